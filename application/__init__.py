@@ -1,0 +1,1 @@
+"""Use cases and ports. Imports the domain; never infra or interfaces."""

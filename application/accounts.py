@@ -1,0 +1,150 @@
+"""User accounts, logins and sessions (登录). Passwords are only ever stored hashed;
+session tokens only as their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from application.errors import BadCredentials, NotFound
+from application.ports import AccountStore, Clock, IdGenerator, PasswordHasher, TokenSource
+from domain.errors import InvalidValue
+from domain.provenance import Actor, Role
+
+LOGIN_ROLES = tuple(r for r in Role if r not in (Role.PUBLIC, Role.SYSTEM))
+
+
+@dataclass
+class User:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    organization_id: str | None
+    password_hash: str = ""
+    disabled: bool = False
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.id, role=Role(self.role))
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    user: User
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(
+        self,
+        store: AccountStore,
+        hasher: PasswordHasher,
+        clock: Clock,
+        ids: IdGenerator,
+        tokens: TokenSource,
+        session_hours: int = 12,
+    ) -> None:
+        self.store = store
+        self.hasher = hasher
+        self.clock = clock
+        self.ids = ids
+        self.tokens = tokens
+        self.session_hours = session_hours
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        display_name: str | None = None,
+        organization_id: UUID | None = None,
+    ) -> User:
+        username = username.strip()
+        if not username or len(username) > 50:
+            raise InvalidValue("user.username", "用户名应为1到50个字符", "A username has 1 to 50 characters")
+        if role not in {r.value for r in LOGIN_ROLES}:
+            raise InvalidValue("user.role", f"未知角色:{role}", f"Unknown role: {role}")
+        if (role == Role.ORGANIZATION.value) != (organization_id is not None):
+            raise InvalidValue(
+                "user.organization",
+                "组织用户必须且只有组织用户才关联一个组织",
+                "An organization user, and only one, belongs to an organization",
+            )
+        self._check_password(password)
+        if self.store.user_by_name(username) is not None:
+            raise InvalidValue("user.exists", f"用户名已存在:{username}", f"The username is taken: {username}")
+        user = User(
+            id=str(self.ids.new_id()),
+            username=username,
+            display_name=(display_name or username).strip(),
+            role=role,
+            organization_id=str(organization_id) if organization_id else None,
+            password_hash=self.hasher.hash(password),
+        )
+        self.store.add_user(user)
+        return user
+
+    def set_password(self, username: str, password: str) -> None:
+        user = self.store.user_by_name(username)
+        if user is None:
+            raise NotFound("user", username)
+        self._check_password(password)
+        self.store.set_password(user.id, self.hasher.hash(password))
+
+    def users(self) -> list[User]:
+        return [_user(u) for u in self.store.users()]
+
+    def login(self, username: str, password: str) -> Session:
+        record = self.store.user_by_name(username.strip())
+        # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
+        hashed = record.password_hash if record else _DUMMY_HASH.get(self.hasher)
+        if not self.hasher.verify(hashed, password) or record is None or record.disabled:
+            raise BadCredentials()
+        token = self.tokens.new_token()
+        now = self.clock.now()
+        self.store.add_session(_digest(token), record.id, now, now + timedelta(hours=self.session_hours))
+        return Session(token=token, user=_user(record))
+
+    def authenticate(self, token: str) -> User | None:
+        record = self.store.session_user(_digest(token), self.clock.now())
+        return _user(record) if record and not record.disabled else None
+
+    def logout(self, token: str) -> None:
+        self.store.drop_session(_digest(token))
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password) < 8:
+            raise InvalidValue("user.password_short", "密码至少8个字符", "A password has at least 8 characters")
+
+
+class _DummyHash:
+    def __init__(self) -> None:
+        self._value: str | None = None
+
+    def get(self, hasher: PasswordHasher) -> str:
+        if self._value is None:
+            self._value = hasher.hash("not-a-real-password")
+        return self._value
+
+
+_DUMMY_HASH = _DummyHash()
+
+
+def _user(record: object) -> User:
+    return User(
+        id=record.id,  # type: ignore[attr-defined]
+        username=record.username,  # type: ignore[attr-defined]
+        display_name=record.display_name,  # type: ignore[attr-defined]
+        role=record.role,  # type: ignore[attr-defined]
+        organization_id=record.organization_id,  # type: ignore[attr-defined]
+        password_hash=record.password_hash,  # type: ignore[attr-defined]
+        disabled=bool(record.disabled),  # type: ignore[attr-defined]
+    )

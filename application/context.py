@@ -1,0 +1,22 @@
+"""Who is asking, why, and under which request or job: given to every command."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.provenance import Actor, Basis, Provenance, Role
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    actor: Actor
+    correlation_id: str
+    basis: Basis = field(default_factory=Basis)
+
+    def provenance(self, at: datetime) -> Provenance:
+        return Provenance(at=at, actor=self.actor, correlation_id=self.correlation_id, basis=self.basis)
+
+
+def system_context(job: str, correlation_id: str) -> CommandContext:
+    return CommandContext(actor=Actor(user_id=f"system:{job}", role=Role.SYSTEM), correlation_id=correlation_id)

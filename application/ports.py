@@ -1,0 +1,102 @@
+"""Ports: what the application needs from the outside world. infra implements them;
+tests may pass fakes for what lies outside the system's boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Protocol
+from uuid import UUID
+
+from application.queries import Page, RegisterEntry, RegisterQuery
+from domain.rules import RuleSet
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """A timezone-aware 'now'."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> UUID: ...
+
+
+class TokenSource(Protocol):
+    def new_token(self) -> str: ...
+
+
+class RuleSetCatalog(Protocol):
+    def all(self) -> list[RuleSet]: ...
+
+    def get(self, id: str, version: int) -> RuleSet: ...
+
+    def for_division(self, division_code: str, on: date) -> RuleSet: ...
+
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+class RegisterView(Protocol):
+    """The register read model (登记名册), kept up to date from the notification log."""
+
+    def catch_up(self) -> int:
+        """Process all new events exactly once; returns how many were processed."""
+        ...
+
+    def rebuild(self, progress: Progress | None = None) -> int: ...
+
+    def search(self, query: RegisterQuery) -> Page[RegisterEntry]: ...
+
+    def get(self, organization_id: UUID) -> RegisterEntry | None: ...
+
+    def position(self) -> int: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hashed: str, password: str) -> bool: ...
+
+
+class UserRecord(Protocol):
+    id: str
+    username: str
+    display_name: str
+    role: str
+    organization_id: str | None
+    password_hash: str
+    disabled: bool
+
+
+class AccountStore(Protocol):
+    def add_user(self, user: UserRecord) -> None: ...
+
+    def user_by_name(self, username: str) -> UserRecord | None: ...
+
+    def user_by_id(self, user_id: str) -> UserRecord | None: ...
+
+    def users(self) -> list[UserRecord]: ...
+
+    def set_password(self, user_id: str, password_hash: str) -> None: ...
+
+    def add_session(self, token_hash: str, user_id: str, created: datetime, expires: datetime) -> None: ...
+
+    def session_user(self, token_hash: str, now: datetime) -> UserRecord | None: ...
+
+    def drop_session(self, token_hash: str) -> None: ...
+
+
+class StoredResponse(Protocol):
+    fingerprint: str
+    status: int
+    body: bytes
+    location: str | None
+
+
+class IdempotencyStore(Protocol):
+    """Responses to creates, kept by (caller, Idempotency-Key) so a retry creates nothing twice."""
+
+    def recall(self, scope: str, key: str) -> StoredResponse | None: ...
+
+    def remember(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None: ...

@@ -1,0 +1,76 @@
+"""Read-side shapes: what queries return. msgspec Structs so interfaces can serialise them as they are."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+import msgspec
+
+T = TypeVar("T")
+
+SortKey = Literal["name", "registered_on", "district", "status", "updated_at"]
+
+
+class RegisterEntry(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    org_type: str
+    track: str
+    status: str
+    code: str | None
+    filing_no: str | None
+    legal_representative: str
+    district: str
+    division_code: str
+    supervising_unit: str | None
+    is_hub: bool
+    hub_id: UUID | None
+    member_count: int
+    public_benefit: bool
+    community_level: bool
+    party_branch: bool
+    registered_on: date | None  # date of registration, or of filing for filed organizations
+    version: int
+    updated_at: datetime
+
+
+class RegisterQuery(msgspec.Struct, frozen=True):
+    text: str | None = None
+    org_type: str | None = None
+    track: str | None = None
+    status: str | None = None
+    district: str | None = None
+    division_prefix: str | None = None
+    hub_id: UUID | None = None
+    is_hub: bool | None = None
+    sort: SortKey = "name"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 20
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    version: int
+    at: datetime
+    event_type: str
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    document_no: str | None
+    reason: str | None
+    caused_by: str | None
+    rule_set: str | None
+    data: dict[str, Any]

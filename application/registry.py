@@ -1,0 +1,268 @@
+"""The registry: use cases on organizations (get → decide → save)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import fields
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+
+from application.context import CommandContext
+from application.errors import DuplicateIdentifier, NotFound, StaleVersion
+from application.ports import Clock, IdGenerator, RuleSetCatalog
+from application.queries import HistoryEntry
+from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
+from domain.organization import Organization, Profile, checked_code
+from domain.provenance import Provenance
+
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
+
+
+class Registry(Application[UUID]):
+    """Organizations (社会组织) and their identifier claims, in one event store."""
+
+    name = "starledger"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        clock: Clock,
+        ids: IdGenerator,
+        rules: RuleSetCatalog,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.ids = ids
+        self.rules = rules
+        self._after_save: list[Callable[[], Any]] = []
+
+    def on_saved(self, listener: Callable[[], Any]) -> None:
+        """Called after every successful save (the read models catch up: read-your-writes)."""
+        self._after_save.append(listener)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for listener in self._after_save:
+            listener()
+        return recordings
+
+    def today(self, division_code: str | None = None) -> date:
+        """Today in the governing rule set's timezone (deadlines are local dates)."""
+        from zoneinfo import ZoneInfo
+
+        now = self.clock.now()
+        rule_set = self.rules.for_division(division_code or "000000", now.date())
+        return now.astimezone(ZoneInfo(rule_set.timezone)).date()
+
+    # -- creation ------------------------------------------------------------
+    def register_organization(
+        self,
+        ctx: CommandContext,
+        profile: Profile,
+        code: str,
+        registered_on: date | None = None,
+        organization_id: UUID | None = None,
+    ) -> Organization:
+        org = Organization.register(
+            id=organization_id or self.ids.new_id(),
+            profile=profile,
+            code=code,
+            registered_on=registered_on or self.today(profile.division_code),
+            provenance=self._provenance(ctx),
+        )
+        claim = IdentifierClaim(kind="uscc", value=org.code, organization_id=org.id, provenance=self._provenance(ctx))
+        self._save_new(org, claim, "uscc", org.code or "")
+        return org
+
+    def file_organization(
+        self,
+        ctx: CommandContext,
+        profile: Profile,
+        filing_no: str,
+        filed_with: str,
+        filed_on: date | None = None,
+        organization_id: UUID | None = None,
+    ) -> Organization:
+        org = Organization.file(
+            id=organization_id or self.ids.new_id(),
+            profile=profile,
+            filing_no=filing_no,
+            filed_with=filed_with,
+            filed_on=filed_on or self.today(profile.division_code),
+            provenance=self._provenance(ctx),
+        )
+        key = f"{org.profile.division_code}:{org.filing_no}"
+        claim = IdentifierClaim(kind="filing", value=key, organization_id=org.id, provenance=self._provenance(ctx))
+        self._save_new(org, claim, "filing", org.filing_no or "")
+        return org
+
+    def _save_new(self, org: Organization, claim: IdentifierClaim, kind: str, value: str) -> None:
+        try:
+            self.save(org, claim)
+        except IntegrityError:
+            if self._exists(claim.id):
+                raise DuplicateIdentifier(kind, value) from None
+            raise StaleVersion(None, 1) from None  # the organization id itself was taken
+
+    # -- changes -------------------------------------------------------------
+    def promote_to_registration(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, code: str, registered_on: date | None
+    ) -> Organization:
+        org = self.organization(org_id, expected_version)
+        code = checked_code(code, org.profile.org_type)
+        org.promote(code, registered_on or self.today(org.profile.division_code), self._provenance(ctx))
+        claim = IdentifierClaim(kind="uscc", value=code, organization_id=org.id, provenance=self._provenance(ctx))
+        try:
+            self.save(org, claim)
+        except IntegrityError:
+            if self._exists(credit_code_claim_id(code)):
+                raise DuplicateIdentifier("uscc", code) from None
+            raise StaleVersion(expected_version, self._version_of(org_id)) from None
+        return org
+
+    def rename(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, name: str) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.rename(name, p))
+
+    def change_address(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, address: str) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.change_address(address, p))
+
+    def change_legal_representative(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, person: str
+    ) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.change_legal_representative(person, p))
+
+    def amend_charter(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, summary: str, approved_on: date | None
+    ) -> Organization:
+        return self._change(
+            ctx, org_id, expected_version, lambda o, p: o.amend_charter(summary, approved_on or self.today(), p)
+        )
+
+    def establish_party_branch(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, established_on: date | None
+    ) -> Organization:
+        return self._change(
+            ctx, org_id, expected_version, lambda o, p: o.establish_party_branch(established_on or self.today(), p)
+        )
+
+    def designate_as_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.designate_as_hub(p))
+
+    def join_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, hub_id: UUID) -> Organization:
+        hub = self.organization(hub_id)
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.join_hub(hub, p))
+
+    def leave_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.leave_hub(p))
+
+    def suspend(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.suspend(p))
+
+    def resume(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.resume(p))
+
+    def deregister(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.deregister(p))
+
+    def revoke(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.revoke(p))
+
+    def _change(
+        self,
+        ctx: CommandContext,
+        org_id: UUID,
+        expected_version: int | None,
+        decide: Callable[[Organization, Provenance], None],
+    ) -> Organization:
+        org = self.organization(org_id, expected_version)
+        decide(org, self._provenance(ctx))
+        try:
+            self.save(org)
+        except IntegrityError:
+            # Somebody saved a newer version between our read and our write.
+            raise StaleVersion(expected_version or org.version - 1, self._version_of(org_id)) from None
+        return org
+
+    # -- queries -------------------------------------------------------------
+    def organization(self, org_id: UUID, expected_version: int | None = None) -> Organization:
+        try:
+            org: Organization = self.repository.get(org_id)
+        except AggregateNotFoundError:
+            raise NotFound("organization", org_id) from None
+        if not isinstance(org, Organization):
+            raise NotFound("organization", org_id)
+        if expected_version is not None and org.version != expected_version:
+            raise StaleVersion(expected_version, org.version)
+        return org
+
+    def organization_by_code(self, code: str) -> Organization:
+        claim = self._claim(credit_code_claim_id(code.strip().upper()))
+        if claim is None:
+            raise NotFound("organization", code)
+        return self.organization(claim.organization_id)
+
+    def organization_by_filing(self, division_code: str, filing_no: str) -> Organization:
+        claim = self._claim(filing_claim_id(division_code, filing_no.strip()))
+        if claim is None:
+            raise NotFound("organization", filing_no)
+        return self.organization(claim.organization_id)
+
+    def history(self, org_id: UUID) -> list[HistoryEntry]:
+        self.organization(org_id)
+        return [history_entry(e) for e in self.events.get(org_id)]
+
+    # -- helpers -------------------------------------------------------------
+    def _provenance(self, ctx: CommandContext) -> Provenance:
+        return ctx.provenance(self.clock.now())
+
+    def _claim(self, claim_id: UUID) -> IdentifierClaim | None:
+        try:
+            return self.repository.get(claim_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return self._claim(aggregate_id) is not None
+
+    def _version_of(self, org_id: UUID) -> int | None:
+        try:
+            return self.repository.get(org_id).version
+        except AggregateNotFoundError:
+            return None
+
+
+def event_type(event: Any) -> str:
+    return type(event).__name__
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """The business facts of an event, as JSON-ready builtins."""
+    data = {f.name: getattr(event, f.name) for f in fields(event) if f.name not in _BASE_FIELDS}
+    return msgspec.to_builtins(data)
+
+
+def history_entry(event: Any) -> HistoryEntry:
+    p: Provenance = event.provenance
+    return HistoryEntry(
+        version=event.originator_version,
+        at=event.timestamp,
+        event_type=event_type(event),
+        actor_id=p.actor.user_id,
+        actor_role=p.actor.role.value,
+        correlation_id=p.correlation_id,
+        document_no=p.basis.document_no,
+        reason=p.basis.reason,
+        caused_by=p.caused_by,
+        rule_set=f"{p.rule_set.id}@{p.rule_set.version}" if p.rule_set else None,
+        data=event_data(event),
+    )
+
+
+def organizations(events: Iterable[Any]) -> Iterable[Any]:
+    """Only the organization events of a stream of mixed events."""
+    return (e for e in events if type(e).__qualname__.startswith("Organization."))

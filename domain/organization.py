@@ -1,0 +1,327 @@
+"""The Organization aggregate (社会组织): registration, filing and its lifecycle."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import Enum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import LedgerAggregate
+from domain.errors import InvalidTransition, InvalidValue
+from domain.provenance import Provenance
+from domain.uscc import CIVIL_AFFAIRS, TYPE_DIGITS, validate_code
+
+
+class OrganizationType(str, Enum):
+    SOCIAL_ASSOCIATION = "social_association"  # 社会团体
+    PRIVATE_NON_ENTERPRISE = "private_non_enterprise"  # 民办非企业单位 / 社会服务机构
+    FOUNDATION = "foundation"  # 基金会
+
+
+class Track(str, Enum):
+    REGISTERED = "registered"  # 登记
+    FILED = "filed"  # 备案
+
+
+class Status(str, Enum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    DEREGISTERED = "deregistered"  # 注销
+    REVOKED = "revoked"  # 撤销登记
+
+
+_DIVISION = re.compile(r"^\d{6}$")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What both registration and filing record about an organization."""
+
+    name: str
+    org_type: OrganizationType
+    legal_representative: str
+    address: str
+    division_code: str  # administrative division (行政区划代码), 6 digits
+    district: str
+    supervising_unit: str | None = None  # 业务主管单位
+    is_hub: bool = False  # 枢纽型组织
+    public_benefit: bool = False  # 公益性
+    community_level: bool = False  # 社区社会组织
+
+
+def _text(value: str, field: str, zh: str, limit: int = 200) -> str:
+    value = value.strip()
+    if not value:
+        raise InvalidValue(f"{field}.empty", f"{zh}不能为空", f"{field.replace('_', ' ')} must not be empty")
+    if len(value) > limit:
+        raise InvalidValue(
+            f"{field}.too_long",
+            f"{zh}不能超过{limit}个字符",
+            f"{field.replace('_', ' ')} must be at most {limit} characters",
+        )
+    return value
+
+
+def checked_profile(profile: Profile) -> Profile:
+    if not _DIVISION.match(profile.division_code):
+        raise InvalidValue(
+            "division_code.format", "行政区划代码应为6位数字", "The administrative division code has 6 digits"
+        )
+    return Profile(
+        name=_text(profile.name, "name", "名称", 100),
+        org_type=profile.org_type,
+        legal_representative=_text(profile.legal_representative, "legal_representative", "法定代表人", 50),
+        address=_text(profile.address, "address", "住所"),
+        division_code=profile.division_code,
+        district=_text(profile.district, "district", "所属区县", 50),
+        supervising_unit=(profile.supervising_unit or "").strip() or None,
+        is_hub=profile.is_hub,
+        public_benefit=profile.public_benefit,
+        community_level=profile.community_level,
+    )
+
+
+def checked_code(code: str, org_type: OrganizationType) -> str:
+    code = validate_code(code)
+    if code[0] != CIVIL_AFFAIRS:
+        raise InvalidValue(
+            "uscc.department",
+            "社会组织的统一社会信用代码应以5(民政部门)开头",
+            "A social organization's code starts with 5 (civil affairs)",
+        )
+    implied = TYPE_DIGITS.get(code[1])
+    if implied is not None and implied != org_type.value:
+        raise InvalidValue(
+            "uscc.type_mismatch",
+            "统一社会信用代码第2位与组织类型不符",
+            f"The code's second character says {implied}, not {org_type.value}",
+        )
+    return code
+
+
+class Organization(LedgerAggregate):
+    class Registered(LedgerAggregate.Created):
+        profile: Profile
+        code: str
+        registered_on: date
+        provenance: Provenance
+
+    class Filed(LedgerAggregate.Created):
+        profile: Profile
+        filing_no: str
+        filed_with: str  # the street / township that accepted the filing
+        filed_on: date
+        provenance: Provenance
+
+    def __init__(
+        self,
+        profile: Profile,
+        code: str | None = None,
+        registered_on: date | None = None,
+        filing_no: str | None = None,
+        filed_with: str | None = None,
+        filed_on: date | None = None,
+    ) -> None:
+        self.profile = profile
+        self.code = code
+        self.registered_on = registered_on
+        self.filing_no = filing_no
+        self.filed_with = filed_with
+        self.filed_on = filed_on
+        self.track = Track.REGISTERED if code else Track.FILED
+        self.status = Status.ACTIVE
+        self.hub_id: UUID | None = None
+        self.party_branch_on: date | None = None
+        self.charter_version = 1
+
+    # -- creation ------------------------------------------------------------
+    @classmethod
+    def register(
+        cls, id: UUID, profile: Profile, code: str, registered_on: date, provenance: Provenance
+    ) -> Organization:
+        profile = checked_profile(profile)
+        code = checked_code(code, profile.org_type)
+        return cls._create(
+            cls.Registered, id=id, profile=profile, code=code, registered_on=registered_on, provenance=provenance
+        )
+
+    @classmethod
+    def file(
+        cls, id: UUID, profile: Profile, filing_no: str, filed_with: str, filed_on: date, provenance: Provenance
+    ) -> Organization:
+        return cls._create(
+            cls.Filed,
+            id=id,
+            profile=checked_profile(profile),
+            filing_no=_text(filing_no, "filing_no", "备案编号", 40),
+            filed_with=_text(filed_with, "filed_with", "备案街道(乡镇)", 50),
+            filed_on=filed_on,
+            provenance=provenance,
+        )
+
+    # -- guards --------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (Status.DEREGISTERED, Status.REVOKED)
+
+    def _require_open(self) -> None:
+        if self.is_closed:
+            raise InvalidTransition(
+                "organization.closed",
+                "该组织已注销或被撤销登记,不能再办理此事项",
+                "The organization is deregistered or revoked; nothing more can be recorded for it",
+                status=self.status.value,
+            )
+
+    def _require_status(self, wanted: Status, zh: str, en: str) -> None:
+        if self.status is not wanted:
+            raise InvalidTransition(f"organization.not_{wanted.value}", zh, en, status=self.status.value)
+
+    # -- changes of registration data -----------------------------------------
+    def promote(self, code: str, registered_on: date, provenance: Provenance) -> None:
+        self._require_open()
+        if self.track is Track.REGISTERED:
+            raise InvalidTransition("organization.already_registered", "该组织已经登记", "Already registered")
+        self._promote(checked_code(code, self.profile.org_type), registered_on, provenance)
+
+    @event("PromotedToRegistration")
+    def _promote(self, code: str, registered_on: date, provenance: Provenance) -> None:
+        self.code = code
+        self.registered_on = registered_on
+        self.track = Track.REGISTERED
+
+    def rename(self, name: str, provenance: Provenance) -> None:
+        self._require_open()
+        name = _text(name, "name", "名称", 100)
+        self._require_change(self.profile.name, name)
+        self._renamed(name, provenance)
+
+    @event("Renamed")
+    def _renamed(self, name: str, provenance: Provenance) -> None:
+        self.profile = replace(self.profile, name=name)
+
+    def change_address(self, address: str, provenance: Provenance) -> None:
+        self._require_open()
+        address = _text(address, "address", "住所")
+        self._require_change(self.profile.address, address)
+        self._address_changed(address, provenance)
+
+    @event("AddressChanged")
+    def _address_changed(self, address: str, provenance: Provenance) -> None:
+        self.profile = replace(self.profile, address=address)
+
+    def change_legal_representative(self, legal_representative: str, provenance: Provenance) -> None:
+        self._require_open()
+        person = _text(legal_representative, "legal_representative", "法定代表人", 50)
+        self._require_change(self.profile.legal_representative, person)
+        self._legal_representative_changed(person, provenance)
+
+    @event("LegalRepresentativeChanged")
+    def _legal_representative_changed(self, legal_representative: str, provenance: Provenance) -> None:
+        self.profile = replace(self.profile, legal_representative=legal_representative)
+
+    def amend_charter(self, summary: str, approved_on: date, provenance: Provenance) -> None:
+        self._require_open()
+        self._charter_amended(_text(summary, "charter_summary", "章程修改摘要", 500), approved_on, provenance)
+
+    @event("CharterAmended")
+    def _charter_amended(self, summary: str, approved_on: date, provenance: Provenance) -> None:
+        self.charter_version += 1
+
+    def establish_party_branch(self, established_on: date, provenance: Provenance) -> None:
+        self._require_open()
+        if self.party_branch_on is not None:
+            raise InvalidTransition(
+                "organization.party_branch_exists", "该组织已建立党组织", "A party branch is already recorded"
+            )
+        self._party_branch_established(established_on, provenance)
+
+    @event("PartyBranchEstablished")
+    def _party_branch_established(self, established_on: date, provenance: Provenance) -> None:
+        self.party_branch_on = established_on
+
+    # -- hubs ----------------------------------------------------------------
+    def designate_as_hub(self, provenance: Provenance) -> None:
+        self._require_open()
+        if self.profile.is_hub:
+            raise InvalidTransition("organization.already_hub", "该组织已是枢纽型组织", "Already a hub")
+        self._designated_as_hub(provenance)
+
+    @event("DesignatedAsHub")
+    def _designated_as_hub(self, provenance: Provenance) -> None:
+        self.profile = replace(self.profile, is_hub=True)
+
+    def join_hub(self, hub: Organization, provenance: Provenance) -> None:
+        self._require_open()
+        if hub.id == self.id:
+            raise InvalidValue("hub.self", "组织不能加入自身", "An organization cannot join itself")
+        if not hub.profile.is_hub or hub.is_closed:
+            raise InvalidValue("hub.not_a_hub", "所选组织不是有效的枢纽型组织", "The chosen organization is not an open hub")
+        if self.hub_id is not None:
+            raise InvalidTransition(
+                "hub.already_member", "该组织已加入枢纽型组织,请先退出", "Already a member of a hub; leave it first"
+            )
+        self._joined_hub(hub.id, provenance)
+
+    @event("JoinedHub")
+    def _joined_hub(self, hub_id: UUID, provenance: Provenance) -> None:
+        self.hub_id = hub_id
+
+    def leave_hub(self, provenance: Provenance) -> None:
+        if self.hub_id is None:
+            raise InvalidTransition("hub.not_member", "该组织未加入枢纽型组织", "Not a member of any hub")
+        self._left_hub(self.hub_id, provenance)
+
+    @event("LeftHub")
+    def _left_hub(self, hub_id: UUID, provenance: Provenance) -> None:
+        self.hub_id = None
+
+    # -- status --------------------------------------------------------------
+    def suspend(self, provenance: Provenance) -> None:
+        self._require_status(Status.ACTIVE, "只有正常状态的组织可以停止活动", "Only an active organization can be suspended")
+        self._suspended(provenance)
+
+    @event("Suspended")
+    def _suspended(self, provenance: Provenance) -> None:
+        self.status = Status.SUSPENDED
+
+    def resume(self, provenance: Provenance) -> None:
+        self._require_status(Status.SUSPENDED, "只有停止活动的组织可以恢复", "Only a suspended organization can resume")
+        self._resumed(provenance)
+
+    @event("Resumed")
+    def _resumed(self, provenance: Provenance) -> None:
+        self.status = Status.ACTIVE
+
+    def deregister(self, provenance: Provenance) -> None:
+        self._require_open()
+        self._deregistered(provenance)
+
+    @event("Deregistered")
+    def _deregistered(self, provenance: Provenance) -> None:
+        self.status = Status.DEREGISTERED
+
+    def revoke(self, provenance: Provenance) -> None:
+        self._require_open()
+        if self.track is Track.FILED:
+            raise InvalidTransition(
+                "organization.revoke_filed", "备案组织没有登记可撤销,请办理注销", "A filed organization has no registration to revoke"
+            )
+        self._revoked(provenance)
+
+    @event("RegistrationRevoked")
+    def _revoked(self, provenance: Provenance) -> None:
+        self.status = Status.REVOKED
+
+    @staticmethod
+    def _require_change(old: str, new: str) -> None:
+        if old == new:
+            raise InvalidValue("change.same_value", "新值与当前登记信息相同", "The new value equals the recorded one")

@@ -1,0 +1,126 @@
+"""Rule sets: versioned policy per locality. Every number the regulations give lives
+here as data (loaded from files by infra), never in code; functions are pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+
+from domain.errors import InvalidValue
+from domain.provenance import RuleSetRef
+
+
+class Boundary(str, Enum):
+    """Where published bands overlap (Anhui: 5A ≥ 950 and 4A 901–950), which side wins."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str  # "5A" … "1A", or "5" … "1" stars
+    minimum: Decimal  # inclusive
+    maximum: Decimal | None = None  # published inclusive maximum; only matters where bands overlap
+
+
+@dataclass(frozen=True)
+class GradeBands:
+    scale: Decimal  # full marks (1000, or 100 in Shenzhen)
+    bands: tuple[Band, ...]
+    boundary: Boundary = Boundary.HIGHER
+
+    def grade_for(self, score: Decimal) -> str | None:
+        """The band a total score falls in; None means "not graded" (未达等级).
+
+        A band reaches up to the next band's minimum, so decimal scores never fall
+        in a gap between published integer ranges. Where a published maximum
+        reaches into the next band (an overlap), the boundary rule decides.
+        """
+        if score < 0 or score > self.scale:
+            raise InvalidValue(
+                "score.out_of_scale", f"总分应在0至{self.scale}之间", f"A total score lies between 0 and {self.scale}"
+            )
+        reached = sorted((b for b in self.bands if b.minimum <= score), key=lambda b: b.minimum)
+        if not reached:
+            return None
+        if self.boundary is Boundary.LOWER and len(reached) > 1:
+            below = reached[-2]
+            if below.maximum is not None and score <= below.maximum:
+                return below.label
+        return reached[-1].label
+
+
+@dataclass(frozen=True)
+class InspectionRules:
+    supervising_unit_deadline: str  # "MM-DD" of the year after the report year
+    registration_authority_deadline: str
+    exempt_if_registered_months_before_year_end: int
+    simplified_from_grade: str
+
+
+@dataclass(frozen=True)
+class CreditRules:
+    abnormal_auto_removal_months: int
+    abnormal_escalation_years: int
+    serious_clean_years: int
+    fine_threshold_cny: Decimal
+    small_penalties_window_years: int
+    small_penalties_count: int
+
+
+@dataclass(frozen=True)
+class GradeRules:
+    validity: str  # "five_years_from_decision" | "jan1_after_announcement_to_dec31_year5"
+    validity_years: int
+    min_years_registered: int
+    certificate_from: str
+    reapply_after_downgrade_years: int
+    bars: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReminderOffsets:
+    inspection_due_days: tuple[int, ...]
+    grade_expiring_days: tuple[int, ...]
+    scores_due_days: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    version: int
+    locality: str
+    name_zh: str
+    name_en: str
+    effective_from: date
+    timezone: str
+    divisions: tuple[str, ...]  # division-code prefixes it governs; () = everywhere
+    grade_bands: GradeBands
+    grades: GradeRules
+    inspection: InspectionRules
+    credit: CreditRules
+    reminders: ReminderOffsets
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ref(self) -> RuleSetRef:
+        return RuleSetRef(self.id, self.version)
+
+    def governs(self, division_code: str) -> bool:
+        return not self.divisions or any(division_code.startswith(p) for p in self.divisions)
+
+    def specificity(self) -> int:
+        return max((len(p) for p in self.divisions), default=0)
+
+
+def choose_rule_set(candidates: list[RuleSet], division_code: str, on: date) -> RuleSet:
+    """The most specific rule set governing the division, latest in force on the date."""
+    usable = [r for r in candidates if r.governs(division_code) and r.effective_from <= on]
+    if not usable:
+        raise InvalidValue(
+            "rules.none_in_force", f"{on} 没有适用于 {division_code} 的规则", f"No rule set governs {division_code} on {on}"
+        )
+    return max(usable, key=lambda r: (r.specificity(), r.effective_from, r.version))

@@ -1,0 +1,1 @@
+"""Adapters: persistence (SQLite, PostgreSQL), rule-set files, accounts. Implements application's ports."""

@@ -1,0 +1,115 @@
+"""Accounts and sessions in SQL; argon2 password hashing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+from typing import Any
+
+from argon2 import PasswordHasher as Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from infra.database import PostgresDatabase, SQLiteDatabase
+
+_USER_COLUMNS = "id, username, display_name, role, organization_id, password_hash, disabled"
+
+
+class Argon2Hasher:
+    def __init__(self) -> None:
+        self._argon2 = Argon2()
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _record(row: dict[str, Any] | None) -> Any:
+    if row is None:
+        return None
+    row["disabled"] = bool(row["disabled"])
+    return SimpleNamespace(**row)
+
+
+class SqlAccountStore:
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.db = db
+
+    def add_user(self, user: Any) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute(
+                f"INSERT INTO sl_users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (user.id, user.username, user.display_name, user.role, user.organization_id, user.password_hash,
+                 int(user.disabled)),
+            )
+
+    def user_by_name(self, username: str) -> Any:
+        with self.db.transaction() as tx:
+            return _record(tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users WHERE username = ?", (username,)).one())
+
+    def user_by_id(self, user_id: str) -> Any:
+        with self.db.transaction() as tx:
+            return _record(tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users WHERE id = ?", (user_id,)).one())
+
+    def users(self) -> list[Any]:
+        with self.db.transaction() as tx:
+            return [_record(r) for r in tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users ORDER BY role, username").all()]
+
+    def set_password(self, user_id: str, password_hash: str) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("UPDATE sl_users SET password_hash = ? WHERE id = ?", (password_hash, user_id))
+            tx.execute("DELETE FROM sl_sessions WHERE user_id = ?", (user_id,))
+
+    def add_session(self, token_hash: str, user_id: str, created: datetime, expires: datetime) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("DELETE FROM sl_sessions WHERE expires_at < ?", (_iso(created),))
+            tx.execute(
+                "INSERT INTO sl_sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (token_hash, user_id, _iso(created), _iso(expires)),
+            )
+
+    def session_user(self, token_hash: str, now: datetime) -> Any:
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))} "
+                "FROM sl_sessions s JOIN sl_users u ON u.id = s.user_id "
+                "WHERE s.token_hash = ? AND s.expires_at > ?",
+                (token_hash, _iso(now)),
+            ).one()
+        return _record(row)
+
+    def drop_session(self, token_hash: str) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("DELETE FROM sl_sessions WHERE token_hash = ?", (token_hash,))
+
+
+class SqlIdempotencyStore:
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.db = db
+
+    def recall(self, scope: str, key: str) -> Any:
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                "SELECT fingerprint, status, body, location FROM sl_idempotency WHERE scope = ? AND key = ?",
+                (scope, key),
+            ).one()
+        if row is None:
+            return None
+        row["body"] = row["body"].encode()
+        return SimpleNamespace(**row)
+
+    def remember(self, scope: str, key: str, response: Any, at: datetime) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO sl_idempotency (scope, key, fingerprint, status, body, location, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING",
+                (scope, key, response.fingerprint, response.status, response.body.decode(), response.location, _iso(at)),
+            )

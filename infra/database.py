@@ -1,0 +1,115 @@
+"""Our own tables (read models, accounts, idempotency) on the same database as the events,
+so a read model's rows and its tracking position commit in one transaction.
+
+SQL is written once with '?' placeholders; the PostgreSQL adapter turns them into '%s'."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+
+class Tx:
+    """One transaction: execute statements, fetch rows as dicts."""
+
+    def __init__(self, cursor: Any, dialect: str) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self._cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def all(self) -> list[dict[str, Any]]:
+        names = [d[0] for d in self._cursor.description]
+        return [dict(zip(names, row)) for row in self._cursor.fetchall()]
+
+    def one(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in self._cursor.description], row))
+
+    def scalar(self) -> Any:
+        row = self._cursor.fetchone()
+        return None if row is None else row[0]
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
+class SQLiteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Tx]:
+        conn = self._connection()
+        cursor = conn.cursor()
+        # IMMEDIATE takes the write lock up front: no upgrade deadlock between writers.
+        cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield Tx(cursor, self.dialect)
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+
+    def __init__(self, url: str, pool_size: int) -> None:
+        self.url = url
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max(2, pool_size), open=True, kwargs={"autocommit": False}, timeout=10
+        )
+
+    @contextmanager
+    def transaction(self, write: bool = False) -> Iterator[Tx]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            yield Tx(cursor, self.dialect)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+Database = SQLiteDatabase | PostgresDatabase
+
+IntegrityErrors = (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)

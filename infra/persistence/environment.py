@@ -1,0 +1,35 @@
+"""eventsourcing's environment for our settings: which recorder, where, and our mapper."""
+
+from __future__ import annotations
+
+from psycopg.conninfo import conninfo_to_dict
+
+from infra.settings import Settings
+
+MAPPER_TOPIC = "infra.persistence.mapper:MsgspecMapper"
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    env = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    if settings.uses_postgres:
+        parts = conninfo_to_dict(settings.database_url)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=str(parts.get("dbname", "postgres")),
+            POSTGRES_HOST=str(parts.get("host", "127.0.0.1")),
+            POSTGRES_PORT=str(parts.get("port", "5432")),
+            POSTGRES_USER=str(parts.get("user", "postgres")),
+            POSTGRES_PASSWORD=str(parts.get("password", "")),
+            POSTGRES_POOL_SIZE=str(settings.db_pool_size),
+            POSTGRES_MAX_OVERFLOW="5",
+            POSTGRES_PRE_PING="y",
+            POSTGRES_CONNECT_TIMEOUT="10",
+        )
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.sqlite",
+            SQLITE_DBNAME=str(settings.sqlite_path),
+            SQLITE_LOCK_TIMEOUT="30",
+        )
+    return env

@@ -1,0 +1,243 @@
+"""The register read model (登记名册): one row per organization, kept from the
+notification log exactly once: rows and the tracking position commit together."""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from application.ports import Progress
+from application.queries import Page, RegisterEntry, RegisterQuery
+from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+
+NAME = "register"
+BATCH = 500
+_COLUMNS = (
+    "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
+    "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
+    "registered_on, version, updated_at"
+)
+_SORTS = {
+    "name": "name",
+    "registered_on": "registered_on",
+    "district": "district",
+    "status": "status",
+    "updated_at": "updated_at",
+}
+
+
+def normalise(text: str) -> str:
+    """Search form: full-width → half-width, case folded (Chinese names match by substring)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _search_text(*parts: str | None) -> str:
+    return normalise(" ".join(p for p in parts if p))
+
+
+class RegisterProjection:
+    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.app = app
+        self.db = db
+        self._lock = threading.Lock()
+        self._handlers: dict[str, Callable[[Tx, Any], None]] = {
+            "Registered": self._entered,
+            "Filed": self._entered,
+            "PromotedToRegistration": self._promoted,
+            "Renamed": self._renamed,
+            "AddressChanged": lambda tx, e: self._set(tx, e, address=e.address),
+            "LegalRepresentativeChanged": self._legal_representative_changed,
+            "CharterAmended": lambda tx, e: self._set(tx, e),
+            "PartyBranchEstablished": lambda tx, e: self._set(tx, e, party_branch=1),
+            "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
+            "JoinedHub": self._joined_hub,
+            "LeftHub": self._left_hub,
+            "Suspended": lambda tx, e: self._set(tx, e, status="suspended"),
+            "Resumed": lambda tx, e: self._set(tx, e, status="active"),
+            "Deregistered": lambda tx, e: self._set(tx, e, status="deregistered"),
+            "RegistrationRevoked": lambda tx, e: self._set(tx, e, status="revoked"),
+        }
+
+    # -- keeping up ------------------------------------------------------------
+    def position(self) -> int:
+        with self.db.transaction() as tx:
+            value = tx.execute("SELECT position FROM sl_tracking WHERE projection = ?", (NAME,)).scalar()
+        return int(value or 0)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        processed = 0
+        total = self._head() if progress else 0
+        with self._lock:
+            while True:
+                count, last = self._process_batch()
+                processed += count
+                if progress and last:
+                    progress(last, total)
+                if count == 0 and last == 0:
+                    return processed
+
+    def _head(self) -> int:
+        return int(self.app.recorder.max_notification_id() or 0)
+
+    def _process_batch(self) -> tuple[int, int]:
+        """One transaction: lock the position, apply the next batch, move the position."""
+        with self.db.transaction(write=True) as tx:
+            position = self._locked_position(tx)
+            notifications = self.app.recorder.select_notifications(start=position + 1, limit=BATCH)
+            if not notifications:
+                return 0, 0
+            count = 0
+            for notification in notifications:
+                if notification.topic.startswith("domain.organization:Organization."):
+                    event = self.app.mapper.to_domain_event(notification)
+                    self._handlers[type(event).__name__](tx, event)
+                    count += 1
+            last = notifications[-1].id
+            tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (last, NAME))
+            return count, last
+
+    def _locked_position(self, tx: Tx) -> int:
+        tx.execute(
+            "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING", (NAME,)
+        )
+        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+        return int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (NAME,)).scalar())
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Forget the rows and the position, then process the whole log again."""
+        with self._lock, self.db.transaction(write=True) as tx:
+            tx.execute("DELETE FROM sl_register")
+            tx.execute("DELETE FROM sl_tracking WHERE projection = ?", (NAME,))
+        return self.catch_up(progress)
+
+    # -- event handlers --------------------------------------------------------
+    def _entered(self, tx: Tx, e: Any) -> None:
+        p = e.profile
+        code = getattr(e, "code", None)
+        filing_no = getattr(e, "filing_no", None)
+        entered_on = getattr(e, "registered_on", None) or getattr(e, "filed_on", None)
+        tx.execute(
+            "INSERT INTO sl_register (id, name, org_type, track, status, code, filing_no, legal_representative, "
+            "address, district, division_code, supervising_unit, is_hub, hub_id, member_count, public_benefit, "
+            "community_level, party_branch, registered_on, version, updated_at, search_text) "
+            "VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 0, ?, ?, ?, ?)",
+            (
+                str(e.originator_id), p.name, p.org_type.value, "registered" if code else "filed", code, filing_no,
+                p.legal_representative, p.address, p.district, p.division_code, p.supervising_unit, int(p.is_hub),
+                int(p.public_benefit), int(p.community_level), entered_on.isoformat(), e.originator_version,
+                _utc(e.timestamp), _search_text(p.name, code, filing_no, p.legal_representative, p.district),
+            ),
+        )
+
+    def _set(self, tx: Tx, e: Any, **columns: Any) -> None:
+        columns.update(version=e.originator_version, updated_at=_utc(e.timestamp))
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(f"UPDATE sl_register SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
+
+    def _refresh_search(self, tx: Tx, org_id: str) -> None:
+        row = tx.execute(
+            "SELECT name, code, filing_no, legal_representative, district FROM sl_register WHERE id = ?", (org_id,)
+        ).one()
+        if row:
+            text = _search_text(*row.values())
+            tx.execute("UPDATE sl_register SET search_text = ? WHERE id = ?", (text, org_id))
+
+    def _promoted(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, code=e.code, track="registered", registered_on=e.registered_on.isoformat())
+        self._refresh_search(tx, str(e.originator_id))
+
+    def _renamed(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, name=e.name)
+        self._refresh_search(tx, str(e.originator_id))
+
+    def _legal_representative_changed(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, legal_representative=e.legal_representative)
+        self._refresh_search(tx, str(e.originator_id))
+
+    def _joined_hub(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, hub_id=str(e.hub_id))
+        tx.execute("UPDATE sl_register SET member_count = member_count + 1 WHERE id = ?", (str(e.hub_id),))
+
+    def _left_hub(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, hub_id=None)
+        tx.execute("UPDATE sl_register SET member_count = member_count - 1 WHERE id = ?", (str(e.hub_id),))
+
+    # -- queries ----------------------------------------------------------------
+    def get(self, organization_id: UUID) -> RegisterEntry | None:
+        with self.db.transaction() as tx:
+            row = tx.execute(f"SELECT {_COLUMNS} FROM sl_register WHERE id = ?", (str(organization_id),)).one()
+        return _entry(row) if row else None
+
+    def search(self, query: RegisterQuery) -> Page[RegisterEntry]:
+        where, params = _filters(query)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, id"
+        per_page = max(1, min(query.per_page, 200))
+        page = max(1, query.page)
+        with self.db.transaction() as tx:
+            total = int(tx.execute(f"SELECT COUNT(*) FROM sl_register{clause}", params).scalar())
+            rows = tx.execute(
+                f"SELECT {_COLUMNS} FROM sl_register{clause} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+        return Page(items=[_entry(r) for r in rows], total=total, page=page, per_page=per_page)
+
+
+def _filters(q: RegisterQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    for term in normalise(q.text or "").split():
+        where.append("search_text LIKE ?")
+        params.append(f"%{term}%")
+    for column, value in (
+        ("org_type", q.org_type),
+        ("track", q.track),
+        ("status", q.status),
+        ("district", q.district),
+        ("hub_id", str(q.hub_id) if q.hub_id else None),
+    ):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if q.division_prefix:
+        where.append("division_code LIKE ?")
+        params.append(f"{q.division_prefix}%")
+    if q.is_hub is not None:
+        where.append("is_hub = ?")
+        params.append(int(q.is_hub))
+    return where, params
+
+
+def _entry(row: dict[str, Any]) -> RegisterEntry:
+    return RegisterEntry(
+        id=UUID(row["id"]),
+        name=row["name"],
+        org_type=row["org_type"],
+        track=row["track"],
+        status=row["status"],
+        code=row["code"],
+        filing_no=row["filing_no"],
+        legal_representative=row["legal_representative"],
+        district=row["district"],
+        division_code=row["division_code"],
+        supervising_unit=row["supervising_unit"],
+        is_hub=bool(row["is_hub"]),
+        hub_id=UUID(row["hub_id"]) if row["hub_id"] else None,
+        member_count=int(row["member_count"]),
+        public_benefit=bool(row["public_benefit"]),
+        community_level=bool(row["community_level"]),
+        party_branch=bool(row["party_branch"]),
+        registered_on=datetime.fromisoformat(row["registered_on"]).date() if row["registered_on"] else None,
+        version=int(row["version"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )

@@ -1,0 +1,69 @@
+"""Tables of ours beside eventsourcing's: created idempotently at start-up."""
+
+from __future__ import annotations
+
+from infra.database import SQLiteDatabase, PostgresDatabase
+
+STATEMENTS = [
+    """CREATE TABLE IF NOT EXISTS sl_tracking (
+        projection TEXT PRIMARY KEY,
+        position BIGINT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_register (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        org_type TEXT NOT NULL,
+        track TEXT NOT NULL,
+        status TEXT NOT NULL,
+        code TEXT,
+        filing_no TEXT,
+        legal_representative TEXT NOT NULL,
+        address TEXT NOT NULL,
+        district TEXT NOT NULL,
+        division_code TEXT NOT NULL,
+        supervising_unit TEXT,
+        is_hub INTEGER NOT NULL,
+        hub_id TEXT,
+        member_count INTEGER NOT NULL DEFAULT 0,
+        public_benefit INTEGER NOT NULL,
+        community_level INTEGER NOT NULL,
+        party_branch INTEGER NOT NULL DEFAULT 0,
+        registered_on TEXT,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        search_text TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_register_name ON sl_register (name)",
+    "CREATE INDEX IF NOT EXISTS sl_register_district ON sl_register (district, name)",
+    "CREATE INDEX IF NOT EXISTS sl_register_division ON sl_register (division_code)",
+    "CREATE INDEX IF NOT EXISTS sl_register_hub ON sl_register (hub_id)",
+    """CREATE TABLE IF NOT EXISTS sl_users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organization_id TEXT,
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS sl_sessions (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_idempotency (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        location TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (scope, key))""",
+]
+
+
+def create_tables(db: SQLiteDatabase | PostgresDatabase) -> None:
+    with db.transaction(write=True) as tx:
+        if db.dialect == "postgres":
+            # Several instances may start at once; serialise the DDL.
+            tx.execute("SELECT pg_advisory_xact_lock(4242001)")
+        for statement in STATEMENTS:
+            tx.execute(statement)

@@ -1,0 +1,89 @@
+"""Settings, grouped by concern. Every environment variable is listed here with its default
+(and in the README's Configuration table)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+# name → (default, meaning); the README's table is generated from this list by `starledger --help-env`.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "STARLEDGER_HOST": ("127.0.0.1", "address the HTTP server listens on"),
+    "STARLEDGER_PORT": ("8000", "port the HTTP server listens on"),
+    "STARLEDGER_DATA_DIR": ("./var", "folder for the embedded SQLite database, secret key and outbox"),
+    "STARLEDGER_DATABASE_URL": ("", "postgresql://user:pass@host:5432/db to use PostgreSQL; empty = SQLite in the data folder"),
+    "STARLEDGER_DB_POOL_SIZE": ("10", "PostgreSQL connections per process"),
+    "STARLEDGER_LOG_LEVEL": ("info", "debug, info, warning or error"),
+    "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
+    "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
+    "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
+    "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
+    "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
+    "STARLEDGER_MAX_BODY_BYTES": ("1048576", "largest request body accepted (413 beyond)"),
+}
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, VARIABLES[name][0])
+
+
+def _on(value: str) -> bool:
+    return value.strip().lower() in {"1", "on", "yes", "true"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    data_dir: Path
+    database_url: str
+    db_pool_size: int
+    log_level: str
+    scheduler: bool
+    catch_up_seconds: float
+    session_hours: int
+    secure_cookies: bool
+    secret_key: str
+    max_body_bytes: int
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "starledger.sqlite3"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; keyword overrides win (tests, CLI flags)."""
+    data_dir = Path(str(overrides.pop("data_dir", _env("STARLEDGER_DATA_DIR")))).resolve()
+    values: dict[str, object] = dict(
+        host=_env("STARLEDGER_HOST"),
+        port=int(_env("STARLEDGER_PORT")),
+        data_dir=data_dir,
+        database_url=_env("STARLEDGER_DATABASE_URL").strip(),
+        db_pool_size=int(_env("STARLEDGER_DB_POOL_SIZE")),
+        log_level=_env("STARLEDGER_LOG_LEVEL").lower(),
+        scheduler=_on(_env("STARLEDGER_SCHEDULER")),
+        catch_up_seconds=float(_env("STARLEDGER_CATCH_UP_SECONDS")),
+        session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
+        secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
+        secret_key=_env("STARLEDGER_SECRET_KEY"),
+        max_body_bytes=int(_env("STARLEDGER_MAX_BODY_BYTES")),
+    )
+    values.update(overrides)
+    if not values["secret_key"]:
+        values["secret_key"] = _persistent_secret(data_dir)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret.key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,22 @@
+"""The real clock, id generator and token source (tests inject their own)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime, timezone
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class RandomIds:
+    def new_id(self) -> uuid.UUID:
+        return uuid.uuid4()
+
+
+class RandomTokens:
+    def new_token(self) -> str:
+        return secrets.token_urlsafe(32)

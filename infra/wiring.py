@@ -1,0 +1,101 @@
+"""The one wiring function: builds the whole system from settings. Interfaces reach
+infra only through this module; tests build it with their own clock and ids."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from application.accounts import Accounts
+from application.ports import Clock, IdGenerator, TokenSource
+from application.registry import Registry
+from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
+from infra.database import PostgresDatabase, SQLiteDatabase
+from infra.persistence.environment import eventsourcing_env
+from infra.projections.register import RegisterProjection
+from infra.rulesets import FileRuleSetCatalog
+from infra.schema import create_tables
+from infra.settings import VARIABLES, Settings, load_settings
+from infra.system_ports import RandomIds, RandomTokens, SystemClock
+
+__all__ = ["System", "build_system", "load_settings", "Settings", "VARIABLES"]
+
+log = logging.getLogger("starledger")
+
+
+@dataclass
+class System:
+    settings: Settings
+    clock: Clock
+    ids: IdGenerator
+    registry: Registry
+    register: RegisterProjection
+    accounts: Accounts
+    rules: FileRuleSetCatalog
+    idempotency: SqlIdempotencyStore
+    database: SQLiteDatabase | PostgresDatabase
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def backend(self) -> str:
+        return self.database.dialect
+
+    def ping(self) -> bool:
+        """True when the database answers (health check)."""
+        try:
+            with self.database.transaction() as tx:
+                return tx.execute("SELECT 1").scalar() == 1
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            log.exception("database ping failed")
+            return False
+
+    def close(self) -> None:
+        self.registry.close()
+        self.database.close()
+
+
+def build_system(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    tokens: TokenSource | None = None,
+) -> System:
+    settings = settings or load_settings()
+    clock = clock or SystemClock()
+    ids = ids or RandomIds()
+    rules = FileRuleSetCatalog()
+    database: SQLiteDatabase | PostgresDatabase
+    if settings.uses_postgres:
+        database = PostgresDatabase(settings.database_url, settings.db_pool_size)
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = SQLiteDatabase(settings.sqlite_path)
+    create_tables(database)
+    registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
+    register = RegisterProjection(registry, database)
+    registry.on_saved(register.catch_up)
+    accounts = Accounts(
+        SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours
+    )
+    system = System(
+        settings=settings,
+        clock=clock,
+        ids=ids,
+        registry=registry,
+        register=register,
+        accounts=accounts,
+        rules=rules,
+        idempotency=SqlIdempotencyStore(database),
+        database=database,
+    )
+    register.catch_up()
+    log.info("system ready on %s (%s)", database.dialect, _where(settings))
+    return system
+
+
+def _where(settings: Settings) -> str:
+    if settings.uses_postgres:
+        return settings.database_url.split("@")[-1]
+    return str(settings.sqlite_path)
