@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -53,8 +54,6 @@ class Registry(Application[UUID]):
 
     def today(self, division_code: str | None = None) -> date:
         """Today in the governing rule set's timezone (deadlines are local dates)."""
-        from zoneinfo import ZoneInfo
-
         now = self.clock.now()
         rule_set = self.rules.for_division(division_code or "000000", now.date())
         return now.astimezone(ZoneInfo(rule_set.timezone)).date()
@@ -262,7 +261,3 @@ def history_entry(event: Any) -> HistoryEntry:
         data=event_data(event),
     )
 
-
-def organizations(events: Iterable[Any]) -> Iterable[Any]:
-    """Only the organization events of a stream of mixed events."""
-    return (e for e in events if type(e).__qualname__.startswith("Organization."))

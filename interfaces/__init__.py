@@ -1,0 +1,1 @@
+"""Ways in: HTTP API and pages, CLI, scheduler. They call application; infra only via infra.wiring."""

@@ -178,6 +178,10 @@ class RegisterProjection:
             row = tx.execute(f"SELECT {_COLUMNS} FROM sl_register WHERE id = ?", (str(organization_id),)).one()
         return _entry(row) if row else None
 
+    def districts(self) -> list[str]:
+        with self.db.transaction() as tx:
+            return [r["district"] for r in tx.execute("SELECT DISTINCT district FROM sl_register ORDER BY district").all()]
+
     def search(self, query: RegisterQuery) -> Page[RegisterEntry]:
         where, params = _filters(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""

@@ -1,0 +1,101 @@
+"""Demo data a newcomer can click through: organizations from the seeds' cities
+(Tongling, Baotou Qingshan, Chongqing Yuzhong, Rongcheng, Xuancheng), registered and
+filed ones, hubs with members, and one user for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID, uuid5
+
+from application.accounts import Accounts
+from application.context import CommandContext, system_context
+from application.registry import Registry
+from domain.organization import OrganizationType as T
+from domain.organization import Profile
+from domain.provenance import Basis
+from domain.uscc import complete_code
+
+DEMO_PASSWORD = "starledger-demo"
+_NS = UUID("5e5d1a52-8f3b-4c1e-9a0e-6d2b1c7e9f00")
+_TYPE_DIGIT = {T.SOCIAL_ASSOCIATION: "1", T.PRIVATE_NON_ENTERPRISE: "2", T.FOUNDATION: "3"}
+
+
+@dataclass(frozen=True)
+class DemoOrg:
+    key: str
+    name: str
+    org_type: T
+    division: str
+    district: str
+    person: str
+    address: str
+    since: date
+    serial: int | None = None  # registered with a credit code; None = filed
+    filed_with: str = ""
+    hub: bool = False
+    member_of: str | None = None
+    public_benefit: bool = True
+    community: bool = False
+    supervising_unit: str | None = None
+
+
+ORGS = [
+    DemoOrg("tl-hub", "铜陵市郊区社会组织联合会", T.SOCIAL_ASSOCIATION, "340711", "铜陵市郊区", "王建国", "铜陵市郊区桥南街道", date(2015, 6, 1), 1, hub=True, supervising_unit="铜陵市郊区民政局"),
+    DemoOrg("tl-elder", "铜陵市郊区居家养老服务中心", T.PRIVATE_NON_ENTERPRISE, "340711", "铜陵市郊区", "李秀英", "铜陵市郊区安矿社区", date(2017, 3, 12), 2, member_of="tl-hub"),
+    DemoOrg("tl-volunteer", "铜官区阳光社区志愿者协会", T.SOCIAL_ASSOCIATION, "340705", "铜陵市铜官区", "陈静", "铜陵市铜官区阳光社区", date(2016, 9, 20), 3, member_of="tl-hub", community=True),
+    DemoOrg("tl-dance", "铜官区幸福社区文体队", T.SOCIAL_ASSOCIATION, "340705", "铜陵市铜官区", "赵丽", "铜陵市铜官区幸福社区", date(2019, 4, 8), None, filed_with="铜官区幸福社区街道", member_of="tl-hub", community=True),
+    DemoOrg("tl-charity", "铜陵市慈善基金会", T.FOUNDATION, "340700", "铜陵市", "周明", "铜陵市铜官区长江西路", date(2012, 11, 30), 4),
+    DemoOrg("qs-center", "青山区社区社会组织服务中心", T.PRIVATE_NON_ENTERPRISE, "150204", "包头市青山区", "刘志刚", "包头市青山区富强路街道", date(2014, 5, 16), 5, hub=True),
+    DemoOrg("qs-neighbors", "富强路街道邻里互助会", T.SOCIAL_ASSOCIATION, "150204", "包头市青山区", "孙芳", "包头市青山区富强路街道", date(2018, 7, 1), None, filed_with="富强路街道办事处", member_of="qs-center", community=True),
+    DemoOrg("yz-hub", "上清寺街道社区社会组织联合会", T.SOCIAL_ASSOCIATION, "500103", "重庆市渝中区", "黄伟", "重庆市渝中区上清寺街道", date(2016, 1, 18), 6, hub=True),
+    DemoOrg("yz-elders", "上清寺社区老年协会", T.SOCIAL_ASSOCIATION, "500103", "重庆市渝中区", "吴桂兰", "重庆市渝中区上清寺社区", date(2017, 10, 9), None, filed_with="上清寺街道办事处", member_of="yz-hub", community=True),
+    DemoOrg("rc-volunteers", "荣成市志愿服务联合会", T.SOCIAL_ASSOCIATION, "371082", "荣成市", "郑海", "荣成市成山大道", date(2013, 8, 25), 7, hub=True),
+    DemoOrg("rc-market", "宁津街道爱心超市服务队", T.SOCIAL_ASSOCIATION, "371082", "荣成市", "冯雪", "荣成市宁津街道", date(2020, 3, 3), None, filed_with="宁津街道办事处", member_of="rc-volunteers", community=True),
+    DemoOrg("xc-social", "宣州区社会工作服务中心", T.PRIVATE_NON_ENTERPRISE, "341802", "宣城市宣州区", "何兰", "宣城市宣州区鳌峰街道", date(2018, 12, 6), 8),
+    DemoOrg("xc-youth", "宣城市青年志愿者协会", T.SOCIAL_ASSOCIATION, "341800", "宣城市", "许晨", "宣城市宣州区叠嶂中路", date(2011, 5, 4), 9),
+]
+
+USERS = [
+    ("admin", "admin", "系统管理员"),
+    ("registrar", "registrar", "民政局登记科 王科长"),
+    ("chair", "chair", "评估委员会 张主任"),
+    ("evaluator", "evaluator", "评估专家 李教授"),
+    ("auditor", "auditor", "审计 陈审计"),
+    ("org", "organization", "铜陵市郊区社会组织联合会"),
+]
+
+
+def demo_code(org: DemoOrg) -> str:
+    return complete_code(f"5{_TYPE_DIGIT[org.org_type]}{org.division}MJ{org.serial:07d}")
+
+
+def seed_demo(registry: Registry, accounts: Accounts, say: Callable[[str], None] = print) -> bool:
+    """Seed once; returns False when the demo users exist already."""
+    if any(u.username == "registrar" for u in accounts.users()):
+        return False
+    ctx = system_context("demo", "demo-seed")
+    ids: dict[str, UUID] = {}
+    for o in ORGS:
+        ids[o.key] = uuid5(_NS, o.key)
+        profile = Profile(o.name, o.org_type, o.person, o.address, o.division, o.district, o.supervising_unit,
+                          o.hub, o.public_benefit, o.community)
+        if o.serial is None:
+            registry.file_organization(ctx, profile, f"备{o.division}-{o.since.year}-{len(ids):03d}", o.filed_with, o.since, ids[o.key])
+        else:
+            registry.register_organization(ctx, profile, demo_code(o), o.since, ids[o.key])
+    for o in ORGS:
+        if o.member_of:
+            registry.join_hub(ctx, ids[o.key], None, ids[o.member_of])
+    with_basis = _with_basis(ctx, "铜郊民社〔2024〕12号", "换届后变更法定代表人")
+    registry.change_legal_representative(with_basis, ids["tl-hub"], None, "王建华")
+    registry.establish_party_branch(ctx, ids["tl-hub"], None, date(2019, 7, 1))
+    for username, role, display in USERS:
+        accounts.add_user(username, DEMO_PASSWORD, role, display, ids["tl-hub"] if role == "organization" else None)
+    say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users (password: {DEMO_PASSWORD})")
+    return True
+
+
+def _with_basis(ctx: CommandContext, document_no: str, reason: str) -> CommandContext:
+    return replace(ctx, basis=Basis(document_no=document_no, reason=reason))

@@ -1,0 +1,176 @@
+"""The `starledger` command."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from infra.wiring import VARIABLES, build_system, load_settings
+
+
+def _env_help() -> str:
+    lines = ["environment (default):"]
+    lines += [f"  {name:30} {default or '(empty)':12} {meaning}" for name, (default, meaning) in VARIABLES.items()]
+    return "\n".join(lines)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="starledger",
+        description="StarLedger 星级台账: event-sourced evaluation, inspection and credit records of social organizations.",
+        epilog=_env_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="serve the web pages and the API, with the scheduler in-process")
+    serve.add_argument("--host", help="listen address (default: $STARLEDGER_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default: $STARLEDGER_PORT or 8000)")
+    serve.add_argument("--demo", action="store_true", help="seed the demo data first if it is not there yet")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+
+    sub.add_parser("demo", help="seed the demo organizations and users (once; a second run changes nothing)")
+    sub.add_parser("scheduler", help="run only the scheduled jobs (for a separate scheduler process)")
+
+    users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
+    users.add_parser("list", help="list users with their roles")
+    add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=["admin", "registrar", "chair", "evaluator", "organization", "auditor"])
+    add.add_argument("--display-name")
+    add.add_argument("--organization-id", type=UUID, help="required for --role organization")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    pw = users.add_parser("set-password", help="set a user's password and end their sessions")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true")
+
+    projections = sub.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
+    projections.add_parser("rebuild", help="rebuild the register from the whole event log (shows progress)")
+    projections.add_parser("status", help="show how far each read model has processed the log")
+    return parser
+
+
+def _password(args: Any) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise SystemExit("the passwords differ")
+    return first
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr: position / head of the log, rate and ETA."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        share = done / total if total else 1.0
+        rate = done / elapsed
+        eta = (total - done) / rate if rate else 0
+        bar = "#" * int(share * 30)
+        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{total} {rate:,.0f}/s eta {eta:,.0f}s")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "no_scheduler", False):
+        overrides["scheduler"] = False
+    settings = load_settings(**overrides)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log what they did
+    return _run(args, settings)
+
+
+def _run(args: Any, settings: Any) -> int:
+    from domain.errors import DomainError
+
+    if args.command == "serve":
+        return _serve(args, settings)
+    system = build_system(settings)
+    try:
+        if args.command == "demo":
+            from application.demo import seed_demo
+
+            if not seed_demo(system.registry, system.accounts):
+                print("demo data is there already; nothing changed")
+        elif args.command == "scheduler":
+            from interfaces.scheduler import run_standalone
+
+            run_standalone(system)
+        elif args.command == "users":
+            _users(args, system)
+        elif args.command == "projections":
+            _projections(args, system)
+        return 0
+    except DomainError as e:
+        print(f"error: {e.message_en} / {e.message_zh}", file=sys.stderr)
+        return 2
+    finally:
+        system.close()
+
+
+def _users(args: Any, system: Any) -> None:
+    if args.action == "list":
+        for u in system.accounts.users():
+            print(f"{u.username:16} {u.role:13} {u.display_name}  {u.organization_id or ''}")
+    elif args.action == "add":
+        user = system.accounts.add_user(args.username, _password(args), args.role, args.display_name, args.organization_id)
+        print(f"added {user.username} ({user.role}) id {user.id}")
+    elif args.action == "set-password":
+        system.accounts.set_password(args.username, _password(args))
+        print(f"password of {args.username} changed; their sessions ended")
+
+
+def _projections(args: Any, system: Any) -> None:
+    if args.action == "status":
+        head = system.registry.recorder.max_notification_id() or 0
+        print(f"register: position {system.register.position()} of {head}")
+        return
+    bar = ProgressBar("rebuilding register")
+    started = time.monotonic()
+    count = system.register.rebuild(progress=bar)
+    bar.finish()
+    print(f"register rebuilt: {count} organization events in {time.monotonic() - started:.1f}s")
+
+
+def _serve(args: Any, settings: Any) -> int:
+    import uvicorn
+
+    from interfaces.http.app import create_app
+    from interfaces.scheduler import build_scheduler
+
+    system = build_system(settings)
+    if args.demo:
+        from application.demo import seed_demo
+
+        seed_demo(system.registry, system.accounts, logging.getLogger("starledger").info)
+    app = create_app(system, build_scheduler)
+    print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    finally:
+        system.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""The Litestar app factory. Nothing opens a database at import time: `create_app` takes a
+built system; `app_from_environment` builds one from settings (for `uvicorn --factory`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from interfaces.http.auth import AuthController, health
+from interfaces.http.organizations import OrganizationController
+from interfaces.http.problems import EXCEPTION_HANDLERS
+from interfaces.http.security import SessionOrBearerAuth
+from interfaces.web.i18n import install as install_i18n
+from interfaces.web.pages import PageController
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+log = logging.getLogger("starledger.http")
+
+
+def _security_headers() -> list[Any]:
+    from litestar.datastructures import ResponseHeader
+
+    return [
+        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
+        ResponseHeader(name="X-Frame-Options", value="DENY"),
+        ResponseHeader(name="Referrer-Policy", value="same-origin"),
+        ResponseHeader(
+            name="Content-Security-Policy",
+            value="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    ]
+
+
+def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
+    settings = system.settings
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        scheduler = scheduler_factory(system) if scheduler_factory else None
+        if scheduler is not None:
+            scheduler.start()
+            log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+
+    templates = TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=install_i18n)
+    app = Litestar(
+        route_handlers=[
+            OrganizationController,
+            AuthController,
+            PageController,
+            health,
+            create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(SessionOrBearerAuth, exclude=["^/static", "^/schema"])],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        plugins=[ProblemDetailsPlugin()],
+        template_config=templates,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="sl_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=False,
+            cookie_samesite="strict",
+            exclude=["^/api/", "^/health", "^/schema"],
+        ),
+        openapi_config=OpenAPIConfig(
+            title="StarLedger API",
+            version="0.1.0",
+            description="社会组织评估与信用管理 — the register, evaluations, inspections and credit records. "
+            "Errors are RFC 9457 problem+json with messages in zh and en.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        response_headers=_security_headers(),
+        request_max_body_size=settings.max_body_bytes,
+        state=None,
+    )
+    app.state.system = system
+    return app
+
+
+def app_from_environment() -> Litestar:
+    from infra.wiring import build_system
+    from interfaces.scheduler import build_scheduler
+
+    return create_app(build_system(), build_scheduler)

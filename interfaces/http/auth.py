@@ -1,0 +1,44 @@
+"""/api/auth: bearer tokens for API clients; /health for load balancers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+
+from interfaces.http import dto
+from interfaces.http.security import SIGNED_IN, Principal, allow
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth 登录"]
+
+    @post("/login", operation_id="login", summary="登录,获取令牌 / Sign in for a bearer token", sync_to_thread=True,
+          status_code=200)
+    def login(self, request: Request[Any, Any, Any], data: dto.LoginIn) -> dto.TokenOut:
+        session = request.app.state.system.accounts.login(data.username, data.password)
+        u = session.user
+        return dto.TokenOut(token=session.token, token_type="bearer", user_id=u.id, role=u.role,
+                            organization_id=u.organization_id)
+
+    @post("/logout", operation_id="logout", summary="注销令牌 / Revoke this token", guards=[allow(*SIGNED_IN)],
+          sync_to_thread=True, status_code=204)
+    def logout(self, request: Request[Any, Any, Any]) -> None:
+        principal: Principal = request.user
+        if principal.token:
+            request.app.state.system.accounts.logout(principal.token)
+
+    @get("/me", operation_id="whoAmI", summary="当前用户 / Who am I", guards=[allow(*SIGNED_IN)])
+    async def me(self, request: Request[Any, Any, Any]) -> dto.MeOut:
+        p: Principal = request.user
+        return dto.MeOut(user_id=p.user_id, username=p.username, display_name=p.display_name, role=p.role.value,
+                         organization_id=p.organization_id)
+
+
+@get("/health", operation_id="health", summary="健康检查 / Readiness", sync_to_thread=True, tags=["system"])
+def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    system = request.app.state.system
+    ok = system.ping()
+    body = {"status": "ok" if ok else "unavailable", "database": system.backend, "register_position": system.register.position() if ok else None}
+    return Response(body, status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "5"})

@@ -1,0 +1,114 @@
+"""Every error becomes RFC 9457 problem+json (API) or an error page (pages), in zh and en.
+Nothing a client sends can produce a 500; an unexpected error is logged and still answered."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.plugins.problem_details import ProblemDetailsException
+from litestar.response import Redirect, Template
+
+from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion
+from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
+
+log = logging.getLogger("starledger.http")
+
+_DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (StaleVersion, 412),
+    (NotPermitted, 403),
+    (BadCredentials, 401),
+    (Conflict, 409),
+    (InvalidTransition, 409),
+    (InvalidValue, 422),
+]
+
+# Messages for the framework's own errors, by status.
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: ("request.invalid", "请求内容无效", "The request is not valid"),
+    401: ("auth.required", "请先登录,或登录已过期", "Sign-in required, or the sign-in has expired"),
+    403: ("access.denied", "您的角色无权执行此操作", "Your role may not do this"),
+    404: ("resource.not_found", "找不到该资源", "No such resource"),
+    405: ("method.not_allowed", "不支持该请求方法", "This method is not allowed here"),
+    412: ("version.stale", "数据已被他人修改,请刷新后重试", "Changed meanwhile; reload and retry"),
+    413: ("request.too_large", "请求内容过大", "The request body is too large"),
+    415: ("request.media_type", "不支持的内容类型", "Unsupported media type"),
+    428: ("version.required", "修改须附带 If-Match 版本号", "Changes need an If-Match header with the version you saw"),
+    429: ("request.too_many", "请求过于频繁,请稍后再试", "Too many requests; try again later"),
+    503: ("service.unavailable", "服务暂不可用,请稍后再试", "The service is unavailable; try again shortly"),
+}
+
+
+def problem(
+    status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None, **extra: Any
+) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=status,
+        type_=f"urn:starledger:problem:{code}",
+        title=en,
+        detail=en,
+        headers=headers,
+        extra={"code": code, "message_zh": zh, "message_en": en, **{k: v for k, v in extra.items() if v}},
+    )
+
+
+def domain_status(exc: DomainError) -> int:
+    return next((status for kind, status in _DOMAIN_STATUS if isinstance(exc, kind)), 422)
+
+
+def _for_domain(exc: DomainError) -> ProblemDetailsException:
+    return problem(domain_status(exc), exc.code, exc.message_zh, exc.message_en, details=exc.details)
+
+
+def _for_http(exc: HTTPException) -> ProblemDetailsException:
+    code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("http.error", "请求无法处理", "The request cannot be handled"))
+    errors = exc.extra if isinstance(exc, ValidationException) else None
+    reason = exc.detail if exc.detail and exc.detail != en else None
+    return problem(exc.status_code, code, zh, en, headers=exc.headers, errors=errors, reason=reason)
+
+
+def _wants_page(request: Request[Any, Any, Any]) -> bool:
+    path = request.scope["path"]
+    return not path.startswith(("/api/", "/schema", "/health")) and "text/html" in request.headers.get("accept", "")
+
+
+def _respond(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> Response[Any]:
+    if _wants_page(request) and exc.status_code == 401:
+        return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
+    if _wants_page(request):
+        extra = exc.extra if isinstance(exc.extra, dict) else {}
+        return Template(
+            template_name="error.html",
+            context={"status": exc.status_code, "problem": extra},
+            status_code=exc.status_code,
+            media_type=MediaType.HTML,
+        )  # type: ignore[return-value]
+    return exc.to_response(request)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _respond(request, _for_domain(exc))
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, ProblemDetailsException):
+        return _respond(request, exc)
+    return _respond(request, _for_http(exc))
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _respond(
+        request, problem(500, "server.error", "服务器内部错误,已记录", "Internal error; it has been logged")
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_error,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,208 @@
+"""Server-rendered pages (Jinja2), zh-CN first. Forms post with a CSRF token; changes carry
+the version the person saw, so a stale form is refused with a clear message."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from application.errors import BadCredentials
+from application.queries import RegisterQuery
+from domain.errors import DomainError
+from domain.organization import OrganizationType, Profile
+from domain.provenance import Role
+from interfaces.http.commands import context
+from interfaces.http.problems import domain_status
+from interfaces.http.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
+from interfaces.web.i18n import LANG_COOKIE, LANGS, language
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+_SORTS = ("name", "registered_on", "district", "status", "updated_at")
+_CHANGES = {
+    "name": lambda r, c, id, v, value: r.rename(c, id, v, value),
+    "address": lambda r, c, id, v, value: r.change_address(c, id, v, value),
+    "legal_representative": lambda r, c, id, v, value: r.change_legal_representative(c, id, v, value),
+}
+_ACTIONS = {
+    "suspend": lambda r, c, id, v: r.suspend(c, id, v),
+    "resume": lambda r, c, id, v: r.resume(c, id, v),
+    "deregister": lambda r, c, id, v: r.deregister(c, id, v),
+    "revoke": lambda r, c, id, v: r.revoke(c, id, v),
+}
+
+
+def _system(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.system
+
+
+def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
+    return error.message_zh if language(request) == "zh" else error.message_en
+
+
+def _staff_page(request: Request[Any, Any, Any]) -> None:
+    if request.user.role not in STAFF:
+        raise NotAuthorizedException("staff sign-in required")
+
+
+class PageController(Controller):
+    include_in_schema = False
+
+    @get("/", sync_to_thread=False)
+    async def home(self) -> Redirect:
+        return Redirect("/register")
+
+    @get("/lang/{code:str}", sync_to_thread=False)
+    async def switch_language(self, request: Request[Any, Any, Any], code: str) -> Redirect:
+        back = request.headers.get("referer") or "/register"
+        response = Redirect(back if back.startswith(("/", str(request.base_url))) else "/register")
+        response.set_cookie(LANG_COOKIE, code if code in LANGS else "zh", max_age=365 * 86400, samesite="lax")
+        return response
+
+    @get("/login", sync_to_thread=False)
+    async def login_form(self, next: str = "/register") -> Template:
+        return Template("login.html", context={"next": _safe_next(next), "error": None})
+
+    @post("/login", sync_to_thread=True, status_code=303)
+    def login(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+        next_ = _safe_next(data.get("next", "/register"))
+        try:
+            session = _system(request).accounts.login(data.get("username", ""), data.get("password", ""))
+        except BadCredentials as e:
+            return Template("login.html", context={"next": next_, "error": _message(request, e)}, status_code=401)
+        response = Redirect(next_, status_code=303)
+        settings = _system(request).settings
+        response.set_cookie(
+            SESSION_COOKIE, session.token, httponly=True, secure=settings.secure_cookies, samesite="lax",
+            max_age=settings.session_hours * 3600,
+        )
+        return response
+
+    @post("/logout", sync_to_thread=True, status_code=303)
+    def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        principal: Principal = request.user
+        if principal.token:
+            _system(request).accounts.logout(principal.token)
+        response = Redirect("/register", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @get("/register", sync_to_thread=True)
+    def register(self, request: Request[Any, Any, Any]) -> Template:
+        params = request.query_params
+        sort = params.get("sort") if params.get("sort") in _SORTS else "name"
+        page = int(params["page"]) if params.get("page", "").isdigit() and int(params["page"]) > 0 else 1
+        filters = {k: params.get(k) or None for k in ("q", "org_type", "track", "status", "district")}
+        query = RegisterQuery(
+            text=filters["q"], org_type=filters["org_type"], track=filters["track"], status=filters["status"],
+            district=filters["district"], sort=sort, page=page, per_page=20,  # type: ignore[arg-type]
+        )
+        result = _system(request).register.search(query)
+        keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
+        return Template(
+            "register.html",
+            context={
+                "result": result, "filters": filters, "sort": sort, "sorts": _SORTS,
+                "org_types": [t.value for t in OrganizationType], "districts": _districts(request),
+                "page_link": lambda n: "/register?" + urlencode({**keep, "page": n}),
+            },
+        )
+
+    @get("/organizations/new", sync_to_thread=False)
+    async def new_form(self, request: Request[Any, Any, Any]) -> Template:
+        _staff_page(request)
+        return Template("new.html", context={"error": None, "form": {}, "org_types": [t.value for t in OrganizationType]})
+
+    @post("/organizations/new", sync_to_thread=True, status_code=303)
+    def create(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
+        _staff_page(request)
+        registry = _system(request).registry
+        try:
+            profile = Profile(
+                name=data.get("name", ""), org_type=OrganizationType(data.get("org_type", "social_association")),
+                legal_representative=data.get("legal_representative", ""), address=data.get("address", ""),
+                division_code=data.get("division_code", "").strip(), district=data.get("district", ""),
+                supervising_unit=data.get("supervising_unit") or None, is_hub=data.get("is_hub") == "on",
+                public_benefit=data.get("public_benefit") == "on", community_level=data.get("community_level") == "on",
+            )
+            ctx = context(request)
+            if data.get("track") == "filed":
+                org = registry.file_organization(ctx, profile, data.get("filing_no", ""), data.get("filed_with", ""))
+            else:
+                org = registry.register_organization(ctx, profile, data.get("code", ""))
+        except DomainError as e:
+            return Template(
+                "new.html",
+                context={"error": _message(request, e), "form": data, "org_types": [t.value for t in OrganizationType]},
+                status_code=domain_status(e),
+            )
+        return Redirect(f"/organizations/{org.id}?saved=1", status_code=303)
+
+    @get("/organizations/{organization_id:uuid}", sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
+        return self._detail(request, organization_id, None, 200)
+
+    def _detail(self, request: Request[Any, Any, Any], organization_id: UUID, error: str | None, status: int) -> Template:
+        system = _system(request)
+        org = system.registry.organization(organization_id)
+        principal: Principal = request.user
+        may_see_history = principal.role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) or (
+            principal.role is Role.ORGANIZATION and principal.organization_id == organization_id
+        )
+        history = list(reversed(system.registry.history(organization_id))) if may_see_history else None
+        hub = system.register.get(org.hub_id) if org.hub_id else None
+        entry = system.register.get(organization_id)
+        return Template(
+            "organization.html",
+            context={
+                "org": org, "history": history, "hub": hub, "entry": entry, "error": error,
+                "is_staff": principal.role in STAFF, "saved": request.query_params.get("saved") == "1",
+                "changes": list(_CHANGES), "actions": list(_ACTIONS),
+                "tz": ZoneInfo(system.rules.for_division(org.profile.division_code, org.created_on.date()).timezone),
+            },
+            status_code=status,
+        )
+
+    @post("/organizations/{organization_id:uuid}/change", sync_to_thread=True, status_code=303)
+    def change(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
+        return self._act(request, organization_id, data, _CHANGES.get(data.get("field", "")), data.get("value", ""))
+
+    @post("/organizations/{organization_id:uuid}/status", sync_to_thread=True, status_code=303)
+    def status(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
+        return self._act(request, organization_id, data, _ACTIONS.get(data.get("action", "")))
+
+    def _act(self, request: Request[Any, Any, Any], organization_id: UUID, data: dict[str, str], act: Any, *value: str) -> Response[Any]:
+        _staff_page(request)
+        require_own_organization(request.user, organization_id)
+        basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
+        try:
+            if act is None or not data.get("version", "").isdigit():
+                raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
+            act(_system(request).registry, context(request, basis), organization_id, int(data["version"]), *value)
+        except DomainError as e:
+            return self._detail(request, organization_id, _message(request, e), domain_status(e))
+        return Redirect(f"/organizations/{organization_id}?saved=1", status_code=303)
+
+
+class _Basis:
+    def __init__(self, document_no: str | None, reason: str | None) -> None:
+        self.document_no = document_no
+        self.reason = reason
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths: the login form must not redirect elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/register"
+
+
+def _districts(request: Request[Any, Any, Any]) -> list[str]:
+    return _system(request).register.districts()
+
+
