@@ -1,0 +1,38 @@
+"""Injected time and ids, so any day can be replayed in a test."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime, timedelta, timezone
+
+
+class SteppingClock:
+    """Starts at a given instant and moves one millisecond per reading (distinct, ordered timestamps)."""
+
+    def __init__(self, start: datetime = datetime(2026, 5, 20, 1, 0, tzinfo=timezone.utc)) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        self.current += timedelta(milliseconds=1)
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class CountingIds:
+    def __init__(self, prefix: int = 0x5EED) -> None:
+        self._counter = itertools.count(1)
+        self._prefix = prefix
+
+    def new_id(self) -> uuid.UUID:
+        return uuid.UUID(int=(self._prefix << 96) | next(self._counter))
+
+
+class CountingTokens:
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_token(self) -> str:
+        return f"test-token-{next(self._counter):06d}"

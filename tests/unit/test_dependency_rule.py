@@ -1,0 +1,49 @@
+"""The dependency rule, checked on the source: domain ← application ← infra / interfaces."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OURS = {"domain", "application", "infra", "interfaces"}
+
+
+def imports(layer: str) -> list[tuple[str, str]]:
+    found = []
+    for path in sorted((ROOT / layer).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found += [(str(path.relative_to(ROOT)), alias.name) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found.append((str(path.relative_to(ROOT)), node.module))
+    return found
+
+
+def test_the_layers_have_code() -> None:
+    for layer in OURS:
+        assert imports(layer), f"{layer}/ has no imports at all?"
+
+
+def test_domain_imports_only_the_standard_library_and_eventsourcing_domain() -> None:
+    bad = [
+        (where, module)
+        for where, module in imports("domain")
+        if module.split(".")[0] not in sys.stdlib_module_names
+        and module != "eventsourcing.domain"
+        and module.split(".")[0] != "domain"
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize(("layer", "forbidden"), [("application", {"infra", "interfaces"}), ("infra", {"interfaces"})])
+def test_inner_layers_do_not_import_outer_ones(layer: str, forbidden: set[str]) -> None:
+    assert [(w, m) for w, m in imports(layer) if m.split(".")[0] in forbidden] == []
+
+
+def test_interfaces_reach_infra_only_through_the_wiring_function() -> None:
+    bad = [(w, m) for w, m in imports("interfaces") if m.split(".")[0] == "infra" and m != "infra.wiring"]
+    assert bad == []

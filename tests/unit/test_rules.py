@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidValue
+from domain.rules import Boundary, GradeBands
+from infra.rulesets import FileRuleSetCatalog
+
+CATALOG = FileRuleSetCatalog()
+
+
+def test_the_shipped_rule_sets_are_national_before_and_after_2026_and_two_localities() -> None:
+    assert {(r.id, r.version) for r in CATALOG.all()} >= {("national", 1), ("national", 2), ("anhui", 1), ("luoyang", 1)}
+    assert CATALOG.get("national", 2).effective_from == date(2026, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("division", "on", "expected"),
+    [
+        ("150204", date(2026, 2, 28), ("national", 1)),
+        ("150204", date(2026, 3, 1), ("national", 2)),
+        ("340711", date(2026, 3, 1), ("anhui", 1)),
+        ("410302", date(2024, 1, 1), ("luoyang", 1)),
+    ],
+)
+def test_the_most_specific_rule_set_in_force_is_chosen(division: str, on: date, expected: tuple[str, int]) -> None:
+    rule_set = CATALOG.for_division(division, on)
+    assert (rule_set.id, rule_set.version) == expected
+
+
+def test_no_rule_set_before_the_first_one_took_effect() -> None:
+    with pytest.raises(InvalidValue):
+        CATALOG.for_division("150204", date(2000, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [("1000", "5A"), ("950", "5A"), ("949.5", "4A"), ("901", "4A"), ("900.5", "3A"), ("701", "1A"), ("700", None)],
+)
+def test_anhui_bands_put_the_950_overlap_on_the_higher_side(score: str, grade: str | None) -> None:
+    assert CATALOG.get("anhui", 1).grade_bands.grade_for(Decimal(score)) == grade
+
+
+def test_with_the_lower_boundary_rule_the_overlap_goes_to_4a() -> None:
+    bands = CATALOG.get("anhui", 1).grade_bands
+    lower = GradeBands(scale=bands.scale, bands=bands.bands, boundary=Boundary.LOWER)
+    assert lower.grade_for(Decimal(950)) == "4A"
+    assert lower.grade_for(Decimal("950.01")) == "5A"
+
+
+def test_luoyang_grades_every_score() -> None:
+    bands = CATALOG.get("luoyang", 1).grade_bands
+    assert [bands.grade_for(Decimal(s)) for s in (0, 599, 600, 799, 800, 900)] == ["1A", "1A", "2A", "3A", "4A", "5A"]
+
+
+def test_a_score_beyond_the_scale_is_refused() -> None:
+    with pytest.raises(InvalidValue):
+        CATALOG.get("national", 1).grade_bands.grade_for(Decimal("1000.5"))
+
+
+@given(st.decimals(min_value=0, max_value=1000, places=2), st.decimals(min_value=0, max_value=1000, places=2))
+def test_grades_never_fall_as_the_score_rises(a: Decimal, b: Decimal) -> None:
+    order = [None, "1A", "2A", "3A", "4A", "5A"]
+    for rule_set in CATALOG.all():
+        bands = rule_set.grade_bands
+        low, high = sorted((a, b))
+        assert order.index(bands.grade_for(low)) <= order.index(bands.grade_for(high))
