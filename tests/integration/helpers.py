@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from application.context import CommandContext
+from domain.organization import OrganizationType, Profile
+from domain.provenance import Actor, Basis, Role
+from domain.uscc import complete_code
+
+REGISTRAR = CommandContext(Actor("registrar-1", Role.REGISTRAR), "req-test", Basis("民社〔2026〕7号", "年度登记"))
+
+
+def profile(name: str = "铜陵市郊区社会组织联合会", **changes: object) -> Profile:
+    values: dict[str, object] = dict(
+        name=name, org_type=OrganizationType.SOCIAL_ASSOCIATION, legal_representative="王建国",
+        address="铜陵市郊区桥南街道", division_code="340711", district="铜陵市郊区",
+    )
+    values.update(changes)
+    return Profile(**values)  # type: ignore[arg-type]
+
+
+def code(n: int, type_digit: str = "1", division: str = "340711") -> str:
+    return complete_code(f"5{type_digit}{division}MJ{n:07d}")
