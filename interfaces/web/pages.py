@@ -165,6 +165,7 @@ class PageController(Controller):
                 "org": org, "history": history, "hub": hub, "entry": entry, "error": error,
                 "is_staff": principal.role in STAFF, "saved": request.query_params.get("saved") == "1",
                 "changes": list(_CHANGES), "actions": list(_ACTIONS),
+                "names": {u.id: u.display_name for u in system.accounts.users()} if history else {},
                 "tz": ZoneInfo(system.rules.for_division(org.profile.division_code, org.created_on.date()).timezone),
             },
             status_code=status,
