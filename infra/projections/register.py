@@ -79,23 +79,23 @@ class RegisterProjection:
         total = self._head() if progress else 0
         with self._lock:
             while True:
-                count, last = self._process_batch()
+                count, last, full = self._process_batch()
                 processed += count
                 if progress and last:
                     progress(last, total)
-                if count == 0 and last == 0:
+                if not full:  # a short batch reached the head of the log
                     return processed
 
     def _head(self) -> int:
         return int(self.app.recorder.max_notification_id() or 0)
 
-    def _process_batch(self) -> tuple[int, int]:
+    def _process_batch(self) -> tuple[int, int, bool]:
         """One transaction: lock the position, apply the next batch, move the position."""
         with self.db.transaction(write=True) as tx:
             position = self._locked_position(tx)
             notifications = self.app.recorder.select_notifications(start=position + 1, limit=BATCH)
             if not notifications:
-                return 0, 0
+                return 0, 0, False
             count = 0
             for notification in notifications:
                 if notification.topic.startswith("domain.organization:Organization."):
@@ -104,7 +104,7 @@ class RegisterProjection:
                     count += 1
             last = notifications[-1].id
             tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (last, NAME))
-            return count, last
+            return count, last, len(notifications) == BATCH
 
     def _locked_position(self, tx: Tx) -> int:
         tx.execute(

@@ -1,0 +1,114 @@
+"""StarLedger benchmarks: `make bench` (or `python -m bench --help`).
+
+Each figure is measured next to its floor in the same run and printed as a ratio.
+Figures are for the README and issue notes; tests never assert timings."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+from application.context import CommandContext
+from domain.organization import OrganizationType, Profile
+from domain.provenance import Actor, Role
+from domain.uscc import complete_code
+from infra.wiring import build_system, load_settings
+
+ADMIN_URL = os.environ.get("STARLEDGER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CTX = CommandContext(Actor("bench", Role.REGISTRAR), "bench")
+
+
+def _profile(n: int) -> Profile:
+    return Profile(f"基准测试社会组织{n:07d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵市郊区", "340711", "铜陵市郊区")
+
+
+def _code(n: int) -> str:
+    return complete_code(f"51340711MJ{n:07d}")
+
+
+def _fresh_pg_database() -> tuple[str, Callable[[], None]]:
+    name = f"sl_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl(), drop
+
+
+def registrations_per_second(database_url: str, count: int) -> float:
+    """Registrations through the application: organization + code claim saved atomically,
+    and the register read model caught up (read-your-writes), one command at a time."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        system = build_system(load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False))
+        try:
+            for n in range(20):  # warm-up
+                system.registry.register_organization(CTX, _profile(n), _code(n), date(2020, 1, 1))
+            started = time.perf_counter()
+            for n in range(20, 20 + count):
+                system.registry.register_organization(CTX, _profile(n), _code(n), date(2020, 1, 1))
+            return count / (time.perf_counter() - started)
+        finally:
+            system.close()
+
+
+def raw_insert_floor(database_url: str, count: int) -> float:
+    """The floor: a bare psycopg loop writing the same two event rows per registration
+    into an events-shaped table, one transaction each, nothing else."""
+    state = b'{"profile":{"name":"x"},"code":"51340711MJ00000015","registered_on":"2020-01-01"}' * 3
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "CREATE TABLE floor_events (originator_id uuid NOT NULL, originator_version integer NOT NULL, "
+            "topic text NOT NULL, state bytea, notification_id bigserial UNIQUE, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        )
+        conn.commit()
+        started = time.perf_counter()
+        for _ in range(count):
+            with conn.transaction():
+                conn.execute(
+                    "INSERT INTO floor_events (originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s), (%s, 1, %s, %s)",
+                    (uuid.uuid4(), "domain.organization:Organization.Registered", state,
+                     uuid.uuid4(), "domain.claims:IdentifierClaim.Claimed", state),
+                )
+        return count / (time.perf_counter() - started)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
+    args = parser.parse_args(argv)
+    print(f"StarLedger bench · {date.today()} · {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
+    print(f"{args.count} registrations per figure; PostgreSQL at {urlsplit(ADMIN_URL).netloc}\n", flush=True)
+    rows: list[tuple[str, float, float | None]] = []
+    url, drop = _fresh_pg_database()
+    try:
+        floor = raw_insert_floor(url, args.count)
+        rows.append(("floor: raw psycopg INSERT loop (PostgreSQL)", floor, None))
+        rows.append(("registrations via application (PostgreSQL)", registrations_per_second(url, args.count), floor))
+    finally:
+        drop()
+    rows.append(("registrations via application (SQLite)", registrations_per_second("", args.count), floor))
+    print(f"{'measurement':48} {'per second':>12} {'vs floor':>9}")
+    for label, rate, against in rows:
+        ratio = f"{rate / against:8.0%}" if against else "       -"
+        print(f"{label:48} {rate:12,.0f} {ratio:>9}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
