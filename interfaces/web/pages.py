@@ -55,18 +55,18 @@ def _staff_page(request: Request[Any, Any, Any]) -> None:
 class PageController(Controller):
     include_in_schema = False
 
-    @get("/", sync_to_thread=False)
+    @get("/")
     async def home(self) -> Redirect:
         return Redirect("/register")
 
-    @get("/lang/{code:str}", sync_to_thread=False)
+    @get("/lang/{code:str}")
     async def switch_language(self, request: Request[Any, Any, Any], code: str) -> Redirect:
         back = request.headers.get("referer") or "/register"
         response = Redirect(back if back.startswith(("/", str(request.base_url))) else "/register")
         response.set_cookie(LANG_COOKIE, code if code in LANGS else "zh", max_age=365 * 86400, samesite="lax")
         return response
 
-    @get("/login", sync_to_thread=False)
+    @get("/login")
     async def login_form(self, next: str = "/register") -> Template:
         return Template("login.html", context={"next": _safe_next(next), "error": None})
 
@@ -115,7 +115,7 @@ class PageController(Controller):
             },
         )
 
-    @get("/organizations/new", sync_to_thread=False)
+    @get("/organizations/new")
     async def new_form(self, request: Request[Any, Any, Any]) -> Template:
         _staff_page(request)
         return Template("new.html", context={"error": None, "form": {}, "org_types": [t.value for t in OrganizationType]})
