@@ -50,6 +50,10 @@ class RegisterProjection:
         self.app = app
         self.db = db
         self._lock = threading.Lock()
+        with db.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING", (NAME,)
+            )
         self._handlers: dict[str, Callable[[Tx, Any], None]] = {
             "Registered": self._entered,
             "Filed": self._entered,
@@ -107,9 +111,6 @@ class RegisterProjection:
             return count, last, len(notifications) == BATCH
 
     def _locked_position(self, tx: Tx) -> int:
-        tx.execute(
-            "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING", (NAME,)
-        )
         lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
         return int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (NAME,)).scalar())
 
@@ -117,7 +118,7 @@ class RegisterProjection:
         """Forget the rows and the position, then process the whole log again."""
         with self._lock, self.db.transaction(write=True) as tx:
             tx.execute("DELETE FROM sl_register")
-            tx.execute("DELETE FROM sl_tracking WHERE projection = ?", (NAME,))
+            tx.execute("UPDATE sl_tracking SET position = 0 WHERE projection = ?", (NAME,))
         return self.catch_up(progress)
 
     # -- event handlers --------------------------------------------------------

@@ -17,7 +17,11 @@ _IDEMPOTENCY_NS = uuid.UUID("0b6a57a8-35c2-4d55-a0a6-0b1f3f0c1f61")
 
 
 def correlation_id(request: Request[Any, Any, Any]) -> str:
-    return request.headers.get("x-request-id") or str(request.scope.setdefault("state", {}).get("request_id") or uuid.uuid4())
+    """The caller's X-Request-ID (to follow one request through the log), else a new id."""
+    given = request.headers.get("x-request-id", "").strip()
+    if given and len(given) <= 100 and given.isprintable():
+        return given
+    return str(request.app.state.system.ids.new_id())
 
 
 def context(request: Request[Any, Any, Any], basis: Any = None) -> CommandContext:

@@ -16,7 +16,9 @@ from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
 from application.registry import Registry
 from domain.errors import DomainError
 from domain.organization import Organization, OrganizationType, Status, Track
+from domain.provenance import Role
 from interfaces.http import dto
+from interfaces.http.problems import problem
 from interfaces.http.commands import (
     context,
     etag,
@@ -26,8 +28,7 @@ from interfaces.http.commands import (
     idempotency_key,
     idempotency_scope,
 )
-from interfaces.http.security import READERS_OF_HISTORY, STAFF, Principal, allow, require_own_organization
-from domain.provenance import Role
+from interfaces.http.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
 
 Change = Callable[[Registry, CommandContext, int], Organization]
 _PUBLIC = tuple(Role)
@@ -77,8 +78,6 @@ def _create(
 
 
 def _replay(stored: Any, print_: str) -> Response[Any]:
-    from interfaces.http.problems import problem
-
     if stored.fingerprint != print_:
         raise problem(
             422,
