@@ -9,6 +9,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import logging
+
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -21,6 +23,7 @@ from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
 from domain.organization import Organization, Profile, checked_code
 from domain.provenance import Provenance
 
+log = logging.getLogger("starledger.events")
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
 
 
@@ -48,6 +51,13 @@ class Registry(Application[UUID]):
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         recordings = super().save(*objs, **kwargs)
+        for recording in recordings:
+            event, p = recording.domain_event, getattr(recording.domain_event, "provenance", None)
+            log.info(
+                "recorded %s #%d of %s v%d by %s (%s) [%s]",
+                type(event).__qualname__, recording.notification.id, event.originator_id, event.originator_version,
+                p.actor.user_id if p else "?", p.actor.role.value if p else "?", p.correlation_id if p else "-",
+            )
         for listener in self._after_save:
             listener()
         return recordings

@@ -14,7 +14,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
@@ -88,7 +88,9 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             description="社会组织评估与信用管理 — the register, evaluations, inspections and credit records. "
             "Errors are RFC 9457 problem+json with messages in zh and en.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), JsonRenderPlugin()],
+            # JSON only: the UI plugins load scripts from a CDN, unreachable offline and refused by our CSP.
+            # People read the API at /api-docs, rendered here from the same document.
+            render_plugins=[JsonRenderPlugin()],
             components=Components(
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
             ),

@@ -105,6 +105,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "role.auditor": ("审计", "Auditor"),
     "role.public": ("公众", "Public"),
     "role.system": ("系统", "System"),
+    "api.intro": ("JSON 接口:用 POST /api/auth/login 获取令牌,以 Authorization: Bearer 发送。完整 OpenAPI 文档:",
+                  "JSON API: get a token from POST /api/auth/login and send it as Authorization: Bearer. Full OpenAPI document:"),
+    "api.operation": ("操作", "Operation"),
+    "api.path": ("请求", "Request"),
+    "api.summary": ("说明", "Summary"),
     "error.title": ("出错了", "Something went wrong"),
     "error.back": ("返回名册", "Back to the register"),
 }

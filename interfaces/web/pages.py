@@ -66,6 +66,19 @@ class PageController(Controller):
         response.set_cookie(LANG_COOKIE, code if code in LANGS else "zh", max_age=365 * 86400, samesite="lax")
         return response
 
+    @get("/api-docs")
+    async def api_docs(self, request: Request[Any, Any, Any]) -> Template:
+        """The API, read from the OpenAPI document: one line per operation."""
+        spec = request.app.openapi_schema.to_schema()
+        operations = [
+            {"method": method.upper(), "path": path, "id": op.get("operationId", ""), "summary": op.get("summary", ""),
+             "description": op.get("description", ""), "tag": (op.get("tags") or ["system"])[0]}
+            for path, item in spec["paths"].items()
+            for method, op in item.items()
+        ]
+        operations.sort(key=lambda o: (o["tag"], o["path"], o["method"]))
+        return Template("api_docs.html", context={"operations": operations, "title": spec["info"]["title"]})
+
     @get("/login")
     async def login_form(self, next: str = "/register") -> Template:
         return Template("login.html", context={"next": _safe_next(next), "error": None})

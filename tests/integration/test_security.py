@@ -1,0 +1,105 @@
+"""Who may call what: every API endpoint × every role, and the pages' defences."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from application.demo import DEMO_PASSWORD, seed_demo
+from application.queries import RegisterQuery
+from domain.provenance import Role
+from interfaces.http.app import create_app
+
+ROLES = ["public", "admin", "registrar", "chair", "evaluator", "organization", "auditor"]
+USERNAMES = {"admin": "admin", "registrar": "registrar", "chair": "chair", "evaluator": "evaluator",
+             "organization": "org", "auditor": "auditor"}
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def app_and_client(system) -> Iterator[tuple[Any, TestClient[Any]]]:
+    seed_demo(system.registry, system.accounts, say=lambda _: None)
+    app = create_app(system)
+    with TestClient(app) as client:
+        yield app, client
+
+
+def token(client: TestClient[Any], role: str) -> dict[str, str]:
+    if role == "public":
+        return {}
+    answer = client.post("/api/auth/login", json={"username": USERNAMES[role], "password": DEMO_PASSWORD})
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def api_operations(app: Any) -> list[tuple[str, str, frozenset[str]]]:
+    found = []
+    for route in app.routes:
+        if not route.path.startswith("/api/"):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            roles = [g.roles for g in handler.guards or [] if hasattr(g, "roles")]
+            allowed = frozenset(r.value for r in roles[0]) if roles else frozenset(ROLES)
+            for method in handler.http_methods:
+                found.append((method, route.path, allowed))
+    return found
+
+
+def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, system) -> None:
+    app, client = app_and_client
+    own = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    operations = api_operations(app)
+    assert len(operations) >= 20
+    tokens = {role: token(client, role) for role in ROLES}
+    wrong = []
+    for method, path, allowed in operations:
+        url = re.sub(r"\{organization_id:uuid\}", str(own.id), path).replace("{code:str}", own.code)
+        for role in ROLES:
+            if path == "/api/auth/logout" and role != "public":
+                continue  # would end the session the rest of the matrix uses
+            answer = client.request(method, url, json={}, headers={**tokens[role], "If-Match": '"999"'})
+            denied = answer.status_code in (401, 403)
+            if denied == (role in allowed):
+                wrong.append((method, path, role, answer.status_code))
+            if denied:
+                expected = 401 if role == "public" else 403
+                assert answer.status_code == expected, (method, path, role, answer.text)
+                assert answer.headers["content-type"].startswith("application/problem+json")
+    assert wrong == []
+
+
+def test_mutating_endpoints_refuse_the_auditor(app_and_client) -> None:
+    app, _ = app_and_client
+    mutating = [(m, p, a) for m, p, a in api_operations(app) if m in {"POST", "PUT", "PATCH", "DELETE"} and "/auth/" not in p]
+    assert mutating and all(Role.AUDITOR.value not in allowed for _, _, allowed in mutating)
+
+
+def test_an_organization_user_cannot_read_another_organizations_history(app_and_client, system) -> None:
+    _, client = app_and_client
+    other = system.register.search(RegisterQuery(text="宣城市青年志愿者协会")).items[0]
+    answer = client.get(f"/api/organizations/{other.id}/history", headers=token(client, "organization"))
+    assert answer.status_code == 403
+
+
+def test_forms_need_the_csrf_token(app_and_client) -> None:
+    _, client = app_and_client
+    client.get("/login")  # sets the CSRF cookie
+    refused = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD})
+    assert refused.status_code == 403
+    form = client.get("/login").text
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
+    accepted = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf},
+                           follow_redirects=False)
+    assert accepted.status_code == 303
+    cookie = accepted.headers["set-cookie"]
+    assert "sl_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+
+
+def test_pages_carry_security_headers(app_and_client) -> None:
+    _, client = app_and_client
+    headers = client.get("/register").headers
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in headers["content-security-policy"]
