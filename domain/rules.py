@@ -89,6 +89,82 @@ class ReminderOffsets:
 
 
 @dataclass(frozen=True)
+class Indicator:
+    key: str
+    zh: str
+    en: str
+    maximum: Decimal
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    zh: str
+    en: str
+    indicators: tuple[Indicator, ...]
+
+    @property
+    def maximum(self) -> Decimal:
+        return sum((i.maximum for i in self.indicators), Decimal(0))
+
+
+@dataclass(frozen=True)
+class ScoringScheme:
+    """An indicator tree (指标体系): categories of indicators with their maxima."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    total: Decimal
+    bonus_cap: Decimal
+    categories: tuple[Category, ...]
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(i for c in self.categories for i in c.indicators)
+
+    def indicator(self, key: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.key == key), None)
+
+    def check_consistent(self) -> None:
+        keys = [i.key for i in self.indicators]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"scheme {self.id}: an indicator key is used twice")
+        if sum((c.maximum for c in self.categories), Decimal(0)) != self.total:
+            raise ValueError(f"scheme {self.id}: the categories' maxima do not add up to {self.total}")
+
+
+class Aggregation(str, Enum):
+    MEAN = "mean"
+    TRIMMED_MEAN = "trimmed_mean"  # drop one highest and one lowest when the panel is large enough
+
+
+@dataclass(frozen=True)
+class EvaluationRules:
+    aggregation: Aggregation
+    trim_from_panel_size: int
+    min_panel_size: int
+    quorum_numerator: int
+    quorum_denominator: int
+    score_decimals: int
+    announcement_days: int
+    appeal_decision_days: int
+    recusal_years_after_leaving: int
+    schemes: dict[str, ScoringScheme]  # by organization type, and "project"
+
+    def scheme_for(self, subject_kind: str) -> ScoringScheme:
+        try:
+            return self.schemes[subject_kind]
+        except KeyError:
+            raise InvalidValue(
+                "rules.no_scheme", f"规则中没有适用于 {subject_kind} 的评估指标", f"The rule set has no scheme for {subject_kind}"
+            ) from None
+
+    def has_quorum(self, submitted: int, panel: int) -> bool:
+        return submitted * self.quorum_denominator >= panel * self.quorum_numerator
+
+
+@dataclass(frozen=True)
 class RuleSet:
     id: str
     version: int
@@ -103,6 +179,8 @@ class RuleSet:
     inspection: InspectionRules
     credit: CreditRules
     reminders: ReminderOffsets
+    evaluation: EvaluationRules
+    star_bands: GradeBands
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

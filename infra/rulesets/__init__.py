@@ -9,14 +9,34 @@ from pathlib import Path
 import msgspec
 
 from application.errors import NotFound
-from domain.rules import RuleSet, choose_rule_set
+from domain.rules import RuleSet, ScoringScheme, choose_rule_set
 
 RULESET_DIR = Path(__file__).parent
 
 
-def load_rule_set(path: Path) -> RuleSet:
+def _toml(path: Path) -> dict:
     with path.open("rb") as f:
-        raw = tomllib.load(f)
+        return tomllib.load(f)
+
+
+def load_schemes(directory: Path) -> dict[str, dict]:
+    schemes = {}
+    for path in sorted((directory / "schemes").glob("*.toml")):
+        raw = _toml(path)
+        scheme = msgspec.convert(raw, ScoringScheme, strict=False)
+        scheme.check_consistent()
+        schemes[scheme.id] = raw
+    return schemes
+
+
+def load_rule_set(path: Path, schemes: dict[str, dict]) -> RuleSet:
+    """A rule set file names its scoring schemes by id; they are resolved into the rule set."""
+    raw = _toml(path)
+    evaluation = raw.get("evaluation", {})
+    try:
+        evaluation["schemes"] = {kind: schemes[ref] for kind, ref in evaluation.get("schemes", {}).items()}
+    except KeyError as e:
+        raise ValueError(f"rule set {path.name}: unknown scoring scheme {e}") from None
     try:
         return msgspec.convert(raw, RuleSet, strict=False)
     except msgspec.ValidationError as e:
@@ -25,8 +45,9 @@ def load_rule_set(path: Path) -> RuleSet:
 
 class FileRuleSetCatalog:
     def __init__(self, directory: Path = RULESET_DIR) -> None:
+        schemes = load_schemes(directory)
         self._rule_sets = sorted(
-            (load_rule_set(p) for p in directory.glob("*.toml")), key=lambda r: (r.id, r.version)
+            (load_rule_set(p, schemes) for p in directory.glob("*.toml")), key=lambda r: (r.id, r.version)
         )
         seen = set()
         for r in self._rule_sets:
