@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from domain.provenance import Actor, Basis, Provenance, Role
 
@@ -13,6 +14,7 @@ class CommandContext:
     actor: Actor
     correlation_id: str
     basis: Basis = field(default_factory=Basis)
+    actor_organization: UUID | None = None  # for organization users: the organization they act for
 
     def provenance(self, at: datetime) -> Provenance:
         return Provenance(at=at, actor=self.actor, correlation_id=self.correlation_id, basis=self.basis)

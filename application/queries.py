@@ -32,6 +32,8 @@ class RegisterEntry(msgspec.Struct, frozen=True):
     community_level: bool
     party_branch: bool
     registered_on: date | None  # date of registration, or of filing for filed organizations
+    grade: str | None
+    grade_valid_until: date | None
     version: int
     updated_at: datetime
 

@@ -137,6 +137,10 @@ class Organization(LedgerAggregate):
         self.hub_id: UUID | None = None
         self.party_branch_on: date | None = None
         self.charter_version = 1
+        self.grade: str | None = None
+        self.grade_valid_from: date | None = None
+        self.grade_valid_until: date | None = None
+        self.grade_evaluation_id: UUID | None = None
 
     # -- creation ------------------------------------------------------------
     @classmethod
@@ -320,6 +324,30 @@ class Organization(LedgerAggregate):
     @event("RegistrationRevoked")
     def _revoked(self, provenance: Provenance) -> None:
         self.status = Status.REVOKED
+
+    # -- grades (等级) ------------------------------------------------------------
+    def award_grade(
+        self, level: str, valid_from: date, valid_until: date, evaluation_id: UUID, certificate: bool, provenance: Provenance
+    ) -> None:
+        """Caused by a finalized evaluation; the provenance names it and the rule set that decided."""
+        self._require_open()
+        if valid_until < valid_from:
+            raise InvalidValue("grade.validity", "等级有效期结束早于开始", "The grade's validity ends before it starts")
+        self._grade_awarded(level, valid_from, valid_until, evaluation_id, certificate, provenance)
+
+    @event("GradeAwarded")
+    def _grade_awarded(
+        self, level: str, valid_from: date, valid_until: date, evaluation_id: UUID, certificate: bool, provenance: Provenance
+    ) -> None:
+        self.grade = level
+        self.grade_valid_from = valid_from
+        self.grade_valid_until = valid_until
+        self.grade_evaluation_id = evaluation_id
+
+    def grade_on(self, day: date) -> str | None:
+        if self.grade and self.grade_valid_from and self.grade_valid_until:
+            return self.grade if self.grade_valid_from <= day <= self.grade_valid_until else None
+        return None
 
     @staticmethod
     def _require_change(old: str, new: str) -> None:

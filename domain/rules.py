@@ -4,7 +4,7 @@ here as data (loaded from files by infra), never in code; functions are pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -202,3 +202,25 @@ def choose_rule_set(candidates: list[RuleSet], division_code: str, on: date) -> 
             "rules.none_in_force", f"{on} 没有适用于 {division_code} 的规则", f"No rule set governs {division_code} on {on}"
         )
     return max(usable, key=lambda r: (r.specificity(), r.effective_from, r.version))
+
+
+GRADE_ORDER = ("1A", "2A", "3A", "4A", "5A")
+
+
+def grade_at_least(grade: str | None, floor: str) -> bool:
+    return grade in GRADE_ORDER and GRADE_ORDER.index(grade) >= GRADE_ORDER.index(floor)
+
+
+def grade_validity(rules: GradeRules, decided_on: date, announcement_ends: date) -> tuple[date, date]:
+    """When a grade is valid, per the rule set's validity rule."""
+    years = rules.validity_years
+    if rules.validity == "five_years_from_decision":
+        try:
+            until = decided_on.replace(year=decided_on.year + years)
+        except ValueError:  # 29 February
+            until = decided_on.replace(year=decided_on.year + years, day=28)
+        return decided_on, until - timedelta(days=1)
+    if rules.validity == "jan1_after_announcement_to_dec31_year5":
+        starts = date(announcement_ends.year + 1, 1, 1)
+        return starts, date(starts.year + years - 1, 12, 31)
+    raise ValueError(f"unknown grade validity rule: {rules.validity}")

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from infra.database import SQLiteDatabase, PostgresDatabase
+from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+
+# Bump when a read model's columns change: its table is dropped and rebuilt from the events.
+READ_MODEL_VERSIONS = {"register": 2}
+READ_MODEL_TABLES = {"register": "sl_register"}
 
 STATEMENTS = [
+    """CREATE TABLE IF NOT EXISTS sl_read_models (
+        name TEXT PRIMARY KEY,
+        version INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sl_tracking (
         projection TEXT PRIMARY KEY,
         position BIGINT NOT NULL)""",
@@ -28,6 +35,8 @@ STATEMENTS = [
         community_level INTEGER NOT NULL,
         party_branch INTEGER NOT NULL DEFAULT 0,
         registered_on TEXT,
+        grade TEXT,
+        grade_valid_until TEXT,
         version INTEGER NOT NULL,
         updated_at TEXT NOT NULL,
         search_text TEXT NOT NULL)""",
@@ -65,5 +74,20 @@ def create_tables(db: SQLiteDatabase | PostgresDatabase) -> None:
         if db.dialect == "postgres":
             # Several instances may start at once; serialise the DDL.
             tx.execute("SELECT pg_advisory_xact_lock(4242001)")
-        for statement in STATEMENTS:
+        tx.execute(STATEMENTS[0])  # sl_read_models
+        tx.execute(STATEMENTS[1])  # sl_tracking
+        _drop_outdated_read_models(tx)
+        for statement in STATEMENTS[2:]:
             tx.execute(statement)
+
+
+def _drop_outdated_read_models(tx: Tx) -> None:
+    """Read models are disposable: an outdated one is dropped, and its projection starts over."""
+    for name, version in READ_MODEL_VERSIONS.items():
+        stored = tx.execute("SELECT version FROM sl_read_models WHERE name = ?", (name,)).scalar()
+        if stored == version:
+            continue
+        tx.execute(f"DROP TABLE IF EXISTS {READ_MODEL_TABLES[name]}")
+        tx.execute("DELETE FROM sl_tracking WHERE projection = ?", (name,))
+        tx.execute("DELETE FROM sl_read_models WHERE name = ?", (name,))
+        tx.execute("INSERT INTO sl_read_models (name, version) VALUES (?, ?)", (name, version))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +21,7 @@ BATCH = 500
 _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
-    "registered_on, version, updated_at"
+    "registered_on, grade, grade_valid_until, version, updated_at"
 )
 _SORTS = {
     "name": "name",
@@ -70,6 +70,9 @@ class RegisterProjection:
             "Resumed": lambda tx, e: self._set(tx, e, status="active"),
             "Deregistered": lambda tx, e: self._set(tx, e, status="deregistered"),
             "RegistrationRevoked": lambda tx, e: self._set(tx, e, status="revoked"),
+            "GradeAwarded": lambda tx, e: self._set(
+                tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()
+            ),
         }
 
     # -- keeping up ------------------------------------------------------------
@@ -243,6 +246,8 @@ def _entry(row: dict[str, Any]) -> RegisterEntry:
         community_level=bool(row["community_level"]),
         party_branch=bool(row["party_branch"]),
         registered_on=datetime.fromisoformat(row["registered_on"]).date() if row["registered_on"] else None,
+        grade=row["grade"],
+        grade_valid_until=date.fromisoformat(row["grade_valid_until"]) if row["grade_valid_until"] else None,
         version=int(row["version"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
     )

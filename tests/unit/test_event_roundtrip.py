@@ -13,11 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.claims import IdentifierClaim
+from domain.evaluation import Evaluation
+from domain.expert import Expert
 from domain.organization import Organization
 from infra.persistence.mapper import MsgspecMapper
 from eventsourcing.persistence import JSONTranscoder
 
-AGGREGATES = [Organization, IdentifierClaim]
+AGGREGATES = [Organization, IdentifierClaim, Evaluation, Expert]
 EVENT_CLASSES = sorted(
     (
         v
@@ -60,7 +62,8 @@ MAPPER = MsgspecMapper(transcoder=JSONTranscoder())
 def test_there_are_events_to_check() -> None:
     names = {c.__qualname__ for c in EVENT_CLASSES}
     assert {"Organization.Registered", "Organization.Filed", "Organization.Renamed", "IdentifierClaim.Claimed"} <= names
-    assert len(EVENT_CLASSES) == 16  # 15 organization events and the claim; a new one is checked automatically
+    assert {"Evaluation.Opened", "Evaluation.ResultComputed", "Evaluation.AppealDecided", "Expert.Enrolled"} <= names
+    assert len(EVENT_CLASSES) == 34  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)

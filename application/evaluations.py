@@ -1,0 +1,344 @@
+"""Evaluation use cases: open a case, check eligibility, draw a panel, score, compute,
+announce, appeal, finalize (→ the organization's grade). Shares the registry's event store,
+so a finalized case and the grade it awards are saved in one transaction."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from application.context import CommandContext
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ports import Clock, IdGenerator, RuleSetCatalog
+from application.registry import Registry, history_entry
+from domain.errors import InvalidValue
+from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround
+from domain.expert import Employment, Expert
+from domain.organization import Status, Track
+from domain.provenance import Provenance, Role
+from domain.rules import RuleSet, grade_at_least, grade_validity
+from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
+
+_PANEL_NS = UUID("f3b6a0de-1e0c-4a59-8d0c-8e2f3f5b9a10")
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What eligibility looks at in the subject's history. Inspection outcomes, penalties and
+    credit listings join here as those records arrive (inspections and credit issue)."""
+
+    registered_on: date | None
+    track: str
+    status: str
+    grade: str | None
+    grade_valid_until: date | None
+
+
+def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
+    """The rule set's bars that apply, as machine codes (explained in zh/en by the interfaces)."""
+    bars = []
+    if facts.track != Track.REGISTERED.value:
+        bars.append("not_registered")
+    if facts.status != Status.ACTIVE.value:
+        bars.append("not_active")
+    years = rule_set.grades.min_years_registered
+    if facts.registered_on is None or facts.registered_on > _years_before(on, years):
+        bars.append(f"registered_less_than_{years}_years")
+    if facts.grade and facts.grade_valid_until and facts.grade_valid_until >= on:
+        bars.append("grade_still_valid")
+    return bars
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+class Evaluations:
+    def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.ids = ids
+
+    # -- experts -------------------------------------------------------------------
+    def enroll_expert(
+        self, ctx: CommandContext, user_id: str, name: str, field: str, affiliation: str,
+        employments: tuple[Employment, ...] = (),
+    ) -> Expert:
+        expert = Expert.enroll(self.ids.new_id(), user_id, name, field, affiliation, employments, self._at(ctx))
+        self.store.save(expert)
+        return expert
+
+    def expert(self, expert_id: UUID) -> Expert:
+        return self._get(expert_id, Expert, "expert")
+
+    # -- opening and eligibility -------------------------------------------------------
+    def open_grade_evaluation(
+        self, ctx: CommandContext, organization_id: UUID, scoring_deadline: date, chair_user_id: str,
+        evaluation_id: UUID | None = None,
+    ) -> Evaluation:
+        org = self.store.organization(organization_id)
+        rule_set = self.rules.for_division(org.profile.division_code, self.store.today(org.profile.division_code))
+        scheme = rule_set.evaluation.scheme_for(org.profile.org_type.value)
+        evaluation = Evaluation.open(
+            evaluation_id or self.ids.new_id(), EvaluationKind.GRADE, org.id, org.profile.org_type.value,
+            rule_set.ref, scheme.id, scoring_deadline, chair_user_id, self._at(ctx, rule_set),
+        )
+        self._save(evaluation)
+        return evaluation
+
+    def submit_application(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, self_assessment: Decimal | None, statement: str
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_subject_or_staff(ctx, evaluation)
+        evaluation.submit_application(self_assessment, statement, self._at(ctx))
+        return self._save(evaluation)
+
+    def check_eligibility(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None = None) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        rule_set = self._rule_set(evaluation)
+        org = self.store.organization(evaluation.subject_id)
+        today = self.store.today(org.profile.division_code)
+        facts = SubjectFacts(org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until)
+        evaluation.record_eligibility(tuple(eligibility_bars(rule_set, facts, today)), self._at(ctx, rule_set))
+        return self._save(evaluation)
+
+    # -- panel ---------------------------------------------------------------------------
+    def assign_panel(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_ids: list[UUID]
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        return self._assign(ctx, evaluation, [self.expert(e) for e in expert_ids], None)
+
+    def draw_panel(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, pool: list[UUID], size: int, seed: int
+    ) -> Evaluation:
+        """A random draw from the pool, skipping experts with a conflict; the seed is recorded, so
+        `random.Random(seed).sample(sorted pool)` replays it."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        rule_set = self._rule_set(evaluation)
+        today = self.store.today()
+        eligible = sorted(
+            (e for e in (self.expert(x) for x in set(pool))
+             if e.conflict_with(evaluation.subject_id, today, rule_set.evaluation.recusal_years_after_leaving) is None),
+            key=lambda e: str(e.id),
+        )
+        if size > len(eligible):
+            raise InvalidValue("panel.pool_too_small", f"无冲突的专家只有{len(eligible)}人", f"Only {len(eligible)} experts in the pool have no conflict")
+        return self._assign(ctx, evaluation, random.Random(seed).sample(eligible, size), seed)
+
+    def _assign(self, ctx: CommandContext, evaluation: Evaluation, experts: list[Expert], seed: int | None) -> Evaluation:
+        rule_set = self._rule_set(evaluation)
+        members = tuple(PanelMember(e.id, e.user_id, e.name) for e in experts)
+        at = self._at(ctx, rule_set)
+        evaluation.assign_panel(members, rule_set.evaluation.min_panel_size, seed, at)
+        today = self.store.today()
+        for expert in experts:  # the rule set forces recusal on conflicts
+            why = expert.conflict_with(evaluation.subject_id, today, rule_set.evaluation.recusal_years_after_leaving)
+            if why:
+                evaluation.recuse(expert.id, RecusalGround.FORCED, why, at)
+        return self._save(evaluation)
+
+    def recuse(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, ground: RecusalGround, note: str
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        if ground is RecusalGround.DECLARED and evaluation.member(expert_id).user_id != ctx.actor.user_id:
+            raise NotPermitted("只有专家本人可以声明回避", "Only the expert can declare their own conflict")
+        if ground is RecusalGround.REQUESTED:
+            self._require_subject_or_staff(ctx, evaluation)
+        evaluation.recuse(expert_id, ground, note, self._at(ctx))
+        return self._save(evaluation)
+
+    # -- score sheets ---------------------------------------------------------------------
+    def save_draft(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None,
+        scores: tuple[IndicatorScore, ...], bonus: Decimal = Decimal(0),
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        rule_set = self._rule_set(evaluation)
+        scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+        expert_id = self._my_seat(ctx, evaluation)
+        checked = checked_scores(scheme, scores, bonus, rule_set.evaluation.score_decimals)
+        evaluation.save_draft(expert_id, checked, bonus, self._at(ctx))
+        return self._save(evaluation)
+
+    def submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        scheme = self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
+        expert_id = self._my_seat(ctx, evaluation)
+        draft = evaluation.drafts.get(expert_id)
+        missing = missing_indicators(scheme, draft) if draft else [i.key for i in scheme.indicators]
+        total = draft.total(scheme) if draft else Decimal(0)
+        evaluation.submit_sheet(expert_id, missing, total, self._at(ctx))
+        return self._save(evaluation)
+
+    def reopen_sheet(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, reason: str
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        evaluation.reopen_sheet(expert_id, reason, self._at(ctx))
+        return self._save(evaluation)
+
+    def close_scoring(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        rules = self._rule_set(evaluation).evaluation
+        active = {m.expert_id for m in evaluation.active_members()}
+        evaluation.close_scoring(rules.has_quorum(len(evaluation.submitted & active), len(active)), self._at(ctx))
+        return self._save(evaluation)
+
+    # -- result -----------------------------------------------------------------------------
+    def compute_result(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        rule_set = self._rule_set(evaluation)
+        evaluation.record_result(self._compute(evaluation, rule_set, evaluation.counted_sheets()), self._at(ctx, rule_set))
+        return self._save(evaluation)
+
+    def _compute(self, evaluation: Evaluation, rule_set: RuleSet, sheets: list[Sheet]) -> Any:
+        scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+        bands = rule_set.grade_bands if evaluation.kind is EvaluationKind.GRADE else rule_set.star_bands
+        return compute(scheme, sheets, rule_set.evaluation, bands)
+
+    def open_announcement(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        rule_set = self._rule_set(evaluation)
+        starts = self.store.today()
+        evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), self._at(ctx, rule_set))
+        return self._save(evaluation)
+
+    def file_appeal(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, grounds: str) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_subject_or_staff(ctx, evaluation)
+        evaluation.file_appeal(grounds, self.store.today(), self._at(ctx))
+        return self._save(evaluation)
+
+    def decide_appeal(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, upheld: bool, decision: str,
+        revised_sheets: dict[UUID, tuple[IndicatorScore, ...]] | None = None,
+    ) -> Evaluation:
+        """Upheld: the named members' sheets are replaced by revised scores and the result recomputed."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        rule_set = self._rule_set(evaluation)
+        revised = None
+        if upheld:
+            scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+            sheets = {e: evaluation.drafts[e] for e in evaluation.submitted}
+            for expert_id, scores in (revised_sheets or {}).items():
+                if expert_id not in sheets:
+                    raise InvalidValue("appeal.unknown_sheet", "修订的评分表不属于计分的专家", "A revised sheet belongs to no counted member")
+                old = sheets[expert_id]
+                sheets[expert_id] = Sheet(old.evaluator_id, checked_scores(scheme, scores, old.bonus, rule_set.evaluation.score_decimals), old.bonus)
+            revised = self._compute(evaluation, rule_set, [sheets[e] for e in sorted(sheets, key=str)])
+        evaluation.decide_appeal(upheld, decision, revised, self.store.today(), rule_set.evaluation.appeal_decision_days, self._at(ctx, rule_set))
+        return self._save(evaluation)
+
+    def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        """The result becomes the organization's grade (GradeAwarded), in the same transaction."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        rule_set = self._rule_set(evaluation)
+        today = self.store.today()
+        at = self._at(ctx, rule_set)
+        evaluation.finalize(today, at)
+        changed: list[Any] = [evaluation]
+        if evaluation.kind is EvaluationKind.GRADE and evaluation.result:
+            org = self.store.organization(evaluation.subject_id)
+            assert evaluation.announcement is not None
+            valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
+            caused = Provenance(at.at, at.actor, at.correlation_id, at.basis, f"evaluation:{evaluation.id}", rule_set.ref)
+            org.award_grade(evaluation.result, valid_from, valid_until, evaluation.id,
+                            grade_at_least(evaluation.result, rule_set.grades.certificate_from), caused)
+            changed.append(org)
+        return self._save(*changed)
+
+    def withdraw(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, reason: str) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        evaluation.withdraw(reason, self._at(ctx))
+        return self._save(evaluation)
+
+    # -- queries ----------------------------------------------------------------------------
+    def evaluation(self, evaluation_id: UUID, expected: int | None = None) -> Evaluation:
+        evaluation = self._get(evaluation_id, Evaluation, "evaluation")
+        if expected is not None and evaluation.version != expected:
+            raise StaleVersion(expected, evaluation.version)
+        return evaluation
+
+    def history(self, evaluation_id: UUID) -> list[Any]:
+        self.evaluation(evaluation_id)
+        return [history_entry(e) for e in self.store.events.get(evaluation_id)]
+
+    def recompute(self, evaluation_id: UUID) -> tuple[Any, Any]:
+        """(stored computation, recomputation from the stored sheets and the case's own rule set)."""
+        evaluation = self.evaluation(evaluation_id)
+        if evaluation.computation is None:
+            raise InvalidValue("evaluation.no_result", "该评估尚无结果", "The evaluation has no result yet")
+        events = list(self.store.events.get(evaluation_id))
+        appeal = next((e for e in reversed(events) if type(e).__name__ == "AppealDecided" and e.revised), None)
+        if appeal is not None:
+            return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record
+        computed = next(e for e in events if type(e).__name__ == "ResultComputed")
+        return computed.computation, self._compute(evaluation, self._rule_set(evaluation), evaluation.counted_sheets())
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _rule_set(self, evaluation: Evaluation) -> RuleSet:
+        """The rule-set version fixed when the case was opened, whatever came into force since."""
+        return self.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
+
+    def _my_seat(self, ctx: CommandContext, evaluation: Evaluation) -> UUID:
+        seat = next((m.expert_id for m in evaluation.panel if m.user_id == ctx.actor.user_id), None)
+        if seat is None:
+            raise NotPermitted("您不在该评估的专家组中", "You are not on this evaluation's panel")
+        evaluation.member(seat)  # refuses a recused member
+        return seat
+
+    def _require_chair(self, ctx: CommandContext, evaluation: Evaluation) -> None:
+        if ctx.actor.role in (Role.ADMIN, Role.REGISTRAR):
+            return
+        if ctx.actor.user_id != evaluation.chair_user_id:
+            raise NotPermitted("只有本案的评估委员会主任可以办理", "Only this case's panel chair may do this")
+
+    def _require_subject_or_staff(self, ctx: CommandContext, evaluation: Evaluation) -> None:
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != evaluation.subject_id:
+            raise NotPermitted("组织只能办理本组织的评估", "An organization acts only on its own evaluation")
+
+    def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None) -> Provenance:
+        p = ctx.provenance(self.clock.now())
+        return Provenance(p.at, p.actor, p.correlation_id, p.basis, p.caused_by, rule_set.ref if rule_set else None)
+
+    def _get(self, aggregate_id: UUID, kind: type, label: str) -> Any:
+        try:
+            found = self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(label, aggregate_id) from None
+        if not isinstance(found, kind):
+            raise NotFound(label, aggregate_id)
+        return found
+
+    def _save(self, *aggregates: Any) -> Any:
+        try:
+            self.store.save(*aggregates)
+        except IntegrityError:
+            raise StaleVersion(aggregates[0].version - 1, None) from None
+        return aggregates[0]
+
+
+def panel_seed(evaluation_id: UUID, draw: int) -> int:
+    """A reproducible seed for the n-th draw of a case (used when the caller gives none)."""
+    return uuid5(_PANEL_NS, f"{evaluation_id}:{draw}").int % (2**31)

@@ -1,0 +1,135 @@
+"""A whole grade evaluation on SQLite and PostgreSQL: opening, eligibility, a panel with a
+forced recusal, score sheets, closing, computation, announcement, an upheld appeal, and the
+organization's grade — with every refusal on the way."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from application.context import CommandContext
+from application.errors import NotPermitted
+from application.evaluations import Evaluations
+from application.queries import RegisterQuery
+from domain.errors import InvalidTransition, InvalidValue
+from domain.evaluation import RecusalGround, Stage
+from domain.expert import Employment
+from domain.provenance import Actor, Role
+from domain.scoring import IndicatorScore
+from tests.integration.helpers import REGISTRAR, code, profile
+
+CHAIR = CommandContext(Actor("chair-1", Role.CHAIR), "req-chair")
+
+
+def as_expert(n: int) -> CommandContext:
+    return CommandContext(Actor(f"expert-user-{n}", Role.EVALUATOR), f"req-e{n}")
+
+
+def scores(evaluations: Evaluations, evaluation, share: str) -> tuple[IndicatorScore, ...]:
+    rule_set = evaluations._rule_set(evaluation)  # noqa: SLF001 - the test reads the case's scheme
+    scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+    return tuple(IndicatorScore(i.key, (i.maximum * Decimal(share)).quantize(Decimal("0.1")), "良好") for i in scheme.indicators)
+
+
+@pytest.fixture
+def desk(system) -> Evaluations:
+    return Evaluations(system.registry, system.rules, system.clock, system.ids)
+
+
+def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk, clock) -> None:
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+    experts = [
+        desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "社会工作", "安徽大学",
+                           (Employment(profile().name, org.id, date(2025, 12, 31)),) if n == 4 else ())
+        for n in range(1, 5)
+    ]
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    assert (evaluation.rule_set.id, evaluation.rule_set.version) == ("anhui", 1)
+    desk.submit_application(org_user, evaluation.id, 1, Decimal("930"), "自评报告")
+    evaluation = desk.check_eligibility(REGISTRAR, evaluation.id)
+    assert evaluation.stage is Stage.ELIGIBLE
+
+    evaluation = desk.assign_panel(REGISTRAR, evaluation.id, evaluation.version, [e.id for e in experts])
+    assert evaluation.recused == {experts[3].id: RecusalGround.FORCED}  # left the organization < 2 years ago
+    with pytest.raises(InvalidTransition):
+        desk.save_draft(as_expert(4), evaluation.id, None, scores(desk, evaluation, "0.9"))
+
+    with pytest.raises(InvalidValue) as caught:
+        desk.save_draft(as_expert(1), evaluation.id, None, (IndicatorScore("basic.legal_status", Decimal(99)),))
+    assert caught.value.code == "score.out_of_range"
+    with pytest.raises(InvalidValue):
+        desk.submit_sheet(as_expert(1), evaluation.id, None)  # nothing drafted yet
+    for n, share in ((1, "0.96"), (2, "0.90"), (3, "0.93")):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, share))
+        desk.submit_sheet(as_expert(n), evaluation.id, None)
+    with pytest.raises(InvalidTransition):
+        desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.5"))  # locked once submitted
+    with pytest.raises(NotPermitted):
+        desk.close_scoring(as_expert(1), evaluation.id, None)  # only the chair closes
+
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    evaluation = desk.compute_result(CHAIR, evaluation.id, None)
+    assert evaluation.computation.total == Decimal("930.0") and evaluation.computation.label == "4A"
+    evaluation = desk.open_announcement(CHAIR, evaluation.id, None)
+    starts, ends = evaluation.announcement
+    assert (ends - starts).days == 6
+
+    desk.file_appeal(org_user, evaluation.id, None, "基础条件评分偏低")
+    revised = {experts[1].id: scores(desk, evaluation, "0.96")}
+    evaluation = desk.decide_appeal(CHAIR, evaluation.id, None, True, "复核支持,修订专家2评分", revised)
+    assert evaluation.computation.total == Decimal("950.0") and evaluation.computation.label == "5A"
+
+    evaluation = desk.finalize(CHAIR, evaluation.id, None)
+    graded = system.registry.organization(org.id)
+    assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", starts, date(2031, 5, 19))
+    award = system.registry.history(org.id)[-1]
+    assert award.event_type == "GradeAwarded" and award.caused_by == f"evaluation:{evaluation.id}"
+    assert award.rule_set == "anhui@1" and award.data["certificate"] is True
+    entry = system.register.search(RegisterQuery(text=profile().name)).items[0]
+    assert (entry.grade, entry.grade_valid_until) == ("5A", date(2031, 5, 19))
+
+    stored, again = desk.recompute(evaluation.id)
+    assert stored == again
+
+
+def test_a_young_organization_is_barred_with_the_reason(system, desk) -> None:
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2025, 9, 1))
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    evaluation = desk.check_eligibility(REGISTRAR, evaluation.id)
+    assert evaluation.stage is Stage.BARRED and evaluation.bars == ("registered_less_than_2_years",)
+    with pytest.raises(InvalidTransition):
+        desk.assign_panel(REGISTRAR, evaluation.id, None, [])
+
+
+def test_the_chair_closes_with_quorum_and_no_sheet_is_accepted_after(system, desk) -> None:
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 4)]
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    desk.check_eligibility(REGISTRAR, evaluation.id)
+    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
+    desk.submit_sheet(as_expert(1), evaluation.id, None)
+    with pytest.raises(InvalidTransition) as caught:
+        desk.close_scoring(CHAIR, evaluation.id, None)  # 1 of 3 < 2/3
+    assert caught.value.code == "scoring.no_quorum"
+    desk.save_draft(as_expert(2), evaluation.id, None, scores(desk, evaluation, "0.8"))
+    desk.submit_sheet(as_expert(2), evaluation.id, None)
+    desk.save_draft(as_expert(3), evaluation.id, None, scores(desk, evaluation, "0.7"))
+    evaluation = desk.close_scoring(CHAIR, evaluation.id, None)  # 2 of 3 is the quorum
+    assert evaluation.stage is Stage.SCORING_CLOSED and len(evaluation.counted_sheets()) == 2
+    with pytest.raises(InvalidTransition):
+        desk.submit_sheet(as_expert(3), evaluation.id, None)
+
+
+def test_a_random_draw_is_replayable_from_its_seed(system, desk) -> None:
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    pool = [desk.enroll_expert(REGISTRAR, f"u{n}", f"专家{n}", "社会工作", "高校").id for n in range(8)]
+    drawn = []
+    for _ in range(2):
+        evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+        desk.check_eligibility(REGISTRAR, evaluation.id)
+        drawn.append([m.expert_id for m in desk.draw_panel(REGISTRAR, evaluation.id, None, pool, 5, seed=20260520).panel])
+    assert drawn[0] == drawn[1] and len(set(drawn[0])) == 5
