@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from uuid import UUID, uuid5
 
-from application.accounts import Accounts
+from application.accounts import Accounts, User
 from application.context import CommandContext, system_context
+from application.evaluations import Evaluations
 from application.registry import Registry
+from domain.expert import Employment
 from domain.organization import OrganizationType as T
 from domain.organization import Profile
 from domain.provenance import Basis
@@ -62,6 +65,8 @@ USERS = [
     ("registrar", "registrar", "民政局登记科 王科长"),
     ("chair", "chair", "评估委员会 张主任"),
     ("evaluator", "evaluator", "评估专家 李教授"),
+    ("evaluator2", "evaluator", "评估专家 周研究员"),
+    ("evaluator3", "evaluator", "评估专家 吴会计师"),
     ("auditor", "auditor", "审计 陈审计"),
     ("org", "organization", "铜陵市郊区社会组织联合会"),
 ]
@@ -71,7 +76,9 @@ def demo_code(org: DemoOrg) -> str:
     return complete_code(f"5{_TYPE_DIGIT[org.org_type]}{org.division}MJ{org.serial:07d}")
 
 
-def seed_demo(registry: Registry, accounts: Accounts, say: Callable[[str], None] = print) -> bool:
+def seed_demo(
+    registry: Registry, accounts: Accounts, evaluations: Evaluations, say: Callable[[str], None] = print
+) -> bool:
     """Seed once; returns False when the demo users exist already."""
     if any(u.username == "registrar" for u in accounts.users()):
         return False
@@ -91,11 +98,35 @@ def seed_demo(registry: Registry, accounts: Accounts, say: Callable[[str], None]
     with_basis = _with_basis(ctx, "铜郊民社〔2024〕12号", "换届后变更法定代表人")
     registry.change_legal_representative(with_basis, ids["tl-hub"], None, "王建华")
     registry.establish_party_branch(ctx, ids["tl-hub"], None, date(2019, 7, 1))
-    for username, role, display in USERS:
-        accounts.add_user(username, DEMO_PASSWORD, role, display, ids["tl-hub"] if role == "organization" else None)
+    users = {
+        username: accounts.add_user(username, DEMO_PASSWORD, role, display, ids["tl-hub"] if role == "organization" else None)
+        for username, role, display in USERS
+    }
+    _open_demo_evaluation(registry, evaluations, ctx, users, ids)
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users (password: {DEMO_PASSWORD})")
     return True
 
 
 def _with_basis(ctx: CommandContext, document_no: str, reason: str) -> CommandContext:
     return replace(ctx, basis=Basis(document_no=document_no, reason=reason))
+
+
+def _open_demo_evaluation(
+    registry: Registry, evaluations: Evaluations, ctx: CommandContext, users: dict[str, User], ids: dict[str, UUID]
+) -> None:
+    """A grade evaluation of the Tongling hub waiting for its three evaluators' sheets; a fourth
+    expert left the hub last year and is recused by the rule set."""
+    hub = ids["tl-hub"]
+    experts = [
+        evaluations.enroll_expert(ctx, users[u].id, users[u].display_name.split()[-1], field, "安徽大学")
+        for u, field in (("evaluator", "社会工作"), ("evaluator2", "社会组织管理"), ("evaluator3", "财务审计"))
+    ]
+    former = evaluations.enroll_expert(
+        ctx, "former-staff", "郑老师", "社区治理", "铜陵学院",
+        (Employment("铜陵市郊区社会组织联合会", hub, registry.today().replace(month=1, day=1)),),
+    )
+    deadline = registry.today() + timedelta(days=30)
+    case = evaluations.open_grade_evaluation(ctx, hub, deadline, users["chair"].id, uuid5(_NS, "demo-evaluation"))
+    evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
+    evaluations.check_eligibility(ctx, case.id)
+    evaluations.assign_panel(ctx, case.id, None, [e.id for e in experts] + [former.id])

@@ -63,6 +63,9 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+RETRIES = 5
+
+
 class Evaluations:
     def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
         self.store = store
@@ -166,6 +169,12 @@ class Evaluations:
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None,
         scores: tuple[IndicatorScore, ...], bonus: Decimal = Decimal(0),
     ) -> Evaluation:
+        return self._retrying(expected, lambda: self._save_draft(ctx, evaluation_id, expected, scores, bonus))
+
+    def _save_draft(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None,
+        scores: tuple[IndicatorScore, ...], bonus: Decimal,
+    ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         rule_set = self._rule_set(evaluation)
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
@@ -175,6 +184,9 @@ class Evaluations:
         return self._save(evaluation)
 
     def submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
+        return self._retrying(expected, lambda: self._submit_sheet(ctx, evaluation_id, expected))
+
+    def _submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         scheme = self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
         expert_id = self._my_seat(ctx, evaluation)
@@ -297,6 +309,19 @@ class Evaluations:
         return computed.computation, self._compute(evaluation, self._rule_set(evaluation), evaluation.counted_sheets())
 
     # -- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _retrying(expected: int | None, command: Any) -> Any:
+        """Panel members write to one case at once. A member's own sheet does not depend on the
+        others', so without an expected version a conflict is retried against the new state
+        (which still refuses a sheet once scoring has closed)."""
+        for attempt in range(RETRIES):
+            try:
+                return command()
+            except StaleVersion:
+                if expected is not None or attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
     def _rule_set(self, evaluation: Evaluation) -> RuleSet:
         """The rule-set version fixed when the case was opened, whatever came into force since."""
         return self.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.accounts import Accounts
+from application.evaluations import Evaluations
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
@@ -30,6 +31,7 @@ class System:
     clock: Clock
     ids: IdGenerator
     registry: Registry
+    evaluations: Evaluations
     register: RegisterProjection
     accounts: Accounts
     rules: FileRuleSetCatalog
@@ -84,6 +86,7 @@ def build_system(
         clock=clock,
         ids=ids,
         registry=registry,
+        evaluations=Evaluations(registry, rules, clock, ids),
         register=register,
         accounts=accounts,
         rules=rules,

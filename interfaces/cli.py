@@ -110,7 +110,7 @@ def _run(args: Any, settings: Any) -> int:
         if args.command == "demo":
             from application.demo import seed_demo
 
-            if not seed_demo(system.registry, system.accounts):
+            if not seed_demo(system.registry, system.accounts, system.evaluations):
                 print("demo data is there already; nothing changed")
         elif args.command == "scheduler":
             from interfaces.scheduler import run_standalone
@@ -162,7 +162,7 @@ def _serve(args: Any, settings: Any) -> int:
     if args.demo:
         from application.demo import seed_demo
 
-        seed_demo(system.registry, system.accounts, logging.getLogger("starledger").info)
+        seed_demo(system.registry, system.accounts, system.evaluations, logging.getLogger("starledger").info)
     app = create_app(system, build_scheduler)
     print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:

@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from interfaces.http.auth import AuthController, health
+from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
@@ -64,6 +65,8 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             OrganizationController,
+            EvaluationController,
+            ExpertController,
             AuthController,
             PageController,
             health,

@@ -30,7 +30,13 @@ def context(request: Request[Any, Any, Any], basis: Any = None) -> CommandContex
         actor=principal.actor,
         correlation_id=correlation_id(request),
         basis=Basis(document_no=getattr(basis, "document_no", None), reason=getattr(basis, "reason", None)),
+        actor_organization=principal.organization_id,
     )
+
+
+def optional_version(request: Request[Any, Any, Any]) -> int | None:
+    """If-Match where it is optional (a panel member's own sheet): None when absent."""
+    return expected_version(request) if request.headers.get("if-match") else None
 
 
 def expected_version(request: Request[Any, Any, Any]) -> int:

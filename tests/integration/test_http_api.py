@@ -21,7 +21,7 @@ PROFILE = {
 
 @pytest.fixture
 def client(system) -> Iterator[TestClient[Any]]:
-    seed_demo(system.registry, system.accounts, say=lambda _: None)
+    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
     with TestClient(create_app(system)) as c:
         yield c
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from application.demo import DEMO_PASSWORD, seed_demo
+from uuid import uuid5
+
+from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from application.queries import RegisterQuery
 from domain.provenance import Role
 from interfaces.http.app import create_app
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def app_and_client(system) -> Iterator[tuple[Any, TestClient[Any]]]:
-    seed_demo(system.registry, system.accounts, say=lambda _: None)
+    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
     app = create_app(system)
     with TestClient(app) as client:
         yield app, client
@@ -51,12 +53,14 @@ def api_operations(app: Any) -> list[tuple[str, str, frozenset[str]]]:
 def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, system) -> None:
     app, client = app_and_client
     own = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))  # the org user's own case
+    ids = {"organization_id": own.id, "evaluation_id": case.id, "expert_id": case.panel[0].expert_id}
     operations = api_operations(app)
     assert len(operations) >= 20
     tokens = {role: token(client, role) for role in ROLES}
     wrong = []
     for method, path, allowed in operations:
-        url = re.sub(r"\{organization_id:uuid\}", str(own.id), path).replace("{code:str}", own.code)
+        url = re.sub(r"\{(\w+):uuid\}", lambda m: str(ids[m.group(1)]), path).replace("{code:str}", own.code)
         for role in ROLES:
             if path == "/api/auth/logout" and role != "public":
                 continue  # would end the session the rest of the matrix uses
@@ -68,7 +72,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
                 expected = 401 if role == "public" else 403
                 assert answer.status_code == expected, (method, path, role, answer.text)
                 assert answer.headers["content-type"].startswith("application/problem+json")
-    assert wrong == []
+    assert wrong == [], "\n".join(map(str, wrong))
 
 
 def test_mutating_endpoints_refuse_the_auditor(app_and_client) -> None:

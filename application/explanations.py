@@ -1,0 +1,132 @@
+"""Why a rating is what it is: sheets, recusals, aggregation step by step, bands, rule-set
+version, announcement and appeal, and a recomputation from the stored events that must
+equal the stored result (a mismatch is reported, never hidden)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+
+from application.evaluations import Evaluations
+from domain.scoring import Computation
+
+SEATS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class ScoreLine(msgspec.Struct, frozen=True):
+    key: str
+    indicator_zh: str
+    indicator_en: str
+    maximum: Decimal
+    points: Decimal
+    comment: str
+
+
+class SheetLine(msgspec.Struct, frozen=True):
+    seat: str  # 专家A, B, … — stable per case
+    evaluator: str | None  # the name, only for those allowed to see it
+    counted: bool
+    total: Decimal
+    bonus: Decimal
+    scores: list[ScoreLine]
+
+
+class PanelLine(msgspec.Struct, frozen=True):
+    seat: str
+    evaluator: str | None
+    recused: str | None  # declared / requested / forced
+
+
+class BandLine(msgspec.Struct, frozen=True):
+    label: str
+    minimum: Decimal
+    maximum: Decimal | None
+
+
+class Step(msgspec.Struct, frozen=True):
+    what: str
+    values: list[Decimal]
+    kept: list[Decimal]
+    result: Decimal
+
+
+class Recomputation(msgspec.Struct, frozen=True):
+    matches: bool
+    total: Decimal
+    label: str | None
+
+
+class Explanation(msgspec.Struct, frozen=True):
+    evaluation_id: UUID
+    kind: str
+    subject_id: UUID
+    stage: str
+    rule_set: str
+    rule_set_name_zh: str
+    rule_set_name_en: str
+    scheme_id: str
+    aggregation: str
+    trim_from_panel_size: int
+    panel: list[PanelLine]
+    sheets: list[SheetLine]
+    steps: list[Step]
+    total: Decimal | None
+    result: str | None
+    bands: list[BandLine]
+    boundary: str
+    announcement: tuple[date, date] | None
+    appeal_filed_on: date | None
+    recomputation: Recomputation | None
+
+
+def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -> Explanation:
+    evaluation = evaluations.evaluation(evaluation_id)
+    rule_set = evaluations.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
+    scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+    seats = {m.expert_id: SEATS[n % 26] for n, m in enumerate(evaluation.panel)}
+    name = {m.expert_id: m.name for m in evaluation.panel}
+    shown = (lambda e: name[e]) if reveal_names else (lambda e: None)
+    counted = evaluation.submitted if evaluation.computation else set()
+    sheets = [
+        SheetLine(
+            seat=seats[e], evaluator=shown(e), counted=e in counted, total=sheet.total(scheme), bonus=sheet.bonus,
+            scores=[
+                ScoreLine(s.key, i.zh, i.en, i.maximum, s.points, s.comment)
+                for s in sheet.scores
+                if (i := scheme.indicator(s.key)) is not None
+            ],
+        )
+        for e, sheet in sorted(evaluation.drafts.items(), key=lambda kv: seats[kv[0]])
+        if e in evaluation.submitted
+    ]
+    computation = evaluation.computation
+    recomputation = None
+    if computation is not None:
+        stored, again = evaluations.recompute(evaluation_id)
+        recomputation = Recomputation(matches=stored == again, total=again.total, label=again.label)
+    bands = computation.bands if computation else (rule_set.grade_bands if evaluation.kind.value == "grade" else rule_set.star_bands)
+    return Explanation(
+        evaluation_id=evaluation.id, kind=evaluation.kind.value, subject_id=evaluation.subject_id,
+        stage=evaluation.stage.value, rule_set=f"{rule_set.id}@{rule_set.version}", rule_set_name_zh=rule_set.name_zh,
+        rule_set_name_en=rule_set.name_en, scheme_id=scheme.id, aggregation=rule_set.evaluation.aggregation.value,
+        trim_from_panel_size=rule_set.evaluation.trim_from_panel_size,
+        panel=[PanelLine(seats[m.expert_id], shown(m.expert_id), evaluation.recused.get(m.expert_id).value
+                         if m.expert_id in evaluation.recused else None) for m in evaluation.panel],
+        sheets=sheets, steps=_steps(computation), total=computation.total if computation else None,
+        result=computation.label if computation else None,
+        bands=[BandLine(b.label, b.minimum, b.maximum) for b in bands.bands], boundary=bands.boundary.value,
+        announcement=evaluation.announcement, appeal_filed_on=evaluation.appeal_filed_on, recomputation=recomputation,
+    )
+
+
+def _steps(computation: Computation | None) -> list[Step]:
+    if computation is None:
+        return []
+    steps = [Step(f"indicator {r.key}", list(r.aggregate.values), list(r.aggregate.kept), r.aggregate.result)
+             for r in computation.indicators]
+    t = computation.totals
+    steps.append(Step("total (decides the band)", list(t.values), list(t.kept), t.result))
+    return steps

@@ -1,0 +1,319 @@
+"""/api/experts and /api/evaluations: panels, score sheets, results, announcement, appeal."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.exceptions import PermissionDeniedException
+from msgspec import Meta
+
+from application.explanations import Explanation, explain
+from application.queries import HistoryEntry
+from domain.evaluation import Evaluation, RecusalGround
+from domain.expert import Employment
+from domain.provenance import Role
+from domain.scoring import IndicatorScore
+from interfaces.http.commands import context, etag, expected_version, optional_version
+from interfaces.http.security import STAFF, Principal, allow
+
+Points = Decimal  # ranges are the scheme's, checked by the domain with a clear message
+Note = Annotated[str, Meta(max_length=5000)]
+CASE_ROLES = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR, Role.EVALUATOR, Role.ORGANIZATION, Role.AUDITOR)
+CHAIRS = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR)
+RECUSERS = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR, Role.EVALUATOR, Role.ORGANIZATION)  # never the auditor
+
+
+class EmploymentIn(msgspec.Struct, frozen=True):
+    organization_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    organization_id: UUID | None = None
+    until: date | None = None
+
+
+class ExpertIn(msgspec.Struct, frozen=True):
+    user_id: Annotated[str, Meta(min_length=1, max_length=64)]
+    name: Annotated[str, Meta(min_length=1, max_length=50)]
+    field: Annotated[str, Meta(max_length=100)] = ""
+    affiliation: Annotated[str, Meta(max_length=100)] = ""
+    employments: list[EmploymentIn] = []
+
+
+class ExpertOut(msgspec.Struct, frozen=True):
+    id: UUID
+    user_id: str
+    name: str
+    field: str
+    affiliation: str
+
+
+class OpenIn(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    scoring_deadline: date
+    chair_user_id: Annotated[str, Meta(min_length=1, max_length=64)]
+
+
+class ApplicationIn(msgspec.Struct, frozen=True):
+    self_assessment: Points | None = None
+    statement: Note = ""
+
+
+class PanelIn(msgspec.Struct, frozen=True):
+    """Either name the experts, or draw `size` of them from `pool` with a recorded `seed`."""
+
+    expert_ids: list[UUID] = []
+    pool: list[UUID] = []
+    size: Annotated[int, Meta(ge=1, le=50)] | None = None
+    seed: Annotated[int, Meta(ge=0, le=2**31)] | None = None
+
+
+class RecusalIn(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    ground: RecusalGround
+    note: Note = ""
+
+
+class ScoreIn(msgspec.Struct, frozen=True):
+    key: Annotated[str, Meta(min_length=1, max_length=80)]
+    points: Points
+    comment: Annotated[str, Meta(max_length=1000)] = ""
+
+
+class SheetIn(msgspec.Struct, frozen=True):
+    scores: Annotated[list[ScoreIn], Meta(max_length=200)]
+    bonus: Points = Decimal(0)
+
+
+class ReasonIn(msgspec.Struct, frozen=True):
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class AppealIn(msgspec.Struct, frozen=True):
+    grounds: Annotated[str, Meta(min_length=1, max_length=5000)]
+
+
+class RevisedSheetIn(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    scores: Annotated[list[ScoreIn], Meta(max_length=200)]
+
+
+class AppealDecisionIn(msgspec.Struct, frozen=True):
+    upheld: bool
+    decision: Annotated[str, Meta(min_length=1, max_length=5000)]
+    revised: list[RevisedSheetIn] = []
+
+
+class MemberOut(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    name: str | None
+    recused: str | None
+    submitted: bool
+
+
+class EvaluationOut(msgspec.Struct, frozen=True):
+    id: UUID
+    version: int
+    kind: str
+    stage: str
+    subject_id: UUID
+    rule_set: str
+    scheme_id: str
+    scoring_deadline: date
+    chair_user_id: str
+    panel: list[MemberOut]
+    bars: list[str]
+    total: Decimal | None
+    result: str | None
+    announcement: tuple[date, date] | None
+
+
+def _desk(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.system.evaluations
+
+
+def reveals_names(principal: Principal, evaluation: Evaluation) -> bool:
+    return principal.role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) or (
+        principal.role is Role.CHAIR and principal.user_id == evaluation.chair_user_id
+    )
+
+
+def require_case_access(principal: Principal, evaluation: Evaluation) -> None:
+    """Organizations see their own cases; evaluators the cases they sit on (not after recusal)."""
+    if principal.role is Role.ORGANIZATION and principal.organization_id != evaluation.subject_id:
+        raise PermissionDeniedException("an organization sees only its own evaluations")
+    if principal.role is Role.EVALUATOR and not any(
+        m.user_id == principal.user_id and m.expert_id not in evaluation.recused for m in evaluation.panel
+    ):
+        raise PermissionDeniedException("an evaluator sees only the cases on which they sit")
+
+
+def _out(evaluation: Evaluation, principal: Principal) -> Response[EvaluationOut]:
+    names = reveals_names(principal, evaluation)
+    computation = evaluation.computation
+    body = EvaluationOut(
+        id=evaluation.id, version=evaluation.version, kind=evaluation.kind.value, stage=evaluation.stage.value,
+        subject_id=evaluation.subject_id, rule_set=f"{evaluation.rule_set.id}@{evaluation.rule_set.version}",
+        scheme_id=evaluation.scheme_id, scoring_deadline=evaluation.scoring_deadline,
+        chair_user_id=evaluation.chair_user_id,
+        panel=[MemberOut(m.expert_id, m.name if names else None,
+                         evaluation.recused[m.expert_id].value if m.expert_id in evaluation.recused else None,
+                         m.expert_id in evaluation.submitted) for m in evaluation.panel],
+        bars=list(evaluation.bars), total=computation.total if computation else None,
+        result=computation.label if computation else None, announcement=evaluation.announcement,
+    )
+    return Response(body, headers=etag(evaluation.version))
+
+
+def _scores(items: list[ScoreIn]) -> tuple[IndicatorScore, ...]:
+    return tuple(IndicatorScore(s.key, s.points, s.comment) for s in items)
+
+
+class ExpertController(Controller):
+    path = "/api/experts"
+    tags = ["evaluations 评估"]
+
+    @post("/", operation_id="enrollExpert", summary="登记评估专家 / Enroll an expert in the pool",
+          guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
+    def enroll(self, request: Request[Any, Any, Any], data: ExpertIn) -> ExpertOut:
+        jobs = tuple(Employment(j.organization_name, j.organization_id, j.until) for j in data.employments)
+        e = _desk(request).enroll_expert(context(request), data.user_id, data.name, data.field, data.affiliation, jobs)
+        return ExpertOut(e.id, e.user_id, e.name, e.field, e.affiliation)
+
+    @get("/{expert_id:uuid}", operation_id="getExpert", summary="专家信息 / An expert's profile",
+         guards=[allow(*CHAIRS, Role.AUDITOR)], sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], expert_id: UUID) -> ExpertOut:
+        e = _desk(request).expert(expert_id)
+        return ExpertOut(e.id, e.user_id, e.name, e.field, e.affiliation)
+
+
+class EvaluationController(Controller):
+    path = "/api/evaluations"
+    tags = ["evaluations 评估"]
+
+    @post("/", operation_id="openGradeEvaluation", summary="启动等级评估 / Open a grade evaluation",
+          description="规则集版本在启动时确定,整个评估期间不变。The rule-set version is fixed for the whole case.",
+          guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
+    def open(self, request: Request[Any, Any, Any], data: OpenIn) -> Response[EvaluationOut]:
+        evaluation = _desk(request).open_grade_evaluation(
+            context(request), data.organization_id, data.scoring_deadline, data.chair_user_id
+        )
+        response = _out(evaluation, request.user)
+        response.status_code = 201
+        response.headers["Location"] = f"/api/evaluations/{evaluation.id}"
+        return response
+
+    @get("/{evaluation_id:uuid}", operation_id="getEvaluation", summary="评估案件 / An evaluation case",
+         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    def detail(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        evaluation = _desk(request).evaluation(evaluation_id)
+        require_case_access(request.user, evaluation)
+        return _out(evaluation, request.user)
+
+    @get("/{evaluation_id:uuid}/explanation", operation_id="explainEvaluation",
+         summary="结果说明 / Why the result is what it is",
+         description="评分表、回避、逐步汇总、等级区间、规则版本,以及由事件重新计算的核对。Sheets, recusals, "
+         "aggregation step by step, bands, rule-set version, and a recomputation from the events.",
+         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanation:
+        evaluation = _desk(request).evaluation(evaluation_id)
+        require_case_access(request.user, evaluation)
+        return explain(_desk(request), evaluation_id, reveals_names(request.user, evaluation))
+
+    @get("/{evaluation_id:uuid}/history", operation_id="getEvaluationHistory", summary="评估事件历史 / The case's events",
+         guards=[allow(Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)], sync_to_thread=True)
+    def history(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[HistoryEntry]:
+        return _desk(request).history(evaluation_id)
+
+    @post("/{evaluation_id:uuid}/application", operation_id="submitEvaluationApplication",
+          summary="提交申请与自评 / Submit the application and self-assessment",
+          guards=[allow(Role.ORGANIZATION, *STAFF)], sync_to_thread=True, status_code=200)
+    def application(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: ApplicationIn) -> Response[EvaluationOut]:
+        e = _desk(request).submit_application(context(request), evaluation_id, expected_version(request),
+                                              data.self_assessment, data.statement)
+        return _out(e, request.user)
+
+    @post("/{evaluation_id:uuid}/eligibility-check", operation_id="checkEligibility",
+          summary="资格审查 / Check eligibility against the rule set's bars",
+          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
+    def eligibility(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).check_eligibility(context(request), evaluation_id, expected_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/panel", operation_id="assignPanel",
+          summary="组建专家组(指定或随机抽取)/ Assign or draw the panel",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def panel(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: PanelIn) -> Response[EvaluationOut]:
+        desk, ctx, version = _desk(request), context(request), expected_version(request)
+        if data.size is not None:
+            seed = data.seed if data.seed is not None else request.app.state.system.ids.new_id().int % 2**31
+            evaluation = desk.draw_panel(ctx, evaluation_id, version, data.pool, data.size, seed)
+        else:
+            evaluation = desk.assign_panel(ctx, evaluation_id, version, data.expert_ids)
+        return _out(evaluation, request.user)
+
+    @post("/{evaluation_id:uuid}/recusals", operation_id="recordRecusal",
+          summary="回避(专家声明或组织申请)/ Record a recusal", guards=[allow(*RECUSERS)],
+          sync_to_thread=True, status_code=200)
+    def recusal(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: RecusalIn) -> Response[EvaluationOut]:
+        e = _desk(request).recuse(context(request), evaluation_id, optional_version(request), data.expert_id, data.ground, data.note)
+        return _out(e, request.user)
+
+    @put("/{evaluation_id:uuid}/my-sheet", operation_id="saveMySheet",
+         summary="保存我的评分表草稿 / Save my score sheet (draft)",
+         description="If-Match 可选;缺省时并发冲突会自动重试。If-Match is optional; without it a conflict is retried.",
+         guards=[allow(Role.EVALUATOR)], sync_to_thread=True)
+    def save_sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: SheetIn) -> Response[EvaluationOut]:
+        e = _desk(request).save_draft(context(request), evaluation_id, optional_version(request), _scores(data.scores), data.bonus)
+        return _out(e, request.user)
+
+    @post("/{evaluation_id:uuid}/my-sheet/submission", operation_id="submitMySheet",
+          summary="提交我的评分表(提交后锁定)/ Submit my sheet (locks it)", guards=[allow(Role.EVALUATOR)],
+          sync_to_thread=True, status_code=200)
+    def submit_sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).submit_sheet(context(request), evaluation_id, optional_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/sheets/{expert_id:uuid}/reopening", operation_id="reopenSheet",
+          summary="退回评分表 / Reopen a submitted sheet", guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def reopen(self, request: Request[Any, Any, Any], evaluation_id: UUID, expert_id: UUID, data: ReasonIn) -> Response[EvaluationOut]:
+        e = _desk(request).reopen_sheet(context(request), evaluation_id, expected_version(request), expert_id, data.reason)
+        return _out(e, request.user)
+
+    @post("/{evaluation_id:uuid}/scoring-closure", operation_id="closeScoring", summary="结束评分 / Close scoring",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def close(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).close_scoring(context(request), evaluation_id, expected_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/result", operation_id="computeResult", summary="计算结果 / Compute the result",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def compute(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).compute_result(context(request), evaluation_id, expected_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/announcement", operation_id="openAnnouncement", summary="开始公示 / Open the announcement period",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def announce(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).open_announcement(context(request), evaluation_id, expected_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/appeal", operation_id="fileAppeal", summary="申请复核 / File an appeal",
+          guards=[allow(Role.ORGANIZATION, *STAFF)], sync_to_thread=True, status_code=200)
+    def appeal(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: AppealIn) -> Response[EvaluationOut]:
+        return _out(_desk(request).file_appeal(context(request), evaluation_id, expected_version(request), data.grounds), request.user)
+
+    @post("/{evaluation_id:uuid}/appeal-decision", operation_id="decideAppeal", summary="复核决定 / Decide the appeal",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def decide(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: AppealDecisionIn) -> Response[EvaluationOut]:
+        revised = {r.expert_id: _scores(r.scores) for r in data.revised}
+        e = _desk(request).decide_appeal(context(request), evaluation_id, expected_version(request), data.upheld, data.decision, revised)
+        return _out(e, request.user)
+
+    @post("/{evaluation_id:uuid}/finalization", operation_id="finalizeEvaluation",
+          summary="确认结果(授予等级)/ Finalize (award the grade)", guards=[allow(*CHAIRS)],
+          sync_to_thread=True, status_code=200)
+    def finalize(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
+        return _out(_desk(request).finalize(context(request), evaluation_id, expected_version(request)), request.user)
+
+    @post("/{evaluation_id:uuid}/withdrawal", operation_id="withdrawEvaluation", summary="撤回评估 / Withdraw the case",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def withdraw(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: ReasonIn) -> Response[EvaluationOut]:
+        return _out(_desk(request).withdraw(context(request), evaluation_id, expected_version(request), data.reason), request.user)

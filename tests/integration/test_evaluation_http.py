@@ -1,0 +1,105 @@
+"""The demo's grade evaluation carried to its end over the JSON API: three evaluators, a
+forced recusal, an out-of-range score refused, an appeal, the explanation, the grade."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID, uuid5
+
+import pytest
+from litestar.testing import TestClient
+
+from application.demo import DEMO_PASSWORD, seed_demo
+from interfaces.http.app import create_app
+from tests.integration.test_http_api import assert_problem
+
+CASE = "/api/evaluations/{}"
+
+
+@pytest.fixture
+def client(system) -> Iterator[TestClient[Any]]:
+    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
+    with TestClient(create_app(system)) as c:
+        yield c
+
+
+def auth(client: TestClient[Any], username: str) -> dict[str, str]:
+    token = client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def demo_case(system) -> str:
+    from application.demo import _NS
+
+    return str(uuid5(_NS, "demo-evaluation"))
+
+
+def sheet(system, case_id: str, share: str) -> dict[str, Any]:
+    from decimal import Decimal
+
+    evaluation = system.evaluations.evaluation(UUID(case_id))
+    scheme = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version).evaluation.scheme_for(evaluation.subject_type)
+    return {"scores": [{"key": i.key, "points": str((i.maximum * Decimal(share)).quantize(Decimal("0.1"))), "comment": "符合要求"}
+                       for i in scheme.indicators], "bonus": "0"}
+
+
+def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, clock) -> None:
+    case = demo_case(system)
+    url = CASE.format(case)
+    chair, registrar, org = auth(client, "chair"), auth(client, "registrar"), auth(client, "org")
+    state = client.get(url, headers=chair).json()
+    assert state["stage"] == "scoring" and sum(1 for m in state["panel"] if m["recused"] == "forced") == 1
+
+    bad = sheet(system, case, "0.9")
+    bad["scores"][0]["points"] = "999"
+    assert "得分应在" in assert_problem(client.put(f"{url}/my-sheet", json=bad, headers=auth(client, "evaluator")), 422, "score.out_of_range")["message_zh"]
+    assert_problem(client.put(f"{url}/my-sheet", json=sheet(system, case, "0.9"), headers=auth(client, "auditor")), 403, "access.denied")
+
+    for username, share in (("evaluator", "0.95"), ("evaluator2", "0.90"), ("evaluator3", "0.93")):
+        me = auth(client, username)
+        assert client.put(f"{url}/my-sheet", json=sheet(system, case, share), headers=me).status_code == 200
+        assert client.post(f"{url}/my-sheet/submission", headers=me).status_code == 200
+
+    def step(path: str, who: dict[str, str], body: dict[str, Any] | None = None) -> dict[str, Any]:
+        current = client.get(url, headers=chair).json()
+        assert "version" in current, current
+        version = current["version"]
+        answer = client.post(f"{url}/{path}", json=body or {}, headers={**who, "If-Match": f'"{version}"'})
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    step("scoring-closure", chair)
+    computed = step("result", chair)
+    assert (computed["total"], computed["result"]) == ("926.7", "4A")  # mean of three sheets (no trimming below 5)
+    step("announcement", chair)
+    step("appeal", org, {"grounds": "社会评价得分偏低"})
+    explanation = client.get(f"{url}/explanation", headers=org).json()
+    assert all(line["evaluator"] is None for line in explanation["sheets"])  # anonymised for the organization
+    assert explanation["recomputation"]["matches"] is True and explanation["rule_set"] == "anhui@1"
+    named = client.get(f"{url}/explanation", headers=chair).json()
+    assert {line["evaluator"] for line in named["sheets"]} == {"李教授", "周研究员", "吴会计师"}
+    assert named["steps"][-1]["what"].startswith("total") and len(named["steps"][-1]["values"]) == 3
+
+    experts = {m["name"]: m["expert_id"] for m in client.get(url, headers=chair).json()["panel"]}
+    revised = [{"expert_id": experts["周研究员"], "scores": sheet(system, case, "0.96")["scores"]}]
+    decided = step("appeal-decision", chair, {"upheld": True, "decision": "复核支持", "revised": revised})
+    assert (decided["total"], decided["result"]) == ("946.7", "4A")
+    clock.advance(days=8)  # past the announcement period; sessions last 12 hours, so sign in again
+    chair = auth(client, "chair")
+    final = step("finalization", chair)
+    assert final["stage"] == "finalized"
+    graded = client.get(f"/api/organizations/{explanation['subject_id']}").json()
+    assert graded["version"] >= 4
+    history = client.get(f"/api/organizations/{explanation['subject_id']}/history", headers=auth(client, "auditor")).json()
+    assert history[-1]["event_type"] == "GradeAwarded" and history[-1]["data"]["level"] == "4A"
+    assert history[-1]["caused_by"] == f"evaluation:{case}"
+
+
+def test_cases_are_visible_only_to_those_involved(client, system) -> None:
+    url = CASE.format(demo_case(system))
+    assert client.get(url, headers=auth(client, "evaluator")).status_code == 200
+    assert_problem(client.get(url), 401, "auth.required")
+    system.accounts.add_user("outsider", DEMO_PASSWORD, "evaluator", "外部专家")
+    assert_problem(client.get(url, headers=auth(client, "outsider")), 403, "access.denied")
+    assert_problem(client.post(f"{url}/scoring-closure", json={}, headers={**auth(client, "outsider"), "If-Match": '"1"'}), 403, "access.denied")
