@@ -5,8 +5,8 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 2}
-READ_MODEL_TABLES = {"register": "sl_register"}
+READ_MODEL_VERSIONS = {"register": 2, "cases": 1}
+READ_MODEL_TABLES = {"register": ("sl_register",), "cases": ("sl_cases", "sl_case_members", "sl_experts")}
 
 STATEMENTS = [
     """CREATE TABLE IF NOT EXISTS sl_read_models (
@@ -44,6 +44,36 @@ STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS sl_register_district ON sl_register (district, name)",
     "CREATE INDEX IF NOT EXISTS sl_register_division ON sl_register (division_code)",
     "CREATE INDEX IF NOT EXISTS sl_register_hub ON sl_register (hub_id)",
+    """CREATE TABLE IF NOT EXISTS sl_cases (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        chair_user_id TEXT NOT NULL,
+        scoring_deadline TEXT NOT NULL,
+        rule_set TEXT NOT NULL,
+        total TEXT,
+        result TEXT,
+        announcement_ends TEXT,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_cases_subject ON sl_cases (subject_id)",
+    "CREATE INDEX IF NOT EXISTS sl_cases_chair ON sl_cases (chair_user_id)",
+    """CREATE TABLE IF NOT EXISTS sl_case_members (
+        case_id TEXT NOT NULL,
+        expert_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        recused TEXT,
+        submitted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (case_id, expert_id))""",
+    "CREATE INDEX IF NOT EXISTS sl_case_members_user ON sl_case_members (user_id)",
+    """CREATE TABLE IF NOT EXISTS sl_experts (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        field TEXT NOT NULL,
+        affiliation TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sl_users (
         id TEXT PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,
@@ -87,7 +117,8 @@ def _drop_outdated_read_models(tx: Tx) -> None:
         stored = tx.execute("SELECT version FROM sl_read_models WHERE name = ?", (name,)).scalar()
         if stored == version:
             continue
-        tx.execute(f"DROP TABLE IF EXISTS {READ_MODEL_TABLES[name]}")
+        for table in READ_MODEL_TABLES[name]:
+            tx.execute(f"DROP TABLE IF EXISTS {table}")
         tx.execute("DELETE FROM sl_tracking WHERE projection = ?", (name,))
         tx.execute("DELETE FROM sl_read_models WHERE name = ?", (name,))
         tx.execute("INSERT INTO sl_read_models (name, version) VALUES (?, ?)", (name, version))

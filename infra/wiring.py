@@ -14,6 +14,7 @@ from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
+from infra.projections.cases import CasesProjection
 from infra.projections.register import RegisterProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
@@ -33,6 +34,7 @@ class System:
     registry: Registry
     evaluations: Evaluations
     register: RegisterProjection
+    cases: CasesProjection
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -42,6 +44,10 @@ class System:
     @property
     def backend(self) -> str:
         return self.database.dialect
+
+    @property
+    def projections(self) -> list[Any]:
+        return [self.register, self.cases]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -77,7 +83,9 @@ def build_system(
     create_tables(database)
     registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
     register = RegisterProjection(registry, database)
-    registry.on_saved(register.catch_up)
+    cases = CasesProjection(registry, database)
+    for projection in (register, cases):
+        registry.on_saved(projection.catch_up)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours
     )
@@ -88,12 +96,14 @@ def build_system(
         registry=registry,
         evaluations=Evaluations(registry, rules, clock, ids),
         register=register,
+        cases=cases,
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),
         database=database,
     )
     register.catch_up()
+    cases.catch_up()
     log.info("system ready on %s (%s)", database.dialect, _where(settings))
     return system
 

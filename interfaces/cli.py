@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--password-stdin", action="store_true")
 
     projections = sub.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
-    projections.add_parser("rebuild", help="rebuild the register from the whole event log (shows progress)")
+    projections.add_parser("rebuild", help="rebuild every read model (register, cases) from the whole event log, with progress")
     projections.add_parser("status", help="show how far each read model has processed the log")
     return parser
 
@@ -143,13 +143,15 @@ def _users(args: Any, system: Any) -> None:
 def _projections(args: Any, system: Any) -> None:
     if args.action == "status":
         head = system.registry.recorder.max_notification_id() or 0
-        print(f"register: position {system.register.position()} of {head}")
+        for projection in system.projections:
+            print(f"{projection.name}: position {projection.position()} of {head}")
         return
-    bar = ProgressBar("rebuilding register")
-    started = time.monotonic()
-    count = system.register.rebuild(progress=bar)
-    bar.finish()
-    print(f"register rebuilt: {count} organization events in {time.monotonic() - started:.1f}s")
+    for projection in system.projections:
+        bar = ProgressBar(f"rebuilding {projection.name}")
+        started = time.monotonic()
+        count = projection.rebuild(progress=bar)
+        bar.finish()
+        print(f"{projection.name} rebuilt: {count} events applied in {time.monotonic() - started:.1f}s")
 
 
 def _serve(args: Any, settings: Any) -> int:

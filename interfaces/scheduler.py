@@ -13,7 +13,7 @@ log = logging.getLogger("starledger.scheduler")
 
 def catch_up_read_models(system: Any) -> None:
     """Events written by other processes (a second instance, the CLI) reach this one's read models."""
-    processed = system.register.catch_up()
+    processed = sum(projection.catch_up() for projection in system.projections)
     if processed:
         log.info("read models caught up: %d events", processed)
 

@@ -3,21 +3,16 @@ notification log exactly once: rows and the tracking position commit together.""
 
 from __future__ import annotations
 
-import threading
 import unicodedata
-from collections.abc import Callable
 from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application
-
-from application.ports import Progress
 from application.queries import Page, RegisterEntry, RegisterQuery
-from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+from infra.database import Tx
+from infra.projections.base import Handler, Projection
 
 NAME = "register"
-BATCH = 500
 _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
@@ -45,16 +40,13 @@ def _search_text(*parts: str | None) -> str:
     return normalise(" ".join(p for p in parts if p))
 
 
-class RegisterProjection:
-    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase) -> None:
-        self.app = app
-        self.db = db
-        self._lock = threading.Lock()
-        with db.transaction(write=True) as tx:
-            tx.execute(
-                "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING", (NAME,)
-            )
-        self._handlers: dict[str, Callable[[Tx, Any], None]] = {
+class RegisterProjection(Projection):
+    name = NAME
+    tables = ("sl_register",)
+    topic_prefixes = ("domain.organization:Organization.",)
+
+    def define_handlers(self) -> dict[str, Handler]:
+        return {
             "Registered": self._entered,
             "Filed": self._entered,
             "PromotedToRegistration": self._promoted,
@@ -70,59 +62,8 @@ class RegisterProjection:
             "Resumed": lambda tx, e: self._set(tx, e, status="active"),
             "Deregistered": lambda tx, e: self._set(tx, e, status="deregistered"),
             "RegistrationRevoked": lambda tx, e: self._set(tx, e, status="revoked"),
-            "GradeAwarded": lambda tx, e: self._set(
-                tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()
-            ),
+            "GradeAwarded": lambda tx, e: self._set(tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()),
         }
-
-    # -- keeping up ------------------------------------------------------------
-    def position(self) -> int:
-        with self.db.transaction() as tx:
-            value = tx.execute("SELECT position FROM sl_tracking WHERE projection = ?", (NAME,)).scalar()
-        return int(value or 0)
-
-    def catch_up(self, progress: Progress | None = None) -> int:
-        processed = 0
-        total = self._head() if progress else 0
-        with self._lock:
-            while True:
-                count, last, full = self._process_batch()
-                processed += count
-                if progress and last:
-                    progress(last, total)
-                if not full:  # a short batch reached the head of the log
-                    return processed
-
-    def _head(self) -> int:
-        return int(self.app.recorder.max_notification_id() or 0)
-
-    def _process_batch(self) -> tuple[int, int, bool]:
-        """One transaction: lock the position, apply the next batch, move the position."""
-        with self.db.transaction(write=True) as tx:
-            position = self._locked_position(tx)
-            notifications = self.app.recorder.select_notifications(start=position + 1, limit=BATCH)
-            if not notifications:
-                return 0, 0, False
-            count = 0
-            for notification in notifications:
-                if notification.topic.startswith("domain.organization:Organization."):
-                    event = self.app.mapper.to_domain_event(notification)
-                    self._handlers[type(event).__name__](tx, event)
-                    count += 1
-            last = notifications[-1].id
-            tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (last, NAME))
-            return count, last, len(notifications) == BATCH
-
-    def _locked_position(self, tx: Tx) -> int:
-        lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
-        return int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (NAME,)).scalar())
-
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Forget the rows and the position, then process the whole log again."""
-        with self._lock, self.db.transaction(write=True) as tx:
-            tx.execute("DELETE FROM sl_register")
-            tx.execute("UPDATE sl_tracking SET position = 0 WHERE projection = ?", (NAME,))
-        return self.catch_up(progress)
 
     # -- event handlers --------------------------------------------------------
     def _entered(self, tx: Tx, e: Any) -> None:

@@ -33,6 +33,8 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     assert short.returncode == 2 and "at least 8" in short.stderr
     rebuilt = run("projections", "rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped)
-    assert "rebuilding register [" in rebuilt.stderr and "register rebuilt: 21 organization events" in rebuilt.stdout
+    # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped);
+    # the demo case: 4 experts enrolled, opened, application, eligibility, panel, 1 forced recusal = 9
+    assert "rebuilding register [" in rebuilt.stderr and "register rebuilt: 21 events applied" in rebuilt.stdout
+    assert "cases rebuilt: 9 events applied" in rebuilt.stdout
     assert "position" in run("projections", "status", data_dir=tmp_path).stdout

@@ -133,3 +133,24 @@ def test_a_random_draw_is_replayable_from_its_seed(system, desk) -> None:
         desk.check_eligibility(REGISTRAR, evaluation.id)
         drawn.append([m.expert_id for m in desk.draw_panel(REGISTRAR, evaluation.id, None, pool, 5, seed=20260520).panel])
     assert drawn[0] == drawn[1] and len(set(drawn[0])) == 5
+
+
+def test_the_cases_read_model_follows_the_case(system, desk) -> None:
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 4)]
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    desk.check_eligibility(REGISTRAR, evaluation.id)
+    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    desk.recuse(as_expert(3), evaluation.id, None, experts[2].id, RecusalGround.DECLARED, "曾为该组织提供咨询")
+    desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
+    desk.submit_sheet(as_expert(1), evaluation.id, None)
+    [mine] = system.cases.assignments("expert-user-1")
+    assert (mine.stage, mine.my_sheet_submitted, mine.subject_name) == ("scoring", True, profile().name)
+    assert system.cases.assignments("expert-user-3") == []  # recused: the case is gone from their list
+    members = {m.name: m for m in system.cases.members(evaluation.id)}
+    assert members["专家3"].recused == "declared" and members["专家1"].submitted
+    assert [c.id for c in system.cases.cases(chair_user_id="chair-1")] == [evaluation.id]
+    assert len(system.cases.experts()) == 3
+    rows = system.cases.cases(subject_id=org.id)
+    system.cases.rebuild()
+    assert system.cases.cases(subject_id=org.id) == rows

@@ -1,0 +1,81 @@
+"""Exactly-once projections: a batch of events and the tracking position commit in one
+transaction; the position row is locked so several processes never apply an event twice."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+
+from application.ports import Progress
+from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+
+BATCH = 500
+Handler = Callable[[Tx, Any], None]
+
+
+class Projection:
+    name: str = ""
+    tables: tuple[str, ...] = ()
+    topic_prefixes: tuple[str, ...] = ()  # the aggregates whose events this projection reads
+
+    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.app = app
+        self.db = db
+        self._lock = threading.Lock()
+        self.handlers: dict[str, Handler] = self.define_handlers()
+        with db.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING",
+                (self.name,),
+            )
+
+    def define_handlers(self) -> dict[str, Handler]:
+        raise NotImplementedError  # each projection says which events it applies, and how
+
+    def position(self) -> int:
+        with self.db.transaction() as tx:
+            value = tx.execute("SELECT position FROM sl_tracking WHERE projection = ?", (self.name,)).scalar()
+        return int(value or 0)
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        processed = 0
+        total = int(self.app.recorder.max_notification_id() or 0) if progress else 0
+        with self._lock:
+            while True:
+                count, last, full = self._process_batch()
+                processed += count
+                if progress and last:
+                    progress(last, total)
+                if not full:  # a short batch reached the head of the log
+                    return processed
+
+    def _process_batch(self) -> tuple[int, int, bool]:
+        with self.db.transaction(write=True) as tx:
+            lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
+            position = int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (self.name,)).scalar())
+            notifications = self.app.recorder.select_notifications(start=position + 1, limit=BATCH)
+            if not notifications:
+                return 0, 0, False
+            count = 0
+            for notification in notifications:
+                if notification.topic.startswith(self.topic_prefixes):
+                    event = self.app.mapper.to_domain_event(notification)
+                    handler = self.handlers.get(type(event).__name__)
+                    if handler is not None:
+                        handler(tx, event)
+                        count += 1
+            last = notifications[-1].id
+            tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (last, self.name))
+            return count, last, len(notifications) == BATCH
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Forget the rows and the position, then process the whole log again."""
+        with self._lock, self.db.transaction(write=True) as tx:
+            for table in self.tables:
+                tx.execute(f"DELETE FROM {table}")
+            tx.execute("UPDATE sl_tracking SET position = 0 WHERE projection = ?", (self.name,))
+        return self.catch_up(progress)

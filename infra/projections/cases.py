@@ -1,0 +1,183 @@
+"""Evaluation cases and the expert pool as lists: who sits on which panel, who has
+submitted, where each case stands (for "my assignments", the chair's view, the registrar)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from infra.database import Tx
+from infra.projections.base import Handler, Projection
+
+
+class CaseRow(msgspec.Struct, frozen=True):
+    id: UUID
+    kind: str
+    stage: str
+    subject_id: UUID
+    subject_name: str | None
+    chair_user_id: str
+    scoring_deadline: date
+    rule_set: str
+    total: Decimal | None
+    result: str | None
+    announcement_ends: date | None
+    version: int
+    my_sheet_submitted: bool | None = None  # for an evaluator's own list
+
+
+class MemberRow(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    user_id: str
+    name: str
+    recused: str | None
+    submitted: bool
+
+
+class ExpertRow(msgspec.Struct, frozen=True):
+    id: UUID
+    user_id: str
+    name: str
+    field: str
+    affiliation: str
+
+
+_CASE = (
+    "c.id, c.kind, c.stage, c.subject_id, r.name AS subject_name, c.chair_user_id, c.scoring_deadline, c.rule_set, "
+    "c.total, c.result, c.announcement_ends, c.version"
+)
+
+
+class CasesProjection(Projection):
+    name = "cases"
+    tables = ("sl_cases", "sl_case_members", "sl_experts")
+    topic_prefixes = ("domain.evaluation:Evaluation.", "domain.expert:Expert.")
+
+    def define_handlers(self) -> dict[str, Handler]:
+        stage = lambda value: lambda tx, e: self._set(tx, e, stage=value)  # noqa: E731
+        return {
+            "Opened": self._opened,
+            "ApplicationSubmitted": lambda tx, e: self._set(tx, e),
+            "EligibilityChecked": lambda tx, e: self._set(tx, e, stage="barred" if e.bars else "eligible"),
+            "PanelAssigned": self._panel_assigned,
+            "EvaluatorRecused": self._recused,
+            "SheetDrafted": lambda tx, e: self._set(tx, e),
+            "SheetSubmitted": lambda tx, e: self._member(tx, e, submitted=1),
+            "SheetReopened": lambda tx, e: self._member(tx, e, submitted=0),
+            "ScoringClosed": stage("scoring_closed"),
+            "ResultComputed": lambda tx, e: self._set(
+                tx, e, stage="computed", total=str(e.computation.total), result=e.computation.label
+            ),
+            "AnnouncementOpened": lambda tx, e: self._set(tx, e, stage="announced", announcement_ends=e.ends.isoformat()),
+            "AppealFiled": stage("appealed"),
+            "AppealDecided": self._appeal_decided,
+            "Finalized": stage("finalized"),
+            "Withdrawn": stage("withdrawn"),
+            "Enrolled": self._enrolled,
+            "ProfileUpdated": lambda tx, e: tx.execute(
+                "UPDATE sl_experts SET field = ?, affiliation = ? WHERE id = ?", (e.field, e.affiliation, str(e.originator_id))
+            ),
+        }
+
+    # -- handlers ---------------------------------------------------------------------
+    def _opened(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_cases (id, kind, stage, subject_id, chair_user_id, scoring_deadline, rule_set, version, "
+            "updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.kind.value, str(e.subject_id), e.chair_user_id, e.scoring_deadline.isoformat(),
+             f"{e.rule_set.id}@{e.rule_set.version}", e.originator_version, _utc(e.timestamp)),
+        )
+
+    def _set(self, tx: Tx, e: Any, **columns: Any) -> None:
+        columns.update(version=e.originator_version, updated_at=_utc(e.timestamp))
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(f"UPDATE sl_cases SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
+
+    def _panel_assigned(self, tx: Tx, e: Any) -> None:
+        self._set(tx, e, stage="scoring")
+        tx.executemany(
+            "INSERT INTO sl_case_members (case_id, expert_id, user_id, name) VALUES (?, ?, ?, ?)",
+            [(str(e.originator_id), str(m.expert_id), m.user_id, m.name) for m in e.members],
+        )
+
+    def _member(self, tx: Tx, e: Any, **columns: Any) -> None:
+        self._set(tx, e)
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(
+            f"UPDATE sl_case_members SET {assignments} WHERE case_id = ? AND expert_id = ?",
+            (*columns.values(), str(e.originator_id), str(e.expert_id)),
+        )
+
+    def _recused(self, tx: Tx, e: Any) -> None:
+        self._member(tx, e, recused=e.ground.value, submitted=0)
+
+    def _appeal_decided(self, tx: Tx, e: Any) -> None:
+        if e.revised is not None:
+            self._set(tx, e, stage="appeal_decided", total=str(e.revised.total), result=e.revised.label)
+        else:
+            self._set(tx, e, stage="appeal_decided")
+
+    def _enrolled(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_experts (id, user_id, name, field, affiliation) VALUES (?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.user_id, e.name, e.field, e.affiliation),
+        )
+
+    # -- queries --------------------------------------------------------------------------
+    def cases(self, *, subject_id: UUID | None = None, chair_user_id: str | None = None) -> list[CaseRow]:
+        where, params = [], []
+        if subject_id:
+            where.append("c.subject_id = ?")
+            params.append(str(subject_id))
+        if chair_user_id:
+            where.append("c.chair_user_id = ?")
+            params.append(chair_user_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT {_CASE} FROM sl_cases c LEFT JOIN sl_register r ON r.id = c.subject_id{clause} "
+                "ORDER BY c.scoring_deadline, c.id", params,
+            ).all()
+        return [_case(r) for r in rows]
+
+    def assignments(self, user_id: str) -> list[CaseRow]:
+        """The cases an evaluator sits on (not recused), with whether their sheet is in."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT {_CASE}, m.submitted AS my_sheet_submitted FROM sl_case_members m "
+                "JOIN sl_cases c ON c.id = m.case_id LEFT JOIN sl_register r ON r.id = c.subject_id "
+                "WHERE m.user_id = ? AND m.recused IS NULL ORDER BY c.scoring_deadline, c.id", (user_id,),
+            ).all()
+        return [_case(r) for r in rows]
+
+    def members(self, case_id: UUID) -> list[MemberRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT expert_id, user_id, name, recused, submitted FROM sl_case_members WHERE case_id = ? ORDER BY name",
+                (str(case_id),),
+            ).all()
+        return [MemberRow(UUID(r["expert_id"]), r["user_id"], r["name"], r["recused"], bool(r["submitted"])) for r in rows]
+
+    def experts(self) -> list[ExpertRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute("SELECT id, user_id, name, field, affiliation FROM sl_experts ORDER BY name, id").all()
+        return [ExpertRow(UUID(r["id"]), r["user_id"], r["name"], r["field"], r["affiliation"]) for r in rows]
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _case(r: dict[str, Any]) -> CaseRow:
+    return CaseRow(
+        id=UUID(r["id"]), kind=r["kind"], stage=r["stage"], subject_id=UUID(r["subject_id"]), subject_name=r["subject_name"],
+        chair_user_id=r["chair_user_id"], scoring_deadline=date.fromisoformat(r["scoring_deadline"]), rule_set=r["rule_set"],
+        total=Decimal(r["total"]) if r["total"] else None, result=r["result"],
+        announcement_ends=date.fromisoformat(r["announcement_ends"]) if r["announcement_ends"] else None,
+        version=int(r["version"]),
+        my_sheet_submitted=bool(r["my_sheet_submitted"]) if r.get("my_sheet_submitted") is not None else None,
+    )
