@@ -86,6 +86,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
     evaluation = evaluations.evaluation(evaluation_id)
     rule_set = evaluations.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
     scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+    order = {i.key: n for n, i in enumerate(scheme.indicators)}
     seats = {m.expert_id: SEATS[n % 26] for n, m in enumerate(evaluation.panel)}
     name = {m.expert_id: m.name for m in evaluation.panel}
     shown = (lambda e: name[e]) if reveal_names else (lambda e: None)
@@ -95,7 +96,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
             seat=seats[e], evaluator=shown(e), counted=e in counted, total=sheet.total(scheme), bonus=sheet.bonus,
             scores=[
                 ScoreLine(s.key, i.zh, i.en, i.maximum, s.points, s.comment)
-                for s in sheet.scores
+                for s in sorted(sheet.scores, key=lambda s: order.get(s.key, len(order)))
                 if (i := scheme.indicator(s.key)) is not None
             ],
         )

@@ -26,6 +26,7 @@ from interfaces.http.organizations import OrganizationController
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
+from interfaces.web.evaluation_pages import EvaluationPages
 from interfaces.web.pages import PageController
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -69,6 +70,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             ExpertController,
             AuthController,
             PageController,
+            EvaluationPages,
             health,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],

@@ -178,6 +178,8 @@ class PageController(Controller):
                 "org": org, "history": history, "hub": hub, "entry": entry, "error": error,
                 "is_staff": principal.role in STAFF, "saved": request.query_params.get("saved") == "1",
                 "changes": list(_CHANGES), "actions": list(_ACTIONS),
+                "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
+                "chairs": [u for u in system.accounts.users() if u.role == "chair"] if principal.role in STAFF else [],
                 "names": {u.id: u.display_name for u in system.accounts.users()} if history else {},
                 "tz": ZoneInfo(system.rules.for_division(org.profile.division_code, org.created_on.date()).timezone),
             },

@@ -1,0 +1,185 @@
+"""Pages for evaluation panels (zh-CN first): my assignments, the case page with the score
+form, the chair's panel view and actions, the organization's application and appeal, and
+the explanation. Every form carries the case version it was rendered from."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from application.explanations import explain
+from domain.errors import DomainError, InvalidValue
+from domain.evaluation import Evaluation, RecusalGround
+from domain.provenance import Role
+from domain.scoring import IndicatorScore
+from interfaces.http.commands import context
+from interfaces.http.evaluations import require_case_access, reveals_names
+from interfaces.http.problems import domain_status
+from interfaces.http.security import STAFF, Principal
+from interfaces.web.i18n import language
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+# page action → (who may, the use case)
+ACTIONS: dict[str, Any] = {
+    "check_eligibility": lambda d, c, id, v, f: d.check_eligibility(c, id, v),
+    "close_scoring": lambda d, c, id, v, f: d.close_scoring(c, id, v),
+    "compute_result": lambda d, c, id, v, f: d.compute_result(c, id, v),
+    "open_announcement": lambda d, c, id, v, f: d.open_announcement(c, id, v),
+    "dismiss_appeal": lambda d, c, id, v, f: d.decide_appeal(c, id, v, False, f.get("decision") or "复核不予支持"),
+    "finalize": lambda d, c, id, v, f: d.finalize(c, id, v),
+    "withdraw": lambda d, c, id, v, f: d.withdraw(c, id, v, f.get("reason") or "撤回"),
+    "submit_application": lambda d, c, id, v, f: d.submit_application(
+        c, id, v, _decimal(f.get("self_assessment") or None), f.get("statement", "")
+    ),
+    "file_appeal": lambda d, c, id, v, f: d.file_appeal(c, id, v, f.get("grounds", "")),
+    "assign_panel": lambda d, c, id, v, f: d.assign_panel(
+        c, id, v, [UUID(k.removeprefix("expert:")) for k in f if k.startswith("expert:")]
+    ),
+    "declare_recusal": lambda d, c, id, v, f: d.recuse(
+        c, id, None, UUID(f.get("expert_id", "")), RecusalGround.DECLARED, f.get("note", "")
+    ),
+}
+
+
+def _decimal(raw: str | None) -> Decimal | None:
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return Decimal(raw.strip())
+    except InvalidOperation:
+        raise InvalidValue("form.number", f"不是有效的数字:{raw}", f"Not a number: {raw}") from None
+
+
+def _system(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.system
+
+
+def _signed_in(request: Request[Any, Any, Any]) -> Principal:
+    principal: Principal = request.user
+    if principal.is_anonymous:
+        raise NotAuthorizedException("sign-in required")
+    return principal
+
+
+def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
+    return error.message_zh if language(request) == "zh" else error.message_en
+
+
+def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], Decimal]:
+    scores = tuple(
+        IndicatorScore(key.removeprefix("points:"), points, form.get(f"comment:{key.removeprefix('points:')}", "").strip())
+        for key, raw in form.items()
+        if key.startswith("points:") and (points := _decimal(raw)) is not None
+    )
+    return scores, _decimal(form.get("bonus")) or Decimal(0)
+
+
+class EvaluationPages(Controller):
+    include_in_schema = False
+
+    @get("/evaluations", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any]) -> Template:
+        principal = _signed_in(request)
+        cases = _system(request).cases
+        if principal.role is Role.EVALUATOR:
+            rows = cases.assignments(principal.user_id)
+        elif principal.role is Role.CHAIR:
+            rows = cases.cases(chair_user_id=principal.user_id)
+        elif principal.role is Role.ORGANIZATION:
+            rows = cases.cases(subject_id=principal.organization_id)
+        else:
+            rows = cases.cases()
+        return Template("evaluations.html", context={"rows": rows, "today": _system(request).registry.today()})
+
+    @get("/evaluations/{evaluation_id:uuid}", sync_to_thread=True)
+    def case(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
+        return self._case(request, evaluation_id, None, 200)
+
+    def _case(self, request: Request[Any, Any, Any], evaluation_id: UUID, error: str | None, status: int,
+              form: dict[str, str] | None = None) -> Template:
+        principal = _signed_in(request)
+        system = _system(request)
+        evaluation: Evaluation = system.evaluations.evaluation(evaluation_id)
+        require_case_access(principal, evaluation)
+        rule_set = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
+        scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
+        seat = next((m for m in evaluation.panel if m.user_id == principal.user_id and m.expert_id not in evaluation.recused), None)
+        draft = evaluation.drafts.get(seat.expert_id) if seat else None
+        values = form or ({f"points:{s.key}": str(s.points) for s in draft.scores}
+                          | {f"comment:{s.key}": s.comment for s in draft.scores}
+                          | {"bonus": str(draft.bonus)} if draft else {})
+        is_chair = principal.role in STAFF or principal.user_id == evaluation.chair_user_id
+        return Template(
+            "evaluation.html",
+            context={
+                "e": evaluation, "subject": system.register.get(evaluation.subject_id), "rule_set": rule_set,
+                "scheme": scheme, "seat": seat, "submitted": bool(seat and seat.expert_id in evaluation.submitted),
+                "values": values, "error": error, "is_chair": is_chair, "is_staff": principal.role in STAFF,
+                "is_subject": principal.role is Role.ORGANIZATION and principal.organization_id == evaluation.subject_id,
+                "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
+                "experts": system.cases.experts() if principal.role in STAFF else [],
+                "saved": request.query_params.get("saved") == "1",
+            },
+            status_code=status,
+        )
+
+    @post("/evaluations/{evaluation_id:uuid}/act", sync_to_thread=True, status_code=303)
+    def act(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
+        _signed_in(request)
+        action = ACTIONS.get(data.get("action", ""))
+        try:
+            if action is None or not data.get("version", "").isdigit():
+                raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
+            action(_system(request).evaluations, context(request), evaluation_id, int(data["version"]), data)
+        except (DomainError, ValueError) as e:
+            error = e if isinstance(e, DomainError) else InvalidValue("form.invalid", "表单内容无效", "The form is not valid")
+            return self._case(request, evaluation_id, _message(request, error), domain_status(error))
+        return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
+
+    @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
+    def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
+        """Save the draft (the form's auto-save posts here too, with X-Autosave) or submit it."""
+        _signed_in(request)
+        desk, ctx = _system(request).evaluations, context(request)
+        autosave = request.headers.get("x-autosave") == "1"
+        try:
+            scores, bonus = sheet_from_form(data)
+            desk.save_draft(ctx, evaluation_id, None, scores, bonus)
+            if data.get("intent") == "submit" and not autosave:
+                desk.submit_sheet(ctx, evaluation_id, None)
+        except DomainError as e:
+            if autosave:
+                return Response({"saved": False, "message": _message(request, e)}, status_code=domain_status(e))
+            return self._case(request, evaluation_id, _message(request, e), domain_status(e), form=data)
+        if autosave:
+            return Response({"saved": True}, status_code=200)
+        return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
+
+    @get("/evaluations/{evaluation_id:uuid}/explanation", sync_to_thread=True)
+    def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
+        principal = _signed_in(request)
+        evaluation = _system(request).evaluations.evaluation(evaluation_id)
+        require_case_access(principal, evaluation)
+        return Template("explanation.html", context={"x": explain(_system(request).evaluations, evaluation_id, reveals_names(principal, evaluation))})
+
+    @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)
+    def open_case(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
+        principal = _signed_in(request)
+        if principal.role not in STAFF:
+            raise PermissionDeniedException("staff only")
+        system = _system(request)
+        try:
+            deadline = date.fromisoformat(data.get("scoring_deadline", ""))
+            case = system.evaluations.open_grade_evaluation(context(request), organization_id, deadline, data.get("chair_user_id", ""))
+        except ValueError:
+            return Redirect(f"/organizations/{organization_id}?error=deadline", status_code=303)
+        return Redirect(f"/evaluations/{case.id}", status_code=303)

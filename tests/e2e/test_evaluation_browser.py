@@ -1,0 +1,110 @@
+"""A whole grade evaluation in a real browser: the registrar opens the case and assigns a
+panel (one expert is recused by the rule set), three evaluators score it, the chair closes,
+computes and announces, the organization appeals, the chair decides and finalizes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from application.demo import DEMO_PASSWORD, seed_demo
+from interfaces.http.app import create_app
+from tests.e2e.test_browser import ARTIFACTS, FLAGS
+from tests.support.server import serving
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(system) -> Iterator[str]:
+    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
+    with serving(create_app(system)) as base:
+        yield base
+
+
+@pytest.fixture
+def page(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
+        page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000}).new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # "确认提交吗?"
+        yield page
+        browser.close()
+
+
+def sign_in(page: Any, site: str, username: str, then: str) -> None:
+    page.goto(f"{site}/login?next={then}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def press(page: Any, action: str) -> None:
+    page.click(f"button[data-action={action}]")
+    page.wait_for_selector("p.notice, p.error", timeout=10000)
+    assert page.locator("p.error").count() == 0, page.text_content("p.error")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, system: Any, clock: Any) -> None:
+    from application.queries import RegisterQuery
+
+    org = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    sign_in(page, site, "registrar", f"/organizations/{org.id}")
+    page.fill("[data-testid=open-evaluation] input[name=scoring_deadline]", "2026-06-30")
+    page.click("[data-testid=open-evaluation] button[type=submit]")
+    page.wait_for_url("**/evaluations/*")
+    case_url = page.url
+    assert page.text_content("[data-testid=stage]") == "待审查"
+    press(page, "check_eligibility")
+    for box in page.locator("[data-testid=panel-form] input[type=checkbox]").all():
+        box.check()
+    page.click("[data-testid=panel-form] button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert page.text_content("[data-testid=stage]") == "评分中"
+    assert "规则要求" in page.text_content("[data-testid=panel]")  # 郑老师 left the hub this year
+
+    for username, share in (("evaluator", 0.95), ("evaluator2", 0.90), ("evaluator3", 0.93)):
+        sign_in(page, site, username, "/evaluations")
+        assert page.locator("[data-testid=cases] tr").count() == 3  # header, the demo case, this case
+        page.click(f"[data-testid=cases] a[href='{case_url.removeprefix(site)}']")
+        inputs = page.locator("#score-form input.points[name^='points:']")
+        for i in range(inputs.count()):
+            field = inputs.nth(i)
+            field.fill(f"{float(field.get_attribute('max')) * share:.1f}")
+        page.wait_for_selector("#autosave-status:has-text('草稿已自动保存')")  # saved without a click
+        assert float(page.text_content("[data-testid=running-total]")) > 850
+        page.click("[data-testid=submit-sheet]")
+        page.wait_for_selector("p.notice")
+        assert "已提交" in page.text_content("[data-testid=sheet]")
+        assert page.locator("#score-form input[readonly]").count() > 0
+
+    sign_in(page, site, "chair", case_url.removeprefix(site))
+    for action in ("close_scoring", "compute_result", "open_announcement"):
+        press(page, action)
+    assert "4A" in page.text_content("[data-testid=result]")
+
+    sign_in(page, site, "org", case_url.removeprefix(site))
+    page.fill("[data-testid=appeal-form] input[name=grounds]", "社会评价得分偏低,请求复核")
+    page.click("[data-testid=appeal-form] button[type=submit]")
+    page.wait_for_selector("p.notice")
+    assert page.text_content("[data-testid=stage]") == "复核中"
+
+    sign_in(page, site, "chair", case_url.removeprefix(site))
+    press(page, "dismiss_appeal")
+    clock.advance(days=8)  # the announcement period is over (and the 12-hour session too)
+    sign_in(page, site, "chair", case_url.removeprefix(site))
+    press(page, "finalize")
+    assert page.text_content("[data-testid=stage]") == "已确认"
+
+    page.click("text=结果说明")
+    assert "由事件重新计算,结果一致" in page.text_content("[data-testid=recomputation]")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "explanation.png"), full_page=True)
+    page.goto(f"{site}/organizations/{org.id}")
+    assert page.text_content("[data-testid=org-grade]").startswith("4A")
