@@ -154,3 +154,55 @@ def test_the_cases_read_model_follows_the_case(system, desk) -> None:
     rows = system.cases.cases(subject_id=org.id)
     system.cases.rebuild()
     assert system.cases.cases(subject_id=org.id) == rows
+
+
+def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, desk) -> None:
+    """Two evaluators submit while the chair closes with quorum: no sheet is lost, none is
+    accepted after closing, and the closing counts exactly the sheets submitted before it."""
+    import threading
+
+    from application.errors import StaleVersion
+
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 6)]
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    desk.check_eligibility(REGISTRAR, evaluation.id)
+    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    for n in range(1, 6):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
+    for n in range(1, 4):
+        desk.submit_sheet(as_expert(n), evaluation.id, None)  # 3 of 5 = quorum already
+    outcomes: dict[str, str] = {}
+    barrier = threading.Barrier(3)
+
+    def run(name: str, command) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            command()
+            outcomes[name] = "ok"
+        except (InvalidTransition, StaleVersion) as e:
+            outcomes[name] = type(e).__name__
+
+    threads = [
+        threading.Thread(target=run, args=("e4", lambda: desk.submit_sheet(as_expert(4), evaluation.id, None))),
+        threading.Thread(target=run, args=("e5", lambda: desk.submit_sheet(as_expert(5), evaluation.id, None))),
+        threading.Thread(target=run, args=("chair", lambda: desk.close_scoring(CHAIR, evaluation.id, None))),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    final = desk.evaluation(evaluation.id)
+    events = [type(e).__name__ for e in system.registry.events.get(evaluation.id)]
+    accepted = {n for n in ("e4", "e5") if outcomes[n] == "ok"}
+    closing = events.index("ScoringClosed") if "ScoringClosed" in events else None
+    if outcomes["chair"] == "ok":
+        assert final.stage is Stage.SCORING_CLOSED
+        # every accepted sheet was recorded before the closing, and is counted
+        assert events.count("SheetSubmitted") == 3 + len(accepted)
+        assert closing is not None and events[closing + 1:].count("SheetSubmitted") == 0
+        assert len(final.counted_sheets()) == 3 + len(accepted)
+    else:
+        assert final.stage is Stage.SCORING and accepted == {"e4", "e5"}
+    assert all(v in {"ok", "InvalidTransition", "StaleVersion"} for v in outcomes.values())
