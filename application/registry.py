@@ -43,10 +43,10 @@ class Registry(Application[UUID]):
         self.clock = clock
         self.ids = ids
         self.rules = rules
-        self._after_save: list[Callable[[], Any]] = []
+        self._after_save: list[Callable[[list[Any]], Any]] = []
 
-    def on_saved(self, listener: Callable[[], Any]) -> None:
-        """Called after every successful save (the read models catch up: read-your-writes)."""
+    def on_saved(self, listener: Callable[[list[Any]], Any]) -> None:
+        """Called with the recordings after every successful save (read models catch up: read-your-writes)."""
         self._after_save.append(listener)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
@@ -59,7 +59,7 @@ class Registry(Application[UUID]):
                 p.actor.user_id if p else "?", p.actor.role.value if p else "?", p.correlation_id if p else "-",
             )
         for listener in self._after_save:
-            listener()
+            listener(recordings)
         return recordings
 
     def today(self, division_code: str | None = None) -> date:

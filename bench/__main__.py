@@ -91,9 +91,34 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
+    parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
+    parser.add_argument("--clients", default="8,32", help="concurrent HTTP clients, comma-separated (default 8,32)")
+    parser.add_argument("--only", choices=["appends", "http"], help="run one part only")
     args = parser.parse_args(argv)
     print(f"StarLedger bench · {date.today()} · {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
     print(f"{args.count} registrations per figure; PostgreSQL at {urlsplit(ADMIN_URL).netloc}\n", flush=True)
+    if args.only != "http":
+        _appends(args)
+    if args.only != "appends":
+        _http(args)
+    return 0
+
+
+def _http(args: argparse.Namespace) -> None:
+    from bench.http_load import run
+
+    clients = [int(n) for n in args.clients.split(",")]
+    print(f"\nHTTP on SQLite: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet", flush=True)
+    rows = run(clients, args.http_seconds)
+    print(f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
+    bare = 0.0
+    for label, rate, p50, p99, failed in rows:
+        ratio = "       -" if label.startswith("bare") else f"{rate / bare:8.0%}"
+        bare = rate if label.startswith("bare") else bare
+        print(f"{label:34} {rate:11,.0f} {p50:8.1f} {p99:8.1f} {ratio:>8} {failed:7d}")
+
+
+def _appends(args: argparse.Namespace) -> None:
     rows: list[tuple[str, float, float | None]] = []
     url, drop = _fresh_pg_database()
     try:
@@ -107,7 +132,6 @@ def main(argv: list[str] | None = None) -> int:
     for label, rate, against in rows:
         ratio = f"{rate / against:8.0%}" if against else "       -"
         print(f"{label:48} {rate:12,.0f} {ratio:>9}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def build_system(
     register = RegisterProjection(registry, database)
     cases = CasesProjection(registry, database)
     for projection in (register, cases):
-        registry.on_saved(projection.catch_up)
+        registry.on_saved(projection.notice)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours
     )

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.utils import get_topic
 
 from application.ports import Progress
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
@@ -41,6 +42,12 @@ class Projection:
             value = tx.execute("SELECT position FROM sl_tracking WHERE projection = ?", (self.name,)).scalar()
         return int(value or 0)
 
+    def notice(self, recordings: list[Any]) -> None:
+        """After a save: catch up now if it recorded events this projection reads (read-your-writes);
+        otherwise the periodic catch-up moves the position past them later."""
+        if any(get_topic(type(r.domain_event)).startswith(self.topic_prefixes) for r in recordings):
+            self.catch_up()
+
     def catch_up(self, progress: Progress | None = None) -> int:
         processed = 0
         total = int(self.app.recorder.max_notification_id() or 0) if progress else 0
@@ -54,12 +61,17 @@ class Projection:
                     return processed
 
     def _process_batch(self) -> tuple[int, int, bool]:
+        """Read the next batch first, then apply it under the locked position. Reading while
+        holding our write lock could wait on a pooled connection whose owner waits on that lock."""
+        start = self.position()
+        notifications = self.app.recorder.select_notifications(start=start + 1, limit=BATCH)
+        if not notifications:
+            return 0, 0, False
         with self.db.transaction(write=True) as tx:
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             position = int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (self.name,)).scalar())
-            notifications = self.app.recorder.select_notifications(start=position + 1, limit=BATCH)
-            if not notifications:
-                return 0, 0, False
+            if position != start:  # another process applied some of these meanwhile: read again
+                return 0, position, True
             count = 0
             for notification in notifications:
                 if notification.topic.startswith(self.topic_prefixes):
