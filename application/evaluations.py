@@ -39,6 +39,7 @@ class SubjectFacts:
     status: str
     grade: str | None
     grade_valid_until: date | None
+    grade_lost_on: date | None = None
 
 
 def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
@@ -53,6 +54,9 @@ def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[s
         bars.append(f"registered_less_than_{years}_years")
     if facts.grade and facts.grade_valid_until and facts.grade_valid_until >= on:
         bars.append("grade_still_valid")
+    wait = rule_set.grades.reapply_after_downgrade_years
+    if facts.grade_lost_on and facts.grade_lost_on > _years_before(on, wait):
+        bars.append(f"grade_lost_within_{wait}_years")
     return bars
 
 
@@ -113,7 +117,7 @@ class Evaluations:
         rule_set = self._rule_set(evaluation)
         org = self.store.organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
-        facts = SubjectFacts(org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until)
+        facts = SubjectFacts(org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until, org.grade_lost_on)
         evaluation.record_eligibility(tuple(eligibility_bars(rule_set, facts, today)), self._at(ctx, rule_set))
         return self._save(evaluation)
 

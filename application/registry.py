@@ -22,6 +22,7 @@ from application.queries import HistoryEntry
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
 from domain.organization import Organization, Profile, checked_code
 from domain.provenance import Provenance
+from domain.rules import one_level_lower
 
 log = logging.getLogger("starledger.events")
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
@@ -190,11 +191,31 @@ class Registry(Application[UUID]):
     ) -> Organization:
         org = self.organization(org_id, expected_version)
         decide(org, self._provenance(ctx))
+        return self._saved(org, expected_version)
+
+    # -- grade consequences ---------------------------------------------------
+    def apply_grade_finding(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, finding: str) -> Organization:
+        """Lower or revoke the grade for a finding (failed inspection, penalty, fraud …) per the rule set in force."""
+        org = self.organization(org_id, expected_version)
+        today = self.today(org.profile.division_code)
+        rule_set = self.rules.for_division(org.profile.division_code, today)
+        consequence = rule_set.grades.consequence(finding)
+        lower = one_level_lower(org.grade) if org.grade else None
+        p = self._provenance(ctx)
+        org.apply_grade_finding(finding, consequence, lower, today, Provenance(p.at, p.actor, p.correlation_id, p.basis, p.caused_by, rule_set.ref))
+        return self._saved(org, expected_version)
+
+    def expire_grade(self, ctx: CommandContext, org_id: UUID) -> Organization:
+        org = self.organization(org_id)
+        org.expire_grade(self.today(org.profile.division_code), self._provenance(ctx))
+        return self._saved(org, None)
+
+    def _saved(self, org: Organization, expected_version: int | None) -> Organization:
+        """Save; somebody saving a newer version between our read and our write is a stale version."""
         try:
             self.save(org)
         except IntegrityError:
-            # Somebody saved a newer version between our read and our write.
-            raise StaleVersion(expected_version or org.version - 1, self._version_of(org_id)) from None
+            raise StaleVersion(expected_version or org.version - 1, self._version_of(org.id)) from None
         return org
 
     # -- queries -------------------------------------------------------------

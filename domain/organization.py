@@ -141,6 +141,7 @@ class Organization(LedgerAggregate):
         self.grade_valid_from: date | None = None
         self.grade_valid_until: date | None = None
         self.grade_evaluation_id: UUID | None = None
+        self.grade_lost_on: date | None = None  # last downgrade or revocation (re-application bar)
 
     # -- creation ------------------------------------------------------------
     @classmethod
@@ -343,6 +344,36 @@ class Organization(LedgerAggregate):
         self.grade_valid_from = valid_from
         self.grade_valid_until = valid_until
         self.grade_evaluation_id = evaluation_id
+
+    def expire_grade(self, on: date, provenance: Provenance) -> None:
+        """The validity ran out (the daily sweep records it the day after)."""
+        if self.grade is None or self.grade_valid_until is None or on <= self.grade_valid_until:
+            raise InvalidTransition("grade.not_expired", "等级尚在有效期内或不存在", "No grade has run out")
+        self._grade_expired(self.grade, self.grade_valid_until, provenance)
+
+    @event("GradeExpired")
+    def _grade_expired(self, level: str, valid_until: date, provenance: Provenance) -> None:
+        self.grade = None
+
+    def apply_grade_finding(self, finding: str, consequence: str, lower: str | None, on: date, provenance: Provenance) -> None:
+        """A finding lowers the grade one level or revokes it, as the rule set says; the
+        provenance carries the rule set and what triggered it."""
+        if self.grade is None or self.grade_on(on) is None:
+            raise InvalidTransition("grade.none", "该组织当前没有有效等级", "The organization holds no valid grade")
+        if consequence == "lower" and lower is not None:
+            self._grade_lowered(finding, self.grade, lower, on, provenance)
+        else:
+            self._grade_revoked(finding, self.grade, on, provenance)
+
+    @event("GradeLowered")
+    def _grade_lowered(self, finding: str, previous: str, level: str, on: date, provenance: Provenance) -> None:
+        self.grade = level
+        self.grade_lost_on = on
+
+    @event("GradeRevoked")
+    def _grade_revoked(self, finding: str, previous: str, on: date, provenance: Provenance) -> None:
+        self.grade = None
+        self.grade_lost_on = on
 
     def grade_on(self, day: date) -> str | None:
         if self.grade and self.grade_valid_from and self.grade_valid_until:

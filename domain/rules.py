@@ -79,6 +79,16 @@ class GradeRules:
     certificate_from: str
     reapply_after_downgrade_years: int
     bars: tuple[str, ...]
+    findings: dict[str, str]  # finding → "lower" | "revoke"
+
+    def consequence(self, finding: str) -> str:
+        try:
+            return self.findings[finding]
+        except KeyError:
+            raise InvalidValue(
+                "grade.unknown_finding", f"规则中没有该情形:{finding}", f"The rule set knows no such finding: {finding}",
+                known=sorted(self.findings),
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,12 @@ def choose_rule_set(candidates: list[RuleSet], division_code: str, on: date) -> 
 
 
 GRADE_ORDER = ("1A", "2A", "3A", "4A", "5A")
+
+
+def one_level_lower(grade: str) -> str | None:
+    """5A → 4A … 1A → None (no grade left)."""
+    index = GRADE_ORDER.index(grade)
+    return GRADE_ORDER[index - 1] if index > 0 else None
 
 
 def grade_at_least(grade: str | None, floor: str) -> bool:

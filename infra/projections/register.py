@@ -63,6 +63,9 @@ class RegisterProjection(Projection):
             "Deregistered": lambda tx, e: self._set(tx, e, status="deregistered"),
             "RegistrationRevoked": lambda tx, e: self._set(tx, e, status="revoked"),
             "GradeAwarded": lambda tx, e: self._set(tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()),
+            "GradeLowered": lambda tx, e: self._set(tx, e, grade=e.level),
+            "GradeRevoked": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
+            "GradeExpired": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
         }
 
     # -- event handlers --------------------------------------------------------

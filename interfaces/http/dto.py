@@ -93,6 +93,14 @@ class HubIn(msgspec.Struct, frozen=True):
     basis: BasisIn | None = None
 
 
+class GradeFindingIn(msgspec.Struct, frozen=True):
+    """A finding against a graded organization; the rule set says whether it lowers or revokes."""
+
+    finding: Annotated[str, Meta(min_length=1, max_length=50, description="inspection_failed, inspection_missed, "
+                                 "basic_pass_two_years, penalty, evaluation_fraud, certificate_misuse")]
+    basis: BasisIn | None = None
+
+
 class DecisionIn(msgspec.Struct, frozen=True):
     """A status decision (suspend, resume, deregister, revoke) and its basis."""
 
@@ -122,6 +130,9 @@ class OrganizationOut(msgspec.Struct, frozen=True):
     hub_id: UUID | None
     party_branch_on: date | None
     charter_version: int
+    grade: str | None
+    grade_valid_from: date | None
+    grade_valid_until: date | None
     created_at: datetime
     modified_at: datetime
 
@@ -135,7 +146,8 @@ class OrganizationOut(msgspec.Struct, frozen=True):
             address=p.address, division_code=p.division_code, district=p.district,
             supervising_unit=p.supervising_unit, is_hub=p.is_hub, public_benefit=p.public_benefit,
             community_level=p.community_level, hub_id=org.hub_id, party_branch_on=org.party_branch_on,
-            charter_version=org.charter_version, created_at=org.created_on, modified_at=org.modified_on,
+            charter_version=org.charter_version, grade=org.grade, grade_valid_from=org.grade_valid_from,
+            grade_valid_until=org.grade_valid_until, created_at=org.created_on, modified_at=org.modified_on,
         )
 
 

@@ -243,6 +243,12 @@ class OrganizationController(Controller):
     def leave_hub(self, request: Request[Any, Any, Any], organization_id: UUID) -> Response[dto.OrganizationOut]:
         return _change(request, None, lambda r, c, v: r.leave_hub(c, organization_id, v))
 
+    @post("/{organization_id:uuid}/grade-findings", operation_id="applyGradeFinding",
+          summary="等级降级或撤销 / Lower or revoke the grade for a finding", guards=[allow(*STAFF)],
+          sync_to_thread=True, status_code=200)
+    def grade_finding(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.GradeFindingIn) -> Response[dto.OrganizationOut]:
+        return _change(request, data.basis, lambda r, c, v: r.apply_grade_finding(c, organization_id, v, data.finding))
+
     @post("/{organization_id:uuid}/suspension", operation_id="suspendOrganization",
           summary="停止活动 / Suspend", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
     def suspend(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:

@@ -50,7 +50,6 @@ def press(page: Any, action: str) -> None:
     assert page.locator("p.error").count() == 0, page.text_content("p.error")
 
 
-@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, system: Any, clock: Any) -> None:
     from application.queries import RegisterQuery
 

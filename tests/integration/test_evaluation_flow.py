@@ -206,3 +206,42 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
     else:
         assert final.stage is Stage.SCORING and accepted == {"e4", "e5"}
     assert all(v in {"ok", "InvalidTransition", "StaleVersion"} for v in outcomes.values())
+
+
+def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clock) -> None:
+    from application.evaluations import SubjectFacts, eligibility_bars
+
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    rule_set = desk._rule_set(evaluation)  # noqa: SLF001
+    org_now = system.registry.organization(org.id)
+    org_now.award_grade("4A", date(2026, 1, 1), date(2030, 12, 31), evaluation.id, True, REGISTRAR.provenance(clock.now()))
+    system.registry.save(org_now)
+
+    lowered = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
+    assert lowered.grade == "3A"
+    last = system.registry.history(org.id)[-1]
+    assert (last.event_type, last.data["finding"], last.data["previous"], last.rule_set) == ("GradeLowered", "inspection_failed", "4A", "anhui@1")
+    revoked = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "evaluation_fraud")
+    assert revoked.grade is None and system.register.get(org.id).grade is None
+    with pytest.raises(InvalidTransition):
+        system.registry.apply_grade_finding(REGISTRAR, org.id, None, "penalty")  # nothing left to lower
+    with pytest.raises(InvalidValue):
+        system.registry.apply_grade_finding(REGISTRAR, org.id, None, "bad_weather")
+
+    facts = SubjectFacts(date(2015, 6, 1), "registered", "active", None, None, revoked.grade_lost_on)
+    assert eligibility_bars(rule_set, facts, date(2027, 5, 1)) == ["grade_lost_within_2_years"]
+    assert eligibility_bars(rule_set, facts, date(2028, 6, 1)) == []
+
+
+def test_a_grade_expires_after_its_validity(system, clock) -> None:
+    import uuid
+
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    graded = system.registry.organization(org.id)
+    graded.award_grade("3A", date(2021, 5, 1), date(2026, 4, 30), uuid.uuid4(), True, REGISTRAR.provenance(clock.now()))
+    system.registry.save(graded)
+    expired = system.registry.expire_grade(REGISTRAR, org.id)  # the clock says 2026-05-20
+    assert expired.grade is None and system.registry.history(org.id)[-1].event_type == "GradeExpired"
+    with pytest.raises(InvalidTransition):
+        system.registry.expire_grade(REGISTRAR, org.id)
