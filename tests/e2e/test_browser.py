@@ -3,38 +3,14 @@ register, open an organization, record a change and see it on the timeline."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from application.demo import DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
-from tests.support.server import serving
+from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def site(system) -> Iterator[str]:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
-    with serving(create_app(system)) as base:
-        yield base
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -4,36 +4,14 @@ computes and announces, the organization appeals, the chair decides and finalize
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from application.demo import DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
-from tests.e2e.test_browser import ARTIFACTS, FLAGS
-from tests.support.server import serving
+from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def site(system) -> Iterator[str]:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
-    with serving(create_app(system)) as base:
-        yield base
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
-        page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000}).new_page()
-        page.on("dialog", lambda dialog: dialog.accept())  # "确认提交吗?"
-        yield page
-        browser.close()
 
 
 def sign_in(page: Any, site: str, username: str, then: str) -> None:

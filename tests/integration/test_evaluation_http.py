@@ -3,30 +3,22 @@ forced recusal, an out-of-range score refused, an appeal, the explanation, the g
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID, uuid5
 
 import pytest
 from litestar.testing import TestClient
 
-from application.demo import DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
+from application.demo import DEMO_PASSWORD
+from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
 
 CASE = "/api/evaluations/{}"
 
 
-@pytest.fixture
-def client(system) -> Iterator[TestClient[Any]]:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
-    with TestClient(create_app(system)) as c:
-        yield c
 
 
-def auth(client: TestClient[Any], username: str) -> dict[str, str]:
-    token = client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+auth = login
 
 
 def demo_case(system) -> str:
