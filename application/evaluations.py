@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -26,7 +26,6 @@ from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
 
-_PANEL_NS = UUID("f3b6a0de-1e0c-4a59-8d0c-8e2f3f5b9a10")
 
 
 @dataclass(frozen=True)
@@ -367,7 +366,3 @@ class Evaluations:
             raise StaleVersion(aggregates[0].version - 1, None) from None
         return aggregates[0]
 
-
-def panel_seed(evaluation_id: UUID, draw: int) -> int:
-    """A reproducible seed for the n-th draw of a case (used when the caller gives none)."""
-    return uuid5(_PANEL_NS, f"{evaluation_id}:{draw}").int % (2**31)

@@ -4,6 +4,7 @@ transaction; the position row is locked so several processes never apply an even
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -18,7 +19,7 @@ BATCH = 500
 Handler = Callable[[Tx, Any], None]
 
 
-class Projection:
+class Projection(ABC):
     name: str = ""
     tables: tuple[str, ...] = ()
     topic_prefixes: tuple[str, ...] = ()  # the aggregates whose events this projection reads
@@ -34,8 +35,9 @@ class Projection:
                 (self.name,),
             )
 
+    @abstractmethod
     def define_handlers(self) -> dict[str, Handler]:
-        raise NotImplementedError  # each projection says which events it applies, and how
+        """Each projection says which events it applies, and how (by event class name)."""
 
     def position(self) -> int:
         with self.db.transaction() as tx:

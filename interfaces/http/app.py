@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import ResponseHeader
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -33,9 +34,7 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger("starledger.http")
 
 
-def _security_headers() -> list[Any]:
-    from litestar.datastructures import ResponseHeader
-
+def _security_headers() -> list[ResponseHeader]:
     return [
         ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
         ResponseHeader(name="X-Frame-Options", value="DENY"),
