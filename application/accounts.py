@@ -57,6 +57,7 @@ class Accounts:
         self.ids = ids
         self.tokens = tokens
         self.session_hours = session_hours
+        self._dummy_hash: str | None = None  # made on first use: verifying against it hides unknown usernames
 
     def add_user(
         self,
@@ -104,7 +105,9 @@ class Accounts:
     def login(self, username: str, password: str) -> Session:
         record = self.store.user_by_name(username.strip())
         # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
-        hashed = record.password_hash if record else _DUMMY_HASH.get(self.hasher)
+        if record is None and self._dummy_hash is None:
+            self._dummy_hash = self.hasher.hash("not-a-real-password")
+        hashed = record.password_hash if record else self._dummy_hash
         if not self.hasher.verify(hashed, password) or record is None or record.disabled:
             raise BadCredentials()
         token = self.tokens.new_token()
@@ -123,19 +126,6 @@ class Accounts:
     def _check_password(password: str) -> None:
         if len(password) < 8:
             raise InvalidValue("user.password_short", "密码至少8个字符", "A password has at least 8 characters")
-
-
-class _DummyHash:
-    def __init__(self) -> None:
-        self._value: str | None = None
-
-    def get(self, hasher: PasswordHasher) -> str:
-        if self._value is None:
-            self._value = hasher.hash("not-a-real-password")
-        return self._value
-
-
-_DUMMY_HASH = _DummyHash()
 
 
 def _user(record: object) -> User:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from domain.provenance import Actor, Basis, Provenance, Role
+from domain.provenance import Actor, Basis, Provenance, Role, RuleSetRef
 
 
 @dataclass(frozen=True)
@@ -16,8 +16,13 @@ class CommandContext:
     basis: Basis = field(default_factory=Basis)
     actor_organization: UUID | None = None  # for organization users: the organization they act for
 
-    def provenance(self, at: datetime) -> Provenance:
-        return Provenance(at=at, actor=self.actor, correlation_id=self.correlation_id, basis=self.basis)
+    def provenance(
+        self, at: datetime, rule_set: RuleSetRef | None = None, caused_by: str | None = None
+    ) -> Provenance:
+        return Provenance(
+            at=at, actor=self.actor, correlation_id=self.correlation_id, basis=self.basis,
+            caused_by=caused_by, rule_set=rule_set,
+        )
 
 
 def system_context(job: str, correlation_id: str) -> CommandContext:

@@ -5,7 +5,7 @@ so a finalized case and the grade it awards are saved in one transaction."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -276,7 +276,7 @@ class Evaluations:
             org = self.store.organization(evaluation.subject_id)
             assert evaluation.announcement is not None
             valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
-            caused = Provenance(at.at, at.actor, at.correlation_id, at.basis, f"evaluation:{evaluation.id}", rule_set.ref)
+            caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
             org.award_grade(evaluation.result, valid_from, valid_until, evaluation.id,
                             grade_at_least(evaluation.result, rule_set.grades.certificate_from), caused)
             changed.append(org)
@@ -347,8 +347,7 @@ class Evaluations:
             raise NotPermitted("组织只能办理本组织的评估", "An organization acts only on its own evaluation")
 
     def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None) -> Provenance:
-        p = ctx.provenance(self.clock.now())
-        return Provenance(p.at, p.actor, p.correlation_id, p.basis, p.caused_by, rule_set.ref if rule_set else None)
+        return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None)
 
     def _get(self, aggregate_id: UUID, kind: type, label: str) -> Any:
         try:

@@ -86,8 +86,7 @@ class Registry(Application[UUID]):
             provenance=self._provenance(ctx),
         )
         claim = IdentifierClaim(kind="uscc", value=org.code, organization_id=org.id, provenance=self._provenance(ctx))
-        self._save_new(org, claim, "uscc", org.code or "")
-        return org
+        return self._save_claiming(org, claim, "uscc", org.code or "", None)
 
     def file_organization(
         self,
@@ -108,16 +107,20 @@ class Registry(Application[UUID]):
         )
         key = f"{org.profile.division_code}:{org.filing_no}"
         claim = IdentifierClaim(kind="filing", value=key, organization_id=org.id, provenance=self._provenance(ctx))
-        self._save_new(org, claim, "filing", org.filing_no or "")
-        return org
+        return self._save_claiming(org, claim, "filing", org.filing_no or "", None)
 
-    def _save_new(self, org: Organization, claim: IdentifierClaim, kind: str, value: str) -> None:
+    def _save_claiming(
+        self, org: Organization, claim: IdentifierClaim, kind: str, value: str, expected_version: int | None
+    ) -> Organization:
+        """Save the organization with its identifier claim: a taken identifier is a duplicate,
+        anything else that collides is a stale version (or an organization id taken already)."""
         try:
             self.save(org, claim)
         except IntegrityError:
             if self._exists(claim.id):
                 raise DuplicateIdentifier(kind, value) from None
-            raise StaleVersion(None, 1) from None  # the organization id itself was taken
+            raise StaleVersion(expected_version, self._version_of(org.id)) from None
+        return org
 
     # -- changes -------------------------------------------------------------
     def promote_to_registration(
@@ -127,13 +130,7 @@ class Registry(Application[UUID]):
         code = checked_code(code, org.profile.org_type)
         org.promote(code, registered_on or self.today(org.profile.division_code), self._provenance(ctx))
         claim = IdentifierClaim(kind="uscc", value=code, organization_id=org.id, provenance=self._provenance(ctx))
-        try:
-            self.save(org, claim)
-        except IntegrityError:
-            if self._exists(credit_code_claim_id(code)):
-                raise DuplicateIdentifier("uscc", code) from None
-            raise StaleVersion(expected_version, self._version_of(org_id)) from None
-        return org
+        return self._save_claiming(org, claim, "uscc", code, expected_version)
 
     def rename(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, name: str) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.rename(name, p))
@@ -201,8 +198,8 @@ class Registry(Application[UUID]):
         rule_set = self.rules.for_division(org.profile.division_code, today)
         consequence = rule_set.grades.consequence(finding)
         lower = one_level_lower(org.grade) if org.grade else None
-        p = self._provenance(ctx)
-        org.apply_grade_finding(finding, consequence, lower, today, Provenance(p.at, p.actor, p.correlation_id, p.basis, p.caused_by, rule_set.ref))
+        provenance = ctx.provenance(self.clock.now(), rule_set.ref)
+        org.apply_grade_finding(finding, consequence, lower, today, provenance)
         return self._saved(org, expected_version)
 
     def expire_grade(self, ctx: CommandContext, org_id: UUID) -> Organization:

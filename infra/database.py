@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from psycopg_pool import ConnectionPool
 
 
@@ -47,10 +46,6 @@ class Tx:
     def scalar(self) -> Any:
         row = self._cursor.fetchone()
         return None if row is None else row[0]
-
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
 
 
 class SQLiteDatabase:
@@ -111,5 +106,3 @@ class PostgresDatabase:
 
 
 Database = SQLiteDatabase | PostgresDatabase
-
-IntegrityErrors = (sqlite3.IntegrityError, psycopg.errors.UniqueViolation)

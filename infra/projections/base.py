@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,18 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 BATCH = 500
 Handler = Callable[[Tx, Any], None]
+
+
+def utc(moment: datetime) -> str:
+    """Timestamps are stored as UTC ISO text, so they sort as text on both databases."""
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def update_row(tx: Tx, table: str, event: Any, **columns: Any) -> None:
+    """Set columns of the event's aggregate row, with its version and the event's time."""
+    columns.update(version=event.originator_version, updated_at=utc(event.timestamp))
+    assignments = ", ".join(f"{c} = ?" for c in columns)
+    tx.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*columns.values(), str(event.originator_id)))
 
 
 class Projection(ABC):

@@ -3,7 +3,7 @@ submitted, where each case stands (for "my assignments", the chair's view, the r
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 
 from infra.database import Tx
-from infra.projections.base import Handler, Projection
+from infra.projections.base import Handler, Projection, update_row, utc
 
 
 class CaseRow(msgspec.Struct, frozen=True):
@@ -89,13 +89,11 @@ class CasesProjection(Projection):
             "INSERT INTO sl_cases (id, kind, stage, subject_id, chair_user_id, scoring_deadline, rule_set, version, "
             "updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)",
             (str(e.originator_id), e.kind.value, str(e.subject_id), e.chair_user_id, e.scoring_deadline.isoformat(),
-             f"{e.rule_set.id}@{e.rule_set.version}", e.originator_version, _utc(e.timestamp)),
+             f"{e.rule_set.id}@{e.rule_set.version}", e.originator_version, utc(e.timestamp)),
         )
 
     def _set(self, tx: Tx, e: Any, **columns: Any) -> None:
-        columns.update(version=e.originator_version, updated_at=_utc(e.timestamp))
-        assignments = ", ".join(f"{c} = ?" for c in columns)
-        tx.execute(f"UPDATE sl_cases SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
+        update_row(tx, "sl_cases", e, **columns)
 
     def _panel_assigned(self, tx: Tx, e: Any) -> None:
         self._set(tx, e, stage="scoring")
@@ -166,10 +164,6 @@ class CasesProjection(Projection):
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT id, user_id, name, field, affiliation FROM sl_experts ORDER BY name, id").all()
         return [ExpertRow(UUID(r["id"]), r["user_id"], r["name"], r["field"], r["affiliation"]) for r in rows]
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
 
 
 def _case(r: dict[str, Any]) -> CaseRow:

@@ -4,13 +4,13 @@ notification log exactly once: rows and the tracking position commit together.""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from application.queries import Page, RegisterEntry, RegisterQuery
 from infra.database import Tx
-from infra.projections.base import Handler, Projection
+from infra.projections.base import Handler, Projection, update_row, utc
 
 NAME = "register"
 _COLUMNS = (
@@ -30,10 +30,6 @@ _SORTS = {
 def normalise(text: str) -> str:
     """Search form: full-width → half-width, case folded (Chinese names match by substring)."""
     return unicodedata.normalize("NFKC", text).casefold()
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat()
 
 
 def _search_text(*parts: str | None) -> str:
@@ -83,14 +79,12 @@ class RegisterProjection(Projection):
                 str(e.originator_id), p.name, p.org_type.value, "registered" if code else "filed", code, filing_no,
                 p.legal_representative, p.address, p.district, p.division_code, p.supervising_unit, int(p.is_hub),
                 int(p.public_benefit), int(p.community_level), entered_on.isoformat(), e.originator_version,
-                _utc(e.timestamp), _search_text(p.name, code, filing_no, p.legal_representative, p.district),
+                utc(e.timestamp), _search_text(p.name, code, filing_no, p.legal_representative, p.district),
             ),
         )
 
     def _set(self, tx: Tx, e: Any, **columns: Any) -> None:
-        columns.update(version=e.originator_version, updated_at=_utc(e.timestamp))
-        assignments = ", ".join(f"{c} = ?" for c in columns)
-        tx.execute(f"UPDATE sl_register SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
+        update_row(tx, "sl_register", e, **columns)
 
     def _refresh_search(self, tx: Tx, org_id: str) -> None:
         row = tx.execute(

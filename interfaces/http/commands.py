@@ -16,6 +16,11 @@ from interfaces.http.security import Principal
 _IDEMPOTENCY_NS = uuid.UUID("0b6a57a8-35c2-4d55-a0a6-0b1f3f0c1f61")
 
 
+def system_of(request: Request[Any, Any, Any]) -> Any:
+    """The system the app was built with (interfaces reach use cases through it)."""
+    return request.app.state.system
+
+
 def correlation_id(request: Request[Any, Any, Any]) -> str:
     """The caller's X-Request-ID (to follow one request through the log), else a new id."""
     given = request.headers.get("x-request-id", "").strip()

@@ -22,6 +22,7 @@ from interfaces.http.problems import problem
 from interfaces.http.commands import (
     context,
     etag,
+    system_of,
     expected_version,
     fingerprint,
     id_for_key,
@@ -34,10 +35,6 @@ Change = Callable[[Registry, CommandContext, int], Organization]
 _PUBLIC = tuple(Role)
 
 
-def _system(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.system
-
-
 def _ok(org: Organization, status: int = 200, location: str | None = None) -> Response[dto.OrganizationOut]:
     headers = etag(org.version)
     if location:
@@ -47,7 +44,7 @@ def _ok(org: Organization, status: int = 200, location: str | None = None) -> Re
 
 def _change(request: Request[Any, Any, Any], basis: Any, act: Change) -> Response[dto.OrganizationOut]:
     version = expected_version(request)
-    org = act(_system(request).registry, context(request, basis), version)
+    org = act(system_of(request).registry, context(request, basis), version)
     return _ok(org)
 
 
@@ -55,7 +52,7 @@ def _create(
     request: Request[Any, Any, Any], data: msgspec.Struct, make: Callable[[CommandContext, UUID | None], Organization]
 ) -> Response[Any]:
     """A create that a retry with the same Idempotency-Key answers again instead of repeating."""
-    system = _system(request)
+    system = system_of(request)
     ctx = context(request, getattr(data, "basis", None))
     key = idempotency_key(request)
     if key is None:
@@ -125,7 +122,7 @@ class OrganizationController(Controller):
             status=status.value if status else None, district=district, division_prefix=division, hub_id=hub_id,
             is_hub=is_hub, sort=sort, descending=order == "desc", page=page, per_page=per_page,
         )
-        return _system(request).register.search(query)
+        return system_of(request).register.search(query)
 
     @get(
         "/{organization_id:uuid}",
@@ -135,7 +132,7 @@ class OrganizationController(Controller):
         sync_to_thread=True,
     )
     def detail(self, request: Request[Any, Any, Any], organization_id: UUID) -> Response[dto.OrganizationOut]:
-        return _ok(_system(request).registry.organization(organization_id))
+        return _ok(system_of(request).registry.organization(organization_id))
 
     @get(
         "/by-code/{code:str}",
@@ -145,7 +142,7 @@ class OrganizationController(Controller):
         sync_to_thread=True,
     )
     def by_code(self, request: Request[Any, Any, Any], code: str) -> Response[dto.OrganizationOut]:
-        return _ok(_system(request).registry.organization_by_code(code[:40]))
+        return _ok(system_of(request).registry.organization_by_code(code[:40]))
 
     @get(
         "/{organization_id:uuid}/history",
@@ -158,7 +155,7 @@ class OrganizationController(Controller):
     )
     def history(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[HistoryEntry]:
         require_own_organization(request.user, organization_id)
-        return _system(request).registry.history(organization_id)
+        return system_of(request).registry.history(organization_id)
 
     @post(
         "/",
@@ -173,7 +170,7 @@ class OrganizationController(Controller):
         return _create(
             request,
             data,
-            lambda ctx, id: _system(request).registry.register_organization(
+            lambda ctx, id: system_of(request).registry.register_organization(
                 ctx, data.profile.to_domain(), data.code, data.registered_on, id
             ),
         )
@@ -190,7 +187,7 @@ class OrganizationController(Controller):
         return _create(
             request,
             data,
-            lambda ctx, id: _system(request).registry.file_organization(
+            lambda ctx, id: system_of(request).registry.file_organization(
                 ctx, data.profile.to_domain(), data.filing_no, data.filed_with, data.filed_on, id
             ),
         )

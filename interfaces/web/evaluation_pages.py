@@ -20,15 +20,15 @@ from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation, RecusalGround
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
-from interfaces.http.commands import context
+from interfaces.http.commands import context, system_of
 from interfaces.http.evaluations import require_case_access, reveals_names
 from interfaces.http.problems import domain_status
 from interfaces.http.security import STAFF, Principal
-from interfaces.web.i18n import language
+from interfaces.web.i18n import message_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-# page action → (who may, the use case)
+# page action → the use case it calls (each use case checks who may)
 ACTIONS: dict[str, Any] = {
     "check_eligibility": lambda d, c, id, v, f: d.check_eligibility(c, id, v),
     "close_scoring": lambda d, c, id, v, f: d.close_scoring(c, id, v),
@@ -59,19 +59,11 @@ def _decimal(raw: str | None) -> Decimal | None:
         raise InvalidValue("form.number", f"不是有效的数字:{raw}", f"Not a number: {raw}") from None
 
 
-def _system(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.system
-
-
 def _signed_in(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.user
     if principal.is_anonymous:
         raise NotAuthorizedException("sign-in required")
     return principal
-
-
-def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
-    return error.message_zh if language(request) == "zh" else error.message_en
 
 
 def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], Decimal]:
@@ -89,7 +81,7 @@ class EvaluationPages(Controller):
     @get("/evaluations", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any]) -> Template:
         principal = _signed_in(request)
-        cases = _system(request).cases
+        cases = system_of(request).cases
         if principal.role is Role.EVALUATOR:
             rows = cases.assignments(principal.user_id)
         elif principal.role is Role.CHAIR:
@@ -98,7 +90,7 @@ class EvaluationPages(Controller):
             rows = cases.cases(subject_id=principal.organization_id)
         else:
             rows = cases.cases()
-        return Template("evaluations.html", context={"rows": rows, "today": _system(request).registry.today()})
+        return Template("evaluations.html", context={"rows": rows, "today": system_of(request).registry.today()})
 
     @get("/evaluations/{evaluation_id:uuid}", sync_to_thread=True)
     def case(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
@@ -107,7 +99,7 @@ class EvaluationPages(Controller):
     def _case(self, request: Request[Any, Any, Any], evaluation_id: UUID, error: str | None, status: int,
               form: dict[str, str] | None = None) -> Template:
         principal = _signed_in(request)
-        system = _system(request)
+        system = system_of(request)
         evaluation: Evaluation = system.evaluations.evaluation(evaluation_id)
         require_case_access(principal, evaluation)
         rule_set = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
@@ -139,17 +131,17 @@ class EvaluationPages(Controller):
         try:
             if action is None or not data.get("version", "").isdigit():
                 raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
-            action(_system(request).evaluations, context(request), evaluation_id, int(data["version"]), data)
+            action(system_of(request).evaluations, context(request), evaluation_id, int(data["version"]), data)
         except (DomainError, ValueError) as e:
             error = e if isinstance(e, DomainError) else InvalidValue("form.invalid", "表单内容无效", "The form is not valid")
-            return self._case(request, evaluation_id, _message(request, error), domain_status(error))
+            return self._case(request, evaluation_id, message_for(request, error), domain_status(error))
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
     def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
         """Save the draft (the form's auto-save posts here too, with X-Autosave) or submit it."""
         _signed_in(request)
-        desk, ctx = _system(request).evaluations, context(request)
+        desk, ctx = system_of(request).evaluations, context(request)
         autosave = request.headers.get("x-autosave") == "1"
         try:
             scores, bonus = sheet_from_form(data)
@@ -158,8 +150,8 @@ class EvaluationPages(Controller):
                 desk.submit_sheet(ctx, evaluation_id, None)
         except DomainError as e:
             if autosave:
-                return Response({"saved": False, "message": _message(request, e)}, status_code=domain_status(e))
-            return self._case(request, evaluation_id, _message(request, e), domain_status(e), form=data)
+                return Response({"saved": False, "message": message_for(request, e)}, status_code=domain_status(e))
+            return self._case(request, evaluation_id, message_for(request, e), domain_status(e), form=data)
         if autosave:
             return Response({"saved": True}, status_code=200)
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
@@ -167,16 +159,16 @@ class EvaluationPages(Controller):
     @get("/evaluations/{evaluation_id:uuid}/explanation", sync_to_thread=True)
     def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
         principal = _signed_in(request)
-        evaluation = _system(request).evaluations.evaluation(evaluation_id)
+        evaluation = system_of(request).evaluations.evaluation(evaluation_id)
         require_case_access(principal, evaluation)
-        return Template("explanation.html", context={"x": explain(_system(request).evaluations, evaluation_id, reveals_names(principal, evaluation))})
+        return Template("explanation.html", context={"x": explain(system_of(request).evaluations, evaluation_id, reveals_names(principal, evaluation))})
 
     @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)
     def open_case(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
         principal = _signed_in(request)
         if principal.role not in STAFF:
             raise PermissionDeniedException("staff only")
-        system = _system(request)
+        system = system_of(request)
         try:
             deadline = date.fromisoformat(data.get("scoring_deadline", ""))
             case = system.evaluations.open_grade_evaluation(context(request), organization_id, deadline, data.get("chair_user_id", ""))

@@ -194,6 +194,11 @@ def language(request: Any) -> str:
     return wanted if wanted in LANGS else "zh"
 
 
+def message_for(request: Any, error: Any) -> str:
+    """A domain error's message in the page's language."""
+    return error.message_zh if language(request) == "zh" else error.message_en
+
+
 def translate(lang: str, key: str, **values: Any) -> str:
     pair = MESSAGES.get(key)
     text = key if pair is None else pair[0 if lang == "zh" else 1]

@@ -4,7 +4,7 @@ the version the person saw, so a stale form is refused with a clear message."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -19,10 +19,10 @@ from application.queries import RegisterQuery
 from domain.errors import DomainError
 from domain.organization import OrganizationType, Profile
 from domain.provenance import Role
-from interfaces.http.commands import context
+from interfaces.http.commands import context, system_of
 from interfaces.http.problems import domain_status
 from interfaces.http.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
-from interfaces.web.i18n import LANG_COOKIE, LANGS, language
+from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 _SORTS = ("name", "registered_on", "district", "status", "updated_at")
@@ -37,14 +37,6 @@ _ACTIONS = {
     "deregister": lambda r, c, id, v: r.deregister(c, id, v),
     "revoke": lambda r, c, id, v: r.revoke(c, id, v),
 }
-
-
-def _system(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.system
-
-
-def _message(request: Request[Any, Any, Any], error: DomainError) -> str:
-    return error.message_zh if language(request) == "zh" else error.message_en
 
 
 def _staff_page(request: Request[Any, Any, Any]) -> None:
@@ -87,11 +79,11 @@ class PageController(Controller):
     def login(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         next_ = _safe_next(data.get("next", "/register"))
         try:
-            session = _system(request).accounts.login(data.get("username", ""), data.get("password", ""))
+            session = system_of(request).accounts.login(data.get("username", ""), data.get("password", ""))
         except BadCredentials as e:
-            return Template("login.html", context={"next": next_, "error": _message(request, e)}, status_code=401)
+            return Template("login.html", context={"next": next_, "error": message_for(request, e)}, status_code=401)
         response = Redirect(next_, status_code=303)
-        settings = _system(request).settings
+        settings = system_of(request).settings
         response.set_cookie(
             SESSION_COOKIE, session.token, httponly=True, secure=settings.secure_cookies, samesite="lax",
             max_age=settings.session_hours * 3600,
@@ -102,7 +94,7 @@ class PageController(Controller):
     def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         principal: Principal = request.user
         if principal.token:
-            _system(request).accounts.logout(principal.token)
+            system_of(request).accounts.logout(principal.token)
         response = Redirect("/register", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -117,7 +109,7 @@ class PageController(Controller):
             text=filters["q"], org_type=filters["org_type"], track=filters["track"], status=filters["status"],
             district=filters["district"], sort=sort, page=page, per_page=20,  # type: ignore[arg-type]
         )
-        result = _system(request).register.search(query)
+        result = system_of(request).register.search(query)
         keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
         return Template(
             "register.html",
@@ -136,7 +128,7 @@ class PageController(Controller):
     @post("/organizations/new", sync_to_thread=True, status_code=303)
     def create(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         _staff_page(request)
-        registry = _system(request).registry
+        registry = system_of(request).registry
         try:
             profile = Profile(
                 name=data.get("name", ""), org_type=OrganizationType(data.get("org_type", "social_association")),
@@ -153,7 +145,7 @@ class PageController(Controller):
         except DomainError as e:
             return Template(
                 "new.html",
-                context={"error": _message(request, e), "form": data, "org_types": [t.value for t in OrganizationType]},
+                context={"error": message_for(request, e), "form": data, "org_types": [t.value for t in OrganizationType]},
                 status_code=domain_status(e),
             )
         return Redirect(f"/organizations/{org.id}?saved=1", status_code=303)
@@ -163,7 +155,7 @@ class PageController(Controller):
         return self._detail(request, organization_id, None, 200)
 
     def _detail(self, request: Request[Any, Any, Any], organization_id: UUID, error: str | None, status: int) -> Template:
-        system = _system(request)
+        system = system_of(request)
         org = system.registry.organization(organization_id)
         principal: Principal = request.user
         may_see_history = principal.role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) or (
@@ -201,9 +193,9 @@ class PageController(Controller):
         try:
             if act is None or not data.get("version", "").isdigit():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-            act(_system(request).registry, context(request, basis), organization_id, int(data["version"]), *value)
+            act(system_of(request).registry, context(request, basis), organization_id, int(data["version"]), *value)
         except DomainError as e:
-            return self._detail(request, organization_id, _message(request, e), domain_status(e))
+            return self._detail(request, organization_id, message_for(request, e), domain_status(e))
         return Redirect(f"/organizations/{organization_id}?saved=1", status_code=303)
 
 
@@ -219,6 +211,6 @@ def _safe_next(target: str) -> str:
 
 
 def _districts(request: Request[Any, Any, Any]) -> list[str]:
-    return _system(request).register.districts()
+    return system_of(request).register.districts()
 
 

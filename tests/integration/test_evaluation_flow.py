@@ -4,7 +4,7 @@ organization's grade — with every refusal on the way."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -31,6 +31,16 @@ def scores(evaluations: Evaluations, evaluation, share: str) -> tuple[IndicatorS
     rule_set = evaluations._rule_set(evaluation)  # noqa: SLF001 - the test reads the case's scheme
     scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
     return tuple(IndicatorScore(i.key, (i.maximum * Decimal(share)).quantize(Decimal("0.1")), "良好") for i in scheme.indicators)
+
+
+def case_with_panel(system, desk: Evaluations, members: int):  # type: ignore[no-untyped-def]
+    """An eligible organization's grade evaluation with a panel of experts 1…members, scoring."""
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, members + 1)]
+    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    desk.check_eligibility(REGISTRAR, evaluation.id)
+    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    return org, experts, evaluation
 
 
 @pytest.fixture
@@ -105,11 +115,7 @@ def test_a_young_organization_is_barred_with_the_reason(system, desk) -> None:
 
 
 def test_the_chair_closes_with_quorum_and_no_sheet_is_accepted_after(system, desk) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
-    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 4)]
-    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
-    desk.check_eligibility(REGISTRAR, evaluation.id)
-    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    org, experts, evaluation = case_with_panel(system, desk, 3)
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
     with pytest.raises(InvalidTransition) as caught:
@@ -136,11 +142,7 @@ def test_a_random_draw_is_replayable_from_its_seed(system, desk) -> None:
 
 
 def test_the_cases_read_model_follows_the_case(system, desk) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
-    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 4)]
-    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
-    desk.check_eligibility(REGISTRAR, evaluation.id)
-    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    org, experts, evaluation = case_with_panel(system, desk, 3)
     desk.recuse(as_expert(3), evaluation.id, None, experts[2].id, RecusalGround.DECLARED, "曾为该组织提供咨询")
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
@@ -163,11 +165,7 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
 
     from application.errors import StaleVersion
 
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
-    experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 6)]
-    evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
-    desk.check_eligibility(REGISTRAR, evaluation.id)
-    desk.assign_panel(REGISTRAR, evaluation.id, None, [e.id for e in experts])
+    org, experts, evaluation = case_with_panel(system, desk, 5)
     for n in range(1, 6):
         desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
     for n in range(1, 4):

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid5
 
-import pytest
-from litestar.testing import TestClient
 
 from application.demo import DEMO_PASSWORD
 from tests.integration.conftest import login
@@ -39,7 +37,7 @@ def sheet(system, case_id: str, share: str) -> dict[str, Any]:
 def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, clock) -> None:
     case = demo_case(system)
     url = CASE.format(case)
-    chair, registrar, org = auth(client, "chair"), auth(client, "registrar"), auth(client, "org")
+    chair, org = auth(client, "chair"), auth(client, "org")
     state = client.get(url, headers=chair).json()
     assert state["stage"] == "scoring" and sum(1 for m in state["panel"] if m["recused"] == "forced") == 1
 

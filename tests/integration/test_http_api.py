@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 from litestar.testing import TestClient
 
 from tests.integration.conftest import login
