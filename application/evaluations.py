@@ -11,18 +11,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
-from application.errors import NotFound, NotPermitted, StaleVersion
-from application.ports import Clock, IdGenerator, RuleSetCatalog
-from application.registry import Registry, history_entry
+from application.errors import NotPermitted, StaleVersion
+from application.registry import history_entry
+from application.usecases import UseCases
 from domain.errors import InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround
 from domain.expert import Employment, Expert
 from domain.organization import Status, Track
-from domain.provenance import Provenance, Role
+from domain.provenance import Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
 
@@ -69,13 +67,7 @@ def _years_before(day: date, years: int) -> date:
 RETRIES = 5
 
 
-class Evaluations:
-    def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
-        self.store = store
-        self.rules = rules
-        self.clock = clock
-        self.ids = ids
-
+class Evaluations(UseCases):
     # -- experts -------------------------------------------------------------------
     def enroll_expert(
         self, ctx: CommandContext, user_id: str, name: str, field: str, affiliation: str,
@@ -346,22 +338,4 @@ class Evaluations:
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != evaluation.subject_id:
             raise NotPermitted("组织只能办理本组织的评估", "An organization acts only on its own evaluation")
 
-    def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None) -> Provenance:
-        return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None)
-
-    def _get(self, aggregate_id: UUID, kind: type, label: str) -> Any:
-        try:
-            found = self.store.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            raise NotFound(label, aggregate_id) from None
-        if not isinstance(found, kind):
-            raise NotFound(label, aggregate_id)
-        return found
-
-    def _save(self, *aggregates: Any) -> Any:
-        try:
-            self.store.save(*aggregates)
-        except IntegrityError:
-            raise StaleVersion(aggregates[0].version - 1, None) from None
-        return aggregates[0]
 

@@ -8,7 +8,9 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from application.queries import Page, RegisterEntry, RegisterQuery
+from application.queries import (
+    CampaignRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
+)
 from domain.rules import RuleSet
 
 
@@ -53,6 +55,34 @@ class RegisterView(Protocol):
     def districts(self) -> list[str]: ...
 
     def position(self) -> int: ...
+
+
+class ComplianceView(Protocol):
+    """Read models of inspections and credit records (年检、信用信息), for sweeps, pages and the public."""
+
+    def catch_up(self) -> int: ...
+
+    def campaigns(self) -> list[CampaignRow]: ...
+
+    def due_campaigns(self, as_of: date) -> list[CampaignRow]:
+        """Campaigns whose registration-authority deadline has passed but is not yet recorded."""
+        ...
+
+    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+        """Open organizations in the locality that have not submitted the year's report."""
+        ...
+
+    def inspections_of(self, organization_id: UUID) -> list[InspectionRow]: ...
+
+    def records_with_active_listings(self) -> list[UUID]: ...
+
+    def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]: ...
+
+    def listings(self, query: ListingQuery) -> Page[ListingRow]: ...
+
+    def listings_of(self, organization_id: UUID) -> list[ListingRow]: ...
+
+    def penalties_of(self, organization_id: UUID) -> list[PenaltyRow]: ...
 
 
 class PasswordHasher(Protocol):

@@ -36,6 +36,8 @@ class RegisterEntry(msgspec.Struct, frozen=True):
     grade_valid_until: date | None
     version: int
     updated_at: datetime
+    credit_status: str = "none"  # none | abnormal | serious
+    credit_since: date | None = None
 
 
 class RegisterQuery(msgspec.Struct, frozen=True):
@@ -47,6 +49,7 @@ class RegisterQuery(msgspec.Struct, frozen=True):
     division_prefix: str | None = None
     hub_id: UUID | None = None
     is_hub: bool | None = None
+    credit_status: Literal["none", "abnormal", "serious"] | None = None
     sort: SortKey = "name"
     descending: bool = False
     page: int = 1
@@ -76,3 +79,70 @@ class HistoryEntry(msgspec.Struct, frozen=True):
     caused_by: str | None
     rule_set: str | None
     data: dict[str, Any]
+
+
+class CampaignRow(msgspec.Struct, frozen=True):
+    id: UUID
+    report_year: int
+    division_prefix: str
+    supervising_unit_deadline: date
+    registration_authority_deadline: date
+    rule_set: str
+    deadline_recorded: bool
+    missed: int
+    exempt: int
+
+
+class InspectionRow(msgspec.Struct, frozen=True):
+    id: UUID
+    organization_id: UUID
+    report_year: int
+    stage: str
+    outcome: str | None
+    simplified: bool
+    deadline: date
+    submitted_on: date | None
+    filed_late: bool
+    reasons: list[str]
+    rectification_deadline: date | None
+    rectified_on: date | None
+    version: int
+
+
+class GroundRow(msgspec.Struct, frozen=True):
+    code: str
+    on: date
+    detail: str
+    ref: str
+
+
+class ListingRow(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    name: str
+    code: str | None
+    district: str
+    list_name: str
+    listed_on: date
+    clock_from: date
+    grounds: list[GroundRow]
+    obligation_met_on: date | None
+    removed_on: date | None
+    removal_reason: str | None
+
+
+class PenaltyRow(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    kind: str
+    decision_no: str
+    decided_on: date
+    amount_cny: str | None
+    reason: str
+
+
+class ListingQuery(msgspec.Struct, frozen=True):
+    list_name: str = "abnormal"
+    current: bool = True
+    district: str | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 50

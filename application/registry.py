@@ -22,7 +22,6 @@ from application.queries import HistoryEntry
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
 from domain.organization import Organization, Profile, checked_code
 from domain.provenance import Provenance
-from domain.rules import one_level_lower
 
 log = logging.getLogger("starledger.events")
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
@@ -196,10 +195,7 @@ class Registry(Application[UUID]):
         org = self.organization(org_id, expected_version)
         today = self.today(org.profile.division_code)
         rule_set = self.rules.for_division(org.profile.division_code, today)
-        consequence = rule_set.grades.consequence(finding)
-        lower = one_level_lower(org.grade) if org.grade else None
-        provenance = ctx.provenance(self.clock.now(), rule_set.ref)
-        org.apply_grade_finding(finding, consequence, lower, today, provenance)
+        org.apply_finding(finding, rule_set.grades, today, ctx.provenance(self.clock.now(), rule_set.ref))
         return self._saved(org, expected_version)
 
     def expire_grade(self, ctx: CommandContext, org_id: UUID) -> Organization:
@@ -241,7 +237,11 @@ class Registry(Application[UUID]):
 
     def history(self, org_id: UUID) -> list[HistoryEntry]:
         self.organization(org_id)
-        return [history_entry(e) for e in self.events.get(org_id)]
+        return self.stream_history(org_id)
+
+    def stream_history(self, aggregate_id: UUID) -> list[HistoryEntry]:
+        """Any aggregate's events, in order, with who/when/why."""
+        return [history_entry(e) for e in self.events.get(aggregate_id)]
 
     # -- helpers -------------------------------------------------------------
     def _provenance(self, ctx: CommandContext) -> Provenance:

@@ -13,6 +13,7 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
+from domain.rules import GradeRules, one_level_lower
 from domain.uscc import CIVIL_AFFAIRS, TYPE_DIGITS, validate_code
 
 
@@ -364,6 +365,11 @@ class Organization(LedgerAggregate):
             self._grade_lowered(finding, self.grade, lower, on, provenance)
         else:
             self._grade_revoked(finding, self.grade, on, provenance)
+
+    def apply_finding(self, finding: str, grades: GradeRules, on: date, provenance: Provenance) -> None:
+        """The same, with the consequence and the level below taken from the rule set's grade rules."""
+        lower = one_level_lower(self.grade) if self.grade else None
+        self.apply_grade_finding(finding, grades.consequence(finding), lower, on, provenance)
 
     @event("GradeLowered")
     def _grade_lowered(self, finding: str, previous: str, level: str, on: date, provenance: Provenance) -> None:

@@ -59,6 +59,23 @@ class InspectionRules:
     registration_authority_deadline: str
     exempt_if_registered_months_before_year_end: int
     simplified_from_grade: str
+    missed_consequences: tuple[str, ...] = ()  # "abnormal_list", "warning", "grade_finding"
+    failed_consequences: tuple[str, ...] = ()
+    revocation_proposal_after_consecutive_years: int = 2
+
+    def deadlines(self, report_year: int) -> tuple[date, date]:
+        """(supervising unit, registration authority) deadlines for the report on a year."""
+        return _month_day(report_year + 1, self.supervising_unit_deadline), _month_day(
+            report_year + 1, self.registration_authority_deadline
+        )
+
+    def exempt(self, registered_on: date, report_year: int) -> bool:
+        """Registered less than N months before 31 December of the report year: no inspection that year."""
+        cutoff = add_months(date(report_year, 12, 31), -self.exempt_if_registered_months_before_year_end)
+        return registered_on > cutoff
+
+    def consequences(self, outcome: str) -> tuple[str, ...]:
+        return {"missed": self.missed_consequences, "fail": self.failed_consequences}.get(outcome, ())
 
 
 @dataclass(frozen=True)
@@ -69,6 +86,8 @@ class CreditRules:
     fine_threshold_cny: Decimal
     small_penalties_window_years: int
     small_penalties_count: int
+    abnormal_grounds_without_rectification: tuple[str, ...] = ()
+    returned_letters_for_unreachable: int = 2
 
 
 @dataclass(frozen=True)
@@ -240,3 +259,25 @@ def grade_validity(rules: GradeRules, decided_on: date, announcement_ends: date)
         starts = date(announcement_ends.year + 1, 1, 1)
         return starts, date(starts.year + years - 1, 12, 31)
     raise ValueError(f"unknown grade validity rule: {rules.validity}")
+
+
+def _month_day(year: int, month_day: str) -> date:
+    month, day = (int(x) for x in month_day.split("-"))
+    return date(year, month, day)
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later (or earlier), clamped to the month's last day (31 Aug + 6 → 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)

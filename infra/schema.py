@@ -5,8 +5,12 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 2, "cases": 1}
-READ_MODEL_TABLES = {"register": ("sl_register",), "cases": ("sl_cases", "sl_case_members", "sl_experts")}
+READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1}
+READ_MODEL_TABLES = {
+    "register": ("sl_register",),
+    "cases": ("sl_cases", "sl_case_members", "sl_experts"),
+    "compliance": ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties"),
+}
 
 STATEMENTS = [
     """CREATE TABLE IF NOT EXISTS sl_read_models (
@@ -39,11 +43,68 @@ STATEMENTS = [
         grade_valid_until TEXT,
         version INTEGER NOT NULL,
         updated_at TEXT NOT NULL,
-        search_text TEXT NOT NULL)""",
+        search_text TEXT NOT NULL,
+        credit_record_id TEXT,
+        abnormal_since TEXT,
+        serious_since TEXT)""",
     "CREATE INDEX IF NOT EXISTS sl_register_name ON sl_register (name)",
     "CREATE INDEX IF NOT EXISTS sl_register_district ON sl_register (district, name)",
     "CREATE INDEX IF NOT EXISTS sl_register_division ON sl_register (division_code)",
     "CREATE INDEX IF NOT EXISTS sl_register_hub ON sl_register (hub_id)",
+    "CREATE INDEX IF NOT EXISTS sl_register_credit ON sl_register (credit_record_id)",
+    """CREATE TABLE IF NOT EXISTS sl_campaigns (
+        id TEXT PRIMARY KEY,
+        report_year INTEGER NOT NULL,
+        division_prefix TEXT NOT NULL,
+        supervising_unit_deadline TEXT NOT NULL,
+        registration_authority_deadline TEXT NOT NULL,
+        rule_set TEXT NOT NULL,
+        deadline_recorded INTEGER NOT NULL,
+        missed INTEGER NOT NULL,
+        exempt INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_inspections (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        report_year INTEGER NOT NULL,
+        stage TEXT NOT NULL,
+        outcome TEXT,
+        simplified INTEGER NOT NULL,
+        deadline TEXT NOT NULL,
+        submitted_on TEXT,
+        filed_late INTEGER NOT NULL,
+        reasons TEXT NOT NULL,
+        rectification_deadline TEXT,
+        rectified_on TEXT,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS sl_inspections_org_year ON sl_inspections (organization_id, report_year)",
+    "CREATE INDEX IF NOT EXISTS sl_inspections_rectification ON sl_inspections (rectification_deadline)",
+    """CREATE TABLE IF NOT EXISTS sl_credit_records (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_listings (
+        record_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        organization_id TEXT NOT NULL,
+        list_name TEXT NOT NULL,
+        listed_on TEXT NOT NULL,
+        clock_from TEXT NOT NULL,
+        grounds TEXT NOT NULL,
+        obligation_met_on TEXT,
+        removed_on TEXT,
+        removal_reason TEXT,
+        PRIMARY KEY (record_id, seq))""",
+    "CREATE INDEX IF NOT EXISTS sl_listings_current ON sl_listings (list_name, removed_on)",
+    "CREATE INDEX IF NOT EXISTS sl_listings_org ON sl_listings (organization_id)",
+    """CREATE TABLE IF NOT EXISTS sl_penalties (
+        record_id TEXT NOT NULL,
+        decision_no TEXT NOT NULL,
+        organization_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        decided_on TEXT NOT NULL,
+        amount_cny TEXT,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (record_id, decision_no))""",
     """CREATE TABLE IF NOT EXISTS sl_cases (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,

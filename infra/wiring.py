@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.accounts import Accounts
+from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.inspections import Inspections
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.cases import CasesProjection
+from infra.projections.compliance import ComplianceProjection
 from infra.projections.register import RegisterProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
@@ -35,6 +38,9 @@ class System:
     evaluations: Evaluations
     register: RegisterProjection
     cases: CasesProjection
+    compliance: ComplianceProjection
+    inspections: Inspections
+    credit: CreditRecords
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -47,7 +53,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register, self.cases]
+        return [self.register, self.cases, self.compliance]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -84,8 +90,10 @@ def build_system(
     registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
     register = RegisterProjection(registry, database)
     cases = CasesProjection(registry, database)
-    for projection in (register, cases):
+    compliance = ComplianceProjection(registry, database, register=register)
+    for projection in (register, cases, compliance):
         registry.on_saved(projection.notice)
+    credit = CreditRecords(registry, rules, clock, ids, view=compliance)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours
     )
@@ -97,13 +105,16 @@ def build_system(
         evaluations=Evaluations(registry, rules, clock, ids),
         register=register,
         cases=cases,
+        compliance=compliance,
+        inspections=Inspections(registry, rules, clock, ids, view=compliance, credit=credit),
+        credit=credit,
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),
         database=database,
     )
-    register.catch_up()
-    cases.catch_up()
+    for projection in system.projections:
+        projection.catch_up()
     log.info("system ready on %s (%s)", database.dialect, _where(settings))
     return system
 

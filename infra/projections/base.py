@@ -50,7 +50,8 @@ class Projection(ABC):
 
     @abstractmethod
     def define_handlers(self) -> dict[str, Handler]:
-        """Each projection says which events it applies, and how (by event class name)."""
+        """Each projection says which events it applies, and how: by event class name, or by
+        qualified name ("CreditRecord.Opened") where several aggregates use the same name."""
 
     def position(self) -> int:
         with self.db.transaction() as tx:
@@ -91,7 +92,7 @@ class Projection(ABC):
             for notification in notifications:
                 if notification.topic.startswith(self.topic_prefixes):
                     event = self.app.mapper.to_domain_event(notification)
-                    handler = self.handlers.get(type(event).__name__)
+                    handler = self.handlers.get(type(event).__qualname__) or self.handlers.get(type(event).__name__)
                     if handler is not None:
                         handler(tx, event)
                         count += 1

@@ -16,7 +16,7 @@ NAME = "register"
 _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
-    "registered_on, grade, grade_valid_until, version, updated_at"
+    "registered_on, grade, grade_valid_until, version, updated_at, abnormal_since, serious_since"
 )
 _SORTS = {
     "name": "name",
@@ -39,7 +39,7 @@ def _search_text(*parts: str | None) -> str:
 class RegisterProjection(Projection):
     name = NAME
     tables = ("sl_register",)
-    topic_prefixes = ("domain.organization:Organization.",)
+    topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     def define_handlers(self) -> dict[str, Handler]:
         return {
@@ -62,6 +62,18 @@ class RegisterProjection(Projection):
             "GradeLowered": lambda tx, e: self._set(tx, e, grade=e.level),
             "GradeRevoked": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
             "GradeExpired": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
+            # credit status (信用状态) beside the registration data; the details live in the compliance read model
+            "CreditRecord.Opened": lambda tx, e: tx.execute(
+                "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
+            ),
+            "Listed": lambda tx, e: tx.execute(
+                f"UPDATE sl_register SET {e.list_name.value}_since = COALESCE({e.list_name.value}_since, ?) "
+                "WHERE credit_record_id = ?",
+                (e.ground.on.isoformat(), str(e.originator_id)),
+            ),
+            "Removed": lambda tx, e: tx.execute(
+                f"UPDATE sl_register SET {e.list_name.value}_since = NULL WHERE credit_record_id = ?", (str(e.originator_id),)
+            ),
         }
 
     # -- event handlers --------------------------------------------------------
@@ -158,13 +170,30 @@ def _filters(q: RegisterQuery) -> tuple[list[str], list[Any]]:
     if q.division_prefix:
         where.append("division_code LIKE ?")
         params.append(f"{q.division_prefix}%")
+    if q.credit_status:
+        where.append(_CREDIT_FILTERS.get(q.credit_status, "1 = 0"))
     if q.is_hub is not None:
         where.append("is_hub = ?")
         params.append(int(q.is_hub))
     return where, params
 
 
+_CREDIT_FILTERS = {
+    "serious": "serious_since IS NOT NULL",
+    "abnormal": "abnormal_since IS NOT NULL AND serious_since IS NULL",
+    "none": "abnormal_since IS NULL AND serious_since IS NULL",
+}
+
+
+def _credit(row: dict[str, Any]) -> tuple[str, date | None]:
+    for status in ("serious", "abnormal"):
+        if row[f"{status}_since"]:
+            return status, date.fromisoformat(row[f"{status}_since"])
+    return "none", None
+
+
 def _entry(row: dict[str, Any]) -> RegisterEntry:
+    credit_status, credit_since = _credit(row)
     return RegisterEntry(
         id=UUID(row["id"]),
         name=row["name"],
@@ -188,4 +217,6 @@ def _entry(row: dict[str, Any]) -> RegisterEntry:
         grade_valid_until=date.fromisoformat(row["grade_valid_until"]) if row["grade_valid_until"] else None,
         version=int(row["version"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        credit_status=credit_status,
+        credit_since=credit_since,
     )

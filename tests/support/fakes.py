@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class SteppingClock:
@@ -19,6 +22,12 @@ class SteppingClock:
 
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
+
+    def move_to(self, day: date, hour: int = 9) -> None:
+        """Forward to a local (Asia/Shanghai) hour on a day: scenarios that span years."""
+        target = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+        assert target >= self.current, f"the clock only moves forward ({self.current} → {target})"
+        self.current = target
 
 
 class CountingIds:

@@ -1,0 +1,181 @@
+"""Credit use cases: penalties, listings, removal on application, the daily timer sweep,
+and the registrar's decision on a revocation proposal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import UUID
+
+from application.context import CommandContext
+from application.errors import NotFound
+from application.ports import ComplianceView
+from application.usecases import UseCases
+from domain.credit import (
+    MANUAL_GROUNDS, CreditList, CreditRecord, Ground, Penalty, PenaltyKind, credit_record_id,
+)
+from domain.errors import InvalidTransition, InvalidValue
+from domain.inspection import Inspection, inspection_id
+from domain.organization import Organization, Status, Track
+from domain.provenance import Provenance
+from domain.rules import RuleSet
+
+
+class CreditRecords(UseCases):
+    def __init__(self, *args, view: ComplianceView, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.view = view
+
+    # -- reading -----------------------------------------------------------------------
+    def record_of(self, organization_id: UUID) -> CreditRecord | None:
+        self.store.organization(organization_id)
+        found = self._find(credit_record_id(organization_id))
+        return found if isinstance(found, CreditRecord) else None
+
+    def opened(self, org: Organization, provenance: Provenance) -> CreditRecord:
+        """The organization's record, opened (unsaved) on first use."""
+        return self._find(credit_record_id(org.id)) or CreditRecord.open(org.id, provenance)
+
+    def rule_set_for(self, org: Organization, today: date) -> RuleSet:
+        return self.rules.for_division(org.profile.division_code, today)
+
+    # -- registrar's records ---------------------------------------------------------------
+    def record_penalty(self, ctx: CommandContext, organization_id: UUID, penalty: Penalty) -> CreditRecord:
+        """A penalty lists the organization (per the rule set), lowers a valid grade, and a
+        suspension or revocation changes the organization's status — all in one transaction."""
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rule_set_for(org, today)
+        at = self._at(ctx, rule_set)
+        record = self.opened(org, at)
+        record.record_penalty(penalty, rule_set.credit, today, at)
+        caused = self._at(ctx, rule_set, caused_by=f"penalty:{penalty.decision_no}")
+        if org.grade_on(today):
+            org.apply_finding("penalty", rule_set.grades, today, caused)
+        if penalty.kind is PenaltyKind.SUSPENSION and org.status is Status.ACTIVE:
+            org.suspend(caused)
+        elif penalty.kind is PenaltyKind.REVOCATION and not org.is_closed and org.track is Track.REGISTERED:
+            org.revoke(caused)
+        return self._save(record, *([org] if org.pending_events else []))
+
+    def add_ground(self, ctx: CommandContext, organization_id: UUID, code: str, on: date, detail: str) -> CreditRecord:
+        """Grounds a registrar establishes by hand (no party organization, court's defaulter listing …)."""
+        if code not in MANUAL_GROUNDS:
+            raise InvalidValue(
+                "credit.ground_not_manual", f"事由 {code} 由系统根据处罚、年检或期限自动认定",
+                f"The ground {code} follows from penalties, inspections or timers; it is not entered by hand",
+                allowed=sorted(MANUAL_GROUNDS),
+            )
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        if on > today:
+            raise InvalidValue("credit.ground_future", "认定日期不能晚于今天", "A ground cannot be established in the future")
+        at = self._at(ctx, self.rule_set_for(org, today))
+        record = self.opened(org, at)
+        if not record.add_ground(Ground(code, on, detail.strip(), f"{code}:{on}"), at):
+            raise InvalidTransition("credit.ground_recorded", "该事由已经记录", "This ground is already recorded")
+        return self._save(record)
+
+    def record_returned_letter(self, ctx: CommandContext, organization_id: UUID, on: date, detail: str) -> CreditRecord:
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rule_set_for(org, today)
+        at = self._at(ctx, rule_set)
+        record = self.opened(org, at)
+        record.record_returned_letter(on, detail, rule_set.credit, at)
+        return self._save(record)
+
+    # -- removal -----------------------------------------------------------------------------
+    def request_removal(self, ctx: CommandContext, organization_id: UUID, list_name: CreditList) -> CreditRecord:
+        record = self._record(organization_id)
+        record.request_removal(list_name, self.store.today(), self._at(ctx))
+        return self._save(record)
+
+    def verify_obligation(self, ctx: CommandContext, organization_id: UUID, list_name: CreditList) -> CreditRecord:
+        """The registrar confirms the obligation behind a listing is met; what the system can
+        check itself (reports filed, rectifications done, party branch) it checks first."""
+        record = self._record(organization_id)
+        org = self.store.organization(organization_id)
+        listing = record.current(list_name)
+        grounds = listing.grounds if listing else ()
+        if list_name is CreditList.SERIOUS:  # an escalated listing carries the abnormal grounds' obligations
+            grounds = grounds + tuple(g for l in record.listings if l.removal_reason == "escalated" for g in l.grounds)
+        unmet = [g for g in grounds if not self._obligation_met(org, g)]
+        if unmet:
+            raise InvalidTransition(
+                "credit.obligation_not_met", "列入事由对应的义务尚未履行,不能移出",
+                "The obligation behind the listing is not met yet; the organization cannot be removed",
+                unmet=[f"{g.code}:{g.ref}" for g in unmet],
+            )
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rule_set_for(org, today)
+        record.verify_obligation(list_name, today, rule_set.credit, self._at(ctx, rule_set))
+        return self._save(record)
+
+    def _obligation_met(self, org: Organization, ground: Ground) -> bool:
+        if ground.code in ("report_not_filed", "rectification_overdue"):
+            inspection = self._find(inspection_id(org.id, int(ground.ref.split(":")[-1])))
+            if not isinstance(inspection, Inspection):
+                return False
+            return inspection.report_filed if ground.code == "report_not_filed" else inspection.rectified_on is not None
+        if ground.code == "no_party_organization":
+            return org.party_branch_on is not None
+        return True  # the registrar's verification is the evidence (address reachable again …)
+
+    # -- timers ---------------------------------------------------------------------------------
+    def apply_rules(self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+        """Escalations and removals the rule set's periods say are due by the date; idempotent.
+        Reads candidates from the read model, loads only those records."""
+        self.view.catch_up()
+        counts: dict[str, int] = {}
+        candidates = self.view.records_with_active_listings()
+        for done, record_id in enumerate(candidates, 1):
+            record = self._get(record_id, CreditRecord, "credit_record")
+            org = self.store.organization(record.organization_id)
+            rule_set = self.rule_set_for(org, as_of)
+            for change in record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)):
+                counts[change] = counts.get(change, 0) + 1
+            if record.pending_events:
+                self._save(record)
+            if progress:
+                progress(done, len(candidates))
+        counts.update(self._list_overdue_rectifications(ctx, as_of))
+        return counts
+
+    def _list_overdue_rectifications(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
+        listed = 0
+        for organization_id, report_year, deadline in self.view.overdue_rectifications(as_of):
+            org = self.store.organization(organization_id)
+            at = self._at(ctx, self.rule_set_for(org, as_of), caused_by=f"inspection:{inspection_id(org.id, report_year)}")
+            record = self.opened(org, at)
+            ground = Ground("rectification_overdue", _day_after(deadline), f"{report_year}年度年检整改逾期", str(report_year))
+            if record.add_ground(ground, at):
+                self._save(record)
+                listed += 1
+        return {"rectification_overdue_listed": listed} if listed else {}
+
+    # -- revocation -------------------------------------------------------------------------------
+    def decide_revocation(self, ctx: CommandContext, organization_id: UUID, accepted: bool, note: str) -> CreditRecord:
+        """Two consecutive years missed or failed lead to a proposal; the registrar decides."""
+        record = self._record(organization_id)
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rule_set_for(org, today)
+        at = self._at(ctx, rule_set)
+        years = record.decide_revocation(accepted, note, at)
+        if not accepted:
+            return self._save(record)
+        caused = self._at(ctx, rule_set, caused_by=f"revocation_proposal:{','.join(map(str, years))}")
+        org.revoke(caused)
+        record.add_ground(Ground("revocation", today, note.strip(), f"revocation:{today}"), caused)
+        return self._save(record, org)
+
+    def _record(self, organization_id: UUID) -> CreditRecord:
+        record = self.record_of(organization_id)
+        if record is None:
+            raise NotFound("credit_record", organization_id)
+        return record
+
+
+def _day_after(day: date) -> date:
+    return day + timedelta(days=1)

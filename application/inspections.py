@@ -1,0 +1,225 @@
+"""Annual-inspection use cases: campaigns, the organization's report, the supervising unit's
+opinion and the registrar's review, rectification, and the deadline: "missed" for everyone
+without a submitted report, with the rule set's consequences recorded in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from uuid import UUID
+
+from application.context import CommandContext
+from application.credit import CreditRecords
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ports import ComplianceView
+from application.usecases import UseCases
+from domain.credit import CreditRecord, Ground
+from domain.errors import InvalidValue
+from domain.inspection import (
+    AnnualReport, Inspection, InspectionCampaign, Outcome, campaign_id, inspection_id,
+)
+from domain.organization import Organization
+from domain.provenance import Role
+from domain.rules import RuleSet, grade_at_least
+
+
+class Inspections(UseCases):
+    def __init__(self, *args, view: ComplianceView, credit: CreditRecords, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.view = view
+        self.credit = credit
+
+    # -- campaigns -----------------------------------------------------------------------
+    def open_campaign(self, ctx: CommandContext, report_year: int, division_prefix: str) -> InspectionCampaign:
+        today = self.store.today(division_prefix or None)
+        rule_set = self.rules.for_division(division_prefix.ljust(6, "0"), today)
+        campaign = InspectionCampaign.open(
+            report_year, division_prefix, rule_set.inspection.deadlines(report_year), today, self._at(ctx, rule_set)
+        )
+        return self._save(campaign)
+
+    def campaign(self, report_year: int, division_prefix: str) -> InspectionCampaign:
+        return self._get(campaign_id(report_year, division_prefix), InspectionCampaign, "inspection_campaign")
+
+    def campaign_for(self, org: Organization, report_year: int) -> InspectionCampaign:
+        """The most local campaign covering the organization (6-, 4-, 2-digit prefix, then national)."""
+        code = org.profile.division_code
+        for prefix in (code, code[:4], code[:2], ""):
+            found = self._find(campaign_id(report_year, prefix))
+            if isinstance(found, InspectionCampaign):
+                return found
+        raise NotFound("inspection_campaign", f"{report_year}:{code}")
+
+    # -- the organization's report --------------------------------------------------------------
+    def inspection(self, organization_id: UUID, report_year: int, expected: int | None = None) -> Inspection:
+        inspection = self._get(inspection_id(organization_id, report_year), Inspection, "inspection")
+        return _at_version(inspection, expected)
+
+    def draft_report(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, report: AnnualReport
+    ) -> Inspection:
+        self._require_own(ctx, organization_id)
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        if report_year >= today.year:
+            raise InvalidValue(
+                "report.year_not_over", f"{report_year}年度尚未结束,不能提交该年度报告",
+                f"The year {report_year} is not over; its annual report cannot be filed yet",
+            )
+        inspection = self._find(inspection_id(organization_id, report_year))
+        if inspection is None:
+            inspection = self._opened(ctx, org, self.campaign_for(org, report_year), today)
+        else:
+            _at_version(inspection, expected)
+        inspection.draft_report(report, self._at(ctx))
+        return self._save(inspection)
+
+    def submit_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
+        self._require_own(ctx, organization_id)
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.submit_report(self.store.today(), self._at(ctx))
+        return self._save(inspection)
+
+    def withdraw_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
+        self._require_own(ctx, organization_id)
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.withdraw_report(self._at(ctx))
+        return self._save(inspection)
+
+    # -- review ------------------------------------------------------------------------------------
+    def give_preliminary_opinion(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, opinion: str
+    ) -> Inspection:
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.give_preliminary_opinion(opinion, self._at(ctx))
+        return self._save(inspection)
+
+    def request_correction(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, reasons: tuple[str, ...]
+    ) -> Inspection:
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.request_correction(reasons, self._at(ctx))
+        return self._save(inspection)
+
+    def review(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
+        outcome: Outcome, reasons: tuple[str, ...],
+    ) -> Inspection:
+        inspection = self.inspection(organization_id, report_year, expected)
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rules.for_division(org.profile.division_code, today)
+        inspection.review(outcome, reasons, self._at(ctx, rule_set))
+        consequences = self._consequences(ctx, org, inspection, rule_set, today)
+        return self._save(inspection, *consequences)
+
+    def order_rectification(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
+        items: tuple[str, ...], deadline: date,
+    ) -> Inspection:
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.order_rectification(items, deadline, self.store.today(), self._at(ctx))
+        return self._save(inspection)
+
+    def confirm_rectification(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.confirm_rectification(self.store.today(), self._at(ctx))
+        return self._save(inspection)
+
+    # -- the deadline ----------------------------------------------------------------------------------
+    def record_missed(
+        self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None
+    ) -> dict[str, int]:
+        """For every campaign whose deadline has passed by the date: each organization without a
+        submitted report gets "missed" (or "exempt" if registered too recently), with its
+        consequences; then the campaign records its deadline. Running it again changes nothing."""
+        self.view.catch_up()
+        totals = {"campaigns": 0, "missed": 0, "exempt": 0}
+        for row in self.view.due_campaigns(as_of):
+            campaign = self.campaign(row.report_year, row.division_prefix)
+            candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
+            missed = exempt = 0
+            for done, organization_id in enumerate(candidates, 1):
+                outcome = self._miss_one(ctx, campaign, organization_id)
+                missed += outcome == "missed"
+                exempt += outcome == "exempt"
+                if progress:
+                    progress(done, len(candidates))
+            campaign.record_deadline_passed(missed, exempt, self._at(ctx))
+            self._save(campaign)
+            totals["campaigns"] += 1
+            totals["missed"] += missed
+            totals["exempt"] += exempt
+        return totals
+
+    def _miss_one(self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID) -> str | None:
+        org = self.store.organization(organization_id)
+        if self.campaign_for(org, campaign.report_year).id != campaign.id:
+            return None  # a more local campaign governs this organization
+        deadline_day = campaign.registration_authority_deadline + timedelta(days=1)
+        rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
+        at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
+        inspection = self._find(inspection_id(org.id, campaign.report_year)) or self._opened(ctx, org, campaign, deadline_day)
+        since = org.registered_on or org.filed_on
+        if since is not None and rule_set.inspection.exempt(since, campaign.report_year):
+            if inspection.stage.value != "awaiting":
+                return None
+            inspection.exempt("registered_less_than_required_months", at)
+            self._save(inspection)
+            return "exempt"
+        if not inspection.missable:
+            return None
+        inspection.record_missed(at)
+        self._save(inspection, *self._consequences(ctx, org, inspection, rule_set, deadline_day))
+        return "missed"
+
+    # -- consequences (policy) -------------------------------------------------------------------------
+    def _consequences(
+        self, ctx: CommandContext, org: Organization, inspection: Inspection, rule_set: RuleSet, on: date
+    ) -> list[Organization | CreditRecord]:
+        """What the rule set says a missed or failed inspection leads to, caused by it; unsaved."""
+        outcome = inspection.outcome.value if inspection.outcome else ""
+        caused = self._at(ctx, rule_set, caused_by=f"inspection:{inspection.id}")
+        record = self.credit.opened(org, caused)
+        year = inspection.report_year
+        for consequence in rule_set.inspection.consequences(outcome):
+            if consequence == "abnormal_list":
+                record.add_ground(Ground("report_not_filed", on, f"{year}年度报告未按时报送", str(year)), caused)
+            elif consequence == "warning":
+                record.issue_inspection_warning(year, outcome, on, caused)
+            elif consequence == "grade_finding" and org.grade_on(on):
+                org.apply_finding(f"inspection_{'missed' if outcome == 'missed' else 'failed'}", rule_set.grades, on, caused)
+        if outcome == Outcome.BASIC_PASS.value and self._outcome(org.id, year - 1) == Outcome.BASIC_PASS and org.grade_on(on):
+            org.apply_finding("basic_pass_two_years", rule_set.grades, on, caused)
+        years = self._consecutive_bad_years(org.id, inspection, rule_set.inspection.revocation_proposal_after_consecutive_years)
+        if years:
+            record.propose_revocation(years, caused)
+        return [x for x in (record, org) if x.pending_events]
+
+    def _consecutive_bad_years(self, organization_id: UUID, latest: Inspection, needed: int) -> tuple[int, ...] | None:
+        bad = (Outcome.MISSED, Outcome.FAIL)
+        if latest.outcome not in bad:
+            return None
+        years = [latest.report_year - n for n in range(needed)]
+        if all(self._outcome(organization_id, y) in bad for y in years[1:]):
+            return tuple(sorted(years))
+        return None
+
+    def _outcome(self, organization_id: UUID, report_year: int) -> Outcome | None:
+        found = self._find(inspection_id(organization_id, report_year))
+        return found.outcome if isinstance(found, Inspection) else None
+
+    def _opened(self, ctx: CommandContext, org: Organization, campaign: InspectionCampaign, today: date) -> Inspection:
+        rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
+        simplified = grade_at_least(org.grade_on(today), rule_set.inspection.simplified_from_grade)
+        return Inspection.open(org.id, campaign, simplified, self._at(ctx, rule_set))
+
+    def _require_own(self, ctx: CommandContext, organization_id: UUID) -> None:
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != organization_id:
+            raise NotPermitted("组织只能办理本组织的年检", "An organization files only its own annual report")
+
+
+def _at_version(inspection: Inspection, expected: int | None) -> Inspection:
+    if expected is not None and inspection.version != expected:
+        raise StaleVersion(expected, inspection.version)
+    return inspection

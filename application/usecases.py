@@ -1,0 +1,47 @@
+"""What every group of use cases on the shared event store needs: get, stamp, save."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from application.context import CommandContext
+from application.errors import NotFound, StaleVersion
+from application.ports import Clock, IdGenerator, RuleSetCatalog
+from application.registry import Registry
+from domain.provenance import Provenance
+from domain.rules import RuleSet
+
+
+class UseCases:
+    def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
+        self.store = store
+        self.rules = rules
+        self.clock = clock
+        self.ids = ids
+
+    def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None, caused_by: str | None = None) -> Provenance:
+        return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None, caused_by)
+
+    def _get(self, aggregate_id: UUID, kind: type, label: str) -> Any:
+        found = self._find(aggregate_id)
+        if not isinstance(found, kind):
+            raise NotFound(label, aggregate_id)
+        return found
+
+    def _find(self, aggregate_id: UUID) -> Any | None:
+        try:
+            return self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _save(self, *aggregates: Any) -> Any:
+        """Save in one transaction; a collision means somebody else saved first."""
+        try:
+            self.store.save(*aggregates)
+        except IntegrityError:
+            raise StaleVersion(aggregates[0].version - 1, None) from None
+        return aggregates[0]

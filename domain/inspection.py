@@ -1,0 +1,342 @@
+"""Annual inspection (年检): one aggregate per organization and report year, and the
+campaign (per report year and locality) that sets its deadlines.
+
+The report for year Y is due in Y+1; the dates come from the rule set in force when the
+campaign opened. An organization that has not submitted by the registration authority's
+deadline gets a recorded "missed" outcome; it may still file late (the obligation behind
+a credit listing), but the year's outcome stays missed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import LedgerAggregate
+from domain.errors import InvalidTransition, InvalidValue
+from domain.provenance import Provenance, RuleSetRef
+
+_NAMESPACE = UUID("0b6c5d0e-2f8a-4c1e-8d43-5b9f6a7e1c22")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class Outcome(str, Enum):
+    PASS = "pass"  # 合格
+    BASIC_PASS = "basic_pass"  # 基本合格
+    FAIL = "fail"  # 不合格
+    MISSED = "missed"  # 未参加年检
+    EXEMPT = "exempt"  # 当年免检 (registered too recently)
+
+
+REVIEW_OUTCOMES = (Outcome.PASS, Outcome.BASIC_PASS, Outcome.FAIL)
+
+
+class Stage(str, Enum):
+    AWAITING = "awaiting"  # campaign open, nothing filed
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    OPINION_GIVEN = "opinion_given"  # supervising unit's preliminary opinion (初审)
+    CORRECTION_REQUESTED = "correction_requested"
+    REVIEWED = "reviewed"
+    MISSED = "missed"
+    EXEMPT = "exempt"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    """年度工作报告: what the organization declares about the report year (amounts in CNY)."""
+
+    activities: str
+    income: Decimal
+    expenditure: Decimal
+    net_assets: Decimal
+    staff: int
+    volunteers: int
+    party_organization: bool
+    major_changes: str = ""
+    declarations: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+
+def checked_report(report: AnnualReport) -> AnnualReport:
+    if not report.activities.strip():
+        raise InvalidValue("report.activities_empty", "请填写年度业务活动情况", "Describe the year's activities")
+    if len(report.activities) > 20_000 or len(report.major_changes) > 5_000:
+        raise InvalidValue("report.too_long", "报告内容过长", "The report text is too long")
+    for field, value in (("income", report.income), ("expenditure", report.expenditure)):
+        if value < 0:
+            raise InvalidValue(f"report.{field}_negative", "收入和支出不能为负数", f"The {field} cannot be negative")
+        if value.as_tuple().exponent < -2:  # type: ignore[operator]
+            raise InvalidValue("report.amount_precision", "金额最多保留两位小数(分)", "Amounts have at most 2 decimals (fen)")
+    if report.staff < 0 or report.volunteers < 0:
+        raise InvalidValue("report.people_negative", "人数不能为负数", "Staff and volunteer counts cannot be negative")
+    for a in report.attachments:
+        if not _SHA256.match(a.sha256) or a.size_bytes < 0 or not a.name.strip():
+            raise InvalidValue(
+                "report.attachment", f"附件 {a.name} 的校验值或大小无效", f"Attachment {a.name}: bad SHA-256 or size"
+            )
+    return report
+
+
+def inspection_id(organization_id: UUID, report_year: int) -> UUID:
+    return uuid5(_NAMESPACE, f"inspection:{organization_id}:{report_year}")
+
+
+def campaign_id(report_year: int, division_prefix: str) -> UUID:
+    return uuid5(_NAMESPACE, f"campaign:{report_year}:{division_prefix}")
+
+
+class InspectionCampaign(LedgerAggregate):
+    """年检工作: a report year in a locality (division-code prefix; "" = everywhere)."""
+
+    class Opened(LedgerAggregate.Created):
+        report_year: int
+        division_prefix: str
+        supervising_unit_deadline: date
+        registration_authority_deadline: date
+        rule_set: RuleSetRef
+        provenance: Provenance
+
+    def __init__(
+        self, report_year: int, division_prefix: str, supervising_unit_deadline: date,
+        registration_authority_deadline: date, rule_set: RuleSetRef,
+    ) -> None:
+        self.report_year = report_year
+        self.division_prefix = division_prefix
+        self.supervising_unit_deadline = supervising_unit_deadline
+        self.registration_authority_deadline = registration_authority_deadline
+        self.rule_set = rule_set
+        self.deadline_recorded = False
+
+    @classmethod
+    def open(
+        cls, report_year: int, division_prefix: str, deadlines: tuple[date, date], today: date, provenance: Provenance
+    ) -> InspectionCampaign:
+        if report_year >= today.year:
+            raise InvalidValue(
+                "campaign.year_not_over", f"{report_year}年尚未结束,不能开展该年度年检",
+                f"The year {report_year} is not over yet; its report is due the year after",
+            )
+        if report_year < 1990:
+            raise InvalidValue("campaign.year", "年度无效", "Not a plausible report year")
+        if division_prefix and not re.fullmatch(r"\d{2}|\d{4}|\d{6}", division_prefix):
+            raise InvalidValue("campaign.division", "地区应为2、4或6位行政区划代码", "A locality is a 2, 4 or 6 digit division code")
+        assert provenance.rule_set is not None
+        return cls._create(
+            cls.Opened, id=campaign_id(report_year, division_prefix), report_year=report_year,
+            division_prefix=division_prefix, supervising_unit_deadline=deadlines[0],
+            registration_authority_deadline=deadlines[1], rule_set=provenance.rule_set, provenance=provenance,
+        )
+
+    def covers(self, division_code: str) -> bool:
+        return division_code.startswith(self.division_prefix)
+
+    def record_deadline_passed(self, missed: int, exempt: int, provenance: Provenance) -> None:
+        if not self.deadline_recorded:
+            self._deadline_passed(missed, exempt, provenance)
+
+    @event("DeadlinePassed")
+    def _deadline_passed(self, missed: int, exempt: int, provenance: Provenance) -> None:
+        self.deadline_recorded = True
+
+
+def _wrong_stage(action: str, stage: Stage) -> InvalidTransition:
+    return InvalidTransition(
+        f"inspection.{action}", f"年检处于「{stage.value}」阶段,不能执行此操作",
+        f"The inspection is at stage '{stage.value}'; cannot {action.replace('_', ' ')}",
+    )
+
+
+class Inspection(LedgerAggregate):
+    """年检: an organization's report for one year, its review and outcome."""
+
+    class Opened(LedgerAggregate.Created):
+        organization_id: UUID
+        report_year: int
+        campaign_id: UUID
+        registration_authority_deadline: date
+        simplified: bool
+        provenance: Provenance
+
+    def __init__(
+        self, organization_id: UUID, report_year: int, campaign_id: UUID, registration_authority_deadline: date,
+        simplified: bool,
+    ) -> None:
+        self.organization_id = organization_id
+        self.report_year = report_year
+        self.campaign_id = campaign_id
+        self.deadline = registration_authority_deadline
+        self.simplified = simplified  # 4A+ (简化年检)
+        self.stage = Stage.AWAITING
+        self.report: AnnualReport | None = None
+        self.submitted_on: date | None = None
+        self.filed_late = False
+        self.opinion: str | None = None
+        self.outcome: Outcome | None = None
+        self.reasons: tuple[str, ...] = ()
+        self.rectification_deadline: date | None = None
+        self.rectification_items: tuple[str, ...] = ()
+        self.rectified_on: date | None = None
+
+    @classmethod
+    def open(cls, organization_id: UUID, campaign: InspectionCampaign, simplified: bool, provenance: Provenance) -> Inspection:
+        return cls._create(
+            cls.Opened, id=inspection_id(organization_id, campaign.report_year), organization_id=organization_id,
+            report_year=campaign.report_year, campaign_id=campaign.id,
+            registration_authority_deadline=campaign.registration_authority_deadline, simplified=simplified,
+            provenance=provenance,
+        )
+
+    @property
+    def report_filed(self) -> bool:
+        """The obligation behind a "report not filed" listing: submitted, even if late."""
+        return self.submitted_on is not None and self.stage not in (Stage.DRAFT, Stage.CORRECTION_REQUESTED)
+
+    # -- the organization's report ---------------------------------------------------
+    def draft_report(self, report: AnnualReport, provenance: Provenance) -> None:
+        late_filing = self.stage is Stage.MISSED and self.submitted_on is None
+        if self.stage not in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED) and not late_filing:
+            raise _wrong_stage("draft_report", self.stage)
+        self._report_drafted(checked_report(report), provenance)
+
+    @event("ReportDrafted")
+    def _report_drafted(self, report: AnnualReport, provenance: Provenance) -> None:
+        self.report = report
+        if self.stage is not Stage.MISSED:
+            self.stage = Stage.DRAFT
+
+    def submit_report(self, today: date, provenance: Provenance) -> None:
+        late_filing = self.stage is Stage.MISSED and self.submitted_on is None
+        if self.report is None or (self.stage is not Stage.DRAFT and not late_filing):
+            raise InvalidTransition("inspection.nothing_to_submit", "没有可提交的报告草稿", "There is no draft report to submit")
+        self._report_submitted(today, today > self.deadline, provenance)
+
+    @event("ReportSubmitted")
+    def _report_submitted(self, submitted_on: date, late: bool, provenance: Provenance) -> None:
+        self.submitted_on = submitted_on
+        self.filed_late = late
+        if self.stage is not Stage.MISSED:
+            self.stage = Stage.SUBMITTED
+
+    def withdraw_report(self, provenance: Provenance) -> None:
+        if self.stage not in (Stage.SUBMITTED, Stage.OPINION_GIVEN):
+            raise _wrong_stage("withdraw_report", self.stage)
+        self._report_withdrawn(provenance)
+
+    @event("ReportWithdrawn")
+    def _report_withdrawn(self, provenance: Provenance) -> None:
+        self.stage = Stage.DRAFT
+        self.submitted_on = None
+        self.opinion = None
+
+    # -- review ------------------------------------------------------------------------
+    def give_preliminary_opinion(self, opinion: str, provenance: Provenance) -> None:
+        if self.stage is not Stage.SUBMITTED:
+            raise _wrong_stage("give_preliminary_opinion", self.stage)
+        if not opinion.strip():
+            raise InvalidValue("inspection.opinion_empty", "请填写初审意见", "The preliminary opinion is empty")
+        self._opinion_given(opinion.strip(), provenance)
+
+    @event("PreliminaryOpinionGiven")
+    def _opinion_given(self, opinion: str, provenance: Provenance) -> None:
+        self.opinion = opinion
+        self.stage = Stage.OPINION_GIVEN
+
+    def request_correction(self, reasons: tuple[str, ...], provenance: Provenance) -> None:
+        self._require_reviewable()
+        self._correction_requested(_reasons(reasons), provenance)
+
+    @event("CorrectionRequested")
+    def _correction_requested(self, reasons: tuple[str, ...], provenance: Provenance) -> None:
+        self.reasons = reasons
+        self.submitted_on = None
+        self.stage = Stage.CORRECTION_REQUESTED
+
+    def review(self, outcome: Outcome, reasons: tuple[str, ...], provenance: Provenance) -> None:
+        self._require_reviewable()
+        if outcome not in REVIEW_OUTCOMES:
+            raise InvalidValue("inspection.outcome", "审查结论应为合格、基本合格或不合格", "The outcome is pass, basic_pass or fail")
+        self._reviewed(outcome, _reasons(reasons) if outcome is not Outcome.PASS else tuple(reasons), provenance)
+
+    @event("Reviewed")
+    def _reviewed(self, outcome: Outcome, reasons: tuple[str, ...], provenance: Provenance) -> None:
+        self.outcome = outcome
+        self.reasons = reasons
+        self.stage = Stage.REVIEWED
+
+    def _require_reviewable(self) -> None:
+        if self.stage in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED):
+            raise InvalidTransition(
+                "inspection.not_submitted", "报告尚未提交,不能审查", "The report has not been submitted; it cannot be reviewed"
+            )
+        if self.stage not in (Stage.SUBMITTED, Stage.OPINION_GIVEN):
+            raise _wrong_stage("review", self.stage)
+
+    def order_rectification(self, items: tuple[str, ...], deadline: date, today: date, provenance: Provenance) -> None:
+        if self.outcome not in (Outcome.BASIC_PASS, Outcome.FAIL, Outcome.MISSED) or self.rectification_deadline:
+            raise InvalidTransition(
+                "inspection.rectification", "只有基本合格、不合格或未参检且尚未责令整改的年检可以责令整改",
+                "Only a basic pass, fail or missed inspection without an order yet can get a rectification order",
+            )
+        if deadline <= today:
+            raise InvalidValue("rectification.deadline_past", "整改期限应晚于今天", "The rectification deadline lies in the future")
+        self._rectification_ordered(_reasons(items), deadline, provenance)
+
+    @event("RectificationOrdered")
+    def _rectification_ordered(self, items: tuple[str, ...], deadline: date, provenance: Provenance) -> None:
+        self.rectification_items = items
+        self.rectification_deadline = deadline
+
+    def confirm_rectification(self, today: date, provenance: Provenance) -> None:
+        if self.rectification_deadline is None or self.rectified_on is not None:
+            raise InvalidTransition("inspection.no_open_rectification", "没有待完成的整改", "There is no open rectification order")
+        self._rectified(today, provenance)
+
+    @event("Rectified")
+    def _rectified(self, rectified_on: date, provenance: Provenance) -> None:
+        self.rectified_on = rectified_on
+
+    # -- at the deadline -------------------------------------------------------------------
+    @property
+    def missable(self) -> bool:
+        return self.stage in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED)
+
+    def record_missed(self, provenance: Provenance) -> None:
+        if not self.missable:
+            raise _wrong_stage("record_missed", self.stage)
+        self._missed(self.deadline, provenance)
+
+    @event("Missed")
+    def _missed(self, deadline: date, provenance: Provenance) -> None:
+        self.outcome = Outcome.MISSED
+        self.stage = Stage.MISSED
+
+    def exempt(self, reason: str, provenance: Provenance) -> None:
+        if self.stage is not Stage.AWAITING:
+            raise _wrong_stage("exempt", self.stage)
+        self._exempted(reason, provenance)
+
+    @event("Exempted")
+    def _exempted(self, reason: str, provenance: Provenance) -> None:
+        self.outcome = Outcome.EXEMPT
+        self.stage = Stage.EXEMPT
+
+
+def _reasons(reasons: tuple[str, ...]) -> tuple[str, ...]:
+    cleaned = tuple(r.strip() for r in reasons if r.strip())
+    if not cleaned:
+        raise InvalidValue("inspection.reasons_required", "请说明理由", "Give at least one reason")
+    return cleaned

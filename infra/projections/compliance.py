@@ -1,0 +1,279 @@
+"""Read models of annual inspections and credit records (年检、信用信息): campaigns, each
+organization's inspections, listings with their grounds, penalties. The sweeps and the
+public pages read these, never every aggregate."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from application.queries import (
+    CampaignRow, GroundRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow,
+)
+from infra.database import Tx
+from infra.projections.base import Handler, Projection, utc
+from infra.projections.register import normalise
+
+NAME = "compliance"
+OPEN_STAGES = ("awaiting", "draft", "correction_requested")
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class ComplianceProjection(Projection):
+    name = NAME
+    tables = ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties")
+    topic_prefixes = ("domain.inspection:", "domain.credit:")
+
+    def __init__(self, app: Any, db: Any, register: Projection | None = None) -> None:
+        super().__init__(app, db)
+        self.register = register  # the sweep's candidate query joins the register
+
+    def catch_up(self, progress: Any = None) -> int:
+        if self.register is not None:
+            self.register.catch_up()
+        return super().catch_up(progress)
+
+    def define_handlers(self) -> dict[str, Handler]:
+        return {
+            "InspectionCampaign.Opened": self._campaign_opened,
+            "DeadlinePassed": self._deadline_passed,
+            "Inspection.Opened": self._inspection_opened,
+            "ReportDrafted": lambda tx, e: self._stage(tx, e, "draft", keep_missed=True),
+            "ReportSubmitted": self._submitted,
+            "ReportWithdrawn": lambda tx, e: self._inspection(tx, e, stage="draft", submitted_on=None),
+            "PreliminaryOpinionGiven": lambda tx, e: self._inspection(tx, e, stage="opinion_given"),
+            "CorrectionRequested": lambda tx, e: self._inspection(
+                tx, e, stage="correction_requested", submitted_on=None, reasons=json.dumps(list(e.reasons))
+            ),
+            "Reviewed": lambda tx, e: self._inspection(
+                tx, e, stage="reviewed", outcome=e.outcome.value, reasons=json.dumps(list(e.reasons))
+            ),
+            "RectificationOrdered": lambda tx, e: self._inspection(tx, e, rectification_deadline=e.deadline.isoformat()),
+            "Rectified": lambda tx, e: self._inspection(tx, e, rectified_on=e.rectified_on.isoformat()),
+            "Missed": lambda tx, e: self._inspection(tx, e, stage="missed", outcome="missed"),
+            "Exempted": lambda tx, e: self._inspection(tx, e, stage="exempt", outcome="exempt"),
+            "CreditRecord.Opened": self._record_opened,
+            "Penalized": self._penalized,
+            "Listed": self._listed,
+            "Removed": self._removed,
+            "ObligationVerified": lambda tx, e: self._listing(tx, e, obligation_met_on=e.on.isoformat()),
+        }
+
+    # -- inspections -----------------------------------------------------------------------
+    def _campaign_opened(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_campaigns (id, report_year, division_prefix, supervising_unit_deadline, "
+            "registration_authority_deadline, rule_set, deadline_recorded, missed, exempt) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0)",
+            (str(e.originator_id), e.report_year, e.division_prefix, e.supervising_unit_deadline.isoformat(),
+             e.registration_authority_deadline.isoformat(), f"{e.rule_set.id}@{e.rule_set.version}"),
+        )
+
+    def _deadline_passed(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "UPDATE sl_campaigns SET deadline_recorded = 1, missed = ?, exempt = ? WHERE id = ?",
+            (e.missed, e.exempt, str(e.originator_id)),
+        )
+
+    def _inspection_opened(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_inspections (id, organization_id, report_year, stage, outcome, simplified, deadline, "
+            "submitted_on, filed_late, reasons, rectification_deadline, rectified_on, version, updated_at) "
+            "VALUES (?, ?, ?, 'awaiting', NULL, ?, ?, NULL, 0, '[]', NULL, NULL, ?, ?)",
+            (str(e.originator_id), str(e.organization_id), e.report_year, int(e.simplified),
+             e.registration_authority_deadline.isoformat(), e.originator_version, utc(e.timestamp)),
+        )
+
+    def _inspection(self, tx: Tx, e: Any, **columns: Any) -> None:
+        columns.update(version=e.originator_version, updated_at=utc(e.timestamp))
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(f"UPDATE sl_inspections SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
+
+    def _stage(self, tx: Tx, e: Any, stage: str, keep_missed: bool) -> None:
+        current = tx.execute("SELECT stage FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
+        self._inspection(tx, e, stage=current if keep_missed and current == "missed" else stage)
+
+    def _submitted(self, tx: Tx, e: Any) -> None:
+        current = tx.execute("SELECT stage FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
+        self._inspection(
+            tx, e, stage="missed" if current == "missed" else "submitted",
+            submitted_on=e.submitted_on.isoformat(), filed_late=int(e.late),
+        )
+
+    # -- credit ------------------------------------------------------------------------------------
+    def _record_opened(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_credit_records (id, organization_id) VALUES (?, ?)", (str(e.originator_id), str(e.organization_id))
+        )
+
+    def _organization_of(self, tx: Tx, record_id: Any) -> str:
+        return str(tx.execute("SELECT organization_id FROM sl_credit_records WHERE id = ?", (str(record_id),)).scalar())
+
+    def _penalized(self, tx: Tx, e: Any) -> None:
+        p = e.penalty
+        tx.execute(
+            "INSERT INTO sl_penalties (record_id, decision_no, organization_id, kind, decided_on, amount_cny, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (str(e.originator_id), p.decision_no, self._organization_of(tx, e.originator_id), p.kind.value,
+             p.decided_on.isoformat(), str(p.amount_cny) if p.amount_cny is not None else None, p.reason),
+        )
+
+    def _listed(self, tx: Tx, e: Any) -> None:
+        """Mirror of CreditRecord._listed: a ground joins its list's current listing, and any new
+        ground restarts a current serious listing's clean period."""
+        record, g = str(e.originator_id), e.ground
+        ground = {"code": g.code, "on": g.on.isoformat(), "detail": g.detail, "ref": g.ref}
+        current = tx.execute(
+            "SELECT seq, grounds FROM sl_listings WHERE record_id = ? AND list_name = ? AND removed_on IS NULL",
+            (record, e.list_name.value),
+        ).one()
+        if current:
+            grounds = json.dumps([*json.loads(current["grounds"]), ground], ensure_ascii=False)
+            tx.execute("UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (grounds, record, current["seq"]))
+        else:
+            seq = int(tx.execute("SELECT COUNT(*) FROM sl_listings WHERE record_id = ?", (record,)).scalar()) + 1
+            tx.execute(
+                "INSERT INTO sl_listings (record_id, seq, organization_id, list_name, listed_on, clock_from, grounds, "
+                "obligation_met_on, removed_on, removal_reason) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                (record, seq, self._organization_of(tx, record), e.list_name.value, g.on.isoformat(), g.on.isoformat(),
+                 json.dumps([ground], ensure_ascii=False)),
+            )
+        tx.execute(
+            "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name = 'serious' AND removed_on IS NULL "
+            "AND clock_from < ?",
+            (g.on.isoformat(), record, g.on.isoformat()),
+        )
+
+    def _listing(self, tx: Tx, e: Any, **columns: Any) -> None:
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(
+            f"UPDATE sl_listings SET {assignments} WHERE record_id = ? AND list_name = ? AND removed_on IS NULL",
+            (*columns.values(), str(e.originator_id), e.list_name.value),
+        )
+
+    def _removed(self, tx: Tx, e: Any) -> None:
+        self._listing(tx, e, removed_on=e.on.isoformat(), removal_reason=e.reason)
+
+    # -- queries ---------------------------------------------------------------------------------------
+    def campaigns(self) -> list[CampaignRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute("SELECT * FROM sl_campaigns ORDER BY report_year DESC, division_prefix").all()
+        return [_campaign(r) for r in rows]
+
+    def due_campaigns(self, as_of: date) -> list[CampaignRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT * FROM sl_campaigns WHERE deadline_recorded = 0 AND registration_authority_deadline < ? "
+                "ORDER BY report_year, LENGTH(division_prefix) DESC",
+                (as_of.isoformat(),),
+            ).all()
+        return [_campaign(r) for r in rows]
+
+    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
+                "ON i.organization_id = r.id AND i.report_year = ? "
+                f"WHERE r.division_code LIKE ? AND r.status IN ('active', 'suspended') "
+                f"AND (i.id IS NULL OR i.stage IN ({stages})) ORDER BY r.id",
+                (report_year, f"{division_prefix}%", *OPEN_STAGES),
+            ).all()
+        return [UUID(r["id"]) for r in rows]
+
+    def inspections_of(self, organization_id: UUID) -> list[InspectionRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT * FROM sl_inspections WHERE organization_id = ? ORDER BY report_year DESC", (str(organization_id),)
+            ).all()
+        return [_inspection(r) for r in rows]
+
+    def records_with_active_listings(self) -> list[UUID]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id"
+            ).all()
+        return [UUID(r["record_id"]) for r in rows]
+
+    def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT organization_id, report_year, rectification_deadline FROM sl_inspections "
+                "WHERE rectification_deadline < ? AND rectified_on IS NULL ORDER BY organization_id, report_year",
+                (as_of.isoformat(),),
+            ).all()
+        return [(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["rectification_deadline"])) for r in rows]
+
+    def listings(self, query: ListingQuery) -> Page[ListingRow]:
+        where, params = ["l.list_name = ?"], [query.list_name]
+        if query.current:
+            where.append("l.removed_on IS NULL")
+        if query.district:
+            where.append("r.district = ?")
+            params.append(query.district)
+        for term in normalise(query.text or "").split():
+            where.append("r.search_text LIKE ?")
+            params.append(f"%{term}%")
+        clause = " AND ".join(where)
+        per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
+        base = f"FROM sl_listings l JOIN sl_register r ON r.id = l.organization_id WHERE {clause}"
+        with self.db.transaction() as tx:
+            total = int(tx.execute(f"SELECT COUNT(*) {base}", params).scalar())
+            rows = tx.execute(
+                f"SELECT l.*, r.name, r.code, r.district {base} ORDER BY l.listed_on DESC, r.name LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+        return Page(items=[_listing(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def listings_of(self, organization_id: UUID) -> list[ListingRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT l.*, r.name, r.code, r.district FROM sl_listings l JOIN sl_register r ON r.id = l.organization_id "
+                "WHERE l.organization_id = ? ORDER BY l.listed_on DESC, l.seq DESC",
+                (str(organization_id),),
+            ).all()
+        return [_listing(r) for r in rows]
+
+    def penalties_of(self, organization_id: UUID) -> list[PenaltyRow]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT * FROM sl_penalties WHERE organization_id = ? ORDER BY decided_on DESC", (str(organization_id),)
+            ).all()
+        return [
+            PenaltyRow(UUID(r["organization_id"]), r["kind"], r["decision_no"], date.fromisoformat(r["decided_on"]),
+                       r["amount_cny"], r["reason"])
+            for r in rows
+        ]
+
+
+def _campaign(r: dict[str, Any]) -> CampaignRow:
+    return CampaignRow(
+        id=UUID(r["id"]), report_year=int(r["report_year"]), division_prefix=r["division_prefix"],
+        supervising_unit_deadline=date.fromisoformat(r["supervising_unit_deadline"]),
+        registration_authority_deadline=date.fromisoformat(r["registration_authority_deadline"]),
+        rule_set=r["rule_set"], deadline_recorded=bool(r["deadline_recorded"]), missed=int(r["missed"]),
+        exempt=int(r["exempt"]),
+    )
+
+
+def _inspection(r: dict[str, Any]) -> InspectionRow:
+    return InspectionRow(
+        id=UUID(r["id"]), organization_id=UUID(r["organization_id"]), report_year=int(r["report_year"]),
+        stage=r["stage"], outcome=r["outcome"], simplified=bool(r["simplified"]), deadline=date.fromisoformat(r["deadline"]),
+        submitted_on=_day(r["submitted_on"]), filed_late=bool(r["filed_late"]), reasons=json.loads(r["reasons"]),
+        rectification_deadline=_day(r["rectification_deadline"]), rectified_on=_day(r["rectified_on"]),
+        version=int(r["version"]),
+    )
+
+
+def _listing(r: dict[str, Any]) -> ListingRow:
+    return ListingRow(
+        organization_id=UUID(r["organization_id"]), name=r["name"], code=r["code"], district=r["district"],
+        list_name=r["list_name"], listed_on=date.fromisoformat(r["listed_on"]), clock_from=date.fromisoformat(r["clock_from"]),
+        grounds=[GroundRow(g["code"], date.fromisoformat(g["on"]), g["detail"], g["ref"]) for g in json.loads(r["grounds"])],
+        obligation_met_on=_day(r["obligation_met_on"]), removed_on=_day(r["removed_on"]), removal_reason=r["removal_reason"],
+    )

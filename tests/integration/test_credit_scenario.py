@@ -1,0 +1,182 @@
+"""Years of annual inspections and credit records with an injected clock, on SQLite and
+PostgreSQL: an organization misses 2023 and 2024, is listed, is escalated two years later,
+files what it owed, and leaves the serious-dishonesty list after the clean period."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from application.context import CommandContext, system_context
+from application.queries import ListingQuery
+from domain.credit import CreditList
+from domain.errors import InvalidTransition, InvalidValue
+from domain.inspection import AnnualReport, Outcome
+from domain.provenance import Actor, Role
+from tests.integration.helpers import REGISTRAR, code, profile
+
+SWEEP = system_context("daily-sweep", "sweep-test")
+
+
+def report(**changes: object) -> AnnualReport:
+    values: dict[str, object] = dict(
+        activities="开展社区养老助餐服务 120 次", income=Decimal("183000.00"), expenditure=Decimal("176500.50"),
+        net_assets=Decimal("52000"), staff=4, volunteers=36, party_organization=True,
+    )
+    values.update(changes)
+    return AnnualReport(**values)  # type: ignore[arg-type]
+
+
+def as_org(org_id: UUID) -> CommandContext:
+    return CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org_id)
+
+
+def event_count(system) -> int:  # type: ignore[no-untyped-def]
+    return int(system.registry.recorder.max_notification_id() or 0)
+
+
+def file_on_time(system, clock, org_id: UUID, year: int, day: date) -> None:  # type: ignore[no-untyped-def]
+    clock.move_to(day)
+    system.inspections.draft_report(as_org(org_id), org_id, year, None, report())
+    system.inspections.submit_report(as_org(org_id), org_id, year, None)
+    system.inspections.review(REGISTRAR, org_id, year, None, Outcome.PASS, ())
+
+
+def status(system, org_id: UUID) -> tuple[str, date | None]:  # type: ignore[no-untyped-def]
+    entry = system.register.get(org_id)
+    return entry.credit_status, entry.credit_since
+
+
+def test_missed_years_listing_escalation_and_removal_after_the_clean_period(system, clock) -> None:
+    clock.current = datetime(2023, 2, 1, tzinfo=clock.current.tzinfo)
+    neglectful = system.registry.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1)).id
+    diligent = system.registry.register_organization(REGISTRAR, profile("铜陵市郊区志愿者协会"), code(2), date(2016, 3, 1)).id
+
+    clock.move_to(date(2024, 1, 5))
+    system.inspections.open_campaign(REGISTRAR, 2023, "3407")
+    file_on_time(system, clock, diligent, 2023, date(2024, 3, 15))
+
+    # 2024-06-01: the deadline (31 May) has passed → missed, listed, warned; a second run changes nothing
+    clock.move_to(date(2024, 6, 1))
+    assert system.inspections.record_missed(SWEEP, date(2024, 6, 1)) == {"campaigns": 1, "missed": 1, "exempt": 0}
+    before = event_count(system)
+    assert system.inspections.record_missed(SWEEP, date(2024, 6, 1)) == {"campaigns": 0, "missed": 0, "exempt": 0}
+    assert event_count(system) == before
+    assert status(system, neglectful) == ("abnormal", date(2024, 6, 1))
+    assert status(system, diligent) == ("none", None)
+    record = system.credit.record_of(neglectful)
+    assert record.warnings == ((2023, "missed"),) and record.open_revocation_proposal is None
+    listed = system.compliance.listings(ListingQuery(list_name="abnormal")).items
+    assert [(l.name, [g.code for g in l.grounds]) for l in listed] == [("铜陵市某协会", ["report_not_filed"])]
+
+    # the organization was registered in September: exempt from the 2024 inspection
+    late_comer = system.registry.register_organization(REGISTRAR, profile("铜陵市新社工站"), code(3), date(2024, 9, 1)).id
+    clock.move_to(date(2025, 1, 6))
+    system.inspections.open_campaign(REGISTRAR, 2024, "3407")
+    file_on_time(system, clock, diligent, 2024, date(2025, 3, 20))
+    clock.move_to(date(2025, 6, 2))
+    assert system.inspections.record_missed(SWEEP, date(2025, 6, 2)) == {"campaigns": 1, "missed": 1, "exempt": 1}
+    assert system.inspections.inspection(late_comer, 2024).outcome is Outcome.EXEMPT
+    record = system.credit.record_of(neglectful)
+    assert record.open_revocation_proposal == (2023, 2024)  # two consecutive years missed
+    assert len(record.current(CreditList.ABNORMAL).grounds) == 2
+    system.credit.decide_revocation(REGISTRAR, neglectful, accepted=False, note="给予整改机会")
+    assert system.registry.organization(neglectful).status.value == "active"
+
+    # a timer sweep before two full years changes nothing; on the day it escalates
+    clock.move_to(date(2026, 1, 6))
+    system.inspections.open_campaign(REGISTRAR, 2025, "3407")
+    file_on_time(system, clock, neglectful, 2025, date(2026, 3, 10))
+    clock.move_to(date(2026, 5, 31))
+    assert system.credit.apply_rules(SWEEP, date(2026, 5, 31)) == {}
+    clock.move_to(date(2026, 6, 1))
+    assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {"escalated": 1}
+    assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {}
+    assert status(system, neglectful) == ("serious", date(2026, 6, 1))
+
+    # removal without the obligation met is refused, and nothing is stored
+    before = event_count(system)
+    with pytest.raises(InvalidTransition) as refused:
+        system.credit.verify_obligation(REGISTRAR, neglectful, CreditList.SERIOUS)
+    assert refused.value.code == "credit.obligation_not_met"
+    assert event_count(system) == before
+
+    # the late reports meet the obligation; the outcome of those years stays "missed"
+    clock.move_to(date(2026, 7, 1))
+    for year in (2023, 2024):
+        system.inspections.draft_report(as_org(neglectful), neglectful, year, None, report())
+        system.inspections.submit_report(as_org(neglectful), neglectful, year, None)
+        assert system.inspections.inspection(neglectful, year).outcome is Outcome.MISSED
+    system.credit.request_removal(as_org(neglectful), neglectful, CreditList.SERIOUS)
+    system.credit.verify_obligation(REGISTRAR, neglectful, CreditList.SERIOUS)
+    assert status(system, neglectful) == ("serious", date(2026, 6, 1))  # the clean period runs to 2028-06-01
+
+    clock.move_to(date(2028, 5, 31))
+    assert system.credit.apply_rules(SWEEP, date(2028, 5, 31)) == {}
+    clock.move_to(date(2028, 6, 1))
+    assert system.credit.apply_rules(SWEEP, date(2028, 6, 1)) == {"serious_removed": 1}
+    assert status(system, neglectful) == ("none", None)
+    history = [l.removal_reason for l in system.compliance.listings_of(neglectful)]
+    assert history == ["clean_period_over", "escalated"]
+    types = [e.event_type for e in system.registry.stream_history(record.id)]
+    assert types.count("Listed") == 3 and types.count("Removed") == 2 and "RevocationDecided" in types
+
+
+def test_a_new_ground_restarts_the_clean_period(system, clock) -> None:
+    from domain.credit import Penalty, PenaltyKind
+
+    clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    fine = Penalty(PenaltyKind.FINE, "铜民罚〔2026〕1号", date(2026, 1, 5), "违规收费", Decimal("60000"))
+    system.credit.record_penalty(REGISTRAR, org, fine)
+    assert status(system, org) == ("serious", date(2026, 1, 5))
+    clock.move_to(date(2027, 3, 1))
+    system.credit.add_ground(REGISTRAR, org, "court_defaulter", date(2027, 3, 1), "法院失信被执行人")
+    clock.move_to(date(2028, 1, 5))
+    assert system.credit.apply_rules(SWEEP, date(2028, 1, 5)) == {}  # not 2 years since the new ground
+    clock.move_to(date(2029, 3, 1))
+    assert system.credit.apply_rules(SWEEP, date(2029, 3, 1)) == {"serious_removed": 1}
+
+
+def test_small_penalties_list_abnormal_then_repeated_ones_serious_and_auto_removal(system, clock) -> None:
+    from domain.credit import Penalty, PenaltyKind
+
+    clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    system.credit.record_penalty(REGISTRAR, org, Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕2号", date(2026, 1, 5), "未按章程活动"))
+    assert status(system, org) == ("abnormal", date(2026, 1, 5))
+    clock.move_to(date(2026, 7, 5))
+    assert system.credit.apply_rules(SWEEP, date(2026, 7, 5)) == {"abnormal_removed": 1}  # 6 months, nothing to rectify
+    clock.move_to(date(2027, 2, 1))
+    small = Penalty(PenaltyKind.FINE, "铜民罚〔2027〕3号", date(2027, 2, 1), "超范围活动", Decimal("5000"))
+    system.credit.record_penalty(REGISTRAR, org, small)
+    assert status(system, org) == ("serious", date(2027, 2, 1))  # two small penalties within 3 years
+    with pytest.raises(InvalidTransition):
+        system.credit.record_penalty(REGISTRAR, org, small)  # the same decision twice
+
+
+def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
+    clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    system.inspections.open_campaign(REGISTRAR, 2025, "340711")
+    before = event_count(system)
+    with pytest.raises(InvalidValue) as future:
+        system.inspections.draft_report(as_org(org), org, 2026, None, report())
+    assert future.value.code == "report.year_not_over"
+    with pytest.raises(InvalidValue) as negative:
+        system.inspections.draft_report(as_org(org), org, 2025, None, report(income=Decimal("-1")))
+    assert negative.value.code == "report.income_negative"
+    with pytest.raises(InvalidValue):
+        system.inspections.open_campaign(REGISTRAR, 2026, "3407")
+    assert event_count(system) == before
+    system.inspections.draft_report(as_org(org), org, 2025, None, report())
+    before = event_count(system)
+    with pytest.raises(InvalidTransition) as unsubmitted:
+        system.inspections.review(REGISTRAR, org, 2025, None, Outcome.PASS, ())
+    assert unsubmitted.value.code == "inspection.not_submitted"
+    with pytest.raises(InvalidValue):
+        system.credit.add_ground(REGISTRAR, org, "abnormal_two_years", date(2026, 1, 5), "")
+    assert event_count(system) == before
