@@ -126,6 +126,7 @@ class CreditRecords(UseCases):
     def apply_rules(self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Escalations and removals the rule set's periods say are due by the date; idempotent.
         Reads candidates from the read model, loads only those records."""
+        self._not_in_future(as_of)
         self.view.catch_up()
         counts: dict[str, int] = {}
         candidates = self.view.records_with_active_listings()

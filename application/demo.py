@@ -5,6 +5,7 @@ filed ones, hubs with members, and one user for every role."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,9 +13,13 @@ from uuid import UUID, uuid5
 
 from application.accounts import Accounts, User
 from application.context import CommandContext, system_context
+from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.inspections import Inspections
 from application.registry import Registry
+from domain.credit import Penalty, PenaltyKind
 from domain.expert import Employment
+from domain.inspection import AnnualReport, Outcome
 from domain.organization import OrganizationType as T
 from domain.organization import Profile
 from domain.provenance import Basis
@@ -76,10 +81,19 @@ def demo_code(org: DemoOrg) -> str:
     return complete_code(f"5{_TYPE_DIGIT[org.org_type]}{org.division}MJ{org.serial:07d}")
 
 
-def seed_demo(
-    registry: Registry, accounts: Accounts, evaluations: Evaluations, say: Callable[[str], None] = print
-) -> bool:
+class DemoTargets(Protocol):
+    """The use cases the demo is seeded through (the wired system has them all)."""
+
+    registry: Registry
+    accounts: Accounts
+    evaluations: Evaluations
+    inspections: Inspections
+    credit: CreditRecords
+
+
+def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     """Seed once; returns False when the demo users exist already."""
+    registry, accounts, evaluations = system.registry, system.accounts, system.evaluations
     if any(u.username == "registrar" for u in accounts.users()):
         return False
     ctx = system_context("demo", "demo-seed")
@@ -103,6 +117,7 @@ def seed_demo(
         for username, role, display in USERS
     }
     _open_demo_evaluation(registry, evaluations, ctx, users, ids)
+    _demo_inspections_and_credit(registry, system.inspections, system.credit, ctx, ids)
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users (password: {DEMO_PASSWORD})")
     return True
 
@@ -130,3 +145,30 @@ def _open_demo_evaluation(
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)
     evaluations.assign_panel(ctx, case.id, None, [e.id for e in experts] + [former.id])
+
+
+def _demo_inspections_and_credit(
+    registry: Registry, inspections: Inspections, credit: CreditRecords, ctx: CommandContext, ids: dict[str, UUID]
+) -> None:
+    """Two Tongling inspection years (the older one past its deadline, the charity foundation
+    missing it), this year's draft of the hub's report, and two penalties: something on each list."""
+    today = registry.today()
+    older, last = today.year - 2, today.year - 1
+    inspections.open_campaign(ctx, older, "3407")
+    report = AnnualReport(
+        activities="承接社区社会组织孵化、培训和项目督导 48 场", income=Decimal("426000.00"),
+        expenditure=Decimal("401250.80"), net_assets=Decimal("118000.00"), staff=6, volunteers=85,
+        party_organization=True, declarations=("开办资金捐资承诺", "党建承诺", "自律承诺"),
+    )
+    for key in ("tl-hub", "tl-elder", "tl-volunteer"):
+        inspections.draft_report(ctx, ids[key], older, None, report)
+        inspections.submit_report(ctx, ids[key], older, None)
+        inspections.review(ctx, ids[key], older, None, Outcome.PASS, ())
+    inspections.record_missed(ctx, today)  # the foundation missed the older year's deadline
+    inspections.open_campaign(ctx, last, "3407")
+    inspections.draft_report(ctx, ids["tl-hub"], last, None, report)
+    month_ago = today - timedelta(days=30)
+    credit.record_penalty(_with_basis(ctx, "宣民罚〔示例〕1号", "未按章程开展活动"), ids["xc-youth"],
+                          Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"))
+    credit.record_penalty(_with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"), ids["qs-center"],
+                          Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")))

@@ -133,6 +133,7 @@ class Inspections(UseCases):
         """For every campaign whose deadline has passed by the date: each organization without a
         submitted report gets "missed" (or "exempt" if registered too recently), with its
         consequences; then the campaign records its deadline. Running it again changes nothing."""
+        self._not_in_future(as_of)
         self.view.catch_up()
         totals = {"campaigns": 0, "missed": 0, "exempt": 0}
         for row in self.view.due_campaigns(as_of):

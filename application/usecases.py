@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from application.context import CommandContext
 from application.errors import NotFound, StaleVersion
 from application.ports import Clock, IdGenerator, RuleSetCatalog
 from application.registry import Registry
+from domain.errors import InvalidValue
 from domain.provenance import Provenance
 from domain.rules import RuleSet
 
@@ -45,3 +47,10 @@ class UseCases:
         except IntegrityError:
             raise StaleVersion(aggregates[0].version - 1, None) from None
         return aggregates[0]
+
+    def _not_in_future(self, as_of: date) -> None:
+        """A sweep records what has happened by a date; it cannot run ahead of the clock."""
+        if as_of > self.store.today():
+            raise InvalidValue(
+                "sweep.future_date", f"不能按未来日期({as_of})执行", f"A sweep cannot run as of a future date ({as_of})"
+            )

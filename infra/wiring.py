@@ -11,6 +11,7 @@ from application.accounts import Accounts
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.inspections import Inspections
+from application.public import PublicRegister
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
@@ -41,6 +42,7 @@ class System:
     compliance: ComplianceProjection
     inspections: Inspections
     credit: CreditRecords
+    public: PublicRegister
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -108,6 +110,7 @@ def build_system(
         compliance=compliance,
         inspections=Inspections(registry, rules, clock, ids, view=compliance, credit=credit),
         credit=credit,
+        public=PublicRegister(register, compliance),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),

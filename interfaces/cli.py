@@ -110,7 +110,7 @@ def _run(args: Any, settings: Any) -> int:
         if args.command == "demo":
             from application.demo import seed_demo
 
-            if not seed_demo(system.registry, system.accounts, system.evaluations):
+            if not seed_demo(system):
                 print("demo data is there already; nothing changed")
         elif args.command == "scheduler":
             from interfaces.scheduler import run_standalone
@@ -164,7 +164,7 @@ def _serve(args: Any, settings: Any) -> int:
     if args.demo:
         from application.demo import seed_demo
 
-        seed_demo(system.registry, system.accounts, system.evaluations, logging.getLogger("starledger").info)
+        seed_demo(system, logging.getLogger("starledger").info)
     app = create_app(system, build_scheduler)
     print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:

@@ -174,12 +174,13 @@ class ComplianceProjection(Projection):
         return [_campaign(r) for r in rows]
 
     def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+        # Annual inspection is the registration authority's: filed (备案) organizations report to their street.
         stages = ", ".join("?" for _ in OPEN_STAGES)
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
                 "ON i.organization_id = r.id AND i.report_year = ? "
-                f"WHERE r.division_code LIKE ? AND r.status IN ('active', 'suspended') "
+                f"WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
                 f"AND (i.id IS NULL OR i.stage IN ({stages})) ORDER BY r.id",
                 (report_year, f"{division_prefix}%", *OPEN_STAGES),
             ).all()

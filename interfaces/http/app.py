@@ -23,7 +23,9 @@ from litestar.template.config import TemplateConfig
 
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
+from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.organizations import OrganizationController
+from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
@@ -68,8 +70,12 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             EvaluationController,
             ExpertController,
             AuthController,
+            InspectionController,
+            CreditController,
+            PublicController,
             PageController,
             EvaluationPages,
+            PublicPages,
             health,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],

@@ -19,7 +19,7 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 
 @pytest.fixture
 def site(system: Any) -> Iterator[str]:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
+    seed_demo(system, say=lambda _: None)
     with serving(create_app(system)) as base:
         yield base
 

@@ -14,7 +14,7 @@ from interfaces.http.app import create_app
 
 @pytest.fixture
 def client(system: Any) -> Iterator[TestClient[Any]]:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
+    seed_demo(system, say=lambda _: None)
     with TestClient(create_app(system)) as c:
         yield c
 

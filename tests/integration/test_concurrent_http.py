@@ -14,7 +14,7 @@ from tests.support.server import serving
 
 
 def test_two_concurrent_changes_give_one_200_and_one_412(system) -> None:
-    seed_demo(system.registry, system.accounts, system.evaluations, say=lambda _: None)
+    seed_demo(system, say=lambda _: None)
     with serving(create_app(system)) as base, httpx.Client(base_url=base, timeout=20) as client:
         token = client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,66 @@
+"""Public disclosure pages (信息公示), no sign-in: search, an organization's card, the credit lists."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+from application.queries import ListingQuery, RegisterQuery
+from interfaces.http.commands import system_of
+
+ListName = Literal["abnormal", "serious"]
+Text = Annotated[str | None, Parameter(max_length=100)]
+
+
+def _pager(base: str, params: dict[str, Any]) -> Any:
+    kept = {k: v for k, v in params.items() if v not in (None, "")}
+    return lambda page: f"{base}?{urlencode({**kept, 'page': page})}"
+
+
+class PublicPages(Controller):
+    path = "/public"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def search(
+        self, request: Request[Any, Any, Any], q: Text = None, district: Text = None,
+        credit_status: Literal["none", "abnormal", "serious"] | None = None,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        query = RegisterQuery(text=q, district=district, credit_status=credit_status, page=page, per_page=20)
+        system = system_of(request)
+        result = system.public.search(query)
+        filters = {"q": q, "district": district, "credit_status": credit_status}
+        return Template("public_search.html", context={
+            "result": result, "filters": filters, "districts": system.register.districts(),
+            "page_link": _pager("/public/", filters),
+        })
+
+    @get("/organizations/{organization_id:uuid}", sync_to_thread=True)
+    def card(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
+        return Template("public_card.html", context={"card": system_of(request).public.card(organization_id)})
+
+    @get("/lists/{list_name:str}", sync_to_thread=True)
+    def listing(
+        self, request: Request[Any, Any, Any], list_name: ListName, q: Text = None, district: Text = None,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        result = system_of(request).public.listings(
+            ListingQuery(list_name=list_name, text=q, district=district, page=page, per_page=50)
+        )
+        filters = {"q": q, "district": district}
+        return Template("public_list.html", context={
+            "list_name": list_name, "result": result, "filters": filters,
+            "page_link": _pager(f"/public/lists/{list_name}", filters),
+        })
+
+    @get("/lists/{list_name:str}/download", sync_to_thread=True)
+    def download(self, request: Request[Any, Any, Any], list_name: ListName) -> Response[str]:
+        body = system_of(request).public.listings_csv(list_name)
+        return Response(body, media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'})

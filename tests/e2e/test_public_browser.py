@@ -1,0 +1,46 @@
+"""The public register in a real browser, without signing in: search by credit status, open
+an organization's card, read a credit list and download it as CSV (both databases)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_member_of_the_public_reads_cards_and_lists(site: str, page: Any, backend: str) -> None:
+    page.goto(f"{site}/public/")
+    assert page.text_content("h1") == "社会组织信息公示"
+    page.select_option("select[name=credit_status]", "serious")
+    page.click("form.filters button[type=submit]")
+    assert "credit_status=serious" in page.url
+    rows = page.locator("table.register tbody tr")
+    assert rows.count() == 1 and "青山区社区社会组织服务中心" in rows.first.text_content()
+
+    page.click("text=青山区社区社会组织服务中心")
+    assert page.text_content("h1") == "青山区社区社会组织服务中心"
+    assert "严重违法失信" in page.text_content("[data-testid=credit-status]")
+    assert "受到较大数额罚款" in page.text_content("[data-testid=current-listings]")
+    assert "青民罚〔示例〕2号" in page.content() and "¥60000" in page.content()
+    page.screenshot(path=str(ARTIFACTS / f"public-card-{backend}.png"), full_page=True)
+
+    page.goto(f"{site}/public/lists/abnormal")
+    names = page.locator("[data-testid=list] tbody td:first-child").all_text_contents()
+    assert {"铜陵市慈善基金会", "宣城市青年志愿者协会"} <= set(names)
+    with page.expect_download() as download_info:
+        page.click("[data-testid=csv]")
+    rows = list(csv.reader(io.StringIO(open(download_info.value.path(), encoding="utf-8-sig").read())))
+    assert {r[0] for r in rows[1:]} == set(names)
+
+    page.click("text=铜陵市慈善基金会")
+    assert "未参加年检" in page.text_content("[data-testid=inspections]")
+    assert "未按时报送年度工作报告" in page.text_content("[data-testid=current-listings]")
+    page.click("a[hreflang=en]")
+    assert page.text_content("h1") == "铜陵市慈善基金会"
+    assert "Did not take part" in page.text_content("[data-testid=inspections]")

@@ -1,0 +1,132 @@
+"""Annual inspections, credit records and the public pages' API over HTTP, on the demo data."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+from uuid import uuid5
+
+from application.demo import _NS
+from tests.integration.conftest import login
+from tests.integration.test_http_api import assert_problem
+
+HUB, CHARITY, ELDER = (str(uuid5(_NS, k)) for k in ("tl-hub", "tl-charity", "tl-elder"))
+REPORT = {
+    "activities": "社区社会组织孵化 48 场", "income": "426000.00", "expenditure": "401250.80", "net_assets": "118000",
+    "staff": 6, "volunteers": 85, "party_organization": True,
+    "attachments": [{"name": "审计报告.pdf", "sha256": "ab" * 32, "size_bytes": 183204}],
+}
+SECRET_DRAFT = "内部草稿:尚未核实的收入明细"
+
+
+def events(system: Any) -> int:
+    return int(system.registry.recorder.max_notification_id() or 0)
+
+
+def test_an_organization_files_and_the_registrar_reviews(client, system) -> None:
+    org, registrar = login(client, "org"), login(client, "registrar")
+    year = system.registry.today().year - 1  # the demo opened this year's campaign; the hub has a draft
+    url = f"/api/organizations/{HUB}/inspections/{year}"
+    draft = client.get(url, headers=org)
+    assert draft.status_code == 200 and draft.json()["stage"] == "draft"
+    saved = client.put(f"{url}/report", json=REPORT, headers={**org, "If-Match": draft.headers["etag"]})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["report"]["attachments"][0]["sha256"] == "ab" * 32
+    stale = client.post(f"{url}/submission", headers={**org, "If-Match": draft.headers["etag"]})
+    assert_problem(stale, 412, "version.stale")
+    submitted = client.post(f"{url}/submission", headers={**org, "If-Match": saved.headers["etag"]})
+    assert submitted.json()["stage"] == "submitted" and submitted.json()["filed_late"] is False
+    # an organization cannot act on another organization's report, nor review its own
+    assert client.put(f"/api/organizations/{ELDER}/inspections/{year}/report", json=REPORT, headers=org).status_code == 403
+    assert client.post(f"{url}/review", json={"outcome": "pass"}, headers={**org, "If-Match": '"1"'}).status_code == 403
+    no_reason = client.post(f"{url}/review", json={"outcome": "fail"}, headers={**registrar, "If-Match": submitted.headers["etag"]})
+    assert_problem(no_reason, 422, "inspection.reasons_required")
+    reviewed = client.post(f"{url}/review", json={"outcome": "basic_pass", "reasons": ["财务制度不健全"]},
+                           headers={**registrar, "If-Match": submitted.headers["etag"]})
+    assert reviewed.json()["outcome"] == "basic_pass"
+    listed = client.get(f"/api/organizations/{HUB}/inspections", headers=org).json()
+    assert [(i["report_year"], i["outcome"]) for i in listed][:2] == [(year, "basic_pass"), (year - 1, "pass")]
+
+
+def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> None:
+    org, registrar = login(client, "org"), login(client, "registrar")
+    this_year = system.registry.today().year
+    before = events(system)
+    future = client.put(f"/api/organizations/{HUB}/inspections/{this_year}/report", json=REPORT, headers=org)
+    assert_problem(future, 422, "report.year_not_over")
+    negative = client.put(f"/api/organizations/{HUB}/inspections/{this_year - 1}/report",
+                          json={**REPORT, "income": "-5"}, headers={**org, "If-Match": '"2"'})
+    assert_problem(negative, 422, "report.income_negative")
+    unsubmitted = client.post(f"/api/organizations/{HUB}/inspections/{this_year - 1}/review", json={"outcome": "pass"},
+                              headers={**registrar, "If-Match": '"2"'})
+    assert_problem(unsubmitted, 409, "inspection.not_submitted")
+    not_met = client.post(f"/api/organizations/{CHARITY}/credit/obligation-verifications", json={"list_name": "abnormal"},
+                          headers=registrar)
+    assert_problem(not_met, 409, "credit.obligation_not_met")
+    future_sweep = client.post("/api/credit/rule-application", json={"as_of": f"{this_year + 1}-01-01"}, headers=registrar)
+    assert_problem(future_sweep, 422, "sweep.future_date")
+    fine_without_amount = client.post(f"/api/organizations/{HUB}/credit/penalties", headers=registrar, json={
+        "kind": "fine", "decision_no": "X-1", "decided_on": "2026-01-05", "reason": "测试"})
+    assert_problem(fine_without_amount, 422, "penalty.amount")
+    unknown_list = client.get("/api/public/lists/grey")
+    assert unknown_list.status_code == 400 and unknown_list.headers["content-type"].startswith("application/problem+json")
+    assert events(system) == before
+
+
+def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system, clock) -> None:
+    org = login(client, "org")
+    year = system.registry.today().year - 1
+    client.put(f"/api/organizations/{HUB}/inspections/{year}/report",
+               json={**REPORT, "activities": SECRET_DRAFT}, headers={**org, "If-Match": '"2"'})
+    abnormal = client.get("/api/public/lists/abnormal").json()
+    names = {i["name"]: i for i in abnormal["items"]}
+    assert {"铜陵市慈善基金会", "宣城市青年志愿者协会"} <= set(names)
+    assert names["铜陵市慈善基金会"]["grounds"][0]["code"] == "report_not_filed"
+    serious = client.get("/api/public/lists/serious").json()
+    assert [i["name"] for i in serious["items"]] == ["青山区社区社会组织服务中心"]
+    assert [i["grounds"][0]["code"] for i in serious["items"]] == ["large_fine"]
+
+    download = client.get("/api/public/lists/abnormal/csv")
+    assert download.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
+    assert rows[0][0] == "名称 name" and {r[0] for r in rows[1:]} == set(names)
+
+    found = client.get("/api/public/organizations", params={"credit_status": "serious"}).json()
+    assert [i["name"] for i in found["items"]] == ["青山区社区社会组织服务中心"]
+    card = client.get(f"/api/public/organizations/{CHARITY}").json()
+    assert card["organization"]["credit_status"] == "abnormal"
+    assert [(i["report_year"], i["outcome"]) for i in card["inspections"]] == [(year - 1, "missed")]
+    hub = client.get(f"/api/public/organizations/{HUB}")
+    assert [(i["report_year"], i["outcome"]) for i in hub.json()["inspections"]] == [(year - 1, "pass")]
+
+    # nothing private on any public answer: drafts, evaluator names, sign-in data
+    public = "".join(client.get(u).text for u in (
+        f"/api/public/organizations/{HUB}", f"/api/public/organizations/{CHARITY}", "/api/public/organizations",
+        "/api/public/lists/abnormal", "/api/public/lists/serious", "/api/public/lists/abnormal/csv",
+    ))
+    for secret in (SECRET_DRAFT, "李教授", "周研究员", "吴会计师", "郑老师", "password", "token", "社区社会组织孵化"):
+        assert secret not in public, secret
+    # the signed-in views are not public
+    assert client.get(f"/api/organizations/{HUB}/inspections/{year}").status_code == 401
+    assert client.get(f"/api/organizations/{HUB}/credit").status_code == 401
+
+
+def test_penalties_and_sweeps_over_http(client, system, clock) -> None:
+    registrar = login(client, "registrar")
+    today = system.registry.today()
+    penalty = {"kind": "warning", "decision_no": "铜民罚〔2026〕9号", "decided_on": today.isoformat(), "reason": "未按规定换届"}
+    answer = client.post(f"/api/organizations/{ELDER}/credit/penalties", json=penalty, headers=registrar)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["status"] == "abnormal"
+    again = client.post(f"/api/organizations/{ELDER}/credit/penalties", json=penalty, headers=registrar)
+    assert_problem(again, 409, "penalty.duplicate")
+    assert client.get(f"/api/organizations/{ELDER}", headers=registrar).json()["status"] == "active"
+    clock.move_to(date(today.year, 12, 31))
+    registrar = login(client, "registrar")  # months later: a new session
+    swept = client.post("/api/credit/rule-application", json={"as_of": f"{today.year}-12-31"}, headers=registrar)
+    assert swept.status_code == 200 and swept.json() == {"abnormal_removed": 2}  # both warnings' 6 months are over
+    assert client.post("/api/credit/rule-application", json={"as_of": f"{today.year}-12-31"}, headers=registrar).json() == {}
+    register = client.get("/api/organizations", params={"q": "居家养老"}).json()["items"][0]
+    assert register["credit_status"] == "none"
