@@ -19,7 +19,9 @@ from application.usecases import UseCases
 from domain.errors import InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround
 from domain.expert import Employment, Expert
-from domain.organization import Status, Track
+from domain.credit import CreditRecord, credit_record_id
+from domain.inspection import Inspection, inspection_id
+from domain.organization import Organization, Status, Track
 from domain.provenance import Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
@@ -28,8 +30,7 @@ from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missi
 
 @dataclass(frozen=True)
 class SubjectFacts:
-    """What eligibility looks at in the subject's history. Inspection outcomes, penalties and
-    credit listings join here as those records arrive (inspections and credit issue)."""
+    """What eligibility looks at in the subject's history."""
 
     registered_on: date | None
     track: str
@@ -37,6 +38,22 @@ class SubjectFacts:
     grade: str | None
     grade_valid_until: date | None
     grade_lost_on: date | None = None
+    inspection_outcomes: tuple[tuple[int, str], ...] = ()  # (report year, outcome), latest first
+    penalty_dates: tuple[date, ...] = ()
+    credit_status: str = "none"
+
+
+def _history_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
+    """The bars a rule set may name that look at inspections, penalties and credit lists."""
+    outcomes = [o for _, o in facts.inspection_outcomes if o != "exempt"]
+    found = {
+        "inspection_missed_or_failed_last_year": bool(outcomes) and outcomes[0] in ("missed", "fail"),
+        "basic_pass_two_years": outcomes[:2] == ["basic_pass", "basic_pass"],
+        "penalty_last_year": any(d.year == on.year - 1 for d in facts.penalty_dates),
+        "abnormal_list": facts.credit_status == "abnormal",
+        "serious_dishonesty_list": facts.credit_status == "serious",
+    }
+    return [bar for bar in rule_set.grades.bars if found.get(bar)]
 
 
 def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
@@ -54,7 +71,7 @@ def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[s
     wait = rule_set.grades.reapply_after_downgrade_years
     if facts.grade_lost_on and facts.grade_lost_on > _years_before(on, wait):
         bars.append(f"grade_lost_within_{wait}_years")
-    return bars
+    return bars + _history_bars(rule_set, facts, on)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -108,9 +125,23 @@ class Evaluations(UseCases):
         rule_set = self._rule_set(evaluation)
         org = self.store.organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
-        facts = SubjectFacts(org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until, org.grade_lost_on)
+        facts = self._facts(org, today)
         evaluation.record_eligibility(tuple(eligibility_bars(rule_set, facts, today)), self._at(ctx, rule_set))
         return self._save(evaluation)
+
+    def _facts(self, org: Organization, today: date) -> SubjectFacts:
+        """The subject's history as eligibility sees it: the latest two concluded inspections, penalties, lists."""
+        outcomes = []
+        for year in range(today.year - 1, today.year - 4, -1):
+            inspection = self._find(inspection_id(org.id, year))
+            if isinstance(inspection, Inspection) and inspection.outcome is not None:
+                outcomes.append((year, inspection.outcome.value))
+        record = self._find(credit_record_id(org.id))
+        penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
+        return SubjectFacts(
+            org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until, org.grade_lost_on,
+            tuple(outcomes), penalties, record.status if isinstance(record, CreditRecord) else "none",
+        )
 
     # -- panel ---------------------------------------------------------------------------
     def assign_panel(

@@ -182,6 +182,7 @@ class Inspections(UseCases):
         outcome = inspection.outcome.value if inspection.outcome else ""
         caused = self._at(ctx, rule_set, caused_by=f"inspection:{inspection.id}")
         record = self.credit.opened(org, caused)
+        opened_at = record.version  # a record opened here but left untouched is not saved
         year = inspection.report_year
         for consequence in rule_set.inspection.consequences(outcome):
             if consequence == "abnormal_list":
@@ -195,7 +196,7 @@ class Inspections(UseCases):
         years = self._consecutive_bad_years(org.id, inspection, rule_set.inspection.revocation_proposal_after_consecutive_years)
         if years:
             record.propose_revocation(years, caused)
-        return [x for x in (record, org) if x.pending_events]
+        return ([record] if record.version > opened_at else []) + ([org] if org.pending_events else [])
 
     def _consecutive_bad_years(self, organization_id: UUID, latest: Inspection, needed: int) -> tuple[int, ...] | None:
         bad = (Outcome.MISSED, Outcome.FAIL)

@@ -18,6 +18,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_LOG_LEVEL": ("info", "debug, info, warning or error"),
     "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
     "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
+    "STARLEDGER_SWEEP_AT": ("01:30", "daily sweep time (HH:MM, Asia/Shanghai): missed inspections, credit timers"),
     "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
@@ -43,6 +44,7 @@ class Settings:
     log_level: str
     scheduler: bool
     catch_up_seconds: float
+    sweep_at: str
     session_hours: int
     secure_cookies: bool
     secret_key: str
@@ -69,6 +71,7 @@ def load_settings(**overrides: object) -> Settings:
         log_level=_env("STARLEDGER_LOG_LEVEL").lower(),
         scheduler=_on(_env("STARLEDGER_SCHEDULER")),
         catch_up_seconds=float(_env("STARLEDGER_CATCH_UP_SECONDS")),
+        sweep_at=_hh_mm(_env("STARLEDGER_SWEEP_AT")),
         session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
         secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
         secret_key=_env("STARLEDGER_SECRET_KEY"),
@@ -87,3 +90,10 @@ def _persistent_secret(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _hh_mm(value: str) -> str:
+    hour, _, minute = value.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise SystemExit(f"STARLEDGER_SWEEP_AT should look like 01:30, not {value!r}")
+    return f"{int(hour):02d}:{int(minute):02d}"

@@ -8,6 +8,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="seed the demo organizations and users (once; a second run changes nothing)")
     sub.add_parser("scheduler", help="run only the scheduled jobs (for a separate scheduler process)")
 
+    sweep = sub.add_parser(
+        "sweep", help="record missed inspections and apply the credit rules as of a date (idempotent)",
+        description="What the scheduler runs daily: organizations without a submitted report after a campaign's "
+        "deadline are recorded as missed (with the rule set's consequences), then credit listings are escalated "
+        "or removed where their periods are over. Running it twice for the same date changes nothing.",
+    )
+    sweep.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today, Asia/Shanghai)")
+
     users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
     users.add_parser("list", help="list users with their roles")
     add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
@@ -51,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--password-stdin", action="store_true")
 
     projections = sub.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
-    projections.add_parser("rebuild", help="rebuild every read model (register, cases) from the whole event log, with progress")
+    projections.add_parser("rebuild", help="rebuild every read model (register, cases, compliance) from the whole event log, with progress")
     projections.add_parser("status", help="show how far each read model has processed the log")
     return parser
 
@@ -71,6 +80,7 @@ class ProgressBar:
     def __init__(self, label: str) -> None:
         self.label = label
         self.started = time.monotonic()
+        self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
         elapsed = max(time.monotonic() - self.started, 1e-6)
@@ -78,6 +88,7 @@ class ProgressBar:
         rate = done / elapsed
         eta = (total - done) / rate if rate else 0
         bar = "#" * int(share * 30)
+        self.shown = True
         sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{total} {rate:,.0f}/s eta {eta:,.0f}s")
         sys.stderr.flush()
 
@@ -116,6 +127,8 @@ def _run(args: Any, settings: Any) -> int:
             from interfaces.scheduler import run_standalone
 
             run_standalone(system)
+        elif args.command == "sweep":
+            _sweep(args, system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -152,6 +165,25 @@ def _projections(args: Any, system: Any) -> None:
         count = projection.rebuild(progress=bar)
         bar.finish()
         print(f"{projection.name} rebuilt: {count} events applied in {time.monotonic() - started:.1f}s")
+
+
+def _sweep(args: Any, system: Any) -> None:
+    from application.context import system_context
+    from application.sweep import sweep
+
+    as_of = args.as_of or system.registry.today()
+    bars: list[ProgressBar] = []
+
+    def progress(label: str) -> ProgressBar:
+        bars.append(ProgressBar(label))
+        return bars[-1]
+
+    done = sweep(system.inspections, system.credit, system_context("cli-sweep", str(system.ids.new_id())), as_of, progress)
+    if any(b.shown for b in bars):
+        sys.stderr.write("\n")
+    inspections, credit = done["inspections"], done["credit"]
+    print(f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
+          f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}")
 
 
 def _serve(args: Any, settings: Any) -> int:

@@ -18,7 +18,22 @@ def catch_up_read_models(system: Any) -> None:
         log.info("read models caught up: %d events", processed)
 
 
+def daily_sweep(system: Any) -> None:
+    """Missed inspections and credit timers as of today (Asia/Shanghai); idempotent."""
+    from uuid import uuid4
+
+    from application.context import system_context
+    from application.sweep import sweep
+
+    sweep(system.inspections, system.credit, system_context("daily-sweep", f"sweep-{uuid4()}"), system.registry.today())
+
+
 def _add_jobs(scheduler: Any, system: Any) -> Any:
+    hour, minute = system.settings.sweep_at.split(":")
+    scheduler.add_job(
+        daily_sweep, "cron", hour=int(hour), minute=int(minute), args=[system], id="daily_sweep",
+        max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+    )
     scheduler.add_job(
         catch_up_read_models,
         "interval",

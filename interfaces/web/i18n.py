@@ -186,6 +186,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.grade": ("等级", "Grade"),
     "error.title": ("出错了", "Something went wrong"),
     "error.back": ("返回名册", "Back to the register"),
+    "bar.not_registered": ("未登记(备案组织不参加等级评估)", "Not registered (filed organizations are not graded)"),
+    "bar.not_active": ("组织不处于正常状态", "The organization is not active"),
+    "bar.grade_still_valid": ("现有等级仍在有效期内", "The current grade is still valid"),
+    "bar.inspection_missed_or_failed_last_year": ("上一年度年检未参加或不合格", "Last year's inspection missed or failed"),
+    "bar.basic_pass_two_years": ("连续两年年检基本合格", "Basic pass two years running"),
+    "bar.penalty_last_year": ("上一年度受到行政处罚", "An administrative penalty last year"),
+    "bar.abnormal_list": ("列入活动异常名录", "On the abnormal-activity list"),
+    "bar.serious_dishonesty_list": ("列入严重违法失信名单", "On the serious-dishonesty list"),
     # public disclosure (信息公示) and credit records
     "nav.public": ("信息公示", "Public register"),
     "public.title": ("社会组织信息公示", "Public register of social organizations"),
@@ -257,7 +265,7 @@ def message_for(request: Any, error: Any) -> str:
 
 def translate(lang: str, key: str, **values: Any) -> str:
     pair = MESSAGES.get(key)
-    text = key if pair is None else pair[0 if lang == "zh" else 1]
+    text = key.split(".", 1)[-1] if pair is None else pair[0 if lang == "zh" else 1]  # unknown: the code itself
     return text.format(**values) if values else text
 
 

@@ -18,7 +18,7 @@ def run(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.Comp
 def test_help_explains_the_commands_and_the_environment(tmp_path: Path) -> None:
     result = run("--help", data_dir=tmp_path)
     assert result.returncode == 0
-    for word in ("serve", "demo", "users", "projections", "scheduler", "STARLEDGER_DATABASE_URL", "STARLEDGER_PORT"):
+    for word in ("serve", "demo", "users", "projections", "scheduler", "sweep", "STARLEDGER_DATABASE_URL", "STARLEDGER_SWEEP_AT"):
         assert word in result.stdout
 
 
@@ -33,8 +33,27 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     assert short.returncode == 2 and "at least 8" in short.stderr
     rebuilt = run("projections", "rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
-    # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped);
+    # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped),
+    # and 3 credit records opened with one listing each: 27 in the register;
     # the demo case: 4 experts enrolled, opened, application, eligibility, panel, 1 forced recusal = 9
-    assert "rebuilding register [" in rebuilt.stderr and "register rebuilt: 21 events applied" in rebuilt.stdout
+    assert "rebuilding register [" in rebuilt.stderr and "register rebuilt: 27 events applied" in rebuilt.stdout
     assert "cases rebuilt: 9 events applied" in rebuilt.stdout
+    # 2 campaigns and a deadline (3), 5 inspections (3 × 4 filed and passed, 2 missed, 2 drafted: 16),
+    # 3 credit records (3 opened, 2 penalties, 3 listings: 8)
+    assert "compliance rebuilt: 27 events applied" in rebuilt.stdout
     assert "position" in run("projections", "status", data_dir=tmp_path).stdout
+
+
+def test_the_sweep_command_runs_for_a_date_and_changes_nothing_the_second_time(tmp_path: Path) -> None:
+    from datetime import date
+
+    assert run("demo", data_dir=tmp_path).returncode == 0
+    first = run("sweep", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "sweep as of" in first.stdout
+    again = run("sweep", "--as-of", date.today().isoformat(), data_dir=tmp_path)
+    assert "0 campaign deadline(s), 0 missed, 0 exempt; credit: no change" in again.stdout, again.stdout
+    future = run("sweep", "--as-of", "2999-01-01", data_dir=tmp_path)
+    assert future.returncode == 2 and "future date" in future.stderr
+    malformed = run("sweep", "--as-of", "yesterday", data_dir=tmp_path)
+    assert malformed.returncode == 2 and "--as-of" in malformed.stderr

@@ -180,3 +180,19 @@ def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
     with pytest.raises(InvalidValue):
         system.credit.add_ground(REGISTRAR, org, "abnormal_two_years", date(2026, 1, 5), "")
     assert event_count(system) == before
+
+
+def test_inspections_penalties_and_lists_bar_a_grade_evaluation(system, clock) -> None:
+    from domain.credit import Penalty, PenaltyKind
+
+    clock.current = datetime(2025, 1, 6, tzinfo=clock.current.tzinfo)
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    system.inspections.open_campaign(REGISTRAR, 2024, "3407")
+    clock.move_to(date(2025, 6, 1))
+    system.inspections.record_missed(SWEEP, date(2025, 6, 1))
+    clock.move_to(date(2025, 9, 1))
+    system.credit.record_penalty(REGISTRAR, org, Penalty(PenaltyKind.WARNING, "铜民罚〔2025〕4号", date(2025, 9, 1), "违规"))
+    clock.move_to(date(2026, 2, 1))  # Anhui's rule set (before the 2026 revision's effect there) names these bars
+    evaluation = system.evaluations.open_grade_evaluation(REGISTRAR, org, date(2026, 6, 30), "chair-1")
+    checked = system.evaluations.check_eligibility(REGISTRAR, evaluation.id)
+    assert set(checked.bars) == {"inspection_missed_or_failed_last_year", "penalty_last_year", "abnormal_list"}
