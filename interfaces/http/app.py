@@ -25,6 +25,7 @@ from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.organizations import OrganizationController
+from interfaces.web.inspection_pages import InspectionPages
 from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
@@ -76,6 +77,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             PageController,
             EvaluationPages,
             PublicPages,
+            InspectionPages,
             health,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],

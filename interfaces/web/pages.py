@@ -14,7 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from application.errors import BadCredentials
+from application.errors import BadCredentials, NotFound
 from application.queries import RegisterQuery
 from domain.errors import DomainError
 from domain.organization import OrganizationType, Profile
@@ -171,6 +171,8 @@ class PageController(Controller):
                 "is_staff": principal.role in STAFF, "saved": request.query_params.get("saved") == "1",
                 "changes": list(_CHANGES), "actions": list(_ACTIONS),
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
+                "inspections": system.compliance.inspections_of(organization_id) if may_see_history else [],
+                "open_year": _open_year(system, org) if may_see_history else None,
                 "chairs": [u for u in system.accounts.users() if u.role == "chair"] if principal.role in STAFF else [],
                 "names": {u.id: u.display_name for u in system.accounts.users()} if history else {},
                 "tz": ZoneInfo(system.rules.for_division(org.profile.division_code, org.created_on.date()).timezone),
@@ -214,3 +216,15 @@ def _districts(request: Request[Any, Any, Any]) -> list[str]:
     return system_of(request).register.districts()
 
 
+
+
+def _open_year(system: Any, org: Any) -> int | None:
+    """Last year's report, if a campaign covers the organization and nothing is filed yet."""
+    year = system.registry.today(org.profile.division_code).year - 1
+    if any(i.report_year == year for i in system.compliance.inspections_of(org.id)):
+        return None
+    try:
+        system.inspections.campaign_for(org, year)
+    except NotFound:
+        return None
+    return year

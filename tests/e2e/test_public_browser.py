@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from application.queries import RegisterQuery
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
@@ -44,3 +45,49 @@ def test_a_member_of_the_public_reads_cards_and_lists(site: str, page: Any, back
     page.click("a[hreflang=en]")
     assert page.text_content("h1") == "铜陵市慈善基金会"
     assert "Did not take part" in page.text_content("[data-testid=inspections]")
+
+
+def sign_in(page: Any, site: str, username: str) -> None:
+    from application.demo import DEMO_PASSWORD
+
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/register")
+
+
+def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str, page: Any, system: Any) -> None:
+    year = system.registry.today().year - 1
+    sign_in(page, site, "org")
+    page.goto(f"{site}/register")
+    page.click("table.register >> text=铜陵市郊区社会组织联合会")
+    page.click(f"[data-testid=inspections] >> text={year}年度工作报告")
+    assert page.text_content("[data-testid=stage]") == "草稿"
+    page.fill("input[name=income]", "-3")
+    page.click("[data-testid=report-form] button[type=submit]")
+    assert "不能为负数" in page.text_content("[data-testid=error]")  # refused, and what was typed is kept
+    assert page.input_value("input[name=income]") == "-3"
+    page.fill("input[name=income]", "452000.50")
+    page.click("[data-testid=report-form] button[type=submit]")
+    page.wait_for_url("**saved=1")
+    page.click("[data-testid=act-submit] button")
+    page.wait_for_url("**saved=1")
+    assert page.text_content("[data-testid=stage]") == "已提交,待初审"
+    assert page.locator("[data-testid=report-form] fieldset[disabled]").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "inspection-submitted.png"), full_page=True)
+
+    page.context.clear_cookies()
+    sign_in(page, site, "registrar")
+    hub = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    page.goto(f"{site}/organizations/{hub.id}/inspections/{year}")
+    page.fill("[data-testid=act-opinion] input[name=opinion]", "同意上报")
+    page.click("[data-testid=act-opinion] button")
+    page.wait_for_url("**saved=1")
+    page.select_option("[data-testid=act-review] select[name=outcome]", "pass")
+    page.click("[data-testid=act-review] button")
+    page.wait_for_url("**saved=1")
+    assert page.text_content("[data-testid=outcome]") == "合格"
+    page.goto(f"{site}/public/")
+    page.click("table.register >> text=铜陵市郊区社会组织联合会")
+    assert f"{year}" in page.text_content("[data-testid=inspections]") and "合格" in page.text_content("[data-testid=inspections]")

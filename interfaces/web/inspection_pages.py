@@ -1,0 +1,123 @@
+"""Annual-report pages (zh-CN first): the organization drafts and submits its report; the
+registrar gives the preliminary opinion, asks for correction or reviews. Every form carries
+the version it was rendered from, so a stale form is refused with a clear message."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+
+from application.errors import NotFound
+from domain.errors import DomainError, InvalidValue
+from domain.inspection import AnnualReport, Outcome
+from domain.provenance import Role
+from interfaces.http.commands import context, system_of
+from interfaces.http.problems import domain_status
+from interfaces.http.security import READERS_OF_HISTORY, STAFF, require_own_organization
+from interfaces.web.i18n import message_for
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Year = Annotated[int, Parameter(ge=1990, le=2100)]
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _amount(form: dict[str, str], field: str) -> Decimal:
+    raw = form.get(field, "").strip().replace(",", "")
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的金额", f"{field}: '{raw}' is not an amount") from None
+
+
+def _count(form: dict[str, str], field: str) -> int:
+    raw = form.get(field, "").strip()
+    if not raw.lstrip("-").isdigit():
+        raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的人数", f"{field}: '{raw}' is not a whole number")
+    return int(raw)
+
+
+def report_from(form: dict[str, str]) -> AnnualReport:
+    return AnnualReport(
+        activities=form.get("activities", ""), income=_amount(form, "income"), expenditure=_amount(form, "expenditure"),
+        net_assets=_amount(form, "net_assets"), staff=_count(form, "staff"), volunteers=_count(form, "volunteers"),
+        party_organization=form.get("party_organization") == "on", major_changes=form.get("major_changes", ""),
+        declarations=_lines(form.get("declarations", "")),
+    )
+
+
+# page action → the use case (each checks the stage; the roles are checked below)
+ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
+    "submit": ((*STAFF, Role.ORGANIZATION), lambda s, c, o, y, v, f: s.submit_report(c, o, y, v)),
+    "withdraw": ((*STAFF, Role.ORGANIZATION), lambda s, c, o, y, v, f: s.withdraw_report(c, o, y, v)),
+    "opinion": (STAFF, lambda s, c, o, y, v, f: s.give_preliminary_opinion(c, o, y, v, f.get("opinion", ""))),
+    "correction": (STAFF, lambda s, c, o, y, v, f: s.request_correction(c, o, y, v, _lines(f.get("reasons", "")))),
+    "review": (STAFF, lambda s, c, o, y, v, f: s.review(
+        c, o, y, v, Outcome(f.get("outcome") or "pass"), _lines(f.get("reasons", "")))),
+}
+
+
+class InspectionPages(Controller):
+    include_in_schema = False
+
+    @get("/organizations/{organization_id:uuid}/inspections/{year:int}", sync_to_thread=True)
+    def page(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Template:
+        return self._page(request, organization_id, year, None, 200)
+
+    def _page(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, error: str | None,
+              status: int, form: dict[str, str] | None = None) -> Template:
+        _reader(request, organization_id)
+        system = system_of(request)
+        org = system.registry.organization(organization_id)
+        try:
+            inspection = system.inspections.inspection(organization_id, year)
+        except NotFound:
+            inspection = None  # nothing filed yet: an empty form (if a campaign covers the year)
+        return Template("inspection.html", status_code=status, context={
+            "org": org, "year": year, "i": inspection, "error": error, "form": form,
+            "saved": request.query_params.get("saved") == "1", "is_staff": request.user.role in STAFF,
+            "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
+        })
+
+    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/report", sync_to_thread=True, status_code=303)
+    def save(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
+        _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
+        version = int(data["version"]) if data.get("version", "").isdigit() else None
+        try:
+            system_of(request).inspections.draft_report(context(request), organization_id, year, version, report_from(data))
+        except DomainError as e:
+            return self._page(request, organization_id, year, message_for(request, e), domain_status(e), data)
+        return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
+
+    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/act", sync_to_thread=True, status_code=303)
+    def act(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
+        roles, action = ACTIONS.get(data.get("action", ""), ((), None))
+        _filer(request, organization_id, roles)
+        try:
+            if action is None or not data.get("version", "").isdigit():
+                raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
+            action(system_of(request).inspections, context(request), organization_id, year, int(data["version"]), data)
+        except DomainError as e:
+            return self._page(request, organization_id, year, message_for(request, e), domain_status(e))
+        return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
+
+
+def _reader(request: Request[Any, Any, Any], organization_id: UUID) -> None:
+    if request.user.role not in READERS_OF_HISTORY:
+        raise NotAuthorizedException("sign-in required")
+    require_own_organization(request.user, organization_id)
+
+
+def _filer(request: Request[Any, Any, Any], organization_id: UUID, roles: tuple[Role, ...]) -> None:
+    _reader(request, organization_id)
+    if request.user.role not in roles:
+        raise NotAuthorizedException("not allowed for this role")
