@@ -196,3 +196,57 @@ def test_inspections_penalties_and_lists_bar_a_grade_evaluation(system, clock) -
     evaluation = system.evaluations.open_grade_evaluation(REGISTRAR, org, date(2026, 6, 30), "chair-1")
     checked = system.evaluations.check_eligibility(REGISTRAR, evaluation.id)
     assert set(checked.bars) == {"inspection_missed_or_failed_last_year", "penalty_last_year", "abnormal_list"}
+
+
+def test_rectification_letters_suspension_and_an_accepted_revocation(system, clock) -> None:
+    from domain.credit import Penalty, PenaltyKind
+
+    clock.current = datetime(2025, 1, 6, tzinfo=clock.current.tzinfo)
+    failing = system.registry.register_organization(REGISTRAR, profile("铜陵市甲协会"), code(1), date(2015, 6, 1)).id
+    silent = system.registry.register_organization(REGISTRAR, profile("铜陵市乙协会"), code(2), date(2015, 6, 1)).id
+    suspended = system.registry.register_organization(REGISTRAR, profile("铜陵市丙协会"), code(3), date(2015, 6, 1)).id
+    system.inspections.open_campaign(REGISTRAR, 2024, "3407")
+
+    # a failed inspection with a rectification order not done by its deadline → listed; done → removed
+    clock.move_to(date(2025, 3, 1))
+    system.inspections.draft_report(as_org(failing), failing, 2024, None, report())
+    system.inspections.submit_report(as_org(failing), failing, 2024, None)
+    system.inspections.review(REGISTRAR, failing, 2024, None, Outcome.FAIL, ("财务报表不实",))
+    system.inspections.order_rectification(REGISTRAR, failing, 2024, None, ("重新编制财务报表",), date(2025, 5, 1))
+    assert system.credit.record_of(failing).warnings == ((2024, "fail"),)
+    clock.move_to(date(2025, 5, 2))
+    assert system.credit.apply_rules(SWEEP, date(2025, 5, 2)) == {"rectification_overdue_listed": 1}
+    assert system.credit.apply_rules(SWEEP, date(2025, 5, 2)) == {}
+    assert status(system, failing) == ("abnormal", date(2025, 5, 2))
+    with pytest.raises(InvalidTransition):
+        system.credit.verify_obligation(REGISTRAR, failing, CreditList.ABNORMAL)
+    system.inspections.confirm_rectification(REGISTRAR, failing, 2024, None)
+    system.credit.verify_obligation(REGISTRAR, failing, CreditList.ABNORMAL)
+    assert status(system, failing) == ("none", None)
+
+    # two returned registered letters → unreachable
+    system.credit.record_returned_letter(REGISTRAR, silent, date(2025, 4, 1), "挂号信退回")
+    assert status(system, silent) == ("none", None)
+    system.credit.record_returned_letter(REGISTRAR, silent, date(2025, 5, 2), "挂号信再次退回")
+    assert [g.code for g in system.credit.record_of(silent).current(CreditList.ABNORMAL).grounds] == ["unreachable"]
+
+    # a suspension penalty suspends and lists on the serious list, in one transaction
+    stop = Penalty(PenaltyKind.SUSPENSION, "铜民罚〔2025〕8号", date(2025, 5, 2), "违规活动",
+                   suspended_from=date(2025, 5, 2), suspended_until=date(2025, 8, 2))
+    system.credit.record_penalty(REGISTRAR, suspended, stop)
+    assert system.registry.organization(suspended).status.value == "suspended"
+    assert status(system, suspended) == ("serious", date(2025, 5, 2))
+
+    # missed twice in a row → proposal; accepted → revoked and on the serious list
+    clock.move_to(date(2025, 6, 1))
+    system.inspections.record_missed(SWEEP, date(2025, 6, 1))
+    clock.move_to(date(2026, 1, 6))
+    system.inspections.open_campaign(REGISTRAR, 2025, "3407")
+    clock.move_to(date(2026, 6, 1))
+    system.inspections.record_missed(SWEEP, date(2026, 6, 1))
+    assert system.credit.record_of(silent).open_revocation_proposal == (2024, 2025)
+    system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="连续两年未参加年检")
+    assert system.registry.organization(silent).status.value == "revoked"
+    assert status(system, silent) == ("serious", date(2026, 6, 1))
+    with pytest.raises(InvalidTransition):
+        system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="")
