@@ -93,14 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32", help="concurrent HTTP clients, comma-separated (default 8,32)")
-    parser.add_argument("--only", choices=["appends", "http"], help="run one part only")
+    parser.add_argument("--only", choices=["appends", "http", "sweep"], help="run one part only")
+    parser.add_argument("--sweep-sizes", default="1000,5000", help="organizations per sweep figure (default 1000,5000)")
     args = parser.parse_args(argv)
     print(f"StarLedger bench · {date.today()} · {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
     print(f"{args.count} registrations per figure; PostgreSQL at {urlsplit(ADMIN_URL).netloc}\n", flush=True)
-    if args.only != "http":
+    if args.only in (None, "appends"):
         _appends(args)
-    if args.only != "appends":
+    if args.only in (None, "http"):
         _http(args)
+    if args.only in (None, "sweep"):
+        from bench.sweep import report
+
+        print()
+        report([int(n) for n in args.sweep_sizes.split(",")])
     return 0
 
 

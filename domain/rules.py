@@ -115,6 +115,14 @@ class ReminderOffsets:
     inspection_due_days: tuple[int, ...]
     grade_expiring_days: tuple[int, ...]
     scores_due_days: tuple[int, ...]
+    credit_escalation_days: tuple[int, ...] = ()
+
+
+def reminder_offset(deadline: date, offsets: tuple[int, ...], as_of: date) -> int | None:
+    """Which "N days before" reminder is current on a date: the nearest one reached, up to the
+    deadline itself. A day the sweep did not run is caught up without sending every earlier one."""
+    reached = [o for o in offsets if deadline - timedelta(days=o) <= as_of <= deadline]
+    return min(reached) if reached else None
 
 
 @dataclass(frozen=True)

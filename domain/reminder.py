@@ -1,0 +1,145 @@
+"""Reminders (提醒): one aggregate per reminder, its id derived from what it is about
+(kind, subject, recipient, period, offset), so issuing it again — after a restart, on a
+second instance, in a replay of the same day — collides in the event store and stores nothing.
+
+Delivery is at-least-once per channel with the reminder id as the receiver's idempotency key;
+attempts, successes, failures and dead letters are events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import event
+
+from domain.base import LedgerAggregate
+from domain.errors import InvalidTransition
+from domain.provenance import Provenance
+
+_NAMESPACE = UUID("9d7e4c2a-1b3f-4e8d-a6c5-7f2e9b1d4a60")
+CHANNELS = ("inbox", "email", "webhook")
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """What planning decides: a pure value, compared and counted before anything is stored."""
+
+    kind: str  # inspection_due | inspection_overdue | grade_expiring | scores_due | credit_escalation
+    subject_id: UUID
+    recipient: str  # "organization:<id>" (all its users) or "user:<id>"
+    period: str  # what the deadline belongs to: a report year, a grade's validity, a case …
+    offset: str  # "30", "7", "1" days before, or "overdue"
+    due_on: date  # the deadline the reminder is about
+    text_zh: str
+    text_en: str
+
+    @property
+    def id(self) -> UUID:
+        return reminder_id(self.kind, self.subject_id, self.recipient, self.period, self.offset)
+
+
+def reminder_id(kind: str, subject_id: UUID, recipient: str, period: str, offset: str) -> UUID:
+    return uuid5(_NAMESPACE, f"{kind}|{subject_id}|{recipient}|{period}|{offset}")
+
+
+def backoff(attempt: int, base_seconds: float) -> timedelta:
+    """Exponential: base, 2·base, 4·base … after the 1st, 2nd, 3rd failure."""
+    return timedelta(seconds=base_seconds * 2 ** (attempt - 1))
+
+
+class Reminder(LedgerAggregate):
+    class Issued(LedgerAggregate.Created):
+        kind: str
+        subject_id: UUID
+        recipient: str
+        period: str
+        offset: str
+        due_on: date
+        text_zh: str
+        text_en: str
+        channels: tuple[str, ...]
+        provenance: Provenance
+
+    def __init__(
+        self, kind: str, subject_id: UUID, recipient: str, period: str, offset: str, due_on: date,
+        text_zh: str, text_en: str, channels: tuple[str, ...],
+    ) -> None:
+        self.kind = kind
+        self.subject_id = subject_id
+        self.recipient = recipient
+        self.period = period
+        self.offset = offset
+        self.due_on = due_on
+        self.text_zh = text_zh
+        self.text_en = text_en
+        self.channels = channels
+        self.attempts: dict[str, int] = {c: 0 for c in channels if c != "inbox"}
+        self.delivered: dict[str, datetime] = {}
+        self.dead: dict[str, str] = {}
+        self.read_by: tuple[str, ...] = ()
+
+    @classmethod
+    def issue(cls, planned: PlannedReminder, channels: tuple[str, ...], provenance: Provenance) -> Reminder:
+        return cls._create(
+            cls.Issued, id=planned.id, kind=planned.kind, subject_id=planned.subject_id, recipient=planned.recipient,
+            period=planned.period, offset=planned.offset, due_on=planned.due_on, text_zh=planned.text_zh,
+            text_en=planned.text_en, channels=tuple(dict.fromkeys(("inbox", *channels))), provenance=provenance,
+        )
+
+    def pending(self, channel: str) -> bool:
+        return channel in self.attempts and channel not in self.delivered and channel not in self.dead
+
+    # -- delivery ------------------------------------------------------------------------
+    def record_delivery(self, channel: str, at: datetime, provenance: Provenance) -> None:
+        self._require_pending(channel)
+        self._delivered(channel, self.attempts[channel] + 1, at, provenance)
+
+    @event("Delivered")
+    def _delivered(self, channel: str, attempt: int, at: datetime, provenance: Provenance) -> None:
+        self.attempts[channel] = attempt
+        self.delivered[channel] = at
+
+    def record_failure(
+        self, channel: str, error: str, now: datetime, max_attempts: int, base_seconds: float, provenance: Provenance
+    ) -> None:
+        """A failed attempt: retry later (exponential backoff), or dead-letter after the last one."""
+        self._require_pending(channel)
+        attempt = self.attempts[channel] + 1
+        if attempt >= max_attempts:
+            self._dead_lettered(channel, attempt, error[:500], provenance)
+        else:
+            self._failed(channel, attempt, error[:500], now + backoff(attempt, base_seconds), provenance)
+
+    @event("DeliveryFailed")
+    def _failed(self, channel: str, attempt: int, error: str, retry_at: datetime, provenance: Provenance) -> None:
+        self.attempts[channel] = attempt
+
+    @event("DeadLettered")
+    def _dead_lettered(self, channel: str, attempts: int, error: str, provenance: Provenance) -> None:
+        self.attempts[channel] = attempts
+        self.dead[channel] = error
+
+    def retry(self, channel: str, provenance: Provenance) -> None:
+        """The registrar sends a dead letter again: attempts start over."""
+        if channel not in self.dead:
+            raise InvalidTransition("reminder.not_dead", "该渠道没有失败待重试的投递", "Nothing to retry on this channel")
+        self._retry_requested(channel, provenance)
+
+    @event("RetryRequested")
+    def _retry_requested(self, channel: str, provenance: Provenance) -> None:
+        del self.dead[channel]
+        self.attempts[channel] = 0
+
+    def _require_pending(self, channel: str) -> None:
+        if not self.pending(channel):
+            raise InvalidTransition("reminder.not_pending", "该渠道没有待投递的提醒", "Nothing is pending on this channel")
+
+    # -- the inbox -------------------------------------------------------------------------
+    def mark_read(self, user_id: str, provenance: Provenance) -> None:
+        if user_id not in self.read_by:
+            self._read(user_id, provenance)
+
+    @event("MarkedRead")
+    def _read(self, user_id: str, provenance: Provenance) -> None:
+        self.read_by = (*self.read_by, user_id)
