@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from application.queries import (
-    CampaignRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
+    CampaignRow, ContactRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
+    ReminderQuery, ReminderRow,
 )
 from domain.rules import RuleSet
 
@@ -83,6 +84,68 @@ class ComplianceView(Protocol):
     def listings_of(self, organization_id: UUID) -> list[ListingRow]: ...
 
     def penalties_of(self, organization_id: UUID) -> list[PenaltyRow]: ...
+
+
+class ContactDirectory(Protocol):
+    def contacts_for(self, recipient: str) -> list[ContactRow]:
+        """"organization:<id>" → its users' contacts; "user:<id>" → that user's."""
+        ...
+
+    def set_contact(self, user_id: str, email: str | None, webhook_url: str | None, channels: list[str]) -> None: ...
+
+
+class Mailer(Protocol):
+    configured: bool
+
+    def send(self, to: list[str], subject: str, body: str, message_id: str) -> None:
+        """Raises on failure; the Message-ID lets a receiver drop a duplicate."""
+        ...
+
+
+class WebhookPoster(Protocol):
+    def post(self, url: str, payload: bytes, idempotency_key: str) -> None:
+        """POST signed JSON; raises unless the receiver answers 2xx."""
+        ...
+
+
+class ReminderView(Protocol):
+    def catch_up(self) -> int: ...
+
+    def due_deliveries(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
+        """(reminder id, channel) whose next attempt is due."""
+        ...
+
+    def reminders(self, query: ReminderQuery) -> Page[ReminderRow]: ...
+
+    def unread_count(self, recipients: list[str], user_id: str) -> int: ...
+
+
+class PlanningView(Protocol):
+    """What reminder planning reads: deadlines that are coming or have passed."""
+
+    def open_campaigns(self) -> list[CampaignRow]: ...
+
+    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]: ...
+
+    def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]: ...
+
+    def grades_valid_until(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        """(organization, grade, valid until, division code) for grades ending in the range."""
+        ...
+
+    def unsubmitted_sheets(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        """(case, evaluator user id, scoring deadline, rule set "id@version") of sheets still open."""
+        ...
+
+    def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
+        """(organization, listed on, division code) of current abnormal listings."""
+        ...
+
+
+class SweepLock(Protocol):
+    def exclusive(self, name: str) -> Any:
+        """A context manager yielding True when this process holds the named lock (one sweeper at a time)."""
+        ...
 
 
 class PasswordHasher(Protocol):

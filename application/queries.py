@@ -146,3 +146,45 @@ class ListingQuery(msgspec.Struct, frozen=True):
     text: str | None = None
     page: int = 1
     per_page: int = 50
+
+
+class ContactRow(msgspec.Struct, frozen=True):
+    """Where a user wants reminders: channels in order of preference; the inbox always."""
+
+    user_id: str
+    email: str | None
+    webhook_url: str | None
+    channels: list[str]
+
+
+class DeliveryRow(msgspec.Struct, frozen=True):
+    channel: str
+    status: str  # pending | delivered | dead
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+
+
+class ReminderRow(msgspec.Struct, frozen=True):
+    id: UUID
+    kind: str
+    subject_id: UUID
+    recipient: str
+    period: str
+    offset: str
+    due_on: date
+    text_zh: str
+    text_en: str
+    issued_at: datetime
+    read: bool
+    deliveries: list[DeliveryRow]
+
+
+class ReminderQuery(msgspec.Struct, frozen=True):
+    recipients: list[str] | None = None  # None = everyone's (staff)
+    kind: str | None = None
+    delivery_status: str | None = None  # pending | delivered | dead
+    unread_for: str | None = None  # a user id: only what that user has not read
+    reader: str | None = None  # a user id: "read" is that user's
+    page: int = 1
+    per_page: int = 50

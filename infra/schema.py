@@ -5,11 +5,12 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1}
+READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1}
 READ_MODEL_TABLES = {
     "register": ("sl_register",),
     "cases": ("sl_cases", "sl_case_members", "sl_experts"),
     "compliance": ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties"),
+    "reminders": ("sl_reminders", "sl_deliveries", "sl_reminder_reads"),
 }
 
 STATEMENTS = [
@@ -135,6 +136,36 @@ STATEMENTS = [
         name TEXT NOT NULL,
         field TEXT NOT NULL,
         affiliation TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_reminders (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subject_id TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        period TEXT NOT NULL,
+        offset_label TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        text_zh TEXT NOT NULL,
+        text_en TEXT NOT NULL,
+        issued_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_reminders_recipient ON sl_reminders (recipient, issued_at)",
+    """CREATE TABLE IF NOT EXISTS sl_deliveries (
+        reminder_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at TEXT,
+        last_error TEXT,
+        PRIMARY KEY (reminder_id, channel))""",
+    "CREATE INDEX IF NOT EXISTS sl_deliveries_due ON sl_deliveries (status, next_attempt_at)",
+    """CREATE TABLE IF NOT EXISTS sl_reminder_reads (
+        reminder_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (reminder_id, user_id))""",
+    """CREATE TABLE IF NOT EXISTS sl_contacts (
+        user_id TEXT PRIMARY KEY,
+        email TEXT,
+        webhook_url TEXT,
+        channels TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sl_users (
         id TEXT PRIMARY KEY,
         username TEXT NOT NULL UNIQUE,

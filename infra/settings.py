@@ -19,6 +19,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
     "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
     "STARLEDGER_SWEEP_AT": ("01:30", "daily sweep time (HH:MM, Asia/Shanghai): missed inspections, credit timers"),
+    "STARLEDGER_DELIVERY_SECONDS": ("30", "how often pending reminder deliveries are attempted"),
+    "STARLEDGER_DELIVERY_ATTEMPTS": ("6", "attempts per channel before a reminder is dead-lettered"),
+    "STARLEDGER_DELIVERY_BACKOFF_SECONDS": ("60", "first retry delay; doubles after every failure"),
+    "STARLEDGER_SMTP_HOST": ("", "mail server for reminders; empty = no email (in-app inbox and webhooks only)"),
+    "STARLEDGER_SMTP_PORT": ("25", "mail server port (587 with starttls, 465 with ssl)"),
+    "STARLEDGER_SMTP_SECURITY": ("none", "none, starttls or ssl"),
+    "STARLEDGER_SMTP_USERNAME": ("", "login for the mail server (empty = none)"),
+    "STARLEDGER_SMTP_PASSWORD": ("", "password for the mail server"),
+    "STARLEDGER_MAIL_FROM": ("StarLedger <noreply@starledger.local>", "sender of reminder mails"),
+    "STARLEDGER_WEBHOOK_SECRET": ("", "HMAC-SHA256 key for webhook signatures; empty = the secret key"),
+    "STARLEDGER_WEBHOOK_TIMEOUT": ("5", "seconds to wait for a webhook receiver"),
     "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
@@ -45,6 +56,17 @@ class Settings:
     scheduler: bool
     catch_up_seconds: float
     sweep_at: str
+    delivery_seconds: float
+    delivery_attempts: int
+    delivery_backoff_seconds: float
+    smtp_host: str
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str
+    smtp_password: str
+    mail_from: str
+    webhook_secret: str
+    webhook_timeout: float
     session_hours: int
     secure_cookies: bool
     secret_key: str
@@ -72,6 +94,17 @@ def load_settings(**overrides: object) -> Settings:
         scheduler=_on(_env("STARLEDGER_SCHEDULER")),
         catch_up_seconds=float(_env("STARLEDGER_CATCH_UP_SECONDS")),
         sweep_at=_hh_mm(_env("STARLEDGER_SWEEP_AT")),
+        delivery_seconds=float(_env("STARLEDGER_DELIVERY_SECONDS")),
+        delivery_attempts=max(1, int(_env("STARLEDGER_DELIVERY_ATTEMPTS"))),
+        delivery_backoff_seconds=float(_env("STARLEDGER_DELIVERY_BACKOFF_SECONDS")),
+        smtp_host=_env("STARLEDGER_SMTP_HOST").strip(),
+        smtp_port=int(_env("STARLEDGER_SMTP_PORT")),
+        smtp_security=_choice(_env("STARLEDGER_SMTP_SECURITY"), "STARLEDGER_SMTP_SECURITY", ("none", "starttls", "ssl")),
+        smtp_username=_env("STARLEDGER_SMTP_USERNAME"),
+        smtp_password=_env("STARLEDGER_SMTP_PASSWORD"),
+        mail_from=_env("STARLEDGER_MAIL_FROM"),
+        webhook_secret=_env("STARLEDGER_WEBHOOK_SECRET"),
+        webhook_timeout=float(_env("STARLEDGER_WEBHOOK_TIMEOUT")),
         session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
         secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
         secret_key=_env("STARLEDGER_SECRET_KEY"),
@@ -80,6 +113,8 @@ def load_settings(**overrides: object) -> Settings:
     values.update(overrides)
     if not values["secret_key"]:
         values["secret_key"] = _persistent_secret(data_dir)
+    if not values["webhook_secret"]:
+        values["webhook_secret"] = values["secret_key"]
     return Settings(**values)  # type: ignore[arg-type]
 
 
@@ -97,3 +132,10 @@ def _hh_mm(value: str) -> str:
     if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
         raise SystemExit(f"STARLEDGER_SWEEP_AT should look like 01:30, not {value!r}")
     return f"{int(hour):02d}:{int(minute):02d}"
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    value = value.strip().lower()
+    if value not in allowed:
+        raise SystemExit(f"{name} should be one of {', '.join(allowed)}, not {value!r}")
+    return value

@@ -12,6 +12,7 @@ from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.inspections import Inspections
 from application.public import PublicRegister
+from application.reminders import DeliveryPolicy, Reminders
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
@@ -19,6 +20,10 @@ from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
+from infra.projections.reminders import PlanningQueries, ReminderProjection
+from infra.channels import HttpWebhookPoster, SmtpMailer
+from infra.contacts import SqlContactDirectory
+from infra.locks import DatabaseSweepLock
 from infra.projections.register import RegisterProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
@@ -43,6 +48,9 @@ class System:
     inspections: Inspections
     credit: CreditRecords
     public: PublicRegister
+    reminder_view: ReminderProjection
+    reminders: Reminders
+    sweep_lock: DatabaseSweepLock
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -55,7 +63,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register, self.cases, self.compliance]
+        return [self.register, self.cases, self.compliance, self.reminder_view]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -93,7 +101,8 @@ def build_system(
     register = RegisterProjection(registry, database)
     cases = CasesProjection(registry, database)
     compliance = ComplianceProjection(registry, database, register=register)
-    for projection in (register, cases, compliance):
+    reminder_view = ReminderProjection(registry, database)
+    for projection in (register, cases, compliance, reminder_view):
         registry.on_saved(projection.notice)
     credit = CreditRecords(registry, rules, clock, ids, view=compliance)
     accounts = Accounts(
@@ -111,6 +120,14 @@ def build_system(
         inspections=Inspections(registry, rules, clock, ids, view=compliance, credit=credit),
         credit=credit,
         public=PublicRegister(register, compliance),
+        reminder_view=reminder_view,
+        reminders=Reminders(
+            registry, rules, clock, ids, view=reminder_view, planning=PlanningQueries(compliance, [register, cases]),
+            register=register, contacts=SqlContactDirectory(database), mailer=SmtpMailer(settings),
+            webhooks=HttpWebhookPoster(settings),
+            policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds),
+        ),
+        sweep_lock=DatabaseSweepLock(database, settings.data_dir),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),

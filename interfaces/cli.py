@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today, Asia/Shanghai)")
 
+    reminders = sub.add_parser("reminders", help="plan, issue and deliver reminders").add_subparsers(dest="action", required=True)
+    plan = reminders.add_parser("plan", help="print what would be issued as of a date (changes nothing)")
+    plan.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today)")
+    run_ = reminders.add_parser("run", help="issue the reminders due as of a date and deliver what is pending")
+    run_.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today)")
+
     users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
     users.add_parser("list", help="list users with their roles")
     add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
@@ -55,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--display-name")
     add.add_argument("--organization-id", type=UUID, help="required for --role organization")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    contact = users.add_parser("contact", help="where a user gets reminders (the in-app inbox always)")
+    contact.add_argument("username")
+    contact.add_argument("--email", help="email address (needs STARLEDGER_SMTP_HOST)")
+    contact.add_argument("--webhook", metavar="URL", help="receives signed JSON POSTs")
+    contact.add_argument("--channels", default="inbox,email,webhook", help="comma-separated: inbox,email,webhook")
     pw = users.add_parser("set-password", help="set a user's password and end their sessions")
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
@@ -129,6 +140,8 @@ def _run(args: Any, settings: Any) -> int:
             run_standalone(system)
         elif args.command == "sweep":
             _sweep(args, system)
+        elif args.command == "reminders":
+            _reminders(args, system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -148,6 +161,16 @@ def _users(args: Any, system: Any) -> None:
     elif args.action == "add":
         user = system.accounts.add_user(args.username, _password(args), args.role, args.display_name, args.organization_id)
         print(f"added {user.username} ({user.role}) id {user.id}")
+    elif args.action == "contact":
+        user = system.accounts.store.user_by_name(args.username)
+        if user is None:
+            raise SystemExit(f"no user {args.username}")
+        channels = [c.strip() for c in args.channels.split(",") if c.strip()]
+        unknown = set(channels) - {"inbox", "email", "webhook"}
+        if unknown:
+            raise SystemExit(f"unknown channel(s): {', '.join(sorted(unknown))}")
+        system.reminders.set_contact(user.id, args.email, args.webhook, channels)
+        print(f"{args.username} gets reminders by {', '.join(channels)}")
     elif args.action == "set-password":
         system.accounts.set_password(args.username, _password(args))
         print(f"password of {args.username} changed; their sessions ended")
@@ -184,6 +207,25 @@ def _sweep(args: Any, system: Any) -> None:
     inspections, credit = done["inspections"], done["credit"]
     print(f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
           f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}")
+
+
+def _reminders(args: Any, system: Any) -> None:
+    from application.context import system_context
+
+    as_of = args.as_of or system.registry.today()
+    if args.action == "plan":
+        plans = system.reminders.plan(as_of)
+        print(f"{'kind':20} {'offset':8} {'due on':10}  {'recipient':48} text")
+        for p in plans:
+            print(f"{p.kind:20} {p.offset:8} {p.due_on}  {p.recipient:48} {p.text_zh}")
+        print(f"{len(plans)} reminder(s) as of {as_of}")
+        return
+    ctx = system_context("cli-reminders", str(system.ids.new_id()))
+    issued = system.reminders.issue(ctx, as_of)
+    delivered = system.reminders.deliver_due(ctx)
+    print(f"reminders as of {as_of}: {issued['issued']} issued, {issued['already_issued']} already issued; "
+          f"deliveries: {delivered['delivered']} delivered, {delivered['failed']} to retry, "
+          f"{delivered['dead_lettered']} dead-lettered")
 
 
 def _serve(args: Any, settings: Any) -> int:

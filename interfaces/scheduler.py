@@ -19,13 +19,30 @@ def catch_up_read_models(system: Any) -> None:
 
 
 def daily_sweep(system: Any) -> None:
-    """Missed inspections and credit timers as of today (Asia/Shanghai); idempotent."""
-    from uuid import uuid4
-
+    """Deadline transitions, then reminders, as of today (Asia/Shanghai). One instance at a time
+    (PostgreSQL advisory lock); every step is idempotent anyway."""
     from application.context import system_context
     from application.sweep import sweep
 
-    sweep(system.inspections, system.credit, system_context("daily-sweep", f"sweep-{uuid4()}"), system.registry.today())
+    with system.sweep_lock.exclusive("daily-sweep") as held:
+        if not held:
+            log.info("daily sweep skipped: another instance is running it")
+            return
+        ctx = system_context("daily-sweep", f"sweep-{system.ids.new_id()}")
+        today = system.registry.today()
+        sweep(system.inspections, system.credit, ctx, today)
+        system.reminders.issue(ctx, today)
+
+
+def deliver_reminders(system: Any) -> None:
+    """Pending email and webhook deliveries whose next attempt is due (retries back off)."""
+    from application.context import system_context
+
+    with system.sweep_lock.exclusive("deliveries") as held:
+        if held:
+            counts = system.reminders.deliver_due(system_context("delivery", f"delivery-{system.ids.new_id()}"))
+            if any(counts.values()):
+                log.info("reminder deliveries: %s", counts)
 
 
 def _add_jobs(scheduler: Any, system: Any) -> Any:
@@ -33,6 +50,10 @@ def _add_jobs(scheduler: Any, system: Any) -> Any:
     scheduler.add_job(
         daily_sweep, "cron", hour=int(hour), minute=int(minute), args=[system], id="daily_sweep",
         max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+    )
+    scheduler.add_job(
+        deliver_reminders, "interval", seconds=system.settings.delivery_seconds, args=[system], id="deliver_reminders",
+        max_instances=1, coalesce=True,
     )
     scheduler.add_job(
         catch_up_read_models,

@@ -1,0 +1,243 @@
+"""Reminders: planning is a pure function of read models, rule-set offsets and a date; issuing
+stores each planned reminder once (deterministic id); delivery tries each channel at least
+once more until it succeeds or is dead-lettered, with the reminder id as idempotency key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import IntegrityError
+
+from application.context import CommandContext
+from application.errors import NotPermitted
+from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
+from application.queries import Page, ReminderQuery, ReminderRow
+from application.usecases import UseCases
+from domain.provenance import Role
+from domain.reminder import PlannedReminder, Reminder
+from domain.rules import add_years, reminder_offset
+
+log = logging.getLogger("starledger.reminders")
+
+# zh/en templates; the values come from planning.
+TEXTS: dict[str, tuple[str, str]] = {
+    "inspection_due": (
+        "{name}:{year}年度工作报告应于{due}前报送登记管理机关(还有{days}天)。",
+        "{name}: the {year} annual report is due with the registration authority by {due} ({days} days left).",
+    ),
+    "inspection_overdue": (
+        "{name}:{year}年度工作报告已于{due}逾期,已记为未参加年检,请尽快补报。",
+        "{name}: the {year} annual report was due on {due} and is recorded as missed; please file it now.",
+    ),
+    "grade_expiring": (
+        "{name}:评估等级{grade}将于{due}到期(还有{days}天),可申请重新评估。",
+        "{name}: grade {grade} expires on {due} ({days} days left); you may apply for a new evaluation.",
+    ),
+    "scores_due": (
+        "您在评估案件中的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
+        "Your score sheet for an evaluation case is not submitted; scores are due on {due} ({days} days left).",
+    ),
+    "credit_escalation": (
+        "{name}:列入活动异常名录将于{due}满{years}年并转入严重违法失信名单,请尽快履行义务并申请移出。",
+        "{name}: on {due} the listing on the abnormal-activity list reaches {years} years and moves to the "
+        "serious-dishonesty list; meet the obligation and apply for removal.",
+    ),
+}
+OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
+
+
+def planned(kind: str, subject: UUID, recipient: str, period: str, offset: str, due: date, **values: object) -> PlannedReminder:
+    zh, en = TEXTS[kind]
+    return PlannedReminder(kind, subject, recipient, period, offset, due, zh.format(due=due, **values),
+                           en.format(due=due, **values))
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    max_attempts: int
+    backoff_seconds: float
+
+
+class Reminders(UseCases):
+    def __init__(  # type: ignore[no-untyped-def]
+        self, *args, view: ReminderView, planning: PlanningView, register: RegisterView, contacts: ContactDirectory,
+        mailer: Mailer, webhooks: WebhookPoster, policy: DeliveryPolicy, **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.view, self.planning, self.register, self.contacts = view, planning, register, contacts
+        self.mailer, self.webhooks, self.policy = mailer, webhooks, policy
+
+    # -- planning (reads only) -------------------------------------------------------------
+    def plan(self, as_of: date) -> list[PlannedReminder]:
+        self.planning.catch_up()
+        found = [*self._inspections(as_of), *self._grades(as_of), *self._sheets(as_of), *self._credit(as_of)]
+        return sorted({p.id: p for p in found}.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
+
+    def _inspections(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for campaign in self.planning.open_campaigns():
+            offsets = self._rule_set(campaign.rule_set).reminders.inspection_due_days
+            deadline = campaign.registration_authority_deadline
+            offset = reminder_offset(deadline, offsets, as_of)
+            if offset is None:
+                continue
+            for org_id in self.planning.without_filed_report(campaign.division_prefix, campaign.report_year):
+                found.append(planned(
+                    "inspection_due", org_id, f"organization:{org_id}", str(campaign.report_year), str(offset), deadline,
+                    name=self._name(org_id), year=campaign.report_year, days=(deadline - as_of).days,
+                ))
+        for org_id, year, deadline in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)):
+            if deadline < as_of:
+                found.append(planned("inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue",
+                                     deadline, name=self._name(org_id), year=year))
+        return found
+
+    def _grades(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for org_id, grade, until, division in self.planning.grades_valid_until(as_of, as_of + timedelta(days=400)):
+            offsets = self.rules.for_division(division, as_of).reminders.grade_expiring_days
+            offset = reminder_offset(until, offsets, as_of)
+            if offset is not None:
+                found.append(planned("grade_expiring", org_id, f"organization:{org_id}", f"{grade}:{until}", str(offset),
+                                     until, name=self._name(org_id), grade=grade, days=(until - as_of).days))
+        return found
+
+    def _sheets(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for case_id, user_id, deadline, rule_set in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
+            offset = reminder_offset(deadline, self._rule_set(rule_set).reminders.scores_due_days, as_of)
+            if offset is not None:
+                found.append(planned("scores_due", case_id, f"user:{user_id}", str(deadline), str(offset), deadline,
+                                     days=(deadline - as_of).days))
+        return found
+
+    def _credit(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for org_id, listed_on, division in self.planning.abnormal_listings():
+            rule_set = self.rules.for_division(division, as_of)
+            years = rule_set.credit.abnormal_escalation_years
+            escalates = add_years(listed_on, years)
+            offset = reminder_offset(escalates, rule_set.reminders.credit_escalation_days, as_of)
+            if offset is not None and as_of < escalates:
+                found.append(planned("credit_escalation", org_id, f"organization:{org_id}", str(listed_on), str(offset),
+                                     escalates, name=self._name(org_id), years=years))
+        return found
+
+    def _rule_set(self, ref: str):  # type: ignore[no-untyped-def]
+        rule_id, _, version = ref.partition("@")
+        return self.rules.get(rule_id, int(version))
+
+    def _name(self, org_id: UUID) -> str:
+        entry = self.register.get(org_id)
+        return entry.name if entry else str(org_id)
+
+    # -- issuing -----------------------------------------------------------------------------
+    def issue(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
+        """Store each planned reminder once; a second run, instance or replay stores nothing."""
+        self._not_in_future(as_of)
+        counts = {"planned": 0, "issued": 0, "already_issued": 0}
+        for plan in self.plan(as_of):
+            counts["planned"] += 1
+            if self._find(plan.id) is not None:
+                counts["already_issued"] += 1
+                continue
+            reminder = Reminder.issue(plan, self._channels(plan.recipient), self._at(ctx))
+            try:
+                self.store.save(reminder)
+                counts["issued"] += 1
+            except IntegrityError:  # a concurrent sweep issued it first
+                counts["already_issued"] += 1
+        log.info("reminders as of %s: %s", as_of, counts)
+        return counts
+
+    def _channels(self, recipient: str) -> tuple[str, ...]:
+        wanted = set()
+        for contact in self.contacts.contacts_for(recipient):
+            if "email" in contact.channels and contact.email and self.mailer.configured:
+                wanted.add("email")
+            if "webhook" in contact.channels and contact.webhook_url:
+                wanted.add("webhook")
+        return tuple(sorted(wanted))
+
+    # -- delivery ------------------------------------------------------------------------------
+    def deliver_due(self, ctx: CommandContext, limit: int = 200) -> dict[str, int]:
+        self.view.catch_up()
+        counts = {"delivered": 0, "failed": 0, "dead_lettered": 0}
+        now = self.clock.now()
+        for reminder_id, channel in self.view.due_deliveries(now, limit):
+            reminder = self._get(reminder_id, Reminder, "reminder")
+            if not reminder.pending(channel):
+                continue
+            try:
+                self._send(reminder, channel)
+                reminder.record_delivery(channel, now, self._at(ctx))
+                counts["delivered"] += 1
+            except Exception as e:  # noqa: BLE001 - any channel failure is retried later
+                log.warning("delivery of reminder %s by %s failed: %s", reminder_id, channel, e)
+                reminder.record_failure(channel, f"{type(e).__name__}: {e}", now, self.policy.max_attempts,
+                                        self.policy.backoff_seconds, self._at(ctx))
+                counts["dead_lettered" if channel in reminder.dead else "failed"] += 1
+            try:
+                self.store.save(reminder)
+            except IntegrityError:
+                log.info("reminder %s was recorded by another instance meanwhile", reminder_id)
+        return counts
+
+    def _send(self, reminder: Reminder, channel: str) -> None:
+        contacts = self.contacts.contacts_for(reminder.recipient)
+        if channel == "email":
+            to = [c.email for c in contacts if c.email and "email" in c.channels]
+            if not to:
+                raise LookupError("no email address for the recipient any more")
+            body = f"{reminder.text_zh}\n\n{reminder.text_en}\n\n— StarLedger 星级台账"
+            self.mailer.send(to, f"[星级台账] {reminder.text_zh[:60]}", body, str(reminder.id))
+        elif channel == "webhook":
+            targets = [c.webhook_url for c in contacts if c.webhook_url and "webhook" in c.channels]
+            if not targets:
+                raise LookupError("no webhook URL for the recipient any more")
+            for url in targets:
+                self.webhooks.post(url, _payload(reminder), str(reminder.id))
+
+    def retry(self, ctx: CommandContext, reminder_id: UUID, channel: str) -> Reminder:
+        reminder = self._get(reminder_id, Reminder, "reminder")
+        reminder.retry(channel, self._at(ctx))
+        return self._save(reminder)
+
+    # -- the inbox --------------------------------------------------------------------------------
+    def recipients_of(self, ctx: CommandContext) -> list[str]:
+        mine = [f"user:{ctx.actor.user_id}"]
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization:
+            mine.append(f"organization:{ctx.actor_organization}")
+        return mine
+
+    def inbox(self, ctx: CommandContext, unread_only: bool = False, page: int = 1) -> Page[ReminderRow]:
+        self.view.catch_up()
+        user = ctx.actor.user_id
+        return self.view.reminders(ReminderQuery(
+            recipients=self.recipients_of(ctx), unread_for=user if unread_only else None, reader=user, page=page,
+        ))
+
+    def unread(self, ctx: CommandContext) -> int:
+        return self.view.unread_count(self.recipients_of(ctx), ctx.actor.user_id)
+
+    def mark_read(self, ctx: CommandContext, reminder_id: UUID) -> Reminder:
+        reminder = self._get(reminder_id, Reminder, "reminder")
+        if reminder.recipient not in self.recipients_of(ctx):
+            raise NotPermitted("这不是您的提醒", "This reminder is not addressed to you")
+        reminder.mark_read(ctx.actor.user_id, self._at(ctx))
+        return self._save(reminder) if reminder.pending_events else reminder
+
+    def set_contact(self, user_id: str, email: str | None, webhook_url: str | None, channels: list[str]) -> None:
+        self.contacts.set_contact(user_id, email, webhook_url, channels)
+
+
+def _payload(reminder: Reminder) -> bytes:
+    return msgspec.json.encode({
+        "id": str(reminder.id), "kind": reminder.kind, "subject_id": str(reminder.subject_id),
+        "recipient": reminder.recipient, "period": reminder.period, "offset": reminder.offset,
+        "due_on": reminder.due_on.isoformat(), "text_zh": reminder.text_zh, "text_en": reminder.text_en,
+    })

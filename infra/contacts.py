@@ -1,0 +1,36 @@
+"""Where users want reminders (email address, webhook URL, channels), beside their accounts."""
+
+from __future__ import annotations
+
+import json
+
+from application.queries import ContactRow
+from infra.database import PostgresDatabase, SQLiteDatabase
+
+
+class SqlContactDirectory:
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.db = db
+
+    def contacts_for(self, recipient: str) -> list[ContactRow]:
+        kind, _, key = recipient.partition(":")
+        column = {"organization": "u.organization_id", "user": "u.id"}.get(kind)
+        if column is None:
+            return []
+        role = " AND u.role = 'organization'" if kind == "organization" else ""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT u.id, c.email, c.webhook_url, c.channels FROM sl_users u "
+                f"LEFT JOIN sl_contacts c ON c.user_id = u.id WHERE {column} = ? AND u.disabled = 0{role} ORDER BY u.id",
+                (key,),
+            ).all()
+        return [ContactRow(r["id"], r["email"], r["webhook_url"], json.loads(r["channels"] or '["inbox"]')) for r in rows]
+
+    def set_contact(self, user_id: str, email: str | None, webhook_url: str | None, channels: list[str]) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute(
+                "INSERT INTO sl_contacts (user_id, email, webhook_url, channels) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET email = excluded.email, webhook_url = excluded.webhook_url, "
+                "channels = excluded.channels",
+                (user_id, email, webhook_url, json.dumps(channels)),
+            )

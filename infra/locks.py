@@ -1,0 +1,57 @@
+"""One sweeper at a time across processes: a PostgreSQL advisory lock, or a file lock beside
+the SQLite database. Idempotent sweeps make a second one harmless anyway; the lock saves the work."""
+
+from __future__ import annotations
+
+import fcntl
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from infra.database import PostgresDatabase, SQLiteDatabase
+
+
+class DatabaseSweepLock:
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase, data_dir: Path) -> None:
+        self.db = db
+        self.data_dir = data_dir
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        if isinstance(self.db, PostgresDatabase):
+            with self._advisory(name) as held:
+                yield held
+        else:
+            with self._file(name) as held:
+                yield held
+
+    @contextmanager
+    def _advisory(self, name: str) -> Iterator[bool]:
+        key = zlib.crc32(f"starledger:{name}".encode())
+        assert isinstance(self.db, PostgresDatabase)
+        with self.db.pool.connection() as conn:
+            conn.autocommit = True  # a session lock, held on this connection until released
+            try:
+                held = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+                try:
+                    yield held
+                finally:
+                    if held:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            finally:
+                conn.autocommit = False
+
+    @contextmanager
+    def _file(self, name: str) -> Iterator[bool]:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / f"{name}.lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,188 @@
+"""Reminders as lists: the inbox, delivery status per channel (what is due, what is dead),
+and the queries reminder planning reads from the other read models."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from application.queries import CampaignRow, DeliveryRow, Page, ReminderQuery, ReminderRow
+from infra.database import Tx
+from infra.projections.base import Handler, Projection, utc
+from infra.projections.compliance import ComplianceProjection
+
+
+class ReminderProjection(Projection):
+    name = "reminders"
+    tables = ("sl_reminders", "sl_deliveries", "sl_reminder_reads")
+    topic_prefixes = ("domain.reminder:Reminder.",)
+
+    def define_handlers(self) -> dict[str, Handler]:
+        return {
+            "Issued": self._issued,
+            "Delivered": lambda tx, e: self._delivery(tx, e, status="delivered", attempts=e.attempt, next_attempt_at=None),
+            "DeliveryFailed": lambda tx, e: self._delivery(
+                tx, e, attempts=e.attempt, next_attempt_at=utc(e.retry_at), last_error=e.error),
+            "DeadLettered": lambda tx, e: self._delivery(
+                tx, e, status="dead", attempts=e.attempts, next_attempt_at=None, last_error=e.error),
+            "RetryRequested": lambda tx, e: self._delivery(
+                tx, e, status="pending", attempts=0, next_attempt_at=utc(e.timestamp)),
+            "MarkedRead": lambda tx, e: tx.execute(
+                "INSERT INTO sl_reminder_reads (reminder_id, user_id) VALUES (?, ?)", (str(e.originator_id), e.user_id)),
+        }
+
+    def _issued(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "INSERT INTO sl_reminders (id, kind, subject_id, recipient, period, offset_label, due_on, text_zh, text_en, "
+            "issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (str(e.originator_id), e.kind, str(e.subject_id), e.recipient, e.period, e.offset, e.due_on.isoformat(),
+             e.text_zh, e.text_en, utc(e.timestamp)),
+        )
+        tx.executemany(
+            "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
+            "VALUES (?, ?, 'pending', 0, ?, NULL)",
+            [(str(e.originator_id), c, utc(e.timestamp)) for c in e.channels if c != "inbox"],
+        )
+
+    def _delivery(self, tx: Tx, e: Any, **columns: Any) -> None:
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        tx.execute(
+            f"UPDATE sl_deliveries SET {assignments} WHERE reminder_id = ? AND channel = ?",
+            (*columns.values(), str(e.originator_id), e.channel),
+        )
+
+    # -- queries -------------------------------------------------------------------------------
+    def due_deliveries(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+                "ORDER BY next_attempt_at, reminder_id LIMIT ?",
+                (utc(now), limit),
+            ).all()
+        return [(UUID(r["reminder_id"]), r["channel"]) for r in rows]
+
+    def reminders(self, query: ReminderQuery) -> Page[ReminderRow]:
+        where, params = _filters(query)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        per_page, page = max(1, min(query.per_page, 200)), max(1, query.page)
+        with self.db.transaction() as tx:
+            total = int(tx.execute(f"SELECT COUNT(*) FROM sl_reminders r{clause}", params).scalar())
+            rows = tx.execute(
+                f"SELECT r.* FROM sl_reminders r{clause} ORDER BY r.issued_at DESC, r.id LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+            ids = [r["id"] for r in rows]
+            deliveries = _deliveries(tx, ids)
+            read = _read(tx, ids, query.reader or query.unread_for)
+        items = [_reminder(r, deliveries.get(r["id"], []), r["id"] in read) for r in rows]
+        return Page(items=items, total=total, page=page, per_page=per_page)
+
+    def unread_count(self, recipients: list[str], user_id: str) -> int:
+        return self.reminders(ReminderQuery(recipients=recipients, unread_for=user_id, per_page=1)).total
+
+
+def _filters(q: ReminderQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if q.recipients is not None:
+        where.append(f"r.recipient IN ({', '.join('?' for _ in q.recipients) or 'NULL'})")
+        params.extend(q.recipients)
+    if q.kind:
+        where.append("r.kind = ?")
+        params.append(q.kind)
+    if q.delivery_status:
+        where.append("EXISTS (SELECT 1 FROM sl_deliveries d WHERE d.reminder_id = r.id AND d.status = ?)")
+        params.append(q.delivery_status)
+    if q.unread_for:
+        where.append("NOT EXISTS (SELECT 1 FROM sl_reminder_reads x WHERE x.reminder_id = r.id AND x.user_id = ?)")
+        params.append(q.unread_for)
+    return where, params
+
+
+def _deliveries(tx: Tx, ids: list[str]) -> dict[str, list[DeliveryRow]]:
+    found: dict[str, list[DeliveryRow]] = {}
+    if not ids:
+        return found
+    rows = tx.execute(
+        f"SELECT * FROM sl_deliveries WHERE reminder_id IN ({', '.join('?' for _ in ids)}) ORDER BY channel", ids
+    ).all()
+    for r in rows:
+        at = datetime.fromisoformat(r["next_attempt_at"]) if r["next_attempt_at"] else None
+        found.setdefault(r["reminder_id"], []).append(
+            DeliveryRow(r["channel"], r["status"], int(r["attempts"]), at, r["last_error"]))
+    return found
+
+
+def _read(tx: Tx, ids: list[str], user_id: str | None) -> set[str]:
+    if not ids or not user_id:
+        return set()
+    rows = tx.execute(
+        f"SELECT reminder_id FROM sl_reminder_reads WHERE user_id = ? AND reminder_id IN ({', '.join('?' for _ in ids)})",
+        (user_id, *ids),
+    ).all()
+    return {r["reminder_id"] for r in rows}
+
+
+def _reminder(r: dict[str, Any], deliveries: list[DeliveryRow], read: bool) -> ReminderRow:
+    return ReminderRow(
+        id=UUID(r["id"]), kind=r["kind"], subject_id=UUID(r["subject_id"]), recipient=r["recipient"], period=r["period"],
+        offset=r["offset_label"], due_on=date.fromisoformat(r["due_on"]), text_zh=r["text_zh"], text_en=r["text_en"],
+        issued_at=datetime.fromisoformat(r["issued_at"]), read=read, deliveries=deliveries,
+    )
+
+
+class PlanningQueries:
+    """Deadlines from the register, cases and compliance read models (caught up first)."""
+
+    def __init__(self, compliance: ComplianceProjection, others: list[Projection]) -> None:
+        self.compliance = compliance
+        self.db = compliance.db
+        self.others = others
+
+    def catch_up(self) -> None:
+        for projection in (*self.others, self.compliance):
+            projection.catch_up()
+
+    def open_campaigns(self) -> list[CampaignRow]:
+        return [c for c in self.compliance.campaigns() if not c.deadline_recorded]
+
+    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+        return self.compliance.without_filed_report(division_prefix, report_year)
+
+    def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT organization_id, report_year, deadline FROM sl_inspections WHERE stage = 'missed' "
+                "AND submitted_on IS NULL AND deadline >= ? ORDER BY organization_id, report_year",
+                (deadline_from.isoformat(),),
+            ).all()
+        return [(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["deadline"])) for r in rows]
+
+    def grades_valid_until(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT id, grade, grade_valid_until, division_code FROM sl_register WHERE grade IS NOT NULL "
+                "AND grade_valid_until BETWEEN ? AND ? AND status = 'active' ORDER BY id",
+                (start.isoformat(), end.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), r["grade"], date.fromisoformat(r["grade_valid_until"]), r["division_code"]) for r in rows]
+
+    def unsubmitted_sheets(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, m.user_id, c.scoring_deadline, c.rule_set FROM sl_cases c "
+                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                "AND m.recused IS NULL AND c.scoring_deadline BETWEEN ? AND ? ORDER BY c.id, m.user_id",
+                (start.isoformat(), end.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
+
+    def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT l.organization_id, l.listed_on, r.division_code FROM sl_listings l "
+                "JOIN sl_register r ON r.id = l.organization_id WHERE l.list_name = 'abnormal' AND l.removed_on IS NULL "
+                "ORDER BY l.organization_id",
+            ).all()
+        return [(UUID(r["organization_id"]), date.fromisoformat(r["listed_on"]), r["division_code"]) for r in rows]

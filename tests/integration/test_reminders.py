@@ -1,0 +1,129 @@
+"""Reminders over real channels, on SQLite and PostgreSQL: an inspection deadline seen at
+D-30, D-7, D-1 and D+1 gives the right reminders once each, by email (a real SMTP server)
+and signed webhook (a real HTTP receiver); an SMTP outage delays delivery but loses and
+duplicates nothing; dead letters can be retried."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from application.context import system_context
+from application.queries import ReminderQuery
+from tests.integration.helpers import REGISTRAR, code, profile
+from tests.support.fakes import CountingIds, CountingTokens
+from tests.support.receivers import free_port, smtp_server, webhook_receiver
+
+SWEEP = system_context("daily-sweep", "reminder-test")
+SECRET = "webhook-test-secret"
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def mailing_system(settings, clock, smtp_port) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    from infra.wiring import build_system
+
+    configured = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_port, webhook_secret=SECRET,
+                                     delivery_attempts=3, delivery_backoff_seconds=60)
+    system = build_system(configured, clock=clock, ids=CountingIds(), tokens=CountingTokens())
+    yield system
+    system.close()
+
+
+def organization_with_contact(system: Any, clock: Any, hook_url: str) -> Any:
+    clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
+    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    user = system.accounts.add_user("org-a", "a-long-password", "organization", "甲协会", org.id)
+    system.reminders.set_contact(user.id, "office@jia.example.org", hook_url, ["inbox", "email", "webhook"])
+    system.inspections.open_campaign(REGISTRAR, 2025, "3407")
+    return org, user
+
+
+def run_day(system: Any, clock: Any, day: date, hour: int = 9) -> dict[str, int]:
+    clock.move_to(day, hour)
+    system.inspections.record_missed(SWEEP, day)
+    issued = system.reminders.issue(SWEEP, day)
+    system.reminders.deliver_due(SWEEP)
+    return issued
+
+
+def test_an_inspection_deadline_gives_each_reminder_once_by_email_and_webhook(mailing_system, clock, smtp_port) -> None:
+    system = mailing_system
+    with smtp_server(smtp_port) as mailbox, webhook_receiver(SECRET) as (url, hooks):
+        org, user = organization_with_contact(system, clock, url)
+        days = [(date(2026, 5, 1), 9), (date(2026, 5, 1), 15), (date(2026, 5, 10), 9), (date(2026, 5, 24), 9),
+                (date(2026, 5, 30), 9), (date(2026, 6, 1), 9), (date(2026, 6, 2), 9)]
+        issued = [run_day(system, clock, day, hour)["issued"] for day, hour in days]
+        assert issued == [1, 0, 0, 1, 1, 1, 0]  # D-30 (twice), D-21, D-7, D-1, D+1, D+2
+        kinds = [(r.kind, r.offset) for r in reversed(system.reminder_view.reminders(ReminderQuery()).items)]
+        assert kinds == [("inspection_due", "30"), ("inspection_due", "7"), ("inspection_due", "1"),
+                         ("inspection_overdue", "overdue")]
+        ids = {m["Message-ID"] for m in mailbox.messages}
+        assert len(mailbox.messages) == 4 and len(ids) == 4
+        first = mailbox.messages[0]
+        assert first["To"] == "office@jia.example.org" and "2025年度工作报告" in first.get_payload(decode=True).decode()
+        assert len(hooks.received) == 4 and hooks.bad_signatures == 0
+        assert {h["key"] for h in hooks.received} == {m["Message-ID"].strip("<>").split("@")[0] for m in mailbox.messages}
+        assert [h["offset"] for h in hooks.received] == ["30", "7", "1", "overdue"]
+
+
+def test_smtp_down_then_up_delivers_once_and_dead_letters_can_be_retried(mailing_system, clock, smtp_port) -> None:
+    system = mailing_system
+    with webhook_receiver(SECRET) as (url, _):
+        org, user = organization_with_contact(system, clock, None)  # email only
+        clock.move_to(date(2026, 5, 24))
+        assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
+        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 1, "dead_lettered": 0}  # nobody listens
+        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 0, "dead_lettered": 0}  # backing off
+        with smtp_server(smtp_port) as mailbox:
+            clock.advance(seconds=61)
+            assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
+            clock.advance(hours=2)
+            assert system.reminders.deliver_due(SWEEP)["delivered"] == 0
+        assert len(mailbox.messages) == 1
+
+        # three failures in a row: dead-lettered, shown as dead, retried by the registrar
+        clock.move_to(date(2026, 5, 30))
+        system.reminders.issue(SWEEP, date(2026, 5, 30))
+        for _ in range(3):
+            system.reminders.deliver_due(SWEEP)
+            clock.advance(hours=1)
+        dead = system.reminder_view.reminders(ReminderQuery(delivery_status="dead")).items
+        assert [(r.offset, r.deliveries[0].attempts) for r in dead] == [("1", 3)]
+        assert "ConnectionRefusedError" in (dead[0].deliveries[0].last_error or "")
+        system.reminders.retry(REGISTRAR, dead[0].id, "email")
+        with smtp_server(smtp_port) as mailbox:
+            assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
+        assert len(mailbox.messages) == 1
+
+
+def test_the_inbox_counts_unread_and_marks_read(mailing_system, clock) -> None:
+    from application.context import CommandContext
+    from domain.provenance import Actor, Role
+
+    system = mailing_system
+    org, user = organization_with_contact(system, clock, None)
+    clock.move_to(date(2026, 5, 24))
+    system.reminders.issue(SWEEP, date(2026, 5, 24))
+    me = CommandContext(Actor(user.id, Role.ORGANIZATION), "req", actor_organization=org.id)
+    stranger = CommandContext(Actor("someone-else", Role.ORGANIZATION), "req", actor_organization=None)
+    assert system.reminders.unread(me) == 1 and system.reminders.unread(stranger) == 0
+    reminder = system.reminders.inbox(me).items[0]
+    assert "还有7天" in reminder.text_zh and not reminder.read
+    from application.errors import NotPermitted
+
+    with pytest.raises(NotPermitted):
+        system.reminders.mark_read(stranger, reminder.id)
+    system.reminders.mark_read(me, reminder.id)
+    system.reminders.mark_read(me, reminder.id)  # twice: one event
+    assert system.reminders.unread(me) == 0 and system.reminders.inbox(me).items[0].read
+    types = [e.event_type for e in system.registry.stream_history(reminder.id)]
+    assert types == ["Issued", "MarkedRead"]
