@@ -16,6 +16,7 @@ from application.context import CommandContext, system_context
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.inspections import Inspections
+from application.reminders import Reminders
 from application.registry import Registry
 from domain.credit import Penalty, PenaltyKind
 from domain.expert import Employment
@@ -89,6 +90,7 @@ class DemoTargets(Protocol):
     evaluations: Evaluations
     inspections: Inspections
     credit: CreditRecords
+    reminders: Reminders
 
 
 def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
@@ -118,6 +120,7 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     }
     _open_demo_evaluation(registry, evaluations, ctx, users, ids)
     _demo_inspections_and_credit(registry, system.inspections, system.credit, ctx, ids)
+    system.reminders.issue(ctx, registry.today())  # the evaluators' "scores due" reminders, in their inboxes
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users (password: {DEMO_PASSWORD})")
     return True
 
@@ -140,7 +143,7 @@ def _open_demo_evaluation(
         ctx, "former-staff", "郑老师", "社区治理", "铜陵学院",
         (Employment("铜陵市郊区社会组织联合会", hub, registry.today().replace(month=1, day=1)),),
     )
-    deadline = registry.today() + timedelta(days=30)
+    deadline = registry.today() + timedelta(days=3)  # close enough for the "scores due" reminders
     case = evaluations.open_grade_evaluation(ctx, hub, deadline, users["chair"].id, uuid5(_NS, "demo-evaluation"))
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)

@@ -141,7 +141,10 @@ class Inspections(UseCases):
             candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
             missed = exempt = 0
             for done, organization_id in enumerate(candidates, 1):
-                outcome = self._miss_one(ctx, campaign, organization_id)
+                try:
+                    outcome = self._miss_one(ctx, campaign, organization_id)
+                except StaleVersion:  # another sweeper recorded this one meanwhile
+                    outcome = None
                 missed += outcome == "missed"
                 exempt += outcome == "exempt"
                 if progress:

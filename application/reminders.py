@@ -13,7 +13,7 @@ import msgspec
 from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
-from application.errors import NotPermitted
+from application.errors import NotFound
 from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
 from application.queries import Page, ReminderQuery, ReminderRow
 from application.usecases import UseCases
@@ -227,7 +227,7 @@ class Reminders(UseCases):
     def mark_read(self, ctx: CommandContext, reminder_id: UUID) -> Reminder:
         reminder = self._get(reminder_id, Reminder, "reminder")
         if reminder.recipient not in self.recipients_of(ctx):
-            raise NotPermitted("这不是您的提醒", "This reminder is not addressed to you")
+            raise NotFound("reminder", reminder_id)  # someone else's: not even its existence is told
         reminder.mark_read(ctx.actor.user_id, self._at(ctx))
         return self._save(reminder) if reminder.pending_events else reminder
 

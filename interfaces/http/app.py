@@ -25,11 +25,14 @@ from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.organizations import OrganizationController
+from interfaces.http.reminders import ReminderController
 from interfaces.web.inspection_pages import InspectionPages
 from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
+from interfaces.web.inbox_pages import InboxPages
+from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.evaluation_pages import EvaluationPages
 from interfaces.web.pages import PageController
 
@@ -64,7 +67,11 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
 
-    templates = TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=install_i18n)
+    def install_globals(engine: Any) -> None:
+        install_i18n(engine)
+        install_inbox(engine)
+
+    templates = TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=install_globals)
     app = Litestar(
         route_handlers=[
             OrganizationController,
@@ -74,10 +81,12 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             InspectionController,
             CreditController,
             PublicController,
+            ReminderController,
             PageController,
             EvaluationPages,
             PublicPages,
             InspectionPages,
+            InboxPages,
             health,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],

@@ -91,3 +91,15 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     page.goto(f"{site}/public/")
     page.click("table.register >> text=铜陵市郊区社会组织联合会")
     assert f"{year}" in page.text_content("[data-testid=inspections]") and "合格" in page.text_content("[data-testid=inspections]")
+
+
+def test_an_evaluator_reads_the_scores_due_reminder_in_the_inbox(site: str, page: Any) -> None:
+    sign_in(page, site, "evaluator")
+    assert page.text_content("[data-testid=unread]") == "1"
+    page.click("[data-testid=inbox-link]")
+    reminder = page.locator("[data-testid=reminder]").first
+    assert "评分表尚未提交" in reminder.text_content() and "还有3天" in reminder.text_content()
+    reminder.locator("button").click()
+    page.wait_for_url("**/inbox/")
+    assert page.locator("[data-testid=unread]").count() == 0
+    assert page.locator("[data-testid=reminder].read").count() == 1

@@ -118,9 +118,9 @@ def test_the_inbox_counts_unread_and_marks_read(mailing_system, clock) -> None:
     assert system.reminders.unread(me) == 1 and system.reminders.unread(stranger) == 0
     reminder = system.reminders.inbox(me).items[0]
     assert "还有7天" in reminder.text_zh and not reminder.read
-    from application.errors import NotPermitted
+    from application.errors import NotFound
 
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotFound):
         system.reminders.mark_read(stranger, reminder.id)
     system.reminders.mark_read(me, reminder.id)
     system.reminders.mark_read(me, reminder.id)  # twice: one event

@@ -54,7 +54,11 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
     app, client = app_and_client
     own = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))  # the org user's own case
-    ids = {"organization_id": own.id, "evaluation_id": case.id, "expert_id": case.panel[0].expert_id}
+    from application.queries import ReminderQuery
+
+    reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
+    ids = {"organization_id": own.id, "evaluation_id": case.id, "expert_id": case.panel[0].expert_id,
+           "reminder_id": reminder.id}
     last_year = system.registry.today().year - 1
     operations = api_operations(app)
     assert len(operations) >= 40

@@ -1,0 +1,51 @@
+"""The in-app inbox (提醒): each signed-in person's reminders, unread first, and the unread
+count shown in the header of every page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from jinja2 import pass_context
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from domain.provenance import Role
+from interfaces.http.commands import context, system_of
+
+
+def _recipient(request: Request[Any, Any, Any]) -> None:
+    if request.user.role in (Role.PUBLIC, Role.AUDITOR, Role.SYSTEM):
+        raise NotAuthorizedException("sign-in required")
+
+
+class InboxPages(Controller):
+    path = "/inbox"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def inbox(self, request: Request[Any, Any, Any], page: Annotated[int, Parameter(ge=1, le=100_000)] = 1) -> Template:
+        _recipient(request)
+        result = system_of(request).reminders.inbox(context(request), page=page)
+        return Template("inbox.html", context={"result": result})
+
+    @post("/{reminder_id:uuid}/read", sync_to_thread=True, status_code=303)
+    def read(self, request: Request[Any, Any, Any], reminder_id: UUID) -> Redirect:
+        _recipient(request)
+        system_of(request).reminders.mark_read(context(request), reminder_id)
+        return Redirect("/inbox/", status_code=303)
+
+
+@pass_context
+def unread_reminders(ctx: Any) -> int:
+    """For the header badge; 0 for the public and the auditor (who get no reminders)."""
+    request = ctx.get("request")
+    if request is None or request.user.role in (Role.PUBLIC, Role.AUDITOR, Role.SYSTEM):
+        return 0
+    return int(system_of(request).reminders.unread(context(request)))
+
+
+def install(engine: Any) -> None:
+    engine.engine.globals.update(unread_reminders=unread_reminders)
