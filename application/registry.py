@@ -198,9 +198,9 @@ class Registry(Application[UUID]):
         org.apply_finding(finding, rule_set.grades, today, ctx.provenance(self.clock.now(), rule_set.ref))
         return self._saved(org, expected_version)
 
-    def expire_grade(self, ctx: CommandContext, org_id: UUID) -> Organization:
+    def expire_grade(self, ctx: CommandContext, org_id: UUID, as_of: date | None = None) -> Organization:
         org = self.organization(org_id)
-        org.expire_grade(self.today(org.profile.division_code), self._provenance(ctx))
+        org.expire_grade(as_of or self.today(org.profile.division_code), self._provenance(ctx))
         return self._saved(org, None)
 
     def _saved(self, org: Organization, expected_version: int | None) -> Organization:

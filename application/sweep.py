@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from application.context import CommandContext
 from application.credit import CreditRecords
+from application.errors import StaleVersion
 from application.inspections import Inspections
+from application.ports import PlanningView
+from application.registry import Registry
+from domain.errors import InvalidTransition
 
 log = logging.getLogger("starledger.sweep")
 Progress = Callable[[str], Callable[[int, int], None] | None]
@@ -17,12 +21,29 @@ Progress = Callable[[str], Callable[[int, int], None] | None]
 
 def sweep(
     inspections: Inspections, credit: CreditRecords, ctx: CommandContext, as_of: date,
-    progress: Progress = lambda _: None,
+    progress: Progress = lambda _: None, planning: PlanningView | None = None,
 ) -> dict[str, dict[str, int]]:
-    """Missed inspections first (they may list organizations), then the credit timers."""
+    """Missed inspections first (they may list organizations), then the credit timers, then
+    grades whose validity ran out."""
     done = {
         "inspections": inspections.record_missed(ctx, as_of, progress("missed inspections")),
         "credit": credit.apply_rules(ctx, as_of, progress("credit rules")),
     }
+    if planning is not None:
+        done["grades"] = expire_grades(inspections.store, planning, ctx, as_of)
     log.info("sweep as of %s: %s", as_of, done)
     return done
+
+
+def expire_grades(registry: Registry, planning: PlanningView, ctx: CommandContext, as_of: date) -> dict[str, int]:
+    """A grade valid until D is recorded as expired on any sweep after D; idempotent (the
+    read model no longer lists it)."""
+    planning.catch_up()
+    expired = 0
+    for org_id, _grade, _until, _division in planning.grades_valid_until(date(1990, 1, 1), as_of - timedelta(days=1)):
+        try:
+            registry.expire_grade(ctx, org_id, as_of)
+            expired += 1
+        except (InvalidTransition, StaleVersion):  # lowered, revoked or expired meanwhile
+            continue
+    return {"expired": expired} if expired else {}

@@ -201,12 +201,14 @@ def _sweep(args: Any, system: Any) -> None:
         bars.append(ProgressBar(label))
         return bars[-1]
 
-    done = sweep(system.inspections, system.credit, system_context("cli-sweep", str(system.ids.new_id())), as_of, progress)
+    ctx = system_context("cli-sweep", str(system.ids.new_id()))
+    done = sweep(system.inspections, system.credit, ctx, as_of, progress, planning=system.reminders.planning)
     if any(b.shown for b in bars):
         sys.stderr.write("\n")
     inspections, credit = done["inspections"], done["credit"]
     print(f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
-          f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}")
+          f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}; "
+          f"grades expired: {done.get('grades', {}).get('expired', 0)}")
 
 
 def _reminders(args: Any, system: Any) -> None:

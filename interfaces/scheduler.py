@@ -30,7 +30,7 @@ def daily_sweep(system: Any) -> None:
             return
         ctx = system_context("daily-sweep", f"sweep-{system.ids.new_id()}")
         today = system.registry.today()
-        sweep(system.inspections, system.credit, ctx, today)
+        sweep(system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
         system.reminders.issue(ctx, today)
 
 

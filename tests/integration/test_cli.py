@@ -52,7 +52,7 @@ def test_the_sweep_command_runs_for_a_date_and_changes_nothing_the_second_time(t
     assert first.returncode == 0, first.stderr
     assert "sweep as of" in first.stdout
     again = run("sweep", "--as-of", date.today().isoformat(), data_dir=tmp_path)
-    assert "0 campaign deadline(s), 0 missed, 0 exempt; credit: no change" in again.stdout, again.stdout
+    assert "0 campaign deadline(s), 0 missed, 0 exempt; credit: no change; grades expired: 0" in again.stdout, again.stdout
     future = run("sweep", "--as-of", "2999-01-01", data_dir=tmp_path)
     assert future.returncode == 2 and "future date" in future.stderr
     malformed = run("sweep", "--as-of", "yesterday", data_dir=tmp_path)

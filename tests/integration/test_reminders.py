@@ -127,3 +127,28 @@ def test_the_inbox_counts_unread_and_marks_read(mailing_system, clock) -> None:
     assert system.reminders.unread(me) == 0 and system.reminders.inbox(me).items[0].read
     types = [e.event_type for e in system.registry.stream_history(reminder.id)]
     assert types == ["Issued", "MarkedRead"]
+
+
+def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mailing_system, clock) -> None:
+    from uuid import uuid4
+
+    from application.sweep import sweep
+
+    system = mailing_system
+    org, user = organization_with_contact(system, clock, None)
+    graded = system.registry.organization(org.id)
+    graded.award_grade("4A", date(2021, 1, 1), date(2026, 12, 31), uuid4(), True, REGISTRAR.provenance(clock.now()))
+    system.registry.save(graded)
+    issued = []
+    for day in (date(2026, 7, 3), date(2026, 7, 4), date(2026, 7, 5), date(2026, 12, 1), date(2026, 12, 31)):
+        clock.move_to(day)
+        issued.append(system.reminders.issue(SWEEP, day)["issued"])
+    assert issued == [0, 1, 0, 1, 0]  # 180 days before 31 Dec is 4 July; 30 days before is 1 December
+    kinds = [(r.kind, r.offset) for r in system.reminder_view.reminders(ReminderQuery(kind="grade_expiring")).items]
+    assert sorted(kinds) == [("grade_expiring", "180"), ("grade_expiring", "30")]
+    clock.move_to(date(2027, 1, 1))
+    done = sweep(system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning)
+    assert done["grades"] == {"expired": 1}
+    assert system.register.get(org.id).grade is None
+    again = sweep(system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning)
+    assert again["grades"] == {}
