@@ -137,6 +137,14 @@ class PlanningView(Protocol):
         """(case, evaluator user id, scoring deadline, rule set "id@version") of sheets still open."""
         ...
 
+    def overdue_sheets(self, deadline_from: date, before: date) -> list[tuple[UUID, str, date, int]]:
+        """(case, chair user id, scoring deadline, sheets still open) for cases past their deadline."""
+        ...
+
+    def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
+        """(case, subject organization, chair user id, announcement ends, rule set) of announced cases."""
+        ...
+
     def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
         """(organization, listed on, division code) of current abnormal listings."""
         ...

@@ -41,6 +41,15 @@ TEXTS: dict[str, tuple[str, str]] = {
         "您在评估案件中的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
         "Your score sheet for an evaluation case is not submitted; scores are due on {due} ({days} days left).",
     ),
+    "scores_overdue": (
+        "评分已于{due}截止,仍有{count}份评分表未提交,请督促或按法定人数结束评分。",
+        "Scoring closed on {due} with {count} sheet(s) still open; chase them or close scoring with the quorum.",
+    ),
+    "announcement_ending": (
+        "{name}的评估结果公示期将于{due}结束(还有{days}天);如有异议请在此之前申请复核。",
+        "The announcement period of {name}'s evaluation result ends on {due} ({days} days left); appeals must be "
+        "filed before then.",
+    ),
     "credit_escalation": (
         "{name}:列入活动异常名录将于{due}满{years}年并转入严重违法失信名单,请尽快履行义务并申请移出。",
         "{name}: on {due} the listing on the abnormal-activity list reaches {years} years and moves to the "
@@ -74,7 +83,8 @@ class Reminders(UseCases):
     # -- planning (reads only) -------------------------------------------------------------
     def plan(self, as_of: date) -> list[PlannedReminder]:
         self.planning.catch_up()
-        found = [*self._inspections(as_of), *self._grades(as_of), *self._sheets(as_of), *self._credit(as_of)]
+        found = [*self._inspections(as_of), *self._grades(as_of), *self._sheets(as_of), *self._cases(as_of),
+                 *self._credit(as_of)]
         return sorted({p.id: p for p in found}.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
 
     def _inspections(self, as_of: date) -> list[PlannedReminder]:
@@ -113,6 +123,21 @@ class Reminders(UseCases):
             if offset is not None:
                 found.append(planned("scores_due", case_id, f"user:{user_id}", str(deadline), str(offset), deadline,
                                      days=(deadline - as_of).days))
+        return found
+
+    def _cases(self, as_of: date) -> list[PlannedReminder]:
+        """The chair's overdue list the day after the scoring deadline; the announcement ending
+        (for the organization, which may appeal, and the chair, who finalizes after it)."""
+        found = []
+        for case_id, chair, deadline, count in self.planning.overdue_sheets(as_of - timedelta(days=OVERDUE_WINDOW_DAYS), as_of):
+            found.append(planned("scores_overdue", case_id, f"user:{chair}", str(deadline), "overdue", deadline, count=count))
+        for case_id, org_id, chair, ends, rule_set in self.planning.announcements(as_of, as_of + timedelta(days=60)):
+            offset = reminder_offset(ends, self._rule_set(rule_set).reminders.announcement_ending_days, as_of)
+            if offset is None:
+                continue
+            for recipient in (f"organization:{org_id}", f"user:{chair}"):
+                found.append(planned("announcement_ending", case_id, recipient, str(ends), str(offset), ends,
+                                     name=self._name(org_id), days=(ends - as_of).days))
         return found
 
     def _credit(self, as_of: date) -> list[PlannedReminder]:

@@ -1,6 +1,7 @@
-"""The daily sweep at growing populations: record missed inspections for a campaign where
-nobody filed (each organization gets an inspection, a credit record and a listing), then the
-credit timers two years later (each listing escalates). Time and peak memory per size."""
+"""The daily sweep at growing populations: reminders a week before a campaign's deadline
+(one per organization), missed inspections where nobody filed (each organization gets an
+inspection, a credit record and a listing), then the credit timers two years later (each
+listing escalates). Time and peak memory per size."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def measure(size: int, database_url: str = "") -> list[tuple[str, int, float, fl
             system.inspections.open_campaign(CTX, 2024, "3407")
             rows = []
             for label, day, run in (
+                ("issue reminders (report due)", date(2025, 5, 24), system.reminders.issue),
                 ("record missed inspections", date(2025, 6, 1), system.inspections.record_missed),
                 ("credit rules (all escalate)", date(2027, 6, 1), system.credit.apply_rules),
             ):

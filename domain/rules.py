@@ -116,6 +116,7 @@ class ReminderOffsets:
     grade_expiring_days: tuple[int, ...]
     scores_due_days: tuple[int, ...]
     credit_escalation_days: tuple[int, ...] = ()
+    announcement_ending_days: tuple[int, ...] = ()
 
 
 def reminder_offset(deadline: date, offsets: tuple[int, ...], as_of: date) -> int | None:

@@ -178,6 +178,28 @@ class PlanningQueries:
             ).all()
         return [(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
 
+    def overdue_sheets(self, deadline_from: date, before: date) -> list[tuple[UUID, str, date, int]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, c.chair_user_id, c.scoring_deadline, COUNT(*) AS open_sheets FROM sl_cases c "
+                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                "AND m.recused IS NULL AND c.scoring_deadline >= ? AND c.scoring_deadline < ? "
+                "GROUP BY c.id, c.chair_user_id, c.scoring_deadline ORDER BY c.id",
+                (deadline_from.isoformat(), before.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"]))
+                for r in rows]
+
+    def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT id, subject_id, chair_user_id, announcement_ends, rule_set FROM sl_cases "
+                "WHERE stage = 'announced' AND announcement_ends BETWEEN ? AND ? ORDER BY id",
+                (ending_from.isoformat(), ending_to.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]),
+                 r["rule_set"]) for r in rows]
+
     def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
         with self.db.transaction() as tx:
             rows = tx.execute(

@@ -234,6 +234,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reminder.grade_expiring": ("等级到期", "Grade expiring"),
     "reminder.scores_due": ("评分截止", "Scores due"),
     "reminder.credit_escalation": ("信用升级", "Credit escalation"),
+    "reminder.scores_overdue": ("评分逾期", "Scores overdue"),
+    "reminder.announcement_ending": ("公示将结束", "Announcement ending"),
     # public disclosure (信息公示) and credit records
     "nav.public": ("信息公示", "Public register"),
     "public.title": ("社会组织信息公示", "Public register of social organizations"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -152,3 +152,29 @@ def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mai
     assert system.register.get(org.id).grade is None
     again = sweep(system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning)
     assert again["grades"] == {}
+
+
+def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, clock) -> None:
+    from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
+
+    desk = system.evaluations
+    org, experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
+    clock.move_to(date(2026, 6, 27))
+    due = [(p.kind, p.recipient, p.offset) for p in system.reminders.plan(date(2026, 6, 27))]
+    assert sorted(due) == [("scores_due", f"user:expert-user-{n}", "3") for n in (1, 2, 3)]
+    desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
+    desk.submit_sheet(as_expert(1), evaluation.id, None)
+    clock.move_to(date(2026, 7, 1))
+    overdue = [p for p in system.reminders.plan(date(2026, 7, 1)) if p.kind == "scores_overdue"]
+    assert [(p.recipient, p.text_en.split(" with ")[1][:1]) for p in overdue] == [("user:chair-1", "2")]
+    for n in (2, 3):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
+        desk.submit_sheet(as_expert(n), evaluation.id, None)
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    announced = desk.open_announcement(CHAIR, evaluation.id, None)
+    ends = announced.announcement[1]
+    two_days_before = ends - timedelta(days=2)
+    clock.move_to(two_days_before)
+    ending = sorted((p.kind, p.recipient) for p in system.reminders.plan(two_days_before))
+    assert ending == [("announcement_ending", f"organization:{org.id}"), ("announcement_ending", "user:chair-1")]
