@@ -31,7 +31,7 @@ from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.security import SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
-from interfaces.web.inbox_pages import InboxPages
+from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.evaluation_pages import EvaluationPages
 from interfaces.web.pages import PageController
@@ -87,6 +87,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             PublicPages,
             InspectionPages,
             InboxPages,
+            DeliveryPages,
             health,
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],

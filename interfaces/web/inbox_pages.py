@@ -3,17 +3,22 @@ count shown in the header of every page."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Parameter
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
 from litestar.response import Redirect, Template
 
+from application.queries import ReminderQuery
 from domain.provenance import Role
 from interfaces.http.commands import context, system_of
+from interfaces.http.security import STAFF
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _recipient(request: Request[Any, Any, Any]) -> None:
@@ -36,6 +41,35 @@ class InboxPages(Controller):
         _recipient(request)
         system_of(request).reminders.mark_read(context(request), reminder_id)
         return Redirect("/inbox/", status_code=303)
+
+
+class DeliveryPages(Controller):
+    """The registrar's view of what was issued and how its delivery went; dead letters retried here."""
+
+    path = "/reminders"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def reminders(
+        self, request: Request[Any, Any, Any], status: Literal["pending", "delivered", "dead"] | None = None,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        _staff(request)
+        system = system_of(request)
+        system.reminder_view.catch_up()
+        result = system.reminder_view.reminders(ReminderQuery(delivery_status=status, page=page, per_page=50))
+        return Template("reminders.html", context={"result": result, "status": status})
+
+    @post("/{reminder_id:uuid}/retry", sync_to_thread=True, status_code=303)
+    def retry(self, request: Request[Any, Any, Any], reminder_id: UUID, data: Form) -> Redirect:
+        _staff(request)
+        system_of(request).reminders.retry(context(request), reminder_id, data.get("channel", ""))
+        return Redirect("/reminders/?status=dead", status_code=303)
+
+
+def _staff(request: Request[Any, Any, Any]) -> None:
+    if request.user.role not in STAFF:
+        raise NotAuthorizedException("staff sign-in required")
 
 
 @pass_context
