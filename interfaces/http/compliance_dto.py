@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from application.queries import GroundRow
 from domain.credit import CreditRecord, Listing, Penalty, PenaltyKind
 from domain.inspection import AnnualReport, Attachment, Inspection, InspectionCampaign
 from interfaces.http.dto import BasisIn
@@ -166,18 +167,11 @@ class RevocationDecisionIn(msgspec.Struct, frozen=True):
     basis: BasisIn | None = None
 
 
-class GroundOut(msgspec.Struct, frozen=True):
-    code: str
-    on: date
-    detail: str
-    ref: str
-
-
 class ListingOut(msgspec.Struct, frozen=True):
     list_name: str
     listed_on: date
     clock_from: date
-    grounds: list[GroundOut]
+    grounds: list[GroundRow]
     obligation_met_on: date | None
     removal_requested_on: date | None
     removed_on: date | None
@@ -185,7 +179,7 @@ class ListingOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, l: Listing) -> ListingOut:
-        return cls(l.list_name.value, l.listed_on, l.clock_from, [GroundOut(g.code, g.on, g.detail, g.ref) for g in l.grounds],
+        return cls(l.list_name.value, l.listed_on, l.clock_from, [GroundRow(g.code, g.on, g.detail, g.ref) for g in l.grounds],
                    l.obligation_met_on, l.removal_requested_on, l.removed_on, l.removal_reason)
 
 

@@ -34,7 +34,7 @@ class InboxPages(Controller):
     def inbox(self, request: Request[Any, Any, Any], page: Annotated[int, Parameter(ge=1, le=100_000)] = 1) -> Template:
         _recipient(request)
         result = system_of(request).reminders.inbox(context(request), page=page)
-        return Template("inbox.html", context={"result": result})
+        return Template("inbox.html", context={"result": result, "page_link": lambda n: f"/inbox/?page={n}"})
 
     @post("/{reminder_id:uuid}/read", sync_to_thread=True, status_code=303)
     def read(self, request: Request[Any, Any, Any], reminder_id: UUID) -> Redirect:
