@@ -161,6 +161,13 @@ STATEMENTS = [
         reminder_id TEXT NOT NULL,
         user_id TEXT NOT NULL,
         PRIMARY KEY (reminder_id, user_id))""",
+    """CREATE TABLE IF NOT EXISTS sl_chain (
+        position BIGINT PRIMARY KEY,
+        hash TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_chain_checkpoints (
+        position BIGINT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        at TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sl_contacts (
         user_id TEXT PRIMARY KEY,
         email TEXT,

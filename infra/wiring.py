@@ -24,6 +24,7 @@ from infra.projections.reminders import PlanningQueries, ReminderProjection
 from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
 from infra.locks import DatabaseSweepLock
+from infra.integrity import IntegrityChain
 from infra.projections.register import RegisterProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
@@ -51,6 +52,7 @@ class System:
     reminder_view: ReminderProjection
     reminders: Reminders
     sweep_lock: DatabaseSweepLock
+    integrity: IntegrityChain
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -128,11 +130,15 @@ def build_system(
             policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds),
         ),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
+        integrity=IntegrityChain(registry.recorder, database),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),
         database=database,
     )
+    adopted = system.integrity.adopt_existing()
+    if adopted:
+        log.warning("integrity chain started over %d events recorded before it existed", adopted)
     for projection in system.projections:
         projection.catch_up()
     log.info("system ready on %s (%s)", database.dialect, _where(settings))

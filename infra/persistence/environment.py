@@ -15,6 +15,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         parts = conninfo_to_dict(settings.database_url)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.postgres",
+            APPLICATION_RECORDER_TOPIC="infra.persistence.chained:ChainedPostgresApplicationRecorder",
             POSTGRES_DBNAME=str(parts.get("dbname", "postgres")),
             POSTGRES_HOST=str(parts.get("host", "127.0.0.1")),
             POSTGRES_PORT=str(parts.get("port", "5432")),
@@ -29,6 +30,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
+            APPLICATION_RECORDER_TOPIC="infra.persistence.chained:ChainedSQLiteApplicationRecorder",
             SQLITE_DBNAME=str(settings.sqlite_path),
             SQLITE_LOCK_TIMEOUT="30",
         )

@@ -1,0 +1,86 @@
+"""Tamper evidence, on SQLite and PostgreSQL: change one byte of a stored event, delete one,
+swap two, append one around the application — each is found and the event named."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from application.queries import RegisterQuery
+
+from tests.integration.helpers import REGISTRAR, code, profile
+
+
+def stored(system: Any) -> tuple[str, str]:
+    """(events table, its notification id column) as the recorder made them."""
+    table = system.registry.recorder.events_table_name
+    return table, ("notification_id" if system.backend == "postgres" else "rowid")
+
+
+def seeded(system: Any) -> None:
+    for n in range(1, 6):
+        system.registry.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
+    assert system.integrity.verify().ok  # 10 events: 5 organizations, 5 code claims
+
+
+def change_a_byte(system: Any, tx: Any) -> int:
+    table, nid = stored(system)
+    state = bytes(tx.execute(f"SELECT state FROM {table} WHERE {nid} = 3").scalar())
+    changed = state.replace(b"\xe9\x93\x9c", b"\xe9\x93\x9d", 1)  # 铜 → another character, one byte apart
+    assert changed != state
+    tx.execute(f"UPDATE {table} SET state = ? WHERE {nid} = 3", (changed,))
+    return 3
+
+
+def delete_one(system: Any, tx: Any) -> int:
+    table, nid = stored(system)
+    tx.execute(f"DELETE FROM {table} WHERE {nid} = 4")
+    return 4
+
+
+def swap_two(system: Any, tx: Any) -> int:
+    table, nid = stored(system)
+    five, seven = (bytes(tx.execute(f"SELECT state FROM {table} WHERE {nid} = ?", (n,)).scalar()) for n in (5, 7))
+    tx.execute(f"UPDATE {table} SET state = ? WHERE {nid} = 5", (seven,))
+    tx.execute(f"UPDATE {table} SET state = ? WHERE {nid} = 7", (five,))
+    return 5
+
+
+def append_one(system: Any, tx: Any) -> int:
+    table, nid = stored(system)
+    row = tx.execute(f"SELECT topic, state FROM {table} WHERE {nid} = 1").one()
+    new_id = uuid4()
+    tx.execute(
+        f"INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (?, 1, ?, ?)",
+        (str(new_id) if system.backend == "postgres" else new_id.hex, row["topic"], row["state"]),
+    )
+    return 11
+
+
+@pytest.mark.parametrize("tamper, words", [
+    (change_a_byte, "does not match its link"),
+    (delete_one, "not in the log: it was deleted"),
+    (swap_two, "does not match its link"),
+    (append_one, "has no link in the chain"),
+], ids=["changed-byte", "deleted", "swapped", "appended"])
+def test_tampering_is_found_and_the_event_named(system, tamper, words) -> None:
+    seeded(system)
+    with system.database.transaction(write=True) as tx:
+        position = tamper(system, tx)
+    found = system.integrity.verify()
+    assert not found.ok and found.position == position, found
+    assert words in (found.problem or "") and f"#{position}" in (found.problem or "")
+
+
+def test_the_chain_verifies_across_saves_and_checkpoints_record_the_head(system, clock) -> None:
+    seeded(system)
+    first = system.integrity.checkpoint(clock.now())
+    org = system.register.search(RegisterQuery()).items[0]
+    system.registry.rename(REGISTRAR, org.id, None, "铜陵市新名称协会")
+    second = system.integrity.checkpoint(clock.now())
+    verified = system.integrity.verify()
+    assert verified.ok and verified.checked == 11 and verified.head_hash == second.hash != first.hash
+    assert [c.position for c in system.integrity.checkpoints()] == [10, 11]
