@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     run_ = reminders.add_parser("run", help="issue the reminders due as of a date and deliver what is pending")
     run_.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today)")
 
+    verify = sub.add_parser(
+        "verify", help="recompute the integrity chain over the whole log; exit 1 naming the first event that does not match",
+    )
+    verify.add_argument("--checkpoint", action="store_true", help="then record the head as a checkpoint")
+    verify.add_argument("--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines")
+
     users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
     users.add_parser("list", help="list users with their roles")
     add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
@@ -142,6 +148,8 @@ def _run(args: Any, settings: Any) -> int:
             _sweep(args, system)
         elif args.command == "reminders":
             _reminders(args, system)
+        elif args.command == "verify":
+            return _verify(args, system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -228,6 +236,27 @@ def _reminders(args: Any, system: Any) -> None:
     print(f"reminders as of {as_of}: {issued['issued']} issued, {issued['already_issued']} already issued; "
           f"deliveries: {delivered['delivered']} delivered, {delivered['failed']} to retry, "
           f"{delivered['dead_lettered']} dead-lettered")
+
+
+def _verify(args: Any, system: Any) -> int:
+    import json
+
+    if args.checkpoints:
+        for c in system.integrity.checkpoints():
+            print(json.dumps({"position": c.position, "hash": c.hash, "at": c.at.isoformat()}))
+        return 0
+    bar = ProgressBar("verifying")
+    result = system.integrity.verify(progress=bar)
+    if bar.shown:
+        bar.finish()
+    if not result.ok:
+        print(f"NOT OK after {result.checked} events: {result.problem}", file=sys.stderr)
+        return 1
+    print(f"ok: {result.checked} events, head #{result.head_position} {result.head_hash}")
+    if args.checkpoint:
+        c = system.integrity.checkpoint(system.clock.now())
+        print(f"checkpoint recorded: #{c.position} {c.hash} at {c.at.isoformat()}")
+    return 0
 
 
 def _serve(args: Any, settings: Any) -> int:

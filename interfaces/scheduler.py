@@ -32,6 +32,8 @@ def daily_sweep(system: Any) -> None:
         today = system.registry.today()
         sweep(system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
         system.reminders.issue(ctx, today)
+        checkpoint = system.integrity.checkpoint(system.clock.now())
+        log.info("integrity checkpoint #%d %s", checkpoint.position, checkpoint.hash)
 
 
 def deliver_reminders(system: Any) -> None:

@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
+from interfaces.http.audit import AuditController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.inspection_pages import InspectionPages
@@ -82,6 +83,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             CreditController,
             PublicController,
             ReminderController,
+            AuditController,
             PageController,
             EvaluationPages,
             PublicPages,

@@ -57,3 +57,16 @@ def test_the_sweep_command_runs_for_a_date_and_changes_nothing_the_second_time(t
     assert future.returncode == 2 and "future date" in future.stderr
     malformed = run("sweep", "--as-of", "yesterday", data_dir=tmp_path)
     assert malformed.returncode == 2 and "--as-of" in malformed.stderr
+
+
+def test_verify_reports_ok_then_names_a_tampered_event(tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run("demo", data_dir=tmp_path).returncode == 0
+    ok = run("verify", "--checkpoint", data_dir=tmp_path)
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: ") and "checkpoint recorded: #" in ok.stdout
+    assert '"position"' in run("verify", "--checkpoints", data_dir=tmp_path).stdout
+    with sqlite3.connect(tmp_path / "starledger.sqlite3") as db:
+        db.execute("UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), '铜陵', '铜岭') AS BLOB) WHERE rowid = 1")
+    bad = run("verify", data_dir=tmp_path)
+    assert bad.returncode == 1 and "event #1 " in bad.stderr and "does not match its link" in bad.stderr

@@ -84,3 +84,15 @@ def test_the_chain_verifies_across_saves_and_checkpoints_record_the_head(system,
     verified = system.integrity.verify()
     assert verified.ok and verified.checked == 11 and verified.head_hash == second.hash != first.hash
     assert [c.position for c in system.integrity.checkpoints()] == [10, 11]
+
+
+def test_the_auditor_endpoint_recomputes_the_chain(client, system) -> None:
+    from tests.integration.conftest import login
+
+    answer = client.get("/api/audit/integrity", headers=login(client, "auditor"))
+    assert answer.status_code == 200 and answer.json()["ok"] is True and answer.json()["checked"] > 50
+    assert client.get("/api/audit/integrity", headers=login(client, "org")).status_code == 403
+    with system.database.transaction(write=True) as tx:
+        delete_one(system, tx)
+    found = client.get("/api/audit/integrity", headers=login(client, "auditor")).json()
+    assert found["ok"] is False and found["position"] == 4 and "deleted" in found["problem"]
