@@ -25,13 +25,14 @@ from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
 from infra.locks import DatabaseSweepLock
 from infra.integrity import IntegrityChain
+from infra.transfer import ImportRefused, export_log, import_log
 from infra.projections.register import RegisterProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
 from infra.system_ports import RandomIds, RandomTokens, SystemClock
 
-__all__ = ["System", "build_system", "load_settings", "Settings", "VARIABLES"]
+__all__ = ["System", "build_system", "load_settings", "Settings", "VARIABLES", "export_log", "import_log", "ImportRefused"]
 
 log = logging.getLogger("starledger")
 

@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--checkpoint", action="store_true", help="then record the head as a checkpoint")
     verify.add_argument("--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines")
 
+    export = sub.add_parser("export", help="write the event log (or one aggregate's stream) as JSON Lines with the chain's links")
+    export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+    export.add_argument("--aggregate", type=UUID, help="only this aggregate's events")
+    import_ = sub.add_parser("import", help="load a whole-log export into an empty store, checking every link")
+    import_.add_argument("file", help="the .jsonl export ('-' for standard input)")
+    sub.add_parser("replay", help="rebuild every read model from the event log (after an import), with progress")
+
     users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
     users.add_parser("list", help="list users with their roles")
     add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
@@ -150,6 +157,10 @@ def _run(args: Any, settings: Any) -> int:
             _reminders(args, system)
         elif args.command == "verify":
             return _verify(args, system)
+        elif args.command in ("export", "import"):
+            return _transfer(args, system)
+        elif args.command == "replay":
+            _projections(argparse.Namespace(action="rebuild"), system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -256,6 +267,31 @@ def _verify(args: Any, system: Any) -> int:
     if args.checkpoint:
         c = system.integrity.checkpoint(system.clock.now())
         print(f"checkpoint recorded: #{c.position} {c.hash} at {c.at.isoformat()}")
+    return 0
+
+
+def _transfer(args: Any, system: Any) -> int:
+    from infra.wiring import ImportRefused, export_log, import_log
+
+    if args.command == "export":
+        out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        try:
+            count = export_log(system.integrity, out, args.aggregate)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        print(f"exported {count} events", file=sys.stderr)
+        return 0
+    source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    try:
+        count = import_log(system.integrity, iter(source))
+    except ImportRefused as e:
+        print(f"import refused: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    print(f"imported {count} events; run `starledger replay` to rebuild the read models")
     return 0
 
 
