@@ -4,6 +4,7 @@ equal the stored result (a mismatch is reported, never hidden)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -131,3 +132,25 @@ def _steps(computation: Computation | None) -> list[Step]:
     t = computation.totals
     steps.append(Step("total (decides the band)", list(t.values), list(t.kept), t.result))
     return steps
+
+
+@dataclass(frozen=True)
+class Recheck:
+    evaluation_id: UUID
+    stage: str
+    stored: str
+    recomputed: str
+    matches: bool
+
+
+def recheck_all(evaluations: Evaluations, case_ids: list[UUID]) -> list[Recheck]:
+    """Every case with a result, recomputed from its events with its own rule-set version."""
+    found = []
+    for case_id in case_ids:
+        evaluation = evaluations.evaluation(case_id)
+        if evaluation.computation is None:
+            continue
+        stored, again = evaluations.recompute(case_id)
+        found.append(Recheck(case_id, evaluation.stage.value, f"{stored.total} {stored.label}",
+                             f"{again.total} {again.label}", stored == again))
+    return found

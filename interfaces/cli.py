@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     import_.add_argument("file", help="the .jsonl export ('-' for standard input)")
     sub.add_parser("replay", help="rebuild every read model from the event log (after an import), with progress")
 
+    audit = sub.add_parser("audit", help="auditors' checks").add_subparsers(dest="action", required=True)
+    audit.add_parser("recompute", help="recompute every evaluation result from its events; exit 1 on any mismatch")
+
     users = sub.add_parser("users", help="manage user accounts").add_subparsers(dest="action", required=True)
     users.add_parser("list", help="list users with their roles")
     add = users.add_parser("add", help="add a user (password from --password-stdin or a prompt)")
@@ -161,6 +164,8 @@ def _run(args: Any, settings: Any) -> int:
             return _transfer(args, system)
         elif args.command == "replay":
             _projections(argparse.Namespace(action="rebuild"), system)
+        elif args.command == "audit":
+            return _audit(system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -293,6 +298,17 @@ def _transfer(args: Any, system: Any) -> int:
             source.close()
     print(f"imported {count} events; run `starledger replay` to rebuild the read models")
     return 0
+
+
+def _audit(system: Any) -> int:
+    from application.explanations import recheck_all
+
+    checks = recheck_all(system.evaluations, [c.id for c in system.cases.cases()])
+    for c in checks:
+        print(f"{'ok      ' if c.matches else 'MISMATCH'} {c.evaluation_id} {c.stage:16} stored {c.stored:>12}  recomputed {c.recomputed}")
+    mismatches = sum(not c.matches for c in checks)
+    print(f"{len(checks)} result(s) recomputed, {mismatches} mismatch(es)")
+    return 1 if mismatches else 0
 
 
 def _serve(args: Any, settings: Any) -> int:

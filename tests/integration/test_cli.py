@@ -66,6 +66,15 @@ def test_verify_reports_ok_then_names_a_tampered_event(tmp_path: Path) -> None:
     ok = run("verify", "--checkpoint", data_dir=tmp_path)
     assert ok.returncode == 0 and ok.stdout.startswith("ok: ") and "checkpoint recorded: #" in ok.stdout
     assert '"position"' in run("verify", "--checkpoints", data_dir=tmp_path).stdout
+    recomputed = run("audit", "recompute", data_dir=tmp_path)
+    assert recomputed.returncode == 0 and "0 mismatch(es)" in recomputed.stdout
+    exported = run("export", "-o", str(tmp_path / "log.jsonl"), data_dir=tmp_path)
+    assert exported.returncode == 0 and "exported" in exported.stderr
+    fresh = tmp_path / "fresh"
+    imported = run("import", str(tmp_path / "log.jsonl"), data_dir=fresh)
+    assert imported.returncode == 0, imported.stderr
+    assert run("replay", data_dir=fresh).returncode == 0
+    assert run("verify", data_dir=fresh).stdout.split(" head ")[1] == ok.stdout.split(" head ")[1].splitlines()[0] + "\n"
     with sqlite3.connect(tmp_path / "starledger.sqlite3") as db:
         db.execute("UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), '铜陵', '铜岭') AS BLOB) WHERE rowid = 1")
     bad = run("verify", data_dir=tmp_path)

@@ -4,6 +4,8 @@ organization's grade — with every refusal on the way."""
 
 from __future__ import annotations
 
+import re
+
 from datetime import date
 from decimal import Decimal
 
@@ -243,3 +245,28 @@ def test_a_grade_expires_after_its_validity(system, clock) -> None:
     assert expired.grade is None and system.registry.history(org.id)[-1].event_type == "GradeExpired"
     with pytest.raises(InvalidTransition):
         system.registry.expire_grade(REGISTRAR, org.id)
+
+
+def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clock) -> None:
+    from application.explanations import recheck_all
+
+    org, experts, evaluation = case_with_panel(system, desk, 3)
+    for n in (1, 2, 3):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
+        desk.submit_sheet(as_expert(n), evaluation.id, None)
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    checks = recheck_all(desk, [c.id for c in system.cases.cases()])
+    assert [(c.evaluation_id, c.matches) for c in checks] == [(evaluation.id, True)]
+    # a stored draft edited in the database: the recomputation no longer matches the stored result
+    table = system.registry.recorder.events_table_name
+    nid = "notification_id" if system.backend == "postgres" else "rowid"
+    with system.database.transaction(write=True) as tx:
+        row = tx.execute(f"SELECT {nid} AS n, state FROM {table} WHERE topic LIKE ? ORDER BY {nid}", ("%SheetDrafted",)).one()
+        state = bytes(row["state"])
+        edited = re.sub(rb'"points":"[0-9.]+"', b'"points":"0"', state, count=1)
+        assert edited != state
+        tx.execute(f"UPDATE {table} SET state = ? WHERE {nid} = ?", (edited, row["n"]))
+    checks = recheck_all(desk, [c.id for c in system.cases.cases()])
+    assert [c.matches for c in checks] == [False]
+    assert system.integrity.verify().problem.startswith(f"event #{row['n']} ")  # the chain names the edited event
