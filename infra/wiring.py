@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.accounts import Accounts
+from application.audit import Audit
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.inspections import Inspections
@@ -54,6 +55,7 @@ class System:
     reminders: Reminders
     sweep_lock: DatabaseSweepLock
     integrity: IntegrityChain
+    audit: Audit
     accounts: Accounts
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
@@ -132,6 +134,7 @@ def build_system(
         ),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
         integrity=IntegrityChain(registry.recorder, database),
+        audit=Audit(registry),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),
