@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from application.errors import BadCredentials, NotFound
-from application.ports import AccountStore, Clock, IdGenerator, PasswordHasher, TokenSource
+from application.errors import BadCredentials, NotFound, TooManyAttempts
+from application.ports import AccountStore, Clock, IdGenerator, LoginThrottle, PasswordHasher, TokenSource
 from domain.errors import InvalidValue
 from domain.provenance import Actor, Role
 
@@ -50,6 +50,9 @@ class Accounts:
         ids: IdGenerator,
         tokens: TokenSource,
         session_hours: int = 12,
+        throttle: LoginThrottle | None = None,
+        throttle_limit: int = 5,
+        throttle_window_seconds: int = 900,
     ) -> None:
         self.store = store
         self.hasher = hasher
@@ -57,6 +60,9 @@ class Accounts:
         self.ids = ids
         self.tokens = tokens
         self.session_hours = session_hours
+        self.throttle = throttle
+        self.throttle_limit = throttle_limit
+        self.throttle_window_seconds = throttle_window_seconds
         self._dummy_hash: str | None = None  # made on first use: verifying against it hides unknown usernames
 
     def add_user(
@@ -102,7 +108,31 @@ class Accounts:
     def users(self) -> list[User]:
         return [_user(u) for u in self.store.users()]
 
-    def login(self, username: str, password: str) -> Session:
+    def login(self, username: str, password: str, address: str | None = None) -> Session:
+        """Failed attempts are counted per account and per address; past the limit, sign-in is
+        refused (429 with Retry-After) until the window has passed — even with the right password."""
+        keys = [f"user:{username.strip().casefold()}", *([f"addr:{address}"] if address else [])]
+        self._check_throttle(keys)
+        try:
+            session = self._login(username, password)
+        except BadCredentials:
+            if self.throttle is not None:
+                self.throttle.record_failure(keys, self.clock.now())
+            raise
+        if self.throttle is not None:
+            self.throttle.clear(keys[0])
+        return session
+
+    def _check_throttle(self, keys: list[str]) -> None:
+        if self.throttle is None:
+            return
+        now = self.clock.now()
+        window = timedelta(seconds=self.throttle_window_seconds)
+        for count, oldest in self.throttle.failures_since(keys, now - window).values():
+            if count >= self.throttle_limit and oldest is not None:
+                raise TooManyAttempts(max(1, int((oldest + window - now).total_seconds()) + 1))
+
+    def _login(self, username: str, password: str) -> Session:
         record = self.store.user_by_name(username.strip())
         # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
         if record is None and self._dummy_hash is None:

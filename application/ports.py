@@ -190,6 +190,18 @@ class AccountStore(Protocol):
     def drop_session(self, token_hash: str) -> None: ...
 
 
+class LoginThrottle(Protocol):
+    """Failed sign-ins by key (an account, an address) within a window, shared by all instances."""
+
+    def failures_since(self, keys: list[str], since: datetime) -> dict[str, tuple[int, datetime | None]]:
+        """key → (failures since the instant, the oldest of them)."""
+        ...
+
+    def record_failure(self, keys: list[str], at: datetime) -> None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
 class StoredResponse(Protocol):
     fingerprint: str
     status: int

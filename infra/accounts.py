@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -113,3 +113,29 @@ class SqlIdempotencyStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING",
                 (scope, key, response.fingerprint, response.status, response.body.decode(), response.location, _iso(at)),
             )
+
+
+class SqlLoginThrottle:
+    def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
+        self.db = db
+
+    def failures_since(self, keys: list[str], since: datetime) -> dict[str, tuple[int, datetime | None]]:
+        found: dict[str, tuple[int, datetime | None]] = {}
+        with self.db.transaction() as tx:
+            for key in keys:
+                row = tx.execute(
+                    "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM sl_login_failures WHERE key = ? AND at >= ?",
+                    (key, _iso(since)),
+                ).one()
+                oldest = datetime.fromisoformat(row["oldest"]) if row and row["oldest"] else None
+                found[key] = (int(row["n"]) if row else 0, oldest)
+        return found
+
+    def record_failure(self, keys: list[str], at: datetime) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("DELETE FROM sl_login_failures WHERE at < ?", (_iso(at - timedelta(days=1)),))
+            tx.executemany("INSERT INTO sl_login_failures (key, at) VALUES (?, ?)", [(k, _iso(at)) for k in keys])
+
+    def clear(self, key: str) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("DELETE FROM sl_login_failures WHERE key = ?", (key,))

@@ -168,6 +168,10 @@ STATEMENTS = [
         position BIGINT PRIMARY KEY,
         hash TEXT NOT NULL,
         at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_login_failures (
+        key TEXT NOT NULL,
+        at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_login_failures_key ON sl_login_failures (key, at)",
     """CREATE TABLE IF NOT EXISTS sl_contacts (
         user_id TEXT PRIMARY KEY,
         email TEXT,

@@ -31,6 +31,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_WEBHOOK_SECRET": ("", "HMAC-SHA256 key for webhook signatures; empty = the secret key"),
     "STARLEDGER_WEBHOOK_TIMEOUT": ("5", "seconds to wait for a webhook receiver"),
     "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
+    "STARLEDGER_LOGIN_ATTEMPTS": ("5", "failed sign-ins per account and per address before a pause"),
+    "STARLEDGER_LOGIN_WINDOW_SECONDS": ("900", "the window failed sign-ins are counted in (and the pause)"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
     "STARLEDGER_MAX_BODY_BYTES": ("1048576", "largest request body accepted (413 beyond)"),
@@ -68,6 +70,8 @@ class Settings:
     webhook_secret: str
     webhook_timeout: float
     session_hours: int
+    login_attempts: int
+    login_window_seconds: int
     secure_cookies: bool
     secret_key: str
     max_body_bytes: int
@@ -106,6 +110,8 @@ def load_settings(**overrides: object) -> Settings:
         webhook_secret=_env("STARLEDGER_WEBHOOK_SECRET"),
         webhook_timeout=float(_env("STARLEDGER_WEBHOOK_TIMEOUT")),
         session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
+        login_attempts=max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
+        login_window_seconds=max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
         secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
         secret_key=_env("STARLEDGER_SECRET_KEY"),
         max_body_bytes=int(_env("STARLEDGER_MAX_BODY_BYTES")),

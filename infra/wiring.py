@@ -16,7 +16,7 @@ from application.public import PublicRegister
 from application.reminders import DeliveryPolicy, Reminders
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
-from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore
+from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.cases import CasesProjection
@@ -111,7 +111,8 @@ def build_system(
         registry.on_saved(projection.notice)
     credit = CreditRecords(registry, rules, clock, ids, view=compliance)
     accounts = Accounts(
-        SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours
+        SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
+        SqlLoginThrottle(database), settings.login_attempts, settings.login_window_seconds,
     )
     system = System(
         settings=settings,

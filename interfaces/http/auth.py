@@ -17,7 +17,8 @@ class AuthController(Controller):
     @post("/login", operation_id="login", summary="登录,获取令牌 / Sign in for a bearer token", sync_to_thread=True,
           status_code=200)
     def login(self, request: Request[Any, Any, Any], data: dto.LoginIn) -> dto.TokenOut:
-        session = request.app.state.system.accounts.login(data.username, data.password)
+        address = request.client.host if request.client else None
+        session = request.app.state.system.accounts.login(data.username, data.password, address)
         u = session.user
         return dto.TokenOut(token=session.token, token_type="bearer", user_id=u.id, role=u.role,
                             organization_id=u.organization_id)

@@ -12,7 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
-from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion
+from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooManyAttempts
 from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
 
 log = logging.getLogger("starledger.http")
@@ -22,6 +22,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (StaleVersion, 412),
     (NotPermitted, 403),
     (BadCredentials, 401),
+    (TooManyAttempts, 429),
     (Conflict, 409),
     (InvalidTransition, 409),
     (InvalidValue, 422),
@@ -61,7 +62,9 @@ def domain_status(exc: DomainError) -> int:
 
 
 def _for_domain(exc: DomainError) -> ProblemDetailsException:
-    return problem(domain_status(exc), exc.code, exc.message_zh, exc.message_en, details=exc.details)
+    retry = exc.details.get("retry_after")
+    headers = {"Retry-After": str(retry)} if retry else None
+    return problem(domain_status(exc), exc.code, exc.message_zh, exc.message_en, headers=headers, details=exc.details)
 
 
 def _for_http(exc: HTTPException) -> ProblemDetailsException:

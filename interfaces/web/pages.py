@@ -14,7 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
-from application.errors import BadCredentials, NotFound
+from application.errors import BadCredentials, NotFound, TooManyAttempts
 from application.queries import RegisterQuery
 from domain.errors import DomainError
 from domain.organization import OrganizationType, Profile
@@ -79,9 +79,11 @@ class PageController(Controller):
     def login(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         next_ = _safe_next(data.get("next", "/register"))
         try:
-            session = system_of(request).accounts.login(data.get("username", ""), data.get("password", ""))
-        except BadCredentials as e:
-            return Template("login.html", context={"next": next_, "error": message_for(request, e)}, status_code=401)
+            address = request.client.host if request.client else None
+            session = system_of(request).accounts.login(data.get("username", ""), data.get("password", ""), address)
+        except (BadCredentials, TooManyAttempts) as e:
+            return Template("login.html", context={"next": next_, "error": message_for(request, e)},
+                            status_code=domain_status(e))
         response = Redirect(next_, status_code=303)
         settings = system_of(request).settings
         response.set_cookie(

@@ -113,3 +113,17 @@ def test_pages_carry_security_headers(app_and_client) -> None:
     headers = client.get("/register").headers
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
     assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def test_sign_in_is_throttled_per_account_and_per_address(app_and_client, clock) -> None:
+    _, client = app_and_client
+    wrong = {"username": "registrar", "password": "not-the-password"}
+    for _ in range(5):
+        assert client.post("/api/auth/login", json=wrong).status_code == 401
+    refused = client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD})
+    assert refused.status_code == 429 and refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["code"] == "auth.too_many_attempts" and 1 <= int(refused.headers["retry-after"]) <= 901
+    # the same address is paused for other accounts too
+    assert client.post("/api/auth/login", json={"username": "chair", "password": DEMO_PASSWORD}).status_code == 429
+    clock.advance(seconds=901)
+    assert client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).status_code == 200
