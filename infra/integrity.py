@@ -7,7 +7,7 @@ time) can be exported and kept elsewhere, so even a rewritten chain is caught.""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -52,7 +52,7 @@ class IntegrityChain:
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> Verification:
         head = int(self.recorder.max_notification_id() or 0)
-        links = self._links()
+        links = self.links()
         previous, checked, position = GENESIS, 0, 0
         start = 1
         while True:
@@ -83,7 +83,8 @@ class IntegrityChain:
     def _problem(self, checked: int, previous: str, position: int, text: str) -> Verification:
         return Verification(False, checked, position, previous, text, position)
 
-    def _links(self) -> Any:
+    def links(self) -> Iterator[tuple[int, str]]:
+        """(position, link) in order, read in batches."""
         after = 0
         while True:
             with self.db.transaction() as tx:

@@ -21,15 +21,15 @@ def export_log(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = 
     """Every event in notification order with its link; or one aggregate's stream (its events
     with their positions and links, which `verify` of the whole log vouches for)."""
     recorder = chain.recorder
-    links = dict(chain._links()) if aggregate_id is None else None  # noqa: SLF001 - the chain's own reader
+    links = chain.links()  # same order as the log: walked in step with it
     head = int(recorder.max_notification_id() or 0)
     written, start = 0, 1
     while True:
         batch = recorder.select_notifications(start=start, limit=BATCH)
         for n in batch:
+            hash_ = _link_at(links, n.id)
             if aggregate_id is not None and UUID(str(n.originator_id)) != aggregate_id:
                 continue
-            hash_ = links[n.id] if links is not None else _link_of(chain, n.id)
             out.write(json.dumps({
                 "position": n.id, "originator_id": str(UUID(str(n.originator_id))), "originator_version": n.originator_version,
                 "topic": n.topic, "state": bytes(n.state).decode(), "hash": hash_,
@@ -42,9 +42,12 @@ def export_log(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = 
         start = batch[-1].id + 1
 
 
-def _link_of(chain: IntegrityChain, position: int) -> str | None:
-    with chain.db.transaction() as tx:
-        return tx.execute("SELECT hash FROM sl_chain WHERE position = ?", (position,)).scalar()
+def _link_at(links: Iterator[tuple[int, str]], position: int) -> str | None:
+    """Advance the chain reader to the position (None: the event has no link; verify says why)."""
+    for at, hash_ in links:
+        if at >= position:
+            return hash_ if at == position else None
+    return None
 
 
 def import_log(chain: IntegrityChain, lines: Iterator[str]) -> int:

@@ -43,7 +43,7 @@ class ComplianceProjection(Projection):
             "InspectionCampaign.Opened": self._campaign_opened,
             "DeadlinePassed": self._deadline_passed,
             "Inspection.Opened": self._inspection_opened,
-            "ReportDrafted": lambda tx, e: self._stage(tx, e, "draft", keep_missed=True),
+            "ReportDrafted": lambda tx, e: self._inspection(tx, e, stage=self._unless_missed(tx, e, "draft")),
             "ReportSubmitted": self._submitted,
             "ReportWithdrawn": lambda tx, e: self._inspection(tx, e, stage="draft", submitted_on=None),
             "PreliminaryOpinionGiven": lambda tx, e: self._inspection(tx, e, stage="opinion_given"),
@@ -93,16 +93,14 @@ class ComplianceProjection(Projection):
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(f"UPDATE sl_inspections SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
 
-    def _stage(self, tx: Tx, e: Any, stage: str, keep_missed: bool) -> None:
+    def _unless_missed(self, tx: Tx, e: Any, stage: str) -> str:
+        """A late report is filed on a missed inspection: the year's stage stays "missed"."""
         current = tx.execute("SELECT stage FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
-        self._inspection(tx, e, stage=current if keep_missed and current == "missed" else stage)
+        return "missed" if current == "missed" else stage
 
     def _submitted(self, tx: Tx, e: Any) -> None:
-        current = tx.execute("SELECT stage FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
-        self._inspection(
-            tx, e, stage="missed" if current == "missed" else "submitted",
-            submitted_on=e.submitted_on.isoformat(), filed_late=int(e.late),
-        )
+        self._inspection(tx, e, stage=self._unless_missed(tx, e, "submitted"),
+                         submitted_on=e.submitted_on.isoformat(), filed_late=int(e.late))
 
     # -- credit ------------------------------------------------------------------------------------
     def _record_opened(self, tx: Tx, e: Any) -> None:

@@ -79,7 +79,9 @@ class ReminderProjection(Projection):
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     def unread_count(self, recipients: list[str], user_id: str) -> int:
-        return self.reminders(ReminderQuery(recipients=recipients, unread_for=user_id, per_page=1)).total
+        where, params = _filters(ReminderQuery(recipients=recipients, unread_for=user_id))
+        with self.db.transaction() as tx:
+            return int(tx.execute(f"SELECT COUNT(*) FROM sl_reminders r WHERE {' AND '.join(where)}", params).scalar())
 
 
 def _filters(q: ReminderQuery) -> tuple[list[str], list[Any]]:

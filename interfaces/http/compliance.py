@@ -12,7 +12,7 @@ from litestar.params import Parameter
 from application.context import CommandContext
 from application.public import PublicCard, PublicEntry
 from application.queries import CampaignRow, InspectionRow, ListingQuery, ListingRow, Page, RegisterQuery
-from domain.credit import CreditList, CreditRecord
+from domain.credit import CreditList
 from domain.inspection import Inspection, Outcome
 from domain.provenance import Role
 from interfaces.http import compliance_dto as dto
@@ -35,8 +35,9 @@ def _act(request: Request[Any, Any, Any], organization_id: UUID, basis: Any, act
     return _inspection(act(system_of(request).inspections, context(request, basis), version))
 
 
-def _credit(request: Request[Any, Any, Any], organization_id: UUID, record: CreditRecord | None) -> dto.CreditOut:
-    return dto.CreditOut.of(organization_id, record)
+def csv_download(body: str, list_name: str) -> Response[str]:
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'})
 
 
 class InspectionController(Controller):
@@ -144,7 +145,7 @@ class CreditController(Controller):
          summary="信用记录 / An organization's credit record", guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
     def record(self, request: Request[Any, Any, Any], organization_id: UUID) -> dto.CreditOut:
         require_own_organization(request.user, organization_id)
-        return _credit(request, organization_id, system_of(request).credit.record_of(organization_id))
+        return dto.CreditOut.of(organization_id, system_of(request).credit.record_of(organization_id))
 
     @post("/organizations/{organization_id:uuid}/credit/penalties", operation_id="recordPenalty",
           summary="记录行政处罚 / Record an administrative penalty",
@@ -153,21 +154,21 @@ class CreditController(Controller):
           guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
     def penalty(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PenaltyIn) -> dto.CreditOut:
         record = system_of(request).credit.record_penalty(context(request), organization_id, data.to_domain())
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/organizations/{organization_id:uuid}/credit/grounds", operation_id="addListingGround",
           summary="认定列入事由 / Establish a listing ground by hand", guards=[allow(*STAFF)], sync_to_thread=True,
           status_code=201)
     def ground(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.GroundIn) -> dto.CreditOut:
         record = system_of(request).credit.add_ground(context(request), organization_id, data.code, data.on, data.detail)
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/organizations/{organization_id:uuid}/credit/returned-letters", operation_id="recordReturnedLetter",
           summary="挂号信被退回 / A registered letter came back unsigned", guards=[allow(*STAFF)], sync_to_thread=True,
           status_code=201)
     def letter(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.LetterIn) -> dto.CreditOut:
         record = system_of(request).credit.record_returned_letter(context(request), organization_id, data.on, data.detail)
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/organizations/{organization_id:uuid}/credit/removal-requests", operation_id="requestListingRemoval",
           summary="申请移出名录 / Apply for removal from a list", guards=[allow(*FILERS)], sync_to_thread=True,
@@ -175,7 +176,7 @@ class CreditController(Controller):
     def removal_request(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.ListIn) -> dto.CreditOut:
         require_own_organization(request.user, organization_id)
         record = system_of(request).credit.request_removal(context(request), organization_id, CreditList(data.list_name))
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/organizations/{organization_id:uuid}/credit/obligation-verifications", operation_id="verifyObligation",
           summary="核实已履行义务 / Verify the obligation is met",
@@ -184,14 +185,14 @@ class CreditController(Controller):
           guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
     def verify(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.ListIn) -> dto.CreditOut:
         record = system_of(request).credit.verify_obligation(context(request), organization_id, CreditList(data.list_name))
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/organizations/{organization_id:uuid}/credit/revocation-decision", operation_id="decideRevocation",
           summary="撤销登记建议的决定 / Decide on a revocation proposal", guards=[allow(*STAFF)], sync_to_thread=True,
           status_code=200)
     def decide(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.RevocationDecisionIn) -> dto.CreditOut:
         record = system_of(request).credit.decide_revocation(context(request, data.basis), organization_id, data.accepted, data.note)
-        return _credit(request, organization_id, record)
+        return dto.CreditOut.of(organization_id, record)
 
     @post("/credit/rule-application", operation_id="applyCreditRules",
           summary="按日期执行信用规则 / Apply the credit rules as of a date",
@@ -241,6 +242,4 @@ class PublicController(Controller):
     @get("/lists/{list_name:str}/csv", operation_id="publicListCsv", summary="公示名录 CSV 下载 / The list as CSV",
          guards=[allow(*tuple(Role))], sync_to_thread=True, media_type="text/csv")
     def listing_csv(self, request: Request[Any, Any, Any], list_name: dto.ListName, current: bool = True) -> Response[str]:
-        body = system_of(request).public.listings_csv(list_name, current)
-        disposition = f'attachment; filename="{list_name}-list.csv"'
-        return Response(body, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition})
+        return csv_download(system_of(request).public.listings_csv(list_name, current), list_name)

@@ -15,6 +15,7 @@ from application.queries import Page, ReminderQuery, ReminderRow
 from domain.provenance import Role
 from domain.reminder import PlannedReminder
 from interfaces.http.commands import context, system_of
+from interfaces.http.compliance_dto import AsOfIn
 from interfaces.http.security import SIGNED_IN, STAFF, allow
 
 STAFF_AND_AUDITOR = (*STAFF, Role.AUDITOR)
@@ -23,10 +24,6 @@ RECIPIENTS = tuple(r for r in SIGNED_IN if r is not Role.AUDITOR)  # the auditor
 
 class RetryIn(msgspec.Struct, frozen=True):
     channel: Literal["email", "webhook"]
-
-
-class AsOfIn(msgspec.Struct, frozen=True):
-    as_of: date
 
 
 class PlannedOut(msgspec.Struct, frozen=True):

@@ -12,6 +12,7 @@ from litestar.response import Template
 
 from application.queries import ListingQuery, RegisterQuery
 from interfaces.http.commands import system_of
+from interfaces.http.compliance import csv_download
 
 ListName = Literal["abnormal", "serious"]
 Text = Annotated[str | None, Parameter(max_length=100)]
@@ -61,6 +62,4 @@ class PublicPages(Controller):
 
     @get("/lists/{list_name:str}/download", sync_to_thread=True)
     def download(self, request: Request[Any, Any, Any], list_name: ListName) -> Response[str]:
-        body = system_of(request).public.listings_csv(list_name)
-        return Response(body, media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'})
+        return csv_download(system_of(request).public.listings_csv(list_name), list_name)
