@@ -17,12 +17,13 @@ from application.errors import NotPermitted, StaleVersion
 from application.registry import history_entry
 from application.usecases import UseCases
 from domain.errors import InvalidValue
-from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround
+from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, result_bands
 from domain.expert import Employment, Expert
+from domain.funding import Project
 from domain.credit import CreditRecord, credit_record_id
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
-from domain.provenance import Role
+from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
 
@@ -80,8 +81,6 @@ def _years_before(day: date, years: int) -> date:
     except ValueError:
         return day.replace(year=day.year - years, day=28)
 
-
-RETRIES = 5
 
 
 class Evaluations(UseCases):
@@ -248,8 +247,7 @@ class Evaluations(UseCases):
 
     def _compute(self, evaluation: Evaluation, rule_set: RuleSet, sheets: list[Sheet]) -> Any:
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
-        bands = rule_set.grade_bands if evaluation.kind is EvaluationKind.GRADE else rule_set.star_bands
-        return compute(scheme, sheets, rule_set.evaluation, bands)
+        return compute(scheme, sheets, rule_set.evaluation, result_bands(rule_set, evaluation.kind))
 
     def open_announcement(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
@@ -295,15 +293,37 @@ class Evaluations(UseCases):
         at = self._at(ctx, rule_set)
         evaluation.finalize(today, at)
         changed: list[Any] = [evaluation]
+        caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
         if evaluation.kind is EvaluationKind.GRADE and evaluation.result:
             org = self.store.organization(evaluation.subject_id)
             assert evaluation.announcement is not None
             valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
-            caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
             org.award_grade(evaluation.result, valid_from, valid_until, evaluation.id,
                             grade_at_least(evaluation.result, rule_set.grades.certificate_from), caused)
             changed.append(org)
+        elif evaluation.kind is not EvaluationKind.GRADE:
+            changed.append(self._project_result(evaluation, caused))
         return self._save(*changed)
+
+    def _project_result(self, evaluation: Evaluation, caused: Provenance) -> Project:
+        """A project case's result goes to the project: review score, mid-term pass, closing stars."""
+        project = self._get(evaluation.subject_id, Project, "project")
+        assert evaluation.computation is not None
+        score, label = evaluation.computation.total, evaluation.result
+        if evaluation.kind is EvaluationKind.PROJECT_REVIEW:
+            project.record_review(score, label is not None, caused)
+        elif evaluation.kind is EvaluationKind.MID_TERM:
+            project.record_mid_term(label is not None, score, caused)
+        else:
+            project.rate(int(label) if label else None, score, caused)
+        return project
+
+    def subject_organization(self, evaluation: Evaluation) -> UUID:
+        """The organization a case is about: the subject itself, or the project's applicant."""
+        if evaluation.kind is EvaluationKind.GRADE:
+            return evaluation.subject_id
+        project = self._find(evaluation.subject_id)
+        return project.organization_id if isinstance(project, Project) else evaluation.subject_id
 
     def withdraw(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, reason: str) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
@@ -335,19 +355,6 @@ class Evaluations(UseCases):
         return computed.computation, self._compute(evaluation, self._rule_set(evaluation), evaluation.counted_sheets())
 
     # -- helpers ------------------------------------------------------------------------------
-    @staticmethod
-    def _retrying(expected: int | None, command: Any) -> Any:
-        """Panel members write to one case at once. A member's own sheet does not depend on the
-        others', so without an expected version a conflict is retried against the new state
-        (which still refuses a sheet once scoring has closed)."""
-        for attempt in range(RETRIES):
-            try:
-                return command()
-            except StaleVersion:
-                if expected is not None or attempt == RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
-
     def _rule_set(self, evaluation: Evaluation) -> RuleSet:
         """The rule-set version fixed when the case was opened, whatever came into force since."""
         return self.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
@@ -366,7 +373,7 @@ class Evaluations(UseCases):
             raise NotPermitted("只有本案的评估委员会主任可以办理", "Only this case's panel chair may do this")
 
     def _require_subject_or_staff(self, ctx: CommandContext, evaluation: Evaluation) -> None:
-        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != evaluation.subject_id:
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != self.subject_organization(evaluation):
             raise NotPermitted("组织只能办理本组织的评估", "An organization acts only on its own evaluation")
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 import msgspec
 
 from application.evaluations import Evaluations
+from domain.evaluation import result_bands
 from domain.scoring import Computation
 
 SEATS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -109,7 +110,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
     if computation is not None:
         stored, again = evaluations.recompute(evaluation_id)
         recomputation = Recomputation(matches=stored == again, total=again.total, label=again.label)
-    bands = computation.bands if computation else (rule_set.grade_bands if evaluation.kind.value == "grade" else rule_set.star_bands)
+    bands = computation.bands if computation else result_bands(rule_set, evaluation.kind)
     return Explanation(
         evaluation_id=evaluation.id, kind=evaluation.kind.value, subject_id=evaluation.subject_id,
         stage=evaluation.stage.value, rule_set=f"{rule_set.id}@{rule_set.version}", rule_set_name_zh=rule_set.name_zh,

@@ -18,6 +18,9 @@ from domain.provenance import Provenance
 from domain.rules import RuleSet
 
 
+RETRIES = 5
+
+
 class UseCases:
     def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
         self.store = store
@@ -47,6 +50,19 @@ class UseCases:
         except IntegrityError:
             raise StaleVersion(aggregates[0].version - 1, None) from None
         return aggregates[0]
+
+    @staticmethod
+    def _retrying(expected: int | None, command: Any) -> Any:
+        """Several people write to one aggregate at once (panel members to a case, registrars
+        awarding from one round). Without an expected version a collision is decided again
+        against the new state, which still refuses what is no longer allowed."""
+        for attempt in range(RETRIES):
+            try:
+                return command()
+            except StaleVersion:
+                if expected is not None or attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
     def _not_in_future(self, as_of: date) -> None:
         """A sweep records what has happened by a date; it cannot run ahead of the clock."""

@@ -14,6 +14,7 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
+from domain.rules import Band, GradeBands, RuleSet
 from domain.scoring import Computation, IndicatorScore, Sheet
 
 
@@ -22,6 +23,20 @@ class EvaluationKind(str, Enum):
     PROJECT_REVIEW = "project_review"  # 立项评审 → score / rank
     MID_TERM = "mid_term"  # 中期评估 → pass / fail
     CLOSING = "closing"  # 结项评估 → 1–5 stars
+
+
+def result_bands(rule_set: RuleSet, kind: EvaluationKind) -> GradeBands:
+    """How a total becomes a result: grade bands, star bands, or one pass mark (label None = not
+    graded / below one star / not fundable / failed)."""
+    if kind is EvaluationKind.GRADE:
+        return rule_set.grade_bands
+    if kind is EvaluationKind.CLOSING:
+        return rule_set.star_bands
+    label, minimum = (
+        ("fundable", rule_set.funding.review_pass_minimum) if kind is EvaluationKind.PROJECT_REVIEW
+        else ("pass", rule_set.funding.mid_term_pass_minimum)
+    )
+    return GradeBands(rule_set.star_bands.scale, (Band(label, minimum),))
 
 
 class Stage(str, Enum):

@@ -143,6 +143,7 @@ class Organization(LedgerAggregate):
         self.grade_valid_until: date | None = None
         self.grade_evaluation_id: UUID | None = None
         self.grade_lost_on: date | None = None  # last downgrade or revocation (re-application bar)
+        self.funding_barred_until: date | None = None  # a project breach bars similar funding
 
     # -- creation ------------------------------------------------------------
     @classmethod
@@ -380,6 +381,16 @@ class Organization(LedgerAggregate):
     def _grade_revoked(self, finding: str, previous: str, on: date, provenance: Provenance) -> None:
         self.grade = None
         self.grade_lost_on = on
+
+    # -- funding -------------------------------------------------------------------
+    def bar_from_funding(self, until: date, project_id: UUID, provenance: Provenance) -> None:
+        """Caused by a project terminated for breach; a later breach can only extend the bar."""
+        if self.funding_barred_until is None or until > self.funding_barred_until:
+            self._funding_barred(until, project_id, provenance)
+
+    @event("FundingBarred")
+    def _funding_barred(self, until: date, project_id: UUID, provenance: Provenance) -> None:
+        self.funding_barred_until = until
 
     def grade_on(self, day: date) -> str | None:
         if self.grade and self.grade_valid_from and self.grade_valid_until:

@@ -117,6 +117,7 @@ class ReminderOffsets:
     scores_due_days: tuple[int, ...]
     credit_escalation_days: tuple[int, ...] = ()
     announcement_ending_days: tuple[int, ...] = ()
+    milestone_due_days: tuple[int, ...] = ()
 
 
 def reminder_offset(deadline: date, offsets: tuple[int, ...], as_of: date) -> int | None:
@@ -202,6 +203,64 @@ class EvaluationRules:
         return submitted * self.quorum_denominator >= panel * self.quorum_numerator
 
 
+class TrancheCondition(str, Enum):
+    AGREEMENT_SIGNED = "agreement_signed"  # paid on signing
+    MID_TERM_PASSED = "mid_term_passed"  # after a passed mid-term evaluation (中期评估)
+    CLOSING_PASSED = "closing_passed"  # after the closing evaluation rated the project
+
+
+@dataclass(frozen=True)
+class Tranche:
+    share: Decimal  # of the awarded amount; a rule set's shares add up to 1
+    condition: TrancheCondition
+
+
+class SubsidyKind(str, Enum):
+    STARTUP = "startup"  # one-time, a newly registered community public-benefit organization
+    ANNUAL_ASSESSMENT = "annual_assessment"  # a year's award after a passed assessment (inspection)
+    HUB = "hub"  # a year's award for a hub with enough public-benefit members
+    GRADE_AWARD = "grade_award"  # one-time per grade awarded, by level
+
+
+@dataclass(frozen=True)
+class SubsidyRule:
+    key: str
+    kind: SubsidyKind
+    zh: str
+    en: str
+    amount_cny: Decimal = Decimal(0)
+    amounts_by_grade: dict[str, Decimal] = field(default_factory=dict)
+    min_public_benefit_members: int = 0
+
+    def amount_for(self, grade: str | None = None) -> Decimal:
+        return self.amounts_by_grade.get(grade or "", Decimal(0)) if self.kind is SubsidyKind.GRADE_AWARD else self.amount_cny
+
+
+@dataclass(frozen=True)
+class FundingRules:
+    """Funding rounds (公益创投, 政府购买服务) and subsidies (资金扶持)."""
+
+    bars: tuple[str, ...]  # which of the known bars a round applies
+    breach_bar_years: int  # a breach bars the organization from similar funding this long
+    review_pass_minimum: Decimal  # a project review below this is not fundable
+    mid_term_pass_minimum: Decimal
+    tranches: tuple[Tranche, ...]
+    subsidies: tuple[SubsidyRule, ...] = ()
+    no_subsidy_after_penalty_years: int = 0  # 0 = a penalty does not block subsidies
+
+    def __post_init__(self) -> None:
+        if sum((t.share for t in self.tranches), Decimal(0)) != 1:
+            raise ValueError("funding: the tranche shares do not add up to 1")
+        if not self.tranches or self.tranches[0].condition is not TrancheCondition.AGREEMENT_SIGNED:
+            raise ValueError("funding: the first tranche is paid on signing")
+
+    def subsidy(self, key: str) -> SubsidyRule:
+        for rule in self.subsidies:
+            if rule.key == key:
+                return rule
+        raise InvalidValue("subsidy.unknown_rule", f"规则中没有该补贴:{key}", f"The rule set has no subsidy {key}")
+
+
 @dataclass(frozen=True)
 class RuleSet:
     id: str
@@ -219,6 +278,7 @@ class RuleSet:
     reminders: ReminderOffsets
     evaluation: EvaluationRules
     star_bands: GradeBands
+    funding: FundingRules
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -230,6 +290,12 @@ class RuleSet:
 
     def specificity(self) -> int:
         return max((len(p) for p in self.divisions), default=0)
+
+
+def split_into_tranches(amount: Decimal, tranches: tuple[Tranche, ...]) -> tuple[Decimal, ...]:
+    """Each tranche rounded to the fen; the last takes the remainder, so they add up exactly."""
+    parts = [(amount * t.share).quantize(Decimal("0.01")) for t in tranches[:-1]]
+    return (*parts, amount - sum(parts, Decimal(0)))
 
 
 def choose_rule_set(candidates: list[RuleSet], division_code: str, on: date) -> RuleSet:

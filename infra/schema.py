@@ -5,12 +5,13 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1}
+READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1, "funding": 1}
 READ_MODEL_TABLES = {
     "register": ("sl_register",),
     "cases": ("sl_cases", "sl_case_members", "sl_experts"),
     "compliance": ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties"),
     "reminders": ("sl_reminders", "sl_deliveries", "sl_reminder_reads"),
+    "funding": ("sl_rounds", "sl_projects", "sl_tranches", "sl_subsidies"),
 }
 
 STATEMENTS = [
@@ -200,6 +201,75 @@ STATEMENTS = [
         created_at TEXT NOT NULL,
         PRIMARY KEY (scope, key))""",
 ]
+
+# Money in read models is whole fen (BIGINT), so both databases add it up exactly.
+FUNDING_STATEMENTS = [
+    """CREATE TABLE IF NOT EXISTS sl_rounds (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        division_prefix TEXT NOT NULL,
+        budget_fen BIGINT NOT NULL,
+        cap_fen BIGINT NOT NULL,
+        committed_fen BIGINT NOT NULL,
+        applications_open TEXT NOT NULL,
+        applications_close TEXT NOT NULL,
+        project_start TEXT NOT NULL,
+        mid_term_due TEXT NOT NULL,
+        closing_due TEXT NOT NULL,
+        min_grade TEXT,
+        rule_set TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sl_projects (
+        id TEXT PRIMARY KEY,
+        round_id TEXT NOT NULL,
+        organization_id TEXT NOT NULL,
+        organization_name TEXT NOT NULL,
+        district TEXT NOT NULL,
+        title TEXT NOT NULL,
+        requested_fen BIGINT NOT NULL,
+        stage TEXT NOT NULL,
+        bars TEXT NOT NULL,
+        review_score TEXT,
+        review_rank_score BIGINT,
+        awarded_fen BIGINT,
+        paid_fen BIGINT NOT NULL,
+        mid_term_due TEXT,
+        closing_due TEXT,
+        mid_term_reported_on TEXT,
+        closing_reported_on TEXT,
+        mid_term_passed INTEGER,
+        stars INTEGER,
+        closing_score TEXT,
+        evaluations TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_projects_round ON sl_projects (round_id, review_rank_score)",
+    "CREATE INDEX IF NOT EXISTS sl_projects_org ON sl_projects (organization_id)",
+    """CREATE TABLE IF NOT EXISTS sl_tranches (
+        project_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        round_id TEXT NOT NULL,
+        district TEXT NOT NULL,
+        amount_fen BIGINT NOT NULL,
+        paid_on TEXT NOT NULL,
+        PRIMARY KEY (project_id, idx))""",
+    """CREATE TABLE IF NOT EXISTS sl_subsidies (
+        id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL,
+        organization_name TEXT NOT NULL,
+        district TEXT NOT NULL,
+        rule_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        year INTEGER NOT NULL,
+        amount_fen BIGINT NOT NULL,
+        reasons TEXT NOT NULL,
+        rule_set TEXT NOT NULL,
+        granted_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sl_subsidies_year ON sl_subsidies (year, district)",
+]
+STATEMENTS += FUNDING_STATEMENTS
 
 
 def create_tables(db: SQLiteDatabase | PostgresDatabase) -> None:

@@ -11,6 +11,8 @@ from application.accounts import Accounts
 from application.audit import Audit
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.funding import Funding
+from application.subsidies import Subsidies
 from application.inspections import Inspections
 from application.public import PublicRegister
 from application.reminders import DeliveryPolicy, Reminders
@@ -21,6 +23,7 @@ from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
+from infra.projections.funding import FundingProjection
 from infra.projections.reminders import PlanningQueries, ReminderProjection
 from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
@@ -53,6 +56,9 @@ class System:
     public: PublicRegister
     reminder_view: ReminderProjection
     reminders: Reminders
+    funding_view: FundingProjection
+    funding: Funding
+    subsidies: Subsidies
     sweep_lock: DatabaseSweepLock
     integrity: IntegrityChain
     audit: Audit
@@ -68,7 +74,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register, self.cases, self.compliance, self.reminder_view]
+        return [self.register, self.cases, self.compliance, self.reminder_view, self.funding_view]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -107,8 +113,10 @@ def build_system(
     cases = CasesProjection(registry, database)
     compliance = ComplianceProjection(registry, database, register=register)
     reminder_view = ReminderProjection(registry, database)
-    for projection in (register, cases, compliance, reminder_view):
+    funding_view = FundingProjection(registry, database, register=register)
+    for projection in (register, cases, compliance, reminder_view, funding_view):
         registry.on_saved(projection.notice)
+    evaluations = Evaluations(registry, rules, clock, ids)
     credit = CreditRecords(registry, rules, clock, ids, view=compliance)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
@@ -119,7 +127,7 @@ def build_system(
         clock=clock,
         ids=ids,
         registry=registry,
-        evaluations=Evaluations(registry, rules, clock, ids),
+        evaluations=evaluations,
         register=register,
         cases=cases,
         compliance=compliance,
@@ -133,6 +141,9 @@ def build_system(
             webhooks=HttpWebhookPoster(settings),
             policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds),
         ),
+        funding_view=funding_view,
+        funding=Funding(registry, rules, clock, ids, evaluations=evaluations),
+        subsidies=Subsidies(registry, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
         integrity=IntegrityChain(registry.recorder, database),
         audit=Audit(registry),

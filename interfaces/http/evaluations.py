@@ -140,9 +140,10 @@ def reveals_names(principal: Principal, evaluation: Evaluation) -> bool:
     )
 
 
-def require_case_access(principal: Principal, evaluation: Evaluation) -> None:
-    """Organizations see their own cases; evaluators the cases they sit on (not after recusal)."""
-    if principal.role is Role.ORGANIZATION and principal.organization_id != evaluation.subject_id:
+def require_case_access(principal: Principal, evaluation: Evaluation, subject_organization: UUID) -> None:
+    """Organizations see their own cases (and their projects'); evaluators the cases they sit on
+    (not after recusal)."""
+    if principal.role is Role.ORGANIZATION and principal.organization_id != subject_organization:
         raise PermissionDeniedException("an organization sees only its own evaluations")
     if principal.role is Role.EVALUATOR and not any(
         m.user_id == principal.user_id and m.expert_id not in evaluation.recused for m in evaluation.panel
@@ -209,7 +210,7 @@ class EvaluationController(Controller):
          guards=[allow(*CASE_ROLES)], sync_to_thread=True)
     def detail(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
         evaluation = _desk(request).evaluation(evaluation_id)
-        require_case_access(request.user, evaluation)
+        require_case_access(request.user, evaluation, _desk(request).subject_organization(evaluation))
         return _out(evaluation, request.user)
 
     @get("/{evaluation_id:uuid}/explanation", operation_id="explainEvaluation",
@@ -219,7 +220,7 @@ class EvaluationController(Controller):
          guards=[allow(*CASE_ROLES)], sync_to_thread=True)
     def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanation:
         evaluation = _desk(request).evaluation(evaluation_id)
-        require_case_access(request.user, evaluation)
+        require_case_access(request.user, evaluation, _desk(request).subject_organization(evaluation))
         return explain(_desk(request), evaluation_id, reveals_names(request.user, evaluation))
 
     @get("/{evaluation_id:uuid}/history", operation_id="getEvaluationHistory", summary="评估事件历史 / The case's events",

@@ -101,7 +101,7 @@ class EvaluationPages(Controller):
         principal = _signed_in(request)
         system = system_of(request)
         evaluation: Evaluation = system.evaluations.evaluation(evaluation_id)
-        require_case_access(principal, evaluation)
+        require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
         rule_set = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
         seat = next((m for m in evaluation.panel if m.user_id == principal.user_id and m.expert_id not in evaluation.recused), None)
@@ -116,7 +116,8 @@ class EvaluationPages(Controller):
                 "e": evaluation, "subject": system.register.get(evaluation.subject_id), "rule_set": rule_set,
                 "scheme": scheme, "seat": seat, "submitted": bool(seat and seat.expert_id in evaluation.submitted),
                 "values": values, "error": error, "is_chair": is_chair, "is_staff": principal.role in STAFF,
-                "is_subject": principal.role is Role.ORGANIZATION and principal.organization_id == evaluation.subject_id,
+                "is_subject": principal.role is Role.ORGANIZATION
+                and principal.organization_id == system.evaluations.subject_organization(evaluation),
                 "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
                 "experts": system.cases.experts() if principal.role in STAFF else [],
                 "saved": request.query_params.get("saved") == "1",
@@ -160,7 +161,7 @@ class EvaluationPages(Controller):
     def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
         principal = _signed_in(request)
         evaluation = system_of(request).evaluations.evaluation(evaluation_id)
-        require_case_access(principal, evaluation)
+        require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
         return Template("explanation.html", context={"x": explain(system_of(request).evaluations, evaluation_id, reveals_names(principal, evaluation))})
 
     @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)

@@ -16,12 +16,17 @@ from domain.claims import IdentifierClaim
 from domain.credit import CreditRecord
 from domain.evaluation import Evaluation
 from domain.expert import Expert
+from domain.funding import FundingRound, Project
 from domain.inspection import Inspection, InspectionCampaign
 from domain.organization import Organization
+from domain.subsidy import Subsidy
 from infra.persistence.mapper import MsgspecMapper
 from eventsourcing.persistence import JSONTranscoder
 
-AGGREGATES = [Organization, IdentifierClaim, Evaluation, Expert, InspectionCampaign, Inspection, CreditRecord]
+AGGREGATES = [
+    Organization, IdentifierClaim, Evaluation, Expert, InspectionCampaign, Inspection, CreditRecord,
+    FundingRound, Project, Subsidy,
+]
 EVENT_CLASSES = sorted(
     (
         v
@@ -66,7 +71,8 @@ def test_there_are_events_to_check() -> None:
     assert {"Organization.Registered", "Organization.Filed", "Organization.Renamed", "IdentifierClaim.Claimed"} <= names
     assert {"Evaluation.Opened", "Evaluation.ResultComputed", "Evaluation.AppealDecided", "Expert.Enrolled"} <= names
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
-    assert len(EVENT_CLASSES) == 60  # a new event type is checked automatically; update the count
+    assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
+    assert len(EVENT_CLASSES) == 78  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)

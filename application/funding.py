@@ -1,0 +1,195 @@
+"""Funding use cases (公益创投 / 政府购买服务): open a round, apply, check eligibility, review
+with a panel, award within the budget, sign, pay tranches, take milestone reports, mid-term
+and closing evaluations, terminate (a breach bars the organization), complete."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from application.context import CommandContext
+from application.errors import NotPermitted, StaleVersion
+from application.evaluations import Evaluations
+from application.usecases import UseCases
+from domain.credit import CreditRecord, credit_record_id
+from domain.evaluation import Evaluation, EvaluationKind
+from domain.funding import (
+    ApplicantFacts, FundingRound, Milestone, Project, ProjectApplication, RoundTerms, ScheduledTranche, project_bars,
+)
+from domain.organization import Organization
+from domain.provenance import Role
+from domain.rules import RuleSet, add_years, split_into_tranches
+
+
+def _division_of(prefix: str) -> str:
+    """A locality prefix names the rule set of its divisions (34 → 340000)."""
+    return prefix.ljust(6, "0")
+
+
+class Funding(UseCases):
+    def __init__(self, *args: Any, evaluations: Evaluations, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.evaluations = evaluations
+
+    # -- rounds ----------------------------------------------------------------------------------
+    def open_round(self, ctx: CommandContext, terms: RoundTerms, round_id: UUID | None = None) -> FundingRound:
+        rule_set = self.rules.for_division(_division_of(terms.division_prefix), self.store.today())
+        return self._save(FundingRound.open(round_id or self.ids.new_id(), terms, self._at(ctx, rule_set)))
+
+    def funding_round(self, round_id: UUID) -> FundingRound:
+        return self._get(round_id, FundingRound, "funding_round")
+
+    def _round_rules(self, funding_round: FundingRound) -> RuleSet:
+        """The rule-set version in force when the round opened decides all of its projects."""
+        return self.rules.get(funding_round.rule_set.id, funding_round.rule_set.version)
+
+    # -- applications ----------------------------------------------------------------------------
+    def apply(
+        self, ctx: CommandContext, round_id: UUID, organization_id: UUID, application: ProjectApplication,
+        project_id: UUID | None = None,
+    ) -> Project:
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != organization_id:
+            raise NotPermitted("组织只能为本组织申报项目", "An organization applies only for itself")
+        funding_round = self.funding_round(round_id)
+        org = self.store.organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        project = Project.apply(
+            project_id or self.ids.new_id(), funding_round, org.id, application, today,
+            self._at(ctx, self._round_rules(funding_round)),
+        )
+        return self._save(project)
+
+    def project(self, project_id: UUID, expected: int | None = None) -> Project:
+        project = self._get(project_id, Project, "project")
+        if expected is not None and project.version != expected:
+            raise StaleVersion(expected, project.version)
+        return project
+
+    def check_eligibility(self, ctx: CommandContext, project_id: UUID, expected: int | None = None) -> Project:
+        project = self.project(project_id, expected)
+        funding_round = self.funding_round(project.round_id)
+        rule_set = self._round_rules(funding_round)
+        org = self.store.organization(project.organization_id)
+        today = self.store.today(org.profile.division_code)
+        bars = project_bars(rule_set.funding, funding_round.terms, self._applicant(org, today), today)
+        project.record_eligibility(tuple(bars), self._at(ctx, rule_set))
+        return self._save(project)
+
+    def _applicant(self, org: Organization, today: date) -> ApplicantFacts:
+        record = self._find(credit_record_id(org.id))
+        return ApplicantFacts(
+            org.track.value, org.profile.org_type.value, org.profile.division_code, org.status.value, org.grade_on(today),
+            record.status if isinstance(record, CreditRecord) else "none", org.funding_barred_until,
+        )
+
+    # -- evaluations (review, mid-term, closing) ---------------------------------------------------------
+    def open_evaluation(
+        self, ctx: CommandContext, project_id: UUID, expected: int | None, kind: EvaluationKind,
+        scoring_deadline: date, chair_user_id: str, evaluation_id: UUID | None = None,
+    ) -> Evaluation:
+        """A project case is eligible from the start (the round checked the applicant); the
+        project records which case evaluates it, in the same transaction."""
+        if kind is EvaluationKind.GRADE:
+            raise NotPermitted("项目不做等级评估", "A project has no grade evaluation")
+        project = self.project(project_id, expected)
+        rule_set = self._round_rules(self.funding_round(project.round_id))
+        scheme = rule_set.evaluation.scheme_for("project")
+        at = self._at(ctx, rule_set)
+        evaluation = Evaluation.open(
+            evaluation_id or self.ids.new_id(), kind, project.id, "project", rule_set.ref, scheme.id,
+            scoring_deadline, chair_user_id, at,
+        )
+        evaluation.record_eligibility((), at)
+        project.open_evaluation(kind.value, evaluation.id, replace(at, caused_by=f"evaluation:{evaluation.id}"))
+        self._save(evaluation, project)
+        return evaluation
+
+    # -- award and agreement ---------------------------------------------------------------------------
+    def award(self, ctx: CommandContext, project_id: UUID, expected: int | None, amount: Decimal) -> Project:
+        """Committed on the round and the project together; a concurrent award to the same round
+        makes one save collide, and the retry decides against the round's new total."""
+        return self._retrying(None, lambda: self._award(ctx, project_id, expected, amount))
+
+    def _award(self, ctx: CommandContext, project_id: UUID, expected: int | None, amount: Decimal) -> Project:
+        project = self.project(project_id, expected)
+        funding_round = self.funding_round(project.round_id)
+        rule_set = self._round_rules(funding_round)
+        at = self._at(ctx, rule_set)
+        tranches = tuple(
+            ScheduledTranche(t.share, t.condition, part)
+            for t, part in zip(rule_set.funding.tranches, split_into_tranches(amount, rule_set.funding.tranches))
+        )
+        terms = funding_round.terms
+        project.award(amount, tranches, {Milestone.MID_TERM: terms.mid_term_due, Milestone.CLOSING: terms.closing_due}, at)
+        funding_round.commit_award(project.id, amount, replace(at, caused_by=f"project:{project.id}"))
+        return self._save(project, funding_round)
+
+    def decline(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str) -> Project:
+        project = self.project(project_id, expected)
+        project.decline(reason, self._at(ctx))
+        return self._save(project)
+
+    def sign_agreement(
+        self, ctx: CommandContext, project_id: UUID, expected: int | None, agreement_no: str
+    ) -> Project:
+        """The agreement (协议) is signed today and its first tranche is paid on signing."""
+        project = self.project(project_id, expected)
+        today = self.store.today()
+        at = self._at(ctx, self._round_rules(self.funding_round(project.round_id)))
+        project.sign_agreement(agreement_no, today, at)
+        project.pay_next_tranche(today, at)
+        return self._save(project)
+
+    def pay_tranche(self, ctx: CommandContext, project_id: UUID, expected: int | None) -> Project:
+        project = self.project(project_id, expected)
+        project.pay_next_tranche(self.store.today(), self._at(ctx, self._round_rules(self.funding_round(project.round_id))))
+        return self._save(project)
+
+    # -- milestones --------------------------------------------------------------------------------------
+    def submit_report(
+        self, ctx: CommandContext, project_id: UUID, expected: int | None, milestone: Milestone, summary: str
+    ) -> Project:
+        project = self.project(project_id, expected)
+        self._require_own(ctx, project)
+        project.submit_report(milestone, summary, self.store.today(), self._at(ctx))
+        return self._save(project)
+
+    # -- ending --------------------------------------------------------------------------------------------
+    def terminate(
+        self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str, breach: bool
+    ) -> Project:
+        """The unpaid remainder returns to the round; a breach bars the organization for the
+        rule set's period. One transaction for all three."""
+        return self._retrying(None, lambda: self._terminate(ctx, project_id, expected, reason, breach))
+
+    def _terminate(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str, breach: bool) -> Project:
+        project = self.project(project_id, expected)
+        funding_round = self.funding_round(project.round_id)
+        rule_set = self._round_rules(funding_round)
+        today = self.store.today()
+        at = self._at(ctx, rule_set)
+        unpaid = project.unpaid_amount if project.awarded is not None else Decimal(0)
+        project.terminate(reason, breach, today, at)
+        caused = replace(at, caused_by=f"project:{project.id}")
+        changed: list[Any] = [project]
+        if unpaid > 0:
+            funding_round.release_award(project.id, unpaid, caused)
+            changed.append(funding_round)
+        if breach:
+            org = self.store.organization(project.organization_id)
+            org.bar_from_funding(add_years(today, rule_set.funding.breach_bar_years), project.id, caused)
+            if org.pending_events:
+                changed.append(org)
+        return self._save(*changed)
+
+    def complete(self, ctx: CommandContext, project_id: UUID, expected: int | None) -> Project:
+        project = self.project(project_id, expected)
+        project.complete(self.store.today(), self._at(ctx))
+        return self._save(project)
+
+    def _require_own(self, ctx: CommandContext, project: Project) -> None:
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != project.organization_id:
+            raise NotPermitted("组织只能办理本组织的项目", "An organization acts only on its own projects")

@@ -1,0 +1,108 @@
+"""Subsidy use cases (资金扶持): grant a year's subsidies in a locality, computed from each
+organization's history by the rule set governing it; each grant once per period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from application.context import CommandContext
+from application.errors import StaleVersion
+from application.ports import Progress, RegisterView
+from application.queries import RegisterEntry, RegisterQuery
+from application.usecases import UseCases
+from domain.credit import CreditRecord, credit_record_id
+from domain.errors import InvalidValue
+from domain.inspection import Inspection, inspection_id
+from domain.organization import Organization
+from domain.subsidy import Subsidy, SubsidyFacts, entitlements
+
+PAGE = 200  # the register serves at most 200 a page
+
+
+@dataclass(frozen=True)
+class GrantSummary:
+    year: int
+    organizations: int
+    granted: int
+    already_granted: int
+    amount: Decimal
+
+
+class Subsidies(UseCases):
+    def __init__(self, *args: Any, register: RegisterView, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register = register
+
+    def grant_year(
+        self, ctx: CommandContext, year: int, division_prefix: str = "", progress: Progress | None = None
+    ) -> GrantSummary:
+        """Every entitlement for the year not granted yet; running it again grants nothing twice."""
+        today = self.store.today()
+        if year > today.year:
+            raise InvalidValue("subsidy.future_year", f"{year}年尚未开始", f"The year {year} has not begun")
+        self.register.catch_up()
+        entries = self._organizations(division_prefix)
+        granted = already = 0
+        amount = Decimal(0)
+        for done, entry in enumerate(entries, 1):
+            for subsidy in self._due(ctx, entry, year):
+                if self._find(subsidy.id) is not None:
+                    already += 1
+                    continue
+                try:
+                    self._save(subsidy)
+                except StaleVersion:  # another instance granted it a moment ago
+                    already += 1
+                    continue
+                granted += 1
+                amount += subsidy.amount_cny
+            if progress:
+                progress(done, len(entries))
+        return GrantSummary(year, len(entries), granted, already, amount)
+
+    def _organizations(self, division_prefix: str) -> list[RegisterEntry]:
+        found: list[RegisterEntry] = []
+        page = 1
+        while True:
+            result = self.register.search(RegisterQuery(division_prefix=division_prefix or None, page=page, per_page=PAGE))
+            found.extend(result.items)
+            if page * PAGE >= result.total:
+                return found
+            page += 1
+
+    def _due(self, ctx: CommandContext, entry: RegisterEntry, year: int) -> list[Subsidy]:
+        org = self.store.organization(entry.id)
+        rule_set = self.rules.for_division(org.profile.division_code, date(year, 12, 31))
+        if not rule_set.funding.subsidies:
+            return []
+        facts = self._facts(org, entry, year, ZoneInfo(rule_set.timezone))
+        at = self._at(ctx, rule_set)
+        return [
+            Subsidy.grant(org.id, e, year, org.profile.district, at)
+            for e in entitlements(rule_set.funding, facts, year, self.store.today(org.profile.division_code))
+        ]
+
+    def _facts(self, org: Organization, entry: RegisterEntry, year: int, zone: ZoneInfo) -> SubsidyFacts:
+        inspection = self._find(inspection_id(org.id, year))
+        outcomes = {year: inspection.outcome.value} if isinstance(inspection, Inspection) and inspection.outcome else {}
+        record = self._find(credit_record_id(org.id))
+        penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
+        awards = tuple(
+            (e.level, e.timestamp.astimezone(zone).date())
+            for e in self.store.events.get(org.id) if type(e).__name__ == "GradeAwarded"
+        )
+        return SubsidyFacts(
+            active=org.status.value == "active", registered_on=org.registered_on,
+            community_level=org.profile.community_level, public_benefit=org.profile.public_benefit,
+            is_hub=org.profile.is_hub or entry.is_hub, public_benefit_members=self._public_benefit_members(org.id),
+            inspection_outcomes=outcomes, grades_awarded=awards, penalty_dates=penalties,
+        )
+
+    def _public_benefit_members(self, hub_id: UUID) -> int:
+        members = self.register.search(RegisterQuery(hub_id=hub_id, status="active", per_page=PAGE))
+        return sum(1 for m in members.items if m.public_benefit)

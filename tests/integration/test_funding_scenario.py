@@ -1,0 +1,192 @@
+"""A funding round on SQLite and PostgreSQL (issue scenario): CNY 300,000, 12 applications,
+3 ineligible (grade too low, abnormal list, breach bar), reviewed by a panel, 7 awarded within
+the budget, tranches paid, one failing its mid-term (later tranches stop), closings rated with
+stars. Plus concurrent awards that together exceed the budget, and refusals that store nothing."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from application.errors import NotPermitted
+from application.queries import ProjectQuery
+from domain.errors import InvalidTransition, InvalidValue
+from domain.evaluation import EvaluationKind
+from domain.funding import Milestone, ProjectStage
+from tests.integration.funding_support import (
+    application, as_org, enroll_panel, evaluate, graded_organization, terms,
+)
+from tests.integration.helpers import REGISTRAR
+
+
+def events(system) -> int:  # type: ignore[no-untyped-def]
+    return int(system.registry.recorder.max_notification_id() or 0)
+
+
+def breached_organization(system, clock) -> object:  # type: ignore[no-untyped-def]
+    """An organization whose project in last year's round was terminated for breach."""
+    org = graded_organization(system, 99, "4A")
+    earlier = system.funding.open_round(REGISTRAR, terms(title="2025年社区公益创投", min_grade=None))
+    project = system.funding.apply(as_org(org), earlier.id, org, application("违约项目"))
+    system.funding.check_eligibility(REGISTRAR, project.id)
+    evaluate(system, clock, [project.id], EvaluationKind.PROJECT_REVIEW, {project.id: "0.8"})
+    system.funding.award(REGISTRAR, project.id, None, Decimal("40000"))
+    system.funding.sign_agreement(REGISTRAR, project.id, None, "郊民协〔2026〕1号")
+    system.funding.terminate(REGISTRAR, project.id, None, "虚报服务人次,挪用项目资金", breach=True)
+    barred = system.registry.organization(org)
+    assert barred.funding_barred_until == date(2029, 5, 28)  # 3 years (rule set) from the termination
+    assert system.funding.funding_round(earlier.id).committed == Decimal("20000.00")  # unpaid half released
+    return org
+
+
+def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
+    enroll_panel(system)
+    breached = breached_organization(system, clock)
+    orgs = [graded_organization(system, n, "2A" if n == 0 else "3A") for n in range(11)]
+    system.credit.add_ground(REGISTRAR, orgs[1], "no_party_organization", system.registry.today(), "未建立党组织")
+    funding_round = system.funding.open_round(REGISTRAR, terms(applications_close=date(2026, 6, 30)))
+    assert funding_round.rule_set.id == "anhui"
+
+    applicants = [*orgs, breached]
+    projects = [system.funding.apply(as_org(o), funding_round.id, o, application(f"邻里守望{n + 1}号")).id
+                for n, o in enumerate(applicants)]
+    checked = [system.funding.check_eligibility(REGISTRAR, p) for p in projects]
+    assert [p.bars for p in checked if p.bars] == [("grade_below_minimum",), ("abnormal_list",), ("breach_bar",)]
+    eligible = [p.id for p in checked if p.stage is ProjectStage.ELIGIBLE]
+    assert len(eligible) == 9
+
+    # Review: eight fundable with distinct scores, one below the pass mark.
+    shares = {p: str(Decimal("0.95") - Decimal("0.03") * i) for i, p in enumerate(eligible)}
+    shares[eligible[-1]] = "0.55"
+    evaluate(system, clock, eligible, EvaluationKind.PROJECT_REVIEW, shares)
+    ranked = system.funding_view.projects(ProjectQuery(round_id=funding_round.id, sort="rank")).items
+    fundable = [r for r in ranked if r.stage == "reviewed"]
+    assert [r.rank for r in ranked if r.rank] == list(range(1, 10))
+    assert len(fundable) == 8 and ranked[8].stage == "not_fundable"
+
+    # Award in rank order until the budget refuses: 7 × 40,000 fit in 300,000, the 8th does not.
+    for row in fundable[:7]:
+        system.funding.award(REGISTRAR, row.id, row.version, Decimal("40000"))
+    before = events(system)
+    with pytest.raises(InvalidTransition) as refused:
+        system.funding.award(REGISTRAR, fundable[7].id, None, Decimal("40000"))
+    assert refused.value.code == "round.budget_exceeded" and events(system) == before
+    system.funding.decline(REGISTRAR, fundable[7].id, None, "资金已用完")
+    assert system.funding.funding_round(funding_round.id).remaining == Decimal("20000")
+
+    awarded = [r.id for r in fundable[:7]]
+    for n, project_id in enumerate(awarded):
+        project = system.funding.sign_agreement(REGISTRAR, project_id, None, f"郊民协〔2026〕{n + 10}号")
+        assert [t.amount for t in project.tranches] == [Decimal("20000.0"), Decimal("12000.0"), Decimal("8000.0")]
+        assert project.paid_amount == Decimal("20000.0")
+        with pytest.raises(InvalidTransition) as waits:
+            system.funding.pay_tranche(REGISTRAR, project_id, None)
+        assert waits.value.code == "tranche.condition_not_met"
+
+    clock.move_to(date(2026, 12, 20))
+    for project_id in awarded:
+        org = system.funding.project(project_id).organization_id
+        system.funding.submit_report(as_org(org), project_id, None, Milestone.MID_TERM, "已服务老人58名,开展活动40次")
+    failing = awarded[-1]
+    evaluate(system, clock, awarded, EvaluationKind.MID_TERM, {p: "0.5" if p == failing else "0.85" for p in awarded})
+    with pytest.raises(InvalidTransition):
+        system.funding.pay_tranche(REGISTRAR, failing, None)  # later tranches stop
+    with pytest.raises(InvalidTransition):
+        system.funding.open_evaluation(REGISTRAR, failing, None, EvaluationKind.CLOSING, date(2027, 7, 31), "chair-1")
+    system.funding.terminate(REGISTRAR, failing, None, "中期评估未通过", breach=False)
+    running = awarded[:-1]
+    for project_id in running:
+        assert system.funding.pay_tranche(REGISTRAR, project_id, None).paid_amount == Decimal("32000.0")
+
+    clock.move_to(date(2027, 6, 20))
+    for project_id in running:
+        org = system.funding.project(project_id).organization_id
+        system.funding.submit_report(as_org(org), project_id, None, Milestone.CLOSING, "项目如期完成")
+    closing_shares = dict(zip(running, ("0.95", "0.92", "0.85", "0.78", "0.72", "0.65")))
+    evaluate(system, clock, running, EvaluationKind.CLOSING, closing_shares)
+    for project_id in running:
+        system.funding.pay_tranche(REGISTRAR, project_id, None)
+        assert system.funding.complete(REGISTRAR, project_id, None).stage is ProjectStage.COMPLETED
+
+    rows = {r.id: r for r in system.funding_view.projects(ProjectQuery(round_id=funding_round.id)).items}
+    assert [rows[p].stars for p in running] == [5, 5, 4, 3, 3, 2]
+    assert rows[failing].stage == "terminated" and rows[failing].mid_term_passed is False
+    summary = system.funding_view.round(funding_round.id)
+    assert (summary.committed, summary.paid) == (Decimal("260000"), Decimal("260000"))
+    stars = system.funding_view.table("stars")
+    assert stars.rows == [["5", 2], ["4", 1], ["3", 2], ["2", 1]]
+    funds = system.funding_view.table("funds")
+    assert funds.columns == ["round", "district", "awarded_cny", "paid_cny"]
+    assert [r[2:] for r in funds.rows if r[0] == funding_round.terms.title] == [[Decimal("280000"), Decimal("260000")]]
+
+    # Every finalized project case recomputes from its events.
+    for row in rows.values():
+        for case_id in row.evaluations.values():
+            stored, again = system.evaluations.recompute(case_id)
+            assert stored == again
+
+
+def test_concurrent_awards_that_exceed_the_budget_one_is_refused(system, clock) -> None:
+    enroll_panel(system)
+    funding_round = system.funding.open_round(REGISTRAR, terms(budget=Decimal("60000"), min_grade=None))
+    orgs = [graded_organization(system, n, None) for n in range(2)]
+    projects = [system.funding.apply(as_org(o), funding_round.id, o, application(f"项目{o}")).id for o in orgs]
+    for p in projects:
+        system.funding.check_eligibility(REGISTRAR, p)
+    evaluate(system, clock, projects, EvaluationKind.PROJECT_REVIEW, {p: "0.8" for p in projects})
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def award(project_id: object) -> None:
+        barrier.wait()
+        try:
+            system.funding.award(REGISTRAR, project_id, None, Decimal("40000"))
+            outcomes.append("awarded")
+        except InvalidTransition as e:
+            outcomes.append(e.code)
+
+    threads = [threading.Thread(target=award, args=(p,)) for p in projects]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["awarded", "round.budget_exceeded"]
+    assert system.funding.funding_round(funding_round.id).committed == Decimal("40000")
+    assert sum(system.funding.project(p).stage is ProjectStage.AWARDED for p in projects) == 1
+
+
+def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
+    org = graded_organization(system, 1, "3A")
+    other = graded_organization(system, 2, "3A")
+    with pytest.raises(InvalidValue) as caught:
+        system.funding.open_round(REGISTRAR, terms(per_project_cap=Decimal("400000")))
+    assert caught.value.code == "round.cap_above_budget"
+    with pytest.raises(InvalidValue):
+        system.funding.open_round(REGISTRAR, terms(budget=Decimal("100.001")))
+    with pytest.raises(InvalidValue):
+        system.funding.open_round(REGISTRAR, terms(mid_term_due=date(2026, 6, 1)))
+    funding_round = system.funding.open_round(REGISTRAR, terms())
+    before = events(system)
+    for bad, expected in (
+        (application("超上限", "60000"), "project.above_cap"),
+        (application("   "), "project.title.empty"),
+        (application("负数", "-10"), "project.budget_amount.not_positive"),
+    ):
+        with pytest.raises(InvalidValue) as caught:
+            system.funding.apply(as_org(org), funding_round.id, org, bad)
+        assert caught.value.code == expected
+    with pytest.raises(NotPermitted):
+        system.funding.apply(as_org(other), funding_round.id, org, application("替人申报"))
+    project = system.funding.apply(as_org(org), funding_round.id, org, application("正常申报"))
+    assert events(system) == before + 1
+    with pytest.raises(InvalidTransition):
+        system.funding.award(REGISTRAR, project.id, None, Decimal("1000"))  # not reviewed
+    clock.move_to(date(2026, 7, 1))
+    with pytest.raises(InvalidTransition) as late:
+        system.funding.apply(as_org(org), funding_round.id, org, application("逾期申报"))
+    assert late.value.code == "round.not_accepting"
+    assert events(system) == before + 1
