@@ -15,11 +15,15 @@ from application.accounts import Accounts, User
 from application.context import CommandContext, system_context
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.funding import Funding
 from application.inspections import Inspections
+from application.subsidies import Subsidies
 from application.reminders import Reminders
 from application.registry import Registry
 from domain.credit import Penalty, PenaltyKind
+from domain.evaluation import EvaluationKind
 from domain.expert import Employment
+from domain.funding import BudgetLine, ProjectApplication, RoundTerms
 from domain.inspection import AnnualReport, Outcome
 from domain.organization import OrganizationType as T
 from domain.organization import Profile
@@ -91,6 +95,8 @@ class DemoTargets(Protocol):
     inspections: Inspections
     credit: CreditRecords
     reminders: Reminders
+    funding: Funding
+    subsidies: Subsidies
 
 
 def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
@@ -118,10 +124,11 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
         username: accounts.add_user(username, DEMO_PASSWORD, role, display, ids["tl-hub"] if role == "organization" else None)
         for username, role, display in USERS
     }
-    _open_demo_evaluation(registry, evaluations, ctx, users, ids)
+    experts = _open_demo_evaluation(registry, evaluations, ctx, users, ids)
     _demo_inspections_and_credit(registry, system.inspections, system.credit, ctx, ids)
+    _demo_funding(system, ctx, ids, experts, users["chair"].id)
     system.reminders.issue(ctx, registry.today())  # the evaluators' "scores due" reminders, in their inboxes
-    say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users (password: {DEMO_PASSWORD})")
+    say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users, {len(DEMO_PROJECTS)} projects (password: {DEMO_PASSWORD})")
     return True
 
 
@@ -131,7 +138,7 @@ def _with_basis(ctx: CommandContext, document_no: str, reason: str) -> CommandCo
 
 def _open_demo_evaluation(
     registry: Registry, evaluations: Evaluations, ctx: CommandContext, users: dict[str, User], ids: dict[str, UUID]
-) -> None:
+) -> list[UUID]:
     """A grade evaluation of the Tongling hub waiting for its three evaluators' sheets; a fourth
     expert left the hub last year and is recused by the rule set."""
     hub = ids["tl-hub"]
@@ -148,6 +155,7 @@ def _open_demo_evaluation(
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)
     evaluations.assign_panel(ctx, case.id, None, [e.id for e in experts] + [former.id])
+    return [e.id for e in experts]
 
 
 def _demo_inspections_and_credit(
@@ -175,3 +183,37 @@ def _demo_inspections_and_credit(
                           Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"))
     credit.record_penalty(_with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"), ids["qs-center"],
                           Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")))
+
+
+DEMO_PROJECTS = [
+    ("tl-hub", "社区社会组织孵化与督导", "社区社会组织骨干", "48000"),
+    ("tl-elder", "独居老人助餐与上门探访", "社区独居老人", "40000"),
+    ("tl-volunteer", "阳光社区青少年课后陪伴", "双职工家庭儿童", "30000"),
+    ("tl-charity", "困难家庭应急救助", "困难家庭", "45000"),
+]
+
+
+def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID], experts: list[UUID], chair: str) -> None:
+    """A Tongling micro venture-philanthropy round taking applications: four projects, the
+    foundation's barred (abnormal list), the hub's in review by the demo panel; and the
+    subsidies two years ago's passed inspections earned."""
+    today = system.registry.today()
+    terms = RoundTerms(
+        "铜陵市社区微公益创投(示例)", "3407", Decimal("300000"), Decimal("50000"), today - timedelta(days=10),
+        today + timedelta(days=20), today + timedelta(days=40), today + timedelta(days=200), today + timedelta(days=380),
+    )
+    funding_round = system.funding.open_round(ctx, terms, uuid5(_NS, "demo-round"))
+    for key, title, group, amount in DEMO_PROJECTS:
+        half = (Decimal(amount) / 2).quantize(Decimal("0.01"))
+        application = ProjectApplication(
+            title, group, "每周开展两次服务,季度评估一次,全程留存台账", "服务对象满意度达到90%以上",
+            (BudgetLine("人员劳务", half), BudgetLine("活动物资与场地", Decimal(amount) - half)),
+        )
+        project = system.funding.apply(ctx, funding_round.id, ids[key], application, uuid5(_NS, f"demo-project-{key}"))
+        system.funding.check_eligibility(ctx, project.id)
+    review = system.funding.open_evaluation(
+        ctx, uuid5(_NS, "demo-project-tl-hub"), None, EvaluationKind.PROJECT_REVIEW, today + timedelta(days=7), chair,
+        uuid5(_NS, "demo-project-review"),
+    )
+    system.evaluations.assign_panel(ctx, review.id, None, experts)
+    system.subsidies.grant_year(ctx, today.year - 2, "3407")

@@ -124,7 +124,7 @@ class Funding(UseCases):
         )
         terms = funding_round.terms
         project.award(amount, tranches, {Milestone.MID_TERM: terms.mid_term_due, Milestone.CLOSING: terms.closing_due}, at)
-        funding_round.commit_award(project.id, amount, replace(at, caused_by=f"project:{project.id}"))
+        funding_round.commit_award(project.id, project.awarded, replace(at, caused_by=f"project:{project.id}"))
         return self._save(project, funding_round)
 
     def decline(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str) -> Project:

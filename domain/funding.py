@@ -32,7 +32,7 @@ def checked_amount(value: Decimal, code: str, zh: str, en: str) -> Decimal:
         raise InvalidValue(f"{code}.not_positive", f"{zh}须大于零", f"{en} must be above zero")
     if value.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InvalidValue(f"{code}.precision", f"{zh}最多保留两位小数(分)", f"{en} has at most 2 decimals (fen)")
-    return value
+    return value.quantize(FEN)  # every amount is kept to the fen
 
 
 def _text(value: str, code: str, zh: str, en: str, limit: int) -> str:
@@ -67,9 +67,9 @@ def checked_terms(terms: RoundTerms) -> RoundTerms:
     title = _text(terms.title, "round.title", "项目名称", "The title", 200)
     if not re.fullmatch(r"\d{2}|\d{4}|\d{6}", terms.division_prefix):
         raise InvalidValue("round.division", "地区应为2、4或6位行政区划代码", "A locality is a 2, 4 or 6 digit division code")
-    checked_amount(terms.budget, "round.budget", "资金总额", "The budget")
-    checked_amount(terms.per_project_cap, "round.cap", "单个项目资助上限", "The cap per project")
-    if terms.per_project_cap > terms.budget:
+    budget = checked_amount(terms.budget, "round.budget", "资金总额", "The budget")
+    cap = checked_amount(terms.per_project_cap, "round.cap", "单个项目资助上限", "The cap per project")
+    if cap > budget:
         raise InvalidValue("round.cap_above_budget", "单个项目上限不能超过资金总额", "The cap per project exceeds the budget")
     dates = (terms.applications_open, terms.applications_close, terms.project_start, terms.mid_term_due, terms.closing_due)
     if list(dates) != sorted(dates) or len(set(dates)) != len(dates):
@@ -79,7 +79,7 @@ def checked_terms(terms: RoundTerms) -> RoundTerms:
         )
     if terms.min_grade is not None and terms.min_grade not in GRADE_ORDER:
         raise InvalidValue("round.min_grade", "最低等级应为1A至5A", "A minimum grade is 1A to 5A")
-    return replace(terms, title=title)
+    return replace(terms, title=title, budget=budget, per_project_cap=cap)
 
 
 class FundingRound(LedgerAggregate):
@@ -315,7 +315,7 @@ class Project(LedgerAggregate):
     # -- award and agreement -------------------------------------------------------------------
     def award(self, amount: Decimal, tranches: tuple[ScheduledTranche, ...], due: dict[Milestone, date], provenance: Provenance) -> None:
         self._require(ProjectStage.REVIEWED)
-        checked_amount(amount, "award.amount", "资助金额", "The award")
+        amount = checked_amount(amount, "award.amount", "资助金额", "The award")
         if amount > self.requested:
             raise InvalidValue(
                 "award.above_request", f"资助金额不能超过申请金额{self.requested}元",

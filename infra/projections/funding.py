@@ -23,7 +23,7 @@ def fen(amount: Decimal) -> int:
 
 
 def cny(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(value) / 100
+    return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 def _day(value: str | None) -> date | None:

@@ -25,6 +25,7 @@ from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.audit import AuditController
+from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.inspection_pages import InspectionPages
@@ -84,6 +85,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             PublicController,
             ReminderController,
             AuditController,
+            FundingController,
             PageController,
             EvaluationPages,
             PublicPages,

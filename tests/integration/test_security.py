@@ -58,7 +58,8 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
 
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
     ids = {"organization_id": own.id, "evaluation_id": case.id, "expert_id": case.panel[0].expert_id,
-           "reminder_id": reminder.id, "aggregate_id": own.id}
+           "reminder_id": reminder.id, "aggregate_id": own.id, "round_id": uuid5(_NS, "demo-round"),
+           "project_id": uuid5(_NS, "demo-project-tl-hub")}  # the org user's own project
     last_year = system.registry.today().year - 1
     operations = api_operations(app)
     assert len(operations) >= 40
@@ -67,6 +68,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
     for method, path, allowed in operations:
         url = re.sub(r"\{(\w+):uuid\}", lambda m: str(ids[m.group(1)]), path).replace("{code:str}", own.code)
         url = url.replace("{year:int}", str(last_year)).replace("{list_name:str}", "abnormal").replace("{version:int}", "1")
+        url = url.replace("{key:str}", "grades")
         for role in ROLES:
             if path == "/api/auth/logout" and role != "public":
                 continue  # would end the session the rest of the matrix uses
