@@ -145,6 +145,10 @@ class PlanningView(Protocol):
         """(case, subject organization, chair user id, announcement ends, rule set) of announced cases."""
         ...
 
+    def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
+        """(project, organization, title, milestone, due, division): the next report of each running project."""
+        ...
+
     def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
         """(organization, listed on, division code) of current abnormal listings."""
         ...

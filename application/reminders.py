@@ -55,7 +55,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name}: on {due} the listing on the abnormal-activity list reaches {years} years and moves to the "
         "serious-dishonesty list; meet the obligation and apply for removal.",
     ),
+    "milestone_due": (
+        "{name}:项目“{title}”的{report}应于{due}前提交(还有{days}天)。",
+        "{name}: the {report_en} of the project '{title}' is due by {due} ({days} days left).",
+    ),
+    "milestone_overdue": (
+        "{name}:项目“{title}”的{report}已于{due}逾期,请尽快提交;逾期可能影响后续拨款。",
+        "{name}: the {report_en} of the project '{title}' was due on {due}; submit it now, later tranches wait for it.",
+    ),
 }
+MILESTONE_NAMES = {"mid_term": ("中期报告", "mid-term report"), "closing": ("结项报告", "closing report")}
 OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
 
 
@@ -84,7 +93,7 @@ class Reminders(UseCases):
     def plan(self, as_of: date) -> list[PlannedReminder]:
         self.planning.catch_up()
         found = [*self._inspections(as_of), *self._grades(as_of), *self._sheets(as_of), *self._cases(as_of),
-                 *self._credit(as_of)]
+                 *self._credit(as_of), *self._milestones(as_of)]
         return sorted({p.id: p for p in found}.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
 
     def _inspections(self, as_of: date) -> list[PlannedReminder]:
@@ -150,6 +159,20 @@ class Reminders(UseCases):
             if offset is not None and as_of < escalates:
                 found.append(planned("credit_escalation", org_id, f"organization:{org_id}", str(listed_on), str(offset),
                                      escalates, name=self._name(org_id), years=years))
+        return found
+
+    def _milestones(self, as_of: date) -> list[PlannedReminder]:
+        """A running project's next report: N days before it is due, and once when it is overdue."""
+        found = []
+        for project_id, org_id, title, milestone, due, division in self.planning.open_milestones():
+            zh, en = MILESTONE_NAMES[milestone]
+            values = dict(name=self._name(org_id), title=title, report=zh, report_en=en, days=(due - as_of).days)
+            recipient = f"organization:{org_id}"
+            offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
+            if offset is not None:
+                found.append(planned("milestone_due", project_id, recipient, milestone, str(offset), due, **values))
+            elif due < as_of <= due + timedelta(days=OVERDUE_WINDOW_DAYS):
+                found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, **values))
         return found
 
     def _rule_set(self, ref: str):  # type: ignore[no-untyped-def]

@@ -25,7 +25,7 @@ CHANNELS = ("inbox", "email", "webhook")
 class PlannedReminder:
     """What planning decides: a pure value, compared and counted before anything is stored."""
 
-    kind: str  # inspection_due | inspection_overdue | grade_expiring | scores_due | credit_escalation
+    kind: str  # inspection_due | … | credit_escalation | milestone_due | milestone_overdue (see application.reminders)
     subject_id: UUID
     recipient: str  # "organization:<id>" (all its users) or "user:<id>"
     period: str  # what the deadline belongs to: a report year, a grade's validity, a case …

@@ -117,6 +117,7 @@ def build_system(
     for projection in (register, cases, compliance, reminder_view, funding_view):
         registry.on_saved(projection.notice)
     evaluations = Evaluations(registry, rules, clock, ids)
+    planning = PlanningQueries(compliance, [register, cases, funding_view])
     credit = CreditRecords(registry, rules, clock, ids, view=compliance)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
@@ -136,7 +137,7 @@ def build_system(
         public=PublicRegister(register, compliance),
         reminder_view=reminder_view,
         reminders=Reminders(
-            registry, rules, clock, ids, view=reminder_view, planning=PlanningQueries(compliance, [register, cases]),
+            registry, rules, clock, ids, view=reminder_view, planning=planning,
             register=register, contacts=SqlContactDirectory(database), mailer=SmtpMailer(settings),
             webhooks=HttpWebhookPoster(settings),
             policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds),

@@ -47,6 +47,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today, Asia/Shanghai)")
 
+    subsidies = sub.add_parser("subsidies", help="grant a year's subsidies (资金扶持) and print the report per district")
+    subsidies_actions = subsidies.add_subparsers(dest="action", required=True)
+    grant = subsidies_actions.add_parser(
+        "grant", help="grant every subsidy the rule sets give for a year (idempotent)",
+        description="Each organization's entitlements are computed from its history by the rule set governing it "
+        "(start-up, yearly assessment award, hub award, grade award; none after a recent penalty). Each is granted "
+        "once per period, so a second run grants nothing twice.",
+    )
+    grant.add_argument("year", type=int, help="the year, e.g. 2025")
+    grant.add_argument("--division", default="", metavar="PREFIX", help="only this locality (2, 4 or 6 digit division prefix)")
+    report = subsidies_actions.add_parser("report", help="print a year's subsidies per district and rule (CSV on stdout)")
+    report.add_argument("year", type=int)
+
     reminders = sub.add_parser("reminders", help="plan, issue and deliver reminders").add_subparsers(dest="action", required=True)
     plan = reminders.add_parser("plan", help="print what would be issued as of a date (changes nothing)")
     plan.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today)")
@@ -158,6 +171,8 @@ def _run(args: Any, settings: Any) -> int:
             _sweep(args, system)
         elif args.command == "reminders":
             _reminders(args, system)
+        elif args.command == "subsidies":
+            _subsidies(args, system)
         elif args.command == "verify":
             return _verify(args, system)
         elif args.command in ("export", "import"):
@@ -233,6 +248,26 @@ def _sweep(args: Any, system: Any) -> None:
     print(f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
           f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}; "
           f"grades expired: {done.get('grades', {}).get('expired', 0)}")
+
+
+def _subsidies(args: Any, system: Any) -> None:
+    import csv
+
+    from application.context import system_context
+
+    if args.action == "grant":
+        bar = ProgressBar(f"subsidies {args.year}")
+        ctx = system_context("cli-subsidies", str(system.ids.new_id()))
+        done = system.subsidies.grant_year(ctx, args.year, args.division, progress=bar)
+        if bar.shown:
+            bar.finish()
+        print(f"subsidies {done.year}: {done.organizations} organization(s) checked, {done.granted} granted "
+              f"(CNY {done.amount}), {done.already_granted} granted before")
+        return
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["district", "rule", "grants", "amount_cny"])
+    for line in system.funding_view.subsidy_report(args.year):
+        writer.writerow([line.district, line.rule_key, line.grants, line.amount])
 
 
 def _reminders(args: Any, system: Any) -> None:

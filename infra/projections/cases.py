@@ -47,7 +47,7 @@ class ExpertRow(msgspec.Struct, frozen=True):
 
 
 _CASE = (
-    "c.id, c.kind, c.stage, c.subject_id, r.name AS subject_name, c.chair_user_id, c.scoring_deadline, c.rule_set, "
+    "c.id, c.kind, c.stage, c.subject_id, COALESCE(r.name, p.title) AS subject_name, c.chair_user_id, c.scoring_deadline, c.rule_set, "
     "c.total, c.result, c.announcement_ends, c.version"
 )
 
@@ -137,7 +137,8 @@ class CasesProjection(Projection):
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self.db.transaction() as tx:
             rows = tx.execute(
-                f"SELECT {_CASE} FROM sl_cases c LEFT JOIN sl_register r ON r.id = c.subject_id{clause} "
+                f"SELECT {_CASE} FROM sl_cases c LEFT JOIN sl_register r ON r.id = c.subject_id "
+                f"LEFT JOIN sl_projects p ON p.id = c.subject_id{clause} "
                 "ORDER BY c.scoring_deadline, c.id", params,
             ).all()
         return [_case(r) for r in rows]
@@ -148,6 +149,7 @@ class CasesProjection(Projection):
             rows = tx.execute(
                 f"SELECT {_CASE}, m.submitted AS my_sheet_submitted FROM sl_case_members m "
                 "JOIN sl_cases c ON c.id = m.case_id LEFT JOIN sl_register r ON r.id = c.subject_id "
+                "LEFT JOIN sl_projects p ON p.id = c.subject_id "
                 "WHERE m.user_id = ? AND m.recused IS NULL ORDER BY c.scoring_deadline, c.id", (user_id,),
             ).all()
         return [_case(r) for r in rows]

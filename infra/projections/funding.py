@@ -257,6 +257,11 @@ DASHBOARD_QUERIES: dict[str, tuple[str, list[str]]] = {
         f"WHERE stage IN {CLOSED_PROJECT_STAGES} GROUP BY COALESCE(CAST(stars AS TEXT), '-') ORDER BY stars DESC",
         ["stars", "projects"],
     ),
+    "subsidies": (
+        "SELECT year, district, rule_key, COUNT(*) AS grants, SUM(amount_fen) AS amount_fen FROM sl_subsidies "
+        "GROUP BY year, district, rule_key ORDER BY year, district, rule_key",
+        ["year", "district", "rule_key", "grants", "amount_fen"],
+    ),
 }
 
 

@@ -195,12 +195,30 @@ class PlanningQueries:
     def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT id, subject_id, chair_user_id, announcement_ends, rule_set FROM sl_cases "
-                "WHERE stage = 'announced' AND announcement_ends BETWEEN ? AND ? ORDER BY id",
+                "SELECT c.id, COALESCE(p.organization_id, c.subject_id) AS subject_id, c.chair_user_id, "
+                "c.announcement_ends, c.rule_set FROM sl_cases c LEFT JOIN sl_projects p ON p.id = c.subject_id "
+                "WHERE c.stage = 'announced' AND c.announcement_ends BETWEEN ? AND ? ORDER BY c.id",
                 (ending_from.isoformat(), ending_to.isoformat()),
             ).all()
         return [(UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]),
                  r["rule_set"]) for r in rows]
+
+    def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
+        """(project, organization, title, milestone, due, division) for reports still to come."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT p.id, p.organization_id, p.title, p.mid_term_due, p.closing_due, p.mid_term_reported_on, "
+                "p.closing_reported_on, r.division_code FROM sl_projects p JOIN sl_register r ON r.id = p.organization_id "
+                "WHERE p.stage = 'in_progress' ORDER BY p.id",
+            ).all()
+        found = []
+        for r in rows:
+            for milestone in ("mid_term", "closing"):
+                if r[f"{milestone}_reported_on"] is None:
+                    found.append((UUID(r["id"]), UUID(r["organization_id"]), r["title"], milestone,
+                                  date.fromisoformat(r[f"{milestone}_due"]), r["division_code"]))
+                    break  # the closing report comes after the mid-term one
+        return found
 
     def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
         with self.db.transaction() as tx:

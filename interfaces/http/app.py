@@ -36,6 +36,7 @@ from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.evaluation_pages import EvaluationPages
+from interfaces.web.funding_pages import FundingPages
 from interfaces.web.pages import PageController
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -88,6 +89,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             FundingController,
             PageController,
             EvaluationPages,
+            FundingPages,
             PublicPages,
             InspectionPages,
             InboxPages,

@@ -24,7 +24,7 @@ from interfaces.http.security import SIGNED_IN, STAFF, allow, require_own_organi
 STAFF_AND_AUDITOR = (*STAFF, Role.AUDITOR)
 FILERS = (*STAFF, Role.ORGANIZATION)
 PROJECT_READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
-DASHBOARDS = ("grades", "inspections", "listings", "funds", "stars")
+DASHBOARDS = ("grades", "inspections", "listings", "funds", "stars", "subsidies")
 ProjectAct = Callable[[Any, CommandContext, int], Project]
 PerPage = Annotated[int, Parameter(ge=1, le=200)]
 PageNo = Annotated[int, Parameter(ge=1, le=100_000)]

@@ -114,6 +114,7 @@ class EvaluationPages(Controller):
             "evaluation.html",
             context={
                 "e": evaluation, "subject": system.register.get(evaluation.subject_id), "rule_set": rule_set,
+                "project": None if evaluation.kind.value == "grade" else system.funding.project(evaluation.subject_id),
                 "scheme": scheme, "seat": seat, "submitted": bool(seat and seat.expert_id in evaluation.submitted),
                 "values": values, "error": error, "is_chair": is_chair, "is_staff": principal.role in STAFF,
                 "is_subject": principal.role is Role.ORGANIZATION

@@ -48,7 +48,8 @@ def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, syst
 
     for username, share in (("evaluator", 0.95), ("evaluator2", 0.90), ("evaluator3", 0.93)):
         sign_in(page, site, username, "/evaluations")
-        assert page.locator("[data-testid=cases] tr").count() == 3  # header, the demo case, this case
+        # header, the demo grade case, the demo project review, this case
+        assert page.locator("[data-testid=cases] tr").count() == 4
         page.click(f"[data-testid=cases] a[href='{case_url.removeprefix(site)}']")
         inputs = page.locator("#score-form input.points[name^='points:']")
         for i in range(inputs.count()):

@@ -61,7 +61,7 @@ def enroll_panel(system: Any) -> None:
 
 
 def experts(system: Any) -> list[UUID]:
-    return [e.id for e in system.cases.experts()][:3]
+    return [e.id for e in system.cases.experts() if e.user_id.startswith("expert-user-")][:3]
 
 
 def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationKind, shares: dict[UUID, str]) -> None:

@@ -35,9 +35,12 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     assert rebuilt.returncode == 0, rebuilt.stderr
     # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped),
     # and 3 credit records opened with one listing each: 27 in the register;
-    # the demo case: 4 experts enrolled, opened, application, eligibility, panel, 1 forced recusal = 9
+    # the demo case: 4 experts enrolled, opened, application, eligibility, panel, 1 forced recusal = 9;
+    # the demo project review: opened, eligibility, panel = 3
     assert "rebuilding register [" in rebuilt.stderr and "register rebuilt: 27 events applied" in rebuilt.stdout
-    assert "cases rebuilt: 9 events applied" in rebuilt.stdout
+    assert "cases rebuilt: 12 events applied" in rebuilt.stdout
+    # the demo round (1), 4 projects applied and checked (8), the review opened (1), 3 subsidies granted (3)
+    assert "funding rebuilt: 13 events applied" in rebuilt.stdout
     # 2 campaigns and a deadline (3), 5 inspections (3 × 4 filed and passed, 2 missed, 2 drafted: 16),
     # 3 credit records (3 opened, 2 penalties, 3 listings: 8)
     assert "compliance rebuilt: 27 events applied" in rebuilt.stdout
@@ -57,6 +60,20 @@ def test_the_sweep_command_runs_for_a_date_and_changes_nothing_the_second_time(t
     assert future.returncode == 2 and "future date" in future.stderr
     malformed = run("sweep", "--as-of", "yesterday", data_dir=tmp_path)
     assert malformed.returncode == 2 and "--as-of" in malformed.stderr
+
+
+def test_subsidies_are_granted_once_and_reported_per_district(tmp_path: Path) -> None:
+    from datetime import date
+
+    assert run("demo", data_dir=tmp_path).returncode == 0
+    year = str(date.today().year - 2)  # the demo's passed inspections (Tongling: CNY 6,000 each)
+    again = run("subsidies", "grant", year, "--division", "3407", data_dir=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "0 granted (CNY 0), 3 granted before" in again.stdout
+    report = run("subsidies", "report", year, data_dir=tmp_path).stdout.splitlines()
+    assert report[0] == "district,rule,grants,amount_cny"
+    assert sorted(report[1:]) == ["铜陵市郊区,annual_assessment,2,12000.00", "铜陵市铜官区,annual_assessment,1,6000.00"]
+    assert run("subsidies", "grant", "2999", data_dir=tmp_path).returncode == 2
 
 
 def test_verify_reports_ok_then_names_a_tampered_event(tmp_path: Path) -> None:

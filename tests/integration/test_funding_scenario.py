@@ -190,3 +190,32 @@ def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
         system.funding.apply(as_org(org), funding_round.id, org, application("逾期申报"))
     assert late.value.code == "round.not_accepting"
     assert events(system) == before + 1
+
+
+def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, clock) -> None:
+    from application.context import system_context
+
+    enroll_panel(system)
+    org = graded_organization(system, 1, "3A")
+    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None))
+    project = system.funding.apply(as_org(org), funding_round.id, org, application("社区助餐")).id
+    system.funding.check_eligibility(REGISTRAR, project)
+    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
+    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
+    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕9号")
+    sweep = system_context("daily-sweep", "sweep-test")
+
+    def milestone_reminders(day: date) -> list[tuple[str, str, str]]:
+        clock.move_to(day)
+        return [(p.kind, p.period, p.offset) for p in system.reminders.plan(day) if p.kind.startswith("milestone")]
+
+    assert milestone_reminders(date(2026, 12, 1)) == []
+    assert milestone_reminders(date(2026, 12, 17)) == [("milestone_due", "mid_term", "14")]
+    assert system.reminders.issue(sweep, date(2026, 12, 17))["issued"] >= 1
+    assert system.reminders.issue(sweep, date(2026, 12, 17))["issued"] == 0  # each once
+    assert milestone_reminders(date(2027, 1, 2)) == [("milestone_overdue", "mid_term", "overdue")]
+    system.funding.submit_report(as_org(org), project, None, Milestone.MID_TERM, "已服务40人")
+    assert milestone_reminders(date(2027, 1, 3)) == []  # the closing report is months away
+    assert milestone_reminders(date(2027, 6, 27)) == [("milestone_due", "closing", "3")]
+    texts = [p.text_zh for p in system.reminders.plan(date(2027, 6, 27)) if p.kind == "milestone_due"]
+    assert texts and "结项报告" in texts[0] and "社区助餐" in texts[0]
