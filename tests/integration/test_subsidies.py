@@ -42,6 +42,7 @@ def test_a_years_subsidies_follow_the_rules_and_are_granted_once(system, clock) 
         ("郊区新成立社区公益服务社", "startup", "once"): Decimal("3000"),
         ("郊区社会组织联合会", "hub", "2026"): Decimal("5000"),
     }
+    assert system.registry.repository.get(subsidy_id(new.id, "startup", "once")).amount_cny == Decimal("3000")
     grant = system.registry.repository.get(subsidy_id(hub.id, "hub", "2026"))
     assert (grant.rule_set.id, grant.rule_set.version) == ("anhui", 1)
 
