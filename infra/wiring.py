@@ -111,9 +111,9 @@ def build_system(
     registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
     register = RegisterProjection(registry, database)
     cases = CasesProjection(registry, database)
-    compliance = ComplianceProjection(registry, database, register=register)
+    compliance = ComplianceProjection(registry, database, reads=register)  # the sweep's candidates join the register
     reminder_view = ReminderProjection(registry, database)
-    funding_view = FundingProjection(registry, database, register=register)
+    funding_view = FundingProjection(registry, database, reads=register)  # names and districts
     for projection in (register, cases, compliance, reminder_view, funding_view):
         registry.on_saved(projection.notice)
     evaluations = Evaluations(registry, rules, clock, ids)

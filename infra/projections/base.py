@@ -37,9 +37,12 @@ class Projection(ABC):
     tables: tuple[str, ...] = ()
     topic_prefixes: tuple[str, ...] = ()  # the aggregates whose events this projection reads
 
-    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase) -> None:
+    def __init__(
+        self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, reads: Projection | None = None
+    ) -> None:
         self.app = app
         self.db = db
+        self.reads = reads  # a read model this one's handlers or queries join: caught up first
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = self.define_handlers()
         with db.transaction(write=True) as tx:
@@ -65,6 +68,8 @@ class Projection(ABC):
             self.catch_up()
 
     def catch_up(self, progress: Progress | None = None) -> int:
+        if self.reads is not None:
+            self.reads.catch_up()
         processed = 0
         total = int(self.app.recorder.max_notification_id() or 0) if progress else 0
         with self._lock:

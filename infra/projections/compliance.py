@@ -29,15 +29,6 @@ class ComplianceProjection(Projection):
     tables = ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties")
     topic_prefixes = ("domain.inspection:", "domain.credit:")
 
-    def __init__(self, app: Any, db: Any, register: Projection | None = None) -> None:
-        super().__init__(app, db)
-        self.register = register  # the sweep's candidate query joins the register
-
-    def catch_up(self, progress: Any = None) -> int:
-        if self.register is not None:
-            self.register.catch_up()
-        return super().catch_up(progress)
-
     def define_handlers(self) -> dict[str, Handler]:
         return {
             "InspectionCampaign.Opened": self._campaign_opened,

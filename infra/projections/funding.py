@@ -35,15 +35,6 @@ class FundingProjection(Projection):
     tables = ("sl_rounds", "sl_projects", "sl_tranches", "sl_subsidies")
     topic_prefixes = ("domain.funding:", "domain.subsidy:")
 
-    def __init__(self, app: Any, db: Any, register: Projection | None = None) -> None:
-        super().__init__(app, db)
-        self.register = register  # a project's organization name and district come from the register
-
-    def catch_up(self, progress: Any = None) -> int:
-        if self.register is not None:
-            self.register.catch_up()
-        return super().catch_up(progress)
-
     def define_handlers(self) -> dict[str, Handler]:
         return {
             "FundingRound.Opened": self._round_opened,
