@@ -82,7 +82,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-
 class Evaluations(UseCases):
     # -- experts -------------------------------------------------------------------
     def enroll_expert(

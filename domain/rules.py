@@ -254,12 +254,6 @@ class FundingRules:
         if not self.tranches or self.tranches[0].condition is not TrancheCondition.AGREEMENT_SIGNED:
             raise ValueError("funding: the first tranche is paid on signing")
 
-    def subsidy(self, key: str) -> SubsidyRule:
-        for rule in self.subsidies:
-            if rule.key == key:
-                return rule
-        raise InvalidValue("subsidy.unknown_rule", f"规则中没有该补贴:{key}", f"The rule set has no subsidy {key}")
-
 
 @dataclass(frozen=True)
 class RuleSet:

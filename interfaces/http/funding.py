@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from application.context import CommandContext
-from application.errors import StaleVersion
+from application.errors import NotFound, StaleVersion
 from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal, Table
 from application.subsidies import GrantSummary
 from domain.evaluation import EvaluationKind
@@ -57,7 +57,7 @@ def created_once(request: Request[Any, Any, Any], make: Callable[[UUID | None], 
 def _found(find: Callable[[UUID], Any], aggregate_id: UUID) -> Any:
     try:
         return find(aggregate_id)
-    except Exception:  # noqa: BLE001 - not found (or not of that kind) means "create it"
+    except NotFound:
         return None
 
 

@@ -70,3 +70,35 @@ def test_grades_never_fall_as_the_score_rises(a: Decimal, b: Decimal) -> None:
         bands = rule_set.grade_bands
         low, high = sorted((a, b))
         assert order.index(bands.grade_for(low)) <= order.index(bands.grade_for(high))
+
+
+# -- funding -----------------------------------------------------------------------------------------
+@given(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("10000000"), places=2))
+def test_tranches_add_up_to_the_award_to_the_fen(amount: Decimal) -> None:
+    from domain.rules import split_into_tranches
+
+    parts = split_into_tranches(amount, CATALOG.get("anhui", 1).funding.tranches)
+    assert sum(parts) == amount and all(p.as_tuple().exponent >= -2 for p in parts)  # type: ignore[operator]
+
+
+def test_a_rule_set_whose_tranches_do_not_add_up_is_refused() -> None:
+    from domain.rules import FundingRules, Tranche, TrancheCondition
+
+    with pytest.raises(ValueError, match="add up to 1"):
+        FundingRules((), 3, Decimal(60), Decimal(60), (Tranche(Decimal("0.5"), TrancheCondition.AGREEMENT_SIGNED),))
+    with pytest.raises(ValueError, match="on signing"):
+        FundingRules((), 3, Decimal(60), Decimal(60), (Tranche(Decimal(1), TrancheCondition.MID_TERM_PASSED),))
+
+
+def test_project_bars_name_each_reason() -> None:
+    from domain.funding import ApplicantFacts, RoundTerms, project_bars
+
+    terms = RoundTerms("创投", "3407", Decimal(300000), Decimal(50000), date(2026, 5, 1), date(2026, 6, 1),
+                       date(2026, 7, 1), date(2026, 12, 31), date(2027, 6, 30), min_grade="3A", org_types=("foundation",))
+    rules = CATALOG.get("anhui", 1).funding
+    clean = ApplicantFacts("registered", "foundation", "340711", "active", "4A", "none", None)
+    assert project_bars(rules, terms, clean, date(2026, 5, 20)) == []
+    barred = ApplicantFacts("registered", "social_association", "410300", "suspended", "2A", "serious", date(2027, 1, 1))
+    assert project_bars(rules, terms, barred, date(2026, 5, 20)) == [
+        "outside_locality", "type_not_admitted", "grade_below_minimum", "not_active", "serious_dishonesty_list", "breach_bar",
+    ]
