@@ -19,6 +19,7 @@ from domain.credit import CreditRecord, credit_record_id
 from domain.errors import InvalidValue
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
+from domain.rules import SubsidyKind
 from domain.subsidy import Subsidy, SubsidyFacts, entitlements
 
 PAGE = 200  # the register serves at most 200 a page
@@ -80,27 +81,32 @@ class Subsidies(UseCases):
         rule_set = self.rules.for_division(org.profile.division_code, date(year, 12, 31))
         if not rule_set.funding.subsidies:
             return []
-        facts = self._facts(org, entry, year, ZoneInfo(rule_set.timezone))
+        wants_grades = any(r.kind is SubsidyKind.GRADE_AWARD for r in rule_set.funding.subsidies)
+        facts = self._facts(org, entry, year, ZoneInfo(rule_set.timezone), wants_grades)
         at = self._at(ctx, rule_set)
         return [
             Subsidy.grant(org.id, e, year, org.profile.district, at)
             for e in entitlements(rule_set.funding, facts, year, self.store.today(org.profile.division_code))
         ]
 
-    def _facts(self, org: Organization, entry: RegisterEntry, year: int, zone: ZoneInfo) -> SubsidyFacts:
+    def _facts(self, org: Organization, entry: RegisterEntry, year: int, zone: ZoneInfo, wants_grades: bool) -> SubsidyFacts:
         inspection = self._find(inspection_id(org.id, year))
         outcomes = {year: inspection.outcome.value} if isinstance(inspection, Inspection) and inspection.outcome else {}
         record = self._find(credit_record_id(org.id))
         penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
-        awards = tuple(
-            (e.level, e.timestamp.astimezone(zone).date())
-            for e in self.store.events.get(org.id) if type(e).__name__ == "GradeAwarded"
-        )
+        awards = self._grade_awards(org.id, zone) if wants_grades else ()
         return SubsidyFacts(
             active=org.status.value == "active", registered_on=org.registered_on,
             community_level=org.profile.community_level, public_benefit=org.profile.public_benefit,
             is_hub=org.profile.is_hub or entry.is_hub, public_benefit_members=self._public_benefit_members(org.id),
             inspection_outcomes=outcomes, grades_awarded=awards, penalty_dates=penalties,
+        )
+
+    def _grade_awards(self, org_id: UUID, zone: ZoneInfo) -> tuple[tuple[str, date], ...]:
+        """When each grade was awarded: read from the stream only where a rule pays grade awards."""
+        return tuple(
+            (e.level, e.timestamp.astimezone(zone).date())
+            for e in self.store.events.get(org_id) if type(e).__name__ == "GradeAwarded"
         )
 
     def _public_benefit_members(self, hub_id: UUID) -> int:

@@ -132,16 +132,20 @@ class FundingProjection(Projection):
 
     # -- queries: rounds and projects ---------------------------------------------------------------------
     def rounds(self) -> list[RoundRow]:
+        return self._rounds("", ())
+
+    def round(self, round_id: UUID) -> RoundRow | None:
+        found = self._rounds(" WHERE r.id = ?", (str(round_id),))
+        return found[0] if found else None
+
+    def _rounds(self, where: str, params: tuple[Any, ...]) -> list[RoundRow]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT r.*, (SELECT COUNT(*) FROM sl_projects p WHERE p.round_id = r.id) AS projects, "
                 "(SELECT COALESCE(SUM(t.amount_fen), 0) FROM sl_tranches t WHERE t.round_id = r.id) AS paid_fen "
-                "FROM sl_rounds r ORDER BY r.applications_open DESC, r.title"
+                f"FROM sl_rounds r{where} ORDER BY r.applications_open DESC, r.title", params,
             ).all()
         return [_round(r) for r in rows]
-
-    def round(self, round_id: UUID) -> RoundRow | None:
-        return next((r for r in self.rounds() if r.id == round_id), None)
 
     def projects(self, query: ProjectQuery) -> Page[ProjectRow]:
         where, params = ["1 = 1"], []
@@ -167,15 +171,6 @@ class FundingProjection(Projection):
                 (*params, query.per_page, (query.page - 1) * query.per_page),
             ).all()
         return Page(items=[_project(r) for r in rows], total=total, page=query.page, per_page=query.per_page)
-
-    def milestones_open(self) -> list[ProjectRow]:
-        """Running projects with a milestone report still to come (reminder planning)."""
-        with self.db.transaction() as tx:
-            rows = tx.execute(
-                "SELECT p.*, NULL AS rank FROM sl_projects p WHERE p.stage = 'in_progress' "
-                "AND (p.mid_term_reported_on IS NULL OR p.closing_reported_on IS NULL) ORDER BY p.id"
-            ).all()
-        return [_project(r) for r in rows]
 
     # -- queries: subsidies ----------------------------------------------------------------------------------
     def subsidies(self, year: int | None = None, district: str | None = None) -> list[SubsidyRow]:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from application.explanations import explain
@@ -25,8 +23,8 @@ from interfaces.http.evaluations import require_case_access, reveals_names
 from interfaces.http.problems import domain_status
 from interfaces.http.security import STAFF, Principal
 from interfaces.web.i18n import message_for
+from interfaces.web.forms import Form
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 # page action → the use case it calls (each use case checks who may)
 ACTIONS: dict[str, Any] = {

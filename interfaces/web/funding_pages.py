@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from application.queries import ProjectQuery
@@ -26,16 +23,9 @@ from interfaces.http.problems import domain_status
 from interfaces.http.security import STAFF, require_own_organization
 from interfaces.web.charts import bar_chart
 from interfaces.web.i18n import language, message_for, translate
+from interfaces.web.forms import Form, amount, form_version
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
-
-
-def _amount(raw: str, field: str) -> Decimal:
-    try:
-        return Decimal(raw.strip().replace(",", "").replace(",", ""))
-    except InvalidOperation:
-        raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的金额", f"{field}: '{raw}' is not an amount") from None
 
 
 def budget_lines(text: str) -> tuple[BudgetLine, ...]:
@@ -44,23 +34,17 @@ def budget_lines(text: str) -> tuple[BudgetLine, ...]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        item, _, amount = line.replace(",", ",").rpartition(",")
+        item, _, raw_amount = line.replace(",", ",").rpartition(",")
         if not item.strip():
             raise InvalidValue("form.budget_line", f"预算行应为“科目,金额”:{line}", f"A budget line is 'item, amount': {line}")
-        lines.append(BudgetLine(item.strip(), _amount(amount, "budget")))
+        lines.append(BudgetLine(item.strip(), amount(raw_amount, "budget")))
     return tuple(lines)
-
-
-def _version(form: dict[str, str]) -> int:
-    if not form.get("version", "").isdigit():
-        raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-    return int(form["version"])
 
 
 # page action → (roles, use case)
 ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "eligibility": (STAFF, lambda f, c, p, v, d: f.check_eligibility(c, p, v)),
-    "award": (STAFF, lambda f, c, p, v, d: f.award(c, p, v, _amount(d.get("amount", ""), "amount"))),
+    "award": (STAFF, lambda f, c, p, v, d: f.award(c, p, v, amount(d.get("amount", ""), "amount"))),
     "decline": (STAFF, lambda f, c, p, v, d: f.decline(c, p, v, d.get("reason", ""))),
     "agreement": (STAFF, lambda f, c, p, v, d: f.sign_agreement(c, p, v, d.get("agreement_no", ""))),
     "pay": (STAFF, lambda f, c, p, v, d: f.pay_tranche(c, p, v)),
@@ -142,7 +126,7 @@ class FundingPages(Controller):
         if request.user.role not in roles:
             raise PermissionDeniedException("not allowed for this role")
         try:
-            action(system.funding, context(request), project_id, _version(data), data)
+            action(system.funding, context(request), project_id, form_version(data), data)
         except DomainError as e:
             return self._project(request, project_id, message_for(request, e), domain_status(e))
         return Redirect(f"/projects/{project_id}?saved=1", status_code=303)

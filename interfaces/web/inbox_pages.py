@@ -9,16 +9,15 @@ from uuid import UUID
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotAuthorizedException
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from application.queries import ReminderQuery
 from domain.provenance import Role
 from interfaces.http.commands import context, system_of
 from interfaces.http.security import STAFF
+from interfaces.web.forms import Form
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _recipient(request: Request[Any, Any, Any]) -> None:

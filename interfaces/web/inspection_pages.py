@@ -4,14 +4,13 @@ the version it was rendered from, so a stale form is refused with a clear messag
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body, Parameter
+from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from application.errors import NotFound
@@ -22,8 +21,8 @@ from interfaces.http.commands import context, system_of
 from interfaces.http.problems import domain_status
 from interfaces.http.security import READERS_OF_HISTORY, STAFF, require_own_organization
 from interfaces.web.i18n import message_for
+from interfaces.web.forms import Form, amount, form_version
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Year = Annotated[int, Parameter(ge=1990, le=2100)]
 
 
@@ -32,11 +31,7 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 def _amount(form: dict[str, str], field: str) -> Decimal:
-    raw = form.get(field, "").strip().replace(",", "")
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的金额", f"{field}: '{raw}' is not an amount") from None
+    return amount(form.get(field, ""), field)
 
 
 def _count(form: dict[str, str], field: str) -> int:
@@ -103,9 +98,9 @@ class InspectionPages(Controller):
         roles, action = ACTIONS.get(data.get("action", ""), ((), None))
         _filer(request, organization_id, roles)
         try:
-            if action is None or not data.get("version", "").isdigit():
+            if action is None:
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-            action(system_of(request).inspections, context(request), organization_id, year, int(data["version"]), data)
+            action(system_of(request).inspections, context(request), organization_id, year, form_version(data), data)
         except DomainError as e:
             return self._page(request, organization_id, year, message_for(request, e), domain_status(e))
         return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)

@@ -3,15 +3,13 @@ the version the person saw, so a stale form is refused with a clear message."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
@@ -23,8 +21,8 @@ from interfaces.http.commands import context, system_of
 from interfaces.http.problems import domain_status
 from interfaces.http.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
 from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
+from interfaces.web.forms import Form
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 _SORTS = ("name", "registered_on", "district", "status", "updated_at")
 _CHANGES = {
     "name": lambda r, c, id, v, value: r.rename(c, id, v, value),
