@@ -34,7 +34,7 @@ def budget_lines(text: str) -> tuple[BudgetLine, ...]:
     for line in text.splitlines():
         if not line.strip():
             continue
-        item, _, raw_amount = line.replace(",", ",").rpartition(",")
+        item, _, raw_amount = line.replace("\uff0c", ",").rpartition(",")  # a full-width comma too
         if not item.strip():
             raise InvalidValue("form.budget_line", f"预算行应为“科目,金额”:{line}", f"A budget line is 'item, amount': {line}")
         lines.append(BudgetLine(item.strip(), amount(raw_amount, "budget")))

@@ -102,3 +102,4 @@ def test_project_bars_name_each_reason() -> None:
     assert project_bars(rules, terms, barred, date(2026, 5, 20)) == [
         "outside_locality", "type_not_admitted", "grade_below_minimum", "not_active", "serious_dishonesty_list", "breach_bar",
     ]
+
