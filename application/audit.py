@@ -1,5 +1,6 @@
-"""Auditors' reads of any aggregate: its history filtered by event type and time, its state
-as of an instant or a version, and what one event changed (before/after)."""
+"""Auditors' reads of any aggregate: its history filtered by event type and time, with what
+each event changed (before/after); its state as of an instant or a version; and the register
+as of an instant, from the validity intervals, with a replay from the events to check it."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from application.errors import NotFound
-from application.queries import HistoryEntry
+from application.ports import RegisterHistoryView
+from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 from application.registry import Registry, event_type, history_entry
+from domain.credit import credit_record_id
 
 
 class AggregateState(msgspec.Struct, frozen=True):
@@ -32,31 +35,89 @@ class Change(msgspec.Struct, frozen=True):
     changed: dict[str, list[Any]]  # field → [before, after]
 
 
+class TimelineEntry(msgspec.Struct, frozen=True):
+    event: HistoryEntry
+    changed: dict[str, list[Any]]  # field → [before, after]
+
+
+class ReplayedLine(msgspec.Struct, frozen=True):
+    """An organization's register line at an instant, replayed from its events (the slow, certain way)."""
+
+    id: UUID
+    name: str
+    status: str
+    grade: str | None
+    credit_status: str
+
+
 def _state(aggregate: Any) -> dict[str, Any]:
+    if aggregate is None:
+        return {}
     fields = {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
     return msgspec.to_builtins(fields, str_keys=True, enc_hook=str)
 
 
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def _selected(event: Any, types: set[str] | None, since: datetime | None, until: datetime | None) -> bool:
+    return ((not types or event_type(event) in types)
+            and (since is None or event.timestamp >= since) and (until is None or event.timestamp <= until))
+
+
 class Audit:
-    def __init__(self, store: Registry) -> None:
+    def __init__(self, store: Registry, register_history: RegisterHistoryView) -> None:
         self.store = store
+        self.register_history = register_history
 
     def history(
         self, aggregate_id: UUID, event_types: set[str] | None = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[HistoryEntry]:
-        return [
-            history_entry(e) for e in self._events(aggregate_id)
-            if (not event_types or event_type(e) in event_types)
-            and (since is None or e.timestamp >= since) and (until is None or e.timestamp <= until)
-        ]
+        return [history_entry(e) for e in self._events(aggregate_id) if _selected(e, event_types, since, until)]
+
+    def timeline(
+        self, aggregate_id: UUID, event_types: set[str] | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """The history with what each event changed: one pass that applies the events in order."""
+        entries: list[TimelineEntry] = []
+        aggregate, before = None, {}
+        for e in self._events(aggregate_id):
+            aggregate = e.mutate(aggregate)
+            after = _state(aggregate)
+            if _selected(e, event_types, since, until):
+                entries.append(TimelineEntry(history_entry(e), _diff(before, after)))
+            before = after
+        return entries
 
     def state_at(self, aggregate_id: UUID, at: datetime) -> AggregateState:
-        """The state after the last event at or before the instant (replayed from the events)."""
-        events = [e for e in self._events(aggregate_id) if e.timestamp <= at]
-        if not events:
+        """The state after the last event at or before the instant: the version is found by a binary
+        search over single events (an aggregate's event times never decrease), then the aggregate is
+        rebuilt from its nearest snapshot at or below that version."""
+        version = self.version_at(aggregate_id, at)
+        if version == 0:
             raise NotFound("aggregate_state", f"{aggregate_id}@{at.isoformat()}")
-        return self.state_at_version(aggregate_id, events[-1].originator_version, at)
+        return self.state_at_version(aggregate_id, version, at)
+
+    def version_at(self, aggregate_id: UUID, at: datetime) -> int:
+        """The last version recorded at or before the instant (0: none yet)."""
+        last = self._event(aggregate_id, None)
+        if last is None:
+            raise NotFound("aggregate", aggregate_id)
+        low, high = 0, last.originator_version  # invariant: version low is at or before `at`, high+1 after
+        if last.timestamp <= at:
+            return high
+        high -= 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            event = self._event(aggregate_id, middle)
+            if event is not None and event.timestamp <= at:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def state_at_version(self, aggregate_id: UUID, version: int, as_of: datetime | None = None) -> AggregateState:
         aggregate = self._aggregate(aggregate_id, version)
@@ -69,15 +130,44 @@ class Audit:
             raise NotFound("event", f"{aggregate_id} v{version}")
         after = _state(self._aggregate(aggregate_id, version))
         before = _state(self._aggregate(aggregate_id, version - 1)) if version > 1 else {}
-        changed = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
         event = events[version]
-        return Change(version, event_type(event), event.timestamp, before, after, changed)
+        return Change(version, event_type(event), event.timestamp, before, after, _diff(before, after))
+
+    # -- the register through time -----------------------------------------------------------
+    def register_as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
+        return self.register_history.as_of(query)
+
+    def register_intervals(self, organization_id: UUID) -> list[RegisterLine]:
+        lines = self.register_history.intervals(organization_id)
+        if not lines:
+            raise NotFound("organization", organization_id)
+        return lines
+
+    def replayed_line(self, organization_id: UUID, at: datetime) -> ReplayedLine | None:
+        """The register line at the instant from the organization's and its credit record's events."""
+        version = self.version_at(organization_id, at)
+        if version == 0:
+            return None
+        org = self._aggregate(organization_id, version)
+        record_id = credit_record_id(organization_id)
+        credit = "none"
+        if self._event(record_id, None) is not None and (credit_version := self.version_at(record_id, at)):
+            credit = self._aggregate(record_id, credit_version).status
+        return ReplayedLine(org.id, org.profile.name, org.status.value, org.grade, credit)
 
     def _events(self, aggregate_id: UUID) -> list[Any]:
         events = list(self.store.events.get(aggregate_id))
         if not events:
             raise NotFound("aggregate", aggregate_id)
         return events
+
+    def _event(self, aggregate_id: UUID, version: int | None) -> Any:
+        """One stored event (the last one when version is None), or None."""
+        if version is None:
+            found = list(self.store.events.get(aggregate_id, desc=True, limit=1))
+        else:
+            found = list(self.store.events.get(aggregate_id, gt=version - 1, lte=version))
+        return found[0] if found else None
 
     def _aggregate(self, aggregate_id: UUID, version: int) -> Any:
         try:

@@ -9,8 +9,8 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.queries import (
-    CampaignRow, ContactRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
-    ReminderQuery, ReminderRow,
+    CampaignRow, ContactRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterAsOfQuery, RegisterEntry,
+    RegisterLine, RegisterQuery, ReminderQuery, ReminderRow,
 )
 from domain.rules import RuleSet
 
@@ -56,6 +56,14 @@ class RegisterView(Protocol):
     def districts(self) -> list[str]: ...
 
     def position(self) -> int: ...
+
+
+class RegisterHistoryView(Protocol):
+    """The register through time: validity intervals of each organization's line."""
+
+    def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]: ...
+
+    def intervals(self, organization_id: UUID) -> list[RegisterLine]: ...
 
 
 class ComplianceView(Protocol):

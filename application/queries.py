@@ -68,6 +68,38 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
         return max(1, -(-self.total // self.per_page))
 
 
+class RegisterAsOfQuery(msgspec.Struct, frozen=True):
+    at: datetime
+    status: str | None = None
+    grade: str | None = None  # a level, or "none" for ungraded
+    credit_status: Literal["none", "abnormal", "serious"] | None = None
+    district: str | None = None
+    org_type: str | None = None
+    division_prefix: str | None = None
+    sort: Literal["name", "district", "status", "grade", "valid_from"] = "name"
+    descending: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+class RegisterLine(msgspec.Struct, frozen=True):
+    """One organization's register line as it stood during [valid_from, valid_to)."""
+
+    id: UUID
+    name: str
+    org_type: str
+    track: str
+    status: str
+    district: str
+    division_code: str
+    grade: str | None
+    grade_valid_until: date | None
+    credit_status: str
+    version: int  # the organization's version when this line began
+    valid_from: datetime
+    valid_to: datetime | None
+
+
 class HistoryEntry(msgspec.Struct, frozen=True):
     version: int
     at: datetime

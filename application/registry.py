@@ -20,10 +20,17 @@ from application.errors import DuplicateIdentifier, NotFound, StaleVersion
 from application.ports import Clock, IdGenerator, RuleSetCatalog
 from application.queries import HistoryEntry
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
+from domain.credit import CreditRecord
+from domain.evaluation import Evaluation
+from domain.expert import Expert
+from domain.funding import FundingRound, Project
+from domain.inspection import Inspection, InspectionCampaign
 from domain.organization import Organization, Profile, checked_code
 from domain.provenance import Provenance
 
 log = logging.getLogger("starledger.events")
+# aggregates whose streams grow for years: loading them starts from a snapshot
+_LONG_LIVED = (Organization, CreditRecord, Evaluation, Expert, FundingRound, Project, InspectionCampaign, Inspection)
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
 
 
@@ -40,6 +47,9 @@ class Registry(Application[UUID]):
         rules: RuleSetCatalog,
     ) -> None:
         super().__init__(env)
+        interval = int(self.env.get("SNAPSHOT_INTERVAL") or 0)
+        if interval and self.snapshots is not None:  # every Nth event of an aggregate also stores its state
+            self.snapshotting_intervals = dict.fromkeys(_LONG_LIVED, interval)  # type: ignore[misc]
         self.clock = clock
         self.ids = ids
         self.rules = rules

@@ -1,5 +1,6 @@
 """Base aggregate: an event's timestamp is the injected clock's time carried in its
-provenance, so a replayed day produces the same history."""
+provenance, so a replayed day produces the same history. An aggregate's event times never
+decrease (a clock set back is clamped), so "the version as of an instant" is a binary search."""
 
 from __future__ import annotations
 
@@ -21,4 +22,7 @@ class LedgerAggregate(Aggregate):
         return super()._create(event_class, **_stamp(kwargs))
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        super().trigger_event(event_class, **_stamp(kwargs))
+        kwargs = _stamp(kwargs)
+        if kwargs.get("timestamp") is not None and kwargs["timestamp"] < self.modified_on:
+            kwargs["timestamp"] = self.modified_on
+        super().trigger_event(event_class, **kwargs)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1, "funding": 1}
+READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1, "funding": 1, "register_history": 1}
 READ_MODEL_TABLES = {
     "register": ("sl_register",),
     "cases": ("sl_cases", "sl_case_members", "sl_experts"),
     "compliance": ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties"),
     "reminders": ("sl_reminders", "sl_deliveries", "sl_reminder_reads"),
     "funding": ("sl_rounds", "sl_projects", "sl_tranches", "sl_subsidies"),
+    "register_history": ("sl_register_intervals", "sl_interval_credit"),
 }
 
 STATEMENTS = [
@@ -54,6 +55,28 @@ STATEMENTS = [
     "CREATE INDEX IF NOT EXISTS sl_register_division ON sl_register (division_code)",
     "CREATE INDEX IF NOT EXISTS sl_register_hub ON sl_register (hub_id)",
     "CREATE INDEX IF NOT EXISTS sl_register_credit ON sl_register (credit_record_id)",
+    # the register through time: one row per organization and interval of unchanged status/grade/credit
+    """CREATE TABLE IF NOT EXISTS sl_register_intervals (
+        organization_id TEXT NOT NULL,
+        valid_from TEXT NOT NULL,
+        valid_to TEXT,
+        name TEXT NOT NULL,
+        org_type TEXT NOT NULL,
+        track TEXT NOT NULL,
+        status TEXT NOT NULL,
+        district TEXT NOT NULL,
+        division_code TEXT NOT NULL,
+        grade TEXT,
+        grade_valid_until TEXT,
+        abnormal INTEGER NOT NULL,
+        serious INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (organization_id, valid_from))""",
+    "CREATE INDEX IF NOT EXISTS sl_register_intervals_span ON sl_register_intervals (valid_from, valid_to)",
+    "CREATE INDEX IF NOT EXISTS sl_register_intervals_open ON sl_register_intervals (organization_id) WHERE valid_to IS NULL",
+    """CREATE TABLE IF NOT EXISTS sl_interval_credit (
+        credit_record_id TEXT PRIMARY KEY,
+        organization_id TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sl_campaigns (
         id TEXT PRIMARY KEY,
         report_year INTEGER NOT NULL,

@@ -15,6 +15,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_DATA_DIR": ("./var", "folder for the embedded SQLite database, secret key and outbox"),
     "STARLEDGER_DATABASE_URL": ("", "postgresql://user:pass@host:5432/db to use PostgreSQL; empty = SQLite in the data folder"),
     "STARLEDGER_DB_POOL_SIZE": ("10", "PostgreSQL connections per process"),
+    "STARLEDGER_SNAPSHOT_INTERVAL": ("100", "snapshot an aggregate every N events (faster loads and as-of reads); 0 = off"),
     "STARLEDGER_LOG_LEVEL": ("info", "debug, info, warning or error"),
     "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
     "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
@@ -54,6 +55,7 @@ class Settings:
     data_dir: Path
     database_url: str
     db_pool_size: int
+    snapshot_interval: int
     log_level: str
     scheduler: bool
     catch_up_seconds: float
@@ -94,6 +96,7 @@ def load_settings(**overrides: object) -> Settings:
         data_dir=data_dir,
         database_url=_env("STARLEDGER_DATABASE_URL").strip(),
         db_pool_size=int(_env("STARLEDGER_DB_POOL_SIZE")),
+        snapshot_interval=max(0, int(_env("STARLEDGER_SNAPSHOT_INTERVAL"))),
         log_level=_env("STARLEDGER_LOG_LEVEL").lower(),
         scheduler=_on(_env("STARLEDGER_SCHEDULER")),
         catch_up_seconds=float(_env("STARLEDGER_CATCH_UP_SECONDS")),

@@ -31,6 +31,7 @@ from infra.locks import DatabaseSweepLock
 from infra.integrity import IntegrityChain
 from infra.transfer import ImportRefused, export_log, import_log
 from infra.projections.register import RegisterProjection
+from infra.projections.register_history import RegisterHistoryProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
@@ -57,6 +58,7 @@ class System:
     reminder_view: ReminderProjection
     reminders: Reminders
     funding_view: FundingProjection
+    register_history: RegisterHistoryProjection
     funding: Funding
     subsidies: Subsidies
     sweep_lock: DatabaseSweepLock
@@ -74,7 +76,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register, self.cases, self.compliance, self.reminder_view, self.funding_view]
+        return [self.register, self.cases, self.compliance, self.reminder_view, self.funding_view, self.register_history]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -114,7 +116,8 @@ def build_system(
     compliance = ComplianceProjection(registry, database, reads=register)  # the sweep's candidates join the register
     reminder_view = ReminderProjection(registry, database)
     funding_view = FundingProjection(registry, database, reads=register)  # names and districts
-    for projection in (register, cases, compliance, reminder_view, funding_view):
+    register_history = RegisterHistoryProjection(registry, database)
+    for projection in (register, cases, compliance, reminder_view, funding_view, register_history):
         registry.on_saved(projection.notice)
     evaluations = Evaluations(registry, rules, clock, ids)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
@@ -143,11 +146,12 @@ def build_system(
             policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds),
         ),
         funding_view=funding_view,
+        register_history=register_history,
         funding=Funding(registry, rules, clock, ids, evaluations=evaluations),
         subsidies=Subsidies(registry, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
         integrity=IntegrityChain(registry.recorder, database),
-        audit=Audit(registry),
+        audit=Audit(registry, register_history),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),

@@ -10,7 +10,9 @@ MAPPER_TOPIC = "infra.persistence.mapper:MsgspecMapper"
 
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
-    env = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    env = {"MAPPER_TOPIC": MAPPER_TOPIC, "SNAPSHOT_INTERVAL": str(settings.snapshot_interval)}
+    if settings.snapshot_interval:
+        env["IS_SNAPSHOTTING_ENABLED"] = "y"
     if settings.uses_postgres:
         parts = conninfo_to_dict(settings.database_url)
         env.update(

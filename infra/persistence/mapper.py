@@ -11,9 +11,11 @@ from functools import lru_cache
 from typing import Any
 
 import msgspec
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
+
+from infra.persistence.snapshots import decode_state, encode_state
 
 _POSITION = ("originator_id", "originator_version")
 _encoder = msgspec.json.Encoder(decimal_format="string", uuid_format="canonical")
@@ -33,6 +35,8 @@ class MsgspecMapper(Mapper[Any]):
         state = dict(vars(domain_event))
         originator_id = state.pop("originator_id")
         originator_version = state.pop("originator_version")
+        if isinstance(domain_event, CanSnapshotAggregate):
+            state["state"] = encode_state(state["state"])
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
@@ -61,6 +65,8 @@ class MsgspecMapper(Mapper[Any]):
         else:
             decoded = decoder.decode(data)
             state = {name: getattr(decoded, name) for name in names}
+        if issubclass(cls, CanSnapshotAggregate):
+            state["state"] = decode_state(state["state"])
         originator_id = stored_event.originator_id
         if isinstance(originator_id, str):
             originator_id = uuid.UUID(originator_id)
