@@ -16,6 +16,8 @@ from application.ports import RegisterHistoryView
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 from application.registry import Registry, event_type, history_entry
 from domain.credit import credit_record_id
+from domain.funding import Project
+from domain.organization import Organization
 
 
 class AggregateState(msgspec.Struct, frozen=True):
@@ -32,7 +34,7 @@ class Change(msgspec.Struct, frozen=True):
     at: datetime
     before: dict[str, Any]
     after: dict[str, Any]
-    changed: dict[str, list[Any]]  # field → [before, after]
+    changed: dict[str, list[Any]]  # field path (profile.name) → [before, after]
 
 
 class TimelineEntry(msgspec.Struct, frozen=True):
@@ -57,8 +59,21 @@ def _state(aggregate: Any) -> dict[str, Any]:
     return msgspec.to_builtins(fields, str_keys=True, enc_hook=str)
 
 
+def _flat(state: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested value objects as dotted paths, so a diff names the field that changed (profile.name)."""
+    flat: dict[str, Any] = {}
+    for key, value in state.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    """field path → [before, after], for the fields whose values differ."""
+    b, a = _flat(before), _flat(after)
+    return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}
 
 
 def _selected(event: Any, types: set[str] | None, since: datetime | None, until: datetime | None) -> bool:
@@ -161,6 +176,27 @@ class Audit:
             raise NotFound("aggregate", aggregate_id)
         return events
 
+    # -- which evaluation decided a rating --------------------------------------------------
+    def grade_evaluation(self, organization_id: UUID, at: datetime | None = None) -> UUID:
+        """The evaluation behind the grade the organization held at the instant (now by default);
+        a lowered grade still points at the evaluation that awarded it."""
+        if at is None:
+            org = self._aggregate(organization_id, None)
+        else:
+            version = self.version_at(organization_id, at)
+            org = self._aggregate(organization_id, version) if version else None
+        if not isinstance(org, Organization) or org.grade is None or org.grade_evaluation_id is None:
+            raise NotFound("grade", f"{organization_id}@{at.isoformat() if at else 'now'}")
+        return org.grade_evaluation_id
+
+    def stars_evaluation(self, project_id: UUID) -> UUID:
+        """The closing evaluation that rated the project."""
+        project = self._aggregate(project_id, None)
+        closing = project.evaluations.get("closing") if isinstance(project, Project) else None
+        if closing is None or project.stars is None:
+            raise NotFound("stars", project_id)
+        return closing
+
     def _event(self, aggregate_id: UUID, version: int | None) -> Any:
         """One stored event (the last one when version is None), or None."""
         if version is None:
@@ -169,7 +205,7 @@ class Audit:
             found = list(self.store.events.get(aggregate_id, gt=version - 1, lte=version))
         return found[0] if found else None
 
-    def _aggregate(self, aggregate_id: UUID, version: int) -> Any:
+    def _aggregate(self, aggregate_id: UUID, version: int | None) -> Any:
         try:
             return self.store.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:

@@ -24,7 +24,7 @@ from litestar.template.config import TemplateConfig
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
-from interfaces.http.audit import AuditController
+from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
@@ -37,6 +37,7 @@ from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.evaluation_pages import EvaluationPages
 from interfaces.web.funding_pages import FundingPages
+from interfaces.web.audit_pages import AuditPages
 from interfaces.web.pages import PageController
 
 WEB = Path(__file__).resolve().parent.parent / "web"
@@ -86,10 +87,12 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             PublicController,
             ReminderController,
             AuditController,
+            RatingController,
             FundingController,
             PageController,
             EvaluationPages,
             FundingPages,
+            AuditPages,
             PublicPages,
             InspectionPages,
             InboxPages,

@@ -1,21 +1,25 @@
-"""/api/audit: the integrity chain, recomputed on request, and its checkpoints."""
+"""/api/audit: the integrity chain, recomputed on request, and its checkpoints; any aggregate's
+history, timeline with what each event changed, and state as of an instant; the register as of an
+instant; and, for anyone who may see the case, the explanation behind a grade or a project's stars."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from application.audit import AggregateState, Change
-from application.queries import HistoryEntry
+from application.audit import AggregateState, Change, TimelineEntry
+from application.explanations import Explanation, explain
+from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 
 from domain.provenance import Role
 from interfaces.http.commands import system_of
 from interfaces.http.problems import problem
+from interfaces.http.evaluations import CASE_ROLES, require_case_access, reveals_names
 from interfaces.http.security import allow
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
@@ -82,6 +86,78 @@ class AuditController(Controller):
          guards=[allow(*AUDITORS)], sync_to_thread=True)
     def change(self, request: Request[Any, Any, Any], aggregate_id: UUID, version: Annotated[int, Parameter(ge=1)]) -> Change:
         return system_of(request).audit.change(aggregate_id, version)
+
+
+    @get("/aggregates/{aggregate_id:uuid}/timeline", operation_id="getAggregateTimeline",
+         summary="时间线:每个事件及其改变的字段 / Timeline: each event and the fields it changed",
+         description="每个事件附带前后差异(字段 → [之前, 之后])。Each event with its diff (field → [before, after]).",
+         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    def timeline(
+        self, request: Request[Any, Any, Any], aggregate_id: UUID,
+        event_type: Annotated[str | None, Parameter(max_length=500)] = None,
+        since: datetime | None = None, until: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        types = {t.strip() for t in event_type.split(",") if t.strip()} if event_type else None
+        return system_of(request).audit.timeline(aggregate_id, types, _aware(since), _aware(until))
+
+    @get("/register", operation_id="getRegisterAsOf",
+         summary="某一时刻的登记名册 / The register as of an instant",
+         description="每个组织在该时刻的状态、等级和信用状态,来自有效期区间(不逐个重放)。Every organization's status, "
+         "grade and credit status at the instant, from validity intervals (no replay per request).",
+         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    def register(
+        self, request: Request[Any, Any, Any], at: datetime,
+        status: Literal["active", "suspended", "deregistered", "revoked"] | None = None,
+        grade: Annotated[str | None, Parameter(pattern=r"^([1-5]A|none)$", description="1A…5A, or none")] = None,
+        credit_status: Literal["none", "abnormal", "serious"] | None = None,
+        district: Annotated[str | None, Parameter(max_length=50)] = None,
+        org_type: Annotated[str | None, Parameter(max_length=40)] = None,
+        division: Annotated[str | None, Parameter(pattern=r"^\d{2,6}$")] = None,
+        sort: Literal["name", "district", "status", "grade", "valid_from"] = "name",
+        order: Literal["asc", "desc"] = "asc",
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=500)] = 50,
+    ) -> Page[RegisterLine]:
+        query = RegisterAsOfQuery(
+            at=_aware(at), status=status, grade=grade, credit_status=credit_status, district=district, org_type=org_type,
+            division_prefix=division, sort=sort, descending=order == "desc", page=page, per_page=per_page,
+        )
+        return system_of(request).audit.register_as_of(query)
+
+    @get("/organizations/{organization_id:uuid}/register-lines", operation_id="getRegisterLines",
+         summary="组织的名册记录区间 / An organization's register line through time",
+         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    def register_lines(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[RegisterLine]:
+        return system_of(request).audit.register_intervals(organization_id)
+
+
+class RatingController(Controller):
+    """From a rating to the case that decided it; the explanation's own access rules apply."""
+
+    path = "/api"
+    tags = ["audit 审计"]
+
+    @get("/organizations/{organization_id:uuid}/grade-explanation", operation_id="explainGrade",
+         summary="等级的来由 / Why an organization holds (or held) its grade",
+         description="at 省略时为当前等级;给出 at 时为该时刻所持等级。Without `at`, the current grade; with it, the "
+         "grade held at that instant.",
+         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    def grade(self, request: Request[Any, Any, Any], organization_id: UUID, at: datetime | None = None) -> Explanation:
+        system = system_of(request)
+        return _explained(request, system.audit.grade_evaluation(organization_id, _aware(at)))
+
+    @get("/projects/{project_id:uuid}/stars-explanation", operation_id="explainStars",
+         summary="项目星级的来由 / Why a project has its stars",
+         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    def stars(self, request: Request[Any, Any, Any], project_id: UUID) -> Explanation:
+        return _explained(request, system_of(request).audit.stars_evaluation(project_id))
+
+
+def _explained(request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanation:
+    desk = system_of(request).evaluations
+    evaluation = desk.evaluation(evaluation_id)
+    require_case_access(request.user, evaluation, desk.subject_organization(evaluation))
+    return explain(desk, evaluation_id, reveals_names(request.user, evaluation))
 
 
 def _aware(moment: datetime | None) -> datetime | None:

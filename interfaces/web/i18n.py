@@ -427,6 +427,47 @@ MESSAGES.update({
     "series.annual_assessment": ("年度考核奖补", "yearly award"),
     "series.hub": ("枢纽补贴", "hub"),
     "series.grade_award": ("等级奖励", "grade award"),
+    # auditor pages (审计)
+    "nav.audit": ("审计", "Audit"),
+    "field.credit": ("信用状态", "Credit status"),
+    "audit.title": ("审计", "Audit"),
+    "audit.integrity": ("事件日志完整性", "Integrity of the event log"),
+    "audit.integrity_help": ("按通知顺序对每个事件计算 SHA-256 哈希链;任何修改、删除、调换或绕过系统写入的事件都会被指出。",
+                             "A SHA-256 chain over every event in notification order: any changed, deleted, swapped or "
+                             "smuggled-in event is named."),
+    "audit.verify": ("立即校验", "Verify now"),
+    "audit.chain_ok": ("哈希链完整,已校验 {checked} 个事件", "The chain holds: {checked} events checked"),
+    "audit.chain_broken": ("哈希链在第 {position} 号事件处不符", "The chain breaks at event #{position}"),
+    "audit.head": ("链头", "Head"),
+    "audit.checkpoints": ("检查点(可导出异地保存)", "Checkpoints (export them and keep them elsewhere)"),
+    "audit.position": ("位置", "Position"),
+    "audit.at": ("时刻", "Instant"),
+    "audit.register_as_of": ("某一时刻的登记名册", "The register as of an instant"),
+    "audit.as_of_summary": ("北京时间 {at}:共 {total} 个组织", "As of {at} (Beijing time): {total} organizations"),
+    "audit.valid_from": ("自", "From"),
+    "audit.valid_to": ("至", "Until"),
+    "audit.still_holds": ("至今", "still holds"),
+    "audit.ungraded": ("无等级", "ungraded"),
+    "audit.lookup": ("查看任一记录的历史", "Any record's history"),
+    "audit.lookup_help": ("组织、评估、项目、信用档案等的编号", "The id of an organization, evaluation, project, credit record …"),
+    "audit.aggregate_id": ("编号", "Id"),
+    "audit.open": ("打开", "Open"),
+    "audit.timeline": ("审计时间线", "Audit timeline"),
+    "audit.event_types": ("事件类型", "Event type"),
+    "audit.since": ("起", "From"),
+    "audit.until": ("止", "To"),
+    "audit.state_at": ("查看某时刻的状态", "State as of"),
+    "audit.state_heading": ("北京时间 {at} 的状态(版本 {version})", "State as of {at} Beijing time (version {version})"),
+    "audit.correlation": ("关联号", "correlation"),
+    "audit.caused_by": ("起因", "caused by"),
+    "audit.rule_set": ("规则版本", "rule set"),
+    "audit.field": ("字段", "Field"),
+    "audit.before": ("之前", "Before"),
+    "audit.after": ("之后", "After"),
+    "audit.event_data": ("事件数据", "Event data"),
+    "audit.no_events": ("没有符合条件的事件", "No event matches"),
+    "audit.grade_explanation": ("等级来由", "Why this grade"),
+    "audit.stars_explanation": ("星级来由", "Why these stars"),
 })
 
 
@@ -460,3 +501,5 @@ def _lang(context: Any) -> str:
 
 def install(engine: Any) -> None:
     engine.engine.globals.update(t=_t, lang=_lang)
+    # tojson keeps Chinese readable (still HTML-safe: <, >, & and ' are escaped)
+    engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}

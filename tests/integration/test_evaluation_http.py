@@ -3,19 +3,15 @@ forced recusal, an out-of-range score refused, an appeal, the explanation, the g
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid5
-
+from uuid import UUID, uuid4, uuid5
 
 from application.demo import DEMO_PASSWORD
 from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
 
 CASE = "/api/evaluations/{}"
-
-
-
-
 auth = login
 
 
@@ -84,6 +80,26 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     history = client.get(f"/api/organizations/{explanation['subject_id']}/history", headers=auth(client, "auditor")).json()
     assert history[-1]["event_type"] == "GradeAwarded" and history[-1]["data"]["level"] == "4A"
     assert history[-1]["caused_by"] == f"evaluation:{case}"
+
+    # from the grade back to the case that decided it: now, at the award, and before it
+    org_id, auditor = explanation["subject_id"], auth(client, "auditor")
+    why = client.get(f"/api/organizations/{org_id}/grade-explanation", headers=auth(client, "org")).json()
+    assert (why["evaluation_id"], why["result"], why["recomputation"]["matches"]) == (case, "4A", True)
+    assert all(line["evaluator"] is None for line in why["sheets"])
+    awarded_at = datetime.fromisoformat(history[-1]["at"])
+    at_award = client.get(f"/api/organizations/{org_id}/grade-explanation", params={"at": awarded_at.isoformat()}, headers=auditor).json()
+    assert at_award["evaluation_id"] == case and {l["evaluator"] for l in at_award["sheets"]} == {"李教授", "周研究员", "吴会计师"}
+    earlier = (awarded_at - timedelta(microseconds=1)).isoformat()
+    assert_problem(client.get(f"/api/organizations/{org_id}/grade-explanation", params={"at": earlier}, headers=auditor),
+                   404, "grade.not_found")
+    lines = {p: {l["id"]: l for l in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]}
+             for p, at in (("before", earlier), ("after", awarded_at.isoformat()))}
+    assert (lines["before"][org_id]["grade"], lines["after"][org_id]["grade"]) == (None, "4A")
+    graded = client.get("/api/audit/register", params={"at": awarded_at.isoformat(), "grade": "4A"}, headers=auditor).json()
+    assert [l["id"] for l in graded["items"]] == [org_id] and graded["total"] == 1
+    other_org = system.accounts.add_user("org-other", DEMO_PASSWORD, "organization", "他组织", organization_id=uuid4())
+    assert other_org and client.get(f"/api/organizations/{org_id}/grade-explanation",
+                                    headers=auth(client, "org-other")).status_code == 403
 
 
 def test_cases_are_visible_only_to_those_involved(client, system) -> None:

@@ -139,6 +139,11 @@ def test_a_round_over_http(client, system, clock) -> None:
     done = desk.act(f"/api/projects/{funded[0]}/completion").json()
     assert (done["stage"], done["stars"], done["paid"]) == ("completed", 4, "40000.00")
 
+    why = client.get(f"/api/projects/{funded[0]}/stars-explanation", headers=login(client, "auditor")).json()
+    assert (why["kind"], why["result"], why["subject_id"]) == ("closing", "4", str(funded[0]))
+    assert why["recomputation"]["matches"] is True
+    assert_problem(client.get(f"/api/projects/{funded[1]}/stars-explanation", headers=desk.registrar), 404, "stars.not_found")
+    assert client.get(f"/api/projects/{funded[0]}/stars-explanation", headers=login(client, "org")).status_code == 403
     stars = client.get("/api/dashboards/stars", headers=login(client, "auditor")).json()
     assert stars == {"key": "stars", "columns": ["stars", "projects"], "rows": [["4", 1]]}
     funds = client.get("/api/dashboards/funds", headers=desk.registrar).json()

@@ -1,0 +1,131 @@
+"""Auditor pages (审计): the integrity chain, the register as of an instant, any aggregate's
+timeline with what each event changed and its state as of an instant, and links from a rating to
+the explanation of the case that decided it. Times typed without an offset are Beijing time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.response import Redirect, Template
+
+from application.errors import NotFound
+from application.queries import RegisterAsOfQuery
+from domain.errors import InvalidValue
+from domain.provenance import Role
+from interfaces.http.commands import system_of
+from interfaces.http.evaluations import CASE_ROLES
+
+AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
+BEIJING = ZoneInfo("Asia/Shanghai")
+_FILTERS = ("status", "grade", "credit_status", "district")
+
+
+def instant(raw: str | None) -> datetime | None:
+    """A time from a form: "2026-06-01T09:00" is Beijing time; one with an offset is taken as given."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidValue("audit.time", f"时间格式应为 2026-06-01T09:00:{raw}",
+                           f"A time looks like 2026-06-01T09:00: {raw}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def _page(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
+def _allowed(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> None:
+    if request.user.role in roles:
+        return
+    if request.user.is_anonymous:
+        raise NotAuthorizedException("sign-in required")
+    raise PermissionDeniedException(f"the role {request.user.role.value} may not see this")
+
+
+class AuditPages(Controller):
+    include_in_schema = False
+
+    @get("/audit/", sync_to_thread=True)
+    def home(self, request: Request[Any, Any, Any], verify: bool = False) -> Template:
+        _allowed(request, AUDITORS)
+        chain = system_of(request).integrity
+        return Template("audit.html", context={
+            "result": chain.verify() if verify else None, "checkpoints": chain.checkpoints()[-10:],
+        })
+
+    @get("/audit/lookup", sync_to_thread=True)
+    def lookup(self, request: Request[Any, Any, Any], id: str = "") -> Redirect:
+        """The look-up form: an id typed or pasted (with spaces or braces) → its timeline."""
+        _allowed(request, AUDITORS)
+        try:
+            aggregate_id = UUID(id.strip().strip("{}"))
+        except ValueError:
+            raise InvalidValue("audit.id", f"不是有效的编号:{id[:60]}", f"Not a valid id: {id[:60]}") from None
+        return Redirect(f"/audit/aggregates/{aggregate_id}", status_code=303)
+
+    @get("/audit/register", sync_to_thread=True)
+    def register(self, request: Request[Any, Any, Any]) -> Template:
+        """A bad time shows the message over the register as it stands now (400)."""
+        _allowed(request, AUDITORS)
+        system, params = system_of(request), request.query_params
+        chosen = {k: params.get(k) or None for k in _FILTERS}
+        error = None
+        try:
+            at = instant(params.get("at")) or system.clock.now()
+        except InvalidValue as e:
+            error, at = e, system.clock.now()
+        result = system.audit.register_as_of(RegisterAsOfQuery(at=at, page=_page(params.get("page")), per_page=50, **chosen))
+        keep = {k: v for k, v in {**chosen, "at": params.get("at")}.items() if v}
+        return Template("audit_register.html", status_code=400 if error else 200, context={
+            "result": result, "at": at, "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
+            "chosen": chosen, "error": error, "districts": system.register.districts(), "tz": BEIJING,
+            "page_link": lambda n: "/audit/register?" + urlencode({**keep, "page": n}),
+        })
+
+    @get("/audit/aggregates/{aggregate_id:uuid}", sync_to_thread=True)
+    def timeline(self, request: Request[Any, Any, Any], aggregate_id: UUID) -> Template:
+        """Unknown id → 404 page; a bad time → 400 with the unfiltered timeline; an instant before
+        the aggregate existed → the message in place of the state."""
+        _allowed(request, AUDITORS)
+        system, params = system_of(request), request.query_params
+        audit = system.audit
+        types = {t.strip() for t in (params.get("event_type") or "").split(",") if t.strip()} or None
+        error: Exception | None = None
+        try:
+            since, until, at = (instant(params.get(k)) for k in ("since", "until", "at"))
+        except InvalidValue as e:
+            error, since, until, at = e, None, None, None
+        entries = audit.timeline(aggregate_id, types, since, until)
+        state = None
+        if at is not None:
+            try:
+                state = audit.state_at(aggregate_id, at)
+            except NotFound as e:
+                error = e
+        return Template("audit_timeline.html", status_code=400 if isinstance(error, InvalidValue) else 200, context={
+            "aggregate_id": aggregate_id, "entries": entries, "state": state, "error": error, "tz": BEIJING,
+            "names": {u.id: u.display_name for u in system.accounts.users()},
+            "form": {k: params.get(k) or "" for k in ("event_type", "since", "until", "at")},
+            "all_types": sorted({h.event_type for h in audit.history(aggregate_id)}),
+        })
+
+    @get("/organizations/{organization_id:uuid}/grade-explanation", sync_to_thread=True)
+    def grade(self, request: Request[Any, Any, Any], organization_id: UUID) -> Redirect:
+        _allowed(request, CASE_ROLES)
+        at = instant(request.query_params.get("at"))
+        evaluation_id = system_of(request).audit.grade_evaluation(organization_id, at)
+        return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)
+
+    @get("/projects/{project_id:uuid}/stars-explanation", sync_to_thread=True)
+    def stars(self, request: Request[Any, Any, Any], project_id: UUID) -> Redirect:
+        _allowed(request, CASE_ROLES)
+        evaluation_id = system_of(request).audit.stars_evaluation(project_id)
+        return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)
