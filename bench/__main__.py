@@ -93,8 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32", help="concurrent HTTP clients, comma-separated (default 8,32)")
-    parser.add_argument("--only", choices=["appends", "http", "sweep"], help="run one part only")
+    parser.add_argument("--only", choices=["appends", "http", "sweep", "audit"], help="run one part only")
     parser.add_argument("--sweep-sizes", default="1000,5000", help="organizations per sweep figure (default 1000,5000)")
+    parser.add_argument("--audit-sizes", default="100000", help="organizations in the audit population (default 100000)")
+    parser.add_argument("--as-of-events", default="10,1000,10000", help="events of the one aggregate read as of an instant")
+    parser.add_argument("--postgres-audit", action="store_true", help="run the audit figures on PostgreSQL too")
     args = parser.parse_args(argv)
     print(f"StarLedger bench · {date.today()} · {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
     print(f"{args.count} registrations per figure; PostgreSQL at {urlsplit(ADMIN_URL).netloc}\n", flush=True)
@@ -107,7 +110,25 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         report([int(n) for n in args.sweep_sizes.split(",")])
+    if args.only in (None, "audit"):
+        _audit(args)
     return 0
+
+
+def _audit(args: argparse.Namespace) -> None:
+    from bench.audit import report
+
+    sizes = [int(n) for n in args.audit_sizes.split(",")]
+    events = [int(n) for n in args.as_of_events.split(",")]
+    print()
+    report(sizes, events)
+    if args.postgres_audit:
+        url, drop = _fresh_pg_database()
+        try:
+            print()
+            report(sizes, events, url)
+        finally:
+            drop()
 
 
 def _http(args: argparse.Namespace) -> None:

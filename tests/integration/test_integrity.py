@@ -101,7 +101,9 @@ def test_the_auditor_endpoint_recomputes_the_chain(client, system) -> None:
 READ_MODELS = {
     "sl_register": "id", "sl_cases": "id", "sl_case_members": "case_id, expert_id", "sl_inspections": "id",
     "sl_listings": "record_id, seq", "sl_penalties": "record_id, decision_no", "sl_reminders": "id",
-    "sl_deliveries": "reminder_id, channel",
+    "sl_deliveries": "reminder_id, channel", "sl_register_intervals": "organization_id, valid_from",
+    "sl_interval_credit": "credit_record_id", "sl_rounds": "id", "sl_projects": "id", "sl_tranches": "project_id, idx",
+    "sl_subsidies": "id",
 }
 
 
