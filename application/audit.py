@@ -140,12 +140,11 @@ class Audit:
                               as_of or aggregate.modified_on, _state(aggregate))
 
     def change(self, aggregate_id: UUID, version: int) -> Change:
-        events = {e.originator_version: e for e in self._events(aggregate_id)}
-        if version not in events:
+        event = self._event(aggregate_id, version)
+        if event is None:
             raise NotFound("event", f"{aggregate_id} v{version}")
         after = _state(self._aggregate(aggregate_id, version))
         before = _state(self._aggregate(aggregate_id, version - 1)) if version > 1 else {}
-        event = events[version]
         return Change(version, event_type(event), event.timestamp, before, after, _diff(before, after))
 
     # -- the register through time -----------------------------------------------------------

@@ -123,12 +123,8 @@ def _audit(args: argparse.Namespace) -> None:
     print()
     report(sizes, events)
     if args.postgres_audit:
-        url, drop = _fresh_pg_database()
-        try:
-            print()
-            report(sizes, events, url)
-        finally:
-            drop()
+        print()
+        report(sizes, events, postgres=True)
 
 
 def _http(args: argparse.Namespace) -> None:

@@ -37,7 +37,7 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
 
 
-def as_of_one_aggregate(events: int, snapshot_interval: int, database_url: str = "", reads: int = 200) -> tuple[float, float]:
+def as_of_one_aggregate(events: int, snapshot_interval: int, database_url: str = "") -> tuple[float, float]:
     """p50 and p99 ms of state_at at random instants across the aggregate's life."""
     clock = StepClock(START, timedelta(minutes=7))
     with tempfile.TemporaryDirectory() as data_dir:
@@ -54,7 +54,7 @@ def as_of_one_aggregate(events: int, snapshot_interval: int, database_url: str =
             first, last = org.created_on, clock.current
             rng = random.Random(events)
             samples = []
-            for _ in range(reads):
+            for _ in range(200):
                 at = first + (last - first) * rng.random()
                 started = time.perf_counter()
                 system.audit.state_at(org.id, at)
@@ -141,15 +141,27 @@ def _drain(fetch: Any) -> None:
         after = rows[-1][0]
 
 
-def report(sizes: list[int], event_counts: list[int], database_url: str = "") -> None:
-    where = "PostgreSQL" if database_url else "SQLite"
+def report(sizes: list[int], event_counts: list[int], postgres: bool = False) -> None:
+    """Each measurement on a store of its own: a temporary SQLite file, or a fresh PostgreSQL database."""
+    from bench.__main__ import _fresh_pg_database
+
+    def run(measure: Any, *args: Any) -> Any:
+        if not postgres:
+            return measure(*args, "")
+        url, drop = _fresh_pg_database()
+        try:
+            return measure(*args, url)
+        finally:
+            drop()
+
+    where = "PostgreSQL" if postgres else "SQLite"
     print(f"{'as-of one aggregate (' + where + ')':40} {'events':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for events in event_counts:
         for interval in (0, 100):
-            p50, p99 = as_of_one_aggregate(events, interval, database_url)
+            p50, p99 = run(as_of_one_aggregate, events, interval)
             label = "without snapshots" if interval == 0 else f"snapshot every {interval}"
             print(f"  {label:38} {events:8,d} {p50:8.2f} {p99:8.2f}", flush=True)
     for size in sizes:
         print(f"\npopulation of {size:,} organizations ({where})", flush=True)
-        for label, figure in population_figures(size, database_url):
+        for label, figure in run(population_figures, size):
             print(f"  {label:38} {figure}", flush=True)

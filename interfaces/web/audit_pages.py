@@ -11,13 +11,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from application.errors import NotFound
 from application.queries import RegisterAsOfQuery
 from domain.errors import InvalidValue
 from domain.provenance import Role
+from interfaces.web.access import require_role
 from interfaces.http.commands import system_of
 from interfaces.http.evaluations import CASE_ROLES
 
@@ -42,20 +42,12 @@ def _page(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
 
-def _allowed(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> None:
-    if request.user.role in roles:
-        return
-    if request.user.is_anonymous:
-        raise NotAuthorizedException("sign-in required")
-    raise PermissionDeniedException(f"the role {request.user.role.value} may not see this")
-
-
 class AuditPages(Controller):
     include_in_schema = False
 
     @get("/audit/", sync_to_thread=True)
     def home(self, request: Request[Any, Any, Any], verify: bool = False) -> Template:
-        _allowed(request, AUDITORS)
+        require_role(request, AUDITORS)
         chain = system_of(request).integrity
         return Template("audit.html", context={
             "result": chain.verify() if verify else None, "checkpoints": chain.checkpoints()[-10:],
@@ -64,7 +56,7 @@ class AuditPages(Controller):
     @get("/audit/lookup", sync_to_thread=True)
     def lookup(self, request: Request[Any, Any, Any], id: str = "") -> Redirect:
         """The look-up form: an id typed or pasted (with spaces or braces) → its timeline."""
-        _allowed(request, AUDITORS)
+        require_role(request, AUDITORS)
         try:
             aggregate_id = UUID(id.strip().strip("{}"))
         except ValueError:
@@ -74,7 +66,7 @@ class AuditPages(Controller):
     @get("/audit/register", sync_to_thread=True)
     def register(self, request: Request[Any, Any, Any]) -> Template:
         """A bad time shows the message over the register as it stands now (400)."""
-        _allowed(request, AUDITORS)
+        require_role(request, AUDITORS)
         system, params = system_of(request), request.query_params
         chosen = {k: params.get(k) or None for k in _FILTERS}
         error = None
@@ -94,7 +86,7 @@ class AuditPages(Controller):
     def timeline(self, request: Request[Any, Any, Any], aggregate_id: UUID) -> Template:
         """Unknown id → 404 page; a bad time → 400 with the unfiltered timeline; an instant before
         the aggregate existed → the message in place of the state."""
-        _allowed(request, AUDITORS)
+        require_role(request, AUDITORS)
         system, params = system_of(request), request.query_params
         audit = system.audit
         types = {t.strip() for t in (params.get("event_type") or "").split(",") if t.strip()} or None
@@ -119,13 +111,13 @@ class AuditPages(Controller):
 
     @get("/organizations/{organization_id:uuid}/grade-explanation", sync_to_thread=True)
     def grade(self, request: Request[Any, Any, Any], organization_id: UUID) -> Redirect:
-        _allowed(request, CASE_ROLES)
+        require_role(request, CASE_ROLES)
         at = instant(request.query_params.get("at"))
         evaluation_id = system_of(request).audit.grade_evaluation(organization_id, at)
         return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)
 
     @get("/projects/{project_id:uuid}/stars-explanation", sync_to_thread=True)
     def stars(self, request: Request[Any, Any, Any], project_id: UUID) -> Redirect:
-        _allowed(request, CASE_ROLES)
+        require_role(request, CASE_ROLES)
         evaluation_id = system_of(request).audit.stars_evaluation(project_id)
         return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)

@@ -10,13 +10,14 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from application.queries import ProjectQuery
 from domain.errors import DomainError, InvalidValue
 from domain.funding import BudgetLine, Milestone, ProjectApplication
 from domain.provenance import Role
+from interfaces.web.access import require_role
 from interfaces.http.commands import context, system_of
 from interfaces.http.funding import DASHBOARDS
 from interfaces.http.problems import domain_status
@@ -55,20 +56,12 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
 }
 
 
-def _signed_in(request: Request[Any, Any, Any], roles: tuple[Role, ...]) -> None:
-    if request.user.role in roles:
-        return
-    if request.user.is_anonymous:
-        raise NotAuthorizedException("sign-in required")
-    raise PermissionDeniedException(f"the role {request.user.role.value} may not see this")
-
-
 class FundingPages(Controller):
     include_in_schema = False
 
     @get("/funding/", sync_to_thread=True)
     def rounds(self, request: Request[Any, Any, Any]) -> Template:
-        _signed_in(request, READERS)
+        require_role(request, READERS)
         return Template("funding.html", context={"rounds": system_of(request).funding_view.rounds()})
 
     @get("/funding/{round_id:uuid}", sync_to_thread=True)
@@ -77,7 +70,7 @@ class FundingPages(Controller):
 
     def _round(self, request: Request[Any, Any, Any], round_id: UUID, error: str | None, status: int,
                form: dict[str, str] | None = None) -> Template:
-        _signed_in(request, READERS)
+        require_role(request, READERS)
         system = system_of(request)
         funding_round = system.funding.funding_round(round_id)
         mine = request.user.role is Role.ORGANIZATION
@@ -90,7 +83,7 @@ class FundingPages(Controller):
 
     @post("/funding/{round_id:uuid}/apply", sync_to_thread=True, status_code=303)
     def apply(self, request: Request[Any, Any, Any], round_id: UUID, data: Form) -> Response[Any]:
-        _signed_in(request, (Role.ORGANIZATION,))
+        require_role(request, (Role.ORGANIZATION,))
         try:
             application = ProjectApplication(
                 data.get("title", ""), data.get("target_group", ""), data.get("plan", ""), data.get("expected_outputs", ""),
@@ -106,7 +99,7 @@ class FundingPages(Controller):
         return self._project(request, project_id, None, 200)
 
     def _project(self, request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int) -> Template:
-        _signed_in(request, READERS)
+        require_role(request, READERS)
         system = system_of(request)
         project = system.funding.project(project_id)
         require_own_organization(request.user, project.organization_id)
@@ -119,7 +112,7 @@ class FundingPages(Controller):
 
     @post("/projects/{project_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], project_id: UUID, data: Form) -> Response[Any]:
-        _signed_in(request, READERS)
+        require_role(request, READERS)
         system = system_of(request)
         require_own_organization(request.user, system.funding.project(project_id).organization_id)
         roles, action = ACTIONS.get(data.get("action", ""), ((), None))
@@ -134,7 +127,7 @@ class FundingPages(Controller):
     # -- dashboards --------------------------------------------------------------------------------
     @get("/dashboards/", sync_to_thread=True)
     def dashboards(self, request: Request[Any, Any, Any]) -> Template:
-        _signed_in(request, (*STAFF, Role.AUDITOR))
+        require_role(request, (*STAFF, Role.AUDITOR))
         system, lang = system_of(request), language(request)
         charts = []
         for key in DASHBOARDS:
@@ -146,7 +139,7 @@ class FundingPages(Controller):
 
     @get("/dashboards/{key:str}/table.csv", sync_to_thread=True)
     def csv(self, request: Request[Any, Any, Any], key: str) -> Response[str]:
-        _signed_in(request, (*STAFF, Role.AUDITOR))
+        require_role(request, (*STAFF, Role.AUDITOR))
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
         table = system_of(request).funding_view.table(key)
