@@ -32,6 +32,19 @@ def update_row(tx: Tx, table: str, event: Any, **columns: Any) -> None:
     tx.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*columns.values(), str(event.originator_id)))
 
 
+def paged(
+    db: SQLiteDatabase | PostgresDatabase, select: str, source: str, params: list[Any], order: str,
+    page: int, per_page: int, largest: int,
+) -> tuple[list[dict[str, Any]], int, int, int]:
+    """One page of rows and the total: (rows, total, page, per_page), with page and size clamped."""
+    per_page, page = max(1, min(per_page, largest)), max(1, page)
+    with db.transaction() as tx:
+        total = int(tx.execute(f"SELECT COUNT(*) FROM {source}", params).scalar())
+        rows = tx.execute(f"SELECT {select} FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
+                          (*params, per_page, (page - 1) * per_page)).all()
+    return rows, total, page, per_page
+
+
 class Projection(ABC):
     name: str = ""
     tables: tuple[str, ...] = ()

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from application.queries import Page, RegisterEntry, RegisterQuery
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, update_row, utc
+from infra.projections.base import Handler, Projection, paged, update_row, utc
 
 NAME = "register"
 _COLUMNS = (
@@ -140,14 +140,8 @@ class RegisterProjection(Projection):
         where, params = _filters(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, id"
-        per_page = max(1, min(query.per_page, 200))
-        page = max(1, query.page)
-        with self.db.transaction() as tx:
-            total = int(tx.execute(f"SELECT COUNT(*) FROM sl_register{clause}", params).scalar())
-            rows = tx.execute(
-                f"SELECT {_COLUMNS} FROM sl_register{clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                (*params, per_page, (page - 1) * per_page),
-            ).all()
+        rows, total, page, per_page = paged(self.db, _COLUMNS, f"sl_register{clause}", params, order,
+                                            query.page, query.per_page, 200)
         return Page(items=[_entry(r) for r in rows], total=total, page=page, per_page=per_page)
 
 

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from application.queries import Page, RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
-from infra.projections.base import Handler, Projection
+from infra.projections.base import Handler, Projection, paged
 
 NAME = "register_history"
 # version: the organization's version when the interval began (its state there is one audit read away)
@@ -119,16 +119,9 @@ class RegisterHistoryProjection(Projection):
         if query.division_prefix:
             where.append("division_code LIKE ?")
             params.append(f"{query.division_prefix}%")
-        clause = " AND ".join(where)
         order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, organization_id"
-        per_page = max(1, min(query.per_page, 500))
-        page = max(1, query.page)
-        with self.db.transaction() as tx:
-            total = int(tx.execute(f"SELECT COUNT(*) FROM sl_register_intervals WHERE {clause}", params).scalar())
-            rows = tx.execute(
-                f"SELECT * FROM sl_register_intervals WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",
-                (*params, per_page, (page - 1) * per_page),
-            ).all()
+        rows, total, page, per_page = paged(self.db, "*", f"sl_register_intervals WHERE {' AND '.join(where)}", params,
+                                            order, query.page, query.per_page, 500)
         return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page)
 
     def intervals(self, organization_id: UUID) -> list[RegisterLine]:
