@@ -4,6 +4,7 @@ notification log exactly once: rows and the tracking position commit together.""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +25,19 @@ _SORTS = {
     "district": "district",
     "status": "status",
     "updated_at": "updated_at",
+}
+
+
+# status and grade columns after each event that changes them (the register and the register through time)
+LINE_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "Suspended": lambda e: {"status": "suspended"},
+    "Resumed": lambda e: {"status": "active"},
+    "Deregistered": lambda e: {"status": "deregistered"},
+    "RegistrationRevoked": lambda e: {"status": "revoked"},
+    "GradeAwarded": lambda e: {"grade": e.level, "grade_valid_until": e.valid_until.isoformat()},
+    "GradeLowered": lambda e: {"grade": e.level},
+    "GradeRevoked": lambda e: {"grade": None, "grade_valid_until": None},
+    "GradeExpired": lambda e: {"grade": None, "grade_valid_until": None},
 }
 
 
@@ -54,14 +68,7 @@ class RegisterProjection(Projection):
             "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
-            "Suspended": lambda tx, e: self._set(tx, e, status="suspended"),
-            "Resumed": lambda tx, e: self._set(tx, e, status="active"),
-            "Deregistered": lambda tx, e: self._set(tx, e, status="deregistered"),
-            "RegistrationRevoked": lambda tx, e: self._set(tx, e, status="revoked"),
-            "GradeAwarded": lambda tx, e: self._set(tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()),
-            "GradeLowered": lambda tx, e: self._set(tx, e, grade=e.level),
-            "GradeRevoked": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
-            "GradeExpired": lambda tx, e: self._set(tx, e, grade=None, grade_valid_until=None),
+            **{name: (lambda tx, e, f=columns: self._set(tx, e, **f(e))) for name, columns in LINE_CHANGES.items()},
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))

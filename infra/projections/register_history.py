@@ -12,6 +12,7 @@ from uuid import UUID
 from application.queries import Page, RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, paged
+from infra.projections.register import LINE_CHANGES
 
 NAME = "register_history"
 # version: the organization's version when the interval began (its state there is one audit read away)
@@ -40,14 +41,7 @@ class RegisterHistoryProjection(Projection):
             "Filed": self._entered,
             "PromotedToRegistration": lambda tx, e: self._org(tx, e, track="registered"),
             "Renamed": lambda tx, e: self._org(tx, e, name=e.name),
-            "Suspended": lambda tx, e: self._org(tx, e, status="suspended"),
-            "Resumed": lambda tx, e: self._org(tx, e, status="active"),
-            "Deregistered": lambda tx, e: self._org(tx, e, status="deregistered"),
-            "RegistrationRevoked": lambda tx, e: self._org(tx, e, status="revoked"),
-            "GradeAwarded": lambda tx, e: self._org(tx, e, grade=e.level, grade_valid_until=e.valid_until.isoformat()),
-            "GradeLowered": lambda tx, e: self._org(tx, e, grade=e.level),
-            "GradeRevoked": lambda tx, e: self._org(tx, e, grade=None, grade_valid_until=None),
-            "GradeExpired": lambda tx, e: self._org(tx, e, grade=None, grade_valid_until=None),
+            **{name: (lambda tx, e, f=columns: self._org(tx, e, **f(e))) for name, columns in LINE_CHANGES.items()},
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "INSERT INTO sl_interval_credit (credit_record_id, organization_id) VALUES (?, ?)",
                 (str(e.originator_id), str(e.organization_id)),
