@@ -76,6 +76,11 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}
 
 
+def parse_event_types(raw: str | None) -> set[str] | None:
+    """A comma-separated event-type filter ("Renamed, Suspended"); empty means every type."""
+    return {t.strip() for t in (raw or "").split(",") if t.strip()} or None
+
+
 def _selected(event: Any, types: set[str] | None, since: datetime | None, until: datetime | None) -> bool:
     return ((not types or event_type(event) in types)
             and (since is None or event.timestamp >= since) and (until is None or event.timestamp <= until))
@@ -96,16 +101,25 @@ class Audit:
         self, aggregate_id: UUID, event_types: set[str] | None = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[TimelineEntry]:
-        """The history with what each event changed: one pass that applies the events in order."""
+        return self.timeline_and_types(aggregate_id, event_types, since, until)[0]
+
+    def timeline_and_types(
+        self, aggregate_id: UUID, event_types: set[str] | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+    ) -> tuple[list[TimelineEntry], list[str]]:
+        """The history with what each event changed, and every event type the stream holds (for the
+        filter): one pass that applies the events in order."""
         entries: list[TimelineEntry] = []
+        types: set[str] = set()
         aggregate, before = None, {}
         for e in self._events(aggregate_id):
             aggregate = e.mutate(aggregate)
             after = _state(aggregate)
+            types.add(event_type(e))
             if _selected(e, event_types, since, until):
                 entries.append(TimelineEntry(history_entry(e), _diff(before, after)))
             before = after
-        return entries
+        return entries, sorted(types)
 
     def state_at(self, aggregate_id: UUID, at: datetime) -> AggregateState:
         """The state after the last event at or before the instant: the version is found by a binary
@@ -121,6 +135,9 @@ class Audit:
         last = self._event(aggregate_id, None)
         if last is None:
             raise NotFound("aggregate", aggregate_id)
+        return self._search(aggregate_id, at, last)
+
+    def _search(self, aggregate_id: UUID, at: datetime, last: Any) -> int:
         low, high = 0, last.originator_version  # invariant: version low is at or before `at`, high+1 after
         if last.timestamp <= at:
             return high
@@ -164,9 +181,9 @@ class Audit:
             return None
         org = self._aggregate(organization_id, version)
         record_id = credit_record_id(organization_id)
-        credit = "none"
-        if self._event(record_id, None) is not None and (credit_version := self.version_at(record_id, at)):
-            credit = self._aggregate(record_id, credit_version).status
+        last = self._event(record_id, None)
+        credit_version = self._search(record_id, at, last) if last is not None else 0
+        credit = self._aggregate(record_id, credit_version).status if credit_version else "none"
         return ReplayedLine(org.id, org.profile.name, org.status.value, org.grade, credit)
 
     def _events(self, aggregate_id: UUID) -> list[Any]:

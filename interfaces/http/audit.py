@@ -12,7 +12,7 @@ import msgspec
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
-from application.audit import AggregateState, Change, TimelineEntry
+from application.audit import AggregateState, Change, TimelineEntry, parse_event_types
 from application.explanations import Explanation, explain
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 
@@ -65,8 +65,7 @@ class AuditController(Controller):
         event_type: Annotated[str | None, Parameter(max_length=500)] = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[HistoryEntry]:
-        types = {t.strip() for t in event_type.split(",") if t.strip()} if event_type else None
-        return system_of(request).audit.history(aggregate_id, types, _aware(since), _aware(until))
+        return system_of(request).audit.history(aggregate_id, parse_event_types(event_type), _aware(since), _aware(until))
 
     @get("/aggregates/{aggregate_id:uuid}/state", operation_id="getAggregateState",
          summary="某一时刻或版本的状态 / State as of an instant or a version",
@@ -87,7 +86,6 @@ class AuditController(Controller):
     def change(self, request: Request[Any, Any, Any], aggregate_id: UUID, version: Annotated[int, Parameter(ge=1)]) -> Change:
         return system_of(request).audit.change(aggregate_id, version)
 
-
     @get("/aggregates/{aggregate_id:uuid}/timeline", operation_id="getAggregateTimeline",
          summary="时间线:每个事件及其改变的字段 / Timeline: each event and the fields it changed",
          description="每个事件附带前后差异(字段 → [之前, 之后])。Each event with its diff (field → [before, after]).",
@@ -97,8 +95,7 @@ class AuditController(Controller):
         event_type: Annotated[str | None, Parameter(max_length=500)] = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[TimelineEntry]:
-        types = {t.strip() for t in event_type.split(",") if t.strip()} if event_type else None
-        return system_of(request).audit.timeline(aggregate_id, types, _aware(since), _aware(until))
+        return system_of(request).audit.timeline(aggregate_id, parse_event_types(event_type), _aware(since), _aware(until))
 
     @get("/register", operation_id="getRegisterAsOf",
          summary="某一时刻的登记名册 / The register as of an instant",

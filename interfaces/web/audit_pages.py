@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, get
 from litestar.response import Redirect, Template
 
+from application.audit import parse_event_types
 from application.errors import NotFound
 from application.queries import RegisterAsOfQuery
 from domain.errors import InvalidValue
@@ -89,13 +90,13 @@ class AuditPages(Controller):
         require_role(request, AUDITORS)
         system, params = system_of(request), request.query_params
         audit = system.audit
-        types = {t.strip() for t in (params.get("event_type") or "").split(",") if t.strip()} or None
+        types = parse_event_types(params.get("event_type"))
         error: Exception | None = None
         try:
             since, until, at = (instant(params.get(k)) for k in ("since", "until", "at"))
         except InvalidValue as e:
             error, since, until, at = e, None, None, None
-        entries = audit.timeline(aggregate_id, types, since, until)
+        entries, all_types = audit.timeline_and_types(aggregate_id, types, since, until)
         state = None
         if at is not None:
             try:
@@ -106,7 +107,7 @@ class AuditPages(Controller):
             "aggregate_id": aggregate_id, "entries": entries, "state": state, "error": error, "tz": BEIJING,
             "names": {u.id: u.display_name for u in system.accounts.users()},
             "form": {k: params.get(k) or "" for k in ("event_type", "since", "until", "at")},
-            "all_types": sorted({h.event_type for h in audit.history(aggregate_id)}),
+            "all_types": all_types,
         })
 
     @get("/organizations/{organization_id:uuid}/grade-explanation", sync_to_thread=True)
