@@ -4,8 +4,12 @@ infra only through this module; tests build it with their own clock and ids."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from application.accounts import Accounts
 from application.audit import Audit
@@ -86,6 +90,13 @@ class System:
         except Exception:  # noqa: BLE001 - any failure means "not ready"
             log.exception("database ping failed")
             return False
+
+    def is_outage(self, exc: BaseException) -> bool:
+        """A database that is down, restarting, out of connections or (SQLite) busy: the
+        request did not happen and may be retried, so it is answered 503, not 500."""
+        if isinstance(exc, sqlite3.OperationalError):
+            return "locked" in str(exc) or "busy" in str(exc)
+        return isinstance(exc, (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError))
 
     def close(self) -> None:
         self.registry.close()

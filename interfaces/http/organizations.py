@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import Parameter
 
 from application.context import CommandContext
+from application.errors import NotFound
 from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
 from application.registry import Registry
 from domain.errors import DomainError
@@ -61,17 +62,28 @@ def _create(
     scope, print_ = idempotency_scope(request), fingerprint(msgspec.json.encode(data))
     if (stored := system.idempotency.recall(scope, key)) is not None:
         return _replay(stored, print_)
+    new_id = id_for_key(scope, key)
     try:
-        org = make(ctx, id_for_key(scope, key))
+        org = make(ctx, new_id)
     except DomainError:
         if (stored := system.idempotency.recall(scope, key)) is not None:  # a concurrent twin won
             return _replay(stored, print_)
-        raise
+        if (org := _created_before(system, new_id)) is None:
+            raise
+        # The first attempt's events committed but its answer was lost (a crash between the two):
+        # the id derives from the key, so the organization in the log is this request's own.
     response = _ok(org, 201, f"/api/organizations/{org.id}")
     body = msgspec.json.encode(response.content)
     record = SimpleNamespace(fingerprint=print_, status=201, body=body, location=response.headers["Location"])
     system.idempotency.remember(scope, key, record, system.clock.now())
     return response
+
+
+def _created_before(system: Any, org_id: UUID) -> Organization | None:
+    try:
+        return system.registry.organization(org_id)
+    except NotFound:
+        return None
 
 
 def _replay(stored: Any, print_: str) -> Response[Any]:

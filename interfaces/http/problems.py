@@ -103,7 +103,15 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return _respond(request, _for_http(exc))
 
 
+OUTAGE_RETRY_SECONDS = 5
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    system = getattr(request.app.state, "system", None)
+    if system is not None and system.is_outage(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        code, zh, en = _HTTP_MESSAGES[503]
+        return _respond(request, problem(503, code, zh, en, headers={"Retry-After": str(OUTAGE_RETRY_SECONDS)}))
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     return _respond(
         request, problem(500, "server.error", "服务器内部错误,已记录", "Internal error; it has been logged")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import anyio
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -55,17 +56,22 @@ class SessionOrBearerAuth(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         accounts = connection.app.state.system.accounts
+
+        async def authenticate(token: str) -> Any:
+            # The session lookup reads the database: off the event loop, or one slow query stalls every request.
+            return await anyio.to_thread.run_sync(accounts.authenticate, token)
+
         header = connection.headers.get("authorization", "")
         if connection.scope["path"].startswith("/api/"):
             if not header:
                 return AuthenticationResult(user=ANONYMOUS, auth=None)
             scheme, _, token = header.partition(" ")
-            user = accounts.authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
+            user = await authenticate(token.strip()) if scheme.lower() == "bearer" and token else None
             if user is None:
                 raise NotAuthorizedException("invalid or expired bearer token")
             return AuthenticationResult(user=Principal.of(user, token.strip()), auth=token)
         token = connection.cookies.get(SESSION_COOKIE)
-        user = accounts.authenticate(token) if token else None
+        user = await authenticate(token) if token else None
         if user is None:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         return AuthenticationResult(user=Principal.of(user, token), auth=token)

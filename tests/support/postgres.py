@@ -62,11 +62,21 @@ class ThrowawayCluster:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
+    @property
+    def data(self) -> str:
+        return os.path.join(self.root, "data")
+
     def start(self) -> ThrowawayCluster:
-        data = os.path.join(self.root, "data")
-        self._run(f"{self.bin_dir}/initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(f"{self.bin_dir}/initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
+        return self.resume()
+
+    def pause(self) -> None:
+        """Stop the server (fast shutdown: open connections are cut), keeping the data."""
+        self._run(f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", "fast", "-w", "stop")
+
+    def resume(self) -> ThrowawayCluster:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._run(f"{self.bin_dir}/pg_ctl", "-D", data, "-o", options, "-l", os.path.join(self.root, "log"), "-w", "start")
+        self._run(f"{self.bin_dir}/pg_ctl", "-D", self.data, "-o", options, "-l", os.path.join(self.root, "log"), "-w", "start")
         deadline = time.monotonic() + 30
         while not answers(self.url):
             if time.monotonic() > deadline:
@@ -76,7 +86,9 @@ class ThrowawayCluster:
 
     def stop(self) -> None:
         try:
-            self._run(f"{self.bin_dir}/pg_ctl", "-D", os.path.join(self.root, "data"), "-m", "immediate", "stop")
+            self._run(f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop")
+        except subprocess.CalledProcessError:
+            pass  # already stopped
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
