@@ -106,6 +106,14 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 OUTAGE_RETRY_SECONDS = 5
 
 
+def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Response[Any]:
+    """Dates are checked by type at the boundary, not by range: a valid date such as 0001-01-02
+    can still leave the calendar when a deadline is computed from it. That is the input's fault."""
+    log.info("input out of range on %s %s: %s", request.method, request.url.path, exc)
+    return _respond(request, problem(422, "value.out_of_range", "日期或数值超出可处理的范围",
+                                     "A date or number is outside the range that can be handled"))
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     system = getattr(request.app.state, "system", None)
     if system is not None and system.is_outage(exc):
@@ -121,5 +129,6 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     HTTPException: handle_http_error,
+    OverflowError: handle_overflow,
     Exception: handle_unexpected,
 }

@@ -125,3 +125,11 @@ def test_the_openapi_document_names_every_operation(client) -> None:
 def test_health_answers_when_ready(client) -> None:
     body = client.get("/health").json()
     assert body["status"] == "ok" and body["register_position"] > 0
+
+
+def test_dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on(client) -> None:
+    """Found by the fuzzer: a date one day after 0001-01-01 is valid, but deadlines computed
+    from it leave the calendar."""
+    registrar = login(client, "registrar")
+    for url in ("/api/reminders/plan?as_of=0001-01-02", "/api/audit/register?at=0001-01-01T00:00:00%2B01:00"):
+        assert_problem(client.get(url, headers=registrar), 422, "value.out_of_range")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -129,3 +130,17 @@ def test_sign_in_is_throttled_per_account_and_per_address(app_and_client, clock)
     assert client.post("/api/auth/login", json={"username": "chair", "password": DEMO_PASSWORD}).status_code == 429
     clock.advance(seconds=901)
     assert client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).status_code == 200
+
+
+def test_behind_https_the_session_and_csrf_cookies_are_secure(system) -> None:
+    seed_demo(system, say=lambda _: None)
+    system.settings = replace(system.settings, secure_cookies=True)
+    with TestClient(create_app(system), base_url="https://testserver") as client:
+        form = client.get("/login")
+        assert "Secure" in form.headers["set-cookie"] and "sl_csrf=" in form.headers["set-cookie"]
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+        signed_in = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf},
+                                follow_redirects=False)
+        cookie = signed_in.headers["set-cookie"]
+        assert signed_in.status_code == 303 and "sl_session=" in cookie
+        assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax"))
