@@ -34,17 +34,22 @@ class Tx:
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     def all(self) -> list[dict[str, Any]]:
+        rows = self._cursor.fetchall()
+        if rows and isinstance(rows[0], dict):  # a cursor lent by the event store returns dicts
+            return rows
         names = [d[0] for d in self._cursor.description]
-        return [dict(zip(names, row)) for row in self._cursor.fetchall()]
+        return [dict(zip(names, row)) for row in rows]
 
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()
-        if row is None:
-            return None
+        if row is None or isinstance(row, dict):
+            return row
         return dict(zip([d[0] for d in self._cursor.description], row))
 
     def scalar(self) -> Any:
         row = self._cursor.fetchone()
+        if isinstance(row, dict):
+            return next(iter(row.values()))
         return None if row is None else row[0]
 
 

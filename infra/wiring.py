@@ -25,6 +25,7 @@ from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.persistence.environment import eventsourcing_env
+from infra.projections.base import ReadModels
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
@@ -128,8 +129,9 @@ def build_system(
     reminder_view = ReminderProjection(registry, database)
     funding_view = FundingProjection(registry, database, reads=register)  # names and districts
     register_history = RegisterHistoryProjection(registry, database)
-    for projection in (register, cases, compliance, reminder_view, funding_view, register_history):
-        registry.on_saved(projection.notice)
+    read_models = ReadModels(registry, [register, cases, compliance, reminder_view, funding_view, register_history])
+    registry.recorder.after_insert = read_models.apply_saved
+    registry.on_saved(read_models.notice)
     evaluations = Evaluations(registry, rules, clock, ids)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
     credit = CreditRecords(registry, rules, clock, ids, view=compliance)

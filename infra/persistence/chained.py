@@ -4,7 +4,7 @@ neither is stored. An event written around the application has no link, and is f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
@@ -15,8 +15,14 @@ from infra.integrity import GENESIS, link
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
 
+# Called inside the events' transaction with (cursor, dialect, notification ids, stored events):
+# the read models are updated in the same commit as the events they follow.
+AfterInsert = Callable[[Any, str, Sequence[int], Sequence[StoredEvent]], None]
+
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+    after_insert: AfterInsert | None = None
+
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
@@ -26,12 +32,16 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             for notification_id, s in zip(ids, stored_events):
                 previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
                 c.execute("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", (notification_id, previous))
+            if self.after_insert is not None:
+                self.after_insert(getattr(c, "sqlite_cursor", c), "sqlite", ids, stored_events)
         return ids
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The events table is locked while events are inserted (gap-free ordering), so links are
     appended in notification order by one writer at a time."""
+
+    after_insert: AfterInsert | None = None
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
@@ -44,4 +54,6 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
                 links.append((notification_id, previous))
             curs.executemany("INSERT INTO sl_chain (position, hash) VALUES (%s, %s)", links)
+            if self.after_insert is not None:
+                self.after_insert(curs, "postgres", ids, stored_events)
         return ids

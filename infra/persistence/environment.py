@@ -25,7 +25,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             POSTGRES_PASSWORD=str(parts.get("password", "")),
             POSTGRES_POOL_SIZE=str(settings.db_pool_size),
             POSTGRES_MAX_OVERFLOW="5",
-            POSTGRES_PRE_PING="y",
+            POSTGRES_PRE_PING="n",
             POSTGRES_CONNECT_TIMEOUT="10",
         )
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -74,11 +74,18 @@ class Projection(ABC):
             value = tx.execute("SELECT position FROM sl_tracking WHERE projection = ?", (self.name,)).scalar()
         return int(value or 0)
 
-    def notice(self, recordings: list[Any]) -> None:
-        """After a save: catch up now if it recorded events this projection reads (read-your-writes);
-        otherwise the periodic catch-up moves the position past them later."""
-        if any(get_topic(type(r.domain_event)).startswith(self.topic_prefixes) for r in recordings):
-            self.catch_up()
+    def reads_any(self, recordings: list[Any]) -> bool:
+        return any(get_topic(type(r.domain_event)).startswith(self.topic_prefixes) for r in recordings)
+
+    def apply(self, tx: Tx, events: list[Any]) -> int:
+        """Apply the events this projection reads, in order; returns how many it applied."""
+        count = 0
+        for event in events:
+            handler = self.handlers.get(type(event).__qualname__) or self.handlers.get(type(event).__name__)
+            if handler is not None and get_topic(type(event)).startswith(self.topic_prefixes):
+                handler(tx, event)
+                count += 1
+        return count
 
     def catch_up(self, progress: Progress | None = None) -> int:
         if self.reads is not None:
@@ -106,14 +113,8 @@ class Projection(ABC):
             position = int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (self.name,)).scalar())
             if position != start:  # another process applied some of these meanwhile: read again
                 return 0, position, True
-            count = 0
-            for notification in notifications:
-                if notification.topic.startswith(self.topic_prefixes):
-                    event = self.app.mapper.to_domain_event(notification)
-                    handler = self.handlers.get(type(event).__qualname__) or self.handlers.get(type(event).__name__)
-                    if handler is not None:
-                        handler(tx, event)
-                        count += 1
+            ours = [self.app.mapper.to_domain_event(n) for n in notifications if n.topic.startswith(self.topic_prefixes)]
+            count = self.apply(tx, ours)
             last = notifications[-1].id
             tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (last, self.name))
             return count, last, len(notifications) == BATCH
@@ -125,3 +126,43 @@ class Projection(ABC):
                 tx.execute(f"DELETE FROM {table}")
             tx.execute("UPDATE sl_tracking SET position = 0 WHERE projection = ?", (self.name,))
         return self.catch_up(progress)
+
+
+class ReadModels:
+    """Keeps every read model current in the same transaction as the events it follows: the
+    event store calls `apply_saved` after inserting a command's events (see persistence/chained.py),
+    each read model whose position is right before them applies them, and every position moves
+    past them, interested or not. So a committed command is in its read models, a crash leaves
+    none half-applied, and a command costs one commit, not one per read model. A read model that
+    is behind (being rebuilt, or events written by an older process) is left to catch up from
+    the log after the save."""
+
+    def __init__(self, app: Application[UUID], projections: list[Projection]) -> None:
+        self.app = app
+        self.projections = projections  # in dependency order: a read model after those it reads
+        self._behind = threading.local()  # set inside the events' transaction, read after the save
+
+    def apply_saved(self, cursor: Any, dialect: str, ids: Sequence[int], stored: Sequence[Any]) -> None:
+        tx, first, last = Tx(cursor, dialect), ids[0], ids[-1]
+        contiguous = last - first + 1 == len(ids)
+        lock = " FOR UPDATE" if dialect == "postgres" else ""  # one order for every saver: no deadlock
+        rows = tx.execute(f"SELECT projection, position FROM sl_tracking ORDER BY projection{lock}").all()
+        positions = {r["projection"]: int(r["position"]) for r in rows}
+        events = [self.app.mapper.to_domain_event(s) for s in stored]
+        behind: list[Projection] = []
+        moved = []
+        for projection in self.projections:
+            if not contiguous or positions.get(projection.name) != first - 1 or projection.reads in behind:
+                behind.append(projection)
+                continue
+            projection.apply(tx, events)
+            moved.append((last, projection.name))
+        tx.executemany("UPDATE sl_tracking SET position = ? WHERE projection = ?", moved)
+        self._behind.projections = behind
+
+    def notice(self, recordings: list[Any]) -> None:
+        """After the save: a read model that was behind catches up now if the save concerned it."""
+        behind, self._behind.projections = getattr(self._behind, "projections", self.projections), None
+        for projection in behind or ():
+            if projection.reads_any(recordings):
+                projection.catch_up()

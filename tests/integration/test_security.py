@@ -135,7 +135,7 @@ def test_sign_in_is_throttled_per_account_and_per_address(app_and_client, clock)
 def test_behind_https_the_session_and_csrf_cookies_are_secure(system) -> None:
     seed_demo(system, say=lambda _: None)
     system.settings = replace(system.settings, secure_cookies=True)
-    with TestClient(create_app(system), base_url="https://testserver") as client:
+    with TestClient(create_app(system), base_url="https://testserver.local") as client:
         form = client.get("/login")
         assert "Secure" in form.headers["set-cookie"] and "sl_csrf=" in form.headers["set-cookie"]
         csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
