@@ -144,21 +144,31 @@ class ReadModels:
 
     def apply_saved(self, cursor: Any, dialect: str, ids: Sequence[int], stored: Sequence[Any]) -> None:
         tx, first, last = Tx(cursor, dialect), ids[0], ids[-1]
-        contiguous = last - first + 1 == len(ids)
-        lock = " FOR UPDATE" if dialect == "postgres" else ""  # one order for every saver: no deadlock
-        rows = tx.execute(f"SELECT projection, position FROM sl_tracking ORDER BY projection{lock}").all()
-        positions = {r["projection"]: int(r["position"]) for r in rows}
+        if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
+            self._behind.projections = self.projections
+            return
+        current = self._advance(tx, first - 1, last)
         events = [self.app.mapper.to_domain_event(s) for s in stored]
         behind: list[Projection] = []
-        moved = []
         for projection in self.projections:
-            if not contiguous or positions.get(projection.name) != first - 1 or projection.reads in behind:
-                behind.append(projection)
+            if projection.name in current and projection.reads not in behind:
+                projection.apply(tx, events)
                 continue
-            projection.apply(tx, events)
-            moved.append((last, projection.name))
-        tx.executemany("UPDATE sl_tracking SET position = ? WHERE projection = ?", moved)
+            behind.append(projection)
+            if projection.name in current:  # what it reads is behind: so must it stay
+                tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (first - 1, projection.name))
         self._behind.projections = behind
+
+    @staticmethod
+    def _advance(tx: Tx, before: int, last: int) -> set[str]:
+        """Move every position that is right before the new events past them; the names moved.
+        (Savers are serialized by the events' table lock, so no two of them lock these rows.)"""
+        if tx.dialect == "postgres":  # one round trip
+            moved = tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ? RETURNING projection", (last, before))
+            return {r["projection"] for r in moved.all()}
+        moved = tx.execute("SELECT projection FROM sl_tracking WHERE position = ?", (before,)).all()
+        tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ?", (last, before))
+        return {r["projection"] for r in moved}
 
     def notice(self, recordings: list[Any]) -> None:
         """After the save: a read model that was behind catches up now if the save concerned it."""
