@@ -8,9 +8,9 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from application.context import CommandContext
-from application.errors import NotFound
+from application.errors import NotFound, StaleVersion
 from application.ports import ComplianceView
-from application.usecases import UseCases
+from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
     MANUAL_GROUNDS, CreditList, CreditRecord, Ground, Penalty, PenaltyKind, credit_record_id,
 )
@@ -130,18 +130,39 @@ class CreditRecords(UseCases):
         self.view.catch_up()
         counts: dict[str, int] = {}
         candidates = self.view.records_with_active_listings()
-        for done, record_id in enumerate(candidates, 1):
-            record = self._get(record_id, CreditRecord, "credit_record")
-            org = self.store.organization(record.organization_id)
-            rule_set = self.rule_set_for(org, as_of)
-            for change in record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)):
+        for start in range(0, len(candidates), SWEEP_BATCH):
+            for change in self._rules_for_chunk(ctx, as_of, candidates[start:start + SWEEP_BATCH]):
                 counts[change] = counts.get(change, 0) + 1
-            if record.pending_events:
-                self._save(record)
             if progress:
-                progress(done, len(candidates))
+                progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))
         counts.update(self._list_overdue_rectifications(ctx, as_of))
         return counts
+
+    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, record_ids: list[UUID]) -> list[str]:
+        """Decided for a chunk of records, saved in one transaction; if another sweeper changed
+        one of them meanwhile, decided again one record at a time."""
+        decided = [self._apply_rules_to(ctx, as_of, record_id) for record_id in record_ids]
+        try:
+            changed = [record for record, _ in decided if record.pending_events]
+            if changed:
+                self._save(*changed)
+            return [change for _, changes in decided for change in changes]
+        except StaleVersion:
+            done = []
+            for record_id in record_ids:
+                record, changes = self._apply_rules_to(ctx, as_of, record_id)
+                try:
+                    if record.pending_events:
+                        self._save(record)
+                    done += changes
+                except StaleVersion:
+                    continue  # the other sweeper applied them
+            return done
+
+    def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[CreditRecord, list[str]]:
+        record = self._get(record_id, CreditRecord, "credit_record")
+        rule_set = self.rule_set_for(self.store.organization(record.organization_id), as_of)
+        return record, list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
 
     def _list_overdue_rectifications(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
         listed = 0

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from application.context import CommandContext
 from application.credit import CreditRecords
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView
-from application.usecases import UseCases
+from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import CreditRecord, Ground
 from domain.errors import InvalidValue
 from domain.inspection import (
@@ -140,15 +141,12 @@ class Inspections(UseCases):
             campaign = self.campaign(row.report_year, row.division_prefix)
             candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
             missed = exempt = 0
-            for done, organization_id in enumerate(candidates, 1):
-                try:
-                    outcome = self._miss_one(ctx, campaign, organization_id)
-                except StaleVersion:  # another sweeper recorded this one meanwhile
-                    outcome = None
-                missed += outcome == "missed"
-                exempt += outcome == "exempt"
+            for start in range(0, len(candidates), SWEEP_BATCH):
+                outcomes = self._miss_chunk(ctx, campaign, candidates[start:start + SWEEP_BATCH])
+                missed += outcomes.count("missed")
+                exempt += outcomes.count("exempt")
                 if progress:
-                    progress(done, len(candidates))
+                    progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))
             campaign.record_deadline_passed(missed, exempt, self._at(ctx))
             self._save(campaign)
             totals["campaigns"] += 1
@@ -156,10 +154,35 @@ class Inspections(UseCases):
             totals["exempt"] += exempt
         return totals
 
+    def _miss_chunk(self, ctx: CommandContext, campaign: InspectionCampaign, organization_ids: list[UUID]) -> list[str | None]:
+        """A chunk of organizations decided, then saved in one transaction (one commit per
+        organization was most of a sweep's time). If another sweeper got to one of them first,
+        the chunk is decided again one organization at a time."""
+        decided = [self._decide_missed(ctx, campaign, org_id) for org_id in organization_ids]
+        changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
+        try:
+            if changed:
+                self._save(*changed)
+            return [outcome for outcome, _ in decided]
+        except StaleVersion:
+            return [self._miss_one(ctx, campaign, org_id) for org_id in organization_ids]
+
     def _miss_one(self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID) -> str | None:
+        outcome, changed = self._decide_missed(ctx, campaign, organization_id)
+        try:
+            if changed:
+                self._save(*changed)
+        except StaleVersion:  # another sweeper recorded this one meanwhile
+            return None
+        return outcome
+
+    def _decide_missed(
+        self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID
+    ) -> tuple[str | None, list[Any]]:
+        """The outcome for one organization and the aggregates it changes, unsaved."""
         org = self.store.organization(organization_id)
         if self.campaign_for(org, campaign.report_year).id != campaign.id:
-            return None  # a more local campaign governs this organization
+            return None, []  # a more local campaign governs this organization
         deadline_day = campaign.registration_authority_deadline + timedelta(days=1)
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
@@ -167,15 +190,13 @@ class Inspections(UseCases):
         since = org.registered_on or org.filed_on
         if since is not None and rule_set.inspection.exempt(since, campaign.report_year):
             if inspection.stage.value != "awaiting":
-                return None
+                return None, []
             inspection.exempt("registered_less_than_required_months", at)
-            self._save(inspection)
-            return "exempt"
+            return "exempt", [inspection]
         if not inspection.missable:
-            return None
+            return None, []
         inspection.record_missed(at)
-        self._save(inspection, *self._consequences(ctx, org, inspection, rule_set, deadline_day))
-        return "missed"
+        return "missed", [inspection, *self._consequences(ctx, org, inspection, rule_set, deadline_day)]
 
     # -- consequences (policy) -------------------------------------------------------------------------
     def _consequences(

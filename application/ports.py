@@ -53,6 +53,10 @@ class RegisterView(Protocol):
 
     def get(self, organization_id: UUID) -> RegisterEntry | None: ...
 
+    def names(self, organization_ids: list[UUID]) -> dict[UUID, str]:
+        """The names of those of the organizations that are in the register (one query)."""
+        ...
+
     def districts(self) -> list[str]: ...
 
     def position(self) -> int: ...
@@ -99,6 +103,11 @@ class ContactDirectory(Protocol):
         """"organization:<id>" → its users' contacts; "user:<id>" → that user's."""
         ...
 
+    def reachable(self) -> dict[str, list[ContactRow]]:
+        """Every recipient with an email address or webhook, with those contacts (one query;
+        everybody else is reminded in the in-app inbox only)."""
+        ...
+
     def set_contact(self, user_id: str, email: str | None, webhook_url: str | None, channels: list[str]) -> None: ...
 
 
@@ -126,6 +135,10 @@ class ReminderView(Protocol):
     def reminders(self, query: ReminderQuery) -> Page[ReminderRow]: ...
 
     def unread_count(self, recipients: list[str], user_id: str) -> int: ...
+
+    def issued(self, reminder_ids: list[UUID]) -> set[UUID]:
+        """Those of the reminders that exist already (one query)."""
+        ...
 
 
 class PlanningView(Protocol):

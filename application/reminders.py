@@ -5,8 +5,10 @@ once more until it succeeds or is dead-lettered, with the reminder id as idempot
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import islice
 from uuid import UUID
 
 import msgspec
@@ -15,13 +17,14 @@ from eventsourcing.persistence import IntegrityError
 from application.context import CommandContext
 from application.errors import NotFound
 from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
-from application.queries import Page, ReminderQuery, ReminderRow
+from application.queries import ContactRow, Page, ReminderQuery, ReminderRow
 from application.usecases import UseCases
 from domain.provenance import Role
 from domain.reminder import PlannedReminder, Reminder
 from domain.rules import add_years, reminder_offset
 
 log = logging.getLogger("starledger.reminders")
+ISSUE_BATCH = 500  # reminders per transaction, and organizations per name lookup
 
 # zh/en templates; the values come from planning.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -96,24 +99,24 @@ class Reminders(UseCases):
                  *self._credit(as_of), *self._milestones(as_of)]
         return sorted({p.id: p for p in found}.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
 
-    def _inspections(self, as_of: date) -> list[PlannedReminder]:
-        found = []
+    def _inspections(self, as_of: date) -> Iterator[PlannedReminder]:
+        """A generator: at a million organizations the day's list is consumed in chunks, not held."""
         for campaign in self.planning.open_campaigns():
             offsets = self._rule_set(campaign.rule_set).reminders.inspection_due_days
             deadline = campaign.registration_authority_deadline
             offset = reminder_offset(deadline, offsets, as_of)
             if offset is None:
                 continue
-            for org_id in self.planning.without_filed_report(campaign.division_prefix, campaign.report_year):
-                found.append(planned(
+            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year)
+            for org_id, name in self._named(org_ids):
+                yield planned(
                     "inspection_due", org_id, f"organization:{org_id}", str(campaign.report_year), str(offset), deadline,
-                    name=self._name(org_id), year=campaign.report_year, days=(deadline - as_of).days,
-                ))
-        for org_id, year, deadline in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)):
-            if deadline < as_of:
-                found.append(planned("inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue",
-                                     deadline, name=self._name(org_id), year=year))
-        return found
+                    name=name, year=campaign.report_year, days=(deadline - as_of).days,
+                )
+        missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m[2] < as_of]
+        for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed):
+            yield planned("inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue",
+                          deadline, name=name, year=year)
 
     def _grades(self, as_of: date) -> list[PlannedReminder]:
         found = []
@@ -183,28 +186,61 @@ class Reminders(UseCases):
         entry = self.register.get(org_id)
         return entry.name if entry else str(org_id)
 
+    def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
+        """Each organization with its name, read from the register a chunk at a time."""
+        for start in range(0, len(org_ids), ISSUE_BATCH):
+            chunk = org_ids[start:start + ISSUE_BATCH]
+            names = self.register.names(chunk)
+            for org_id in chunk:
+                yield org_id, names.get(org_id, str(org_id))
+
     # -- issuing -----------------------------------------------------------------------------
     def issue(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
-        """Store each planned reminder once; a second run, instance or replay stores nothing."""
+        """Store each planned reminder once; a second run, instance or replay stores nothing.
+        Reminders are stored a chunk per transaction: at a million organizations one
+        transaction per reminder was the whole cost of the sweep."""
         self._not_in_future(as_of)
+        self.planning.catch_up()
         counts = {"planned": 0, "issued": 0, "already_issued": 0}
-        for plan in self.plan(as_of):
-            counts["planned"] += 1
-            if self._find(plan.id) is not None:
-                counts["already_issued"] += 1
-                continue
-            reminder = Reminder.issue(plan, self._channels(plan.recipient), self._at(ctx))
-            try:
-                self.store.save(reminder)
-                counts["issued"] += 1
-            except IntegrityError:  # a concurrent sweep issued it first
-                counts["already_issued"] += 1
+        reachable = self.contacts.reachable()
+        for chunk in _chunks(self._planned(as_of), ISSUE_BATCH):
+            plans = list({p.id: p for p in chunk}.values())
+            issued = self.view.issued([p.id for p in plans])
+            stored = self._store(ctx, [p for p in plans if p.id not in issued], reachable)
+            counts["planned"] += len(plans)
+            counts["issued"] += stored
+            counts["already_issued"] += len(plans) - stored
         log.info("reminders as of %s: %s", as_of, counts)
         return counts
 
-    def _channels(self, recipient: str) -> tuple[str, ...]:
+    def _planned(self, as_of: date) -> Iterator[PlannedReminder]:
+        yield from self._inspections(as_of)
+        for source in (self._grades, self._sheets, self._cases, self._credit, self._milestones):
+            yield from source(as_of)
+
+    def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
+        """All in one transaction; if a concurrent sweep issued one of them first, one by one."""
+        def issued(plan: PlannedReminder) -> Reminder:
+            return Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))
+
+        if not plans:
+            return 0
+        try:
+            self.store.save(*[issued(p) for p in plans])
+            return len(plans)
+        except IntegrityError:
+            stored = 0
+            for plan in plans:  # issued anew: a failed save has taken the events out of the aggregates
+                try:
+                    self.store.save(issued(plan))
+                    stored += 1
+                except IntegrityError:
+                    continue
+            return stored
+
+    def _channels(self, recipient: str, reachable: dict[str, list[ContactRow]]) -> tuple[str, ...]:
         wanted = set()
-        for contact in self.contacts.contacts_for(recipient):
+        for contact in reachable.get(recipient, ()):
             if "email" in contact.channels and contact.email and self.mailer.configured:
                 wanted.add("email")
             if "webhook" in contact.channels and contact.webhook_url:
@@ -289,3 +325,9 @@ def _payload(reminder: Reminder) -> bytes:
         "recipient": reminder.recipient, "period": reminder.period, "offset": reminder.offset,
         "due_on": reminder.due_on.isoformat(), "text_zh": reminder.text_zh, "text_en": reminder.text_en,
     })
+
+
+def _chunks(items: Iterable[PlannedReminder], size: int) -> Iterator[list[PlannedReminder]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

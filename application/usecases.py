@@ -19,6 +19,7 @@ from domain.rules import RuleSet
 
 
 RETRIES = 5
+SWEEP_BATCH = 200  # organizations a sweep decides, then saves in one transaction
 
 
 class UseCases:

@@ -12,6 +12,21 @@ class SqlContactDirectory:
     def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
         self.db = db
 
+    def reachable(self) -> dict[str, list[ContactRow]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT u.id, u.role, u.organization_id, c.email, c.webhook_url, c.channels FROM sl_users u "
+                "JOIN sl_contacts c ON c.user_id = u.id WHERE u.disabled = 0 "
+                "AND (c.email IS NOT NULL OR c.webhook_url IS NOT NULL) ORDER BY u.id"
+            ).all()
+        found: dict[str, list[ContactRow]] = {}
+        for r in rows:
+            contact = ContactRow(r["id"], r["email"], r["webhook_url"], json.loads(r["channels"] or '["inbox"]'))
+            found.setdefault(f"user:{r['id']}", []).append(contact)
+            if r["role"] == "organization" and r["organization_id"]:
+                found.setdefault(f"organization:{r['organization_id']}", []).append(contact)
+        return found
+
     def contacts_for(self, recipient: str) -> list[ContactRow]:
         kind, _, key = recipient.partition(":")
         column = {"organization": "u.organization_id", "user": "u.id"}.get(kind)

@@ -139,6 +139,14 @@ class RegisterProjection(Projection):
             row = tx.execute(f"SELECT {_COLUMNS} FROM sl_register WHERE id = ?", (str(organization_id),)).one()
         return _entry(row) if row else None
 
+    def names(self, organization_ids: list[UUID]) -> dict[UUID, str]:
+        if not organization_ids:
+            return {}
+        marks = ", ".join("?" for _ in organization_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(f"SELECT id, name FROM sl_register WHERE id IN ({marks})", [str(i) for i in organization_ids]).all()
+        return {UUID(r["id"]): r["name"] for r in rows}
+
     def districts(self) -> list[str]:
         with self.db.transaction() as tx:
             return [r["district"] for r in tx.execute("SELECT DISTINCT district FROM sl_register ORDER BY district").all()]

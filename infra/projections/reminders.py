@@ -78,6 +78,14 @@ class ReminderProjection(Projection):
         items = [_reminder(r, deliveries.get(r["id"], []), r["id"] in read) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
+    def issued(self, reminder_ids: list[UUID]) -> set[UUID]:
+        if not reminder_ids:
+            return set()
+        marks = ", ".join("?" for _ in reminder_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(f"SELECT id FROM sl_reminders WHERE id IN ({marks})", [str(i) for i in reminder_ids]).all()
+        return {UUID(r["id"]) for r in rows}
+
     def unread_count(self, recipients: list[str], user_id: str) -> int:
         where, params = _filters(ReminderQuery(recipients=recipients, unread_for=user_id))
         with self.db.transaction() as tx:
