@@ -65,6 +65,27 @@ def registrations_per_second(database_url: str, count: int) -> float:
             system.close()
 
 
+def sheet_saves_per_second(database_url: str, count: int, cases: int = 20) -> float:
+    """Score submissions through the application: an evaluator saves the sheet of one of 20
+    open cases (the case's events replayed, a DraftSaved event, the cases read model), in turn."""
+    from bench.http_load import open_cases
+
+    with tempfile.TemporaryDirectory() as data_dir:
+        system = build_system(load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False))
+        try:
+            opened = [(case_id, CommandContext(Actor(user.id, Role.EVALUATOR), "bench"), sheet)
+                      for case_id, user, sheet in open_cases(system, cases)]
+            for case_id, ctx, sheet in opened:  # warm-up
+                system.evaluations.save_draft(ctx, case_id, None, sheet)
+            started = time.perf_counter()
+            for n in range(count):
+                case_id, ctx, sheet = opened[n % cases]
+                system.evaluations.save_draft(ctx, case_id, None, sheet)
+            return count / (time.perf_counter() - started)
+        finally:
+            system.close()
+
+
 def raw_insert_floor(database_url: str, count: int) -> float:
     """The floor: a bare psycopg loop writing the same two event rows per registration
     into an events-shaped table, one transaction each, nothing else."""
@@ -92,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
-    parser.add_argument("--clients", default="8,32", help="concurrent HTTP clients, comma-separated (default 8,32)")
+    parser.add_argument("--clients", default="8,32,128", help="concurrent HTTP clients, comma-separated (default 8,32,128)")
     parser.add_argument("--only", choices=["appends", "http", "sweep", "audit"], help="run one part only")
-    parser.add_argument("--sweep-sizes", default="1000,5000", help="organizations per sweep figure (default 1000,5000)")
+    parser.add_argument("--sweep-sizes", default="10000,100000",
+                        help="organizations per sweep figure (default 10000,100000; 1000000 takes about an hour)")
     parser.add_argument("--audit-sizes", default="100000", help="organizations in the audit population (default 100000)")
     parser.add_argument("--as-of-events", default="10,1000,10000", help="events of the one aggregate read as of an instant")
     parser.add_argument("--postgres-audit", action="store_true", help="run the audit figures on PostgreSQL too")
@@ -131,14 +153,19 @@ def _http(args: argparse.Namespace) -> None:
     from bench.http_load import run
 
     clients = [int(n) for n in args.clients.split(",")]
-    print(f"\nHTTP on SQLite: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet", flush=True)
-    rows = run(clients, args.http_seconds)
-    print(f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
-    bare = 0.0
-    for label, rate, p50, p99, failed in rows:
-        ratio = "       -" if label.startswith("bare") else f"{rate / bare:8.0%}"
-        bare = rate if label.startswith("bare") else bare
-        print(f"{label:34} {rate:11,.0f} {p50:8.1f} {p99:8.1f} {ratio:>8} {failed:7d}")
+    for backend in ("SQLite", "PostgreSQL"):
+        url, drop = _fresh_pg_database() if backend == "PostgreSQL" else ("", lambda: None)
+        print(f"\nHTTP on {backend}: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet", flush=True)
+        try:
+            rows = run(clients, args.http_seconds, url)
+        finally:
+            drop()
+        print(f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
+        bare = 0.0
+        for label, rate, p50, p99, failed in rows:
+            ratio = "       -" if label.startswith("bare") else f"{rate / bare:8.0%}"
+            bare = rate if label.startswith("bare") else bare
+            print(f"{label:34} {rate:11,.0f} {p50:8.1f} {p99:8.1f} {ratio:>8} {failed:7d}", flush=True)
 
 
 def _appends(args: argparse.Namespace) -> None:
@@ -150,7 +177,13 @@ def _appends(args: argparse.Namespace) -> None:
         rows.append(("registrations via application (PostgreSQL)", registrations_per_second(url, args.count), floor))
     finally:
         drop()
+    url, drop = _fresh_pg_database()
+    try:
+        rows.append(("score sheet saves via application (PostgreSQL)", sheet_saves_per_second(url, args.count), floor))
+    finally:
+        drop()
     rows.append(("registrations via application (SQLite)", registrations_per_second("", args.count), floor))
+    rows.append(("score sheet saves via application (SQLite)", sheet_saves_per_second("", args.count), floor))
     print(f"{'measurement':48} {'per second':>12} {'vs floor':>9}")
     for label, rate, against in rows:
         ratio = f"{rate / against:8.0%}" if against else "       -"

@@ -20,6 +20,7 @@ import httpx
 from application.context import CommandContext
 from domain.organization import OrganizationType, Profile
 from domain.provenance import Actor, Role
+from domain.scoring import IndicatorScore
 from domain.uscc import complete_code
 from infra.wiring import build_system, load_settings
 
@@ -30,28 +31,32 @@ PASSWORD = "bench-password"
 def prepare(data_dir: Path, url: str, cases: int) -> tuple[list[str], list[dict[str, Any]]]:
     """One case per client, each with the client's evaluator and two more experts."""
     system = build_system(load_settings(data_dir=data_dir, database_url=url, secret_key="b", scheduler=False))
-    case_ids, users = [], []
     try:
-        chair = system.accounts.add_user("bench-chair", PASSWORD, "chair")
-        for n in range(cases):
-            profile = Profile(f"压测组织{n:04d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵", "340711", "铜陵市郊区")
-            org = system.registry.register_organization(CTX, profile, complete_code(f"51340711MJ{n:07d}"), date(2015, 1, 1))
-            user = system.accounts.add_user(f"bench-e{n}", PASSWORD, "evaluator")
-            experts = [system.evaluations.enroll_expert(CTX, user.id, f"专家{n}", "", "")] + [
-                system.evaluations.enroll_expert(CTX, f"other-{n}-{k}", f"他人{k}", "", "") for k in range(2)
-            ]
-            case = system.evaluations.open_grade_evaluation(CTX, org.id, date(2099, 1, 1), chair.id)
-            system.evaluations.check_eligibility(CTX, case.id)
-            system.evaluations.assign_panel(CTX, case.id, None, [e.id for e in experts])
-            case_ids.append(str(case.id))
-            users.append({"username": user.username})
-        scheme = system.rules.get("anhui", 1).evaluation.scheme_for("social_association")
-        sheet = {"scores": [{"key": i.key, "points": str(i.maximum * Decimal("0.9")), "comment": "良好"} for i in scheme.indicators]}
+        opened = open_cases(system, cases)
+        sheet = {"scores": [{"key": s.key, "points": str(s.points), "comment": s.comment} for s in opened[0][2]]}
     finally:
         system.close()
-    for u in users:
-        u["sheet"] = sheet
-    return case_ids, users
+    return [str(case_id) for case_id, _, _ in opened], [{"username": user.username, "sheet": sheet} for _, user, _ in opened]
+
+
+def open_cases(system: Any, cases: int) -> list[tuple[Any, Any, tuple[IndicatorScore, ...]]]:
+    """(case id, its evaluator's account, a sheet at 90 % of every maximum) per case."""
+    chair = system.accounts.add_user("bench-chair", PASSWORD, "chair")
+    opened = []
+    scheme = system.rules.get("anhui", 1).evaluation.scheme_for("social_association")
+    sheet = tuple(IndicatorScore(i.key, i.maximum * Decimal("0.9"), "良好") for i in scheme.indicators)
+    for n in range(cases):
+        profile = Profile(f"压测组织{n:04d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵", "340711", "铜陵市郊区")
+        org = system.registry.register_organization(CTX, profile, complete_code(f"51340711MJ{n:07d}"), date(2015, 1, 1))
+        user = system.accounts.add_user(f"bench-e{n}", PASSWORD, "evaluator")
+        experts = [system.evaluations.enroll_expert(CTX, user.id, f"专家{n}", "", "")] + [
+            system.evaluations.enroll_expert(CTX, f"other-{n}-{k}", f"他人{k}", "", "") for k in range(2)
+        ]
+        case = system.evaluations.open_grade_evaluation(CTX, org.id, date(2099, 1, 1), chair.id)
+        system.evaluations.check_eligibility(CTX, case.id)
+        system.evaluations.assign_panel(CTX, case.id, None, [e.id for e in experts])
+        opened.append((case.id, user, sheet))
+    return opened
 
 
 def _free_port() -> int:
