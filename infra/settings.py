@@ -15,7 +15,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_DATA_DIR": ("./var", "folder for the embedded SQLite database, secret key and outbox"),
     "STARLEDGER_DATABASE_URL": ("", "postgresql://user:pass@host:5432/db to use PostgreSQL; empty = SQLite in the data folder"),
     "STARLEDGER_DB_POOL_SIZE": ("10", "PostgreSQL connections per process"),
-    "STARLEDGER_SNAPSHOT_INTERVAL": ("100", "snapshot an aggregate every N events (faster loads and as-of reads); 0 = off"),
+    "STARLEDGER_SNAPSHOT_INTERVAL": ("25", "snapshot an aggregate every N events (faster loads and as-of reads); 0 = off"),
     "STARLEDGER_LOG_LEVEL": ("info", "debug, info, warning or error"),
     "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
     "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
