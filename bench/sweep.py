@@ -33,8 +33,8 @@ class MovableClock:
         return self.current
 
 
-def measure(size: int, database_url: str = "") -> list[tuple[str, int, float, float]]:
-    """(label, organizations, seconds, peak MiB of the process so far)."""
+def measure(size: int, database_url: str = "", first: int | None = None) -> list[tuple[str, int, float, float]]:
+    """(label, organizations, seconds, peak MiB of the process so far) for the first N sweeps (all by default)."""
     clock = MovableClock(date(2025, 1, 6))
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
@@ -43,7 +43,7 @@ def measure(size: int, database_url: str = "") -> list[tuple[str, int, float, fl
             register(system, clock, size)
             system.inspections.open_campaign(CTX, 2024, "3407")
             rows = []
-            for label, day, run in SWEEPS:
+            for label, day, run in SWEEPS[:first]:
                 clock.current = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
                 started = time.perf_counter()
                 run(system)(system_context("bench", "bench-sweep"), day)
@@ -83,11 +83,12 @@ def report(sizes: list[int]) -> None:
         subprocess.run([sys.executable, "-m", "bench.sweep", str(size)], check=True)
 
 
-def main(size: int) -> None:
+def main(size: int, first: int | None) -> None:
     logging.getLogger("starledger").setLevel(logging.WARNING)  # a line per event would be the bench
-    for label, n, seconds, peak in measure(size):
+    for label, n, seconds, peak in measure(size, first=first):
         print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    # python -m bench.sweep SIZE [N]: the first N sweeps only (1: reminders; the later ones need the earlier)
+    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)

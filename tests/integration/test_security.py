@@ -144,3 +144,22 @@ def test_behind_https_the_session_and_csrf_cookies_are_secure(system) -> None:
         cookie = signed_in.headers["set-cookie"]
         assert signed_in.status_code == 303 and "sl_session=" in cookie
         assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax"))
+
+
+def test_every_form_refuses_a_post_without_the_csrf_token(app_and_client) -> None:
+    """Every page that accepts a POST, signed in as staff with the CSRF cookie set, but the form
+    without its token: 403, and nothing is changed."""
+    app, client = app_and_client
+    form = client.get("/login").text
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
+    client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf})
+    posts = sorted({route.path for route in app.routes if not route.path.startswith(("/api/", "/schema", "/static"))
+                    for handler in getattr(route, "route_handlers", []) if "POST" in handler.http_methods})
+    assert len(posts) >= 12
+    ids = {"organization_id": uuid5(_NS, "x"), "evaluation_id": uuid5(_NS, "demo-evaluation"), "round_id": uuid5(_NS, "demo-round"),
+           "project_id": uuid5(_NS, "demo-project-tl-hub"), "reminder_id": uuid5(_NS, "x"), "expert_id": uuid5(_NS, "x")}
+    for path in posts:
+        url = re.sub(r"\{(\w+):uuid\}", lambda m: str(ids.get(m.group(1), uuid5(_NS, "x"))), path)
+        url = re.sub(r"\{(\w+):(str|int)\}", "2025", url)
+        answer = client.post(url, data={"anything": "x"}, follow_redirects=False)
+        assert answer.status_code == 403 and "CSRF" in answer.text, (path, answer.status_code)
