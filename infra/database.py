@@ -21,17 +21,26 @@ class Tx:
     def __init__(self, cursor: Any, dialect: str) -> None:
         self._cursor = cursor
         self.dialect = dialect
+        # PostgreSQL: a cursor per statement. Inside the event store's pipeline a result can
+        # arrive late and land on its cursor after a newer statement was queued there; a fetch
+        # would then read the older statement's result (seen: "INSERT 0 1" instead of rows).
+        self._connection = cursor.connection if dialect == "postgres" else None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        if self._connection is not None:
+            self._cursor = self._connection.cursor()
         self._cursor.execute(self._sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        if not rows:
+            return
+        if self._connection is not None:
+            self._cursor = self._connection.cursor()
+        self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     def all(self) -> list[dict[str, Any]]:
         rows = self._cursor.fetchall()

@@ -46,14 +46,17 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if ids:
-            curs.execute(_LAST)
-            row = curs.fetchone()
-            previous = row["hash"] if row else GENESIS
-            links = []
-            for notification_id, s in zip(ids, stored_events):
-                previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
-                links.append((notification_id, previous))
-            curs.executemany("INSERT INTO sl_chain (position, hash) VALUES (%s, %s)", links)
+            # Our own cursor: in pipeline mode a late result of the event inserts could land on
+            # `curs` after our SELECT was queued there, and the fetch would read it instead.
+            with curs.connection.cursor() as ours:
+                ours.execute(_LAST)
+                row = ours.fetchone()
+                previous = row["hash"] if row else GENESIS
+                links = []
+                for notification_id, s in zip(ids, stored_events):
+                    previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
+                    links.append((notification_id, previous))
+                ours.executemany("INSERT INTO sl_chain (position, hash) VALUES (%s, %s)", links)
             if self.after_insert is not None:
-                self.after_insert(curs, "postgres", ids, stored_events)
+                self.after_insert(curs, "postgres", ids, stored_events)  # Tx takes a cursor per statement
         return ids

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
+
 from litestar import Controller, Request, Response, get, post
 
 from interfaces.http import dto
@@ -37,9 +39,20 @@ class AuthController(Controller):
                          organization_id=p.organization_id)
 
 
-@get("/health", operation_id="health", summary="健康检查 / Readiness", sync_to_thread=True, tags=["system"])
-def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+@get("/health", operation_id="health", summary="健康检查 / Readiness", tags=["system"])
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     system = request.app.state.system
-    ok = system.ping()
-    body = {"status": "ok" if ok else "unavailable", "database": system.backend, "register_position": system.register.position() if ok else None}
+
+    def check() -> dict[str, Any]:
+        ok = system.ping()
+        return {"status": "ok" if ok else "unavailable", "database": system.backend,
+                "register_position": system.register.position() if ok else None}
+
+    # Threads of its own: while the database is away, requests waiting on it can hold every worker
+    # thread, and the health check must still answer (503) instead of queueing behind them.
+    state = request.app.state
+    if getattr(state, "health_threads", None) is None:
+        state.health_threads = anyio.CapacityLimiter(2)
+    body = await anyio.to_thread.run_sync(check, limiter=state.health_threads)
+    ok = body["status"] == "ok"
     return Response(body, status_code=200 if ok else 503, headers=None if ok else {"Retry-After": "5"})

@@ -140,11 +140,22 @@ def sign_in(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
-def load(base: str, writers: list[Writer], stop: threading.Event, until_dead: bool) -> list[threading.Thread]:
+def under_load(base: str, until_dead: bool, acknowledged_first: int) -> tuple[list[Writer], threading.Event, list[threading.Thread]]:
+    """WRITERS clients registering, once the first registrations are acknowledged."""
+    writers = [Writer(n, sign_in(base)) for n in range(1, WRITERS + 1)]
+    stop = threading.Event()
     threads = [threading.Thread(target=w.run, args=(base, stop, until_dead), daemon=True) for w in writers]
     for t in threads:
         t.start()
-    return threads
+    wait_for(lambda: len(acknowledged(writers)) >= acknowledged_first, 120, f"{acknowledged_first} acknowledged registrations")
+    return writers, stop, threads
+
+
+def retry_unanswered(base: str, writers: list[Writer]) -> None:
+    """What a client does with a request it got no answer for: send it again with the same key."""
+    for w in writers:
+        w.retry_unanswered(base)
+    assert all(not w.unanswered for w in writers), [w.unanswered for w in writers]
 
 
 def wait_for(condition: Any, seconds: float, what: str) -> None:
@@ -182,10 +193,7 @@ def assert_log_holds_exactly(database_url: str, tmp_path: Path, expected: dict[s
 def test_kill_9_under_write_load_loses_and_duplicates_nothing(pg_url, tmp_path) -> None:
     server = ServeProcess(tmp_path, pg_url).start("--demo")
     try:
-        writers = [Writer(n, sign_in(server.base)) for n in range(1, WRITERS + 1)]
-        stop = threading.Event()
-        threads = load(server.base, writers, stop, until_dead=True)
-        wait_for(lambda: len(acknowledged(writers)) >= 120, 120, "120 acknowledged registrations")
+        writers, _, threads = under_load(server.base, until_dead=True, acknowledged_first=120)
         server.kill()  # mid-write: several requests are in flight
         for t in threads:
             t.join(timeout=30)
@@ -194,9 +202,7 @@ def test_kill_9_under_write_load_loses_and_duplicates_nothing(pg_url, tmp_path) 
         assert any(w.unanswered for w in writers)  # the kill did cut requests off
 
         server.start()  # the same database, the same sessions
-        for w in writers:
-            w.retry_unanswered(server.base)
-        assert all(not w.unanswered for w in writers), [w.unanswered for w in writers]
+        retry_unanswered(server.base, writers)
         after = acknowledged(writers)
         assert before_restart.items() <= after.items()
         for org_id in after.values():
@@ -221,10 +227,7 @@ def test_postgres_restarting_under_load_gives_503_then_recovers(own_cluster, tmp
     database_url = postgres.create_database(own_cluster.url)
     server = ServeProcess(tmp_path, database_url).start("--demo")
     try:
-        writers = [Writer(n, sign_in(server.base)) for n in range(1, WRITERS + 1)]
-        stop = threading.Event()
-        threads = load(server.base, writers, stop, until_dead=False)
-        wait_for(lambda: len(acknowledged(writers)) >= 60, 120, "60 acknowledged registrations")
+        writers, stop, threads = under_load(server.base, until_dead=False, acknowledged_first=60)
         own_cluster.pause()
         wait_for(lambda: sum(w.statuses[503] for w in writers) >= WRITERS, 60, "503 answers while PostgreSQL is down")
         health = httpx.get(f"{server.base}/health", timeout=30)
@@ -239,9 +242,7 @@ def test_postgres_restarting_under_load_gives_503_then_recovers(own_cluster, tmp
         statuses = sum((w.statuses for w in writers), Counter())
         assert set(statuses) <= {201, 503}, statuses  # never a 500 while the database was away
         assert all(w.problems_ok for w in writers)
-        for w in writers:
-            w.retry_unanswered(server.base)
-        assert all(not w.unanswered for w in writers), [w.unanswered for w in writers]
+        retry_unanswered(server.base, writers)
     finally:
         server.stop()
     assert_log_holds_exactly(database_url, tmp_path, acknowledged(writers))
