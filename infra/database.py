@@ -18,13 +18,13 @@ from psycopg_pool import ConnectionPool
 class Tx:
     """One transaction: execute statements, fetch rows as dicts."""
 
-    def __init__(self, cursor: Any, dialect: str) -> None:
+    def __init__(self, cursor: Any, dialect: str, in_pipeline: bool = False) -> None:
         self._cursor = cursor
         self.dialect = dialect
-        # PostgreSQL: a cursor per statement. Inside the event store's pipeline a result can
-        # arrive late and land on its cursor after a newer statement was queued there; a fetch
-        # would then read the older statement's result (seen: "INSERT 0 1" instead of rows).
-        self._connection = cursor.connection if dialect == "postgres" else None
+        # In the event store's PostgreSQL pipeline, a cursor per statement: a result can arrive
+        # late and land on its cursor after a newer statement was queued there, and a fetch would
+        # then read the older statement's result (seen: "INSERT 0 1" instead of rows).
+        self._connection = cursor.connection if in_pipeline else None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
@@ -79,7 +79,7 @@ class SQLiteDatabase:
         return conn
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Tx]:
+    def transaction(self, write: bool = False, batch: bool = False) -> Iterator[Tx]:
         conn = self._connection()
         cursor = conn.cursor()
         # IMMEDIATE takes the write lock up front: no upgrade deadlock between writers.
@@ -112,9 +112,16 @@ class PostgresDatabase:
         )
 
     @contextmanager
-    def transaction(self, write: bool = False) -> Iterator[Tx]:
-        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            yield Tx(cursor, self.dialect)
+    def transaction(self, write: bool = False, batch: bool = False) -> Iterator[Tx]:
+        """`batch`: many statements few of which are read back (a read model catching up), sent in
+        pipeline mode so each one does not wait for the server's answer to the one before."""
+        with self.pool.connection() as conn:
+            if not batch:
+                with conn.transaction(), conn.cursor() as cursor:
+                    yield Tx(cursor, self.dialect)
+                return
+            with conn.pipeline(), conn.transaction(), conn.cursor() as cursor:
+                yield Tx(cursor, self.dialect, in_pipeline=True)
 
     def close(self) -> None:
         self.pool.close()

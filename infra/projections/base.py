@@ -109,7 +109,7 @@ class Projection(ABC):
         notifications = self.app.recorder.select_notifications(start=start + 1, limit=batch)
         if not notifications:
             return 0, 0, False
-        with self.db.transaction(write=True) as tx:
+        with self.db.transaction(write=True, batch=True) as tx:
             lock = " FOR UPDATE" if tx.dialect == "postgres" else ""
             position = int(tx.execute(f"SELECT position FROM sl_tracking WHERE projection = ?{lock}", (self.name,)).scalar())
             if position != start:  # another process applied some of these meanwhile: read again
@@ -144,7 +144,7 @@ class ReadModels:
         self._behind = threading.local()  # set inside the events' transaction, read after the save
 
     def apply_saved(self, cursor: Any, dialect: str, ids: Sequence[int], stored: Sequence[Any]) -> None:
-        tx, first, last = Tx(cursor, dialect), ids[0], ids[-1]
+        tx, first, last = Tx(cursor, dialect, in_pipeline=dialect == "postgres"), ids[0], ids[-1]
         if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
             self._behind.projections = self.projections
             return
