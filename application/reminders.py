@@ -95,9 +95,8 @@ class Reminders(UseCases):
     # -- planning (reads only) -------------------------------------------------------------
     def plan(self, as_of: date) -> list[PlannedReminder]:
         self.planning.catch_up()
-        found = [*self._inspections(as_of), *self._grades(as_of), *self._sheets(as_of), *self._cases(as_of),
-                 *self._credit(as_of), *self._milestones(as_of)]
-        return sorted({p.id: p for p in found}.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
+        found = {p.id: p for p in self._planned(as_of)}
+        return sorted(found.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
 
     def _inspections(self, as_of: date) -> Iterator[PlannedReminder]:
         """A generator: at a million organizations the day's list is consumed in chunks, not held."""
@@ -214,8 +213,8 @@ class Reminders(UseCases):
         return counts
 
     def _planned(self, as_of: date) -> Iterator[PlannedReminder]:
-        yield from self._inspections(as_of)
-        for source in (self._grades, self._sheets, self._cases, self._credit, self._milestones):
+        """Every reminder due as of the date, from every source, unsorted (a name may repeat)."""
+        for source in (self._inspections, self._grades, self._sheets, self._cases, self._credit, self._milestones):
             yield from source(as_of)
 
     def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:

@@ -3,6 +3,7 @@ server at 127.0.0.1:5432, else a throwaway cluster started from the PostgreSQL b
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -86,9 +87,8 @@ class ThrowawayCluster:
 
     def stop(self) -> None:
         try:
-            self._run(f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop")
-        except subprocess.CalledProcessError:
-            pass  # already stopped
+            with contextlib.suppress(subprocess.CalledProcessError):  # a paused cluster is stopped already
+                self._run(f"{self.bin_dir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
