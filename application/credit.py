@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from application.context import CommandContext
-from application.errors import NotFound, StaleVersion
+from application.errors import NotFound
 from application.ports import ComplianceView
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
@@ -139,30 +139,14 @@ class CreditRecords(UseCases):
         return counts
 
     def _rules_for_chunk(self, ctx: CommandContext, as_of: date, record_ids: list[UUID]) -> list[str]:
-        """Decided for a chunk of records, saved in one transaction; if another sweeper changed
-        one of them meanwhile, decided again one record at a time."""
-        decided = [self._apply_rules_to(ctx, as_of, record_id) for record_id in record_ids]
-        try:
-            changed = [record for record, _ in decided if record.pending_events]
-            if changed:
-                self._save(*changed)
-            return [change for _, changes in decided for change in changes]
-        except StaleVersion:
-            done = []
-            for record_id in record_ids:
-                record, changes = self._apply_rules_to(ctx, as_of, record_id)
-                try:
-                    if record.pending_events:
-                        self._save(record)
-                    done += changes
-                except StaleVersion:
-                    continue  # the other sweeper applied them
-            return done
+        decided = self._in_chunk(record_ids, lambda record_id: self._apply_rules_to(ctx, as_of, record_id))
+        return [change for changes in decided if changes for change in changes]  # None: another sweeper did it
 
-    def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[CreditRecord, list[str]]:
+    def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[list[str], list[CreditRecord]]:
         record = self._get(record_id, CreditRecord, "credit_record")
         rule_set = self.rule_set_for(self.store.organization(record.organization_id), as_of)
-        return record, list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
+        changes = list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
+        return changes, [record] if record.pending_events else []
 
     def _list_overdue_rectifications(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
         listed = 0

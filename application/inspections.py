@@ -158,27 +158,8 @@ class Inspections(UseCases):
         return totals
 
     def _miss_chunk(self, ctx: CommandContext, campaign: InspectionCampaign, organization_ids: list[UUID]) -> list[str | None]:
-        """A chunk of organizations decided, then saved in one transaction (one commit per
-        organization was most of a sweep's time). If another sweeper got to one of them first,
-        the chunk is decided again one organization at a time."""
         known: dict[UUID, Any] = {}
-        decided = [self._decide_missed(ctx, campaign, org_id, known) for org_id in organization_ids]
-        changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
-        try:
-            if changed:
-                self._save(*changed)
-            return [outcome for outcome, _ in decided]
-        except StaleVersion:
-            return [self._miss_one(ctx, campaign, org_id) for org_id in organization_ids]
-
-    def _miss_one(self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID) -> str | None:
-        outcome, changed = self._decide_missed(ctx, campaign, organization_id)
-        try:
-            if changed:
-                self._save(*changed)
-        except StaleVersion:  # another sweeper recorded this one meanwhile
-            return None
-        return outcome
+        return self._in_chunk(organization_ids, lambda org_id: self._decide_missed(ctx, campaign, org_id, known))
 
     def _decide_missed(
         self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID, known: dict[UUID, Any] | None = None,

@@ -219,23 +219,10 @@ class Reminders(UseCases):
 
     def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
         """All in one transaction; if a concurrent sweep issued one of them first, one by one."""
-        def issued(plan: PlannedReminder) -> Reminder:
-            return Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))
+        def issued(plan: PlannedReminder) -> tuple[bool, list[Reminder]]:
+            return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))]
 
-        if not plans:
-            return 0
-        try:
-            self.store.save(*[issued(p) for p in plans])
-            return len(plans)
-        except IntegrityError:
-            stored = 0
-            for plan in plans:  # issued anew: a failed save has taken the events out of the aggregates
-                try:
-                    self.store.save(issued(plan))
-                    stored += 1
-                except IntegrityError:
-                    continue
-            return stored
+        return sum(1 for stored in self._in_chunk(plans, issued) if stored)
 
     def _channels(self, recipient: str, reachable: dict[str, list[ContactRow]]) -> tuple[str, ...]:
         wanted = set()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -20,6 +21,8 @@ from domain.rules import RuleSet
 
 RETRIES = 5
 SWEEP_BATCH = 200  # organizations a sweep decides, then saves in one transaction
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class UseCases:
@@ -51,6 +54,29 @@ class UseCases:
         except IntegrityError:
             raise StaleVersion(aggregates[0].version - 1, None) from None
         return aggregates[0]
+
+    def _in_chunk(self, items: list[T], decide: Callable[[T], tuple[R, list[Any]]]) -> list[R | None]:
+        """A sweep's chunk: each item decided (its result and the aggregates it changes, unsaved),
+        all saved in one transaction; one commit per item was most of a sweep's time. If another
+        writer got to one of them first, each is decided again and saved alone; an item that
+        collides again gives None (the other writer did it)."""
+        decided = [decide(item) for item in items]
+        changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
+        try:
+            if changed:
+                self._save(*changed)
+            return [result for result, _ in decided]
+        except StaleVersion:  # a failed save has taken the events out of the aggregates: decide anew
+            return [self._decided_alone(decide, item) for item in items]
+
+    def _decided_alone(self, decide: Callable[[T], tuple[R, list[Any]]], item: T) -> R | None:
+        result, changed = decide(item)
+        try:
+            if changed:
+                self._save(*changed)
+        except StaleVersion:
+            return None
+        return result
 
     @staticmethod
     def _retrying(expected: int | None, command: Any) -> Any:

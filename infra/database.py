@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
 
@@ -21,44 +22,41 @@ class Tx:
     def __init__(self, cursor: Any, dialect: str, in_pipeline: bool = False) -> None:
         self._cursor = cursor
         self.dialect = dialect
-        # In the event store's PostgreSQL pipeline, a cursor per statement: a result can arrive
-        # late and land on its cursor after a newer statement was queued there, and a fetch would
-        # then read the older statement's result (seen: "INSERT 0 1" instead of rows).
+        # In a PostgreSQL pipeline (the event store's, or a batch), a cursor per statement: a result
+        # can arrive late and land on its cursor after a newer statement was queued there, and a
+        # fetch would then read the older statement's result (seen: "INSERT 0 1" instead of rows).
         self._connection = cursor.connection if in_pipeline else None
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.dialect == "postgres" else sql
 
+    def _fresh(self) -> None:
+        if self._connection is not None:  # tuple rows, as our own cursors give (the store's give dicts)
+            self._cursor = self._connection.cursor(row_factory=tuple_row)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
-        if self._connection is not None:
-            self._cursor = self._connection.cursor()
+        self._fresh()
         self._cursor.execute(self._sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if not rows:
-            return
-        if self._connection is not None:
-            self._cursor = self._connection.cursor()
-        self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+        if rows:
+            self._fresh()
+            self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
     def all(self) -> list[dict[str, Any]]:
-        rows = self._cursor.fetchall()
-        if rows and isinstance(rows[0], dict):  # a cursor lent by the event store returns dicts
-            return rows
+        rows = self._cursor.fetchall()  # first: in a pipeline the description arrives with the rows
         names = [d[0] for d in self._cursor.description]
         return [dict(zip(names, row)) for row in rows]
 
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()
-        if row is None or isinstance(row, dict):
-            return row
+        if row is None:
+            return None
         return dict(zip([d[0] for d in self._cursor.description], row))
 
     def scalar(self) -> Any:
         row = self._cursor.fetchone()
-        if isinstance(row, dict):
-            return next(iter(row.values()))
         return None if row is None else row[0]
 
 

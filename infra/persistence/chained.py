@@ -11,13 +11,26 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from infra.database import Tx
 from infra.integrity import GENESIS, link
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
 
-# Called inside the events' transaction with (cursor, dialect, notification ids, stored events):
+# Called inside the events' transaction with the notification ids and stored events:
 # the read models are updated in the same commit as the events they follow.
-AfterInsert = Callable[[Any, str, Sequence[int], Sequence[StoredEvent]], None]
+AfterInsert = Callable[[Tx, Sequence[int], Sequence[StoredEvent]], None]
+
+
+def _extend(tx: Tx, ids: Sequence[int], stored_events: Sequence[StoredEvent], after_insert: AfterInsert | None) -> None:
+    """The links of the new events after the last one, then the read models."""
+    previous = tx.execute(_LAST).scalar() or GENESIS
+    links = []
+    for notification_id, s in zip(ids, stored_events):
+        previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
+        links.append((notification_id, previous))
+    tx.executemany("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", links)
+    if after_insert is not None:
+        after_insert(tx, ids, stored_events)
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -26,14 +39,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
         if ids:
-            c.execute(_LAST)
-            row = c.fetchone()
-            previous = row[0] if row else GENESIS
-            for notification_id, s in zip(ids, stored_events):
-                previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
-                c.execute("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", (notification_id, previous))
-            if self.after_insert is not None:
-                self.after_insert(getattr(c, "sqlite_cursor", c), "sqlite", ids, stored_events)
+            _extend(Tx(c.sqlite_cursor, "sqlite"), ids, stored_events, self.after_insert)
         return ids
 
 
@@ -45,18 +51,6 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:
-            # Our own cursor: in pipeline mode a late result of the event inserts could land on
-            # `curs` after our SELECT was queued there, and the fetch would read it instead.
-            with curs.connection.cursor() as ours:
-                ours.execute(_LAST)
-                row = ours.fetchone()
-                previous = row["hash"] if row else GENESIS
-                links = []
-                for notification_id, s in zip(ids, stored_events):
-                    previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
-                    links.append((notification_id, previous))
-                ours.executemany("INSERT INTO sl_chain (position, hash) VALUES (%s, %s)", links)
-            if self.after_insert is not None:
-                self.after_insert(curs, "postgres", ids, stored_events)  # Tx takes a cursor per statement
+        if ids:  # inside eventsourcing's pipeline: a cursor per statement (see Tx)
+            _extend(Tx(curs, "postgres", in_pipeline=True), ids, stored_events, self.after_insert)
         return ids

@@ -33,6 +33,14 @@ def update_row(tx: Tx, table: str, event: Any, **columns: Any) -> None:
     tx.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*columns.values(), str(event.originator_id)))
 
 
+def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+    """The rows of `select … WHERE id IN` for the ids, in one query (none for no ids)."""
+    if not ids:
+        return []
+    with db.transaction() as tx:
+        return tx.execute(f"{select} ({', '.join('?' for _ in ids)})", [str(i) for i in ids]).all()
+
+
 def paged(
     db: SQLiteDatabase | PostgresDatabase, select: str, source: str, params: list[Any], order: str,
     page: int, per_page: int, largest: int,
@@ -143,8 +151,8 @@ class ReadModels:
         self.projections = projections  # in dependency order: a read model after those it reads
         self._behind = threading.local()  # set inside the events' transaction, read after the save
 
-    def apply_saved(self, cursor: Any, dialect: str, ids: Sequence[int], stored: Sequence[Any]) -> None:
-        tx, first, last = Tx(cursor, dialect, in_pipeline=dialect == "postgres"), ids[0], ids[-1]
+    def apply_saved(self, tx: Tx, ids: Sequence[int], stored: Sequence[Any]) -> None:
+        first, last = ids[0], ids[-1]
         if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
             self._behind.projections = self.projections
             return

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from application.queries import Page, RegisterEntry, RegisterQuery
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, paged, update_row, utc
+from infra.projections.base import Handler, Projection, paged, rows_for_ids, update_row, utc
 
 NAME = "register"
 _COLUMNS = (
@@ -140,11 +140,7 @@ class RegisterProjection(Projection):
         return _entry(row) if row else None
 
     def names(self, organization_ids: list[UUID]) -> dict[UUID, str]:
-        if not organization_ids:
-            return {}
-        marks = ", ".join("?" for _ in organization_ids)
-        with self.db.transaction() as tx:
-            rows = tx.execute(f"SELECT id, name FROM sl_register WHERE id IN ({marks})", [str(i) for i in organization_ids]).all()
+        rows = rows_for_ids(self.db, "SELECT id, name FROM sl_register WHERE id IN", organization_ids)
         return {UUID(r["id"]): r["name"] for r in rows}
 
     def districts(self) -> list[str]:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from application.queries import CampaignRow, DeliveryRow, Page, ReminderQuery, ReminderRow
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, utc
+from infra.projections.base import Handler, Projection, rows_for_ids, utc
 from infra.projections.compliance import ComplianceProjection
 
 
@@ -79,12 +79,7 @@ class ReminderProjection(Projection):
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     def issued(self, reminder_ids: list[UUID]) -> set[UUID]:
-        if not reminder_ids:
-            return set()
-        marks = ", ".join("?" for _ in reminder_ids)
-        with self.db.transaction() as tx:
-            rows = tx.execute(f"SELECT id FROM sl_reminders WHERE id IN ({marks})", [str(i) for i in reminder_ids]).all()
-        return {UUID(r["id"]) for r in rows}
+        return {UUID(r["id"]) for r in rows_for_ids(self.db, "SELECT id FROM sl_reminders WHERE id IN", reminder_ids)}
 
     def unread_count(self, recipients: list[str], user_id: str) -> int:
         where, params = _filters(ReminderQuery(recipients=recipients, unread_for=user_id))

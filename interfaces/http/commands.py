@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 
 from application.context import CommandContext
+from application.errors import NotFound
 from domain.provenance import Basis
 from interfaces.http.problems import problem
 from interfaces.http.security import Principal
@@ -77,6 +79,15 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
 def id_for_key(scope: str, key: str) -> uuid.UUID:
     """A retried create derives the same aggregate id, so the event store refuses a second one."""
     return uuid.uuid5(_IDEMPOTENCY_NS, f"{scope}|{key}")
+
+
+def found(find: Callable[[uuid.UUID], Any], aggregate_id: uuid.UUID) -> Any:
+    """What `find` returns for the id, or None where it raises NotFound: a create retried with its
+    Idempotency-Key finds what the first attempt created."""
+    try:
+        return find(aggregate_id)
+    except NotFound:
+        return None
 
 
 def fingerprint(body: bytes) -> str:

@@ -10,14 +10,16 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from application.context import CommandContext
-from application.errors import NotFound, StaleVersion
+from application.errors import StaleVersion
 from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal, Table
 from application.subsidies import GrantSummary
 from domain.evaluation import EvaluationKind
 from domain.funding import Project
 from domain.provenance import Role
 from interfaces.http import funding_dto as dto
-from interfaces.http.commands import context, etag, expected_version, id_for_key, idempotency_key, idempotency_scope, system_of
+from interfaces.http.commands import (
+    context, etag, expected_version, found, id_for_key, idempotency_key, idempotency_scope, system_of,
+)
 from interfaces.http.problems import problem
 from interfaces.http.security import SIGNED_IN, STAFF, allow, require_own_organization
 
@@ -44,21 +46,14 @@ def created_once(request: Request[Any, Any, Any], make: Callable[[UUID | None], 
     with what the first created instead of creating twice. Returns (aggregate, newly created)."""
     key = idempotency_key(request)
     new_id = id_for_key(idempotency_scope(request), key) if key else None
-    if new_id is not None and (existing := _found(find, new_id)) is not None:
+    if new_id is not None and (existing := found(find, new_id)) is not None:
         return existing, False
     try:
         return make(new_id), True
     except StaleVersion:
-        if new_id is not None and (existing := _found(find, new_id)) is not None:
+        if new_id is not None and (existing := found(find, new_id)) is not None:
             return existing, False  # a concurrent twin won
         raise
-
-
-def _found(find: Callable[[UUID], Any], aggregate_id: UUID) -> Any:
-    try:
-        return find(aggregate_id)
-    except NotFound:
-        return None
 
 
 def require_own_project(request: Request[Any, Any, Any], project_id: UUID) -> Project:

@@ -12,7 +12,6 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import Parameter
 
 from application.context import CommandContext
-from application.errors import NotFound
 from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
 from application.registry import Registry
 from domain.errors import DomainError
@@ -26,6 +25,7 @@ from interfaces.http.commands import (
     system_of,
     expected_version,
     fingerprint,
+    found,
     id_for_key,
     idempotency_key,
     idempotency_scope,
@@ -68,7 +68,7 @@ def _create(
     except DomainError:
         if (stored := system.idempotency.recall(scope, key)) is not None:  # a concurrent twin won
             return _replay(stored, print_)
-        if (org := _created_before(system, new_id)) is None:
+        if (org := found(system.registry.organization, new_id)) is None:
             raise
         # The first attempt's events committed but its answer was lost (a crash between the two):
         # the id derives from the key, so the organization in the log is this request's own.
@@ -77,13 +77,6 @@ def _create(
     record = SimpleNamespace(fingerprint=print_, status=201, body=body, location=response.headers["Location"])
     system.idempotency.remember(scope, key, record, system.clock.now())
     return response
-
-
-def _created_before(system: Any, org_id: UUID) -> Organization | None:
-    try:
-        return system.registry.organization(org_id)
-    except NotFound:
-        return None
 
 
 def _replay(stored: Any, print_: str) -> Response[Any]:
