@@ -94,6 +94,7 @@ class Reminders(UseCases):
 
     # -- planning (reads only) -------------------------------------------------------------
     def plan(self, as_of: date) -> list[PlannedReminder]:
+        self._rules_in_force(as_of)
         self.planning.catch_up()
         found = {p.id: p for p in self._planned(as_of)}
         return sorted(found.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))

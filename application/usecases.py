@@ -16,7 +16,7 @@ from application.ports import Clock, IdGenerator, RuleSetCatalog
 from application.registry import Registry
 from domain.errors import InvalidValue
 from domain.provenance import Provenance
-from domain.rules import RuleSet
+from domain.rules import RuleSet, require_rules_in_force
 
 
 RETRIES = 5
@@ -91,8 +91,15 @@ class UseCases:
                     raise
         raise AssertionError("unreachable")
 
+    def _rules_in_force(self, as_of: date) -> None:
+        """Any batch as of a date (sweep, credit rules, reminders, their plans) refuses a day
+        before the earliest rule set, the same way whether or not it had anything to do."""
+        require_rules_in_force(self.rules.all(), as_of)
+
     def _not_in_future(self, as_of: date) -> None:
-        """A sweep records what has happened by a date; it cannot run ahead of the clock."""
+        """A sweep records what has happened by a date under rules then in force; it cannot
+        run ahead of the clock."""
+        self._rules_in_force(as_of)
         if as_of > self.store.today():
             raise InvalidValue(
                 "sweep.future_date", f"不能按未来日期({as_of})执行", f"A sweep cannot run as of a future date ({as_of})"

@@ -292,8 +292,27 @@ def split_into_tranches(amount: Decimal, tranches: tuple[Tranche, ...]) -> tuple
     return (*parts, amount - sum(parts, Decimal(0)))
 
 
+def earliest_in_force(candidates: list[RuleSet]) -> date:
+    """The first day a rule set governs every division (the earliest nationwide one; without
+    one, the earliest of all). Before it no rule decides anything anywhere."""
+    everywhere = [r.effective_from for r in candidates if not r.divisions]
+    return min(everywhere or [r.effective_from for r in candidates])
+
+
+def require_rules_in_force(candidates: list[RuleSet], on: date) -> None:
+    """One refusal for every date before the earliest rule set: a sweep's, a batch's or a
+    deadline's as-of alike, whether or not that day would have had anything to decide."""
+    earliest = earliest_in_force(candidates)
+    if on < earliest:
+        raise InvalidValue(
+            "rules.none_in_force", f"{on} 早于最早的规则集生效日期({earliest}),没有可适用的规则",
+            f"No rule set is in force on {on}: the earliest takes effect on {earliest}", earliest=earliest.isoformat(),
+        )
+
+
 def choose_rule_set(candidates: list[RuleSet], division_code: str, on: date) -> RuleSet:
     """The most specific rule set governing the division, latest in force on the date."""
+    require_rules_in_force(candidates, on)
     usable = [r for r in candidates if r.governs(division_code) and r.effective_from <= on]
     if not usable:
         raise InvalidValue(

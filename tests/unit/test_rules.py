@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidValue
-from domain.rules import Boundary, GradeBands
+from domain.rules import Boundary, GradeBands, earliest_in_force, require_rules_in_force
 from infra.rulesets import FileRuleSetCatalog
 
 CATALOG = FileRuleSetCatalog()
@@ -36,6 +36,20 @@ def test_the_most_specific_rule_set_in_force_is_chosen(division: str, on: date, 
 def test_no_rule_set_before_the_first_one_took_effect() -> None:
     with pytest.raises(InvalidValue):
         CATALOG.for_division("150204", date(2000, 1, 1))
+
+
+@pytest.mark.parametrize("on", [date(1, 1, 1), date(2020, 12, 31)])
+def test_a_day_before_the_earliest_rule_set_is_refused_with_one_error_for_any_division(on: date) -> None:
+    assert earliest_in_force(CATALOG.all()) == date(2021, 1, 1)
+    refusals = []
+    for attempt in (lambda: require_rules_in_force(CATALOG.all(), on),
+                    lambda: CATALOG.for_division("150204", on), lambda: CATALOG.for_division("340711", on)):
+        with pytest.raises(InvalidValue) as refused:
+            attempt()
+        refusals.append((refused.value.code, refused.value.message_zh, refused.value.message_en))
+    assert len(set(refusals)) == 1 and refusals[0][0] == "rules.none_in_force"
+    assert "2021-01-01" in refusals[0][2] and str(on) in refusals[0][2]
+    require_rules_in_force(CATALOG.all(), date(2021, 1, 1))  # the first day is in force
 
 
 @pytest.mark.parametrize(
