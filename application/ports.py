@@ -3,7 +3,7 @@ tests may pass fakes for what lies outside the system's boundary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -240,3 +240,35 @@ class IdempotencyStore(Protocol):
     def recall(self, scope: str, key: str) -> StoredResponse | None: ...
 
     def remember(self, scope: str, key: str, response: StoredResponse, at: datetime) -> None: ...
+
+
+class DocumentUpload(Protocol):
+    """Bytes received and spooled (not in memory), hashed on the way in."""
+
+    sha256: str
+    size_bytes: int
+    head: bytes  # the first bytes, for the type
+
+    def zip_names(self) -> frozenset[str] | None:
+        """The names inside a ZIP container (OFD, XLSX, DOCX are ZIPs); None if it is not one."""
+        ...
+
+
+class StoredDocument(Protocol):
+    sha256: str
+    size_bytes: int
+    media_type: str
+
+
+class DocumentStore(Protocol):
+    """Documents by their SHA-256, in the same database as the events, each stored once."""
+
+    def put(self, upload: DocumentUpload, media_type: str) -> bool:
+        """Store the bytes unless they are stored already (True when newly stored)."""
+        ...
+
+    def info(self, sha256: str) -> StoredDocument | None: ...
+
+    def read(self, sha256: str) -> Iterator[bytes]:
+        """The bytes in chunks, one chunk in memory at a time."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+from infra.documents import document_tables
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
 READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1, "funding": 1, "register_history": 1}
@@ -303,7 +304,7 @@ def create_tables(db: SQLiteDatabase | PostgresDatabase) -> None:
         tx.execute(STATEMENTS[0])  # sl_read_models
         tx.execute(STATEMENTS[1])  # sl_tracking
         _drop_outdated_read_models(tx)
-        for statement in STATEMENTS[2:]:
+        for statement in STATEMENTS[2:] + document_tables(db.dialect):
             tx.execute(statement)
 
 

@@ -37,6 +37,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
     "STARLEDGER_MAX_BODY_BYTES": ("1048576", "largest request body accepted (413 beyond)"),
+    "STARLEDGER_MAX_DOCUMENT_BYTES": ("20971520", "largest document (attachment) accepted per file, in bytes (413 beyond)"),
 }
 
 
@@ -77,6 +78,7 @@ class Settings:
     secure_cookies: bool
     secret_key: str
     max_body_bytes: int
+    max_document_bytes: int
 
     @property
     def uses_postgres(self) -> bool:
@@ -118,6 +120,7 @@ def load_settings(**overrides: object) -> Settings:
         secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
         secret_key=_env("STARLEDGER_SECRET_KEY"),
         max_body_bytes=int(_env("STARLEDGER_MAX_BODY_BYTES")),
+        max_document_bytes=max(1, int(_env("STARLEDGER_MAX_DOCUMENT_BYTES"))),
     )
     values.update(overrides)
     if not values["secret_key"]:

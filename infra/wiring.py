@@ -24,6 +24,7 @@ from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle
 from infra.database import PostgresDatabase, SQLiteDatabase
+from infra.documents import SqlDocumentStore
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.base import ReadModels
 from infra.projections.cases import CasesProjection
@@ -73,6 +74,7 @@ class System:
     rules: FileRuleSetCatalog
     idempotency: SqlIdempotencyStore
     database: SQLiteDatabase | PostgresDatabase
+    documents: SqlDocumentStore
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -122,6 +124,7 @@ def build_system(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         database = SQLiteDatabase(settings.sqlite_path)
     create_tables(database)
+    documents = SqlDocumentStore(database, settings.data_dir / "spool", settings.max_document_bytes)
     registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
     register = RegisterProjection(registry, database)
     cases = CasesProjection(registry, database)
@@ -169,6 +172,7 @@ def build_system(
         rules=rules,
         idempotency=SqlIdempotencyStore(database),
         database=database,
+        documents=documents,
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

@@ -1,0 +1,156 @@
+"""Evidence (证明材料): documents the records rely on — an annual report's audit report, a
+penalty's decision letter, a project's budget. A document is its content, named by its SHA-256;
+a record refers to it by an attachment event saying what it is for (its slot), who attached it
+(the event's provenance), its file name as given and whether the public may see it.
+
+The type of a document is decided from its bytes (magic numbers; for the ZIP-based formats the
+names inside), never from the name or the Content-Type a client sends; each slot allows a list of
+types. File names are for display only: cleaned of path separators and control characters and
+cut to a length, they never name a file on disk."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.errors import InvalidValue
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_NAME_BYTES = 200  # UTF-8 bytes of a cleaned display name (file systems stop at 255)
+
+
+class MediaType(str, Enum):
+    PDF = "application/pdf"
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+    OFD = "application/ofd"  # 版式文档 (GB/T 33190), China's fixed-layout format
+    XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+    @property
+    def extension(self) -> str:
+        return self.name.lower().replace("jpeg", "jpg")
+
+    @property
+    def previewable(self) -> bool:
+        """Shown inside the page (PDF and images); everything else is downloaded."""
+        return self in (MediaType.PDF, MediaType.JPEG, MediaType.PNG)
+
+
+ALL_TYPES = tuple(MediaType)
+SCANS = (MediaType.PDF, MediaType.OFD, MediaType.JPEG, MediaType.PNG)  # signed and sealed papers
+PAPERS = (MediaType.PDF, MediaType.OFD, MediaType.DOCX)
+SHEETS = (MediaType.XLSX, MediaType.PDF)
+
+
+class DocumentRefused(InvalidValue):
+    """A document that cannot be taken: empty, too large, or of a type its slot does not allow."""
+
+
+class DocumentTooLarge(DocumentRefused):
+    def __init__(self, limit: int) -> None:
+        mib = limit / (1024 * 1024)
+        super().__init__(
+            "document.too_large", f"文件超过大小上限({mib:g} MiB)", f"The file is larger than the limit ({mib:g} MiB)",
+            limit_bytes=limit,
+        )
+
+
+class UnsupportedDocument(DocumentRefused):
+    def __init__(self, found: str | None, allowed: tuple[MediaType, ...]) -> None:
+        names = "、".join(t.name for t in allowed)
+        super().__init__(
+            "document.type_not_allowed",
+            f"文件内容不是允许的类型({names});类型按文件内容判断,不看文件名",
+            f"The file's content is not one of the allowed types ({', '.join(t.name for t in allowed)}); "
+            "the type is decided from the content, not the name",
+            found=found or "unknown", allowed=[t.value for t in allowed],
+        )
+
+
+class EmptyDocument(DocumentRefused):
+    def __init__(self) -> None:
+        super().__init__("document.empty", "文件为空", "The file is empty")
+
+
+def sniff(head: bytes, zip_names: frozenset[str] | None = None) -> MediaType | None:
+    """The type from the first bytes; a ZIP container is told apart by the names inside it
+    (`zip_names`, read by whoever holds the file). HTML, SVG and anything else: None."""
+    if head.startswith(b"%PDF-"):
+        return MediaType.PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return MediaType.JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return MediaType.PNG
+    if head.startswith(b"PK\x03\x04") and zip_names is not None:
+        if "OFD.xml" in zip_names:
+            return MediaType.OFD
+        if "[Content_Types].xml" in zip_names and "word/document.xml" in zip_names:
+            return MediaType.DOCX
+        if "[Content_Types].xml" in zip_names and "xl/workbook.xml" in zip_names:
+            return MediaType.XLSX
+    return None
+
+
+def is_zip(head: bytes) -> bool:
+    return head.startswith(b"PK\x03\x04")
+
+
+def clean_file_name(raw: str, fallback: str = "document") -> str:
+    """A name for display and for Content-Disposition: the last path segment, without control
+    or format characters, NFC, at most MAX_NAME_BYTES of UTF-8 (the extension kept)."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = re.split(r"[\\/]", name)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().strip(".").strip()
+    if not name:
+        return fallback
+    if len(name.encode()) > MAX_NAME_BYTES:
+        stem, dot, ext = name.rpartition(".")
+        ext = f".{ext}" if dot and 0 < len(ext.encode()) <= 16 else ""
+        stem = stem if ext else name
+        while len((stem + ext).encode()) > MAX_NAME_BYTES:
+            stem = stem[:-1]
+        name = stem + ext
+    return name
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """What an attachment event says about the bytes: their hash, size and type, and the
+    (cleaned) file name the person gave."""
+
+    sha256: str
+    size_bytes: int
+    media_type: str
+    file_name: str
+
+    def __post_init__(self) -> None:
+        if not _SHA256.match(self.sha256) or self.size_bytes <= 0:
+            raise InvalidValue("document.ref", "文件校验值或大小无效", "A document needs a SHA-256 and a size")
+
+
+@dataclass(frozen=True)
+class Attached:
+    """One attachment on a record, as the record's state keeps it."""
+
+    slot: str
+    document: DocumentRef
+    public: bool
+    attached_at: str  # ISO instant, from the event's provenance
+    attached_by: str
+    withdrawn: bool = False
+
+
+def check_slot_type(slot: str, media_type: MediaType | None, allowed: tuple[MediaType, ...]) -> MediaType:
+    if media_type is None or media_type not in allowed:
+        raise UnsupportedDocument(media_type.value if media_type else None, allowed)
+    return media_type
+
+
+def check_slot_name(slot: str) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_:.-]{0,79}", slot or ""):
+        raise InvalidValue("document.slot", f"材料类别无效:{slot[:80]}", f"Not a document slot: {slot[:80]}")
+    return slot
