@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.datastructures import ResponseHeader
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -31,7 +31,8 @@ from interfaces.http.reminders import ReminderController
 from interfaces.web.inspection_pages import InspectionPages
 from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
-from interfaces.http.security import SessionOrBearerAuth
+from interfaces.http.headers import SecurityHeaders
+from interfaces.http.security import SESSION_COOKIE, SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
@@ -44,16 +45,16 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 log = logging.getLogger("starledger.http")
 
 
-def _security_headers() -> list[ResponseHeader]:
-    return [
-        ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
-        ResponseHeader(name="X-Frame-Options", value="DENY"),
-        ResponseHeader(name="Referrer-Policy", value="same-origin"),
-        ResponseHeader(
-            name="Content-Security-Policy",
-            value="default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-        ),
-    ]
+class StarLedgerApp(Litestar):
+    """The Litestar app with the security headers wrapped around everything it answers
+    (interfaces/http/headers.py): routes, errors, not-found, static files, the OpenAPI document."""
+
+    def __init__(self, *args: Any, https: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._outer = SecurityHeaders(partial(Litestar.__call__, self), https=https, session_cookie=SESSION_COOKIE)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._outer(scope, receive, send)
 
 
 def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
@@ -76,7 +77,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
         install_inbox(engine)
 
     templates = TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=install_globals)
-    app = Litestar(
+    app = StarLedgerApp(
         route_handlers=[
             OrganizationController,
             EvaluationController,
@@ -127,7 +128,6 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
-        response_headers=_security_headers(),
         request_max_body_size=settings.max_body_bytes,
         state=None,
     )
