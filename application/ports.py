@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.queries import (
-    CampaignRow, ContactRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterAsOfQuery, RegisterEntry,
+    CampaignRow, ContactRow, DeliveryClaim, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterAsOfQuery, RegisterEntry,
     RegisterLine, RegisterQuery, ReminderQuery, ReminderRow,
 )
 from domain.rules import RuleSet
@@ -128,8 +128,17 @@ class WebhookPoster(Protocol):
 class ReminderView(Protocol):
     def catch_up(self) -> int: ...
 
-    def due_deliveries(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
-        """(reminder id, channel) whose next attempt is due."""
+    def claim_delivery(self, now: datetime, token: str, until: datetime) -> DeliveryClaim | None:
+        """Atomically lease one pending delivery whose next attempt is due and which nobody holds
+        (no lease, or one that expired) to `token` until `until`; None when there is none."""
+        ...
+
+    def renew_claim(self, claim: DeliveryClaim, until: datetime) -> DeliveryClaim | None:
+        """Extend the lease if it is still this claim's (nobody took it over); else None."""
+        ...
+
+    def release_claim(self, claim: DeliveryClaim, until: datetime | None) -> None:
+        """The attempt is recorded: the row may be claimed again from `until` (None: at once)."""
         ...
 
     def reminders(self, query: ReminderQuery) -> Page[ReminderRow]: ...
@@ -172,6 +181,27 @@ class PlanningView(Protocol):
 
     def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
         """(organization, listed on, division code) of current abnormal listings."""
+        ...
+
+    # -- is the task a reminder is about done? (asked at each delivery attempt)
+    def report_filed_on(self, organization_id: UUID, report_year: int) -> date | None:
+        """When the annual report of the year was filed (submitted), if it was."""
+        ...
+
+    def sheet_submitted(self, case_id: UUID, user_id: str) -> bool:
+        """The evaluator's score sheet in the case is submitted."""
+        ...
+
+    def open_sheets(self, case_id: UUID) -> int:
+        """Sheets still to submit while the case is scoring (0 once scoring is over)."""
+        ...
+
+    def milestone_reported_on(self, project_id: UUID, milestone: str) -> date | None:
+        """When the project's mid-term or closing report was handed in, if it was."""
+        ...
+
+    def listing_removed_on(self, organization_id: UUID, listed_on: date) -> date | None:
+        """When the abnormal listing of that day was removed, if it was."""
         ...
 
 

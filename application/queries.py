@@ -192,7 +192,7 @@ class ContactRow(msgspec.Struct, frozen=True):
 
 class DeliveryRow(msgspec.Struct, frozen=True):
     channel: str
-    status: str  # pending | delivered | dead
+    status: str  # pending | delivered | dead | cancelled (the task was done before it went out)
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
@@ -211,12 +211,23 @@ class ReminderRow(msgspec.Struct, frozen=True):
     issued_at: datetime
     read: bool
     deliveries: list[DeliveryRow]
+    done_zh: str | None = None  # why the reminder was cancelled: its task was done (a report filed …)
+    done_en: str | None = None
+
+
+class DeliveryClaim(msgspec.Struct, frozen=True):
+    """One delivery row leased to one deliverer until `until`; `token` is unique to this claim."""
+
+    reminder_id: UUID
+    channel: str
+    token: str
+    until: datetime
 
 
 class ReminderQuery(msgspec.Struct, frozen=True):
     recipients: list[str] | None = None  # None = everyone's (staff)
     kind: str | None = None
-    delivery_status: str | None = None  # pending | delivered | dead
+    delivery_status: str | None = None  # pending | delivered | dead | cancelled
     unread_for: str | None = None  # a user id: only what that user has not read
     reader: str | None = None  # a user id: "read" is that user's
     page: int = 1

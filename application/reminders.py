@@ -1,13 +1,14 @@
 """Reminders: planning is a pure function of read models, rule-set offsets and a date; issuing
-stores each planned reminder once (deterministic id); delivery tries each channel at least
-once more until it succeeds or is dead-lettered, with the reminder id as idempotency key."""
+stores each planned reminder once (deterministic id); delivery claims each due row (a lease),
+re-checks the reminder and its task at the attempt, and retries a channel until it succeeds or is
+dead-lettered, with the reminder id as the receiver's idempotency key."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from uuid import UUID
 
@@ -17,10 +18,10 @@ from eventsourcing.persistence import IntegrityError
 from application.context import CommandContext
 from application.errors import NotFound
 from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
-from application.queries import ContactRow, Page, ReminderQuery, ReminderRow
+from application.queries import ContactRow, DeliveryClaim, Page, ReminderQuery, ReminderRow
 from application.usecases import UseCases
 from domain.provenance import Role
-from domain.reminder import PlannedReminder, Reminder
+from domain.reminder import PlannedReminder, Reminder, backoff
 from domain.rules import add_years, reminder_offset
 
 log = logging.getLogger("starledger.reminders")
@@ -81,6 +82,53 @@ def planned(kind: str, subject: UUID, recipient: str, period: str, offset: str, 
 class DeliveryPolicy:
     max_attempts: int
     backoff_seconds: float
+    lease_seconds: float = 300.0  # a claimed delivery row is this deliverer's for so long; longer than any send
+
+
+# Why a reminder is not sent any more: its task was done before the attempt (code, zh, en).
+DONE_TEXTS: dict[str, tuple[str, str]] = {
+    "report_filed": ("{year}年度工作报告已于{on}报送,提醒已取消。",
+                     "The {year} annual report was filed on {on}; the reminder was cancelled."),
+    "sheet_submitted": ("评分表已提交,提醒已取消。", "The score sheet was submitted; the reminder was cancelled."),
+    "sheets_complete": ("评分表已全部提交或评分已结束,提醒已取消。",
+                        "Every score sheet is in or scoring is over; the reminder was cancelled."),
+    "milestone_reported": ("{report}已于{on}提交,提醒已取消。", "The {report_en} was handed in on {on}; the reminder was cancelled."),
+    "listing_removed": ("已于{on}移出活动异常名录,提醒已取消。",
+                        "The organization was removed from the abnormal-activity list on {on}; the reminder was cancelled."),
+}
+
+
+def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | None:
+    """(reason, zh, en) when the task the reminder is about is done — the report filed, the sheet
+    submitted, the milestone reported, the listing removed — read from the read models; else None.
+    Grade expiry and announcement reminders are about dates, not tasks: never done."""
+    kind, subject = reminder.kind, reminder.subject_id
+    values: dict[str, object]
+    if kind in ("inspection_due", "inspection_overdue"):
+        filed = view.report_filed_on(subject, int(reminder.period))
+        reason, values = "report_filed", dict(year=reminder.period, on=filed)
+        found = filed is not None
+    elif kind == "scores_due":
+        reason, values = "sheet_submitted", {}
+        found = view.sheet_submitted(subject, reminder.recipient.removeprefix("user:"))
+    elif kind == "scores_overdue":
+        reason, values = "sheets_complete", {}
+        found = view.open_sheets(subject) == 0
+    elif kind in ("milestone_due", "milestone_overdue"):
+        reported = view.milestone_reported_on(subject, reminder.period)
+        zh, en = MILESTONE_NAMES.get(reminder.period, (reminder.period, reminder.period))
+        reason, values = "milestone_reported", dict(report=zh, report_en=en, on=reported)
+        found = reported is not None
+    elif kind == "credit_escalation":
+        removed = view.listing_removed_on(subject, date.fromisoformat(reminder.period))
+        reason, values = "listing_removed", dict(on=removed)
+        found = removed is not None
+    else:
+        return None
+    if not found:
+        return None
+    zh, en = DONE_TEXTS[reason]
+    return reason, zh.format(**values), en.format(**values)
 
 
 class Reminders(UseCases):
@@ -235,28 +283,81 @@ class Reminders(UseCases):
         return tuple(sorted(wanted))
 
     # -- delivery ------------------------------------------------------------------------------
-    def deliver_due(self, ctx: CommandContext, limit: int = 200) -> dict[str, int]:
+    def deliver_due(self, ctx: CommandContext, deliverer: str = "deliverer", limit: int | None = 200) -> dict[str, int]:
+        """Deliver what is due, one claimed row at a time, until none is left or `limit` were tried.
+        Any number of processes may run this at once (schedulers of several instances, the CLI):
+        each attempt first leases its delivery row atomically (`claim_delivery`), so no two of them
+        attempt the same one; a deliverer that dies leaves a lease that expires, and the row is
+        claimed again. At the attempt the reminder's own history decides whether the channel is
+        still pending, and the read models whether its task is done (then it is cancelled)."""
         self.view.catch_up()
-        counts = {"delivered": 0, "failed": 0, "dead_lettered": 0}
+        self.planning.catch_up()
+        counts = {"delivered": 0, "failed": 0, "dead_lettered": 0, "cancelled": 0}
+        tried = 0
+        while limit is None or tried < limit:
+            now = self.clock.now()
+            claim = self.view.claim_delivery(now, f"{deliverer}/{self.ids.new_id()}", self._lease_end(now))
+            if claim is None:
+                break
+            tried += 1
+            outcome = self._attempt(ctx, claim)
+            if outcome is not None:
+                counts[outcome] += 1
+        return counts
+
+    def _lease_end(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self.policy.lease_seconds)
+
+    def _attempt(self, ctx: CommandContext, claim: DeliveryClaim) -> str | None:
+        """One claimed delivery: cancelled, delivered, failed or dead-lettered (None: nothing to do)."""
+        channel = claim.channel
+        reminder = self._get(claim.reminder_id, Reminder, "reminder")
+        if not reminder.pending(channel):
+            # recorded already (its row is behind): the lease stays until it expires, so no other
+            # deliverer looks at it again meanwhile
+            return None
+        done = task_done(reminder, self.planning)
+        if done is not None:
+            self._record(reminder, channel, lambda r: r.cancel(*done, self._at(ctx)))
+            self.view.release_claim(claim, None)
+            log.info("reminder %s cancelled: %s", reminder.id, done[2])
+            return "cancelled"
+        # Fencing: the send starts with a whole lease ahead, and only while the row is still ours.
         now = self.clock.now()
-        for reminder_id, channel in self.view.due_deliveries(now, limit):
-            reminder = self._get(reminder_id, Reminder, "reminder")
+        renewed = self.view.renew_claim(claim, self._lease_end(now))
+        if renewed is None:
+            log.warning("reminder %s by %s: the lease was taken over; not sent", reminder.id, channel)
+            return None
+        try:
+            self._send(reminder, channel)
+        except Exception as e:  # noqa: BLE001 - any channel failure is retried later
+            log.warning("delivery of reminder %s by %s failed: %s", reminder.id, channel, e)
+            error = f"{type(e).__name__}: {e}"
+            after = self._record(reminder, channel, lambda r: r.record_failure(
+                channel, error, now, self.policy.max_attempts, self.policy.backoff_seconds, self._at(ctx)))
+            if after is None or channel in after.dead:
+                self.view.release_claim(renewed, None)
+                return None if after is None else "dead_lettered"
+            self.view.release_claim(renewed, now + backoff(after.attempts[channel], self.policy.backoff_seconds))
+            return "failed"
+        self._record(reminder, channel, lambda r: r.record_delivery(channel, now, self._at(ctx)))
+        self.view.release_claim(renewed, None)
+        return "delivered"
+
+    def _record(self, reminder: Reminder, channel: str, change: Callable[[Reminder], None]) -> Reminder | None:
+        """Save the attempt's outcome. Another event on the reminder meanwhile (its reader marking
+        it read) is not a reason to lose it: load again and record on the fresh history."""
+        for _ in range(5):
             if not reminder.pending(channel):
-                continue
-            try:
-                self._send(reminder, channel)
-                reminder.record_delivery(channel, now, self._at(ctx))
-                counts["delivered"] += 1
-            except Exception as e:  # noqa: BLE001 - any channel failure is retried later
-                log.warning("delivery of reminder %s by %s failed: %s", reminder_id, channel, e)
-                reminder.record_failure(channel, f"{type(e).__name__}: {e}", now, self.policy.max_attempts,
-                                        self.policy.backoff_seconds, self._at(ctx))
-                counts["dead_lettered" if channel in reminder.dead else "failed"] += 1
+                return None  # recorded by someone else
+            change(reminder)
             try:
                 self.store.save(reminder)
+                return reminder
             except IntegrityError:
-                log.info("reminder %s was recorded by another instance meanwhile", reminder_id)
-        return counts
+                reminder = self._get(reminder.id, Reminder, "reminder")
+        log.error("reminder %s: the outcome on %s could not be recorded", reminder.id, channel)
+        return None
 
     def _send(self, reminder: Reminder, channel: str) -> None:
         contacts = self.contacts.contacts_for(reminder.recipient)

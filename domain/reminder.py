@@ -2,8 +2,9 @@
 (kind, subject, recipient, period, offset), so issuing it again — after a restart, on a
 second instance, in a replay of the same day — collides in the event store and stores nothing.
 
-Delivery is at-least-once per channel with the reminder id as the receiver's idempotency key;
-attempts, successes, failures and dead letters are events."""
+Each delivery attempt is claimed by one deliverer (see application.reminders); the reminder id is
+the receiver's idempotency key. Attempts, successes, failures, dead letters and a cancellation
+(the task was done before the reminder went out) are events."""
 
 from __future__ import annotations
 
@@ -49,6 +50,8 @@ def backoff(attempt: int, base_seconds: float) -> timedelta:
 
 
 class Reminder(LedgerAggregate):
+    cancelled: tuple[str, str, str] | None = None  # (reason code, zh, en); a class default for older snapshots
+
     class Issued(LedgerAggregate.Created):
         kind: str
         subject_id: UUID
@@ -88,7 +91,11 @@ class Reminder(LedgerAggregate):
         )
 
     def pending(self, channel: str) -> bool:
-        return channel in self.attempts and channel not in self.delivered and channel not in self.dead
+        return (channel in self.attempts and channel not in self.delivered and channel not in self.dead
+                and self.cancelled is None)
+
+    def pending_channels(self) -> tuple[str, ...]:
+        return tuple(c for c in self.attempts if self.pending(c))
 
     # -- delivery ------------------------------------------------------------------------
     def record_delivery(self, channel: str, at: datetime, provenance: Provenance) -> None:
@@ -120,8 +127,24 @@ class Reminder(LedgerAggregate):
         self.attempts[channel] = attempts
         self.dead[channel] = error
 
+    def cancel(self, reason: str, reason_zh: str, reason_en: str, provenance: Provenance) -> None:
+        """The task it reminds of is done (a report filed, a sheet submitted …): what is still
+        pending is not sent, and the reminder counts as done in the inbox."""
+        if self.cancelled is not None:
+            return
+        if not self.pending_channels():
+            raise InvalidTransition("reminder.not_pending", "该提醒没有待投递的渠道", "Nothing is pending on this reminder")
+        self._cancelled(reason, reason_zh, reason_en, self.pending_channels(), provenance)
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str, reason_zh: str, reason_en: str, channels: tuple[str, ...], provenance: Provenance) -> None:
+        self.cancelled = (reason, reason_zh, reason_en)
+
     def retry(self, channel: str, provenance: Provenance) -> None:
         """The registrar sends a dead letter again: attempts start over."""
+        if self.cancelled is not None:
+            raise InvalidTransition("reminder.cancelled", "该提醒的事项已办结,无需再投递",
+                                    "The task of this reminder is done; nothing to send again")
         if channel not in self.dead:
             raise InvalidTransition("reminder.not_dead", "该渠道没有失败待重试的投递", "Nothing to retry on this channel")
         self._retry_requested(channel, provenance)

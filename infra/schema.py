@@ -6,7 +6,7 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 from infra.documents import document_tables
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 1, "funding": 1, "register_history": 1}
+READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 2, "funding": 1, "register_history": 1}
 READ_MODEL_TABLES = {
     "register": ("sl_register",),
     "cases": ("sl_cases", "sl_case_members", "sl_experts"),
@@ -171,8 +171,13 @@ STATEMENTS = [
         due_on TEXT NOT NULL,
         text_zh TEXT NOT NULL,
         text_en TEXT NOT NULL,
-        issued_at TEXT NOT NULL)""",
+        issued_at TEXT NOT NULL,
+        cancelled_at TEXT,
+        done_zh TEXT,
+        done_en TEXT)""",
     "CREATE INDEX IF NOT EXISTS sl_reminders_recipient ON sl_reminders (recipient, issued_at)",
+    # claimed_by/claimed_until: the lease of the deliverer attempting the row (written by deliverers,
+    # never by the projection); a rebuild forgets leases, the reminder's own history still says what was sent
     """CREATE TABLE IF NOT EXISTS sl_deliveries (
         reminder_id TEXT NOT NULL,
         channel TEXT NOT NULL,
@@ -180,6 +185,8 @@ STATEMENTS = [
         attempts INTEGER NOT NULL,
         next_attempt_at TEXT,
         last_error TEXT,
+        claimed_by TEXT,
+        claimed_until TEXT,
         PRIMARY KEY (reminder_id, channel))""",
     "CREATE INDEX IF NOT EXISTS sl_deliveries_due ON sl_deliveries (status, next_attempt_at)",
     """CREATE TABLE IF NOT EXISTS sl_reminder_reads (

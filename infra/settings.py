@@ -23,6 +23,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_DELIVERY_SECONDS": ("30", "how often pending reminder deliveries are attempted"),
     "STARLEDGER_DELIVERY_ATTEMPTS": ("6", "attempts per channel before a reminder is dead-lettered"),
     "STARLEDGER_DELIVERY_BACKOFF_SECONDS": ("60", "first retry delay; doubles after every failure"),
+    "STARLEDGER_DELIVERY_LEASE_SECONDS": ("300", "how long a deliverer holds a claimed delivery; longer than any send (a dead deliverer's claims are retried after it)"),
     "STARLEDGER_SMTP_HOST": ("", "mail server for reminders; empty = no email (in-app inbox and webhooks only)"),
     "STARLEDGER_SMTP_PORT": ("25", "mail server port (587 with starttls, 465 with ssl)"),
     "STARLEDGER_SMTP_SECURITY": ("none", "none, starttls or ssl"),
@@ -64,6 +65,7 @@ class Settings:
     delivery_seconds: float
     delivery_attempts: int
     delivery_backoff_seconds: float
+    delivery_lease_seconds: float
     smtp_host: str
     smtp_port: int
     smtp_security: str
@@ -106,6 +108,7 @@ def load_settings(**overrides: object) -> Settings:
         delivery_seconds=float(_env("STARLEDGER_DELIVERY_SECONDS")),
         delivery_attempts=max(1, int(_env("STARLEDGER_DELIVERY_ATTEMPTS"))),
         delivery_backoff_seconds=float(_env("STARLEDGER_DELIVERY_BACKOFF_SECONDS")),
+        delivery_lease_seconds=max(1.0, float(_env("STARLEDGER_DELIVERY_LEASE_SECONDS"))),
         smtp_host=_env("STARLEDGER_SMTP_HOST").strip(),
         smtp_port=int(_env("STARLEDGER_SMTP_PORT")),
         smtp_security=_choice(_env("STARLEDGER_SMTP_SECURITY"), "STARLEDGER_SMTP_SECURITY", ("none", "starttls", "ssl")),

@@ -272,6 +272,7 @@ def _subsidies(args: Any, system: Any) -> None:
 
 def _reminders(args: Any, system: Any) -> None:
     from application.context import system_context
+    from interfaces.scheduler import deliverer_name
 
     as_of = args.as_of or system.registry.today()
     if args.action == "plan":
@@ -283,10 +284,10 @@ def _reminders(args: Any, system: Any) -> None:
         return
     ctx = system_context("cli-reminders", str(system.ids.new_id()))
     issued = system.reminders.issue(ctx, as_of)
-    delivered = system.reminders.deliver_due(ctx)
+    delivered = system.reminders.deliver_due(ctx, deliverer=deliverer_name("cli"), limit=None)
     print(f"reminders as of {as_of}: {issued['issued']} issued, {issued['already_issued']} already issued; "
           f"deliveries: {delivered['delivered']} delivered, {delivered['failed']} to retry, "
-          f"{delivered['dead_lettered']} dead-lettered")
+          f"{delivered['dead_lettered']} dead-lettered, {delivered['cancelled']} cancelled (task done)")
 
 
 def _verify(args: Any, system: Any) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -37,14 +39,19 @@ def daily_sweep(system: Any) -> None:
 
 
 def deliver_reminders(system: Any) -> None:
-    """Pending email and webhook deliveries whose next attempt is due (retries back off)."""
+    """Pending email and webhook deliveries whose next attempt is due (retries back off). No lock:
+    every instance delivers, each attempt claims its delivery row first (see Reminders.deliver_due)."""
     from application.context import system_context
 
-    with system.sweep_lock.exclusive("deliveries") as held:
-        if held:
-            counts = system.reminders.deliver_due(system_context("delivery", f"delivery-{system.ids.new_id()}"))
-            if any(counts.values()):
-                log.info("reminder deliveries: %s", counts)
+    counts = system.reminders.deliver_due(system_context("delivery", f"delivery-{system.ids.new_id()}"),
+                                          deliverer=deliverer_name("scheduler"))
+    if any(counts.values()):
+        log.info("reminder deliveries: %s", counts)
+
+
+def deliverer_name(kind: str) -> str:
+    """Who holds a delivery lease, as the database shows it: "scheduler@host:pid"."""
+    return f"{kind}@{socket.gethostname()}:{os.getpid()}"
 
 
 def _add_jobs(scheduler: Any, system: Any) -> Any:

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from application.queries import CampaignRow, DeliveryRow, Page, ReminderQuery, ReminderRow
+from application.queries import CampaignRow, DeliveryClaim, DeliveryRow, Page, ReminderQuery, ReminderRow
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, rows_for_ids, utc
-from infra.projections.compliance import ComplianceProjection
+from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
 
 
 class ReminderProjection(Projection):
@@ -28,6 +28,7 @@ class ReminderProjection(Projection):
                 tx, e, status="dead", attempts=e.attempts, next_attempt_at=None, last_error=e.error),
             "RetryRequested": lambda tx, e: self._delivery(
                 tx, e, status="pending", attempts=0, next_attempt_at=utc(e.timestamp)),
+            "Cancelled": self._cancelled,
             "MarkedRead": lambda tx, e: tx.execute(
                 "INSERT INTO sl_reminder_reads (reminder_id, user_id) VALUES (?, ?)", (str(e.originator_id), e.user_id)),
         }
@@ -45,6 +46,14 @@ class ReminderProjection(Projection):
             [(str(e.originator_id), c, utc(e.timestamp)) for c in e.channels if c != "inbox"],
         )
 
+    def _cancelled(self, tx: Tx, e: Any) -> None:
+        tx.execute("UPDATE sl_reminders SET cancelled_at = ?, done_zh = ?, done_en = ? WHERE id = ?",
+                   (utc(e.timestamp), e.reason_zh, e.reason_en, str(e.originator_id)))
+        tx.executemany(
+            "UPDATE sl_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE reminder_id = ? AND channel = ?",
+            [(str(e.originator_id), c) for c in e.channels],
+        )
+
     def _delivery(self, tx: Tx, e: Any, **columns: Any) -> None:
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(
@@ -53,14 +62,37 @@ class ReminderProjection(Projection):
         )
 
     # -- queries -------------------------------------------------------------------------------
-    def due_deliveries(self, now: datetime, limit: int) -> list[tuple[UUID, str]]:
-        with self.db.transaction() as tx:
-            rows = tx.execute(
-                "SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-                "ORDER BY next_attempt_at, reminder_id LIMIT ?",
-                (utc(now), limit),
-            ).all()
-        return [(UUID(r["reminder_id"]), r["channel"]) for r in rows]
+    def claim_delivery(self, now: datetime, token: str, until: datetime) -> DeliveryClaim | None:
+        """One due, unleased row, leased in one statement: PostgreSQL locks the candidate row and
+        skips rows other claimers hold (FOR UPDATE SKIP LOCKED); SQLite's writers are serialized
+        (BEGIN IMMEDIATE). Either way two deliverers never get the same lease."""
+        due = ("SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+               "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, reminder_id LIMIT 1")
+        with self.db.transaction(write=True) as tx:
+            if tx.dialect == "postgres":
+                sql = (f"UPDATE sl_deliveries d SET claimed_by = ?, claimed_until = ? FROM ({due} FOR UPDATE SKIP LOCKED) c "
+                       "WHERE d.reminder_id = c.reminder_id AND d.channel = c.channel RETURNING d.reminder_id, d.channel")
+            else:
+                sql = (f"UPDATE sl_deliveries SET claimed_by = ?, claimed_until = ? WHERE (reminder_id, channel) IN ({due}) "
+                       "RETURNING reminder_id, channel")
+            row = tx.execute(sql, (token, utc(until), utc(now), utc(now))).one()
+        return None if row is None else DeliveryClaim(UUID(row["reminder_id"]), row["channel"], token, until)
+
+    def renew_claim(self, claim: DeliveryClaim, until: datetime) -> DeliveryClaim | None:
+        with self.db.transaction(write=True) as tx:
+            row = tx.execute(
+                "UPDATE sl_deliveries SET claimed_until = ? WHERE reminder_id = ? AND channel = ? AND claimed_by = ? "
+                "AND status = 'pending' RETURNING reminder_id",
+                (utc(until), str(claim.reminder_id), claim.channel, claim.token),
+            ).one()
+        return None if row is None else DeliveryClaim(claim.reminder_id, claim.channel, claim.token, until)
+
+    def release_claim(self, claim: DeliveryClaim, until: datetime | None) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute(
+                "UPDATE sl_deliveries SET claimed_until = ? WHERE reminder_id = ? AND channel = ? AND claimed_by = ?",
+                (None if until is None else utc(until), str(claim.reminder_id), claim.channel, claim.token),
+            )
 
     def reminders(self, query: ReminderQuery) -> Page[ReminderRow]:
         where, params = _filters(query)
@@ -99,7 +131,8 @@ def _filters(q: ReminderQuery) -> tuple[list[str], list[Any]]:
     if q.delivery_status:
         where.append("EXISTS (SELECT 1 FROM sl_deliveries d WHERE d.reminder_id = r.id AND d.status = ?)")
         params.append(q.delivery_status)
-    if q.unread_for:
+    if q.unread_for:  # a cancelled reminder is done: nothing left to read
+        where.append("r.cancelled_at IS NULL")
         where.append("NOT EXISTS (SELECT 1 FROM sl_reminder_reads x WHERE x.reminder_id = r.id AND x.user_id = ?)")
         params.append(q.unread_for)
     return where, params
@@ -134,6 +167,7 @@ def _reminder(r: dict[str, Any], deliveries: list[DeliveryRow], read: bool) -> R
         id=UUID(r["id"]), kind=r["kind"], subject_id=UUID(r["subject_id"]), recipient=r["recipient"], period=r["period"],
         offset=r["offset_label"], due_on=date.fromisoformat(r["due_on"]), text_zh=r["text_zh"], text_en=r["text_en"],
         issued_at=datetime.fromisoformat(r["issued_at"]), read=read, deliveries=deliveries,
+        done_zh=r["done_zh"], done_en=r["done_en"],
     )
 
 
@@ -231,3 +265,43 @@ class PlanningQueries:
                 "ORDER BY l.organization_id",
             ).all()
         return [(UUID(r["organization_id"]), date.fromisoformat(r["listed_on"]), r["division_code"]) for r in rows]
+
+    # -- is a reminder's task done? -------------------------------------------------------------
+    def report_filed_on(self, organization_id: UUID, report_year: int) -> date | None:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT submitted_on FROM sl_inspections WHERE organization_id = ? AND report_year = ? "
+                f"AND submitted_on IS NOT NULL AND stage NOT IN ({', '.join('?' for _ in OPEN_STAGES)})",
+                (str(organization_id), report_year, *OPEN_STAGES),
+            ).scalar()
+        return date.fromisoformat(value) if value else None
+
+    def sheet_submitted(self, case_id: UUID, user_id: str) -> bool:
+        with self.db.transaction() as tx:
+            value = tx.execute("SELECT submitted FROM sl_case_members WHERE case_id = ? AND user_id = ?",
+                               (str(case_id), user_id)).scalar()
+        return bool(value)
+
+    def open_sheets(self, case_id: UUID) -> int:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT COUNT(*) FROM sl_cases c JOIN sl_case_members m ON m.case_id = c.id WHERE c.id = ? "
+                "AND c.stage = 'scoring' AND m.submitted = 0 AND m.recused IS NULL",
+                (str(case_id),),
+            ).scalar()
+        return int(value or 0)
+
+    def milestone_reported_on(self, project_id: UUID, milestone: str) -> date | None:
+        column = {"mid_term": "mid_term_reported_on", "closing": "closing_reported_on"}[milestone]
+        with self.db.transaction() as tx:
+            value = tx.execute(f"SELECT {column} FROM sl_projects WHERE id = ?", (str(project_id),)).scalar()
+        return date.fromisoformat(value) if value else None
+
+    def listing_removed_on(self, organization_id: UUID, listed_on: date) -> date | None:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT MAX(removed_on) FROM sl_listings WHERE organization_id = ? AND list_name = 'abnormal' "
+                "AND listed_on = ? AND removed_on IS NOT NULL",
+                (str(organization_id), listed_on.isoformat()),
+            ).scalar()
+        return date.fromisoformat(value) if value else None

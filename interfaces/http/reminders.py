@@ -50,11 +50,12 @@ class ReminderController(Controller):
     tags = ["reminders 提醒"]
 
     @get("/reminders", operation_id="listReminders", summary="已发提醒及投递记录 / Issued reminders and their deliveries",
-         description="可按类型、投递状态筛选(dead = 失败待重试)。Filter by kind and delivery status (dead = dead letters).",
+         description="可按类型、投递状态筛选(dead = 失败待重试,cancelled = 事项已办结未发送)。"
+                     "Filter by kind and delivery status (dead = dead letters, cancelled = not sent, the task was done).",
          guards=[allow(*STAFF_AND_AUDITOR)], sync_to_thread=True)
     def list_reminders(
         self, request: Request[Any, Any, Any], kind: Annotated[str | None, Parameter(max_length=40)] = None,
-        delivery_status: Literal["pending", "delivered", "dead"] | None = None,
+        delivery_status: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1, per_page: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> Page[ReminderRow]:
         system = system_of(request)

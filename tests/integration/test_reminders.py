@@ -81,8 +81,8 @@ def test_smtp_down_then_up_delivers_once_and_dead_letters_can_be_retried(mailing
         org, user = organization_with_contact(system, clock, None)  # email only
         clock.move_to(date(2026, 5, 24))
         assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
-        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 1, "dead_lettered": 0}  # nobody listens
-        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 0, "dead_lettered": 0}  # backing off
+        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 1, "dead_lettered": 0, "cancelled": 0}  # nobody listens
+        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 0, "dead_lettered": 0, "cancelled": 0}  # backing off
         with smtp_server(smtp_port) as mailbox:
             clock.advance(seconds=61)
             assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
@@ -178,3 +178,96 @@ def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, cl
     clock.move_to(two_days_before)
     ending = sorted((p.kind, p.recipient) for p in system.reminders.plan(two_days_before))
     assert ending == [("announcement_ending", f"organization:{org.id}"), ("announcement_ending", "user:chair-1")]
+
+
+def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_sent(mailing_system, clock, smtp_port) -> None:
+    """Issue 19 (4): the mail failed, the organization filed its report, the mail server came
+    back: the "7 days left" reminder is not sent but cancelled with the reason, and counts as done."""
+    from application.context import CommandContext
+    from domain.provenance import Actor, Role
+    from tests.integration.test_credit_scenario import as_org, report
+
+    system = mailing_system
+    org, user = organization_with_contact(system, clock, None)  # email only
+    clock.move_to(date(2026, 5, 24))
+    assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
+    assert system.reminders.deliver_due(SWEEP)["failed"] == 1  # no mail server
+
+    system.inspections.draft_report(as_org(org.id), org.id, 2025, None, report())
+    system.inspections.submit_report(as_org(org.id), org.id, 2025, None)
+    with smtp_server(smtp_port) as mailbox:
+        clock.advance(seconds=61)
+        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 0, "dead_lettered": 0, "cancelled": 1}
+        clock.advance(hours=1)
+        assert not any(system.reminders.deliver_due(SWEEP).values())
+    assert mailbox.messages == []
+
+    reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
+    assert [e.event_type for e in system.registry.stream_history(reminder.id)] == ["Issued", "DeliveryFailed", "Cancelled"]
+    assert [(d.channel, d.status, d.attempts) for d in reminder.deliveries] == [("email", "cancelled", 1)]
+    assert reminder.done_zh == f"2025年度工作报告已于{date(2026, 5, 24)}报送,提醒已取消。"
+    assert reminder.done_en is not None and "was filed on 2026-05-24" in reminder.done_en
+    me = CommandContext(Actor(user.id, Role.ORGANIZATION), "req", actor_organization=org.id)
+    assert system.reminders.unread(me) == 0 and system.reminders.inbox(me, unread_only=True).total == 0
+    assert system.reminders.inbox(me).items[0].done_zh == reminder.done_zh  # still listed, as done
+    assert system.reminder_view.reminders(ReminderQuery(delivery_status="cancelled")).total == 1
+
+
+def test_deliverers_racing_on_one_database_send_each_reminder_once(settings, clock, smtp_port) -> None:
+    """Two systems on one database (two instances) deliver at once, with no lock between them:
+    each attempt claims its row first, so the mail server gets every reminder exactly once."""
+    import threading
+    from collections import Counter
+
+    from infra.wiring import build_system
+
+    configured = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_port, webhook_secret=SECRET)
+    first = build_system(configured, clock=clock, ids=CountingIds(1), tokens=CountingTokens())
+    second = build_system(configured, clock=clock, ids=CountingIds(2), tokens=CountingTokens())
+    try:
+        clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
+        for n in range(1, 13):
+            org = first.registry.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
+            account = first.accounts.add_user(f"org-{n}", "a-long-password", "organization", f"第{n}协会", org.id)
+            first.reminders.set_contact(account.id, f"office{n}@example.org", None, ["inbox", "email"])
+        first.inspections.open_campaign(REGISTRAR, 2025, "3407")
+        clock.move_to(date(2026, 5, 24))
+        assert first.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 12
+        with smtp_server(smtp_port) as mailbox:
+            barrier = threading.Barrier(4)
+            counts: list[dict[str, int]] = []
+
+            def deliver(system: Any, name: str) -> None:
+                barrier.wait()
+                counts.append(system.reminders.deliver_due(SWEEP, deliverer=name, limit=None))
+
+            threads = [threading.Thread(target=deliver, args=(s, f"d{n}"))
+                       for n, s in enumerate((first, second, first, second))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=120)
+        received = Counter(m["Message-ID"] for m in mailbox.messages)
+        assert len(received) == 12 and set(received.values()) == {1}
+        assert sum(c["delivered"] for c in counts) == 12
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_delivery_claimed_by_a_deliverer_that_died_is_delivered_once_its_lease_expires(mailing_system, clock, smtp_port) -> None:
+    system = mailing_system
+    org, user = organization_with_contact(system, clock, None)  # email only
+    clock.move_to(date(2026, 5, 24))
+    system.reminders.issue(SWEEP, date(2026, 5, 24))
+    now = clock.now()
+    lease = system.reminders.policy.lease_seconds
+    held = system.reminder_view.claim_delivery(now, "died-mid-send", now + timedelta(seconds=lease))
+    assert held is not None  # …and that deliverer is never heard of again
+    assert system.reminder_view.claim_delivery(now, "another", now + timedelta(seconds=lease)) is None
+    with smtp_server(smtp_port) as mailbox:
+        assert not any(system.reminders.deliver_due(SWEEP).values())  # still leased
+        clock.advance(seconds=lease + 1)
+        assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
+        assert system.reminder_view.renew_claim(held, clock.now() + timedelta(seconds=lease)) is None  # fenced off
+    assert len(mailbox.messages) == 1
