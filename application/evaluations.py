@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -17,8 +17,8 @@ from application.errors import NotPermitted, StaleVersion
 from application.registry import history_entry
 from application.usecases import UseCases
 from domain.errors import InvalidValue
-from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, result_bands
-from domain.expert import Employment, Expert
+from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, ScoreChange, outliers, result_bands
+from domain.expert import ConflictOfInterest, Employment, Expert, Relation, SubjectTies, conflicts_of_interest
 from domain.funding import Project
 from domain.credit import CreditRecord, credit_record_id
 from domain.inspection import Inspection, inspection_id
@@ -75,6 +75,18 @@ def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[s
     return bars + _history_bars(rule_set, facts, on)
 
 
+@dataclass(frozen=True)
+class SheetChangeNotice:
+    """For the chair: a submitted sheet changed after it was reopened — who, when, what."""
+
+    expert_id: UUID
+    expert_name: str
+    at: datetime
+    old_total: Decimal
+    new_total: Decimal
+    changes: tuple[ScoreChange, ...]
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
@@ -94,6 +106,32 @@ class Evaluations(UseCases):
 
     def expert(self, expert_id: UUID) -> Expert:
         return self._get(expert_id, Expert, "expert")
+
+    def declare_relation(self, ctx: CommandContext, expert_id: UUID, expected: int | None, relation: Relation) -> Expert:
+        """An expert declares a tie to an organization (member, director, donor, relative working
+        there); staff may record it for them. It counts in every later conflict check."""
+        expert = self.expert(expert_id)
+        if expected is not None and expert.version != expected:
+            raise StaleVersion(expected, expert.version)
+        if ctx.actor.role not in (Role.ADMIN, Role.REGISTRAR) and ctx.actor.user_id != expert.user_id:
+            raise NotPermitted("只有专家本人或登记管理人员可以申报关系", "Only the expert, or registry staff, may declare their relations")
+        expert.declare_relation(relation, self._at(ctx))
+        return self._save(expert)
+
+    def conflicts(self, evaluation: Evaluation, experts: list[Expert]) -> dict[UUID, list[ConflictOfInterest]]:
+        """Each expert's conflicts of interest with the case's subject today (empty: none)."""
+        rule_set = self._rule_set(evaluation)
+        ties, today = self._ties(evaluation), self.store.today()
+        years = rule_set.evaluation.recusal_years_after_leaving
+        return {e.id: conflicts_of_interest(e, ties, today, years) for e in experts}
+
+    def _ties(self, evaluation: Evaluation) -> SubjectTies:
+        """The organization a case is about (a project's applicant) and its hub."""
+        org = self._find(self.subject_organization(evaluation))
+        if not isinstance(org, Organization):
+            return SubjectTies(evaluation.subject_id, str(evaluation.subject_id))
+        hub = self._find(org.hub_id) if org.hub_id else None
+        return SubjectTies(org.id, org.name, org.hub_id, hub.name if isinstance(hub, Organization) else None)
 
     # -- opening and eligibility -------------------------------------------------------
     def open_grade_evaluation(
@@ -145,36 +183,44 @@ class Evaluations(UseCases):
     def assign_panel(
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_ids: list[UUID]
     ) -> Evaluation:
+        """A named panel: refused, naming the conflict, if any expert has one."""
         evaluation = self.evaluation(evaluation_id, expected)
-        return self._assign(ctx, evaluation, [self.expert(e) for e in expert_ids], None)
+        return self._assign(ctx, evaluation, [self.expert(e) for e in dict.fromkeys(expert_ids)], None)
 
     def draw_panel(
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, pool: list[UUID], size: int, seed: int
     ) -> Evaluation:
-        """A random draw from the pool, skipping experts with a conflict; the seed is recorded, so
-        `random.Random(seed).sample(sorted pool)` replays it."""
+        """A random draw from the pool's experts without a conflict; the seed is recorded, so
+        `random.Random(seed).sample(sorted conflict-free pool, size)` replays it."""
         evaluation = self.evaluation(evaluation_id, expected)
-        rule_set = self._rule_set(evaluation)
-        today = self.store.today()
-        eligible = sorted(
-            (e for e in (self.expert(x) for x in set(pool))
-             if e.conflict_with(evaluation.subject_id, today, rule_set.evaluation.recusal_years_after_leaving) is None),
-            key=lambda e: str(e.id),
-        )
+        experts = [self.expert(x) for x in set(pool)]
+        conflicts = self.conflicts(evaluation, experts)
+        eligible = sorted((e for e in experts if not conflicts[e.id]), key=lambda e: str(e.id))
         if size > len(eligible):
-            raise InvalidValue("panel.pool_too_small", f"无冲突的专家只有{len(eligible)}人", f"Only {len(eligible)} experts in the pool have no conflict")
+            raise InvalidValue(
+                "panel.pool_too_small", f"无利益冲突的专家只有{len(eligible)}人", f"Only {len(eligible)} experts in the pool have no conflict",
+                eligible=len(eligible), conflicted=len(experts) - len(eligible),
+            )
         return self._assign(ctx, evaluation, random.Random(seed).sample(eligible, size), seed)
 
     def _assign(self, ctx: CommandContext, evaluation: Evaluation, experts: list[Expert], seed: int | None) -> Evaluation:
         rule_set = self._rule_set(evaluation)
         members = tuple(PanelMember(e.id, e.user_id, e.name) for e in experts)
-        at = self._at(ctx, rule_set)
-        evaluation.assign_panel(members, rule_set.evaluation.min_panel_size, seed, at)
-        today = self.store.today()
-        for expert in experts:  # the rule set forces recusal on conflicts
-            why = expert.conflict_with(evaluation.subject_id, today, rule_set.evaluation.recusal_years_after_leaving)
-            if why:
-                evaluation.recuse(expert.id, RecusalGround.FORCED, why, at)
+        found = [c for cs in self.conflicts(evaluation, experts).values() for c in cs]
+        evaluation.assign_panel(members, found, rule_set.evaluation.min_panel_size, seed, self._at(ctx, rule_set))
+        return self._save(evaluation)
+
+    def replace_member(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, replacement_id: UUID, reason: str
+    ) -> Evaluation:
+        """The chair replaces a recused, withdrawn or non-responsive member from the pool before
+        computation; the replacement is checked for conflicts like any member."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._require_chair(ctx, evaluation)
+        replacement = self.expert(replacement_id)
+        member = PanelMember(replacement.id, replacement.user_id, replacement.name)
+        found = self.conflicts(evaluation, [replacement])[replacement.id]
+        evaluation.replace_member(expert_id, member, found, reason, self._at(ctx))
         return self._save(evaluation)
 
     def recuse(
@@ -233,7 +279,8 @@ class Evaluations(UseCases):
         self._require_chair(ctx, evaluation)
         rules = self._rule_set(evaluation).evaluation
         active = {m.expert_id for m in evaluation.active_members()}
-        evaluation.close_scoring(rules.has_quorum(len(evaluation.submitted & active), len(active)), self._at(ctx))
+        has_quorum = rules.has_quorum(len(evaluation.submitted & active), len(active))
+        evaluation.close_scoring(has_quorum, rules.min_panel_size, self._at(ctx))
         return self._save(evaluation)
 
     # -- result -----------------------------------------------------------------------------
@@ -241,7 +288,8 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id, expected)
         self._require_chair(ctx, evaluation)
         rule_set = self._rule_set(evaluation)
-        evaluation.record_result(self._compute(evaluation, rule_set, evaluation.counted_sheets()), self._at(ctx, rule_set))
+        computation = self._compute(evaluation, rule_set, evaluation.counted_sheets())
+        evaluation.record_result(computation, rule_set.evaluation.min_panel_size, self._at(ctx, rule_set))
         return self._save(evaluation)
 
     def _compute(self, evaluation: Evaluation, rule_set: RuleSet, sheets: list[Sheet]) -> Any:
@@ -336,6 +384,23 @@ class Evaluations(UseCases):
         if expected is not None and evaluation.version != expected:
             raise StaleVersion(expected, evaluation.version)
         return evaluation
+
+    def sheet_changes(self, evaluation: Evaluation) -> list[SheetChangeNotice]:
+        """Every submitted sheet changed after a reopening, oldest first (from the case's events)."""
+        names = {m.expert_id: m.name for m in evaluation.panel}
+        return [
+            SheetChangeNotice(e.expert_id, names.get(e.expert_id, ""), e.timestamp, e.old_total, e.new_total, e.changes)
+            for e in self.store.events.get(evaluation.id) if type(e).__name__ == "SubmittedSheetChanged"
+        ]
+
+    def outliers(self, evaluation: Evaluation) -> dict[UUID, Decimal]:
+        """Advisory: the active members whose submitted total lies far from the panel's median
+        (the rule set's outlier share of full marks), with the distance; scores are not touched."""
+        rules = self._rule_set(evaluation).evaluation
+        scheme = rules.scheme_for(evaluation.subject_type)
+        active = {m.expert_id for m in evaluation.active_members()}
+        totals = {e: evaluation.drafts[e].total(scheme) for e in evaluation.submitted & active if e in evaluation.drafts}
+        return outliers(totals, rules.outlier_threshold(scheme))
 
     def history(self, evaluation_id: UUID) -> list[Any]:
         self.evaluation(evaluation_id)

@@ -3,16 +3,20 @@ project evaluation (review, mid-term, closing), from opening to a final result."
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from types import MappingProxyType
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import Conflict, InvalidTransition, InvalidValue
+from domain.expert import ConflictOfInterest
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import Band, GradeBands, RuleSet
 from domain.scoring import Computation, IndicatorScore, Sheet
@@ -66,7 +70,29 @@ class PanelMember:
     name: str
 
 
+@dataclass(frozen=True)
+class ScoreChange:
+    """One line of a submitted sheet that changed after it was reopened (key "bonus" for the bonus)."""
+
+    key: str
+    old: Decimal | None
+    new: Decimal | None
+
+
 _CLOSED = (Stage.BARRED, Stage.FINALIZED, Stage.WITHDRAWN)
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
+
+
+def refuse_conflicts(conflicts: Sequence[ConflictOfInterest]) -> None:
+    """A panel never seats an expert with a conflict of interest: the refusal names each one."""
+    if conflicts:
+        raise Conflict(
+            "panel.conflict_of_interest",
+            "存在利益冲突,不能进入专家组:" + ";".join(c.zh for c in conflicts),
+            "Conflict of interest, cannot sit on the panel: " + "; ".join(c.en for c in conflicts),
+            conflicts=[{"expert_id": str(c.expert_id), "expert": c.expert_name, "ground": c.ground,
+                        "organization": c.organization_name, "zh": c.zh, "en": c.en} for c in conflicts],
+        )
 
 
 class Evaluation(LedgerAggregate):
@@ -104,10 +130,15 @@ class Evaluation(LedgerAggregate):
         self.recused: dict[UUID, RecusalGround] = {}
         self.drafts: dict[UUID, Sheet] = {}
         self.submitted: set[UUID] = set()
+        self.replaced: dict[UUID, UUID] = {}
+        self.as_submitted: dict[UUID, tuple[Sheet, Decimal]] = {}
         self.computation: Computation | None = None
         self.announcement: tuple[date, date] | None = None
         self.appeal_filed_on: date | None = None
         self.result: str | None = None
+
+    # cases opened before replacements and score-change notices (old snapshots): read-only defaults
+    replaced = as_submitted = _EMPTY  # not annotated: class attributes, not dataclass fields
 
     @classmethod
     def open(
@@ -140,12 +171,28 @@ class Evaluation(LedgerAggregate):
             )
 
     def active_members(self) -> list[PanelMember]:
-        return [m for m in self.panel if m.expert_id not in self.recused]
+        """The members who count: neither recused nor replaced."""
+        return [m for m in self.panel if m.expert_id not in self.recused and m.expert_id not in self.replaced]
+
+    def panel_shortfall(self, min_size: int) -> int:
+        """How many active members the panel lacks to reach the rule set's minimum (0 once assigned and full)."""
+        return max(0, min_size - len(self.active_members()))
+
+    def _require_full_panel(self, min_size: int) -> None:
+        active = len(self.active_members())
+        if active < min_size:
+            raise InvalidTransition(
+                "panel.below_minimum",
+                f"专家组在任成员只有{active}人,少于规则要求的{min_size}人;请先替换回避或退出的专家",
+                f"The panel has {active} active members, fewer than the {min_size} the rules require; replace the recused "
+                "or withdrawn members first",
+                active=active, minimum=min_size,
+            )
 
     def member(self, expert_id: UUID) -> PanelMember:
-        """A panel member who may see and score this case (not recused)."""
+        """A panel member who may see and score this case (not recused, not replaced)."""
         found = next((m for m in self.panel if m.expert_id == expert_id), None)
-        if found is None or expert_id in self.recused:
+        if found is None or expert_id in self.recused or expert_id in self.replaced:
             raise InvalidTransition(
                 "evaluation.not_on_panel", "您不在该评估的专家组中,或已回避", "You are not on this panel, or you have recused"
             )
@@ -173,10 +220,16 @@ class Evaluation(LedgerAggregate):
         self.stage = Stage.BARRED if bars else Stage.ELIGIBLE
 
     # -- panel -------------------------------------------------------------------
-    def assign_panel(self, members: tuple[PanelMember, ...], min_size: int, seed: int | None, provenance: Provenance) -> None:
+    def assign_panel(
+        self, members: tuple[PanelMember, ...], conflicts: Sequence[ConflictOfInterest], min_size: int, seed: int | None,
+        provenance: Provenance,
+    ) -> None:
+        """Scoring opens with a panel of at least the minimum, none of them conflicted (checked
+        before assignment: `domain.expert.conflicts_of_interest` for each member)."""
         self._require(Stage.ELIGIBLE)
         if len({m.expert_id for m in members}) != len(members):
             raise InvalidValue("panel.duplicate", "专家组成员重复", "An expert appears twice on the panel")
+        refuse_conflicts(conflicts)
         if len(members) < min_size:
             raise InvalidValue(
                 "panel.too_small", f"专家组至少需要{min_size}人", f"A panel needs at least {min_size} members", minimum=min_size
@@ -192,6 +245,32 @@ class Evaluation(LedgerAggregate):
         self._require(Stage.ELIGIBLE, Stage.SCORING)
         self.member(expert_id)
         self._recused(expert_id, ground, note.strip()[:1000], provenance)
+
+    def replace_member(
+        self, expert_id: UUID, replacement: PanelMember, conflicts: Sequence[ConflictOfInterest], reason: str,
+        provenance: Provenance,
+    ) -> None:
+        """The chair replaces a recused, withdrawn or non-responsive member before computation:
+        the member's record and any draft stay in the history but no longer count; the case is
+        scoring again (the replacement has a sheet to fill)."""
+        self._require(Stage.SCORING, Stage.SCORING_CLOSED)
+        if not any(m.expert_id == expert_id for m in self.panel):
+            raise InvalidTransition("evaluation.not_on_panel", "该专家不在本案专家组中", "That expert is not on this panel")
+        if expert_id in self.replaced:
+            raise InvalidTransition("panel.already_replaced", "该专家已被替换", "That member has been replaced already")
+        if any(m.expert_id == replacement.expert_id for m in self.panel):
+            raise InvalidValue("panel.duplicate", "替换的专家已在本案专家组中(或曾在)", "The replacement is or was on this panel already")
+        refuse_conflicts(conflicts)
+        if not reason.strip():
+            raise InvalidValue("panel.replacement_reason", "替换专家须说明理由", "Replacing a member needs a reason")
+        self._member_replaced(expert_id, replacement, reason.strip()[:1000], provenance)
+
+    @event("MemberReplaced")
+    def _member_replaced(self, expert_id: UUID, replacement: PanelMember, reason: str, provenance: Provenance) -> None:
+        self.panel = (*self.panel, replacement)
+        self.replaced = {**self.replaced, expert_id: replacement.expert_id}
+        self.submitted.discard(expert_id)  # a draft stays in `drafts`, never counted
+        self.stage = Stage.SCORING
 
     @event("EvaluatorRecused")
     def _recused(self, expert_id: UUID, ground: RecusalGround, note: str, provenance: Provenance) -> None:
@@ -213,6 +292,8 @@ class Evaluation(LedgerAggregate):
         self.drafts[expert_id] = sheet
 
     def submit_sheet(self, expert_id: UUID, missing: list[str], total: Decimal, provenance: Provenance) -> None:
+        """A sheet submitted again after the chair reopened it, with different scores, records
+        the changes line by line (old and new), so the chair is told who changed what and when."""
         self._require(Stage.SCORING)
         self.member(expert_id)
         if expert_id in self.submitted:
@@ -221,11 +302,23 @@ class Evaluation(LedgerAggregate):
             raise InvalidValue(
                 "sheet.incomplete", f"还有{len(missing)}项指标未评分", f"{len(missing)} indicators have no score yet", missing=missing
             )
+        before = self.as_submitted.get(expert_id)
+        if before is not None:
+            changes = score_changes(before[0], self.drafts[expert_id])
+            if changes or before[1] != total:
+                self._submitted_sheet_changed(expert_id, changes, before[1], total, provenance)
         self._sheet_submitted(expert_id, total, provenance)
 
     @event("SheetSubmitted")
     def _sheet_submitted(self, expert_id: UUID, total: Decimal, provenance: Provenance) -> None:
         self.submitted.add(expert_id)
+        self.as_submitted = {**self.as_submitted, expert_id: (self.drafts[expert_id], total)}
+
+    @event("SubmittedSheetChanged")
+    def _submitted_sheet_changed(
+        self, expert_id: UUID, changes: tuple[ScoreChange, ...], old_total: Decimal, new_total: Decimal, provenance: Provenance
+    ) -> None:
+        pass  # a notice for the chair; the sheet itself is the draft just submitted
 
     def reopen_sheet(self, expert_id: UUID, reason: str, provenance: Provenance) -> None:
         self._require(Stage.SCORING)
@@ -240,9 +333,11 @@ class Evaluation(LedgerAggregate):
     def _sheet_reopened(self, expert_id: UUID, reason: str, provenance: Provenance) -> None:
         self.submitted.discard(expert_id)
 
-    def close_scoring(self, has_quorum: bool, provenance: Provenance) -> None:
-        """All active members submitted, or the chair closes with the rule set's quorum."""
+    def close_scoring(self, has_quorum: bool, min_size: int, provenance: Provenance) -> None:
+        """All active members submitted, or the chair closes with the rule set's quorum; never
+        with fewer active members than the rule set's minimum."""
         self._require(Stage.SCORING)
+        self._require_full_panel(min_size)
         active = {m.expert_id for m in self.active_members()}
         everyone = active <= self.submitted
         if not everyone and not has_quorum:
@@ -261,8 +356,9 @@ class Evaluation(LedgerAggregate):
         return [self.drafts[e] for e in sorted(self.submitted, key=str)]
 
     # -- result, announcement, appeal ------------------------------------------------------
-    def record_result(self, computation: Computation, provenance: Provenance) -> None:
+    def record_result(self, computation: Computation, min_size: int, provenance: Provenance) -> None:
         self._require(Stage.SCORING_CLOSED)
+        self._require_full_panel(min_size)
         self._result_computed(computation, provenance)
 
     @event("ResultComputed")
@@ -341,3 +437,23 @@ class Evaluation(LedgerAggregate):
     @event("Withdrawn")
     def _withdrawn(self, reason: str, provenance: Provenance) -> None:
         self.stage = Stage.WITHDRAWN
+
+
+def score_changes(old: Sheet, new: Sheet) -> tuple[ScoreChange, ...]:
+    """The lines whose points differ between two versions of a sheet, in indicator order."""
+    keys = sorted({s.key for s in old.scores} | {s.key for s in new.scores})
+    changes = [ScoreChange(k, old.points(k), new.points(k)) for k in keys if old.points(k) != new.points(k)]
+    if old.bonus != new.bonus:
+        changes.append(ScoreChange("bonus", old.bonus, new.bonus))
+    return tuple(changes)
+
+
+def outliers(totals: Mapping[UUID, Decimal], threshold: Decimal) -> dict[UUID, Decimal]:
+    """Advisory: the sheets whose total lies further than the threshold from the panel's median,
+    with their distance from it (signed). Nothing is altered; fewer than three sheets flag nothing."""
+    if len(totals) < 3:
+        return {}
+    ordered = sorted(totals.values())
+    middle = len(ordered) // 2
+    median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return {who: total - median for who, total in totals.items() if abs(total - median) > threshold}

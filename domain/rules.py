@@ -189,6 +189,7 @@ class EvaluationRules:
     announcement_days: int
     appeal_decision_days: int
     recusal_years_after_leaving: int
+    outlier_share: Decimal  # of full marks: how far from the panel's median a total is flagged to the chair
     schemes: dict[str, ScoringScheme]  # by organization type, and "project"
 
     def scheme_for(self, subject_kind: str) -> ScoringScheme:
@@ -201,6 +202,9 @@ class EvaluationRules:
 
     def has_quorum(self, submitted: int, panel: int) -> bool:
         return submitted * self.quorum_denominator >= panel * self.quorum_numerator
+
+    def outlier_threshold(self, scheme: ScoringScheme) -> Decimal:
+        return scheme.total * self.outlier_share
 
 
 class TrancheCondition(str, Enum):

@@ -65,6 +65,8 @@ class CasesProjection(Projection):
             "EligibilityChecked": lambda tx, e: self._set(tx, e, stage="barred" if e.bars else "eligible"),
             "PanelAssigned": self._panel_assigned,
             "EvaluatorRecused": self._recused,
+            "MemberReplaced": self._replaced,
+            "SubmittedSheetChanged": lambda tx, e: self._set(tx, e),
             "SheetDrafted": lambda tx, e: self._set(tx, e),
             "SheetSubmitted": lambda tx, e: self._member(tx, e, submitted=1),
             "SheetReopened": lambda tx, e: self._member(tx, e, submitted=0),
@@ -112,6 +114,18 @@ class CasesProjection(Projection):
 
     def _recused(self, tx: Tx, e: Any) -> None:
         self._member(tx, e, recused=e.ground.value, submitted=0)
+
+    def _replaced(self, tx: Tx, e: Any) -> None:
+        """The replaced member stops counting (a recusal's ground is kept); the replacement sits."""
+        self._set(tx, e, stage="scoring")
+        tx.execute(
+            "UPDATE sl_case_members SET recused = COALESCE(recused, 'replaced'), submitted = 0 WHERE case_id = ? AND expert_id = ?",
+            (str(e.originator_id), str(e.expert_id)),
+        )
+        tx.execute(
+            "INSERT INTO sl_case_members (case_id, expert_id, user_id, name) VALUES (?, ?, ?, ?)",
+            (str(e.originator_id), str(e.replacement.expert_id), e.replacement.user_id, e.replacement.name),
+        )
 
     def _appeal_decided(self, tx: Tx, e: Any) -> None:
         if e.revised is not None:

@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -41,6 +42,9 @@ ACTIONS: dict[str, Any] = {
     "file_appeal": lambda d, c, id, v, f: d.file_appeal(c, id, v, f.get("grounds", "")),
     "assign_panel": lambda d, c, id, v, f: d.assign_panel(
         c, id, v, [UUID(k.removeprefix("expert:")) for k in f if k.startswith("expert:")]
+    ),
+    "replace_member": lambda d, c, id, v, f: d.replace_member(
+        c, id, v, UUID(f.get("expert_id", "")), UUID(f.get("replacement_id", "")), f.get("reason", "")
     ),
     "declare_recusal": lambda d, c, id, v, f: d.recuse(
         c, id, None, UUID(f.get("expert_id", "")), RecusalGround.DECLARED, f.get("note", "")
@@ -108,6 +112,7 @@ class EvaluationPages(Controller):
                           | {f"comment:{s.key}": s.comment for s in draft.scores}
                           | {"bonus": str(draft.bonus)} if draft else {})
         is_chair = principal.role in STAFF or principal.user_id == evaluation.chair_user_id
+        chair_view = self._chair_view(system, evaluation, rule_set, scheme, form or {}) if is_chair else {}
         return Template(
             "evaluation.html",
             context={
@@ -120,9 +125,33 @@ class EvaluationPages(Controller):
                 "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
                 "experts": system.cases.experts() if principal.role in STAFF else [],
                 "saved": request.query_params.get("saved") == "1",
+                **chair_view,
             },
             status_code=status,
         )
+
+    @staticmethod
+    def _chair_view(system: Any, evaluation: Evaluation, rule_set: Any, scheme: Any, form: dict[str, str]) -> dict[str, Any]:
+        """What the chair sees beyond the members: the pool with each expert's conflicts (before
+        assigning or replacing), how far the active panel is below the minimum, changed sheets,
+        and (once scoring has closed) totals far from the median."""
+        desk = system.evaluations
+        seated = {m.expert_id for m in evaluation.panel}
+        pool = [x for x in system.cases.experts() if x.id not in seated]
+        picking = evaluation.stage.value in ("eligible", "scoring", "scoring_closed")
+        found = desk.conflicts(evaluation, [desk.expert(x.id) for x in pool]) if picking else {}
+        sealed = evaluation.stage.value == "scoring"
+        names = {m.expert_id: m.name for m in evaluation.panel}
+        return {
+            "pool": pool, "pool_conflicts": found, "chosen": {k.removeprefix("expert:") for k in form if k.startswith("expert:")},
+            "shortfall": evaluation.panel_shortfall(rule_set.evaluation.min_panel_size) if evaluation.panel else 0,
+            "min_panel": rule_set.evaluation.min_panel_size, "active": len(evaluation.active_members()),
+            "replaceable": [m for m in evaluation.panel if m.expert_id not in evaluation.replaced],
+            "replaced_by": {old: names.get(new, "") for old, new in evaluation.replaced.items()},
+            "sheet_changes": desk.sheet_changes(evaluation), "sealed": sealed, "tz": ZoneInfo(rule_set.timezone),
+            "flagged": {} if sealed or not evaluation.panel else desk.outliers(evaluation),
+            "indicator_names": {i.key: (i.zh, i.en) for i in scheme.indicators} | {"bonus": ("加分", "Bonus points")},
+        }
 
     @post("/evaluations/{evaluation_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
@@ -134,7 +163,8 @@ class EvaluationPages(Controller):
             action(system_of(request).evaluations, context(request), evaluation_id, int(data["version"]), data)
         except (DomainError, ValueError) as e:
             error = e if isinstance(e, DomainError) else InvalidValue("form.invalid", "表单内容无效", "The form is not valid")
-            return self._case(request, evaluation_id, message_for(request, error), domain_status(error))
+            chosen = {k: v for k, v in data.items() if k.startswith("expert:")}  # the panel form keeps its ticks
+            return self._case(request, evaluation_id, message_for(request, error), domain_status(error), form=chosen or None)
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)

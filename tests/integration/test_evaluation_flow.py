@@ -1,5 +1,5 @@
-"""A whole grade evaluation on SQLite and PostgreSQL: opening, eligibility, a panel with a
-forced recusal, score sheets, closing, computation, announcement, an upheld appeal, and the
+"""A whole grade evaluation on SQLite and PostgreSQL: opening, eligibility, a panel refused
+for a conflict of interest, score sheets, closing, computation, announcement, an upheld appeal, and the
 organization's grade — with every refusal on the way."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
 from application.queries import RegisterQuery
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.evaluation import RecusalGround, Stage
 from domain.expert import Employment
 from domain.provenance import Actor, Role
@@ -64,9 +64,11 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
     evaluation = desk.check_eligibility(REGISTRAR, evaluation.id)
     assert evaluation.stage is Stage.ELIGIBLE
 
-    evaluation = desk.assign_panel(REGISTRAR, evaluation.id, evaluation.version, [e.id for e in experts])
-    assert evaluation.recused == {experts[3].id: RecusalGround.FORCED}  # left the organization < 2 years ago
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(Conflict) as refused:  # expert 4 left the organization < 2 years ago
+        desk.assign_panel(REGISTRAR, evaluation.id, evaluation.version, [e.id for e in experts])
+    assert refused.value.code == "panel.conflict_of_interest" and "专家4于2025-12-31离开" in refused.value.message_zh
+    evaluation = desk.assign_panel(REGISTRAR, evaluation.id, evaluation.version, [e.id for e in experts[:3]])
+    with pytest.raises(NotPermitted):
         desk.save_draft(as_expert(4), evaluation.id, None, scores(desk, evaluation, "0.9"))
 
     with pytest.raises(InvalidValue) as caught:
