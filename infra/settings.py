@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from pathlib import Path
 
 # name → (default, meaning); the README's table is generated from this list by `starledger --help-env`.
@@ -32,10 +34,12 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_MAIL_FROM": ("StarLedger <noreply@starledger.local>", "sender of reminder mails"),
     "STARLEDGER_WEBHOOK_SECRET": ("", "HMAC-SHA256 key for webhook signatures; empty = the secret key"),
     "STARLEDGER_WEBHOOK_TIMEOUT": ("5", "seconds to wait for a webhook receiver"),
+    "STARLEDGER_PUBLIC_URL": ("", "the address people open, e.g. https://starledger.example.gov.cn; https:// turns on Secure cookies and HSTS; empty = http://HOST:PORT"),
+    "STARLEDGER_TRUSTED_PROXIES": ("", "comma-separated addresses or networks (CIDR) of your reverse proxies: only their X-Forwarded-For/-Proto is believed; empty = none"),
     "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
     "STARLEDGER_LOGIN_ATTEMPTS": ("5", "failed sign-ins per account and per address before a pause"),
     "STARLEDGER_LOGIN_WINDOW_SECONDS": ("900", "the window failed sign-ins are counted in (and the pause)"),
-    "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure (turn on behind HTTPS)"),
+    "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure even when the public URL is not https:// (always on when it is)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
     "STARLEDGER_MAX_BODY_BYTES": ("1048576", "largest request body accepted (413 beyond)"),
     "STARLEDGER_MAX_DOCUMENT_BYTES": ("20971520", "largest document (attachment) accepted per file, in bytes (413 beyond)"),
@@ -74,6 +78,8 @@ class Settings:
     mail_from: str
     webhook_secret: str
     webhook_timeout: float
+    public_url: str
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     session_hours: int
     login_attempts: int
     login_window_seconds: int
@@ -81,6 +87,16 @@ class Settings:
     secret_key: str
     max_body_bytes: int
     max_document_bytes: int
+
+    @property
+    def https(self) -> bool:
+        """Served to people over https (the public URL says so)."""
+        return self.public_url.startswith("https://")
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Cookies are marked Secure whenever people use https, or when told to."""
+        return self.https or self.secure_cookies
 
     @property
     def uses_postgres(self) -> bool:
@@ -117,6 +133,8 @@ def load_settings(**overrides: object) -> Settings:
         mail_from=_env("STARLEDGER_MAIL_FROM"),
         webhook_secret=_env("STARLEDGER_WEBHOOK_SECRET"),
         webhook_timeout=float(_env("STARLEDGER_WEBHOOK_TIMEOUT")),
+        public_url=_url(_env("STARLEDGER_PUBLIC_URL")),
+        trusted_proxies=_networks(_env("STARLEDGER_TRUSTED_PROXIES")),
         session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
         login_attempts=max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
         login_window_seconds=max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
@@ -126,6 +144,8 @@ def load_settings(**overrides: object) -> Settings:
         max_document_bytes=max(1, int(_env("STARLEDGER_MAX_DOCUMENT_BYTES"))),
     )
     values.update(overrides)
+    if not values["public_url"]:
+        values["public_url"] = f"http://{values['host']}:{values['port']}"
     if not values["secret_key"]:
         values["secret_key"] = _persistent_secret(data_dir)
     if not values["webhook_secret"]:
@@ -140,6 +160,20 @@ def _persistent_secret(data_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+        raise SystemExit(f"STARLEDGER_PUBLIC_URL should look like https://starledger.example.gov.cn, not {value!r}")
+    return value
+
+
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+    except ValueError as e:
+        raise SystemExit(f"STARLEDGER_TRUSTED_PROXIES should list addresses or networks like 10.0.0.5, 10.1.0.0/24: {e}") from None
 
 
 def _hh_mm(value: str) -> str:

@@ -351,6 +351,7 @@ def _serve(args: Any, settings: Any) -> int:
     import uvicorn
 
     from interfaces.http.app import create_app
+    from interfaces.http.proxies import SERVER_OPTIONS
     from interfaces.scheduler import build_scheduler
 
     system = build_system(settings)
@@ -361,7 +362,7 @@ def _serve(args: Any, settings: Any) -> int:
     app = create_app(system, build_scheduler)
     print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, **SERVER_OPTIONS)
     finally:
         system.close()
     return 0

@@ -32,6 +32,7 @@ from interfaces.web.inspection_pages import InspectionPages
 from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.headers import SecurityHeaders
+from interfaces.http.proxies import TrustedProxies
 from interfaces.http.security import SESSION_COOKIE, SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
@@ -46,12 +47,14 @@ log = logging.getLogger("starledger.http")
 
 
 class StarLedgerApp(Litestar):
-    """The Litestar app with the security headers wrapped around everything it answers
-    (interfaces/http/headers.py): routes, errors, not-found, static files, the OpenAPI document."""
+    """The Litestar app with two ASGI middlewares around everything it answers (routes, errors,
+    not-found, static files, the OpenAPI document): the security headers (interfaces/http/headers.py)
+    and the client's address behind trusted proxies only (interfaces/http/proxies.py)."""
 
-    def __init__(self, *args: Any, https: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, https: bool = False, trusted_proxies: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._outer = SecurityHeaders(partial(Litestar.__call__, self), https=https, session_cookie=SESSION_COOKIE)
+        inner = TrustedProxies(partial(Litestar.__call__, self), trusted_proxies)
+        self._outer = SecurityHeaders(inner, https=https, session_cookie=SESSION_COOKIE)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self._outer(scope, receive, send)
@@ -78,6 +81,8 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
 
     templates = TemplateConfig(directory=WEB / "templates", engine=JinjaTemplateEngine, engine_callback=install_globals)
     app = StarLedgerApp(
+        https=settings.https,
+        trusted_proxies=settings.trusted_proxies,
         route_handlers=[
             OrganizationController,
             EvaluationController,
@@ -109,7 +114,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="sl_csrf",
-            cookie_secure=settings.secure_cookies,
+            cookie_secure=settings.cookies_secure,
             cookie_httponly=False,
             cookie_samesite="strict",
             exclude=["^/api/", "^/health", "^/schema"],

@@ -85,7 +85,7 @@ class PageController(Controller):
         response = Redirect(next_, status_code=303)
         settings = system_of(request).settings
         response.set_cookie(
-            SESSION_COOKIE, session.token, httponly=True, secure=settings.secure_cookies, samesite="lax",
+            SESSION_COOKIE, session.token, httponly=True, secure=settings.cookies_secure, samesite="lax",
             max_age=settings.session_hours * 3600,
         )
         return response

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 from uuid import uuid5
 
@@ -15,7 +16,7 @@ from litestar.testing import TestClient
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from interfaces.http.app import create_app
-from interfaces.http.headers import SecurityHeaders, security_headers
+from interfaces.http.headers import security_headers
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 REQUIRED = security_headers(https=False)
@@ -131,7 +132,10 @@ def test_signing_in_and_every_signed_in_answer_are_not_stored(app_and_client) ->
 
 
 def test_behind_https_every_response_asks_for_https_from_then_on(system) -> None:
-    app = SecurityHeaders(create_app(system), https=True)
-    with TestClient(app) as client:  # type: ignore[arg-type]
-        for url in ("/health", "/no-such-page", "/static/style.css"):
+    system.settings = replace(system.settings, public_url="https://starledger.example.gov.cn")
+    with TestClient(create_app(system), base_url="https://starledger.example.gov.cn") as client:
+        for url in ("/health", "/no-such-page", "/static/style.css", "/api/no-such-thing"):
             assert client.get(url).headers["strict-transport-security"] == "max-age=31536000"
+    system.settings = replace(system.settings, public_url="http://127.0.0.1:8000")
+    with TestClient(create_app(system)) as client:
+        assert "strict-transport-security" not in client.get("/health").headers

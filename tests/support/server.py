@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from interfaces.http.proxies import SERVER_OPTIONS
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -19,9 +21,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
+def serving(app: Any, **options: Any) -> Iterator[str]:
+    """uvicorn configured as `starledger serve` configures it (SERVER_OPTIONS) unless `options` say otherwise."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    config = {"log_level": "warning", "lifespan": "on", **SERVER_OPTIONS, **options}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
