@@ -1,6 +1,10 @@
 """Demo data a newcomer can click through: organizations from the seeds' cities
 (Tongling, Baotou Qingshan, Chongqing Yuzhong, Rongcheng, Xuancheng), registered and
-filed ones, hubs with members, and one user for every role."""
+filed ones, hubs with members, and one user for every role.
+
+The demo users share a password printed in the README, so demo data only ever goes into an
+empty store or one created as a demo (its log holds the demo's first record, whose id is fixed);
+any other store is refused."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from application.subsidies import Subsidies
 from application.reminders import Reminders
 from application.registry import Registry
 from domain.credit import Penalty, PenaltyKind
+from domain.errors import Conflict
 from domain.evaluation import EvaluationKind
 from domain.expert import Employment
 from domain.funding import BudgetLine, ProjectApplication, RoundTerms
@@ -99,11 +104,38 @@ class DemoTargets(Protocol):
     subsidies: Subsidies
 
 
+class DemoRefused(Conflict):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__("demo.refused", zh, en)
+
+
+def is_demo_store(system: DemoTargets) -> bool:
+    """Created as a demo: its log holds the demo's first record (an id no other store has)."""
+    return uuid5(_NS, ORGS[0].key) in system.registry.repository
+
+
+def is_empty_store(system: DemoTargets) -> bool:
+    return not system.registry.recorder.max_notification_id() and not system.accounts.users()
+
+
 def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
-    """Seed once; returns False when the demo users exist already."""
+    """Seed an empty store; returns False for a store created as a demo (seeded already).
+    Any other store is refused with DemoRefused: its data is real, and the demo users'
+    password is known to everyone."""
     registry, accounts, evaluations = system.registry, system.accounts, system.evaluations
-    if any(u.username == "registrar" for u in accounts.users()):
-        return False
+    if is_demo_store(system):
+        if any(u.username == "registrar" for u in accounts.users()):
+            return False
+        raise DemoRefused(
+            "此数据库中的演示数据不完整(上次写入被中断),请使用一个空的数据目录或数据库重新开始",
+            "The demo data in this store is incomplete (seeding was interrupted); start again with an empty data folder or database",
+        )
+    if not is_empty_store(system):
+        raise DemoRefused(
+            "此数据库已有非演示数据,不能写入演示数据(演示账号的密码是公开的)。演示请使用一个空的数据目录(STARLEDGER_DATA_DIR)或数据库",
+            "This store holds data that is not the demo's, so no demo data is added to it (the demo accounts' password is public). "
+            "For the demo, use an empty data folder (STARLEDGER_DATA_DIR) or database",
+        )
     ctx = system_context("demo", "demo-seed")
     ids: dict[str, UUID] = {}
     for o in ORGS:

@@ -33,10 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web pages and the API, with the scheduler in-process")
     serve.add_argument("--host", help="listen address (default: $STARLEDGER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: $STARLEDGER_PORT or 8000)")
-    serve.add_argument("--demo", action="store_true", help="seed the demo data first if it is not there yet")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed the demo data first into an empty store (a demo store is served as it is; any other is refused)")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
 
-    sub.add_parser("demo", help="seed the demo organizations and users (once; a second run changes nothing)")
+    sub.add_parser("demo", help="seed the demo organizations and users into an empty store (a second run changes nothing; a store with other data is refused)")
     sub.add_parser("scheduler", help="run only the scheduled jobs (for a separate scheduler process)")
 
     sweep = sub.add_parser(
@@ -356,9 +357,14 @@ def _serve(args: Any, settings: Any) -> int:
 
     system = build_system(settings)
     if args.demo:
-        from application.demo import seed_demo
+        from application.demo import DemoRefused, seed_demo
 
-        seed_demo(system, logging.getLogger("starledger").info)
+        try:
+            seed_demo(system, logging.getLogger("starledger").info)
+        except DemoRefused as e:
+            system.close()
+            print(f"serve --demo refused: {e.message_en}\n{e.message_zh}", file=sys.stderr)
+            return 2
     app = create_app(system, build_scheduler)
     print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:

@@ -4,15 +4,26 @@ idle, Secure cookies behind https, and passwords that are not the commonest ones
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from litestar.testing import TestClient
 
-from application.demo import DEMO_PASSWORD, seed_demo
+from application.context import system_context
+from application.demo import DEMO_PASSWORD, DemoRefused, seed_demo
+from domain.organization import OrganizationType, Profile
 from interfaces.http.app import create_app
-from tests.support.server import serving
+from tests.integration.helpers import code
+from tests.support.server import free_port, serving
 
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # nothing here depends on the database
 
@@ -55,10 +66,6 @@ def test_x_forwarded_for_from_a_configured_proxy_names_the_client(system) -> Non
 
 @ON_SQLITE
 def test_cookies_are_secure_whenever_the_public_url_is_https(system) -> None:
-    import re
-
-    from litestar.testing import TestClient
-
     for public_url, secure in (("https://starledger.example.gov.cn", True), ("http://127.0.0.1:8000", False)):
         app = app_with(system, public_url=public_url, secure_cookies=False)
         with TestClient(app, base_url=public_url) as client:
@@ -69,3 +76,80 @@ def test_cookies_are_secure_whenever_the_public_url_is_https(system) -> None:
             assert signed_in.status_code == 303
             for cookie in (form.headers["set-cookie"], signed_in.headers["set-cookie"]):
                 assert ("; Secure" in cookie or "; secure" in cookie) == secure, (public_url, cookie)
+
+
+def event_count(system: Any) -> int:
+    return int(system.registry.recorder.max_notification_id() or 0)
+
+
+def test_demo_data_goes_into_an_empty_store_once_and_a_demo_store_is_left_as_it_is(system) -> None:
+    assert seed_demo(system, say=lambda _: None) is True
+    seeded = event_count(system)
+    assert seeded > 50 and {"registrar", "admin"} <= {u.username for u in system.accounts.users()}
+    assert seed_demo(system, say=lambda _: None) is False
+    assert event_count(system) == seeded
+
+
+def test_demo_data_is_refused_into_a_store_holding_other_data(system) -> None:
+    """Real records, even without a user named `registrar`: the demo accounts (whose password is
+    public) would open them to anyone. Refused with a clear message, and nothing is added."""
+    registry = system.registry
+    ctx = system_context("registrar", "real-data")
+    profile = Profile("真实数据协会", OrganizationType.SOCIAL_ASSOCIATION, "张三", "某市某路1号", "340711", "铜陵市郊区")
+    registry.register_organization(ctx, profile, code(1), registry.today())
+    before = event_count(system)
+    with pytest.raises(DemoRefused) as refused:
+        seed_demo(system, say=lambda _: None)
+    assert "empty data folder" in refused.value.message_en and "空的数据目录" in refused.value.message_zh
+    assert event_count(system) == before and system.accounts.users() == []
+
+
+def test_demo_data_is_refused_into_a_store_with_accounts_only(system) -> None:
+    system.accounts.add_user("clerk", "a-long-password", "admin")
+    with pytest.raises(DemoRefused):
+        seed_demo(system, say=lambda _: None)
+    assert [u.username for u in system.accounts.users()] == ["clerk"] and event_count(system) == 0
+
+
+def starledger(data_dir: Path, *args: str, port: int = 0, stdin: str | None = None) -> subprocess.Popen[str]:
+    env = {**os.environ, "STARLEDGER_DATA_DIR": str(data_dir), "STARLEDGER_DATABASE_URL": "", "STARLEDGER_PORT": str(port),
+           "STARLEDGER_LOG_LEVEL": "warning", "STARLEDGER_SCHEDULER": "off"}
+    return subprocess.Popen([sys.executable, "-m", "interfaces.cli", *args], env=env, text=True, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def serve_demo_until_healthy(data_dir: Path) -> None:
+    """What `make run` does: `starledger serve --demo`; then sign in as a demo user and stop it."""
+    port = free_port()
+    server = starledger(data_dir, "serve", "--demo", port=port)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "serve --demo did not become healthy"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        assert sign_in(f"http://127.0.0.1:{port}", "registrar", DEMO_PASSWORD) == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.communicate(timeout=30)
+
+
+def test_make_run_works_on_a_fresh_machine_and_the_second_time(tmp_path: Path) -> None:
+    serve_demo_until_healthy(tmp_path / "var")  # seeds the empty store
+    serve_demo_until_healthy(tmp_path / "var")  # the store is a demo store now: served as it is
+
+
+def test_serve_demo_against_a_store_with_other_data_refuses_and_exits_non_zero(tmp_path: Path) -> None:
+    added = starledger(tmp_path, "users", "add", "clerk", "--role", "admin", "--password-stdin")
+    assert added.communicate("a-long-password\n", timeout=120)[0].startswith("added clerk")
+    refused = starledger(tmp_path, "serve", "--demo", port=free_port())
+    out, err = refused.communicate(timeout=120)
+    assert refused.returncode == 2, (out, err)
+    assert "serve --demo refused" in err and "empty data folder" in err and "演示" in err
+    listed = starledger(tmp_path, "users", "list").communicate(timeout=120)[0]
+    assert "clerk" in listed and "registrar" not in listed
