@@ -1,11 +1,18 @@
 """User accounts, logins and sessions (登录). Passwords are only ever stored hashed;
-session tokens only as their SHA-256."""
+session tokens only as their SHA-256.
+
+A session ends at the first of: its absolute limit (session_hours after sign-in) or
+session_idle_minutes without a request. Each request slides the idle end forward, written at
+most about once a minute per session (so the idle end is exact to within a minute).
+A password needs password_min_length characters, is not the username, and is not one of the
+commonest passwords (a list given by the wiring, compared without case)."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
@@ -53,6 +60,9 @@ class Accounts:
         throttle: LoginThrottle | None = None,
         throttle_limit: int = 5,
         throttle_window_seconds: int = 900,
+        session_idle_minutes: int = 60,
+        password_min_length: int = 10,
+        common_passwords: Iterable[str] = (),
     ) -> None:
         self.store = store
         self.hasher = hasher
@@ -63,6 +73,10 @@ class Accounts:
         self.throttle = throttle
         self.throttle_limit = throttle_limit
         self.throttle_window_seconds = throttle_window_seconds
+        self.idle = timedelta(minutes=session_idle_minutes)
+        self.slide_step = min(timedelta(minutes=1), self.idle / 10)  # how stale the written idle end may be
+        self.password_min_length = password_min_length
+        self.common_passwords = frozenset(p.casefold() for p in common_passwords)
         self._dummy_hash: str | None = None  # made on first use: verifying against it hides unknown usernames
 
     def add_user(
@@ -84,7 +98,7 @@ class Accounts:
                 "组织用户必须且只有组织用户才关联一个组织",
                 "An organization user, and only one, belongs to an organization",
             )
-        self._check_password(password)
+        self._check_password(password, username)
         if self.store.user_by_name(username) is not None:
             raise InvalidValue("user.exists", f"用户名已存在:{username}", f"The username is taken: {username}")
         user = User(
@@ -102,7 +116,7 @@ class Accounts:
         user = self.store.user_by_name(username)
         if user is None:
             raise NotFound("user", username)
-        self._check_password(password)
+        self._check_password(password, user.username)
         self.store.set_password(user.id, self.hasher.hash(password))
 
     def users(self) -> list[User]:
@@ -142,20 +156,38 @@ class Accounts:
             raise BadCredentials()
         token = self.tokens.new_token()
         now = self.clock.now()
-        self.store.add_session(_digest(token), record.id, now, now + timedelta(hours=self.session_hours))
+        self.store.add_session(_digest(token), record.id, now, self._session_end(now, now))
         return Session(token=token, user=_user(record))
 
+    def _session_end(self, signed_in: datetime, last_request: datetime) -> datetime:
+        return min(signed_in + timedelta(hours=self.session_hours), last_request + self.idle)
+
     def authenticate(self, token: str) -> User | None:
-        record = self.store.session_user(_digest(token), self.clock.now())
-        return _user(record) if record and not record.disabled else None
+        """The user of a live session, whose idle end this request moves forward."""
+        now = self.clock.now()
+        digest = _digest(token)
+        found = self.store.session(digest, now)
+        if found is None or found.user.disabled:
+            return None
+        end = self._session_end(found.created_at, now)
+        if end - found.expires_at >= self.slide_step:
+            self.store.extend_session(digest, end)
+        return _user(found.user)
 
     def logout(self, token: str) -> None:
         self.store.drop_session(_digest(token))
 
-    @staticmethod
-    def _check_password(password: str) -> None:
-        if len(password) < 8:
-            raise InvalidValue("user.password_short", "密码至少8个字符", "A password has at least 8 characters")
+    def _check_password(self, password: str, username: str) -> None:
+        n = self.password_min_length
+        if len(password) < n:
+            raise InvalidValue("user.password_short", f"密码至少{n}个字符", f"A password has at least {n} characters")
+        if password.casefold() == username.strip().casefold():
+            raise InvalidValue("user.password_is_username", "密码不能与用户名相同", "A password may not be the username")
+        if password.casefold() in self.common_passwords:
+            raise InvalidValue(
+                "user.password_common", "该密码是最常见的密码之一,很容易被猜中,请换一个",
+                "This password is one of the commonest and easily guessed; choose another",
+            )
 
 
 def _user(record: object) -> User:

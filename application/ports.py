@@ -227,6 +227,12 @@ class UserRecord(Protocol):
     disabled: bool
 
 
+class SessionRecord(Protocol):
+    user: UserRecord
+    created_at: datetime
+    expires_at: datetime
+
+
 class AccountStore(Protocol):
     def add_user(self, user: UserRecord) -> None: ...
 
@@ -240,7 +246,11 @@ class AccountStore(Protocol):
 
     def add_session(self, token_hash: str, user_id: str, created: datetime, expires: datetime) -> None: ...
 
-    def session_user(self, token_hash: str, now: datetime) -> UserRecord | None: ...
+    def session(self, token_hash: str, now: datetime) -> SessionRecord | None:
+        """The session with this token hash if it has not ended by `now`."""
+        ...
+
+    def extend_session(self, token_hash: str, expires: datetime) -> None: ...
 
     def drop_session(self, token_hash: str) -> None: ...
 

@@ -1,8 +1,10 @@
-"""Accounts and sessions in SQL; argon2 password hashing."""
+"""Accounts and sessions in SQL; argon2 password hashing; the list of the commonest passwords."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -10,6 +12,16 @@ from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from infra.database import PostgresDatabase, SQLiteDatabase
+
+COMMON_PASSWORDS = Path(__file__).resolve().parent / "passwords" / "common-passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """infra/passwords/common-passwords.txt: where it comes from is said at its top."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
 
 _USER_COLUMNS = "id, username, display_name, role, organization_id, password_hash, disabled"
 
@@ -76,15 +88,24 @@ class SqlAccountStore:
                 (token_hash, user_id, _iso(created), _iso(expires)),
             )
 
-    def session_user(self, token_hash: str, now: datetime) -> Any:
+    def session(self, token_hash: str, now: datetime) -> Any:
         with self.db.transaction() as tx:
             row = tx.execute(
-                f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))} "
+                f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))}, "
+                "s.created_at AS session_created_at, s.expires_at AS session_expires_at "
                 "FROM sl_sessions s JOIN sl_users u ON u.id = s.user_id "
                 "WHERE s.token_hash = ? AND s.expires_at > ?",
                 (token_hash, _iso(now)),
             ).one()
-        return _record(row)
+        if row is None:
+            return None
+        created, expires = row.pop("session_created_at"), row.pop("session_expires_at")
+        return SimpleNamespace(user=_record(row), created_at=datetime.fromisoformat(created),
+                               expires_at=datetime.fromisoformat(expires))
+
+    def extend_session(self, token_hash: str, expires: datetime) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute("UPDATE sl_sessions SET expires_at = ? WHERE token_hash = ?", (_iso(expires), token_hash))
 
     def drop_session(self, token_hash: str) -> None:
         with self.db.transaction(write=True) as tx:

@@ -36,7 +36,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_WEBHOOK_TIMEOUT": ("5", "seconds to wait for a webhook receiver"),
     "STARLEDGER_PUBLIC_URL": ("", "the address people open, e.g. https://starledger.example.gov.cn; https:// turns on Secure cookies and HSTS; empty = http://HOST:PORT"),
     "STARLEDGER_TRUSTED_PROXIES": ("", "comma-separated addresses or networks (CIDR) of your reverse proxies: only their X-Forwarded-For/-Proto is believed; empty = none"),
-    "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts"),
+    "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts at most"),
+    "STARLEDGER_SESSION_IDLE_MINUTES": ("60", "a login ends after this long without a request (exact to within a minute)"),
+    "STARLEDGER_PASSWORD_MIN_LENGTH": ("10", "shortest password accepted (8 at least); the commonest passwords and the username are refused at any length"),
     "STARLEDGER_LOGIN_ATTEMPTS": ("5", "failed sign-ins per account and per address before a pause"),
     "STARLEDGER_LOGIN_WINDOW_SECONDS": ("900", "the window failed sign-ins are counted in (and the pause)"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure even when the public URL is not https:// (always on when it is)"),
@@ -81,6 +83,8 @@ class Settings:
     public_url: str
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
     session_hours: int
+    session_idle_minutes: int
+    password_min_length: int
     login_attempts: int
     login_window_seconds: int
     secure_cookies: bool
@@ -136,6 +140,8 @@ def load_settings(**overrides: object) -> Settings:
         public_url=_url(_env("STARLEDGER_PUBLIC_URL")),
         trusted_proxies=_networks(_env("STARLEDGER_TRUSTED_PROXIES")),
         session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
+        session_idle_minutes=max(1, int(_env("STARLEDGER_SESSION_IDLE_MINUTES"))),
+        password_min_length=max(8, int(_env("STARLEDGER_PASSWORD_MIN_LENGTH"))),
         login_attempts=max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
         login_window_seconds=max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
         secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),

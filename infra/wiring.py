@@ -22,7 +22,7 @@ from application.public import PublicRegister
 from application.reminders import DeliveryPolicy, Reminders
 from application.ports import Clock, IdGenerator, TokenSource
 from application.registry import Registry
-from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle
+from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.documents import SqlDocumentStore
 from infra.persistence.environment import eventsourcing_env
@@ -141,6 +141,7 @@ def build_system(
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
         SqlLoginThrottle(database), settings.login_attempts, settings.login_window_seconds,
+        settings.session_idle_minutes, settings.password_min_length, common_passwords(),
     )
     system = System(
         settings=settings,

@@ -30,7 +30,7 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     listing = run("users", "list", data_dir=tmp_path).stdout
     assert "inspector" in listing and "registrar" in listing
     short = run("users", "add", "x", "--role", "auditor", "--password-stdin", data_dir=tmp_path, stdin="short\n")
-    assert short.returncode == 2 and "at least 8" in short.stderr
+    assert short.returncode == 2 and "at least 10" in short.stderr
     rebuilt = run("projections", "rebuild", data_dir=tmp_path)
     assert rebuilt.returncode == 0, rebuilt.stderr
     # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped),

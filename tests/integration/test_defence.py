@@ -21,6 +21,7 @@ from litestar.testing import TestClient
 from application.context import system_context
 from application.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from domain.organization import OrganizationType, Profile
+from infra.accounts import common_passwords
 from interfaces.http.app import create_app
 from tests.integration.helpers import code
 from tests.support.server import free_port, serving
@@ -153,3 +154,68 @@ def test_serve_demo_against_a_store_with_other_data_refuses_and_exits_non_zero(t
     assert "serve --demo refused" in err and "empty data folder" in err and "演示" in err
     listed = starledger(tmp_path, "users", "list").communicate(timeout=120)[0]
     assert "clerk" in listed and "registrar" not in listed
+
+
+def signed_in_as(client: TestClient[Any], username: str) -> dict[str, str]:
+    answer = client.post("/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_a_session_ends_after_an_hour_without_a_request_and_requests_keep_it_alive(system, clock) -> None:
+    assert system.settings.session_idle_minutes == 60
+    with TestClient(app_with(system)) as client:
+        token = signed_in_as(client, "registrar")
+        for _ in range(4):  # four hours of work, a request every 55 minutes
+            clock.advance(minutes=55)
+            assert client.get("/api/auth/me", headers=token).status_code == 200
+        clock.advance(minutes=61)
+        expired = client.get("/api/auth/me", headers=token)
+        assert expired.status_code == 401 and expired.json()["code"] == "auth.required"
+        assert client.get("/api/auth/me", headers=signed_in_as(client, "registrar")).status_code == 200
+
+
+def test_a_session_ends_after_its_absolute_limit_however_busy(system, clock) -> None:
+    with TestClient(app_with(system)) as client:
+        token = signed_in_as(client, "chair")
+        for _ in range(23):  # 11 h 30 min, a request every half hour
+            clock.advance(minutes=30)
+            assert client.get("/api/auth/me", headers=token).status_code == 200
+        clock.advance(minutes=31)
+        assert client.get("/api/auth/me", headers=token).status_code == 401
+
+
+def test_an_idle_page_session_sends_the_person_to_sign_in_again(system, clock) -> None:
+    with TestClient(app_with(system)) as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+        client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf})
+        assert client.get("/organizations/new", follow_redirects=False).status_code == 200
+        clock.advance(minutes=61)
+        again = client.get("/organizations/new", headers={"Accept": "text/html"}, follow_redirects=False)
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize("password, code_", [
+    ("password123", "user.password_common"), ("Qwertyuiop", "user.password_common"),
+    ("woaini1314", "user.password_common"), ("1qaz2wsx3edc", "user.password_common"),
+    ("inspector7", "user.password_is_username"), ("Inspector7", "user.password_is_username"),
+    ("short-pw", "user.password_short"),
+])
+def test_the_commonest_passwords_the_username_and_short_ones_are_refused(system, password, code_) -> None:
+    from domain.errors import InvalidValue
+
+    with pytest.raises(InvalidValue) as refused:
+        system.accounts.add_user("inspector7", password, "auditor")
+    assert refused.value.code == code_ and refused.value.message_zh and refused.value.message_en
+    assert system.accounts.users() == []
+
+
+def test_an_uncommon_long_enough_password_is_accepted_and_checked_on_change_too(system) -> None:
+    from domain.errors import InvalidValue
+
+    system.accounts.add_user("inspector7", "tea-kettle-on-the-hill", "auditor")
+    with pytest.raises(InvalidValue, match="commonest"):
+        system.accounts.set_password("inspector7", "iloveyou123")
+    system.accounts.set_password("inspector7", "another-quiet-afternoon")
+    assert len(common_passwords()) > 10_000 and "12345678" in common_passwords()
