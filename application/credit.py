@@ -50,7 +50,7 @@ class CreditRecords(UseCases):
         record = self.opened(org, at)
         record.record_penalty(penalty, rule_set.credit, today, at)
         caused = self._at(ctx, rule_set, caused_by=f"penalty:{penalty.decision_no}")
-        if org.grade_on(today):
+        if org.grade_standing_on(today):
             org.apply_finding("penalty", rule_set.grades, today, caused)
         if penalty.kind is PenaltyKind.SUSPENSION and org.status is Status.ACTIVE:
             org.suspend(caused)

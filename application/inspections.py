@@ -114,7 +114,10 @@ class Inspections(UseCases):
         today = self.store.today(org.profile.division_code)
         rule_set = self.rules.for_division(org.profile.division_code, today)
         inspection.review(outcome, reasons, self._at(ctx, rule_set))
-        consequences = self._consequences(ctx, org, inspection, rule_set, today)
+        # a late report on a missed year is reviewed, but the year's outcome and its consequences
+        # were recorded at the deadline: nothing is listed, warned or lowered a second time
+        late = inspection.filed_after_missing
+        consequences = [] if late else self._consequences(ctx, org, inspection, rule_set, today)
         return self._save(inspection, *consequences)
 
     def order_rectification(
@@ -198,9 +201,9 @@ class Inspections(UseCases):
                 record.add_ground(Ground("report_not_filed", on, f"{year}年度报告未按时报送", str(year)), caused)
             elif consequence == "warning":
                 record.issue_inspection_warning(year, outcome, on, caused)
-            elif consequence == "grade_finding" and org.grade_on(on):
+            elif consequence == "grade_finding" and org.grade_standing_on(on):
                 org.apply_finding(f"inspection_{'missed' if outcome == 'missed' else 'failed'}", rule_set.grades, on, caused)
-        if outcome == Outcome.BASIC_PASS.value and self._outcome(org.id, year - 1) == Outcome.BASIC_PASS and org.grade_on(on):
+        if outcome == Outcome.BASIC_PASS.value and self._outcome(org.id, year - 1) == Outcome.BASIC_PASS and org.grade_standing_on(on):
             org.apply_finding("basic_pass_two_years", rule_set.grades, on, caused)
         years = self._consecutive_bad_years(org.id, inspection, rule_set.inspection.revocation_proposal_after_consecutive_years)
         if years:

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 from uuid import UUID
 
 import msgspec
 
 from application.errors import NotFound
-from application.ports import ComplianceView, RegisterView
-from application.queries import ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery
-
-FINAL_STAGES = ("reviewed", "missed", "exempt")
+from application.ports import ComplianceView, RegisterView, RuleSetCatalog
+from application.queries import (
+    InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
+)
+from domain.inspection import Filing, timeliness
+from domain.rules import RuleSet
 
 
 class PublicEntry(msgspec.Struct, frozen=True):
@@ -33,6 +36,9 @@ class PublicEntry(msgspec.Struct, frozen=True):
     grade_valid_until: date | None
     credit_status: str
     credit_since: date | None
+    # the day the grade takes effect: a grade finalized in December is shown (and findings act
+    # on it) from its finalization, valid from 1 January under the 2026 rules
+    grade_valid_from: date | None = None
 
     @classmethod
     def of(cls, e: RegisterEntry) -> PublicEntry:
@@ -40,14 +46,25 @@ class PublicEntry(msgspec.Struct, frozen=True):
             id=e.id, name=e.name, code=e.code, filing_no=e.filing_no, org_type=e.org_type, track=e.track,
             status=e.status, district=e.district, legal_representative=e.legal_representative,
             registered_on=e.registered_on, grade=e.grade, grade_valid_until=e.grade_valid_until,
-            credit_status=e.credit_status, credit_since=e.credit_since,
+            credit_status=e.credit_status, credit_since=e.credit_since, grade_valid_from=e.grade_valid_from,
         )
 
 
 class InspectionOutcome(msgspec.Struct, frozen=True):
+    """One report year on the public card: its outcome and how its filing stands against the
+    deadline (Asia/Shanghai dates), counted to the day the card is read."""
+
     report_year: int
-    outcome: str  # pass | basic_pass | fail | missed | exempt
+    outcome: str | None  # pass | basic_pass | fail | missed | exempt; None while under review
     filed_late: bool
+    filing: str  # on_time (按时提交) | late (逾期 N 天提交) | overdue (逾期未报 N 天) | exempt
+    deadline: date
+    submitted_on: date | None
+    days_late: int | None
+    days_overdue: int | None
+    marking: str | None  # amber (up to the rule set's days) | red (beyond) | None
+    amber_up_to_days: int | None = None  # the rule set's limit between amber and red for this year
+    late_review_outcome: str | None = None  # the review of a report filed after the year was missed
 
 
 class PublicCard(msgspec.Struct, frozen=True):
@@ -56,6 +73,8 @@ class PublicCard(msgspec.Struct, frozen=True):
     listing_history: list[ListingRow]
     inspections: list[InspectionOutcome]
     penalties: list[PenaltyRow]
+    as_of: date  # the day the card was read (Asia/Shanghai): days overdue count to it
+    grade_in_force: bool = False  # False while an awarded grade has yet to take effect
 
 
 CSV_COLUMNS = ("名称 name", "统一社会信用代码 code", "所属区县 district", "列入日期 listed on", "列入事由 grounds",
@@ -63,9 +82,13 @@ CSV_COLUMNS = ("名称 name", "统一社会信用代码 code", "所属区县 dis
 
 
 class PublicRegister:
-    def __init__(self, register: RegisterView, view: ComplianceView) -> None:
+    def __init__(
+        self, register: RegisterView, view: ComplianceView, rules: RuleSetCatalog, today: Callable[[str | None], date],
+    ) -> None:
         self.register = register
         self.view = view
+        self.rules = rules
+        self.today = today
 
     def search(self, query: RegisterQuery) -> Page[PublicEntry]:
         found = self.register.search(query)
@@ -76,17 +99,39 @@ class PublicRegister:
         if entry is None:
             raise NotFound("organization", organization_id)
         listings = self.view.listings_of(organization_id)
+        today = self.today(entry.division_code)
+        years = (self._year(entry, i, today) for i in self.view.inspections_of(organization_id))
         return PublicCard(
             organization=PublicEntry.of(entry),
             current_listings=[l for l in listings if l.removed_on is None],
             listing_history=[l for l in listings if l.removed_on is not None],
-            inspections=[
-                InspectionOutcome(i.report_year, i.outcome or "", i.filed_late)
-                for i in self.view.inspections_of(organization_id)
-                if i.stage in FINAL_STAGES and i.outcome
-            ],
+            inspections=[y for y in years if y is not None],
             penalties=self.view.penalties_of(organization_id),
+            as_of=today,
+            grade_in_force=bool(entry.grade and entry.grade_valid_from and entry.grade_valid_from <= today),
         )
+
+    def _year(self, entry: RegisterEntry, i: InspectionRow, today: date) -> InspectionOutcome | None:
+        """A year is public once it has an outcome, a submitted report or a passed deadline;
+        drafts before the deadline are the organization's own business."""
+        if i.outcome == "exempt":
+            return InspectionOutcome(i.report_year, i.outcome, False, "exempt", i.deadline, None, None, None, None)
+        rule_set = self._rule_set(i.rule_set) or self.rules.for_division(entry.division_code, i.deadline)
+        filed = timeliness(i.deadline, i.submitted_on, today, rule_set.inspection)
+        if filed.filing is Filing.NOT_DUE and i.outcome is None:
+            return None
+        return InspectionOutcome(
+            i.report_year, i.outcome, i.filed_late, filed.filing.value, i.deadline, i.submitted_on, filed.days_late,
+            filed.days_overdue, filed.marking, rule_set.inspection.late_amber_up_to_days,
+            i.review_outcome if i.outcome == "missed" else None,
+        )
+
+    def _rule_set(self, ref: str | None) -> RuleSet | None:
+        """The campaign's rule set ("national@2"), which set the deadline."""
+        if not ref or "@" not in ref:
+            return None
+        rule_id, version = ref.rsplit("@", 1)
+        return self.rules.get(rule_id, int(version))
 
     def listings(self, query: ListingQuery) -> Page[ListingRow]:
         return self.view.listings(query)

@@ -39,6 +39,7 @@ class RegisterEntry(msgspec.Struct, frozen=True):
     updated_at: datetime
     credit_status: str = "none"  # none | abnormal | serious
     credit_since: date | None = None
+    grade_valid_from: date | None = None  # the day the grade takes effect (ahead: 1 January after a December finalization)
 
 
 class RegisterQuery(msgspec.Struct, frozen=True):
@@ -131,7 +132,7 @@ class InspectionRow(msgspec.Struct, frozen=True):
     organization_id: UUID
     report_year: int
     stage: str
-    outcome: str | None
+    outcome: str | None  # the year's: "missed" stays after a late filing
     simplified: bool
     deadline: date
     submitted_on: date | None
@@ -140,6 +141,8 @@ class InspectionRow(msgspec.Struct, frozen=True):
     rectification_deadline: date | None
     rectified_on: date | None
     version: int
+    review_outcome: str | None = None  # the review's conclusion on the report (a late one too)
+    rule_set: str | None = None  # the campaign's, "national@2"
 
 
 class GroundRow(msgspec.Struct, frozen=True):

@@ -4,7 +4,8 @@ campaign (per report year and locality) that sets its deadlines.
 The report for year Y is due in Y+1; the dates come from the rule set in force when the
 campaign opened. An organization that has not submitted by the registration authority's
 deadline gets a recorded "missed" outcome; it may still file late (the obligation behind
-a credit listing), but the year's outcome stays missed."""
+a credit listing): the late report is drafted, submitted and reviewed like any other, and
+the review's conclusion is kept beside the year's outcome, which stays missed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
+from domain.rules import InspectionRules
 
 _NAMESPACE = UUID("0b6c5d0e-2f8a-4c1e-8d43-5b9f6a7e1c22")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -89,6 +91,37 @@ def checked_report(report: AnnualReport) -> AnnualReport:
                 "report.attachment", f"附件 {a.name} 的校验值或大小无效", f"Attachment {a.name}: bad SHA-256 or size"
             )
     return report
+
+
+class Filing(str, Enum):
+    """How a year's report stands against its deadline (an Asia/Shanghai date)."""
+
+    NOT_DUE = "not_due"  # nothing submitted, the deadline not yet passed
+    ON_TIME = "on_time"  # 按时提交
+    LATE = "late"  # 逾期 N 天提交
+    OVERDUE = "overdue"  # 逾期未报 N 天 (counted to the day asked about)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    filing: Filing
+    deadline: date
+    submitted_on: date | None
+    days_late: int | None  # submitted this many days after the deadline
+    days_overdue: int | None  # not submitted, this many days after the deadline
+    marking: str | None  # "amber" | "red" per the rule set; None when on time or not due
+
+
+def timeliness(deadline: date, submitted_on: date | None, on: date, rules: InspectionRules) -> Timeliness:
+    """A year's filing as of a day: on time, N days late, or N days overdue (still not filed)."""
+    if submitted_on is not None:
+        late = max(0, (submitted_on - deadline).days)
+        filing = Filing.LATE if late else Filing.ON_TIME
+        return Timeliness(filing, deadline, submitted_on, late, None, rules.lateness_marking(late))
+    if on <= deadline:
+        return Timeliness(Filing.NOT_DUE, deadline, None, None, None, None)
+    overdue = (on - deadline).days
+    return Timeliness(Filing.OVERDUE, deadline, None, None, overdue, rules.lateness_marking(overdue))
 
 
 def inspection_id(organization_id: UUID, report_year: int) -> UUID:
@@ -185,7 +218,8 @@ class Inspection(LedgerAggregate):
         self.submitted_on: date | None = None
         self.filed_late = False
         self.opinion: str | None = None
-        self.outcome: Outcome | None = None
+        self.outcome: Outcome | None = None  # the year's outcome; "missed" stays after a late filing
+        self.review_outcome: Outcome | None = None  # the review's conclusion on the report, late or not
         self.reasons: tuple[str, ...] = ()
         self.rectification_deadline: date | None = None
         self.rectification_items: tuple[str, ...] = ()
@@ -206,21 +240,24 @@ class Inspection(LedgerAggregate):
         return self.submitted_on is not None and self.stage not in (Stage.DRAFT, Stage.CORRECTION_REQUESTED)
 
     # -- the organization's report ---------------------------------------------------
+    @property
+    def filed_after_missing(self) -> bool:
+        """A report on a year already recorded as missed (补报)."""
+        return self.outcome is Outcome.MISSED
+
     def draft_report(self, report: AnnualReport, provenance: Provenance) -> None:
-        late_filing = self.stage is Stage.MISSED and self.submitted_on is None
-        if self.stage not in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED) and not late_filing:
+        if self.stage not in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED, Stage.MISSED):
             raise _wrong_stage("draft_report", self.stage)
         self._report_drafted(checked_report(report), provenance)
 
     @event("ReportDrafted")
     def _report_drafted(self, report: AnnualReport, provenance: Provenance) -> None:
         self.report = report
-        if self.stage is not Stage.MISSED:
-            self.stage = Stage.DRAFT
+        self.stage = Stage.DRAFT  # a late report on a missed year too: its outcome stays missed
 
     def submit_report(self, today: date, provenance: Provenance) -> None:
-        late_filing = self.stage is Stage.MISSED and self.submitted_on is None
-        if self.report is None or (self.stage is not Stage.DRAFT and not late_filing):
+        # a draft left at the deadline (stage missed) may be submitted as it is, late
+        if self.report is None or self.stage not in (Stage.DRAFT, Stage.MISSED):
             raise InvalidTransition("inspection.nothing_to_submit", "没有可提交的报告草稿", "There is no draft report to submit")
         self._report_submitted(today, today > self.deadline, provenance)
 
@@ -228,8 +265,7 @@ class Inspection(LedgerAggregate):
     def _report_submitted(self, submitted_on: date, late: bool, provenance: Provenance) -> None:
         self.submitted_on = submitted_on
         self.filed_late = late
-        if self.stage is not Stage.MISSED:
-            self.stage = Stage.SUBMITTED
+        self.stage = Stage.SUBMITTED
 
     def withdraw_report(self, provenance: Provenance) -> None:
         if self.stage not in (Stage.SUBMITTED, Stage.OPINION_GIVEN):
@@ -273,7 +309,9 @@ class Inspection(LedgerAggregate):
 
     @event("Reviewed")
     def _reviewed(self, outcome: Outcome, reasons: tuple[str, ...], provenance: Provenance) -> None:
-        self.outcome = outcome
+        self.review_outcome = outcome
+        if self.outcome is not Outcome.MISSED:
+            self.outcome = outcome
         self.reasons = reasons
         self.stage = Stage.REVIEWED
 
@@ -312,7 +350,7 @@ class Inspection(LedgerAggregate):
     # -- at the deadline -------------------------------------------------------------------
     @property
     def missable(self) -> bool:
-        return self.stage in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED)
+        return self.stage in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED) and self.outcome is None
 
     def record_missed(self, provenance: Provenance) -> None:
         if not self.missable:

@@ -359,8 +359,10 @@ class Organization(LedgerAggregate):
 
     def apply_grade_finding(self, finding: str, consequence: str, lower: str | None, on: date, provenance: Provenance) -> None:
         """A finding lowers the grade one level or revokes it, as the rule set says; the
-        provenance carries the rule set and what triggered it."""
-        if self.grade is None or self.grade_on(on) is None:
+        provenance carries the rule set and what triggered it. It acts on the grade the
+        organization stands to hold: one in force, or one awarded that takes effect later (a
+        grade finalized in December is valid from 1 January under the 2026 rules)."""
+        if self.grade_standing_on(on) is None:
             raise InvalidTransition("grade.none", "该组织当前没有有效等级", "The organization holds no valid grade")
         if consequence == "lower" and lower is not None:
             self._grade_lowered(finding, self.grade, lower, on, provenance)
@@ -393,8 +395,17 @@ class Organization(LedgerAggregate):
         self.funding_barred_until = until
 
     def grade_on(self, day: date) -> str | None:
+        """The grade held (in force) on a day: what eligibility, simplified inspections and
+        funding's minimum grade ask about."""
         if self.grade and self.grade_valid_from and self.grade_valid_until:
             return self.grade if self.grade_valid_from <= day <= self.grade_valid_until else None
+        return None
+
+    def grade_standing_on(self, day: date) -> str | None:
+        """The grade in force on a day or awarded to take effect after it: what a finding acts
+        on, and what the public card shows (with the day it takes effect)."""
+        if self.grade and self.grade_valid_until and day <= self.grade_valid_until:
+            return self.grade
         return None
 
     @staticmethod

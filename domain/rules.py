@@ -59,6 +59,7 @@ class InspectionRules:
     registration_authority_deadline: str
     exempt_if_registered_months_before_year_end: int
     simplified_from_grade: str
+    late_amber_up_to_days: int  # a filing late or overdue by up to this many days is marked amber, beyond it red
     missed_consequences: tuple[str, ...] = ()  # "abnormal_list", "warning", "grade_finding"
     failed_consequences: tuple[str, ...] = ()
     revocation_proposal_after_consecutive_years: int = 2
@@ -76,6 +77,12 @@ class InspectionRules:
 
     def consequences(self, outcome: str) -> tuple[str, ...]:
         return {"missed": self.missed_consequences, "fail": self.failed_consequences}.get(outcome, ())
+
+    def lateness_marking(self, days: int) -> str | None:
+        """None when on time; "amber" up to the rule set's days late, "red" beyond."""
+        if days <= 0:
+            return None
+        return "amber" if days <= self.late_amber_up_to_days else "red"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 from infra.documents import document_tables
 
 # Bump when a read model's columns change: its table is dropped and rebuilt from the events.
-READ_MODEL_VERSIONS = {"register": 3, "cases": 1, "compliance": 1, "reminders": 2, "funding": 1, "register_history": 1}
+READ_MODEL_VERSIONS = {"register": 4, "cases": 1, "compliance": 2, "reminders": 2, "funding": 1, "register_history": 1}
 READ_MODEL_TABLES = {
     "register": ("sl_register",),
     "cases": ("sl_cases", "sl_case_members", "sl_experts"),
@@ -44,6 +44,7 @@ STATEMENTS = [
         party_branch INTEGER NOT NULL DEFAULT 0,
         registered_on TEXT,
         grade TEXT,
+        grade_valid_from TEXT,
         grade_valid_until TEXT,
         version INTEGER NOT NULL,
         updated_at TEXT NOT NULL,
@@ -92,8 +93,10 @@ STATEMENTS = [
         id TEXT PRIMARY KEY,
         organization_id TEXT NOT NULL,
         report_year INTEGER NOT NULL,
+        campaign_id TEXT NOT NULL,
         stage TEXT NOT NULL,
         outcome TEXT,
+        review_outcome TEXT,
         simplified INTEGER NOT NULL,
         deadline TEXT NOT NULL,
         submitted_on TEXT,

@@ -154,7 +154,7 @@ def build_system(
         compliance=compliance,
         inspections=Inspections(registry, rules, clock, ids, view=compliance, credit=credit),
         credit=credit,
-        public=PublicRegister(register, compliance),
+        public=PublicRegister(register, compliance, rules, registry.today),
         reminder_view=reminder_view,
         reminders=Reminders(
             registry, rules, clock, ids, view=reminder_view, planning=planning,

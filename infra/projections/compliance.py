@@ -34,16 +34,16 @@ class ComplianceProjection(Projection):
             "InspectionCampaign.Opened": self._campaign_opened,
             "DeadlinePassed": self._deadline_passed,
             "Inspection.Opened": self._inspection_opened,
-            "ReportDrafted": lambda tx, e: self._inspection(tx, e, stage=self._unless_missed(tx, e, "draft")),
-            "ReportSubmitted": self._submitted,
+            "ReportDrafted": lambda tx, e: self._inspection(tx, e, stage="draft"),
+            "ReportSubmitted": lambda tx, e: self._inspection(
+                tx, e, stage="submitted", submitted_on=e.submitted_on.isoformat(), filed_late=int(e.late)
+            ),
             "ReportWithdrawn": lambda tx, e: self._inspection(tx, e, stage="draft", submitted_on=None),
             "PreliminaryOpinionGiven": lambda tx, e: self._inspection(tx, e, stage="opinion_given"),
             "CorrectionRequested": lambda tx, e: self._inspection(
                 tx, e, stage="correction_requested", submitted_on=None, reasons=json.dumps(list(e.reasons))
             ),
-            "Reviewed": lambda tx, e: self._inspection(
-                tx, e, stage="reviewed", outcome=e.outcome.value, reasons=json.dumps(list(e.reasons))
-            ),
+            "Reviewed": self._reviewed,
             "RectificationOrdered": lambda tx, e: self._inspection(tx, e, rectification_deadline=e.deadline.isoformat()),
             "Rectified": lambda tx, e: self._inspection(tx, e, rectified_on=e.rectified_on.isoformat()),
             "Missed": lambda tx, e: self._inspection(tx, e, stage="missed", outcome="missed"),
@@ -72,10 +72,10 @@ class ComplianceProjection(Projection):
 
     def _inspection_opened(self, tx: Tx, e: Any) -> None:
         tx.execute(
-            "INSERT INTO sl_inspections (id, organization_id, report_year, stage, outcome, simplified, deadline, "
-            "submitted_on, filed_late, reasons, rectification_deadline, rectified_on, version, updated_at) "
-            "VALUES (?, ?, ?, 'awaiting', NULL, ?, ?, NULL, 0, '[]', NULL, NULL, ?, ?)",
-            (str(e.originator_id), str(e.organization_id), e.report_year, int(e.simplified),
+            "INSERT INTO sl_inspections (id, organization_id, report_year, campaign_id, stage, outcome, review_outcome, "
+            "simplified, deadline, submitted_on, filed_late, reasons, rectification_deadline, rectified_on, version, "
+            "updated_at) VALUES (?, ?, ?, ?, 'awaiting', NULL, NULL, ?, ?, NULL, 0, '[]', NULL, NULL, ?, ?)",
+            (str(e.originator_id), str(e.organization_id), e.report_year, str(e.campaign_id), int(e.simplified),
              e.registration_authority_deadline.isoformat(), e.originator_version, utc(e.timestamp)),
         )
 
@@ -84,14 +84,12 @@ class ComplianceProjection(Projection):
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(f"UPDATE sl_inspections SET {assignments} WHERE id = ?", (*columns.values(), str(e.originator_id)))
 
-    def _unless_missed(self, tx: Tx, e: Any, stage: str) -> str:
-        """A late report is filed on a missed inspection: the year's stage stays "missed"."""
-        current = tx.execute("SELECT stage FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
-        return "missed" if current == "missed" else stage
-
-    def _submitted(self, tx: Tx, e: Any) -> None:
-        self._inspection(tx, e, stage=self._unless_missed(tx, e, "submitted"),
-                         submitted_on=e.submitted_on.isoformat(), filed_late=int(e.late))
+    def _reviewed(self, tx: Tx, e: Any) -> None:
+        """Mirror of Inspection._reviewed: a late report on a missed year keeps the year missed."""
+        current = tx.execute("SELECT outcome FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
+        outcome = current if current == "missed" else e.outcome.value
+        self._inspection(tx, e, stage="reviewed", outcome=outcome, review_outcome=e.outcome.value,
+                         reasons=json.dumps(list(e.reasons)))
 
     # -- credit ------------------------------------------------------------------------------------
     def _record_opened(self, tx: Tx, e: Any) -> None:
@@ -170,7 +168,7 @@ class ComplianceProjection(Projection):
                 "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
                 "ON i.organization_id = r.id AND i.report_year = ? "
                 f"WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
-                f"AND (i.id IS NULL OR i.stage IN ({stages})) ORDER BY r.id",
+                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) ORDER BY r.id",
                 (report_year, f"{division_prefix}%", *OPEN_STAGES),
             ).all()
         return [UUID(r["id"]) for r in rows]
@@ -178,7 +176,8 @@ class ComplianceProjection(Projection):
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]:
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT * FROM sl_inspections WHERE organization_id = ? ORDER BY report_year DESC", (str(organization_id),)
+                "SELECT i.*, c.rule_set FROM sl_inspections i LEFT JOIN sl_campaigns c ON c.id = i.campaign_id "
+                "WHERE i.organization_id = ? ORDER BY i.report_year DESC", (str(organization_id),)
             ).all()
         return [_inspection(r) for r in rows]
 
@@ -253,10 +252,10 @@ def _campaign(r: dict[str, Any]) -> CampaignRow:
 def _inspection(r: dict[str, Any]) -> InspectionRow:
     return InspectionRow(
         id=UUID(r["id"]), organization_id=UUID(r["organization_id"]), report_year=int(r["report_year"]),
-        stage=r["stage"], outcome=r["outcome"], simplified=bool(r["simplified"]), deadline=date.fromisoformat(r["deadline"]),
+        stage=r["stage"], outcome=r["outcome"], review_outcome=r["review_outcome"], simplified=bool(r["simplified"]), deadline=date.fromisoformat(r["deadline"]),
         submitted_on=_day(r["submitted_on"]), filed_late=bool(r["filed_late"]), reasons=json.loads(r["reasons"]),
         rectification_deadline=_day(r["rectification_deadline"]), rectified_on=_day(r["rectified_on"]),
-        version=int(r["version"]),
+        version=int(r["version"]), rule_set=r.get("rule_set"),
     )
 
 

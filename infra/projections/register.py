@@ -17,7 +17,7 @@ NAME = "register"
 _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
-    "registered_on, grade, grade_valid_until, version, updated_at, abnormal_since, serious_since"
+    "registered_on, grade, grade_valid_from, grade_valid_until, version, updated_at, abnormal_since, serious_since"
 )
 _SORTS = {
     "name": "name",
@@ -38,6 +38,14 @@ LINE_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeLowered": lambda e: {"grade": e.level},
     "GradeRevoked": lambda e: {"grade": None, "grade_valid_until": None},
     "GradeExpired": lambda e: {"grade": None, "grade_valid_until": None},
+}
+
+
+# the register also keeps the day an awarded grade takes effect (1 January after a December finalization)
+VALID_FROM_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "GradeAwarded": lambda e: {"grade_valid_from": e.valid_from.isoformat()},
+    "GradeRevoked": lambda e: {"grade_valid_from": None},
+    "GradeExpired": lambda e: {"grade_valid_from": None},
 }
 
 
@@ -68,7 +76,8 @@ class RegisterProjection(Projection):
             "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
-            **{name: (lambda tx, e, f=columns: self._set(tx, e, **f(e))) for name, columns in LINE_CHANGES.items()},
+            **{name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))
+               for name, columns in LINE_CHANGES.items()},
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
@@ -220,6 +229,7 @@ def _entry(row: dict[str, Any]) -> RegisterEntry:
         registered_on=datetime.fromisoformat(row["registered_on"]).date() if row["registered_on"] else None,
         grade=row["grade"],
         grade_valid_until=date.fromisoformat(row["grade_valid_until"]) if row["grade_valid_until"] else None,
+        grade_valid_from=date.fromisoformat(row["grade_valid_from"]) if row["grade_valid_from"] else None,
         version=int(row["version"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
         credit_status=credit_status,

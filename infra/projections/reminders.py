@@ -192,7 +192,7 @@ class PlanningQueries:
     def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]:
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT organization_id, report_year, deadline FROM sl_inspections WHERE stage = 'missed' "
+                "SELECT organization_id, report_year, deadline FROM sl_inspections WHERE outcome = 'missed' "
                 "AND submitted_on IS NULL AND deadline >= ? ORDER BY organization_id, report_year",
                 (deadline_from.isoformat(),),
             ).all()

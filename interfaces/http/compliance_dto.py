@@ -106,7 +106,7 @@ class InspectionOut(msgspec.Struct, frozen=True):
     organization_id: UUID
     report_year: int
     stage: str
-    outcome: str | None
+    outcome: str | None  # the year's: "missed" stays after a late filing
     simplified: bool
     deadline: date
     report: ReportIn | None
@@ -117,6 +117,7 @@ class InspectionOut(msgspec.Struct, frozen=True):
     rectification_deadline: date | None
     rectification_items: list[str]
     rectified_on: date | None
+    review_outcome: str | None  # the review's conclusion on the report, a late one too
 
     @classmethod
     def of(cls, i: Inspection) -> InspectionOut:
@@ -126,7 +127,7 @@ class InspectionOut(msgspec.Struct, frozen=True):
             outcome=i.outcome.value if i.outcome else None, simplified=i.simplified, deadline=i.deadline, report=report,
             submitted_on=i.submitted_on, filed_late=i.filed_late, opinion=i.opinion, reasons=list(i.reasons),
             rectification_deadline=i.rectification_deadline, rectification_items=list(i.rectification_items),
-            rectified_on=i.rectified_on,
+            rectified_on=i.rectified_on, review_outcome=i.review_outcome.value if i.review_outcome else None,
         )
 
 

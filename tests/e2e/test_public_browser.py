@@ -103,3 +103,61 @@ def test_an_evaluator_reads_the_scores_due_reminder_in_the_inbox(site: str, page
     page.wait_for_url("**/inbox/")
     assert page.locator("[data-testid=unread]").count() == 0
     assert page.locator("[data-testid=reminder].read").count() == 1
+
+
+def test_the_public_reads_how_late_each_years_report_was_marked_amber_or_red_on_a_phone_too(
+    site: str, page: Any, system: Any, clock: Any, backend: str,
+) -> None:
+    """The demo's 2025 reports are due on 31 May 2026 (the clock says 20 May): the home-care
+    centre files on time, the hub sends its draft five days late after the sweep recorded the
+    year missed, the volunteers never file; amber up to 14 days (the rule set), red beyond."""
+    from datetime import date
+    from uuid import uuid5
+
+    from application.context import system_context
+    from application.demo import _NS
+    from tests.integration.test_credit_scenario import as_org, report
+
+    hub, elder, volunteer = (uuid5(_NS, k) for k in ("tl-hub", "tl-elder", "tl-volunteer"))
+    clock.move_to(date(2026, 5, 25))
+    system.inspections.draft_report(as_org(elder), elder, 2025, None, report())
+    system.inspections.submit_report(as_org(elder), elder, 2025, None)
+    clock.move_to(date(2026, 6, 1))
+    system.inspections.record_missed(system_context("daily-sweep", "e2e"), date(2026, 6, 1))
+    clock.move_to(date(2026, 6, 5))
+    system.inspections.submit_report(as_org(hub), hub, 2025, None)  # the draft left at the deadline
+
+    def filing(org_id: Any, year: int = 2025) -> Any:
+        page.goto(f"{site}/public/organizations/{org_id}")
+        return page.locator(f"[data-testid=inspection-{year}] [data-testid=filing]")
+
+    def colour(cell: Any) -> str:
+        return cell.evaluate("e => getComputedStyle(e).backgroundColor")
+
+    on_time = filing(elder)
+    assert on_time.text_content() == "按时提交" and on_time.get_attribute("data-marking") == "none"
+    late = filing(hub)
+    assert late.text_content() == "逾期 5 天提交" and late.get_attribute("data-marking") == "amber"
+    amber = colour(late)
+    assert "未参加年检" in page.text_content("[data-testid=inspection-2025]")  # the year stays missed
+    assert "逾期 14 天以内以黄色标示" in page.text_content("[data-testid=filing-note]")
+    overdue = filing(volunteer)
+    assert overdue.text_content() == "逾期未报 5 天" and colour(overdue) == amber
+
+    clock.move_to(date(2026, 6, 20))  # counted to the day the card is read
+    overdue = filing(volunteer)
+    assert overdue.text_content() == "逾期未报 20 天" and overdue.get_attribute("data-marking") == "red"
+    red = colour(overdue)
+    assert red != amber and red != colour(filing(elder))
+    assert filing(hub).text_content() == "逾期 5 天提交"  # a filing's lateness no longer grows
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone, as the public often reads it
+    overdue = filing(volunteer)
+    box = overdue.bounding_box()
+    assert overdue.is_visible() and box is not None and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert colour(overdue) == red
+    page.screenshot(path=str(ARTIFACTS / f"public-card-filing-phone-{backend}.png"), full_page=True)
+    page.click("a[hreflang=en]")
+    assert page.locator("[data-testid=inspection-2025] [data-testid=filing]").text_content() == "Overdue by 20 days, not filed"
+    assert filing(hub).text_content() == "Filed 5 days late"
