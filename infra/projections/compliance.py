@@ -252,7 +252,8 @@ def _campaign(r: dict[str, Any]) -> CampaignRow:
 def _inspection(r: dict[str, Any]) -> InspectionRow:
     return InspectionRow(
         id=UUID(r["id"]), organization_id=UUID(r["organization_id"]), report_year=int(r["report_year"]),
-        stage=r["stage"], outcome=r["outcome"], review_outcome=r["review_outcome"], simplified=bool(r["simplified"]), deadline=date.fromisoformat(r["deadline"]),
+        stage=r["stage"], outcome=r["outcome"], review_outcome=r["review_outcome"], simplified=bool(r["simplified"]),
+        deadline=date.fromisoformat(r["deadline"]),
         submitted_on=_day(r["submitted_on"]), filed_late=bool(r["filed_late"]), reasons=json.loads(r["reasons"]),
         rectification_deadline=_day(r["rectification_deadline"]), rectified_on=_day(r["rectified_on"]),
         version=int(r["version"]), rule_set=r.get("rule_set"),

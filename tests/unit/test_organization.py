@@ -110,3 +110,14 @@ def test_a_party_branch_is_recorded_once() -> None:
     org.establish_party_branch(date(2019, 7, 1), BY)
     with pytest.raises(InvalidTransition):
         org.establish_party_branch(date(2020, 7, 1), BY)
+
+
+def test_a_grade_awarded_to_take_effect_on_1_january_is_not_held_before_but_findings_act_on_it() -> None:
+    org = registered()
+    org.award_grade("5A", date(2027, 1, 1), date(2031, 12, 31), uuid.uuid4(), True, BY)
+    assert org.grade_on(date(2026, 12, 15)) is None and org.grade_standing_on(date(2026, 12, 15)) == "5A"
+    org.apply_grade_finding("penalty", "lower", "4A", date(2026, 12, 15), BY)
+    assert (org.grade, org.grade_valid_from, org.grade_on(date(2027, 1, 1))) == ("4A", date(2027, 1, 1), "4A")
+    assert org.grade_standing_on(date(2032, 1, 1)) is None
+    with pytest.raises(InvalidTransition):
+        org.apply_grade_finding("penalty", "lower", "3A", date(2032, 1, 1), BY)  # run out: nothing to act on

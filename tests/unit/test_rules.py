@@ -117,3 +117,25 @@ def test_project_bars_name_each_reason() -> None:
         "outside_locality", "type_not_admitted", "grade_below_minimum", "not_active", "serious_dishonesty_list", "breach_bar",
     ]
 
+
+
+@pytest.mark.parametrize(
+    ("submitted_on", "on", "expected"),
+    [
+        (date(2026, 5, 31), date(2026, 9, 1), ("on_time", 0, None, None)),
+        (None, date(2026, 5, 31), ("not_due", None, None, None)),
+        (date(2026, 6, 14), date(2026, 9, 1), ("late", 14, None, "amber")),
+        (date(2026, 6, 15), date(2026, 9, 1), ("late", 15, None, "red")),
+        (None, date(2026, 6, 1), ("overdue", None, 1, "amber")),
+        (None, date(2026, 6, 15), ("overdue", None, 15, "red")),
+    ],
+)
+def test_a_filing_is_on_time_late_or_overdue_amber_up_to_the_rule_sets_days_and_red_beyond(
+    submitted_on: date | None, on: date, expected: tuple[object, ...],
+) -> None:
+    from domain.inspection import timeliness
+
+    for rule_set in CATALOG.all():
+        assert rule_set.inspection.late_amber_up_to_days == 14
+        t = timeliness(date(2026, 5, 31), submitted_on, on, rule_set.inspection)
+        assert (t.filing.value, t.days_late, t.days_overdue, t.marking) == expected
