@@ -319,15 +319,17 @@ class Reminders(UseCases):
         done = task_done(reminder, self.planning)
         if done is not None:
             self._record(reminder, channel, lambda r: r.cancel(*done, self._at(ctx)))
-            self.view.release_claim(claim, None)
             log.info("reminder %s cancelled: %s", reminder.id, done[2])
             return "cancelled"
-        # Fencing: the send starts with a whole lease ahead, and only while the row is still ours.
+        # Fencing: the send starts with at least half a lease ahead. Within its lease the row is
+        # ours (nobody claims an unexpired lease); past half of it, renewing it proves it still is.
         now = self.clock.now()
-        renewed = self.view.renew_claim(claim, self._lease_end(now))
-        if renewed is None:
-            log.warning("reminder %s by %s: the lease was taken over; not sent", reminder.id, channel)
-            return None
+        if now >= claim.until - timedelta(seconds=self.policy.lease_seconds / 2):
+            renewed = self.view.renew_claim(claim, self._lease_end(now))
+            if renewed is None:
+                log.warning("reminder %s by %s: the lease was taken over; not sent", reminder.id, channel)
+                return None
+            claim = renewed
         try:
             self._send(reminder, channel)
         except Exception as e:  # noqa: BLE001 - any channel failure is retried later
@@ -336,12 +338,13 @@ class Reminders(UseCases):
             after = self._record(reminder, channel, lambda r: r.record_failure(
                 channel, error, now, self.policy.max_attempts, self.policy.backoff_seconds, self._at(ctx)))
             if after is None or channel in after.dead:
-                self.view.release_claim(renewed, None)
+                self.view.release_claim(claim, None)
                 return None if after is None else "dead_lettered"
-            self.view.release_claim(renewed, now + backoff(after.attempts[channel], self.policy.backoff_seconds))
+            self.view.release_claim(claim, now + backoff(after.attempts[channel], self.policy.backoff_seconds))
             return "failed"
+        # No release: the Delivered event makes the row 'delivered' in the same transaction (or
+        # when this read model catches up; until then the lease keeps the row to itself).
         self._record(reminder, channel, lambda r: r.record_delivery(channel, now, self._at(ctx)))
-        self.view.release_claim(renewed, None)
         return "delivered"
 
     def _record(self, reminder: Reminder, channel: str, change: Callable[[Reminder], None]) -> Reminder | None:

@@ -3,6 +3,7 @@ endpoint that checks signatures, both on loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import socket
@@ -30,6 +31,48 @@ class Mailbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"
+
+
+class HoldingMailbox:
+    """One deliverer's mail server, writing into a list shared with others: (port, Message-ID) per
+    accepted message. With `hold_after`, the message after that many is held unanswered until
+    `release` (`holding` says when, `held` which one). Then it is refused with 451 — never
+    accepted, as when the deliverer dies waiting for the answer — or, with `accept_held`, it was
+    accepted (kept) before the answer that the deliverer never reads: SMTP's own duplicate window."""
+
+    def __init__(
+        self, port: int, accepted: list[tuple[int, str]], hold_after: int | None = None, accept_held: bool = False,
+    ) -> None:
+        self.port, self.accepted, self.hold_after, self.accept_held = port, accepted, hold_after, accept_held
+        self.count = 0
+        self.held: str | None = None
+        self.holding, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.original_content or envelope.content)
+        if self.hold_after is not None and self.count >= self.hold_after and self.held is None:
+            self.held = str(message["Message-ID"])
+            if self.accept_held:
+                self.count += 1
+                self.accepted.append((self.port, self.held))
+            self.holding.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.05)
+            return "250 OK" if self.accept_held else "451 4.3.0 Not accepted, try again later"
+        self.count += 1
+        self.accepted.append((self.port, str(message["Message-ID"])))
+        return "250 OK"
+
+
+@contextmanager
+def holding_smtp_server(mailbox: HoldingMailbox) -> Iterator[HoldingMailbox]:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=mailbox.port)
+    controller.start()
+    try:
+        yield mailbox
+    finally:
+        mailbox.release.set()
+        controller.stop()
 
 
 @contextmanager
