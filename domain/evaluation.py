@@ -312,7 +312,8 @@ class Evaluation(LedgerAggregate):
     @event("SheetSubmitted")
     def _sheet_submitted(self, expert_id: UUID, total: Decimal, provenance: Provenance) -> None:
         self.submitted.add(expert_id)
-        self.as_submitted = {**self.as_submitted, expert_id: (self.drafts[expert_id], total)}
+        if expert_id in self.drafts:  # the sheet as submitted, to tell the chair what a later resubmission changed
+            self.as_submitted = {**self.as_submitted, expert_id: (self.drafts[expert_id], total)}
 
     @event("SubmittedSheetChanged")
     def _submitted_sheet_changed(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,7 +15,7 @@ from msgspec import Meta
 from application.explanations import Explanation, explain
 from application.queries import HistoryEntry
 from domain.evaluation import Evaluation, RecusalGround
-from domain.expert import Employment
+from domain.expert import Employment, Relation, RelationKind
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, etag, expected_version, optional_version
@@ -42,12 +42,60 @@ class ExpertIn(msgspec.Struct, frozen=True):
     employments: list[EmploymentIn] = []
 
 
+class RelationIn(msgspec.Struct, frozen=True):
+    """A tie the expert declares to an organization (member, director, donor, relative working there)."""
+
+    organization_id: UUID
+    organization_name: Annotated[str, Meta(min_length=1, max_length=100)]
+    kind: RelationKind
+    until: date | None = None
+
+
 class ExpertOut(msgspec.Struct, frozen=True):
     id: UUID
     user_id: str
     name: str
     field: str
     affiliation: str
+    relations: list[RelationIn] = []
+    version: int | None = None
+
+
+def _expert_out(e: Any) -> ExpertOut:
+    relations = [RelationIn(r.organization_id, r.organization_name, r.kind, r.until) for r in e.relations]
+    return ExpertOut(e.id, e.user_id, e.name, e.field, e.affiliation, relations, e.version)
+
+
+class ConflictOut(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    expert: str
+    ground: str  # employment | former_employment | relation | hub
+    organization: str
+    message_zh: str
+    message_en: str
+
+
+class ReplacementIn(msgspec.Struct, frozen=True):
+    """Replace a recused, withdrawn or non-responsive member by an expert from the pool."""
+
+    expert_id: UUID
+    replacement_id: UUID
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class ScoreChangeOut(msgspec.Struct, frozen=True):
+    key: str
+    old: Decimal | None  # None while scores are sealed (scoring), or for a line that was not there
+    new: Decimal | None
+
+
+class SheetChangeOut(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    expert: str
+    at: datetime
+    old_total: Decimal | None  # None while scoring is open: the scores are sealed until it closes
+    new_total: Decimal | None
+    changes: list[ScoreChangeOut]
 
 
 class OpenIn(msgspec.Struct, frozen=True):
@@ -111,6 +159,8 @@ class MemberOut(msgspec.Struct, frozen=True):
     name: str | None
     recused: str | None
     submitted: bool
+    replaced_by: UUID | None = None  # kept on record, no longer counted
+    outlier: Decimal | None = None  # for the chair once scoring closed: distance of the total from the median (advisory)
 
 
 class EvaluationOut(msgspec.Struct, frozen=True):
@@ -128,6 +178,8 @@ class EvaluationOut(msgspec.Struct, frozen=True):
     total: Decimal | None
     result: str | None
     announcement: tuple[date, date] | None
+    min_panel_size: int = 0
+    panel_shortfall: int = 0  # active members missing to reach the minimum: scoring cannot close nor the result be computed
 
 
 def _desk(request: Request[Any, Any, Any]) -> Any:
@@ -142,17 +194,22 @@ def reveals_names(principal: Principal, evaluation: Evaluation) -> bool:
 
 def require_case_access(principal: Principal, evaluation: Evaluation, subject_organization: UUID) -> None:
     """Organizations see their own cases (and their projects'); evaluators the cases they sit on
-    (not after recusal)."""
+    (not after recusal or replacement)."""
     if principal.role is Role.ORGANIZATION and principal.organization_id != subject_organization:
         raise PermissionDeniedException("an organization sees only its own evaluations")
     if principal.role is Role.EVALUATOR and not any(
-        m.user_id == principal.user_id and m.expert_id not in evaluation.recused for m in evaluation.panel
+        m.user_id == principal.user_id and m.expert_id not in evaluation.recused and m.expert_id not in evaluation.replaced
+        for m in evaluation.panel
     ):
         raise PermissionDeniedException("an evaluator sees only the cases on which they sit")
 
 
-def _out(evaluation: Evaluation, principal: Principal) -> Response[EvaluationOut]:
+def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[EvaluationOut]:
+    principal: Principal = request.user
     names = reveals_names(principal, evaluation)
+    desk = _desk(request)
+    minimum = desk._rule_set(evaluation).evaluation.min_panel_size  # noqa: SLF001 - the case's own rule set
+    flagged = desk.outliers(evaluation) if names and evaluation.panel and evaluation.stage.value != "scoring" else {}
     computation = evaluation.computation
     body = EvaluationOut(
         id=evaluation.id, version=evaluation.version, kind=evaluation.kind.value, stage=evaluation.stage.value,
@@ -161,9 +218,11 @@ def _out(evaluation: Evaluation, principal: Principal) -> Response[EvaluationOut
         chair_user_id=evaluation.chair_user_id,
         panel=[MemberOut(m.expert_id, m.name if names else None,
                          evaluation.recused[m.expert_id].value if m.expert_id in evaluation.recused else None,
-                         m.expert_id in evaluation.submitted) for m in evaluation.panel],
+                         m.expert_id in evaluation.submitted, evaluation.replaced.get(m.expert_id), flagged.get(m.expert_id))
+               for m in evaluation.panel],
         bars=list(evaluation.bars), total=computation.total if computation else None,
         result=computation.label if computation else None, announcement=evaluation.announcement,
+        min_panel_size=minimum, panel_shortfall=evaluation.panel_shortfall(minimum) if evaluation.panel else 0,
     )
     return Response(body, headers=etag(evaluation.version))
 
@@ -181,13 +240,21 @@ class ExpertController(Controller):
     def enroll(self, request: Request[Any, Any, Any], data: ExpertIn) -> ExpertOut:
         jobs = tuple(Employment(j.organization_name, j.organization_id, j.until) for j in data.employments)
         e = _desk(request).enroll_expert(context(request), data.user_id, data.name, data.field, data.affiliation, jobs)
-        return ExpertOut(e.id, e.user_id, e.name, e.field, e.affiliation)
+        return _expert_out(e)
 
     @get("/{expert_id:uuid}", operation_id="getExpert", summary="专家信息 / An expert's profile",
          guards=[allow(*CHAIRS, Role.AUDITOR)], sync_to_thread=True)
     def detail(self, request: Request[Any, Any, Any], expert_id: UUID) -> ExpertOut:
-        e = _desk(request).expert(expert_id)
-        return ExpertOut(e.id, e.user_id, e.name, e.field, e.affiliation)
+        return _expert_out(_desk(request).expert(expert_id))
+
+    @post("/{expert_id:uuid}/relations", operation_id="declareExpertRelation",
+          summary="申报关联关系 / Declare a relation to an organization",
+          description="专家本人(或登记管理人员)申报与组织的关系:会员、理事、捐赠人、近亲属任职;此后组建专家组时据此回避。"
+          "The expert (or registry staff) declares a tie to an organization; later panels check it before seating them.",
+          guards=[allow(Role.EVALUATOR, *STAFF)], sync_to_thread=True, status_code=201)
+    def relation(self, request: Request[Any, Any, Any], expert_id: UUID, data: RelationIn) -> ExpertOut:
+        relation = Relation(data.organization_id, data.organization_name, data.kind, data.until)
+        return _expert_out(_desk(request).declare_relation(context(request), expert_id, optional_version(request), relation))
 
 
 class EvaluationController(Controller):
@@ -201,7 +268,7 @@ class EvaluationController(Controller):
         evaluation = _desk(request).open_grade_evaluation(
             context(request), data.organization_id, data.scoring_deadline, data.chair_user_id
         )
-        response = _out(evaluation, request.user)
+        response = _out(evaluation, request)
         response.status_code = 201
         response.headers["Location"] = f"/api/evaluations/{evaluation.id}"
         return response
@@ -211,7 +278,7 @@ class EvaluationController(Controller):
     def detail(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
         evaluation = _desk(request).evaluation(evaluation_id)
         require_case_access(request.user, evaluation, _desk(request).subject_organization(evaluation))
-        return _out(evaluation, request.user)
+        return _out(evaluation, request)
 
     @get("/{evaluation_id:uuid}/explanation", operation_id="explainEvaluation",
          summary="结果说明 / Why the result is what it is",
@@ -234,13 +301,13 @@ class EvaluationController(Controller):
     def application(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: ApplicationIn) -> Response[EvaluationOut]:
         e = _desk(request).submit_application(context(request), evaluation_id, expected_version(request),
                                               data.self_assessment, data.statement)
-        return _out(e, request.user)
+        return _out(e, request)
 
     @post("/{evaluation_id:uuid}/eligibility-check", operation_id="checkEligibility",
           summary="资格审查 / Check eligibility against the rule set's bars",
           guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
     def eligibility(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).check_eligibility(context(request), evaluation_id, expected_version(request)), request.user)
+        return _out(_desk(request).check_eligibility(context(request), evaluation_id, expected_version(request)), request)
 
     @post("/{evaluation_id:uuid}/panel", operation_id="assignPanel",
           summary="组建专家组(指定或随机抽取)/ Assign or draw the panel",
@@ -252,14 +319,54 @@ class EvaluationController(Controller):
             evaluation = desk.draw_panel(ctx, evaluation_id, version, data.pool, data.size, seed)
         else:
             evaluation = desk.assign_panel(ctx, evaluation_id, version, data.expert_ids)
-        return _out(evaluation, request.user)
+        return _out(evaluation, request)
+
+    @get("/{evaluation_id:uuid}/conflicts", operation_id="getPanelConflicts",
+         summary="专家利益冲突检查 / Conflicts of interest in the pool",
+         description="组建或替换专家组之前:库中每位有利益冲突的专家及原因(任职、离职未满年限、申报关系、所属枢纽型组织)。"
+         "Before assigning or replacing: every expert in the pool with a conflict, and why.",
+         guards=[allow(*CHAIRS, Role.AUDITOR)], sync_to_thread=True)
+    def conflicts(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[ConflictOut]:
+        desk = _desk(request)
+        evaluation = desk.evaluation(evaluation_id)
+        experts = [desk.expert(x.id) for x in request.app.state.system.cases.experts()]
+        return [ConflictOut(c.expert_id, c.expert_name, c.ground, c.organization_name, c.zh, c.en)
+                for found in desk.conflicts(evaluation, experts).values() for c in found]
+
+    @post("/{evaluation_id:uuid}/panel/replacements", operation_id="replacePanelMember",
+          summary="替换专家 / Replace a panel member",
+          description="计算结果之前,主任以库中专家替换回避、退出或未响应的专家;原记录与草稿保留但不计分,提醒随席位转移。"
+          "Before computation the chair replaces a recused, withdrawn or non-responsive member; their record and draft "
+          "are kept but not counted, and reminders move to the replacement.",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def replace(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: ReplacementIn) -> Response[EvaluationOut]:
+        e = _desk(request).replace_member(context(request), evaluation_id, expected_version(request), data.expert_id,
+                                          data.replacement_id, data.reason)
+        return _out(e, request)
+
+    @get("/{evaluation_id:uuid}/sheet-changes", operation_id="getSheetChanges",
+         summary="已提交评分表的修改 / Changes to submitted sheets",
+         description="退回后修改并重新提交的评分表:谁、何时、逐项原分与新分(评分结束前分数保密)。"
+         "Sheets changed after a reopening: who, when, old and new points per line (scores sealed until scoring closes).",
+         guards=[allow(*CHAIRS, Role.AUDITOR)], sync_to_thread=True)
+    def sheet_changes(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[SheetChangeOut]:
+        desk = _desk(request)
+        evaluation = desk.evaluation(evaluation_id)
+        if not reveals_names(request.user, evaluation):
+            raise PermissionDeniedException("only this case's chair sees its changed sheets")
+        sealed = evaluation.stage.value == "scoring"
+        return [
+            SheetChangeOut(n.expert_id, n.expert_name, n.at, None if sealed else n.old_total, None if sealed else n.new_total,
+                           [ScoreChangeOut(c.key, None if sealed else c.old, None if sealed else c.new) for c in n.changes])
+            for n in desk.sheet_changes(evaluation)
+        ]
 
     @post("/{evaluation_id:uuid}/recusals", operation_id="recordRecusal",
           summary="回避(专家声明或组织申请)/ Record a recusal", guards=[allow(*RECUSERS)],
           sync_to_thread=True, status_code=200)
     def recusal(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: RecusalIn) -> Response[EvaluationOut]:
         e = _desk(request).recuse(context(request), evaluation_id, optional_version(request), data.expert_id, data.ground, data.note)
-        return _out(e, request.user)
+        return _out(e, request)
 
     @put("/{evaluation_id:uuid}/my-sheet", operation_id="saveMySheet",
          summary="保存我的评分表草稿 / Save my score sheet (draft)",
@@ -267,54 +374,54 @@ class EvaluationController(Controller):
          guards=[allow(Role.EVALUATOR)], sync_to_thread=True)
     def save_sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: SheetIn) -> Response[EvaluationOut]:
         e = _desk(request).save_draft(context(request), evaluation_id, optional_version(request), _scores(data.scores), data.bonus)
-        return _out(e, request.user)
+        return _out(e, request)
 
     @post("/{evaluation_id:uuid}/my-sheet/submission", operation_id="submitMySheet",
           summary="提交我的评分表(提交后锁定)/ Submit my sheet (locks it)", guards=[allow(Role.EVALUATOR)],
           sync_to_thread=True, status_code=200)
     def submit_sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).submit_sheet(context(request), evaluation_id, optional_version(request)), request.user)
+        return _out(_desk(request).submit_sheet(context(request), evaluation_id, optional_version(request)), request)
 
     @post("/{evaluation_id:uuid}/sheets/{expert_id:uuid}/reopening", operation_id="reopenSheet",
           summary="退回评分表 / Reopen a submitted sheet", guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def reopen(self, request: Request[Any, Any, Any], evaluation_id: UUID, expert_id: UUID, data: ReasonIn) -> Response[EvaluationOut]:
         e = _desk(request).reopen_sheet(context(request), evaluation_id, expected_version(request), expert_id, data.reason)
-        return _out(e, request.user)
+        return _out(e, request)
 
     @post("/{evaluation_id:uuid}/scoring-closure", operation_id="closeScoring", summary="结束评分 / Close scoring",
           guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def close(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).close_scoring(context(request), evaluation_id, expected_version(request)), request.user)
+        return _out(_desk(request).close_scoring(context(request), evaluation_id, expected_version(request)), request)
 
     @post("/{evaluation_id:uuid}/result", operation_id="computeResult", summary="计算结果 / Compute the result",
           guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def compute(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).compute_result(context(request), evaluation_id, expected_version(request)), request.user)
+        return _out(_desk(request).compute_result(context(request), evaluation_id, expected_version(request)), request)
 
     @post("/{evaluation_id:uuid}/announcement", operation_id="openAnnouncement", summary="开始公示 / Open the announcement period",
           guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def announce(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).open_announcement(context(request), evaluation_id, expected_version(request)), request.user)
+        return _out(_desk(request).open_announcement(context(request), evaluation_id, expected_version(request)), request)
 
     @post("/{evaluation_id:uuid}/appeal", operation_id="fileAppeal", summary="申请复核 / File an appeal",
           guards=[allow(Role.ORGANIZATION, *STAFF)], sync_to_thread=True, status_code=200)
     def appeal(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: AppealIn) -> Response[EvaluationOut]:
-        return _out(_desk(request).file_appeal(context(request), evaluation_id, expected_version(request), data.grounds), request.user)
+        return _out(_desk(request).file_appeal(context(request), evaluation_id, expected_version(request), data.grounds), request)
 
     @post("/{evaluation_id:uuid}/appeal-decision", operation_id="decideAppeal", summary="复核决定 / Decide the appeal",
           guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def decide(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: AppealDecisionIn) -> Response[EvaluationOut]:
         revised = {r.expert_id: _scores(r.scores) for r in data.revised}
         e = _desk(request).decide_appeal(context(request), evaluation_id, expected_version(request), data.upheld, data.decision, revised)
-        return _out(e, request.user)
+        return _out(e, request)
 
     @post("/{evaluation_id:uuid}/finalization", operation_id="finalizeEvaluation",
           summary="确认结果(授予等级)/ Finalize (award the grade)", guards=[allow(*CHAIRS)],
           sync_to_thread=True, status_code=200)
     def finalize(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).finalize(context(request), evaluation_id, expected_version(request)), request.user)
+        return _out(_desk(request).finalize(context(request), evaluation_id, expected_version(request)), request)
 
     @post("/{evaluation_id:uuid}/withdrawal", operation_id="withdrawEvaluation", summary="撤回评估 / Withdraw the case",
           guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
     def withdraw(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: ReasonIn) -> Response[EvaluationOut]:
-        return _out(_desk(request).withdraw(context(request), evaluation_id, expected_version(request), data.reason), request.user)
+        return _out(_desk(request).withdraw(context(request), evaluation_id, expected_version(request), data.reason), request)

@@ -106,7 +106,8 @@ class EvaluationPages(Controller):
         require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
         rule_set = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
-        seat = next((m for m in evaluation.panel if m.user_id == principal.user_id and m.expert_id not in evaluation.recused), None)
+        active = evaluation.active_members()
+        seat = next((m for m in active if m.user_id == principal.user_id), None)
         draft = evaluation.drafts.get(seat.expert_id) if seat else None
         values = form or ({f"points:{s.key}": str(s.points) for s in draft.scores}
                           | {f"comment:{s.key}": s.comment for s in draft.scores}
