@@ -314,7 +314,8 @@ class Evaluations(UseCases):
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, upheld: bool, decision: str,
         revised_sheets: dict[UUID, tuple[IndicatorScore, ...]] | None = None,
     ) -> Evaluation:
-        """Upheld: the named members' sheets are replaced by revised scores and the result recomputed."""
+        """Upheld: the named members' sheets are replaced by revised scores and the result recomputed;
+        a member with a conflict of interest today (e.g. a relation declared since) revises nothing."""
         evaluation = self.evaluation(evaluation_id, expected)
         self._require_chair(ctx, evaluation)
         rule_set = self._rule_set(evaluation)
@@ -328,7 +329,10 @@ class Evaluations(UseCases):
                 old = sheets[expert_id]
                 sheets[expert_id] = Sheet(old.evaluator_id, checked_scores(scheme, scores, old.bonus, rule_set.evaluation.score_decimals), old.bonus)
             revised = self._compute(evaluation, rule_set, [sheets[e] for e in sorted(sheets, key=str)])
-        evaluation.decide_appeal(upheld, decision, revised, self.store.today(), rule_set.evaluation.appeal_decision_days, self._at(ctx, rule_set))
+        revising = [self.expert(e) for e in (revised_sheets or {})] if upheld else []
+        found = [c for cs in self.conflicts(evaluation, revising).values() for c in cs]
+        evaluation.decide_appeal(upheld, decision, revised, self.store.today(), rule_set.evaluation.appeal_decision_days,
+                                 self._at(ctx, rule_set), found)
         return self._save(evaluation)
 
     def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:

@@ -397,8 +397,11 @@ class Evaluation(LedgerAggregate):
         self.stage = Stage.APPEALED
 
     def decide_appeal(
-        self, upheld: bool, decision: str, revised: Computation | None, decided_on: date, limit_days: int, provenance: Provenance
+        self, upheld: bool, decision: str, revised: Computation | None, decided_on: date, limit_days: int, provenance: Provenance,
+        conflicts: Sequence[ConflictOfInterest] = (),
     ) -> None:
+        """`conflicts`: those of the members whose sheets an upheld appeal revises, checked again on
+        the decision date (a tie declared since the panel sat bars them from the appeal)."""
         self._require(Stage.APPEALED)
         assert self.appeal_filed_on is not None
         if (decided_on - self.appeal_filed_on).days > limit_days:
@@ -407,6 +410,8 @@ class Evaluation(LedgerAggregate):
             )
         if upheld and revised is None:
             raise InvalidValue("appeal.needs_revision", "支持复核须附修订后的评分", "An upheld appeal comes with revised scores")
+        if upheld:
+            refuse_conflicts(conflicts)
         self._appeal_decided(upheld, decision.strip()[:5000], revised if upheld else None, provenance)
 
     @event("AppealDecided")

@@ -10,11 +10,13 @@ from decimal import Decimal
 
 import pytest
 
+from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
 from domain.errors import Conflict, InvalidTransition
 from domain.evaluation import RecusalGround, Stage
 from domain.expert import Employment, Relation, RelationKind
+from domain.provenance import Actor, Role
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
 
@@ -210,3 +212,20 @@ def test_an_evaluator_far_from_the_panels_median_is_flagged_and_no_score_is_alte
     computed = desk.compute_result(CHAIR, evaluation.id, None)
     assert min(computed.computation.totals.values) == evaluation.drafts[experts[3].id].total(
         desk._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type))  # noqa: SLF001 - counted as scored
+
+
+def test_the_same_cases_appeal_is_not_revised_by_a_member_with_a_conflict_declared_since(system, desk) -> None:
+    org, experts, evaluation = case_with_panel(system, desk, 3)
+    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+    for n in (1, 2, 3):
+        submit(desk, evaluation, n, "0.9")
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    desk.open_announcement(CHAIR, evaluation.id, None)
+    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    desk.declare_relation(as_expert(2), experts[1].id, None, Relation(org.id, profile().name, RelationKind.MEMBER))
+    with pytest.raises(Conflict) as refused:
+        desk.decide_appeal(CHAIR, evaluation.id, None, True, "复核支持", {experts[1].id: scores(desk, evaluation, "0.95")})
+    assert "专家2申报与" in refused.value.message_zh and desk.evaluation(evaluation.id).stage is Stage.APPEALED
+    decided = desk.decide_appeal(CHAIR, evaluation.id, None, True, "复核支持", {experts[0].id: scores(desk, evaluation, "0.95")})
+    assert decided.stage is Stage.APPEAL_DECIDED
