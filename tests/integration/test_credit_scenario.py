@@ -96,6 +96,10 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {"escalated": 1}
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {}
     assert status(system, neglectful) == ("serious", date(2026, 6, 1))
+    abnormal = next(l for l in system.compliance.listings_of(neglectful) if l.list_name == "abnormal")
+    planning = system.reminders.planning  # what an escalation reminder retried now would find: done
+    assert planning.listing_removed_on(neglectful, abnormal.listed_on) == date(2026, 6, 1)
+    assert planning.listing_removed_on(diligent, abnormal.listed_on) is None
 
     # removal without the obligation met is refused, and nothing is stored
     before = event_count(system)
@@ -107,9 +111,11 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     # the late reports meet the obligation; the outcome of those years stays "missed"
     clock.move_to(date(2026, 7, 1))
     for year in (2023, 2024):
+        assert system.reminders.planning.report_filed_on(neglectful, year) is None
         system.inspections.draft_report(as_org(neglectful), neglectful, year, None, report())
         system.inspections.submit_report(as_org(neglectful), neglectful, year, None)
         assert system.inspections.inspection(neglectful, year).outcome is Outcome.MISSED
+        assert system.reminders.planning.report_filed_on(neglectful, year) == date(2026, 7, 1)  # an overdue reminder: done
     system.credit.request_removal(as_org(neglectful), neglectful, CreditList.SERIOUS)
     system.credit.verify_obligation(REGISTRAR, neglectful, CreditList.SERIOUS)
     assert status(system, neglectful) == ("serious", date(2026, 6, 1))  # the clean period runs to 2028-06-01

@@ -214,7 +214,11 @@ def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, 
     assert system.reminders.issue(sweep, date(2026, 12, 17))["issued"] >= 1
     assert system.reminders.issue(sweep, date(2026, 12, 17))["issued"] == 0  # each once
     assert milestone_reminders(date(2027, 1, 2)) == [("milestone_overdue", "mid_term", "overdue")]
+    planning = system.reminders.planning  # what a reminder retried now would find: the mid-term report is done
+    assert planning.milestone_reported_on(project, "mid_term") is None
     system.funding.submit_report(as_org(org), project, None, Milestone.MID_TERM, "已服务40人")
+    assert planning.milestone_reported_on(project, "mid_term") is not None
+    assert planning.milestone_reported_on(project, "closing") is None
     assert milestone_reminders(date(2027, 1, 3)) == []  # the closing report is months away
     assert milestone_reminders(date(2027, 6, 27)) == [("milestone_due", "closing", "3")]
     texts = [p.text_zh for p in system.reminders.plan(date(2027, 6, 27)) if p.kind == "milestone_due"]

@@ -162,14 +162,19 @@ def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, cl
     clock.move_to(date(2026, 6, 27))
     due = [(p.kind, p.recipient, p.offset) for p in system.reminders.plan(date(2026, 6, 27))]
     assert sorted(due) == [("scores_due", f"user:expert-user-{n}", "3") for n in (1, 2, 3)]
+    planning = system.reminders.planning  # what a "scores due" reminder retried now would find
+    assert not planning.sheet_submitted(evaluation.id, "expert-user-1") and planning.open_sheets(evaluation.id) == 3
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
+    assert planning.sheet_submitted(evaluation.id, "expert-user-1") and not planning.sheet_submitted(evaluation.id, "expert-user-2")
+    assert planning.open_sheets(evaluation.id) == 2
     clock.move_to(date(2026, 7, 1))
     overdue = [p for p in system.reminders.plan(date(2026, 7, 1)) if p.kind == "scores_overdue"]
     assert [(p.recipient, p.text_en.split(" with ")[1][:1]) for p in overdue] == [("user:chair-1", "2")]
     for n in (2, 3):
         desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
         desk.submit_sheet(as_expert(n), evaluation.id, None)
+    assert planning.open_sheets(evaluation.id) == 0  # the chair's "scoring overdue" reminder: done
     desk.close_scoring(CHAIR, evaluation.id, None)
     desk.compute_result(CHAIR, evaluation.id, None)
     announced = desk.open_announcement(CHAIR, evaluation.id, None)
@@ -211,6 +216,20 @@ def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_
     assert system.reminders.unread(me) == 0 and system.reminders.inbox(me, unread_only=True).total == 0
     assert system.reminders.inbox(me).items[0].done_zh == reminder.done_zh  # still listed, as done
     assert system.reminder_view.reminders(ReminderQuery(delivery_status="cancelled")).total == 1
+
+    from litestar.testing import TestClient
+
+    from interfaces.http.app import create_app
+
+    with TestClient(create_app(system)) as client:
+        token = client.post("/api/auth/login", json={"username": "org-a", "password": "a-long-password"}).json()["token"]
+        signed_in = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/inbox/unread-count", headers=signed_in).json() == {"unread": 0}
+        form = client.get("/login").text
+        csrf = form.split('name="_csrf_token" value="', 1)[1].split('"', 1)[0]
+        client.post("/login", data={"username": "org-a", "password": "a-long-password", "_csrf_token": csrf})
+        page = client.get("/inbox/").text
+        assert "已办结" in page and reminder.done_zh in page and "标为已读" not in page
 
 
 def test_deliverers_racing_on_one_database_send_each_reminder_once(settings, clock, smtp_port) -> None:
