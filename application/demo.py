@@ -20,6 +20,8 @@ from application.context import CommandContext, system_context
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.funding import Funding
+from application.sample_documents import pdf
+from domain.documents import SLOTS
 from application.inspections import Inspections
 from application.subsidies import Subsidies
 from application.reminders import Reminders
@@ -205,16 +207,28 @@ def _demo_inspections_and_credit(
     )
     for key in ("tl-hub", "tl-elder", "tl-volunteer"):
         inspections.draft_report(ctx, ids[key], older, None, report)
+        _demo_documents(inspections, ctx, ids[key], older, inspections.required_documents(ids[key], older))
         inspections.submit_report(ctx, ids[key], older, None)
         inspections.review(ctx, ids[key], older, None, Outcome.PASS, ())
     inspections.record_missed(ctx, today)  # the foundation missed the older year's deadline
     inspections.open_campaign(ctx, last, "3407")
     inspections.draft_report(ctx, ids["tl-hub"], last, None, report)
+    _demo_documents(inspections, ctx, ids["tl-hub"], last, ("audit_report",))  # the rest is the org user's to upload
     month_ago = today - timedelta(days=30)
     credit.record_penalty(_with_basis(ctx, "宣民罚〔示例〕1号", "未按章程开展活动"), ids["xc-youth"],
                           Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"))
     credit.record_penalty(_with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"), ids["qs-center"],
                           Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")))
+
+
+def _demo_documents(inspections: Inspections, ctx: CommandContext, organization_id: UUID, year: int, slots: tuple[str, ...]) -> None:
+    for key in slots:
+        upload = inspections.documents.upload()
+        upload.write(pdf(f"StarLedger demo: {key} {year}"))
+        try:
+            inspections.attach_document(ctx, organization_id, year, None, key, upload.finish(), f"{year}年度{SLOTS[key].zh}.pdf")
+        finally:
+            upload.discard()
 
 
 DEMO_PROJECTS = [

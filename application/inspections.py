@@ -11,10 +11,12 @@ from uuid import UUID
 
 from application.context import CommandContext
 from application.credit import CreditRecords
+from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.ports import ComplianceView
+from application.ports import ComplianceView, DocumentStore, DocumentUpload
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import CreditRecord, Ground
+from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
 from domain.inspection import (
     AnnualReport, Inspection, InspectionCampaign, Outcome, campaign_id, inspection_id,
@@ -24,11 +26,17 @@ from domain.provenance import Role
 from domain.rules import RuleSet, grade_at_least
 
 
+REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "report_other")
+
+
 class Inspections(UseCases):
-    def __init__(self, *args, view: ComplianceView, credit: CreditRecords, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, *args, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
         self.credit = credit
+        self.documents = documents
 
     # -- campaigns -----------------------------------------------------------------------
     def open_campaign(self, ctx: CommandContext, report_year: int, division_prefix: str) -> InspectionCampaign:
@@ -63,6 +71,11 @@ class Inspections(UseCases):
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, report: AnnualReport
     ) -> Inspection:
         self._require_own(ctx, organization_id)
+        inspection = self._found_or_opened(ctx, organization_id, report_year, expected)
+        inspection.draft_report(report, self._at(ctx))
+        return self._save(inspection)
+
+    def _found_or_opened(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         org = self.store.organization(organization_id)
         today = self.store.today(org.profile.division_code)
         if report_year >= today.year:
@@ -72,17 +85,67 @@ class Inspections(UseCases):
             )
         inspection = self._find(inspection_id(organization_id, report_year))
         if inspection is None:
-            inspection = self._opened(ctx, org, self.campaign_for(org, report_year), today)
-        else:
-            _at_version(inspection, expected)
-        inspection.draft_report(report, self._at(ctx))
-        return self._save(inspection)
+            return self._opened(ctx, org, self.campaign_for(org, report_year), today)
+        return _at_version(inspection, expected)
 
     def submit_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         self._require_own(ctx, organization_id)
         inspection = self.inspection(organization_id, report_year, expected)
-        inspection.submit_report(self.store.today(), self._at(ctx))
+        inspection.submit_report(self.store.today(), self._at(ctx), self.required_documents(organization_id, report_year))
         return self._save(inspection)
+
+    # -- the report's documents ---------------------------------------------------------------------
+    def required_documents(self, organization_id: UUID, report_year: int) -> tuple[str, ...]:
+        """The slots the campaign's rule set asks of this organization's type."""
+        org = self.store.organization(organization_id)
+        campaign = self.campaign_for(org, report_year)
+        rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
+        return rule_set.inspection.documents_required(org.profile.org_type.value)
+
+    def found(self, organization_id: UUID, report_year: int) -> Inspection | None:
+        found = self._find(inspection_id(organization_id, report_year))
+        return found if isinstance(found, Inspection) else None
+
+    def check_attach(self, ctx: CommandContext, organization_id: UUID, report_year: int, slot_key: str) -> None:
+        """Whether a document may be attached now, asked before the bytes are read."""
+        self._require_own(ctx, organization_id)
+        slot(slot_key, REPORT_SLOTS)
+        self._found_or_opened(ctx, organization_id, report_year, None).check_can_attach()
+
+    def attach_document(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
+        slot_key: str, upload: DocumentUpload, file_name: str, public: bool | None = None,
+    ) -> tuple[Inspection, DocumentRef]:
+        """Checked before the bytes are stored (who, which slot, the report's stage), then the
+        type from the content, the bytes stored once, and DocumentAttached recorded."""
+        self._require_own(ctx, organization_id)
+        kind = slot(slot_key, REPORT_SLOTS)
+        self._found_or_opened(ctx, organization_id, report_year, expected).check_can_attach()
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> Inspection:
+            inspection = self._found_or_opened(ctx, organization_id, report_year, expected)
+            inspection.attach_document(kind, ref, kind.public if public is None else public, self._at(ctx))
+            return self._save(inspection)
+
+        return self._retrying(expected, attach), ref
+
+    def withdraw_document(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
+        slot_key: str, sha256: str, reason: str,
+    ) -> Inspection:
+        self._require_own(ctx, organization_id)
+        inspection = self.inspection(organization_id, report_year, expected)
+        inspection.withdraw_document(slot_key, sha256, reason, self._at(ctx))
+        return self._save(inspection)
+
+    def document(self, organization_id: UUID, report_year: int, sha256: str) -> Attached:
+        """An attachment of the report (withdrawn ones too: the record keeps them), or 404."""
+        inspection = self.inspection(organization_id, report_year)
+        for attached in reversed(inspection.documents):
+            if attached.document.sha256 == sha256:
+                return attached
+        raise NotFound("document", sha256)
 
     def withdraw_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         self._require_own(ctx, organization_id)

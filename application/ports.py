@@ -293,6 +293,16 @@ class DocumentUpload(Protocol):
         """The names inside a ZIP container (OFD, XLSX, DOCX are ZIPs); None if it is not one."""
         ...
 
+    def write(self, chunk: bytes) -> None:
+        """More bytes (refused over the store's limit)."""
+        ...
+
+    def finish(self) -> DocumentUpload:
+        """All bytes are in (refused when there are none): the hash is known."""
+        ...
+
+    def discard(self) -> None: ...
+
 
 class StoredDocument(Protocol):
     sha256: str
@@ -302,6 +312,10 @@ class StoredDocument(Protocol):
 
 class DocumentStore(Protocol):
     """Documents by their SHA-256, in the same database as the events, each stored once."""
+
+    def upload(self) -> DocumentUpload:
+        """A new upload to write into (spooled, not in memory)."""
+        ...
 
     def put(self, upload: DocumentUpload, media_type: str) -> bool:
         """Store the bytes unless they are stored already (True when newly stored)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from domain.errors import InvalidValue
@@ -118,6 +118,52 @@ def clean_file_name(raw: str, fallback: str = "document") -> str:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A kind of document a record asks for: its names, the types it takes, whether one
+    document fills it (a new one replaces the old) and whether it is public by default."""
+
+    key: str
+    zh: str
+    en: str
+    types: tuple[MediaType, ...]
+    multiple: bool = False
+    public: bool = False
+
+
+SLOTS = {s.key: s for s in (
+    # annual report (年度工作报告)
+    Slot("audit_report", "财务审计报告", "Financial audit report", PAPERS + (MediaType.JPEG, MediaType.PNG), public=True),
+    Slot("cover_page", "签字盖章的报告封面", "Signed and sealed cover page", SCANS),
+    Slot("commitment", "真实性承诺书", "Declaration of truthfulness", SCANS),
+    Slot("party_building", "党建工作报告", "Party-building report", PAPERS),
+    Slot("report_other", "其他材料", "Other material", ALL_TYPES, multiple=True),
+)}
+
+
+def slot(key: str, allowed: tuple[str, ...] | None = None) -> Slot:
+    """The slot by its key (and among `allowed` keys, where a record takes only some)."""
+    found = SLOTS.get(key)
+    if found is None or (allowed is not None and key not in allowed):
+        raise InvalidValue("document.slot", f"没有这种材料:{key[:80]}", f"Not a kind of document here: {key[:80]}")
+    return found
+
+
+def missing_slots(required: tuple[str, ...], attached: tuple[Attached, ...]) -> tuple[str, ...]:
+    present = {a.slot for a in attached if not a.withdrawn}
+    return tuple(key for key in required if key not in present)
+
+
+class DocumentsMissing(InvalidValue):
+    def __init__(self, missing: tuple[str, ...]) -> None:
+        zh = "、".join(SLOTS[k].zh if k in SLOTS else k for k in missing)
+        en = ", ".join(SLOTS[k].en if k in SLOTS else k for k in missing)
+        super().__init__(
+            "documents.missing", f"尚缺以下材料,请上传后再提交:{zh}", f"These documents are missing; attach them before submitting: {en}",
+            missing=list(missing),
+        )
+
+
+@dataclass(frozen=True)
 class DocumentRef:
     """What an attachment event says about the bytes: their hash, size and type, and the
     (cleaned) file name the person gave."""
@@ -134,7 +180,8 @@ class DocumentRef:
 
 @dataclass(frozen=True)
 class Attached:
-    """One attachment on a record, as the record's state keeps it."""
+    """One attachment on a record, as the record's state keeps it (withdrawn ones too: the
+    record shows what it once relied on)."""
 
     slot: str
     document: DocumentRef
@@ -142,6 +189,35 @@ class Attached:
     attached_at: str  # ISO instant, from the event's provenance
     attached_by: str
     withdrawn: bool = False
+
+
+def with_attached(attached: tuple[Attached, ...], new: Attached, replaces: str | None) -> tuple[Attached, ...]:
+    """The record's attachments after one more (the one it replaces marked withdrawn)."""
+    kept = tuple(
+        replace(a, withdrawn=True) if replaces and a.slot == new.slot and a.document.sha256 == replaces else a
+        for a in attached if not (a.slot == new.slot and a.document.sha256 == new.document.sha256)
+    )
+    return kept + (new,)
+
+
+def with_withdrawn(attached: tuple[Attached, ...], slot_key: str, sha256: str) -> tuple[Attached, ...]:
+    return tuple(replace(a, withdrawn=True) if a.slot == slot_key and a.document.sha256 == sha256 else a for a in attached)
+
+
+def current(attached: tuple[Attached, ...], slot_key: str, sha256: str) -> Attached:
+    """The attachment that is in force (not withdrawn), or a refusal naming it."""
+    for a in attached:
+        if a.slot == slot_key and a.document.sha256 == sha256 and not a.withdrawn:
+            return a
+    raise InvalidValue("document.not_attached", "该材料未附在此记录上(或已撤回)",
+                       "This document is not attached to this record (or was withdrawn)")
+
+
+def replaced_by(attached: tuple[Attached, ...], new_slot: Slot) -> str | None:
+    """A slot one document fills: the one in force there, which a new one replaces."""
+    if new_slot.multiple:
+        return None
+    return next((a.document.sha256 for a in attached if a.slot == new_slot.key and not a.withdrawn), None)
 
 
 def check_slot_type(slot: str, media_type: MediaType | None, allowed: tuple[MediaType, ...]) -> MediaType:

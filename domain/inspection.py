@@ -19,6 +19,9 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import (
+    Attached, DocumentRef, DocumentsMissing, Slot, current, missing_slots, replaced_by, with_attached, with_withdrawn,
+)
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import InspectionRules
@@ -224,6 +227,7 @@ class Inspection(LedgerAggregate):
         self.rectification_deadline: date | None = None
         self.rectification_items: tuple[str, ...] = ()
         self.rectified_on: date | None = None
+        self.documents: tuple[Attached, ...] = ()
 
     @classmethod
     def open(cls, organization_id: UUID, campaign: InspectionCampaign, simplified: bool, provenance: Provenance) -> Inspection:
@@ -255,10 +259,14 @@ class Inspection(LedgerAggregate):
         self.report = report
         self.stage = Stage.DRAFT  # a late report on a missed year too: its outcome stays missed
 
-    def submit_report(self, today: date, provenance: Provenance) -> None:
+    def submit_report(self, today: date, provenance: Provenance, required_documents: tuple[str, ...] = ()) -> None:
+        """`required_documents`: the slots the rule set asks of this organization's type."""
         # a draft left at the deadline (stage missed) may be submitted as it is, late
         if self.report is None or self.stage not in (Stage.DRAFT, Stage.MISSED):
             raise InvalidTransition("inspection.nothing_to_submit", "没有可提交的报告草稿", "There is no draft report to submit")
+        missing = missing_slots(required_documents, self.documents)
+        if missing:
+            raise DocumentsMissing(missing)
         self._report_submitted(today, today > self.deadline, provenance)
 
     @event("ReportSubmitted")
@@ -277,6 +285,36 @@ class Inspection(LedgerAggregate):
         self.stage = Stage.DRAFT
         self.submitted_on = None
         self.opinion = None
+
+    # -- the report's documents (证明材料) ------------------------------------------------
+    @property
+    def documents_editable(self) -> bool:
+        return self.stage in (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED, Stage.MISSED)
+
+    def check_can_attach(self) -> None:
+        """Documents change with the draft: before submission, or after a correction request."""
+        if not self.documents_editable:
+            raise _wrong_stage("attach_document", self.stage)
+
+    def attach_document(self, slot: Slot, document: DocumentRef, public: bool, provenance: Provenance) -> None:
+        self.check_can_attach()
+        self._document_attached(slot.key, document, public, replaced_by(self.documents, slot), self.organization_id, provenance)
+
+    @event("DocumentAttached")
+    def _document_attached(
+        self, slot: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID, provenance: Provenance
+    ) -> None:
+        new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id)
+        self.documents = with_attached(self.documents, new, replaces)
+
+    def withdraw_document(self, slot: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.check_can_attach()
+        current(self.documents, slot, sha256)
+        self._document_withdrawn(slot, sha256, reason.strip()[:500], provenance)
+
+    @event("DocumentWithdrawn")
+    def _document_withdrawn(self, slot: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.documents = with_withdrawn(self.documents, slot, sha256)
 
     # -- review ------------------------------------------------------------------------
     def give_preliminary_opinion(self, opinion: str, provenance: Provenance) -> None:

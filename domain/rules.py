@@ -63,6 +63,11 @@ class InspectionRules:
     missed_consequences: tuple[str, ...] = ()  # "abnormal_list", "warning", "grade_finding"
     failed_consequences: tuple[str, ...] = ()
     revocation_proposal_after_consecutive_years: int = 2
+    # organization type → the document slots its annual report needs before it can be submitted
+    required_documents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def documents_required(self, org_type: str) -> tuple[str, ...]:
+        return tuple(self.required_documents.get(org_type, ()))
 
     def deadlines(self, report_year: int) -> tuple[date, date]:
         """(supervising unit, registration authority) deadlines for the report on a year."""

@@ -7,8 +7,9 @@ time) can be exported and kept elsewhere, so even a rewritten chain is caught.""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
@@ -36,6 +37,7 @@ class Verification:
     head_hash: str
     problem: str | None = None  # the first event that does not match, in words
     position: int | None = None
+    documents: int = 0  # distinct documents whose bytes were hashed again
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,27 @@ class Checkpoint:
     at: datetime
 
 
+ATTACHED = ".DocumentAttached"  # the end of every attachment event's topic
+
+
+def attachments(recorder: Any, aggregate_id: UUID | None = None) -> Iterator[tuple[int, str, int, dict[str, Any]]]:
+    """(position, aggregate, version, the event's document reference) for every attachment event, in log order."""
+    start = 1
+    while True:
+        batch = recorder.select_notifications(start=start, limit=BATCH)
+        for n in batch:
+            if n.topic.endswith(ATTACHED) and (aggregate_id is None or UUID(str(n.originator_id)) == aggregate_id):
+                yield n.id, str(UUID(str(n.originator_id))), n.originator_version, json.loads(bytes(n.state))["document"]
+        if len(batch) < BATCH:
+            return
+        start = batch[-1].id + 1
+
+
 class IntegrityChain:
-    def __init__(self, recorder: Any, db: Any) -> None:
+    def __init__(self, recorder: Any, db: Any, documents: Any = None) -> None:
         self.recorder = recorder
         self.db = db
+        self.documents = documents  # the document store, whose bytes verify hashes again
 
     def verify(self, progress: Callable[[int, int], None] | None = None) -> Verification:
         head = int(self.recorder.max_notification_id() or 0)
@@ -78,7 +97,27 @@ class IntegrityChain:
         extra, _ = next(links, (None, None))
         if extra is not None:
             return self._problem(checked, previous, extra, f"event #{extra} is in the chain but not in the log: it was deleted")
-        return Verification(True, checked, position, previous)
+        return self.verify_documents(Verification(True, checked, position, previous))
+
+    def verify_documents(self, chain: Verification) -> Verification:
+        """Every document an attachment event refers to: its stored bytes hashed again must give
+        the event's SHA-256 and size. The first that does not is named, with its event."""
+        if self.documents is None:
+            return chain
+        seen: dict[str, Any] = {}
+        for position, aggregate, version, ref in attachments(self.recorder):
+            sha = str(ref.get("sha256", ""))
+            if sha not in seen:
+                seen[sha] = self.documents.rehash(sha)
+            again = seen[sha]
+            if again.sha256 != sha or again.size_bytes != int(ref.get("size_bytes", -1)) or not again.complete:
+                what = "are missing" if not again.sha256 else f"hash to {again.sha256} ({again.size_bytes} bytes)"
+                return self._problem(
+                    chain.checked, chain.head_hash, position,
+                    f"document '{ref.get('file_name')}' ({sha}, attached by event #{position}, {aggregate} v{version}): "
+                    f"its stored bytes {what}, not what the event says: it was changed",
+                )
+        return replace(chain, documents=len(seen))
 
     def _problem(self, checked: int, previous: str, position: int, text: str) -> Verification:
         return Verification(False, checked, position, previous, text, position)

@@ -1,15 +1,21 @@
 """Export and import of the event log as JSON Lines with the integrity chain's links: an
 export can be kept elsewhere, checked line by line, and loaded into an empty store (same or
-other database), where the links come out identical."""
+other database), where the links come out identical.
+
+The documents the events refer to follow the events, one line per stored chunk
+(`{"document": sha256, "media_type", "size_bytes", "chunks", "seq", "data": base64}`); an import
+hashes each document's chunks again and refuses the whole file if one does not match its name."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 from uuid import UUID
 
-from infra.integrity import BATCH, GENESIS, IntegrityChain, link
+from infra.integrity import BATCH, GENESIS, IntegrityChain, attachments, link
 
 
 class ImportRefused(Exception):
@@ -38,8 +44,29 @@ def export_log(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = 
         if progress and batch:
             progress(batch[-1].id, head)
         if len(batch) < BATCH:
-            return written
+            break
         start = batch[-1].id + 1
+    _export_documents(chain, out, aggregate_id)
+    return written
+
+
+def _export_documents(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None) -> None:
+    store = chain.documents
+    if store is None:
+        return
+    if aggregate_id is None:
+        hashes = store.hashes()
+    else:
+        hashes = sorted({str(ref.get("sha256")) for _, _, _, ref in attachments(chain.recorder, aggregate_id)})
+    for sha in hashes:
+        info = store.info(sha)
+        if info is None:
+            continue  # verify names it
+        for seq, data in store.raw_chunks(sha):
+            out.write(json.dumps({
+                "document": sha, "media_type": info.media_type, "size_bytes": info.size_bytes, "chunks": info.chunks,
+                "seq": seq, "data": base64.b64encode(data).decode(),
+            }) + "\n")
 
 
 def _link_at(links: Iterator[tuple[int, str]], position: int) -> str | None:
@@ -56,12 +83,18 @@ def import_log(chain: IntegrityChain, lines: Iterator[str]) -> int:
     recorder, db = chain.recorder, chain.db
     if int(recorder.max_notification_id() or 0) != 0:
         raise ImportRefused("the event store is not empty; import needs an empty one")
+    if chain.documents is not None and chain.documents.hashes():
+        raise ImportRefused("the document store is not empty; import needs an empty one")
     table = recorder.events_table_name
     postgres = db.dialect == "postgres"
     previous, count = GENESIS, 0
+    documents = _DocumentLines(chain.documents)
     with db.transaction(write=True) as tx:
         for number, line in enumerate(lines, 1):
             if not line.strip():
+                continue
+            if line.startswith('{"document"'):
+                documents.take(tx, number, line)
                 continue
             row = _parsed(number, line)
             state = row["state"].encode()
@@ -76,9 +109,52 @@ def import_log(chain: IntegrityChain, lines: Iterator[str]) -> int:
             )
             tx.execute("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", (row["position"], previous))
             count += 1
+        documents.finish()
         if postgres and count:
             tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), (SELECT MAX(notification_id) FROM {table}))")
     return count
+
+
+class _DocumentLines:
+    """A document's chunk lines, inserted as they come and hashed on the way; at its last chunk
+    the hash must be the document's name, or the import is refused."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self.current: str | None = None
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.expected_seq = 0
+        self.row: dict[str, Any] = {}
+
+    def take(self, tx: Any, number: int, line: str) -> None:
+        if self.store is None:
+            raise ImportRefused(f"line {number} is a document, and this store keeps none")
+        try:
+            row = json.loads(line)
+            sha, seq, chunks = str(row["document"]), int(row["seq"]), int(row["chunks"])
+            data = base64.b64decode(row["data"], validate=True)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ImportRefused(f"line {number} is not an exported document chunk: {e}") from None
+        if sha != self.current:
+            self.finish()
+            self.current, self.hash, self.size, self.expected_seq, self.row = sha, hashlib.sha256(), 0, 0, row
+            tx.execute("INSERT INTO sl_documents (sha256, size_bytes, media_type, chunks, stored_at) VALUES (?, ?, ?, ?, ?)",
+                       (sha, int(row["size_bytes"]), str(row["media_type"]), chunks, "imported"))
+        if seq != self.expected_seq:
+            raise ImportRefused(f"line {number}: chunk {seq} of document {sha} is out of order; nothing imported")
+        tx.execute("INSERT INTO sl_document_chunks (sha256, seq, data) VALUES (?, ?, ?)", (sha, seq, data))
+        self.hash.update(data)
+        self.size += len(data)
+        self.expected_seq += 1
+
+    def finish(self) -> None:
+        if self.current is None:
+            return
+        if (self.hash.hexdigest() != self.current or self.size != int(self.row["size_bytes"])
+                or self.expected_seq != int(self.row["chunks"])):
+            raise ImportRefused(f"document {self.current}: its bytes do not hash to its name; nothing imported")
+        self.current = None
 
 
 def _parsed(number: int, line: str) -> dict[str, Any]:

@@ -305,7 +305,7 @@ def _verify(args: Any, system: Any) -> int:
     if not result.ok:
         print(f"NOT OK after {result.checked} events: {result.problem}", file=sys.stderr)
         return 1
-    print(f"ok: {result.checked} events, head #{result.head_position} {result.head_hash}")
+    print(f"ok: {result.checked} events, head #{result.head_position} {result.head_hash}; {result.documents} documents' bytes hashed again")
     if args.checkpoint:
         c = system.integrity.checkpoint(system.clock.now())
         print(f"checkpoint recorded: #{c.position} {c.hash} at {c.at.isoformat()}")

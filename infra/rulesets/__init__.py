@@ -9,6 +9,7 @@ from pathlib import Path
 import msgspec
 
 from application.errors import NotFound
+from domain.documents import SLOTS
 from domain.rules import RuleSet, ScoringScheme, choose_rule_set
 
 RULESET_DIR = Path(__file__).parent
@@ -38,9 +39,13 @@ def load_rule_set(path: Path, schemes: dict[str, dict]) -> RuleSet:
     except KeyError as e:
         raise ValueError(f"rule set {path.name}: unknown scoring scheme {e}") from None
     try:
-        return msgspec.convert(raw, RuleSet, strict=False)
+        rule_set = msgspec.convert(raw, RuleSet, strict=False)
     except msgspec.ValidationError as e:
         raise ValueError(f"rule set {path.name}: {e}") from e
+    unknown = {key for keys in rule_set.inspection.required_documents.values() for key in keys} - set(SLOTS)
+    if unknown:
+        raise ValueError(f"rule set {path.name}: unknown document slots {sorted(unknown)}")
+    return rule_set
 
 
 class FileRuleSetCatalog:

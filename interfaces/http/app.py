@@ -24,11 +24,12 @@ from litestar.template.config import TemplateConfig
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
+from interfaces.http.documents import DocumentController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
-from interfaces.web.inspection_pages import InspectionPages
+from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
 from interfaces.web.public_pages import PublicPages
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.headers import SecurityHeaders
@@ -95,12 +96,14 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             AuditController,
             RatingController,
             FundingController,
+            DocumentController,
             PageController,
             EvaluationPages,
             FundingPages,
             AuditPages,
             PublicPages,
             InspectionPages,
+            InspectionDocumentPages,
             InboxPages,
             DeliveryPages,
             health,

@@ -13,6 +13,7 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
 from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooManyAttempts
+from domain.documents import DocumentTooLarge, UnsupportedDocument
 from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
 
 log = logging.getLogger("starledger.http")
@@ -25,6 +26,8 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (TooManyAttempts, 429),
     (Conflict, 409),
     (InvalidTransition, 409),
+    (DocumentTooLarge, 413),
+    (UnsupportedDocument, 415),
     (InvalidValue, 422),
 ]
 

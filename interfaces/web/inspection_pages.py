@@ -8,16 +8,20 @@ from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
+import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from application.errors import NotFound
 from domain.errors import DomainError, InvalidValue
+from application.inspections import REPORT_SLOTS
 from domain.inspection import AnnualReport, Outcome
 from domain.provenance import Role
+from domain.documents import SLOTS
 from interfaces.http.commands import context, system_of
+from interfaces.http.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
 from interfaces.http.problems import domain_status
 from interfaces.http.security import READERS_OF_HISTORY, STAFF, require_own_organization
 from interfaces.web.i18n import message_for
@@ -70,18 +74,7 @@ class InspectionPages(Controller):
 
     def _page(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, error: str | None,
               status: int, form: dict[str, str] | None = None) -> Template:
-        _reader(request, organization_id)
-        system = system_of(request)
-        org = system.registry.organization(organization_id)
-        try:
-            inspection = system.inspections.inspection(organization_id, year)
-        except NotFound:
-            inspection = None  # nothing filed yet: an empty form (if a campaign covers the year)
-        return Template("inspection.html", status_code=status, context={
-            "org": org, "year": year, "i": inspection, "error": error, "form": form,
-            "saved": request.query_params.get("saved") == "1", "is_staff": request.user.role in STAFF,
-            "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
-        })
+        return report_page(request, organization_id, year, error, status, form)
 
     @post("/organizations/{organization_id:uuid}/inspections/{year:int}/report", sync_to_thread=True, status_code=303)
     def save(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
@@ -103,6 +96,70 @@ class InspectionPages(Controller):
             action(system_of(request).inspections, context(request), organization_id, year, form_version(data), data)
         except DomainError as e:
             return self._page(request, organization_id, year, message_for(request, e), domain_status(e))
+        return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
+
+
+def report_page(request: Request[Any, Any, Any], organization_id: UUID, year: int, error: str | None,
+                status: int, form: dict[str, str] | None = None) -> Template:
+    _reader(request, organization_id)
+    system = system_of(request)
+    org = system.registry.organization(organization_id)
+    try:
+        inspection = system.inspections.inspection(organization_id, year)
+    except NotFound:
+        inspection = None  # nothing filed yet: an empty form (if a campaign covers the year)
+    try:
+        required = system.inspections.required_documents(organization_id, year)
+    except NotFound:
+        required = ()  # no campaign covers the year
+    docs = documents_out(required, inspection.documents if inspection else (), inspection.version if inspection else None)
+    preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
+    return Template("inspection.html", status_code=status, context={
+        "org": org, "year": year, "i": inspection, "error": error, "form": form,
+        "saved": request.query_params.get("saved") == "1", "is_staff": request.user.role in STAFF,
+        "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
+        "docs": docs, "preview": preview, "slots": [SLOTS[k] for k in REPORT_SLOTS],
+    })
+
+
+class InspectionDocumentPages(Controller):
+    """The report page's documents: upload (XHR with a progress bar, drag-and-drop), download,
+    preview and withdrawal, with the session and the CSRF token like every page."""
+
+    include_in_schema = False
+    path = "/organizations/{organization_id:uuid}/inspections/{year:int}/documents"
+
+    @post("/", request_max_body_size=None, status_code=201)
+    async def upload(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, slot: SlotKey, name: FileName = "",
+    ) -> DocumentOut:
+        _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.inspections.check_attach(ctx, organization_id, year, slot))
+        spooled = await receive(request)
+        try:
+            inspection, ref = await anyio.to_thread.run_sync(
+                lambda: system.inspections.attach_document(ctx, organization_id, year, None, slot, spooled, name)
+            )
+        finally:
+            spooled.discard()
+        return DocumentOut.of(next(a for a in reversed(inspection.documents) if a.document.sha256 == ref.sha256 and a.slot == slot))
+
+    @get("/{sha256:str}", sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256,
+                 inline: bool = False) -> Stream:
+        _reader(request, organization_id)
+        return download(request, system_of(request).inspections.document(organization_id, year, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", sync_to_thread=True, status_code=303)
+    def withdraw(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, data: Form) -> Response[Any]:
+        _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
+        try:
+            system_of(request).inspections.withdraw_document(
+                context(request), organization_id, year, form_version(data), data.get("slot", ""), sha256, data.get("reason", "")
+            )
+        except DomainError as e:
+            return report_page(request, organization_id, year, message_for(request, e), domain_status(e))
         return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from application.queries import RegisterQuery
 from tests.e2e.conftest import ARTIFACTS
+from tests.integration.helpers import REGISTRAR
+from tests.support.documents import attach_required
 
 pytestmark = pytest.mark.browser
 
@@ -71,6 +73,9 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     page.fill("input[name=income]", "452000.50")
     page.click("[data-testid=report-form] button[type=submit]")
     page.wait_for_url("**saved=1")
+    org_id = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
+    attach_required(system, REGISTRAR, org_id, year)  # uploading them is test_documents_browser's
+    page.reload()
     page.click("[data-testid=act-submit] button")
     page.wait_for_url("**saved=1")
     assert page.text_content("[data-testid=stage]") == "已提交,待初审"

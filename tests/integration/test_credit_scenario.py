@@ -16,6 +16,7 @@ from domain.credit import CreditList
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import AnnualReport, Outcome
 from domain.provenance import Actor, Role
+from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 
 SWEEP = system_context("daily-sweep", "sweep-test")
@@ -41,6 +42,7 @@ def event_count(system) -> int:  # type: ignore[no-untyped-def]
 def file_on_time(system, clock, org_id: UUID, year: int, day: date) -> None:  # type: ignore[no-untyped-def]
     clock.move_to(day)
     system.inspections.draft_report(as_org(org_id), org_id, year, None, report())
+    attach_required(system, as_org(org_id), org_id, year)
     system.inspections.submit_report(as_org(org_id), org_id, year, None)
     system.inspections.review(REGISTRAR, org_id, year, None, Outcome.PASS, ())
 
@@ -113,6 +115,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     for year in (2023, 2024):
         assert system.reminders.planning.report_filed_on(neglectful, year) is None
         system.inspections.draft_report(as_org(neglectful), neglectful, year, None, report())
+        attach_required(system, as_org(neglectful), neglectful, year)
         system.inspections.submit_report(as_org(neglectful), neglectful, year, None)
         assert system.inspections.inspection(neglectful, year).outcome is Outcome.MISSED
         assert system.reminders.planning.report_filed_on(neglectful, year) == date(2026, 7, 1)  # an overdue reminder: done
@@ -216,6 +219,7 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
     # a failed inspection with a rectification order not done by its deadline → listed; done → removed
     clock.move_to(date(2025, 3, 1))
     system.inspections.draft_report(as_org(failing), failing, 2024, None, report())
+    attach_required(system, as_org(failing), failing, 2024)
     system.inspections.submit_report(as_org(failing), failing, 2024, None)
     system.inspections.review(REGISTRAR, failing, 2024, None, Outcome.FAIL, ("财务报表不实",))
     system.inspections.order_rectification(REGISTRAR, failing, 2024, None, ("重新编制财务报表",), date(2025, 5, 1))

@@ -113,8 +113,10 @@ def read_models(system: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_export_import_replay_gives_identical_read_models_and_chain_head(system, settings, tmp_path, clock) -> None:
+    import base64
     import dataclasses
     import io
+    import json
 
     from application.demo import seed_demo
     from infra.wiring import ImportRefused, build_system, export_log, import_log
@@ -139,14 +141,41 @@ def test_export_import_replay_gives_identical_read_models_and_chain_head(system,
         with pytest.raises(ImportRefused, match=f"line {at + 1} "):
             import_log(copy.integrity, iter(tampered))
         assert copy.integrity.head() == (0, "0" * 64)  # nothing was stored
+        chunk = next(i for i, line in enumerate(lines) if line.startswith('{"document"'))
+        row = json.loads(lines[chunk])
+        row["data"] = base64.b64encode(base64.b64decode(row["data"]).replace(b"StarLedger", b"StarLedgeR", 1)).decode()
+        with pytest.raises(ImportRefused, match="do not hash to its name"):
+            import_log(copy.integrity, iter([*lines[:chunk], json.dumps(row), *lines[chunk + 1:]]))
+        assert copy.integrity.head() == (0, "0" * 64) and copy.documents.hashes() == []
         assert import_log(copy.integrity, iter(lines)) == count
+        assert copy.documents.hashes() == system.documents.hashes() != []
         with pytest.raises(ImportRefused, match="not empty"):
             import_log(copy.integrity, iter(lines))
         for projection in copy.projections:
             projection.rebuild()
-        assert copy.integrity.verify().ok and copy.integrity.head() == system.integrity.head()
+        verified = copy.integrity.verify()
+        assert verified.ok and copy.integrity.head() == system.integrity.head() and verified.documents > 0
         assert read_models(copy) == read_models(system)
     finally:
         copy.close()
         if system.backend == "postgres":
             postgres.drop_database(admin_url, target_settings.database_url)
+
+
+def test_one_changed_byte_in_a_stored_document_is_found_and_named(system) -> None:
+    from tests.support.documents import pdf, upload_of
+
+    system.inspections.open_campaign(REGISTRAR, 2025, "3407")
+    org = system.registry.register_organization(REGISTRAR, profile("铜陵市审计材料协会"), code(1), date(2015, 6, 1)).id
+    for name, text in (("一切正常.pdf", "fine"), ("审计报告.pdf", "audit")):
+        with upload_of(system, pdf(text, pad_to=600_000)) as upload:
+            system.inspections.attach_document(REGISTRAR, org, 2025, None, "report_other", upload, name)
+    assert system.integrity.verify().ok and system.integrity.verify().documents == 2
+    sha = next(a.document.sha256 for a in system.inspections.inspection(org, 2025).documents if a.document.file_name == "审计报告.pdf")
+    with system.database.transaction(write=True) as tx:
+        data = bytes(tx.execute("SELECT data FROM sl_document_chunks WHERE sha256 = ? AND seq = 1", (sha,)).scalar())
+        tx.execute("UPDATE sl_document_chunks SET data = ? WHERE sha256 = ? AND seq = 1",
+                   (data[:100] + bytes([data[100] ^ 1]) + data[101:], sha))
+    result = system.integrity.verify()
+    assert not result.ok and "审计报告.pdf" in (result.problem or "") and sha in (result.problem or "")
+    assert "was changed" in (result.problem or "")

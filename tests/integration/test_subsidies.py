@@ -12,6 +12,7 @@ from domain.credit import Penalty, PenaltyKind
 from domain.errors import InvalidValue
 from domain.inspection import Outcome
 from domain.subsidy import subsidy_id
+from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_credit_scenario import as_org, report
 
@@ -29,6 +30,7 @@ def test_a_years_subsidies_follow_the_rules_and_are_granted_once(system, clock) 
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
     for org in (passed, penalized):
         system.inspections.draft_report(as_org(org.id), org.id, 2025, None, report())
+        attach_required(system, as_org(org.id), org.id, 2025)
         system.inspections.submit_report(as_org(org.id), org.id, 2025, None)
         system.inspections.review(REGISTRAR, org.id, 2025, None, Outcome.PASS, ())
     system.credit.record_penalty(REGISTRAR, penalized.id, Penalty(PenaltyKind.WARNING, "郊民罚〔2026〕3号", date(2026, 4, 1), "未按章程活动"))

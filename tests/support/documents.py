@@ -6,32 +6,9 @@ import io
 import struct
 import zipfile
 import zlib
+from typing import Any
 
-
-def pdf(text: str = "StarLedger evidence", pad_to: int = 0) -> bytes:
-    """A valid one-page PDF with a line of text (pad_to: grow it with a comment stream to a size)."""
-    content = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1", "replace")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    while pad_to - out.tell() >= 2:  # comment lines of up to 1 KiB
-        out.write(b"%" + b"0" * (min(1024, pad_to - out.tell()) - 2) + b"\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+from application.sample_documents import pdf
 
 
 def png(width: int = 2, height: int = 2) -> bytes:
@@ -61,3 +38,16 @@ def docx() -> bytes:
 
 def ofd() -> bytes:
     return zip_of({"OFD.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<ofd:Document/>"})
+
+
+def upload_of(system: Any, data: bytes) -> Any:
+    upload = system.documents.upload()
+    upload.write(data)
+    return upload.finish()
+
+
+def attach_required(system: Any, ctx: Any, organization_id: Any, year: int) -> None:
+    """Every document the rule set asks of the organization's annual report, as one-page PDFs."""
+    for key in system.inspections.required_documents(organization_id, year):
+        with upload_of(system, pdf(f"{key} {year}")) as upload:
+            system.inspections.attach_document(ctx, organization_id, year, None, key, upload, f"{key}.pdf")

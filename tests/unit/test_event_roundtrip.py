@@ -12,6 +12,7 @@ from eventsourcing.domain import DomainEvent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.documents import DocumentRef
 from domain.claims import IdentifierClaim
 from domain.credit import CreditRecord
 from domain.evaluation import Evaluation
@@ -63,6 +64,9 @@ def event_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
 st.register_type_strategy(datetime, aware)
 st.register_type_strategy(str, text)
 st.register_type_strategy(Decimal, decimals)
+st.register_type_strategy(DocumentRef, st.builds(  # a reference checks its own hash and size
+    DocumentRef, sha256=st.text("0123456789abcdef", min_size=64, max_size=64), size_bytes=st.integers(1, 2**40),
+    media_type=text, file_name=text))
 MAPPER = MsgspecMapper(transcoder=JSONTranscoder())
 
 
@@ -72,7 +76,7 @@ def test_there_are_events_to_check() -> None:
     assert {"Evaluation.Opened", "Evaluation.ResultComputed", "Evaluation.AppealDecided", "Expert.Enrolled"} <= names
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
     assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
-    assert len(EVENT_CLASSES) == 81  # a new event type is checked automatically; update the count
+    assert len(EVENT_CLASSES) == 83  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)

@@ -1,0 +1,202 @@
+"""/api: documents (证明材料) — uploaded into a record's slot, read as the record they belong to.
+
+An upload is the file's bytes as the request body (any Content-Type; the type is decided from
+the content), the slot and the file name in the query: `POST …/documents?slot=audit_report&name=审计报告.pdf`.
+The body streams to a spool file as it arrives, so a 20 MiB file is never whole in memory; over
+the limit answers 413 at once. Downloads stream from the database chunk by chunk with the file
+name in Content-Disposition (RFC 6266 / 5987), `X-Content-Type-Options: nosniff`, and inline
+only for PDF and images (`?inline=1`, for the page's preview); nothing else renders in the browser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+from urllib.parse import quote
+from uuid import UUID
+
+import anyio
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import InternalServerException
+from litestar.params import Parameter
+from litestar.response import Stream
+
+from domain.documents import SLOTS, Attached, DocumentTooLarge, MediaType
+from interfaces.http.commands import context, etag, optional_version, system_of
+from interfaces.http.problems import problem
+from interfaces.http.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
+from domain.provenance import Role
+
+FILERS = (*STAFF, Role.ORGANIZATION)
+Year = Annotated[int, Parameter(ge=1990, le=2100)]
+Sha256 = Annotated[str, Parameter(pattern=r"^[0-9a-f]{64}$")]
+SlotKey = Annotated[str, Parameter(max_length=80, description="材料类别 / the slot, e.g. audit_report")]
+FileName = Annotated[str, Parameter(max_length=2000, description="文件名(仅用于显示)/ the file name, for display only")]
+
+
+class DocumentOut(msgspec.Struct, frozen=True):
+    slot: str
+    slot_zh: str
+    slot_en: str
+    sha256: str
+    size_bytes: int
+    media_type: str
+    file_name: str
+    public: bool
+    attached_at: str
+    attached_by: str
+    withdrawn: bool
+    previewable: bool
+
+    @classmethod
+    def of(cls, a: Attached) -> DocumentOut:
+        kind = SLOTS.get(a.slot)
+        return cls(
+            slot=a.slot, slot_zh=kind.zh if kind else a.slot, slot_en=kind.en if kind else a.slot,
+            sha256=a.document.sha256, size_bytes=a.document.size_bytes, media_type=a.document.media_type,
+            file_name=a.document.file_name, public=a.public, attached_at=a.attached_at, attached_by=a.attached_by,
+            withdrawn=a.withdrawn, previewable=_previewable(a.document.media_type),
+        )
+
+
+class RequiredOut(msgspec.Struct, frozen=True):
+    slot: str
+    zh: str
+    en: str
+    attached: bool
+
+
+class DocumentsOut(msgspec.Struct, frozen=True):
+    required: list[RequiredOut]
+    documents: list[DocumentOut]
+    version: int | None
+
+
+class WithdrawalIn(msgspec.Struct, frozen=True):
+    slot: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+def _previewable(media_type: str) -> bool:
+    try:
+        return MediaType(media_type).previewable
+    except ValueError:
+        return False
+
+
+def documents_out(required: tuple[str, ...], attached: tuple[Attached, ...], version: int | None) -> DocumentsOut:
+    present = {a.slot for a in attached if not a.withdrawn}
+    return DocumentsOut(
+        required=[RequiredOut(k, SLOTS[k].zh, SLOTS[k].en, k in present) for k in required],
+        documents=[DocumentOut.of(a) for a in attached], version=version,
+    )
+
+
+async def receive(request: Request[Any, Any, Any]) -> Any:
+    """The body spooled, hashed and counted; 413 before reading when Content-Length says so."""
+    store = system_of(request).documents
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > store.limit:
+        raise DocumentTooLarge(store.limit)
+    upload = store.upload()
+    try:
+        async for chunk in request.stream():
+            upload.write(chunk)
+        return upload.finish()
+    except InternalServerException:  # the client went away mid-upload: nothing is stored
+        upload.discard()
+        raise problem(400, "upload.interrupted", "上传中断,未保存任何内容", "The upload was cut off; nothing was stored") from None
+    except BaseException:
+        upload.discard()
+        raise
+
+
+def content_disposition(file_name: str, inline: bool) -> str:
+    """RFC 6266 with the UTF-8 name per RFC 5987, and an ASCII fallback for old clients."""
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\%;' else "_" for ch in file_name) or "document"
+    return f"{'inline' if inline else 'attachment'}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"
+
+
+def download(request: Request[Any, Any, Any], attached: Attached, inline: bool) -> Stream:
+    store = system_of(request).documents
+    ref = attached.document
+    inline = inline and _previewable(ref.media_type)
+    chunks: Iterator[bytes] = store.read(ref.sha256)
+    return Stream(
+        chunks,
+        media_type=ref.media_type,
+        headers={
+            "Content-Disposition": content_disposition(ref.file_name, inline),
+            "Content-Length": str(ref.size_bytes),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store" if not attached.public else "public, max-age=300",
+            # the page's preview frames a PDF from the same origin; nothing else may frame it
+            "X-Frame-Options": "SAMEORIGIN",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'",
+            "ETag": f'"{ref.sha256}"',
+        },
+    )
+
+
+class DocumentController(Controller):
+    path = "/api"
+    tags = ["documents 证明材料"]
+
+    # -- the annual report's documents -------------------------------------------------------------
+    @get("/organizations/{organization_id:uuid}/inspections/{year:int}/documents", operation_id="listReportDocuments",
+         summary="年度报告的材料 / The annual report's documents and the required list",
+         guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    def report_documents(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> DocumentsOut:
+        require_own_organization(request.user, organization_id)
+        inspections = system_of(request).inspections
+        required = inspections.required_documents(organization_id, year)
+        found = inspections.found(organization_id, year)
+        return documents_out(required, found.documents if found else (), found.version if found else None)
+
+    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/documents", operation_id="attachReportDocument",
+          summary="上传年度报告材料 / Upload a document into a slot of the annual report",
+          description="请求体为文件本身;类型按内容判断(PDF、JPEG、PNG、OFD、XLSX、DOCX,依材料类别而定)。"
+          "The body is the file itself; its type is decided from its content against the slot's list. "
+          "413 over the size limit, 415 for a type the slot does not take, 422 for an empty file. "
+          "If-Match optional (the report's version).",
+          guards=[allow(*FILERS)], request_max_body_size=None, status_code=201)
+    async def attach_report_document(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, slot: SlotKey,
+        name: FileName = "", public: bool | None = None,
+    ) -> Response[DocumentOut]:
+        require_own_organization(request.user, organization_id)
+        system, ctx, expected = system_of(request), context(request), optional_version(request)
+        await anyio.to_thread.run_sync(lambda: system.inspections.check_attach(ctx, organization_id, year, slot))
+        upload = await receive(request)
+        try:
+            inspection, ref = await anyio.to_thread.run_sync(
+                lambda: system.inspections.attach_document(ctx, organization_id, year, expected, slot, upload, name, public)
+            )
+        finally:
+            upload.discard()
+        attached = next(a for a in reversed(inspection.documents) if a.document.sha256 == ref.sha256 and a.slot == slot)
+        return Response(DocumentOut.of(attached), status_code=201, headers=etag(inspection.version))
+
+    @get("/organizations/{organization_id:uuid}/inspections/{year:int}/documents/{sha256:str}",
+         operation_id="getReportDocument", summary="下载或预览年度报告材料 / Download (or preview) a report document",
+         guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    def report_document(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, inline: bool = False,
+    ) -> Stream:
+        require_own_organization(request.user, organization_id)
+        return download(request, system_of(request).inspections.document(organization_id, year, sha256), inline)
+
+    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/documents/{sha256:str}/withdrawal",
+          operation_id="withdrawReportDocument", summary="撤回年度报告材料 / Withdraw a report document",
+          description="撤回是一条记录,文件本身按保存期限保留。A withdrawal is recorded; the bytes are kept.",
+          guards=[allow(*FILERS)], sync_to_thread=True, status_code=200)
+    def withdraw_report_document(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, data: WithdrawalIn,
+    ) -> Response[DocumentsOut]:
+        require_own_organization(request.user, organization_id)
+        inspections = system_of(request).inspections
+        inspection = inspections.withdraw_document(
+            context(request), organization_id, year, optional_version(request), data.slot, sha256, data.reason
+        )
+        out = documents_out(inspections.required_documents(organization_id, year), inspection.documents, inspection.version)
+        return Response(out, headers=etag(inspection.version))
