@@ -126,10 +126,12 @@ def test_the_public_reads_how_late_each_years_report_was_marked_amber_or_red_on_
     hub, elder, volunteer = (uuid5(_NS, k) for k in ("tl-hub", "tl-elder", "tl-volunteer"))
     clock.move_to(date(2026, 5, 25))
     system.inspections.draft_report(as_org(elder), elder, 2025, None, report())
+    attach_required(system, as_org(elder), elder, 2025)
     system.inspections.submit_report(as_org(elder), elder, 2025, None)
     clock.move_to(date(2026, 6, 1))
     system.inspections.record_missed(system_context("daily-sweep", "e2e"), date(2026, 6, 1))
     clock.move_to(date(2026, 6, 5))
+    attach_required(system, as_org(hub), hub, 2025)
     system.inspections.submit_report(as_org(hub), hub, 2025, None)  # the draft left at the deadline
 
     def filing(org_id: Any, year: int = 2025) -> Any:

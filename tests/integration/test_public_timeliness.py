@@ -11,6 +11,7 @@ from uuid import UUID
 from application.credit import CreditRecords
 from domain.credit import CreditList
 from domain.inspection import Outcome, Stage
+from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_credit_scenario import SWEEP, as_org, event_count, report
 
@@ -27,6 +28,7 @@ def submit(system, clock, org_id: UUID, day: date, draft: bool = True) -> None: 
     clock.move_to(day)
     if draft:
         system.inspections.draft_report(as_org(org_id), org_id, 2025, None, report())
+    attach_required(system, as_org(org_id), org_id, 2025)
     system.inspections.submit_report(as_org(org_id), org_id, 2025, None)
 
 
@@ -119,6 +121,7 @@ def test_deadlines_are_beijing_dates_whatever_the_servers_utc_date(system, clock
         clock.move_to(*hour)
         clock.advance(minutes=30)  # 15:30 and 16:30 UTC on 31 May
         system.inspections.draft_report(as_org(org_id), org_id, 2025, None, report())
+        attach_required(system, as_org(org_id), org_id, 2025)
         system.inspections.submit_report(as_org(org_id), org_id, 2025, None)
     assert (filing(system, last_minute)["filing"], filing(system, last_minute)["marking"]) == ("on_time", None)
     assert filing(system, past_midnight) == {"outcome": None, "filing": "late", "deadline": DEADLINE,

@@ -14,6 +14,7 @@ import pytest
 
 from application.context import system_context
 from application.queries import ReminderQuery
+from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.support.fakes import CountingIds, CountingTokens
 from tests.support.receivers import free_port, smtp_server, webhook_receiver
@@ -199,6 +200,7 @@ def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_
     assert system.reminders.deliver_due(SWEEP)["failed"] == 1  # no mail server
 
     system.inspections.draft_report(as_org(org.id), org.id, 2025, None, report())
+    attach_required(system, as_org(org.id), org.id, 2025)
     system.inspections.submit_report(as_org(org.id), org.id, 2025, None)
     with smtp_server(smtp_port) as mailbox:
         clock.advance(seconds=61)
