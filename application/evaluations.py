@@ -185,7 +185,7 @@ class Evaluations(UseCases):
     ) -> Evaluation:
         """A named panel: refused, naming the conflict, if any expert has one."""
         evaluation = self.evaluation(evaluation_id, expected)
-        return self._assign(ctx, evaluation, [self.expert(e) for e in dict.fromkeys(expert_ids)], None)
+        return self._assign(ctx, evaluation, [self.expert(e) for e in expert_ids], None)
 
     def draw_panel(
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, pool: list[UUID], size: int, seed: int

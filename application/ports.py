@@ -192,6 +192,10 @@ class PlanningView(Protocol):
         """The evaluator's score sheet in the case is submitted."""
         ...
 
+    def seat_vacated(self, case_id: UUID, user_id: str) -> bool:
+        """The user sat on the case's panel and no longer does (recused or replaced)."""
+        ...
+
     def open_sheets(self, case_id: UUID) -> int:
         """Sheets still to submit while the case is scoring (0 once scoring is over)."""
         ...

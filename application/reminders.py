@@ -90,6 +90,8 @@ DONE_TEXTS: dict[str, tuple[str, str]] = {
     "report_filed": ("{year}年度工作报告已于{on}报送,提醒已取消。",
                      "The {year} annual report was filed on {on}; the reminder was cancelled."),
     "sheet_submitted": ("评分表已提交,提醒已取消。", "The score sheet was submitted; the reminder was cancelled."),
+    "seat_vacated": ("您已不在该评估的专家组中(回避或已被替换),提醒已取消。",
+                     "You no longer sit on this case's panel (recused or replaced); the reminder was cancelled."),
     "sheets_complete": ("评分表已全部提交或评分已结束,提醒已取消。",
                         "Every score sheet is in or scoring is over; the reminder was cancelled."),
     "milestone_reported": ("{report}已于{on}提交,提醒已取消。", "The {report_en} was handed in on {on}; the reminder was cancelled."),
@@ -109,8 +111,11 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
         reason, values = "report_filed", dict(year=reminder.period, on=filed)
         found = filed is not None
     elif kind == "scores_due":
+        user = reminder.recipient.removeprefix("user:")
         reason, values = "sheet_submitted", {}
-        found = view.sheet_submitted(subject, reminder.recipient.removeprefix("user:"))
+        found = view.sheet_submitted(subject, user)
+        if not found and view.seat_vacated(subject, user):  # the seat and its reminders went to a replacement
+            reason, found = "seat_vacated", True
     elif kind == "scores_overdue":
         reason, values = "sheets_complete", {}
         found = view.open_sheets(subject) == 0

@@ -282,6 +282,12 @@ class PlanningQueries:
                                (str(case_id), user_id)).scalar()
         return bool(value)
 
+    def seat_vacated(self, case_id: UUID, user_id: str) -> bool:
+        with self.db.transaction() as tx:
+            rows = tx.execute("SELECT recused FROM sl_case_members WHERE case_id = ? AND user_id = ?",
+                              (str(case_id), user_id)).all()
+        return bool(rows) and all(r["recused"] is not None for r in rows)
+
     def open_sheets(self, case_id: UUID) -> int:
         with self.db.transaction() as tx:
             value = tx.execute(

@@ -13,10 +13,12 @@ import pytest
 from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
+from application.reminders import task_done
 from domain.errors import Conflict, InvalidTransition
 from domain.evaluation import RecusalGround, Stage
 from domain.expert import Employment, Relation, RelationKind
 from domain.provenance import Actor, Role
+from domain.reminder import Reminder
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
 
@@ -95,8 +97,8 @@ def test_the_chair_replaces_a_non_responsive_member_whose_draft_is_kept_and_not_
     submit(desk, evaluation, 2, "0.8")
     desk.save_draft(as_expert(3), evaluation.id, None, scores(desk, evaluation, "0.2"))  # drafts, never submits
     spare = desk.enroll_expert(REGISTRAR, "expert-user-4", "专家4", "财务", "高校")
-    due = {p.recipient for p in system.reminders.plan(date(2026, 6, 29)) if p.kind == "scores_due"}
-    assert due == {"user:expert-user-3"}
+    [chased] = [p for p in system.reminders.plan(date(2026, 6, 29)) if p.kind == "scores_due"]
+    assert chased.recipient == "user:expert-user-3"
     clock.move_to(date(2026, 7, 1))
     overdue = [p for p in system.reminders.plan(date(2026, 7, 1)) if p.kind == "scores_overdue"]
     assert [(p.recipient, p.text_en.split(" with ")[1][:1]) for p in overdue] == [("user:chair-1", "1")]
@@ -113,6 +115,10 @@ def test_the_chair_replaces_a_non_responsive_member_whose_draft_is_kept_and_not_
     members = {m.name: m for m in system.cases.members(evaluation.id)}
     assert members["专家3"].recused == "replaced" and members["专家4"].recused is None
 
+    planning = system.reminders.planning  # a "scores due" already issued to the replaced member is cancelled at delivery
+    assert planning.seat_vacated(evaluation.id, "expert-user-3") and not planning.seat_vacated(evaluation.id, "expert-user-4")
+    issued = Reminder.issue(chased, ("email",), REGISTRAR.provenance(system.clock.now()))
+    assert task_done(issued, planning)[0] == "seat_vacated"
     # the replacement gets the "scores due" reminder, the replaced member none
     due = {p.recipient for p in system.reminders.plan(date(2026, 6, 29)) if p.kind == "scores_due"}
     assert due == {"user:expert-user-4"}

@@ -5,9 +5,11 @@ chair's replacement, and a changed sheet shown to the chair (sealed while scorin
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from uuid import UUID, uuid5
 
+from application.demo import DEMO_PASSWORD
 from tests.integration.conftest import login
 from tests.integration.test_evaluation_http import demo_case, sheet
 from tests.integration.test_http_api import assert_problem
@@ -113,3 +115,10 @@ def test_over_http_the_chair_sees_a_changed_sheet_sealed_while_scoring_and_in_fu
     flagged = {m["name"]: m["outlier"] for m in closed["panel"]}
     assert flagged["吴会计师"] is not None and float(flagged["吴会计师"]) < 0 and flagged["李教授"] is None
     assert UUID(shown["expert_id"]) == UUID(seat)
+    form = client.get("/login")  # the chair's case page, signed in with the session cookie
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
+    client.post("/login", data={"username": "chair", "password": DEMO_PASSWORD, "_csrf_token": csrf})
+    page = client.get(f"/evaluations/{case}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "周研究员于" in page.text and "修改并重新提交了评分表:总分" in page.text
+    assert "总分低于专家组中位数" in page.text and page.text.count('data-testid="outlier"') == 1

@@ -26,12 +26,16 @@ class Facts:
     open: dict[UUID, int] = field(default_factory=dict)
     reported: dict[tuple[UUID, str], date] = field(default_factory=dict)
     removed: dict[tuple[UUID, date], date] = field(default_factory=dict)
+    vacated: set[tuple[UUID, str]] = field(default_factory=set)
 
     def report_filed_on(self, organization_id: UUID, report_year: int) -> date | None:
         return self.filed.get((organization_id, report_year))
 
     def sheet_submitted(self, case_id: UUID, user_id: str) -> bool:
         return (case_id, user_id) in self.submitted
+
+    def seat_vacated(self, case_id: UUID, user_id: str) -> bool:
+        return (case_id, user_id) in self.vacated
 
     def open_sheets(self, case_id: UUID) -> int:
         return self.open.get(case_id, 2)
@@ -53,6 +57,7 @@ CASES = [  # (kind, recipient, period, the fact that makes it done, the reason)
     ("inspection_due", "organization:x", "2025", lambda f: f.filed.update({(SUBJECT, 2025): date(2026, 5, 20)}), "report_filed"),
     ("inspection_overdue", "organization:x", "2025", lambda f: f.filed.update({(SUBJECT, 2025): date(2026, 6, 3)}), "report_filed"),
     ("scores_due", "user:expert-1", "2026-06-30", lambda f: f.submitted.add((SUBJECT, "expert-1")), "sheet_submitted"),
+    ("scores_due", "user:expert-1", "2026-06-30", lambda f: f.vacated.add((SUBJECT, "expert-1")), "seat_vacated"),
     ("scores_overdue", "user:chair-1", "2026-06-30", lambda f: f.open.update({SUBJECT: 0}), "sheets_complete"),
     ("milestone_due", "organization:x", "mid_term", lambda f: f.reported.update({(SUBJECT, "mid_term"): date(2026, 5, 1)}),
      "milestone_reported"),
