@@ -8,23 +8,66 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from application.context import CommandContext
-from application.errors import NotFound
-from application.ports import ComplianceView
+from application.documents import accept
+from application.errors import NotFound, NotPermitted
+from application.ports import ComplianceView, DocumentStore, DocumentUpload
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
     MANUAL_GROUNDS, CreditList, CreditRecord, Ground, Penalty, PenaltyKind, credit_record_id,
 )
+from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
-from domain.provenance import Provenance
+from domain.provenance import Provenance, Role
 from domain.rules import RuleSet
 
 
+SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",)}
+
+
 class CreditRecords(UseCases):
-    def __init__(self, *args, view: ComplianceView, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, view: ComplianceView, documents: DocumentStore, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.view = view
+        self.documents = documents
+
+    # -- documents: a penalty's decision letter, the grounds of a removal request -----------------
+    def check_attach(self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str) -> None:
+        """Asked before the bytes are read: the registrar attaches decision letters; the
+        organization (or the registrar) the grounds of its removal request."""
+        kind = slot(slot_key, SUBJECT_SLOTS.get(subject.partition(":")[0], ()))
+        if ctx.actor.role is Role.ORGANIZATION and (ctx.actor_organization != organization_id or kind.key == "decision_letter"):
+            raise NotPermitted("组织只能为本组织的移出申请提交材料", "An organization attaches only the grounds of its own removal request")
+        self._record(organization_id).check_subject(subject)
+
+    def attach_document(
+        self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+    ) -> tuple[CreditRecord, DocumentRef]:
+        self.check_attach(ctx, organization_id, subject, slot_key)
+        kind = slot(slot_key)
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> CreditRecord:
+            record = self._record(organization_id)
+            record.attach_document(kind, subject, ref, kind.public, self._at(ctx))
+            return self._save(record)
+
+        return self._retrying(None, attach), ref
+
+    def withdraw_document(
+        self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+    ) -> CreditRecord:
+        self.check_attach(ctx, organization_id, subject, slot_key)
+        record = self._record(organization_id)
+        record.withdraw_document(slot_key, subject, sha256, reason, self._at(ctx))
+        return self._save(record)
+
+    def document(self, organization_id: UUID, sha256: str) -> Attached:
+        found = find(self._record(organization_id).documents, sha256)
+        if found is None:
+            raise NotFound("document", sha256)
+        return found
 
     # -- reading -----------------------------------------------------------------------
     def record_of(self, organization_id: UUID) -> CreditRecord | None:

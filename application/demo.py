@@ -219,6 +219,14 @@ def _demo_inspections_and_credit(
                           Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"))
     credit.record_penalty(_with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"), ids["qs-center"],
                           Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")))
+    for key, decision_no in (("xc-youth", "宣民罚〔示例〕1号"), ("qs-center", "青民罚〔示例〕2号")):
+        letter = credit.documents.upload()
+        letter.write(pdf(f"StarLedger demo: penalty decision letter {key}"))
+        try:
+            credit.attach_document(ctx, ids[key], f"penalty:{decision_no}", "decision_letter", letter.finish(),
+                                   f"行政处罚决定书 {decision_no}.pdf")
+        finally:
+            letter.discard()
 
 
 def _demo_documents(inspections: Inspections, ctx: CommandContext, organization_id: UUID, year: int, slots: tuple[str, ...]) -> None:

@@ -17,6 +17,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import CreditRules, add_months, add_years
@@ -165,6 +166,7 @@ class CreditRecord(LedgerAggregate):
         self.returned_letters: tuple[date, ...] = ()
         self.listings: tuple[Listing, ...] = ()  # every listing, past and present, in order
         self.revocation_proposals: tuple[tuple[tuple[int, ...], str | None], ...] = ()  # (years, decision)
+        self.documents: tuple[Attached, ...] = ()  # decision letters (per penalty), grounds of removal requests
 
     @classmethod
     def open(cls, organization_id: UUID, provenance: Provenance) -> CreditRecord:
@@ -243,6 +245,38 @@ class CreditRecord(LedgerAggregate):
     def request_removal(self, list_name: CreditList, today: date, provenance: Provenance) -> None:
         self._require_listed(list_name)
         self._removal_requested(list_name, today, provenance)
+
+    # -- documents (证明材料) ------------------------------------------------------------------
+    def attach_document(self, slot: Slot, subject: str, document: DocumentRef, public: bool, provenance: Provenance) -> None:
+        """A penalty's decision letter ("penalty:<decision no.>"), or the grounds of a removal
+        request from a current listing ("removal:<list>")."""
+        self.check_subject(subject)
+        self._document_attached(slot.key, subject, document, public, replaced_by(self.documents, slot, subject),
+                                self.organization_id, provenance)
+
+    def check_subject(self, subject: str) -> None:
+        kind, _, ref = subject.partition(":")
+        if kind == "penalty" and any(p.decision_no == ref for p in self.penalties):
+            return
+        if kind == "removal" and ref in {l.value for l in CreditList} and self.current(CreditList(ref)):
+            return
+        raise InvalidValue("document.subject", "没有可附材料的处罚决定或名录", "No such penalty decision or current listing")
+
+    @event("DocumentAttached")
+    def _document_attached(
+        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        provenance: Provenance,
+    ) -> None:
+        new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
+        self.documents = with_attached(self.documents, new, replaces)
+
+    def withdraw_document(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        current(self.documents, slot, sha256, subject)
+        self._document_withdrawn(slot, subject, sha256, reason.strip()[:500], provenance)
+
+    @event("DocumentWithdrawn")
+    def _document_withdrawn(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.documents = with_withdrawn(self.documents, slot, sha256, subject)
 
     @event("RemovalRequested")
     def _removal_requested(self, list_name: CreditList, on: date, provenance: Provenance) -> None:

@@ -137,6 +137,9 @@ SLOTS = {s.key: s for s in (
     Slot("commitment", "真实性承诺书", "Declaration of truthfulness", SCANS),
     Slot("party_building", "党建工作报告", "Party-building report", PAPERS),
     Slot("report_other", "其他材料", "Other material", ALL_TYPES, multiple=True),
+    # credit records (信用信息)
+    Slot("decision_letter", "行政处罚决定书", "Penalty decision letter", SCANS, public=True),
+    Slot("removal_grounds", "移出申请的理由与证明", "Grounds for the removal request", ALL_TYPES, multiple=True),
 )}
 
 
@@ -189,35 +192,44 @@ class Attached:
     attached_at: str  # ISO instant, from the event's provenance
     attached_by: str
     withdrawn: bool = False
+    subject: str = ""  # within the record, what it is for: "" (the record itself), "penalty:<no.>", "removal:<list>"
 
 
 def with_attached(attached: tuple[Attached, ...], new: Attached, replaces: str | None) -> tuple[Attached, ...]:
     """The record's attachments after one more (the one it replaces marked withdrawn)."""
+    same = lambda a: a.slot == new.slot and a.subject == new.subject  # noqa: E731
     kept = tuple(
-        replace(a, withdrawn=True) if replaces and a.slot == new.slot and a.document.sha256 == replaces else a
-        for a in attached if not (a.slot == new.slot and a.document.sha256 == new.document.sha256)
+        replace(a, withdrawn=True) if replaces and same(a) and a.document.sha256 == replaces else a
+        for a in attached if not (same(a) and a.document.sha256 == new.document.sha256)
     )
     return kept + (new,)
 
 
-def with_withdrawn(attached: tuple[Attached, ...], slot_key: str, sha256: str) -> tuple[Attached, ...]:
-    return tuple(replace(a, withdrawn=True) if a.slot == slot_key and a.document.sha256 == sha256 else a for a in attached)
+def with_withdrawn(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject: str = "") -> tuple[Attached, ...]:
+    return tuple(replace(a, withdrawn=True) if (a.slot, a.subject, a.document.sha256) == (slot_key, subject, sha256) else a
+                 for a in attached)
 
 
-def current(attached: tuple[Attached, ...], slot_key: str, sha256: str) -> Attached:
+def current(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject: str = "") -> Attached:
     """The attachment that is in force (not withdrawn), or a refusal naming it."""
     for a in attached:
-        if a.slot == slot_key and a.document.sha256 == sha256 and not a.withdrawn:
+        if (a.slot, a.subject, a.document.sha256) == (slot_key, subject, sha256) and not a.withdrawn:
             return a
     raise InvalidValue("document.not_attached", "该材料未附在此记录上(或已撤回)",
                        "This document is not attached to this record (or was withdrawn)")
 
 
-def replaced_by(attached: tuple[Attached, ...], new_slot: Slot) -> str | None:
+def replaced_by(attached: tuple[Attached, ...], new_slot: Slot, subject: str = "") -> str | None:
     """A slot one document fills: the one in force there, which a new one replaces."""
     if new_slot.multiple:
         return None
-    return next((a.document.sha256 for a in attached if a.slot == new_slot.key and not a.withdrawn), None)
+    return next((a.document.sha256 for a in attached
+                 if a.slot == new_slot.key and a.subject == subject and not a.withdrawn), None)
+
+
+def find(attached: tuple[Attached, ...], sha256: str) -> Attached | None:
+    """The latest attachment of these bytes to the record (withdrawn ones too: the record keeps them)."""
+    return next((a for a in reversed(attached) if a.document.sha256 == sha256), None)
 
 
 def check_slot_type(slot: str, media_type: MediaType | None, allowed: tuple[MediaType, ...]) -> MediaType:

@@ -14,6 +14,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from application.accounts import Accounts
 from application.audit import Audit
 from application.credit import CreditRecords
+from application.evidence import PublicEvidence
 from application.evaluations import Evaluations
 from application.funding import Funding
 from application.subsidies import Subsidies
@@ -75,6 +76,7 @@ class System:
     idempotency: SqlIdempotencyStore
     database: SQLiteDatabase | PostgresDatabase
     documents: SqlDocumentStore
+    evidence: PublicEvidence
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -137,7 +139,8 @@ def build_system(
     registry.on_saved(read_models.notice)
     evaluations = Evaluations(registry, rules, clock, ids)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
-    credit = CreditRecords(registry, rules, clock, ids, view=compliance)
+    credit = CreditRecords(registry, rules, clock, ids, view=compliance, documents=documents)
+    inspections = Inspections(registry, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(
         SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
         SqlLoginThrottle(database), settings.login_attempts, settings.login_window_seconds,
@@ -152,7 +155,7 @@ def build_system(
         register=register,
         cases=cases,
         compliance=compliance,
-        inspections=Inspections(registry, rules, clock, ids, view=compliance, credit=credit, documents=documents),
+        inspections=inspections,
         credit=credit,
         public=PublicRegister(register, compliance, rules, registry.today),
         reminder_view=reminder_view,
@@ -175,6 +178,7 @@ def build_system(
         idempotency=SqlIdempotencyStore(database),
         database=database,
         documents=documents,
+        evidence=PublicEvidence(inspections, credit, compliance),
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

@@ -24,7 +24,7 @@ from litestar.template.config import TemplateConfig
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
-from interfaces.http.documents import DocumentController
+from interfaces.http.documents import CreditDocumentController, DocumentController, PublicDocumentController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
@@ -97,6 +97,8 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             RatingController,
             FundingController,
             DocumentController,
+            CreditDocumentController,
+            PublicDocumentController,
             PageController,
             EvaluationPages,
             FundingPages,

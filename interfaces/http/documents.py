@@ -21,6 +21,7 @@ from litestar.exceptions import InternalServerException
 from litestar.params import Parameter
 from litestar.response import Stream
 
+from application.evidence import PublicDocument
 from domain.documents import SLOTS, Attached, DocumentTooLarge, MediaType
 from interfaces.http.commands import context, etag, optional_version, system_of
 from interfaces.http.problems import problem
@@ -200,3 +201,82 @@ class DocumentController(Controller):
         )
         out = documents_out(inspections.required_documents(organization_id, year), inspection.documents, inspection.version)
         return Response(out, headers=etag(inspection.version))
+
+
+class CreditWithdrawalIn(msgspec.Struct, frozen=True):
+    slot: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class SubjectDocumentOut(msgspec.Struct, frozen=True):
+    subject: str
+    document: DocumentOut
+
+
+Subject = Annotated[str, Parameter(max_length=200, description="penalty:<处罚决定书文号> 或 removal:abnormal|serious")]
+
+
+class CreditDocumentController(Controller):
+    path = "/api/organizations/{organization_id:uuid}/credit/documents"
+    tags = ["documents 证明材料"]
+
+    @get("/", operation_id="listCreditDocuments", summary="信用记录的材料 / The credit record's documents",
+         guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    def list_documents(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[SubjectDocumentOut]:
+        require_own_organization(request.user, organization_id)
+        record = system_of(request).credit.record_of(organization_id)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in (record.documents if record else ())]
+
+    @post("/", operation_id="attachCreditDocument",
+          summary="上传处罚决定书或移出申请材料 / Upload a penalty's decision letter or a removal request's grounds",
+          description="subject=penalty:<文号>&slot=decision_letter(登记管理机关),或 subject=removal:abnormal&slot=removal_grounds"
+          "(组织或登记管理机关)。请求体为文件本身。The body is the file itself; decision letters are public.",
+          guards=[allow(*FILERS)], request_max_body_size=None, status_code=201)
+    async def attach(
+        self, request: Request[Any, Any, Any], organization_id: UUID, subject: Subject, slot: SlotKey, name: FileName = "",
+    ) -> SubjectDocumentOut:
+        require_own_organization(request.user, organization_id)
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.credit.check_attach(ctx, organization_id, subject, slot))
+        upload = await receive(request)
+        try:
+            record, ref = await anyio.to_thread.run_sync(
+                lambda: system.credit.attach_document(ctx, organization_id, subject, slot, upload, name))
+        finally:
+            upload.discard()
+        attached = next(a for a in reversed(record.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        return SubjectDocumentOut(subject, DocumentOut.of(attached))
+
+    @get("/{sha256:str}", operation_id="getCreditDocument", summary="下载信用记录材料 / Download a credit document",
+         guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], organization_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        require_own_organization(request.user, organization_id)
+        return download(request, system_of(request).credit.document(organization_id, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", operation_id="withdrawCreditDocument",
+          summary="撤回信用记录材料 / Withdraw a credit document", guards=[allow(*FILERS)], sync_to_thread=True, status_code=200)
+    def withdraw(self, request: Request[Any, Any, Any], organization_id: UUID, sha256: Sha256,
+                 data: CreditWithdrawalIn) -> list[SubjectDocumentOut]:
+        require_own_organization(request.user, organization_id)
+        record = system_of(request).credit.withdraw_document(
+            context(request), organization_id, data.subject, data.slot, sha256, data.reason)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in record.documents]
+
+
+class PublicDocumentController(Controller):
+    """No sign-in: only documents marked public, of filed reports and of penalties."""
+
+    path = "/api/public/organizations/{organization_id:uuid}/documents"
+    tags = ["public 信息公示"]
+
+    @get("/", operation_id="publicDocuments", summary="公示材料 / An organization's public documents",
+         guards=[allow(*tuple(Role))], sync_to_thread=True)
+    def list_documents(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[PublicDocument]:
+        system_of(request).registry.organization(organization_id)
+        return system_of(request).evidence.of(organization_id)
+
+    @get("/{sha256:str}", operation_id="publicDocument", summary="下载公示材料 / Download a public document",
+         guards=[allow(*tuple(Role))], sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], organization_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        return download(request, system_of(request).evidence.document(organization_id, sha256), inline)

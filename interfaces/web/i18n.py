@@ -242,6 +242,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "insp.declarations": ("承诺事项(每行一项)", "Declarations (one per line)"),
     "insp.attachments": ("附件", "Attachments"),
     "doc.heading": ("证明材料", "Documents"),
+    "public.documents": ("公示材料", "Public documents"),
+    "public.documents.record": ("所属事项", "Belongs to"),
     "doc.attached": ("已上传", "attached"),
     "doc.missing": ("尚未上传", "not yet attached"),
     "doc.slot": ("材料类别", "Kind of document"),

@@ -44,7 +44,9 @@ class PublicPages(Controller):
 
     @get("/organizations/{organization_id:uuid}", sync_to_thread=True)
     def card(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
-        return Template("public_card.html", context={"card": system_of(request).public.card(organization_id)})
+        system = system_of(request)
+        return Template("public_card.html", context={
+            "card": system.public.card(organization_id), "documents": system.evidence.of(organization_id)})
 
     @get("/lists/{list_name:str}", sync_to_thread=True)
     def listing(

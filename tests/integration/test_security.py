@@ -62,6 +62,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
            "reminder_id": reminder.id, "aggregate_id": own.id, "round_id": uuid5(_NS, "demo-round"),
            "project_id": uuid5(_NS, "demo-project-tl-hub")}  # the org user's own project
     last_year = system.registry.today().year - 1
+    document = system.inspections.inspection(own.id, last_year).documents[0].document.sha256  # the draft's audit report
     operations = api_operations(app)
     assert len(operations) >= 40
     tokens = {role: token(client, role) for role in ROLES}
@@ -69,7 +70,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
     for method, path, allowed in operations:
         url = re.sub(r"\{(\w+):uuid\}", lambda m: str(ids[m.group(1)]), path).replace("{code:str}", own.code)
         url = url.replace("{year:int}", str(last_year)).replace("{list_name:str}", "abnormal").replace("{version:int}", "1")
-        url = url.replace("{key:str}", "grades")
+        url = url.replace("{key:str}", "grades").replace("{sha256:str}", document)
         for role in ROLES:
             if path == "/api/auth/logout" and role != "public":
                 continue  # would end the session the rest of the matrix uses
