@@ -14,6 +14,8 @@ from uuid import UUID
 
 from application.context import CommandContext
 from application.errors import NotPermitted, StaleVersion
+from application import rights
+from application.rights import authorize
 from application.registry import history_entry
 from application.usecases import UseCases
 from domain.errors import InvalidValue
@@ -100,6 +102,7 @@ class Evaluations(UseCases):
         self, ctx: CommandContext, user_id: str, name: str, field: str, affiliation: str,
         employments: tuple[Employment, ...] = (),
     ) -> Expert:
+        authorize(ctx, "evaluations.enroll_expert")
         expert = Expert.enroll(self.ids.new_id(), user_id, name, field, affiliation, employments, self._at(ctx))
         self.store.save(expert)
         return expert
@@ -113,8 +116,7 @@ class Evaluations(UseCases):
         expert = self.expert(expert_id)
         if expected is not None and expert.version != expected:
             raise StaleVersion(expected, expert.version)
-        if ctx.actor.role not in (Role.ADMIN, Role.REGISTRAR) and ctx.actor.user_id != expert.user_id:
-            raise NotPermitted("只有专家本人或登记管理人员可以申报关系", "Only the expert, or registry staff, may declare their relations")
+        authorize(ctx, "evaluations.declare_relation", {rights.Relation.SELF} if ctx.actor.user_id == expert.user_id else ())
         expert.declare_relation(relation, self._at(ctx))
         return self._save(expert)
 
@@ -138,6 +140,7 @@ class Evaluations(UseCases):
         self, ctx: CommandContext, organization_id: UUID, scoring_deadline: date, chair_user_id: str,
         evaluation_id: UUID | None = None,
     ) -> Evaluation:
+        authorize(ctx, "evaluations.open_grade_evaluation")
         org = self.store.organization(organization_id)
         rule_set = self.rules.for_division(org.profile.division_code, self.store.today(org.profile.division_code))
         scheme = rule_set.evaluation.scheme_for(org.profile.org_type.value)
@@ -152,12 +155,13 @@ class Evaluations(UseCases):
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, self_assessment: Decimal | None, statement: str
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_subject_or_staff(ctx, evaluation)
+        self._authorize(ctx, "submit_application", evaluation)
         evaluation.submit_application(self_assessment, statement, self._at(ctx))
         return self._save(evaluation)
 
     def check_eligibility(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None = None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "check_eligibility", evaluation)
         rule_set = self._rule_set(evaluation)
         org = self.store.organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
@@ -185,6 +189,7 @@ class Evaluations(UseCases):
     ) -> Evaluation:
         """A named panel: refused, naming the conflict, if any expert has one."""
         evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "assign_panel", evaluation)
         return self._assign(ctx, evaluation, [self.expert(e) for e in expert_ids], None)
 
     def draw_panel(
@@ -193,6 +198,7 @@ class Evaluations(UseCases):
         """A random draw from the pool's experts without a conflict; the seed is recorded, so
         `random.Random(seed).sample(sorted conflict-free pool, size)` replays it."""
         evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "draw_panel", evaluation)
         experts = [self.expert(x) for x in set(pool)]
         conflicts = self.conflicts(evaluation, experts)
         eligible = sorted((e for e in experts if not conflicts[e.id]), key=lambda e: str(e.id))
@@ -216,22 +222,47 @@ class Evaluations(UseCases):
         """The chair replaces a recused, withdrawn or non-responsive member from the pool before
         computation; the replacement is checked for conflicts like any member."""
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "replace_member", evaluation)
         replacement = self.expert(replacement_id)
         member = PanelMember(replacement.id, replacement.user_id, replacement.name)
         found = self.conflicts(evaluation, [replacement])[replacement.id]
         evaluation.replace_member(expert_id, member, found, reason, self._at(ctx))
         return self._save(evaluation)
 
-    def recuse(
-        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, ground: RecusalGround, note: str
+    # -- recusal ---------------------------------------------------------------------------
+    def declare_conflict(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, note: str
+    ) -> Evaluation:
+        """An expert declares their own conflict and leaves the panel (ground: declared)."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "declare_conflict", evaluation, expert_id)
+        evaluation.recuse(expert_id, RecusalGround.DECLARED, note, self._at(ctx))
+        return self._save(evaluation)
+
+    def force_recusal(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, grounds: str
+    ) -> Evaluation:
+        """The case's chair or a registrar removes a member, stating the grounds (ground: forced)."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "force_recusal", evaluation)
+        evaluation.recuse(expert_id, RecusalGround.FORCED, grounds, self._at(ctx))
+        return self._save(evaluation)
+
+    def request_recusal(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, reasons: str
+    ) -> Evaluation:
+        """The organization asks for a member's recusal; the member stays until the request is granted."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "request_recusal", evaluation)
+        evaluation.request_recusal(expert_id, reasons, self._at(ctx))
+        return self._save(evaluation)
+
+    def decide_recusal_request(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, granted: bool, reasons: str
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        if ground is RecusalGround.DECLARED and evaluation.member(expert_id).user_id != ctx.actor.user_id:
-            raise NotPermitted("只有专家本人可以声明回避", "Only the expert can declare their own conflict")
-        if ground is RecusalGround.REQUESTED:
-            self._require_subject_or_staff(ctx, evaluation)
-        evaluation.recuse(expert_id, ground, note, self._at(ctx))
+        self._authorize(ctx, "decide_recusal_request", evaluation)
+        evaluation.decide_recusal_request(expert_id, granted, reasons, self._at(ctx))
         return self._save(evaluation)
 
     # -- score sheets ---------------------------------------------------------------------
@@ -246,6 +277,7 @@ class Evaluations(UseCases):
         scores: tuple[IndicatorScore, ...], bonus: Decimal,
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "save_draft", evaluation)
         rule_set = self._rule_set(evaluation)
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
         expert_id = self._my_seat(ctx, evaluation)
@@ -258,6 +290,7 @@ class Evaluations(UseCases):
 
     def _submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "submit_sheet", evaluation)
         scheme = self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
         expert_id = self._my_seat(ctx, evaluation)
         draft = evaluation.drafts.get(expert_id)
@@ -270,13 +303,13 @@ class Evaluations(UseCases):
         self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_id: UUID, reason: str
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "reopen_sheet", evaluation)
         evaluation.reopen_sheet(expert_id, reason, self._at(ctx))
         return self._save(evaluation)
 
     def close_scoring(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "close_scoring", evaluation)
         rules = self._rule_set(evaluation).evaluation
         active = {m.expert_id for m in evaluation.active_members()}
         has_quorum = rules.has_quorum(len(evaluation.submitted & active), len(active))
@@ -286,7 +319,7 @@ class Evaluations(UseCases):
     # -- result -----------------------------------------------------------------------------
     def compute_result(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "compute_result", evaluation)
         rule_set = self._rule_set(evaluation)
         computation = self._compute(evaluation, rule_set, evaluation.counted_sheets())
         evaluation.record_result(computation, rule_set.evaluation.min_panel_size, self._at(ctx, rule_set))
@@ -298,7 +331,7 @@ class Evaluations(UseCases):
 
     def open_announcement(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "open_announcement", evaluation)
         rule_set = self._rule_set(evaluation)
         starts = self.store.today()
         evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), self._at(ctx, rule_set))
@@ -306,7 +339,7 @@ class Evaluations(UseCases):
 
     def file_appeal(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, grounds: str) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_subject_or_staff(ctx, evaluation)
+        self._authorize(ctx, "file_appeal", evaluation)
         evaluation.file_appeal(grounds, self.store.today(), self._at(ctx))
         return self._save(evaluation)
 
@@ -317,7 +350,7 @@ class Evaluations(UseCases):
         """Upheld: the named members' sheets are replaced by revised scores and the result recomputed;
         a member with a conflict of interest today (e.g. a relation declared since) revises nothing."""
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "decide_appeal", evaluation)
         rule_set = self._rule_set(evaluation)
         revised = None
         if upheld:
@@ -338,7 +371,7 @@ class Evaluations(UseCases):
     def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         """The result becomes the organization's grade (GradeAwarded), in the same transaction."""
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "finalize", evaluation)
         rule_set = self._rule_set(evaluation)
         today = self.store.today()
         at = self._at(ctx, rule_set)
@@ -378,7 +411,7 @@ class Evaluations(UseCases):
 
     def withdraw(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, reason: str) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
-        self._require_chair(ctx, evaluation)
+        self._authorize(ctx, "withdraw", evaluation)
         evaluation.withdraw(reason, self._at(ctx))
         return self._save(evaluation)
 
@@ -434,14 +467,20 @@ class Evaluations(UseCases):
         evaluation.member(seat)  # refuses a recused member
         return seat
 
-    def _require_chair(self, ctx: CommandContext, evaluation: Evaluation) -> None:
-        if ctx.actor.role in (Role.ADMIN, Role.REGISTRAR):
-            return
-        if ctx.actor.user_id != evaluation.chair_user_id:
-            raise NotPermitted("只有本案的评估委员会主任可以办理", "Only this case's panel chair may do this")
+    def relations(self, ctx: CommandContext, evaluation: Evaluation, expert_id: UUID | None = None) -> set[rights.Relation]:
+        """How the actor stands to this case: its chair, a member of its panel, the expert the
+        command names, the organization it is about."""
+        me = ctx.actor.user_id
+        holds = set()
+        if me == evaluation.chair_user_id:
+            holds.add(rights.Relation.CHAIR)
+        if any(m.user_id == me for m in evaluation.active_members()):
+            holds.add(rights.Relation.MEMBER)
+        if expert_id is not None and any(m.expert_id == expert_id and m.user_id == me for m in evaluation.panel):
+            holds.add(rights.Relation.SELF)
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization == self.subject_organization(evaluation):
+            holds.add(rights.Relation.OWN)
+        return holds
 
-    def _require_subject_or_staff(self, ctx: CommandContext, evaluation: Evaluation) -> None:
-        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != self.subject_organization(evaluation):
-            raise NotPermitted("组织只能办理本组织的评估", "An organization acts only on its own evaluation")
-
-
+    def _authorize(self, ctx: CommandContext, command: str, evaluation: Evaluation, expert_id: UUID | None = None) -> None:
+        authorize(ctx, f"evaluations.{command}", self.relations(ctx, evaluation, expert_id))

@@ -128,6 +128,9 @@ class Evaluation(LedgerAggregate):
         self.bars: tuple[str, ...] = ()
         self.panel: tuple[PanelMember, ...] = ()
         self.recused: dict[UUID, RecusalGround] = {}
+        self.recusal_notes: dict[UUID, str] = {}  # why each member was recused
+        self.recusal_requests: dict[UUID, str] = {}  # pending requests of the organization: expert → its reasons
+        self.excluded: set[UUID] = set()  # submitted sheets kept on record but not counted (recused after submitting)
         self.drafts: dict[UUID, Sheet] = {}
         self.submitted: set[UUID] = set()
         self.replaced: dict[UUID, UUID] = {}
@@ -242,9 +245,14 @@ class Evaluation(LedgerAggregate):
         self.stage = Stage.SCORING
 
     def recuse(self, expert_id: UUID, ground: RecusalGround, note: str, provenance: Provenance) -> None:
+        """The member leaves the panel. A sheet they had submitted is kept on record and excluded
+        from the result, with this recusal as the reason (never silently discarded)."""
         self._require(Stage.ELIGIBLE, Stage.SCORING)
         self.member(expert_id)
-        self._recused(expert_id, ground, note.strip()[:1000], provenance)
+        note = note.strip()[:1000]
+        if ground is RecusalGround.FORCED and not note:
+            raise InvalidValue("recusal.grounds", "强制回避须写明理由", "A forced recusal states its grounds")
+        self._recused(expert_id, ground, note, provenance)
 
     def replace_member(
         self, expert_id: UUID, replacement: PanelMember, conflicts: Sequence[ConflictOfInterest], reason: str,
@@ -269,14 +277,61 @@ class Evaluation(LedgerAggregate):
     def _member_replaced(self, expert_id: UUID, replacement: PanelMember, reason: str, provenance: Provenance) -> None:
         self.panel = (*self.panel, replacement)
         self.replaced = {**self.replaced, expert_id: replacement.expert_id}
+        self.recusal_requests.pop(expert_id, None)
+        if expert_id in self.submitted:  # a submitted sheet stays on record, excluded with this reason
+            self.excluded.add(expert_id)
         self.submitted.discard(expert_id)  # a draft stays in `drafts`, never counted
         self.stage = Stage.SCORING
 
     @event("EvaluatorRecused")
     def _recused(self, expert_id: UUID, ground: RecusalGround, note: str, provenance: Provenance) -> None:
         self.recused[expert_id] = ground
-        self.drafts.pop(expert_id, None)
+        self.recusal_notes[expert_id] = note
+        self.recusal_requests.pop(expert_id, None)
+        if expert_id in self.submitted:
+            self.excluded.add(expert_id)
+        else:
+            self.drafts.pop(expert_id, None)
         self.submitted.discard(expert_id)
+
+    def request_recusal(self, expert_id: UUID, reasons: str, provenance: Provenance) -> None:
+        """The organization asks for a member's recusal: nothing changes until the chair or a
+        registrar grants or refuses it."""
+        self._require(Stage.ELIGIBLE, Stage.SCORING)
+        self.member(expert_id)
+        if expert_id in self.recusal_requests:
+            raise InvalidTransition(
+                "recusal.request_pending", "对该专家的回避申请尚待决定", "A request to recuse this member awaits a decision"
+            )
+        if not reasons.strip():
+            raise InvalidValue("recusal.request_reasons", "回避申请须说明理由", "A recusal request states its reasons")
+        self._recusal_requested(expert_id, reasons.strip()[:2000], provenance)
+
+    @event("RecusalRequested")
+    def _recusal_requested(self, expert_id: UUID, reasons: str, provenance: Provenance) -> None:
+        self.recusal_requests[expert_id] = reasons
+
+    def decide_recusal_request(self, expert_id: UUID, granted: bool, reasons: str, provenance: Provenance) -> None:
+        """Granted, the member is recused (ground: requested); refused, they stay. Either way with reasons."""
+        self._require(Stage.ELIGIBLE, Stage.SCORING)
+        if expert_id not in self.recusal_requests:
+            raise InvalidTransition("recusal.no_request", "没有待决定的回避申请", "No recusal request for this member awaits a decision")
+        if not reasons.strip():
+            raise InvalidValue("recusal.decision_reasons", "决定须说明理由", "A decision on a recusal request states its reasons")
+        reasons = reasons.strip()[:2000]
+        if granted:
+            self._recusal_request_granted(expert_id, reasons, provenance)
+            self._recused(expert_id, RecusalGround.REQUESTED, reasons, provenance)
+        else:
+            self._recusal_request_refused(expert_id, reasons, provenance)
+
+    @event("RecusalRequestGranted")
+    def _recusal_request_granted(self, expert_id: UUID, reasons: str, provenance: Provenance) -> None:
+        self.recusal_requests.pop(expert_id, None)
+
+    @event("RecusalRequestRefused")
+    def _recusal_request_refused(self, expert_id: UUID, reasons: str, provenance: Provenance) -> None:
+        self.recusal_requests.pop(expert_id, None)
 
     # -- score sheets -----------------------------------------------------------------
     def save_draft(self, expert_id: UUID, scores: tuple[IndicatorScore, ...], bonus: Decimal, provenance: Provenance) -> None:
@@ -338,6 +393,11 @@ class Evaluation(LedgerAggregate):
         """All active members submitted, or the chair closes with the rule set's quorum; never
         with fewer active members than the rule set's minimum."""
         self._require(Stage.SCORING)
+        if self.recusal_requests:
+            raise InvalidTransition(
+                "scoring.pending_recusal_requests", f"还有{len(self.recusal_requests)}项回避申请尚待决定",
+                f"{len(self.recusal_requests)} recusal requests await a decision", pending=len(self.recusal_requests),
+            )
         self._require_full_panel(min_size)
         active = {m.expert_id for m in self.active_members()}
         everyone = active <= self.submitted

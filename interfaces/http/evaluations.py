@@ -119,9 +119,17 @@ class PanelIn(msgspec.Struct, frozen=True):
 
 
 class RecusalIn(msgspec.Struct, frozen=True):
+    """declared: the expert's own conflict; forced: the chair or a registrar, `note` giving the
+    grounds; requested: the organization's request, decided later by the chair or a registrar."""
+
     expert_id: UUID
     ground: RecusalGround
     note: Note = ""
+
+
+class RecusalDecisionIn(msgspec.Struct, frozen=True):
+    granted: bool
+    reasons: Annotated[str, Meta(min_length=1, max_length=2000)]
 
 
 class ScoreIn(msgspec.Struct, frozen=True):
@@ -161,6 +169,7 @@ class MemberOut(msgspec.Struct, frozen=True):
     submitted: bool
     replaced_by: UUID | None = None  # kept on record, no longer counted
     outlier: Decimal | None = None  # for the chair once scoring closed: distance of the total from the median (advisory)
+    recusal_requested: bool = False  # a request of the organization awaits a decision
 
 
 class EvaluationOut(msgspec.Struct, frozen=True):
@@ -218,7 +227,8 @@ def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[Ev
         chair_user_id=evaluation.chair_user_id,
         panel=[MemberOut(m.expert_id, m.name if names else None,
                          evaluation.recused[m.expert_id].value if m.expert_id in evaluation.recused else None,
-                         m.expert_id in evaluation.submitted, evaluation.replaced.get(m.expert_id), flagged.get(m.expert_id))
+                         m.expert_id in evaluation.submitted, evaluation.replaced.get(m.expert_id), flagged.get(m.expert_id),
+                         m.expert_id in evaluation.recusal_requests)
                for m in evaluation.panel],
         bars=list(evaluation.bars), total=computation.total if computation else None,
         result=computation.label if computation else None, announcement=evaluation.announcement,
@@ -362,10 +372,28 @@ class EvaluationController(Controller):
         ]
 
     @post("/{evaluation_id:uuid}/recusals", operation_id="recordRecusal",
-          summary="回避(专家声明或组织申请)/ Record a recusal", guards=[allow(*RECUSERS)],
+          summary="回避:专家声明、主任强制或组织申请 / A recusal: declared, forced, or requested", guards=[allow(*RECUSERS)],
           sync_to_thread=True, status_code=200)
     def recusal(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: RecusalIn) -> Response[EvaluationOut]:
-        e = _desk(request).recuse(context(request), evaluation_id, optional_version(request), data.expert_id, data.ground, data.note)
+        desk, ctx, version = _desk(request), context(request), optional_version(request)
+        if data.ground is RecusalGround.DECLARED:
+            e = desk.declare_conflict(ctx, evaluation_id, version, data.expert_id, data.note)
+        elif data.ground is RecusalGround.FORCED:
+            e = desk.force_recusal(ctx, evaluation_id, version, data.expert_id, data.note)
+        else:
+            e = desk.request_recusal(ctx, evaluation_id, version, data.expert_id, data.note)
+        return _out(e, request)
+
+    @post("/{evaluation_id:uuid}/recusal-requests/{expert_id:uuid}/decision", operation_id="decideRecusalRequest",
+          summary="决定组织的回避申请 / Grant or refuse the organization's recusal request",
+          description="本案主任或登记管理机关,须说明理由。The case's chair or a registrar, with reasons.",
+          guards=[allow(*CHAIRS)], sync_to_thread=True, status_code=200)
+    def decide_recusal(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, expert_id: UUID, data: RecusalDecisionIn
+    ) -> Response[EvaluationOut]:
+        e = _desk(request).decide_recusal_request(
+            context(request), evaluation_id, expected_version(request), expert_id, data.granted, data.reasons
+        )
         return _out(e, request)
 
     @put("/{evaluation_id:uuid}/my-sheet", operation_id="saveMySheet",

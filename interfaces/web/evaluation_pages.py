@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from application.explanations import explain
 from domain.errors import DomainError, InvalidValue
-from domain.evaluation import Evaluation, RecusalGround
+from domain.evaluation import Evaluation
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, system_of
@@ -46,8 +46,14 @@ ACTIONS: dict[str, Any] = {
     "replace_member": lambda d, c, id, v, f: d.replace_member(
         c, id, v, UUID(f.get("expert_id", "")), UUID(f.get("replacement_id", "")), f.get("reason", "")
     ),
-    "declare_recusal": lambda d, c, id, v, f: d.recuse(
-        c, id, None, UUID(f.get("expert_id", "")), RecusalGround.DECLARED, f.get("note", "")
+    "declare_recusal": lambda d, c, id, v, f: d.declare_conflict(c, id, None, UUID(f.get("expert_id", "")), f.get("note", "")),
+    "force_recusal": lambda d, c, id, v, f: d.force_recusal(c, id, v, UUID(f.get("expert_id", "")), f.get("grounds", "")),
+    "request_recusal": lambda d, c, id, v, f: d.request_recusal(c, id, v, UUID(f.get("expert_id", "")), f.get("reasons", "")),
+    "grant_recusal": lambda d, c, id, v, f: d.decide_recusal_request(
+        c, id, v, UUID(f.get("expert_id", "")), True, f.get("reasons", "")
+    ),
+    "refuse_recusal": lambda d, c, id, v, f: d.decide_recusal_request(
+        c, id, v, UUID(f.get("expert_id", "")), False, f.get("reasons", "")
     ),
 }
 

@@ -147,7 +147,7 @@ def test_a_random_draw_is_replayable_from_its_seed(system, desk) -> None:
 
 def test_the_cases_read_model_follows_the_case(system, desk) -> None:
     org, experts, evaluation = case_with_panel(system, desk, 3)
-    desk.recuse(as_expert(3), evaluation.id, None, experts[2].id, RecusalGround.DECLARED, "曾为该组织提供咨询")
+    desk.declare_conflict(as_expert(3), evaluation.id, None, experts[2].id, "曾为该组织提供咨询")
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
     [mine] = system.cases.assignments("expert-user-1")

@@ -1,0 +1,188 @@
+"""Who may do what: one table for every command of every group of use cases, consulted by each
+command through `authorize` before it decides anything.
+
+A role says what kind of user someone is; a row also names the relation the user must have to
+the record the command acts on (ARCHITECTURE.md decision 8): the chair of *this* case, a member
+of *this* panel, the expert the command names, the organization the record is about, a
+reminder's recipient. `ANY` means the role suffices. A role missing from a row may not run the
+command at all. tests/unit/test_rights.py fails for a command (a public use-case method taking a
+CommandContext) without a row, and tests/integration/test_rights_walk.py walks every row on a
+real system, every role in every relation."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from enum import Enum
+
+from application.context import CommandContext
+from application.errors import NotPermitted
+from domain.provenance import Role
+
+
+class Relation(str, Enum):
+    ANY = "any"  # the role alone suffices
+    OWN = "own"  # the record is the actor's own organization's (the organization, its case, report, record, project)
+    CHAIR = "chair"  # the actor chairs this case
+    MEMBER = "member"  # the actor sits on this case's panel (not recused)
+    SELF = "self"  # the expert the command names is the actor
+    RECIPIENT = "recipient"  # the reminder is addressed to the actor
+
+
+A, OWN, CHAIR, MEMBER, SELF, RECIPIENT = (
+    Relation.ANY, Relation.OWN, Relation.CHAIR, Relation.MEMBER, Relation.SELF, Relation.RECIPIENT,
+)
+Row = Mapping[Role, Relation]
+
+STAFF: Row = {Role.ADMIN: A, Role.REGISTRAR: A}
+# staff, and the system: scheduler jobs, policies and the operator's console (cli, demo seed)
+OFFICE: Row = {**STAFF, Role.SYSTEM: A}
+CASE_CHAIR: Row = {**STAFF, Role.CHAIR: CHAIR}  # the case's chair or a registrar
+OWN_OR_OFFICE: Row = {Role.ORGANIZATION: OWN, **OFFICE}
+SIGNED_IN: Row = {r: A for r in Role if r not in (Role.PUBLIC, Role.SYSTEM)}
+
+RIGHTS: dict[str, Row] = {
+    # -- registry: the register of organizations -------------------------------------------
+    "registry.register_organization": OFFICE,
+    "registry.file_organization": OFFICE,
+    "registry.promote_to_registration": OFFICE,
+    "registry.rename": OFFICE,
+    "registry.change_address": OFFICE,
+    "registry.change_legal_representative": OFFICE,
+    "registry.amend_charter": OFFICE,
+    "registry.establish_party_branch": OFFICE,
+    "registry.designate_as_hub": OFFICE,
+    "registry.join_hub": OFFICE,
+    "registry.leave_hub": OFFICE,
+    "registry.suspend": OFFICE,
+    "registry.resume": OFFICE,
+    "registry.deregister": OFFICE,
+    "registry.revoke": OFFICE,
+    "registry.apply_grade_finding": OFFICE,
+    "registry.expire_grade": OFFICE,
+    # -- evaluations: one case from opening to its result ----------------------------------
+    "evaluations.enroll_expert": OFFICE,
+    "evaluations.declare_relation": {**STAFF, Role.EVALUATOR: SELF, Role.CHAIR: SELF},  # an expert's own ties
+    "evaluations.open_grade_evaluation": OFFICE,
+    "evaluations.submit_application": OWN_OR_OFFICE,
+    "evaluations.check_eligibility": OFFICE,
+    "evaluations.assign_panel": {**CASE_CHAIR, Role.SYSTEM: A},
+    "evaluations.draw_panel": {**CASE_CHAIR, Role.SYSTEM: A},
+    "evaluations.replace_member": CASE_CHAIR,
+    "evaluations.declare_conflict": {Role.EVALUATOR: SELF, Role.CHAIR: SELF},  # only one's own conflict
+    "evaluations.force_recusal": CASE_CHAIR,  # with its grounds
+    "evaluations.request_recusal": {Role.ORGANIZATION: OWN},  # a request, decided by the chair or a registrar
+    "evaluations.decide_recusal_request": CASE_CHAIR,
+    "evaluations.save_draft": {Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "evaluations.submit_sheet": {Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "evaluations.reopen_sheet": CASE_CHAIR,
+    "evaluations.close_scoring": CASE_CHAIR,
+    "evaluations.compute_result": CASE_CHAIR,
+    "evaluations.open_announcement": CASE_CHAIR,
+    "evaluations.file_appeal": {Role.ORGANIZATION: OWN, **STAFF},
+    "evaluations.decide_appeal": CASE_CHAIR,
+    "evaluations.finalize": {**CASE_CHAIR, Role.SYSTEM: A},
+    "evaluations.withdraw": CASE_CHAIR,
+    # -- inspections: the annual report and its review ---------------------------------------
+    "inspections.open_campaign": OFFICE,
+    "inspections.draft_report": OWN_OR_OFFICE,
+    "inspections.submit_report": OWN_OR_OFFICE,
+    "inspections.withdraw_report": OWN_OR_OFFICE,
+    "inspections.check_attach": OWN_OR_OFFICE,  # asked before an upload's bytes are read
+    "inspections.attach_document": OWN_OR_OFFICE,
+    "inspections.withdraw_document": OWN_OR_OFFICE,
+    "inspections.give_preliminary_opinion": OFFICE,
+    "inspections.request_correction": OFFICE,
+    "inspections.review": OFFICE,
+    "inspections.order_rectification": OFFICE,
+    "inspections.confirm_rectification": OFFICE,
+    "inspections.record_missed": OFFICE,
+    # -- credit: penalties, lists, removal ---------------------------------------------------
+    "credit.record_penalty": OFFICE,
+    "credit.add_ground": OFFICE,
+    "credit.record_returned_letter": OFFICE,
+    "credit.request_removal": OWN_OR_OFFICE,
+    "credit.check_attach": OWN_OR_OFFICE,  # the organization: only its removal request's grounds
+    "credit.attach_document": OWN_OR_OFFICE,
+    "credit.withdraw_document": OWN_OR_OFFICE,
+    "credit.verify_obligation": OFFICE,
+    "credit.apply_rules": OFFICE,
+    "credit.decide_revocation": OFFICE,
+    # -- funding: rounds and projects ------------------------------------------------------------
+    "funding.open_round": OFFICE,
+    "funding.apply": OWN_OR_OFFICE,
+    "funding.check_eligibility": OFFICE,
+    "funding.open_evaluation": OFFICE,
+    "funding.award": OFFICE,
+    "funding.decline": OFFICE,
+    "funding.sign_agreement": OFFICE,
+    "funding.pay_tranche": OFFICE,
+    "funding.submit_report": OWN_OR_OFFICE,
+    "funding.terminate": OFFICE,
+    "funding.complete": OFFICE,
+    # -- subsidies ------------------------------------------------------------------------------
+    "subsidies.grant_year": OFFICE,
+    # -- reminders ------------------------------------------------------------------------------
+    "reminders.issue": OFFICE,
+    "reminders.deliver_due": OFFICE,
+    "reminders.retry": OFFICE,
+    "reminders.recipients_of": SIGNED_IN,  # one's own addresses
+    "reminders.inbox": SIGNED_IN,  # one's own inbox
+    "reminders.unread": SIGNED_IN,
+    "reminders.mark_read": {r: RECIPIENT for r in SIGNED_IN},
+}
+
+# Commands with no signed-in actor: the operator's console (`starledger user add`, `set-password`,
+# `contact`) and the demo seed. No route reaches them; whoever runs them holds the database already.
+CONSOLE: dict[str, frozenset[str]] = {
+    "accounts": frozenset({"add_user", "set_password"}),
+    "reminders": frozenset({"set_contact"}),
+}
+
+# Public use-case methods that take no CommandContext: reads (the interfaces check who may read
+# what: role guards, the organization's own records, sealed scores) and signing in.
+QUERIES: dict[str, frozenset[str]] = {
+    "registry": frozenset({"today", "organization", "organization_by_code", "organization_by_filing", "history",
+                           "stream_history", "on_saved", "save"}),
+    "evaluations": frozenset({"expert", "evaluation", "history", "recompute", "subject_organization", "relations",
+                              "conflicts", "sheet_changes", "outliers", "sees_sheets"}),
+    "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents"}),
+    "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
+    "funding": frozenset({"funding_round", "project"}),
+    "subsidies": frozenset(),
+    "reminders": frozenset({"plan"}),
+    "accounts": frozenset({"users", "login", "authenticate", "logout"}),
+}
+
+_NEEDS = {
+    Relation.OWN: ("只能办理本组织的事项", "An organization acts only on its own records"),
+    Relation.CHAIR: ("只有本案的评估委员会主任或登记管理机关可以办理", "Only this case's chair or a registrar may do this"),
+    Relation.MEMBER: ("您不在该评估的专家组中,或已回避", "You are not on this panel, or you have recused"),
+    Relation.SELF: ("专家只能声明本人的利益冲突", "An expert declares only their own conflict"),
+    Relation.RECIPIENT: ("这条提醒不是发给您的", "This reminder is not addressed to you"),
+}
+
+
+def allowed(ctx: CommandContext, command: str, holds: Collection[Relation] = ()) -> bool:
+    row = RIGHTS[command]
+    needed = row.get(ctx.actor.role)
+    return needed is not None and (needed is Relation.ANY or needed in holds)
+
+
+def authorize(ctx: CommandContext, command: str, holds: Collection[Relation] = ()) -> None:
+    """Refuse (NotPermitted → 403) unless the actor's role has a row for the command and the
+    relation it names holds for this record."""
+    if allowed(ctx, command, holds):
+        return
+    needed = RIGHTS[command].get(ctx.actor.role)
+    if needed is None:
+        roles = "、".join(r.value for r in RIGHTS[command]) or "-"
+        raise NotPermitted(
+            f"“{ctx.actor.role.value}”角色不能办理此事项(可办理的角色:{roles})",
+            f"The role '{ctx.actor.role.value}' may not do this (roles that may: {', '.join(r.value for r in RIGHTS[command])})",
+        )
+    raise NotPermitted(*_NEEDS[needed])
+
+
+def roles_for(command: str) -> tuple[Role, ...]:
+    """The roles a row names (interfaces use it for their coarse role guard)."""
+    return tuple(RIGHTS[command])
