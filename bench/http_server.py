@@ -11,6 +11,7 @@ from litestar import put
 
 from infra.wiring import build_system, load_settings
 from interfaces.http.app import create_app
+from interfaces.http.proxies import SERVER_OPTIONS
 
 
 @put("/api/bench/bare", include_in_schema=False)
@@ -25,7 +26,7 @@ def main() -> None:
     app = create_app(system)
     app.register(bare)
     logging.getLogger("starledger").setLevel(logging.WARNING)  # one line per event would be the bench
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_OPTIONS)
 
 
 if __name__ == "__main__":
