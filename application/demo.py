@@ -264,6 +264,13 @@ def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID]
             (BudgetLine("人员劳务", half), BudgetLine("活动物资与场地", Decimal(amount) - half)),
         )
         project = system.funding.apply(ctx, funding_round.id, ids[key], application, uuid5(_NS, f"demo-project-{key}"))
+        for slot_key, name in (("plan", "项目实施方案"), ("budget", "项目预算表")):
+            upload = system.funding.documents.upload()
+            upload.write(pdf(f"StarLedger demo: {slot_key} of project {key}"))
+            try:
+                system.funding.attach_document(ctx, project.id, "application", slot_key, upload.finish(), f"{title}{name}.pdf")
+            finally:
+                upload.discard()
         system.funding.check_eligibility(ctx, project.id)
     review = system.funding.open_evaluation(
         ctx, uuid5(_NS, "demo-project-tl-hub"), None, EvaluationKind.PROJECT_REVIEW, today + timedelta(days=7), chair,

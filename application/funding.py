@@ -11,10 +11,13 @@ from typing import Any
 from uuid import UUID
 
 from application.context import CommandContext
-from application.errors import NotPermitted, StaleVersion
+from application.documents import accept
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ports import DocumentStore, DocumentUpload
 from application.evaluations import Evaluations
 from application.usecases import UseCases
 from domain.credit import CreditRecord, credit_record_id
+from domain.documents import Attached, DocumentRef, find, slot
 from domain.evaluation import Evaluation, EvaluationKind
 from domain.funding import (
     ApplicantFacts, FundingRound, Milestone, Project, ProjectApplication, RoundTerms, ScheduledTranche, project_bars,
@@ -29,10 +32,71 @@ def _division_of(prefix: str) -> str:
     return prefix.ljust(6, "0")
 
 
+PROJECT_SLOTS = {"application": ("plan", "budget"), "milestone": ("outputs",)}
+
+
 class Funding(UseCases):
-    def __init__(self, *args: Any, evaluations: Evaluations, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, evaluations: Evaluations, documents: DocumentStore, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.evaluations = evaluations
+        self.documents = documents
+
+    # -- documents: the application's plan and budget, a milestone's outputs ------------------------
+    def check_attach(self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str) -> Project:
+        project = self.project(project_id)
+        self._require_own(ctx, project)
+        slot(slot_key, PROJECT_SLOTS.get(subject.partition(":")[0], ()))
+        project.check_can_attach(subject)
+        return project
+
+    def attach_document(
+        self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+    ) -> tuple[Project, DocumentRef]:
+        self.check_attach(ctx, project_id, subject, slot_key)
+        kind = slot(slot_key)
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> Project:
+            project = self.project(project_id)
+            project.attach_document(kind, subject, ref, self._at(ctx))
+            return self._save(project)
+
+        return self._retrying(None, attach), ref
+
+    def withdraw_document(
+        self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+    ) -> Project:
+        project = self.project(project_id)
+        self._require_own(ctx, project)
+        project.withdraw_document(slot_key, subject, sha256, reason, self._at(ctx))
+        return self._save(project)
+
+    def readable_by(self, ctx: CommandContext, project: Project) -> bool:
+        """Who sees a project's documents: staff and auditors, the applicant, and the chair and
+        members of the panels evaluating the project (review, mid-term, closing)."""
+        role = ctx.actor.role
+        if role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR):
+            return True
+        if role is Role.ORGANIZATION:
+            return ctx.actor_organization == project.organization_id
+        for case_id in project.evaluations.values():
+            case = self.evaluations.evaluation(case_id)
+            if ctx.actor.user_id == case.chair_user_id or any(m.user_id == ctx.actor.user_id for m in case.panel):
+                return True
+        return False
+
+    def documents_of(self, ctx: CommandContext, project_id: UUID) -> Project:
+        project = self.project(project_id)
+        if not self.readable_by(ctx, project):
+            raise NotPermitted("只有项目申报组织、评审专家和工作人员可以查看项目材料",
+                               "Only the applicant, the project's evaluators and staff see its documents")
+        return project
+
+    def document(self, ctx: CommandContext, project_id: UUID, sha256: str) -> Attached:
+        found = find(self.documents_of(ctx, project_id).documents, sha256)
+        if found is None:
+            raise NotFound("document", sha256)
+        return found
 
     # -- rounds ----------------------------------------------------------------------------------
     def open_round(self, ctx: CommandContext, terms: RoundTerms, round_id: UUID | None = None) -> FundingRound:

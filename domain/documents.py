@@ -140,6 +140,10 @@ SLOTS = {s.key: s for s in (
     # credit records (信用信息)
     Slot("decision_letter", "行政处罚决定书", "Penalty decision letter", SCANS, public=True),
     Slot("removal_grounds", "移出申请的理由与证明", "Grounds for the removal request", ALL_TYPES, multiple=True),
+    # funded projects (公益创投)
+    Slot("plan", "项目实施方案", "Project plan", PAPERS),
+    Slot("budget", "项目预算表", "Project budget", SHEETS + (MediaType.DOCX, MediaType.OFD)),
+    Slot("outputs", "项目成果材料", "Project outputs", ALL_TYPES, multiple=True),
 )}
 
 

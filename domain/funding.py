@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, grade_at_least
@@ -237,6 +238,7 @@ class Project(LedgerAggregate):
         self.mid_term_passed: bool | None = None
         self.stars: int | None = None
         self.closing_score: Decimal | None = None
+        self.documents: tuple[Attached, ...] = ()  # the application's plan and budget, each milestone's outputs
 
     @classmethod
     def apply(
@@ -377,6 +379,43 @@ class Project(LedgerAggregate):
     def _tranche_paid(self, index: int, amount: Decimal, condition: TrancheCondition, paid_on: date,
                       provenance: Provenance) -> None:
         self.paid.append(paid_on)
+
+    # -- documents (证明材料) -------------------------------------------------------------------------------
+    def check_can_attach(self, subject: str) -> None:
+        """The plan and budget go with the application until its review opens; a milestone's
+        outputs with the milestone until its report is submitted."""
+        if subject == "application":
+            self._require(ProjectStage.APPLIED, ProjectStage.ELIGIBLE)
+            return
+        kind, _, ref = subject.partition(":")
+        if kind == "milestone" and ref in {m.value for m in Milestone}:
+            self._require(ProjectStage.IN_PROGRESS)
+            if Milestone(ref) in self.reports:
+                raise InvalidTransition("milestone.reported", "该阶段报告已提交", "This report is submitted already")
+            return
+        raise InvalidValue("document.subject", "项目材料应属于申报或某一阶段报告", "A project document belongs to the application or a milestone")
+
+    def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
+        self.check_can_attach(subject)
+        self._document_attached(slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject),
+                                self.organization_id, provenance)
+
+    @event("DocumentAttached")
+    def _document_attached(
+        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        provenance: Provenance,
+    ) -> None:
+        new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
+        self.documents = with_attached(self.documents, new, replaces)
+
+    def withdraw_document(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.check_can_attach(subject)
+        current(self.documents, slot, sha256, subject)
+        self._document_withdrawn(slot, subject, sha256, reason.strip()[:500], provenance)
+
+    @event("DocumentWithdrawn")
+    def _document_withdrawn(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.documents = with_withdrawn(self.documents, slot, sha256, subject)
 
     # -- milestones and evaluations ---------------------------------------------------------------------
     def submit_report(self, milestone: Milestone, summary: str, on: date, provenance: Provenance) -> None:

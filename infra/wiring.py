@@ -168,7 +168,7 @@ def build_system(
         ),
         funding_view=funding_view,
         register_history=register_history,
-        funding=Funding(registry, rules, clock, ids, evaluations=evaluations),
+        funding=Funding(registry, rules, clock, ids, evaluations=evaluations, documents=documents),
         subsidies=Subsidies(registry, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
         integrity=IntegrityChain(registry.recorder, database, documents),

@@ -24,7 +24,9 @@ from litestar.template.config import TemplateConfig
 from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
-from interfaces.http.documents import CreditDocumentController, DocumentController, PublicDocumentController
+from interfaces.http.documents import (
+    CreditDocumentController, DocumentController, ProjectDocumentController, PublicDocumentController,
+)
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
@@ -39,7 +41,7 @@ from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.evaluation_pages import EvaluationPages
-from interfaces.web.funding_pages import FundingPages
+from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.audit_pages import AuditPages
 from interfaces.web.pages import PageController
 
@@ -99,9 +101,11 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             DocumentController,
             CreditDocumentController,
             PublicDocumentController,
+            ProjectDocumentController,
             PageController,
             EvaluationPages,
             FundingPages,
+            ProjectDocumentPages,
             AuditPages,
             PublicPages,
             InspectionPages,

@@ -48,6 +48,7 @@ class DocumentOut(msgspec.Struct, frozen=True):
     attached_by: str
     withdrawn: bool
     previewable: bool
+    subject: str = ""  # the part of the record it belongs to ("" = the record itself)
 
     @classmethod
     def of(cls, a: Attached) -> DocumentOut:
@@ -56,7 +57,7 @@ class DocumentOut(msgspec.Struct, frozen=True):
             slot=a.slot, slot_zh=kind.zh if kind else a.slot, slot_en=kind.en if kind else a.slot,
             sha256=a.document.sha256, size_bytes=a.document.size_bytes, media_type=a.document.media_type,
             file_name=a.document.file_name, public=a.public, attached_at=a.attached_at, attached_by=a.attached_by,
-            withdrawn=a.withdrawn, previewable=_previewable(a.document.media_type),
+            withdrawn=a.withdrawn, previewable=_previewable(a.document.media_type), subject=a.subject,
         )
 
 
@@ -280,3 +281,59 @@ class PublicDocumentController(Controller):
          guards=[allow(*tuple(Role))], sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], organization_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
         return download(request, system_of(request).evidence.document(organization_id, sha256), inline)
+
+
+class ProjectWithdrawalIn(msgspec.Struct, frozen=True):
+    slot: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    subject: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+ProjectSubject = Annotated[str, Parameter(max_length=80, description="application 或 milestone:mid_term|milestone:closing")]
+PROJECT_DOCUMENT_READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION, Role.EVALUATOR, Role.CHAIR)
+
+
+class ProjectDocumentController(Controller):
+    """A funded project's documents: the plan and budget of its application, the outputs of each
+    milestone report; its evaluators (panel members and chair) read them beside their sheets."""
+
+    path = "/api/projects/{project_id:uuid}/documents"
+    tags = ["documents 证明材料"]
+
+    @get("/", operation_id="listProjectDocuments", summary="项目材料 / A project's documents",
+         guards=[allow(*PROJECT_DOCUMENT_READERS)], sync_to_thread=True)
+    def list_documents(self, request: Request[Any, Any, Any], project_id: UUID) -> list[SubjectDocumentOut]:
+        project = system_of(request).funding.documents_of(context(request), project_id)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in project.documents]
+
+    @post("/", operation_id="attachProjectDocument",
+          summary="上传项目材料 / Upload a project document",
+          description="subject=application&slot=plan|budget(评审开始前),或 subject=milestone:mid_term|milestone:closing"
+          "&slot=outputs(报告提交前)。请求体为文件本身。The body is the file itself.",
+          guards=[allow(*FILERS)], request_max_body_size=None, status_code=201)
+    async def attach(
+        self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey, name: FileName = "",
+    ) -> SubjectDocumentOut:
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.funding.check_attach(ctx, project_id, subject, slot))
+        upload = await receive(request)
+        try:
+            project, ref = await anyio.to_thread.run_sync(
+                lambda: system.funding.attach_document(ctx, project_id, subject, slot, upload, name))
+        finally:
+            upload.discard()
+        attached = next(a for a in reversed(project.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        return SubjectDocumentOut(subject, DocumentOut.of(attached))
+
+    @get("/{sha256:str}", operation_id="getProjectDocument", summary="下载或预览项目材料 / Download a project document",
+         guards=[allow(*PROJECT_DOCUMENT_READERS)], sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        return download(request, system_of(request).funding.document(context(request), project_id, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", operation_id="withdrawProjectDocument",
+          summary="撤回项目材料 / Withdraw a project document", guards=[allow(*FILERS)], sync_to_thread=True, status_code=200)
+    def withdraw(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256,
+                 data: ProjectWithdrawalIn) -> list[SubjectDocumentOut]:
+        project = system_of(request).funding.withdraw_document(
+            context(request), project_id, data.subject, data.slot, sha256, data.reason)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in project.documents]

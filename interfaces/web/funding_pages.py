@@ -9,11 +9,18 @@ import io
 from typing import Any
 from uuid import UUID
 
+import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.response import Redirect, Template
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Stream, Template
 
+from application.funding import PROJECT_SLOTS
 from application.queries import ProjectQuery
+from domain.documents import SLOTS
+from domain.funding import Project
+from interfaces.http.documents import (
+    DocumentOut, FileName, ProjectSubject, Sha256, SlotKey, documents_out, download, receive,
+)
 from domain.errors import DomainError, InvalidValue
 from domain.funding import BudgetLine, Milestone, ProjectApplication
 from domain.provenance import Role
@@ -27,6 +34,34 @@ from interfaces.web.i18n import language, message_for, translate
 from interfaces.web.forms import Form, amount, form_version
 
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
+
+
+PROJECT_SUBJECT_NAMES = {"application": "doc.subject.application", "milestone:mid_term": "doc.subject.mid_term",
+                         "milestone:closing": "doc.subject.closing"}
+
+
+def _project_slots(project: Project) -> list[dict[str, str]]:
+    """The slots open now: the application's before its review, a milestone's before its report."""
+    open_subjects = []
+    for subject in PROJECT_SUBJECT_NAMES:
+        try:
+            project.check_can_attach(subject)
+        except DomainError:
+            continue
+        open_subjects.append(subject)
+    return [{"key": key, "zh": f"{SLOTS[key].zh}", "en": SLOTS[key].en, "subject": subject}
+            for subject in open_subjects for key in PROJECT_SLOTS[subject.partition(":")[0]]]
+
+
+def _readable_project(request: Request[Any, Any, Any], project_id: UUID) -> Project:
+    """Staff, auditors and the applicant read a project; its evaluators (panel and chair) too."""
+    system = system_of(request)
+    if request.user.role in (Role.EVALUATOR, Role.CHAIR):
+        return system.funding.documents_of(context(request), project_id)
+    require_role(request, READERS)
+    project = system.funding.project(project_id)
+    require_own_organization(request.user, project.organization_id)
+    return project
 
 
 def budget_lines(text: str) -> tuple[BudgetLine, ...]:
@@ -54,6 +89,61 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "terminate": (STAFF, lambda f, c, p, v, d: f.terminate(c, p, v, d.get("reason", ""), d.get("breach") == "on")),
     "complete": (STAFF, lambda f, c, p, v, d: f.complete(c, p, v)),
 }
+
+
+def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int) -> Template:
+    system = system_of(request)
+    project = _readable_project(request, project_id)
+    may_file = request.user.role in (*STAFF, Role.ORGANIZATION)
+    docs = documents_out((), project.documents, project.version)
+    preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
+    return Template("project.html", status_code=status, context={
+        "p": project, "r": system.funding.funding_round(project.round_id),
+        "org": system.register.get(project.organization_id), "error": error,
+        "is_staff": request.user.role in STAFF, "is_org": request.user.role is Role.ORGANIZATION,
+        "saved": request.query_params.get("saved") == "1", "next": project.next_tranche(),
+        "docs": docs, "preview": preview, "page_url": f"/projects/{project.id}", "doc_base": f"/projects/{project.id}/documents",
+        "slots": _project_slots(project) if may_file else [], "docs_editable": may_file and bool(_project_slots(project)),
+        "subject_names": PROJECT_SUBJECT_NAMES,
+    })
+
+
+class ProjectDocumentPages(Controller):
+    """The project page's documents: upload (progress bar, drag-and-drop), download, withdrawal."""
+
+    include_in_schema = False
+    path = "/projects/{project_id:uuid}/documents"
+
+    @post("/", request_max_body_size=None, status_code=201)
+    async def upload(self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey,
+                     name: FileName = "") -> DocumentOut:
+        require_role(request, (*STAFF, Role.ORGANIZATION))
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.funding.check_attach(ctx, project_id, subject, slot))
+        spooled = await receive(request)
+        try:
+            project, ref = await anyio.to_thread.run_sync(
+                lambda: system.funding.attach_document(ctx, project_id, subject, slot, spooled, name))
+        finally:
+            spooled.discard()
+        return DocumentOut.of(next(a for a in reversed(project.documents) if a.document.sha256 == ref.sha256 and a.subject == subject))
+
+    @get("/{sha256:str}", sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        if request.user.is_anonymous:
+            raise NotAuthorizedException("sign-in required")
+        return download(request, system_of(request).funding.document(context(request), project_id, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", sync_to_thread=True, status_code=303)
+    def withdraw(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, data: Form) -> Response[Any]:
+        require_role(request, (*STAFF, Role.ORGANIZATION))
+        system = system_of(request)
+        try:
+            system.funding.withdraw_document(context(request), project_id, data.get("subject", ""), data.get("slot", ""),
+                                             sha256, data.get("reason", ""))
+        except DomainError as e:
+            return project_page(request, project_id, message_for(request, e), domain_status(e))
+        return Redirect(f"/projects/{project_id}?saved=1", status_code=303)
 
 
 class FundingPages(Controller):
@@ -99,16 +189,7 @@ class FundingPages(Controller):
         return self._project(request, project_id, None, 200)
 
     def _project(self, request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int) -> Template:
-        require_role(request, READERS)
-        system = system_of(request)
-        project = system.funding.project(project_id)
-        require_own_organization(request.user, project.organization_id)
-        return Template("project.html", status_code=status, context={
-            "p": project, "r": system.funding.funding_round(project.round_id),
-            "org": system.register.get(project.organization_id), "error": error,
-            "is_staff": request.user.role in STAFF, "is_org": request.user.role is Role.ORGANIZATION,
-            "saved": request.query_params.get("saved") == "1", "next": project.next_tranche(),
-        })
+        return project_page(request, project_id, error, status)
 
     @post("/projects/{project_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], project_id: UUID, data: Form) -> Response[Any]:

@@ -78,3 +78,19 @@ def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(
     page.wait_for_url("**saved=1")
     assert "○" in page.text_content("[data-testid=required-cover_page]")
     assert "已撤回" in page.locator("tr.withdrawn").first.text_content()
+
+
+def test_a_reviewer_reads_the_projects_plan_and_budget_beside_the_case(site: str, page: Any, system: Any) -> None:
+    from uuid import uuid5
+
+    from application.demo import _NS
+
+    sign_in(page, site, "evaluator")
+    page.goto(f"{site}/evaluations/{uuid5(_NS, 'demo-project-review')}")
+    page.click("h1 a")  # the project under review
+    listed = page.text_content("[data-testid=document-list]")
+    assert "项目实施方案" in listed and "项目预算表" in listed and "申报材料" in listed
+    assert page.locator("[data-testid=dropzone]").count() == 0  # a reviewer reads, and the application is under review
+    page.locator("tr", has_text="项目实施方案").locator("[data-testid=preview-link]").click()
+    source = page.locator("[data-testid=preview] iframe").get_attribute("src")
+    assert page.request.get(f"{site}{source}").headers["content-type"] == "application/pdf"

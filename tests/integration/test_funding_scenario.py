@@ -17,7 +17,7 @@ from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import EvaluationKind
 from domain.funding import Milestone, ProjectStage
 from tests.integration.funding_support import (
-    application, as_org, enroll_panel, evaluate, graded_organization, terms,
+    application, as_org, enroll_panel, evaluate, experts, graded_organization, terms,
 )
 from tests.integration.helpers import REGISTRAR
 
@@ -223,3 +223,32 @@ def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, 
     assert milestone_reminders(date(2027, 6, 27)) == [("milestone_due", "closing", "3")]
     texts = [p.text_zh for p in system.reminders.plan(date(2027, 6, 27)) if p.kind == "milestone_due"]
     assert texts and "结项报告" in texts[0] and "社区助餐" in texts[0]
+
+
+def test_a_milestones_outputs_are_attached_before_its_report_and_read_by_its_evaluators(system, clock) -> None:
+    from application.context import CommandContext
+    from domain.provenance import Actor, Role
+    from tests.support.documents import pdf, upload_of
+
+    enroll_panel(system)
+    org = graded_organization(system, 2, "3A")
+    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None))
+    project = system.funding.apply(as_org(org), funding_round.id, org, application("社区助餐")).id
+    system.funding.check_eligibility(REGISTRAR, project)
+    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
+    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
+    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕8号")
+    with upload_of(system, pdf("58 elderly served, 40 activities")) as upload:
+        system.funding.attach_document(as_org(org), project, "milestone:mid_term", "outputs", upload, "中期成果.pdf")
+    system.funding.submit_report(as_org(org), project, None, Milestone.MID_TERM, "已服务老人58名")
+    with upload_of(system, pdf("late photo")) as upload, pytest.raises(InvalidTransition):
+        system.funding.attach_document(as_org(org), project, "milestone:mid_term", "outputs", upload, "补交.pdf")
+    evaluation = system.funding.open_evaluation(REGISTRAR, project, None, EvaluationKind.MID_TERM, date(2027, 1, 20), "chair-1")
+    system.evaluations.assign_panel(REGISTRAR, evaluation.id, None, experts(system))
+    member = system.evaluations.evaluation(evaluation.id).panel[0]
+    reviewer = CommandContext(Actor(member.user_id, Role.EVALUATOR), "req-review")
+    outputs = [a for a in system.funding.documents_of(reviewer, project).documents if a.subject == "milestone:mid_term"]
+    assert [a.document.file_name for a in outputs] == ["中期成果.pdf"]
+    stranger = CommandContext(Actor("someone-else", Role.EVALUATOR), "req-x")
+    with pytest.raises(NotPermitted):
+        system.funding.documents_of(stranger, project)

@@ -16,7 +16,9 @@
       if (next >= files.length) { window.location.assign(zone.dataset.done); return; }
       const file = files[next++];
       const xhr = new XMLHttpRequest();
-      xhr.open("POST", zone.dataset.url + "?slot=" + encodeURIComponent(slot.value) + "&name=" + encodeURIComponent(file.name));
+      const subject = slot.selectedOptions[0].dataset.subject;
+      xhr.open("POST", zone.dataset.url + "?slot=" + encodeURIComponent(slot.value) + "&name=" + encodeURIComponent(file.name)
+        + (subject ? "&subject=" + encodeURIComponent(subject) : ""));
       xhr.setRequestHeader("X-CSRFToken", decodeURIComponent(csrf));
       xhr.setRequestHeader("Content-Type", "application/octet-stream");
       bar.hidden = false;
