@@ -14,6 +14,7 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
+from application.rights import Relation
 from application.evaluations import Evaluations
 from application.usecases import UseCases
 from domain.credit import CreditRecord, credit_record_id
@@ -33,6 +34,9 @@ def _division_of(prefix: str) -> str:
 
 
 PROJECT_SLOTS = {"application": ("plan", "budget"), "milestone": ("outputs",)}
+# who reads a project's documents, and the relation they need to it (reads are not in the rights table, which holds changes)
+READERS = {Role.ADMIN: Relation.ANY, Role.REGISTRAR: Relation.ANY, Role.AUDITOR: Relation.ANY,
+           Role.ORGANIZATION: Relation.OWN, Role.CHAIR: Relation.CHAIR, Role.EVALUATOR: Relation.MEMBER}
 
 
 class Funding(UseCases):
@@ -71,23 +75,23 @@ class Funding(UseCases):
         project.withdraw_document(slot_key, subject, sha256, reason, self._at(ctx))
         return self._save(project)
 
-    def readable_by(self, ctx: CommandContext, project: Project) -> bool:
-        """Who sees a project's documents: staff and auditors, the applicant, and the chair and
-        members of the panels evaluating the project (review, mid-term, closing)."""
-        role = ctx.actor.role
-        if role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR):
-            return True
-        if role is Role.ORGANIZATION:
-            return ctx.actor_organization == project.organization_id
+    def _relations(self, ctx: CommandContext, project: Project) -> set[Relation]:
+        """The actor's relations to the project: its applicant, chair or member of one of its panels."""
+        holds = {Relation.OWN} if ctx.actor_organization == project.organization_id else set()
         for case_id in project.evaluations.values():
             case = self.evaluations.evaluation(case_id)
-            if ctx.actor.user_id == case.chair_user_id or any(m.user_id == ctx.actor.user_id for m in case.panel):
-                return True
-        return False
+            if ctx.actor.user_id == case.chair_user_id:
+                holds.add(Relation.CHAIR)
+            if any(m.user_id == ctx.actor.user_id for m in case.active_members()):
+                holds.add(Relation.MEMBER)
+        return holds
 
     def documents_of(self, ctx: CommandContext, project_id: UUID) -> Project:
+        """The project, for reading its documents: staff and auditors, its applicant, and the chair
+        and (not recused) members of its panels."""
         project = self.project(project_id)
-        if not self.readable_by(ctx, project):
+        needed = READERS.get(ctx.actor.role)
+        if needed is None or (needed is not Relation.ANY and needed not in self._relations(ctx, project)):
             raise NotPermitted("只有项目申报组织、评审专家和工作人员可以查看项目材料",
                                "Only the applicant, the project's evaluators and staff see its documents")
         return project

@@ -117,6 +117,9 @@ RIGHTS: dict[str, Row] = {
     "funding.sign_agreement": OFFICE,
     "funding.pay_tranche": OFFICE,
     "funding.submit_report": OWN_OR_OFFICE,
+    "funding.check_attach": OWN_OR_OFFICE,  # asked before an upload's bytes are read
+    "funding.attach_document": OWN_OR_OFFICE,
+    "funding.withdraw_document": OWN_OR_OFFICE,
     "funding.terminate": OFFICE,
     "funding.complete": OFFICE,
     # -- subsidies ------------------------------------------------------------------------------
@@ -147,7 +150,8 @@ QUERIES: dict[str, frozenset[str]] = {
                               "conflicts", "sheet_changes", "outliers", "sees_sheets"}),
     "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents"}),
     "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
-    "funding": frozenset({"funding_round", "project"}),
+    # documents_of / document: the applicant, staff, auditors, the chair and members of its panels (Funding.documents_of)
+    "funding": frozenset({"funding_round", "project", "documents_of", "document"}),
     "subsidies": frozenset(),
     "reminders": frozenset({"plan"}),
     "accounts": frozenset({"users", "login", "authenticate", "logout"}),
