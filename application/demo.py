@@ -188,6 +188,15 @@ def _open_demo_evaluation(
     case = evaluations.open_grade_evaluation(ctx, hub, deadline, users["chair"].id, uuid5(_NS, "demo-evaluation"))
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)
+    indicators = evaluations.rules.get(case.rule_set.id, case.rule_set.version).evaluation.scheme_for(case.subject_type).indicators
+    for subject, slot_key, name in [("self_assessment", "self_assessment", "2025年度自评报告.pdf"),
+                                    *((f"indicator:{i.key}", "supporting", f"{i.zh}佐证材料.pdf") for i in indicators[:2])]:
+        upload = evaluations.documents.upload()  # type: ignore[union-attr]
+        upload.write(pdf(f"StarLedger demo: {subject}"))
+        try:
+            evaluations.attach_document(ctx, case.id, subject, slot_key, upload.finish(), name)
+        finally:
+            upload.discard()
     evaluations.assign_panel(ctx, case.id, None, [e.id for e in experts])
     return [e.id for e in experts]
 

@@ -13,12 +13,15 @@ from uuid import UUID
 
 
 from application.context import CommandContext
-from application.errors import NotPermitted, StaleVersion
+from application.documents import accept
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ports import DocumentStore, DocumentUpload
 from application import rights
 from application.rights import authorize
 from application.registry import history_entry
 from application.usecases import UseCases
-from domain.errors import InvalidValue
+from domain.documents import Attached, DocumentRef, find, slot
+from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, ScoreChange, outliers, result_bands
 from domain.expert import ConflictOfInterest, Employment, Expert, Relation, SubjectTies, conflicts_of_interest
 from domain.funding import Project
@@ -96,7 +99,72 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+EVALUATION_SLOTS = {"self_assessment": ("self_assessment",), "indicator": ("supporting",), "appeal": ("appeal_grounds",)}
+# who reads a case's documents, and the relation they need to it (reads are not in the rights table, which holds changes)
+DOCUMENT_READERS = {Role.ADMIN: rights.Relation.ANY, Role.REGISTRAR: rights.Relation.ANY, Role.AUDITOR: rights.Relation.ANY,
+                    Role.ORGANIZATION: rights.Relation.OWN, Role.CHAIR: rights.Relation.CHAIR,
+                    Role.EVALUATOR: rights.Relation.MEMBER}
+
+
 class Evaluations(UseCases):
+    def __init__(self, *args: Any, documents: DocumentStore | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.documents = documents
+
+    # -- documents: the self-assessment report, each indicator's supporting material, an appeal's grounds --
+    def check_attach(self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str) -> Evaluation:
+        """Asked before an upload's bytes are read: the organization the case is about (or a
+        registrar), a slot the subject takes, an indicator of the case's scheme, the stage."""
+        evaluation = self.evaluation(evaluation_id)
+        self._authorize(ctx, "check_attach", evaluation)
+        slot(slot_key, EVALUATION_SLOTS.get(subject.partition(":")[0], ()))
+        kind, _, key = subject.partition(":")
+        if kind == "indicator" and self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type).indicator(key) is None:
+            raise InvalidValue("document.indicator", f"评估指标中没有「{key[:40]}」", f"The scheme has no indicator '{key[:40]}'")
+        evaluation.check_can_attach(subject)
+        return evaluation
+
+    def attach_document(
+        self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+    ) -> tuple[Evaluation, DocumentRef]:
+        self.check_attach(ctx, evaluation_id, subject, slot_key)
+        self._authorize(ctx, "attach_document", self.evaluation(evaluation_id))
+        if self.documents is None:
+            raise InvalidTransition("document.no_store", "未配置文件存储", "No document store is configured")
+        kind = slot(slot_key)
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> Evaluation:
+            evaluation = self.evaluation(evaluation_id)
+            evaluation.attach_document(kind, subject, ref, self._at(ctx))
+            return self._save(evaluation)
+
+        return self._retrying(None, attach), ref
+
+    def withdraw_document(
+        self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+    ) -> Evaluation:
+        evaluation = self.evaluation(evaluation_id)
+        self._authorize(ctx, "withdraw_document", evaluation)
+        evaluation.withdraw_document(slot_key, subject, sha256, reason, self._at(ctx))
+        return self._save(evaluation)
+
+    def documents_of(self, ctx: CommandContext, evaluation_id: UUID) -> Evaluation:
+        """The case, for reading its documents: staff and auditors, the organization it is about,
+        its chair and the (not recused) members of its panel."""
+        evaluation = self.evaluation(evaluation_id)
+        needed = DOCUMENT_READERS.get(ctx.actor.role)
+        if needed is None or (needed is not rights.Relation.ANY and needed not in self.relations(ctx, evaluation)):
+            raise NotPermitted("只有被评估组织、本案评估专家和工作人员可以查看评估材料",
+                               "Only the organization evaluated, this case's evaluators and staff see its documents")
+        return evaluation
+
+    def document(self, ctx: CommandContext, evaluation_id: UUID, sha256: str) -> Attached:
+        found = find(self.documents_of(ctx, evaluation_id).documents, sha256)
+        if found is None:
+            raise NotFound("document", sha256)
+        return found
+
     # -- experts -------------------------------------------------------------------
     def enroll_expert(
         self, ctx: CommandContext, user_id: str, name: str, field: str, affiliation: str,

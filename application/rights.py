@@ -64,6 +64,10 @@ RIGHTS: dict[str, Row] = {
     "evaluations.declare_relation": {**STAFF, Role.EVALUATOR: SELF, Role.CHAIR: SELF},  # an expert's own ties
     "evaluations.open_grade_evaluation": OFFICE,
     "evaluations.submit_application": OWN_OR_OFFICE,
+    # the self-assessment report, each indicator's supporting material, an appeal's grounds
+    "evaluations.check_attach": OWN_OR_OFFICE,  # asked before an upload's bytes are read
+    "evaluations.attach_document": OWN_OR_OFFICE,
+    "evaluations.withdraw_document": OWN_OR_OFFICE,
     "evaluations.check_eligibility": OFFICE,
     "evaluations.assign_panel": {**CASE_CHAIR, Role.SYSTEM: A},
     "evaluations.draw_panel": {**CASE_CHAIR, Role.SYSTEM: A},
@@ -147,7 +151,8 @@ QUERIES: dict[str, frozenset[str]] = {
     "registry": frozenset({"today", "organization", "organization_by_code", "organization_by_filing", "history",
                            "stream_history", "on_saved", "save"}),
     "evaluations": frozenset({"expert", "evaluation", "history", "recompute", "subject_organization", "relations",
-                              "conflicts", "sheet_changes", "outliers", "sees_sheets"}),
+                              "conflicts", "sheet_changes", "outliers", "sees_sheets",
+                              "documents_of", "document"}),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents"}),
     "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
     # documents_of / document: the applicant, staff, auditors, the chair and members of its panels (Funding.documents_of)

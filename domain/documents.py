@@ -144,6 +144,10 @@ SLOTS = {s.key: s for s in (
     Slot("plan", "项目实施方案", "Project plan", PAPERS),
     Slot("budget", "项目预算表", "Project budget", SHEETS + (MediaType.DOCX, MediaType.OFD)),
     Slot("outputs", "项目成果材料", "Project outputs", ALL_TYPES, multiple=True),
+    # grade evaluations (等级评估)
+    Slot("self_assessment", "自评报告", "Self-assessment report", PAPERS),
+    Slot("supporting", "佐证材料", "Supporting material", ALL_TYPES, multiple=True),
+    Slot("appeal_grounds", "复核理由与证据", "Grounds of the appeal", ALL_TYPES, multiple=True),
 )}
 
 

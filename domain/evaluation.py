@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
 from domain.provenance import Provenance, RuleSetRef
@@ -142,6 +143,7 @@ class Evaluation(LedgerAggregate):
 
     # cases opened before replacements and score-change notices (old snapshots): read-only defaults
     replaced = as_submitted = _EMPTY  # not annotated: class attributes, not dataclass fields
+    documents = ()  # cases from before documents (old snapshots)
 
     @classmethod
     def open(
@@ -200,6 +202,41 @@ class Evaluation(LedgerAggregate):
                 "evaluation.not_on_panel", "您不在该评估的专家组中,或已回避", "You are not on this panel, or you have recused"
             )
         return found
+
+    # -- documents (证明材料) -------------------------------------------------------
+    def check_can_attach(self, subject: str) -> None:
+        """The self-assessment report and each indicator's supporting material go in before
+        scoring opens (the panel scores what was there); an appeal's grounds while it can be filed
+        or is pending."""
+        if subject == "self_assessment" or subject.startswith("indicator:"):
+            self._require(Stage.OPEN, Stage.ELIGIBLE)
+        elif subject == "appeal":
+            self._require(Stage.ANNOUNCED, Stage.APPEALED)
+        else:
+            raise InvalidValue("document.subject", "评估材料应属于自评报告、某项指标或复核申请",
+                               "An evaluation document belongs to the self-assessment, an indicator or the appeal")
+
+    def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
+        self.check_can_attach(subject)
+        self._document_attached(slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject),
+                                self.subject_id, provenance)
+
+    @event("DocumentAttached")
+    def _document_attached(
+        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        provenance: Provenance,
+    ) -> None:
+        new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
+        self.documents = with_attached(self.documents, new, replaces)
+
+    def withdraw_document(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.check_can_attach(subject)
+        current(self.documents, slot, sha256, subject)
+        self._document_withdrawn(slot, subject, sha256, reason.strip()[:500], provenance)
+
+    @event("DocumentWithdrawn")
+    def _document_withdrawn(self, slot: str, subject: str, sha256: str, reason: str, provenance: Provenance) -> None:
+        self.documents = with_withdrawn(self.documents, slot, sha256, subject)
 
     # -- application and eligibility -----------------------------------------------
     def submit_application(self, self_assessment: Decimal | None, statement: str, provenance: Provenance) -> None:

@@ -137,7 +137,7 @@ def build_system(
     read_models = ReadModels(registry, [register, cases, compliance, reminder_view, funding_view, register_history])
     registry.recorder.after_insert = read_models.apply_saved
     registry.on_saved(read_models.notice)
-    evaluations = Evaluations(registry, rules, clock, ids)
+    evaluations = Evaluations(registry, rules, clock, ids, documents=documents)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
     credit = CreditRecords(registry, rules, clock, ids, view=compliance, documents=documents)
     inspections = Inspections(registry, rules, clock, ids, view=compliance, credit=credit, documents=documents)

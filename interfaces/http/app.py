@@ -25,7 +25,8 @@ from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.documents import (
-    CreditDocumentController, DocumentController, ProjectDocumentController, PublicDocumentController,
+    CreditDocumentController, DocumentController, EvaluationDocumentController, ProjectDocumentController,
+    PublicDocumentController,
 )
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.funding import FundingController
@@ -40,7 +41,7 @@ from interfaces.http.security import SESSION_COOKIE, SessionOrBearerAuth
 from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
-from interfaces.web.evaluation_pages import EvaluationPages
+from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.audit_pages import AuditPages
 from interfaces.web.pages import PageController
@@ -102,8 +103,10 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             CreditDocumentController,
             PublicDocumentController,
             ProjectDocumentController,
+            EvaluationDocumentController,
             PageController,
             EvaluationPages,
+            EvaluationDocumentPages,
             FundingPages,
             ProjectDocumentPages,
             AuditPages,

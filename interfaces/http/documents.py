@@ -337,3 +337,55 @@ class ProjectDocumentController(Controller):
         project = system_of(request).funding.withdraw_document(
             context(request), project_id, data.subject, data.slot, sha256, data.reason)
         return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in project.documents]
+
+
+EvaluationSubject = Annotated[str, Parameter(max_length=120, description="self_assessment、indicator:<指标> 或 appeal")]
+EVALUATION_DOCUMENT_READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION, Role.EVALUATOR, Role.CHAIR)
+
+
+class EvaluationDocumentController(Controller):
+    """A grade evaluation's documents: the organization's self-assessment report and supporting
+    material per indicator (before scoring opens), an appeal's grounds; the case's evaluators read
+    them beside each indicator of their score form."""
+
+    path = "/api/evaluations/{evaluation_id:uuid}/documents"
+    tags = ["documents 证明材料"]
+
+    @get("/", operation_id="listEvaluationDocuments", summary="评估材料 / A case's documents",
+         guards=[allow(*EVALUATION_DOCUMENT_READERS)], sync_to_thread=True)
+    def list_documents(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[SubjectDocumentOut]:
+        evaluation = system_of(request).evaluations.documents_of(context(request), evaluation_id)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in evaluation.documents]
+
+    @post("/", operation_id="attachEvaluationDocument", summary="上传评估材料 / Upload an evaluation document",
+          description="subject=self_assessment&slot=self_assessment 或 subject=indicator:<指标>&slot=supporting(评分开始前),"
+          "subject=appeal&slot=appeal_grounds(公示期内)。请求体为文件本身。The body is the file itself.",
+          guards=[allow(*FILERS)], request_max_body_size=None, status_code=201)
+    async def attach(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, subject: EvaluationSubject, slot: SlotKey,
+        name: FileName = "",
+    ) -> SubjectDocumentOut:
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot))
+        upload = await receive(request)
+        try:
+            evaluation, ref = await anyio.to_thread.run_sync(
+                lambda: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name))
+        finally:
+            upload.discard()
+        attached = next(a for a in reversed(evaluation.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        return SubjectDocumentOut(subject, DocumentOut.of(attached))
+
+    @get("/{sha256:str}", operation_id="getEvaluationDocument", summary="下载或预览评估材料 / Download an evaluation document",
+         guards=[allow(*EVALUATION_DOCUMENT_READERS)], sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        return download(request, system_of(request).evaluations.document(context(request), evaluation_id, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", operation_id="withdrawEvaluationDocument",
+          summary="撤回评估材料 / Withdraw an evaluation document", guards=[allow(*FILERS)], sync_to_thread=True,
+          status_code=200)
+    def withdraw(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256,
+                 data: ProjectWithdrawalIn) -> list[SubjectDocumentOut]:
+        evaluation = system_of(request).evaluations.withdraw_document(
+            context(request), evaluation_id, data.subject, data.slot, sha256, data.reason)
+        return [SubjectDocumentOut(a.subject, DocumentOut.of(a)) for a in evaluation.documents]

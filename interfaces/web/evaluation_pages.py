@@ -10,16 +10,21 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from application.explanations import explain
+from domain.documents import SLOTS
 from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, system_of
+from interfaces.http.documents import (
+    DocumentOut, EvaluationSubject, FileName, Sha256, SlotKey, documents_out, download, receive,
+)
 from interfaces.http.evaluations import require_case_access, reveals_names
 from interfaces.http.problems import domain_status
 from interfaces.http.security import STAFF, Principal
@@ -83,6 +88,75 @@ def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], D
     return scores, _decimal(form.get("bonus")) or Decimal(0)
 
 
+def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, scheme: Any) -> dict[str, Any]:
+    """The case's documents for whoever may read them: the list, each indicator's supporting
+    material beside it on the score form, a preview, and (for the organization and staff, while
+    the case takes them) the upload zone's slots."""
+    system = system_of(request)
+    try:
+        readable = system.evaluations.documents_of(context(request), evaluation.id)
+    except DomainError:
+        return {"docs": None, "indicator_docs": {}}
+    docs = documents_out((), readable.documents, readable.version)
+    beside: dict[str, list[Any]] = {}
+    for d in docs.documents:
+        if d.subject.startswith("indicator:") and not d.withdrawn:
+            beside.setdefault(d.subject.removeprefix("indicator:"), []).append(d)
+    names = {"self_assessment": ("自评报告", "self-assessment"), "appeal": ("复核申请", "appeal")}
+    names |= {f"indicator:{i.key}": (i.zh, i.en) for i in scheme.indicators}
+    slots: list[dict[str, str]] = []
+    if request.user.role in (Role.ORGANIZATION, *STAFF) and evaluation.kind.value == "grade":
+        subjects = [("self_assessment", "self_assessment"), *((f"indicator:{i.key}", "supporting") for i in scheme.indicators),
+                    ("appeal", "appeal_grounds")]
+        for subject, slot_key in subjects:
+            try:
+                evaluation.check_can_attach(subject)
+            except DomainError:
+                continue
+            zh, en = names[subject]
+            kind = SLOTS[slot_key]
+            slots.append({"key": slot_key, "subject": subject,
+                          "zh": kind.zh if subject == slot_key else f"{kind.zh} · {zh}",
+                          "en": kind.en if subject == slot_key else f"{kind.en} · {en}"})
+    preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
+    return {"docs": docs, "indicator_docs": beside, "subject_names": names, "slots": slots, "preview": preview,
+            "docs_editable": bool(slots), "page_url": f"/evaluations/{evaluation.id}",
+            "doc_base": f"/evaluations/{evaluation.id}/documents"}
+
+
+class EvaluationDocumentPages(Controller):
+    """The case page's documents: upload (progress bar, drag-and-drop), download and preview, withdrawal."""
+
+    include_in_schema = False
+    path = "/evaluations/{evaluation_id:uuid}/documents"
+
+    @post("/", request_max_body_size=None, status_code=201)
+    async def upload(self, request: Request[Any, Any, Any], evaluation_id: UUID, subject: EvaluationSubject, slot: SlotKey,
+                     name: FileName = "") -> DocumentOut:
+        _signed_in(request)
+        system, ctx = system_of(request), context(request)
+        await anyio.to_thread.run_sync(lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot))
+        spooled = await receive(request)
+        try:
+            evaluation, ref = await anyio.to_thread.run_sync(
+                lambda: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, spooled, name))
+        finally:
+            spooled.discard()
+        return DocumentOut.of(next(a for a in reversed(evaluation.documents) if a.document.sha256 == ref.sha256 and a.subject == subject))
+
+    @get("/{sha256:str}", sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        _signed_in(request)
+        return download(request, system_of(request).evaluations.document(context(request), evaluation_id, sha256), inline)
+
+    @post("/{sha256:str}/withdrawal", sync_to_thread=True, status_code=303)
+    def withdraw(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, data: Form) -> Response[Any]:
+        _signed_in(request)
+        system_of(request).evaluations.withdraw_document(
+            context(request), evaluation_id, data.get("subject", ""), data.get("slot", ""), sha256, data.get("reason", ""))
+        return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
+
+
 class EvaluationPages(Controller):
     include_in_schema = False
 
@@ -120,6 +194,7 @@ class EvaluationPages(Controller):
                           | {"bonus": str(draft.bonus)} if draft else {})
         is_chair = principal.role in STAFF or principal.user_id == evaluation.chair_user_id
         chair_view = self._chair_view(system, evaluation, rule_set, scheme, form or {}) if is_chair else {}
+        documents = _documents_view(request, evaluation, scheme)
         return Template(
             "evaluation.html",
             context={
@@ -132,7 +207,7 @@ class EvaluationPages(Controller):
                 "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
                 "experts": system.cases.experts() if principal.role in STAFF else [],
                 "saved": request.query_params.get("saved") == "1",
-                **chair_view,
+                **chair_view, **documents,
             },
             status_code=status,
         )

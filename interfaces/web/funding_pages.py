@@ -36,8 +36,8 @@ from interfaces.web.forms import Form, amount, form_version
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
 
 
-PROJECT_SUBJECT_NAMES = {"application": "doc.subject.application", "milestone:mid_term": "doc.subject.mid_term",
-                         "milestone:closing": "doc.subject.closing"}
+PROJECT_SUBJECT_NAMES = {"application": ("申报材料", "application"), "milestone:mid_term": ("中期报告", "mid-term report"),
+                         "milestone:closing": ("结项报告", "closing report")}
 
 
 def _project_slots(project: Project) -> list[dict[str, str]]:

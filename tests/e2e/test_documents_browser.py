@@ -94,3 +94,23 @@ def test_a_reviewer_reads_the_projects_plan_and_budget_beside_the_case(site: str
     page.locator("tr", has_text="项目实施方案").locator("[data-testid=preview-link]").click()
     source = page.locator("[data-testid=preview] iframe").get_attribute("src")
     assert page.request.get(f"{site}{source}").headers["content-type"] == "application/pdf"
+
+
+def test_an_evaluator_sees_each_indicators_material_beside_it_on_the_score_form(site: str, page: Any, system: Any) -> None:
+    from uuid import uuid5
+
+    from application.demo import _NS
+
+    case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))
+    first = system.rules.get(case.rule_set.id, case.rule_set.version).evaluation.scheme_for(case.subject_type).indicators[0]
+    sign_in(page, site, "evaluator")
+    page.goto(f"{site}/evaluations/{case.id}")
+    beside = page.locator(f"[data-testid=\"beside-{first.key}\"]")
+    assert f"{first.zh}佐证材料.pdf" in beside.text_content()
+    assert "2025年度自评报告.pdf" in page.text_content("[data-testid=document-list]")
+    beside.locator("[data-testid=beside-preview]").click()
+    source = page.locator("[data-testid=preview] iframe").get_attribute("src")
+    shown = page.request.get(f"{site}{source}")
+    assert shown.status == 200 and shown.headers["content-type"] == "application/pdf"
+    assert page.locator("#score-form").count() == 1  # still the score form, the preview beside it
+    page.screenshot(path=str(ARTIFACTS / "score-form-documents.png"), full_page=True)
