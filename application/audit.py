@@ -12,10 +12,12 @@ import msgspec
 from eventsourcing.application import AggregateNotFoundError
 
 from application.errors import NotFound
+from application.evaluations import SEALED_FIELDS, sealed
 from application.ports import RegisterHistoryView
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 from application.registry import Registry, event_type, history_entry
 from domain.credit import credit_record_id
+from domain.evaluation import Evaluation
 from domain.funding import Project
 from domain.organization import Organization
 
@@ -76,6 +78,20 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
     return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}
 
 
+def _sealed_diff(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    return {path: (["sealed", "sealed"] if SEALED_FIELDS & set(path.split(".")) else values) for path, values in diff.items()}
+
+
+def _sealed_entry(entry: Any) -> Any:
+    if isinstance(entry, HistoryEntry):
+        return msgspec.structs.replace(entry, data=sealed(entry.data))
+    if isinstance(entry, TimelineEntry):
+        return TimelineEntry(_sealed_entry(entry.event), _sealed_diff(entry.changed))
+    if isinstance(entry, AggregateState):
+        return msgspec.structs.replace(entry, state=sealed(entry.state))
+    return msgspec.structs.replace(entry, before=sealed(entry.before), after=sealed(entry.after), changed=_sealed_diff(entry.changed))
+
+
 def parse_event_types(raw: str | None) -> set[str] | None:
     """A comma-separated event-type filter ("Renamed, Suspended"); empty means every type."""
     return {t.strip() for t in (raw or "").split(",") if t.strip()} or None
@@ -95,7 +111,22 @@ class Audit:
         self, aggregate_id: UUID, event_types: set[str] | None = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[HistoryEntry]:
-        return [history_entry(e) for e in self._events(aggregate_id) if _selected(e, event_types, since, until)]
+        seal = self._sealing(aggregate_id)
+        return [seal(history_entry(e)) for e in self._events(aggregate_id) if _selected(e, event_types, since, until)]
+
+    def _sealing(self, aggregate_id: UUID) -> Any:
+        """Sealed scores reach the audit reads too: while a case's scoring is open, its sheets'
+        scores and totals read "sealed" in entries, states and diffs (identity for anything else)."""
+        try:
+            case = self.store.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            case = None
+        if not isinstance(case, Evaluation):
+            return lambda entry: entry
+        rule_set = self.store.rules.get(case.rule_set.id, case.rule_set.version)
+        if case.disclosed(rule_set.evaluation.sheets_visible_from):
+            return lambda entry: entry
+        return _sealed_entry
 
     def timeline(
         self, aggregate_id: UUID, event_types: set[str] | None = None,
@@ -110,6 +141,7 @@ class Audit:
         """The history with what each event changed, and every event type the stream holds (for the
         filter): one pass that applies the events in order."""
         entries: list[TimelineEntry] = []
+        seal = self._sealing(aggregate_id)
         types: set[str] = set()
         aggregate, before = None, {}
         for e in self._events(aggregate_id):
@@ -117,7 +149,7 @@ class Audit:
             after = _state(aggregate)
             types.add(event_type(e))
             if _selected(e, event_types, since, until):
-                entries.append(TimelineEntry(history_entry(e), _diff(before, after)))
+                entries.append(seal(TimelineEntry(history_entry(e), _diff(before, after))))
             before = after
         return entries, sorted(types)
 
@@ -153,8 +185,9 @@ class Audit:
 
     def state_at_version(self, aggregate_id: UUID, version: int, as_of: datetime | None = None) -> AggregateState:
         aggregate = self._aggregate(aggregate_id, version)
-        return AggregateState(aggregate_id, type(aggregate).__name__, aggregate.version,
-                              as_of or aggregate.modified_on, _state(aggregate))
+        return self._sealing(aggregate_id)(AggregateState(
+            aggregate_id, type(aggregate).__name__, aggregate.version, as_of or aggregate.modified_on, _state(aggregate)
+        ))
 
     def change(self, aggregate_id: UUID, version: int) -> Change:
         event = self._event(aggregate_id, version)
@@ -162,7 +195,7 @@ class Audit:
             raise NotFound("event", f"{aggregate_id} v{version}")
         after = _state(self._aggregate(aggregate_id, version))
         before = _state(self._aggregate(aggregate_id, version - 1)) if version > 1 else {}
-        return Change(version, event_type(event), event.timestamp, before, after, _diff(before, after))
+        return self._sealing(aggregate_id)(Change(version, event_type(event), event.timestamp, before, after, _diff(before, after)))
 
     # -- the register through time -----------------------------------------------------------
     def register_as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 
 from application.context import CommandContext
 from application.documents import accept
@@ -104,6 +106,30 @@ EVALUATION_SLOTS = {"self_assessment": ("self_assessment",), "indicator": ("supp
 DOCUMENT_READERS = {Role.ADMIN: rights.Relation.ANY, Role.REGISTRAR: rights.Relation.ANY, Role.AUDITOR: rights.Relation.ANY,
                     Role.ORGANIZATION: rights.Relation.OWN, Role.CHAIR: rights.Relation.CHAIR,
                     Role.EVALUATOR: rights.Relation.MEMBER}
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What one reader sees of a case's scores: every sheet (None) or only these members' own,
+    and whether the total, result and aggregation steps."""
+
+    sheets: frozenset[UUID] | None
+    result: bool
+
+    def sees(self, expert_id: UUID) -> bool:
+        return self.sheets is None or expert_id in self.sheets
+
+
+SEALED_FIELDS = frozenset({"sheet", "scores", "total", "old_total", "new_total", "changes", "drafts", "as_submitted"})
+
+
+def sealed(data: Any) -> Any:
+    """An event's data or an aggregate's state with every score and total replaced by "sealed"."""
+    if isinstance(data, dict):
+        return {k: ("sealed" if k in SEALED_FIELDS and v not in (None, {}, []) else sealed(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [sealed(v) for v in data]
+    return data
 
 
 class Evaluations(UseCases):
@@ -508,8 +534,28 @@ class Evaluations(UseCases):
         return outliers(totals, rules.outlier_threshold(scheme))
 
     def history(self, evaluation_id: UUID) -> list[Any]:
-        self.evaluation(evaluation_id)
-        return [history_entry(e) for e in self.store.events.get(evaluation_id)]
+        """The case's events; while scores are sealed, the sheets' scores and totals read "sealed"."""
+        evaluation = self.evaluation(evaluation_id)
+        entries = [history_entry(e) for e in self.store.events.get(evaluation_id)]
+        if self.scores_sealed(evaluation):
+            entries = [msgspec.structs.replace(entry, data=sealed(entry.data)) for entry in entries]
+        return entries
+
+    def scores_sealed(self, evaluation: Evaluation) -> bool:
+        """Before scoring closes (or the rule set's later moment), nobody reads the sheets' records."""
+        return not evaluation.disclosed(self._rule_set(evaluation).evaluation.sheets_visible_from)
+
+    def sight(self, viewer: CommandContext, evaluation: Evaluation) -> Sight:
+        """Sealed scores: until scoring closes a member sees their own sheet and nobody sees another's;
+        after that the rule set says from when the panel and officials, and the organization, see what."""
+        rules = self._rule_set(evaluation).evaluation
+        own = frozenset(m.expert_id for m in evaluation.panel if m.user_id == viewer.actor.user_id)
+        if viewer.actor.role is Role.ORGANIZATION:
+            shown = evaluation.disclosed(rules.organization_sees_result_from)
+            return Sight(None if shown else frozenset(), shown)
+        if evaluation.disclosed(rules.sheets_visible_from):
+            return Sight(None, True)
+        return Sight(own, False)
 
     def recompute(self, evaluation_id: UUID) -> tuple[Any, Any]:
         """(stored computation, recomputation from the stored sheets and the case's own rule set)."""

@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from application.evaluations import Evaluations
+from application.evaluations import Evaluations, Sight
 from domain.evaluation import result_bands
 from domain.scoring import Computation
 
@@ -34,6 +35,9 @@ class SheetLine(msgspec.Struct, frozen=True):
     total: Decimal
     bonus: Decimal
     scores: list[ScoreLine]
+    # a sheet submitted and then not counted: why (declared / requested / forced recusal, replaced) and the note
+    excluded: str | None = None
+    excluded_note: str | None = None
 
 
 class PanelLine(msgspec.Struct, frozen=True):
@@ -82,9 +86,12 @@ class Explanation(msgspec.Struct, frozen=True):
     announcement: tuple[date, date] | None
     appeal_filed_on: date | None
     recomputation: Recomputation | None
+    sealed: bool = False  # some sheets or the result are not shown to this reader yet (sealed scores)
 
 
-def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -> Explanation:
+def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, sight: Sight) -> Explanation:
+    """The explanation as this reader may see it (`Evaluations.sight`): sealed sheets and a result
+    not yet disclosed to them are left out, and `sealed` says so."""
     evaluation = evaluations.evaluation(evaluation_id)
     rule_set = evaluations.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
     scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
@@ -93,6 +100,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
     name = {m.expert_id: m.name for m in evaluation.panel}
     shown = (lambda e: name[e]) if reveal_names else (lambda e: None)
     counted = evaluation.submitted if evaluation.computation else set()
+    on_record = evaluation.submitted | evaluation.excluded
     sheets = [
         SheetLine(
             seat=seats[e], evaluator=shown(e), counted=e in counted, total=sheet.total(scheme), bonus=sheet.bonus,
@@ -101,11 +109,13 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
                 for s in sorted(sheet.scores, key=lambda s: order.get(s.key, len(order)))
                 if (i := scheme.indicator(s.key)) is not None
             ],
+            excluded=_excluded(evaluation, e), excluded_note=evaluation.recusal_notes.get(e) if e in evaluation.excluded else None,
         )
         for e, sheet in sorted(evaluation.drafts.items(), key=lambda kv: seats[kv[0]])
-        if e in evaluation.submitted
+        if e in on_record and sight.sees(e)
     ]
-    computation = evaluation.computation
+    hidden = sight.sheets is not None or not sight.result
+    computation = evaluation.computation if sight.result else None
     recomputation = None
     if computation is not None:
         stored, again = evaluations.recompute(evaluation_id)
@@ -122,7 +132,17 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool) -
         result=computation.label if computation else None,
         bands=[BandLine(b.label, b.minimum, b.maximum) for b in bands.bands], boundary=bands.boundary.value,
         announcement=evaluation.announcement, appeal_filed_on=evaluation.appeal_filed_on, recomputation=recomputation,
+        sealed=hidden,
     )
+
+
+def _excluded(evaluation: Any, expert_id: UUID) -> str | None:
+    """Why a submitted sheet is not counted: the member's recusal ground, or their replacement."""
+    if expert_id not in evaluation.excluded:
+        return None
+    if expert_id in evaluation.recused:
+        return str(evaluation.recused[expert_id].value)
+    return "replaced"
 
 
 def _steps(computation: Computation | None) -> list[Step]:

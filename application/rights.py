@@ -151,7 +151,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "registry": frozenset({"today", "organization", "organization_by_code", "organization_by_filing", "history",
                            "stream_history", "on_saved", "save"}),
     "evaluations": frozenset({"expert", "evaluation", "history", "recompute", "subject_organization", "relations",
-                              "conflicts", "sheet_changes", "outliers", "sees_sheets",
+                              "conflicts", "sheet_changes", "outliers", "sight", "scores_sealed",
                               "documents_of", "document"}),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents"}),
     "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),

@@ -19,7 +19,7 @@ from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, 
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import Band, GradeBands, RuleSet
+from domain.rules import Band, Disclosure, GradeBands, RuleSet
 from domain.scoring import Computation, IndicatorScore, Sheet
 
 
@@ -81,6 +81,13 @@ class ScoreChange:
 
 
 _CLOSED = (Stage.BARRED, Stage.FINALIZED, Stage.WITHDRAWN)
+_AFTER_ANNOUNCEMENT = (Stage.ANNOUNCED, Stage.APPEALED, Stage.APPEAL_DECIDED, Stage.FINALIZED)
+_DISCLOSED_FROM = {
+    Disclosure.SCORING_CLOSED: (Stage.SCORING_CLOSED, Stage.COMPUTED, *_AFTER_ANNOUNCEMENT),
+    Disclosure.COMPUTED: (Stage.COMPUTED, *_AFTER_ANNOUNCEMENT),
+    Disclosure.ANNOUNCEMENT: _AFTER_ANNOUNCEMENT,
+    Disclosure.FINALIZED: (Stage.FINALIZED,),
+}
 _EMPTY: Mapping[Any, Any] = MappingProxyType({})
 
 
@@ -174,6 +181,10 @@ class Evaluation(LedgerAggregate):
                 f"The evaluation is at stage '{self.stage.value}'; this cannot be done now",
                 stage=self.stage.value, allowed=[s.value for s in stages],
             )
+
+    def disclosed(self, moment: Disclosure) -> bool:
+        """Whether the case has reached the moment (a withdrawn or barred case never closed scoring)."""
+        return self.stage in _DISCLOSED_FROM[moment]
 
     def active_members(self) -> list[PanelMember]:
         """The members who count: neither recused nor replaced."""

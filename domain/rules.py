@@ -185,6 +185,16 @@ class ScoringScheme:
             raise ValueError(f"scheme {self.id}: the categories' maxima do not add up to {self.total}")
 
 
+class Disclosure(str, Enum):
+    """From which moment of a case something is shown: never before scoring closes (scores are
+    sealed until then, for everyone but each member's own sheet)."""
+
+    SCORING_CLOSED = "scoring_closed"
+    COMPUTED = "computed"
+    ANNOUNCEMENT = "announcement"
+    FINALIZED = "finalized"
+
+
 class Aggregation(str, Enum):
     MEAN = "mean"
     TRIMMED_MEAN = "trimmed_mean"  # drop one highest and one lowest when the panel is large enough
@@ -202,6 +212,9 @@ class EvaluationRules:
     appeal_decision_days: int
     recusal_years_after_leaving: int
     outlier_share: Decimal  # of full marks: how far from the panel's median a total is flagged to the chair
+    # who sees the members' sheets and the result, and from when (a member always sees their own sheet)
+    sheets_visible_from: Disclosure  # to the panel, its chair, registry staff and auditors
+    organization_sees_result_from: Disclosure  # to the evaluated organization: sheets (anonymised), total, result
     schemes: dict[str, ScoringScheme]  # by organization type, and "project"
 
     def scheme_for(self, subject_kind: str) -> ScoringScheme:

@@ -17,7 +17,7 @@ from application.explanations import Explanation, explain
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
 
 from domain.provenance import Role
-from interfaces.http.commands import system_of
+from interfaces.http.commands import context, system_of
 from interfaces.http.problems import problem
 from interfaces.http.evaluations import CASE_ROLES, require_case_access, reveals_names
 from interfaces.http.security import allow
@@ -154,7 +154,7 @@ def _explained(request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanat
     desk = system_of(request).evaluations
     evaluation = desk.evaluation(evaluation_id)
     require_case_access(request.user, evaluation, desk.subject_organization(evaluation))
-    return explain(desk, evaluation_id, reveals_names(request.user, evaluation))
+    return explain(desk, evaluation_id, reveals_names(request.user, evaluation), desk.sight(context(request), evaluation))
 
 
 def _aware(moment: datetime | None) -> datetime | None:

@@ -218,8 +218,8 @@ def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[Ev
     names = reveals_names(principal, evaluation)
     desk = _desk(request)
     minimum = desk._rule_set(evaluation).evaluation.min_panel_size  # noqa: SLF001 - the case's own rule set
-    flagged = desk.outliers(evaluation) if names and evaluation.panel and evaluation.stage.value != "scoring" else {}
-    computation = evaluation.computation
+    flagged = desk.outliers(evaluation) if names and evaluation.panel and not desk.scores_sealed(evaluation) else {}
+    computation = evaluation.computation if desk.sight(context(request), evaluation).result else None  # sealed scores
     body = EvaluationOut(
         id=evaluation.id, version=evaluation.version, kind=evaluation.kind.value, stage=evaluation.stage.value,
         subject_id=evaluation.subject_id, rule_set=f"{evaluation.rule_set.id}@{evaluation.rule_set.version}",
@@ -298,12 +298,13 @@ class EvaluationController(Controller):
     def explanation(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanation:
         evaluation = _desk(request).evaluation(evaluation_id)
         require_case_access(request.user, evaluation, _desk(request).subject_organization(evaluation))
-        return explain(_desk(request), evaluation_id, reveals_names(request.user, evaluation))
+        desk = _desk(request)
+        return explain(desk, evaluation_id, reveals_names(request.user, evaluation), desk.sight(context(request), evaluation))
 
     @get("/{evaluation_id:uuid}/history", operation_id="getEvaluationHistory", summary="评估事件历史 / The case's events",
          guards=[allow(Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)], sync_to_thread=True)
     def history(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[HistoryEntry]:
-        return _desk(request).history(evaluation_id)
+        return _desk(request).history(evaluation_id)  # scores read "sealed" until scoring closes
 
     @post("/{evaluation_id:uuid}/application", operation_id="submitEvaluationApplication",
           summary="提交申请与自评 / Submit the application and self-assessment",

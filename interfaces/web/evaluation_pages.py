@@ -207,6 +207,7 @@ class EvaluationPages(Controller):
                 "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
                 "experts": system.cases.experts() if principal.role in STAFF else [],
                 "saved": request.query_params.get("saved") == "1",
+                "show_result": system.evaluations.sight(context(request), evaluation).result,  # sealed scores
                 **chair_view, **documents,
             },
             status_code=status,
@@ -222,7 +223,7 @@ class EvaluationPages(Controller):
         pool = [x for x in system.cases.experts() if x.id not in seated]
         picking = evaluation.stage.value in ("eligible", "scoring", "scoring_closed")
         found = desk.conflicts(evaluation, [desk.expert(x.id) for x in pool]) if picking else {}
-        sealed = evaluation.stage.value == "scoring"
+        sealed = desk.scores_sealed(evaluation)
         names = {m.expert_id: m.name for m in evaluation.panel}
         return {
             "pool": pool, "pool_conflicts": found, "chosen": {k.removeprefix("expert:") for k in form if k.startswith("expert:")},
@@ -273,7 +274,9 @@ class EvaluationPages(Controller):
         principal = _signed_in(request)
         evaluation = system_of(request).evaluations.evaluation(evaluation_id)
         require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
-        return Template("explanation.html", context={"x": explain(system_of(request).evaluations, evaluation_id, reveals_names(principal, evaluation))})
+        desk = system_of(request).evaluations
+        sight = desk.sight(context(request), evaluation)
+        return Template("explanation.html", context={"x": explain(desk, evaluation_id, reveals_names(principal, evaluation), sight)})
 
     @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)
     def open_case(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:

@@ -148,7 +148,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "eval.refuse_recusal": ("不同意回避", "Refuse"),
     "eval.sealed": ("评分结束前,其他专家的评分保密。", "Until scoring closes, the other members' scores are sealed."),
     "eval.result_sealed": ("结果将在公示开始后向被评估组织公开。", "The result is shown to the organization once the announcement starts."),
-    "eval.excluded": ("未计入:该专家提交评分后回避", "Not counted: the member recused after submitting"),
+    "eval.excluded": ("未计入:该专家提交评分后回避或被替换", "Not counted: the member recused or was replaced after submitting"),
     "eval.confirm_submit": ("提交后评分表将锁定,确认提交吗?", "Once submitted the sheet is locked. Submit?"),
     "eval.draft_saved": ("草稿已自动保存", "Draft saved"),
     "eval.comment": ("评语", "Comment"),

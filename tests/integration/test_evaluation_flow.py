@@ -272,3 +272,25 @@ def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clo
     checks = recheck_all(desk, [c.id for c in system.cases.cases()])
     assert [c.matches for c in checks] == [False]
     assert system.integrity.verify().problem.startswith(f"event #{row['n']} ")  # the chain names the edited event
+
+
+def test_a_sheet_submitted_before_a_recusal_is_kept_and_excluded_with_its_reason(system, desk) -> None:
+    from application.explanations import explain
+
+    org, experts, evaluation = case_with_panel(system, desk, 4)
+    for n, share in ((1, "0.5"), (2, "0.9"), (3, "0.9"), (4, "0.9")):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, share))
+        desk.submit_sheet(as_expert(n), evaluation.id, None)
+    with pytest.raises(NotPermitted):  # a fellow member may not remove them
+        desk.force_recusal(as_expert(2), evaluation.id, None, experts[0].id, "分数太低")
+    desk.force_recusal(CHAIR, evaluation.id, None, experts[0].id, "经查与被评估组织存在利益关系")
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    evaluation = desk.compute_result(CHAIR, evaluation.id, None)
+    x = explain(desk, evaluation.id, True, desk.sight(CHAIR, evaluation))
+    kept = {s.evaluator: s for s in x.sheets}
+    assert set(kept) == {"专家1", "专家2", "专家3", "专家4"}
+    assert (kept["专家1"].counted, kept["专家1"].excluded, kept["专家1"].excluded_note) == (
+        False, "forced", "经查与被评估组织存在利益关系")
+    assert all(kept[f"专家{n}"].counted and kept[f"专家{n}"].excluded is None for n in (2, 3, 4))
+    assert len(x.steps[-1].values) == 3 and x.recomputation is not None and x.recomputation.matches
+    assert [e.event_type for e in desk.history(evaluation.id)].count("SheetSubmitted") == 4  # still in the history

@@ -151,3 +151,72 @@ def test_on_the_pages_the_organization_requests_and_the_chair_refuses_with_reaso
     assert refused.status_code == 303, refused.text
     evaluation = system.evaluations.evaluation(UUID(case))
     assert evaluation.recusal_requests == {} and UUID(experts["吴会计师"]) not in evaluation.recused
+
+
+def test_scores_are_sealed_until_scoring_closes_and_from_the_organization_until_the_announcement(client, system) -> None:
+    case, _ = demo(system)
+    url = f"/api/evaluations/{case}"
+    first, second = auth(client, "evaluator"), auth(client, "evaluator2")
+    assert client.put(f"{url}/my-sheet", json=sheet(system, case, "0.95"), headers=first).status_code == 200
+    assert client.post(f"{url}/my-sheet/submission", headers=first).status_code == 200
+    assert client.put(f"{url}/my-sheet", json=sheet(system, case, "0.90"), headers=second).status_code == 200  # a draft
+
+    def explained(who: str) -> dict[str, Any]:
+        answer = client.get(f"{url}/explanation", headers=auth(client, who))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    mine = explained("evaluator")
+    assert [s["total"] for s in mine["sheets"]] == ["950.0"] and mine["sealed"] is True  # only their own
+    for who in ("evaluator2", "org", "chair", "registrar", "auditor"):
+        seen = explained(who)
+        assert (seen["sheets"], seen["sealed"]) == ([], True), who
+    history = client.get(f"{url}/history", headers=auth(client, "auditor")).json()
+    submitted = [e["data"] for e in history if e["event_type"] == "SheetSubmitted"]
+    assert submitted and all(d["total"] == "sealed" for d in submitted)
+    drafted = [e["data"] for e in history if e["event_type"] == "SheetDrafted"]
+    assert drafted and all(d["sheet"] == "sealed" for d in drafted)
+    audit = f"/api/audit/aggregates/{case}"
+    auditor = auth(client, "auditor")
+    assert client.get(f"{audit}/state", params={"version": history[-1]["version"]}, headers=auditor).json()["state"]["drafts"] == "sealed"
+    timeline = client.get(f"{audit}/timeline", headers=auditor).json()
+    assert all(v == ["sealed", "sealed"] for t in timeline for path, v in t["changed"].items() if path.startswith("drafts"))
+    assert "950" not in client.get(f"{audit}/history", headers=auditor).text
+
+    chair = auth(client, "chair")
+    for who, share in (("evaluator2", None), ("evaluator3", "0.93")):
+        me = auth(client, who)
+        if share:
+            client.put(f"{url}/my-sheet", json=sheet(system, case, share), headers=me)
+        assert client.post(f"{url}/my-sheet/submission", headers=me).status_code == 200
+    assert client.post(f"{url}/scoring-closure", headers=version(client, url, chair)).status_code == 200
+    assert len(explained("evaluator2")["sheets"]) == 3 and len(explained("auditor")["sheets"]) == 3
+    assert explained("org")["sheets"] == []
+    assert client.post(f"{url}/result", headers=version(client, url, chair)).status_code == 200
+    org = auth(client, "org")
+    state = client.get(url, headers=org).json()
+    assert (state["stage"], state["total"], state["result"]) == ("computed", None, None)
+    before = explained("org")
+    assert (before["total"], before["result"], before["steps"], before["sheets"], before["sealed"]) == (None, None, [], [], True)
+    assert client.get(url, headers=chair).json()["total"] == "926.7"
+    assert client.post(f"{url}/announcement", headers=version(client, url, chair)).status_code == 200
+    after = explained("org")
+    assert (after["total"], after["result"], len(after["sheets"]), after["sealed"]) == ("926.7", "4A", 3, False)
+    assert all(s["evaluator"] is None for s in after["sheets"])
+
+
+def test_the_organizations_case_page_hides_the_result_until_the_announcement(client, system) -> None:
+    case, _ = demo(system)
+    url = f"/api/evaluations/{case}"
+    for who, share in (("evaluator", "0.95"), ("evaluator2", "0.90"), ("evaluator3", "0.93")):
+        me = auth(client, who)
+        client.put(f"{url}/my-sheet", json=sheet(system, case, share), headers=me)
+        client.post(f"{url}/my-sheet/submission", headers=me)
+    chair = auth(client, "chair")
+    for step in ("scoring-closure", "result"):
+        assert client.post(f"{url}/{step}", headers=version(client, url, chair)).status_code == 200
+    org = page_sign_in(client, "org")
+    page = org.get(f"/evaluations/{case}").text
+    assert 'data-testid="result-sealed"' in page and "926.7" not in page
+    explanation = org.get(f"/evaluations/{case}/explanation").text
+    assert 'data-testid="sealed"' in explanation and "926.7" not in explanation
