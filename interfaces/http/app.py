@@ -34,6 +34,7 @@ from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
 from interfaces.web.public_pages import PublicPages
+from interfaces.http.input_guard import input_guard
 from interfaces.http.problems import EXCEPTION_HANDLERS
 from interfaces.http.headers import SecurityHeaders
 from interfaces.http.proxies import TrustedProxies
@@ -119,7 +120,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             create_static_files_router(path="/static", directories=[WEB / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(SessionOrBearerAuth, exclude=["^/static", "^/schema"])],
+        middleware=[input_guard, DefineMiddleware(SessionOrBearerAuth, exclude=["^/static", "^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         plugins=[ProblemDetailsPlugin()],
         template_config=templates,

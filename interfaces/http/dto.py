@@ -41,7 +41,7 @@ class RegisterIn(msgspec.Struct, frozen=True):
     """登记 / Register an organization with its unified social credit code."""
 
     profile: ProfileIn
-    code: Annotated[str, Meta(min_length=18, max_length=18, description="统一社会信用代码 (18 characters)")]
+    code: Annotated[str, Meta(min_length=1, max_length=100, description="统一社会信用代码 (18 characters; checked with a clear message)")]
     registered_on: date | None = None
     basis: BasisIn | None = None
 
@@ -57,7 +57,7 @@ class FileIn(msgspec.Struct, frozen=True):
 
 
 class PromoteIn(msgspec.Struct, frozen=True):
-    code: Annotated[str, Meta(min_length=18, max_length=18)]
+    code: Annotated[str, Meta(min_length=1, max_length=100, description="统一社会信用代码 (18 characters)")]
     registered_on: date | None = None
     basis: BasisIn | None = None
 

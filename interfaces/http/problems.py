@@ -4,6 +4,7 @@ Nothing a client sends can produce a 500; an unexpected error is logged and stil
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -15,6 +16,7 @@ from litestar.response import Redirect, Template
 from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooManyAttempts
 from domain.documents import DocumentTooLarge, UnsupportedDocument
 from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
+from interfaces.http.security import ANONYMOUS
 
 log = logging.getLogger("starledger.http")
 
@@ -70,9 +72,35 @@ def _for_domain(exc: DomainError) -> ProblemDetailsException:
     return problem(domain_status(exc), exc.code, exc.message_zh, exc.message_en, headers=headers, details=exc.details)
 
 
+# What the decoder says about a field (msgspec's English), said in Chinese too.
+_REASONS_ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in [
+    (r"Invalid enum value", "取值不在可选范围内"),
+    (r"of length >= (\d+)", "长度至少为 {0} 个字符"),
+    (r"of length <= (\d+)", "长度最多为 {0} 个字符"),
+    (r"matching regex", "格式不正确"),
+    (r"Expected `\w+` >= (-?[\d.]+)", "应不小于 {0}"),
+    (r"Expected `\w+` <= (-?[\d.]+)", "应不大于 {0}"),
+    (r"Object missing required field `(\w+)`", "缺少必填项 {0}"),
+    (r"[Mm]issing required", "缺少必填项"),
+    (r"Expected `(\w+)`", "类型不正确(应为 {0})"),
+]]
+
+
+def _field_errors(errors: Any) -> tuple[str, str] | None:
+    """'profile.division_code: format' in zh and en, so the person learns which field is wrong."""
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return None
+    first = errors[0]
+    key, reason = str(first.get("key") or ""), str(first.get("message") or "")
+    zh = next((z.format(*m.groups()) for pattern, z in _REASONS_ZH if (m := pattern.search(reason))), "不符合要求")
+    where = key or "?"
+    return f"请求内容无效:{where} {zh}", f"The request is not valid: {where}: {reason or 'not accepted'}"
+
+
 def _for_http(exc: HTTPException) -> ProblemDetailsException:
     code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("http.error", "请求无法处理", "The request cannot be handled"))
     errors = exc.extra if isinstance(exc, ValidationException) else None
+    zh, en = _field_errors(errors) or (zh, en)
     reason = exc.detail if exc.detail and exc.detail != en else None
     return problem(exc.status_code, code, zh, en, headers=exc.headers, errors=errors, reason=reason)
 
@@ -87,6 +115,9 @@ def _respond(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> R
         return Redirect(f"/login?next={quote(request.url.path)}", status_code=303)
     if _wants_page(request):
         extra = exc.extra if isinstance(exc.extra, dict) else {}
+        # No route matched (unknown page, wrong method, missing static file): nobody was signed in, so the
+        # page is drawn for the public, in the language of the cookie, with its way back.
+        request.scope.setdefault("user", ANONYMOUS)  # type: ignore[typeddict-item]
         return Template(
             template_name="error.html",
             context={"status": exc.status_code, "problem": extra},

@@ -17,14 +17,16 @@ from application.audit import parse_event_types
 from application.errors import NotFound
 from application.queries import RegisterAsOfQuery
 from domain.errors import InvalidValue
+from domain.organization import Status
 from domain.provenance import Role
+from domain.rules import GRADE_ORDER
 from interfaces.web.access import require_role
+from interfaces.web.params import choice, page_number
 from interfaces.http.commands import system_of
 from interfaces.http.evaluations import CASE_ROLES
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
 BEIJING = ZoneInfo("Asia/Shanghai")
-_FILTERS = ("status", "grade", "credit_status", "district")
 
 
 def instant(raw: str | None) -> datetime | None:
@@ -37,10 +39,6 @@ def instant(raw: str | None) -> datetime | None:
         raise InvalidValue("audit.time", f"时间格式应为 2026-06-01T09:00:{raw}",
                            f"A time looks like 2026-06-01T09:00: {raw}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
-
-
-def _page(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
 
 class AuditPages(Controller):
@@ -69,13 +67,18 @@ class AuditPages(Controller):
         """A bad time shows the message over the register as it stands now (400)."""
         require_role(request, AUDITORS)
         system, params = system_of(request), request.query_params
-        chosen = {k: params.get(k) or None for k in _FILTERS}
+        chosen = {
+            "status": choice(params, "status", (s.value for s in Status)),
+            "grade": choice(params, "grade", (*GRADE_ORDER, "none")),
+            "credit_status": choice(params, "credit_status", ("none", "abnormal", "serious")),
+            "district": params.get("district") or None,
+        }
         error = None
         try:
             at = instant(params.get("at")) or system.clock.now()
         except InvalidValue as e:
             error, at = e, system.clock.now()
-        result = system.audit.register_as_of(RegisterAsOfQuery(at=at, page=_page(params.get("page")), per_page=50, **chosen))
+        result = system.audit.register_as_of(RegisterAsOfQuery(at=at, page=page_number(params.get("page")), per_page=50, **chosen))
         keep = {k: v for k, v in {**chosen, "at": params.get("at")}.items() if v}
         return Template("audit_register.html", status_code=400 if error else 200, context={
             "result": result, "at": at, "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),

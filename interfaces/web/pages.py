@@ -15,13 +15,14 @@ from litestar.response import Redirect, Template
 from application.errors import BadCredentials, NotFound, TooManyAttempts
 from application.queries import RegisterQuery
 from domain.errors import DomainError
-from domain.organization import OrganizationType, Profile
+from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
 from interfaces.http.commands import context, system_of
 from interfaces.http.problems import domain_status
 from interfaces.http.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
 from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
 from interfaces.web.forms import Form
+from interfaces.web.params import choice, page_number
 
 _SORTS = ("name", "registered_on", "district", "status", "updated_at")
 _CHANGES = {
@@ -103,8 +104,13 @@ class PageController(Controller):
     def register(self, request: Request[Any, Any, Any]) -> Template:
         params = request.query_params
         sort = params.get("sort") if params.get("sort") in _SORTS else "name"
-        page = int(params["page"]) if params.get("page", "").isdigit() and int(params["page"]) > 0 else 1
-        filters = {k: params.get(k) or None for k in ("q", "org_type", "track", "status", "district")}
+        page = page_number(params.get("page"))
+        filters = {
+            "q": params.get("q") or None, "district": params.get("district") or None,
+            "org_type": choice(params, "org_type", (t.value for t in OrganizationType)),
+            "track": choice(params, "track", (t.value for t in Track)),
+            "status": choice(params, "status", (s.value for s in Status)),
+        }
         query = RegisterQuery(
             text=filters["q"], org_type=filters["org_type"], track=filters["track"], status=filters["status"],
             district=filters["district"], sort=sort, page=page, per_page=20,  # type: ignore[arg-type]

@@ -1,0 +1,113 @@
+"""Input that used to break things (issue 24 §2), each class on both databases: unknown pages,
+NUL characters, deep JSON, page numbers out of range, unknown and empty filter values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from interfaces.http.input_guard import MAX_JSON_DEPTH
+from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
+
+HTML = {"Accept": "text/html"}
+
+
+def _is_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["message_zh"] and body["message_en"]
+    return body
+
+
+@pytest.mark.parametrize(("method", "path", "status"), [
+    ("GET", "/no-such-page", 404),
+    ("GET", "/organizations/not-a-uuid", 404),
+    ("GET", "/static/no-such-file.css", 404),
+    ("GET", "/public/organizations/12345", 404),
+    ("DELETE", "/register", 405),
+    ("PUT", "/public/", 405),
+])
+def test_anything_unrouted_answers_a_404_or_405_page_in_the_persons_language_with_a_way_back(
+    live: Live, method: str, path: str, status: int
+) -> None:
+    for lang, words in (("zh", "出错了"), ("en", "Something went wrong")):
+        answer = live.page("registrar", method, path, lang=lang)
+        assert answer.status_code == status
+        assert answer.headers["content-type"].startswith("text/html")
+        assert words in answer.text and 'href="/register"' in answer.text
+
+
+def test_a_nul_character_in_a_query_form_json_text_path_or_cookie_is_a_400(live: Live) -> None:
+    client, registrar = live.client, live.tokens["registrar"]
+    org = live.ids["organization_id"]
+    refusals = [
+        client.get("/public/", params={"q": "铜陵\x00"}),
+        client.get("/api/public/organizations", params={"q": "\x00"}),
+        client.get("/api/organizations", params={"district": "a\x00b"}, headers=registrar),
+        client.put(f"/api/organizations/{org}/name", json={"name": "新名称\x00"},
+                   headers={**registrar, "If-Match": '"1"'}),
+        client.post("/api/auth/login", json={"username": "admin\x00", "password": "x"}),
+        client.get("/lang/zh%00"),
+        client.get("/register", headers={"Cookie": "sl_session=%00"}),
+    ]
+    for answer in refusals:
+        assert _is_problem(answer, 400)["code"] == "request.nul_character", answer.request.url
+    form = live.page("registrar", "POST", f"/organizations/{org}/change",
+                     data={"field": "name", "value": "新名称\x00", "version": "1", "_csrf_token": live.csrf_field})
+    assert form.status_code == 400 and "空字符" in form.text
+
+
+def test_a_json_escape_that_is_not_a_nul_is_accepted(live: Live) -> None:
+    answer = live.client.post("/api/auth/login", content=b'{"username": "a\\\\u0000", "password": "x"}',
+                              headers={"Content-Type": "application/json"})
+    assert answer.status_code == 401  # a backslash followed by "u0000" is text, and a wrong password
+
+
+@pytest.mark.parametrize("depth", [MAX_JSON_DEPTH + 1, 512, 1_000, 100_000])
+def test_json_nested_deeper_than_allowed_is_a_400_at_any_depth(live: Live, depth: int) -> None:
+    body = b"[" * depth + b"]" * depth
+    answer = live.client.post("/api/auth/login", content=body, headers={"Content-Type": "application/json"})
+    assert _is_problem(answer, 400)["code"] == "request.too_deep"
+
+
+@pytest.mark.parametrize("page", [str(10**22), "0", "-1", "1.5", "abc", "١٢"])
+def test_a_page_number_out_of_range_is_the_same_400_on_both_databases(live: Live, page: str) -> None:
+    for path in ("/register", "/public/", "/public/lists/abnormal", "/reminders/", "/inbox/"):
+        answer = live.page("registrar", "GET", path, params={"page": page})
+        assert answer.status_code == 400, (path, answer.text[:200])
+        assert "page" in answer.text
+    api = live.client.get("/api/public/organizations", params={"page": page})
+    assert "page" in _is_problem(api, 400)["message_en"]
+
+
+def test_an_unknown_filter_value_is_a_400_naming_the_parameter(live: Live) -> None:
+    for params in ({"credit_status": "bogus"}, {"status": "bogus"}, {"grade": "6A"}):
+        answer = live.page("auditor", "GET", "/audit/register", params=params)
+        assert answer.status_code == 400 and next(iter(params)) in answer.text
+    for params in ({"org_type": "bogus"}, {"track": "bogus"}, {"status": "bogus"}):
+        answer = live.page("public", "GET", "/register", params=params)
+        assert answer.status_code == 400 and next(iter(params)) in answer.text
+    api = live.client.get("/api/audit/register", params={"at": "2026-01-01T00:00:00+08:00", "credit_status": "bogus"},
+                          headers=live.tokens["auditor"])
+    body = _is_problem(api, 400)
+    assert "credit_status" in body["message_zh"] and "credit_status" in body["message_en"]
+
+
+def test_public_search_with_a_name_and_credit_status_left_at_any_finds_the_organization(live: Live) -> None:
+    answer = live.page("public", "GET", "/public/", params={"q": "铜陵市郊区社会组织联合会", "district": "",
+                                                           "credit_status": ""})
+    assert answer.status_code == 200 and "铜陵市郊区社会组织联合会" in answer.text
+
+
+def test_a_credit_code_of_the_wrong_length_says_so_in_zh_and_en(live: Live) -> None:
+    profile = {"name": "测试协会", "org_type": "social_association", "legal_representative": "张三",
+               "address": "铜陵市郊区", "division_code": "340711", "district": "铜陵市郊区"}
+    answer = live.client.post("/api/organizations", json={"profile": profile, "code": "5" * 17},
+                              headers=live.tokens["registrar"])
+    body = _is_problem(answer, 422)
+    assert body["code"] == "uscc.length" and "18位" in body["message_zh"] and "18 characters" in body["message_en"]
+    page = live.page("registrar", "POST", "/organizations/new",
+                     data={**profile, "code": "5" * 17, "track": "registered", "_csrf_token": live.csrf_field})
+    assert page.status_code == 422 and "18位" in page.text
