@@ -1,6 +1,7 @@
 """What every request must satisfy before any handler reads it, checked in one place (ARCHITECTURE
 decision 11): no NUL character in the path, a query parameter, a cookie, a form field or a JSON
-string (PostgreSQL cannot store one, SQLite would keep it silently); JSON nested at most
+string (PostgreSQL cannot store one, SQLite would keep it silently; uploaded documents are bytes and
+pass as they are); JSON nested at most
 `MAX_JSON_DEPTH` deep (the decoder would otherwise recurse until it fails); and a query
 parameter sent empty is a parameter not sent, so every filter's empty value means "any"."""
 
@@ -55,6 +56,12 @@ def input_guard(app: ASGIApp) -> ASGIApp:
     return guarded
 
 
+def _decodes_body(scope: Any) -> bool:
+    """Only a handler taking `data` decodes the body; an upload streams its bytes and is not read here."""
+    handler = scope.get("route_handler")
+    return handler is not None and "data" in handler.parsed_fn_signature.parameters
+
+
 async def _check(scope: Any, receive: Receive) -> None:
     if "\x00" in scope["path"]:
         raise refuse_nul("path")
@@ -66,12 +73,13 @@ async def _check(scope: Any, receive: Receive) -> None:
     for name, value in request.cookies.items():
         if "\x00" in name or "\x00" in value:
             raise refuse_nul("cookie")
-    if scope["method"] in ("GET", "HEAD", "OPTIONS"):
+    if not _decodes_body(scope):
         return
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()  # kept on the scope: the handler reads the same bytes
     if not body:
         return
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() in _FORMS:
+    if media_type in _FORMS:
         if b"%00" in body or b"\x00" in body:
             raise refuse_nul("form")
         return

@@ -118,7 +118,9 @@ def test_bad_uploads_are_refused_and_store_nothing(client, system) -> None:
 def test_hostile_file_names_are_cleaned_and_never_used_as_paths(client, system) -> None:
     org = login(client, "org")
     url = report_url(system)
-    for raw, shown in (("../../etc/passwd\x00.pdf", "passwd.pdf"), ("..\\..\\boot.ini\r\n.pdf", "boot.ini.pdf"),
+    refused = upload(client, url, org, "report_other", "passwd\x00.pdf", make.pdf("nul"))
+    assert refused.status_code == 400 and refused.json()["code"] == "request.nul_character"  # as in any query parameter
+    for raw, shown in (("../../etc/passwd\x01.pdf", "passwd.pdf"), ("..\\..\\boot.ini\r\n.pdf", "boot.ini.pdf"),
                        ("审" * 300 + ".pdf", None)):
         answer = upload(client, url, org, "report_other", raw, make.pdf(raw[:10]))
         assert answer.status_code == 201, answer.text
