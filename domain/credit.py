@@ -18,6 +18,7 @@ from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
+from domain import values
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import CreditRules, add_months, add_years
@@ -94,8 +95,10 @@ def checked_penalty(penalty: Penalty, today: date) -> Penalty:
         raise InvalidValue("penalty.decision_no", "请填写处罚决定书文号", "The decision number is required")
     if penalty.decided_on > today:
         raise InvalidValue("penalty.future", "处罚决定日期不能晚于今天", "A penalty cannot be decided in the future")
-    if penalty.kind is PenaltyKind.FINE and (penalty.amount_cny is None or penalty.amount_cny <= 0):
+    if penalty.kind is PenaltyKind.FINE and penalty.amount_cny is None:
         raise InvalidValue("penalty.amount", "罚款须填写大于零的金额", "A fine needs an amount above zero")
+    if penalty.kind is PenaltyKind.FINE:
+        values.money(penalty.amount_cny, "amount_cny", "罚款金额", positive=True)  # type: ignore[arg-type]
     if penalty.kind is not PenaltyKind.FINE and penalty.amount_cny is not None:
         raise InvalidValue("penalty.amount_not_fine", "只有罚款才有金额", "Only a fine has an amount")
     if penalty.kind is PenaltyKind.SUSPENSION and not (

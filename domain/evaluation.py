@@ -252,7 +252,7 @@ class Evaluation(LedgerAggregate):
     # -- application and eligibility -----------------------------------------------
     def submit_application(self, self_assessment: Decimal | None, statement: str, provenance: Provenance) -> None:
         self._require(Stage.OPEN)
-        if self_assessment is not None and (self_assessment < 0 or not self_assessment.is_finite()):
+        if self_assessment is not None and (not self_assessment.is_finite() or self_assessment < 0):
             raise InvalidValue("evaluation.self_assessment", "自评分不能为负数", "A self-assessment is not negative")
         self._application_submitted(self_assessment, statement.strip()[:5000], provenance)
 

@@ -22,6 +22,7 @@ from domain.base import LedgerAggregate
 from domain.documents import (
     Attached, DocumentRef, DocumentsMissing, Slot, current, missing_slots, replaced_by, with_attached, with_withdrawn,
 )
+from domain import values
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import InspectionRules
@@ -81,13 +82,11 @@ def checked_report(report: AnnualReport) -> AnnualReport:
         raise InvalidValue("report.activities_empty", "请填写年度业务活动情况", "Describe the year's activities")
     if len(report.activities) > 20_000 or len(report.major_changes) > 5_000:
         raise InvalidValue("report.too_long", "报告内容过长", "The report text is too long")
-    for field, value in (("income", report.income), ("expenditure", report.expenditure)):
-        if value < 0:
-            raise InvalidValue(f"report.{field}_negative", "收入和支出不能为负数", f"The {field} cannot be negative")
-        if value.as_tuple().exponent < -2:  # type: ignore[operator]
-            raise InvalidValue("report.amount_precision", "金额最多保留两位小数(分)", "Amounts have at most 2 decimals (fen)")
-    if report.staff < 0 or report.volunteers < 0:
-        raise InvalidValue("report.people_negative", "人数不能为负数", "Staff and volunteer counts cannot be negative")
+    values.money(report.income, "income", "收入")
+    values.money(report.expenditure, "expenditure", "支出")
+    values.money(report.net_assets, "net_assets", "净资产", signed=True)
+    values.count(report.staff, "staff", "专职工作人员数")
+    values.count(report.volunteers, "volunteers", "志愿者人数")
     for a in report.attachments:
         if not _SHA256.match(a.sha256) or a.size_bytes < 0 or not a.name.strip():
             raise InvalidValue(

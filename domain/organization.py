@@ -14,6 +14,7 @@ from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import GradeRules, one_level_lower
+from domain import values
 from domain.uscc import CIVIL_AFFAIRS, TYPE_DIGITS, validate_code
 
 
@@ -55,16 +56,9 @@ class Profile:
 
 
 def _text(value: str, field: str, zh: str, limit: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise InvalidValue(f"{field}.empty", f"{zh}不能为空", f"{field.replace('_', ' ')} must not be empty")
-    if len(value) > limit:
-        raise InvalidValue(
-            f"{field}.too_long",
-            f"{zh}不能超过{limit}个字符",
-            f"{field.replace('_', ' ')} must be at most {limit} characters",
-        )
-    return value
+    """Names and addresses are one line: normalized, and refused with control or invisible characters
+    (a name holding CR/LF could never head a reminder email)."""
+    return values.name(value, field, zh, limit)
 
 
 def checked_profile(profile: Profile) -> Profile:
@@ -79,7 +73,8 @@ def checked_profile(profile: Profile) -> Profile:
         address=_text(profile.address, "address", "住所"),
         division_code=profile.division_code,
         district=_text(profile.district, "district", "所属区县", 50),
-        supervising_unit=(profile.supervising_unit or "").strip() or None,
+        supervising_unit=_text(profile.supervising_unit, "supervising_unit", "业务主管单位", 100)
+        if (profile.supervising_unit or "").strip() else None,
         is_hub=profile.is_hub,
         public_benefit=profile.public_benefit,
         community_level=profile.community_level,

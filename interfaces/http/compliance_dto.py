@@ -11,6 +11,7 @@ import msgspec
 from msgspec import Meta
 
 from application.queries import GroundRow
+from domain import values
 from domain.credit import CreditRecord, Listing, Penalty, PenaltyKind
 from domain.inspection import AnnualReport, Attachment, Inspection, InspectionCampaign
 from interfaces.http.dto import BasisIn
@@ -68,6 +69,13 @@ class ReportIn(msgspec.Struct, frozen=True):
     major_changes: Annotated[str, Meta(max_length=5_000)] = ""
     declarations: Lines = []
     attachments: Annotated[list[AttachmentIn], Meta(max_length=50)] = []
+
+    def __post_init__(self) -> None:
+        values.money(self.income, "income", "收入")
+        values.money(self.expenditure, "expenditure", "支出")
+        values.money(self.net_assets, "net_assets", "净资产", signed=True)
+        values.count(self.staff, "staff", "专职工作人员数")
+        values.count(self.volunteers, "volunteers", "志愿者人数")
 
     def to_domain(self) -> AnnualReport:
         return AnnualReport(
@@ -141,6 +149,10 @@ class PenaltyIn(msgspec.Struct, frozen=True):
     amount_cny: Money | None = None
     suspended_from: date | None = None
     suspended_until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.amount_cny is not None:
+            values.money(self.amount_cny, "amount_cny", "罚款金额", positive=True)
 
     def to_domain(self) -> Penalty:
         return Penalty(self.kind, self.decision_no, self.decided_on, self.reason, self.amount_cny,

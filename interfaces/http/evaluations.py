@@ -17,6 +17,7 @@ from application.queries import HistoryEntry
 from domain.evaluation import Evaluation, RecusalGround
 from domain.expert import Employment, Relation, RelationKind
 from domain.provenance import Role
+from domain import values
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, etag, expected_version, optional_version
 from interfaces.http.security import STAFF, Principal, allow
@@ -108,6 +109,10 @@ class ApplicationIn(msgspec.Struct, frozen=True):
     self_assessment: Points | None = None
     statement: Note = ""
 
+    def __post_init__(self) -> None:
+        if self.self_assessment is not None:
+            values.points(self.self_assessment, "self_assessment", "自评分")
+
 
 class PanelIn(msgspec.Struct, frozen=True):
     """Either name the experts, or draw `size` of them from `pool` with a recorded `seed`."""
@@ -137,10 +142,16 @@ class ScoreIn(msgspec.Struct, frozen=True):
     points: Points
     comment: Annotated[str, Meta(max_length=1000)] = ""
 
+    def __post_init__(self) -> None:
+        values.points(self.points, "points", "分数")
+
 
 class SheetIn(msgspec.Struct, frozen=True):
     scores: Annotated[list[ScoreIn], Meta(max_length=200)]
     bonus: Points = Decimal(0)
+
+    def __post_init__(self) -> None:
+        values.points(self.bonus, "bonus", "加分")
 
 
 class ReasonIn(msgspec.Struct, frozen=True):

@@ -10,6 +10,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
+from domain import values
 from domain.funding import BudgetLine, FundingRound, Milestone, Project, ProjectApplication, RoundTerms
 from domain.organization import OrganizationType, Track
 from interfaces.http.dto import BasisIn
@@ -36,6 +37,10 @@ class RoundIn(msgspec.Struct, frozen=True):
     org_types: Annotated[list[OrganizationType], Meta(max_length=3)] = []
     tracks: Annotated[list[Track], Meta(max_length=2)] = []
     basis: BasisIn | None = None
+
+    def __post_init__(self) -> None:
+        values.money(self.budget, "budget", "预算", positive=True)
+        values.money(self.per_project_cap, "per_project_cap", "单个项目上限", positive=True)
 
     def to_domain(self) -> RoundTerms:
         return RoundTerms(
@@ -72,6 +77,9 @@ class RoundOut(msgspec.Struct, frozen=True):
 class BudgetLineIn(msgspec.Struct, frozen=True):
     item: Annotated[str, Meta(min_length=1, max_length=100)]
     amount: Money
+
+    def __post_init__(self) -> None:
+        values.money(self.amount, "amount", "预算金额", positive=True)
 
 
 class ApplicationIn(msgspec.Struct, frozen=True):
@@ -146,6 +154,9 @@ class ProjectEvaluationIn(msgspec.Struct, frozen=True):
 class AwardIn(msgspec.Struct, frozen=True):
     amount: Money
     basis: BasisIn | None = None
+
+    def __post_init__(self) -> None:
+        values.money(self.amount, "amount", "资助金额", positive=True)
 
 
 class ReasonIn(msgspec.Struct, frozen=True):

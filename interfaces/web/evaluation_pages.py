@@ -17,6 +17,7 @@ from litestar.response import Redirect, Stream, Template
 
 from application.explanations import explain
 from domain.documents import SLOTS
+from domain import values
 from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation
 from domain.provenance import Role
@@ -67,9 +68,10 @@ def _decimal(raw: str | None) -> Decimal | None:
     if raw is None or raw.strip() == "":
         return None
     try:
-        return Decimal(raw.strip())
+        value = Decimal(raw.strip())
     except InvalidOperation:
         raise InvalidValue("form.number", f"不是有效的数字:{raw}", f"Not a number: {raw}") from None
+    return values.points(value, "points", "分数")
 
 
 def _signed_in(request: Request[Any, Any, Any]) -> Principal:

@@ -10,6 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
 from domain.errors import DomainError, InvalidValue
+from domain.values import MONEY_LIMIT
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -18,9 +19,12 @@ def amount(raw: str, field: str) -> Decimal:
     """A CNY amount as people type it ("1,200.50"); anything else is a clear zh/en error."""
     raw = raw.strip().replace(",", "")
     try:
-        return Decimal(raw)
+        value = Decimal(raw)
     except InvalidOperation:
         raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的金额", f"{field}: '{raw}' is not an amount") from None
+    if not value.is_finite() or abs(value) > MONEY_LIMIT:  # NaN, Infinity, 1E+400: not an amount anyone owes
+        raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的金额", f"{field}: '{raw}' is not an amount")
+    return value
 
 
 def form_version(form: dict[str, str]) -> int:

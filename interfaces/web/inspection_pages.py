@@ -40,7 +40,7 @@ def _amount(form: dict[str, str], field: str) -> Decimal:
 
 def _count(form: dict[str, str], field: str) -> int:
     raw = form.get(field, "").strip()
-    if not raw.lstrip("-").isdigit():
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 12):
         raise InvalidValue(f"form.{field}", f"「{raw}」不是有效的人数", f"{field}: '{raw}' is not a whole number")
     return int(raw)
 

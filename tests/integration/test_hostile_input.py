@@ -111,3 +111,41 @@ def test_a_credit_code_of_the_wrong_length_says_so_in_zh_and_en(live: Live) -> N
     page = live.page("registrar", "POST", "/organizations/new",
                      data={**profile, "code": "5" * 17, "track": "registered", "_csrf_token": live.csrf_field})
     assert page.status_code == 422 and "18位" in page.text
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1E+400", "1E+13", "0.001", "-5", 1e308])
+def test_a_money_field_that_is_not_finite_in_range_and_to_the_fen_is_a_422_naming_the_field(live: Live, amount: Any) -> None:
+    org, registrar = live.ids["organization_id"], live.tokens["registrar"]
+    fine = live.client.post(f"/api/organizations/{org}/credit/penalties", headers=registrar, json={
+        "kind": "fine", "decision_no": "铜郊民罚〔2026〕9号", "decided_on": "2026-01-05", "reason": "违规", "amount_cny": amount})
+    assert "amount_cny" in _is_problem(fine, 422)["message_en"]
+    round_ = live.client.post("/api/funding-rounds", headers=registrar, json={
+        "title": "公益创投", "division_prefix": "340711", "budget": amount, "per_project_cap": "50000",
+        "applications_open": "2026-05-20", "applications_close": "2026-06-30", "project_start": "2026-07-01",
+        "mid_term_due": "2026-12-31", "closing_due": "2027-06-30"})
+    assert "budget" in _is_problem(round_, 422)["message_en"]
+
+
+@pytest.mark.parametrize("name", ["铜陵\r\n协会", "铜陵\u202e协会", "铜陵\u200b协会", "铜陵\x07协会", "铜陵\u2028协会"])
+def test_an_organization_name_with_a_control_or_invisible_character_is_refused_with_a_clear_message(
+    live: Live, name: str
+) -> None:
+    org = live.ids["organization_id"]
+    current = live.client.get(f"/api/organizations/{org}").json()
+    answer = live.client.put(f"/api/organizations/{org}/name", json={"name": name},
+                             headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'})
+    body = _is_problem(answer, 422)
+    assert body["code"] == "name.invisible_character" and "不可见字符" in body["message_zh"]
+
+
+def test_an_organization_name_is_stored_trimmed_and_in_nfc(live: Live) -> None:
+    org = live.ids["organization_id"]
+    current = live.client.get(f"/api/organizations/{org}").json()
+    decomposed = "Cafe\u0301 铜陵市郊区社会组织联合会 "
+    answer = live.client.put(f"/api/organizations/{org}/name", json={"name": decomposed},
+                             headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["name"] == "Caf\u00e9 铜陵市郊区社会组织联合会"
+    back = live.client.put(f"/api/organizations/{org}/name", json={"name": current["name"]},
+                           headers={**live.tokens["registrar"], "If-Match": f'"{answer.json()["version"]}"'})
+    assert back.status_code == 200
