@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32,128", help="concurrent HTTP clients, comma-separated (default 8,32,128)")
-    parser.add_argument("--only", choices=["appends", "http", "sweep", "audit"], help="run one part only")
+    parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents"], help="run one part only")
     parser.add_argument("--sweep-sizes", default="10000,100000",
                         help="organizations per sweep figure (default 10000,100000; 1000000 takes about an hour)")
     parser.add_argument("--audit-sizes", default="100000", help="organizations in the audit population (default 100000)")
@@ -134,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         report([int(n) for n in args.sweep_sizes.split(",")])
     if args.only in (None, "audit"):
         _audit(args)
+    if args.only in (None, "documents"):
+        from bench.documents import report as documents
+
+        documents(_fresh_pg_database)
     return 0
 
 

@@ -244,9 +244,3 @@ def check_slot_type(slot: str, media_type: MediaType | None, allowed: tuple[Medi
     if media_type is None or media_type not in allowed:
         raise UnsupportedDocument(media_type.value if media_type else None, allowed)
     return media_type
-
-
-def check_slot_name(slot: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9_:.-]{0,79}", slot or ""):
-        raise InvalidValue("document.slot", f"材料类别无效:{slot[:80]}", f"Not a document slot: {slot[:80]}")
-    return slot

@@ -127,7 +127,7 @@ class SqlDocumentStore:
     def upload(self) -> SpooledUpload:
         return SpooledUpload(self.spool_dir, self.limit)
 
-    def put(self, upload: SpooledUpload, media_type: str) -> bool:  # type: ignore[override]
+    def put(self, upload: SpooledUpload, media_type: str) -> bool:
         if not upload.sha256:
             raise ValueError("finish the upload before storing it")
         if self.info(upload.sha256) is not None:
