@@ -207,7 +207,6 @@ class EvaluationPages(Controller):
                 "is_subject": principal.role is Role.ORGANIZATION
                 and principal.organization_id == system.evaluations.subject_organization(evaluation),
                 "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
-                "experts": system.cases.experts() if principal.role in STAFF else [],
                 "saved": request.query_params.get("saved") == "1",
                 "show_result": system.evaluations.sight(context(request), evaluation).result,  # sealed scores
                 **chair_view, **documents,

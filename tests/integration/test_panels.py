@@ -57,7 +57,7 @@ def test_a_named_panel_with_an_expert_working_at_the_organization_is_refused_nam
 def test_a_recusal_below_the_minimum_stops_closing_and_computing_until_the_chair_replaces_the_member(system, desk) -> None:
     org, experts, evaluation = case_with_panel(system, desk, 3)
     spare = desk.enroll_expert(REGISTRAR, "expert-user-4", "专家4", "财务", "高校")
-    desk.recuse(as_expert(3), evaluation.id, None, experts[2].id, RecusalGround.DECLARED, "曾为该组织提供咨询")
+    desk.declare_conflict(as_expert(3), evaluation.id, None, experts[2].id, "曾为该组织提供咨询")
     evaluation = desk.evaluation(evaluation.id)
     assert evaluation.panel_shortfall(3) == 1
     submit(desk, evaluation, 1, "0.9")
@@ -107,7 +107,7 @@ def test_the_chair_replaces_a_non_responsive_member_whose_draft_is_kept_and_not_
         desk.replace_member(as_expert(1), evaluation.id, None, experts[2].id, spare.id, "未按时评分")
     evaluation = desk.replace_member(CHAIR, evaluation.id, None, experts[2].id, spare.id, "未按时评分,更换专家")
     assert experts[2].id in evaluation.drafts and evaluation.replaced == {experts[2].id: spare.id}
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(NotPermitted):
         desk.submit_sheet(as_expert(3), evaluation.id, None)  # the replaced member no longer scores
     assert system.cases.assignments("expert-user-3") == []
     [seat] = system.cases.assignments("expert-user-4")

@@ -62,8 +62,8 @@ def test_over_http_conflicts_are_named_before_seating_and_the_active_panel_keeps
     seated = {m["name"] for m in drawn.json()["panel"]}
     assert seated == {"李教授", "吴会计师", "钱老师"} and drawn.json()["panel_shortfall"] == 0
 
-    recused = client.post(f"{url}/recusals", headers=registrar,
-                          json={"expert_id": pool["李教授"], "ground": "requested", "note": "组织申请回避"})
+    recused = client.post(f"{url}/recusals", headers=chair,
+                          json={"expert_id": pool["李教授"], "ground": "forced", "note": "曾为该中心提供咨询服务"})
     assert recused.status_code == 200 and recused.json()["panel_shortfall"] == 1
     short = assert_problem(client.post(f"{url}/scoring-closure", headers=versioned(client, url, chair)), 409, "panel.below_minimum")
     assert "少于规则要求的3人" in short["message_zh"] and "fewer than the 3" in short["message_en"]
