@@ -4,15 +4,15 @@ are public by law: no drafts, no evaluator names, no contact details."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from application.errors import NotFound
+from application.exports import csv_text
 from application.ports import ComplianceView, RegisterView, RuleSetCatalog
 from application.queries import (
     InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
@@ -138,16 +138,15 @@ class PublicRegister:
 
     def listings_csv(self, list_name: str, current: bool = True) -> str:
         """The whole list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese right)."""
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
+        return csv_text(CSV_COLUMNS, self._listing_rows(list_name, current))
+
+    def _listing_rows(self, list_name: str, current: bool) -> Iterator[tuple[Any, ...]]:
         page = 1
         while True:
             batch = self.view.listings(ListingQuery(list_name=list_name, current=current, page=page, per_page=500))
             for l in batch.items:
                 grounds = "; ".join(f"{g.code} {g.on}" for g in l.grounds)
-                writer.writerow((l.name, l.code or "", l.district, l.listed_on, grounds, l.removed_on or ""))
+                yield (l.name, l.code or "", l.district, l.listed_on, grounds, l.removed_on or "")
             if page >= batch.pages:
-                return out.getvalue()
+                return
             page += 1

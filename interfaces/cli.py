@@ -252,9 +252,8 @@ def _sweep(args: Any, system: Any) -> None:
 
 
 def _subsidies(args: Any, system: Any) -> None:
-    import csv
-
     from application.context import system_context
+    from application.exports import SafeWriter
 
     if args.action == "grant":
         bar = ProgressBar(f"subsidies {args.year}")
@@ -265,7 +264,7 @@ def _subsidies(args: Any, system: Any) -> None:
         print(f"subsidies {done.year}: {done.organizations} organization(s) checked, {done.granted} granted "
               f"(CNY {done.amount}), {done.already_granted} granted before")
         return
-    writer = csv.writer(sys.stdout)
+    writer = SafeWriter(sys.stdout)
     writer.writerow(["district", "rule", "grants", "amount_cny"])
     for line in system.funding_view.subsidy_report(args.year):
         writer.writerow([line.district, line.rule_key, line.grants, line.amount])

@@ -4,8 +4,6 @@ dashboards (SVG charts, CSV of each table behind a chart)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Stream, Template
 
+from application.exports import csv_text
 from application.funding import PROJECT_SLOTS
 from application.queries import ProjectQuery
 from domain.documents import SLOTS
@@ -224,9 +223,5 @@ class FundingPages(Controller):
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
         table = system_of(request).funding_view.table(key)
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
-        return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",  # BOM: Excel reads UTF-8
+        return Response(csv_text(table.columns, table.rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{key}.csv"'})

@@ -1,12 +1,20 @@
 """Input that used to break things (issue 24 §2), each class on both databases: unknown pages,
-NUL characters, deep JSON, page numbers out of range, unknown and empty filter values."""
+NUL characters, deep JSON, page numbers out of range, unknown and empty filter values, amounts
+that are not amounts, names holding invisible characters, and formulas in every CSV export."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from application.exports import csv_text
+from domain.uscc import complete_code
+from interfaces.http.funding import DASHBOARDS
 from interfaces.http.input_guard import MAX_JSON_DEPTH
 from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
 
@@ -149,3 +157,40 @@ def test_an_organization_name_is_stored_trimmed_and_in_nfc(live: Live) -> None:
     back = live.client.put(f"/api/organizations/{org}/name", json={"name": current["name"]},
                            headers={**live.tokens["registrar"], "If-Match": f'"{answer.json()["version"]}"'})
     assert back.status_code == 200
+
+
+FORMULAS = {"name": '=HYPERLINK("http://example.invalid","点击查看")', "legal_representative": "@SUM(1+1)",
+            "district": "=cmd|' /C calc'!A0"}
+
+
+def test_every_csv_export_writes_formula_like_text_as_text(live: Live) -> None:
+    registrar = live.tokens["registrar"]
+    profile = {"org_type": "social_association", "address": "铜陵市郊区", "division_code": "340711", **FORMULAS}
+    for serial, (list_ground, listed_name) in enumerate((("no_party_organization", "abnormal"),
+                                                          ("court_defaulter", "serious")), start=900):
+        created = live.client.post("/api/organizations", headers=registrar, json={
+            "profile": {**profile, "name": f"{FORMULAS['name']}{serial}"},
+            "code": complete_code(f"51340711MJ{serial:07d}")})
+        assert created.status_code == 201, created.text
+        grounded = live.client.post(f"/api/organizations/{created.json()['id']}/credit/grounds", headers=registrar,
+                                    json={"code": list_ground, "on": "2026-01-05", "detail": "+1+1"})
+        assert grounded.status_code == 201, grounded.text
+    exports = [f"/api/public/lists/{name}/csv" for name in ("abnormal", "serious")]
+    exports += [f"/public/lists/{name}/download" for name in ("abnormal", "serious")]
+    exports += [f"/dashboards/{key}/table.csv" for key in DASHBOARDS]
+    seen_hostile = 0
+    for path in exports:
+        answer = live.page("registrar", "GET", path)
+        assert answer.status_code == 200, (path, answer.text[:200])
+        for row in csv.reader(io.StringIO(answer.text.lstrip("\ufeff"))):
+            for cell in row:
+                assert not cell.startswith(("=", "+", "@", "\t", "\r")), (path, cell)
+                assert not cell.startswith("-") or re.fullmatch(r"-(\d+(\.\d+)?)?", cell), (path, cell)
+                seen_hostile += cell.startswith(("'=", "'@"))
+    assert seen_hostile >= 5  # the names on both lists (page and API) and the district on the grade dashboard
+
+
+def test_a_formula_cell_keeps_its_text_behind_an_apostrophe_and_numbers_stay_numbers() -> None:
+    text = csv_text(["a", "b", "c", "d"], [["=1+1", "-5", Decimal("-5"), "-1+2"], ["\tx", "\rx", "+3.5", "-"]])
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1] == ["'=1+1", "-5", "-5", "'-1+2"] and rows[2] == ["'\tx", "'\rx", "+3.5", "-"]
