@@ -63,7 +63,7 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
     # the demo draft is at version 3: opened, drafted, its audit report attached
     negative = client.put(f"/api/organizations/{HUB}/inspections/{this_year - 1}/report",
                           json={**REPORT, "income": "-5"}, headers={**org, "If-Match": '"3"'})
-    assert_problem(negative, 422, "report.income_negative")
+    assert_problem(negative, 422, "value.income")
     unsubmitted = client.post(f"/api/organizations/{HUB}/inspections/{this_year - 1}/review", json={"outcome": "pass"},
                               headers={**registrar, "If-Match": '"3"'})
     assert_problem(unsubmitted, 409, "inspection.not_submitted")
