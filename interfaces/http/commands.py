@@ -52,7 +52,7 @@ def expected_version(request: Request[Any, Any, Any]) -> int:
     if not raw:
         raise problem(428, "version.required", "修改须附带 If-Match 版本号", "Changes need an If-Match header with the version you saw")
     value = raw.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not value.isdecimal():
         raise problem(400, "version.malformed", "If-Match 应为版本号,如 \"3\"", 'If-Match holds a version such as "3"')
     return int(value)
 

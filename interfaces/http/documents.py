@@ -98,7 +98,7 @@ async def receive(request: Request[Any, Any, Any]) -> Any:
     """The body spooled, hashed and counted; 413 before reading when Content-Length says so."""
     store = system_of(request).documents
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > store.limit:
+    if declared.isdecimal() and int(declared) > store.limit:
         raise DocumentTooLarge(store.limit)
     upload = store.upload()
     try:

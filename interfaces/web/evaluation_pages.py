@@ -242,7 +242,7 @@ class EvaluationPages(Controller):
         _signed_in(request)
         action = ACTIONS.get(data.get("action", ""))
         try:
-            if action is None or not data.get("version", "").isdigit():
+            if action is None or not data.get("version", "").isdecimal():
                 raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
             action(system_of(request).evaluations, context(request), evaluation_id, int(data["version"]), data)
         except (DomainError, ValueError) as e:

@@ -29,6 +29,6 @@ def amount(raw: str, field: str) -> Decimal:
 
 def form_version(form: dict[str, str]) -> int:
     """The aggregate version the form was rendered from (a stale form is then refused as stale)."""
-    if not form.get("version", "").isdigit():
+    if not form.get("version", "").isdecimal():
         raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
     return int(form["version"])

@@ -79,7 +79,7 @@ class InspectionPages(Controller):
     @post("/organizations/{organization_id:uuid}/inspections/{year:int}/report", sync_to_thread=True, status_code=303)
     def save(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
         _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
-        version = int(data["version"]) if data.get("version", "").isdigit() else None
+        version = int(data["version"]) if data.get("version", "").isdecimal() else None
         try:
             system_of(request).inspections.draft_report(context(request), organization_id, year, version, report_from(data))
         except DomainError as e:

@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
 from application.queries import RegisterQuery
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
 from interfaces.http.commands import context, system_of
@@ -137,7 +137,7 @@ class PageController(Controller):
         registry = system_of(request).registry
         try:
             profile = Profile(
-                name=data.get("name", ""), org_type=OrganizationType(data.get("org_type", "social_association")),
+                name=data.get("name", ""), org_type=_org_type(data.get("org_type", "social_association")),
                 legal_representative=data.get("legal_representative", ""), address=data.get("address", ""),
                 division_code=data.get("division_code", "").strip(), district=data.get("district", ""),
                 supervising_unit=data.get("supervising_unit") or None, is_hub=data.get("is_hub") == "on",
@@ -199,7 +199,7 @@ class PageController(Controller):
         require_own_organization(request.user, organization_id)
         basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
         try:
-            if act is None or not data.get("version", "").isdigit():
+            if act is None or not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
             act(system_of(request).registry, context(request, basis), organization_id, int(data["version"]), *value)
         except DomainError as e:
@@ -211,6 +211,13 @@ class _Basis:
     def __init__(self, document_no: str | None, reason: str | None) -> None:
         self.document_no = document_no
         self.reason = reason
+
+
+def _org_type(raw: str) -> OrganizationType:
+    try:
+        return OrganizationType(raw)
+    except ValueError:
+        raise InvalidValue("form.org_type", "请选择组织类型", "Choose the type of organization", field="org_type") from None
 
 
 def _safe_next(target: str) -> str:

@@ -68,7 +68,7 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     assert page.text_content("[data-testid=stage]") == "草稿"
     page.fill("input[name=income]", "-3")
     page.click("[data-testid=report-form] button[type=submit]")
-    assert "不能为负数" in page.text_content("[data-testid=error]")  # refused, and what was typed is kept
+    assert "收入应为不小于0" in page.text_content("[data-testid=error]")  # refused, and what was typed is kept
     assert page.input_value("input[name=income]") == "-3"
     page.fill("input[name=income]", "452000.50")
     page.click("[data-testid=report-form] button[type=submit]")
