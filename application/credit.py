@@ -12,6 +12,7 @@ from application.documents import accept
 from application.errors import NotFound, NotPermitted
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
 from application.usecases import SWEEP_BATCH, UseCases
+from application.rights import command
 from domain.credit import (
     MANUAL_GROUNDS, CreditList, CreditRecord, Ground, Penalty, PenaltyKind, credit_record_id,
 )
@@ -33,6 +34,7 @@ class CreditRecords(UseCases):
         self.documents = documents
 
     # -- documents: a penalty's decision letter, the grounds of a removal request -----------------
+    @command("credit.check_attach", owner="organization_id")
     def check_attach(self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str) -> None:
         """Asked before the bytes are read: the registrar attaches decision letters; the
         organization (or the registrar) the grounds of its removal request."""
@@ -41,6 +43,7 @@ class CreditRecords(UseCases):
             raise NotPermitted("组织只能为本组织的移出申请提交材料", "An organization attaches only the grounds of its own removal request")
         self._record(organization_id).check_subject(subject)
 
+    @command("credit.attach_document", owner="organization_id")
     def attach_document(
         self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
     ) -> tuple[CreditRecord, DocumentRef]:
@@ -55,6 +58,7 @@ class CreditRecords(UseCases):
 
         return self._retrying(None, attach), ref
 
+    @command("credit.withdraw_document", owner="organization_id")
     def withdraw_document(
         self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
     ) -> CreditRecord:
@@ -83,6 +87,7 @@ class CreditRecords(UseCases):
         return self.rules.for_division(org.profile.division_code, today)
 
     # -- registrar's records ---------------------------------------------------------------
+    @command("credit.record_penalty")
     def record_penalty(self, ctx: CommandContext, organization_id: UUID, penalty: Penalty) -> CreditRecord:
         """A penalty lists the organization (per the rule set), lowers a valid grade, and a
         suspension or revocation changes the organization's status — all in one transaction."""
@@ -101,6 +106,7 @@ class CreditRecords(UseCases):
             org.revoke(caused)
         return self._save(record, *([org] if org.pending_events else []))
 
+    @command("credit.add_ground")
     def add_ground(self, ctx: CommandContext, organization_id: UUID, code: str, on: date, detail: str) -> CreditRecord:
         """Grounds a registrar establishes by hand (no party organization, court's defaulter listing …)."""
         if code not in MANUAL_GROUNDS:
@@ -119,6 +125,7 @@ class CreditRecords(UseCases):
             raise InvalidTransition("credit.ground_recorded", "该事由已经记录", "This ground is already recorded")
         return self._save(record)
 
+    @command("credit.record_returned_letter")
     def record_returned_letter(self, ctx: CommandContext, organization_id: UUID, on: date, detail: str) -> CreditRecord:
         org = self.store.organization(organization_id)
         today = self.store.today(org.profile.division_code)
@@ -129,11 +136,13 @@ class CreditRecords(UseCases):
         return self._save(record)
 
     # -- removal -----------------------------------------------------------------------------
+    @command("credit.request_removal", owner="organization_id")
     def request_removal(self, ctx: CommandContext, organization_id: UUID, list_name: CreditList) -> CreditRecord:
         record = self._record(organization_id)
         record.request_removal(list_name, self.store.today(), self._at(ctx))
         return self._save(record)
 
+    @command("credit.verify_obligation")
     def verify_obligation(self, ctx: CommandContext, organization_id: UUID, list_name: CreditList) -> CreditRecord:
         """The registrar confirms the obligation behind a listing is met; what the system can
         check itself (reports filed, rectifications done, party branch) it checks first."""
@@ -166,6 +175,7 @@ class CreditRecords(UseCases):
         return True  # the registrar's verification is the evidence (address reachable again …)
 
     # -- timers ---------------------------------------------------------------------------------
+    @command("credit.apply_rules")
     def apply_rules(self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Escalations and removals the rule set's periods say are due by the date; idempotent.
         Reads candidates from the read model, loads only those records."""
@@ -204,6 +214,7 @@ class CreditRecords(UseCases):
         return {"rectification_overdue_listed": listed} if listed else {}
 
     # -- revocation -------------------------------------------------------------------------------
+    @command("credit.decide_revocation")
     def decide_revocation(self, ctx: CommandContext, organization_id: UUID, accepted: bool, note: str) -> CreditRecord:
         """Two consecutive years missed or failed lead to a proposal; the registrar decides."""
         record = self._record(organization_id)

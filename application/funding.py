@@ -14,9 +14,9 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
-from application.rights import Relation
 from application.evaluations import Evaluations
 from application.usecases import UseCases
+from application.rights import Relation, command, project_owner
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.evaluation import Evaluation, EvaluationKind
@@ -46,6 +46,7 @@ class Funding(UseCases):
         self.documents = documents
 
     # -- documents: the application's plan and budget, a milestone's outputs ------------------------
+    @command("funding.check_attach", owner=project_owner)
     def check_attach(self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str) -> Project:
         project = self.project(project_id)
         self._require_own(ctx, project)
@@ -53,6 +54,7 @@ class Funding(UseCases):
         project.check_can_attach(subject)
         return project
 
+    @command("funding.attach_document", owner=project_owner)
     def attach_document(
         self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
     ) -> tuple[Project, DocumentRef]:
@@ -67,6 +69,7 @@ class Funding(UseCases):
 
         return self._retrying(None, attach), ref
 
+    @command("funding.withdraw_document", owner=project_owner)
     def withdraw_document(
         self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
     ) -> Project:
@@ -103,6 +106,7 @@ class Funding(UseCases):
         return found
 
     # -- rounds ----------------------------------------------------------------------------------
+    @command("funding.open_round")
     def open_round(self, ctx: CommandContext, terms: RoundTerms, round_id: UUID | None = None) -> FundingRound:
         rule_set = self.rules.for_division(_division_of(terms.division_prefix), self.store.today())
         return self._save(FundingRound.open(round_id or self.ids.new_id(), terms, self._at(ctx, rule_set)))
@@ -115,6 +119,7 @@ class Funding(UseCases):
         return self.rules.get(funding_round.rule_set.id, funding_round.rule_set.version)
 
     # -- applications ----------------------------------------------------------------------------
+    @command("funding.apply", owner="organization_id")
     def apply(
         self, ctx: CommandContext, round_id: UUID, organization_id: UUID, application: ProjectApplication,
         project_id: UUID | None = None,
@@ -136,6 +141,7 @@ class Funding(UseCases):
             raise StaleVersion(expected, project.version)
         return project
 
+    @command("funding.check_eligibility")
     def check_eligibility(self, ctx: CommandContext, project_id: UUID, expected: int | None = None) -> Project:
         project = self.project(project_id, expected)
         funding_round = self.funding_round(project.round_id)
@@ -154,6 +160,7 @@ class Funding(UseCases):
         )
 
     # -- evaluations (review, mid-term, closing) ---------------------------------------------------------
+    @command("funding.open_evaluation")
     def open_evaluation(
         self, ctx: CommandContext, project_id: UUID, expected: int | None, kind: EvaluationKind,
         scoring_deadline: date, chair_user_id: str, evaluation_id: UUID | None = None,
@@ -176,6 +183,7 @@ class Funding(UseCases):
         return evaluation
 
     # -- award and agreement ---------------------------------------------------------------------------
+    @command("funding.award")
     def award(self, ctx: CommandContext, project_id: UUID, expected: int | None, amount: Decimal) -> Project:
         """Committed on the round and the project together; a concurrent award to the same round
         makes one save collide, and the retry decides against the round's new total."""
@@ -195,11 +203,13 @@ class Funding(UseCases):
         funding_round.commit_award(project.id, project.awarded, replace(at, caused_by=f"project:{project.id}"))
         return self._save(project, funding_round)
 
+    @command("funding.decline")
     def decline(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str) -> Project:
         project = self.project(project_id, expected)
         project.decline(reason, self._at(ctx))
         return self._save(project)
 
+    @command("funding.sign_agreement")
     def sign_agreement(
         self, ctx: CommandContext, project_id: UUID, expected: int | None, agreement_no: str
     ) -> Project:
@@ -211,12 +221,14 @@ class Funding(UseCases):
         project.pay_next_tranche(today, at)
         return self._save(project)
 
+    @command("funding.pay_tranche")
     def pay_tranche(self, ctx: CommandContext, project_id: UUID, expected: int | None) -> Project:
         project = self.project(project_id, expected)
         project.pay_next_tranche(self.store.today(), self._at(ctx, self._round_rules(self.funding_round(project.round_id))))
         return self._save(project)
 
     # -- milestones --------------------------------------------------------------------------------------
+    @command("funding.submit_report", owner=project_owner)
     def submit_report(
         self, ctx: CommandContext, project_id: UUID, expected: int | None, milestone: Milestone, summary: str
     ) -> Project:
@@ -226,6 +238,7 @@ class Funding(UseCases):
         return self._save(project)
 
     # -- ending --------------------------------------------------------------------------------------------
+    @command("funding.terminate")
     def terminate(
         self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str, breach: bool
     ) -> Project:
@@ -253,6 +266,7 @@ class Funding(UseCases):
                 changed.append(org)
         return self._save(*changed)
 
+    @command("funding.complete")
     def complete(self, ctx: CommandContext, project_id: UUID, expected: int | None) -> Project:
         project = self.project(project_id, expected)
         project.complete(self.store.today(), self._at(ctx))

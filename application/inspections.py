@@ -15,6 +15,7 @@ from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
 from application.usecases import SWEEP_BATCH, UseCases
+from application.rights import command
 from domain.credit import CreditRecord, Ground
 from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
@@ -39,6 +40,7 @@ class Inspections(UseCases):
         self.documents = documents
 
     # -- campaigns -----------------------------------------------------------------------
+    @command("inspections.open_campaign")
     def open_campaign(self, ctx: CommandContext, report_year: int, division_prefix: str) -> InspectionCampaign:
         today = self.store.today(division_prefix or None)
         rule_set = self.rules.for_division(division_prefix.ljust(6, "0"), today)
@@ -67,6 +69,7 @@ class Inspections(UseCases):
         inspection = self._get(inspection_id(organization_id, report_year), Inspection, "inspection")
         return _at_version(inspection, expected)
 
+    @command("inspections.draft_report", owner="organization_id")
     def draft_report(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, report: AnnualReport
     ) -> Inspection:
@@ -88,6 +91,7 @@ class Inspections(UseCases):
             return self._opened(ctx, org, self.campaign_for(org, report_year), today)
         return _at_version(inspection, expected)
 
+    @command("inspections.submit_report", owner="organization_id")
     def submit_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         self._require_own(ctx, organization_id)
         inspection = self.inspection(organization_id, report_year, expected)
@@ -106,12 +110,14 @@ class Inspections(UseCases):
         found = self._find(inspection_id(organization_id, report_year))
         return found if isinstance(found, Inspection) else None
 
+    @command("inspections.check_attach", owner="organization_id")
     def check_attach(self, ctx: CommandContext, organization_id: UUID, report_year: int, slot_key: str) -> None:
         """Whether a document may be attached now, asked before the bytes are read."""
         self._require_own(ctx, organization_id)
         slot(slot_key, REPORT_SLOTS)
         self._found_or_opened(ctx, organization_id, report_year, None).check_can_attach()
 
+    @command("inspections.attach_document", owner="organization_id")
     def attach_document(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
         slot_key: str, upload: DocumentUpload, file_name: str, public: bool | None = None,
@@ -130,6 +136,7 @@ class Inspections(UseCases):
 
         return self._retrying(expected, attach), ref
 
+    @command("inspections.withdraw_document", owner="organization_id")
     def withdraw_document(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
         slot_key: str, sha256: str, reason: str,
@@ -147,6 +154,7 @@ class Inspections(UseCases):
                 return attached
         raise NotFound("document", sha256)
 
+    @command("inspections.withdraw_report", owner="organization_id")
     def withdraw_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         self._require_own(ctx, organization_id)
         inspection = self.inspection(organization_id, report_year, expected)
@@ -154,6 +162,7 @@ class Inspections(UseCases):
         return self._save(inspection)
 
     # -- review ------------------------------------------------------------------------------------
+    @command("inspections.give_preliminary_opinion")
     def give_preliminary_opinion(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, opinion: str
     ) -> Inspection:
@@ -161,6 +170,7 @@ class Inspections(UseCases):
         inspection.give_preliminary_opinion(opinion, self._at(ctx))
         return self._save(inspection)
 
+    @command("inspections.request_correction")
     def request_correction(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, reasons: tuple[str, ...]
     ) -> Inspection:
@@ -168,6 +178,7 @@ class Inspections(UseCases):
         inspection.request_correction(reasons, self._at(ctx))
         return self._save(inspection)
 
+    @command("inspections.review")
     def review(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
         outcome: Outcome, reasons: tuple[str, ...],
@@ -183,6 +194,7 @@ class Inspections(UseCases):
         consequences = [] if late else self._consequences(ctx, org, inspection, rule_set, today)
         return self._save(inspection, *consequences)
 
+    @command("inspections.order_rectification")
     def order_rectification(
         self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
         items: tuple[str, ...], deadline: date,
@@ -191,12 +203,14 @@ class Inspections(UseCases):
         inspection.order_rectification(items, deadline, self.store.today(), self._at(ctx))
         return self._save(inspection)
 
+    @command("inspections.confirm_rectification")
     def confirm_rectification(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         inspection = self.inspection(organization_id, report_year, expected)
         inspection.confirm_rectification(self.store.today(), self._at(ctx))
         return self._save(inspection)
 
     # -- the deadline ----------------------------------------------------------------------------------
+    @command("inspections.record_missed")
     def record_missed(
         self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None
     ) -> dict[str, int]:

@@ -19,6 +19,7 @@ from application.context import CommandContext
 from application.errors import DuplicateIdentifier, NotFound, StaleVersion
 from application.ports import Clock, IdGenerator, RuleSetCatalog
 from application.queries import HistoryEntry
+from application.rights import command
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
 from domain.credit import CreditRecord
 from domain.evaluation import Evaluation
@@ -79,6 +80,7 @@ class Registry(Application[UUID]):
         return now.astimezone(ZoneInfo(rule_set.timezone)).date()
 
     # -- creation ------------------------------------------------------------
+    @command("registry.register_organization")
     def register_organization(
         self,
         ctx: CommandContext,
@@ -97,6 +99,7 @@ class Registry(Application[UUID]):
         claim = IdentifierClaim(kind="uscc", value=org.code, organization_id=org.id, provenance=self._provenance(ctx))
         return self._save_claiming(org, claim, "uscc", org.code or "", None)
 
+    @command("registry.file_organization")
     def file_organization(
         self,
         ctx: CommandContext,
@@ -132,6 +135,7 @@ class Registry(Application[UUID]):
         return org
 
     # -- changes -------------------------------------------------------------
+    @command("registry.promote_to_registration")
     def promote_to_registration(
         self, ctx: CommandContext, org_id: UUID, expected_version: int | None, code: str, registered_on: date | None
     ) -> Organization:
@@ -141,17 +145,21 @@ class Registry(Application[UUID]):
         claim = IdentifierClaim(kind="uscc", value=code, organization_id=org.id, provenance=self._provenance(ctx))
         return self._save_claiming(org, claim, "uscc", code, expected_version)
 
+    @command("registry.rename")
     def rename(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, name: str) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.rename(name, p))
 
+    @command("registry.change_address")
     def change_address(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, address: str) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.change_address(address, p))
 
+    @command("registry.change_legal_representative")
     def change_legal_representative(
         self, ctx: CommandContext, org_id: UUID, expected_version: int | None, person: str
     ) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.change_legal_representative(person, p))
 
+    @command("registry.amend_charter")
     def amend_charter(
         self, ctx: CommandContext, org_id: UUID, expected_version: int | None, summary: str, approved_on: date | None
     ) -> Organization:
@@ -159,6 +167,7 @@ class Registry(Application[UUID]):
             ctx, org_id, expected_version, lambda o, p: o.amend_charter(summary, approved_on or self.today(), p)
         )
 
+    @command("registry.establish_party_branch")
     def establish_party_branch(
         self, ctx: CommandContext, org_id: UUID, expected_version: int | None, established_on: date | None
     ) -> Organization:
@@ -166,25 +175,32 @@ class Registry(Application[UUID]):
             ctx, org_id, expected_version, lambda o, p: o.establish_party_branch(established_on or self.today(), p)
         )
 
+    @command("registry.designate_as_hub")
     def designate_as_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.designate_as_hub(p))
 
+    @command("registry.join_hub")
     def join_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, hub_id: UUID) -> Organization:
         hub = self.organization(hub_id)
         return self._change(ctx, org_id, expected_version, lambda o, p: o.join_hub(hub, p))
 
+    @command("registry.leave_hub")
     def leave_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.leave_hub(p))
 
+    @command("registry.suspend")
     def suspend(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.suspend(p))
 
+    @command("registry.resume")
     def resume(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.resume(p))
 
+    @command("registry.deregister")
     def deregister(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.deregister(p))
 
+    @command("registry.revoke")
     def revoke(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.revoke(p))
 
@@ -200,6 +216,7 @@ class Registry(Application[UUID]):
         return self._saved(org, expected_version)
 
     # -- grade consequences ---------------------------------------------------
+    @command("registry.apply_grade_finding")
     def apply_grade_finding(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, finding: str) -> Organization:
         """Lower or revoke the grade for a finding (failed inspection, penalty, fraud …) per the rule set in force."""
         org = self.organization(org_id, expected_version)
@@ -208,6 +225,7 @@ class Registry(Application[UUID]):
         org.apply_finding(finding, rule_set.grades, today, ctx.provenance(self.clock.now(), rule_set.ref))
         return self._saved(org, expected_version)
 
+    @command("registry.expire_grade")
     def expire_grade(self, ctx: CommandContext, org_id: UUID, as_of: date | None = None) -> Organization:
         org = self.organization(org_id)
         org.expire_grade(as_of or self.today(org.profile.division_code), self._provenance(ctx))

@@ -20,6 +20,7 @@ from application.errors import NotFound
 from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
 from application.queries import ContactRow, DeliveryClaim, Page, ReminderQuery, ReminderRow
 from application.usecases import UseCases
+from application.rights import Relation, authorize, command
 from domain.provenance import Role
 from domain.reminder import PlannedReminder, Reminder, backoff
 from domain.rules import add_years, reminder_offset
@@ -248,6 +249,7 @@ class Reminders(UseCases):
                 yield org_id, names.get(org_id, str(org_id))
 
     # -- issuing -----------------------------------------------------------------------------
+    @command("reminders.issue")
     def issue(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
         """Store each planned reminder once; a second run, instance or replay stores nothing.
         Reminders are stored a chunk per transaction: at a million organizations one
@@ -288,6 +290,7 @@ class Reminders(UseCases):
         return tuple(sorted(wanted))
 
     # -- delivery ------------------------------------------------------------------------------
+    @command("reminders.deliver_due")
     def deliver_due(self, ctx: CommandContext, deliverer: str = "deliverer", limit: int | None = 200) -> dict[str, int]:
         """Deliver what is due, one claimed row at a time, until none is left or `limit` were tried.
         Any number of processes may run this at once (schedulers of several instances, the CLI):
@@ -382,18 +385,21 @@ class Reminders(UseCases):
             for url in targets:
                 self.webhooks.post(url, _payload(reminder), str(reminder.id))
 
+    @command("reminders.retry")
     def retry(self, ctx: CommandContext, reminder_id: UUID, channel: str) -> Reminder:
         reminder = self._get(reminder_id, Reminder, "reminder")
         reminder.retry(channel, self._at(ctx))
         return self._save(reminder)
 
     # -- the inbox --------------------------------------------------------------------------------
+    @command("reminders.recipients_of")
     def recipients_of(self, ctx: CommandContext) -> list[str]:
         mine = [f"user:{ctx.actor.user_id}"]
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization:
             mine.append(f"organization:{ctx.actor_organization}")
         return mine
 
+    @command("reminders.inbox")
     def inbox(self, ctx: CommandContext, unread_only: bool = False, page: int = 1) -> Page[ReminderRow]:
         self.view.catch_up()
         user = ctx.actor.user_id
@@ -401,6 +407,7 @@ class Reminders(UseCases):
             recipients=self.recipients_of(ctx), unread_for=user if unread_only else None, reader=user, page=page,
         ))
 
+    @command("reminders.unread")
     def unread(self, ctx: CommandContext) -> int:
         return self.view.unread_count(self.recipients_of(ctx), ctx.actor.user_id)
 
@@ -408,6 +415,7 @@ class Reminders(UseCases):
         reminder = self._get(reminder_id, Reminder, "reminder")
         if reminder.recipient not in self.recipients_of(ctx):
             raise NotFound("reminder", reminder_id)  # someone else's: not even its existence is told
+        authorize(ctx, "reminders.mark_read", {Relation.RECIPIENT})
         reminder.mark_read(ctx.actor.user_id, self._at(ctx))
         return self._save(reminder) if reminder.pending_events else reminder
 

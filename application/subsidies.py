@@ -15,6 +15,7 @@ from application.errors import StaleVersion
 from application.ports import Progress, RegisterView
 from application.queries import RegisterEntry, RegisterQuery
 from application.usecases import UseCases
+from application.rights import command
 from domain.credit import CreditRecord, credit_record_id
 from domain.errors import InvalidValue
 from domain.inspection import Inspection, inspection_id
@@ -39,6 +40,7 @@ class Subsidies(UseCases):
         super().__init__(*args, **kwargs)
         self.register = register
 
+    @command("subsidies.grant_year")
     def grant_year(
         self, ctx: CommandContext, year: int, division_prefix: str = "", progress: Progress | None = None
     ) -> GrantSummary:

@@ -214,14 +214,17 @@ def reveals_names(principal: Principal, evaluation: Evaluation) -> bool:
 
 def require_case_access(principal: Principal, evaluation: Evaluation, subject_organization: UUID) -> None:
     """Organizations see their own cases (and their projects'); evaluators the cases they sit on
-    (not after recusal or replacement)."""
+    (not after recusal or replacement); chairs the cases they chair."""
     if principal.role is Role.ORGANIZATION and principal.organization_id != subject_organization:
         raise PermissionDeniedException("an organization sees only its own evaluations")
-    if principal.role is Role.EVALUATOR and not any(
+    sits = any(
         m.user_id == principal.user_id and m.expert_id not in evaluation.recused and m.expert_id not in evaluation.replaced
         for m in evaluation.panel
-    ):
+    )
+    if principal.role is Role.EVALUATOR and not sits:
         raise PermissionDeniedException("an evaluator sees only the cases on which they sit")
+    if principal.role is Role.CHAIR and principal.user_id != evaluation.chair_user_id and not sits:
+        raise PermissionDeniedException("a chair sees only the cases they chair (or sit on)")
 
 
 def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[EvaluationOut]:

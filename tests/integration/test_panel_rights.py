@@ -64,8 +64,9 @@ def test_the_organizations_recusal_request_waits_for_a_decision_with_reasons(cli
                    403, "access.denied")
     system.accounts.add_user("chair-b", DEMO_PASSWORD, "chair", "另一案主任")
     chair_b = auth(client, "chair-b")
-    assert_problem(client.post(decision, json={"granted": True, "reasons": "同意"}, headers=version(client, url, chair_b)),
+    assert_problem(client.post(decision, json={"granted": True, "reasons": "同意"}, headers={**version(client, url, chair), **chair_b}),
                    403, "access.denied")
+    assert_problem(client.get(url, headers=chair_b), 403, "access.denied")  # not their case: not even to read
     assert_problem(client.post(f"{url}/scoring-closure", headers=version(client, url, chair)), 409,
                    "scoring.pending_recusal_requests")
     refused = client.post(decision, json={"granted": False, "reasons": "所述关系已结束五年以上"}, headers=version(client, url, chair))

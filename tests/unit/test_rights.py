@@ -102,3 +102,21 @@ def test_the_panel_commands_are_the_chairs_of_this_case_or_a_registrars() -> Non
         assert Role.ORGANIZATION not in row and Role.EVALUATOR not in row
     assert dict(RIGHTS["evaluations.request_recusal"]) == {Role.ORGANIZATION: Relation.OWN}
     assert set(RIGHTS["evaluations.declare_conflict"].values()) == {Relation.SELF}
+
+
+def test_every_command_asks_the_table_before_it_decides() -> None:
+    """Each command is declared with @command(its row), or (evaluations, reminders.mark_read)
+    calls authorize with its own row before anything else."""
+    unguarded = []
+    for name in commands():
+        group, method_name = name.split(".")
+        method = public_methods(GROUPS[group])[method_name]
+        if getattr(method, "command", None) == name:
+            continue
+        source = inspect.getsource(method)
+        helper = getattr(GROUPS[group], f"_{method_name}", None)  # a retried command decides in _name
+        source += inspect.getsource(helper) if helper is not None else ""
+        if f'_authorize(ctx, "{method_name}"' in source or f'authorize(ctx, "{name}"' in source:
+            continue
+        unguarded.append(name)
+    assert unguarded == [], f"commands that do not consult application/rights.py: {unguarded}"
