@@ -14,9 +14,9 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
+from application.rights import Relation, command, project_owner
 from application.evaluations import Evaluations
 from application.usecases import UseCases
-from application.rights import Relation, command, project_owner
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.evaluation import Evaluation, EvaluationKind
