@@ -6,8 +6,11 @@ the record the command acts on (ARCHITECTURE.md decision 8): the chair of *this*
 of *this* panel, the expert the command names, the organization the record is about, a
 reminder's recipient. `ANY` means the role suffices. A role missing from a row may not run the
 command at all. tests/unit/test_rights.py fails for a command (a public use-case method taking a
-CommandContext) without a row, and tests/integration/test_rights_walk.py walks every row on a
-real system, every role in every relation."""
+CommandContext) without a row or without a check of it, and checks `authorize` for every row ×
+role × relation; tests/integration/test_rights_walk.py walks every command on an existing case
+on a real system with ten actors (chair of this case or another, on the panel or off it, the
+case's organization or another, staff, system, auditor). The other groups' relation is OWN only,
+covered by their HTTP tests (an organization acting on another's records gets 403)."""
 
 from __future__ import annotations
 
