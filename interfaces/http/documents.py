@@ -9,7 +9,7 @@ only for PDF and images (`?inline=1`, for the page's preview); nothing else rend
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import quote
 from uuid import UUID
@@ -111,6 +111,20 @@ async def receive(request: Request[Any, Any, Any]) -> Any:
     except BaseException:
         upload.discard()
         raise
+
+
+async def attach_received(
+    request: Request[Any, Any, Any], check: Callable[[], object], attach: Callable[[Any], tuple[Any, Any]], subject: str,
+) -> Attached:
+    """An upload beside its record: the right to attach checked before a byte is read, the body
+    spooled, attached in a worker thread, the spool always released; the attachment as recorded."""
+    await anyio.to_thread.run_sync(check)
+    upload = await receive(request)
+    try:
+        record, ref = await anyio.to_thread.run_sync(lambda: attach(upload))
+    finally:
+        upload.discard()
+    return next(a for a in reversed(record.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
 
 
 def content_disposition(file_name: str, inline: bool) -> str:
@@ -239,14 +253,9 @@ class CreditDocumentController(Controller):
     ) -> SubjectDocumentOut:
         require_own_organization(request.user, organization_id)
         system, ctx = system_of(request), context(request)
-        await anyio.to_thread.run_sync(lambda: system.credit.check_attach(ctx, organization_id, subject, slot))
-        upload = await receive(request)
-        try:
-            record, ref = await anyio.to_thread.run_sync(
-                lambda: system.credit.attach_document(ctx, organization_id, subject, slot, upload, name))
-        finally:
-            upload.discard()
-        attached = next(a for a in reversed(record.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        attached = await attach_received(
+            request, lambda: system.credit.check_attach(ctx, organization_id, subject, slot),
+            lambda upload: system.credit.attach_document(ctx, organization_id, subject, slot, upload, name), subject)
         return SubjectDocumentOut(subject, DocumentOut.of(attached))
 
     @get("/{sha256:str}", operation_id="getCreditDocument", summary="下载信用记录材料 / Download a credit document",
@@ -315,14 +324,9 @@ class ProjectDocumentController(Controller):
         self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey, name: FileName = "",
     ) -> SubjectDocumentOut:
         system, ctx = system_of(request), context(request)
-        await anyio.to_thread.run_sync(lambda: system.funding.check_attach(ctx, project_id, subject, slot))
-        upload = await receive(request)
-        try:
-            project, ref = await anyio.to_thread.run_sync(
-                lambda: system.funding.attach_document(ctx, project_id, subject, slot, upload, name))
-        finally:
-            upload.discard()
-        attached = next(a for a in reversed(project.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        attached = await attach_received(
+            request, lambda: system.funding.check_attach(ctx, project_id, subject, slot),
+            lambda upload: system.funding.attach_document(ctx, project_id, subject, slot, upload, name), subject)
         return SubjectDocumentOut(subject, DocumentOut.of(attached))
 
     @get("/{sha256:str}", operation_id="getProjectDocument", summary="下载或预览项目材料 / Download a project document",
@@ -366,14 +370,9 @@ class EvaluationDocumentController(Controller):
         name: FileName = "",
     ) -> SubjectDocumentOut:
         system, ctx = system_of(request), context(request)
-        await anyio.to_thread.run_sync(lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot))
-        upload = await receive(request)
-        try:
-            evaluation, ref = await anyio.to_thread.run_sync(
-                lambda: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name))
-        finally:
-            upload.discard()
-        attached = next(a for a in reversed(evaluation.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+        attached = await attach_received(
+            request, lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot),
+            lambda upload: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name), subject)
         return SubjectDocumentOut(subject, DocumentOut.of(attached))
 
     @get("/{sha256:str}", operation_id="getEvaluationDocument", summary="下载或预览评估材料 / Download an evaluation document",

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Stream, Template
@@ -24,7 +23,7 @@ from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, system_of
 from interfaces.http.documents import (
-    DocumentOut, EvaluationSubject, FileName, Sha256, SlotKey, documents_out, download, receive,
+    DocumentOut, EvaluationSubject, FileName, Sha256, SlotKey, attach_received, documents_out, download,
 )
 from interfaces.http.evaluations import require_case_access, reveals_names
 from interfaces.http.problems import domain_status
@@ -137,14 +136,9 @@ class EvaluationDocumentPages(Controller):
                      name: FileName = "") -> DocumentOut:
         _signed_in(request)
         system, ctx = system_of(request), context(request)
-        await anyio.to_thread.run_sync(lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot))
-        spooled = await receive(request)
-        try:
-            evaluation, ref = await anyio.to_thread.run_sync(
-                lambda: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, spooled, name))
-        finally:
-            spooled.discard()
-        return DocumentOut.of(next(a for a in reversed(evaluation.documents) if a.document.sha256 == ref.sha256 and a.subject == subject))
+        return DocumentOut.of(await attach_received(
+            request, lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot),
+            lambda upload: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name), subject))
 
     @get("/{sha256:str}", sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:

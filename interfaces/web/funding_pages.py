@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Stream, Template
@@ -18,7 +17,7 @@ from application.queries import ProjectQuery
 from domain.documents import SLOTS
 from domain.funding import Project
 from interfaces.http.documents import (
-    DocumentOut, FileName, ProjectSubject, Sha256, SlotKey, documents_out, download, receive,
+    DocumentOut, FileName, ProjectSubject, Sha256, SlotKey, attach_received, documents_out, download,
 )
 from domain.errors import DomainError, InvalidValue
 from domain.funding import BudgetLine, Milestone, ProjectApplication
@@ -118,14 +117,9 @@ class ProjectDocumentPages(Controller):
                      name: FileName = "") -> DocumentOut:
         require_role(request, (*STAFF, Role.ORGANIZATION))
         system, ctx = system_of(request), context(request)
-        await anyio.to_thread.run_sync(lambda: system.funding.check_attach(ctx, project_id, subject, slot))
-        spooled = await receive(request)
-        try:
-            project, ref = await anyio.to_thread.run_sync(
-                lambda: system.funding.attach_document(ctx, project_id, subject, slot, spooled, name))
-        finally:
-            spooled.discard()
-        return DocumentOut.of(next(a for a in reversed(project.documents) if a.document.sha256 == ref.sha256 and a.subject == subject))
+        return DocumentOut.of(await attach_received(
+            request, lambda: system.funding.check_attach(ctx, project_id, subject, slot),
+            lambda upload: system.funding.attach_document(ctx, project_id, subject, slot, upload, name), subject))
 
     @get("/{sha256:str}", sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
