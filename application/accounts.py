@@ -185,7 +185,8 @@ class Accounts:
             raise InvalidValue("user.password_is_username", "密码不能与用户名相同", "A password may not be the username")
         if password.casefold() in self.common_passwords:
             raise InvalidValue(
-                "user.password_common", "该密码是最常见的密码之一,很容易被猜中,请换一个",
+                "user.password_common",
+                "该密码是最常见的密码之一,很容易被猜中,请换一个",
                 "This password is one of the commonest and easily guessed; choose another",
             )
 

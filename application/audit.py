@@ -89,7 +89,9 @@ def _sealed_entry(entry: Any) -> Any:
         return TimelineEntry(_sealed_entry(entry.event), _sealed_diff(entry.changed))
     if isinstance(entry, AggregateState):
         return msgspec.structs.replace(entry, state=sealed(entry.state))
-    return msgspec.structs.replace(entry, before=sealed(entry.before), after=sealed(entry.after), changed=_sealed_diff(entry.changed))
+    return msgspec.structs.replace(
+        entry, before=sealed(entry.before), after=sealed(entry.after), changed=_sealed_diff(entry.changed)
+    )
 
 
 def parse_event_types(raw: str | None) -> set[str] | None:
@@ -98,8 +100,11 @@ def parse_event_types(raw: str | None) -> set[str] | None:
 
 
 def _selected(event: Any, types: set[str] | None, since: datetime | None, until: datetime | None) -> bool:
-    return ((not types or event_type(event) in types)
-            and (since is None or event.timestamp >= since) and (until is None or event.timestamp <= until))
+    return (
+        (not types or event_type(event) in types)
+        and (since is None or event.timestamp >= since)
+        and (until is None or event.timestamp <= until)
+    )
 
 
 class Audit:
@@ -108,8 +113,11 @@ class Audit:
         self.register_history = register_history
 
     def history(
-        self, aggregate_id: UUID, event_types: set[str] | None = None,
-        since: datetime | None = None, until: datetime | None = None,
+        self,
+        aggregate_id: UUID,
+        event_types: set[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[HistoryEntry]:
         seal = self._sealing(aggregate_id)
         return [seal(history_entry(e)) for e in self._events(aggregate_id) if _selected(e, event_types, since, until)]
@@ -129,14 +137,20 @@ class Audit:
         return _sealed_entry
 
     def timeline(
-        self, aggregate_id: UUID, event_types: set[str] | None = None,
-        since: datetime | None = None, until: datetime | None = None,
+        self,
+        aggregate_id: UUID,
+        event_types: set[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[TimelineEntry]:
         return self.timeline_and_types(aggregate_id, event_types, since, until)[0]
 
     def timeline_and_types(
-        self, aggregate_id: UUID, event_types: set[str] | None = None,
-        since: datetime | None = None, until: datetime | None = None,
+        self,
+        aggregate_id: UUID,
+        event_types: set[str] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> tuple[list[TimelineEntry], list[str]]:
         """The history with what each event changed, and every event type the stream holds (for the
         filter): one pass that applies the events in order."""
@@ -185,9 +199,11 @@ class Audit:
 
     def state_at_version(self, aggregate_id: UUID, version: int, as_of: datetime | None = None) -> AggregateState:
         aggregate = self._aggregate(aggregate_id, version)
-        return self._sealing(aggregate_id)(AggregateState(
-            aggregate_id, type(aggregate).__name__, aggregate.version, as_of or aggregate.modified_on, _state(aggregate)
-        ))
+        return self._sealing(aggregate_id)(
+            AggregateState(
+                aggregate_id, type(aggregate).__name__, aggregate.version, as_of or aggregate.modified_on, _state(aggregate)
+            )
+        )
 
     def change(self, aggregate_id: UUID, version: int) -> Change:
         event = self._event(aggregate_id, version)
@@ -195,7 +211,9 @@ class Audit:
             raise NotFound("event", f"{aggregate_id} v{version}")
         after = _state(self._aggregate(aggregate_id, version))
         before = _state(self._aggregate(aggregate_id, version - 1)) if version > 1 else {}
-        return self._sealing(aggregate_id)(Change(version, event_type(event), event.timestamp, before, after, _diff(before, after)))
+        return self._sealing(aggregate_id)(
+            Change(version, event_type(event), event.timestamp, before, after, _diff(before, after))
+        )
 
     # -- the register through time -----------------------------------------------------------
     def register_as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:

@@ -16,12 +16,14 @@ class CommandContext:
     basis: Basis = field(default_factory=Basis)
     actor_organization: UUID | None = None  # for organization users: the organization they act for
 
-    def provenance(
-        self, at: datetime, rule_set: RuleSetRef | None = None, caused_by: str | None = None
-    ) -> Provenance:
+    def provenance(self, at: datetime, rule_set: RuleSetRef | None = None, caused_by: str | None = None) -> Provenance:
         return Provenance(
-            at=at, actor=self.actor, correlation_id=self.correlation_id, basis=self.basis,
-            caused_by=caused_by, rule_set=rule_set,
+            at=at,
+            actor=self.actor,
+            correlation_id=self.correlation_id,
+            basis=self.basis,
+            caused_by=caused_by,
+            rule_set=rule_set,
         )
 
 

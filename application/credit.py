@@ -14,7 +14,13 @@ from application.ports import ComplianceView, DocumentStore, DocumentUpload
 from application.usecases import SWEEP_BATCH, UseCases
 from application.rights import command
 from domain.credit import (
-    MANUAL_GROUNDS, CreditList, CreditRecord, Ground, Penalty, PenaltyKind, credit_record_id,
+    MANUAL_GROUNDS,
+    CreditList,
+    CreditRecord,
+    Ground,
+    Penalty,
+    PenaltyKind,
+    credit_record_id,
 )
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
@@ -40,12 +46,20 @@ class CreditRecords(UseCases):
         organization (or the registrar) the grounds of its removal request."""
         kind = slot(slot_key, SUBJECT_SLOTS.get(subject.partition(":")[0], ()))
         if ctx.actor.role is Role.ORGANIZATION and (ctx.actor_organization != organization_id or kind.key == "decision_letter"):
-            raise NotPermitted("组织只能为本组织的移出申请提交材料", "An organization attaches only the grounds of its own removal request")
+            raise NotPermitted(
+                "组织只能为本组织的移出申请提交材料", "An organization attaches only the grounds of its own removal request"
+            )
         self._record(organization_id).check_subject(subject)
 
     @command("credit.attach_document", owner="organization_id")
     def attach_document(
-        self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        subject: str,
+        slot_key: str,
+        upload: DocumentUpload,
+        file_name: str,
     ) -> tuple[CreditRecord, DocumentRef]:
         self.check_attach(ctx, organization_id, subject, slot_key)
         kind = slot(slot_key)
@@ -60,7 +74,13 @@ class CreditRecords(UseCases):
 
     @command("credit.withdraw_document", owner="organization_id")
     def withdraw_document(
-        self, ctx: CommandContext, organization_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        subject: str,
+        slot_key: str,
+        sha256: str,
+        reason: str,
     ) -> CreditRecord:
         self.check_attach(ctx, organization_id, subject, slot_key)
         record = self._record(organization_id)
@@ -111,7 +131,8 @@ class CreditRecords(UseCases):
         """Grounds a registrar establishes by hand (no party organization, court's defaulter listing …)."""
         if code not in MANUAL_GROUNDS:
             raise InvalidValue(
-                "credit.ground_not_manual", f"事由 {code} 由系统根据处罚、年检或期限自动认定",
+                "credit.ground_not_manual",
+                f"事由 {code} 由系统根据处罚、年检或期限自动认定",
                 f"The ground {code} follows from penalties, inspections or timers; it is not entered by hand",
                 allowed=sorted(MANUAL_GROUNDS),
             )
@@ -155,7 +176,8 @@ class CreditRecords(UseCases):
         unmet = [g for g in grounds if not self._obligation_met(org, g)]
         if unmet:
             raise InvalidTransition(
-                "credit.obligation_not_met", "列入事由对应的义务尚未履行,不能移出",
+                "credit.obligation_not_met",
+                "列入事由对应的义务尚未履行,不能移出",
                 "The obligation behind the listing is not met yet; the organization cannot be removed",
                 unmet=[f"{g.code}:{g.ref}" for g in unmet],
             )
@@ -184,7 +206,7 @@ class CreditRecords(UseCases):
         counts: dict[str, int] = {}
         candidates = self.view.records_with_active_listings()
         for start in range(0, len(candidates), SWEEP_BATCH):
-            for change in self._rules_for_chunk(ctx, as_of, candidates[start:start + SWEEP_BATCH]):
+            for change in self._rules_for_chunk(ctx, as_of, candidates[start : start + SWEEP_BATCH]):
                 counts[change] = counts.get(change, 0) + 1
             if progress:
                 progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))

@@ -62,19 +62,161 @@ class DemoOrg:
 
 
 ORGS = [
-    DemoOrg("tl-hub", "铜陵市郊区社会组织联合会", T.SOCIAL_ASSOCIATION, "340711", "铜陵市郊区", "王建国", "铜陵市郊区桥南街道", date(2015, 6, 1), 1, hub=True, supervising_unit="铜陵市郊区民政局"),
-    DemoOrg("tl-elder", "铜陵市郊区居家养老服务中心", T.PRIVATE_NON_ENTERPRISE, "340711", "铜陵市郊区", "李秀英", "铜陵市郊区安矿社区", date(2017, 3, 12), 2, member_of="tl-hub"),
-    DemoOrg("tl-volunteer", "铜官区阳光社区志愿者协会", T.SOCIAL_ASSOCIATION, "340705", "铜陵市铜官区", "陈静", "铜陵市铜官区阳光社区", date(2016, 9, 20), 3, member_of="tl-hub", community=True),
-    DemoOrg("tl-dance", "铜官区幸福社区文体队", T.SOCIAL_ASSOCIATION, "340705", "铜陵市铜官区", "赵丽", "铜陵市铜官区幸福社区", date(2019, 4, 8), None, filed_with="铜官区幸福社区街道", member_of="tl-hub", community=True),
-    DemoOrg("tl-charity", "铜陵市慈善基金会", T.FOUNDATION, "340700", "铜陵市", "周明", "铜陵市铜官区长江西路", date(2012, 11, 30), 4),
-    DemoOrg("qs-center", "青山区社区社会组织服务中心", T.PRIVATE_NON_ENTERPRISE, "150204", "包头市青山区", "刘志刚", "包头市青山区富强路街道", date(2014, 5, 16), 5, hub=True),
-    DemoOrg("qs-neighbors", "富强路街道邻里互助会", T.SOCIAL_ASSOCIATION, "150204", "包头市青山区", "孙芳", "包头市青山区富强路街道", date(2018, 7, 1), None, filed_with="富强路街道办事处", member_of="qs-center", community=True),
-    DemoOrg("yz-hub", "上清寺街道社区社会组织联合会", T.SOCIAL_ASSOCIATION, "500103", "重庆市渝中区", "黄伟", "重庆市渝中区上清寺街道", date(2016, 1, 18), 6, hub=True),
-    DemoOrg("yz-elders", "上清寺社区老年协会", T.SOCIAL_ASSOCIATION, "500103", "重庆市渝中区", "吴桂兰", "重庆市渝中区上清寺社区", date(2017, 10, 9), None, filed_with="上清寺街道办事处", member_of="yz-hub", community=True),
-    DemoOrg("rc-volunteers", "荣成市志愿服务联合会", T.SOCIAL_ASSOCIATION, "371082", "荣成市", "郑海", "荣成市成山大道", date(2013, 8, 25), 7, hub=True),
-    DemoOrg("rc-market", "宁津街道爱心超市服务队", T.SOCIAL_ASSOCIATION, "371082", "荣成市", "冯雪", "荣成市宁津街道", date(2020, 3, 3), None, filed_with="宁津街道办事处", member_of="rc-volunteers", community=True),
-    DemoOrg("xc-social", "宣州区社会工作服务中心", T.PRIVATE_NON_ENTERPRISE, "341802", "宣城市宣州区", "何兰", "宣城市宣州区鳌峰街道", date(2018, 12, 6), 8),
-    DemoOrg("xc-youth", "宣城市青年志愿者协会", T.SOCIAL_ASSOCIATION, "341800", "宣城市", "许晨", "宣城市宣州区叠嶂中路", date(2011, 5, 4), 9),
+    DemoOrg(
+        "tl-hub",
+        "铜陵市郊区社会组织联合会",
+        T.SOCIAL_ASSOCIATION,
+        "340711",
+        "铜陵市郊区",
+        "王建国",
+        "铜陵市郊区桥南街道",
+        date(2015, 6, 1),
+        1,
+        hub=True,
+        supervising_unit="铜陵市郊区民政局",
+    ),
+    DemoOrg(
+        "tl-elder",
+        "铜陵市郊区居家养老服务中心",
+        T.PRIVATE_NON_ENTERPRISE,
+        "340711",
+        "铜陵市郊区",
+        "李秀英",
+        "铜陵市郊区安矿社区",
+        date(2017, 3, 12),
+        2,
+        member_of="tl-hub",
+    ),
+    DemoOrg(
+        "tl-volunteer",
+        "铜官区阳光社区志愿者协会",
+        T.SOCIAL_ASSOCIATION,
+        "340705",
+        "铜陵市铜官区",
+        "陈静",
+        "铜陵市铜官区阳光社区",
+        date(2016, 9, 20),
+        3,
+        member_of="tl-hub",
+        community=True,
+    ),
+    DemoOrg(
+        "tl-dance",
+        "铜官区幸福社区文体队",
+        T.SOCIAL_ASSOCIATION,
+        "340705",
+        "铜陵市铜官区",
+        "赵丽",
+        "铜陵市铜官区幸福社区",
+        date(2019, 4, 8),
+        None,
+        filed_with="铜官区幸福社区街道",
+        member_of="tl-hub",
+        community=True,
+    ),
+    DemoOrg(
+        "tl-charity", "铜陵市慈善基金会", T.FOUNDATION, "340700", "铜陵市", "周明", "铜陵市铜官区长江西路", date(2012, 11, 30), 4
+    ),
+    DemoOrg(
+        "qs-center",
+        "青山区社区社会组织服务中心",
+        T.PRIVATE_NON_ENTERPRISE,
+        "150204",
+        "包头市青山区",
+        "刘志刚",
+        "包头市青山区富强路街道",
+        date(2014, 5, 16),
+        5,
+        hub=True,
+    ),
+    DemoOrg(
+        "qs-neighbors",
+        "富强路街道邻里互助会",
+        T.SOCIAL_ASSOCIATION,
+        "150204",
+        "包头市青山区",
+        "孙芳",
+        "包头市青山区富强路街道",
+        date(2018, 7, 1),
+        None,
+        filed_with="富强路街道办事处",
+        member_of="qs-center",
+        community=True,
+    ),
+    DemoOrg(
+        "yz-hub",
+        "上清寺街道社区社会组织联合会",
+        T.SOCIAL_ASSOCIATION,
+        "500103",
+        "重庆市渝中区",
+        "黄伟",
+        "重庆市渝中区上清寺街道",
+        date(2016, 1, 18),
+        6,
+        hub=True,
+    ),
+    DemoOrg(
+        "yz-elders",
+        "上清寺社区老年协会",
+        T.SOCIAL_ASSOCIATION,
+        "500103",
+        "重庆市渝中区",
+        "吴桂兰",
+        "重庆市渝中区上清寺社区",
+        date(2017, 10, 9),
+        None,
+        filed_with="上清寺街道办事处",
+        member_of="yz-hub",
+        community=True,
+    ),
+    DemoOrg(
+        "rc-volunteers",
+        "荣成市志愿服务联合会",
+        T.SOCIAL_ASSOCIATION,
+        "371082",
+        "荣成市",
+        "郑海",
+        "荣成市成山大道",
+        date(2013, 8, 25),
+        7,
+        hub=True,
+    ),
+    DemoOrg(
+        "rc-market",
+        "宁津街道爱心超市服务队",
+        T.SOCIAL_ASSOCIATION,
+        "371082",
+        "荣成市",
+        "冯雪",
+        "荣成市宁津街道",
+        date(2020, 3, 3),
+        None,
+        filed_with="宁津街道办事处",
+        member_of="rc-volunteers",
+        community=True,
+    ),
+    DemoOrg(
+        "xc-social",
+        "宣州区社会工作服务中心",
+        T.PRIVATE_NON_ENTERPRISE,
+        "341802",
+        "宣城市宣州区",
+        "何兰",
+        "宣城市宣州区鳌峰街道",
+        date(2018, 12, 6),
+        8,
+    ),
+    DemoOrg(
+        "xc-youth",
+        "宣城市青年志愿者协会",
+        T.SOCIAL_ASSOCIATION,
+        "341800",
+        "宣城市",
+        "许晨",
+        "宣城市宣州区叠嶂中路",
+        date(2011, 5, 4),
+        9,
+    ),
 ]
 
 USERS = [
@@ -142,10 +284,22 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     ids: dict[str, UUID] = {}
     for o in ORGS:
         ids[o.key] = uuid5(_NS, o.key)
-        profile = Profile(o.name, o.org_type, o.person, o.address, o.division, o.district, o.supervising_unit,
-                          o.hub, o.public_benefit, o.community)
+        profile = Profile(
+            o.name,
+            o.org_type,
+            o.person,
+            o.address,
+            o.division,
+            o.district,
+            o.supervising_unit,
+            o.hub,
+            o.public_benefit,
+            o.community,
+        )
         if o.serial is None:
-            registry.file_organization(ctx, profile, f"备{o.division}-{o.since.year}-{len(ids):03d}", o.filed_with, o.since, ids[o.key])
+            registry.file_organization(
+                ctx, profile, f"备{o.division}-{o.since.year}-{len(ids):03d}", o.filed_with, o.since, ids[o.key]
+            )
         else:
             registry.register_organization(ctx, profile, demo_code(o), o.since, ids[o.key])
     for o in ORGS:
@@ -181,16 +335,24 @@ def _open_demo_evaluation(
         for u, field in (("evaluator", "社会工作"), ("evaluator2", "社会组织管理"), ("evaluator3", "财务审计"))
     ]
     evaluations.enroll_expert(
-        ctx, "former-staff", "郑老师", "社区治理", "铜陵学院",
+        ctx,
+        "former-staff",
+        "郑老师",
+        "社区治理",
+        "铜陵学院",
         (Employment("铜陵市郊区社会组织联合会", hub, registry.today().replace(month=1, day=1)),),
     )
     deadline = registry.today() + timedelta(days=3)  # close enough for the "scores due" reminders
     case = evaluations.open_grade_evaluation(ctx, hub, deadline, users["chair"].id, uuid5(_NS, "demo-evaluation"))
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)
-    indicators = evaluations.rules.get(case.rule_set.id, case.rule_set.version).evaluation.scheme_for(case.subject_type).indicators
-    for subject, slot_key, name in [("self_assessment", "self_assessment", "2025年度自评报告.pdf"),
-                                    *((f"indicator:{i.key}", "supporting", f"{i.zh}佐证材料.pdf") for i in indicators[:2])]:
+    indicators = (
+        evaluations.rules.get(case.rule_set.id, case.rule_set.version).evaluation.scheme_for(case.subject_type).indicators
+    )
+    for subject, slot_key, name in [
+        ("self_assessment", "self_assessment", "2025年度自评报告.pdf"),
+        *((f"indicator:{i.key}", "supporting", f"{i.zh}佐证材料.pdf") for i in indicators[:2]),
+    ]:
         upload = evaluations.documents.upload()  # type: ignore[union-attr]
         upload.write(pdf(f"StarLedger demo: {subject}"))
         try:
@@ -210,9 +372,14 @@ def _demo_inspections_and_credit(
     older, last = today.year - 2, today.year - 1
     inspections.open_campaign(ctx, older, "3407")
     report = AnnualReport(
-        activities="承接社区社会组织孵化、培训和项目督导 48 场", income=Decimal("426000.00"),
-        expenditure=Decimal("401250.80"), net_assets=Decimal("118000.00"), staff=6, volunteers=85,
-        party_organization=True, declarations=("开办资金捐资承诺", "党建承诺", "自律承诺"),
+        activities="承接社区社会组织孵化、培训和项目督导 48 场",
+        income=Decimal("426000.00"),
+        expenditure=Decimal("401250.80"),
+        net_assets=Decimal("118000.00"),
+        staff=6,
+        volunteers=85,
+        party_organization=True,
+        declarations=("开办资金捐资承诺", "党建承诺", "自律承诺"),
     )
     for key in ("tl-hub", "tl-elder", "tl-volunteer"):
         inspections.draft_report(ctx, ids[key], older, None, report)
@@ -224,21 +391,30 @@ def _demo_inspections_and_credit(
     inspections.draft_report(ctx, ids["tl-hub"], last, None, report)
     _demo_documents(inspections, ctx, ids["tl-hub"], last, ("audit_report",))  # the rest is the org user's to upload
     month_ago = today - timedelta(days=30)
-    credit.record_penalty(_with_basis(ctx, "宣民罚〔示例〕1号", "未按章程开展活动"), ids["xc-youth"],
-                          Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"))
-    credit.record_penalty(_with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"), ids["qs-center"],
-                          Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")))
+    credit.record_penalty(
+        _with_basis(ctx, "宣民罚〔示例〕1号", "未按章程开展活动"),
+        ids["xc-youth"],
+        Penalty(PenaltyKind.WARNING, "宣民罚〔示例〕1号", month_ago, "未按章程规定开展活动"),
+    )
+    credit.record_penalty(
+        _with_basis(ctx, "青民罚〔示例〕2号", "违规收取费用"),
+        ids["qs-center"],
+        Penalty(PenaltyKind.FINE, "青民罚〔示例〕2号", month_ago, "违规收取会员费", Decimal("60000")),
+    )
     for key, decision_no in (("xc-youth", "宣民罚〔示例〕1号"), ("qs-center", "青民罚〔示例〕2号")):
         letter = credit.documents.upload()
         letter.write(pdf(f"StarLedger demo: penalty decision letter {key}"))
         try:
-            credit.attach_document(ctx, ids[key], f"penalty:{decision_no}", "decision_letter", letter.finish(),
-                                   f"行政处罚决定书 {decision_no}.pdf")
+            credit.attach_document(
+                ctx, ids[key], f"penalty:{decision_no}", "decision_letter", letter.finish(), f"行政处罚决定书 {decision_no}.pdf"
+            )
         finally:
             letter.discard()
 
 
-def _demo_documents(inspections: Inspections, ctx: CommandContext, organization_id: UUID, year: int, slots: tuple[str, ...]) -> None:
+def _demo_documents(
+    inspections: Inspections, ctx: CommandContext, organization_id: UUID, year: int, slots: tuple[str, ...]
+) -> None:
     for key in slots:
         upload = inspections.documents.upload()
         upload.write(pdf(f"StarLedger demo: {key} {year}"))
@@ -262,14 +438,24 @@ def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID]
     subsidies two years ago's passed inspections earned."""
     today = system.registry.today()
     terms = RoundTerms(
-        "铜陵市社区微公益创投(示例)", "3407", Decimal("300000"), Decimal("50000"), today - timedelta(days=10),
-        today + timedelta(days=20), today + timedelta(days=40), today + timedelta(days=200), today + timedelta(days=380),
+        "铜陵市社区微公益创投(示例)",
+        "3407",
+        Decimal("300000"),
+        Decimal("50000"),
+        today - timedelta(days=10),
+        today + timedelta(days=20),
+        today + timedelta(days=40),
+        today + timedelta(days=200),
+        today + timedelta(days=380),
     )
     funding_round = system.funding.open_round(ctx, terms, uuid5(_NS, "demo-round"))
     for key, title, group, amount in DEMO_PROJECTS:
         half = (Decimal(amount) / 2).quantize(Decimal("0.01"))
         application = ProjectApplication(
-            title, group, "每周开展两次服务,季度评估一次,全程留存台账", "服务对象满意度达到90%以上",
+            title,
+            group,
+            "每周开展两次服务,季度评估一次,全程留存台账",
+            "服务对象满意度达到90%以上",
             (BudgetLine("人员劳务", half), BudgetLine("活动物资与场地", Decimal(amount) - half)),
         )
         project = system.funding.apply(ctx, funding_round.id, ids[key], application, uuid5(_NS, f"demo-project-{key}"))
@@ -282,7 +468,12 @@ def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID]
                 upload.discard()
         system.funding.check_eligibility(ctx, project.id)
     review = system.funding.open_evaluation(
-        ctx, uuid5(_NS, "demo-project-tl-hub"), None, EvaluationKind.PROJECT_REVIEW, today + timedelta(days=7), chair,
+        ctx,
+        uuid5(_NS, "demo-project-tl-hub"),
+        None,
+        EvaluationKind.PROJECT_REVIEW,
+        today + timedelta(days=7),
+        chair,
         uuid5(_NS, "demo-project-review"),
     )
     system.evaluations.assign_panel(ctx, review.id, None, experts)

@@ -55,6 +55,8 @@ class BadCredentials(DomainError):
 class TooManyAttempts(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            "auth.too_many_attempts", f"登录失败次数过多,请{retry_after}秒后再试",
-            f"Too many failed sign-ins; try again in {retry_after} seconds", retry_after=retry_after,
+            "auth.too_many_attempts",
+            f"登录失败次数过多,请{retry_after}秒后再试",
+            f"Too many failed sign-ins; try again in {retry_after} seconds",
+            retry_after=retry_after,
         )

@@ -35,7 +35,6 @@ from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
 
 
-
 @dataclass(frozen=True)
 class SubjectFacts:
     """What eligibility looks at in the subject's history."""
@@ -103,9 +102,14 @@ def _years_before(day: date, years: int) -> date:
 
 EVALUATION_SLOTS = {"self_assessment": ("self_assessment",), "indicator": ("supporting",), "appeal": ("appeal_grounds",)}
 # who reads a case's documents, and the relation they need to it (reads are not in the rights table, which holds changes)
-DOCUMENT_READERS = {Role.ADMIN: rights.Relation.ANY, Role.REGISTRAR: rights.Relation.ANY, Role.AUDITOR: rights.Relation.ANY,
-                    Role.ORGANIZATION: rights.Relation.OWN, Role.CHAIR: rights.Relation.CHAIR,
-                    Role.EVALUATOR: rights.Relation.MEMBER}
+DOCUMENT_READERS = {
+    Role.ADMIN: rights.Relation.ANY,
+    Role.REGISTRAR: rights.Relation.ANY,
+    Role.AUDITOR: rights.Relation.ANY,
+    Role.ORGANIZATION: rights.Relation.OWN,
+    Role.CHAIR: rights.Relation.CHAIR,
+    Role.EVALUATOR: rights.Relation.MEMBER,
+}
 
 
 @dataclass(frozen=True)
@@ -145,13 +149,22 @@ class Evaluations(UseCases):
         self._authorize(ctx, "check_attach", evaluation)
         slot(slot_key, EVALUATION_SLOTS.get(subject.partition(":")[0], ()))
         kind, _, key = subject.partition(":")
-        if kind == "indicator" and self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type).indicator(key) is None:
+        if (
+            kind == "indicator"
+            and self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type).indicator(key) is None
+        ):
             raise InvalidValue("document.indicator", f"评估指标中没有「{key[:40]}」", f"The scheme has no indicator '{key[:40]}'")
         evaluation.check_can_attach(subject)
         return evaluation
 
     def attach_document(
-        self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+        self,
+        ctx: CommandContext,
+        evaluation_id: UUID,
+        subject: str,
+        slot_key: str,
+        upload: DocumentUpload,
+        file_name: str,
     ) -> tuple[Evaluation, DocumentRef]:
         self.check_attach(ctx, evaluation_id, subject, slot_key)
         self._authorize(ctx, "attach_document", self.evaluation(evaluation_id))
@@ -168,7 +181,13 @@ class Evaluations(UseCases):
         return self._retrying(None, attach), ref
 
     def withdraw_document(
-        self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+        self,
+        ctx: CommandContext,
+        evaluation_id: UUID,
+        subject: str,
+        slot_key: str,
+        sha256: str,
+        reason: str,
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id)
         self._authorize(ctx, "withdraw_document", evaluation)
@@ -181,8 +200,10 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id)
         needed = DOCUMENT_READERS.get(ctx.actor.role)
         if needed is None or (needed is not rights.Relation.ANY and needed not in self.relations(ctx, evaluation)):
-            raise NotPermitted("只有被评估组织、本案评估专家和工作人员可以查看评估材料",
-                               "Only the organization evaluated, this case's evaluators and staff see its documents")
+            raise NotPermitted(
+                "只有被评估组织、本案评估专家和工作人员可以查看评估材料",
+                "Only the organization evaluated, this case's evaluators and staff see its documents",
+            )
         return evaluation
 
     def document(self, ctx: CommandContext, evaluation_id: UUID, sha256: str) -> Attached:
@@ -193,7 +214,12 @@ class Evaluations(UseCases):
 
     # -- experts -------------------------------------------------------------------
     def enroll_expert(
-        self, ctx: CommandContext, user_id: str, name: str, field: str, affiliation: str,
+        self,
+        ctx: CommandContext,
+        user_id: str,
+        name: str,
+        field: str,
+        affiliation: str,
         employments: tuple[Employment, ...] = (),
     ) -> Expert:
         authorize(ctx, "evaluations.enroll_expert")
@@ -231,7 +257,11 @@ class Evaluations(UseCases):
 
     # -- opening and eligibility -------------------------------------------------------
     def open_grade_evaluation(
-        self, ctx: CommandContext, organization_id: UUID, scoring_deadline: date, chair_user_id: str,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        scoring_deadline: date,
+        chair_user_id: str,
         evaluation_id: UUID | None = None,
     ) -> Evaluation:
         authorize(ctx, "evaluations.open_grade_evaluation")
@@ -239,8 +269,15 @@ class Evaluations(UseCases):
         rule_set = self.rules.for_division(org.profile.division_code, self.store.today(org.profile.division_code))
         scheme = rule_set.evaluation.scheme_for(org.profile.org_type.value)
         evaluation = Evaluation.open(
-            evaluation_id or self.ids.new_id(), EvaluationKind.GRADE, org.id, org.profile.org_type.value,
-            rule_set.ref, scheme.id, scoring_deadline, chair_user_id, self._at(ctx, rule_set),
+            evaluation_id or self.ids.new_id(),
+            EvaluationKind.GRADE,
+            org.id,
+            org.profile.org_type.value,
+            rule_set.ref,
+            scheme.id,
+            scoring_deadline,
+            chair_user_id,
+            self._at(ctx, rule_set),
         )
         self._save(evaluation)
         return evaluation
@@ -273,14 +310,19 @@ class Evaluations(UseCases):
         record = self._find(credit_record_id(org.id))
         penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
         return SubjectFacts(
-            org.registered_on, org.track.value, org.status.value, org.grade, org.grade_valid_until, org.grade_lost_on,
-            tuple(outcomes), penalties, record.status if isinstance(record, CreditRecord) else "none",
+            org.registered_on,
+            org.track.value,
+            org.status.value,
+            org.grade,
+            org.grade_valid_until,
+            org.grade_lost_on,
+            tuple(outcomes),
+            penalties,
+            record.status if isinstance(record, CreditRecord) else "none",
         )
 
     # -- panel ---------------------------------------------------------------------------
-    def assign_panel(
-        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_ids: list[UUID]
-    ) -> Evaluation:
+    def assign_panel(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, expert_ids: list[UUID]) -> Evaluation:
         """A named panel: refused, naming the conflict, if any expert has one."""
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "assign_panel", evaluation)
@@ -298,8 +340,11 @@ class Evaluations(UseCases):
         eligible = sorted((e for e in experts if not conflicts[e.id]), key=lambda e: str(e.id))
         if size > len(eligible):
             raise InvalidValue(
-                "panel.pool_too_small", f"无利益冲突的专家只有{len(eligible)}人", f"Only {len(eligible)} experts in the pool have no conflict",
-                eligible=len(eligible), conflicted=len(experts) - len(eligible),
+                "panel.pool_too_small",
+                f"无利益冲突的专家只有{len(eligible)}人",
+                f"Only {len(eligible)} experts in the pool have no conflict",
+                eligible=len(eligible),
+                conflicted=len(experts) - len(eligible),
             )
         return self._assign(ctx, evaluation, random.Random(seed).sample(eligible, size), seed)
 
@@ -361,14 +406,22 @@ class Evaluations(UseCases):
 
     # -- score sheets ---------------------------------------------------------------------
     def save_draft(
-        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None,
-        scores: tuple[IndicatorScore, ...], bonus: Decimal = Decimal(0),
+        self,
+        ctx: CommandContext,
+        evaluation_id: UUID,
+        expected: int | None,
+        scores: tuple[IndicatorScore, ...],
+        bonus: Decimal = Decimal(0),
     ) -> Evaluation:
         return self._retrying(expected, lambda: self._save_draft(ctx, evaluation_id, expected, scores, bonus))
 
     def _save_draft(
-        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None,
-        scores: tuple[IndicatorScore, ...], bonus: Decimal,
+        self,
+        ctx: CommandContext,
+        evaluation_id: UUID,
+        expected: int | None,
+        scores: tuple[IndicatorScore, ...],
+        bonus: Decimal,
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "save_draft", evaluation)
@@ -428,7 +481,9 @@ class Evaluations(UseCases):
         self._authorize(ctx, "open_announcement", evaluation)
         rule_set = self._rule_set(evaluation)
         starts = self.store.today()
-        evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), self._at(ctx, rule_set))
+        evaluation.open_announcement(
+            starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), self._at(ctx, rule_set)
+        )
         return self._save(evaluation)
 
     def file_appeal(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, grounds: str) -> Evaluation:
@@ -438,7 +493,12 @@ class Evaluations(UseCases):
         return self._save(evaluation)
 
     def decide_appeal(
-        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, upheld: bool, decision: str,
+        self,
+        ctx: CommandContext,
+        evaluation_id: UUID,
+        expected: int | None,
+        upheld: bool,
+        decision: str,
         revised_sheets: dict[UUID, tuple[IndicatorScore, ...]] | None = None,
     ) -> Evaluation:
         """Upheld: the named members' sheets are replaced by revised scores and the result recomputed;
@@ -452,14 +512,25 @@ class Evaluations(UseCases):
             sheets = {e: evaluation.drafts[e] for e in evaluation.submitted}
             for expert_id, scores in (revised_sheets or {}).items():
                 if expert_id not in sheets:
-                    raise InvalidValue("appeal.unknown_sheet", "修订的评分表不属于计分的专家", "A revised sheet belongs to no counted member")
+                    raise InvalidValue(
+                        "appeal.unknown_sheet", "修订的评分表不属于计分的专家", "A revised sheet belongs to no counted member"
+                    )
                 old = sheets[expert_id]
-                sheets[expert_id] = Sheet(old.evaluator_id, checked_scores(scheme, scores, old.bonus, rule_set.evaluation.score_decimals), old.bonus)
+                sheets[expert_id] = Sheet(
+                    old.evaluator_id, checked_scores(scheme, scores, old.bonus, rule_set.evaluation.score_decimals), old.bonus
+                )
             revised = self._compute(evaluation, rule_set, [sheets[e] for e in sorted(sheets, key=str)])
         revising = [self.expert(e) for e in (revised_sheets or {})] if upheld else []
         found = [c for cs in self.conflicts(evaluation, revising).values() for c in cs]
-        evaluation.decide_appeal(upheld, decision, revised, self.store.today(), rule_set.evaluation.appeal_decision_days,
-                                 self._at(ctx, rule_set), found)
+        evaluation.decide_appeal(
+            upheld,
+            decision,
+            revised,
+            self.store.today(),
+            rule_set.evaluation.appeal_decision_days,
+            self._at(ctx, rule_set),
+            found,
+        )
         return self._save(evaluation)
 
     def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
@@ -476,8 +547,14 @@ class Evaluations(UseCases):
             org = self.store.organization(evaluation.subject_id)
             assert evaluation.announcement is not None
             valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
-            org.award_grade(evaluation.result, valid_from, valid_until, evaluation.id,
-                            grade_at_least(evaluation.result, rule_set.grades.certificate_from), caused)
+            org.award_grade(
+                evaluation.result,
+                valid_from,
+                valid_until,
+                evaluation.id,
+                grade_at_least(evaluation.result, rule_set.grades.certificate_from),
+                caused,
+            )
             changed.append(org)
         elif evaluation.kind is not EvaluationKind.GRADE:
             changed.append(self._project_result(evaluation, caused))
@@ -521,7 +598,8 @@ class Evaluations(UseCases):
         names = {m.expert_id: m.name for m in evaluation.panel}
         return [
             SheetChangeNotice(e.expert_id, names.get(e.expert_id, ""), e.timestamp, e.old_total, e.new_total, e.changes)
-            for e in self.store.events.get(evaluation.id) if type(e).__name__ == "SubmittedSheetChanged"
+            for e in self.store.events.get(evaluation.id)
+            if type(e).__name__ == "SubmittedSheetChanged"
         ]
 
     def outliers(self, evaluation: Evaluation) -> dict[UUID, Decimal]:

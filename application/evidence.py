@@ -40,8 +40,11 @@ class PublicEvidence:
             inspection = self.inspections.found(organization_id, row.report_year)
             if inspection is None or not (inspection.report_filed or inspection.stage is Stage.REVIEWED):
                 continue  # a draft's documents are the organization's until it files them
-            found += [(f"{row.report_year}年度工作报告", f"Annual report {row.report_year}", a)
-                      for a in inspection.documents if a.public and not a.withdrawn]
+            found += [
+                (f"{row.report_year}年度工作报告", f"Annual report {row.report_year}", a)
+                for a in inspection.documents
+                if a.public and not a.withdrawn
+            ]
         record = self.credit.record_of(organization_id)
         for a in record.documents if record else ():
             kind, _, ref = a.subject.partition(":")
@@ -50,10 +53,21 @@ class PublicEvidence:
         return found
 
     def of(self, organization_id: UUID) -> list[PublicDocument]:
-        return [PublicDocument(zh, en, a.slot, SLOTS[a.slot].zh if a.slot in SLOTS else a.slot,
-                               SLOTS[a.slot].en if a.slot in SLOTS else a.slot, a.document.sha256, a.document.file_name,
-                               a.document.media_type, a.document.size_bytes, a.attached_at)
-                for zh, en, a in self._public(organization_id)]
+        return [
+            PublicDocument(
+                zh,
+                en,
+                a.slot,
+                SLOTS[a.slot].zh if a.slot in SLOTS else a.slot,
+                SLOTS[a.slot].en if a.slot in SLOTS else a.slot,
+                a.document.sha256,
+                a.document.file_name,
+                a.document.media_type,
+                a.document.size_bytes,
+                a.attached_at,
+            )
+            for zh, en, a in self._public(organization_id)
+        ]
 
     def document(self, organization_id: UUID, sha256: str) -> Attached:
         """A public document of the organization, or 404 (whether it exists privately is not told)."""

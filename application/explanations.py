@@ -103,13 +103,18 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, s
     on_record = evaluation.submitted | evaluation.excluded
     sheets = [
         SheetLine(
-            seat=seats[e], evaluator=shown(e), counted=e in counted, total=sheet.total(scheme), bonus=sheet.bonus,
+            seat=seats[e],
+            evaluator=shown(e),
+            counted=e in counted,
+            total=sheet.total(scheme),
+            bonus=sheet.bonus,
             scores=[
                 ScoreLine(s.key, i.zh, i.en, i.maximum, s.points, s.comment)
                 for s in sorted(sheet.scores, key=lambda s: order.get(s.key, len(order)))
                 if (i := scheme.indicator(s.key)) is not None
             ],
-            excluded=_excluded(evaluation, e), excluded_note=evaluation.recusal_notes.get(e) if e in evaluation.excluded else None,
+            excluded=_excluded(evaluation, e),
+            excluded_note=evaluation.recusal_notes.get(e) if e in evaluation.excluded else None,
         )
         for e, sheet in sorted(evaluation.drafts.items(), key=lambda kv: seats[kv[0]])
         if e in on_record and sight.sees(e)
@@ -122,16 +127,33 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, s
         recomputation = Recomputation(matches=stored == again, total=again.total, label=again.label)
     bands = computation.bands if computation else result_bands(rule_set, evaluation.kind)
     return Explanation(
-        evaluation_id=evaluation.id, kind=evaluation.kind.value, subject_id=evaluation.subject_id,
-        stage=evaluation.stage.value, rule_set=f"{rule_set.id}@{rule_set.version}", rule_set_name_zh=rule_set.name_zh,
-        rule_set_name_en=rule_set.name_en, scheme_id=scheme.id, aggregation=rule_set.evaluation.aggregation.value,
+        evaluation_id=evaluation.id,
+        kind=evaluation.kind.value,
+        subject_id=evaluation.subject_id,
+        stage=evaluation.stage.value,
+        rule_set=f"{rule_set.id}@{rule_set.version}",
+        rule_set_name_zh=rule_set.name_zh,
+        rule_set_name_en=rule_set.name_en,
+        scheme_id=scheme.id,
+        aggregation=rule_set.evaluation.aggregation.value,
         trim_from_panel_size=rule_set.evaluation.trim_from_panel_size,
-        panel=[PanelLine(seats[m.expert_id], shown(m.expert_id), evaluation.recused.get(m.expert_id).value
-                         if m.expert_id in evaluation.recused else None) for m in evaluation.panel],
-        sheets=sheets, steps=_steps(computation), total=computation.total if computation else None,
+        panel=[
+            PanelLine(
+                seats[m.expert_id],
+                shown(m.expert_id),
+                evaluation.recused.get(m.expert_id).value if m.expert_id in evaluation.recused else None,
+            )
+            for m in evaluation.panel
+        ],
+        sheets=sheets,
+        steps=_steps(computation),
+        total=computation.total if computation else None,
         result=computation.label if computation else None,
-        bands=[BandLine(b.label, b.minimum, b.maximum) for b in bands.bands], boundary=bands.boundary.value,
-        announcement=evaluation.announcement, appeal_filed_on=evaluation.appeal_filed_on, recomputation=recomputation,
+        bands=[BandLine(b.label, b.minimum, b.maximum) for b in bands.bands],
+        boundary=bands.boundary.value,
+        announcement=evaluation.announcement,
+        appeal_filed_on=evaluation.appeal_filed_on,
+        recomputation=recomputation,
         sealed=hidden,
     )
 
@@ -148,8 +170,10 @@ def _excluded(evaluation: Any, expert_id: UUID) -> str | None:
 def _steps(computation: Computation | None) -> list[Step]:
     if computation is None:
         return []
-    steps = [Step(f"indicator {r.key}", list(r.aggregate.values), list(r.aggregate.kept), r.aggregate.result)
-             for r in computation.indicators]
+    steps = [
+        Step(f"indicator {r.key}", list(r.aggregate.values), list(r.aggregate.kept), r.aggregate.result)
+        for r in computation.indicators
+    ]
     t = computation.totals
     steps.append(Step("total (decides the band)", list(t.values), list(t.kept), t.result))
     return steps
@@ -172,6 +196,9 @@ def recheck_all(evaluations: Evaluations, case_ids: list[UUID]) -> list[Recheck]
         if evaluation.computation is None:
             continue
         stored, again = evaluations.recompute(case_id)
-        found.append(Recheck(case_id, evaluation.stage.value, f"{stored.total} {stored.label}",
-                             f"{again.total} {again.label}", stored == again))
+        found.append(
+            Recheck(
+                case_id, evaluation.stage.value, f"{stored.total} {stored.label}", f"{again.total} {again.label}", stored == again
+            )
+        )
     return found

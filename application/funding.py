@@ -21,7 +21,14 @@ from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.evaluation import Evaluation, EvaluationKind
 from domain.funding import (
-    ApplicantFacts, FundingRound, Milestone, Project, ProjectApplication, RoundTerms, ScheduledTranche, project_bars,
+    ApplicantFacts,
+    FundingRound,
+    Milestone,
+    Project,
+    ProjectApplication,
+    RoundTerms,
+    ScheduledTranche,
+    project_bars,
 )
 from domain.organization import Organization
 from domain.provenance import Role
@@ -35,8 +42,14 @@ def _division_of(prefix: str) -> str:
 
 PROJECT_SLOTS = {"application": ("plan", "budget"), "milestone": ("outputs",)}
 # who reads a project's documents, and the relation they need to it (reads are not in the rights table, which holds changes)
-READERS = {Role.ADMIN: Relation.ANY, Role.REGISTRAR: Relation.ANY, Role.AUDITOR: Relation.ANY,
-           Role.ORGANIZATION: Relation.OWN, Role.CHAIR: Relation.CHAIR, Role.EVALUATOR: Relation.MEMBER}
+READERS = {
+    Role.ADMIN: Relation.ANY,
+    Role.REGISTRAR: Relation.ANY,
+    Role.AUDITOR: Relation.ANY,
+    Role.ORGANIZATION: Relation.OWN,
+    Role.CHAIR: Relation.CHAIR,
+    Role.EVALUATOR: Relation.MEMBER,
+}
 
 
 class Funding(UseCases):
@@ -56,7 +69,13 @@ class Funding(UseCases):
 
     @command("funding.attach_document", owner=project_owner)
     def attach_document(
-        self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, upload: DocumentUpload, file_name: str,
+        self,
+        ctx: CommandContext,
+        project_id: UUID,
+        subject: str,
+        slot_key: str,
+        upload: DocumentUpload,
+        file_name: str,
     ) -> tuple[Project, DocumentRef]:
         self.check_attach(ctx, project_id, subject, slot_key)
         kind = slot(slot_key)
@@ -71,7 +90,13 @@ class Funding(UseCases):
 
     @command("funding.withdraw_document", owner=project_owner)
     def withdraw_document(
-        self, ctx: CommandContext, project_id: UUID, subject: str, slot_key: str, sha256: str, reason: str,
+        self,
+        ctx: CommandContext,
+        project_id: UUID,
+        subject: str,
+        slot_key: str,
+        sha256: str,
+        reason: str,
     ) -> Project:
         project = self.project(project_id)
         self._require_own(ctx, project)
@@ -95,8 +120,10 @@ class Funding(UseCases):
         project = self.project(project_id)
         needed = READERS.get(ctx.actor.role)
         if needed is None or (needed is not Relation.ANY and needed not in self._relations(ctx, project)):
-            raise NotPermitted("只有项目申报组织、评审专家和工作人员可以查看项目材料",
-                               "Only the applicant, the project's evaluators and staff see its documents")
+            raise NotPermitted(
+                "只有项目申报组织、评审专家和工作人员可以查看项目材料",
+                "Only the applicant, the project's evaluators and staff see its documents",
+            )
         return project
 
     def document(self, ctx: CommandContext, project_id: UUID, sha256: str) -> Attached:
@@ -121,7 +148,11 @@ class Funding(UseCases):
     # -- applications ----------------------------------------------------------------------------
     @command("funding.apply", owner="organization_id")
     def apply(
-        self, ctx: CommandContext, round_id: UUID, organization_id: UUID, application: ProjectApplication,
+        self,
+        ctx: CommandContext,
+        round_id: UUID,
+        organization_id: UUID,
+        application: ProjectApplication,
         project_id: UUID | None = None,
     ) -> Project:
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != organization_id:
@@ -130,7 +161,11 @@ class Funding(UseCases):
         org = self.store.organization(organization_id)
         today = self.store.today(org.profile.division_code)
         project = Project.apply(
-            project_id or self.ids.new_id(), funding_round, org.id, application, today,
+            project_id or self.ids.new_id(),
+            funding_round,
+            org.id,
+            application,
+            today,
             self._at(ctx, self._round_rules(funding_round)),
         )
         return self._save(project)
@@ -155,15 +190,26 @@ class Funding(UseCases):
     def _applicant(self, org: Organization, today: date) -> ApplicantFacts:
         record = self._find(credit_record_id(org.id))
         return ApplicantFacts(
-            org.track.value, org.profile.org_type.value, org.profile.division_code, org.status.value, org.grade_on(today),
-            record.status if isinstance(record, CreditRecord) else "none", org.funding_barred_until,
+            org.track.value,
+            org.profile.org_type.value,
+            org.profile.division_code,
+            org.status.value,
+            org.grade_on(today),
+            record.status if isinstance(record, CreditRecord) else "none",
+            org.funding_barred_until,
         )
 
     # -- evaluations (review, mid-term, closing) ---------------------------------------------------------
     @command("funding.open_evaluation")
     def open_evaluation(
-        self, ctx: CommandContext, project_id: UUID, expected: int | None, kind: EvaluationKind,
-        scoring_deadline: date, chair_user_id: str, evaluation_id: UUID | None = None,
+        self,
+        ctx: CommandContext,
+        project_id: UUID,
+        expected: int | None,
+        kind: EvaluationKind,
+        scoring_deadline: date,
+        chair_user_id: str,
+        evaluation_id: UUID | None = None,
     ) -> Evaluation:
         """A project case is eligible from the start (the round checked the applicant); the
         project records which case evaluates it, in the same transaction."""
@@ -174,8 +220,15 @@ class Funding(UseCases):
         scheme = rule_set.evaluation.scheme_for("project")
         at = self._at(ctx, rule_set)
         evaluation = Evaluation.open(
-            evaluation_id or self.ids.new_id(), kind, project.id, "project", rule_set.ref, scheme.id,
-            scoring_deadline, chair_user_id, at,
+            evaluation_id or self.ids.new_id(),
+            kind,
+            project.id,
+            "project",
+            rule_set.ref,
+            scheme.id,
+            scoring_deadline,
+            chair_user_id,
+            at,
         )
         evaluation.record_eligibility((), at)
         project.open_evaluation(kind.value, evaluation.id, replace(at, caused_by=f"evaluation:{evaluation.id}"))
@@ -210,9 +263,7 @@ class Funding(UseCases):
         return self._save(project)
 
     @command("funding.sign_agreement")
-    def sign_agreement(
-        self, ctx: CommandContext, project_id: UUID, expected: int | None, agreement_no: str
-    ) -> Project:
+    def sign_agreement(self, ctx: CommandContext, project_id: UUID, expected: int | None, agreement_no: str) -> Project:
         """The agreement (协议) is signed today and its first tranche is paid on signing."""
         project = self.project(project_id, expected)
         today = self.store.today()
@@ -239,9 +290,7 @@ class Funding(UseCases):
 
     # -- ending --------------------------------------------------------------------------------------------
     @command("funding.terminate")
-    def terminate(
-        self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str, breach: bool
-    ) -> Project:
+    def terminate(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str, breach: bool) -> Project:
         """The unpaid remainder returns to the round; a breach bars the organization for the
         rule set's period. One transaction for all three."""
         return self._retrying(None, lambda: self._terminate(ctx, project_id, expected, reason, breach))

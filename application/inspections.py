@@ -20,7 +20,12 @@ from domain.credit import CreditRecord, Ground
 from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
 from domain.inspection import (
-    AnnualReport, Inspection, InspectionCampaign, Outcome, campaign_id, inspection_id,
+    AnnualReport,
+    Inspection,
+    InspectionCampaign,
+    Outcome,
+    campaign_id,
+    inspection_id,
 )
 from domain.organization import Organization
 from domain.provenance import Role
@@ -83,7 +88,8 @@ class Inspections(UseCases):
         today = self.store.today(org.profile.division_code)
         if report_year >= today.year:
             raise InvalidValue(
-                "report.year_not_over", f"{report_year}年度尚未结束,不能提交该年度报告",
+                "report.year_not_over",
+                f"{report_year}年度尚未结束,不能提交该年度报告",
                 f"The year {report_year} is not over; its annual report cannot be filed yet",
             )
         inspection = self._find(inspection_id(organization_id, report_year))
@@ -119,8 +125,15 @@ class Inspections(UseCases):
 
     @command("inspections.attach_document", owner="organization_id")
     def attach_document(
-        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
-        slot_key: str, upload: DocumentUpload, file_name: str, public: bool | None = None,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        slot_key: str,
+        upload: DocumentUpload,
+        file_name: str,
+        public: bool | None = None,
     ) -> tuple[Inspection, DocumentRef]:
         """Checked before the bytes are stored (who, which slot, the report's stage), then the
         type from the content, the bytes stored once, and DocumentAttached recorded."""
@@ -138,8 +151,14 @@ class Inspections(UseCases):
 
     @command("inspections.withdraw_document", owner="organization_id")
     def withdraw_document(
-        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
-        slot_key: str, sha256: str, reason: str,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        slot_key: str,
+        sha256: str,
+        reason: str,
     ) -> Inspection:
         self._require_own(ctx, organization_id)
         inspection = self.inspection(organization_id, report_year, expected)
@@ -180,8 +199,13 @@ class Inspections(UseCases):
 
     @command("inspections.review")
     def review(
-        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
-        outcome: Outcome, reasons: tuple[str, ...],
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        outcome: Outcome,
+        reasons: tuple[str, ...],
     ) -> Inspection:
         inspection = self.inspection(organization_id, report_year, expected)
         org = self.store.organization(organization_id)
@@ -196,15 +220,22 @@ class Inspections(UseCases):
 
     @command("inspections.order_rectification")
     def order_rectification(
-        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None,
-        items: tuple[str, ...], deadline: date,
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        items: tuple[str, ...],
+        deadline: date,
     ) -> Inspection:
         inspection = self.inspection(organization_id, report_year, expected)
         inspection.order_rectification(items, deadline, self.store.today(), self._at(ctx))
         return self._save(inspection)
 
     @command("inspections.confirm_rectification")
-    def confirm_rectification(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
+    def confirm_rectification(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None
+    ) -> Inspection:
         inspection = self.inspection(organization_id, report_year, expected)
         inspection.confirm_rectification(self.store.today(), self._at(ctx))
         return self._save(inspection)
@@ -225,7 +256,7 @@ class Inspections(UseCases):
             candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
             missed = exempt = 0
             for start in range(0, len(candidates), SWEEP_BATCH):
-                outcomes = self._miss_chunk(ctx, campaign, candidates[start:start + SWEEP_BATCH])
+                outcomes = self._miss_chunk(ctx, campaign, candidates[start : start + SWEEP_BATCH])
                 missed += outcomes.count("missed")
                 exempt += outcomes.count("exempt")
                 if progress:
@@ -242,7 +273,11 @@ class Inspections(UseCases):
         return self._in_chunk(organization_ids, lambda org_id: self._decide_missed(ctx, campaign, org_id, known))
 
     def _decide_missed(
-        self, ctx: CommandContext, campaign: InspectionCampaign, organization_id: UUID, known: dict[UUID, Any] | None = None,
+        self,
+        ctx: CommandContext,
+        campaign: InspectionCampaign,
+        organization_id: UUID,
+        known: dict[UUID, Any] | None = None,
     ) -> tuple[str | None, list[Any]]:
         """The outcome for one organization and the aggregates it changes, unsaved."""
         org = self.store.organization(organization_id)
@@ -280,7 +315,11 @@ class Inspections(UseCases):
                 record.issue_inspection_warning(year, outcome, on, caused)
             elif consequence == "grade_finding" and org.grade_standing_on(on):
                 org.apply_finding(f"inspection_{'missed' if outcome == 'missed' else 'failed'}", rule_set.grades, on, caused)
-        if outcome == Outcome.BASIC_PASS.value and self._outcome(org.id, year - 1) == Outcome.BASIC_PASS and org.grade_standing_on(on):
+        if (
+            outcome == Outcome.BASIC_PASS.value
+            and self._outcome(org.id, year - 1) == Outcome.BASIC_PASS
+            and org.grade_standing_on(on)
+        ):
             org.apply_finding("basic_pass_two_years", rule_set.grades, on, caused)
         years = self._consecutive_bad_years(org.id, inspection, rule_set.inspection.revocation_proposal_after_consecutive_years)
         if years:

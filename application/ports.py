@@ -9,8 +9,20 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from application.queries import (
-    CampaignRow, ContactRow, DeliveryClaim, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterAsOfQuery, RegisterEntry,
-    RegisterLine, RegisterQuery, ReminderQuery, ReminderRow,
+    CampaignRow,
+    ContactRow,
+    DeliveryClaim,
+    InspectionRow,
+    ListingQuery,
+    ListingRow,
+    Page,
+    PenaltyRow,
+    RegisterAsOfQuery,
+    RegisterEntry,
+    RegisterLine,
+    RegisterQuery,
+    ReminderQuery,
+    ReminderRow,
 )
 from domain.rules import RuleSet
 
@@ -100,7 +112,7 @@ class ComplianceView(Protocol):
 
 class ContactDirectory(Protocol):
     def contacts_for(self, recipient: str) -> list[ContactRow]:
-        """"organization:<id>" → its users' contacts; "user:<id>" → that user's."""
+        """ "organization:<id>" → its users' contacts; "user:<id>" → that user's."""
         ...
 
     def reachable(self) -> dict[str, list[ContactRow]]:

@@ -15,7 +15,13 @@ from application.errors import NotFound
 from application.exports import csv_text
 from application.ports import ComplianceView, RegisterView, RuleSetCatalog
 from application.queries import (
-    InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow, RegisterEntry, RegisterQuery,
+    InspectionRow,
+    ListingQuery,
+    ListingRow,
+    Page,
+    PenaltyRow,
+    RegisterEntry,
+    RegisterQuery,
 )
 from domain.inspection import Filing, timeliness
 from domain.rules import RuleSet
@@ -43,10 +49,21 @@ class PublicEntry(msgspec.Struct, frozen=True):
     @classmethod
     def of(cls, e: RegisterEntry) -> PublicEntry:
         return cls(
-            id=e.id, name=e.name, code=e.code, filing_no=e.filing_no, org_type=e.org_type, track=e.track,
-            status=e.status, district=e.district, legal_representative=e.legal_representative,
-            registered_on=e.registered_on, grade=e.grade, grade_valid_until=e.grade_valid_until,
-            credit_status=e.credit_status, credit_since=e.credit_since, grade_valid_from=e.grade_valid_from,
+            id=e.id,
+            name=e.name,
+            code=e.code,
+            filing_no=e.filing_no,
+            org_type=e.org_type,
+            track=e.track,
+            status=e.status,
+            district=e.district,
+            legal_representative=e.legal_representative,
+            registered_on=e.registered_on,
+            grade=e.grade,
+            grade_valid_until=e.grade_valid_until,
+            credit_status=e.credit_status,
+            credit_since=e.credit_since,
+            grade_valid_from=e.grade_valid_from,
         )
 
 
@@ -77,13 +94,23 @@ class PublicCard(msgspec.Struct, frozen=True):
     grade_in_force: bool = False  # False while an awarded grade has yet to take effect
 
 
-CSV_COLUMNS = ("名称 name", "统一社会信用代码 code", "所属区县 district", "列入日期 listed on", "列入事由 grounds",
-               "移出日期 removed on")
+CSV_COLUMNS = (
+    "名称 name",
+    "统一社会信用代码 code",
+    "所属区县 district",
+    "列入日期 listed on",
+    "列入事由 grounds",
+    "移出日期 removed on",
+)
 
 
 class PublicRegister:
     def __init__(
-        self, register: RegisterView, view: ComplianceView, rules: RuleSetCatalog, today: Callable[[str | None], date],
+        self,
+        register: RegisterView,
+        view: ComplianceView,
+        rules: RuleSetCatalog,
+        today: Callable[[str | None], date],
     ) -> None:
         self.register = register
         self.view = view
@@ -121,8 +148,16 @@ class PublicRegister:
         if filed.filing is Filing.NOT_DUE and i.outcome is None:
             return None
         return InspectionOutcome(
-            i.report_year, i.outcome, i.filed_late, filed.filing.value, i.deadline, i.submitted_on, filed.days_late,
-            filed.days_overdue, filed.marking, rule_set.inspection.late_amber_up_to_days,
+            i.report_year,
+            i.outcome,
+            i.filed_late,
+            filed.filing.value,
+            i.deadline,
+            i.submitted_on,
+            filed.days_late,
+            filed.days_overdue,
+            filed.marking,
+            rule_set.inspection.late_amber_up_to_days,
             i.review_outcome if i.outcome == "missed" else None,
         )
 

@@ -66,8 +66,13 @@ class Registry(Application[UUID]):
             event, p = recording.domain_event, getattr(recording.domain_event, "provenance", None)
             log.info(
                 "recorded %s #%d of %s v%d by %s (%s) [%s]",
-                type(event).__qualname__, recording.notification.id, event.originator_id, event.originator_version,
-                p.actor.user_id if p else "?", p.actor.role.value if p else "?", p.correlation_id if p else "-",
+                type(event).__qualname__,
+                recording.notification.id,
+                event.originator_id,
+                event.originator_version,
+                p.actor.user_id if p else "?",
+                p.actor.role.value if p else "?",
+                p.correlation_id if p else "-",
             )
         for listener in self._after_save:
             listener(recordings)
@@ -163,9 +168,7 @@ class Registry(Application[UUID]):
     def amend_charter(
         self, ctx: CommandContext, org_id: UUID, expected_version: int | None, summary: str, approved_on: date | None
     ) -> Organization:
-        return self._change(
-            ctx, org_id, expected_version, lambda o, p: o.amend_charter(summary, approved_on or self.today(), p)
-        )
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.amend_charter(summary, approved_on or self.today(), p))
 
     @command("registry.establish_party_branch")
     def establish_party_branch(
@@ -316,4 +319,3 @@ def history_entry(event: Any) -> HistoryEntry:
         rule_set=f"{p.rule_set.id}@{p.rule_set.version}" if p.rule_set else None,
         data=event_data(event),
     )
-

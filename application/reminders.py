@@ -75,8 +75,9 @@ OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent
 
 def planned(kind: str, subject: UUID, recipient: str, period: str, offset: str, due: date, **values: object) -> PlannedReminder:
     zh, en = TEXTS[kind]
-    return PlannedReminder(kind, subject, recipient, period, offset, due, zh.format(due=due, **values),
-                           en.format(due=due, **values))
+    return PlannedReminder(
+        kind, subject, recipient, period, offset, due, zh.format(due=due, **values), en.format(due=due, **values)
+    )
 
 
 @dataclass(frozen=True)
@@ -88,16 +89,27 @@ class DeliveryPolicy:
 
 # Why a reminder is not sent any more: its task was done before the attempt (code, zh, en).
 DONE_TEXTS: dict[str, tuple[str, str]] = {
-    "report_filed": ("{year}年度工作报告已于{on}报送,提醒已取消。",
-                     "The {year} annual report was filed on {on}; the reminder was cancelled."),
+    "report_filed": (
+        "{year}年度工作报告已于{on}报送,提醒已取消。",
+        "The {year} annual report was filed on {on}; the reminder was cancelled.",
+    ),
     "sheet_submitted": ("评分表已提交,提醒已取消。", "The score sheet was submitted; the reminder was cancelled."),
-    "seat_vacated": ("您已不在该评估的专家组中(回避或已被替换),提醒已取消。",
-                     "You no longer sit on this case's panel (recused or replaced); the reminder was cancelled."),
-    "sheets_complete": ("评分表已全部提交或评分已结束,提醒已取消。",
-                        "Every score sheet is in or scoring is over; the reminder was cancelled."),
-    "milestone_reported": ("{report}已于{on}提交,提醒已取消。", "The {report_en} was handed in on {on}; the reminder was cancelled."),
-    "listing_removed": ("已于{on}移出活动异常名录,提醒已取消。",
-                        "The organization was removed from the abnormal-activity list on {on}; the reminder was cancelled."),
+    "seat_vacated": (
+        "您已不在该评估的专家组中(回避或已被替换),提醒已取消。",
+        "You no longer sit on this case's panel (recused or replaced); the reminder was cancelled.",
+    ),
+    "sheets_complete": (
+        "评分表已全部提交或评分已结束,提醒已取消。",
+        "Every score sheet is in or scoring is over; the reminder was cancelled.",
+    ),
+    "milestone_reported": (
+        "{report}已于{on}提交,提醒已取消。",
+        "The {report_en} was handed in on {on}; the reminder was cancelled.",
+    ),
+    "listing_removed": (
+        "已于{on}移出活动异常名录,提醒已取消。",
+        "The organization was removed from the abnormal-activity list on {on}; the reminder was cancelled.",
+    ),
 }
 
 
@@ -139,8 +151,16 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
 
 class Reminders(UseCases):
     def __init__(  # type: ignore[no-untyped-def]
-        self, *args, view: ReminderView, planning: PlanningView, register: RegisterView, contacts: ContactDirectory,
-        mailer: Mailer, webhooks: WebhookPoster, policy: DeliveryPolicy, **kwargs,
+        self,
+        *args,
+        view: ReminderView,
+        planning: PlanningView,
+        register: RegisterView,
+        contacts: ContactDirectory,
+        mailer: Mailer,
+        webhooks: WebhookPoster,
+        policy: DeliveryPolicy,
+        **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.view, self.planning, self.register, self.contacts = view, planning, register, contacts
@@ -164,13 +184,21 @@ class Reminders(UseCases):
             org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year)
             for org_id, name in self._named(org_ids):
                 yield planned(
-                    "inspection_due", org_id, f"organization:{org_id}", str(campaign.report_year), str(offset), deadline,
-                    name=name, year=campaign.report_year, days=(deadline - as_of).days,
+                    "inspection_due",
+                    org_id,
+                    f"organization:{org_id}",
+                    str(campaign.report_year),
+                    str(offset),
+                    deadline,
+                    name=name,
+                    year=campaign.report_year,
+                    days=(deadline - as_of).days,
                 )
         missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m[2] < as_of]
         for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed):
-            yield planned("inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue",
-                          deadline, name=name, year=year)
+            yield planned(
+                "inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue", deadline, name=name, year=year
+            )
 
     def _grades(self, as_of: date) -> list[PlannedReminder]:
         found = []
@@ -178,8 +206,19 @@ class Reminders(UseCases):
             offsets = self.rules.for_division(division, as_of).reminders.grade_expiring_days
             offset = reminder_offset(until, offsets, as_of)
             if offset is not None:
-                found.append(planned("grade_expiring", org_id, f"organization:{org_id}", f"{grade}:{until}", str(offset),
-                                     until, name=self._name(org_id), grade=grade, days=(until - as_of).days))
+                found.append(
+                    planned(
+                        "grade_expiring",
+                        org_id,
+                        f"organization:{org_id}",
+                        f"{grade}:{until}",
+                        str(offset),
+                        until,
+                        name=self._name(org_id),
+                        grade=grade,
+                        days=(until - as_of).days,
+                    )
+                )
         return found
 
     def _sheets(self, as_of: date) -> list[PlannedReminder]:
@@ -187,8 +226,17 @@ class Reminders(UseCases):
         for case_id, user_id, deadline, rule_set in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
             offset = reminder_offset(deadline, self._rule_set(rule_set).reminders.scores_due_days, as_of)
             if offset is not None:
-                found.append(planned("scores_due", case_id, f"user:{user_id}", str(deadline), str(offset), deadline,
-                                     days=(deadline - as_of).days))
+                found.append(
+                    planned(
+                        "scores_due",
+                        case_id,
+                        f"user:{user_id}",
+                        str(deadline),
+                        str(offset),
+                        deadline,
+                        days=(deadline - as_of).days,
+                    )
+                )
         return found
 
     def _cases(self, as_of: date) -> list[PlannedReminder]:
@@ -202,8 +250,18 @@ class Reminders(UseCases):
             if offset is None:
                 continue
             for recipient in (f"organization:{org_id}", f"user:{chair}"):
-                found.append(planned("announcement_ending", case_id, recipient, str(ends), str(offset), ends,
-                                     name=self._name(org_id), days=(ends - as_of).days))
+                found.append(
+                    planned(
+                        "announcement_ending",
+                        case_id,
+                        recipient,
+                        str(ends),
+                        str(offset),
+                        ends,
+                        name=self._name(org_id),
+                        days=(ends - as_of).days,
+                    )
+                )
         return found
 
     def _credit(self, as_of: date) -> list[PlannedReminder]:
@@ -214,8 +272,18 @@ class Reminders(UseCases):
             escalates = add_years(listed_on, years)
             offset = reminder_offset(escalates, rule_set.reminders.credit_escalation_days, as_of)
             if offset is not None and as_of < escalates:
-                found.append(planned("credit_escalation", org_id, f"organization:{org_id}", str(listed_on), str(offset),
-                                     escalates, name=self._name(org_id), years=years))
+                found.append(
+                    planned(
+                        "credit_escalation",
+                        org_id,
+                        f"organization:{org_id}",
+                        str(listed_on),
+                        str(offset),
+                        escalates,
+                        name=self._name(org_id),
+                        years=years,
+                    )
+                )
         return found
 
     def _milestones(self, as_of: date) -> list[PlannedReminder]:
@@ -243,7 +311,7 @@ class Reminders(UseCases):
     def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
         """Each organization with its name, read from the register a chunk at a time."""
         for start in range(0, len(org_ids), ISSUE_BATCH):
-            chunk = org_ids[start:start + ISSUE_BATCH]
+            chunk = org_ids[start : start + ISSUE_BATCH]
             names = self.register.names(chunk)
             for org_id in chunk:
                 yield org_id, names.get(org_id, str(org_id))
@@ -275,6 +343,7 @@ class Reminders(UseCases):
 
     def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
         """All in one transaction; if a concurrent sweep issued one of them first, one by one."""
+
         def issued(plan: PlannedReminder) -> tuple[bool, list[Reminder]]:
             return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))]
 
@@ -343,8 +412,13 @@ class Reminders(UseCases):
         except Exception as e:  # noqa: BLE001 - any channel failure is retried later
             log.warning("delivery of reminder %s by %s failed: %s", reminder.id, channel, e)
             error = f"{type(e).__name__}: {e}"
-            after = self._record(reminder, channel, lambda r: r.record_failure(
-                channel, error, now, self.policy.max_attempts, self.policy.backoff_seconds, self._at(ctx)))
+            after = self._record(
+                reminder,
+                channel,
+                lambda r: r.record_failure(
+                    channel, error, now, self.policy.max_attempts, self.policy.backoff_seconds, self._at(ctx)
+                ),
+            )
             if after is None or channel in after.dead:
                 self.view.release_claim(claim, None)
                 return None if after is None else "dead_lettered"
@@ -403,9 +477,14 @@ class Reminders(UseCases):
     def inbox(self, ctx: CommandContext, unread_only: bool = False, page: int = 1) -> Page[ReminderRow]:
         self.view.catch_up()
         user = ctx.actor.user_id
-        return self.view.reminders(ReminderQuery(
-            recipients=self.recipients_of(ctx), unread_for=user if unread_only else None, reader=user, page=page,
-        ))
+        return self.view.reminders(
+            ReminderQuery(
+                recipients=self.recipients_of(ctx),
+                unread_for=user if unread_only else None,
+                reader=user,
+                page=page,
+            )
+        )
 
     @command("reminders.unread")
     def unread(self, ctx: CommandContext) -> int:
@@ -424,11 +503,19 @@ class Reminders(UseCases):
 
 
 def _payload(reminder: Reminder) -> bytes:
-    return msgspec.json.encode({
-        "id": str(reminder.id), "kind": reminder.kind, "subject_id": str(reminder.subject_id),
-        "recipient": reminder.recipient, "period": reminder.period, "offset": reminder.offset,
-        "due_on": reminder.due_on.isoformat(), "text_zh": reminder.text_zh, "text_en": reminder.text_en,
-    })
+    return msgspec.json.encode(
+        {
+            "id": str(reminder.id),
+            "kind": reminder.kind,
+            "subject_id": str(reminder.subject_id),
+            "recipient": reminder.recipient,
+            "period": reminder.period,
+            "offset": reminder.offset,
+            "due_on": reminder.due_on.isoformat(),
+            "text_zh": reminder.text_zh,
+            "text_en": reminder.text_en,
+        }
+    )
 
 
 def _chunks(items: Iterable[PlannedReminder], size: int) -> Iterator[list[PlannedReminder]]:

@@ -38,7 +38,12 @@ class Relation(str, Enum):
 
 
 A, OWN, CHAIR, MEMBER, SELF, RECIPIENT = (
-    Relation.ANY, Relation.OWN, Relation.CHAIR, Relation.MEMBER, Relation.SELF, Relation.RECIPIENT,
+    Relation.ANY,
+    Relation.OWN,
+    Relation.CHAIR,
+    Relation.MEMBER,
+    Relation.SELF,
+    Relation.RECIPIENT,
 )
 Row = Mapping[Role, Relation]
 
@@ -157,11 +162,35 @@ CONSOLE: dict[str, frozenset[str]] = {
 # Public use-case methods that take no CommandContext: reads (the interfaces check who may read
 # what: role guards, the organization's own records, sealed scores) and signing in.
 QUERIES: dict[str, frozenset[str]] = {
-    "registry": frozenset({"today", "organization", "organization_by_code", "organization_by_filing", "history",
-                           "stream_history", "on_saved", "save"}),
-    "evaluations": frozenset({"expert", "evaluation", "history", "recompute", "subject_organization", "relations",
-                              "conflicts", "sheet_changes", "outliers", "sight", "scores_sealed",
-                              "documents_of", "document"}),  # reads: Evaluations.documents_of decides who
+    "registry": frozenset(
+        {
+            "today",
+            "organization",
+            "organization_by_code",
+            "organization_by_filing",
+            "history",
+            "stream_history",
+            "on_saved",
+            "save",
+        }
+    ),
+    "evaluations": frozenset(
+        {
+            "expert",
+            "evaluation",
+            "history",
+            "recompute",
+            "subject_organization",
+            "relations",
+            "conflicts",
+            "sheet_changes",
+            "outliers",
+            "sight",
+            "scores_sealed",
+            "documents_of",
+            "document",
+        }
+    ),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents"}),
     "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
     # documents_of / document: the applicant, staff, auditors, the chair and members of its panels (Funding.documents_of)

@@ -98,17 +98,23 @@ class Subsidies(UseCases):
         penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
         awards = self._grade_awards(org.id, zone) if wants_grades else ()
         return SubsidyFacts(
-            active=org.status.value == "active", registered_on=org.registered_on,
-            community_level=org.profile.community_level, public_benefit=org.profile.public_benefit,
-            is_hub=org.profile.is_hub or entry.is_hub, public_benefit_members=self._public_benefit_members(org.id),
-            inspection_outcomes=outcomes, grades_awarded=awards, penalty_dates=penalties,
+            active=org.status.value == "active",
+            registered_on=org.registered_on,
+            community_level=org.profile.community_level,
+            public_benefit=org.profile.public_benefit,
+            is_hub=org.profile.is_hub or entry.is_hub,
+            public_benefit_members=self._public_benefit_members(org.id),
+            inspection_outcomes=outcomes,
+            grades_awarded=awards,
+            penalty_dates=penalties,
         )
 
     def _grade_awards(self, org_id: UUID, zone: ZoneInfo) -> tuple[tuple[str, date], ...]:
         """When each grade was awarded: read from the stream only where a rule pays grade awards."""
         return tuple(
             (e.level, e.timestamp.astimezone(zone).date())
-            for e in self.store.events.get(org_id) if type(e).__name__ == "GradeAwarded"
+            for e in self.store.events.get(org_id)
+            if type(e).__name__ == "GradeAwarded"
         )
 
     def _public_benefit_members(self, hub_id: UUID) -> int:

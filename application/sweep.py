@@ -20,8 +20,12 @@ Progress = Callable[[str], Callable[[int, int], None] | None]
 
 
 def sweep(
-    inspections: Inspections, credit: CreditRecords, ctx: CommandContext, as_of: date,
-    progress: Progress = lambda _: None, planning: PlanningView | None = None,
+    inspections: Inspections,
+    credit: CreditRecords,
+    ctx: CommandContext,
+    as_of: date,
+    progress: Progress = lambda _: None,
+    planning: PlanningView | None = None,
 ) -> dict[str, dict[str, int]]:
     """Missed inspections first (they may list organizations), then the credit timers, then
     grades whose validity ran out."""

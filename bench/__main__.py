@@ -73,8 +73,10 @@ def sheet_saves_per_second(database_url: str, count: int, cases: int = 20) -> fl
     with tempfile.TemporaryDirectory() as data_dir:
         system = build_system(load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False))
         try:
-            opened = [(case_id, CommandContext(Actor(user.id, Role.EVALUATOR), "bench"), sheet)
-                      for case_id, user, sheet in open_cases(system, cases)]
+            opened = [
+                (case_id, CommandContext(Actor(user.id, Role.EVALUATOR), "bench"), sheet)
+                for case_id, user, sheet in open_cases(system, cases)
+            ]
             for case_id, ctx, sheet in opened:  # warm-up
                 system.evaluations.save_draft(ctx, case_id, None, sheet)
             started = time.perf_counter()
@@ -102,21 +104,31 @@ def raw_insert_floor(database_url: str, count: int) -> float:
             with conn.transaction():
                 conn.execute(
                     "INSERT INTO floor_events (originator_id, originator_version, topic, state) VALUES (%s, 1, %s, %s), (%s, 1, %s, %s)",
-                    (uuid.uuid4(), "domain.organization:Organization.Registered", state,
-                     uuid.uuid4(), "domain.claims:IdentifierClaim.Claimed", state),
+                    (
+                        uuid.uuid4(),
+                        "domain.organization:Organization.Registered",
+                        state,
+                        uuid.uuid4(),
+                        "domain.claims:IdentifierClaim.Claimed",
+                        state,
+                    ),
                 )
         return count / (time.perf_counter() - started)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32,128", help="concurrent HTTP clients, comma-separated (default 8,32,128)")
     parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents"], help="run one part only")
-    parser.add_argument("--sweep-sizes", default="10000,100000",
-                        help="organizations per sweep figure (default 10000,100000; 1000000 takes about an hour)")
+    parser.add_argument(
+        "--sweep-sizes",
+        default="10000,100000",
+        help="organizations per sweep figure (default 10000,100000; 1000000 takes about an hour)",
+    )
     parser.add_argument("--audit-sizes", default="100000", help="organizations in the audit population (default 100000)")
     parser.add_argument("--as-of-events", default="10,1000,10000", help="events of the one aggregate read as of an instant")
     parser.add_argument("--postgres-audit", action="store_true", help="run the audit figures on PostgreSQL too")

@@ -44,8 +44,13 @@ def as_of_one_aggregate(events: int, snapshot_interval: int, database_url: str =
         system = _system(data_dir, database_url, snapshot_interval, clock)
         try:
             profile = Profile("基准聚合组织", OrganizationType.SOCIAL_ASSOCIATION, "张三", "地址0", "340711", "铜陵市郊区")
-            org = Organization.register(id=system.ids.new_id(), profile=profile, code=complete_code("51340711MJ9999999"),
-                                        registered_on=START.date(), provenance=CTX.provenance(clock.now()))
+            org = Organization.register(
+                id=system.ids.new_id(),
+                profile=profile,
+                code=complete_code("51340711MJ9999999"),
+                registered_on=START.date(),
+                provenance=CTX.provenance(clock.now()),
+            )
             system.registry.save(org)
             for n in range(1, events):
                 org.change_address(f"地址{n}", CTX.provenance(clock.now()))
@@ -85,8 +90,11 @@ def _register_as_of(system: Any, ids: list[UUID], end: datetime) -> list[tuple[s
     rng = random.Random(3)
     instants = [START + (end - START) * rng.random() for _ in range(30)]
     rows = []
-    for label, filters in (("page 1 of 50, by name", {}), ("credit status serious", {"credit_status": "serious"}),
-                           ("grade 5A in one district", {"grade": "5A", "district": "铜官区"})):
+    for label, filters in (
+        ("page 1 of 50, by name", {}),
+        ("credit status serious", {"credit_status": "serious"}),
+        ("grade 5A in one district", {"grade": "5A", "district": "铜官区"}),
+    ):
         samples = []
         for at in instants:
             started = time.perf_counter()

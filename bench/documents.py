@@ -46,7 +46,9 @@ def _raw_write_mib_s(database: object, data: bytes) -> float:
     started = time.perf_counter()
     with database.transaction(write=True) as tx:  # type: ignore[attr-defined]
         for seq in range(0, len(data), CHUNK_BYTES):
-            tx.execute("INSERT INTO bench_raw (id, seq, data) VALUES (?, ?, ?)", (str(started), seq, data[seq:seq + CHUNK_BYTES]))
+            tx.execute(
+                "INSERT INTO bench_raw (id, seq, data) VALUES (?, ?, ?)", (str(started), seq, data[seq : seq + CHUNK_BYTES])
+            )
     return len(data) / MIB / (time.perf_counter() - started)
 
 
@@ -74,16 +76,22 @@ def run(database_url: str) -> list[tuple[str, float, float]]:
                     peak, stop = [idle], threading.Event()
                     sampler = threading.Thread(target=_sample, args=(server.pid, peak, stop), daemon=True)
                     sampler.start()
-                    up, hashes = _timed(lambda: [client.post(f"{url}?slot=report_other&name=b{n}.pdf", content=b, headers=auth)
-                                                 for n, b in enumerate(bodies)], bodies)
+                    up, hashes = _timed(
+                        lambda: [
+                            client.post(f"{url}?slot=report_other&name=b{n}.pdf", content=b, headers=auth)
+                            for n, b in enumerate(bodies)
+                        ],
+                        bodies,
+                    )
                     stop.set()
                     sampler.join()
                     down, _ = _timed(lambda: [client.get(f"{url}/{h}", headers=auth) for h in hashes], bodies)
                     rows.append((f"floor: raw write of {label} to the database", floor, floor))
                     rows.append((f"upload {label} through HTTP", up, floor))
                     rows.append((f"download {label} through HTTP", down, floor))
-                    rows.append((f"peak server memory above idle during {label} uploads (MiB)", (max(peak) - idle) / 1024,
-                                 2 * size / MIB))
+                    rows.append(
+                        (f"peak server memory above idle during {label} uploads (MiB)", (max(peak) - idle) / 1024, 2 * size / MIB)
+                    )
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -99,12 +99,18 @@ def run(clients: list[int], seconds: float, url: str = "") -> list[tuple[str, fl
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base)
-            tokens = [httpx.post(f"{base}/api/auth/login", json={"username": u["username"], "password": PASSWORD}).json()["token"] for u in users]
+            tokens = [
+                httpx.post(f"{base}/api/auth/login", json={"username": u["username"], "password": PASSWORD}).json()["token"]
+                for u in users
+            ]
             for n in clients:
                 bare = [("/api/bench/bare", {}, users[i]["sheet"]) for i in range(n)]
                 count, latencies, failed = asyncio.run(_drive(base, bare, seconds))
                 rows.append((f"bare Litestar PUT, {n} clients", *_figures(count, latencies, seconds), failed))
-                scored = [(f"/api/evaluations/{case_ids[i]}/my-sheet", {"Authorization": f"Bearer {tokens[i]}"}, users[i]["sheet"]) for i in range(n)]
+                scored = [
+                    (f"/api/evaluations/{case_ids[i]}/my-sheet", {"Authorization": f"Bearer {tokens[i]}"}, users[i]["sheet"])
+                    for i in range(n)
+                ]
                 count, latencies, failed = asyncio.run(_drive(base, scored, seconds))
                 rows.append((f"score sheet saves, {n} clients", *_figures(count, latencies, seconds), failed))
         finally:

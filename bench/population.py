@@ -63,9 +63,15 @@ def generate(system: Any, clock: StepClock, size: int, seed: int = 7) -> list[UU
             division, district = DISTRICTS[n % len(DISTRICTS)]
             kind = TYPES[n % len(TYPES)]
             profile = Profile(f"生成社会组织{n:07d}", kind, "张三", f"{district}第{n}号", division, district)
-            batch.append(Organization.register(id=system.ids.new_id(), profile=profile,
-                                               code=complete_code(f"5{DIGIT[kind.value]}{division}MJ{n:07d}"),
-                                               registered_on=date(2015, 1, 1), provenance=CTX.provenance(clock.now())))
+            batch.append(
+                Organization.register(
+                    id=system.ids.new_id(),
+                    profile=profile,
+                    code=complete_code(f"5{DIGIT[kind.value]}{division}MJ{n:07d}"),
+                    registered_on=date(2015, 1, 1),
+                    provenance=CTX.provenance(clock.now()),
+                )
+            )
         system.registry.save(*batch)
         ids.extend(o.id for o in batch)
         show(len(ids))
@@ -77,7 +83,7 @@ def _changes(system: Any, clock: StepClock, ids: list[UUID], rng: random.Random)
     show = progress_bar("grades, status, credit", len(ids))
     for start in range(0, len(ids), BATCH):
         changed: list[Any] = []
-        for org_id in ids[start:start + BATCH]:
+        for org_id in ids[start : start + BATCH]:
             roll = rng.random()
             if roll < 0.35:
                 changed += _graded(system, clock, org_id, rng)

@@ -65,9 +65,16 @@ def register(system: Any, clock: MovableClock, size: int) -> None:
     sweeps themselves run through the application as the scheduler runs them."""
     show = progress_bar(f"registering {size:,}", size)
     for start in range(0, size, BATCH):
-        batch = [Organization.register(id=system.ids.new_id(), profile=_profile(n), code=_code(n),
-                                       registered_on=date(2015, 1, 1), provenance=CTX.provenance(clock.now()))
-                 for n in range(start, min(size, start + BATCH))]
+        batch = [
+            Organization.register(
+                id=system.ids.new_id(),
+                profile=_profile(n),
+                code=_code(n),
+                registered_on=date(2015, 1, 1),
+                provenance=CTX.provenance(clock.now()),
+            )
+            for n in range(start, min(size, start + BATCH))
+        ]
         system.registry.save(*batch)
         show(start + len(batch))
 

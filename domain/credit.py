@@ -32,17 +32,28 @@ class CreditList(str, Enum):
 
 
 ABNORMAL_GROUNDS = (
-    "report_not_filed", "no_party_organization", "rectification_overdue", "small_penalty", "unreachable",
+    "report_not_filed",
+    "no_party_organization",
+    "rectification_overdue",
+    "small_penalty",
+    "unreachable",
     "fundraising_lapsed",
 )
 SERIOUS_GROUNDS = (
-    "abnormal_two_years", "false_registration", "suspension", "large_fine", "repeated_small_penalties",
-    "court_defaulter", "revocation",
+    "abnormal_two_years",
+    "false_registration",
+    "suspension",
+    "large_fine",
+    "repeated_small_penalties",
+    "court_defaulter",
+    "revocation",
 )
 # Grounds a registrar records by hand; the others follow from penalties, inspections and timers.
 MANUAL_GROUNDS = {
-    "no_party_organization": CreditList.ABNORMAL, "fundraising_lapsed": CreditList.ABNORMAL,
-    "false_registration": CreditList.SERIOUS, "court_defaulter": CreditList.SERIOUS,
+    "no_party_organization": CreditList.ABNORMAL,
+    "fundraising_lapsed": CreditList.ABNORMAL,
+    "false_registration": CreditList.SERIOUS,
+    "court_defaulter": CreditList.SERIOUS,
 }
 
 
@@ -173,8 +184,9 @@ class CreditRecord(LedgerAggregate):
 
     @classmethod
     def open(cls, organization_id: UUID, provenance: Provenance) -> CreditRecord:
-        return cls._create(cls.Opened, id=credit_record_id(organization_id), organization_id=organization_id,
-                           provenance=provenance)
+        return cls._create(
+            cls.Opened, id=credit_record_id(organization_id), organization_id=organization_id, provenance=provenance
+        )
 
     # -- status ------------------------------------------------------------------------------
     def current(self, list_name: CreditList) -> Listing | None:
@@ -254,8 +266,9 @@ class CreditRecord(LedgerAggregate):
         """A penalty's decision letter ("penalty:<decision no.>"), or the grounds of a removal
         request from a current listing ("removal:<list>")."""
         self.check_subject(subject)
-        self._document_attached(slot.key, subject, document, public, replaced_by(self.documents, slot, subject),
-                                self.organization_id, provenance)
+        self._document_attached(
+            slot.key, subject, document, public, replaced_by(self.documents, slot, subject), self.organization_id, provenance
+        )
 
     def check_subject(self, subject: str) -> None:
         kind, _, ref = subject.partition(":")
@@ -267,7 +280,13 @@ class CreditRecord(LedgerAggregate):
 
     @event("DocumentAttached")
     def _document_attached(
-        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        self,
+        slot: str,
+        subject: str,
+        document: DocumentRef,
+        public: bool,
+        replaces: str | None,
+        owner: UUID,
         provenance: Provenance,
     ) -> None:
         new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
@@ -365,6 +384,4 @@ class CreditRecord(LedgerAggregate):
     @event("RevocationDecided")
     def _revocation_decided(self, report_years: tuple[int, ...], accepted: bool, note: str, provenance: Provenance) -> None:
         decision = "accepted" if accepted else "declined"
-        self.revocation_proposals = tuple(
-            (y, decision if y == report_years else d) for y, d in self.revocation_proposals
-        )
+        self.revocation_proposals = tuple((y, decision if y == report_years else d) for y, d in self.revocation_proposals)

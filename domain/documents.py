@@ -53,7 +53,9 @@ class DocumentTooLarge(DocumentRefused):
     def __init__(self, limit: int) -> None:
         mib = limit / (1024 * 1024)
         super().__init__(
-            "document.too_large", f"文件超过大小上限({mib:g} MiB)", f"The file is larger than the limit ({mib:g} MiB)",
+            "document.too_large",
+            f"文件超过大小上限({mib:g} MiB)",
+            f"The file is larger than the limit ({mib:g} MiB)",
             limit_bytes=limit,
         )
 
@@ -66,7 +68,8 @@ class UnsupportedDocument(DocumentRefused):
             f"文件内容不是允许的类型({names});类型按文件内容判断,不看文件名",
             f"The file's content is not one of the allowed types ({', '.join(t.name for t in allowed)}); "
             "the type is decided from the content, not the name",
-            found=found or "unknown", allowed=[t.value for t in allowed],
+            found=found or "unknown",
+            allowed=[t.value for t in allowed],
         )
 
 
@@ -130,25 +133,28 @@ class Slot:
     public: bool = False
 
 
-SLOTS = {s.key: s for s in (
-    # annual report (年度工作报告)
-    Slot("audit_report", "财务审计报告", "Financial audit report", PAPERS + (MediaType.JPEG, MediaType.PNG), public=True),
-    Slot("cover_page", "签字盖章的报告封面", "Signed and sealed cover page", SCANS),
-    Slot("commitment", "真实性承诺书", "Declaration of truthfulness", SCANS),
-    Slot("party_building", "党建工作报告", "Party-building report", PAPERS),
-    Slot("report_other", "其他材料", "Other material", ALL_TYPES, multiple=True),
-    # credit records (信用信息)
-    Slot("decision_letter", "行政处罚决定书", "Penalty decision letter", SCANS, public=True),
-    Slot("removal_grounds", "移出申请的理由与证明", "Grounds for the removal request", ALL_TYPES, multiple=True),
-    # funded projects (公益创投)
-    Slot("plan", "项目实施方案", "Project plan", PAPERS),
-    Slot("budget", "项目预算表", "Project budget", SHEETS + (MediaType.DOCX, MediaType.OFD)),
-    Slot("outputs", "项目成果材料", "Project outputs", ALL_TYPES, multiple=True),
-    # grade evaluations (等级评估)
-    Slot("self_assessment", "自评报告", "Self-assessment report", PAPERS),
-    Slot("supporting", "佐证材料", "Supporting material", ALL_TYPES, multiple=True),
-    Slot("appeal_grounds", "复核理由与证据", "Grounds of the appeal", ALL_TYPES, multiple=True),
-)}
+SLOTS = {
+    s.key: s
+    for s in (
+        # annual report (年度工作报告)
+        Slot("audit_report", "财务审计报告", "Financial audit report", PAPERS + (MediaType.JPEG, MediaType.PNG), public=True),
+        Slot("cover_page", "签字盖章的报告封面", "Signed and sealed cover page", SCANS),
+        Slot("commitment", "真实性承诺书", "Declaration of truthfulness", SCANS),
+        Slot("party_building", "党建工作报告", "Party-building report", PAPERS),
+        Slot("report_other", "其他材料", "Other material", ALL_TYPES, multiple=True),
+        # credit records (信用信息)
+        Slot("decision_letter", "行政处罚决定书", "Penalty decision letter", SCANS, public=True),
+        Slot("removal_grounds", "移出申请的理由与证明", "Grounds for the removal request", ALL_TYPES, multiple=True),
+        # funded projects (公益创投)
+        Slot("plan", "项目实施方案", "Project plan", PAPERS),
+        Slot("budget", "项目预算表", "Project budget", SHEETS + (MediaType.DOCX, MediaType.OFD)),
+        Slot("outputs", "项目成果材料", "Project outputs", ALL_TYPES, multiple=True),
+        # grade evaluations (等级评估)
+        Slot("self_assessment", "自评报告", "Self-assessment report", PAPERS),
+        Slot("supporting", "佐证材料", "Supporting material", ALL_TYPES, multiple=True),
+        Slot("appeal_grounds", "复核理由与证据", "Grounds of the appeal", ALL_TYPES, multiple=True),
+    )
+}
 
 
 def slot(key: str, allowed: tuple[str, ...] | None = None) -> Slot:
@@ -169,7 +175,9 @@ class DocumentsMissing(InvalidValue):
         zh = "、".join(SLOTS[k].zh if k in SLOTS else k for k in missing)
         en = ", ".join(SLOTS[k].en if k in SLOTS else k for k in missing)
         super().__init__(
-            "documents.missing", f"尚缺以下材料,请上传后再提交:{zh}", f"These documents are missing; attach them before submitting: {en}",
+            "documents.missing",
+            f"尚缺以下材料,请上传后再提交:{zh}",
+            f"These documents are missing; attach them before submitting: {en}",
             missing=list(missing),
         )
 
@@ -208,14 +216,17 @@ def with_attached(attached: tuple[Attached, ...], new: Attached, replaces: str |
     same = lambda a: a.slot == new.slot and a.subject == new.subject  # noqa: E731
     kept = tuple(
         replace(a, withdrawn=True) if replaces and same(a) and a.document.sha256 == replaces else a
-        for a in attached if not (same(a) and a.document.sha256 == new.document.sha256)
+        for a in attached
+        if not (same(a) and a.document.sha256 == new.document.sha256)
     )
     return kept + (new,)
 
 
 def with_withdrawn(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject: str = "") -> tuple[Attached, ...]:
-    return tuple(replace(a, withdrawn=True) if (a.slot, a.subject, a.document.sha256) == (slot_key, subject, sha256) else a
-                 for a in attached)
+    return tuple(
+        replace(a, withdrawn=True) if (a.slot, a.subject, a.document.sha256) == (slot_key, subject, sha256) else a
+        for a in attached
+    )
 
 
 def current(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject: str = "") -> Attached:
@@ -223,16 +234,20 @@ def current(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject:
     for a in attached:
         if (a.slot, a.subject, a.document.sha256) == (slot_key, subject, sha256) and not a.withdrawn:
             return a
-    raise InvalidValue("document.not_attached", "该材料未附在此记录上(或已撤回)",
-                       "This document is not attached to this record (or was withdrawn)")
+    raise InvalidValue(
+        "document.not_attached",
+        "该材料未附在此记录上(或已撤回)",
+        "This document is not attached to this record (or was withdrawn)",
+    )
 
 
 def replaced_by(attached: tuple[Attached, ...], new_slot: Slot, subject: str = "") -> str | None:
     """A slot one document fills: the one in force there, which a new one replaces."""
     if new_slot.multiple:
         return None
-    return next((a.document.sha256 for a in attached
-                 if a.slot == new_slot.key and a.subject == subject and not a.withdrawn), None)
+    return next(
+        (a.document.sha256 for a in attached if a.slot == new_slot.key and a.subject == subject and not a.withdrawn), None
+    )
 
 
 def find(attached: tuple[Attached, ...], sha256: str) -> Attached | None:

@@ -38,7 +38,8 @@ def result_bands(rule_set: RuleSet, kind: EvaluationKind) -> GradeBands:
     if kind is EvaluationKind.CLOSING:
         return rule_set.star_bands
     label, minimum = (
-        ("fundable", rule_set.funding.review_pass_minimum) if kind is EvaluationKind.PROJECT_REVIEW
+        ("fundable", rule_set.funding.review_pass_minimum)
+        if kind is EvaluationKind.PROJECT_REVIEW
         else ("pass", rule_set.funding.mid_term_pass_minimum)
     )
     return GradeBands(rule_set.star_bands.scale, (Band(label, minimum),))
@@ -98,8 +99,17 @@ def refuse_conflicts(conflicts: Sequence[ConflictOfInterest]) -> None:
             "panel.conflict_of_interest",
             "存在利益冲突,不能进入专家组:" + ";".join(c.zh for c in conflicts),
             "Conflict of interest, cannot sit on the panel: " + "; ".join(c.en for c in conflicts),
-            conflicts=[{"expert_id": str(c.expert_id), "expert": c.expert_name, "ground": c.ground,
-                        "organization": c.organization_name, "zh": c.zh, "en": c.en} for c in conflicts],
+            conflicts=[
+                {
+                    "expert_id": str(c.expert_id),
+                    "expert": c.expert_name,
+                    "ground": c.ground,
+                    "organization": c.organization_name,
+                    "zh": c.zh,
+                    "en": c.en,
+                }
+                for c in conflicts
+            ],
         )
 
 
@@ -168,8 +178,16 @@ class Evaluation(LedgerAggregate):
         if scoring_deadline < provenance.at.date():
             raise InvalidValue("evaluation.deadline_past", "评分截止日期不能早于今天", "The scoring deadline lies in the past")
         return cls._create(
-            cls.Opened, id=id, kind=kind, subject_id=subject_id, subject_type=subject_type, rule_set=rule_set,
-            scheme_id=scheme_id, scoring_deadline=scoring_deadline, chair_user_id=chair_user_id, provenance=provenance,
+            cls.Opened,
+            id=id,
+            kind=kind,
+            subject_id=subject_id,
+            subject_type=subject_type,
+            rule_set=rule_set,
+            scheme_id=scheme_id,
+            scoring_deadline=scoring_deadline,
+            chair_user_id=chair_user_id,
+            provenance=provenance,
         )
 
     # -- guards ----------------------------------------------------------------
@@ -179,7 +197,8 @@ class Evaluation(LedgerAggregate):
                 "evaluation.wrong_stage",
                 f"评估当前处于“{self.stage.value}”阶段,不能办理此事项",
                 f"The evaluation is at stage '{self.stage.value}'; this cannot be done now",
-                stage=self.stage.value, allowed=[s.value for s in stages],
+                stage=self.stage.value,
+                allowed=[s.value for s in stages],
             )
 
     def disclosed(self, moment: Disclosure) -> bool:
@@ -202,7 +221,8 @@ class Evaluation(LedgerAggregate):
                 f"专家组在任成员只有{active}人,少于规则要求的{min_size}人;请先替换回避或退出的专家",
                 f"The panel has {active} active members, fewer than the {min_size} the rules require; replace the recused "
                 "or withdrawn members first",
-                active=active, minimum=min_size,
+                active=active,
+                minimum=min_size,
             )
 
     def member(self, expert_id: UUID) -> PanelMember:
@@ -224,17 +244,27 @@ class Evaluation(LedgerAggregate):
         elif subject == "appeal":
             self._require(Stage.ANNOUNCED, Stage.APPEALED)
         else:
-            raise InvalidValue("document.subject", "评估材料应属于自评报告、某项指标或复核申请",
-                               "An evaluation document belongs to the self-assessment, an indicator or the appeal")
+            raise InvalidValue(
+                "document.subject",
+                "评估材料应属于自评报告、某项指标或复核申请",
+                "An evaluation document belongs to the self-assessment, an indicator or the appeal",
+            )
 
     def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
         self.check_can_attach(subject)
-        self._document_attached(slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject),
-                                self.subject_id, provenance)
+        self._document_attached(
+            slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject), self.subject_id, provenance
+        )
 
     @event("DocumentAttached")
     def _document_attached(
-        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        self,
+        slot: str,
+        subject: str,
+        document: DocumentRef,
+        public: bool,
+        replaces: str | None,
+        owner: UUID,
         provenance: Provenance,
     ) -> None:
         new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
@@ -272,7 +302,11 @@ class Evaluation(LedgerAggregate):
 
     # -- panel -------------------------------------------------------------------
     def assign_panel(
-        self, members: tuple[PanelMember, ...], conflicts: Sequence[ConflictOfInterest], min_size: int, seed: int | None,
+        self,
+        members: tuple[PanelMember, ...],
+        conflicts: Sequence[ConflictOfInterest],
+        min_size: int,
+        seed: int | None,
         provenance: Provenance,
     ) -> None:
         """Scoring opens with a panel of at least the minimum, none of them conflicted (checked
@@ -303,7 +337,11 @@ class Evaluation(LedgerAggregate):
         self._recused(expert_id, ground, note, provenance)
 
     def replace_member(
-        self, expert_id: UUID, replacement: PanelMember, conflicts: Sequence[ConflictOfInterest], reason: str,
+        self,
+        expert_id: UUID,
+        replacement: PanelMember,
+        conflicts: Sequence[ConflictOfInterest],
+        reason: str,
         provenance: Provenance,
     ) -> None:
         """The chair replaces a recused, withdrawn or non-responsive member before computation:
@@ -315,7 +353,9 @@ class Evaluation(LedgerAggregate):
         if expert_id in self.replaced:
             raise InvalidTransition("panel.already_replaced", "该专家已被替换", "That member has been replaced already")
         if any(m.expert_id == replacement.expert_id for m in self.panel):
-            raise InvalidValue("panel.duplicate", "替换的专家已在本案专家组中(或曾在)", "The replacement is or was on this panel already")
+            raise InvalidValue(
+                "panel.duplicate", "替换的专家已在本案专家组中(或曾在)", "The replacement is or was on this panel already"
+            )
         refuse_conflicts(conflicts)
         if not reason.strip():
             raise InvalidValue("panel.replacement_reason", "替换专家须说明理由", "Replacing a member needs a reason")
@@ -363,7 +403,9 @@ class Evaluation(LedgerAggregate):
         """Granted, the member is recused (ground: requested); refused, they stay. Either way with reasons."""
         self._require(Stage.ELIGIBLE, Stage.SCORING)
         if expert_id not in self.recusal_requests:
-            raise InvalidTransition("recusal.no_request", "没有待决定的回避申请", "No recusal request for this member awaits a decision")
+            raise InvalidTransition(
+                "recusal.no_request", "没有待决定的回避申请", "No recusal request for this member awaits a decision"
+            )
         if not reasons.strip():
             raise InvalidValue("recusal.decision_reasons", "决定须说明理由", "A decision on a recusal request states its reasons")
         reasons = reasons.strip()[:2000]
@@ -387,7 +429,9 @@ class Evaluation(LedgerAggregate):
         self._require(Stage.SCORING)
         member = self.member(expert_id)
         if expert_id in self.submitted:
-            raise InvalidTransition("sheet.submitted", "评分表已提交,需由主任退回后才能修改", "The sheet is submitted; the chair must reopen it first")
+            raise InvalidTransition(
+                "sheet.submitted", "评分表已提交,需由主任退回后才能修改", "The sheet is submitted; the chair must reopen it first"
+            )
         self._sheet_drafted(expert_id, Sheet(member.user_id, scores, bonus), provenance)
 
     @event("SheetDrafted")
@@ -403,7 +447,10 @@ class Evaluation(LedgerAggregate):
             raise InvalidTransition("sheet.submitted", "评分表已提交", "The sheet is submitted already")
         if expert_id not in self.drafts or missing:
             raise InvalidValue(
-                "sheet.incomplete", f"还有{len(missing)}项指标未评分", f"{len(missing)} indicators have no score yet", missing=missing
+                "sheet.incomplete",
+                f"还有{len(missing)}项指标未评分",
+                f"{len(missing)} indicators have no score yet",
+                missing=missing,
             )
         before = self.as_submitted.get(expert_id)
         if before is not None:
@@ -443,16 +490,21 @@ class Evaluation(LedgerAggregate):
         self._require(Stage.SCORING)
         if self.recusal_requests:
             raise InvalidTransition(
-                "scoring.pending_recusal_requests", f"还有{len(self.recusal_requests)}项回避申请尚待决定",
-                f"{len(self.recusal_requests)} recusal requests await a decision", pending=len(self.recusal_requests),
+                "scoring.pending_recusal_requests",
+                f"还有{len(self.recusal_requests)}项回避申请尚待决定",
+                f"{len(self.recusal_requests)} recusal requests await a decision",
+                pending=len(self.recusal_requests),
             )
         self._require_full_panel(min_size)
         active = {m.expert_id for m in self.active_members()}
         everyone = active <= self.submitted
         if not everyone and not has_quorum:
             raise InvalidTransition(
-                "scoring.no_quorum", "已提交的评分表不足法定比例,不能结束评分", "Too few sheets are submitted to close scoring (quorum)",
-                submitted=len(self.submitted & active), active=len(active),
+                "scoring.no_quorum",
+                "已提交的评分表不足法定比例,不能结束评分",
+                "Too few sheets are submitted to close scoring (quorum)",
+                submitted=len(self.submitted & active),
+                active=len(active),
             )
         self._scoring_closed(tuple(sorted(self.submitted & active, key=str)), not everyone, provenance)
 
@@ -492,7 +544,8 @@ class Evaluation(LedgerAggregate):
         starts, ends = self.announcement
         if not starts <= filed_on <= ends:
             raise InvalidTransition(
-                "appeal.outside_announcement", f"复核申请须在公示期内({starts}至{ends})提出",
+                "appeal.outside_announcement",
+                f"复核申请须在公示期内({starts}至{ends})提出",
                 f"An appeal is filed within the announcement period ({starts} to {ends})",
             )
         if not grounds.strip():
@@ -505,7 +558,13 @@ class Evaluation(LedgerAggregate):
         self.stage = Stage.APPEALED
 
     def decide_appeal(
-        self, upheld: bool, decision: str, revised: Computation | None, decided_on: date, limit_days: int, provenance: Provenance,
+        self,
+        upheld: bool,
+        decision: str,
+        revised: Computation | None,
+        decided_on: date,
+        limit_days: int,
+        provenance: Provenance,
         conflicts: Sequence[ConflictOfInterest] = (),
     ) -> None:
         """`conflicts`: those of the members whose sheets an upheld appeal revises, checked again on
@@ -533,7 +592,8 @@ class Evaluation(LedgerAggregate):
         assert self.announcement is not None and self.computation is not None
         if self.stage is Stage.ANNOUNCED and on <= self.announcement[1]:
             raise InvalidTransition(
-                "announcement.running", f"公示期至{self.announcement[1]}结束,之后才能确认结果",
+                "announcement.running",
+                f"公示期至{self.announcement[1]}结束,之后才能确认结果",
                 f"The announcement runs until {self.announcement[1]}; finalize after it",
             )
         self._finalized(self.computation.label, self.computation.total, provenance)

@@ -61,14 +61,26 @@ class Expert(LedgerAggregate):
 
     @classmethod
     def enroll(
-        cls, id: UUID, user_id: str, name: str, field: str, affiliation: str, employments: tuple[Employment, ...],
+        cls,
+        id: UUID,
+        user_id: str,
+        name: str,
+        field: str,
+        affiliation: str,
+        employments: tuple[Employment, ...],
         provenance: Provenance,
     ) -> Expert:
         if not name.strip() or len(name) > 50:
             raise InvalidValue("expert.name", "专家姓名应为1到50个字符", "An expert's name has 1 to 50 characters")
         return cls._create(
-            cls.Enrolled, id=id, user_id=user_id, name=name.strip(), field=field.strip()[:100],
-            affiliation=affiliation.strip()[:100], employments=tuple(employments), provenance=provenance,
+            cls.Enrolled,
+            id=id,
+            user_id=user_id,
+            name=name.strip(),
+            field=field.strip()[:100],
+            affiliation=affiliation.strip()[:100],
+            employments=tuple(employments),
+            provenance=provenance,
         )
 
     @event("ProfileUpdated")
@@ -80,9 +92,13 @@ class Expert(LedgerAggregate):
     def declare_relation(self, relation: Relation, provenance: Provenance) -> None:
         name = relation.organization_name.strip()
         if not name or len(name) > 100:
-            raise InvalidValue("relation.organization_name", "组织名称应为1到100个字符", "An organization's name has 1 to 100 characters")
-        if any(r.organization_id == relation.organization_id and r.kind is relation.kind and r.until == relation.until
-               for r in self.relations):
+            raise InvalidValue(
+                "relation.organization_name", "组织名称应为1到100个字符", "An organization's name has 1 to 100 characters"
+            )
+        if any(
+            r.organization_id == relation.organization_id and r.kind is relation.kind and r.until == relation.until
+            for r in self.relations
+        ):
             raise InvalidValue("relation.duplicate", "该关系已经申报", "That relation is declared already")
         self._relation_declared(Relation(relation.organization_id, name, relation.kind, relation.until), provenance)
 
@@ -127,7 +143,10 @@ def _recent(until: date | None, on: date, years: int) -> bool:
 
 
 def conflicts_of_interest(
-    expert: Expert, subject: SubjectTies, on: date, years_after_leaving: int,
+    expert: Expert,
+    subject: SubjectTies,
+    on: date,
+    years_after_leaving: int,
 ) -> list[ConflictOfInterest]:
     """Every reason the expert must not evaluate the subject on that date: working there now or
     within the rule set's years, a declared relation (member, director, donor, relative) in force
@@ -149,12 +168,20 @@ def conflicts_of_interest(
             if job.until is None:
                 add(via or "employment", org_name, f"现任职于{org_name}{hub_zh}", f"works for {org_name}{hub_en}")
             else:
-                add(via or "former_employment", org_name,
+                add(
+                    via or "former_employment",
+                    org_name,
                     f"于{job.until}离开{org_name}{hub_zh},不满{years_after_leaving}年",
-                    f"left {org_name}{hub_en} on {job.until}, less than {years_after_leaving} years ago")
+                    f"left {org_name}{hub_en} on {job.until}, less than {years_after_leaving} years ago",
+                )
         for relation in expert.relations:
             if relation.organization_id != org_id or not _recent(relation.until, on, years_after_leaving):
                 continue
             zh, en = RELATION_NAMES[relation.kind]
-            add(via or "relation", org_name, f"申报与{org_name}{hub_zh}存在关系:{zh}", f"declared being {en} of {org_name}{hub_en}")
+            add(
+                via or "relation",
+                org_name,
+                f"申报与{org_name}{hub_zh}存在关系:{zh}",
+                f"declared being {en} of {org_name}{hub_en}",
+            )
     return found

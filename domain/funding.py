@@ -78,7 +78,8 @@ def checked_terms(terms: RoundTerms) -> RoundTerms:
     dates = (terms.applications_open, terms.applications_close, terms.project_start, terms.mid_term_due, terms.closing_due)
     if list(dates) != sorted(dates) or len(set(dates)) != len(dates):
         raise InvalidValue(
-            "round.dates", "日期须依次为:开始申报、截止申报、项目启动、中期报告、结项报告",
+            "round.dates",
+            "日期须依次为:开始申报、截止申报、项目启动、中期报告、结项报告",
             "Dates run in order: applications open, close, project start, mid-term report, closing report",
         )
     if terms.min_grade is not None and terms.min_grade not in GRADE_ORDER:
@@ -118,9 +119,11 @@ class FundingRound(LedgerAggregate):
             raise InvalidTransition("round.already_awarded", "该项目已获资助", "This project is awarded already")
         if amount > self.remaining:
             raise InvalidTransition(
-                "round.budget_exceeded", f"资金余额不足:剩余{self.remaining}元,本次{amount}元",
+                "round.budget_exceeded",
+                f"资金余额不足:剩余{self.remaining}元,本次{amount}元",
                 f"Not enough budget left: CNY {self.remaining} remains, this award is CNY {amount}",
-                remaining=str(self.remaining), amount=str(amount),
+                remaining=str(self.remaining),
+                amount=str(amount),
             )
         self._award_committed(project_id, amount, self.committed + amount, provenance)
 
@@ -164,8 +167,10 @@ def checked_application(application: ProjectApplication, cap: Decimal) -> Projec
     if len(application.budget_lines) > 50:
         raise InvalidValue("project.budget_lines", "预算最多50项", "At most 50 budget lines")
     lines = tuple(
-        BudgetLine(_text(line.item, "project.budget_item", "预算科目", "A budget item", 100),
-                   checked_amount(line.amount, "project.budget_amount", "预算金额", "A budget amount"))
+        BudgetLine(
+            _text(line.item, "project.budget_item", "预算科目", "A budget item", 100),
+            checked_amount(line.amount, "project.budget_amount", "预算金额", "A budget amount"),
+        )
         for line in application.budget_lines
     )
     checked = ProjectApplication(
@@ -177,9 +182,11 @@ def checked_application(application: ProjectApplication, cap: Decimal) -> Projec
     )
     if checked.requested > cap:
         raise InvalidValue(
-            "project.above_cap", f"申请金额{checked.requested}元超过单个项目上限{cap}元",
+            "project.above_cap",
+            f"申请金额{checked.requested}元超过单个项目上限{cap}元",
             f"The request of CNY {checked.requested} exceeds the cap of CNY {cap} per project",
-            requested=str(checked.requested), cap=str(cap),
+            requested=str(checked.requested),
+            cap=str(cap),
         )
     return checked
 
@@ -211,8 +218,13 @@ class ScheduledTranche:
     amount: Decimal
 
 
-_FINISHED = (ProjectStage.INELIGIBLE, ProjectStage.NOT_FUNDABLE, ProjectStage.NOT_AWARDED,
-             ProjectStage.COMPLETED, ProjectStage.TERMINATED)
+_FINISHED = (
+    ProjectStage.INELIGIBLE,
+    ProjectStage.NOT_FUNDABLE,
+    ProjectStage.NOT_AWARDED,
+    ProjectStage.COMPLETED,
+    ProjectStage.TERMINATED,
+)
 
 
 class Project(LedgerAggregate):
@@ -245,28 +257,41 @@ class Project(LedgerAggregate):
 
     @classmethod
     def apply(
-        cls, id: UUID, funding_round: FundingRound, organization_id: UUID, application: ProjectApplication,
-        on: date, provenance: Provenance,
+        cls,
+        id: UUID,
+        funding_round: FundingRound,
+        organization_id: UUID,
+        application: ProjectApplication,
+        on: date,
+        provenance: Provenance,
     ) -> Project:
         if not funding_round.accepts_applications(on):
             t = funding_round.terms
             raise InvalidTransition(
-                "round.not_accepting", f"申报时间为{t.applications_open}至{t.applications_close}",
+                "round.not_accepting",
+                f"申报时间为{t.applications_open}至{t.applications_close}",
                 f"Applications are accepted from {t.applications_open} to {t.applications_close}",
             )
         checked = checked_application(application, funding_round.terms.per_project_cap)
         return cls._create(
-            cls.Applied, id=id, round_id=funding_round.id, organization_id=organization_id, application=checked,
-            requested=checked.requested, provenance=provenance,
+            cls.Applied,
+            id=id,
+            round_id=funding_round.id,
+            organization_id=organization_id,
+            application=checked,
+            requested=checked.requested,
+            provenance=provenance,
         )
 
     # -- guards ---------------------------------------------------------------------------------
     def _require(self, *stages: ProjectStage) -> None:
         if self.stage not in stages:
             raise InvalidTransition(
-                "project.wrong_stage", f"项目当前处于“{self.stage.value}”阶段,不能办理此事项",
+                "project.wrong_stage",
+                f"项目当前处于“{self.stage.value}”阶段,不能办理此事项",
                 f"The project is at stage '{self.stage.value}'; this cannot be done now",
-                stage=self.stage.value, allowed=[s.value for s in stages],
+                stage=self.stage.value,
+                allowed=[s.value for s in stages],
             )
 
     @property
@@ -318,19 +343,29 @@ class Project(LedgerAggregate):
         self.stage = ProjectStage.REVIEWED if fundable else ProjectStage.NOT_FUNDABLE
 
     # -- award and agreement -------------------------------------------------------------------
-    def award(self, amount: Decimal, tranches: tuple[ScheduledTranche, ...], due: dict[Milestone, date], provenance: Provenance) -> None:
+    def award(
+        self, amount: Decimal, tranches: tuple[ScheduledTranche, ...], due: dict[Milestone, date], provenance: Provenance
+    ) -> None:
         self._require(ProjectStage.REVIEWED)
         amount = checked_amount(amount, "award.amount", "资助金额", "The award")
         if amount > self.requested:
             raise InvalidValue(
-                "award.above_request", f"资助金额不能超过申请金额{self.requested}元",
-                f"An award cannot exceed the CNY {self.requested} requested", requested=str(self.requested),
+                "award.above_request",
+                f"资助金额不能超过申请金额{self.requested}元",
+                f"An award cannot exceed the CNY {self.requested} requested",
+                requested=str(self.requested),
             )
         self._awarded(amount, tranches, due[Milestone.MID_TERM], due[Milestone.CLOSING], provenance)
 
     @event("Awarded")
-    def _awarded(self, amount: Decimal, tranches: tuple[ScheduledTranche, ...], mid_term_due: date, closing_due: date,
-                 provenance: Provenance) -> None:
+    def _awarded(
+        self,
+        amount: Decimal,
+        tranches: tuple[ScheduledTranche, ...],
+        mid_term_due: date,
+        closing_due: date,
+        provenance: Provenance,
+    ) -> None:
         self.awarded = amount
         self.tranches = tranches
         self.due = {Milestone.MID_TERM: mid_term_due, Milestone.CLOSING: closing_due}
@@ -346,7 +381,9 @@ class Project(LedgerAggregate):
 
     def sign_agreement(self, agreement_no: str, signed_on: date, provenance: Provenance) -> None:
         self._require(ProjectStage.AWARDED)
-        self._agreement_signed(_text(agreement_no, "agreement.no", "协议编号", "The agreement number", 100), signed_on, provenance)
+        self._agreement_signed(
+            _text(agreement_no, "agreement.no", "协议编号", "The agreement number", 100), signed_on, provenance
+        )
 
     @event("AgreementSigned")
     def _agreement_signed(self, agreement_no: str, signed_on: date, provenance: Provenance) -> None:
@@ -372,15 +409,17 @@ class Project(LedgerAggregate):
         index, tranche = found
         if not self.condition_met(tranche.condition):
             raise InvalidTransition(
-                "tranche.condition_not_met", f"第{index + 1}笔资金的拨付条件未满足({tranche.condition.value})",
+                "tranche.condition_not_met",
+                f"第{index + 1}笔资金的拨付条件未满足({tranche.condition.value})",
                 f"Tranche {index + 1} waits for its condition ({tranche.condition.value})",
                 condition=tranche.condition.value,
             )
         self._tranche_paid(index, tranche.amount, tranche.condition, paid_on, provenance)
 
     @event("TranchePaid")
-    def _tranche_paid(self, index: int, amount: Decimal, condition: TrancheCondition, paid_on: date,
-                      provenance: Provenance) -> None:
+    def _tranche_paid(
+        self, index: int, amount: Decimal, condition: TrancheCondition, paid_on: date, provenance: Provenance
+    ) -> None:
         self.paid.append(paid_on)
 
     # -- documents (证明材料) -------------------------------------------------------------------------------
@@ -396,16 +435,25 @@ class Project(LedgerAggregate):
             if Milestone(ref) in self.reports:
                 raise InvalidTransition("milestone.reported", "该阶段报告已提交", "This report is submitted already")
             return
-        raise InvalidValue("document.subject", "项目材料应属于申报或某一阶段报告", "A project document belongs to the application or a milestone")
+        raise InvalidValue(
+            "document.subject", "项目材料应属于申报或某一阶段报告", "A project document belongs to the application or a milestone"
+        )
 
     def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
         self.check_can_attach(subject)
-        self._document_attached(slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject),
-                                self.organization_id, provenance)
+        self._document_attached(
+            slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject), self.organization_id, provenance
+        )
 
     @event("DocumentAttached")
     def _document_attached(
-        self, slot: str, subject: str, document: DocumentRef, public: bool, replaces: str | None, owner: UUID,
+        self,
+        slot: str,
+        subject: str,
+        document: DocumentRef,
+        public: bool,
+        replaces: str | None,
+        owner: UUID,
         provenance: Provenance,
     ) -> None:
         new = Attached(slot, document, public, provenance.at.isoformat(), provenance.actor.user_id, subject=subject)
@@ -431,8 +479,9 @@ class Project(LedgerAggregate):
         self._report_submitted(milestone, summary, on, on > self.due[milestone], provenance)
 
     @event("MilestoneReportSubmitted")
-    def _report_submitted(self, milestone: Milestone, summary: str, submitted_on: date, late: bool,
-                          provenance: Provenance) -> None:
+    def _report_submitted(
+        self, milestone: Milestone, summary: str, submitted_on: date, late: bool, provenance: Provenance
+    ) -> None:
         self.reports[milestone] = submitted_on
 
     def record_mid_term(self, passed: bool, score: Decimal, provenance: Provenance) -> None:

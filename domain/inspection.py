@@ -20,7 +20,15 @@ from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
 from domain.documents import (
-    Attached, DocumentRef, DocumentsMissing, Slot, current, missing_slots, replaced_by, with_attached, with_withdrawn,
+    Attached,
+    DocumentRef,
+    DocumentsMissing,
+    Slot,
+    current,
+    missing_slots,
+    replaced_by,
+    with_attached,
+    with_withdrawn,
 )
 from domain import values
 from domain.errors import InvalidTransition, InvalidValue
@@ -146,8 +154,12 @@ class InspectionCampaign(LedgerAggregate):
         provenance: Provenance
 
     def __init__(
-        self, report_year: int, division_prefix: str, supervising_unit_deadline: date,
-        registration_authority_deadline: date, rule_set: RuleSetRef,
+        self,
+        report_year: int,
+        division_prefix: str,
+        supervising_unit_deadline: date,
+        registration_authority_deadline: date,
+        rule_set: RuleSetRef,
     ) -> None:
         self.report_year = report_year
         self.division_prefix = division_prefix
@@ -162,18 +174,26 @@ class InspectionCampaign(LedgerAggregate):
     ) -> InspectionCampaign:
         if report_year >= today.year:
             raise InvalidValue(
-                "campaign.year_not_over", f"{report_year}年尚未结束,不能开展该年度年检",
+                "campaign.year_not_over",
+                f"{report_year}年尚未结束,不能开展该年度年检",
                 f"The year {report_year} is not over yet; its report is due the year after",
             )
         if report_year < 1990:
             raise InvalidValue("campaign.year", "年度无效", "Not a plausible report year")
         if division_prefix and not re.fullmatch(r"\d{2}|\d{4}|\d{6}", division_prefix):
-            raise InvalidValue("campaign.division", "地区应为2、4或6位行政区划代码", "A locality is a 2, 4 or 6 digit division code")
+            raise InvalidValue(
+                "campaign.division", "地区应为2、4或6位行政区划代码", "A locality is a 2, 4 or 6 digit division code"
+            )
         assert provenance.rule_set is not None
         return cls._create(
-            cls.Opened, id=campaign_id(report_year, division_prefix), report_year=report_year,
-            division_prefix=division_prefix, supervising_unit_deadline=deadlines[0],
-            registration_authority_deadline=deadlines[1], rule_set=provenance.rule_set, provenance=provenance,
+            cls.Opened,
+            id=campaign_id(report_year, division_prefix),
+            report_year=report_year,
+            division_prefix=division_prefix,
+            supervising_unit_deadline=deadlines[0],
+            registration_authority_deadline=deadlines[1],
+            rule_set=provenance.rule_set,
+            provenance=provenance,
         )
 
     def covers(self, division_code: str) -> bool:
@@ -190,7 +210,8 @@ class InspectionCampaign(LedgerAggregate):
 
 def _wrong_stage(action: str, stage: Stage) -> InvalidTransition:
     return InvalidTransition(
-        f"inspection.{action}", f"年检处于「{stage.value}」阶段,不能执行此操作",
+        f"inspection.{action}",
+        f"年检处于「{stage.value}」阶段,不能执行此操作",
         f"The inspection is at stage '{stage.value}'; cannot {action.replace('_', ' ')}",
     )
 
@@ -207,7 +228,11 @@ class Inspection(LedgerAggregate):
         provenance: Provenance
 
     def __init__(
-        self, organization_id: UUID, report_year: int, campaign_id: UUID, registration_authority_deadline: date,
+        self,
+        organization_id: UUID,
+        report_year: int,
+        campaign_id: UUID,
+        registration_authority_deadline: date,
         simplified: bool,
     ) -> None:
         self.organization_id = organization_id
@@ -231,9 +256,13 @@ class Inspection(LedgerAggregate):
     @classmethod
     def open(cls, organization_id: UUID, campaign: InspectionCampaign, simplified: bool, provenance: Provenance) -> Inspection:
         return cls._create(
-            cls.Opened, id=inspection_id(organization_id, campaign.report_year), organization_id=organization_id,
-            report_year=campaign.report_year, campaign_id=campaign.id,
-            registration_authority_deadline=campaign.registration_authority_deadline, simplified=simplified,
+            cls.Opened,
+            id=inspection_id(organization_id, campaign.report_year),
+            organization_id=organization_id,
+            report_year=campaign.report_year,
+            campaign_id=campaign.id,
+            registration_authority_deadline=campaign.registration_authority_deadline,
+            simplified=simplified,
             provenance=provenance,
         )
 
@@ -341,7 +370,9 @@ class Inspection(LedgerAggregate):
     def review(self, outcome: Outcome, reasons: tuple[str, ...], provenance: Provenance) -> None:
         self._require_reviewable()
         if outcome not in REVIEW_OUTCOMES:
-            raise InvalidValue("inspection.outcome", "审查结论应为合格、基本合格或不合格", "The outcome is pass, basic_pass or fail")
+            raise InvalidValue(
+                "inspection.outcome", "审查结论应为合格、基本合格或不合格", "The outcome is pass, basic_pass or fail"
+            )
         self._reviewed(outcome, _reasons(reasons) if outcome is not Outcome.PASS else tuple(reasons), provenance)
 
     @event("Reviewed")
@@ -363,11 +394,14 @@ class Inspection(LedgerAggregate):
     def order_rectification(self, items: tuple[str, ...], deadline: date, today: date, provenance: Provenance) -> None:
         if self.outcome not in (Outcome.BASIC_PASS, Outcome.FAIL, Outcome.MISSED) or self.rectification_deadline:
             raise InvalidTransition(
-                "inspection.rectification", "只有基本合格、不合格或未参检且尚未责令整改的年检可以责令整改",
+                "inspection.rectification",
+                "只有基本合格、不合格或未参检且尚未责令整改的年检可以责令整改",
                 "Only a basic pass, fail or missed inspection without an order yet can get a rectification order",
             )
         if deadline <= today:
-            raise InvalidValue("rectification.deadline_past", "整改期限应晚于今天", "The rectification deadline lies in the future")
+            raise InvalidValue(
+                "rectification.deadline_past", "整改期限应晚于今天", "The rectification deadline lies in the future"
+            )
         self._rectification_ordered(_reasons(items), deadline, provenance)
 
     @event("RectificationOrdered")
@@ -377,7 +411,9 @@ class Inspection(LedgerAggregate):
 
     def confirm_rectification(self, today: date, provenance: Provenance) -> None:
         if self.rectification_deadline is None or self.rectified_on is not None:
-            raise InvalidTransition("inspection.no_open_rectification", "没有待完成的整改", "There is no open rectification order")
+            raise InvalidTransition(
+                "inspection.no_open_rectification", "没有待完成的整改", "There is no open rectification order"
+            )
         self._rectified(today, provenance)
 
     @event("Rectified")

@@ -63,9 +63,7 @@ def _text(value: str, field: str, zh: str, limit: int = 200) -> str:
 
 def checked_profile(profile: Profile) -> Profile:
     if not _DIVISION.match(profile.division_code):
-        raise InvalidValue(
-            "division_code.format", "行政区划代码应为6位数字", "The administrative division code has 6 digits"
-        )
+        raise InvalidValue("division_code.format", "行政区划代码应为6位数字", "The administrative division code has 6 digits")
     return Profile(
         name=_text(profile.name, "name", "名称", 100),
         org_type=profile.org_type,
@@ -74,7 +72,8 @@ def checked_profile(profile: Profile) -> Profile:
         division_code=profile.division_code,
         district=_text(profile.district, "district", "所属区县", 50),
         supervising_unit=_text(profile.supervising_unit, "supervising_unit", "业务主管单位", 100)
-        if (profile.supervising_unit or "").strip() else None,
+        if (profile.supervising_unit or "").strip()
+        else None,
         is_hub=profile.is_hub,
         public_benefit=profile.public_benefit,
         community_level=profile.community_level,
@@ -142,14 +141,10 @@ class Organization(LedgerAggregate):
 
     # -- creation ------------------------------------------------------------
     @classmethod
-    def register(
-        cls, id: UUID, profile: Profile, code: str, registered_on: date, provenance: Provenance
-    ) -> Organization:
+    def register(cls, id: UUID, profile: Profile, code: str, registered_on: date, provenance: Provenance) -> Organization:
         profile = checked_profile(profile)
         code = checked_code(code, profile.org_type)
-        return cls._create(
-            cls.Registered, id=id, profile=profile, code=code, registered_on=registered_on, provenance=provenance
-        )
+        return cls._create(cls.Registered, id=id, profile=profile, code=code, registered_on=registered_on, provenance=provenance)
 
     @classmethod
     def file(
@@ -315,7 +310,9 @@ class Organization(LedgerAggregate):
         self._require_open()
         if self.track is Track.FILED:
             raise InvalidTransition(
-                "organization.revoke_filed", "备案组织没有登记可撤销,请办理注销", "A filed organization has no registration to revoke"
+                "organization.revoke_filed",
+                "备案组织没有登记可撤销,请办理注销",
+                "A filed organization has no registration to revoke",
             )
         self._revoked(provenance)
 

@@ -65,8 +65,16 @@ class Reminder(LedgerAggregate):
         provenance: Provenance
 
     def __init__(
-        self, kind: str, subject_id: UUID, recipient: str, period: str, offset: str, due_on: date,
-        text_zh: str, text_en: str, channels: tuple[str, ...],
+        self,
+        kind: str,
+        subject_id: UUID,
+        recipient: str,
+        period: str,
+        offset: str,
+        due_on: date,
+        text_zh: str,
+        text_en: str,
+        channels: tuple[str, ...],
     ) -> None:
         self.kind = kind
         self.subject_id = subject_id
@@ -85,14 +93,22 @@ class Reminder(LedgerAggregate):
     @classmethod
     def issue(cls, planned: PlannedReminder, channels: tuple[str, ...], provenance: Provenance) -> Reminder:
         return cls._create(
-            cls.Issued, id=planned.id, kind=planned.kind, subject_id=planned.subject_id, recipient=planned.recipient,
-            period=planned.period, offset=planned.offset, due_on=planned.due_on, text_zh=planned.text_zh,
-            text_en=planned.text_en, channels=tuple(dict.fromkeys(("inbox", *channels))), provenance=provenance,
+            cls.Issued,
+            id=planned.id,
+            kind=planned.kind,
+            subject_id=planned.subject_id,
+            recipient=planned.recipient,
+            period=planned.period,
+            offset=planned.offset,
+            due_on=planned.due_on,
+            text_zh=planned.text_zh,
+            text_en=planned.text_en,
+            channels=tuple(dict.fromkeys(("inbox", *channels))),
+            provenance=provenance,
         )
 
     def pending(self, channel: str) -> bool:
-        return (channel in self.attempts and channel not in self.delivered and channel not in self.dead
-                and self.cancelled is None)
+        return channel in self.attempts and channel not in self.delivered and channel not in self.dead and self.cancelled is None
 
     def pending_channels(self) -> tuple[str, ...]:
         return tuple(c for c in self.attempts if self.pending(c))
@@ -143,8 +159,9 @@ class Reminder(LedgerAggregate):
     def retry(self, channel: str, provenance: Provenance) -> None:
         """The registrar sends a dead letter again: attempts start over."""
         if self.cancelled is not None:
-            raise InvalidTransition("reminder.cancelled", "该提醒的事项已办结,无需再投递",
-                                    "The task of this reminder is done; nothing to send again")
+            raise InvalidTransition(
+                "reminder.cancelled", "该提醒的事项已办结,无需再投递", "The task of this reminder is done; nothing to send again"
+            )
         if channel not in self.dead:
             raise InvalidTransition("reminder.not_dead", "该渠道没有失败待重试的投递", "Nothing to retry on this channel")
         self._retry_requested(channel, provenance)

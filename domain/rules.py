@@ -117,7 +117,9 @@ class GradeRules:
             return self.findings[finding]
         except KeyError:
             raise InvalidValue(
-                "grade.unknown_finding", f"规则中没有该情形:{finding}", f"The rule set knows no such finding: {finding}",
+                "grade.unknown_finding",
+                f"规则中没有该情形:{finding}",
+                f"The rule set knows no such finding: {finding}",
                 known=sorted(self.findings),
             ) from None
 
@@ -334,8 +336,10 @@ def require_rules_in_force(candidates: list[RuleSet], on: date) -> None:
     earliest = earliest_in_force(candidates)
     if on < earliest:
         raise InvalidValue(
-            "rules.none_in_force", f"{on} 早于最早的规则集生效日期({earliest}),没有可适用的规则",
-            f"No rule set is in force on {on}: the earliest takes effect on {earliest}", earliest=earliest.isoformat(),
+            "rules.none_in_force",
+            f"{on} 早于最早的规则集生效日期({earliest}),没有可适用的规则",
+            f"No rule set is in force on {on}: the earliest takes effect on {earliest}",
+            earliest=earliest.isoformat(),
         )
 
 

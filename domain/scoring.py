@@ -46,23 +46,33 @@ def checked_scores(
     for score in scores:
         indicator = scheme.indicator(score.key)
         if indicator is None:
-            raise InvalidValue("score.unknown_indicator", f"没有该指标:{score.key}", f"No such indicator: {score.key}", key=score.key)
+            raise InvalidValue(
+                "score.unknown_indicator", f"没有该指标:{score.key}", f"No such indicator: {score.key}", key=score.key
+            )
         if score.key in seen:
-            raise InvalidValue("score.duplicate_indicator", f"指标重复评分:{score.key}", f"Indicator scored twice: {score.key}", key=score.key)
+            raise InvalidValue(
+                "score.duplicate_indicator", f"指标重复评分:{score.key}", f"Indicator scored twice: {score.key}", key=score.key
+            )
         seen.add(score.key)
         if not score.points.is_finite() or not ZERO <= score.points <= indicator.maximum:
             raise InvalidValue(
                 "score.out_of_range",
                 f"{indicator.zh}的得分应在0至{indicator.maximum}之间",
                 f"{indicator.en} takes 0 to {indicator.maximum} points",
-                key=score.key, maximum=str(indicator.maximum),
+                key=score.key,
+                maximum=str(indicator.maximum),
             )
         if not _precision(score.points, decimals):
             raise InvalidValue(
-                "score.precision", f"得分最多保留{decimals}位小数", f"Scores have at most {decimals} decimal places", key=score.key
+                "score.precision",
+                f"得分最多保留{decimals}位小数",
+                f"Scores have at most {decimals} decimal places",
+                key=score.key,
             )
         if len(score.comment) > 1000:
-            raise InvalidValue("score.comment_too_long", "评语不能超过1000字", "A comment has at most 1,000 characters", key=score.key)
+            raise InvalidValue(
+                "score.comment_too_long", "评语不能超过1000字", "A comment has at most 1,000 characters", key=score.key
+            )
     if not bonus.is_finite() or not ZERO <= bonus <= scheme.bonus_cap or not _precision(bonus, decimals):
         raise InvalidValue(
             "score.bonus", f"加分应在0至{scheme.bonus_cap}之间", f"Bonus points lie between 0 and {scheme.bonus_cap}"

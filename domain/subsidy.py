@@ -72,7 +72,8 @@ def _entitled(rule: SubsidyRule, facts: SubsidyFacts, year: int) -> list[Entitle
     elif rule.kind is SubsidyKind.GRADE_AWARD:
         return [
             Entitlement(rule, f"grade:{on.isoformat()}", rule.amount_for(level), (f"grade_{level}",))
-            for level, on in facts.grades_awarded if on.year == year and rule.amount_for(level) > 0
+            for level, on in facts.grades_awarded
+            if on.year == year and rule.amount_for(level) > 0
         ]
     return []
 
@@ -91,8 +92,16 @@ class Subsidy(LedgerAggregate):
         provenance: Provenance
 
     def __init__(
-        self, organization_id: UUID, rule_key: str, kind: SubsidyKind, period: str, year: int, amount_cny: Decimal,
-        district: str, reasons: tuple[str, ...], rule_set: RuleSetRef,
+        self,
+        organization_id: UUID,
+        rule_key: str,
+        kind: SubsidyKind,
+        period: str,
+        year: int,
+        amount_cny: Decimal,
+        district: str,
+        reasons: tuple[str, ...],
+        rule_set: RuleSetRef,
     ) -> None:
         self.organization_id = organization_id
         self.rule_key = rule_key
@@ -104,13 +113,20 @@ class Subsidy(LedgerAggregate):
         self.rule_set = rule_set
 
     @classmethod
-    def grant(
-        cls, organization_id: UUID, entitlement: Entitlement, year: int, district: str, provenance: Provenance
-    ) -> Subsidy:
+    def grant(cls, organization_id: UUID, entitlement: Entitlement, year: int, district: str, provenance: Provenance) -> Subsidy:
         assert provenance.rule_set is not None  # the rule that decided is part of the grant
         rule = entitlement.rule
         return cls._create(
-            cls.Granted, id=subsidy_id(organization_id, rule.key, entitlement.period), organization_id=organization_id,
-            rule_key=rule.key, kind=rule.kind, period=entitlement.period, year=year, amount_cny=entitlement.amount,
-            district=district, reasons=entitlement.reasons, rule_set=provenance.rule_set, provenance=provenance,
+            cls.Granted,
+            id=subsidy_id(organization_id, rule.key, entitlement.period),
+            organization_id=organization_id,
+            rule_key=rule.key,
+            kind=rule.kind,
+            period=entitlement.period,
+            year=year,
+            amount_cny=entitlement.amount,
+            district=district,
+            reasons=entitlement.reasons,
+            rule_set=provenance.rule_set,
+            provenance=provenance,
         )

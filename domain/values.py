@@ -26,7 +26,8 @@ def money(value: Decimal, field: str, zh: str, *, positive: bool = False, signed
     """`signed`: may be negative down to -MONEY_LIMIT (net assets); `positive`: above zero."""
     lowest = "大于0" if positive else ("不低于负一万亿元" if signed else "不小于0")
     refusal = InvalidValue(
-        f"value.{field}", f"{zh}应为{lowest}、不超过一万亿元、最多两位小数的金额",
+        f"value.{field}",
+        f"{zh}应为{lowest}、不超过一万亿元、最多两位小数的金额",
         f"{field} must be an amount {'above 0' if positive else ('from -1,000,000,000,000' if signed else 'from 0')} "
         "up to 1,000,000,000,000 CNY with at most 2 decimals",
         field=field,
@@ -41,16 +42,24 @@ def money(value: Decimal, field: str, zh: str, *, positive: bool = False, signed
 
 def count(value: int, field: str, zh: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= COUNT_LIMIT:
-        raise InvalidValue(f"value.{field}", f"{zh}应为0到{COUNT_LIMIT:,}之间的整数",
-                           f"{field} must be a whole number from 0 to {COUNT_LIMIT:,}", field=field)
+        raise InvalidValue(
+            f"value.{field}",
+            f"{zh}应为0到{COUNT_LIMIT:,}之间的整数",
+            f"{field} must be a whole number from 0 to {COUNT_LIMIT:,}",
+            field=field,
+        )
     return value
 
 
 def points(value: Decimal, field: str, zh: str) -> Decimal:
     """A score as typed: a finite number of sensible size (its range and decimals are the scheme's)."""
     if not isinstance(value, Decimal) or not value.is_finite() or abs(value) > POINTS_LIMIT or value.as_tuple().exponent < -6:  # type: ignore[operator]
-        raise InvalidValue(f"value.{field}", f"{zh}应为有限数值(绝对值不超过{POINTS_LIMIT:,})",
-                           f"{field} must be a finite number (at most {POINTS_LIMIT:,} either way)", field=field)
+        raise InvalidValue(
+            f"value.{field}",
+            f"{zh}应为有限数值(绝对值不超过{POINTS_LIMIT:,})",
+            f"{field} must be a finite number (at most {POINTS_LIMIT:,} either way)",
+            field=field,
+        )
     return value
 
 
@@ -62,11 +71,16 @@ def name(value: str, field: str, zh: str, limit: int) -> str:
     hidden = next((c for c in value if unicodedata.category(c) in _INVISIBLE), None)
     if hidden is not None:
         raise InvalidValue(
-            f"{field}.invisible_character", f"{zh}含有控制字符或不可见字符(U+{ord(hidden):04X}),请删除后重试",
+            f"{field}.invisible_character",
+            f"{zh}含有控制字符或不可见字符(U+{ord(hidden):04X}),请删除后重试",
             f"{field.replace('_', ' ')} holds a control or invisible character (U+{ord(hidden):04X}); remove it",
             field=field,
         )
     if len(value) > limit:
-        raise InvalidValue(f"{field}.too_long", f"{zh}不能超过{limit}个字符",
-                           f"{field.replace('_', ' ')} must be at most {limit} characters", field=field)
+        raise InvalidValue(
+            f"{field}.too_long",
+            f"{zh}不能超过{limit}个字符",
+            f"{field.replace('_', ' ')} must be at most {limit} characters",
+            field=field,
+        )
     return value

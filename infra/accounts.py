@@ -59,8 +59,15 @@ class SqlAccountStore:
         with self.db.transaction(write=True) as tx:
             tx.execute(
                 f"INSERT INTO sl_users ({_USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (user.id, user.username, user.display_name, user.role, user.organization_id, user.password_hash,
-                 int(user.disabled)),
+                (
+                    user.id,
+                    user.username,
+                    user.display_name,
+                    user.role,
+                    user.organization_id,
+                    user.password_hash,
+                    int(user.disabled),
+                ),
             )
 
     def user_by_name(self, username: str) -> Any:
@@ -100,8 +107,9 @@ class SqlAccountStore:
         if row is None:
             return None
         created, expires = row.pop("session_created_at"), row.pop("session_expires_at")
-        return SimpleNamespace(user=_record(row), created_at=datetime.fromisoformat(created),
-                               expires_at=datetime.fromisoformat(expires))
+        return SimpleNamespace(
+            user=_record(row), created_at=datetime.fromisoformat(created), expires_at=datetime.fromisoformat(expires)
+        )
 
     def extend_session(self, token_hash: str, expires: datetime) -> None:
         with self.db.transaction(write=True) as tx:

@@ -59,11 +59,18 @@ class HttpWebhookPoster:
 
     def post(self, url: str, payload: bytes, idempotency_key: str) -> None:
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(url, data=payload, method="POST", headers={
-            "Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: signature(self.secret, timestamp, payload), KEY_HEADER: idempotency_key,
-            "User-Agent": "StarLedger-webhook/1",
-        })
+        request = urllib.request.Request(
+            url,
+            data=payload,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: timestamp,
+                SIGNATURE_HEADER: signature(self.secret, timestamp, payload),
+                KEY_HEADER: idempotency_key,
+                "User-Agent": "StarLedger-webhook/1",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 - operator-configured URL
                 if not 200 <= answer.status < 300:

@@ -105,7 +105,12 @@ class PostgresDatabase:
     def __init__(self, url: str, pool_size: int) -> None:
         self.url = url
         self.pool = ConnectionPool(
-            url, min_size=1, max_size=max(2, pool_size), open=True, kwargs={"autocommit": False}, timeout=5,
+            url,
+            min_size=1,
+            max_size=max(2, pool_size),
+            open=True,
+            kwargs={"autocommit": False},
+            timeout=5,
             check=ConnectionPool.check_connection,  # a connection broken by a server restart is replaced, not handed out
         )
 

@@ -149,9 +149,7 @@ class SqlDocumentStore:
 
     def info(self, sha256: str) -> DocumentInfo | None:
         with self.db.transaction() as tx:
-            row = tx.execute(
-                "SELECT sha256, size_bytes, media_type, chunks FROM sl_documents WHERE sha256 = ?", (sha256,)
-            ).one()
+            row = tx.execute("SELECT sha256, size_bytes, media_type, chunks FROM sl_documents WHERE sha256 = ?", (sha256,)).one()
         return None if row is None else DocumentInfo(row["sha256"], int(row["size_bytes"]), row["media_type"], int(row["chunks"]))
 
     def read(self, sha256: str) -> Iterator[bytes]:
@@ -161,9 +159,7 @@ class SqlDocumentStore:
             return
         for seq in range(info.chunks):
             with self.db.transaction() as tx:
-                data = tx.execute(
-                    "SELECT data FROM sl_document_chunks WHERE sha256 = ? AND seq = ?", (sha256, seq)
-                ).scalar()
+                data = tx.execute("SELECT data FROM sl_document_chunks WHERE sha256 = ? AND seq = ?", (sha256, seq)).scalar()
             if data is None:
                 return
             yield bytes(data)

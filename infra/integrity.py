@@ -79,15 +79,29 @@ class IntegrityChain:
             for n in batch:
                 expected_position, stored = next(links, (None, None))
                 if expected_position is None or expected_position > n.id:
-                    return self._problem(checked, previous, n.id, f"event #{n.id} ({n.originator_id} v{n.originator_version}) "
-                                         "has no link in the chain: it was written around the application")
+                    return self._problem(
+                        checked,
+                        previous,
+                        n.id,
+                        f"event #{n.id} ({n.originator_id} v{n.originator_version}) "
+                        "has no link in the chain: it was written around the application",
+                    )
                 if expected_position < n.id:
-                    return self._problem(checked, previous, expected_position,
-                                         f"event #{expected_position} is in the chain but not in the log: it was deleted")
+                    return self._problem(
+                        checked,
+                        previous,
+                        expected_position,
+                        f"event #{expected_position} is in the chain but not in the log: it was deleted",
+                    )
                 previous = link(previous, n.id, n.originator_id, n.originator_version, n.topic, n.state)
                 if previous != stored:
-                    return self._problem(checked, previous, n.id, f"event #{n.id} ({n.originator_id} v{n.originator_version}) "
-                                         "does not match its link: it was changed, or moved")
+                    return self._problem(
+                        checked,
+                        previous,
+                        n.id,
+                        f"event #{n.id} ({n.originator_id} v{n.originator_version}) "
+                        "does not match its link: it was changed, or moved",
+                    )
                 checked, position = checked + 1, n.id
             if progress and batch:
                 progress(batch[-1].id, head)
@@ -113,7 +127,9 @@ class IntegrityChain:
             if again.sha256 != sha or again.size_bytes != int(ref.get("size_bytes", -1)) or not again.complete:
                 what = "are missing" if not again.sha256 else f"hash to {again.sha256} ({again.size_bytes} bytes)"
                 return self._problem(
-                    chain.checked, chain.head_hash, position,
+                    chain.checked,
+                    chain.head_hash,
+                    position,
                     f"document '{ref.get('file_name')}' ({sha}, attached by event #{position}, {aggregate} v{version}): "
                     f"its stored bytes {what}, not what the event says: it was changed",
                 )

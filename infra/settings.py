@@ -25,7 +25,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_DELIVERY_SECONDS": ("30", "how often pending reminder deliveries are attempted"),
     "STARLEDGER_DELIVERY_ATTEMPTS": ("6", "attempts per channel before a reminder is dead-lettered"),
     "STARLEDGER_DELIVERY_BACKOFF_SECONDS": ("60", "first retry delay; doubles after every failure"),
-    "STARLEDGER_DELIVERY_LEASE_SECONDS": ("300", "how long a deliverer holds a claimed delivery; longer than any send (a dead deliverer's claims are retried after it)"),
+    "STARLEDGER_DELIVERY_LEASE_SECONDS": (
+        "300",
+        "how long a deliverer holds a claimed delivery; longer than any send (a dead deliverer's claims are retried after it)",
+    ),
     "STARLEDGER_SMTP_HOST": ("", "mail server for reminders; empty = no email (in-app inbox and webhooks only)"),
     "STARLEDGER_SMTP_PORT": ("25", "mail server port (587 with starttls, 465 with ssl)"),
     "STARLEDGER_SMTP_SECURITY": ("none", "none, starttls or ssl"),
@@ -34,11 +37,20 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_MAIL_FROM": ("StarLedger <noreply@starledger.local>", "sender of reminder mails"),
     "STARLEDGER_WEBHOOK_SECRET": ("", "HMAC-SHA256 key for webhook signatures; empty = the secret key"),
     "STARLEDGER_WEBHOOK_TIMEOUT": ("5", "seconds to wait for a webhook receiver"),
-    "STARLEDGER_PUBLIC_URL": ("", "the address people open, e.g. https://starledger.example.gov.cn; https:// turns on Secure cookies and HSTS; empty = http://HOST:PORT"),
-    "STARLEDGER_TRUSTED_PROXIES": ("", "comma-separated addresses or networks (CIDR) of your reverse proxies: only their X-Forwarded-For/-Proto is believed; empty = none"),
+    "STARLEDGER_PUBLIC_URL": (
+        "",
+        "the address people open, e.g. https://starledger.example.gov.cn; https:// turns on Secure cookies and HSTS; empty = http://HOST:PORT",
+    ),
+    "STARLEDGER_TRUSTED_PROXIES": (
+        "",
+        "comma-separated addresses or networks (CIDR) of your reverse proxies: only their X-Forwarded-For/-Proto is believed; empty = none",
+    ),
     "STARLEDGER_SESSION_HOURS": ("12", "how long a login lasts at most"),
     "STARLEDGER_SESSION_IDLE_MINUTES": ("60", "a login ends after this long without a request (exact to within a minute)"),
-    "STARLEDGER_PASSWORD_MIN_LENGTH": ("10", "shortest password accepted (8 at least); the commonest passwords and the username are refused at any length"),
+    "STARLEDGER_PASSWORD_MIN_LENGTH": (
+        "10",
+        "shortest password accepted (8 at least); the commonest passwords and the username are refused at any length",
+    ),
     "STARLEDGER_LOGIN_ATTEMPTS": ("5", "failed sign-ins per account and per address before a pause"),
     "STARLEDGER_LOGIN_WINDOW_SECONDS": ("900", "the window failed sign-ins are counted in (and the pause)"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure even when the public URL is not https:// (always on when it is)"),
@@ -179,7 +191,9 @@ def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
     try:
         return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
     except ValueError as e:
-        raise SystemExit(f"STARLEDGER_TRUSTED_PROXIES should list addresses or networks like 10.0.0.5, 10.1.0.0/24: {e}") from None
+        raise SystemExit(
+            f"STARLEDGER_TRUSTED_PROXIES should list addresses or networks like 10.0.0.5, 10.1.0.0/24: {e}"
+        ) from None
 
 
 def _hh_mm(value: str) -> str:

@@ -22,8 +22,9 @@ class ImportRefused(Exception):
     pass
 
 
-def export_log(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = None,
-               progress: Callable[[int, int], None] | None = None) -> int:
+def export_log(
+    chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
     """Every event in notification order with its link; or one aggregate's stream (its events
     with their positions and links, which `verify` of the whole log vouches for)."""
     recorder = chain.recorder
@@ -36,10 +37,20 @@ def export_log(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | None = 
             hash_ = _link_at(links, n.id)
             if aggregate_id is not None and UUID(str(n.originator_id)) != aggregate_id:
                 continue
-            out.write(json.dumps({
-                "position": n.id, "originator_id": str(UUID(str(n.originator_id))), "originator_version": n.originator_version,
-                "topic": n.topic, "state": bytes(n.state).decode(), "hash": hash_,
-            }, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "position": n.id,
+                        "originator_id": str(UUID(str(n.originator_id))),
+                        "originator_version": n.originator_version,
+                        "topic": n.topic,
+                        "state": bytes(n.state).decode(),
+                        "hash": hash_,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             written += 1
         if progress and batch:
             progress(batch[-1].id, head)
@@ -63,10 +74,19 @@ def _export_documents(chain: IntegrityChain, out: IO[str], aggregate_id: UUID | 
         if info is None:
             continue  # verify names it
         for seq, data in store.raw_chunks(sha):
-            out.write(json.dumps({
-                "document": sha, "media_type": info.media_type, "size_bytes": info.size_bytes, "chunks": info.chunks,
-                "seq": seq, "data": base64.b64encode(data).decode(),
-            }) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "document": sha,
+                        "media_type": info.media_type,
+                        "size_bytes": info.size_bytes,
+                        "chunks": info.chunks,
+                        "seq": seq,
+                        "data": base64.b64encode(data).decode(),
+                    }
+                )
+                + "\n"
+            )
 
 
 def _link_at(links: Iterator[tuple[int, str]], position: int) -> str | None:
@@ -111,7 +131,9 @@ def import_log(chain: IntegrityChain, lines: Iterator[str]) -> int:
             count += 1
         documents.finish()
         if postgres and count:
-            tx.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), (SELECT MAX(notification_id) FROM {table}))")
+            tx.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), (SELECT MAX(notification_id) FROM {table}))"
+            )
     return count
 
 
@@ -139,8 +161,10 @@ class _DocumentLines:
         if sha != self.current:
             self.finish()
             self.current, self.hash, self.size, self.expected_seq, self.row = sha, hashlib.sha256(), 0, 0, row
-            tx.execute("INSERT INTO sl_documents (sha256, size_bytes, media_type, chunks, stored_at) VALUES (?, ?, ?, ?, ?)",
-                       (sha, int(row["size_bytes"]), str(row["media_type"]), chunks, "imported"))
+            tx.execute(
+                "INSERT INTO sl_documents (sha256, size_bytes, media_type, chunks, stored_at) VALUES (?, ?, ?, ?, ?)",
+                (sha, int(row["size_bytes"]), str(row["media_type"]), chunks, "imported"),
+            )
         if seq != self.expected_seq:
             raise ImportRefused(f"line {number}: chunk {seq} of document {sha} is out of order; nothing imported")
         tx.execute("INSERT INTO sl_document_chunks (sha256, seq, data) VALUES (?, ?, ?)", (sha, seq, data))
@@ -151,8 +175,11 @@ class _DocumentLines:
     def finish(self) -> None:
         if self.current is None:
             return
-        if (self.hash.hexdigest() != self.current or self.size != int(self.row["size_bytes"])
-                or self.expected_seq != int(self.row["chunks"])):
+        if (
+            self.hash.hexdigest() != self.current
+            or self.size != int(self.row["size_bytes"])
+            or self.expected_seq != int(self.row["chunks"])
+        ):
             raise ImportRefused(f"document {self.current}: its bytes do not hash to its name; nothing imported")
         self.current = None
 
@@ -160,8 +187,13 @@ class _DocumentLines:
 def _parsed(number: int, line: str) -> dict[str, Any]:
     try:
         row = json.loads(line)
-        return {"position": int(row["position"]), "originator_id": str(UUID(row["originator_id"])),
-                "originator_version": int(row["originator_version"]), "topic": str(row["topic"]),
-                "state": str(row["state"]), "hash": str(row["hash"])}
+        return {
+            "position": int(row["position"]),
+            "originator_id": str(UUID(row["originator_id"])),
+            "originator_version": int(row["originator_version"]),
+            "topic": str(row["topic"]),
+            "state": str(row["state"]),
+            "hash": str(row["hash"]),
+        }
     except (ValueError, KeyError, TypeError) as e:
         raise ImportRefused(f"line {number} is not an exported event: {e}") from None

@@ -142,9 +142,18 @@ def build_system(
     credit = CreditRecords(registry, rules, clock, ids, view=compliance, documents=documents)
     inspections = Inspections(registry, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(
-        SqlAccountStore(database), Argon2Hasher(), clock, ids, tokens or RandomTokens(), settings.session_hours,
-        SqlLoginThrottle(database), settings.login_attempts, settings.login_window_seconds,
-        settings.session_idle_minutes, settings.password_min_length, common_passwords(),
+        SqlAccountStore(database),
+        Argon2Hasher(),
+        clock,
+        ids,
+        tokens or RandomTokens(),
+        settings.session_hours,
+        SqlLoginThrottle(database),
+        settings.login_attempts,
+        settings.login_window_seconds,
+        settings.session_idle_minutes,
+        settings.password_min_length,
+        common_passwords(),
     )
     system = System(
         settings=settings,
@@ -160,11 +169,17 @@ def build_system(
         public=PublicRegister(register, compliance, rules, registry.today),
         reminder_view=reminder_view,
         reminders=Reminders(
-            registry, rules, clock, ids, view=reminder_view, planning=planning,
-            register=register, contacts=SqlContactDirectory(database), mailer=SmtpMailer(settings),
+            registry,
+            rules,
+            clock,
+            ids,
+            view=reminder_view,
+            planning=planning,
+            register=register,
+            contacts=SqlContactDirectory(database),
+            mailer=SmtpMailer(settings),
             webhooks=HttpWebhookPoster(settings),
-            policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds,
-                                  settings.delivery_lease_seconds),
+            policy=DeliveryPolicy(settings.delivery_attempts, settings.delivery_backoff_seconds, settings.delivery_lease_seconds),
         ),
         funding_view=funding_view,
         register_history=register_history,

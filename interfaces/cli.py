@@ -33,15 +33,22 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web pages and the API, with the scheduler in-process")
     serve.add_argument("--host", help="listen address (default: $STARLEDGER_HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: $STARLEDGER_PORT or 8000)")
-    serve.add_argument("--demo", action="store_true",
-                       help="seed the demo data first into an empty store (a demo store is served as it is; any other is refused)")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed the demo data first into an empty store (a demo store is served as it is; any other is refused)",
+    )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
 
-    sub.add_parser("demo", help="seed the demo organizations and users into an empty store (a second run changes nothing; a store with other data is refused)")
+    sub.add_parser(
+        "demo",
+        help="seed the demo organizations and users into an empty store (a second run changes nothing; a store with other data is refused)",
+    )
     sub.add_parser("scheduler", help="run only the scheduled jobs (for a separate scheduler process)")
 
     sweep = sub.add_parser(
-        "sweep", help="record missed inspections and apply the credit rules as of a date (idempotent)",
+        "sweep",
+        help="record missed inspections and apply the credit rules as of a date (idempotent)",
         description="What the scheduler runs daily: organizations without a submitted report after a campaign's "
         "deadline are recorded as missed (with the rule set's consequences), then credit listings are escalated "
         "or removed where their periods are over. Running it twice for the same date changes nothing.",
@@ -51,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     subsidies = sub.add_parser("subsidies", help="grant a year's subsidies (资金扶持) and print the report per district")
     subsidies_actions = subsidies.add_subparsers(dest="action", required=True)
     grant = subsidies_actions.add_parser(
-        "grant", help="grant every subsidy the rule sets give for a year (idempotent)",
+        "grant",
+        help="grant every subsidy the rule sets give for a year (idempotent)",
         description="Each organization's entitlements are computed from its history by the rule set governing it "
         "(start-up, yearly assessment award, hub award, grade award; none after a recent penalty). Each is granted "
         "once per period, so a second run grants nothing twice.",
@@ -68,10 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     run_.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="the date (default: today)")
 
     verify = sub.add_parser(
-        "verify", help="recompute the integrity chain over the whole log; exit 1 naming the first event that does not match",
+        "verify",
+        help="recompute the integrity chain over the whole log; exit 1 naming the first event that does not match",
     )
     verify.add_argument("--checkpoint", action="store_true", help="then record the head as a checkpoint")
-    verify.add_argument("--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines")
+    verify.add_argument(
+        "--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines"
+    )
 
     export = sub.add_parser("export", help="write the event log (or one aggregate's stream) as JSON Lines with the chain's links")
     export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
@@ -101,7 +112,9 @@ def _parser() -> argparse.ArgumentParser:
     pw.add_argument("--password-stdin", action="store_true")
 
     projections = sub.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
-    projections.add_parser("rebuild", help="rebuild every read model (register, cases, compliance) from the whole event log, with progress")
+    projections.add_parser(
+        "rebuild", help="rebuild every read model (register, cases, compliance) from the whole event log, with progress"
+    )
     projections.add_parser("status", help="show how far each read model has processed the log")
     return parser
 
@@ -246,9 +259,11 @@ def _sweep(args: Any, system: Any) -> None:
     if any(b.shown for b in bars):
         sys.stderr.write("\n")
     inspections, credit = done["inspections"], done["credit"]
-    print(f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
-          f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}; "
-          f"grades expired: {done.get('grades', {}).get('expired', 0)}")
+    print(
+        f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
+        f"{inspections['exempt']} exempt; credit: {', '.join(f'{k} {v}' for k, v in credit.items()) or 'no change'}; "
+        f"grades expired: {done.get('grades', {}).get('expired', 0)}"
+    )
 
 
 def _subsidies(args: Any, system: Any) -> None:
@@ -261,8 +276,10 @@ def _subsidies(args: Any, system: Any) -> None:
         done = system.subsidies.grant_year(ctx, args.year, args.division, progress=bar)
         if bar.shown:
             bar.finish()
-        print(f"subsidies {done.year}: {done.organizations} organization(s) checked, {done.granted} granted "
-              f"(CNY {done.amount}), {done.already_granted} granted before")
+        print(
+            f"subsidies {done.year}: {done.organizations} organization(s) checked, {done.granted} granted "
+            f"(CNY {done.amount}), {done.already_granted} granted before"
+        )
         return
     writer = SafeWriter(sys.stdout)
     writer.writerow(["district", "rule", "grants", "amount_cny"])
@@ -285,9 +302,11 @@ def _reminders(args: Any, system: Any) -> None:
     ctx = system_context("cli-reminders", str(system.ids.new_id()))
     issued = system.reminders.issue(ctx, as_of)
     delivered = system.reminders.deliver_due(ctx, deliverer=deliverer_name("cli"), limit=None)
-    print(f"reminders as of {as_of}: {issued['issued']} issued, {issued['already_issued']} already issued; "
-          f"deliveries: {delivered['delivered']} delivered, {delivered['failed']} to retry, "
-          f"{delivered['dead_lettered']} dead-lettered, {delivered['cancelled']} cancelled (task done)")
+    print(
+        f"reminders as of {as_of}: {issued['issued']} issued, {issued['already_issued']} already issued; "
+        f"deliveries: {delivered['delivered']} delivered, {delivered['failed']} to retry, "
+        f"{delivered['dead_lettered']} dead-lettered, {delivered['cancelled']} cancelled (task done)"
+    )
 
 
 def _verify(args: Any, system: Any) -> int:
@@ -304,7 +323,9 @@ def _verify(args: Any, system: Any) -> int:
     if not result.ok:
         print(f"NOT OK after {result.checked} events: {result.problem}", file=sys.stderr)
         return 1
-    print(f"ok: {result.checked} events, head #{result.head_position} {result.head_hash}; {result.documents} documents' bytes hashed again")
+    print(
+        f"ok: {result.checked} events, head #{result.head_position} {result.head_hash}; {result.documents} documents' bytes hashed again"
+    )
     if args.checkpoint:
         c = system.integrity.checkpoint(system.clock.now())
         print(f"checkpoint recorded: #{c.position} {c.hash} at {c.at.isoformat()}")
@@ -341,7 +362,9 @@ def _audit(system: Any) -> int:
 
     checks = recheck_all(system.evaluations, [c.id for c in system.cases.cases()])
     for c in checks:
-        print(f"{'ok      ' if c.matches else 'MISMATCH'} {c.evaluation_id} {c.stage:16} stored {c.stored:>12}  recomputed {c.recomputed}")
+        print(
+            f"{'ok      ' if c.matches else 'MISMATCH'} {c.evaluation_id} {c.stage:16} stored {c.stored:>12}  recomputed {c.recomputed}"
+        )
     mismatches = sum(not c.matches for c in checks)
     print(f"{len(checks)} result(s) recomputed, {mismatches} mismatch(es)")
     return 1 if mismatches else 0

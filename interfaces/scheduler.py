@@ -43,8 +43,9 @@ def deliver_reminders(system: Any) -> None:
     every instance delivers, each attempt claims its delivery row first (see Reminders.deliver_due)."""
     from application.context import system_context
 
-    counts = system.reminders.deliver_due(system_context("delivery", f"delivery-{system.ids.new_id()}"),
-                                          deliverer=deliverer_name("scheduler"))
+    counts = system.reminders.deliver_due(
+        system_context("delivery", f"delivery-{system.ids.new_id()}"), deliverer=deliverer_name("scheduler")
+    )
     if any(counts.values()):
         log.info("reminder deliveries: %s", counts)
 
@@ -57,12 +58,24 @@ def deliverer_name(kind: str) -> str:
 def _add_jobs(scheduler: Any, system: Any) -> Any:
     hour, minute = system.settings.sweep_at.split(":")
     scheduler.add_job(
-        daily_sweep, "cron", hour=int(hour), minute=int(minute), args=[system], id="daily_sweep",
-        max_instances=1, coalesce=True, misfire_grace_time=6 * 3600,
+        daily_sweep,
+        "cron",
+        hour=int(hour),
+        minute=int(minute),
+        args=[system],
+        id="daily_sweep",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=6 * 3600,
     )
     scheduler.add_job(
-        deliver_reminders, "interval", seconds=system.settings.delivery_seconds, args=[system], id="deliver_reminders",
-        max_instances=1, coalesce=True,
+        deliver_reminders,
+        "interval",
+        seconds=system.settings.delivery_seconds,
+        args=[system],
+        id="deliver_reminders",
+        max_instances=1,
+        coalesce=True,
     )
     scheduler.add_job(
         catch_up_read_models,

@@ -49,7 +49,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     after_insert: AfterInsert | None = None
 
-    def _fetch_ids_after_insert_events(self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if ids:  # inside eventsourcing's pipeline: a cursor per statement (see Tx)
             _extend(Tx(curs, "postgres", in_pipeline=True), ids, stored_events, self.after_insert)

@@ -42,15 +42,22 @@ def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequen
 
 
 def paged(
-    db: SQLiteDatabase | PostgresDatabase, select: str, source: str, params: list[Any], order: str,
-    page: int, per_page: int, largest: int,
+    db: SQLiteDatabase | PostgresDatabase,
+    select: str,
+    source: str,
+    params: list[Any],
+    order: str,
+    page: int,
+    per_page: int,
+    largest: int,
 ) -> tuple[list[dict[str, Any]], int, int, int]:
     """One page of rows and the total: (rows, total, page, per_page), with page and size clamped."""
     per_page, page = max(1, min(per_page, largest)), max(1, page)
     with db.transaction() as tx:
         total = int(tx.execute(f"SELECT COUNT(*) FROM {source}", params).scalar())
-        rows = tx.execute(f"SELECT {select} FROM {source} ORDER BY {order} LIMIT ? OFFSET ?",
-                          (*params, per_page, (page - 1) * per_page)).all()
+        rows = tx.execute(
+            f"SELECT {select} FROM {source} ORDER BY {order} LIMIT ? OFFSET ?", (*params, per_page, (page - 1) * per_page)
+        ).all()
     return rows, total, page, per_page
 
 
@@ -59,9 +66,7 @@ class Projection(ABC):
     tables: tuple[str, ...] = ()
     topic_prefixes: tuple[str, ...] = ()  # the aggregates whose events this projection reads
 
-    def __init__(
-        self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, reads: Projection | None = None
-    ) -> None:
+    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, reads: Projection | None = None) -> None:
         self.app = app
         self.db = db
         self.reads = reads  # a read model this one's handlers or queries join: caught up first

@@ -90,8 +90,16 @@ class CasesProjection(Projection):
         tx.execute(
             "INSERT INTO sl_cases (id, kind, stage, subject_id, chair_user_id, scoring_deadline, rule_set, version, "
             "updated_at) VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), e.kind.value, str(e.subject_id), e.chair_user_id, e.scoring_deadline.isoformat(),
-             f"{e.rule_set.id}@{e.rule_set.version}", e.originator_version, utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                e.kind.value,
+                str(e.subject_id),
+                e.chair_user_id,
+                e.scoring_deadline.isoformat(),
+                f"{e.rule_set.id}@{e.rule_set.version}",
+                e.originator_version,
+                utc(e.timestamp),
+            ),
         )
 
     def _set(self, tx: Tx, e: Any, **columns: Any) -> None:
@@ -153,7 +161,8 @@ class CasesProjection(Projection):
             rows = tx.execute(
                 f"SELECT {_CASE} FROM sl_cases c LEFT JOIN sl_register r ON r.id = c.subject_id "
                 f"LEFT JOIN sl_projects p ON p.id = c.subject_id{clause} "
-                "ORDER BY c.scoring_deadline, c.id", params,
+                "ORDER BY c.scoring_deadline, c.id",
+                params,
             ).all()
         return [_case(r) for r in rows]
 
@@ -164,7 +173,8 @@ class CasesProjection(Projection):
                 f"SELECT {_CASE}, m.submitted AS my_sheet_submitted FROM sl_case_members m "
                 "JOIN sl_cases c ON c.id = m.case_id LEFT JOIN sl_register r ON r.id = c.subject_id "
                 "LEFT JOIN sl_projects p ON p.id = c.subject_id "
-                "WHERE m.user_id = ? AND m.recused IS NULL ORDER BY c.scoring_deadline, c.id", (user_id,),
+                "WHERE m.user_id = ? AND m.recused IS NULL ORDER BY c.scoring_deadline, c.id",
+                (user_id,),
             ).all()
         return [_case(r) for r in rows]
 
@@ -184,9 +194,16 @@ class CasesProjection(Projection):
 
 def _case(r: dict[str, Any]) -> CaseRow:
     return CaseRow(
-        id=UUID(r["id"]), kind=r["kind"], stage=r["stage"], subject_id=UUID(r["subject_id"]), subject_name=r["subject_name"],
-        chair_user_id=r["chair_user_id"], scoring_deadline=date.fromisoformat(r["scoring_deadline"]), rule_set=r["rule_set"],
-        total=Decimal(r["total"]) if r["total"] else None, result=r["result"],
+        id=UUID(r["id"]),
+        kind=r["kind"],
+        stage=r["stage"],
+        subject_id=UUID(r["subject_id"]),
+        subject_name=r["subject_name"],
+        chair_user_id=r["chair_user_id"],
+        scoring_deadline=date.fromisoformat(r["scoring_deadline"]),
+        rule_set=r["rule_set"],
+        total=Decimal(r["total"]) if r["total"] else None,
+        result=r["result"],
         announcement_ends=date.fromisoformat(r["announcement_ends"]) if r["announcement_ends"] else None,
         version=int(r["version"]),
         my_sheet_submitted=bool(r["my_sheet_submitted"]) if r.get("my_sheet_submitted") is not None else None,

@@ -10,7 +10,13 @@ from typing import Any
 from uuid import UUID
 
 from application.queries import (
-    CampaignRow, GroundRow, InspectionRow, ListingQuery, ListingRow, Page, PenaltyRow,
+    CampaignRow,
+    GroundRow,
+    InspectionRow,
+    ListingQuery,
+    ListingRow,
+    Page,
+    PenaltyRow,
 )
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, utc
@@ -60,8 +66,14 @@ class ComplianceProjection(Projection):
         tx.execute(
             "INSERT INTO sl_campaigns (id, report_year, division_prefix, supervising_unit_deadline, "
             "registration_authority_deadline, rule_set, deadline_recorded, missed, exempt) VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0)",
-            (str(e.originator_id), e.report_year, e.division_prefix, e.supervising_unit_deadline.isoformat(),
-             e.registration_authority_deadline.isoformat(), f"{e.rule_set.id}@{e.rule_set.version}"),
+            (
+                str(e.originator_id),
+                e.report_year,
+                e.division_prefix,
+                e.supervising_unit_deadline.isoformat(),
+                e.registration_authority_deadline.isoformat(),
+                f"{e.rule_set.id}@{e.rule_set.version}",
+            ),
         )
 
     def _deadline_passed(self, tx: Tx, e: Any) -> None:
@@ -75,8 +87,16 @@ class ComplianceProjection(Projection):
             "INSERT INTO sl_inspections (id, organization_id, report_year, campaign_id, stage, outcome, review_outcome, "
             "simplified, deadline, submitted_on, filed_late, reasons, rectification_deadline, rectified_on, version, "
             "updated_at) VALUES (?, ?, ?, ?, 'awaiting', NULL, NULL, ?, ?, NULL, 0, '[]', NULL, NULL, ?, ?)",
-            (str(e.originator_id), str(e.organization_id), e.report_year, str(e.campaign_id), int(e.simplified),
-             e.registration_authority_deadline.isoformat(), e.originator_version, utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                str(e.organization_id),
+                e.report_year,
+                str(e.campaign_id),
+                int(e.simplified),
+                e.registration_authority_deadline.isoformat(),
+                e.originator_version,
+                utc(e.timestamp),
+            ),
         )
 
     def _inspection(self, tx: Tx, e: Any, **columns: Any) -> None:
@@ -88,8 +108,9 @@ class ComplianceProjection(Projection):
         """Mirror of Inspection._reviewed: a late report on a missed year keeps the year missed."""
         current = tx.execute("SELECT outcome FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).scalar()
         outcome = current if current == "missed" else e.outcome.value
-        self._inspection(tx, e, stage="reviewed", outcome=outcome, review_outcome=e.outcome.value,
-                         reasons=json.dumps(list(e.reasons)))
+        self._inspection(
+            tx, e, stage="reviewed", outcome=outcome, review_outcome=e.outcome.value, reasons=json.dumps(list(e.reasons))
+        )
 
     # -- credit ------------------------------------------------------------------------------------
     def _record_opened(self, tx: Tx, e: Any) -> None:
@@ -105,8 +126,15 @@ class ComplianceProjection(Projection):
         tx.execute(
             "INSERT INTO sl_penalties (record_id, decision_no, organization_id, kind, decided_on, amount_cny, reason) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), p.decision_no, self._organization_of(tx, e.originator_id), p.kind.value,
-             p.decided_on.isoformat(), str(p.amount_cny) if p.amount_cny is not None else None, p.reason),
+            (
+                str(e.originator_id),
+                p.decision_no,
+                self._organization_of(tx, e.originator_id),
+                p.kind.value,
+                p.decided_on.isoformat(),
+                str(p.amount_cny) if p.amount_cny is not None else None,
+                p.reason,
+            ),
         )
 
     def _listed(self, tx: Tx, e: Any) -> None:
@@ -126,8 +154,15 @@ class ComplianceProjection(Projection):
             tx.execute(
                 "INSERT INTO sl_listings (record_id, seq, organization_id, list_name, listed_on, clock_from, grounds, "
                 "obligation_met_on, removed_on, removal_reason) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-                (record, seq, self._organization_of(tx, record), e.list_name.value, g.on.isoformat(), g.on.isoformat(),
-                 json.dumps([ground], ensure_ascii=False)),
+                (
+                    record,
+                    seq,
+                    self._organization_of(tx, record),
+                    e.list_name.value,
+                    g.on.isoformat(),
+                    g.on.isoformat(),
+                    json.dumps([ground], ensure_ascii=False),
+                ),
             )
         tx.execute(
             "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name = 'serious' AND removed_on IS NULL "
@@ -177,15 +212,14 @@ class ComplianceProjection(Projection):
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT i.*, c.rule_set FROM sl_inspections i LEFT JOIN sl_campaigns c ON c.id = i.campaign_id "
-                "WHERE i.organization_id = ? ORDER BY i.report_year DESC", (str(organization_id),)
+                "WHERE i.organization_id = ? ORDER BY i.report_year DESC",
+                (str(organization_id),),
             ).all()
         return [_inspection(r) for r in rows]
 
     def records_with_active_listings(self) -> list[UUID]:
         with self.db.transaction() as tx:
-            rows = tx.execute(
-                "SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id"
-            ).all()
+            rows = tx.execute("SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id").all()
         return [UUID(r["record_id"]) for r in rows]
 
     def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]:
@@ -195,7 +229,9 @@ class ComplianceProjection(Projection):
                 "WHERE rectification_deadline < ? AND rectified_on IS NULL ORDER BY organization_id, report_year",
                 (as_of.isoformat(),),
             ).all()
-        return [(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["rectification_deadline"])) for r in rows]
+        return [
+            (UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["rectification_deadline"])) for r in rows
+        ]
 
     def listings(self, query: ListingQuery) -> Page[ListingRow]:
         where, params = ["l.list_name = ?"], [query.list_name]
@@ -233,37 +269,63 @@ class ComplianceProjection(Projection):
                 "SELECT * FROM sl_penalties WHERE organization_id = ? ORDER BY decided_on DESC", (str(organization_id),)
             ).all()
         return [
-            PenaltyRow(UUID(r["organization_id"]), r["kind"], r["decision_no"], date.fromisoformat(r["decided_on"]),
-                       r["amount_cny"], r["reason"])
+            PenaltyRow(
+                UUID(r["organization_id"]),
+                r["kind"],
+                r["decision_no"],
+                date.fromisoformat(r["decided_on"]),
+                r["amount_cny"],
+                r["reason"],
+            )
             for r in rows
         ]
 
 
 def _campaign(r: dict[str, Any]) -> CampaignRow:
     return CampaignRow(
-        id=UUID(r["id"]), report_year=int(r["report_year"]), division_prefix=r["division_prefix"],
+        id=UUID(r["id"]),
+        report_year=int(r["report_year"]),
+        division_prefix=r["division_prefix"],
         supervising_unit_deadline=date.fromisoformat(r["supervising_unit_deadline"]),
         registration_authority_deadline=date.fromisoformat(r["registration_authority_deadline"]),
-        rule_set=r["rule_set"], deadline_recorded=bool(r["deadline_recorded"]), missed=int(r["missed"]),
+        rule_set=r["rule_set"],
+        deadline_recorded=bool(r["deadline_recorded"]),
+        missed=int(r["missed"]),
         exempt=int(r["exempt"]),
     )
 
 
 def _inspection(r: dict[str, Any]) -> InspectionRow:
     return InspectionRow(
-        id=UUID(r["id"]), organization_id=UUID(r["organization_id"]), report_year=int(r["report_year"]),
-        stage=r["stage"], outcome=r["outcome"], review_outcome=r["review_outcome"], simplified=bool(r["simplified"]),
+        id=UUID(r["id"]),
+        organization_id=UUID(r["organization_id"]),
+        report_year=int(r["report_year"]),
+        stage=r["stage"],
+        outcome=r["outcome"],
+        review_outcome=r["review_outcome"],
+        simplified=bool(r["simplified"]),
         deadline=date.fromisoformat(r["deadline"]),
-        submitted_on=_day(r["submitted_on"]), filed_late=bool(r["filed_late"]), reasons=json.loads(r["reasons"]),
-        rectification_deadline=_day(r["rectification_deadline"]), rectified_on=_day(r["rectified_on"]),
-        version=int(r["version"]), rule_set=r.get("rule_set"),
+        submitted_on=_day(r["submitted_on"]),
+        filed_late=bool(r["filed_late"]),
+        reasons=json.loads(r["reasons"]),
+        rectification_deadline=_day(r["rectification_deadline"]),
+        rectified_on=_day(r["rectified_on"]),
+        version=int(r["version"]),
+        rule_set=r.get("rule_set"),
     )
 
 
 def _listing(r: dict[str, Any]) -> ListingRow:
     return ListingRow(
-        organization_id=UUID(r["organization_id"]), name=r["name"], code=r["code"], district=r["district"],
-        list_name=r["list_name"], listed_on=date.fromisoformat(r["listed_on"]), clock_from=date.fromisoformat(r["clock_from"]),
+        organization_id=UUID(r["organization_id"]),
+        name=r["name"],
+        code=r["code"],
+        district=r["district"],
+        list_name=r["list_name"],
+        listed_on=date.fromisoformat(r["listed_on"]),
+        clock_from=date.fromisoformat(r["clock_from"]),
         grounds=[GroundRow(g["code"], date.fromisoformat(g["on"]), g["detail"], g["ref"]) for g in json.loads(r["grounds"])],
-        obligation_met_on=_day(r["obligation_met_on"]), removed_on=_day(r["removed_on"]), removal_reason=r["removal_reason"],
+        obligation_met_on=_day(r["obligation_met_on"]),
+        removed_on=_day(r["removed_on"]),
+        removal_reason=r["removal_reason"],
     )

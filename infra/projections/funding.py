@@ -46,11 +46,18 @@ class FundingProjection(Projection):
             ),
             "Project.EvaluationOpened": self._evaluation_opened,
             "ReviewRecorded": lambda tx, e: self._project(
-                tx, e, stage="reviewed" if e.fundable else "not_fundable", review_score=str(e.score),
+                tx,
+                e,
+                stage="reviewed" if e.fundable else "not_fundable",
+                review_score=str(e.score),
                 review_rank_score=int(e.score * 1000),
             ),
             "Awarded": lambda tx, e: self._project(
-                tx, e, stage="awarded", awarded_fen=fen(e.amount), mid_term_due=e.mid_term_due.isoformat(),
+                tx,
+                e,
+                stage="awarded",
+                awarded_fen=fen(e.amount),
+                mid_term_due=e.mid_term_due.isoformat(),
                 closing_due=e.closing_due.isoformat(),
             ),
             "NotAwarded": lambda tx, e: self._project(tx, e, stage="not_awarded"),
@@ -73,10 +80,22 @@ class FundingProjection(Projection):
             "INSERT INTO sl_rounds (id, title, division_prefix, budget_fen, cap_fen, committed_fen, applications_open, "
             "applications_close, project_start, mid_term_due, closing_due, min_grade, rule_set, version, updated_at) "
             "VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), t.title, t.division_prefix, fen(t.budget), fen(t.per_project_cap),
-             t.applications_open.isoformat(), t.applications_close.isoformat(), t.project_start.isoformat(),
-             t.mid_term_due.isoformat(), t.closing_due.isoformat(), t.min_grade,
-             f"{e.rule_set.id}@{e.rule_set.version}", e.originator_version, utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                t.title,
+                t.division_prefix,
+                fen(t.budget),
+                fen(t.per_project_cap),
+                t.applications_open.isoformat(),
+                t.applications_close.isoformat(),
+                t.project_start.isoformat(),
+                t.mid_term_due.isoformat(),
+                t.closing_due.isoformat(),
+                t.min_grade,
+                f"{e.rule_set.id}@{e.rule_set.version}",
+                e.originator_version,
+                utc(e.timestamp),
+            ),
         )
 
     def _award_released(self, tx: Tx, e: Any) -> None:
@@ -94,8 +113,17 @@ class FundingProjection(Projection):
         tx.execute(
             "INSERT INTO sl_projects (id, round_id, organization_id, organization_name, district, title, requested_fen, "
             "stage, bars, paid_fen, evaluations, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'applied', '[]', 0, '{}', ?, ?)",
-            (str(e.originator_id), str(e.round_id), str(e.organization_id), name, district, e.application.title,
-             fen(e.requested), e.originator_version, utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                str(e.round_id),
+                str(e.organization_id),
+                name,
+                district,
+                e.application.title,
+                fen(e.requested),
+                e.originator_version,
+                utc(e.timestamp),
+            ),
         )
 
     def _project(self, tx: Tx, e: Any, **columns: Any) -> None:
@@ -126,8 +154,20 @@ class FundingProjection(Projection):
         tx.execute(
             "INSERT INTO sl_subsidies (id, organization_id, organization_name, district, rule_key, kind, period, year, "
             "amount_fen, reasons, rule_set, granted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), str(e.organization_id), name, e.district, e.rule_key, e.kind.value, e.period, e.year,
-             fen(e.amount_cny), json.dumps(list(e.reasons)), f"{e.rule_set.id}@{e.rule_set.version}", utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                str(e.organization_id),
+                name,
+                e.district,
+                e.rule_key,
+                e.kind.value,
+                e.period,
+                e.year,
+                fen(e.amount_cny),
+                json.dumps(list(e.reasons)),
+                f"{e.rule_set.id}@{e.rule_set.version}",
+                utc(e.timestamp),
+            ),
         )
 
     # -- queries: rounds and projects ---------------------------------------------------------------------
@@ -143,20 +183,27 @@ class FundingProjection(Projection):
             rows = tx.execute(
                 "SELECT r.*, (SELECT COUNT(*) FROM sl_projects p WHERE p.round_id = r.id) AS projects, "
                 "(SELECT COALESCE(SUM(t.amount_fen), 0) FROM sl_tranches t WHERE t.round_id = r.id) AS paid_fen "
-                f"FROM sl_rounds r{where} ORDER BY r.applications_open DESC, r.title", params,
+                f"FROM sl_rounds r{where} ORDER BY r.applications_open DESC, r.title",
+                params,
             ).all()
         return [_round(r) for r in rows]
 
     def projects(self, query: ProjectQuery) -> Page[ProjectRow]:
         where, params = ["1 = 1"], []
-        for column, value in (("round_id", query.round_id), ("organization_id", query.organization_id),
-                              ("stage", query.stage), ("district", query.district)):
+        for column, value in (
+            ("round_id", query.round_id),
+            ("organization_id", query.organization_id),
+            ("stage", query.stage),
+            ("district", query.district),
+        ):
             if value is not None:
                 where.append(f"p.{column} = ?")
                 params.append(str(value))
         order = {
             "rank": "p.review_rank_score IS NULL, p.review_rank_score DESC, p.title",
-            "title": "p.title", "requested": "p.requested_fen DESC, p.title", "awarded": "p.awarded_fen IS NULL, p.awarded_fen DESC, p.title",
+            "title": "p.title",
+            "requested": "p.requested_fen DESC, p.title",
+            "awarded": "p.awarded_fen IS NULL, p.awarded_fen DESC, p.title",
         }.get(query.sort, "p.title")
         clause = " AND ".join(where)
         ranked = (
@@ -203,7 +250,8 @@ class FundingProjection(Projection):
         with self.db.transaction() as tx:
             rows = tx.execute(query).all()
         return Table(
-            key, [c.replace("_fen", "_cny") for c in columns],
+            key,
+            [c.replace("_fen", "_cny") for c in columns],
             [[cny(int(r[c])) if c.endswith("_fen") else _plain(r[c]) for c in columns] for r in rows],
         )
 
@@ -253,36 +301,65 @@ DASHBOARD_QUERIES: dict[str, tuple[str, list[str]]] = {
 
 def _round(r: dict[str, Any]) -> RoundRow:
     return RoundRow(
-        id=UUID(r["id"]), title=r["title"], division_prefix=r["division_prefix"], budget=cny(r["budget_fen"]),  # type: ignore[arg-type]
-        per_project_cap=cny(r["cap_fen"]), committed=cny(r["committed_fen"]), paid=cny(int(r["paid_fen"])),  # type: ignore[arg-type]
+        id=UUID(r["id"]),
+        title=r["title"],
+        division_prefix=r["division_prefix"],
+        budget=cny(r["budget_fen"]),  # type: ignore[arg-type]
+        per_project_cap=cny(r["cap_fen"]),
+        committed=cny(r["committed_fen"]),
+        paid=cny(int(r["paid_fen"])),  # type: ignore[arg-type]
         applications_open=date.fromisoformat(r["applications_open"]),
         applications_close=date.fromisoformat(r["applications_close"]),
-        project_start=date.fromisoformat(r["project_start"]), mid_term_due=date.fromisoformat(r["mid_term_due"]),
-        closing_due=date.fromisoformat(r["closing_due"]), min_grade=r["min_grade"], rule_set=r["rule_set"],
-        projects=int(r["projects"]), version=int(r["version"]),
+        project_start=date.fromisoformat(r["project_start"]),
+        mid_term_due=date.fromisoformat(r["mid_term_due"]),
+        closing_due=date.fromisoformat(r["closing_due"]),
+        min_grade=r["min_grade"],
+        rule_set=r["rule_set"],
+        projects=int(r["projects"]),
+        version=int(r["version"]),
     )
 
 
 def _project(r: dict[str, Any]) -> ProjectRow:
     passed = r["mid_term_passed"]
     return ProjectRow(
-        id=UUID(r["id"]), round_id=UUID(r["round_id"]), organization_id=UUID(r["organization_id"]),
-        organization_name=r["organization_name"], district=r["district"], title=r["title"],
-        requested=cny(r["requested_fen"]), stage=r["stage"], bars=json.loads(r["bars"]),  # type: ignore[arg-type]
+        id=UUID(r["id"]),
+        round_id=UUID(r["round_id"]),
+        organization_id=UUID(r["organization_id"]),
+        organization_name=r["organization_name"],
+        district=r["district"],
+        title=r["title"],
+        requested=cny(r["requested_fen"]),
+        stage=r["stage"],
+        bars=json.loads(r["bars"]),  # type: ignore[arg-type]
         review_score=Decimal(r["review_score"]) if r["review_score"] else None,
-        rank=int(r["rank"]) if r.get("rank") is not None else None, awarded=cny(r["awarded_fen"]),
-        paid=cny(r["paid_fen"]), mid_term_due=_day(r["mid_term_due"]), closing_due=_day(r["closing_due"]),  # type: ignore[arg-type]
-        mid_term_reported_on=_day(r["mid_term_reported_on"]), closing_reported_on=_day(r["closing_reported_on"]),
-        mid_term_passed=None if passed is None else bool(passed), stars=r["stars"],
+        rank=int(r["rank"]) if r.get("rank") is not None else None,
+        awarded=cny(r["awarded_fen"]),
+        paid=cny(r["paid_fen"]),
+        mid_term_due=_day(r["mid_term_due"]),
+        closing_due=_day(r["closing_due"]),  # type: ignore[arg-type]
+        mid_term_reported_on=_day(r["mid_term_reported_on"]),
+        closing_reported_on=_day(r["closing_reported_on"]),
+        mid_term_passed=None if passed is None else bool(passed),
+        stars=r["stars"],
         closing_score=Decimal(r["closing_score"]) if r["closing_score"] else None,
-        evaluations={k: UUID(v) for k, v in json.loads(r["evaluations"]).items()}, version=int(r["version"]),
+        evaluations={k: UUID(v) for k, v in json.loads(r["evaluations"]).items()},
+        version=int(r["version"]),
     )
 
 
 def _subsidy(r: dict[str, Any]) -> SubsidyRow:
     return SubsidyRow(
-        id=UUID(r["id"]), organization_id=UUID(r["organization_id"]), organization_name=r["organization_name"],
-        district=r["district"], rule_key=r["rule_key"], kind=r["kind"], period=r["period"], year=int(r["year"]),
-        amount=cny(r["amount_fen"]), reasons=json.loads(r["reasons"]), rule_set=r["rule_set"],  # type: ignore[arg-type]
+        id=UUID(r["id"]),
+        organization_id=UUID(r["organization_id"]),
+        organization_name=r["organization_name"],
+        district=r["district"],
+        rule_key=r["rule_key"],
+        kind=r["kind"],
+        period=r["period"],
+        year=int(r["year"]),
+        amount=cny(r["amount_fen"]),
+        reasons=json.loads(r["reasons"]),
+        rule_set=r["rule_set"],  # type: ignore[arg-type]
         granted_at=datetime.fromisoformat(r["granted_at"]),
     )

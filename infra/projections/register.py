@@ -76,8 +76,10 @@ class RegisterProjection(Projection):
             "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
-            **{name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))
-               for name, columns in LINE_CHANGES.items()},
+            **{
+                name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))
+                for name, columns in LINE_CHANGES.items()
+            },
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
@@ -104,10 +106,24 @@ class RegisterProjection(Projection):
             "community_level, party_branch, registered_on, version, updated_at, search_text) "
             "VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, ?, ?, 0, ?, ?, ?, ?)",
             (
-                str(e.originator_id), p.name, p.org_type.value, "registered" if code else "filed", code, filing_no,
-                p.legal_representative, p.address, p.district, p.division_code, p.supervising_unit, int(p.is_hub),
-                int(p.public_benefit), int(p.community_level), entered_on.isoformat(), e.originator_version,
-                utc(e.timestamp), _search_text(p.name, code, filing_no, p.legal_representative, p.district),
+                str(e.originator_id),
+                p.name,
+                p.org_type.value,
+                "registered" if code else "filed",
+                code,
+                filing_no,
+                p.legal_representative,
+                p.address,
+                p.district,
+                p.division_code,
+                p.supervising_unit,
+                int(p.is_hub),
+                int(p.public_benefit),
+                int(p.community_level),
+                entered_on.isoformat(),
+                e.originator_version,
+                utc(e.timestamp),
+                _search_text(p.name, code, filing_no, p.legal_representative, p.district),
             ),
         )
 
@@ -160,8 +176,9 @@ class RegisterProjection(Projection):
         where, params = _filters(query)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, id"
-        rows, total, page, per_page = paged(self.db, _COLUMNS, f"sl_register{clause}", params, order,
-                                            query.page, query.per_page, 200)
+        rows, total, page, per_page = paged(
+            self.db, _COLUMNS, f"sl_register{clause}", params, order, query.page, query.per_page, 200
+        )
         return Page(items=[_entry(r) for r in rows], total=total, page=page, per_page=per_page)
 
 

@@ -16,8 +16,19 @@ from infra.projections.register import LINE_CHANGES
 
 NAME = "register_history"
 # version: the organization's version when the interval began (its state there is one audit read away)
-_TRACKED = ("name", "org_type", "track", "status", "district", "division_code", "grade", "grade_valid_until",
-            "abnormal", "serious", "version")
+_TRACKED = (
+    "name",
+    "org_type",
+    "track",
+    "status",
+    "district",
+    "division_code",
+    "grade",
+    "grade_valid_until",
+    "abnormal",
+    "serious",
+    "version",
+)
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
 
 
@@ -56,16 +67,25 @@ class RegisterHistoryProjection(Projection):
             "INSERT INTO sl_register_intervals (organization_id, valid_from, valid_to, name, org_type, track, status, "
             "district, division_code, grade, grade_valid_until, abnormal, serious, version) "
             "VALUES (?, ?, NULL, ?, ?, ?, 'active', ?, ?, NULL, NULL, 0, 0, ?)",
-            (str(e.originator_id), instant(e.timestamp), p.name, p.org_type.value,
-             "registered" if getattr(e, "code", None) else "filed", p.district, p.division_code, e.originator_version),
+            (
+                str(e.originator_id),
+                instant(e.timestamp),
+                p.name,
+                p.org_type.value,
+                "registered" if getattr(e, "code", None) else "filed",
+                p.district,
+                p.division_code,
+                e.originator_version,
+            ),
         )
 
     def _org(self, tx: Tx, e: Any, **changes: Any) -> None:
         self._change(tx, str(e.originator_id), e.timestamp, version=e.originator_version, **changes)
 
     def _credit(self, tx: Tx, e: Any, **changes: Any) -> None:
-        owner = tx.execute("SELECT organization_id FROM sl_interval_credit WHERE credit_record_id = ?",
-                           (str(e.originator_id),)).scalar()
+        owner = tx.execute(
+            "SELECT organization_id FROM sl_interval_credit WHERE credit_record_id = ?", (str(e.originator_id),)
+        ).scalar()
         if owner is not None:
             self._change(tx, owner, e.timestamp, **changes)
 
@@ -73,8 +93,8 @@ class RegisterHistoryProjection(Projection):
         """End the open interval at this event and open the next one, unless nothing tracked changed.
         Events at the same instant amend the interval they opened (no zero-length intervals)."""
         row = tx.execute(
-            f"SELECT valid_from, {', '.join(_TRACKED)} FROM sl_register_intervals "
-            "WHERE organization_id = ? AND valid_to IS NULL", (organization_id,),
+            f"SELECT valid_from, {', '.join(_TRACKED)} FROM sl_register_intervals WHERE organization_id = ? AND valid_to IS NULL",
+            (organization_id,),
         ).one()
         if row is None:
             return
@@ -85,11 +105,15 @@ class RegisterHistoryProjection(Projection):
         start = instant(at)
         if row["valid_from"] == start:
             assignments = ", ".join(f"{c} = ?" for c in _TRACKED)
-            tx.execute(f"UPDATE sl_register_intervals SET {assignments} WHERE organization_id = ? AND valid_from = ?",
-                       (*values.values(), organization_id, start))
+            tx.execute(
+                f"UPDATE sl_register_intervals SET {assignments} WHERE organization_id = ? AND valid_from = ?",
+                (*values.values(), organization_id, start),
+            )
             return
-        tx.execute("UPDATE sl_register_intervals SET valid_to = ? WHERE organization_id = ? AND valid_from = ?",
-                   (start, organization_id, row["valid_from"]))
+        tx.execute(
+            "UPDATE sl_register_intervals SET valid_to = ? WHERE organization_id = ? AND valid_from = ?",
+            (start, organization_id, row["valid_from"]),
+        )
         tx.execute(
             f"INSERT INTO sl_register_intervals (organization_id, valid_from, valid_to, {', '.join(_TRACKED)}) "
             f"VALUES (?, ?, NULL, {', '.join('?' for _ in _TRACKED)})",
@@ -114,15 +138,17 @@ class RegisterHistoryProjection(Projection):
             where.append("division_code LIKE ?")
             params.append(f"{query.division_prefix}%")
         order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, organization_id"
-        rows, total, page, per_page = paged(self.db, "*", f"sl_register_intervals WHERE {' AND '.join(where)}", params,
-                                            order, query.page, query.per_page, 500)
+        rows, total, page, per_page = paged(
+            self.db, "*", f"sl_register_intervals WHERE {' AND '.join(where)}", params, order, query.page, query.per_page, 500
+        )
         return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page)
 
     def intervals(self, organization_id: UUID) -> list[RegisterLine]:
         """Every interval of one organization, oldest first: its register line through time."""
         with self.db.transaction() as tx:
-            rows = tx.execute("SELECT * FROM sl_register_intervals WHERE organization_id = ? ORDER BY valid_from",
-                              (str(organization_id),)).all()
+            rows = tx.execute(
+                "SELECT * FROM sl_register_intervals WHERE organization_id = ? ORDER BY valid_from", (str(organization_id),)
+            ).all()
         return [_line(r) for r in rows]
 
 
@@ -136,9 +162,17 @@ _CREDIT_FILTERS = {
 def _line(row: dict[str, Any]) -> RegisterLine:
     credit = "serious" if row["serious"] else "abnormal" if row["abnormal"] else "none"
     return RegisterLine(
-        id=UUID(row["organization_id"]), name=row["name"], org_type=row["org_type"], track=row["track"],
-        status=row["status"], district=row["district"], division_code=row["division_code"], grade=row["grade"],
+        id=UUID(row["organization_id"]),
+        name=row["name"],
+        org_type=row["org_type"],
+        track=row["track"],
+        status=row["status"],
+        district=row["district"],
+        division_code=row["division_code"],
+        grade=row["grade"],
         grade_valid_until=date.fromisoformat(row["grade_valid_until"]) if row["grade_valid_until"] else None,
-        credit_status=credit, version=int(row["version"]), valid_from=_moment(row["valid_from"]),  # type: ignore[arg-type]
+        credit_status=credit,
+        version=int(row["version"]),
+        valid_from=_moment(row["valid_from"]),  # type: ignore[arg-type]
         valid_to=_moment(row["valid_to"]),
     )

@@ -23,22 +23,34 @@ class ReminderProjection(Projection):
             "Issued": self._issued,
             "Delivered": lambda tx, e: self._delivery(tx, e, status="delivered", attempts=e.attempt, next_attempt_at=None),
             "DeliveryFailed": lambda tx, e: self._delivery(
-                tx, e, attempts=e.attempt, next_attempt_at=utc(e.retry_at), last_error=e.error),
+                tx, e, attempts=e.attempt, next_attempt_at=utc(e.retry_at), last_error=e.error
+            ),
             "DeadLettered": lambda tx, e: self._delivery(
-                tx, e, status="dead", attempts=e.attempts, next_attempt_at=None, last_error=e.error),
-            "RetryRequested": lambda tx, e: self._delivery(
-                tx, e, status="pending", attempts=0, next_attempt_at=utc(e.timestamp)),
+                tx, e, status="dead", attempts=e.attempts, next_attempt_at=None, last_error=e.error
+            ),
+            "RetryRequested": lambda tx, e: self._delivery(tx, e, status="pending", attempts=0, next_attempt_at=utc(e.timestamp)),
             "Cancelled": self._cancelled,
             "MarkedRead": lambda tx, e: tx.execute(
-                "INSERT INTO sl_reminder_reads (reminder_id, user_id) VALUES (?, ?)", (str(e.originator_id), e.user_id)),
+                "INSERT INTO sl_reminder_reads (reminder_id, user_id) VALUES (?, ?)", (str(e.originator_id), e.user_id)
+            ),
         }
 
     def _issued(self, tx: Tx, e: Any) -> None:
         tx.execute(
             "INSERT INTO sl_reminders (id, kind, subject_id, recipient, period, offset_label, due_on, text_zh, text_en, "
             "issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (str(e.originator_id), e.kind, str(e.subject_id), e.recipient, e.period, e.offset, e.due_on.isoformat(),
-             e.text_zh, e.text_en, utc(e.timestamp)),
+            (
+                str(e.originator_id),
+                e.kind,
+                str(e.subject_id),
+                e.recipient,
+                e.period,
+                e.offset,
+                e.due_on.isoformat(),
+                e.text_zh,
+                e.text_en,
+                utc(e.timestamp),
+            ),
         )
         tx.executemany(
             "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
@@ -47,8 +59,10 @@ class ReminderProjection(Projection):
         )
 
     def _cancelled(self, tx: Tx, e: Any) -> None:
-        tx.execute("UPDATE sl_reminders SET cancelled_at = ?, done_zh = ?, done_en = ? WHERE id = ?",
-                   (utc(e.timestamp), e.reason_zh, e.reason_en, str(e.originator_id)))
+        tx.execute(
+            "UPDATE sl_reminders SET cancelled_at = ?, done_zh = ?, done_en = ? WHERE id = ?",
+            (utc(e.timestamp), e.reason_zh, e.reason_en, str(e.originator_id)),
+        )
         tx.executemany(
             "UPDATE sl_deliveries SET status = 'cancelled', next_attempt_at = NULL WHERE reminder_id = ? AND channel = ?",
             [(str(e.originator_id), c) for c in e.channels],
@@ -66,15 +80,21 @@ class ReminderProjection(Projection):
         """One due, unleased row, leased in one statement: PostgreSQL locks the candidate row and
         skips rows other claimers hold (FOR UPDATE SKIP LOCKED); SQLite's writers are serialized
         (BEGIN IMMEDIATE). Either way two deliverers never get the same lease."""
-        due = ("SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-               "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, reminder_id LIMIT 1")
+        due = (
+            "SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
+            "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, reminder_id LIMIT 1"
+        )
         with self.db.transaction(write=True) as tx:
             if tx.dialect == "postgres":
-                sql = (f"UPDATE sl_deliveries d SET claimed_by = ?, claimed_until = ? FROM ({due} FOR UPDATE SKIP LOCKED) c "
-                       "WHERE d.reminder_id = c.reminder_id AND d.channel = c.channel RETURNING d.reminder_id, d.channel")
+                sql = (
+                    f"UPDATE sl_deliveries d SET claimed_by = ?, claimed_until = ? FROM ({due} FOR UPDATE SKIP LOCKED) c "
+                    "WHERE d.reminder_id = c.reminder_id AND d.channel = c.channel RETURNING d.reminder_id, d.channel"
+                )
             else:
-                sql = (f"UPDATE sl_deliveries SET claimed_by = ?, claimed_until = ? WHERE (reminder_id, channel) IN ({due}) "
-                       "RETURNING reminder_id, channel")
+                sql = (
+                    f"UPDATE sl_deliveries SET claimed_by = ?, claimed_until = ? WHERE (reminder_id, channel) IN ({due}) "
+                    "RETURNING reminder_id, channel"
+                )
             row = tx.execute(sql, (token, utc(until), utc(now), utc(now))).one()
         return None if row is None else DeliveryClaim(UUID(row["reminder_id"]), row["channel"], token, until)
 
@@ -148,7 +168,8 @@ def _deliveries(tx: Tx, ids: list[str]) -> dict[str, list[DeliveryRow]]:
     for r in rows:
         at = datetime.fromisoformat(r["next_attempt_at"]) if r["next_attempt_at"] else None
         found.setdefault(r["reminder_id"], []).append(
-            DeliveryRow(r["channel"], r["status"], int(r["attempts"]), at, r["last_error"]))
+            DeliveryRow(r["channel"], r["status"], int(r["attempts"]), at, r["last_error"])
+        )
     return found
 
 
@@ -164,10 +185,20 @@ def _read(tx: Tx, ids: list[str], user_id: str | None) -> set[str]:
 
 def _reminder(r: dict[str, Any], deliveries: list[DeliveryRow], read: bool) -> ReminderRow:
     return ReminderRow(
-        id=UUID(r["id"]), kind=r["kind"], subject_id=UUID(r["subject_id"]), recipient=r["recipient"], period=r["period"],
-        offset=r["offset_label"], due_on=date.fromisoformat(r["due_on"]), text_zh=r["text_zh"], text_en=r["text_en"],
-        issued_at=datetime.fromisoformat(r["issued_at"]), read=read, deliveries=deliveries,
-        done_zh=r["done_zh"], done_en=r["done_en"],
+        id=UUID(r["id"]),
+        kind=r["kind"],
+        subject_id=UUID(r["subject_id"]),
+        recipient=r["recipient"],
+        period=r["period"],
+        offset=r["offset_label"],
+        due_on=date.fromisoformat(r["due_on"]),
+        text_zh=r["text_zh"],
+        text_en=r["text_en"],
+        issued_at=datetime.fromisoformat(r["issued_at"]),
+        read=read,
+        deliveries=deliveries,
+        done_zh=r["done_zh"],
+        done_en=r["done_en"],
     )
 
 
@@ -226,8 +257,9 @@ class PlanningQueries:
                 "GROUP BY c.id, c.chair_user_id, c.scoring_deadline ORDER BY c.id",
                 (deadline_from.isoformat(), before.isoformat()),
             ).all()
-        return [(UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"]))
-                for r in rows]
+        return [
+            (UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"])) for r in rows
+        ]
 
     def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
         with self.db.transaction() as tx:
@@ -237,8 +269,10 @@ class PlanningQueries:
                 "WHERE c.stage = 'announced' AND c.announcement_ends BETWEEN ? AND ? ORDER BY c.id",
                 (ending_from.isoformat(), ending_to.isoformat()),
             ).all()
-        return [(UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]),
-                 r["rule_set"]) for r in rows]
+        return [
+            (UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]), r["rule_set"])
+            for r in rows
+        ]
 
     def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
         """(project, organization, title, milestone, due, division) for reports still to come."""
@@ -252,8 +286,16 @@ class PlanningQueries:
         for r in rows:
             for milestone in ("mid_term", "closing"):
                 if r[f"{milestone}_reported_on"] is None:
-                    found.append((UUID(r["id"]), UUID(r["organization_id"]), r["title"], milestone,
-                                  date.fromisoformat(r[f"{milestone}_due"]), r["division_code"]))
+                    found.append(
+                        (
+                            UUID(r["id"]),
+                            UUID(r["organization_id"]),
+                            r["title"],
+                            milestone,
+                            date.fromisoformat(r[f"{milestone}_due"]),
+                            r["division_code"],
+                        )
+                    )
                     break  # the closing report comes after the mid-term one
         return found
 
@@ -278,14 +320,16 @@ class PlanningQueries:
 
     def sheet_submitted(self, case_id: UUID, user_id: str) -> bool:
         with self.db.transaction() as tx:
-            value = tx.execute("SELECT submitted FROM sl_case_members WHERE case_id = ? AND user_id = ?",
-                               (str(case_id), user_id)).scalar()
+            value = tx.execute(
+                "SELECT submitted FROM sl_case_members WHERE case_id = ? AND user_id = ?", (str(case_id), user_id)
+            ).scalar()
         return bool(value)
 
     def seat_vacated(self, case_id: UUID, user_id: str) -> bool:
         with self.db.transaction() as tx:
-            rows = tx.execute("SELECT recused FROM sl_case_members WHERE case_id = ? AND user_id = ?",
-                              (str(case_id), user_id)).all()
+            rows = tx.execute(
+                "SELECT recused FROM sl_case_members WHERE case_id = ? AND user_id = ?", (str(case_id), user_id)
+            ).all()
         return bool(rows) and all(r["recused"] is not None for r in rows)
 
     def open_sheets(self, case_id: UUID) -> int:

@@ -51,9 +51,7 @@ def load_rule_set(path: Path, schemes: dict[str, dict]) -> RuleSet:
 class FileRuleSetCatalog:
     def __init__(self, directory: Path = RULESET_DIR) -> None:
         schemes = load_schemes(directory)
-        self._rule_sets = sorted(
-            (load_rule_set(p, schemes) for p in directory.glob("*.toml")), key=lambda r: (r.id, r.version)
-        )
+        self._rule_sets = sorted((load_rule_set(p, schemes) for p in directory.glob("*.toml")), key=lambda r: (r.id, r.version))
         seen = set()
         for r in self._rule_sets:
             if (r.id, r.version) in seen:

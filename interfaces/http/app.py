@@ -25,7 +25,10 @@ from interfaces.http.auth import AuthController, health
 from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.documents import (
-    CreditDocumentController, DocumentController, EvaluationDocumentController, ProjectDocumentController,
+    CreditDocumentController,
+    DocumentController,
+    EvaluationDocumentController,
+    ProjectDocumentController,
     PublicDocumentController,
 )
 from interfaces.http.audit import AuditController, RatingController
@@ -141,9 +144,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             # JSON only: the UI plugins load scripts from a CDN, unreachable offline and refused by our CSP.
             # People read the API at /api-docs, rendered here from the same document.
             render_plugins=[JsonRenderPlugin()],
-            components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}
-            ),
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),
         request_max_body_size=settings.max_body_bytes,

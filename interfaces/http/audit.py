@@ -45,34 +45,52 @@ class AuditController(Controller):
     path = "/api/audit"
     tags = ["audit 审计"]
 
-    @get("/integrity", operation_id="verifyIntegrity",
-         summary="校验事件日志完整性 / Verify the event log's integrity chain",
-         description="重新计算整条哈希链,指出第一个不符的事件;附已记录的检查点。Recomputes the whole chain and names the "
-         "first event that does not match; with the recorded checkpoints.",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/integrity",
+        operation_id="verifyIntegrity",
+        summary="校验事件日志完整性 / Verify the event log's integrity chain",
+        description="重新计算整条哈希链,指出第一个不符的事件;附已记录的检查点。Recomputes the whole chain and names the "
+        "first event that does not match; with the recorded checkpoints.",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def integrity(self, request: Request[Any, Any, Any]) -> IntegrityOut:
         chain = system_of(request).integrity
         r = chain.verify()
         checkpoints = [CheckpointOut(c.position, c.hash, c.at) for c in chain.checkpoints()]
         return IntegrityOut(r.ok, r.checked, r.head_position, r.head_hash, r.problem, r.position, checkpoints)
 
-    @get("/aggregates/{aggregate_id:uuid}/history", operation_id="getAggregateHistory",
-         summary="任一聚合的事件历史 / Any aggregate's history",
-         description="可按事件类型(逗号分隔)和时间范围筛选。Filter by event types (comma-separated) and a time range.",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/aggregates/{aggregate_id:uuid}/history",
+        operation_id="getAggregateHistory",
+        summary="任一聚合的事件历史 / Any aggregate's history",
+        description="可按事件类型(逗号分隔)和时间范围筛选。Filter by event types (comma-separated) and a time range.",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def history(
-        self, request: Request[Any, Any, Any], aggregate_id: UUID,
+        self,
+        request: Request[Any, Any, Any],
+        aggregate_id: UUID,
         event_type: Annotated[str | None, Parameter(max_length=500)] = None,
-        since: datetime | None = None, until: datetime | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[HistoryEntry]:
         return system_of(request).audit.history(aggregate_id, parse_event_types(event_type), _aware(since), _aware(until))
 
-    @get("/aggregates/{aggregate_id:uuid}/state", operation_id="getAggregateState",
-         summary="某一时刻或版本的状态 / State as of an instant or a version",
-         description="给出 at(带时区的时间)或 version 之一。Give `at` (a timestamp with its offset) or `version`.",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/aggregates/{aggregate_id:uuid}/state",
+        operation_id="getAggregateState",
+        summary="某一时刻或版本的状态 / State as of an instant or a version",
+        description="给出 at(带时区的时间)或 version 之一。Give `at` (a timestamp with its offset) or `version`.",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def state(
-        self, request: Request[Any, Any, Any], aggregate_id: UUID, at: datetime | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        aggregate_id: UUID,
+        at: datetime | None = None,
         version: Annotated[int | None, Parameter(ge=1)] = None,
     ) -> AggregateState:
         audit = system_of(request).audit
@@ -80,30 +98,47 @@ class AuditController(Controller):
             raise problem(400, "audit.at_or_version", "请给出 at 或 version 之一", "Give either at or version")
         return audit.state_at(aggregate_id, _aware(at)) if at is not None else audit.state_at_version(aggregate_id, version)
 
-    @get("/aggregates/{aggregate_id:uuid}/changes/{version:int}", operation_id="getAggregateChange",
-         summary="某一事件前后的状态差异 / What one event changed (before/after)",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/aggregates/{aggregate_id:uuid}/changes/{version:int}",
+        operation_id="getAggregateChange",
+        summary="某一事件前后的状态差异 / What one event changed (before/after)",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def change(self, request: Request[Any, Any, Any], aggregate_id: UUID, version: Annotated[int, Parameter(ge=1)]) -> Change:
         return system_of(request).audit.change(aggregate_id, version)
 
-    @get("/aggregates/{aggregate_id:uuid}/timeline", operation_id="getAggregateTimeline",
-         summary="时间线:每个事件及其改变的字段 / Timeline: each event and the fields it changed",
-         description="每个事件附带前后差异(字段 → [之前, 之后])。Each event with its diff (field → [before, after]).",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/aggregates/{aggregate_id:uuid}/timeline",
+        operation_id="getAggregateTimeline",
+        summary="时间线:每个事件及其改变的字段 / Timeline: each event and the fields it changed",
+        description="每个事件附带前后差异(字段 → [之前, 之后])。Each event with its diff (field → [before, after]).",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def timeline(
-        self, request: Request[Any, Any, Any], aggregate_id: UUID,
+        self,
+        request: Request[Any, Any, Any],
+        aggregate_id: UUID,
         event_type: Annotated[str | None, Parameter(max_length=500)] = None,
-        since: datetime | None = None, until: datetime | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[TimelineEntry]:
         return system_of(request).audit.timeline(aggregate_id, parse_event_types(event_type), _aware(since), _aware(until))
 
-    @get("/register", operation_id="getRegisterAsOf",
-         summary="某一时刻的登记名册 / The register as of an instant",
-         description="每个组织在该时刻的状态、等级和信用状态,来自有效期区间(不逐个重放)。Every organization's status, "
-         "grade and credit status at the instant, from validity intervals (no replay per request).",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/register",
+        operation_id="getRegisterAsOf",
+        summary="某一时刻的登记名册 / The register as of an instant",
+        description="每个组织在该时刻的状态、等级和信用状态,来自有效期区间(不逐个重放)。Every organization's status, "
+        "grade and credit status at the instant, from validity intervals (no replay per request).",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def register(
-        self, request: Request[Any, Any, Any], at: datetime,
+        self,
+        request: Request[Any, Any, Any],
+        at: datetime,
         status: Literal["active", "suspended", "deregistered", "revoked"] | None = None,
         grade: Annotated[str | None, Parameter(pattern=r"^([1-5]A|none)$", description="1A…5A, or none")] = None,
         credit_status: Literal["none", "abnormal", "serious"] | None = None,
@@ -116,14 +151,27 @@ class AuditController(Controller):
         per_page: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[RegisterLine]:
         query = RegisterAsOfQuery(
-            at=_aware(at), status=status, grade=grade, credit_status=credit_status, district=district, org_type=org_type,
-            division_prefix=division, sort=sort, descending=order == "desc", page=page, per_page=per_page,
+            at=_aware(at),
+            status=status,
+            grade=grade,
+            credit_status=credit_status,
+            district=district,
+            org_type=org_type,
+            division_prefix=division,
+            sort=sort,
+            descending=order == "desc",
+            page=page,
+            per_page=per_page,
         )
         return system_of(request).audit.register_as_of(query)
 
-    @get("/organizations/{organization_id:uuid}/register-lines", operation_id="getRegisterLines",
-         summary="组织的名册记录区间 / An organization's register line through time",
-         guards=[allow(*AUDITORS)], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}/register-lines",
+        operation_id="getRegisterLines",
+        summary="组织的名册记录区间 / An organization's register line through time",
+        guards=[allow(*AUDITORS)],
+        sync_to_thread=True,
+    )
     def register_lines(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[RegisterLine]:
         return system_of(request).audit.register_intervals(organization_id)
 
@@ -134,18 +182,26 @@ class RatingController(Controller):
     path = "/api"
     tags = ["audit 审计"]
 
-    @get("/organizations/{organization_id:uuid}/grade-explanation", operation_id="explainGrade",
-         summary="等级的来由 / Why an organization holds (or held) its grade",
-         description="at 省略时为当前等级;给出 at 时为该时刻所持等级。Without `at`, the current grade; with it, the "
-         "grade held at that instant.",
-         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}/grade-explanation",
+        operation_id="explainGrade",
+        summary="等级的来由 / Why an organization holds (or held) its grade",
+        description="at 省略时为当前等级;给出 at 时为该时刻所持等级。Without `at`, the current grade; with it, the "
+        "grade held at that instant.",
+        guards=[allow(*CASE_ROLES)],
+        sync_to_thread=True,
+    )
     def grade(self, request: Request[Any, Any, Any], organization_id: UUID, at: datetime | None = None) -> Explanation:
         system = system_of(request)
         return _explained(request, system.audit.grade_evaluation(organization_id, _aware(at)))
 
-    @get("/projects/{project_id:uuid}/stars-explanation", operation_id="explainStars",
-         summary="项目星级的来由 / Why a project has its stars",
-         guards=[allow(*CASE_ROLES)], sync_to_thread=True)
+    @get(
+        "/projects/{project_id:uuid}/stars-explanation",
+        operation_id="explainStars",
+        summary="项目星级的来由 / Why a project has its stars",
+        guards=[allow(*CASE_ROLES)],
+        sync_to_thread=True,
+    )
     def stars(self, request: Request[Any, Any, Any], project_id: UUID) -> Explanation:
         return _explained(request, system_of(request).audit.stars_evaluation(project_id))
 
@@ -160,6 +216,10 @@ def _explained(request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanat
 def _aware(moment: datetime | None) -> datetime | None:
     """Instants must carry their offset: a naive time is ambiguous across time zones."""
     if moment is not None and moment.tzinfo is None:
-        raise problem(400, "audit.naive_time", "时间须带时区,如 2026-06-01T09:00:00+08:00",
-                      "A time needs its offset, e.g. 2026-06-01T09:00:00+08:00")
+        raise problem(
+            400,
+            "audit.naive_time",
+            "时间须带时区,如 2026-06-01T09:00:00+08:00",
+            "A time needs its offset, e.g. 2026-06-01T09:00:00+08:00",
+        )
     return moment

@@ -50,10 +50,12 @@ def expected_version(request: Request[Any, Any, Any]) -> int:
     """The version the caller decided on, from If-Match (428 if missing, 400 if malformed)."""
     raw = request.headers.get("if-match")
     if not raw:
-        raise problem(428, "version.required", "修改须附带 If-Match 版本号", "Changes need an If-Match header with the version you saw")
+        raise problem(
+            428, "version.required", "修改须附带 If-Match 版本号", "Changes need an If-Match header with the version you saw"
+        )
     value = raw.strip().removeprefix("W/").strip('"')
     if not value.isdecimal():
-        raise problem(400, "version.malformed", "If-Match 应为版本号,如 \"3\"", 'If-Match holds a version such as "3"')
+        raise problem(400, "version.malformed", 'If-Match 应为版本号,如 "3"', 'If-Match holds a version such as "3"')
     return int(value)
 
 
@@ -72,7 +74,9 @@ def idempotency_key(request: Request[Any, Any, Any]) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 200:
-        raise problem(400, "idempotency.key_invalid", "Idempotency-Key 应为1到200个字符", "An Idempotency-Key has 1 to 200 characters")
+        raise problem(
+            400, "idempotency.key_invalid", "Idempotency-Key 应为1到200个字符", "An Idempotency-Key has 1 to 200 characters"
+        )
     return key
 
 

@@ -36,103 +36,199 @@ def _act(request: Request[Any, Any, Any], organization_id: UUID, basis: Any, act
 
 
 def csv_download(body: str, list_name: str) -> Response[str]:
-    return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'},
+    )
 
 
 class InspectionController(Controller):
     path = "/api"
     tags = ["inspections 年检"]
 
-    @get("/inspection-campaigns", operation_id="listInspectionCampaigns", summary="年检工作列表 / Inspection campaigns",
-         guards=[allow(*STAFF_AND_AUDITOR)], sync_to_thread=True)
+    @get(
+        "/inspection-campaigns",
+        operation_id="listInspectionCampaigns",
+        summary="年检工作列表 / Inspection campaigns",
+        guards=[allow(*STAFF_AND_AUDITOR)],
+        sync_to_thread=True,
+    )
     def campaigns(self, request: Request[Any, Any, Any]) -> list[CampaignRow]:
         return system_of(request).compliance.campaigns()
 
-    @post("/inspection-campaigns", operation_id="openInspectionCampaign",
-          summary="开展年度检查 / Open a report year's inspection in a locality",
-          description="截止日期取自规则集。Deadlines come from the rule set in force.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
+    @post(
+        "/inspection-campaigns",
+        operation_id="openInspectionCampaign",
+        summary="开展年度检查 / Open a report year's inspection in a locality",
+        description="截止日期取自规则集。Deadlines come from the rule set in force.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def open_campaign(self, request: Request[Any, Any, Any], data: dto.CampaignIn) -> Response[dto.CampaignOut]:
-        campaign = system_of(request).inspections.open_campaign(context(request, data.basis), data.report_year, data.division_prefix)
+        campaign = system_of(request).inspections.open_campaign(
+            context(request, data.basis), data.report_year, data.division_prefix
+        )
         return Response(dto.CampaignOut.of(campaign), status_code=201, headers=etag(campaign.version))
 
-    @post("/inspection-deadlines", operation_id="recordMissedInspections",
-          summary="记录逾期未报 / Record missed inspections as of a date",
-          description="截止日已过而未提交报告的组织记为未参检,并按规则集产生后果;可重复执行。"
-          "Organizations without a submitted report after the deadline are recorded as missed, with the rule "
-          "set's consequences; idempotent.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
+    @post(
+        "/inspection-deadlines",
+        operation_id="recordMissedInspections",
+        summary="记录逾期未报 / Record missed inspections as of a date",
+        description="截止日已过而未提交报告的组织记为未参检,并按规则集产生后果;可重复执行。"
+        "Organizations without a submitted report after the deadline are recorded as missed, with the rule "
+        "set's consequences; idempotent.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def record_missed(self, request: Request[Any, Any, Any], data: dto.AsOfIn) -> dict[str, int]:
         return system_of(request).inspections.record_missed(context(request), data.as_of)
 
-    @get("/organizations/{organization_id:uuid}/inspections", operation_id="listInspections",
-         summary="组织的年检记录 / An organization's inspections", guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}/inspections",
+        operation_id="listInspections",
+        summary="组织的年检记录 / An organization's inspections",
+        guards=[allow(*READERS_OF_HISTORY)],
+        sync_to_thread=True,
+    )
     def list_inspections(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[InspectionRow]:
         require_own_organization(request.user, organization_id)
         system_of(request).registry.organization(organization_id)
         return system_of(request).compliance.inspections_of(organization_id)
 
-    @get("/organizations/{organization_id:uuid}/inspections/{year:int}", operation_id="getInspection",
-         summary="某年度年检 / One year's inspection and report", guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}",
+        operation_id="getInspection",
+        summary="某年度年检 / One year's inspection and report",
+        guards=[allow(*READERS_OF_HISTORY)],
+        sync_to_thread=True,
+    )
     def get_inspection(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Response[dto.InspectionOut]:
         require_own_organization(request.user, organization_id)
         return _inspection(system_of(request).inspections.inspection(organization_id, year))
 
-    @put("/organizations/{organization_id:uuid}/inspections/{year:int}/report", operation_id="draftAnnualReport",
-         summary="填写年度工作报告(草稿) / Draft the annual report",
-         description="首次填写无需 If-Match;之后须附带。No If-Match for the first draft; required afterwards.",
-         guards=[allow(*FILERS)], sync_to_thread=True)
-    def draft(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReportIn) -> Response[dto.InspectionOut]:
+    @put(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/report",
+        operation_id="draftAnnualReport",
+        summary="填写年度工作报告(草稿) / Draft the annual report",
+        description="首次填写无需 If-Match;之后须附带。No If-Match for the first draft; required afterwards.",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+    )
+    def draft(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReportIn
+    ) -> Response[dto.InspectionOut]:
         require_own_organization(request.user, organization_id)
         inspection = system_of(request).inspections.draft_report(
             context(request), organization_id, year, optional_version(request), data.to_domain()
         )
         return _inspection(inspection)
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/submission", operation_id="submitAnnualReport",
-          summary="提交年度工作报告 / Submit the annual report", guards=[allow(*FILERS)], sync_to_thread=True, status_code=200)
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/submission",
+        operation_id="submitAnnualReport",
+        summary="提交年度工作报告 / Submit the annual report",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def submit(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Response[dto.InspectionOut]:
         return _act(request, organization_id, None, lambda s, c, v: s.submit_report(c, organization_id, year, v))
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/withdrawal", operation_id="withdrawAnnualReport",
-          summary="撤回报告(审查前) / Withdraw the report before review", guards=[allow(*FILERS)], sync_to_thread=True,
-          status_code=200)
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/withdrawal",
+        operation_id="withdrawAnnualReport",
+        summary="撤回报告(审查前) / Withdraw the report before review",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def withdraw(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Response[dto.InspectionOut]:
         return _act(request, organization_id, None, lambda s, c, v: s.withdraw_report(c, organization_id, year, v))
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/preliminary-opinion",
-          operation_id="givePreliminaryOpinion", summary="业务主管单位初审意见 / Supervising unit's preliminary opinion",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def opinion(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.OpinionIn) -> Response[dto.InspectionOut]:
-        return _act(request, organization_id, data.basis,
-                    lambda s, c, v: s.give_preliminary_opinion(c, organization_id, year, v, data.opinion))
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/preliminary-opinion",
+        operation_id="givePreliminaryOpinion",
+        summary="业务主管单位初审意见 / Supervising unit's preliminary opinion",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def opinion(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.OpinionIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            data.basis,
+            lambda s, c, v: s.give_preliminary_opinion(c, organization_id, year, v, data.opinion),
+        )
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/correction-request",
-          operation_id="requestReportCorrection", summary="退回补正 / Ask for correction and resubmission",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def correction(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReasonsIn) -> Response[dto.InspectionOut]:
-        return _act(request, organization_id, data.basis,
-                    lambda s, c, v: s.request_correction(c, organization_id, year, v, tuple(data.reasons)))
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/correction-request",
+        operation_id="requestReportCorrection",
+        summary="退回补正 / Ask for correction and resubmission",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def correction(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReasonsIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            data.basis,
+            lambda s, c, v: s.request_correction(c, organization_id, year, v, tuple(data.reasons)),
+        )
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/review", operation_id="reviewInspection",
-          summary="年检结论 / Review: pass, basic pass or fail",
-          description="基本合格、不合格须说明理由;后果按规则集记录。Basic pass and fail need reasons; consequences follow the rule set.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def review(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReviewIn) -> Response[dto.InspectionOut]:
-        return _act(request, organization_id, data.basis,
-                    lambda s, c, v: s.review(c, organization_id, year, v, Outcome(data.outcome), tuple(data.reasons)))
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/review",
+        operation_id="reviewInspection",
+        summary="年检结论 / Review: pass, basic pass or fail",
+        description="基本合格、不合格须说明理由;后果按规则集记录。Basic pass and fail need reasons; consequences follow the rule set.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def review(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReviewIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            data.basis,
+            lambda s, c, v: s.review(c, organization_id, year, v, Outcome(data.outcome), tuple(data.reasons)),
+        )
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/rectification-order",
-          operation_id="orderRectification", summary="责令整改 / Order rectification with a deadline",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def rectification(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.RectificationIn) -> Response[dto.InspectionOut]:
-        return _act(request, organization_id, data.basis,
-                    lambda s, c, v: s.order_rectification(c, organization_id, year, v, tuple(data.items), data.deadline))
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/rectification-order",
+        operation_id="orderRectification",
+        summary="责令整改 / Order rectification with a deadline",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def rectification(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.RectificationIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            data.basis,
+            lambda s, c, v: s.order_rectification(c, organization_id, year, v, tuple(data.items), data.deadline),
+        )
 
-    @post("/organizations/{organization_id:uuid}/inspections/{year:int}/rectification-confirmation",
-          operation_id="confirmRectification", summary="确认整改完成 / Confirm the rectification",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/rectification-confirmation",
+        operation_id="confirmRectification",
+        summary="确认整改完成 / Confirm the rectification",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def rectified(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Response[dto.InspectionOut]:
         return _act(request, organization_id, None, lambda s, c, v: s.confirm_rectification(c, organization_id, year, v))
 
@@ -141,64 +237,106 @@ class CreditController(Controller):
     path = "/api"
     tags = ["credit 信用信息"]
 
-    @get("/organizations/{organization_id:uuid}/credit", operation_id="getCreditRecord",
-         summary="信用记录 / An organization's credit record", guards=[allow(*READERS_OF_HISTORY)], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}/credit",
+        operation_id="getCreditRecord",
+        summary="信用记录 / An organization's credit record",
+        guards=[allow(*READERS_OF_HISTORY)],
+        sync_to_thread=True,
+    )
     def record(self, request: Request[Any, Any, Any], organization_id: UUID) -> dto.CreditOut:
         require_own_organization(request.user, organization_id)
         return dto.CreditOut.of(organization_id, system_of(request).credit.record_of(organization_id))
 
-    @post("/organizations/{organization_id:uuid}/credit/penalties", operation_id="recordPenalty",
-          summary="记录行政处罚 / Record an administrative penalty",
-          description="按规则集列入名录、降低等级;停止活动和撤销登记同时改变组织状态。Lists the organization and lowers "
-          "its grade per the rule set; a suspension or revocation changes its status too.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/penalties",
+        operation_id="recordPenalty",
+        summary="记录行政处罚 / Record an administrative penalty",
+        description="按规则集列入名录、降低等级;停止活动和撤销登记同时改变组织状态。Lists the organization and lowers "
+        "its grade per the rule set; a suspension or revocation changes its status too.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def penalty(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PenaltyIn) -> dto.CreditOut:
         record = system_of(request).credit.record_penalty(context(request), organization_id, data.to_domain())
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/organizations/{organization_id:uuid}/credit/grounds", operation_id="addListingGround",
-          summary="认定列入事由 / Establish a listing ground by hand", guards=[allow(*STAFF)], sync_to_thread=True,
-          status_code=201)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/grounds",
+        operation_id="addListingGround",
+        summary="认定列入事由 / Establish a listing ground by hand",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def ground(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.GroundIn) -> dto.CreditOut:
         record = system_of(request).credit.add_ground(context(request), organization_id, data.code, data.on, data.detail)
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/organizations/{organization_id:uuid}/credit/returned-letters", operation_id="recordReturnedLetter",
-          summary="挂号信被退回 / A registered letter came back unsigned", guards=[allow(*STAFF)], sync_to_thread=True,
-          status_code=201)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/returned-letters",
+        operation_id="recordReturnedLetter",
+        summary="挂号信被退回 / A registered letter came back unsigned",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def letter(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.LetterIn) -> dto.CreditOut:
         record = system_of(request).credit.record_returned_letter(context(request), organization_id, data.on, data.detail)
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/organizations/{organization_id:uuid}/credit/removal-requests", operation_id="requestListingRemoval",
-          summary="申请移出名录 / Apply for removal from a list", guards=[allow(*FILERS)], sync_to_thread=True,
-          status_code=201)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/removal-requests",
+        operation_id="requestListingRemoval",
+        summary="申请移出名录 / Apply for removal from a list",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def removal_request(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.ListIn) -> dto.CreditOut:
         require_own_organization(request.user, organization_id)
         record = system_of(request).credit.request_removal(context(request), organization_id, CreditList(data.list_name))
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/organizations/{organization_id:uuid}/credit/obligation-verifications", operation_id="verifyObligation",
-          summary="核实已履行义务 / Verify the obligation is met",
-          description="异常名录即时移出;严重失信名单须满整洁期。Removes from the abnormal list at once; the serious list "
-          "also needs the clean period over.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=201)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/obligation-verifications",
+        operation_id="verifyObligation",
+        summary="核实已履行义务 / Verify the obligation is met",
+        description="异常名录即时移出;严重失信名单须满整洁期。Removes from the abnormal list at once; the serious list "
+        "also needs the clean period over.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=201,
+    )
     def verify(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.ListIn) -> dto.CreditOut:
         record = system_of(request).credit.verify_obligation(context(request), organization_id, CreditList(data.list_name))
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/organizations/{organization_id:uuid}/credit/revocation-decision", operation_id="decideRevocation",
-          summary="撤销登记建议的决定 / Decide on a revocation proposal", guards=[allow(*STAFF)], sync_to_thread=True,
-          status_code=200)
+    @post(
+        "/organizations/{organization_id:uuid}/credit/revocation-decision",
+        operation_id="decideRevocation",
+        summary="撤销登记建议的决定 / Decide on a revocation proposal",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def decide(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.RevocationDecisionIn) -> dto.CreditOut:
-        record = system_of(request).credit.decide_revocation(context(request, data.basis), organization_id, data.accepted, data.note)
+        record = system_of(request).credit.decide_revocation(
+            context(request, data.basis), organization_id, data.accepted, data.note
+        )
         return dto.CreditOut.of(organization_id, record)
 
-    @post("/credit/rule-application", operation_id="applyCreditRules",
-          summary="按日期执行信用规则 / Apply the credit rules as of a date",
-          description="到期的升级、自动移出、整改逾期列入;可重复执行。Due escalations, automatic removals and overdue "
-          "rectifications; idempotent.",
-          guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
+    @post(
+        "/credit/rule-application",
+        operation_id="applyCreditRules",
+        summary="按日期执行信用规则 / Apply the credit rules as of a date",
+        description="到期的升级、自动移出、整改逾期列入;可重复执行。Due escalations, automatic removals and overdue "
+        "rectifications; idempotent.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def apply_rules(self, request: Request[Any, Any, Any], data: dto.AsOfIn) -> dict[str, int]:
         return system_of(request).credit.apply_rules(context(request), data.as_of)
 
@@ -209,10 +347,16 @@ class PublicController(Controller):
     path = "/api/public"
     tags = ["public 信息公示"]
 
-    @get("/organizations", operation_id="publicSearch", summary="公示:查询社会组织 / Public register search",
-         guards=[allow(*tuple(Role))], sync_to_thread=True)
+    @get(
+        "/organizations",
+        operation_id="publicSearch",
+        summary="公示:查询社会组织 / Public register search",
+        guards=[allow(*tuple(Role))],
+        sync_to_thread=True,
+    )
     def search(
-        self, request: Request[Any, Any, Any],
+        self,
+        request: Request[Any, Any, Any],
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         district: Annotated[str | None, Parameter(max_length=50)] = None,
         credit_status: dto.ListName | None = None,
@@ -222,15 +366,28 @@ class PublicController(Controller):
         query = RegisterQuery(text=q, district=district, credit_status=credit_status, page=page, per_page=per_page)
         return system_of(request).public.search(query)
 
-    @get("/organizations/{organization_id:uuid}", operation_id="publicCard",
-         summary="公示:组织信用档案 / An organization's public card", guards=[allow(*tuple(Role))], sync_to_thread=True)
+    @get(
+        "/organizations/{organization_id:uuid}",
+        operation_id="publicCard",
+        summary="公示:组织信用档案 / An organization's public card",
+        guards=[allow(*tuple(Role))],
+        sync_to_thread=True,
+    )
     def card(self, request: Request[Any, Any, Any], organization_id: UUID) -> PublicCard:
         return system_of(request).public.card(organization_id)
 
-    @get("/lists/{list_name:str}", operation_id="publicList",
-         summary="公示:活动异常名录 / 严重违法失信名单 — The credit lists", guards=[allow(*tuple(Role))], sync_to_thread=True)
+    @get(
+        "/lists/{list_name:str}",
+        operation_id="publicList",
+        summary="公示:活动异常名录 / 严重违法失信名单 — The credit lists",
+        guards=[allow(*tuple(Role))],
+        sync_to_thread=True,
+    )
     def listing(
-        self, request: Request[Any, Any, Any], list_name: dto.ListName, current: bool = True,
+        self,
+        request: Request[Any, Any, Any],
+        list_name: dto.ListName,
+        current: bool = True,
         q: Annotated[str | None, Parameter(max_length=100)] = None,
         district: Annotated[str | None, Parameter(max_length=50)] = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
@@ -239,7 +396,13 @@ class PublicController(Controller):
         query = ListingQuery(list_name=list_name, current=current, text=q, district=district, page=page, per_page=per_page)
         return system_of(request).public.listings(query)
 
-    @get("/lists/{list_name:str}/csv", operation_id="publicListCsv", summary="公示名录 CSV 下载 / The list as CSV",
-         guards=[allow(*tuple(Role))], sync_to_thread=True, media_type="text/csv")
+    @get(
+        "/lists/{list_name:str}/csv",
+        operation_id="publicListCsv",
+        summary="公示名录 CSV 下载 / The list as CSV",
+        guards=[allow(*tuple(Role))],
+        sync_to_thread=True,
+        media_type="text/csv",
+    )
     def listing_csv(self, request: Request[Any, Any, Any], list_name: dto.ListName, current: bool = True) -> Response[str]:
         return csv_download(system_of(request).public.listings_csv(list_name, current), list_name)

@@ -39,8 +39,14 @@ class CampaignOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, c: InspectionCampaign) -> CampaignOut:
-        return cls(c.id, c.report_year, c.division_prefix, c.supervising_unit_deadline,
-                   c.registration_authority_deadline, f"{c.rule_set.id}@{c.rule_set.version}")
+        return cls(
+            c.id,
+            c.report_year,
+            c.division_prefix,
+            c.supervising_unit_deadline,
+            c.registration_authority_deadline,
+            f"{c.rule_set.id}@{c.rule_set.version}",
+        )
 
 
 class AsOfIn(msgspec.Struct, frozen=True):
@@ -79,9 +85,15 @@ class ReportIn(msgspec.Struct, frozen=True):
 
     def to_domain(self) -> AnnualReport:
         return AnnualReport(
-            activities=self.activities, income=self.income, expenditure=self.expenditure, net_assets=self.net_assets,
-            staff=self.staff, volunteers=self.volunteers, party_organization=self.party_organization,
-            major_changes=self.major_changes, declarations=tuple(self.declarations),
+            activities=self.activities,
+            income=self.income,
+            expenditure=self.expenditure,
+            net_assets=self.net_assets,
+            staff=self.staff,
+            volunteers=self.volunteers,
+            party_organization=self.party_organization,
+            major_changes=self.major_changes,
+            declarations=tuple(self.declarations),
             attachments=tuple(Attachment(a.name, a.sha256, a.size_bytes, a.media_type) for a in self.attachments),
         )
 
@@ -131,11 +143,23 @@ class InspectionOut(msgspec.Struct, frozen=True):
     def of(cls, i: Inspection) -> InspectionOut:
         report = msgspec.convert(msgspec.to_builtins(i.report), ReportIn) if i.report else None
         return cls(
-            id=i.id, version=i.version, organization_id=i.organization_id, report_year=i.report_year, stage=i.stage.value,
-            outcome=i.outcome.value if i.outcome else None, simplified=i.simplified, deadline=i.deadline, report=report,
-            submitted_on=i.submitted_on, filed_late=i.filed_late, opinion=i.opinion, reasons=list(i.reasons),
-            rectification_deadline=i.rectification_deadline, rectification_items=list(i.rectification_items),
-            rectified_on=i.rectified_on, review_outcome=i.review_outcome.value if i.review_outcome else None,
+            id=i.id,
+            version=i.version,
+            organization_id=i.organization_id,
+            report_year=i.report_year,
+            stage=i.stage.value,
+            outcome=i.outcome.value if i.outcome else None,
+            simplified=i.simplified,
+            deadline=i.deadline,
+            report=report,
+            submitted_on=i.submitted_on,
+            filed_late=i.filed_late,
+            opinion=i.opinion,
+            reasons=list(i.reasons),
+            rectification_deadline=i.rectification_deadline,
+            rectification_items=list(i.rectification_items),
+            rectified_on=i.rectified_on,
+            review_outcome=i.review_outcome.value if i.review_outcome else None,
         )
 
 
@@ -155,8 +179,9 @@ class PenaltyIn(msgspec.Struct, frozen=True):
             values.money(self.amount_cny, "amount_cny", "罚款金额", positive=True)
 
     def to_domain(self) -> Penalty:
-        return Penalty(self.kind, self.decision_no, self.decided_on, self.reason, self.amount_cny,
-                       self.suspended_from, self.suspended_until)
+        return Penalty(
+            self.kind, self.decision_no, self.decided_on, self.reason, self.amount_cny, self.suspended_from, self.suspended_until
+        )
 
 
 class GroundIn(msgspec.Struct, frozen=True):
@@ -192,8 +217,16 @@ class ListingOut(msgspec.Struct, frozen=True):
 
     @classmethod
     def of(cls, l: Listing) -> ListingOut:
-        return cls(l.list_name.value, l.listed_on, l.clock_from, [GroundRow(g.code, g.on, g.detail, g.ref) for g in l.grounds],
-                   l.obligation_met_on, l.removal_requested_on, l.removed_on, l.removal_reason)
+        return cls(
+            l.list_name.value,
+            l.listed_on,
+            l.clock_from,
+            [GroundRow(g.code, g.on, g.detail, g.ref) for g in l.grounds],
+            l.obligation_met_on,
+            l.removal_requested_on,
+            l.removed_on,
+            l.removal_reason,
+        )
 
 
 class CreditOut(msgspec.Struct, frozen=True):
@@ -212,8 +245,15 @@ class CreditOut(msgspec.Struct, frozen=True):
             return cls(organization_id, 0, "none", [], [], [], [], None)
         proposal = r.open_revocation_proposal
         return cls(
-            organization_id, r.version, r.status, [ListingOut.of(l) for l in r.listings],
-            [PenaltyIn(p.kind, p.decision_no, p.decided_on, p.reason, p.amount_cny, p.suspended_from, p.suspended_until)
-             for p in r.penalties],
-            [tuple(w) for w in r.warnings], list(r.returned_letters), list(proposal) if proposal else None,  # type: ignore[misc]
+            organization_id,
+            r.version,
+            r.status,
+            [ListingOut.of(l) for l in r.listings],
+            [
+                PenaltyIn(p.kind, p.decision_no, p.decided_on, p.reason, p.amount_cny, p.suspended_from, p.suspended_until)
+                for p in r.penalties
+            ],
+            [tuple(w) for w in r.warnings],
+            list(r.returned_letters),
+            list(proposal) if proposal else None,  # type: ignore[misc]
         )

@@ -41,7 +41,9 @@ class RegisterIn(msgspec.Struct, frozen=True):
     """登记 / Register an organization with its unified social credit code."""
 
     profile: ProfileIn
-    code: Annotated[str, Meta(min_length=1, max_length=100, description="统一社会信用代码 (18 characters; checked with a clear message)")]
+    code: Annotated[
+        str, Meta(min_length=1, max_length=100, description="统一社会信用代码 (18 characters; checked with a clear message)")
+    ]
     registered_on: date | None = None
     basis: BasisIn | None = None
 
@@ -96,8 +98,15 @@ class HubIn(msgspec.Struct, frozen=True):
 class GradeFindingIn(msgspec.Struct, frozen=True):
     """A finding against a graded organization; the rule set says whether it lowers or revokes."""
 
-    finding: Annotated[str, Meta(min_length=1, max_length=50, description="inspection_failed, inspection_missed, "
-                                 "basic_pass_two_years, penalty, evaluation_fraud, certificate_misuse")]
+    finding: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=50,
+            description="inspection_failed, inspection_missed, "
+            "basic_pass_two_years, penalty, evaluation_fraud, certificate_misuse",
+        ),
+    ]
     basis: BasisIn | None = None
 
 
@@ -140,14 +149,33 @@ class OrganizationOut(msgspec.Struct, frozen=True):
     def of(cls, org: Organization) -> OrganizationOut:
         p = org.profile
         return cls(
-            id=org.id, version=org.version, name=p.name, org_type=p.org_type.value, track=org.track.value,
-            status=org.status.value, code=org.code, filing_no=org.filing_no, filed_with=org.filed_with,
-            registered_on=org.registered_on, filed_on=org.filed_on, legal_representative=p.legal_representative,
-            address=p.address, division_code=p.division_code, district=p.district,
-            supervising_unit=p.supervising_unit, is_hub=p.is_hub, public_benefit=p.public_benefit,
-            community_level=p.community_level, hub_id=org.hub_id, party_branch_on=org.party_branch_on,
-            charter_version=org.charter_version, grade=org.grade, grade_valid_from=org.grade_valid_from,
-            grade_valid_until=org.grade_valid_until, created_at=org.created_on, modified_at=org.modified_on,
+            id=org.id,
+            version=org.version,
+            name=p.name,
+            org_type=p.org_type.value,
+            track=org.track.value,
+            status=org.status.value,
+            code=org.code,
+            filing_no=org.filing_no,
+            filed_with=org.filed_with,
+            registered_on=org.registered_on,
+            filed_on=org.filed_on,
+            legal_representative=p.legal_representative,
+            address=p.address,
+            division_code=p.division_code,
+            district=p.district,
+            supervising_unit=p.supervising_unit,
+            is_hub=p.is_hub,
+            public_benefit=p.public_benefit,
+            community_level=p.community_level,
+            hub_id=org.hub_id,
+            party_branch_on=org.party_branch_on,
+            charter_version=org.charter_version,
+            grade=org.grade,
+            grade_valid_from=org.grade_valid_from,
+            grade_valid_until=org.grade_valid_until,
+            created_at=org.created_on,
+            modified_at=org.modified_on,
         )
 
 

@@ -44,9 +44,18 @@ class RoundIn(msgspec.Struct, frozen=True):
 
     def to_domain(self) -> RoundTerms:
         return RoundTerms(
-            self.title, self.division_prefix, self.budget, self.per_project_cap, self.applications_open,
-            self.applications_close, self.project_start, self.mid_term_due, self.closing_due, self.min_grade,
-            tuple(t.value for t in self.org_types), tuple(t.value for t in self.tracks),
+            self.title,
+            self.division_prefix,
+            self.budget,
+            self.per_project_cap,
+            self.applications_open,
+            self.applications_close,
+            self.project_start,
+            self.mid_term_due,
+            self.closing_due,
+            self.min_grade,
+            tuple(t.value for t in self.org_types),
+            tuple(t.value for t in self.tracks),
         )
 
 
@@ -69,9 +78,22 @@ class RoundOut(msgspec.Struct, frozen=True):
     @classmethod
     def of(cls, r: FundingRound) -> RoundOut:
         t = r.terms
-        return cls(r.id, r.version, t.title, t.division_prefix, t.budget, t.per_project_cap, r.committed, r.remaining,
-                   t.applications_open, t.applications_close, t.mid_term_due, t.closing_due, t.min_grade,
-                   f"{r.rule_set.id}@{r.rule_set.version}")
+        return cls(
+            r.id,
+            r.version,
+            t.title,
+            t.division_prefix,
+            t.budget,
+            t.per_project_cap,
+            r.committed,
+            r.remaining,
+            t.applications_open,
+            t.applications_close,
+            t.mid_term_due,
+            t.closing_due,
+            t.min_grade,
+            f"{r.rule_set.id}@{r.rule_set.version}",
+        )
 
 
 class BudgetLineIn(msgspec.Struct, frozen=True):
@@ -94,7 +116,10 @@ class ApplicationIn(msgspec.Struct, frozen=True):
 
     def to_domain(self) -> ProjectApplication:
         return ProjectApplication(
-            self.title, self.target_group, self.plan, self.expected_outputs,
+            self.title,
+            self.target_group,
+            self.plan,
+            self.expected_outputs,
             tuple(BudgetLine(line.item, line.amount) for line in self.budget_lines),
         )
 
@@ -138,10 +163,28 @@ class ProjectOut(msgspec.Struct, frozen=True):
             for i, t in enumerate(p.tranches)
         ]
         return cls(
-            p.id, p.version, p.round_id, p.organization_id, a.title, a.target_group, a.plan, a.expected_outputs,
-            [BudgetLineIn(line.item, line.amount) for line in a.budget_lines], p.requested, p.stage.value, list(p.bars),
-            p.review_score, p.awarded, p.paid_amount, tranches, {m.value: d for m, d in p.due.items()},
-            {m.value: d for m, d in p.reports.items()}, dict(p.evaluations), p.mid_term_passed, p.stars, p.closing_score,
+            p.id,
+            p.version,
+            p.round_id,
+            p.organization_id,
+            a.title,
+            a.target_group,
+            a.plan,
+            a.expected_outputs,
+            [BudgetLineIn(line.item, line.amount) for line in a.budget_lines],
+            p.requested,
+            p.stage.value,
+            list(p.bars),
+            p.review_score,
+            p.awarded,
+            p.paid_amount,
+            tranches,
+            {m.value: d for m, d in p.due.items()},
+            {m.value: d for m, d in p.reports.items()},
+            dict(p.evaluations),
+            p.mid_term_passed,
+            p.stars,
+            p.closing_score,
         )
 
 

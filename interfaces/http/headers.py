@@ -93,12 +93,24 @@ class SecurityHeaders:
         return headers
 
     async def _internal_error(self, send: Any) -> None:
-        body = json.dumps({
-            "type": "urn:starledger:problem:server.error", "title": "Internal error; it has been logged",
-            "status": 500, "detail": "Internal error; it has been logged", "code": "server.error",
-            "message_zh": "服务器内部错误,已记录", "message_en": "Internal error; it has been logged",
-        }, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "type": "urn:starledger:problem:server.error",
+                "title": "Internal error; it has been logged",
+                "status": 500,
+                "detail": "Internal error; it has been logged",
+                "code": "server.error",
+                "message_zh": "服务器内部错误,已记录",
+                "message_en": "Internal error; it has been logged",
+            },
+            ensure_ascii=False,
+        ).encode()
         headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 500,
-                    "headers": self._with_headers(headers, credentialed=True, static=False)})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": self._with_headers(headers, credentialed=True, static=False),
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -23,14 +23,24 @@ _BRACKETS = re.compile(rb"[\[\]{}]")
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-_WHERE = {"path": ("路径", "The path"), "query": ("查询参数", "A query parameter"), "cookie": ("Cookie", "A cookie"),
-          "form": ("表单", "A form field"), "body": ("请求内容", "A text in the request body")}
+_WHERE = {
+    "path": ("路径", "The path"),
+    "query": ("查询参数", "A query parameter"),
+    "cookie": ("Cookie", "A cookie"),
+    "form": ("表单", "A form field"),
+    "body": ("请求内容", "A text in the request body"),
+}
 
 
 def refuse_nul(where: str) -> Exception:
     zh, en = _WHERE[where]
-    return problem(400, "request.nul_character", f"{zh}含有空字符(NUL),无法处理",
-                   f"{en} holds a NUL character, which cannot be accepted", field=where)
+    return problem(
+        400,
+        "request.nul_character",
+        f"{zh}含有空字符(NUL),无法处理",
+        f"{en} holds a NUL character, which cannot be accepted",
+        field=where,
+    )
 
 
 def json_depth(body: bytes) -> int:
@@ -86,5 +96,9 @@ async def _check(scope: Any, receive: Receive) -> None:
     if _JSON_NUL.search(body):
         raise refuse_nul("body")
     if json_depth(body) > MAX_JSON_DEPTH:
-        raise problem(400, "request.too_deep", f"请求内容嵌套过深(最多{MAX_JSON_DEPTH}层)",
-                      f"The request body nests too deep (at most {MAX_JSON_DEPTH} levels)")
+        raise problem(
+            400,
+            "request.too_deep",
+            f"请求内容嵌套过深(最多{MAX_JSON_DEPTH}层)",
+            f"The request body nests too deep (at most {MAX_JSON_DEPTH} levels)",
+        )

@@ -123,9 +123,18 @@ class OrganizationController(Controller):
         per_page: Annotated[int, Parameter(ge=1, le=200)] = 20,
     ) -> Page[RegisterEntry]:
         query = RegisterQuery(
-            text=q, org_type=org_type.value if org_type else None, track=track.value if track else None,
-            status=status.value if status else None, district=district, division_prefix=division, hub_id=hub_id,
-            is_hub=is_hub, sort=sort, descending=order == "desc", page=page, per_page=per_page,
+            text=q,
+            org_type=org_type.value if org_type else None,
+            track=track.value if track else None,
+            status=status.value if status else None,
+            district=district,
+            division_prefix=division,
+            hub_id=hub_id,
+            is_hub=is_hub,
+            sort=sort,
+            descending=order == "desc",
+            page=page,
+            per_page=per_page,
         )
         return system_of(request).register.search(query)
 
@@ -197,76 +206,180 @@ class OrganizationController(Controller):
             ),
         )
 
-    @post("/{organization_id:uuid}/registration", operation_id="promoteToRegistration",
-          summary="备案转登记 / Promote a filed organization to registration", guards=[allow(*STAFF)],
-          sync_to_thread=True, status_code=200)
-    def promote(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PromoteIn) -> Response[dto.OrganizationOut]:
-        return _change(request, data.basis, lambda r, c, v: r.promote_to_registration(c, organization_id, v, data.code, data.registered_on))
+    @post(
+        "/{organization_id:uuid}/registration",
+        operation_id="promoteToRegistration",
+        summary="备案转登记 / Promote a filed organization to registration",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def promote(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PromoteIn
+    ) -> Response[dto.OrganizationOut]:
+        return _change(
+            request, data.basis, lambda r, c, v: r.promote_to_registration(c, organization_id, v, data.code, data.registered_on)
+        )
 
-    @put("/{organization_id:uuid}/name", operation_id="renameOrganization",
-         summary="名称变更 / Change the name", guards=[allow(*STAFF)], sync_to_thread=True)
+    @put(
+        "/{organization_id:uuid}/name",
+        operation_id="renameOrganization",
+        summary="名称变更 / Change the name",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+    )
     def rename(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.RenameIn) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.rename(c, organization_id, v, data.name))
 
-    @put("/{organization_id:uuid}/address", operation_id="changeAddress",
-         summary="住所变更 / Change the address", guards=[allow(*STAFF)], sync_to_thread=True)
-    def change_address(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.AddressIn) -> Response[dto.OrganizationOut]:
+    @put(
+        "/{organization_id:uuid}/address",
+        operation_id="changeAddress",
+        summary="住所变更 / Change the address",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+    )
+    def change_address(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.AddressIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.change_address(c, organization_id, v, data.address))
 
-    @put("/{organization_id:uuid}/legal-representative", operation_id="changeLegalRepresentative",
-         summary="法定代表人变更 / Change the legal representative", guards=[allow(*STAFF)], sync_to_thread=True)
+    @put(
+        "/{organization_id:uuid}/legal-representative",
+        operation_id="changeLegalRepresentative",
+        summary="法定代表人变更 / Change the legal representative",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+    )
     def change_legal_representative(
         self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.LegalRepresentativeIn
     ) -> Response[dto.OrganizationOut]:
-        return _change(request, data.basis, lambda r, c, v: r.change_legal_representative(c, organization_id, v, data.legal_representative))
+        return _change(
+            request, data.basis, lambda r, c, v: r.change_legal_representative(c, organization_id, v, data.legal_representative)
+        )
 
-    @post("/{organization_id:uuid}/charter-amendments", operation_id="amendCharter",
-          summary="章程核准 / Record an approved charter amendment", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def amend_charter(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.CharterIn) -> Response[dto.OrganizationOut]:
-        return _change(request, data.basis, lambda r, c, v: r.amend_charter(c, organization_id, v, data.summary, data.approved_on))
+    @post(
+        "/{organization_id:uuid}/charter-amendments",
+        operation_id="amendCharter",
+        summary="章程核准 / Record an approved charter amendment",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def amend_charter(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.CharterIn
+    ) -> Response[dto.OrganizationOut]:
+        return _change(
+            request, data.basis, lambda r, c, v: r.amend_charter(c, organization_id, v, data.summary, data.approved_on)
+        )
 
-    @post("/{organization_id:uuid}/party-branch", operation_id="establishPartyBranch",
-          summary="建立党组织 / Record the party branch", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def party_branch(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PartyBranchIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/party-branch",
+        operation_id="establishPartyBranch",
+        summary="建立党组织 / Record the party branch",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def party_branch(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.PartyBranchIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.establish_party_branch(c, organization_id, v, data.established_on))
 
-    @post("/{organization_id:uuid}/hub-designation", operation_id="designateAsHub",
-          summary="认定为枢纽型组织 / Designate as a hub", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def designate_hub(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/hub-designation",
+        operation_id="designateAsHub",
+        summary="认定为枢纽型组织 / Designate as a hub",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def designate_hub(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.designate_as_hub(c, organization_id, v))
 
-    @put("/{organization_id:uuid}/hub", operation_id="joinHub",
-         summary="加入枢纽型组织 / Join a hub", guards=[allow(*STAFF)], sync_to_thread=True)
+    @put(
+        "/{organization_id:uuid}/hub",
+        operation_id="joinHub",
+        summary="加入枢纽型组织 / Join a hub",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+    )
     def join_hub(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.HubIn) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.join_hub(c, organization_id, v, data.hub_id))
 
-    @delete("/{organization_id:uuid}/hub", operation_id="leaveHub",
-            summary="退出枢纽型组织 / Leave the hub", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
+    @delete(
+        "/{organization_id:uuid}/hub",
+        operation_id="leaveHub",
+        summary="退出枢纽型组织 / Leave the hub",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
     def leave_hub(self, request: Request[Any, Any, Any], organization_id: UUID) -> Response[dto.OrganizationOut]:
         return _change(request, None, lambda r, c, v: r.leave_hub(c, organization_id, v))
 
-    @post("/{organization_id:uuid}/grade-findings", operation_id="applyGradeFinding",
-          summary="等级降级或撤销 / Lower or revoke the grade for a finding", guards=[allow(*STAFF)],
-          sync_to_thread=True, status_code=200)
-    def grade_finding(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.GradeFindingIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/grade-findings",
+        operation_id="applyGradeFinding",
+        summary="等级降级或撤销 / Lower or revoke the grade for a finding",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def grade_finding(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.GradeFindingIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.apply_grade_finding(c, organization_id, v, data.finding))
 
-    @post("/{organization_id:uuid}/suspension", operation_id="suspendOrganization",
-          summary="停止活动 / Suspend", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def suspend(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/suspension",
+        operation_id="suspendOrganization",
+        summary="停止活动 / Suspend",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def suspend(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.suspend(c, organization_id, v))
 
-    @post("/{organization_id:uuid}/resumption", operation_id="resumeOrganization",
-          summary="恢复活动 / Resume", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def resume(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/resumption",
+        operation_id="resumeOrganization",
+        summary="恢复活动 / Resume",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def resume(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.resume(c, organization_id, v))
 
-    @post("/{organization_id:uuid}/deregistration", operation_id="deregisterOrganization",
-          summary="注销 / Deregister", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def deregister(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/deregistration",
+        operation_id="deregisterOrganization",
+        summary="注销 / Deregister",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def deregister(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.deregister(c, organization_id, v))
 
-    @post("/{organization_id:uuid}/revocation", operation_id="revokeRegistration",
-          summary="撤销登记 / Revoke the registration", guards=[allow(*STAFF)], sync_to_thread=True, status_code=200)
-    def revoke(self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn) -> Response[dto.OrganizationOut]:
+    @post(
+        "/{organization_id:uuid}/revocation",
+        operation_id="revokeRegistration",
+        summary="撤销登记 / Revoke the registration",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def revoke(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.revoke(c, organization_id, v))

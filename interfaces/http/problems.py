@@ -73,17 +73,20 @@ def _for_domain(exc: DomainError) -> ProblemDetailsException:
 
 
 # What the decoder says about a field (msgspec's English), said in Chinese too.
-_REASONS_ZH: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in [
-    (r"Invalid enum value", "取值不在可选范围内"),
-    (r"of length >= (\d+)", "长度至少为 {0} 个字符"),
-    (r"of length <= (\d+)", "长度最多为 {0} 个字符"),
-    (r"matching regex", "格式不正确"),
-    (r"Expected `\w+` >= (-?[\d.]+)", "应不小于 {0}"),
-    (r"Expected `\w+` <= (-?[\d.]+)", "应不大于 {0}"),
-    (r"Object missing required field `(\w+)`", "缺少必填项 {0}"),
-    (r"[Mm]issing required", "缺少必填项"),
-    (r"Expected `(\w+)`", "类型不正确(应为 {0})"),
-]]
+_REASONS_ZH: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), zh)
+    for p, zh in [
+        (r"Invalid enum value", "取值不在可选范围内"),
+        (r"of length >= (\d+)", "长度至少为 {0} 个字符"),
+        (r"of length <= (\d+)", "长度最多为 {0} 个字符"),
+        (r"matching regex", "格式不正确"),
+        (r"Expected `\w+` >= (-?[\d.]+)", "应不小于 {0}"),
+        (r"Expected `\w+` <= (-?[\d.]+)", "应不大于 {0}"),
+        (r"Object missing required field `(\w+)`", "缺少必填项 {0}"),
+        (r"[Mm]issing required", "缺少必填项"),
+        (r"Expected `(\w+)`", "类型不正确(应为 {0})"),
+    ]
+]
 
 
 def _field_errors(errors: Any) -> tuple[str, str] | None:
@@ -144,8 +147,12 @@ def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Resp
     """Dates are checked by type at the boundary, not by range: a valid date such as 0001-01-02
     can still leave the calendar when a deadline is computed from it. That is the input's fault."""
     log.info("input out of range on %s %s: %s", request.method, request.url.path, exc)
-    return _respond(request, problem(422, "value.out_of_range", "日期或数值超出可处理的范围",
-                                     "A date or number is outside the range that can be handled"))
+    return _respond(
+        request,
+        problem(
+            422, "value.out_of_range", "日期或数值超出可处理的范围", "A date or number is outside the range that can be handled"
+        ),
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -155,9 +162,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         code, zh, en = _HTTP_MESSAGES[503]
         return _respond(request, problem(503, code, zh, en, headers={"Retry-After": str(OUTAGE_RETRY_SECONDS)}))
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return _respond(
-        request, problem(500, "server.error", "服务器内部错误,已记录", "Internal error; it has been logged")
-    )
+    return _respond(request, problem(500, "server.error", "服务器内部错误,已记录", "Internal error; it has been logged"))
 
 
 EXCEPTION_HANDLERS = {

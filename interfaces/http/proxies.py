@@ -23,7 +23,7 @@ SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     text = text.strip()
     if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
-        text = text[1:text.index("]")]
+        text = text[1 : text.index("]")]
     elif text.count(":") == 1:  # 203.0.113.7:51000
         text = text.split(":")[0]
     try:

@@ -36,8 +36,9 @@ def instant(raw: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise InvalidValue("audit.time", f"时间格式应为 2026-06-01T09:00:{raw}",
-                           f"A time looks like 2026-06-01T09:00: {raw}") from None
+        raise InvalidValue(
+            "audit.time", f"时间格式应为 2026-06-01T09:00:{raw}", f"A time looks like 2026-06-01T09:00: {raw}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
 
 
@@ -48,9 +49,13 @@ class AuditPages(Controller):
     def home(self, request: Request[Any, Any, Any], verify: bool = False) -> Template:
         require_role(request, AUDITORS)
         chain = system_of(request).integrity
-        return Template("audit.html", context={
-            "result": chain.verify() if verify else None, "checkpoints": chain.checkpoints()[-10:],
-        })
+        return Template(
+            "audit.html",
+            context={
+                "result": chain.verify() if verify else None,
+                "checkpoints": chain.checkpoints()[-10:],
+            },
+        )
 
     @get("/audit/lookup", sync_to_thread=True)
     def lookup(self, request: Request[Any, Any, Any], id: str = "") -> Redirect:
@@ -78,13 +83,24 @@ class AuditPages(Controller):
             at = instant(params.get("at")) or system.clock.now()
         except InvalidValue as e:
             error, at = e, system.clock.now()
-        result = system.audit.register_as_of(RegisterAsOfQuery(at=at, page=page_number(params.get("page")), per_page=50, **chosen))
+        result = system.audit.register_as_of(
+            RegisterAsOfQuery(at=at, page=page_number(params.get("page")), per_page=50, **chosen)
+        )
         keep = {k: v for k, v in {**chosen, "at": params.get("at")}.items() if v}
-        return Template("audit_register.html", status_code=400 if error else 200, context={
-            "result": result, "at": at, "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
-            "chosen": chosen, "error": error, "districts": system.register.districts(), "tz": BEIJING,
-            "page_link": lambda n: "/audit/register?" + urlencode({**keep, "page": n}),
-        })
+        return Template(
+            "audit_register.html",
+            status_code=400 if error else 200,
+            context={
+                "result": result,
+                "at": at,
+                "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
+                "chosen": chosen,
+                "error": error,
+                "districts": system.register.districts(),
+                "tz": BEIJING,
+                "page_link": lambda n: "/audit/register?" + urlencode({**keep, "page": n}),
+            },
+        )
 
     @get("/audit/aggregates/{aggregate_id:uuid}", sync_to_thread=True)
     def timeline(self, request: Request[Any, Any, Any], aggregate_id: UUID) -> Template:
@@ -106,12 +122,20 @@ class AuditPages(Controller):
                 state = audit.state_at(aggregate_id, at)
             except NotFound as e:
                 error = e
-        return Template("audit_timeline.html", status_code=400 if isinstance(error, InvalidValue) else 200, context={
-            "aggregate_id": aggregate_id, "entries": entries, "state": state, "error": error, "tz": BEIJING,
-            "names": {u.id: u.display_name for u in system.accounts.users()},
-            "form": {k: params.get(k) or "" for k in ("event_type", "since", "until", "at")},
-            "all_types": all_types,
-        })
+        return Template(
+            "audit_timeline.html",
+            status_code=400 if isinstance(error, InvalidValue) else 200,
+            context={
+                "aggregate_id": aggregate_id,
+                "entries": entries,
+                "state": state,
+                "error": error,
+                "tz": BEIJING,
+                "names": {u.id: u.display_name for u in system.accounts.users()},
+                "form": {k: params.get(k) or "" for k in ("event_type", "since", "until", "at")},
+                "all_types": all_types,
+            },
+        )
 
     @get("/organizations/{organization_id:uuid}/grade-explanation", sync_to_thread=True)
     def grade(self, request: Request[Any, Any, Any], organization_id: UUID) -> Redirect:

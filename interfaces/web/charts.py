@@ -75,12 +75,16 @@ def bar_chart(table: Table, title: str, label: Any = str) -> str:
     ]
     for i, name in enumerate(series):  # legend
         x = LABEL_W + i * 120
-        parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-                     f'<text x="{x + 16}" y="15" font-size="12">{escape(str(label(name)))}</text>')
+        parts.append(
+            f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{x + 16}" y="15" font-size="12">{escape(str(label(name)))}</text>'
+        )
     for row, category in enumerate(categories):
         y0 = legend_h + row * band
-        parts.append(f'<text x="{LABEL_W - 8}" y="{y0 + ROW * per_category / 2 + 4}" font-size="12" '
-                     f'text-anchor="end">{escape(category[:28])}</text>')
+        parts.append(
+            f'<text x="{LABEL_W - 8}" y="{y0 + ROW * per_category / 2 + 4}" font-size="12" '
+            f'text-anchor="end">{escape(category[:28])}</text>'
+        )
         x = float(LABEL_W)
         for i, name in enumerate(series):
             value = values.get((category, name), 0.0)
@@ -90,7 +94,7 @@ def bar_chart(table: Table, title: str, label: Any = str) -> str:
                 parts.append(
                     f'<rect class="bar" x="{x:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{ROW - 4}" '
                     f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(category)} · {escape(str(label(name)))}: '
-                    f'{_number(value)}</title></rect>'
+                    f"{_number(value)}</title></rect>"
                 )
             if not spec.stacked:
                 parts.append(f'<text x="{x + w + 4:.1f}" y="{y + ROW - 10}" font-size="11">{_number(value)}</text>')

@@ -23,7 +23,14 @@ from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.http.commands import context, system_of
 from interfaces.http.documents import (
-    DocumentOut, EvaluationSubject, FileName, Sha256, SlotKey, attach_received, documents_out, download,
+    DocumentOut,
+    EvaluationSubject,
+    FileName,
+    Sha256,
+    SlotKey,
+    attach_received,
+    documents_out,
+    download,
 )
 from interfaces.http.evaluations import require_case_access, reveals_names
 from interfaces.http.problems import domain_status
@@ -107,8 +114,11 @@ def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, sch
     names |= {f"indicator:{i.key}": (i.zh, i.en) for i in scheme.indicators}
     slots: list[dict[str, str]] = []
     if request.user.role in (Role.ORGANIZATION, *STAFF) and evaluation.kind.value == "grade":
-        subjects = [("self_assessment", "self_assessment"), *((f"indicator:{i.key}", "supporting") for i in scheme.indicators),
-                    ("appeal", "appeal_grounds")]
+        subjects = [
+            ("self_assessment", "self_assessment"),
+            *((f"indicator:{i.key}", "supporting") for i in scheme.indicators),
+            ("appeal", "appeal_grounds"),
+        ]
         for subject, slot_key in subjects:
             try:
                 evaluation.check_can_attach(subject)
@@ -116,13 +126,25 @@ def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, sch
                 continue
             zh, en = names[subject]
             kind = SLOTS[slot_key]
-            slots.append({"key": slot_key, "subject": subject,
-                          "zh": kind.zh if subject == slot_key else f"{kind.zh} · {zh}",
-                          "en": kind.en if subject == slot_key else f"{kind.en} · {en}"})
+            slots.append(
+                {
+                    "key": slot_key,
+                    "subject": subject,
+                    "zh": kind.zh if subject == slot_key else f"{kind.zh} · {zh}",
+                    "en": kind.en if subject == slot_key else f"{kind.en} · {en}",
+                }
+            )
     preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
-    return {"docs": docs, "indicator_docs": beside, "subject_names": names, "slots": slots, "preview": preview,
-            "docs_editable": bool(slots), "page_url": f"/evaluations/{evaluation.id}",
-            "doc_base": f"/evaluations/{evaluation.id}/documents"}
+    return {
+        "docs": docs,
+        "indicator_docs": beside,
+        "subject_names": names,
+        "slots": slots,
+        "preview": preview,
+        "docs_editable": bool(slots),
+        "page_url": f"/evaluations/{evaluation.id}",
+        "doc_base": f"/evaluations/{evaluation.id}/documents",
+    }
 
 
 class EvaluationDocumentPages(Controller):
@@ -132,13 +154,19 @@ class EvaluationDocumentPages(Controller):
     path = "/evaluations/{evaluation_id:uuid}/documents"
 
     @post("/", request_max_body_size=None, status_code=201)
-    async def upload(self, request: Request[Any, Any, Any], evaluation_id: UUID, subject: EvaluationSubject, slot: SlotKey,
-                     name: FileName = "") -> DocumentOut:
+    async def upload(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, subject: EvaluationSubject, slot: SlotKey, name: FileName = ""
+    ) -> DocumentOut:
         _signed_in(request)
         system, ctx = system_of(request), context(request)
-        return DocumentOut.of(await attach_received(
-            request, lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot),
-            lambda upload: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name), subject))
+        return DocumentOut.of(
+            await attach_received(
+                request,
+                lambda: system.evaluations.check_attach(ctx, evaluation_id, subject, slot),
+                lambda upload: system.evaluations.attach_document(ctx, evaluation_id, subject, slot, upload, name),
+                subject,
+            )
+        )
 
     @get("/{sha256:str}", sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
@@ -149,7 +177,8 @@ class EvaluationDocumentPages(Controller):
     def withdraw(self, request: Request[Any, Any, Any], evaluation_id: UUID, sha256: Sha256, data: Form) -> Response[Any]:
         _signed_in(request)
         system_of(request).evaluations.withdraw_document(
-            context(request), evaluation_id, data.get("subject", ""), data.get("slot", ""), sha256, data.get("reason", ""))
+            context(request), evaluation_id, data.get("subject", ""), data.get("slot", ""), sha256, data.get("reason", "")
+        )
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
 
 
@@ -174,8 +203,14 @@ class EvaluationPages(Controller):
     def case(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
         return self._case(request, evaluation_id, None, 200)
 
-    def _case(self, request: Request[Any, Any, Any], evaluation_id: UUID, error: str | None, status: int,
-              form: dict[str, str] | None = None) -> Template:
+    def _case(
+        self,
+        request: Request[Any, Any, Any],
+        evaluation_id: UUID,
+        error: str | None,
+        status: int,
+        form: dict[str, str] | None = None,
+    ) -> Template:
         principal = _signed_in(request)
         system = system_of(request)
         evaluation: Evaluation = system.evaluations.evaluation(evaluation_id)
@@ -185,25 +220,38 @@ class EvaluationPages(Controller):
         active = evaluation.active_members()
         seat = next((m for m in active if m.user_id == principal.user_id), None)
         draft = evaluation.drafts.get(seat.expert_id) if seat else None
-        values = form or ({f"points:{s.key}": str(s.points) for s in draft.scores}
-                          | {f"comment:{s.key}": s.comment for s in draft.scores}
-                          | {"bonus": str(draft.bonus)} if draft else {})
+        values = form or (
+            {f"points:{s.key}": str(s.points) for s in draft.scores}
+            | {f"comment:{s.key}": s.comment for s in draft.scores}
+            | {"bonus": str(draft.bonus)}
+            if draft
+            else {}
+        )
         is_chair = principal.role in STAFF or principal.user_id == evaluation.chair_user_id
         chair_view = self._chair_view(system, evaluation, rule_set, scheme, form or {}) if is_chair else {}
         documents = _documents_view(request, evaluation, scheme)
         return Template(
             "evaluation.html",
             context={
-                "e": evaluation, "subject": system.register.get(evaluation.subject_id), "rule_set": rule_set,
+                "e": evaluation,
+                "subject": system.register.get(evaluation.subject_id),
+                "rule_set": rule_set,
                 "project": None if evaluation.kind.value == "grade" else system.funding.project(evaluation.subject_id),
-                "scheme": scheme, "seat": seat, "submitted": bool(seat and seat.expert_id in evaluation.submitted),
-                "values": values, "error": error, "is_chair": is_chair, "is_staff": principal.role in STAFF,
+                "scheme": scheme,
+                "seat": seat,
+                "submitted": bool(seat and seat.expert_id in evaluation.submitted),
+                "values": values,
+                "error": error,
+                "is_chair": is_chair,
+                "is_staff": principal.role in STAFF,
                 "is_subject": principal.role is Role.ORGANIZATION
                 and principal.organization_id == system.evaluations.subject_organization(evaluation),
-                "members": system.cases.members(evaluation_id), "names": reveals_names(principal, evaluation),
+                "members": system.cases.members(evaluation_id),
+                "names": reveals_names(principal, evaluation),
                 "saved": request.query_params.get("saved") == "1",
                 "show_result": system.evaluations.sight(context(request), evaluation).result,  # sealed scores
-                **chair_view, **documents,
+                **chair_view,
+                **documents,
             },
             status_code=status,
         )
@@ -221,12 +269,17 @@ class EvaluationPages(Controller):
         sealed = desk.scores_sealed(evaluation)
         names = {m.expert_id: m.name for m in evaluation.panel}
         return {
-            "pool": pool, "pool_conflicts": found, "chosen": {k.removeprefix("expert:") for k in form if k.startswith("expert:")},
+            "pool": pool,
+            "pool_conflicts": found,
+            "chosen": {k.removeprefix("expert:") for k in form if k.startswith("expert:")},
             "shortfall": evaluation.panel_shortfall(rule_set.evaluation.min_panel_size) if evaluation.panel else 0,
-            "min_panel": rule_set.evaluation.min_panel_size, "active": len(evaluation.active_members()),
+            "min_panel": rule_set.evaluation.min_panel_size,
+            "active": len(evaluation.active_members()),
             "replaceable": [m for m in evaluation.panel if m.expert_id not in evaluation.replaced],
             "replaced_by": {old: names.get(new, "") for old, new in evaluation.replaced.items()},
-            "sheet_changes": desk.sheet_changes(evaluation), "sealed": sealed, "tz": ZoneInfo(rule_set.timezone),
+            "sheet_changes": desk.sheet_changes(evaluation),
+            "sealed": sealed,
+            "tz": ZoneInfo(rule_set.timezone),
             "flagged": {} if sealed or not evaluation.panel else desk.outliers(evaluation),
             "indicator_names": {i.key: (i.zh, i.en) for i in scheme.indicators} | {"bonus": ("加分", "Bonus points")},
         }
@@ -271,7 +324,9 @@ class EvaluationPages(Controller):
         require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
         desk = system_of(request).evaluations
         sight = desk.sight(context(request), evaluation)
-        return Template("explanation.html", context={"x": explain(desk, evaluation_id, reveals_names(principal, evaluation), sight)})
+        return Template(
+            "explanation.html", context={"x": explain(desk, evaluation_id, reveals_names(principal, evaluation), sight)}
+        )
 
     @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)
     def open_case(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
@@ -281,7 +336,9 @@ class EvaluationPages(Controller):
         system = system_of(request)
         try:
             deadline = date.fromisoformat(data.get("scoring_deadline", ""))
-            case = system.evaluations.open_grade_evaluation(context(request), organization_id, deadline, data.get("chair_user_id", ""))
+            case = system.evaluations.open_grade_evaluation(
+                context(request), organization_id, deadline, data.get("chair_user_id", "")
+            )
         except ValueError:
             return Redirect(f"/organizations/{organization_id}?error=deadline", status_code=303)
         return Redirect(f"/evaluations/{case.id}", status_code=303)

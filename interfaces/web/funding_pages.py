@@ -17,7 +17,14 @@ from application.queries import ProjectQuery
 from domain.documents import SLOTS
 from domain.funding import Project
 from interfaces.http.documents import (
-    DocumentOut, FileName, ProjectSubject, Sha256, SlotKey, attach_received, documents_out, download,
+    DocumentOut,
+    FileName,
+    ProjectSubject,
+    Sha256,
+    SlotKey,
+    attach_received,
+    documents_out,
+    download,
 )
 from domain.errors import DomainError, InvalidValue
 from domain.funding import BudgetLine, Milestone, ProjectApplication
@@ -34,8 +41,11 @@ from interfaces.web.forms import Form, amount, form_version
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
 
 
-PROJECT_SUBJECT_NAMES = {"application": ("申报材料", "application"), "milestone:mid_term": ("中期报告", "mid-term report"),
-                         "milestone:closing": ("结项报告", "closing report")}
+PROJECT_SUBJECT_NAMES = {
+    "application": ("申报材料", "application"),
+    "milestone:mid_term": ("中期报告", "mid-term report"),
+    "milestone:closing": ("结项报告", "closing report"),
+}
 
 
 def _project_slots(project: Project) -> list[dict[str, str]]:
@@ -47,8 +57,11 @@ def _project_slots(project: Project) -> list[dict[str, str]]:
         except DomainError:
             continue
         open_subjects.append(subject)
-    return [{"key": key, "zh": f"{SLOTS[key].zh}", "en": SLOTS[key].en, "subject": subject}
-            for subject in open_subjects for key in PROJECT_SLOTS[subject.partition(":")[0]]]
+    return [
+        {"key": key, "zh": f"{SLOTS[key].zh}", "en": SLOTS[key].en, "subject": subject}
+        for subject in open_subjects
+        for key in PROJECT_SLOTS[subject.partition(":")[0]]
+    ]
 
 
 def _readable_project(request: Request[Any, Any, Any], project_id: UUID) -> Project:
@@ -82,8 +95,10 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "decline": (STAFF, lambda f, c, p, v, d: f.decline(c, p, v, d.get("reason", ""))),
     "agreement": (STAFF, lambda f, c, p, v, d: f.sign_agreement(c, p, v, d.get("agreement_no", ""))),
     "pay": (STAFF, lambda f, c, p, v, d: f.pay_tranche(c, p, v)),
-    "report": ((*STAFF, Role.ORGANIZATION), lambda f, c, p, v, d: f.submit_report(
-        c, p, v, Milestone(d.get("milestone") or "mid_term"), d.get("summary", ""))),
+    "report": (
+        (*STAFF, Role.ORGANIZATION),
+        lambda f, c, p, v, d: f.submit_report(c, p, v, Milestone(d.get("milestone") or "mid_term"), d.get("summary", "")),
+    ),
     "terminate": (STAFF, lambda f, c, p, v, d: f.terminate(c, p, v, d.get("reason", ""), d.get("breach") == "on")),
     "complete": (STAFF, lambda f, c, p, v, d: f.complete(c, p, v)),
 }
@@ -95,15 +110,27 @@ def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str |
     may_file = request.user.role in (*STAFF, Role.ORGANIZATION)
     docs = documents_out((), project.documents, project.version)
     preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
-    return Template("project.html", status_code=status, context={
-        "p": project, "r": system.funding.funding_round(project.round_id),
-        "org": system.register.get(project.organization_id), "error": error,
-        "is_staff": request.user.role in STAFF, "is_org": request.user.role is Role.ORGANIZATION,
-        "saved": request.query_params.get("saved") == "1", "next": project.next_tranche(),
-        "docs": docs, "preview": preview, "page_url": f"/projects/{project.id}", "doc_base": f"/projects/{project.id}/documents",
-        "slots": _project_slots(project) if may_file else [], "docs_editable": may_file and bool(_project_slots(project)),
-        "subject_names": PROJECT_SUBJECT_NAMES,
-    })
+    return Template(
+        "project.html",
+        status_code=status,
+        context={
+            "p": project,
+            "r": system.funding.funding_round(project.round_id),
+            "org": system.register.get(project.organization_id),
+            "error": error,
+            "is_staff": request.user.role in STAFF,
+            "is_org": request.user.role is Role.ORGANIZATION,
+            "saved": request.query_params.get("saved") == "1",
+            "next": project.next_tranche(),
+            "docs": docs,
+            "preview": preview,
+            "page_url": f"/projects/{project.id}",
+            "doc_base": f"/projects/{project.id}/documents",
+            "slots": _project_slots(project) if may_file else [],
+            "docs_editable": may_file and bool(_project_slots(project)),
+            "subject_names": PROJECT_SUBJECT_NAMES,
+        },
+    )
 
 
 class ProjectDocumentPages(Controller):
@@ -113,13 +140,19 @@ class ProjectDocumentPages(Controller):
     path = "/projects/{project_id:uuid}/documents"
 
     @post("/", request_max_body_size=None, status_code=201)
-    async def upload(self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey,
-                     name: FileName = "") -> DocumentOut:
+    async def upload(
+        self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey, name: FileName = ""
+    ) -> DocumentOut:
         require_role(request, (*STAFF, Role.ORGANIZATION))
         system, ctx = system_of(request), context(request)
-        return DocumentOut.of(await attach_received(
-            request, lambda: system.funding.check_attach(ctx, project_id, subject, slot),
-            lambda upload: system.funding.attach_document(ctx, project_id, subject, slot, upload, name), subject))
+        return DocumentOut.of(
+            await attach_received(
+                request,
+                lambda: system.funding.check_attach(ctx, project_id, subject, slot),
+                lambda upload: system.funding.attach_document(ctx, project_id, subject, slot, upload, name),
+                subject,
+            )
+        )
 
     @get("/{sha256:str}", sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
@@ -132,8 +165,9 @@ class ProjectDocumentPages(Controller):
         require_role(request, (*STAFF, Role.ORGANIZATION))
         system = system_of(request)
         try:
-            system.funding.withdraw_document(context(request), project_id, data.get("subject", ""), data.get("slot", ""),
-                                             sha256, data.get("reason", ""))
+            system.funding.withdraw_document(
+                context(request), project_id, data.get("subject", ""), data.get("slot", ""), sha256, data.get("reason", "")
+            )
         except DomainError as e:
             return project_page(request, project_id, message_for(request, e), domain_status(e))
         return Redirect(f"/projects/{project_id}?saved=1", status_code=303)
@@ -151,25 +185,37 @@ class FundingPages(Controller):
     def round(self, request: Request[Any, Any, Any], round_id: UUID) -> Template:
         return self._round(request, round_id, None, 200)
 
-    def _round(self, request: Request[Any, Any, Any], round_id: UUID, error: str | None, status: int,
-               form: dict[str, str] | None = None) -> Template:
+    def _round(
+        self, request: Request[Any, Any, Any], round_id: UUID, error: str | None, status: int, form: dict[str, str] | None = None
+    ) -> Template:
         require_role(request, READERS)
         system = system_of(request)
         funding_round = system.funding.funding_round(round_id)
         mine = request.user.role is Role.ORGANIZATION
         query = ProjectQuery(round_id=round_id, organization_id=request.user.organization_id if mine else None, per_page=200)
-        return Template("round.html", status_code=status, context={
-            "r": funding_round, "row": system.funding_view.round(round_id), "projects": system.funding_view.projects(query).items,
-            "accepting": funding_round.accepts_applications(system.registry.today()), "is_org": mine,
-            "error": error, "form": form or {},
-        })
+        return Template(
+            "round.html",
+            status_code=status,
+            context={
+                "r": funding_round,
+                "row": system.funding_view.round(round_id),
+                "projects": system.funding_view.projects(query).items,
+                "accepting": funding_round.accepts_applications(system.registry.today()),
+                "is_org": mine,
+                "error": error,
+                "form": form or {},
+            },
+        )
 
     @post("/funding/{round_id:uuid}/apply", sync_to_thread=True, status_code=303)
     def apply(self, request: Request[Any, Any, Any], round_id: UUID, data: Form) -> Response[Any]:
         require_role(request, (Role.ORGANIZATION,))
         try:
             application = ProjectApplication(
-                data.get("title", ""), data.get("target_group", ""), data.get("plan", ""), data.get("expected_outputs", ""),
+                data.get("title", ""),
+                data.get("target_group", ""),
+                data.get("plan", ""),
+                data.get("expected_outputs", ""),
                 budget_lines(data.get("budget", "")),
             )
             project = system_of(request).funding.apply(context(request), round_id, request.user.organization_id, application)
@@ -207,8 +253,14 @@ class FundingPages(Controller):
         for key in DASHBOARDS:
             table = system.funding_view.table(key)
             title = translate(lang, f"dash.{key}")
-            charts.append({"key": key, "title": title, "table": table,
-                           "svg": bar_chart(table, title, lambda name: translate(lang, f"series.{name}"))})
+            charts.append(
+                {
+                    "key": key,
+                    "title": title,
+                    "table": table,
+                    "svg": bar_chart(table, title, lambda name: translate(lang, f"series.{name}")),
+                }
+            )
         return Template("dashboards.html", context={"charts": charts})
 
     @get("/dashboards/{key:str}/table.csv", sync_to_thread=True)
@@ -217,5 +269,8 @@ class FundingPages(Controller):
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
         table = system_of(request).funding_view.table(key)
-        return Response(csv_text(table.columns, table.rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{key}.csv"'})
+        return Response(
+            csv_text(table.columns, table.rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{key}.csv"'},
+        )

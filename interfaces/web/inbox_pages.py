@@ -19,7 +19,6 @@ from interfaces.http.security import STAFF
 from interfaces.web.forms import Form
 
 
-
 def _recipient(request: Request[Any, Any, Any]) -> None:
     if request.user.role in (Role.PUBLIC, Role.AUDITOR, Role.SYSTEM):
         raise NotAuthorizedException("sign-in required")
@@ -50,7 +49,9 @@ class DeliveryPages(Controller):
 
     @get("/", sync_to_thread=True)
     def reminders(
-        self, request: Request[Any, Any, Any], status: Literal["pending", "delivered", "dead"] | None = None,
+        self,
+        request: Request[Any, Any, Any],
+        status: Literal["pending", "delivered", "dead"] | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         _staff(request)

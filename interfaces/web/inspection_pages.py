@@ -47,9 +47,14 @@ def _count(form: dict[str, str], field: str) -> int:
 
 def report_from(form: dict[str, str]) -> AnnualReport:
     return AnnualReport(
-        activities=form.get("activities", ""), income=_amount(form, "income"), expenditure=_amount(form, "expenditure"),
-        net_assets=_amount(form, "net_assets"), staff=_count(form, "staff"), volunteers=_count(form, "volunteers"),
-        party_organization=form.get("party_organization") == "on", major_changes=form.get("major_changes", ""),
+        activities=form.get("activities", ""),
+        income=_amount(form, "income"),
+        expenditure=_amount(form, "expenditure"),
+        net_assets=_amount(form, "net_assets"),
+        staff=_count(form, "staff"),
+        volunteers=_count(form, "volunteers"),
+        party_organization=form.get("party_organization") == "on",
+        major_changes=form.get("major_changes", ""),
         declarations=_lines(form.get("declarations", "")),
     )
 
@@ -60,8 +65,10 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "withdraw": ((*STAFF, Role.ORGANIZATION), lambda s, c, o, y, v, f: s.withdraw_report(c, o, y, v)),
     "opinion": (STAFF, lambda s, c, o, y, v, f: s.give_preliminary_opinion(c, o, y, v, f.get("opinion", ""))),
     "correction": (STAFF, lambda s, c, o, y, v, f: s.request_correction(c, o, y, v, _lines(f.get("reasons", "")))),
-    "review": (STAFF, lambda s, c, o, y, v, f: s.review(
-        c, o, y, v, Outcome(f.get("outcome") or "pass"), _lines(f.get("reasons", "")))),
+    "review": (
+        STAFF,
+        lambda s, c, o, y, v, f: s.review(c, o, y, v, Outcome(f.get("outcome") or "pass"), _lines(f.get("reasons", ""))),
+    ),
 }
 
 
@@ -72,8 +79,15 @@ class InspectionPages(Controller):
     def page(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Template:
         return self._page(request, organization_id, year, None, 200)
 
-    def _page(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, error: str | None,
-              status: int, form: dict[str, str] | None = None) -> Template:
+    def _page(
+        self,
+        request: Request[Any, Any, Any],
+        organization_id: UUID,
+        year: int,
+        error: str | None,
+        status: int,
+        form: dict[str, str] | None = None,
+    ) -> Template:
         return report_page(request, organization_id, year, error, status, form)
 
     @post("/organizations/{organization_id:uuid}/inspections/{year:int}/report", sync_to_thread=True, status_code=303)
@@ -99,8 +113,14 @@ class InspectionPages(Controller):
         return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
 
 
-def report_page(request: Request[Any, Any, Any], organization_id: UUID, year: int, error: str | None,
-                status: int, form: dict[str, str] | None = None) -> Template:
+def report_page(
+    request: Request[Any, Any, Any],
+    organization_id: UUID,
+    year: int,
+    error: str | None,
+    status: int,
+    form: dict[str, str] | None = None,
+) -> Template:
     _reader(request, organization_id)
     system = system_of(request)
     org = system.registry.organization(organization_id)
@@ -114,12 +134,23 @@ def report_page(request: Request[Any, Any, Any], organization_id: UUID, year: in
         required = ()  # no campaign covers the year
     docs = documents_out(required, inspection.documents if inspection else (), inspection.version if inspection else None)
     preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
-    return Template("inspection.html", status_code=status, context={
-        "org": org, "year": year, "i": inspection, "error": error, "form": form,
-        "saved": request.query_params.get("saved") == "1", "is_staff": request.user.role in STAFF,
-        "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
-        "docs": docs, "preview": preview, "slots": [SLOTS[k] for k in REPORT_SLOTS],
-    })
+    return Template(
+        "inspection.html",
+        status_code=status,
+        context={
+            "org": org,
+            "year": year,
+            "i": inspection,
+            "error": error,
+            "form": form,
+            "saved": request.query_params.get("saved") == "1",
+            "is_staff": request.user.role in STAFF,
+            "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
+            "docs": docs,
+            "preview": preview,
+            "slots": [SLOTS[k] for k in REPORT_SLOTS],
+        },
+    )
 
 
 class InspectionDocumentPages(Controller):
@@ -131,7 +162,12 @@ class InspectionDocumentPages(Controller):
 
     @post("/", request_max_body_size=None, status_code=201)
     async def upload(
-        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, slot: SlotKey, name: FileName = "",
+        self,
+        request: Request[Any, Any, Any],
+        organization_id: UUID,
+        year: Year,
+        slot: SlotKey,
+        name: FileName = "",
     ) -> DocumentOut:
         _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
         system, ctx = system_of(request), context(request)
@@ -143,16 +179,21 @@ class InspectionDocumentPages(Controller):
             )
         finally:
             spooled.discard()
-        return DocumentOut.of(next(a for a in reversed(inspection.documents) if a.document.sha256 == ref.sha256 and a.slot == slot))
+        return DocumentOut.of(
+            next(a for a in reversed(inspection.documents) if a.document.sha256 == ref.sha256 and a.slot == slot)
+        )
 
     @get("/{sha256:str}", sync_to_thread=True)
-    def document(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256,
-                 inline: bool = False) -> Stream:
+    def document(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, inline: bool = False
+    ) -> Stream:
         _reader(request, organization_id)
         return download(request, system_of(request).inspections.document(organization_id, year, sha256), inline)
 
     @post("/{sha256:str}/withdrawal", sync_to_thread=True, status_code=303)
-    def withdraw(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, data: Form) -> Response[Any]:
+    def withdraw(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, sha256: Sha256, data: Form
+    ) -> Response[Any]:
         _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
         try:
             system_of(request).inspections.withdraw_document(

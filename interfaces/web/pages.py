@@ -62,8 +62,14 @@ class PageController(Controller):
         """The API, read from the OpenAPI document: one line per operation."""
         spec = request.app.openapi_schema.to_schema()
         operations = [
-            {"method": method.upper(), "path": path, "id": op.get("operationId", ""), "summary": op.get("summary", ""),
-             "description": op.get("description", ""), "tag": (op.get("tags") or ["system"])[0]}
+            {
+                "method": method.upper(),
+                "path": path,
+                "id": op.get("operationId", ""),
+                "summary": op.get("summary", ""),
+                "description": op.get("description", ""),
+                "tag": (op.get("tags") or ["system"])[0],
+            }
             for path, item in spec["paths"].items()
             for method, op in item.items()
         ]
@@ -81,12 +87,15 @@ class PageController(Controller):
             address = request.client.host if request.client else None
             session = system_of(request).accounts.login(data.get("username", ""), data.get("password", ""), address)
         except (BadCredentials, TooManyAttempts) as e:
-            return Template("login.html", context={"next": next_, "error": message_for(request, e)},
-                            status_code=domain_status(e))
+            return Template("login.html", context={"next": next_, "error": message_for(request, e)}, status_code=domain_status(e))
         response = Redirect(next_, status_code=303)
         settings = system_of(request).settings
         response.set_cookie(
-            SESSION_COOKIE, session.token, httponly=True, secure=settings.cookies_secure, samesite="lax",
+            SESSION_COOKIE,
+            session.token,
+            httponly=True,
+            secure=settings.cookies_secure,
+            samesite="lax",
             max_age=settings.session_hours * 3600,
         )
         return response
@@ -106,22 +115,33 @@ class PageController(Controller):
         sort = params.get("sort") if params.get("sort") in _SORTS else "name"
         page = page_number(params.get("page"))
         filters = {
-            "q": params.get("q") or None, "district": params.get("district") or None,
+            "q": params.get("q") or None,
+            "district": params.get("district") or None,
             "org_type": choice(params, "org_type", (t.value for t in OrganizationType)),
             "track": choice(params, "track", (t.value for t in Track)),
             "status": choice(params, "status", (s.value for s in Status)),
         }
         query = RegisterQuery(
-            text=filters["q"], org_type=filters["org_type"], track=filters["track"], status=filters["status"],
-            district=filters["district"], sort=sort, page=page, per_page=20,  # type: ignore[arg-type]
+            text=filters["q"],
+            org_type=filters["org_type"],
+            track=filters["track"],
+            status=filters["status"],
+            district=filters["district"],
+            sort=sort,
+            page=page,
+            per_page=20,  # type: ignore[arg-type]
         )
         result = system_of(request).register.search(query)
         keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
         return Template(
             "register.html",
             context={
-                "result": result, "filters": filters, "sort": sort, "sorts": _SORTS,
-                "org_types": [t.value for t in OrganizationType], "districts": _districts(request),
+                "result": result,
+                "filters": filters,
+                "sort": sort,
+                "sorts": _SORTS,
+                "org_types": [t.value for t in OrganizationType],
+                "districts": _districts(request),
                 "page_link": lambda n: "/register?" + urlencode({**keep, "page": n}),
             },
         )
@@ -137,11 +157,16 @@ class PageController(Controller):
         registry = system_of(request).registry
         try:
             profile = Profile(
-                name=data.get("name", ""), org_type=_org_type(data.get("org_type", "social_association")),
-                legal_representative=data.get("legal_representative", ""), address=data.get("address", ""),
-                division_code=data.get("division_code", "").strip(), district=data.get("district", ""),
-                supervising_unit=data.get("supervising_unit") or None, is_hub=data.get("is_hub") == "on",
-                public_benefit=data.get("public_benefit") == "on", community_level=data.get("community_level") == "on",
+                name=data.get("name", ""),
+                org_type=_org_type(data.get("org_type", "social_association")),
+                legal_representative=data.get("legal_representative", ""),
+                address=data.get("address", ""),
+                division_code=data.get("division_code", "").strip(),
+                district=data.get("district", ""),
+                supervising_unit=data.get("supervising_unit") or None,
+                is_hub=data.get("is_hub") == "on",
+                public_benefit=data.get("public_benefit") == "on",
+                community_level=data.get("community_level") == "on",
             )
             ctx = context(request)
             if data.get("track") == "filed":
@@ -173,9 +198,15 @@ class PageController(Controller):
         return Template(
             "organization.html",
             context={
-                "org": org, "history": history, "hub": hub, "entry": entry, "error": error,
-                "is_staff": principal.role in STAFF, "saved": request.query_params.get("saved") == "1",
-                "changes": list(_CHANGES), "actions": list(_ACTIONS),
+                "org": org,
+                "history": history,
+                "hub": hub,
+                "entry": entry,
+                "error": error,
+                "is_staff": principal.role in STAFF,
+                "saved": request.query_params.get("saved") == "1",
+                "changes": list(_CHANGES),
+                "actions": list(_ACTIONS),
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
                 "inspections": system.compliance.inspections_of(organization_id) if may_see_history else [],
                 "open_year": _open_year(system, org) if may_see_history else None,
@@ -194,7 +225,9 @@ class PageController(Controller):
     def status(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
         return self._act(request, organization_id, data, _ACTIONS.get(data.get("action", "")))
 
-    def _act(self, request: Request[Any, Any, Any], organization_id: UUID, data: dict[str, str], act: Any, *value: str) -> Response[Any]:
+    def _act(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dict[str, str], act: Any, *value: str
+    ) -> Response[Any]:
         _staff_page(request)
         require_own_organization(request.user, organization_id)
         basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
@@ -227,8 +260,6 @@ def _safe_next(target: str) -> str:
 
 def _districts(request: Request[Any, Any, Any]) -> list[str]:
     return system_of(request).register.districts()
-
-
 
 
 def _open_year(system: Any, org: Any) -> int | None:

@@ -15,8 +15,13 @@ def page_number(raw: str | None) -> int:
     if not raw:
         return 1
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= MAX_PAGE):
-        raise problem(400, "query.page", f"页码应为1到{MAX_PAGE}之间的整数", f"page must be a whole number from 1 to {MAX_PAGE}",
-                      field="page")
+        raise problem(
+            400,
+            "query.page",
+            f"页码应为1到{MAX_PAGE}之间的整数",
+            f"page must be a whole number from 1 to {MAX_PAGE}",
+            field="page",
+        )
     return int(raw)
 
 
@@ -26,6 +31,7 @@ def choice(params: Mapping[str, Any], name: str, allowed: Iterable[str]) -> str 
     allowed = tuple(allowed)
     if raw is not None and raw not in allowed:
         listed = ", ".join(allowed)
-        raise problem(400, f"query.{name}", f"参数 {name} 的取值无效,可选:{listed}",
-                      f"{name} must be one of: {listed}", field=name)
+        raise problem(
+            400, f"query.{name}", f"参数 {name} 的取值无效,可选:{listed}", f"{name} must be one of: {listed}", field=name
+        )
     return raw

@@ -29,7 +29,10 @@ class PublicPages(Controller):
 
     @get("/", sync_to_thread=True)
     def search(
-        self, request: Request[Any, Any, Any], q: Text = None, district: Text = None,
+        self,
+        request: Request[Any, Any, Any],
+        q: Text = None,
+        district: Text = None,
         credit_status: Literal["none", "abnormal", "serious"] | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
     ) -> Template:
@@ -37,30 +40,46 @@ class PublicPages(Controller):
         system = system_of(request)
         result = system.public.search(query)
         filters = {"q": q, "district": district, "credit_status": credit_status}
-        return Template("public_search.html", context={
-            "result": result, "filters": filters, "districts": system.register.districts(),
-            "page_link": _pager("/public/", filters),
-        })
+        return Template(
+            "public_search.html",
+            context={
+                "result": result,
+                "filters": filters,
+                "districts": system.register.districts(),
+                "page_link": _pager("/public/", filters),
+            },
+        )
 
     @get("/organizations/{organization_id:uuid}", sync_to_thread=True)
     def card(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
         system = system_of(request)
-        return Template("public_card.html", context={
-            "card": system.public.card(organization_id), "documents": system.evidence.of(organization_id)})
+        return Template(
+            "public_card.html",
+            context={"card": system.public.card(organization_id), "documents": system.evidence.of(organization_id)},
+        )
 
     @get("/lists/{list_name:str}", sync_to_thread=True)
     def listing(
-        self, request: Request[Any, Any, Any], list_name: ListName, q: Text = None, district: Text = None,
+        self,
+        request: Request[Any, Any, Any],
+        list_name: ListName,
+        q: Text = None,
+        district: Text = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         result = system_of(request).public.listings(
             ListingQuery(list_name=list_name, text=q, district=district, page=page, per_page=50)
         )
         filters = {"q": q, "district": district}
-        return Template("public_list.html", context={
-            "list_name": list_name, "result": result, "filters": filters,
-            "page_link": _pager(f"/public/lists/{list_name}", filters),
-        })
+        return Template(
+            "public_list.html",
+            context={
+                "list_name": list_name,
+                "result": result,
+                "filters": filters,
+                "page_link": _pager(f"/public/lists/{list_name}", filters),
+            },
+        )
 
     @get("/lists/{list_name:str}/download", sync_to_thread=True)
     def download(self, request: Request[Any, Any, Any], list_name: ListName) -> Response[str]:

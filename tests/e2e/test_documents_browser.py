@@ -34,26 +34,32 @@ def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(
     cover = make.pdf("cover page, signed and sealed", pad_to=400_000)
     page.select_option("[data-testid=doc-slot]", "cover_page")
     with page.expect_navigation(url="**saved=1"):
-        page.set_input_files("[data-testid=doc-file]", files=[
-            {"name": "2025年度报告封面(盖章).pdf", "mimeType": "application/pdf", "buffer": cover}])
+        page.set_input_files(
+            "[data-testid=doc-file]",
+            files=[{"name": "2025年度报告封面(盖章).pdf", "mimeType": "application/pdf", "buffer": cover}],
+        )
     assert "✓" in page.text_content("[data-testid=required-cover_page]")
     assert "2025年度报告封面(盖章).pdf" in page.text_content("[data-testid=document-list]")
 
     # drop two files at once on the zone
     page.select_option("[data-testid=doc-slot]", "commitment")
-    drop = page.evaluate_handle("""(bytes) => {
+    drop = page.evaluate_handle(
+        """(bytes) => {
         const data = new DataTransfer();
         data.items.add(new File([new Uint8Array(bytes)], "真实性承诺书.pdf", {type: "application/pdf"}));
         return data;
-    }""", list(make.pdf("commitment")))
+    }""",
+        list(make.pdf("commitment")),
+    )
     with page.expect_navigation(url="**saved=1"):
         page.dispatch_event("[data-testid=dropzone]", "drop", {"dataTransfer": drop})
     assert "✓" in page.text_content("[data-testid=required-commitment]")
 
     # a file of the wrong type by content is refused with the reason, nothing is attached
     page.select_option("[data-testid=doc-slot]", "party_building")
-    page.set_input_files("[data-testid=doc-file]", files=[
-        {"name": "党建工作报告.pdf", "mimeType": "application/pdf", "buffer": make.png()}])
+    page.set_input_files(
+        "[data-testid=doc-file]", files=[{"name": "党建工作报告.pdf", "mimeType": "application/pdf", "buffer": make.png()}]
+    )
     page.wait_for_selector("[data-testid=doc-status].error-text")
     assert "类型按文件内容判断" in page.text_content("[data-testid=doc-status]")
     assert "○" in page.text_content("[data-testid=required-party_building]")
@@ -105,7 +111,7 @@ def test_an_evaluator_sees_each_indicators_material_beside_it_on_the_score_form(
     first = system.rules.get(case.rule_set.id, case.rule_set.version).evaluation.scheme_for(case.subject_type).indicators[0]
     sign_in(page, site, "evaluator")
     page.goto(f"{site}/evaluations/{case.id}")
-    beside = page.locator(f"[data-testid=\"beside-{first.key}\"]")
+    beside = page.locator(f'[data-testid="beside-{first.key}"]')
     assert f"{first.zh}佐证材料.pdf" in beside.text_content()
     assert "2025年度自评报告.pdf" in page.text_content("[data-testid=document-list]")
     beside.locator("[data-testid=beside-preview]").click()

@@ -29,10 +29,16 @@ def run_round_to_stars(system: Any, clock: Any) -> Any:
     """Two projects through review, award, mid-term and closing, one rated 4 stars, one 2."""
     enroll_panel(system)
     today = system.registry.today()
-    funding_round = system.funding.open_round(REGISTRAR, terms(
-        title="郊区社区微创投(第二批)", applications_open=today, applications_close=date(2026, 6, 30),
-        min_grade=None, budget=Decimal("100000"),
-    ))
+    funding_round = system.funding.open_round(
+        REGISTRAR,
+        terms(
+            title="郊区社区微创投(第二批)",
+            applications_open=today,
+            applications_close=date(2026, 6, 30),
+            min_grade=None,
+            budget=Decimal("100000"),
+        ),
+    )
     orgs = [graded_organization(system, n, "3A") for n in range(2)]
     projects = [system.funding.apply(as_org(o), funding_round.id, o, application(f"睦邻{n}号")).id for n, o in enumerate(orgs)]
     for p in projects:

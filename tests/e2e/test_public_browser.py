@@ -95,7 +95,9 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     assert page.text_content("[data-testid=outcome]") == "合格"
     page.goto(f"{site}/public/")
     page.click("table.register >> text=铜陵市郊区社会组织联合会")
-    assert f"{year}" in page.text_content("[data-testid=inspections]") and "合格" in page.text_content("[data-testid=inspections]")
+    assert f"{year}" in page.text_content("[data-testid=inspections]") and "合格" in page.text_content(
+        "[data-testid=inspections]"
+    )
 
 
 def test_an_evaluator_reads_the_scores_due_reminder_in_the_inbox(site: str, page: Any) -> None:
@@ -111,7 +113,11 @@ def test_an_evaluator_reads_the_scores_due_reminder_in_the_inbox(site: str, page
 
 
 def test_the_public_reads_how_late_each_years_report_was_marked_amber_or_red_on_a_phone_too(
-    site: str, page: Any, system: Any, clock: Any, backend: str,
+    site: str,
+    page: Any,
+    system: Any,
+    clock: Any,
+    backend: str,
 ) -> None:
     """The demo's 2025 reports are due on 31 May 2026 (the clock says 20 May): the home-care
     centre files on time, the hub sends its draft five days late after the sweep recorded the

@@ -29,9 +29,16 @@ def as_org(org_id: UUID) -> CommandContext:
 
 def terms(**changes: Any) -> RoundTerms:
     values: dict[str, Any] = dict(
-        title="2026年铜陵市郊区社区公益创投", division_prefix="340711", budget=Decimal("300000"),
-        per_project_cap=Decimal("50000"), applications_open=date(2026, 5, 20), applications_close=date(2026, 6, 10),
-        project_start=date(2026, 7, 1), mid_term_due=date(2026, 12, 31), closing_due=date(2027, 6, 30), min_grade="3A",
+        title="2026年铜陵市郊区社区公益创投",
+        division_prefix="340711",
+        budget=Decimal("300000"),
+        per_project_cap=Decimal("50000"),
+        applications_open=date(2026, 5, 20),
+        applications_close=date(2026, 6, 10),
+        project_start=date(2026, 7, 1),
+        mid_term_due=date(2026, 12, 31),
+        closing_due=date(2027, 6, 30),
+        min_grade="3A",
     )
     values.update(changes)
     return RoundTerms(**values)
@@ -40,14 +47,19 @@ def terms(**changes: Any) -> RoundTerms:
 def application(title: str, amount: str = "40000") -> ProjectApplication:
     half = Decimal(amount) / 2
     return ProjectApplication(
-        title, "社区独居老人", "每周两次上门探访与助餐", "服务独居老人60名,满意度90%以上",
+        title,
+        "社区独居老人",
+        "每周两次上门探访与助餐",
+        "服务独居老人60名,满意度90%以上",
         (BudgetLine("人员劳务", half), BudgetLine("活动物资", Decimal(amount) - half)),
     )
 
 
 def graded_organization(system: Any, n: int, grade: str | None) -> UUID:
     """A registered organization holding a grade (set through the domain, as a finalized case would)."""
-    org = system.registry.register_organization(REGISTRAR, profile(f"铜陵市郊区公益服务中心{n:02d}"), code(100 + n), date(2015, 6, 1))
+    org = system.registry.register_organization(
+        REGISTRAR, profile(f"铜陵市郊区公益服务中心{n:02d}"), code(100 + n), date(2015, 6, 1)
+    )
     if grade:
         at = REGISTRAR.provenance(system.clock.now())
         org.award_grade(grade, date(2025, 1, 1), date(2029, 12, 31), system.ids.new_id(), True, replace(at, caused_by="test"))

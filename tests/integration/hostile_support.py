@@ -19,8 +19,14 @@ from infra.wiring import build_system, load_settings
 from interfaces.http.app import create_app
 from tests.support import postgres
 
-USERNAMES = {"admin": "admin", "registrar": "registrar", "chair": "chair", "evaluator": "evaluator",
-             "organization": "org", "auditor": "auditor"}
+USERNAMES = {
+    "admin": "admin",
+    "registrar": "registrar",
+    "chair": "chair",
+    "evaluator": "evaluator",
+    "organization": "org",
+    "auditor": "auditor",
+}
 
 
 @dataclass
@@ -39,8 +45,11 @@ class Live:
         cookies = {"sl_csrf": self.csrf_cookie, "sl_lang": lang}
         if role != "public":
             cookies["sl_session"] = self.tokens[role]["Authorization"].removeprefix("Bearer ")
-        headers = {"Accept": "text/html", **kwargs.pop("headers", {}),
-                   "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        headers = {
+            "Accept": "text/html",
+            **kwargs.pop("headers", {}),
+            "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
+        }
         self.client.cookies.clear()
         try:
             return self.client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
@@ -55,8 +64,9 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         admin = request.getfixturevalue("pg_admin_url")
         url = postgres.create_database(admin)
     data: Path = tmp_path_factory.mktemp("hostile") / "data"
-    system = build_system(load_settings(data_dir=data, database_url=url, scheduler=False, secret_key="hostile",
-                                        login_attempts=1_000_000))
+    system = build_system(
+        load_settings(data_dir=data, database_url=url, scheduler=False, secret_key="hostile", login_attempts=1_000_000)
+    )
     try:
         seed_demo(system, say=lambda _: None)
         app = create_app(system)
@@ -80,7 +90,13 @@ def demo_ids(system: Any) -> dict[str, str]:
     org = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
-    found = {"organization_id": org.id, "aggregate_id": org.id, "evaluation_id": case.id,
-             "expert_id": case.panel[0].expert_id, "reminder_id": reminder.id,
-             "round_id": uuid5(_NS, "demo-round"), "project_id": uuid5(_NS, "demo-project-tl-hub")}
+    found = {
+        "organization_id": org.id,
+        "aggregate_id": org.id,
+        "evaluation_id": case.id,
+        "expert_id": case.panel[0].expert_id,
+        "reminder_id": reminder.id,
+        "round_id": uuid5(_NS, "demo-round"),
+        "project_id": uuid5(_NS, "demo-project-tl-hub"),
+    }
     return {k: str(v) for k, v in found.items()}

@@ -18,7 +18,9 @@ def test_history_state_as_of_and_changes(client, system, clock) -> None:
     auditor = login(client, "auditor")
     base = f"/api/audit/aggregates/{HUB}"
     everything = client.get(f"{base}/history", headers=auditor).json()
-    assert everything[0]["event_type"] == "Registered" and [e["version"] for e in everything] == list(range(1, len(everything) + 1))
+    assert everything[0]["event_type"] == "Registered" and [e["version"] for e in everything] == list(
+        range(1, len(everything) + 1)
+    )
     changed = client.get(f"{base}/history", params={"event_type": "LegalRepresentativeChanged"}, headers=auditor).json()
     assert [e["data"]["legal_representative"] for e in changed] == ["王建华"]
     moment = changed[0]["at"]
@@ -44,8 +46,9 @@ def test_bad_times_and_unknown_ids_are_clear_4xx(client) -> None:
     assert_problem(client.get(f"{base}/state", params={"at": "2026-06-01T09:00:00"}, headers=auditor), 400, "audit.naive_time")
     assert client.get(f"{base}/state", params={"at": "yesterday"}, headers=auditor).status_code == 400
     assert_problem(client.get(f"{base}/state", headers=auditor), 400, "audit.at_or_version")
-    assert_problem(client.get(f"{base}/state", params={"at": "1999-01-01T00:00:00+08:00"}, headers=auditor), 404,
-                   "aggregate_state.not_found")
+    assert_problem(
+        client.get(f"{base}/state", params={"at": "1999-01-01T00:00:00+08:00"}, headers=auditor), 404, "aggregate_state.not_found"
+    )
     assert client.get(f"/api/audit/aggregates/{uuid4()}/history", headers=auditor).status_code == 404
     assert client.get(f"{base}/changes/999", headers=auditor).status_code == 404
     assert client.get(f"{base}/history", headers=login(client, "org")).status_code == 403
@@ -59,12 +62,16 @@ def test_timeline_shows_what_each_event_changed(client) -> None:
     assert first["changed"]["profile.name"] == [None, "铜陵市郊区社会组织联合会"]
     change = next(t for t in timeline if t["event"]["event_type"] == "LegalRepresentativeChanged")
     assert change["changed"] == {"profile.legal_representative": ["王建国", "王建华"]}
-    only = client.get(f"/api/audit/aggregates/{HUB}/timeline", params={"event_type": "LegalRepresentativeChanged,Registered"},
-                      headers=auditor).json()
+    only = client.get(
+        f"/api/audit/aggregates/{HUB}/timeline", params={"event_type": "LegalRepresentativeChanged,Registered"}, headers=auditor
+    ).json()
     assert [t["event"]["event_type"] for t in only] == ["Registered", "LegalRepresentativeChanged"]
     assert only[1] == change  # a filtered entry still shows its own change, not the one since the last shown
-    assert_problem(client.get(f"/api/audit/aggregates/{HUB}/timeline", params={"since": "2026-01-01T00:00:00"}, headers=auditor),
-                   400, "audit.naive_time")
+    assert_problem(
+        client.get(f"/api/audit/aggregates/{HUB}/timeline", params={"since": "2026-01-01T00:00:00"}, headers=auditor),
+        400,
+        "audit.naive_time",
+    )
     assert client.get(f"/api/audit/aggregates/{uuid4()}/timeline", headers=auditor).status_code == 404
 
 
@@ -76,13 +83,21 @@ def test_register_as_of_over_http(client, system) -> None:
     serious = client.get("/api/audit/register", params={"at": now, "credit_status": "serious"}, headers=auditor).json()
     assert [l["name"] for l in serious["items"]] == ["青山区社区社会组织服务中心"]
     hub_created = system.registry.organization(HUB).created_on
-    before = client.get("/api/audit/register", params={"at": (hub_created - timedelta(microseconds=1)).isoformat()},
-                        headers=auditor).json()
+    before = client.get(
+        "/api/audit/register", params={"at": (hub_created - timedelta(microseconds=1)).isoformat()}, headers=auditor
+    ).json()
     assert str(HUB) not in {l["id"] for l in before["items"]}
     lines = client.get(f"/api/audit/organizations/{HUB}/register-lines", headers=auditor).json()
     assert lines[0]["valid_from"] == hub_created.isoformat().replace("+00:00", "Z") and lines[-1]["valid_to"] is None
-    for bad in ({"at": "2026-06-01"}, {"at": now, "grade": "6A"}, {"at": now, "per_page": 1000}, {"at": now, "status": "sleeping"}):
+    for bad in (
+        {"at": "2026-06-01"},
+        {"at": now, "grade": "6A"},
+        {"at": now, "per_page": 1000},
+        {"at": now, "status": "sleeping"},
+    ):
         assert client.get("/api/audit/register", params=bad, headers=auditor).status_code == 400, bad
-    assert_problem(client.get("/api/audit/register", params={"at": "2026-06-01T09:00:00"}, headers=auditor), 400, "audit.naive_time")
+    assert_problem(
+        client.get("/api/audit/register", params={"at": "2026-06-01T09:00:00"}, headers=auditor), 400, "audit.naive_time"
+    )
     assert client.get("/api/audit/register", params={"at": now}, headers=login(client, "org")).status_code == 403
     assert client.get(f"/api/audit/organizations/{uuid4()}/register-lines", headers=auditor).status_code == 404

@@ -25,7 +25,9 @@ def test_help_explains_the_commands_and_the_environment(tmp_path: Path) -> None:
 def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     assert run("demo", data_dir=tmp_path).returncode == 0
     assert "nothing changed" in run("demo", data_dir=tmp_path).stdout  # seeded once
-    added = run("users", "add", "inspector", "--role", "auditor", "--password-stdin", data_dir=tmp_path, stdin="a-long-password\n")
+    added = run(
+        "users", "add", "inspector", "--role", "auditor", "--password-stdin", data_dir=tmp_path, stdin="a-long-password\n"
+    )
     assert added.returncode == 0, added.stderr
     listing = run("users", "list", data_dir=tmp_path).stdout
     assert "inspector" in listing and "registrar" in listing

@@ -16,8 +16,13 @@ from tests.integration.test_http_api import assert_problem
 
 HUB, CHARITY, ELDER = (str(uuid5(_NS, k)) for k in ("tl-hub", "tl-charity", "tl-elder"))
 REPORT = {
-    "activities": "社区社会组织孵化 48 场", "income": "426000.00", "expenditure": "401250.80", "net_assets": "118000",
-    "staff": 6, "volunteers": 85, "party_organization": True,
+    "activities": "社区社会组织孵化 48 场",
+    "income": "426000.00",
+    "expenditure": "401250.80",
+    "net_assets": "118000",
+    "staff": 6,
+    "volunteers": 85,
+    "party_organization": True,
     "attachments": [{"name": "审计报告.pdf", "sha256": "ab" * 32, "size_bytes": 183204}],
 }
 SECRET_DRAFT = "内部草稿:尚未核实的收入明细"
@@ -45,10 +50,15 @@ def test_an_organization_files_and_the_registrar_reviews(client, system) -> None
     # an organization cannot act on another organization's report, nor review its own
     assert client.put(f"/api/organizations/{ELDER}/inspections/{year}/report", json=REPORT, headers=org).status_code == 403
     assert client.post(f"{url}/review", json={"outcome": "pass"}, headers={**org, "If-Match": '"1"'}).status_code == 403
-    no_reason = client.post(f"{url}/review", json={"outcome": "fail"}, headers={**registrar, "If-Match": submitted.headers["etag"]})
+    no_reason = client.post(
+        f"{url}/review", json={"outcome": "fail"}, headers={**registrar, "If-Match": submitted.headers["etag"]}
+    )
     assert_problem(no_reason, 422, "inspection.reasons_required")
-    reviewed = client.post(f"{url}/review", json={"outcome": "basic_pass", "reasons": ["财务制度不健全"]},
-                           headers={**registrar, "If-Match": submitted.headers["etag"]})
+    reviewed = client.post(
+        f"{url}/review",
+        json={"outcome": "basic_pass", "reasons": ["财务制度不健全"]},
+        headers={**registrar, "If-Match": submitted.headers["etag"]},
+    )
     assert reviewed.json()["outcome"] == "basic_pass"
     listed = client.get(f"/api/organizations/{HUB}/inspections", headers=org).json()
     assert [(i["report_year"], i["outcome"]) for i in listed][:2] == [(year, "basic_pass"), (year - 1, "pass")]
@@ -61,19 +71,29 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
     future = client.put(f"/api/organizations/{HUB}/inspections/{this_year}/report", json=REPORT, headers=org)
     assert_problem(future, 422, "report.year_not_over")
     # the demo draft is at version 3: opened, drafted, its audit report attached
-    negative = client.put(f"/api/organizations/{HUB}/inspections/{this_year - 1}/report",
-                          json={**REPORT, "income": "-5"}, headers={**org, "If-Match": '"3"'})
+    negative = client.put(
+        f"/api/organizations/{HUB}/inspections/{this_year - 1}/report",
+        json={**REPORT, "income": "-5"},
+        headers={**org, "If-Match": '"3"'},
+    )
     assert_problem(negative, 422, "value.income")
-    unsubmitted = client.post(f"/api/organizations/{HUB}/inspections/{this_year - 1}/review", json={"outcome": "pass"},
-                              headers={**registrar, "If-Match": '"3"'})
+    unsubmitted = client.post(
+        f"/api/organizations/{HUB}/inspections/{this_year - 1}/review",
+        json={"outcome": "pass"},
+        headers={**registrar, "If-Match": '"3"'},
+    )
     assert_problem(unsubmitted, 409, "inspection.not_submitted")
-    not_met = client.post(f"/api/organizations/{CHARITY}/credit/obligation-verifications", json={"list_name": "abnormal"},
-                          headers=registrar)
+    not_met = client.post(
+        f"/api/organizations/{CHARITY}/credit/obligation-verifications", json={"list_name": "abnormal"}, headers=registrar
+    )
     assert_problem(not_met, 409, "credit.obligation_not_met")
     future_sweep = client.post("/api/credit/rule-application", json={"as_of": f"{this_year + 1}-01-01"}, headers=registrar)
     assert_problem(future_sweep, 422, "sweep.future_date")
-    fine_without_amount = client.post(f"/api/organizations/{HUB}/credit/penalties", headers=registrar, json={
-        "kind": "fine", "decision_no": "X-1", "decided_on": "2026-01-05", "reason": "测试"})
+    fine_without_amount = client.post(
+        f"/api/organizations/{HUB}/credit/penalties",
+        headers=registrar,
+        json={"kind": "fine", "decision_no": "X-1", "decided_on": "2026-01-05", "reason": "测试"},
+    )
     assert_problem(fine_without_amount, 422, "penalty.amount")
     unknown_list = client.get("/api/public/lists/grey")
     assert unknown_list.status_code == 400 and unknown_list.headers["content-type"].startswith("application/problem+json")
@@ -83,8 +103,11 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
 def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system, clock) -> None:
     org = login(client, "org")
     year = system.registry.today().year - 1
-    client.put(f"/api/organizations/{HUB}/inspections/{year}/report",
-               json={**REPORT, "activities": SECRET_DRAFT}, headers={**org, "If-Match": '"3"'})
+    client.put(
+        f"/api/organizations/{HUB}/inspections/{year}/report",
+        json={**REPORT, "activities": SECRET_DRAFT},
+        headers={**org, "If-Match": '"3"'},
+    )
     abnormal = client.get("/api/public/lists/abnormal").json()
     names = {i["name"]: i for i in abnormal["items"]}
     assert {"铜陵市慈善基金会", "宣城市青年志愿者协会"} <= set(names)
@@ -107,10 +130,17 @@ def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system,
     assert [(i["report_year"], i["outcome"]) for i in hub.json()["inspections"]] == [(year - 1, "pass")]
 
     # nothing private on any public answer: drafts, evaluator names, sign-in data
-    public = "".join(client.get(u).text for u in (
-        f"/api/public/organizations/{HUB}", f"/api/public/organizations/{CHARITY}", "/api/public/organizations",
-        "/api/public/lists/abnormal", "/api/public/lists/serious", "/api/public/lists/abnormal/csv",
-    ))
+    public = "".join(
+        client.get(u).text
+        for u in (
+            f"/api/public/organizations/{HUB}",
+            f"/api/public/organizations/{CHARITY}",
+            "/api/public/organizations",
+            "/api/public/lists/abnormal",
+            "/api/public/lists/serious",
+            "/api/public/lists/abnormal/csv",
+        )
+    )
     for secret in (SECRET_DRAFT, "李教授", "周研究员", "吴会计师", "郑老师", "password", "token", "社区社会组织孵化"):
         assert secret not in public, secret
     # the signed-in views are not public

@@ -18,17 +18,26 @@ def test_two_concurrent_changes_give_one_200_and_one_412(system) -> None:
     with serving(create_app(system)) as base, httpx.Client(base_url=base, timeout=20) as client:
         token = client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        profile = {"name": "渝中区测试协会", "org_type": "social_association", "legal_representative": "黄伟",
-                   "address": "重庆市渝中区", "division_code": "500103", "district": "重庆市渝中区"}
-        org = client.post("/api/organizations", json={"profile": profile, "code": code(42, division="500103")}, headers=auth).json()
+        profile = {
+            "name": "渝中区测试协会",
+            "org_type": "social_association",
+            "legal_representative": "黄伟",
+            "address": "重庆市渝中区",
+            "division_code": "500103",
+            "district": "重庆市渝中区",
+        }
+        org = client.post(
+            "/api/organizations", json={"profile": profile, "code": code(42, division="500103")}, headers=auth
+        ).json()
         barrier = threading.Barrier(2)
         results: dict[str, httpx.Response] = {}
 
         def change(name: str) -> None:
             with httpx.Client(base_url=base, timeout=20) as own:
                 barrier.wait()
-                results[name] = own.put(f"/api/organizations/{org['id']}/name", json={"name": name},
-                                        headers={**auth, "If-Match": '"1"'})
+                results[name] = own.put(
+                    f"/api/organizations/{org['id']}/name", json={"name": name}, headers={**auth, "If-Match": '"1"'}
+                )
 
         threads = [threading.Thread(target=change, args=(n,)) for n in ("甲名称", "乙名称")]
         for t in threads:

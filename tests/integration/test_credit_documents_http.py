@@ -17,15 +17,20 @@ HUB, YOUTH, CENTER = (str(uuid5(_NS, k)) for k in ("tl-hub", "xc-youth", "qs-cen
 
 
 def attach(client, headers, organization, subject, slot, name, data):  # type: ignore[no-untyped-def]
-    return client.post(f"/api/organizations/{organization}/credit/documents?subject={quote(subject)}&slot={slot}&name={quote(name)}",
-                       content=data, headers=headers)
+    return client.post(
+        f"/api/organizations/{organization}/credit/documents?subject={quote(subject)}&slot={slot}&name={quote(name)}",
+        content=data,
+        headers=headers,
+    )
 
 
 def test_a_penalty_decision_letter_is_on_the_public_card(client, system) -> None:
     registrar = login(client, "registrar")
     public = client.get(f"/api/public/organizations/{CENTER}/documents").json()
     letters = [d for d in public if d["slot"] == "decision_letter"]
-    assert [(d["record_zh"], d["file_name"]) for d in letters] == [("行政处罚 青民罚〔示例〕2号", "行政处罚决定书 青民罚〔示例〕2号.pdf")]
+    assert [(d["record_zh"], d["file_name"]) for d in letters] == [
+        ("行政处罚 青民罚〔示例〕2号", "行政处罚决定书 青民罚〔示例〕2号.pdf")
+    ]
     # a clearer scan replaces the letter; the public sees the new one, the record keeps both
     scan = make.pdf("decision letter, sealed", pad_to=50_000)
     answer = attach(client, registrar, CENTER, "penalty:青民罚〔示例〕2号", "decision_letter", "决定书(盖章扫描).pdf", scan)
@@ -43,12 +48,21 @@ def test_a_penalty_decision_letter_is_on_the_public_card(client, system) -> None
 
 def test_only_the_registrar_attaches_decision_letters_and_only_to_recorded_penalties(client, system) -> None:
     registrar, org = login(client, "registrar"), login(client, "org")
-    assert_problem(attach(client, registrar, CENTER, "penalty:无此文号", "decision_letter", "x.pdf", make.pdf()), 422, "document.subject")
-    assert_problem(attach(client, registrar, CENTER, "penalty:青民罚〔示例〕2号", "removal_grounds", "x.pdf", make.pdf()),
-                   422, "document.slot")
+    assert_problem(
+        attach(client, registrar, CENTER, "penalty:无此文号", "decision_letter", "x.pdf", make.pdf()), 422, "document.subject"
+    )
+    assert_problem(
+        attach(client, registrar, CENTER, "penalty:青民罚〔示例〕2号", "removal_grounds", "x.pdf", make.pdf()),
+        422,
+        "document.slot",
+    )
     assert attach(client, org, CENTER, "penalty:青民罚〔示例〕2号", "decision_letter", "x.pdf", make.pdf()).status_code == 403
-    assert attach(client, login(client, "auditor"), CENTER, "penalty:青民罚〔示例〕2号", "decision_letter", "x.pdf",
-                  make.pdf()).status_code == 403
+    assert (
+        attach(
+            client, login(client, "auditor"), CENTER, "penalty:青民罚〔示例〕2号", "decision_letter", "x.pdf", make.pdf()
+        ).status_code
+        == 403
+    )
 
 
 def test_a_removal_requests_grounds_are_kept_but_not_published(client, system) -> None:
@@ -57,13 +71,18 @@ def test_a_removal_requests_grounds_are_kept_but_not_published(client, system) -
     answer = attach(client, registrar, YOUTH, "removal:abnormal", "removal_grounds", "整改情况说明.pdf", grounds)
     assert answer.status_code == 201, answer.text
     sha = answer.json()["document"]["sha256"]
-    assert_problem(attach(client, registrar, YOUTH, "removal:serious", "removal_grounds", "x.pdf", grounds), 422, "document.subject")
+    assert_problem(
+        attach(client, registrar, YOUTH, "removal:serious", "removal_grounds", "x.pdf", grounds), 422, "document.subject"
+    )
     assert client.get(f"/api/organizations/{YOUTH}/credit/documents/{sha}", headers=login(client, "auditor")).status_code == 200
     assert client.get(f"/api/public/organizations/{YOUTH}/documents/{sha}").status_code == 404
     assert client.get(f"/api/organizations/{YOUTH}/credit/documents", headers=login(client, "org")).status_code == 403
-    withdrawn = client.post(f"/api/organizations/{YOUTH}/credit/documents/{sha}/withdrawal",
-                            json={"slot": "removal_grounds", "subject": "removal:abnormal", "reason": "补充后重交"}, headers=registrar)
-    assert withdrawn.status_code == 200 and [d["document"]["withdrawn"] for d in withdrawn.json()] [-1] is True
+    withdrawn = client.post(
+        f"/api/organizations/{YOUTH}/credit/documents/{sha}/withdrawal",
+        json={"slot": "removal_grounds", "subject": "removal:abnormal", "reason": "补充后重交"},
+        headers=registrar,
+    )
+    assert withdrawn.status_code == 200 and [d["document"]["withdrawn"] for d in withdrawn.json()][-1] is True
 
 
 def test_a_draft_reports_documents_are_not_public_until_it_is_filed(client, system) -> None:

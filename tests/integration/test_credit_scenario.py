@@ -24,8 +24,13 @@ SWEEP = system_context("daily-sweep", "sweep-test")
 
 def report(**changes: object) -> AnnualReport:
     values: dict[str, object] = dict(
-        activities="开展社区养老助餐服务 120 次", income=Decimal("183000.00"), expenditure=Decimal("176500.50"),
-        net_assets=Decimal("52000"), staff=4, volunteers=36, party_organization=True,
+        activities="开展社区养老助餐服务 120 次",
+        income=Decimal("183000.00"),
+        expenditure=Decimal("176500.50"),
+        net_assets=Decimal("52000"),
+        staff=4,
+        volunteers=36,
+        party_organization=True,
     )
     values.update(changes)
     return AnnualReport(**values)  # type: ignore[arg-type]
@@ -155,7 +160,9 @@ def test_small_penalties_list_abnormal_then_repeated_ones_serious_and_auto_remov
 
     clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
     org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
-    system.credit.record_penalty(REGISTRAR, org, Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕2号", date(2026, 1, 5), "未按章程活动"))
+    system.credit.record_penalty(
+        REGISTRAR, org, Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕2号", date(2026, 1, 5), "未按章程活动")
+    )
     assert status(system, org) == ("abnormal", date(2026, 1, 5))
     clock.move_to(date(2026, 7, 5))
     assert system.credit.apply_rules(SWEEP, date(2026, 7, 5)) == {"abnormal_removed": 1}  # 6 months, nothing to rectify
@@ -241,8 +248,14 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
     assert [g.code for g in system.credit.record_of(silent).current(CreditList.ABNORMAL).grounds] == ["unreachable"]
 
     # a suspension penalty suspends and lists on the serious list, in one transaction
-    stop = Penalty(PenaltyKind.SUSPENSION, "铜民罚〔2025〕8号", date(2025, 5, 2), "违规活动",
-                   suspended_from=date(2025, 5, 2), suspended_until=date(2025, 8, 2))
+    stop = Penalty(
+        PenaltyKind.SUSPENSION,
+        "铜民罚〔2025〕8号",
+        date(2025, 5, 2),
+        "违规活动",
+        suspended_from=date(2025, 5, 2),
+        suspended_until=date(2025, 8, 2),
+    )
     system.credit.record_penalty(REGISTRAR, suspended, stop)
     assert system.registry.organization(suspended).status.value == "suspended"
     assert status(system, suspended) == ("serious", date(2025, 5, 2))

@@ -72,8 +72,9 @@ def test_cookies_are_secure_whenever_the_public_url_is_https(system) -> None:
         with TestClient(app, base_url=public_url) as client:
             form = client.get("/login")
             csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
-            signed_in = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD,
-                                                    "_csrf_token": csrf}, follow_redirects=False)
+            signed_in = client.post(
+                "/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf}, follow_redirects=False
+            )
             assert signed_in.status_code == 303
             for cookie in (form.headers["set-cookie"], signed_in.headers["set-cookie"]):
                 assert ("; Secure" in cookie or "; secure" in cookie) == secure, (public_url, cookie)
@@ -113,10 +114,22 @@ def test_demo_data_is_refused_into_a_store_with_accounts_only(system) -> None:
 
 
 def starledger(data_dir: Path, *args: str, port: int = 0, stdin: str | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "STARLEDGER_DATA_DIR": str(data_dir), "STARLEDGER_DATABASE_URL": "", "STARLEDGER_PORT": str(port),
-           "STARLEDGER_LOG_LEVEL": "warning", "STARLEDGER_SCHEDULER": "off"}
-    return subprocess.Popen([sys.executable, "-m", "interfaces.cli", *args], env=env, text=True, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "STARLEDGER_DATA_DIR": str(data_dir),
+        "STARLEDGER_DATABASE_URL": "",
+        "STARLEDGER_PORT": str(port),
+        "STARLEDGER_LOG_LEVEL": "warning",
+        "STARLEDGER_SCHEDULER": "off",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "interfaces.cli", *args],
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def serve_demo_until_healthy(data_dir: Path) -> None:
@@ -196,12 +209,18 @@ def test_an_idle_page_session_sends_the_person_to_sign_in_again(system, clock) -
         assert again.status_code == 303 and again.headers["location"].startswith("/login")
 
 
-@pytest.mark.parametrize("password, code_", [
-    ("password123", "user.password_common"), ("Qwertyuiop", "user.password_common"),
-    ("woaini1314", "user.password_common"), ("1qaz2wsx3edc", "user.password_common"),
-    ("inspector7", "user.password_is_username"), ("Inspector7", "user.password_is_username"),
-    ("short-pw", "user.password_short"),
-])
+@pytest.mark.parametrize(
+    "password, code_",
+    [
+        ("password123", "user.password_common"),
+        ("Qwertyuiop", "user.password_common"),
+        ("woaini1314", "user.password_common"),
+        ("1qaz2wsx3edc", "user.password_common"),
+        ("inspector7", "user.password_is_username"),
+        ("Inspector7", "user.password_is_username"),
+        ("short-pw", "user.password_short"),
+    ],
+)
 def test_the_commonest_passwords_the_username_and_short_ones_are_refused(system, password, code_) -> None:
     from domain.errors import InvalidValue
 

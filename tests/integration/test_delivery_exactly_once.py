@@ -47,28 +47,44 @@ def seed(system: Any, clock: SteppingClock) -> None:
     saved in batches (as a data migration would), one password hash for all the users."""
     clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
     ctx = system_context("seed", "seed")
-    orgs = [Organization.register(id=system.ids.new_id(), profile=profile(f"铜陵市第{n}志愿者协会"), code=code(n),
-                                  registered_on=date(2015, 6, 1), provenance=ctx.provenance(clock.now()))
-            for n in range(1, REMINDERS + 1)]
+    orgs = [
+        Organization.register(
+            id=system.ids.new_id(),
+            profile=profile(f"铜陵市第{n}志愿者协会"),
+            code=code(n),
+            registered_on=date(2015, 6, 1),
+            provenance=ctx.provenance(clock.now()),
+        )
+        for n in range(1, REMINDERS + 1)
+    ]
     for start in range(0, len(orgs), 250):
-        system.registry.save(*orgs[start:start + 250])
+        system.registry.save(*orgs[start : start + 250])
     password_hash = system.accounts.hasher.hash("a-long-password")
     with system.database.transaction(write=True) as tx:  # the accounts' own tables, in one transaction
         tx.executemany(
             "INSERT INTO sl_users (id, username, display_name, role, organization_id, password_hash, disabled) "
             "VALUES (?, ?, ?, 'organization', ?, ?, 0)",
-            [(f"org-user-{n}", f"org-{n}", f"第{n}协会", str(org.id), password_hash) for n, org in enumerate(orgs, 1)])
-        tx.executemany("INSERT INTO sl_contacts (user_id, email, webhook_url, channels) VALUES (?, ?, NULL, ?)",
-                       [(f"org-user-{n}", f"office{n}@example.org", '["inbox", "email"]') for n in range(1, len(orgs) + 1)])
+            [(f"org-user-{n}", f"org-{n}", f"第{n}协会", str(org.id), password_hash) for n, org in enumerate(orgs, 1)],
+        )
+        tx.executemany(
+            "INSERT INTO sl_contacts (user_id, email, webhook_url, channels) VALUES (?, ?, NULL, ?)",
+            [(f"org-user-{n}", f"office{n}@example.org", '["inbox", "email"]') for n in range(1, len(orgs) + 1)],
+        )
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
     assert len(system.reminders.plan(DAY)) == REMINDERS
 
 
 def deliverer_env(env: dict[str, str], smtp_port: int) -> dict[str, str]:
     sweep_at = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)).strftime("%H:%M")  # not today again
-    return {**env, "STARLEDGER_SMTP_HOST": "127.0.0.1", "STARLEDGER_SMTP_PORT": str(smtp_port),
-            "STARLEDGER_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS), "STARLEDGER_DELIVERY_BACKOFF_SECONDS": "1",
-            "STARLEDGER_DELIVERY_SECONDS": "0.3", "STARLEDGER_SWEEP_AT": sweep_at}
+    return {
+        **env,
+        "STARLEDGER_SMTP_HOST": "127.0.0.1",
+        "STARLEDGER_SMTP_PORT": str(smtp_port),
+        "STARLEDGER_DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
+        "STARLEDGER_DELIVERY_BACKOFF_SECONDS": "1",
+        "STARLEDGER_DELIVERY_SECONDS": "0.3",
+        "STARLEDGER_SWEEP_AT": sweep_at,
+    }
 
 
 def deliveries(system: Any) -> dict[str, tuple[str, str]]:
@@ -80,11 +96,17 @@ def deliveries(system: Any) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.parametrize("accepted_before_the_kill", [False, True], ids=["killed-before-accepted", "killed-after-accepted"])
 def test_the_cli_and_two_instances_deliver_1000_reminders_each_once_and_a_killed_deliverer_loses_none(
-    pg_url: str, tmp_path: Path, accepted_before_the_kill: bool,
+    pg_url: str,
+    tmp_path: Path,
+    accepted_before_the_kill: bool,
 ) -> None:
     clock = SteppingClock()
-    system = build_system(load_settings(data_dir=tmp_path / "seed", database_url=pg_url, scheduler=False,
-                                        secret_key="delivery-tests"), clock=clock, ids=CountingIds(), tokens=CountingTokens())
+    system = build_system(
+        load_settings(data_dir=tmp_path / "seed", database_url=pg_url, scheduler=False, secret_key="delivery-tests"),
+        clock=clock,
+        ids=CountingIds(),
+        tokens=CountingTokens(),
+    )
     accepted: list[tuple[int, str]] = []
     victim_box = HoldingMailbox(free_port(), accepted, hold_after=HOLD_AFTER, accept_held=accepted_before_the_kill)
     other_box, cli_box = HoldingMailbox(free_port(), accepted), HoldingMailbox(free_port(), accepted)
@@ -103,9 +125,12 @@ def test_the_cli_and_two_instances_deliver_1000_reminders_each_once_and_a_killed
             # schedulers start on the first 500 as soon as they are committed.
             cli_log = (tmp_path / "cli.log").open("wb")
             cli = subprocess.Popen(
-                [sys.executable, "-m", "interfaces.cli", "reminders", "run", "--as-of", DAY.isoformat()], cwd=ROOT,
+                [sys.executable, "-m", "interfaces.cli", "reminders", "run", "--as-of", DAY.isoformat()],
+                cwd=ROOT,
                 env=deliverer_env(victim.env, cli_box.port) | {"STARLEDGER_DATA_DIR": str(tmp_path / "cli")},
-                stdout=cli_log, stderr=subprocess.STDOUT)
+                stdout=cli_log,
+                stderr=subprocess.STDOUT,
+            )
 
             assert victim_box.holding.wait(timeout=90), "the victim never reached its held message"
             victim.kill()  # holding a claimed row whose message was not accepted
@@ -140,8 +165,11 @@ def test_the_cli_and_two_instances_deliver_1000_reminders_each_once_and_a_killed
         assert {status for status, _ in found.values()} == {"delivered"}
         held = victim_box.held.strip("<>").split("@")[0]  # type: ignore[union-attr]
         assert f":{victim.process.pid}/" not in found[held][1]  # type: ignore[union-attr]  # delivered by another
-        delivered = Counter(n.originator_id for n in system.registry.recorder.select_notifications(start=1, limit=100_000)
-                            if n.topic.endswith("Reminder.Delivered"))
+        delivered = Counter(
+            n.originator_id
+            for n in system.registry.recorder.select_notifications(start=1, limit=100_000)
+            if n.topic.endswith("Reminder.Delivered")
+        )
         assert len(delivered) == REMINDERS and set(delivered.values()) == {1}
     finally:
         system.close()

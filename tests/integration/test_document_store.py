@@ -22,7 +22,7 @@ def count(system: Any, table: str) -> int:
 def upload(system: Any, data: bytes, piece: int = 64 * 1024) -> Any:
     spooled = system.documents.upload()
     for start in range(0, len(data), piece):
-        spooled.write(data[start:start + piece])
+        spooled.write(data[start : start + piece])
     return spooled.finish()
 
 
@@ -67,7 +67,9 @@ def test_content_of_a_type_the_slot_does_not_allow_is_not_stored(system: Any) ->
     assert count(system, "sl_documents") == 0
 
 
-@pytest.mark.parametrize("make_it, expected", [(make.ofd, MediaType.OFD), (make.docx, MediaType.DOCX), (make.xlsx, MediaType.XLSX)])
+@pytest.mark.parametrize(
+    "make_it, expected", [(make.ofd, MediaType.OFD), (make.docx, MediaType.DOCX), (make.xlsx, MediaType.XLSX)]
+)
 def test_zip_based_formats_are_told_apart_by_what_is_inside(system: Any, make_it: Any, expected: MediaType) -> None:
     with upload(system, make_it()) as spooled:
         assert accept(system.documents, spooled, "budget", "x.bin", ALL_TYPES).media_type == expected.value

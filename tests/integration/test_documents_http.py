@@ -31,8 +31,10 @@ def settings(settings: Any) -> Any:  # the shared settings, with a small documen
 
 def stored(system: Any) -> tuple[int, int]:
     with system.database.transaction() as tx:
-        return (int(tx.execute("SELECT COUNT(*) FROM sl_documents").scalar()),
-                int(tx.execute("SELECT COUNT(*) FROM sl_document_chunks").scalar()))
+        return (
+            int(tx.execute("SELECT COUNT(*) FROM sl_documents").scalar()),
+            int(tx.execute("SELECT COUNT(*) FROM sl_document_chunks").scalar()),
+        )
 
 
 def report_url(system: Any, organization: str = HUB) -> str:
@@ -40,8 +42,11 @@ def report_url(system: Any, organization: str = HUB) -> str:
 
 
 def upload(client: Any, url: str, headers: dict[str, str], slot: str, name: str, data: bytes) -> Any:
-    return client.post(f"{url}/documents?slot={slot}&name={quote(name)}", content=data,
-                       headers={**headers, "Content-Type": "application/octet-stream"})
+    return client.post(
+        f"{url}/documents?slot={slot}&name={quote(name)}",
+        content=data,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
 
 
 def test_the_annual_report_is_refused_until_its_required_documents_are_attached(client, system) -> None:
@@ -49,13 +54,22 @@ def test_the_annual_report_is_refused_until_its_required_documents_are_attached(
     url = report_url(system)
     listed = client.get(f"{url}/documents", headers=org).json()
     assert [(r["slot"], r["attached"]) for r in listed["required"]] == [
-        ("audit_report", True), ("cover_page", False), ("commitment", False), ("party_building", False)]
-    refused = assert_problem(client.post(f"{url}/submission", headers={**org, "If-Match": f'"{listed["version"]}"'}),
-                             422, "documents.missing")
+        ("audit_report", True),
+        ("cover_page", False),
+        ("commitment", False),
+        ("party_building", False),
+    ]
+    refused = assert_problem(
+        client.post(f"{url}/submission", headers={**org, "If-Match": f'"{listed["version"]}"'}), 422, "documents.missing"
+    )
     assert "签字盖章的报告封面" in refused["message_zh"] and "真实性承诺书" in refused["message_zh"]
     assert "Declaration of truthfulness" in refused["message_en"]
     assert refused["details"]["missing"] == ["cover_page", "commitment", "party_building"]
-    for slot, name in (("cover_page", "封面(已盖章).pdf"), ("commitment", "真实性承诺书.pdf"), ("party_building", "党建工作报告.pdf")):
+    for slot, name in (
+        ("cover_page", "封面(已盖章).pdf"),
+        ("commitment", "真实性承诺书.pdf"),
+        ("party_building", "党建工作报告.pdf"),
+    ):
         answer = upload(client, url, org, slot, name, make.pdf(slot))
         assert answer.status_code == 201, answer.text
         assert answer.json()["file_name"] == name and answer.json()["media_type"] == "application/pdf"
@@ -71,7 +85,7 @@ def test_a_download_carries_the_utf8_name_nosniff_and_the_same_bytes(client, sys
     org = login(client, "org")
     url = report_url(system)
     data = make.pdf("download", pad_to=200_000)
-    sha = upload(client, url, org, "report_other", "2025年度 财务报告;附件\".pdf", data).json()["sha256"]
+    sha = upload(client, url, org, "report_other", '2025年度 财务报告;附件".pdf', data).json()["sha256"]
     got = client.get(f"{url}/documents/{sha}", headers=org)
     assert got.status_code == 200 and got.content == data and hashlib.sha256(got.content).hexdigest() == sha
     assert got.headers["content-type"] == "application/pdf"
@@ -120,8 +134,11 @@ def test_hostile_file_names_are_cleaned_and_never_used_as_paths(client, system) 
     url = report_url(system)
     refused = upload(client, url, org, "report_other", "passwd\x00.pdf", make.pdf("nul"))
     assert refused.status_code == 400 and refused.json()["code"] == "request.nul_character"  # as in any query parameter
-    for raw, shown in (("../../etc/passwd\x01.pdf", "passwd.pdf"), ("..\\..\\boot.ini\r\n.pdf", "boot.ini.pdf"),
-                       ("审" * 300 + ".pdf", None)):
+    for raw, shown in (
+        ("../../etc/passwd\x01.pdf", "passwd.pdf"),
+        ("..\\..\\boot.ini\r\n.pdf", "boot.ini.pdf"),
+        ("审" * 300 + ".pdf", None),
+    ):
         answer = upload(client, url, org, "report_other", raw, make.pdf(raw[:10]))
         assert answer.status_code == 201, answer.text
         name = answer.json()["file_name"]
@@ -152,15 +169,26 @@ def test_an_upload_cut_off_midway_stores_nothing(system) -> None:
         before = stored(system)
         address = urlsplit(base)
         with socket.create_connection((address.hostname, address.port)) as raw:
-            raw.sendall((f"POST {report_url(system)}/documents?slot=report_other&name=cut.pdf HTTP/1.1\r\n"
-                         f"Host: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
-                         f"Content-Length: {LIMIT - 10}\r\nContent-Type: application/pdf\r\n\r\n").encode())
+            raw.sendall(
+                (
+                    f"POST {report_url(system)}/documents?slot=report_other&name=cut.pdf HTTP/1.1\r\n"
+                    f"Host: {address.netloc}\r\nAuthorization: Bearer {token}\r\n"
+                    f"Content-Length: {LIMIT - 10}\r\nContent-Type: application/pdf\r\n\r\n"
+                ).encode()
+            )
             raw.sendall(make.pdf("cut", pad_to=LIMIT - 10)[: LIMIT // 2])
-        whole = httpx.post(f"{base}{report_url(system)}/documents?slot=report_other&name=whole.pdf",
-                           content=make.pdf("whole"), headers={"Authorization": f"Bearer {token}"})
+        whole = httpx.post(
+            f"{base}{report_url(system)}/documents?slot=report_other&name=whole.pdf",
+            content=make.pdf("whole"),
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert whole.status_code == 201
-        names = [d["file_name"] for d in httpx.get(f"{base}{report_url(system)}/documents",
-                                                    headers={"Authorization": f"Bearer {token}"}).json()["documents"]]
+        names = [
+            d["file_name"]
+            for d in httpx.get(f"{base}{report_url(system)}/documents", headers={"Authorization": f"Bearer {token}"}).json()[
+                "documents"
+            ]
+        ]
     assert "cut.pdf" not in names and "whole.pdf" in names
     assert stored(system)[0] == before[0] + 1
     assert not any((system.settings.data_dir / "spool").iterdir())
@@ -172,13 +200,21 @@ def test_a_withdrawn_document_no_longer_counts_but_its_bytes_stay(client, system
     sha = upload(client, url, org, "cover_page", "封面.pdf", make.pdf("cover")).json()["sha256"]
     replaced = upload(client, url, org, "cover_page", "封面(新).pdf", make.pdf("cover 2")).json()["sha256"]
     documents = client.get(f"{url}/documents", headers=org).json()["documents"]
-    assert [(d["file_name"], d["withdrawn"]) for d in documents if d["slot"] == "cover_page"] == [("封面.pdf", True), ("封面(新).pdf", False)]
-    withdrawn = client.post(f"{url}/documents/{replaced}/withdrawal", json={"slot": "cover_page", "reason": "盖章不清"}, headers=org)
+    assert [(d["file_name"], d["withdrawn"]) for d in documents if d["slot"] == "cover_page"] == [
+        ("封面.pdf", True),
+        ("封面(新).pdf", False),
+    ]
+    withdrawn = client.post(
+        f"{url}/documents/{replaced}/withdrawal", json={"slot": "cover_page", "reason": "盖章不清"}, headers=org
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     assert [r["attached"] for r in withdrawn.json()["required"] if r["slot"] == "cover_page"] == [False]
     assert client.get(f"{url}/documents/{sha}", headers=auditor).status_code == 200  # the record keeps what it relied on
-    assert_problem(client.post(f"{url}/documents/{replaced}/withdrawal", json={"slot": "cover_page"}, headers=org),
-                   422, "document.not_attached")
+    assert_problem(
+        client.post(f"{url}/documents/{replaced}/withdrawal", json={"slot": "cover_page"}, headers=org),
+        422,
+        "document.not_attached",
+    )
 
 
 def test_documents_are_read_as_the_report_they_belong_to(client, system) -> None:
@@ -192,5 +228,9 @@ def test_documents_are_read_as_the_report_they_belong_to(client, system) -> None
     assert client.get(f"{report_url(system, ELDER)}/documents", headers=org).status_code == 403
     assert client.get(f"{report_url(system, ELDER)}/documents/{sha}", headers=login(client, "registrar")).status_code == 404
     assert upload(client, report_url(system, ELDER), org, "report_other", "x.pdf", make.pdf()).status_code == 403
-    assert client.post(f"{url}/documents?slot=report_other&name=a.pdf", content=make.pdf(),
-                       headers=login(client, "auditor")).status_code == 403
+    assert (
+        client.post(
+            f"{url}/documents?slot=report_other&name=a.pdf", content=make.pdf(), headers=login(client, "auditor")
+        ).status_code
+        == 403
+    )

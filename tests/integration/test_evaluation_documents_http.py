@@ -29,7 +29,8 @@ def test_the_panel_reads_the_self_assessment_and_each_indicators_material(client
     assert client.get(f"/api/evaluations/{CASE}/documents").status_code == 401
     # an organization reads only its own case; an expert off this panel none of it
     other = system.evaluations.open_grade_evaluation(
-        REGISTRAR, uuid5(_NS, "tl-elder"), system.registry.today(), "chair-x", uuid5(_NS, "another-case"))
+        REGISTRAR, uuid5(_NS, "tl-elder"), system.registry.today(), "chair-x", uuid5(_NS, "another-case")
+    )
     assert_problem(client.get(f"/api/evaluations/{other.id}/documents", headers=login(client, "org")), 403, "access.denied")
     assert_problem(client.get(f"/api/evaluations/{other.id}/documents", headers=login(client, "evaluator")), 403, "access.denied")
 
@@ -37,11 +38,23 @@ def test_the_panel_reads_the_self_assessment_and_each_indicators_material(client
 def test_materials_go_in_before_scoring_opens_and_only_from_the_organization_or_staff(client, system) -> None:
     org = login(client, "org")
     url = f"/api/evaluations/{CASE}/documents"
-    late = client.post(f"{url}?subject=self_assessment&slot=self_assessment&name={quote('新自评.pdf')}", content=make.pdf(), headers=org)
+    late = client.post(
+        f"{url}?subject=self_assessment&slot=self_assessment&name={quote('新自评.pdf')}", content=make.pdf(), headers=org
+    )
     assert_problem(late, 409, "evaluation.wrong_stage")  # the demo case is being scored
-    assert client.post(f"{url}?subject=self_assessment&slot=self_assessment&name=x.pdf", content=make.pdf(),
-                       headers=login(client, "evaluator")).status_code == 403
-    assert_problem(client.post(f"{url}?subject=indicator:no_such&slot=supporting&name=x.pdf", content=make.pdf(), headers=org),
-                   422, "document.indicator")
-    assert_problem(client.post(f"{url}?subject=appeal&slot=supporting&name=x.pdf", content=make.pdf(), headers=org),
-                   422, "document.slot")
+    assert (
+        client.post(
+            f"{url}?subject=self_assessment&slot=self_assessment&name=x.pdf",
+            content=make.pdf(),
+            headers=login(client, "evaluator"),
+        ).status_code
+        == 403
+    )
+    assert_problem(
+        client.post(f"{url}?subject=indicator:no_such&slot=supporting&name=x.pdf", content=make.pdf(), headers=org),
+        422,
+        "document.indicator",
+    )
+    assert_problem(
+        client.post(f"{url}?subject=appeal&slot=supporting&name=x.pdf", content=make.pdf(), headers=org), 422, "document.slot"
+    )

@@ -54,8 +54,14 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
     org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
     experts = [
-        desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "社会工作", "安徽大学",
-                           (Employment(profile().name, org.id, date(2025, 12, 31)),) if n == 4 else ())
+        desk.enroll_expert(
+            REGISTRAR,
+            f"expert-user-{n}",
+            f"专家{n}",
+            "社会工作",
+            "安徽大学",
+            (Employment(profile().name, org.id, date(2025, 12, 31)),) if n == 4 else (),
+        )
         for n in range(1, 5)
     ]
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
@@ -203,7 +209,7 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
         assert final.stage is Stage.SCORING_CLOSED
         # every accepted sheet was recorded before the closing, and is counted
         assert events.count("SheetSubmitted") == 3 + len(accepted)
-        assert closing is not None and events[closing + 1:].count("SheetSubmitted") == 0
+        assert closing is not None and events[closing + 1 :].count("SheetSubmitted") == 0
         assert len(final.counted_sheets()) == 3 + len(accepted)
     else:
         assert final.stage is Stage.SCORING and accepted == {"e4", "e5"}
@@ -223,7 +229,12 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
     lowered = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
     assert lowered.grade == "3A"
     last = system.registry.history(org.id)[-1]
-    assert (last.event_type, last.data["finding"], last.data["previous"], last.rule_set) == ("GradeLowered", "inspection_failed", "4A", "anhui@1")
+    assert (last.event_type, last.data["finding"], last.data["previous"], last.rule_set) == (
+        "GradeLowered",
+        "inspection_failed",
+        "4A",
+        "anhui@1",
+    )
     revoked = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "evaluation_fraud")
     assert revoked.grade is None and system.register.get(org.id).grade is None
     with pytest.raises(InvalidTransition):
@@ -290,7 +301,10 @@ def test_a_sheet_submitted_before_a_recusal_is_kept_and_excluded_with_its_reason
     kept = {s.evaluator: s for s in x.sheets}
     assert set(kept) == {"专家1", "专家2", "专家3", "专家4"}
     assert (kept["专家1"].counted, kept["专家1"].excluded, kept["专家1"].excluded_note) == (
-        False, "forced", "经查与被评估组织存在利益关系")
+        False,
+        "forced",
+        "经查与被评估组织存在利益关系",
+    )
     assert all(kept[f"专家{n}"].counted and kept[f"专家{n}"].excluded is None for n in (2, 3, 4))
     assert len(x.steps[-1].values) == 3 and x.recomputation is not None and x.recomputation.matches
     assert [e.event_type for e in desk.history(evaluation.id)].count("SheetSubmitted") == 4  # still in the history

@@ -26,8 +26,13 @@ def sheet(system, case_id: str, share: str) -> dict[str, Any]:
 
     evaluation = system.evaluations.evaluation(UUID(case_id))
     scheme = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version).evaluation.scheme_for(evaluation.subject_type)
-    return {"scores": [{"key": i.key, "points": str((i.maximum * Decimal(share)).quantize(Decimal("0.1"))), "comment": "符合要求"}
-                       for i in scheme.indicators], "bonus": "0"}
+    return {
+        "scores": [
+            {"key": i.key, "points": str((i.maximum * Decimal(share)).quantize(Decimal("0.1"))), "comment": "符合要求"}
+            for i in scheme.indicators
+        ],
+        "bonus": "0",
+    }
 
 
 def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, clock) -> None:
@@ -39,8 +44,15 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
 
     bad = sheet(system, case, "0.9")
     bad["scores"][0]["points"] = "999"
-    assert "得分应在" in assert_problem(client.put(f"{url}/my-sheet", json=bad, headers=auth(client, "evaluator")), 422, "score.out_of_range")["message_zh"]
-    assert_problem(client.put(f"{url}/my-sheet", json=sheet(system, case, "0.9"), headers=auth(client, "auditor")), 403, "access.denied")
+    assert (
+        "得分应在"
+        in assert_problem(client.put(f"{url}/my-sheet", json=bad, headers=auth(client, "evaluator")), 422, "score.out_of_range")[
+            "message_zh"
+        ]
+    )
+    assert_problem(
+        client.put(f"{url}/my-sheet", json=sheet(system, case, "0.9"), headers=auth(client, "auditor")), 403, "access.denied"
+    )
 
     for username, share in (("evaluator", "0.95"), ("evaluator2", "0.90"), ("evaluator3", "0.93")):
         me = auth(client, username)
@@ -87,19 +99,35 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     assert (why["evaluation_id"], why["result"], why["recomputation"]["matches"]) == (case, "4A", True)
     assert all(line["evaluator"] is None for line in why["sheets"])
     awarded_at = datetime.fromisoformat(history[-1]["at"])
-    at_award = client.get(f"/api/organizations/{org_id}/grade-explanation", params={"at": awarded_at.isoformat()}, headers=auditor).json()
-    assert at_award["evaluation_id"] == case and {l["evaluator"] for l in at_award["sheets"]} == {"李教授", "周研究员", "吴会计师"}
+    at_award = client.get(
+        f"/api/organizations/{org_id}/grade-explanation", params={"at": awarded_at.isoformat()}, headers=auditor
+    ).json()
+    assert at_award["evaluation_id"] == case and {l["evaluator"] for l in at_award["sheets"]} == {
+        "李教授",
+        "周研究员",
+        "吴会计师",
+    }
     earlier = (awarded_at - timedelta(microseconds=1)).isoformat()
-    assert_problem(client.get(f"/api/organizations/{org_id}/grade-explanation", params={"at": earlier}, headers=auditor),
-                   404, "grade.not_found")
-    lines = {p: {l["id"]: l for l in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]}
-             for p, at in (("before", earlier), ("after", awarded_at.isoformat()))}
+    assert_problem(
+        client.get(f"/api/organizations/{org_id}/grade-explanation", params={"at": earlier}, headers=auditor),
+        404,
+        "grade.not_found",
+    )
+    lines = {
+        p: {
+            l["id"]: l
+            for l in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]
+        }
+        for p, at in (("before", earlier), ("after", awarded_at.isoformat()))
+    }
     assert (lines["before"][org_id]["grade"], lines["after"][org_id]["grade"]) == (None, "4A")
     graded = client.get("/api/audit/register", params={"at": awarded_at.isoformat(), "grade": "4A"}, headers=auditor).json()
     assert [l["id"] for l in graded["items"]] == [org_id] and graded["total"] == 1
     other_org = system.accounts.add_user("org-other", DEMO_PASSWORD, "organization", "他组织", organization_id=uuid4())
-    assert other_org and client.get(f"/api/organizations/{org_id}/grade-explanation",
-                                    headers=auth(client, "org-other")).status_code == 403
+    assert (
+        other_org
+        and client.get(f"/api/organizations/{org_id}/grade-explanation", headers=auth(client, "org-other")).status_code == 403
+    )
 
 
 def test_cases_are_visible_only_to_those_involved(client, system) -> None:
@@ -108,4 +136,8 @@ def test_cases_are_visible_only_to_those_involved(client, system) -> None:
     assert_problem(client.get(url), 401, "auth.required")
     system.accounts.add_user("outsider", DEMO_PASSWORD, "evaluator", "外部专家")
     assert_problem(client.get(url, headers=auth(client, "outsider")), 403, "access.denied")
-    assert_problem(client.post(f"{url}/scoring-closure", json={}, headers={**auth(client, "outsider"), "If-Match": '"1"'}), 403, "access.denied")
+    assert_problem(
+        client.post(f"{url}/scoring-closure", json={}, headers={**auth(client, "outsider"), "If-Match": '"1"'}),
+        403,
+        "access.denied",
+    )

@@ -47,16 +47,27 @@ class ServeProcess:
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tmp_path / "serve.log"
         self.env = {
-            **os.environ, "STARLEDGER_DATABASE_URL": database_url, "STARLEDGER_DATA_DIR": str(tmp_path / "data"),
-            "STARLEDGER_HOST": "127.0.0.1", "STARLEDGER_PORT": str(self.port), "STARLEDGER_SCHEDULER": "off",
-            "STARLEDGER_SECRET_KEY": "fault-tests", "STARLEDGER_LOG_LEVEL": "warning", "STARLEDGER_DB_POOL_SIZE": "8",
+            **os.environ,
+            "STARLEDGER_DATABASE_URL": database_url,
+            "STARLEDGER_DATA_DIR": str(tmp_path / "data"),
+            "STARLEDGER_HOST": "127.0.0.1",
+            "STARLEDGER_PORT": str(self.port),
+            "STARLEDGER_SCHEDULER": "off",
+            "STARLEDGER_SECRET_KEY": "fault-tests",
+            "STARLEDGER_LOG_LEVEL": "warning",
+            "STARLEDGER_DB_POOL_SIZE": "8",
         }
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, *args: str) -> ServeProcess:
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen([sys.executable, "-m", "interfaces.cli", "serve", *args],
-                                            cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "interfaces.cli", "serve", *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"serve exited:\n{self.log.read_text()[-3000:]}"
@@ -83,8 +94,14 @@ class ServeProcess:
 
 
 def registration(n: int) -> dict[str, Any]:
-    profile = {"name": f"{NAME}{n}", "org_type": "social_association", "legal_representative": "周敏",
-               "address": "铜陵市郊区桥南街道", "division_code": "340711", "district": "铜陵市郊区"}
+    profile = {
+        "name": f"{NAME}{n}",
+        "org_type": "social_association",
+        "legal_representative": "周敏",
+        "address": "铜陵市郊区桥南街道",
+        "division_code": "340711",
+        "district": "铜陵市郊区",
+    }
     return {"profile": profile, "code": code(n)}
 
 
@@ -144,7 +161,9 @@ def sign_in(base: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
-def under_load(base: str, until_dead: bool, acknowledged_first: int) -> tuple[list[Writer], threading.Event, list[threading.Thread]]:
+def under_load(
+    base: str, until_dead: bool, acknowledged_first: int
+) -> tuple[list[Writer], threading.Event, list[threading.Thread]]:
     """WRITERS clients registering, once the first registrations are acknowledged."""
     writers = [Writer(n, sign_in(base)) for n in range(1, WRITERS + 1)]
     stop = threading.Event()

@@ -20,15 +20,28 @@ from tests.integration.test_http_api import assert_problem
 from tests.support.server import serving
 
 ROUND = {
-    "title": "2026年铜陵市郊区公益创投", "division_prefix": "340711", "budget": "100000", "per_project_cap": "50000",
-    "applications_open": "2026-05-20", "applications_close": "2026-06-30", "project_start": "2026-07-01",
-    "mid_term_due": "2026-12-31", "closing_due": "2027-06-30", "min_grade": "3A",
+    "title": "2026年铜陵市郊区公益创投",
+    "division_prefix": "340711",
+    "budget": "100000",
+    "per_project_cap": "50000",
+    "applications_open": "2026-05-20",
+    "applications_close": "2026-06-30",
+    "project_start": "2026-07-01",
+    "mid_term_due": "2026-12-31",
+    "closing_due": "2027-06-30",
+    "min_grade": "3A",
 }
 
 
 def application(org: UUID, title: str, amount: str = "40000") -> dict[str, Any]:
-    return {"organization_id": str(org), "title": title, "target_group": "社区独居老人", "plan": "每周两次上门探访",
-            "expected_outputs": "服务60人", "budget_lines": [{"item": "人员劳务", "amount": amount}]}
+    return {
+        "organization_id": str(org),
+        "title": title,
+        "target_group": "社区独居老人",
+        "plan": "每周两次上门探访",
+        "expected_outputs": "服务60人",
+        "budget_lines": [{"item": "人员劳务", "amount": amount}],
+    }
 
 
 def events(system: Any) -> int:
@@ -59,13 +72,23 @@ class Desk:
         today = self.system.registry.today()
         cases = []
         for project in projects:
-            opened = self.act(f"/api/projects/{project}/evaluations", {
-                "kind": kind, "scoring_deadline": str(today + timedelta(days=14)), "chair_user_id": self.chair_id,
-            }, status=201).json()["evaluation_id"]
+            opened = self.act(
+                f"/api/projects/{project}/evaluations",
+                {
+                    "kind": kind,
+                    "scoring_deadline": str(today + timedelta(days=14)),
+                    "chair_user_id": self.chair_id,
+                },
+                status=201,
+            ).json()["evaluation_id"]
             self.act(f"/api/evaluations/{opened}/panel", {"expert_ids": [str(e) for e in self.experts]})
             scheme = self.system.rules.get("anhui", 1).evaluation.scheme_for("project")
-            sheet = {"scores": [{"key": i.key, "points": str((i.maximum * Decimal(shares[project])).quantize(Decimal("0.1")))}
-                                for i in scheme.indicators]}
+            sheet = {
+                "scores": [
+                    {"key": i.key, "points": str((i.maximum * Decimal(shares[project])).quantize(Decimal("0.1")))}
+                    for i in scheme.indicators
+                ]
+            }
             for evaluator in self.evaluators:
                 assert self.client.put(f"/api/evaluations/{opened}/my-sheet", json=sheet, headers=evaluator).status_code == 200
                 assert self.client.post(f"/api/evaluations/{opened}/my-sheet/submission", headers=evaluator).status_code == 200
@@ -90,8 +113,11 @@ def test_a_round_over_http(client, system, clock) -> None:
 
     projects = []
     for n, org in enumerate(orgs):
-        answer = client.post(f"/api/funding-rounds/{round_id}/projects", json=application(org, f"邻里守望{n}号"),
-                             headers={**desk.registrar, "Idempotency-Key": f"apply-{n}"})
+        answer = client.post(
+            f"/api/funding-rounds/{round_id}/projects",
+            json=application(org, f"邻里守望{n}号"),
+            headers={**desk.registrar, "Idempotency-Key": f"apply-{n}"},
+        )
         assert answer.status_code == 201, answer.text
         projects.append(answer.json()["id"])
     for pid in projects:
@@ -103,7 +129,9 @@ def test_a_round_over_http(client, system, clock) -> None:
     desk.evaluate(clock, eligible, "project_review", dict(zip(eligible, ("0.9", "0.8", "0.85", "0.5"))))
     ranked = client.get(f"/api/funding-rounds/{round_id}/projects?sort=rank", headers=desk.registrar).json()["items"]
     assert [(p["title"], p["rank"], p["stage"]) for p in ranked[:4]] == [
-        ("邻里守望1号", 1, "reviewed"), ("邻里守望3号", 2, "reviewed"), ("邻里守望2号", 3, "reviewed"),
+        ("邻里守望1号", 1, "reviewed"),
+        ("邻里守望3号", 2, "reviewed"),
+        ("邻里守望2号", 3, "reviewed"),
         ("邻里守望4号", 4, "not_fundable"),
     ]
     funded = [p["id"] for p in ranked[:2]]
@@ -111,8 +139,11 @@ def test_a_round_over_http(client, system, clock) -> None:
         desk.act(f"/api/projects/{pid}/award", {"amount": "40000"})
     before = events(system)
     third = client.get(f"/api/projects/{ranked[2]['id']}", headers=desk.registrar)
-    refused = client.post(f"/api/projects/{ranked[2]['id']}/award", json={"amount": "40000"},
-                          headers={**desk.registrar, "If-Match": third.headers["etag"]})
+    refused = client.post(
+        f"/api/projects/{ranked[2]['id']}/award",
+        json={"amount": "40000"},
+        headers={**desk.registrar, "If-Match": third.headers["etag"]},
+    )
     body = assert_problem(refused, 409, "round.budget_exceeded")
     assert body["details"]["remaining"] == "20000.00" and events(system) == before
 
@@ -128,8 +159,10 @@ def test_a_round_over_http(client, system, clock) -> None:
     for pid in funded:
         desk.act(f"/api/projects/{pid}/milestone-reports", {"milestone": "mid_term", "summary": "已服务58人"})
     desk.evaluate(clock, funded, "mid_term", {funded[0]: "0.8", funded[1]: "0.4"})
-    stopped = client.post(f"/api/projects/{funded[1]}/tranche-payments",
-                          headers={**desk.registrar, "If-Match": client.get(f"/api/projects/{funded[1]}", headers=desk.registrar).headers["etag"]})
+    stopped = client.post(
+        f"/api/projects/{funded[1]}/tranche-payments",
+        headers={**desk.registrar, "If-Match": client.get(f"/api/projects/{funded[1]}", headers=desk.registrar).headers["etag"]},
+    )
     assert_problem(stopped, 409, "tranche.condition_not_met")
     desk.act(f"/api/projects/{funded[0]}/tranche-payments")
     desk.act(f"/api/projects/{funded[1]}/termination", {"reason": "中期评估未通过", "breach": False})
@@ -157,8 +190,11 @@ def test_bad_input_is_a_clear_problem_and_stores_nothing(client, system) -> None
     registrar = login(client, "registrar")
     org = graded_organization(system, 1, "3A")
     before = events(system)
-    assert_problem(client.post("/api/funding-rounds", json={**ROUND, "per_project_cap": "200000"}, headers=registrar),
-                   422, "round.cap_above_budget")
+    assert_problem(
+        client.post("/api/funding-rounds", json={**ROUND, "per_project_cap": "200000"}, headers=registrar),
+        422,
+        "round.cap_above_budget",
+    )
     assert_problem(client.post("/api/funding-rounds", json={**ROUND, "budget": "abc"}, headers=registrar), 400, "request.invalid")
     round_id = client.post("/api/funding-rounds", json=ROUND, headers=registrar).json()["id"]
     before = events(system)
@@ -166,13 +202,17 @@ def test_bad_input_is_a_clear_problem_and_stores_nothing(client, system) -> None
     assert_problem(too_much, 422, "project.above_cap")
     fen = client.post(f"/api/funding-rounds/{round_id}/projects", json=application(org, "分以下", "100.001"), headers=registrar)
     assert "amount" in assert_problem(fen, 422, "value.amount")["message_en"]  # refused at the edge, the field named
-    other = client.post(f"/api/funding-rounds/{round_id}/projects", json=application(org, "替人申报"), headers=login(client, "org"))
+    other = client.post(
+        f"/api/funding-rounds/{round_id}/projects", json=application(org, "替人申报"), headers=login(client, "org")
+    )
     assert other.status_code == 403
     assert events(system) == before
     project = client.post(f"/api/funding-rounds/{round_id}/projects", json=application(org, "正常"), headers=registrar).json()
     no_version = client.post(f"/api/projects/{project['id']}/award", json={"amount": "1"}, headers=registrar)
     assert_problem(no_version, 428, "version.required")
-    wrong_stage = client.post(f"/api/projects/{project['id']}/award", json={"amount": "1"}, headers={**registrar, "If-Match": '"1"'})
+    wrong_stage = client.post(
+        f"/api/projects/{project['id']}/award", json={"amount": "1"}, headers={**registrar, "If-Match": '"1"'}
+    )
     assert_problem(wrong_stage, 409, "project.wrong_stage")
     assert events(system) == before + 1
 
@@ -181,8 +221,12 @@ def test_concurrent_awards_over_a_real_server(client, system, clock) -> None:
     desk = Desk(client, system)
     orgs = [graded_organization(system, n, "3A") for n in range(2)]
     round_id = client.post("/api/funding-rounds", json={**ROUND, "budget": "60000"}, headers=desk.registrar).json()["id"]
-    projects = [client.post(f"/api/funding-rounds/{round_id}/projects", json=application(o, f"项目{n}"),
-                            headers=desk.registrar).json()["id"] for n, o in enumerate(orgs)]
+    projects = [
+        client.post(f"/api/funding-rounds/{round_id}/projects", json=application(o, f"项目{n}"), headers=desk.registrar).json()[
+            "id"
+        ]
+        for n, o in enumerate(orgs)
+    ]
     for pid in projects:
         desk.act(f"/api/projects/{pid}/eligibility-check")
     desk.evaluate(clock, projects, "project_review", {p: "0.8" for p in projects})
@@ -191,10 +235,15 @@ def test_concurrent_awards_over_a_real_server(client, system, clock) -> None:
     statuses: list[int] = []
     barrier = threading.Barrier(2)
     with serving(create_app(system)) as base:
+
         def award(pid: str) -> None:
             barrier.wait()
-            answer = httpx.post(f"{base}/api/projects/{pid}/award", json={"amount": "40000"},
-                                headers={**desk.registrar, "If-Match": versions[pid]}, timeout=30)
+            answer = httpx.post(
+                f"{base}/api/projects/{pid}/award",
+                json={"amount": "40000"},
+                headers={**desk.registrar, "If-Match": versions[pid]},
+                timeout=30,
+            )
             statuses.append(answer.status_code)
 
         threads = [threading.Thread(target=award, args=(p,)) for p in projects]

@@ -17,7 +17,13 @@ from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import EvaluationKind
 from domain.funding import Milestone, ProjectStage
 from tests.integration.funding_support import (
-    application, as_org, enroll_panel, evaluate, experts, graded_organization, terms,
+    application,
+    as_org,
+    enroll_panel,
+    evaluate,
+    experts,
+    graded_organization,
+    terms,
 )
 from tests.integration.helpers import REGISTRAR
 
@@ -51,8 +57,10 @@ def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
     assert funding_round.rule_set.id == "anhui"
 
     applicants = [*orgs, breached]
-    projects = [system.funding.apply(as_org(o), funding_round.id, o, application(f"邻里守望{n + 1}号")).id
-                for n, o in enumerate(applicants)]
+    projects = [
+        system.funding.apply(as_org(o), funding_round.id, o, application(f"邻里守望{n + 1}号")).id
+        for n, o in enumerate(applicants)
+    ]
     checked = [system.funding.check_eligibility(REGISTRAR, p) for p in projects]
     assert [p.bars for p in checked if p.bars] == [("grade_below_minimum",), ("abnormal_list",), ("breach_bar",)]
     eligible = [p.id for p in checked if p.stage is ProjectStage.ELIGIBLE]

@@ -28,8 +28,14 @@ pytestmark = pytest.mark.fuzz
 
 # Which signed-in user calls an operation: the first of these its guard admits.
 PREFERENCE = ["registrar", "admin", "chair", "evaluator", "organization", "auditor"]
-USERNAMES = {"admin": "admin", "registrar": "registrar", "chair": "chair", "evaluator": "evaluator",
-             "organization": "org", "auditor": "auditor"}
+USERNAMES = {
+    "admin": "admin",
+    "registrar": "registrar",
+    "chair": "chair",
+    "evaluator": "evaluator",
+    "organization": "org",
+    "auditor": "auditor",
+}
 NOT_FUZZED = {"logout"}  # would end the sessions the other calls use
 EXAMPLES = int(os.environ.get("STARLEDGER_FUZZ_EXAMPLES", "25"))  # generated calls per operation; more to dig deeper
 # CI repeats the same generated calls (derandomized), so a red run can be replayed;
@@ -41,8 +47,9 @@ UNSENDABLE = (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL,
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("fuzz") / "data"
-    system = build_system(load_settings(data_dir=data, database_url="", scheduler=False, secret_key="fuzz",
-                                        login_attempts=1_000_000))
+    system = build_system(
+        load_settings(data_dir=data, database_url="", scheduler=False, secret_key="fuzz", login_attempts=1_000_000)
+    )
     seed_demo(system, say=lambda _: None)
     app = create_app(system)
     try:
@@ -51,8 +58,12 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             for role, username in USERNAMES.items():
                 answer = httpx.post(f"{base}/api/auth/login", json={"username": username, "password": DEMO_PASSWORD})
                 tokens[role] = {"Authorization": f"Bearer {answer.json()['token']}"}
-            yield {"base": base, "document": httpx.get(f"{base}/schema/openapi.json").json(),
-                   "headers": _headers_by_operation(app, tokens), "ids": _demo_ids(system)}
+            yield {
+                "base": base,
+                "document": httpx.get(f"{base}/schema/openapi.json").json(),
+                "headers": _headers_by_operation(app, tokens),
+                "ids": _demo_ids(system),
+            }
     finally:
         system.close()
 
@@ -61,9 +72,16 @@ def _demo_ids(system: Any) -> dict[str, str]:
     org = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
-    found = {"organization_id": org.id, "aggregate_id": org.id, "evaluation_id": case.id,
-             "expert_id": case.panel[0].expert_id, "reminder_id": reminder.id,
-             "round_id": uuid5(_NS, "demo-round"), "project_id": uuid5(_NS, "demo-project-tl-hub"), "code": org.code}
+    found = {
+        "organization_id": org.id,
+        "aggregate_id": org.id,
+        "evaluation_id": case.id,
+        "expert_id": case.panel[0].expert_id,
+        "reminder_id": reminder.id,
+        "round_id": uuid5(_NS, "demo-round"),
+        "project_id": uuid5(_NS, "demo-project-tl-hub"),
+        "code": org.code,
+    }
     return {k: str(v) for k, v in found.items()}
 
 
@@ -92,8 +110,9 @@ def test_no_input_gets_a_server_error_and_every_refusal_is_a_problem(live: dict[
         headers = {**live["headers"].get(operation_id, {}), "If-Match": '"1"'}
 
         @given(case=_cases(operation, live["ids"]))
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                  derandomize=not RANDOM)
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=not RANDOM
+        )
         def call(case: Any) -> None:
             try:
                 response = case.call(base_url=live["base"], headers=headers)
@@ -102,8 +121,10 @@ def test_no_input_gets_a_server_error_and_every_refusal_is_a_problem(live: dict[
             statuses[response.status_code] += 1
             problem = _what_is_wrong(response)
             if problem:
-                failures.append(f"{case.method} {case.formatted_path} {case.query or ''} → {response.status_code}: "
-                                f"{problem}\n{response.text[:300]}")
+                failures.append(
+                    f"{case.method} {case.formatted_path} {case.query or ''} → {response.status_code}: "
+                    f"{problem}\n{response.text[:300]}"
+                )
 
         call()
     print(f"{operations} operations, {sum(statuses.values())} calls, statuses {sorted(statuses.items())}")

@@ -51,7 +51,9 @@ def test_in_the_window_before_1_january_the_card_shows_the_coming_grade_and_find
     clock.move_to(date(2026, 12, 15))
     lowered = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
     assert (lowered.grade, lowered.grade_valid_from, lowered.grade_valid_until) == ("4A", date(2027, 1, 1), date(2031, 12, 31))
-    system.credit.record_penalty(REGISTRAR, org.id, Penalty(PenaltyKind.WARNING, "包青民罚〔2026〕3号", date(2026, 12, 15), "未按规定换届"))
+    system.credit.record_penalty(
+        REGISTRAR, org.id, Penalty(PenaltyKind.WARNING, "包青民罚〔2026〕3号", date(2026, 12, 15), "未按规定换届")
+    )
     assert system.registry.organization(org.id).grade == "3A"  # a penalty in the window lowers it too
     last = system.registry.history(org.id)[-1]
     assert (last.event_type, last.data["previous"], last.data["level"]) == ("GradeLowered", "4A", "3A")
@@ -70,12 +72,16 @@ def test_a_finding_over_http_in_the_window_lowers_or_revokes_the_coming_grade_in
         token = client.post("/api/auth/login", json={"username": "registrar-w", "password": "window-password-1"}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         url = f"/api/organizations/{org.id}"
-        fraud = client.post(f"{url}/grade-findings", json={"finding": "evaluation_fraud"},
-                            headers={**headers, "If-Match": client.get(url, headers=headers).headers["etag"]})
+        fraud = client.post(
+            f"{url}/grade-findings",
+            json={"finding": "evaluation_fraud"},
+            headers={**headers, "If-Match": client.get(url, headers=headers).headers["etag"]},
+        )
         assert fraud.status_code == 200, fraud.text
         assert fraud.json()["grade"] is None
         public = client.get(f"/api/public/organizations/{org.id}").json()
         assert public["organization"]["grade"] is None and public["organization"]["grade_valid_from"] is None
-        again = client.post(f"{url}/grade-findings", json={"finding": "penalty"},
-                            headers={**headers, "If-Match": fraud.headers["etag"]})
+        again = client.post(
+            f"{url}/grade-findings", json={"finding": "penalty"}, headers={**headers, "If-Match": fraud.headers["etag"]}
+        )
         assert again.status_code == 409 and again.json()["code"] == "grade.none"  # nothing left to act on

@@ -52,9 +52,15 @@ def assert_protected(answer: Any, signed_in: bool) -> None:
 
 
 def every_route(app: Any) -> list[tuple[str, str]]:
-    ids = {"organization_id": uuid5(_NS, "tl-hub"), "aggregate_id": uuid5(_NS, "tl-hub"),
-           "evaluation_id": uuid5(_NS, "demo-evaluation"), "round_id": uuid5(_NS, "demo-round"),
-           "project_id": uuid5(_NS, "demo-project-tl-hub"), "expert_id": uuid5(_NS, "x"), "reminder_id": uuid5(_NS, "x")}
+    ids = {
+        "organization_id": uuid5(_NS, "tl-hub"),
+        "aggregate_id": uuid5(_NS, "tl-hub"),
+        "evaluation_id": uuid5(_NS, "demo-evaluation"),
+        "round_id": uuid5(_NS, "demo-round"),
+        "project_id": uuid5(_NS, "demo-project-tl-hub"),
+        "expert_id": uuid5(_NS, "x"),
+        "reminder_id": uuid5(_NS, "x"),
+    }
     found = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -73,11 +79,17 @@ def test_every_route_answers_with_the_security_headers_signed_in_or_not(app_and_
     assert len(routes) > 150 and ("GET", "/static/style.css") in routes and ("GET", "/health") in routes
     bearer = client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).json()["token"]
     signed_out = [client.request(method, url, json={}, follow_redirects=False) for method, url in routes]
-    with_token = [client.request(method, url, json={}, headers={"Authorization": f"Bearer {bearer}"},
-                                 follow_redirects=False) for method, url in routes if not url.endswith("/logout")]
+    with_token = [
+        client.request(method, url, json={}, headers={"Authorization": f"Bearer {bearer}"}, follow_redirects=False)
+        for method, url in routes
+        if not url.endswith("/logout")
+    ]
     client.cookies.set("sl_session", bearer)  # the pages' session cookie holds the same kind of token
-    with_cookie = [client.request(method, url, headers={"Accept": "text/html"}, follow_redirects=False)
-                   for method, url in routes if not url.endswith("/logout")]
+    with_cookie = [
+        client.request(method, url, headers={"Accept": "text/html"}, follow_redirects=False)
+        for method, url in routes
+        if not url.endswith("/logout")
+    ]
     for answer in signed_out:
         assert_protected(answer, signed_in=False)
     for answer in with_token + with_cookie:
@@ -101,15 +113,31 @@ def test_errors_error_pages_static_files_health_and_the_openapi_document_carry_t
         "health": client.get("/health"),
         "openapi": client.get("/schema/openapi.json"),
         "api docs": client.get("/api-docs"),
-        "413": client.post("/api/organizations", content=b"x" * (2 << 20),
-                           headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"}),
+        "413": client.post(
+            "/api/organizations",
+            content=b"x" * (2 << 20),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        ),
         "401": client.get("/api/inbox", headers={"Authorization": "Bearer not-a-token"}),
         "page 401": client.get("/evaluations", headers=html, follow_redirects=False),
     }
     statuses = {name: answer.status_code for name, answer in answers.items()}
-    assert statuses == {"page 404": 404, "page 405": 405, "api 404": 404, "api 405": 405, "api 500": 500, "page 500": 500, "static": 200,
-                        "missing static": 404, "health": 200, "openapi": 200, "api docs": 200, "413": 413,
-                        "401": 401, "page 401": 303}
+    assert statuses == {
+        "page 404": 404,
+        "page 405": 405,
+        "api 404": 404,
+        "api 405": 405,
+        "api 500": 500,
+        "page 500": 500,
+        "static": 200,
+        "missing static": 404,
+        "health": 200,
+        "openapi": 200,
+        "api docs": 200,
+        "413": 413,
+        "401": 401,
+        "page 401": 303,
+    }
     for name, answer in answers.items():
         assert_protected(answer, signed_in=name in ("401", "413"))
     assert all("text/html" in answers[name].headers["content-type"] for name in ("page 404", "page 405", "page 500"))
@@ -121,8 +149,9 @@ def test_signing_in_and_every_signed_in_answer_are_not_stored(app_and_client) ->
     form = client.get("/login")
     assert form.headers["cache-control"] == "no-store"  # it sets the CSRF cookie
     csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
-    signed_in = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf},
-                            follow_redirects=False)
+    signed_in = client.post(
+        "/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf}, follow_redirects=False
+    )
     assert signed_in.status_code == 303 and signed_in.headers["cache-control"] == "no-store"
     for url in ("/register", "/evaluations", "/static/style.css", "/api/inbox", "/no-such-page"):
         assert client.get(url).headers["cache-control"] == "no-store", url

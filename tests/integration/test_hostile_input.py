@@ -29,14 +29,17 @@ def _is_problem(response: Any, status: int) -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("method", "path", "status"), [
-    ("GET", "/no-such-page", 404),
-    ("GET", "/organizations/not-a-uuid", 404),
-    ("GET", "/static/no-such-file.css", 404),
-    ("GET", "/public/organizations/12345", 404),
-    ("DELETE", "/register", 405),
-    ("PUT", "/public/", 405),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/no-such-page", 404),
+        ("GET", "/organizations/not-a-uuid", 404),
+        ("GET", "/static/no-such-file.css", 404),
+        ("GET", "/public/organizations/12345", 404),
+        ("DELETE", "/register", 405),
+        ("PUT", "/public/", 405),
+    ],
+)
 def test_anything_unrouted_answers_a_404_or_405_page_in_the_persons_language_with_a_way_back(
     live: Live, method: str, path: str, status: int
 ) -> None:
@@ -54,22 +57,26 @@ def test_a_nul_character_in_a_query_form_json_text_path_or_cookie_is_a_400(live:
         client.get("/public/", params={"q": "铜陵\x00"}),
         client.get("/api/public/organizations", params={"q": "\x00"}),
         client.get("/api/organizations", params={"district": "a\x00b"}, headers=registrar),
-        client.put(f"/api/organizations/{org}/name", json={"name": "新名称\x00"},
-                   headers={**registrar, "If-Match": '"1"'}),
+        client.put(f"/api/organizations/{org}/name", json={"name": "新名称\x00"}, headers={**registrar, "If-Match": '"1"'}),
         client.post("/api/auth/login", json={"username": "admin\x00", "password": "x"}),
         client.get("/lang/zh%00"),
         client.get("/register", headers={"Cookie": "sl_session=%00"}),
     ]
     for answer in refusals:
         assert _is_problem(answer, 400)["code"] == "request.nul_character", answer.request.url
-    form = live.page("registrar", "POST", f"/organizations/{org}/change",
-                     data={"field": "name", "value": "新名称\x00", "version": "1", "_csrf_token": live.csrf_field})
+    form = live.page(
+        "registrar",
+        "POST",
+        f"/organizations/{org}/change",
+        data={"field": "name", "value": "新名称\x00", "version": "1", "_csrf_token": live.csrf_field},
+    )
     assert form.status_code == 400 and "空字符" in form.text
 
 
 def test_a_json_escape_that_is_not_a_nul_is_accepted(live: Live) -> None:
-    answer = live.client.post("/api/auth/login", content=b'{"username": "a\\\\u0000", "password": "x"}',
-                              headers={"Content-Type": "application/json"})
+    answer = live.client.post(
+        "/api/auth/login", content=b'{"username": "a\\\\u0000", "password": "x"}', headers={"Content-Type": "application/json"}
+    )
     assert answer.status_code == 401  # a backslash followed by "u0000" is text, and a wrong password
 
 
@@ -97,40 +104,71 @@ def test_an_unknown_filter_value_is_a_400_naming_the_parameter(live: Live) -> No
     for params in ({"org_type": "bogus"}, {"track": "bogus"}, {"status": "bogus"}):
         answer = live.page("public", "GET", "/register", params=params)
         assert answer.status_code == 400 and next(iter(params)) in answer.text
-    api = live.client.get("/api/audit/register", params={"at": "2026-01-01T00:00:00+08:00", "credit_status": "bogus"},
-                          headers=live.tokens["auditor"])
+    api = live.client.get(
+        "/api/audit/register",
+        params={"at": "2026-01-01T00:00:00+08:00", "credit_status": "bogus"},
+        headers=live.tokens["auditor"],
+    )
     body = _is_problem(api, 400)
     assert "credit_status" in body["message_zh"] and "credit_status" in body["message_en"]
 
 
 def test_public_search_with_a_name_and_credit_status_left_at_any_finds_the_organization(live: Live) -> None:
-    answer = live.page("public", "GET", "/public/", params={"q": "铜陵市郊区社会组织联合会", "district": "",
-                                                           "credit_status": ""})
+    answer = live.page("public", "GET", "/public/", params={"q": "铜陵市郊区社会组织联合会", "district": "", "credit_status": ""})
     assert answer.status_code == 200 and "铜陵市郊区社会组织联合会" in answer.text
 
 
 def test_a_credit_code_of_the_wrong_length_says_so_in_zh_and_en(live: Live) -> None:
-    profile = {"name": "测试协会", "org_type": "social_association", "legal_representative": "张三",
-               "address": "铜陵市郊区", "division_code": "340711", "district": "铜陵市郊区"}
-    answer = live.client.post("/api/organizations", json={"profile": profile, "code": "5" * 17},
-                              headers=live.tokens["registrar"])
+    profile = {
+        "name": "测试协会",
+        "org_type": "social_association",
+        "legal_representative": "张三",
+        "address": "铜陵市郊区",
+        "division_code": "340711",
+        "district": "铜陵市郊区",
+    }
+    answer = live.client.post("/api/organizations", json={"profile": profile, "code": "5" * 17}, headers=live.tokens["registrar"])
     body = _is_problem(answer, 422)
     assert body["code"] == "uscc.length" and "18位" in body["message_zh"] and "18 characters" in body["message_en"]
-    page = live.page("registrar", "POST", "/organizations/new",
-                     data={**profile, "code": "5" * 17, "track": "registered", "_csrf_token": live.csrf_field})
+    page = live.page(
+        "registrar",
+        "POST",
+        "/organizations/new",
+        data={**profile, "code": "5" * 17, "track": "registered", "_csrf_token": live.csrf_field},
+    )
     assert page.status_code == 422 and "18位" in page.text
 
 
 @pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1E+400", "1E+13", "0.001", "-5", 1e308])
 def test_a_money_field_that_is_not_finite_in_range_and_to_the_fen_is_a_422_naming_the_field(live: Live, amount: Any) -> None:
     org, registrar = live.ids["organization_id"], live.tokens["registrar"]
-    fine = live.client.post(f"/api/organizations/{org}/credit/penalties", headers=registrar, json={
-        "kind": "fine", "decision_no": "铜郊民罚〔2026〕9号", "decided_on": "2026-01-05", "reason": "违规", "amount_cny": amount})
+    fine = live.client.post(
+        f"/api/organizations/{org}/credit/penalties",
+        headers=registrar,
+        json={
+            "kind": "fine",
+            "decision_no": "铜郊民罚〔2026〕9号",
+            "decided_on": "2026-01-05",
+            "reason": "违规",
+            "amount_cny": amount,
+        },
+    )
     assert "amount_cny" in _is_problem(fine, 422)["message_en"]
-    round_ = live.client.post("/api/funding-rounds", headers=registrar, json={
-        "title": "公益创投", "division_prefix": "340711", "budget": amount, "per_project_cap": "50000",
-        "applications_open": "2026-05-20", "applications_close": "2026-06-30", "project_start": "2026-07-01",
-        "mid_term_due": "2026-12-31", "closing_due": "2027-06-30"})
+    round_ = live.client.post(
+        "/api/funding-rounds",
+        headers=registrar,
+        json={
+            "title": "公益创投",
+            "division_prefix": "340711",
+            "budget": amount,
+            "per_project_cap": "50000",
+            "applications_open": "2026-05-20",
+            "applications_close": "2026-06-30",
+            "project_start": "2026-07-01",
+            "mid_term_due": "2026-12-31",
+            "closing_due": "2027-06-30",
+        },
+    )
     assert "budget" in _is_problem(round_, 422)["message_en"]
 
 
@@ -140,8 +178,11 @@ def test_an_organization_name_with_a_control_or_invisible_character_is_refused_w
 ) -> None:
     org = live.ids["organization_id"]
     current = live.client.get(f"/api/organizations/{org}").json()
-    answer = live.client.put(f"/api/organizations/{org}/name", json={"name": name},
-                             headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'})
+    answer = live.client.put(
+        f"/api/organizations/{org}/name",
+        json={"name": name},
+        headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'},
+    )
     body = _is_problem(answer, 422)
     assert body["code"] == "name.invisible_character" and "不可见字符" in body["message_zh"]
 
@@ -150,30 +191,48 @@ def test_an_organization_name_is_stored_trimmed_and_in_nfc(live: Live) -> None:
     org = live.ids["organization_id"]
     current = live.client.get(f"/api/organizations/{org}").json()
     decomposed = "Cafe\u0301 铜陵市郊区社会组织联合会 "
-    answer = live.client.put(f"/api/organizations/{org}/name", json={"name": decomposed},
-                             headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'})
+    answer = live.client.put(
+        f"/api/organizations/{org}/name",
+        json={"name": decomposed},
+        headers={**live.tokens["registrar"], "If-Match": f'"{current["version"]}"'},
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["name"] == "Caf\u00e9 铜陵市郊区社会组织联合会"
-    back = live.client.put(f"/api/organizations/{org}/name", json={"name": current["name"]},
-                           headers={**live.tokens["registrar"], "If-Match": f'"{answer.json()["version"]}"'})
+    back = live.client.put(
+        f"/api/organizations/{org}/name",
+        json={"name": current["name"]},
+        headers={**live.tokens["registrar"], "If-Match": f'"{answer.json()["version"]}"'},
+    )
     assert back.status_code == 200
 
 
-FORMULAS = {"name": '=HYPERLINK("http://example.invalid","点击查看")', "legal_representative": "@SUM(1+1)",
-            "district": "=cmd|' /C calc'!A0"}
+FORMULAS = {
+    "name": '=HYPERLINK("http://example.invalid","点击查看")',
+    "legal_representative": "@SUM(1+1)",
+    "district": "=cmd|' /C calc'!A0",
+}
 
 
 def test_every_csv_export_writes_formula_like_text_as_text(live: Live) -> None:
     registrar = live.tokens["registrar"]
     profile = {"org_type": "social_association", "address": "铜陵市郊区", "division_code": "340711", **FORMULAS}
-    for serial, (list_ground, listed_name) in enumerate((("no_party_organization", "abnormal"),
-                                                          ("court_defaulter", "serious")), start=900):
-        created = live.client.post("/api/organizations", headers=registrar, json={
-            "profile": {**profile, "name": f"{FORMULAS['name']}{serial}"},
-            "code": complete_code(f"51340711MJ{serial:07d}")})
+    for serial, (list_ground, listed_name) in enumerate(
+        (("no_party_organization", "abnormal"), ("court_defaulter", "serious")), start=900
+    ):
+        created = live.client.post(
+            "/api/organizations",
+            headers=registrar,
+            json={
+                "profile": {**profile, "name": f"{FORMULAS['name']}{serial}"},
+                "code": complete_code(f"51340711MJ{serial:07d}"),
+            },
+        )
         assert created.status_code == 201, created.text
-        grounded = live.client.post(f"/api/organizations/{created.json()['id']}/credit/grounds", headers=registrar,
-                                    json={"code": list_ground, "on": "2026-01-05", "detail": "+1+1"})
+        grounded = live.client.post(
+            f"/api/organizations/{created.json()['id']}/credit/grounds",
+            headers=registrar,
+            json={"code": list_ground, "on": "2026-01-05", "detail": "+1+1"},
+        )
         assert grounded.status_code == 201, grounded.text
     exports = [f"/api/public/lists/{name}/csv" for name in ("abnormal", "serious")]
     exports += [f"/public/lists/{name}/download" for name in ("abnormal", "serious")]

@@ -33,15 +33,68 @@ NOT_CALLED = {"/api/auth/logout", "/logout"}  # would end the sessions the other
 UNSENDABLE = (httpx.InvalidURL,)
 WEB = Path(__file__).resolve().parents[2] / "interfaces" / "web"
 
-TEXTS = ["", " ", "\r\n", "a\r\nBcc: x@example.invalid", "\u202e铜陵\u202c", "铜\u200b陵", "\x07", "\x00", "\ufeff",
-         '=HYPERLINK("http://x","y")', "@SUM(1+1)", "NaN", "Infinity", "-1", "1E+400", "9" * 30, "bogus",
-         "'; DROP TABLE sl_register; --", "../../etc/passwd", "%00", "😀" * 3, "审" * 5000, "5A", "none", "2026-13-45"]
-NUMBERS = ["NaN", "sNaN", "Infinity", "-Infinity", "1E+400", "-1E+400", "1E-400", "0.001", "-1", "0", 10**30, 1e308,
-           -(2**63), "12.34"]
+TEXTS = [
+    "",
+    " ",
+    "\r\n",
+    "a\r\nBcc: x@example.invalid",
+    "\u202e铜陵\u202c",
+    "铜\u200b陵",
+    "\x07",
+    "\x00",
+    "\ufeff",
+    '=HYPERLINK("http://x","y")',
+    "@SUM(1+1)",
+    "NaN",
+    "Infinity",
+    "-1",
+    "1E+400",
+    "9" * 30,
+    "bogus",
+    "'; DROP TABLE sl_register; --",
+    "../../etc/passwd",
+    "%00",
+    "😀" * 3,
+    "审" * 5000,
+    "5A",
+    "none",
+    "2026-13-45",
+]
+NUMBERS = [
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "1E+400",
+    "-1E+400",
+    "1E-400",
+    "0.001",
+    "-1",
+    "0",
+    10**30,
+    1e308,
+    -(2**63),
+    "12.34",
+]
 INTS = [0, -1, 1, 2025, 10**30, 2**63, -(2**63)]
 DATES = ["0001-01-01", "9999-12-31", "2024-02-29", "2026-01-05", "1900-01-01"]
-SEGMENTS = ["not-a-uuid", "0", "-1", str(10**22), "%00", "%E2%80%AE", "..", "%2e%2e", "abnormal", "serious", "zh",
-            "grade_distribution", "a" * 300, "%20", "5A"]
+SEGMENTS = [
+    "not-a-uuid",
+    "0",
+    "-1",
+    str(10**22),
+    "%00",
+    "%E2%80%AE",
+    "..",
+    "%2e%2e",
+    "abnormal",
+    "serious",
+    "zh",
+    "grade_distribution",
+    "a" * 300,
+    "%20",
+    "5A",
+]
 
 
 def hostile_text() -> st.SearchStrategy[str]:
@@ -121,10 +174,26 @@ def path_strategy(template: str, ids: dict[str, str]) -> st.SearchStrategy[str]:
 
 def query_strategy(handler: Any) -> st.SearchStrategy[dict[str, str]]:
     declared = [n for n in handler.parsed_fn_signature.parameters if n not in {"request", "data", "self", "socket", "state"}]
-    keys = sorted({*declared, "page", "q", "status", "credit_status", "org_type", "track", "grade", "district",
-                   "sort", "at", "lang", "current"})
-    return st.dictionaries(st.sampled_from(keys), st.sampled_from(TEXTS + ["1", "true", "abnormal"]) | st.text(max_size=8),
-                           max_size=4)
+    keys = sorted(
+        {
+            *declared,
+            "page",
+            "q",
+            "status",
+            "credit_status",
+            "org_type",
+            "track",
+            "grade",
+            "district",
+            "sort",
+            "at",
+            "lang",
+            "current",
+        }
+    )
+    return st.dictionaries(
+        st.sampled_from(keys), st.sampled_from(TEXTS + ["1", "true", "abnormal"]) | st.text(max_size=8), max_size=4
+    )
 
 
 def body_strategy(handler: Any, ids: list[str], keys: list[str]) -> st.SearchStrategy[Any] | None:
@@ -165,10 +234,12 @@ def test_no_route_answers_a_server_error_to_hostile_input(live: Live) -> None:
         body = body_strategy(handler, ids, keys)
         form = body is not None and not template.startswith("/api/")
 
-        @given(path=path_strategy(template, live.ids), query=query_strategy(handler),
-               payload=body if body is not None else st.none())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-                  derandomize=not RANDOM)
+        @given(
+            path=path_strategy(template, live.ids), query=query_strategy(handler), payload=body if body is not None else st.none()
+        )
+        @settings(
+            max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=not RANDOM
+        )
         def check(path: str, query: dict[str, str], payload: Any) -> None:
             try:
                 answer = call(live, method, path, query, payload, form)
@@ -184,13 +255,19 @@ def test_no_route_answers_a_server_error_to_hostile_input(live: Live) -> None:
     assert failures == [], "\n".join(failures[:20])
 
 
-@given(segments=st.lists(st.sampled_from(SEGMENTS) | st.text(alphabet="abc-_.~%0123456789", min_size=1, max_size=8),
-                         min_size=1, max_size=4),
-       method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]), lang=st.sampled_from(["zh", "en"]))
-@settings(max_examples=EXAMPLES * 10, deadline=None, suppress_health_check=list(HealthCheck), database=None,
-          derandomize=not RANDOM)
-def test_an_unknown_page_asked_for_by_a_browser_is_never_a_server_error(live: Live, segments: list[str], method: str,
-                                                                        lang: str) -> None:
+@given(
+    segments=st.lists(
+        st.sampled_from(SEGMENTS) | st.text(alphabet="abc-_.~%0123456789", min_size=1, max_size=8), min_size=1, max_size=4
+    ),
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+    lang=st.sampled_from(["zh", "en"]),
+)
+@settings(
+    max_examples=EXAMPLES * 10, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=not RANDOM
+)
+def test_an_unknown_page_asked_for_by_a_browser_is_never_a_server_error(
+    live: Live, segments: list[str], method: str, lang: str
+) -> None:
     path = "/" + "/".join(quote(s, safe="%") for s in segments)
     answer = live.page("public", method, path, lang=lang)
     assert answer.status_code < 500, (method, path, answer.text[:200])

@@ -11,13 +11,13 @@ from tests.integration.conftest import login
 from tests.integration.helpers import code
 
 PROFILE = {
-    "name": "荣成市宁津街道志愿者协会", "org_type": "social_association", "legal_representative": "冯雪",
-    "address": "荣成市宁津街道", "division_code": "371082", "district": "荣成市",
+    "name": "荣成市宁津街道志愿者协会",
+    "org_type": "social_association",
+    "legal_representative": "冯雪",
+    "address": "荣成市宁津街道",
+    "division_code": "371082",
+    "district": "荣成市",
 }
-
-
-
-
 
 
 def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
@@ -30,7 +30,9 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 
 def register(client: TestClient[Any], headers: dict[str, str], n: int = 1, **extra: Any) -> Any:
-    return client.post("/api/organizations", json={"profile": PROFILE, "code": code(n, division="371082"), **extra}, headers=headers)
+    return client.post(
+        "/api/organizations", json={"profile": PROFILE, "code": code(n, division="371082"), **extra}, headers=headers
+    )
 
 
 def test_a_registrar_registers_and_anyone_reads_the_register(client) -> None:
@@ -55,7 +57,9 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
     head = system.registry.recorder.max_notification_id()
     bad_code = client.post("/api/organizations", json={"profile": PROFILE, "code": "51371082MJ00000010"}, headers=registrar)
     assert "校验位" in assert_problem(bad_code, 422, "uscc.check")["message_zh"]
-    missing = client.post("/api/organizations", json={"profile": {**PROFILE, "division_code": "37"}, "code": code(1)}, headers=registrar)
+    missing = client.post(
+        "/api/organizations", json={"profile": {**PROFILE, "division_code": "37"}, "code": code(1)}, headers=registrar
+    )
     assert assert_problem(missing, 400, "request.invalid")["errors"]
     assert_problem(client.post("/api/organizations", content=b"{not json", headers=registrar), 400, "request.invalid")
     assert_problem(client.get("/api/organizations", params={"page": "0"}), 400, "request.invalid")
@@ -131,7 +135,6 @@ def test_dates_at_the_edge_of_the_calendar_are_refused_not_crashed_on(client) ->
     """Found by the fuzzer: a date one day after 0001-01-01 is valid, but deadlines computed
     from it leave the calendar."""
     registrar = login(client, "registrar")
-    assert_problem(client.get("/api/audit/register?at=0001-01-01T00:00:00%2B01:00", headers=registrar), 422,
-                   "value.out_of_range")
+    assert_problem(client.get("/api/audit/register?at=0001-01-01T00:00:00%2B01:00", headers=registrar), 422, "value.out_of_range")
     # a batch as of such a day is refused before any deadline is computed: no rule set was in force
     assert_problem(client.get("/api/reminders/plan?as_of=0001-01-02", headers=registrar), 422, "rules.none_in_force")

@@ -60,12 +60,16 @@ def append_one(system: Any, tx: Any) -> int:
     return 11
 
 
-@pytest.mark.parametrize("tamper, words", [
-    (change_a_byte, "does not match its link"),
-    (delete_one, "not in the log: it was deleted"),
-    (swap_two, "does not match its link"),
-    (append_one, "has no link in the chain"),
-], ids=["changed-byte", "deleted", "swapped", "appended"])
+@pytest.mark.parametrize(
+    "tamper, words",
+    [
+        (change_a_byte, "does not match its link"),
+        (delete_one, "not in the log: it was deleted"),
+        (swap_two, "does not match its link"),
+        (append_one, "has no link in the chain"),
+    ],
+    ids=["changed-byte", "deleted", "swapped", "appended"],
+)
 def test_tampering_is_found_and_the_event_named(system, tamper, words) -> None:
     seeded(system)
     with system.database.transaction(write=True) as tx:
@@ -99,10 +103,19 @@ def test_the_auditor_endpoint_recomputes_the_chain(client, system) -> None:
 
 
 READ_MODELS = {
-    "sl_register": "id", "sl_cases": "id", "sl_case_members": "case_id, expert_id", "sl_inspections": "id",
-    "sl_listings": "record_id, seq", "sl_penalties": "record_id, decision_no", "sl_reminders": "id",
-    "sl_deliveries": "reminder_id, channel", "sl_register_intervals": "organization_id, valid_from",
-    "sl_interval_credit": "credit_record_id", "sl_rounds": "id", "sl_projects": "id", "sl_tranches": "project_id, idx",
+    "sl_register": "id",
+    "sl_cases": "id",
+    "sl_case_members": "case_id, expert_id",
+    "sl_inspections": "id",
+    "sl_listings": "record_id, seq",
+    "sl_penalties": "record_id, decision_no",
+    "sl_reminders": "id",
+    "sl_deliveries": "reminder_id, channel",
+    "sl_register_intervals": "organization_id, valid_from",
+    "sl_interval_credit": "credit_record_id",
+    "sl_rounds": "id",
+    "sl_projects": "id",
+    "sl_tranches": "project_id, idx",
     "sl_subsidies": "id",
 }
 
@@ -137,7 +150,7 @@ def test_export_import_replay_gives_identical_read_models_and_chain_head(system,
     copy = build_system(target_settings, clock=clock, ids=CountingIds(9), tokens=CountingTokens())
     try:
         at = next(i for i, line in enumerate(lines) if i > 3 and "铜陵" in line)
-        tampered = [*lines[:at], lines[at].replace("铜陵", "铜岭", 1), *lines[at + 1:]]
+        tampered = [*lines[:at], lines[at].replace("铜陵", "铜岭", 1), *lines[at + 1 :]]
         with pytest.raises(ImportRefused, match=f"line {at + 1} "):
             import_log(copy.integrity, iter(tampered))
         assert copy.integrity.head() == (0, "0" * 64)  # nothing was stored
@@ -145,7 +158,7 @@ def test_export_import_replay_gives_identical_read_models_and_chain_head(system,
         row = json.loads(lines[chunk])
         row["data"] = base64.b64encode(base64.b64decode(row["data"]).replace(b"StarLedger", b"StarLedgeR", 1)).decode()
         with pytest.raises(ImportRefused, match="do not hash to its name"):
-            import_log(copy.integrity, iter([*lines[:chunk], json.dumps(row), *lines[chunk + 1:]]))
+            import_log(copy.integrity, iter([*lines[:chunk], json.dumps(row), *lines[chunk + 1 :]]))
         assert copy.integrity.head() == (0, "0" * 64) and copy.documents.hashes() == []
         assert import_log(copy.integrity, iter(lines)) == count
         assert copy.documents.hashes() == system.documents.hashes() != []
@@ -171,11 +184,15 @@ def test_one_changed_byte_in_a_stored_document_is_found_and_named(system) -> Non
         with upload_of(system, pdf(text, pad_to=600_000)) as upload:
             system.inspections.attach_document(REGISTRAR, org, 2025, None, "report_other", upload, name)
     assert system.integrity.verify().ok and system.integrity.verify().documents == 2
-    sha = next(a.document.sha256 for a in system.inspections.inspection(org, 2025).documents if a.document.file_name == "审计报告.pdf")
+    sha = next(
+        a.document.sha256 for a in system.inspections.inspection(org, 2025).documents if a.document.file_name == "审计报告.pdf"
+    )
     with system.database.transaction(write=True) as tx:
         data = bytes(tx.execute("SELECT data FROM sl_document_chunks WHERE sha256 = ? AND seq = 1", (sha,)).scalar())
-        tx.execute("UPDATE sl_document_chunks SET data = ? WHERE sha256 = ? AND seq = 1",
-                   (data[:100] + bytes([data[100] ^ 1]) + data[101:], sha))
+        tx.execute(
+            "UPDATE sl_document_chunks SET data = ? WHERE sha256 = ? AND seq = 1",
+            (data[:100] + bytes([data[100] ^ 1]) + data[101:], sha),
+        )
     result = system.integrity.verify()
     assert not result.ok and "审计报告.pdf" in (result.problem or "") and sha in (result.problem or "")
     assert "was changed" in (result.problem or "")

@@ -13,9 +13,16 @@ from tests.integration.helpers import REGISTRAR, code, profile
 
 def test_saving_hundreds_of_aggregates_at_once_keeps_links_and_read_models(system, clock) -> None:
     for start in (0, 600):
-        batch = [Organization.register(id=system.ids.new_id(), profile=profile(f"批量登记协会{n}"), code=code(n),
-                                       registered_on=date(2015, 1, 1), provenance=REGISTRAR.provenance(clock.now()))
-                 for n in range(start, start + 600)]
+        batch = [
+            Organization.register(
+                id=system.ids.new_id(),
+                profile=profile(f"批量登记协会{n}"),
+                code=code(n),
+                registered_on=date(2015, 1, 1),
+                provenance=REGISTRAR.provenance(clock.now()),
+            )
+            for n in range(start, start + 600)
+        ]
         system.registry.save(*batch)
         for org in batch:  # several events per aggregate, as a migration or a sweep writes them
             org.rename(f"批量登记协会{org.code}甲", REGISTRAR.provenance(clock.now()))

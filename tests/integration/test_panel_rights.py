@@ -38,8 +38,9 @@ def test_a_forced_recusal_is_only_for_this_cases_chair_or_a_registrar(client, sy
         refused = assert_problem(answer, 403, "access.denied")
         assert refused["message_zh"] and refused["message_en"], who
     assert client.get(url, headers=auth(client, "chair")).json()["panel"][1]["recused"] is None
-    assert_problem(client.post(f"{url}/recusals", json={**forced, "note": " "}, headers=auth(client, "chair")),
-                   422, "recusal.grounds")
+    assert_problem(
+        client.post(f"{url}/recusals", json={**forced, "note": " "}, headers=auth(client, "chair")), 422, "recusal.grounds"
+    )
     done = client.post(f"{url}/recusals", json=forced, headers=auth(client, "chair"))
     assert done.status_code == 200, done.text
     assert {m["expert_id"]: m["recused"] for m in done.json()["panel"]}[experts["周研究员"]] == "forced"
@@ -52,33 +53,49 @@ def test_the_organizations_recusal_request_waits_for_a_decision_with_reasons(cli
     case, experts = demo(system)
     url = f"/api/evaluations/{case}"
     org, chair, target = auth(client, "org"), auth(client, "chair"), experts["李教授"]
-    asked = client.post(f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "该专家曾为本组织评审"},
-                        headers=org)
+    asked = client.post(
+        f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "该专家曾为本组织评审"}, headers=org
+    )
     assert asked.status_code == 200, asked.text
     member = {m["expert_id"]: m for m in asked.json()["panel"]}[target]
     assert (member["recused"], member["recusal_requested"]) == (None, True)  # nothing applied yet
-    assert_problem(client.post(f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "再次"},
-                               headers=org), 409, "recusal.request_pending")
+    assert_problem(
+        client.post(f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "再次"}, headers=org),
+        409,
+        "recusal.request_pending",
+    )
     decision = f"{url}/recusal-requests/{target}/decision"
-    assert_problem(client.post(decision, json={"granted": True, "reasons": "同意"}, headers=version(client, url, org)),
-                   403, "access.denied")
+    assert_problem(
+        client.post(decision, json={"granted": True, "reasons": "同意"}, headers=version(client, url, org)), 403, "access.denied"
+    )
     system.accounts.add_user("chair-b", DEMO_PASSWORD, "chair", "另一案主任")
     chair_b = auth(client, "chair-b")
-    assert_problem(client.post(decision, json={"granted": True, "reasons": "同意"}, headers={**version(client, url, chair), **chair_b}),
-                   403, "access.denied")
+    assert_problem(
+        client.post(decision, json={"granted": True, "reasons": "同意"}, headers={**version(client, url, chair), **chair_b}),
+        403,
+        "access.denied",
+    )
     assert_problem(client.get(url, headers=chair_b), 403, "access.denied")  # not their case: not even to read
-    assert_problem(client.post(f"{url}/scoring-closure", headers=version(client, url, chair)), 409,
-                   "scoring.pending_recusal_requests")
-    refused = client.post(decision, json={"granted": False, "reasons": "所述关系已结束五年以上"}, headers=version(client, url, chair))
+    assert_problem(
+        client.post(f"{url}/scoring-closure", headers=version(client, url, chair)), 409, "scoring.pending_recusal_requests"
+    )
+    refused = client.post(
+        decision, json={"granted": False, "reasons": "所述关系已结束五年以上"}, headers=version(client, url, chair)
+    )
     assert refused.status_code == 200, refused.text
     assert {m["expert_id"]: m["recused"] for m in refused.json()["panel"]}[target] is None
 
-    client.post(f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "补充材料:该专家现任本组织顾问"}, headers=org)
+    client.post(
+        f"{url}/recusals", json={"expert_id": target, "ground": "requested", "note": "补充材料:该专家现任本组织顾问"}, headers=org
+    )
     granted = client.post(decision, json={"granted": True, "reasons": "经核实现任顾问"}, headers=version(client, url, chair))
     assert {m["expert_id"]: m["recused"] for m in granted.json()["panel"]}[target] == "requested"
     events = client.get(f"{url}/history", headers=auth(client, "auditor")).json()
-    told = [(e["event_type"], e["data"].get("reasons"), e["actor_id"]) for e in events
-            if e["event_type"].startswith("Recusal") or (e["event_type"] == "EvaluatorRecused" and e["data"]["ground"] == "requested")]
+    told = [
+        (e["event_type"], e["data"].get("reasons"), e["actor_id"])
+        for e in events
+        if e["event_type"].startswith("Recusal") or (e["event_type"] == "EvaluatorRecused" and e["data"]["ground"] == "requested")
+    ]
     users = {u.username: u.id for u in system.accounts.users()}
     assert told == [
         ("RecusalRequested", "该专家曾为本组织评审", users["org"]),
@@ -92,8 +109,11 @@ def test_the_organizations_recusal_request_waits_for_a_decision_with_reasons(cli
 def test_only_this_cases_chair_or_a_registrar_assigns_or_draws_its_panel(client, system) -> None:
     registrar = auth(client, "registrar")
     org_id = str(uuid5(_NS, "tl-elder"))
-    opened = client.post("/api/evaluations", json={"organization_id": org_id, "scoring_deadline": "2099-12-31",
-                                                   "chair_user_id": "someone-else"}, headers=registrar)
+    opened = client.post(
+        "/api/evaluations",
+        json={"organization_id": org_id, "scoring_deadline": "2099-12-31", "chair_user_id": "someone-else"},
+        headers=registrar,
+    )
     assert opened.status_code == 201, opened.text
     url = f"/api/evaluations/{opened.json()['id']}"
     client.post(f"{url}/eligibility-check", headers=version(client, url, registrar))
@@ -113,8 +133,9 @@ def page_sign_in(client: Any, username: str) -> Any:
     client.cookies.clear()
     form = client.get("/login").text
     csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-    assert client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": csrf},
-                       follow_redirects=False).status_code in (302, 303)
+    assert client.post(
+        "/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": csrf}, follow_redirects=False
+    ).status_code in (302, 303)
     return client
 
 
@@ -130,25 +151,57 @@ def test_on_the_pages_the_organization_requests_and_the_chair_refuses_with_reaso
     page = org.get(f"/evaluations/{case}").text
     assert 'data-testid="request-recusal-form"' in page and "force-recusal-form" not in page
     current = system.evaluations.evaluation(UUID(case)).version
-    asked = org.post(f"/evaluations/{case}/act", data={
-        "_csrf_token": csrf_of(page), "version": str(current), "action": "request_recusal",
-        "expert_id": experts["吴会计师"], "reasons": "该专家曾审计本组织账目"}, follow_redirects=False)
+    asked = org.post(
+        f"/evaluations/{case}/act",
+        data={
+            "_csrf_token": csrf_of(page),
+            "version": str(current),
+            "action": "request_recusal",
+            "expert_id": experts["吴会计师"],
+            "reasons": "该专家曾审计本组织账目",
+        },
+        follow_redirects=False,
+    )
     assert asked.status_code == 303, asked.text
-    forced = org.post(f"/evaluations/{case}/act", data={
-        "_csrf_token": csrf_of(page), "version": str(current + 1), "action": "force_recusal",
-        "expert_id": experts["吴会计师"], "grounds": "我们不喜欢"}, follow_redirects=False)
+    forced = org.post(
+        f"/evaluations/{case}/act",
+        data={
+            "_csrf_token": csrf_of(page),
+            "version": str(current + 1),
+            "action": "force_recusal",
+            "expert_id": experts["吴会计师"],
+            "grounds": "我们不喜欢",
+        },
+        follow_redirects=False,
+    )
     assert forced.status_code == 403
 
     chair = page_sign_in(client, "chair")
     page = chair.get(f"/evaluations/{case}").text
     assert 'data-testid="recusal-request"' in page and "该专家曾审计本组织账目" in page and 'name="reasons"' in page
-    empty = chair.post(f"/evaluations/{case}/act", data={
-        "_csrf_token": csrf_of(page), "version": str(current + 1), "action": "refuse_recusal",
-        "expert_id": experts["吴会计师"], "reasons": ""}, follow_redirects=False)
+    empty = chair.post(
+        f"/evaluations/{case}/act",
+        data={
+            "_csrf_token": csrf_of(page),
+            "version": str(current + 1),
+            "action": "refuse_recusal",
+            "expert_id": experts["吴会计师"],
+            "reasons": "",
+        },
+        follow_redirects=False,
+    )
     assert empty.status_code == 422 and "决定须说明理由" in empty.text
-    refused = chair.post(f"/evaluations/{case}/act", data={
-        "_csrf_token": csrf_of(page), "version": str(current + 1), "action": "refuse_recusal",
-        "expert_id": experts["吴会计师"], "reasons": "审计业务已结束六年"}, follow_redirects=False)
+    refused = chair.post(
+        f"/evaluations/{case}/act",
+        data={
+            "_csrf_token": csrf_of(page),
+            "version": str(current + 1),
+            "action": "refuse_recusal",
+            "expert_id": experts["吴会计师"],
+            "reasons": "审计业务已结束六年",
+        },
+        follow_redirects=False,
+    )
     assert refused.status_code == 303, refused.text
     evaluation = system.evaluations.evaluation(UUID(case))
     assert evaluation.recusal_requests == {} and UUID(experts["吴会计师"]) not in evaluation.recused
@@ -179,7 +232,10 @@ def test_scores_are_sealed_until_scoring_closes_and_from_the_organization_until_
     assert drafted and all(d["sheet"] == "sealed" for d in drafted)
     audit = f"/api/audit/aggregates/{case}"
     auditor = auth(client, "auditor")
-    assert client.get(f"{audit}/state", params={"version": history[-1]["version"]}, headers=auditor).json()["state"]["drafts"] == "sealed"
+    assert (
+        client.get(f"{audit}/state", params={"version": history[-1]["version"]}, headers=auditor).json()["state"]["drafts"]
+        == "sealed"
+    )
     timeline = client.get(f"{audit}/timeline", headers=auditor).json()
     assert all(v == ["sealed", "sealed"] for t in timeline for path, v in t["changed"].items() if path.startswith("drafts"))
     assert "950" not in client.get(f"{audit}/history", headers=auditor).text

@@ -85,8 +85,11 @@ def test_a_case_is_not_computed_below_the_minimum(system, desk) -> None:
     evaluation = desk.close_scoring(CHAIR, evaluation.id, None)
     evaluation.recused[experts[0].id] = RecusalGround.FORCED  # as if a recusal came in after closing
     with pytest.raises(InvalidTransition) as refused:
-        evaluation.record_result(desk._compute(evaluation, desk._rule_set(evaluation), evaluation.counted_sheets()), 3,  # noqa: SLF001
-                                 REGISTRAR.provenance(system.clock.now()))
+        evaluation.record_result(
+            desk._compute(evaluation, desk._rule_set(evaluation), evaluation.counted_sheets()),
+            3,  # noqa: SLF001
+            REGISTRAR.provenance(system.clock.now()),
+        )
     assert refused.value.code == "panel.below_minimum"
 
 
@@ -173,7 +176,9 @@ def test_a_drawn_panel_never_draws_an_expert_with_a_declared_relation_or_a_tie_t
 def test_a_relation_or_employment_that_ended_long_enough_ago_is_no_conflict(system, desk, clock) -> None:
     org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     today = system.registry.today()
-    old = desk.enroll_expert(REGISTRAR, "u-old", "老专家", "财务", "高校", (Employment(profile().name, org.id, date(2020, 1, 1)),))
+    old = desk.enroll_expert(
+        REGISTRAR, "u-old", "老专家", "财务", "高校", (Employment(profile().name, org.id, date(2020, 1, 1)),)
+    )
     desk.declare_relation(REGISTRAR, old.id, None, Relation(org.id, profile().name, RelationKind.MEMBER, date(2021, 1, 1)))
     recent = desk.enroll_expert(REGISTRAR, "u-new", "新专家", "财务", "高校")
     desk.declare_relation(REGISTRAR, recent.id, None, Relation(org.id, profile().name, RelationKind.RELATIVE, today))
@@ -217,7 +222,8 @@ def test_an_evaluator_far_from_the_panels_median_is_flagged_and_no_score_is_alte
     assert list(flagged) == [experts[3].id] and flagged[experts[3].id] < -50  # 5 % of 1,000 points (anhui@1)
     computed = desk.compute_result(CHAIR, evaluation.id, None)
     assert min(computed.computation.totals.values) == evaluation.drafts[experts[3].id].total(
-        desk._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type))  # noqa: SLF001 - counted as scored
+        desk._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
+    )  # noqa: SLF001 - counted as scored
 
 
 def test_the_same_cases_appeal_is_not_revised_by_a_member_with_a_conflict_declared_since(system, desk) -> None:

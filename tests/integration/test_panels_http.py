@@ -30,19 +30,32 @@ def test_over_http_conflicts_are_named_before_seating_and_the_active_panel_keeps
     registrar, chair = login(client, "registrar"), login(client, "chair")
     chair_id = next(u.id for u in system.accounts.users() if u.username == "chair")
     elder = str(uuid5(_NS, "tl-elder"))  # a member of the Tongling hub, which 郑老师 left this year
-    opened = client.post("/api/evaluations", json={"organization_id": elder, "scoring_deadline": "2026-06-30",
-                                                   "chair_user_id": chair_id}, headers=registrar)
+    opened = client.post(
+        "/api/evaluations",
+        json={"organization_id": elder, "scoring_deadline": "2026-06-30", "chair_user_id": chair_id},
+        headers=registrar,
+    )
     assert opened.status_code == 201, opened.text
     url = f"/api/evaluations/{opened.json()['id']}"
     assert client.post(f"{url}/eligibility-check", headers=versioned(client, url, registrar)).json()["stage"] == "eligible"
 
     pool = experts_by_name(system)
     mine = login(client, "evaluator2")  # 周研究员 declares that they donate to the organization
-    donor = client.post(f"/api/experts/{pool['周研究员']}/relations", headers=mine,
-                        json={"organization_id": elder, "organization_name": "铜陵市郊区居家养老服务中心", "kind": "donor"})
+    donor = client.post(
+        f"/api/experts/{pool['周研究员']}/relations",
+        headers=mine,
+        json={"organization_id": elder, "organization_name": "铜陵市郊区居家养老服务中心", "kind": "donor"},
+    )
     assert donor.status_code == 201 and donor.json()["relations"][0]["kind"] == "donor"
-    assert_problem(client.post(f"/api/experts/{pool['周研究员']}/relations", headers=login(client, "evaluator"),
-                               json={"organization_id": elder, "organization_name": "x", "kind": "member"}), 403, "access.denied")
+    assert_problem(
+        client.post(
+            f"/api/experts/{pool['周研究员']}/relations",
+            headers=login(client, "evaluator"),
+            json={"organization_id": elder, "organization_name": "x", "kind": "member"},
+        ),
+        403,
+        "access.denied",
+    )
 
     found = {c["expert"]: c for c in client.get(f"{url}/conflicts", headers=chair).json()}
     assert set(found) == {"郑老师", "周研究员"}
@@ -56,36 +69,58 @@ def test_over_http_conflicts_are_named_before_seating_and_the_active_panel_keeps
 
     spare = client.post("/api/experts", json={"user_id": "spare-1", "name": "钱老师", "field": "社会工作"}, headers=registrar)
     assert spare.status_code == 201
-    drawn = client.post(f"{url}/panel", json={"pool": [*pool.values(), spare.json()["id"]], "size": 3, "seed": 11},
-                        headers=versioned(client, url, chair))
+    drawn = client.post(
+        f"{url}/panel",
+        json={"pool": [*pool.values(), spare.json()["id"]], "size": 3, "seed": 11},
+        headers=versioned(client, url, chair),
+    )
     assert drawn.status_code == 200, drawn.text
     seated = {m["name"] for m in drawn.json()["panel"]}
     assert seated == {"李教授", "吴会计师", "钱老师"} and drawn.json()["panel_shortfall"] == 0
 
-    recused = client.post(f"{url}/recusals", headers=chair,
-                          json={"expert_id": pool["李教授"], "ground": "forced", "note": "曾为该中心提供咨询服务"})
+    recused = client.post(
+        f"{url}/recusals", headers=chair, json={"expert_id": pool["李教授"], "ground": "forced", "note": "曾为该中心提供咨询服务"}
+    )
     assert recused.status_code == 200 and recused.json()["panel_shortfall"] == 1
-    short = assert_problem(client.post(f"{url}/scoring-closure", headers=versioned(client, url, chair)), 409, "panel.below_minimum")
+    short = assert_problem(
+        client.post(f"{url}/scoring-closure", headers=versioned(client, url, chair)), 409, "panel.below_minimum"
+    )
     assert "少于规则要求的3人" in short["message_zh"] and "fewer than the 3" in short["message_en"]
-    assert_problem(client.post(f"{url}/panel", json={"expert_ids": [spare.json()["id"]]}, headers=versioned(client, url, chair)),
-                   409, "evaluation.wrong_stage")
+    assert_problem(
+        client.post(f"{url}/panel", json={"expert_ids": [spare.json()["id"]]}, headers=versioned(client, url, chair)),
+        409,
+        "evaluation.wrong_stage",
+    )
 
     replacement = {"expert_id": pool["李教授"], "replacement_id": pool["郑老师"], "reason": "回避后补足"}
-    refused = assert_problem(client.post(f"{url}/panel/replacements", json=replacement, headers=versioned(client, url, chair)),
-                             409, "panel.conflict_of_interest")
+    refused = assert_problem(
+        client.post(f"{url}/panel/replacements", json=replacement, headers=versioned(client, url, chair)),
+        409,
+        "panel.conflict_of_interest",
+    )
     assert "郑老师" in refused["message_zh"]
-    assert_problem(client.post(f"{url}/panel/replacements", json=replacement, headers=versioned(client, url, login(client, "evaluator3"))),
-                   403, "access.denied")
+    assert_problem(
+        client.post(f"{url}/panel/replacements", json=replacement, headers=versioned(client, url, login(client, "evaluator3"))),
+        403,
+        "access.denied",
+    )
     other = client.post("/api/experts", json={"user_id": "spare-2", "name": "孙老师"}, headers=registrar).json()
-    replaced = client.post(f"{url}/panel/replacements", json={**replacement, "replacement_id": other["id"]},
-                           headers=versioned(client, url, chair))
+    replaced = client.post(
+        f"{url}/panel/replacements", json={**replacement, "replacement_id": other["id"]}, headers=versioned(client, url, chair)
+    )
     assert replaced.status_code == 200, replaced.text
     members = {m["name"]: m for m in replaced.json()["panel"]}
     assert members["李教授"]["replaced_by"] == other["id"] and members["孙老师"]["recused"] is None
     assert replaced.json()["panel_shortfall"] == 0 and replaced.json()["stage"] == "scoring"
-    assert_problem(client.post(f"{url}/panel/replacements", json={"expert_id": pool["李教授"], "replacement_id": pool["周研究员"],
-                                                                  "reason": "再换"}, headers=versioned(client, url, chair)),
-                   409, "panel.already_replaced")
+    assert_problem(
+        client.post(
+            f"{url}/panel/replacements",
+            json={"expert_id": pool["李教授"], "replacement_id": pool["周研究员"], "reason": "再换"},
+            headers=versioned(client, url, chair),
+        ),
+        409,
+        "panel.already_replaced",
+    )
 
 
 def test_over_http_the_chair_sees_a_changed_sheet_sealed_while_scoring_and_in_full_after(client, system) -> None:

@@ -16,8 +16,11 @@ HUB_PROJECT, ELDER_PROJECT = (str(uuid5(_NS, f"demo-project-{k}")) for k in ("tl
 
 
 def attach(client, headers, project, subject, slot, name, data):  # type: ignore[no-untyped-def]
-    return client.post(f"/api/projects/{project}/documents?subject={quote(subject)}&slot={slot}&name={quote(name)}",
-                       content=data, headers=headers)
+    return client.post(
+        f"/api/projects/{project}/documents?subject={quote(subject)}&slot={slot}&name={quote(name)}",
+        content=data,
+        headers=headers,
+    )
 
 
 def test_reviewers_read_the_applications_plan_and_budget(client, system) -> None:
@@ -45,10 +48,17 @@ def test_a_budget_is_a_sheet_or_a_paper_and_outputs_wait_for_the_agreement(clien
     assert sheet.status_code == 201 and sheet.json()["document"]["media_type"].endswith("spreadsheetml.sheet")
     listed = client.get(f"/api/projects/{ELDER_PROJECT}/documents", headers=registrar).json()
     assert [d["document"]["withdrawn"] for d in listed if d["document"]["slot"] == "budget"] == [True, False]  # replaced
-    assert_problem(attach(client, registrar, ELDER_PROJECT, "application", "budget", "预算.png", make.png()),
-                   415, "document.type_not_allowed")
-    assert_problem(attach(client, registrar, ELDER_PROJECT, "milestone:mid_term", "outputs", "成果.pdf", make.pdf()),
-                   409, "project.wrong_stage")
-    assert_problem(attach(client, registrar, ELDER_PROJECT, "milestone:mid_term", "plan", "x.pdf", make.pdf()),
-                   422, "document.slot")
+    assert_problem(
+        attach(client, registrar, ELDER_PROJECT, "application", "budget", "预算.png", make.png()),
+        415,
+        "document.type_not_allowed",
+    )
+    assert_problem(
+        attach(client, registrar, ELDER_PROJECT, "milestone:mid_term", "outputs", "成果.pdf", make.pdf()),
+        409,
+        "project.wrong_stage",
+    )
+    assert_problem(
+        attach(client, registrar, ELDER_PROJECT, "milestone:mid_term", "plan", "x.pdf", make.pdf()), 422, "document.slot"
+    )
     assert_problem(attach(client, registrar, ELDER_PROJECT, "elsewhere", "plan", "x.pdf", make.pdf()), 422, "document.slot")

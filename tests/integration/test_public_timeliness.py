@@ -46,13 +46,27 @@ def test_each_years_filing_is_on_time_late_or_overdue_marked_amber_up_to_14_days
     # before the deadline only what was submitted is public
     assert [i.report_year for i in system.public.card(silent).inspections] == []
     submit(system, clock, on_time, DEADLINE)  # on the deadline day itself: on time
-    assert filing(system, on_time) == {"outcome": None, "filing": "on_time", "deadline": DEADLINE, "submitted_on": DEADLINE,
-                                       "days_late": 0, "days_overdue": None, "marking": None}
+    assert filing(system, on_time) == {
+        "outcome": None,
+        "filing": "on_time",
+        "deadline": DEADLINE,
+        "submitted_on": DEADLINE,
+        "days_late": 0,
+        "days_overdue": None,
+        "marking": None,
+    }
 
     clock.move_to(date(2026, 6, 1))
     assert system.inspections.record_missed(SWEEP, date(2026, 6, 1)) == {"campaigns": 1, "missed": 3, "exempt": 0}
-    assert filing(system, silent) == {"outcome": "missed", "filing": "overdue", "deadline": DEADLINE, "submitted_on": None,
-                                      "days_late": None, "days_overdue": 1, "marking": "amber"}
+    assert filing(system, silent) == {
+        "outcome": "missed",
+        "filing": "overdue",
+        "deadline": DEADLINE,
+        "submitted_on": None,
+        "days_late": None,
+        "days_overdue": 1,
+        "marking": "amber",
+    }
 
     submit(system, clock, two_weeks, date(2026, 6, 14), draft=False)  # the draft left at the deadline, sent as it is
     assert filing(system, two_weeks)["filing"] == "late" and filing(system, two_weeks)["days_late"] == 14
@@ -62,8 +76,15 @@ def test_each_years_filing_is_on_time_late_or_overdue_marked_amber_up_to_14_days
     clock.move_to(date(2026, 6, 15))  # counted to the day the card is read
     assert (filing(system, silent)["days_overdue"], filing(system, silent)["marking"]) == (15, "red")
     submit(system, clock, fifteen, date(2026, 6, 15))
-    assert filing(system, fifteen) == {"outcome": "missed", "filing": "late", "deadline": DEADLINE,
-                                       "submitted_on": date(2026, 6, 15), "days_late": 15, "days_overdue": None, "marking": "red"}
+    assert filing(system, fifteen) == {
+        "outcome": "missed",
+        "filing": "late",
+        "deadline": DEADLINE,
+        "submitted_on": date(2026, 6, 15),
+        "days_late": 15,
+        "days_overdue": None,
+        "marking": "red",
+    }
     assert filing(system, two_weeks)["days_late"] == 14  # a filing's lateness no longer grows
 
     clock.move_to(date(2026, 9, 1))
@@ -100,7 +121,13 @@ def test_a_report_filed_after_the_year_was_recorded_missed_is_still_reviewed_and
     [row] = system.compliance.inspections_of(org_id)
     assert (row.stage, row.outcome, row.review_outcome, row.submitted_on) == ("reviewed", "missed", "fail", date(2026, 6, 20))
     card = system.public.card(org_id).inspections[0]
-    assert (card.outcome, card.late_review_outcome, card.filing, card.days_late, card.marking) == ("missed", "fail", "late", 20, "red")
+    assert (card.outcome, card.late_review_outcome, card.filing, card.days_late, card.marking) == (
+        "missed",
+        "fail",
+        "late",
+        20,
+        "red",
+    )
     # a second sweep does not record the year missed again
     before = event_count(system)
     system.inspections.record_missed(SWEEP, date(2026, 6, 20))
@@ -124,6 +151,12 @@ def test_deadlines_are_beijing_dates_whatever_the_servers_utc_date(system, clock
         attach_required(system, as_org(org_id), org_id, 2025)
         system.inspections.submit_report(as_org(org_id), org_id, 2025, None)
     assert (filing(system, last_minute)["filing"], filing(system, last_minute)["marking"]) == ("on_time", None)
-    assert filing(system, past_midnight) == {"outcome": None, "filing": "late", "deadline": DEADLINE,
-                                             "submitted_on": date(2026, 6, 1), "days_late": 1, "days_overdue": None,
-                                             "marking": "amber"}
+    assert filing(system, past_midnight) == {
+        "outcome": None,
+        "filing": "late",
+        "deadline": DEADLINE,
+        "submitted_on": date(2026, 6, 1),
+        "days_late": 1,
+        "days_overdue": None,
+        "marking": "amber",
+    }

@@ -39,8 +39,10 @@ class Population:
         if not self.ids or self.random.random() < 0.15:
             self.serial += 1
             org = self.system.registry.register_organization(
-                REGISTRAR, profile(f"生成组织{self.serial}", district=self.random.choice(["铜陵市郊区", "义安区"])),
-                code(9000 + self.serial))
+                REGISTRAR,
+                profile(f"生成组织{self.serial}", district=self.random.choice(["铜陵市郊区", "义安区"])),
+                code(9000 + self.serial),
+            )
             self.ids.append(org.id)
             return
         org = self.system.registry.organization(self.random.choice(self.ids))
@@ -57,8 +59,14 @@ class Population:
             lower = LEVELS[LEVELS.index(org.grade) - 1] if org.grade != "1A" else None
             org.apply_grade_finding("test", "lower" if lower else "revoke", lower, today, p)
         elif not org.is_closed:
-            org.award_grade(self.random.choice(LEVELS), today, today + timedelta(days=self.random.choice([10, 400])),
-                            self.system.ids.new_id(), False, p)
+            org.award_grade(
+                self.random.choice(LEVELS),
+                today,
+                today + timedelta(days=self.random.choice([10, 400])),
+                self.system.ids.new_id(),
+                False,
+                p,
+            )
         self.system.registry.save(org)
 
     def status(self, org) -> None:  # type: ignore[no-untyped-def]

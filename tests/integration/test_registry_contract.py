@@ -85,7 +85,9 @@ def test_filters_sorting_and_pages(system) -> None:
     for n in range(1, 26):
         kind = OrganizationType.PRIVATE_NON_ENTERPRISE if n % 5 == 0 else OrganizationType.SOCIAL_ASSOCIATION
         digit = "2" if n % 5 == 0 else "1"
-        system.registry.register_organization(REGISTRAR, profile(f"组织{n:02d}", org_type=kind), code(n, digit), date(2010 + n % 10, 1, 1))
+        system.registry.register_organization(
+            REGISTRAR, profile(f"组织{n:02d}", org_type=kind), code(n, digit), date(2010 + n % 10, 1, 1)
+        )
     page2 = system.register.search(RegisterQuery(per_page=10, page=2))
     assert (page2.total, page2.pages, [e.name for e in page2.items][:2]) == (25, 3, ["组织11", "组织12"])
     newest = system.register.search(RegisterQuery(sort="registered_on", descending=True, per_page=1)).items[0]

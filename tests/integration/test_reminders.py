@@ -32,8 +32,14 @@ def smtp_port() -> int:
 def mailing_system(settings, clock, smtp_port) -> Iterator[Any]:  # type: ignore[no-untyped-def]
     from infra.wiring import build_system
 
-    configured = dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_port, webhook_secret=SECRET,
-                                     delivery_attempts=3, delivery_backoff_seconds=60)
+    configured = dataclasses.replace(
+        settings,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        webhook_secret=SECRET,
+        delivery_attempts=3,
+        delivery_backoff_seconds=60,
+    )
     system = build_system(configured, clock=clock, ids=CountingIds(), tokens=CountingTokens())
     yield system
     system.close()
@@ -60,13 +66,24 @@ def test_an_inspection_deadline_gives_each_reminder_once_by_email_and_webhook(ma
     system = mailing_system
     with smtp_server(smtp_port) as mailbox, webhook_receiver(SECRET) as (url, hooks):
         org, user = organization_with_contact(system, clock, url)
-        days = [(date(2026, 5, 1), 9), (date(2026, 5, 1), 15), (date(2026, 5, 10), 9), (date(2026, 5, 24), 9),
-                (date(2026, 5, 30), 9), (date(2026, 6, 1), 9), (date(2026, 6, 2), 9)]
+        days = [
+            (date(2026, 5, 1), 9),
+            (date(2026, 5, 1), 15),
+            (date(2026, 5, 10), 9),
+            (date(2026, 5, 24), 9),
+            (date(2026, 5, 30), 9),
+            (date(2026, 6, 1), 9),
+            (date(2026, 6, 2), 9),
+        ]
         issued = [run_day(system, clock, day, hour)["issued"] for day, hour in days]
         assert issued == [1, 0, 0, 1, 1, 1, 0]  # D-30 (twice), D-21, D-7, D-1, D+1, D+2
         kinds = [(r.kind, r.offset) for r in reversed(system.reminder_view.reminders(ReminderQuery()).items)]
-        assert kinds == [("inspection_due", "30"), ("inspection_due", "7"), ("inspection_due", "1"),
-                         ("inspection_overdue", "overdue")]
+        assert kinds == [
+            ("inspection_due", "30"),
+            ("inspection_due", "7"),
+            ("inspection_due", "1"),
+            ("inspection_overdue", "overdue"),
+        ]
         ids = {m["Message-ID"] for m in mailbox.messages}
         assert len(mailbox.messages) == 4 and len(ids) == 4
         first = mailbox.messages[0]
@@ -82,8 +99,18 @@ def test_smtp_down_then_up_delivers_once_and_dead_letters_can_be_retried(mailing
         org, user = organization_with_contact(system, clock, None)  # email only
         clock.move_to(date(2026, 5, 24))
         assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
-        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 1, "dead_lettered": 0, "cancelled": 0}  # nobody listens
-        assert system.reminders.deliver_due(SWEEP) == {"delivered": 0, "failed": 0, "dead_lettered": 0, "cancelled": 0}  # backing off
+        assert system.reminders.deliver_due(SWEEP) == {
+            "delivered": 0,
+            "failed": 1,
+            "dead_lettered": 0,
+            "cancelled": 0,
+        }  # nobody listens
+        assert system.reminders.deliver_due(SWEEP) == {
+            "delivered": 0,
+            "failed": 0,
+            "dead_lettered": 0,
+            "cancelled": 0,
+        }  # backing off
         with smtp_server(smtp_port) as mailbox:
             clock.advance(seconds=61)
             assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
@@ -167,7 +194,9 @@ def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, cl
     assert not planning.sheet_submitted(evaluation.id, "expert-user-1") and planning.open_sheets(evaluation.id) == 3
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
-    assert planning.sheet_submitted(evaluation.id, "expert-user-1") and not planning.sheet_submitted(evaluation.id, "expert-user-2")
+    assert planning.sheet_submitted(evaluation.id, "expert-user-1") and not planning.sheet_submitted(
+        evaluation.id, "expert-user-2"
+    )
     assert planning.open_sheets(evaluation.id) == 2
     clock.move_to(date(2026, 7, 1))
     overdue = [p for p in system.reminders.plan(date(2026, 7, 1)) if p.kind == "scores_overdue"]
@@ -262,8 +291,7 @@ def test_deliverers_racing_on_one_database_send_each_reminder_once(settings, clo
                 barrier.wait()
                 counts.append(system.reminders.deliver_due(SWEEP, deliverer=name, limit=None))
 
-            threads = [threading.Thread(target=deliver, args=(s, f"d{n}"))
-                       for n, s in enumerate((first, second, first, second))]
+            threads = [threading.Thread(target=deliver, args=(s, f"d{n}")) for n, s in enumerate((first, second, first, second))]
             for t in threads:
                 t.start()
             for t in threads:
@@ -276,7 +304,9 @@ def test_deliverers_racing_on_one_database_send_each_reminder_once(settings, clo
         second.close()
 
 
-def test_a_delivery_claimed_by_a_deliverer_that_died_is_delivered_once_its_lease_expires(mailing_system, clock, smtp_port) -> None:
+def test_a_delivery_claimed_by_a_deliverer_that_died_is_delivered_once_its_lease_expires(
+    mailing_system, clock, smtp_port
+) -> None:
     system = mailing_system
     org, user = organization_with_contact(system, clock, None)  # email only
     clock.move_to(date(2026, 5, 24))

@@ -33,11 +33,16 @@ CAST: dict[str, tuple[CommandContext, set[Relation]]] = {
     "chair of another case": (CommandContext(Actor("chair-2", Role.CHAIR), "req"), set()),
     "member of the panel": (CommandContext(Actor("expert-user-1", Role.EVALUATOR), "req"), {Relation.MEMBER, Relation.SELF}),
     "evaluator off the panel": (CommandContext(Actor("expert-user-9", Role.EVALUATOR), "req"), set()),
-    "the case's organization": (CommandContext(Actor("org-own", Role.ORGANIZATION), "req", actor_organization=OWN_ORG), {Relation.OWN}),
+    "the case's organization": (
+        CommandContext(Actor("org-own", Role.ORGANIZATION), "req", actor_organization=OWN_ORG),
+        {Relation.OWN},
+    ),
     "another organization": (CommandContext(Actor("org-other", Role.ORGANIZATION), "req", actor_organization=OTHER_ORG), set()),
 }
 CASE_COMMANDS = [  # the commands on an existing case (evaluation_id required)
-    c for c in commands() if c.startswith("evaluations.")
+    c
+    for c in commands()
+    if c.startswith("evaluations.")
     and (p := inspect.signature(getattr(Evaluations, c.split(".")[1])).parameters.get("evaluation_id")) is not None
     and p.default is inspect.Parameter.empty
 ]
@@ -51,11 +56,31 @@ def expected(command: str, who: str) -> bool:
 
 def arguments(method: Any, case: Any, experts: list[Any]) -> dict[str, Any]:
     values = {
-        "evaluation_id": case.id, "expected": None, "expert_id": experts[0].id, "note": "", "grounds": "", "reasons": "",
-        "reason": "", "decision": "", "granted": False, "upheld": False, "scores": (), "bonus": Decimal(0), "pool": [],
-        "size": 1, "seed": 1, "expert_ids": [], "replacement_id": experts[-1].id, "revised_sheets": None,
-        "self_assessment": None, "statement": "", "subject": "self_assessment", "slot_key": "self_assessment",
-        "upload": None, "file_name": "x.pdf", "sha256": "0" * 64,
+        "evaluation_id": case.id,
+        "expected": None,
+        "expert_id": experts[0].id,
+        "note": "",
+        "grounds": "",
+        "reasons": "",
+        "reason": "",
+        "decision": "",
+        "granted": False,
+        "upheld": False,
+        "scores": (),
+        "bonus": Decimal(0),
+        "pool": [],
+        "size": 1,
+        "seed": 1,
+        "expert_ids": [],
+        "replacement_id": experts[-1].id,
+        "revised_sheets": None,
+        "self_assessment": None,
+        "statement": "",
+        "subject": "self_assessment",
+        "slot_key": "self_assessment",
+        "upload": None,
+        "file_name": "x.pdf",
+        "sha256": "0" * 64,
     }
     return {name: values[name] for name in inspect.signature(method).parameters if name not in ("self", "ctx")}
 

@@ -18,8 +18,14 @@ from domain.provenance import Role
 from interfaces.http.app import create_app
 
 ROLES = ["public", "admin", "registrar", "chair", "evaluator", "organization", "auditor"]
-USERNAMES = {"admin": "admin", "registrar": "registrar", "chair": "chair", "evaluator": "evaluator",
-             "organization": "org", "auditor": "auditor"}
+USERNAMES = {
+    "admin": "admin",
+    "registrar": "registrar",
+    "chair": "chair",
+    "evaluator": "evaluator",
+    "organization": "org",
+    "auditor": "auditor",
+}
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
@@ -58,9 +64,15 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
     from application.queries import ReminderQuery
 
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
-    ids = {"organization_id": own.id, "evaluation_id": case.id, "expert_id": case.panel[0].expert_id,
-           "reminder_id": reminder.id, "aggregate_id": own.id, "round_id": uuid5(_NS, "demo-round"),
-           "project_id": uuid5(_NS, "demo-project-tl-hub")}  # the org user's own project
+    ids = {
+        "organization_id": own.id,
+        "evaluation_id": case.id,
+        "expert_id": case.panel[0].expert_id,
+        "reminder_id": reminder.id,
+        "aggregate_id": own.id,
+        "round_id": uuid5(_NS, "demo-round"),
+        "project_id": uuid5(_NS, "demo-project-tl-hub"),
+    }  # the org user's own project
     last_year = system.registry.today().year - 1
     document = system.inspections.inspection(own.id, last_year).documents[0].document.sha256  # the draft's audit report
     operations = api_operations(app)
@@ -105,8 +117,9 @@ def test_forms_need_the_csrf_token(app_and_client) -> None:
     assert refused.status_code == 403
     form = client.get("/login").text
     csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
-    accepted = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf},
-                           follow_redirects=False)
+    accepted = client.post(
+        "/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf}, follow_redirects=False
+    )
     assert accepted.status_code == 303
     cookie = accepted.headers["set-cookie"]
     assert "sl_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
@@ -140,8 +153,9 @@ def test_behind_https_the_session_and_csrf_cookies_are_secure(system) -> None:
         form = client.get("/login")
         assert "Secure" in form.headers["set-cookie"] and "sl_csrf=" in form.headers["set-cookie"]
         csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
-        signed_in = client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf},
-                                follow_redirects=False)
+        signed_in = client.post(
+            "/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf}, follow_redirects=False
+        )
         cookie = signed_in.headers["set-cookie"]
         assert signed_in.status_code == 303 and "sl_session=" in cookie
         assert all(flag in cookie for flag in ("Secure", "HttpOnly", "SameSite=lax"))
@@ -154,11 +168,24 @@ def test_every_form_refuses_a_post_without_the_csrf_token(app_and_client) -> Non
     form = client.get("/login").text
     csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
     client.post("/login", data={"username": "registrar", "password": DEMO_PASSWORD, "_csrf_token": csrf})
-    posts = sorted({route.path for route in app.routes if not route.path.startswith(("/api/", "/schema", "/static"))
-                    for handler in getattr(route, "route_handlers", []) if "POST" in handler.http_methods})
+    posts = sorted(
+        {
+            route.path
+            for route in app.routes
+            if not route.path.startswith(("/api/", "/schema", "/static"))
+            for handler in getattr(route, "route_handlers", [])
+            if "POST" in handler.http_methods
+        }
+    )
     assert len(posts) >= 12
-    ids = {"organization_id": uuid5(_NS, "x"), "evaluation_id": uuid5(_NS, "demo-evaluation"), "round_id": uuid5(_NS, "demo-round"),
-           "project_id": uuid5(_NS, "demo-project-tl-hub"), "reminder_id": uuid5(_NS, "x"), "expert_id": uuid5(_NS, "x")}
+    ids = {
+        "organization_id": uuid5(_NS, "x"),
+        "evaluation_id": uuid5(_NS, "demo-evaluation"),
+        "round_id": uuid5(_NS, "demo-round"),
+        "project_id": uuid5(_NS, "demo-project-tl-hub"),
+        "reminder_id": uuid5(_NS, "x"),
+        "expert_id": uuid5(_NS, "x"),
+    }
     for path in posts:
         url = re.sub(r"\{(\w+):uuid\}", lambda m: str(ids.get(m.group(1), uuid5(_NS, "x"))), path)
         url = re.sub(r"\{(\w+):(str|int)\}", "2025", url)

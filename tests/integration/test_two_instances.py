@@ -18,7 +18,14 @@ from domain.funding import ProjectStage
 from domain.scoring import IndicatorScore
 from infra.wiring import build_system
 from tests.integration.funding_support import (
-    CHAIR, application, as_expert, as_org, enroll_panel, experts, graded_organization, terms,
+    CHAIR,
+    application,
+    as_expert,
+    as_org,
+    enroll_panel,
+    experts,
+    graded_organization,
+    terms,
 )
 from interfaces.scheduler import daily_sweep
 from tests.integration.helpers import REGISTRAR, code, profile
@@ -76,16 +83,18 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
         cases = []
         for p in projects:
             first.funding.check_eligibility(REGISTRAR, p)
-            case = first.funding.open_evaluation(REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW,
-                                                 first.registry.today() + timedelta(days=14), "chair-1")
+            case = first.funding.open_evaluation(
+                REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW, first.registry.today() + timedelta(days=14), "chair-1"
+            )
             desk.assign_panel(REGISTRAR, case.id, None, experts(first))
             scheme = desk._rule_set(case).evaluation.scheme_for("project")  # noqa: SLF001 - the test reads the scheme
             for n in (1, 2, 3):
                 desk.save_draft(as_expert(n), case.id, None, tuple(IndicatorScore(i.key, i.maximum) for i in scheme.indicators))
             cases.append(case.id)
         both = (first, second)
-        racing([lambda s=both[n % 2], c=c, n=n: s.evaluations.submit_sheet(as_expert(n), c, None)
-                for c in cases for n in (1, 2, 3)])
+        racing(
+            [lambda s=both[n % 2], c=c, n=n: s.evaluations.submit_sheet(as_expert(n), c, None) for c in cases for n in (1, 2, 3)]
+        )
         for c in cases:
             assert len(second.evaluations.evaluation(c).submitted) == 3  # every sheet counted, none overwritten
             desk.close_scoring(CHAIR, c, None)
@@ -95,10 +104,15 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
         for c in cases:
             desk.finalize(CHAIR, c, None)
 
-        outcomes = racing([lambda s=both[n % 2], p=p: s.funding.award(REGISTRAR, p, None, Decimal("40000"))
-                           for n, p in enumerate(projects)])
+        outcomes = racing(
+            [lambda s=both[n % 2], p=p: s.funding.award(REGISTRAR, p, None, Decimal("40000")) for n, p in enumerate(projects)]
+        )
         assert sorted(o if isinstance(o, str) else "awarded" for o in outcomes) == [
-            "awarded", "awarded", "round.budget_exceeded", "round.budget_exceeded"]
+            "awarded",
+            "awarded",
+            "round.budget_exceeded",
+            "round.budget_exceeded",
+        ]
         assert second.funding.funding_round(funding_round.id).committed == Decimal("80000")
         assert sum(first.funding.project(p).stage is ProjectStage.AWARDED for p in projects) == 2
     finally:

@@ -26,7 +26,9 @@ class SteppingClock:
     def move_to(self, day: date, hour: int = 9) -> None:
         """Forward to a local (Asia/Shanghai) hour on a day: scenarios that span years."""
         target = datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
-        assert target.date() >= self.current.astimezone(SHANGHAI).date(), f"the clock only moves forward ({self.current} → {target})"
+        assert target.date() >= self.current.astimezone(SHANGHAI).date(), (
+            f"the clock only moves forward ({self.current} → {target})"
+        )
         self.current = max(target, self.current)
 
 

@@ -41,7 +41,11 @@ class HoldingMailbox:
     accepted (kept) before the answer that the deliverer never reads: SMTP's own duplicate window."""
 
     def __init__(
-        self, port: int, accepted: list[tuple[int, str]], hold_after: int | None = None, accept_held: bool = False,
+        self,
+        port: int,
+        accepted: list[tuple[int, str]],
+        hold_after: int | None = None,
+        accept_held: bool = False,
     ) -> None:
         self.port, self.accepted, self.hold_after, self.accept_held = port, accepted, hold_after, accept_held
         self.count = 0

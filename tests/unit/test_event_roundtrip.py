@@ -25,8 +25,16 @@ from infra.persistence.mapper import MsgspecMapper
 from eventsourcing.persistence import JSONTranscoder
 
 AGGREGATES = [
-    Organization, IdentifierClaim, Evaluation, Expert, InspectionCampaign, Inspection, CreditRecord,
-    FundingRound, Project, Subsidy,
+    Organization,
+    IdentifierClaim,
+    Evaluation,
+    Expert,
+    InspectionCampaign,
+    Inspection,
+    CreditRecord,
+    FundingRound,
+    Project,
+    Subsidy,
 ]
 EVENT_CLASSES = sorted(
     (
@@ -64,9 +72,16 @@ def event_strategy(cls: type) -> st.SearchStrategy[typing.Any]:
 st.register_type_strategy(datetime, aware)
 st.register_type_strategy(str, text)
 st.register_type_strategy(Decimal, decimals)
-st.register_type_strategy(DocumentRef, st.builds(  # a reference checks its own hash and size
-    DocumentRef, sha256=st.text("0123456789abcdef", min_size=64, max_size=64), size_bytes=st.integers(1, 2**40),
-    media_type=text, file_name=text))
+st.register_type_strategy(
+    DocumentRef,
+    st.builds(  # a reference checks its own hash and size
+        DocumentRef,
+        sha256=st.text("0123456789abcdef", min_size=64, max_size=64),
+        size_bytes=st.integers(1, 2**40),
+        media_type=text,
+        file_name=text,
+    ),
+)
 MAPPER = MsgspecMapper(transcoder=JSONTranscoder())
 
 

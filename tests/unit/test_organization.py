@@ -16,8 +16,13 @@ BY = Provenance(at=AT, actor=Actor("u-registrar", Role.REGISTRAR), correlation_i
 
 def profile(**changes: object) -> Profile:
     values: dict[str, object] = dict(
-        name="铜陵市郊区社会组织联合会", org_type=OrganizationType.SOCIAL_ASSOCIATION, legal_representative="王建国",
-        address="铜陵市郊区桥南街道", division_code="340711", district="铜陵市郊区", is_hub=True,
+        name="铜陵市郊区社会组织联合会",
+        org_type=OrganizationType.SOCIAL_ASSOCIATION,
+        legal_representative="王建国",
+        address="铜陵市郊区桥南街道",
+        division_code="340711",
+        district="铜陵市郊区",
+        is_hub=True,
     )
     values.update(changes)
     return Profile(**values)  # type: ignore[arg-type]
@@ -49,7 +54,9 @@ def test_a_code_of_another_department_or_type_is_refused() -> None:
     assert caught.value.code == "uscc.type_mismatch"
 
 
-@pytest.mark.parametrize(("field", "value", "code"), [("name", "  ", "name.empty"), ("division_code", "34071", "division_code.format")])
+@pytest.mark.parametrize(
+    ("field", "value", "code"), [("name", "  ", "name.empty"), ("division_code", "34071", "division_code.format")]
+)
 def test_bad_profile_values_are_refused(field: str, value: str, code: str) -> None:
     with pytest.raises(InvalidValue) as caught:
         registered(**{field: value})

@@ -53,7 +53,10 @@ def test_every_declared_relation_kind_conflicts_while_in_force() -> None:
 def test_a_changed_sheet_lists_only_the_lines_that_changed_with_old_and_new_points() -> None:
     old = Sheet("u1", (IndicatorScore("a", Decimal("9")), IndicatorScore("b", Decimal("5"))), Decimal("1"))
     new = Sheet("u1", (IndicatorScore("a", Decimal("9"), "评语改了"), IndicatorScore("b", Decimal("4"))), Decimal("2"))
-    assert score_changes(old, new) == (ScoreChange("b", Decimal("5"), Decimal("4")), ScoreChange("bonus", Decimal("1"), Decimal("2")))
+    assert score_changes(old, new) == (
+        ScoreChange("b", Decimal("5"), Decimal("4")),
+        ScoreChange("bonus", Decimal("1"), Decimal("2")),
+    )
     assert score_changes(old, old) == ()
 
 

@@ -55,16 +55,37 @@ def reminder(kind: str, subject: UUID, recipient: str, period: str) -> Reminder:
 SUBJECT = uuid4()
 CASES = [  # (kind, recipient, period, the fact that makes it done, the reason)
     ("inspection_due", "organization:x", "2025", lambda f: f.filed.update({(SUBJECT, 2025): date(2026, 5, 20)}), "report_filed"),
-    ("inspection_overdue", "organization:x", "2025", lambda f: f.filed.update({(SUBJECT, 2025): date(2026, 6, 3)}), "report_filed"),
+    (
+        "inspection_overdue",
+        "organization:x",
+        "2025",
+        lambda f: f.filed.update({(SUBJECT, 2025): date(2026, 6, 3)}),
+        "report_filed",
+    ),
     ("scores_due", "user:expert-1", "2026-06-30", lambda f: f.submitted.add((SUBJECT, "expert-1")), "sheet_submitted"),
     ("scores_due", "user:expert-1", "2026-06-30", lambda f: f.vacated.add((SUBJECT, "expert-1")), "seat_vacated"),
     ("scores_overdue", "user:chair-1", "2026-06-30", lambda f: f.open.update({SUBJECT: 0}), "sheets_complete"),
-    ("milestone_due", "organization:x", "mid_term", lambda f: f.reported.update({(SUBJECT, "mid_term"): date(2026, 5, 1)}),
-     "milestone_reported"),
-    ("milestone_overdue", "organization:x", "closing", lambda f: f.reported.update({(SUBJECT, "closing"): date(2026, 5, 1)}),
-     "milestone_reported"),
-    ("credit_escalation", "organization:x", "2024-06-01",
-     lambda f: f.removed.update({(SUBJECT, date(2024, 6, 1)): date(2026, 5, 2)}), "listing_removed"),
+    (
+        "milestone_due",
+        "organization:x",
+        "mid_term",
+        lambda f: f.reported.update({(SUBJECT, "mid_term"): date(2026, 5, 1)}),
+        "milestone_reported",
+    ),
+    (
+        "milestone_overdue",
+        "organization:x",
+        "closing",
+        lambda f: f.reported.update({(SUBJECT, "closing"): date(2026, 5, 1)}),
+        "milestone_reported",
+    ),
+    (
+        "credit_escalation",
+        "organization:x",
+        "2024-06-01",
+        lambda f: f.removed.update({(SUBJECT, date(2024, 6, 1)): date(2026, 5, 2)}),
+        "listing_removed",
+    ),
 ]
 
 

@@ -21,8 +21,14 @@ from application.subsidies import Subsidies
 from domain.provenance import Actor, Role
 
 GROUPS = {
-    "registry": Registry, "evaluations": Evaluations, "inspections": Inspections, "credit": CreditRecords,
-    "funding": Funding, "subsidies": Subsidies, "reminders": Reminders, "accounts": Accounts,
+    "registry": Registry,
+    "evaluations": Evaluations,
+    "inspections": Inspections,
+    "credit": CreditRecords,
+    "funding": Funding,
+    "subsidies": Subsidies,
+    "reminders": Reminders,
+    "accounts": Accounts,
 }
 
 

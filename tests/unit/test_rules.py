@@ -42,8 +42,11 @@ def test_no_rule_set_before_the_first_one_took_effect() -> None:
 def test_a_day_before_the_earliest_rule_set_is_refused_with_one_error_for_any_division(on: date) -> None:
     assert earliest_in_force(CATALOG.all()) == date(2021, 1, 1)
     refusals = []
-    for attempt in (lambda: require_rules_in_force(CATALOG.all(), on),
-                    lambda: CATALOG.for_division("150204", on), lambda: CATALOG.for_division("340711", on)):
+    for attempt in (
+        lambda: require_rules_in_force(CATALOG.all(), on),
+        lambda: CATALOG.for_division("150204", on),
+        lambda: CATALOG.for_division("340711", on),
+    ):
         with pytest.raises(InvalidValue) as refused:
             attempt()
         refusals.append((refused.value.code, refused.value.message_zh, refused.value.message_en))
@@ -107,16 +110,31 @@ def test_a_rule_set_whose_tranches_do_not_add_up_is_refused() -> None:
 def test_project_bars_name_each_reason() -> None:
     from domain.funding import ApplicantFacts, RoundTerms, project_bars
 
-    terms = RoundTerms("创投", "3407", Decimal(300000), Decimal(50000), date(2026, 5, 1), date(2026, 6, 1),
-                       date(2026, 7, 1), date(2026, 12, 31), date(2027, 6, 30), min_grade="3A", org_types=("foundation",))
+    terms = RoundTerms(
+        "创投",
+        "3407",
+        Decimal(300000),
+        Decimal(50000),
+        date(2026, 5, 1),
+        date(2026, 6, 1),
+        date(2026, 7, 1),
+        date(2026, 12, 31),
+        date(2027, 6, 30),
+        min_grade="3A",
+        org_types=("foundation",),
+    )
     rules = CATALOG.get("anhui", 1).funding
     clean = ApplicantFacts("registered", "foundation", "340711", "active", "4A", "none", None)
     assert project_bars(rules, terms, clean, date(2026, 5, 20)) == []
     barred = ApplicantFacts("registered", "social_association", "410300", "suspended", "2A", "serious", date(2027, 1, 1))
     assert project_bars(rules, terms, barred, date(2026, 5, 20)) == [
-        "outside_locality", "type_not_admitted", "grade_below_minimum", "not_active", "serious_dishonesty_list", "breach_bar",
+        "outside_locality",
+        "type_not_admitted",
+        "grade_below_minimum",
+        "not_active",
+        "serious_dishonesty_list",
+        "breach_bar",
     ]
-
 
 
 @pytest.mark.parametrize(
@@ -131,7 +149,9 @@ def test_project_bars_name_each_reason() -> None:
     ],
 )
 def test_a_filing_is_on_time_late_or_overdue_amber_up_to_the_rule_sets_days_and_red_beyond(
-    submitted_on: date | None, on: date, expected: tuple[object, ...],
+    submitted_on: date | None,
+    on: date,
+    expected: tuple[object, ...],
 ) -> None:
     from domain.inspection import timeliness
 

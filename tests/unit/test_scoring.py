@@ -89,4 +89,6 @@ def test_the_computation_does_not_depend_on_the_order_of_sheets(shares: list[Dec
     sheets = [full_sheet(f"e{n}", s) for n, s in enumerate(shares)]
     again = list(sheets)
     rnd.shuffle(again)
-    assert compute(SCHEME, sheets, RULES.evaluation, RULES.grade_bands) == compute(SCHEME, again, RULES.evaluation, RULES.grade_bands)
+    assert compute(SCHEME, sheets, RULES.evaluation, RULES.grade_bands) == compute(
+        SCHEME, again, RULES.evaluation, RULES.grade_bands
+    )

@@ -18,8 +18,12 @@ def seen(peer: str, headers: dict[str, str], proxies: Any = PROXIES) -> tuple[st
     async def app(scope: Any, receive: Any, send: Any) -> None:
         found.update(scope)
 
-    scope = {"type": "http", "scheme": "http", "client": (peer, 5000),
-             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "client": (peer, 5000),
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
     anyio.run(TrustedProxies(app, proxies), scope, None, None)
     return found["client"][0], found["scheme"]
 

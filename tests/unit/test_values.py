@@ -13,8 +13,15 @@ from domain import values
 from domain.errors import InvalidValue
 from domain.inspection import AnnualReport, checked_report
 
-REPORT = AnnualReport(activities="开展活动", income=Decimal("1000.50"), expenditure=Decimal("900"),
-                      net_assets=Decimal("-20"), staff=3, volunteers=10, party_organization=True)
+REPORT = AnnualReport(
+    activities="开展活动",
+    income=Decimal("1000.50"),
+    expenditure=Decimal("900"),
+    net_assets=Decimal("-20"),
+    staff=3,
+    volunteers=10,
+    party_organization=True,
+)
 
 
 @given(st.decimals(allow_nan=True, allow_infinity=True) | st.sampled_from([Decimal("sNaN"), Decimal("1E+400")]))
