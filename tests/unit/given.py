@@ -1,0 +1,18 @@
+"""What the aggregate rule tests are given: who acts, on which day, under which rule values.
+
+Rule values are built as domain values with the national default's numbers (national-v2),
+so a test reads the period it checks next to the rule that sets it, without loading files."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from domain.provenance import Actor, Provenance, Role, RuleSetRef
+
+NATIONAL = RuleSetRef("national", 2)
+
+
+def by(role: Role = Role.REGISTRAR, on: date = date(2026, 5, 20), user: str = "") -> Provenance:
+    """A command given by someone in a role on a day (10:00 UTC), under the national rule set."""
+    at = datetime.combine(on, time(10), tzinfo=UTC)
+    return Provenance(at, Actor(user or f"{role.value}-1", role), "req-1", rule_set=NATIONAL)
