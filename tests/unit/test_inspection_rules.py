@@ -14,6 +14,7 @@ from domain.documents import SLOTS, DocumentRef, DocumentsMissing
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import (
     AnnualReport,
+    Attachment,
     Filing,
     Inspection,
     InspectionCampaign,
@@ -194,6 +195,7 @@ def test_documents_cannot_be_attached_once_the_report_is_submitted() -> None:
         ({"expenditure": Decimal("1.001")}, "value.expenditure"),
         ({"staff": -1}, "value.staff"),
         ({"volunteers": True}, "value.volunteers"),
+        ({"attachments": (Attachment("审计报告.pdf", "not-a-hash", 10, "application/pdf"),)}, "report.attachment"),
     ],
 )
 def test_a_report_with_a_value_out_of_its_rule_cannot_be_drafted(change: dict[str, object], code: str) -> None:
