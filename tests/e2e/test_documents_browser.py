@@ -5,6 +5,7 @@ required list tick, previews and downloads one, withdraws one; submission waits 
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,7 +77,7 @@ def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(
         row.locator("[data-testid=download-link]").click()
     download = downloading.value
     assert download.suggested_filename == "2025年度报告封面(盖章).pdf"
-    assert hashlib.sha256(open(download.path(), "rb").read()).hexdigest() == hashlib.sha256(cover).hexdigest()
+    assert hashlib.sha256(Path(download.path()).read_bytes()).hexdigest() == hashlib.sha256(cover).hexdigest()
     page.screenshot(path=str(ARTIFACTS / "documents-preview.png"), full_page=True)
 
     # withdraw it: the tick goes, the record keeps it (struck through)

@@ -48,7 +48,7 @@ def run_round_to_stars(system: Any, clock: Any) -> Any:
         system.funding.award(REGISTRAR, p, None, Decimal("40000"))
         system.funding.sign_agreement(REGISTRAR, p, None, f"协议{n}")
         system.funding.submit_report(as_org(orgs[n]), p, None, Milestone.MID_TERM, "中期进展")
-    evaluate(system, clock, projects, EvaluationKind.MID_TERM, {p: "0.8" for p in projects})
+    evaluate(system, clock, projects, EvaluationKind.MID_TERM, dict.fromkeys(projects, "0.8"))
     for n, p in enumerate(projects):
         system.funding.pay_tranche(REGISTRAR, p, None)
         system.funding.submit_report(as_org(orgs[n]), p, None, Milestone.CLOSING, "如期完成")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,7 +39,7 @@ def test_a_member_of_the_public_reads_cards_and_lists(site: str, page: Any, back
     assert {"铜陵市慈善基金会", "宣城市青年志愿者协会"} <= set(names)
     with page.expect_download() as download_info:
         page.click("[data-testid=csv]")
-    rows = list(csv.reader(io.StringIO(open(download_info.value.path(), encoding="utf-8-sig").read())))
+    rows = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text(encoding="utf-8-sig"))))
     assert {r[0] for r in rows[1:]} == set(names)
 
     page.click("text=铜陵市慈善基金会")

@@ -28,18 +28,18 @@ def as_org(org_id: UUID) -> CommandContext:
 
 
 def terms(**changes: Any) -> RoundTerms:
-    values: dict[str, Any] = dict(
-        title="2026年铜陵市郊区社区公益创投",
-        division_prefix="340711",
-        budget=Decimal("300000"),
-        per_project_cap=Decimal("50000"),
-        applications_open=date(2026, 5, 20),
-        applications_close=date(2026, 6, 10),
-        project_start=date(2026, 7, 1),
-        mid_term_due=date(2026, 12, 31),
-        closing_due=date(2027, 6, 30),
-        min_grade="3A",
-    )
+    values: dict[str, Any] = {
+        "title": "2026年铜陵市郊区社区公益创投",
+        "division_prefix": "340711",
+        "budget": Decimal("300000"),
+        "per_project_cap": Decimal("50000"),
+        "applications_open": date(2026, 5, 20),
+        "applications_close": date(2026, 6, 10),
+        "project_start": date(2026, 7, 1),
+        "mid_term_due": date(2026, 12, 31),
+        "closing_due": date(2027, 6, 30),
+        "min_grade": "3A",
+    }
     values.update(changes)
     return RoundTerms(**values)
 
@@ -85,7 +85,7 @@ def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationK
     for project_id in project_ids:
         case = system.funding.open_evaluation(REGISTRAR, project_id, None, kind, today + timedelta(days=14), "chair-1")
         desk.assign_panel(REGISTRAR, case.id, None, experts(system))
-        scheme = desk._rule_set(case).evaluation.scheme_for("project")  # noqa: SLF001 - the test reads the scheme
+        scheme = desk._rule_set(case).evaluation.scheme_for("project")
         for n in (1, 2, 3):
             points = tuple(
                 IndicatorScore(i.key, (i.maximum * Decimal(shares[project_id])).quantize(Decimal("0.1")))

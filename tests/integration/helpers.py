@@ -9,14 +9,14 @@ REGISTRAR = CommandContext(Actor("registrar-1", Role.REGISTRAR), "req-test", Bas
 
 
 def profile(name: str = "铜陵市郊区社会组织联合会", **changes: object) -> Profile:
-    values: dict[str, object] = dict(
-        name=name,
-        org_type=OrganizationType.SOCIAL_ASSOCIATION,
-        legal_representative="王建国",
-        address="铜陵市郊区桥南街道",
-        division_code="340711",
-        district="铜陵市郊区",
-    )
+    values: dict[str, object] = {
+        "name": name,
+        "org_type": OrganizationType.SOCIAL_ASSOCIATION,
+        "legal_representative": "王建国",
+        "address": "铜陵市郊区桥南街道",
+        "division_code": "340711",
+        "district": "铜陵市郊区",
+    }
     values.update(changes)
     return Profile(**values)  # type: ignore[arg-type]
 

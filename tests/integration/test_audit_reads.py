@@ -81,12 +81,12 @@ def test_register_as_of_over_http(client, system) -> None:
     current = client.get("/api/audit/register", params={"at": now, "per_page": 500}, headers=auditor).json()
     assert current["total"] == len(current["items"]) == system.register.search(RegisterQuery(per_page=200)).total
     serious = client.get("/api/audit/register", params={"at": now, "credit_status": "serious"}, headers=auditor).json()
-    assert [l["name"] for l in serious["items"]] == ["青山区社区社会组织服务中心"]
+    assert [row["name"] for row in serious["items"]] == ["青山区社区社会组织服务中心"]
     hub_created = system.registry.organization(HUB).created_on
     before = client.get(
         "/api/audit/register", params={"at": (hub_created - timedelta(microseconds=1)).isoformat()}, headers=auditor
     ).json()
-    assert str(HUB) not in {l["id"] for l in before["items"]}
+    assert str(HUB) not in {row["id"] for row in before["items"]}
     lines = client.get(f"/api/audit/organizations/{HUB}/register-lines", headers=auditor).json()
     assert lines[0]["valid_from"] == hub_created.isoformat().replace("+00:00", "Z") and lines[-1]["valid_to"] is None
     for bad in (

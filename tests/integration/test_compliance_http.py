@@ -11,8 +11,8 @@ from uuid import UUID, uuid5
 from application.demo import _NS
 from tests.integration.conftest import login
 from tests.integration.helpers import REGISTRAR
-from tests.support.documents import attach_required
 from tests.integration.test_http_api import assert_problem
+from tests.support.documents import attach_required
 
 HUB, CHARITY, ELDER = (str(uuid5(_NS, k)) for k in ("tl-hub", "tl-charity", "tl-elder"))
 REPORT = {

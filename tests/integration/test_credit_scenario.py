@@ -16,22 +16,22 @@ from domain.credit import CreditList
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import AnnualReport, Outcome
 from domain.provenance import Actor, Role
-from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
+from tests.support.documents import attach_required
 
 SWEEP = system_context("daily-sweep", "sweep-test")
 
 
 def report(**changes: object) -> AnnualReport:
-    values: dict[str, object] = dict(
-        activities="开展社区养老助餐服务 120 次",
-        income=Decimal("183000.00"),
-        expenditure=Decimal("176500.50"),
-        net_assets=Decimal("52000"),
-        staff=4,
-        volunteers=36,
-        party_organization=True,
-    )
+    values: dict[str, object] = {
+        "activities": "开展社区养老助餐服务 120 次",
+        "income": Decimal("183000.00"),
+        "expenditure": Decimal("176500.50"),
+        "net_assets": Decimal("52000"),
+        "staff": 4,
+        "volunteers": 36,
+        "party_organization": True,
+    }
     values.update(changes)
     return AnnualReport(**values)  # type: ignore[arg-type]
 
@@ -77,7 +77,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     record = system.credit.record_of(neglectful)
     assert record.warnings == ((2023, "missed"),) and record.open_revocation_proposal is None
     listed = system.compliance.listings(ListingQuery(list_name="abnormal")).items
-    assert [(l.name, [g.code for g in l.grounds]) for l in listed] == [("铜陵市某协会", ["report_not_filed"])]
+    assert [(row.name, [g.code for g in row.grounds]) for row in listed] == [("铜陵市某协会", ["report_not_filed"])]
 
     # the organization was registered in September: exempt from the 2024 inspection
     late_comer = system.registry.register_organization(REGISTRAR, profile("铜陵市新社工站"), code(3), date(2024, 9, 1)).id
@@ -103,7 +103,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {"escalated": 1}
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {}
     assert status(system, neglectful) == ("serious", date(2026, 6, 1))
-    abnormal = next(l for l in system.compliance.listings_of(neglectful) if l.list_name == "abnormal")
+    abnormal = next(row for row in system.compliance.listings_of(neglectful) if row.list_name == "abnormal")
     planning = system.reminders.planning  # what an escalation reminder retried now would find: done
     assert planning.listing_removed_on(neglectful, abnormal.listed_on) == date(2026, 6, 1)
     assert planning.listing_removed_on(diligent, abnormal.listed_on) is None
@@ -133,7 +133,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     clock.move_to(date(2028, 6, 1))
     assert system.credit.apply_rules(SWEEP, date(2028, 6, 1)) == {"serious_removed": 1}
     assert status(system, neglectful) == ("none", None)
-    history = [l.removal_reason for l in system.compliance.listings_of(neglectful)]
+    history = [row.removal_reason for row in system.compliance.listings_of(neglectful)]
     assert history == ["clean_period_over", "escalated"]
     types = [e.event_type for e in system.registry.stream_history(record.id)]
     assert types.count("Listed") == 3 and types.count("Removed") == 2 and "RevocationDecided" in types

@@ -14,7 +14,6 @@ Either way each reminder has exactly one Delivered event."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time

@@ -50,12 +50,10 @@ def test_an_upload_that_does_not_finish_stores_nothing(system: Any) -> None:
     spooled = system.documents.upload()
     spooled.write(make.pdf()[:100])
     spooled.discard()  # the client went away
-    with pytest.raises(DocumentTooLarge):
-        with system.documents.upload() as big:
-            big.write(b"%PDF-" + b"0" * system.settings.max_document_bytes)
-    with pytest.raises(EmptyDocument):
-        with system.documents.upload() as empty:
-            empty.finish()
+    with pytest.raises(DocumentTooLarge), system.documents.upload() as big:
+        big.write(b"%PDF-" + b"0" * system.settings.max_document_bytes)
+    with pytest.raises(EmptyDocument), system.documents.upload() as empty:
+        empty.finish()
     assert count(system, "sl_documents") == 0 and count(system, "sl_document_chunks") == 0
 
 

@@ -5,7 +5,6 @@ organization's grade — with every refusal on the way."""
 from __future__ import annotations
 
 import re
-
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from application.errors import NotPermitted
 from application.evaluations import Evaluations
 from application.queries import RegisterQuery
 from domain.errors import Conflict, InvalidTransition, InvalidValue
-from domain.evaluation import RecusalGround, Stage
+from domain.evaluation import Stage
 from domain.expert import Employment
 from domain.provenance import Actor, Role
 from domain.scoring import IndicatorScore
@@ -30,7 +29,7 @@ def as_expert(n: int) -> CommandContext:
 
 
 def scores(evaluations: Evaluations, evaluation, share: str) -> tuple[IndicatorScore, ...]:
-    rule_set = evaluations._rule_set(evaluation)  # noqa: SLF001 - the test reads the case's scheme
+    rule_set = evaluations._rule_set(evaluation)
     scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
     return tuple(IndicatorScore(i.key, (i.maximum * Decimal(share)).quantize(Decimal("0.1")), "良好") for i in scheme.indicators)
 
@@ -125,7 +124,7 @@ def test_a_young_organization_is_barred_with_the_reason(system, desk) -> None:
 
 
 def test_the_chair_closes_with_quorum_and_no_sheet_is_accepted_after(system, desk) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 3)
+    _org, _experts, evaluation = case_with_panel(system, desk, 3)
     desk.save_draft(as_expert(1), evaluation.id, None, scores(desk, evaluation, "0.9"))
     desk.submit_sheet(as_expert(1), evaluation.id, None)
     with pytest.raises(InvalidTransition) as caught:
@@ -175,7 +174,7 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
 
     from application.errors import StaleVersion
 
-    org, experts, evaluation = case_with_panel(system, desk, 5)
+    _org, _experts, evaluation = case_with_panel(system, desk, 5)
     for n in range(1, 6):
         desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
     for n in range(1, 4):
@@ -221,7 +220,7 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
 
     org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
-    rule_set = desk._rule_set(evaluation)  # noqa: SLF001
+    rule_set = desk._rule_set(evaluation)
     org_now = system.registry.organization(org.id)
     org_now.award_grade("4A", date(2026, 1, 1), date(2030, 12, 31), evaluation.id, True, REGISTRAR.provenance(clock.now()))
     system.registry.save(org_now)
@@ -263,7 +262,7 @@ def test_a_grade_expires_after_its_validity(system, clock) -> None:
 def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clock) -> None:
     from application.explanations import recheck_all
 
-    org, experts, evaluation = case_with_panel(system, desk, 3)
+    _org, _experts, evaluation = case_with_panel(system, desk, 3)
     for n in (1, 2, 3):
         desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
         desk.submit_sheet(as_expert(n), evaluation.id, None)
@@ -288,7 +287,7 @@ def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clo
 def test_a_sheet_submitted_before_a_recusal_is_kept_and_excluded_with_its_reason(system, desk) -> None:
     from application.explanations import explain
 
-    org, experts, evaluation = case_with_panel(system, desk, 4)
+    _org, experts, evaluation = case_with_panel(system, desk, 4)
     for n, share in ((1, "0.5"), (2, "0.9"), (3, "0.9"), (4, "0.9")):
         desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, share))
         desk.submit_sheet(as_expert(n), evaluation.id, None)

@@ -102,7 +102,7 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     at_award = client.get(
         f"/api/organizations/{org_id}/grade-explanation", params={"at": awarded_at.isoformat()}, headers=auditor
     ).json()
-    assert at_award["evaluation_id"] == case and {l["evaluator"] for l in at_award["sheets"]} == {
+    assert at_award["evaluation_id"] == case and {row["evaluator"] for row in at_award["sheets"]} == {
         "李教授",
         "周研究员",
         "吴会计师",
@@ -115,14 +115,14 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     )
     lines = {
         p: {
-            l["id"]: l
-            for l in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]
+            row["id"]: row
+            for row in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]
         }
         for p, at in (("before", earlier), ("after", awarded_at.isoformat()))
     }
     assert (lines["before"][org_id]["grade"], lines["after"][org_id]["grade"]) == (None, "4A")
     graded = client.get("/api/audit/register", params={"at": awarded_at.isoformat(), "grade": "4A"}, headers=auditor).json()
-    assert [l["id"] for l in graded["items"]] == [org_id] and graded["total"] == 1
+    assert [row["id"] for row in graded["items"]] == [org_id] and graded["total"] == 1
     other_org = system.accounts.add_user("org-other", DEMO_PASSWORD, "organization", "他组织", organization_id=uuid4())
     assert (
         other_org

@@ -126,7 +126,7 @@ def test_a_round_over_http(client, system, clock) -> None:
     assert {p["title"]: p["bars"] for p in listed["items"]}["邻里守望0号"] == ["grade_below_minimum"]
     eligible = projects[1:]
 
-    desk.evaluate(clock, eligible, "project_review", dict(zip(eligible, ("0.9", "0.8", "0.85", "0.5"))))
+    desk.evaluate(clock, eligible, "project_review", dict(zip(eligible, ("0.9", "0.8", "0.85", "0.5"), strict=True)))
     ranked = client.get(f"/api/funding-rounds/{round_id}/projects?sort=rank", headers=desk.registrar).json()["items"]
     assert [(p["title"], p["rank"], p["stage"]) for p in ranked[:4]] == [
         ("邻里守望1号", 1, "reviewed"),
@@ -229,7 +229,7 @@ def test_concurrent_awards_over_a_real_server(client, system, clock) -> None:
     ]
     for pid in projects:
         desk.act(f"/api/projects/{pid}/eligibility-check")
-    desk.evaluate(clock, projects, "project_review", {p: "0.8" for p in projects})
+    desk.evaluate(clock, projects, "project_review", dict.fromkeys(projects, "0.8"))
     versions = {p: client.get(f"/api/projects/{p}", headers=desk.registrar).headers["etag"] for p in projects}
 
     statuses: list[int] = []

@@ -113,7 +113,7 @@ def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
     for project_id in running:
         org = system.funding.project(project_id).organization_id
         system.funding.submit_report(as_org(org), project_id, None, Milestone.CLOSING, "项目如期完成")
-    closing_shares = dict(zip(running, ("0.95", "0.92", "0.85", "0.78", "0.72", "0.65")))
+    closing_shares = dict(zip(running, ("0.95", "0.92", "0.85", "0.78", "0.72", "0.65"), strict=True))
     evaluate(system, clock, running, EvaluationKind.CLOSING, closing_shares)
     for project_id in running:
         system.funding.pay_tranche(REGISTRAR, project_id, None)
@@ -144,7 +144,7 @@ def test_concurrent_awards_that_exceed_the_budget_one_is_refused(system, clock) 
     projects = [system.funding.apply(as_org(o), funding_round.id, o, application(f"项目{o}")).id for o in orgs]
     for p in projects:
         system.funding.check_eligibility(REGISTRAR, p)
-    evaluate(system, clock, projects, EvaluationKind.PROJECT_REVIEW, {p: "0.8" for p in projects})
+    evaluate(system, clock, projects, EvaluationKind.PROJECT_REVIEW, dict.fromkeys(projects, "0.8"))
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

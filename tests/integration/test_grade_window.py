@@ -5,7 +5,7 @@ grade" (SQLite and PostgreSQL, and the finding over HTTP)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar.testing import TestClient
@@ -15,12 +15,12 @@ from interfaces.http.app import create_app
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_evaluation_flow import CHAIR, as_expert, scores
 
-BAOTOU = dict(division_code="150204", district="包头市青山区", address="包头市青山区幸福路 8 号")
+BAOTOU = {"division_code": "150204", "district": "包头市青山区", "address": "包头市青山区幸福路 8 号"}
 
 
 def graded_in_december(system: Any, clock: Any, name: str, n: int) -> Any:
     """A Baotou organization (national rules, 2026 revision) evaluated 5A, finalized on 10 December 2026."""
-    clock.current = datetime(2026, 11, 20, 1, tzinfo=timezone.utc)
+    clock.current = datetime(2026, 11, 20, 1, tzinfo=UTC)
     desk = system.evaluations
     org = system.registry.register_organization(REGISTRAR, profile(name, **BAOTOU), code(n, division="150204"), date(2015, 6, 1))
     experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{k}", f"专家{k}", "财务", "高校") for k in range(1, 4)]

@@ -216,7 +216,7 @@ FORMULAS = {
 def test_every_csv_export_writes_formula_like_text_as_text(live: Live) -> None:
     registrar = live.tokens["registrar"]
     profile = {"org_type": "social_association", "address": "铜陵市郊区", "division_code": "340711", **FORMULAS}
-    for serial, (list_ground, listed_name) in enumerate(
+    for serial, (list_ground, _listed_name) in enumerate(
         (("no_party_organization", "abnormal"), ("court_defaulter", "serious")), start=900
     ):
         created = live.client.post(

@@ -10,7 +10,6 @@ from uuid import uuid4
 import pytest
 
 from application.queries import RegisterQuery
-
 from tests.integration.helpers import REGISTRAR, code, profile
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-from application.demo import DEMO_PASSWORD, _NS
+from application.demo import _NS, DEMO_PASSWORD
 from tests.integration.conftest import login
 from tests.integration.test_evaluation_http import sheet
 from tests.integration.test_http_api import assert_problem

@@ -6,7 +6,6 @@ changed sheet or a far-off total is shown to the chair without altering a score.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
@@ -55,7 +54,7 @@ def test_a_named_panel_with_an_expert_working_at_the_organization_is_refused_nam
 
 
 def test_a_recusal_below_the_minimum_stops_closing_and_computing_until_the_chair_replaces_the_member(system, desk) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 3)
+    _org, experts, evaluation = case_with_panel(system, desk, 3)
     spare = desk.enroll_expert(REGISTRAR, "expert-user-4", "专家4", "财务", "高校")
     desk.declare_conflict(as_expert(3), evaluation.id, None, experts[2].id, "曾为该组织提供咨询")
     evaluation = desk.evaluation(evaluation.id)
@@ -79,7 +78,7 @@ def test_a_recusal_below_the_minimum_stops_closing_and_computing_until_the_chair
 
 
 def test_a_case_is_not_computed_below_the_minimum(system, desk) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 3)
+    _org, experts, evaluation = case_with_panel(system, desk, 3)
     for n in (1, 2, 3):
         submit(desk, evaluation, n, "0.9")
     evaluation = desk.close_scoring(CHAIR, evaluation.id, None)
@@ -87,7 +86,7 @@ def test_a_case_is_not_computed_below_the_minimum(system, desk) -> None:
     with pytest.raises(InvalidTransition) as refused:
         evaluation.record_result(
             desk._compute(evaluation, desk._rule_set(evaluation), evaluation.counted_sheets()),
-            3,  # noqa: SLF001
+            3,
             REGISTRAR.provenance(system.clock.now()),
         )
     assert refused.value.code == "panel.below_minimum"
@@ -95,7 +94,7 @@ def test_a_case_is_not_computed_below_the_minimum(system, desk) -> None:
 
 # -- 2. replacing an evaluator ---------------------------------------------------------------------
 def test_the_chair_replaces_a_non_responsive_member_whose_draft_is_kept_and_not_counted(system, desk, clock) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
+    _org, experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
     submit(desk, evaluation, 1, "0.9")
     submit(desk, evaluation, 2, "0.8")
     desk.save_draft(as_expert(3), evaluation.id, None, scores(desk, evaluation, "0.2"))  # drafts, never submits
@@ -191,7 +190,7 @@ def test_a_relation_or_employment_that_ended_long_enough_ago_is_no_conflict(syst
 
 # -- 7. score changes and outliers -------------------------------------------------------------------
 def test_a_reopened_sheet_changed_and_resubmitted_is_shown_to_the_chair_line_by_line(system, desk) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 3)
+    _org, experts, evaluation = case_with_panel(system, desk, 3)
     for n in (1, 2, 3):
         submit(desk, evaluation, n, "0.9")
     desk.reopen_sheet(CHAIR, evaluation.id, None, experts[1].id, "请核对基础条件得分")
@@ -214,7 +213,7 @@ def test_a_reopened_sheet_changed_and_resubmitted_is_shown_to_the_chair_line_by_
 
 
 def test_an_evaluator_far_from_the_panels_median_is_flagged_and_no_score_is_altered(system, desk) -> None:
-    org, experts, evaluation = case_with_panel(system, desk, 4)
+    _org, experts, evaluation = case_with_panel(system, desk, 4)
     for n, share in ((1, "0.90"), (2, "0.92"), (3, "0.91"), (4, "0.60")):
         submit(desk, evaluation, n, share)
     evaluation = desk.close_scoring(CHAIR, evaluation.id, None)
@@ -223,7 +222,7 @@ def test_an_evaluator_far_from_the_panels_median_is_flagged_and_no_score_is_alte
     computed = desk.compute_result(CHAIR, evaluation.id, None)
     assert min(computed.computation.totals.values) == evaluation.drafts[experts[3].id].total(
         desk._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
-    )  # noqa: SLF001 - counted as scored
+    )
 
 
 def test_the_same_cases_appeal_is_not_revised_by_a_member_with_a_conflict_declared_since(system, desk) -> None:

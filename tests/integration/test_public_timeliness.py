@@ -11,9 +11,9 @@ from uuid import UUID
 from application.credit import CreditRecords
 from domain.credit import CreditList
 from domain.inspection import Outcome, Stage
-from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_credit_scenario import SWEEP, as_org, event_count, report
+from tests.support.documents import attach_required
 
 DEADLINE = date(2026, 5, 31)  # the 2025 report, Tongling (Anhui rule set: 31 May)
 

@@ -6,7 +6,9 @@ just before it, and at random instants between."""
 
 from __future__ import annotations
 
+import itertools
 import random
+from contextlib import suppress
 from datetime import date, timedelta
 
 import pytest
@@ -46,10 +48,8 @@ class Population:
             self.ids.append(org.id)
             return
         org = self.system.registry.organization(self.random.choice(self.ids))
-        try:
+        with suppress(InvalidTransition):  # e.g. a revoked organization: refused, nothing written
             getattr(self, self.random.choice(["grade", "status", "credit", "credit", "rename"]))(org)
-        except InvalidTransition:  # e.g. a revoked organization: refused, nothing written
-            pass
 
     def grade(self, org) -> None:  # type: ignore[no-untyped-def]
         p, today = self.provenance(), self.day()
@@ -85,7 +85,7 @@ class Population:
         p, today = self.provenance(), self.day()
         try:
             record = self.system.registry.repository.get(credit_record_id(org.id))
-        except Exception:  # noqa: BLE001 - not opened yet
+        except Exception:
             record = CreditRecord.open(org.id, p)
         listed = [name for name in CreditList if record.current(name)]
         if listed and self.random.random() < 0.5:
@@ -101,7 +101,7 @@ def _projected(system, at) -> dict:  # type: ignore[no-untyped-def]
     lines, page = {}, 1
     while True:
         found = system.audit.register_as_of(RegisterAsOfQuery(at=at, page=page, per_page=500))
-        lines.update({l.id: (l.name, l.status, l.grade, l.credit_status) for l in found.items})
+        lines.update({row.id: (row.name, row.status, row.grade, row.credit_status) for row in found.items})
         if page >= found.pages:
             return lines
         page += 1
@@ -145,14 +145,14 @@ def test_filters_and_intervals(system, clock) -> None:
     everything = _projected(system, at)
     for status in ("active", "suspended", "revoked"):
         page = system.audit.register_as_of(RegisterAsOfQuery(at=at, status=status, per_page=500))
-        assert {l.id for l in page.items} == {i for i, v in everything.items() if v[1] == status}
+        assert {row.id for row in page.items} == {i for i, v in everything.items() if v[1] == status}
     ungraded = system.audit.register_as_of(RegisterAsOfQuery(at=at, grade="none", per_page=500))
-    assert {l.id for l in ungraded.items} == {i for i, v in everything.items() if v[2] is None}
+    assert {row.id for row in ungraded.items} == {i for i, v in everything.items() if v[2] is None}
     serious = system.audit.register_as_of(RegisterAsOfQuery(at=at, credit_status="serious", per_page=500))
-    assert {l.id for l in serious.items} == {i for i, v in everything.items() if v[3] == "serious"}
+    assert {row.id for row in serious.items} == {i for i, v in everything.items() if v[3] == "serious"}
     paged = system.audit.register_as_of(RegisterAsOfQuery(at=at, per_page=3, page=2))
     assert paged.total == len(everything) and len(paged.items) == min(3, max(0, len(everything) - 3))
     lines = system.audit.register_intervals(population.ids[0])
     assert lines[0].valid_from == system.registry.organization(population.ids[0]).created_on
-    assert all(a.valid_to == b.valid_from for a, b in zip(lines, lines[1:])) and lines[-1].valid_to is None
+    assert all(a.valid_to == b.valid_from for a, b in itertools.pairwise(lines)) and lines[-1].valid_to is None
     assert date.min < lines[0].valid_from.date()

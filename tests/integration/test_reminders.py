@@ -14,8 +14,8 @@ import pytest
 
 from application.context import system_context
 from application.queries import ReminderQuery
-from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
+from tests.support.documents import attach_required
 from tests.support.fakes import CountingIds, CountingTokens
 from tests.support.receivers import free_port, smtp_server, webhook_receiver
 
@@ -65,7 +65,7 @@ def run_day(system: Any, clock: Any, day: date, hour: int = 9) -> dict[str, int]
 def test_an_inspection_deadline_gives_each_reminder_once_by_email_and_webhook(mailing_system, clock, smtp_port) -> None:
     system = mailing_system
     with smtp_server(smtp_port) as mailbox, webhook_receiver(SECRET) as (url, hooks):
-        org, user = organization_with_contact(system, clock, url)
+        _org, _user = organization_with_contact(system, clock, url)
         days = [
             (date(2026, 5, 1), 9),
             (date(2026, 5, 1), 15),
@@ -95,8 +95,8 @@ def test_an_inspection_deadline_gives_each_reminder_once_by_email_and_webhook(ma
 
 def test_smtp_down_then_up_delivers_once_and_dead_letters_can_be_retried(mailing_system, clock, smtp_port) -> None:
     system = mailing_system
-    with webhook_receiver(SECRET) as (url, _):
-        org, user = organization_with_contact(system, clock, None)  # email only
+    with webhook_receiver(SECRET) as (_url, _):
+        _org, _user = organization_with_contact(system, clock, None)  # email only
         clock.move_to(date(2026, 5, 24))
         assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
         assert system.reminders.deliver_due(SWEEP) == {
@@ -163,7 +163,7 @@ def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mai
     from application.sweep import sweep
 
     system = mailing_system
-    org, user = organization_with_contact(system, clock, None)
+    org, _user = organization_with_contact(system, clock, None)
     graded = system.registry.organization(org.id)
     graded.award_grade("4A", date(2021, 1, 1), date(2026, 12, 31), uuid4(), True, REGISTRAR.provenance(clock.now()))
     system.registry.save(graded)
@@ -186,7 +186,7 @@ def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, cl
     from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
 
     desk = system.evaluations
-    org, experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
+    org, _experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
     clock.move_to(date(2026, 6, 27))
     due = [(p.kind, p.recipient, p.offset) for p in system.reminders.plan(date(2026, 6, 27))]
     assert sorted(due) == [("scores_due", f"user:expert-user-{n}", "3") for n in (1, 2, 3)]
@@ -308,7 +308,7 @@ def test_a_delivery_claimed_by_a_deliverer_that_died_is_delivered_once_its_lease
     mailing_system, clock, smtp_port
 ) -> None:
     system = mailing_system
-    org, user = organization_with_contact(system, clock, None)  # email only
+    _org, _user = organization_with_contact(system, clock, None)  # email only
     clock.move_to(date(2026, 5, 24))
     system.reminders.issue(SWEEP, date(2026, 5, 24))
     now = clock.now()

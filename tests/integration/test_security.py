@@ -6,11 +6,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
+from uuid import uuid5
 
 import pytest
 from litestar.testing import TestClient
-
-from uuid import uuid5
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from application.queries import RegisterQuery

@@ -12,9 +12,9 @@ from domain.credit import Penalty, PenaltyKind
 from domain.errors import InvalidValue
 from domain.inspection import Outcome
 from domain.subsidy import subsidy_id
-from tests.support.documents import attach_required
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_credit_scenario import as_org, report
+from tests.support.documents import attach_required
 
 
 def test_a_years_subsidies_follow_the_rules_and_are_granted_once(system, clock) -> None:

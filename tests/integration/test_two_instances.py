@@ -17,6 +17,7 @@ from domain.evaluation import EvaluationKind
 from domain.funding import ProjectStage
 from domain.scoring import IndicatorScore
 from infra.wiring import build_system
+from interfaces.scheduler import daily_sweep
 from tests.integration.funding_support import (
     CHAIR,
     application,
@@ -27,7 +28,6 @@ from tests.integration.funding_support import (
     graded_organization,
     terms,
 )
-from interfaces.scheduler import daily_sweep
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.support.fakes import CountingIds, CountingTokens
 
@@ -87,7 +87,7 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
                 REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW, first.registry.today() + timedelta(days=14), "chair-1"
             )
             desk.assign_panel(REGISTRAR, case.id, None, experts(first))
-            scheme = desk._rule_set(case).evaluation.scheme_for("project")  # noqa: SLF001 - the test reads the scheme
+            scheme = desk._rule_set(case).evaluation.scheme_for("project")
             for n in (1, 2, 3):
                 desk.save_draft(as_expert(n), case.id, None, tuple(IndicatorScore(i.key, i.maximum) for i in scheme.indicators))
             cases.append(case.id)

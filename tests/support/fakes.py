@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -13,7 +13,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class SteppingClock:
     """Starts at a given instant and moves one millisecond per reading (distinct, ordered timestamps)."""
 
-    def __init__(self, start: datetime = datetime(2026, 5, 20, 1, 0, tzinfo=timezone.utc)) -> None:
+    def __init__(self, start: datetime = datetime(2026, 5, 20, 1, 0, tzinfo=UTC)) -> None:
         self.current = start
 
     def now(self) -> datetime:

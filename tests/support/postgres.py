@@ -13,9 +13,9 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import psycopg
-from urllib.parse import urlsplit
 
 LOCAL_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 

@@ -28,7 +28,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.messages: list[email.message.Message] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
         return "250 OK"
 
@@ -52,7 +52,7 @@ class HoldingMailbox:
         self.held: str | None = None
         self.holding, self.release = threading.Event(), threading.Event()
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.original_content or envelope.content)
         if self.hold_after is not None and self.count >= self.hold_after and self.held is None:
             self.held = str(message["Message-ID"])
@@ -102,7 +102,7 @@ def webhook_receiver(secret: str) -> Iterator[tuple[str, Hooks]]:
     hooks = Hooks(secret)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's hook name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             expected = signature(hooks.secret, self.headers[TIMESTAMP_HEADER], body)
             if self.headers[SIGNATURE_HEADER] != expected:

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pytest
 from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import JSONTranscoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.documents import DocumentRef
 from domain.claims import IdentifierClaim
 from domain.credit import CreditRecord
+from domain.documents import DocumentRef
 from domain.evaluation import Evaluation
 from domain.expert import Expert
 from domain.funding import FundingRound, Project
@@ -22,7 +23,6 @@ from domain.inspection import Inspection, InspectionCampaign
 from domain.organization import Organization
 from domain.subsidy import Subsidy
 from infra.persistence.mapper import MsgspecMapper
-from eventsourcing.persistence import JSONTranscoder
 
 AGGREGATES = [
     Organization,

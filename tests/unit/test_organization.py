@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -10,20 +10,20 @@ from domain.organization import Organization, OrganizationType, Profile, Status,
 from domain.provenance import Actor, Basis, Provenance, Role
 from domain.uscc import complete_code
 
-AT = datetime(2026, 5, 20, 2, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
 BY = Provenance(at=AT, actor=Actor("u-registrar", Role.REGISTRAR), correlation_id="req-1", basis=Basis("民函〔2026〕1号"))
 
 
 def profile(**changes: object) -> Profile:
-    values: dict[str, object] = dict(
-        name="铜陵市郊区社会组织联合会",
-        org_type=OrganizationType.SOCIAL_ASSOCIATION,
-        legal_representative="王建国",
-        address="铜陵市郊区桥南街道",
-        division_code="340711",
-        district="铜陵市郊区",
-        is_hub=True,
-    )
+    values: dict[str, object] = {
+        "name": "铜陵市郊区社会组织联合会",
+        "org_type": OrganizationType.SOCIAL_ASSOCIATION,
+        "legal_representative": "王建国",
+        "address": "铜陵市郊区桥南街道",
+        "division_code": "340711",
+        "district": "铜陵市郊区",
+        "is_hub": True,
+    }
     values.update(changes)
     return Profile(**values)  # type: ignore[arg-type]
 

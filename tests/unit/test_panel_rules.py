@@ -3,7 +3,7 @@ resubmitted sheet changed, and totals far from the panel's median."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -13,7 +13,7 @@ from domain.provenance import Actor, Provenance, Role
 from domain.scoring import IndicatorScore, Sheet
 
 ORG, HUB, OTHER = UUID(int=1), UUID(int=2), UUID(int=3)
-AT = Provenance(datetime(2026, 5, 20, tzinfo=timezone.utc), Actor("registrar-1", Role.REGISTRAR), "req")
+AT = Provenance(datetime(2026, 5, 20, tzinfo=UTC), Actor("registrar-1", Role.REGISTRAR), "req")
 TIES = SubjectTies(ORG, "居家养老服务中心", HUB, "社会组织联合会")
 
 

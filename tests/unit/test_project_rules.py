@@ -73,7 +73,7 @@ def applied(application: ProjectApplication = APPLICATION, on: date = date(2026,
 def tranches(amount: Decimal) -> tuple[ScheduledTranche, ...]:
     return tuple(
         ScheduledTranche(t.share, t.condition, part)
-        for t, part in zip(RULES.tranches, split_into_tranches(amount, RULES.tranches))
+        for t, part in zip(RULES.tranches, split_into_tranches(amount, RULES.tranches), strict=True)
     )
 
 

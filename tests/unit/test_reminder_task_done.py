@@ -4,7 +4,7 @@ the read models say (here a fake view holding the facts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,7 +14,7 @@ from application.reminders import task_done
 from domain.errors import InvalidTransition
 from domain.reminder import PlannedReminder, Reminder
 
-AT = system_context("test", "task-done").provenance(datetime(2026, 5, 24, 1, tzinfo=timezone.utc))
+AT = system_context("test", "task-done").provenance(datetime(2026, 5, 24, 1, tzinfo=UTC))
 
 
 @dataclass
