@@ -10,8 +10,8 @@ import uvicorn
 from litestar import put
 
 from infra.wiring import build_system, load_settings
-from interfaces.http.app import create_app
-from interfaces.http.proxies import SERVER_OPTIONS
+from interfaces.app import create_app
+from interfaces.common.proxies import SERVER_OPTIONS
 
 
 @put("/api/bench/bare", include_in_schema=False)

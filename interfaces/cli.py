@@ -373,8 +373,8 @@ def _audit(system: Any) -> int:
 def _serve(args: Any, settings: Any) -> int:
     import uvicorn
 
-    from interfaces.http.app import create_app
-    from interfaces.http.proxies import SERVER_OPTIONS
+    from interfaces.app import create_app
+    from interfaces.common.proxies import SERVER_OPTIONS
     from interfaces.scheduler import build_scheduler
 
     system = build_system(settings)

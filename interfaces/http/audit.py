@@ -15,12 +15,11 @@ from litestar.params import Parameter
 from application.audit import AggregateState, Change, TimelineEntry, parse_event_types
 from application.explanations import Explanation, explain
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
-
 from domain.provenance import Role
-from interfaces.http.commands import context, system_of
-from interfaces.http.problems import problem
-from interfaces.http.evaluations import CASE_ROLES, require_case_access, reveals_names
-from interfaces.http.security import allow
+from interfaces.common.case_access import CASE_ROLES, require_case_access, reveals_names
+from interfaces.common.commands import context, system_of
+from interfaces.common.problems import problem
+from interfaces.common.security import allow
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import anyio
-
 from litestar import Controller, Request, Response, get, post
 
+from interfaces.common.security import SIGNED_IN, Principal, allow
 from interfaces.http import dto
-from interfaces.http.security import SIGNED_IN, Principal, allow
 
 
 class AuthController(Controller):

@@ -15,9 +15,10 @@ from application.queries import CampaignRow, InspectionRow, ListingQuery, Listin
 from domain.credit import CreditList
 from domain.inspection import Inspection, Outcome
 from domain.provenance import Role
+from interfaces.common.commands import context, etag, expected_version, optional_version, system_of
+from interfaces.common.exports import csv_download
+from interfaces.common.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
 from interfaces.http import compliance_dto as dto
-from interfaces.http.commands import context, etag, expected_version, optional_version, system_of
-from interfaces.http.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
 
 STAFF_AND_AUDITOR = (*STAFF, Role.AUDITOR)
 FILERS = (*STAFF, Role.ORGANIZATION)
@@ -33,14 +34,6 @@ def _act(request: Request[Any, Any, Any], organization_id: UUID, basis: Any, act
     require_own_organization(request.user, organization_id)
     version = expected_version(request)
     return _inspection(act(system_of(request).inspections, context(request, basis), version))
-
-
-def csv_download(body: str, list_name: str) -> Response[str]:
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'},
-    )
 
 
 class InspectionController(Controller):

@@ -14,17 +14,17 @@ from msgspec import Meta
 
 from application.explanations import Explanation, explain
 from application.queries import HistoryEntry
+from domain import values
 from domain.evaluation import Evaluation, RecusalGround
 from domain.expert import Employment, Relation, RelationKind
 from domain.provenance import Role
-from domain import values
 from domain.scoring import IndicatorScore
-from interfaces.http.commands import context, etag, expected_version, optional_version
-from interfaces.http.security import STAFF, Principal, allow
+from interfaces.common.case_access import CASE_ROLES, require_case_access, reveals_names
+from interfaces.common.commands import context, etag, expected_version, optional_version
+from interfaces.common.security import STAFF, Principal, allow
 
 Points = Decimal  # ranges are the scheme's, checked by the domain with a clear message
 Note = Annotated[str, Meta(max_length=5000)]
-CASE_ROLES = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR, Role.EVALUATOR, Role.ORGANIZATION, Role.AUDITOR)
 CHAIRS = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR)
 RECUSERS = (Role.ADMIN, Role.REGISTRAR, Role.CHAIR, Role.EVALUATOR, Role.ORGANIZATION)  # never the auditor
 
@@ -204,27 +204,6 @@ class EvaluationOut(msgspec.Struct, frozen=True):
 
 def _desk(request: Request[Any, Any, Any]) -> Any:
     return request.app.state.system.evaluations
-
-
-def reveals_names(principal: Principal, evaluation: Evaluation) -> bool:
-    return principal.role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) or (
-        principal.role is Role.CHAIR and principal.user_id == evaluation.chair_user_id
-    )
-
-
-def require_case_access(principal: Principal, evaluation: Evaluation, subject_organization: UUID) -> None:
-    """Organizations see their own cases (and their projects'); evaluators the cases they sit on
-    (not after recusal or replacement); chairs the cases they chair."""
-    if principal.role is Role.ORGANIZATION and principal.organization_id != subject_organization:
-        raise PermissionDeniedException("an organization sees only its own evaluations")
-    sits = any(
-        m.user_id == principal.user_id and m.expert_id not in evaluation.recused and m.expert_id not in evaluation.replaced
-        for m in evaluation.panel
-    )
-    if principal.role is Role.EVALUATOR and not sits:
-        raise PermissionDeniedException("an evaluator sees only the cases on which they sit")
-    if principal.role is Role.CHAIR and principal.user_id != evaluation.chair_user_id and not sits:
-        raise PermissionDeniedException("a chair sees only the cases they chair (or sit on)")
 
 
 def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[EvaluationOut]:

@@ -16,8 +16,7 @@ from application.subsidies import GrantSummary
 from domain.evaluation import EvaluationKind
 from domain.funding import Project
 from domain.provenance import Role
-from interfaces.http import funding_dto as dto
-from interfaces.http.commands import (
+from interfaces.common.commands import (
     context,
     etag,
     expected_version,
@@ -27,13 +26,14 @@ from interfaces.http.commands import (
     idempotency_scope,
     system_of,
 )
-from interfaces.http.problems import problem
-from interfaces.http.security import SIGNED_IN, STAFF, allow, require_own_organization
+from interfaces.common.exports import DASHBOARDS
+from interfaces.common.problems import problem
+from interfaces.common.security import SIGNED_IN, STAFF, allow, require_own_organization
+from interfaces.http import funding_dto as dto
 
 STAFF_AND_AUDITOR = (*STAFF, Role.AUDITOR)
 FILERS = (*STAFF, Role.ORGANIZATION)
 PROJECT_READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
-DASHBOARDS = ("grades", "inspections", "listings", "funds", "stars", "subsidies")
 ProjectAct = Callable[[Any, CommandContext, int], Project]
 PerPage = Annotated[int, Parameter(ge=1, le=200)]
 PageNo = Annotated[int, Parameter(ge=1, le=100_000)]

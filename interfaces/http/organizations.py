@@ -17,20 +17,20 @@ from application.registry import Registry
 from domain.errors import DomainError
 from domain.organization import Organization, OrganizationType, Status, Track
 from domain.provenance import Role
-from interfaces.http import dto
-from interfaces.http.problems import problem
-from interfaces.http.commands import (
+from interfaces.common.commands import (
     context,
     etag,
-    system_of,
     expected_version,
     fingerprint,
     found,
     id_for_key,
     idempotency_key,
     idempotency_scope,
+    system_of,
 )
-from interfaces.http.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
+from interfaces.common.problems import problem
+from interfaces.common.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
+from interfaces.http import dto
 
 Change = Callable[[Registry, CommandContext, int], Organization]
 _PUBLIC = tuple(Role)

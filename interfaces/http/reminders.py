@@ -14,9 +14,9 @@ from litestar.params import Parameter
 from application.queries import Page, ReminderQuery, ReminderRow
 from domain.provenance import Role
 from domain.reminder import PlannedReminder
-from interfaces.http.commands import context, system_of
+from interfaces.common.commands import context, system_of
+from interfaces.common.security import SIGNED_IN, STAFF, allow
 from interfaces.http.compliance_dto import AsOfIn
-from interfaces.http.security import SIGNED_IN, STAFF, allow
 
 STAFF_AND_AUDITOR = (*STAFF, Role.AUDITOR)
 RECIPIENTS = tuple(r for r in SIGNED_IN if r is not Role.AUDITOR)  # the auditor only reads

@@ -20,10 +20,10 @@ from domain.errors import InvalidValue
 from domain.organization import Status
 from domain.provenance import Role
 from domain.rules import GRADE_ORDER
+from interfaces.common.case_access import CASE_ROLES
+from interfaces.common.commands import system_of
 from interfaces.web.access import require_role
 from interfaces.web.params import choice, page_number
-from interfaces.http.commands import system_of
-from interfaces.http.evaluations import CASE_ROLES
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
 BEIJING = ZoneInfo("Asia/Shanghai")

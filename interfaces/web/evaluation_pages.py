@@ -15,14 +15,15 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.response import Redirect, Stream, Template
 
 from application.explanations import explain
-from domain.documents import SLOTS
 from domain import values
+from domain.documents import SLOTS
 from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
-from interfaces.http.commands import context, system_of
-from interfaces.http.documents import (
+from interfaces.common.case_access import require_case_access, reveals_names
+from interfaces.common.commands import context, system_of
+from interfaces.common.documents import (
     DocumentOut,
     EvaluationSubject,
     FileName,
@@ -32,12 +33,10 @@ from interfaces.http.documents import (
     documents_out,
     download,
 )
-from interfaces.http.evaluations import require_case_access, reveals_names
-from interfaces.http.problems import domain_status
-from interfaces.http.security import STAFF, Principal
-from interfaces.web.i18n import message_for
+from interfaces.common.problems import domain_status
+from interfaces.common.security import STAFF, Principal
 from interfaces.web.forms import Form
-
+from interfaces.web.i18n import message_for
 
 # page action → the use case it calls (each use case checks who may)
 ACTIONS: dict[str, Any] = {

@@ -15,8 +15,11 @@ from application.exports import csv_text
 from application.funding import PROJECT_SLOTS
 from application.queries import ProjectQuery
 from domain.documents import SLOTS
-from domain.funding import Project
-from interfaces.http.documents import (
+from domain.errors import DomainError, InvalidValue
+from domain.funding import BudgetLine, Milestone, Project, ProjectApplication
+from domain.provenance import Role
+from interfaces.common.commands import context, system_of
+from interfaces.common.documents import (
     DocumentOut,
     FileName,
     ProjectSubject,
@@ -26,17 +29,13 @@ from interfaces.http.documents import (
     documents_out,
     download,
 )
-from domain.errors import DomainError, InvalidValue
-from domain.funding import BudgetLine, Milestone, ProjectApplication
-from domain.provenance import Role
+from interfaces.common.exports import DASHBOARDS
+from interfaces.common.problems import domain_status
+from interfaces.common.security import STAFF, require_own_organization
 from interfaces.web.access import require_role
-from interfaces.http.commands import context, system_of
-from interfaces.http.funding import DASHBOARDS
-from interfaces.http.problems import domain_status
-from interfaces.http.security import STAFF, require_own_organization
 from interfaces.web.charts import bar_chart
-from interfaces.web.i18n import language, message_for, translate
 from interfaces.web.forms import Form, amount, form_version
+from interfaces.web.i18n import language, message_for, translate
 
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
 

@@ -14,8 +14,8 @@ from litestar.response import Redirect, Template
 
 from application.queries import ReminderQuery
 from domain.provenance import Role
-from interfaces.http.commands import context, system_of
-from interfaces.http.security import STAFF
+from interfaces.common.commands import context, system_of
+from interfaces.common.security import STAFF
 from interfaces.web.forms import Form
 
 

@@ -15,17 +15,17 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Stream, Template
 
 from application.errors import NotFound
-from domain.errors import DomainError, InvalidValue
 from application.inspections import REPORT_SLOTS
+from domain.documents import SLOTS
+from domain.errors import DomainError, InvalidValue
 from domain.inspection import AnnualReport, Outcome
 from domain.provenance import Role
-from domain.documents import SLOTS
-from interfaces.http.commands import context, system_of
-from interfaces.http.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
-from interfaces.http.problems import domain_status
-from interfaces.http.security import READERS_OF_HISTORY, STAFF, require_own_organization
-from interfaces.web.i18n import message_for
+from interfaces.common.commands import context, system_of
+from interfaces.common.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
+from interfaces.common.problems import domain_status
+from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization
 from interfaces.web.forms import Form, amount, form_version
+from interfaces.web.i18n import message_for
 
 Year = Annotated[int, Parameter(ge=1990, le=2100)]
 

@@ -17,11 +17,11 @@ from application.queries import RegisterQuery
 from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
-from interfaces.http.commands import context, system_of
-from interfaces.http.problems import domain_status
-from interfaces.http.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
-from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
+from interfaces.common.commands import context, system_of
+from interfaces.common.problems import domain_status
+from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
 from interfaces.web.forms import Form
+from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
 from interfaces.web.params import choice, page_number
 
 _SORTS = ("name", "registered_on", "district", "status", "updated_at")

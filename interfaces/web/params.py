@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from interfaces.http.problems import problem
+from interfaces.common.problems import problem
 
 MAX_PAGE = 100_000  # the same bound as the API's `page`
 

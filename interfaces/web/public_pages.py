@@ -11,8 +11,8 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from application.queries import ListingQuery, RegisterQuery
-from interfaces.http.commands import system_of
-from interfaces.http.compliance import csv_download
+from interfaces.common.commands import system_of
+from interfaces.common.exports import csv_download
 
 ListName = Literal["abnormal", "serious"]
 Text = Annotated[str | None, Parameter(max_length=100)]

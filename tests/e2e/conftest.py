@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from application.demo import seed_demo
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.support.server import serving
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

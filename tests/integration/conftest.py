@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from application.demo import DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from application.queries import RegisterQuery, ReminderQuery
 from infra.wiring import build_system, load_settings
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.support import postgres
 
 USERNAMES = {

@@ -8,7 +8,7 @@ import threading
 import httpx
 
 from application.demo import DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.integration.helpers import code
 from tests.support.server import serving
 

@@ -22,7 +22,7 @@ from application.context import system_context
 from application.demo import DEMO_PASSWORD, DemoRefused, seed_demo
 from domain.organization import OrganizationType, Profile
 from infra.accounts import common_passwords
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.integration.helpers import code
 from tests.support.server import free_port, serving
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from application.demo import _NS
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
 from tests.support import documents as make

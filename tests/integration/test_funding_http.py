@@ -13,7 +13,7 @@ from uuid import UUID
 
 import httpx
 
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.integration.conftest import login
 from tests.integration.funding_support import graded_organization
 from tests.integration.test_http_api import assert_problem

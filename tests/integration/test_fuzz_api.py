@@ -21,7 +21,7 @@ from schemathesis import GenerationMode
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from application.queries import RegisterQuery, ReminderQuery
 from infra.wiring import build_system, load_settings
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.support.server import serving
 
 pytestmark = pytest.mark.fuzz

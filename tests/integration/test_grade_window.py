@@ -11,7 +11,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from domain.credit import Penalty, PenaltyKind
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_evaluation_flow import CHAIR, as_expert, scores
 

@@ -15,8 +15,8 @@ from litestar import get
 from litestar.testing import TestClient
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
-from interfaces.http.app import create_app
-from interfaces.http.headers import security_headers
+from interfaces.app import create_app
+from interfaces.common.headers import security_headers
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 REQUIRED = security_headers(https=False)

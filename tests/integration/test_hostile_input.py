@@ -14,8 +14,8 @@ import pytest
 
 from application.exports import csv_text
 from domain.uscc import complete_code
-from interfaces.http.funding import DASHBOARDS
-from interfaces.http.input_guard import MAX_JSON_DEPTH
+from interfaces.common.exports import DASHBOARDS
+from interfaces.common.input_guard import MAX_JSON_DEPTH
 from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
 
 HTML = {"Accept": "text/html"}

@@ -250,7 +250,7 @@ def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_
 
     from litestar.testing import TestClient
 
-    from interfaces.http.app import create_app
+    from interfaces.app import create_app
 
     with TestClient(create_app(system)) as client:
         token = client.post("/api/auth/login", json={"username": "org-a", "password": "a-long-password"}).json()["token"]

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
 from application.queries import RegisterQuery
 from domain.provenance import Role
-from interfaces.http.app import create_app
+from interfaces.app import create_app
 
 ROLES = ["public", "admin", "registrar", "chair", "evaluator", "organization", "auditor"]
 USERNAMES = {

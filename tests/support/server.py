@@ -11,7 +11,7 @@ from typing import Any
 
 import uvicorn
 
-from interfaces.http.proxies import SERVER_OPTIONS
+from interfaces.common.proxies import SERVER_OPTIONS
 
 
 def free_port() -> int:

@@ -47,3 +47,18 @@ def test_inner_layers_do_not_import_outer_ones(layer: str, forbidden: set[str]) 
 def test_interfaces_reach_infra_only_through_the_wiring_function() -> None:
     bad = [(w, m) for w, m in imports("interfaces") if m.split(".")[0] == "infra" and m != "infra.wiring"]
     assert bad == []
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [
+        ("interfaces/http", {"interfaces.web", "interfaces.app"}),
+        ("interfaces/web", {"interfaces.http", "interfaces.app"}),
+        ("interfaces/common", {"interfaces.http", "interfaces.web", "interfaces.app"}),
+    ],
+)
+def test_the_api_and_the_pages_share_only_interfaces_common(package: str, forbidden: set[str]) -> None:
+    """The API (http/) and the pages (web/) are siblings: what both need lives in common/, and only
+    the app factory (interfaces/app.py) sees both."""
+    bad = [(w, m) for w, m in imports(package) if any(m == f or m.startswith(f + ".") for f in forbidden)]
+    assert bad == []

@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from interfaces.http.headers import SecurityHeaders, security_headers
+from interfaces.common.headers import SecurityHeaders, security_headers
 
 REQUIRED = security_headers(https=False)
 

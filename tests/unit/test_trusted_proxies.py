@@ -7,7 +7,7 @@ from typing import Any
 
 import anyio
 
-from interfaces.http.proxies import TrustedProxies
+from interfaces.common.proxies import TrustedProxies
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/24"), ipaddress.ip_network("2001:db8::/32"))
 

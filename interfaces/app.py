@@ -21,8 +21,13 @@ from litestar.plugins.problem_details import ProblemDetailsPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from interfaces.common.headers import SecurityHeaders
+from interfaces.common.input_guard import input_guard
+from interfaces.common.problems import EXCEPTION_HANDLERS
+from interfaces.common.proxies import TrustedProxies
+from interfaces.common.security import SESSION_COOKIE, SessionOrBearerAuth
+from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
-from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.documents import (
     CreditDocumentController,
@@ -31,33 +36,28 @@ from interfaces.http.documents import (
     ProjectDocumentController,
     PublicDocumentController,
 )
-from interfaces.http.audit import AuditController, RatingController
+from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
-from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
-from interfaces.web.public_pages import PublicPages
-from interfaces.http.input_guard import input_guard
-from interfaces.http.problems import EXCEPTION_HANDLERS
-from interfaces.http.headers import SecurityHeaders
-from interfaces.http.proxies import TrustedProxies
-from interfaces.http.security import SESSION_COOKIE, SessionOrBearerAuth
+from interfaces.web.audit_pages import AuditPages
+from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
+from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
-from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
-from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
-from interfaces.web.audit_pages import AuditPages
+from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
 from interfaces.web.pages import PageController
+from interfaces.web.public_pages import PublicPages
 
-WEB = Path(__file__).resolve().parent.parent / "web"
+WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("starledger.http")
 
 
 class StarLedgerApp(Litestar):
     """The Litestar app with two ASGI middlewares around everything it answers (routes, errors,
-    not-found, static files, the OpenAPI document): the security headers (interfaces/http/headers.py)
-    and the client's address behind trusted proxies only (interfaces/http/proxies.py)."""
+    not-found, static files, the OpenAPI document): the security headers (interfaces/common/headers.py)
+    and the client's address behind trusted proxies only (interfaces/common/proxies.py)."""
 
     def __init__(self, *args: Any, https: bool = False, trusted_proxies: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,8 +12,8 @@ from litestar import Request
 from application.context import CommandContext
 from application.errors import NotFound
 from domain.provenance import Basis
-from interfaces.http.problems import problem
-from interfaces.http.security import Principal
+from interfaces.common.problems import problem
+from interfaces.common.security import Principal
 
 _IDEMPOTENCY_NS = uuid.UUID("0b6a57a8-35c2-4d55-a0a6-0b1f3f0c1f61")
 

@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooManyAttempts
 from domain.documents import DocumentTooLarge, UnsupportedDocument
 from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
-from interfaces.http.security import ANONYMOUS
+from interfaces.common.security import ANONYMOUS
 
 log = logging.getLogger("starledger.http")
 

@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from interfaces.http.problems import problem
+from interfaces.common.problems import problem
 
 MAX_JSON_DEPTH = 32  # our deepest body (an appeal decision's revised sheets) nests 5 deep
 
