@@ -11,8 +11,8 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
-from application.usecases import SWEEP_BATCH, UseCases
 from application.rights import command
+from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
     MANUAL_GROUNDS,
     CreditList,
@@ -28,7 +28,6 @@ from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
 from domain.provenance import Provenance, Role
 from domain.rules import RuleSet
-
 
 SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",)}
 
@@ -172,7 +171,9 @@ class CreditRecords(UseCases):
         listing = record.current(list_name)
         grounds = listing.grounds if listing else ()
         if list_name is CreditList.SERIOUS:  # an escalated listing carries the abnormal grounds' obligations
-            grounds = grounds + tuple(g for l in record.listings if l.removal_reason == "escalated" for g in l.grounds)
+            grounds = grounds + tuple(
+                g for listing in record.listings if listing.removal_reason == "escalated" for g in listing.grounds
+            )
         unmet = [g for g in grounds if not self._obligation_met(org, g)]
         if unmet:
             raise InvalidTransition(

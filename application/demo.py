@@ -9,10 +9,10 @@ any other store is refused."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Protocol
 from uuid import UUID, uuid5
 
 from application.accounts import Accounts, User
@@ -20,13 +20,13 @@ from application.context import CommandContext, system_context
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.funding import Funding
-from application.sample_documents import pdf
-from domain.documents import SLOTS
 from application.inspections import Inspections
-from application.subsidies import Subsidies
-from application.reminders import Reminders
 from application.registry import Registry
+from application.reminders import Reminders
+from application.sample_documents import pdf
+from application.subsidies import Subsidies
 from domain.credit import Penalty, PenaltyKind
+from domain.documents import SLOTS
 from domain.errors import Conflict
 from domain.evaluation import EvaluationKind
 from domain.expert import Employment

@@ -13,21 +13,20 @@ from uuid import UUID
 
 import msgspec
 
-
+from application import rights
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
-from application import rights
-from application.rights import authorize
 from application.registry import history_entry
+from application.rights import authorize
 from application.usecases import UseCases
+from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, ScoreChange, outliers, result_bands
 from domain.expert import ConflictOfInterest, Employment, Expert, Relation, SubjectTies, conflicts_of_interest
 from domain.funding import Project
-from domain.credit import CreditRecord, credit_record_id
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
 from domain.provenance import Provenance, Role

@@ -13,9 +13,9 @@ from uuid import UUID
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.evaluations import Evaluations
 from application.ports import DocumentStore, DocumentUpload
 from application.rights import Relation, command, project_owner
-from application.evaluations import Evaluations
 from application.usecases import UseCases
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
@@ -249,7 +249,7 @@ class Funding(UseCases):
         at = self._at(ctx, rule_set)
         tranches = tuple(
             ScheduledTranche(t.share, t.condition, part)
-            for t, part in zip(rule_set.funding.tranches, split_into_tranches(amount, rule_set.funding.tranches))
+            for t, part in zip(rule_set.funding.tranches, split_into_tranches(amount, rule_set.funding.tranches), strict=True)
         )
         terms = funding_round.terms
         project.award(amount, tranches, {Milestone.MID_TERM: terms.mid_term_due, Milestone.CLOSING: terms.closing_due}, at)

@@ -14,8 +14,8 @@ from application.credit import CreditRecords
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
-from application.usecases import SWEEP_BATCH, UseCases
 from application.rights import command
+from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import CreditRecord, Ground
 from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
@@ -30,7 +30,6 @@ from domain.inspection import (
 from domain.organization import Organization
 from domain.provenance import Role
 from domain.rules import RuleSet, grade_at_least
-
 
 REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "report_other")
 

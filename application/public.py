@@ -130,8 +130,8 @@ class PublicRegister:
         years = (self._year(entry, i, today) for i in self.view.inspections_of(organization_id))
         return PublicCard(
             organization=PublicEntry.of(entry),
-            current_listings=[l for l in listings if l.removed_on is None],
-            listing_history=[l for l in listings if l.removed_on is not None],
+            current_listings=[listing for listing in listings if listing.removed_on is None],
+            listing_history=[listing for listing in listings if listing.removed_on is not None],
             inspections=[y for y in years if y is not None],
             penalties=self.view.penalties_of(organization_id),
             as_of=today,
@@ -179,9 +179,9 @@ class PublicRegister:
         page = 1
         while True:
             batch = self.view.listings(ListingQuery(list_name=list_name, current=current, page=page, per_page=500))
-            for l in batch.items:
-                grounds = "; ".join(f"{g.code} {g.on}" for g in l.grounds)
-                yield (l.name, l.code or "", l.district, l.listed_on, grounds, l.removed_on or "")
+            for listing in batch.items:
+                grounds = "; ".join(f"{g.code} {g.on}" for g in listing.grounds)
+                yield (listing.name, listing.code or "", listing.district, listing.listed_on, grounds, listing.removed_on or "")
             if page >= batch.pages:
                 return
             page += 1

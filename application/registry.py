@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
-
-import logging
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application

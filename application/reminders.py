@@ -19,8 +19,8 @@ from application.context import CommandContext
 from application.errors import NotFound
 from application.ports import ContactDirectory, Mailer, PlanningView, RegisterView, ReminderView, WebhookPoster
 from application.queries import ContactRow, DeliveryClaim, Page, ReminderQuery, ReminderRow
-from application.usecases import UseCases
 from application.rights import Relation, authorize, command
+from application.usecases import UseCases
 from domain.provenance import Role
 from domain.reminder import PlannedReminder, Reminder, backoff
 from domain.rules import add_years, reminder_offset
@@ -121,7 +121,7 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
     values: dict[str, object]
     if kind in ("inspection_due", "inspection_overdue"):
         filed = view.report_filed_on(subject, int(reminder.period))
-        reason, values = "report_filed", dict(year=reminder.period, on=filed)
+        reason, values = "report_filed", {"year": reminder.period, "on": filed}
         found = filed is not None
     elif kind == "scores_due":
         user = reminder.recipient.removeprefix("user:")
@@ -135,11 +135,11 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
     elif kind in ("milestone_due", "milestone_overdue"):
         reported = view.milestone_reported_on(subject, reminder.period)
         zh, en = MILESTONE_NAMES.get(reminder.period, (reminder.period, reminder.period))
-        reason, values = "milestone_reported", dict(report=zh, report_en=en, on=reported)
+        reason, values = "milestone_reported", {"report": zh, "report_en": en, "on": reported}
         found = reported is not None
     elif kind == "credit_escalation":
         removed = view.listing_removed_on(subject, date.fromisoformat(reminder.period))
-        reason, values = "listing_removed", dict(on=removed)
+        reason, values = "listing_removed", {"on": removed}
         found = removed is not None
     else:
         return None
@@ -195,7 +195,7 @@ class Reminders(UseCases):
                     days=(deadline - as_of).days,
                 )
         missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m[2] < as_of]
-        for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed):
+        for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed, strict=True):
             yield planned(
                 "inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue", deadline, name=name, year=year
             )
@@ -291,7 +291,7 @@ class Reminders(UseCases):
         found = []
         for project_id, org_id, title, milestone, due, division in self.planning.open_milestones():
             zh, en = MILESTONE_NAMES[milestone]
-            values = dict(name=self._name(org_id), title=title, report=zh, report_en=en, days=(due - as_of).days)
+            values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en, "days": (due - as_of).days}
             recipient = f"organization:{org_id}"
             offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
             if offset is not None:
@@ -409,7 +409,7 @@ class Reminders(UseCases):
             claim = renewed
         try:
             self._send(reminder, channel)
-        except Exception as e:  # noqa: BLE001 - any channel failure is retried later
+        except Exception as e:
             log.warning("delivery of reminder %s by %s failed: %s", reminder.id, channel, e)
             error = f"{type(e).__name__}: {e}"
             after = self._record(

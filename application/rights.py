@@ -149,7 +149,7 @@ RIGHTS: dict[str, Row] = {
     "reminders.recipients_of": SIGNED_IN,  # one's own addresses
     "reminders.inbox": SIGNED_IN,  # one's own inbox
     "reminders.unread": SIGNED_IN,
-    "reminders.mark_read": {r: RECIPIENT for r in SIGNED_IN},
+    "reminders.mark_read": dict.fromkeys(SIGNED_IN, RECIPIENT),
 }
 
 # Commands with no signed-in actor: the operator's console (`starledger user add`, `set-password`,

@@ -14,8 +14,8 @@ from application.context import CommandContext
 from application.errors import StaleVersion
 from application.ports import Progress, RegisterView
 from application.queries import RegisterEntry, RegisterQuery
-from application.usecases import UseCases
 from application.rights import command
+from application.usecases import UseCases
 from domain.credit import CreditRecord, credit_record_id
 from domain.errors import InvalidValue
 from domain.inspection import Inspection, inspection_id

@@ -18,7 +18,6 @@ from domain.errors import InvalidValue
 from domain.provenance import Provenance
 from domain.rules import RuleSet, require_rules_in_force
 
-
 RETRIES = 5
 SWEEP_BATCH = 200  # organizations a sweep decides, then saves in one transaction
 T = TypeVar("T")

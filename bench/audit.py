@@ -11,7 +11,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -24,7 +24,7 @@ from domain.organization import Organization, OrganizationType, Profile
 from domain.uscc import complete_code
 from infra.wiring import build_system, load_settings
 
-START = datetime(2016, 1, 4, 1, 0, tzinfo=timezone.utc)
+START = datetime(2016, 1, 4, 1, 0, tzinfo=UTC)
 
 
 def _system(data_dir: str, database_url: str, snapshot_interval: int, clock: StepClock) -> Any:

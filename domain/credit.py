@@ -16,9 +16,9 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain import values
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
-from domain import values
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import CreditRules, add_months, add_years
@@ -190,7 +190,10 @@ class CreditRecord(LedgerAggregate):
 
     # -- status ------------------------------------------------------------------------------
     def current(self, list_name: CreditList) -> Listing | None:
-        return next((l for l in reversed(self.listings) if l.list_name is list_name and l.removed_on is None), None)
+        return next(
+            (listing for listing in reversed(self.listings) if listing.list_name is list_name and listing.removed_on is None),
+            None,
+        )
 
     @property
     def status(self) -> str:
@@ -201,14 +204,14 @@ class CreditRecord(LedgerAggregate):
         return "none"
 
     def has_ground(self, code: str, ref: str) -> bool:
-        return any(g.code == code and g.ref == ref for l in self.listings for g in l.grounds)
+        return any(g.code == code and g.ref == ref for listing in self.listings for g in listing.grounds)
 
     # -- penalties and notices ------------------------------------------------------------------
     def record_penalty(self, penalty: Penalty, rules: CreditRules, today: date, provenance: Provenance) -> None:
         penalty = checked_penalty(penalty, today)
         if any(p.decision_no == penalty.decision_no for p in self.penalties):
             raise InvalidTransition("penalty.duplicate", "该处罚决定已经记录", "This penalty decision is already recorded")
-        list_name, code = penalty_ground(penalty, self.penalties, rules)
+        _list_name, code = penalty_ground(penalty, self.penalties, rules)
         self._penalized(penalty, provenance)
         self.add_ground(Ground(code, penalty.decided_on, penalty.reason, penalty.decision_no), provenance)
 
@@ -253,7 +256,7 @@ class CreditRecord(LedgerAggregate):
                 grounds = (*listing.grounds, ground) if listing.list_name is list_name else listing.grounds
                 listing = replace(listing, grounds=grounds, clock_from=max(listing.clock_from, ground.on))
             listings.append(listing)
-        if not any(l.list_name is list_name and l.removed_on is None for l in listings):
+        if not any(listing.list_name is list_name and listing.removed_on is None for listing in listings):
             listings.append(Listing(list_name, ground.on, (ground,), ground.on))
         self.listings = tuple(listings)
 
@@ -274,7 +277,7 @@ class CreditRecord(LedgerAggregate):
         kind, _, ref = subject.partition(":")
         if kind == "penalty" and any(p.decision_no == ref for p in self.penalties):
             return
-        if kind == "removal" and ref in {l.value for l in CreditList} and self.current(CreditList(ref)):
+        if kind == "removal" and ref in {credit_list.value for credit_list in CreditList} and self.current(CreditList(ref)):
             return
         raise InvalidValue("document.subject", "没有可附材料的处罚决定或名录", "No such penalty decision or current listing")
 
@@ -334,7 +337,7 @@ class CreditRecord(LedgerAggregate):
 
     def _update(self, list_name: CreditList, **changes: object) -> None:
         current = self.current(list_name)
-        self.listings = tuple(replace(l, **changes) if l is current else l for l in self.listings)  # type: ignore[arg-type]
+        self.listings = tuple(replace(listing, **changes) if listing is current else listing for listing in self.listings)  # type: ignore[arg-type]
 
     # -- timers ------------------------------------------------------------------------------------
     def apply_rules(self, rules: CreditRules, as_of: date, provenance: Provenance) -> list[str]:

@@ -137,7 +137,7 @@ SLOTS = {
     s.key: s
     for s in (
         # annual report (年度工作报告)
-        Slot("audit_report", "财务审计报告", "Financial audit report", PAPERS + (MediaType.JPEG, MediaType.PNG), public=True),
+        Slot("audit_report", "财务审计报告", "Financial audit report", (*PAPERS, MediaType.JPEG, MediaType.PNG), public=True),
         Slot("cover_page", "签字盖章的报告封面", "Signed and sealed cover page", SCANS),
         Slot("commitment", "真实性承诺书", "Declaration of truthfulness", SCANS),
         Slot("party_building", "党建工作报告", "Party-building report", PAPERS),
@@ -147,7 +147,7 @@ SLOTS = {
         Slot("removal_grounds", "移出申请的理由与证明", "Grounds for the removal request", ALL_TYPES, multiple=True),
         # funded projects (公益创投)
         Slot("plan", "项目实施方案", "Project plan", PAPERS),
-        Slot("budget", "项目预算表", "Project budget", SHEETS + (MediaType.DOCX, MediaType.OFD)),
+        Slot("budget", "项目预算表", "Project budget", (*SHEETS, MediaType.DOCX, MediaType.OFD)),
         Slot("outputs", "项目成果材料", "Project outputs", ALL_TYPES, multiple=True),
         # grade evaluations (等级评估)
         Slot("self_assessment", "自评报告", "Self-assessment report", PAPERS),
@@ -219,7 +219,7 @@ def with_attached(attached: tuple[Attached, ...], new: Attached, replaces: str |
         for a in attached
         if not (same(a) and a.document.sha256 == new.document.sha256)
     )
-    return kept + (new,)
+    return (*kept, new)
 
 
 def with_withdrawn(attached: tuple[Attached, ...], slot_key: str, sha256: str, subject: str = "") -> tuple[Attached, ...]:

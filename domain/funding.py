@@ -21,9 +21,9 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
-from domain.values import MONEY_LIMIT
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, grade_at_least
+from domain.values import MONEY_LIMIT
 
 FEN = Decimal("0.01")
 

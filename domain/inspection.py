@@ -18,6 +18,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
+from domain import values
 from domain.base import LedgerAggregate
 from domain.documents import (
     Attached,
@@ -30,7 +31,6 @@ from domain.documents import (
     with_attached,
     with_withdrawn,
 )
-from domain import values
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import InspectionRules

@@ -10,11 +10,11 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from domain import values
 from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import GradeRules, one_level_lower
-from domain import values
 from domain.uscc import CIVIL_AFFAIRS, TYPE_DIGITS, validate_code
 
 

@@ -47,13 +47,13 @@ class Tx:
     def all(self) -> list[dict[str, Any]]:
         rows = self._cursor.fetchall()  # first: in a pipeline the description arrives with the rows
         names = [d[0] for d in self._cursor.description]
-        return [dict(zip(names, row)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()
         if row is None:
             return None
-        return dict(zip([d[0] for d in self._cursor.description], row))
+        return dict(zip([d[0] for d in self._cursor.description], row, strict=True))
 
     def scalar(self) -> Any:
         row = self._cursor.fetchone()

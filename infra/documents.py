@@ -15,7 +15,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -132,7 +132,7 @@ class SqlDocumentStore:
             raise ValueError("finish the upload before storing it")
         if self.info(upload.sha256) is not None:
             return False  # stored once, however often it is uploaded
-        now = datetime.now(timezone.utc).isoformat()
+        now = datetime.now(UTC).isoformat()
         chunks = -(-upload.size_bytes // CHUNK_BYTES)
         with self.db.transaction(write=True) as tx:
             # Two uploads of the same bytes at once: the second waits for the first's row and inserts nothing.

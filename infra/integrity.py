@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -163,7 +163,7 @@ class IntegrityChain:
         with self.db.transaction(write=True) as tx:
             tx.execute(
                 "INSERT INTO sl_chain_checkpoints (position, hash, at) VALUES (?, ?, ?) ON CONFLICT (position) DO NOTHING",
-                (position, hash_, now.astimezone(timezone.utc).isoformat()),
+                (position, hash_, now.astimezone(UTC).isoformat()),
             )
         return Checkpoint(position, hash_, now)
 

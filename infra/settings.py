@@ -7,8 +7,8 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # name → (default, meaning); the README's table is generated from this list by `starledger --help-env`.
 VARIABLES: dict[str, tuple[str, str]] = {
@@ -126,41 +126,41 @@ class Settings:
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment; keyword overrides win (tests, CLI flags)."""
     data_dir = Path(str(overrides.pop("data_dir", _env("STARLEDGER_DATA_DIR")))).resolve()
-    values: dict[str, object] = dict(
-        host=_env("STARLEDGER_HOST"),
-        port=int(_env("STARLEDGER_PORT")),
-        data_dir=data_dir,
-        database_url=_env("STARLEDGER_DATABASE_URL").strip(),
-        db_pool_size=int(_env("STARLEDGER_DB_POOL_SIZE")),
-        snapshot_interval=max(0, int(_env("STARLEDGER_SNAPSHOT_INTERVAL"))),
-        log_level=_env("STARLEDGER_LOG_LEVEL").lower(),
-        scheduler=_on(_env("STARLEDGER_SCHEDULER")),
-        catch_up_seconds=float(_env("STARLEDGER_CATCH_UP_SECONDS")),
-        sweep_at=_hh_mm(_env("STARLEDGER_SWEEP_AT")),
-        delivery_seconds=float(_env("STARLEDGER_DELIVERY_SECONDS")),
-        delivery_attempts=max(1, int(_env("STARLEDGER_DELIVERY_ATTEMPTS"))),
-        delivery_backoff_seconds=float(_env("STARLEDGER_DELIVERY_BACKOFF_SECONDS")),
-        delivery_lease_seconds=max(1.0, float(_env("STARLEDGER_DELIVERY_LEASE_SECONDS"))),
-        smtp_host=_env("STARLEDGER_SMTP_HOST").strip(),
-        smtp_port=int(_env("STARLEDGER_SMTP_PORT")),
-        smtp_security=_choice(_env("STARLEDGER_SMTP_SECURITY"), "STARLEDGER_SMTP_SECURITY", ("none", "starttls", "ssl")),
-        smtp_username=_env("STARLEDGER_SMTP_USERNAME"),
-        smtp_password=_env("STARLEDGER_SMTP_PASSWORD"),
-        mail_from=_env("STARLEDGER_MAIL_FROM"),
-        webhook_secret=_env("STARLEDGER_WEBHOOK_SECRET"),
-        webhook_timeout=float(_env("STARLEDGER_WEBHOOK_TIMEOUT")),
-        public_url=_url(_env("STARLEDGER_PUBLIC_URL")),
-        trusted_proxies=_networks(_env("STARLEDGER_TRUSTED_PROXIES")),
-        session_hours=int(_env("STARLEDGER_SESSION_HOURS")),
-        session_idle_minutes=max(1, int(_env("STARLEDGER_SESSION_IDLE_MINUTES"))),
-        password_min_length=max(8, int(_env("STARLEDGER_PASSWORD_MIN_LENGTH"))),
-        login_attempts=max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
-        login_window_seconds=max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
-        secure_cookies=_on(_env("STARLEDGER_SECURE_COOKIES")),
-        secret_key=_env("STARLEDGER_SECRET_KEY"),
-        max_body_bytes=int(_env("STARLEDGER_MAX_BODY_BYTES")),
-        max_document_bytes=max(1, int(_env("STARLEDGER_MAX_DOCUMENT_BYTES"))),
-    )
+    values: dict[str, object] = {
+        "host": _env("STARLEDGER_HOST"),
+        "port": int(_env("STARLEDGER_PORT")),
+        "data_dir": data_dir,
+        "database_url": _env("STARLEDGER_DATABASE_URL").strip(),
+        "db_pool_size": int(_env("STARLEDGER_DB_POOL_SIZE")),
+        "snapshot_interval": max(0, int(_env("STARLEDGER_SNAPSHOT_INTERVAL"))),
+        "log_level": _env("STARLEDGER_LOG_LEVEL").lower(),
+        "scheduler": _on(_env("STARLEDGER_SCHEDULER")),
+        "catch_up_seconds": float(_env("STARLEDGER_CATCH_UP_SECONDS")),
+        "sweep_at": _hh_mm(_env("STARLEDGER_SWEEP_AT")),
+        "delivery_seconds": float(_env("STARLEDGER_DELIVERY_SECONDS")),
+        "delivery_attempts": max(1, int(_env("STARLEDGER_DELIVERY_ATTEMPTS"))),
+        "delivery_backoff_seconds": float(_env("STARLEDGER_DELIVERY_BACKOFF_SECONDS")),
+        "delivery_lease_seconds": max(1.0, float(_env("STARLEDGER_DELIVERY_LEASE_SECONDS"))),
+        "smtp_host": _env("STARLEDGER_SMTP_HOST").strip(),
+        "smtp_port": int(_env("STARLEDGER_SMTP_PORT")),
+        "smtp_security": _choice(_env("STARLEDGER_SMTP_SECURITY"), "STARLEDGER_SMTP_SECURITY", ("none", "starttls", "ssl")),
+        "smtp_username": _env("STARLEDGER_SMTP_USERNAME"),
+        "smtp_password": _env("STARLEDGER_SMTP_PASSWORD"),
+        "mail_from": _env("STARLEDGER_MAIL_FROM"),
+        "webhook_secret": _env("STARLEDGER_WEBHOOK_SECRET"),
+        "webhook_timeout": float(_env("STARLEDGER_WEBHOOK_TIMEOUT")),
+        "public_url": _url(_env("STARLEDGER_PUBLIC_URL")),
+        "trusted_proxies": _networks(_env("STARLEDGER_TRUSTED_PROXIES")),
+        "session_hours": int(_env("STARLEDGER_SESSION_HOURS")),
+        "session_idle_minutes": max(1, int(_env("STARLEDGER_SESSION_IDLE_MINUTES"))),
+        "password_min_length": max(8, int(_env("STARLEDGER_PASSWORD_MIN_LENGTH"))),
+        "login_attempts": max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
+        "login_window_seconds": max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
+        "secure_cookies": _on(_env("STARLEDGER_SECURE_COOKIES")),
+        "secret_key": _env("STARLEDGER_SECRET_KEY"),
+        "max_body_bytes": int(_env("STARLEDGER_MAX_BODY_BYTES")),
+        "max_document_bytes": max(1, int(_env("STARLEDGER_MAX_DOCUMENT_BYTES"))),
+    }
     values.update(overrides)
     if not values["public_url"]:
         values["public_url"] = f"http://{values['host']}:{values['port']}"

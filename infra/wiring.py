@@ -14,37 +14,37 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from application.accounts import Accounts
 from application.audit import Audit
 from application.credit import CreditRecords
-from application.evidence import PublicEvidence
 from application.evaluations import Evaluations
+from application.evidence import PublicEvidence
 from application.funding import Funding
-from application.subsidies import Subsidies
 from application.inspections import Inspections
-from application.public import PublicRegister
-from application.reminders import DeliveryPolicy, Reminders
 from application.ports import Clock, IdGenerator, TokenSource
+from application.public import PublicRegister
 from application.registry import Registry
+from application.reminders import DeliveryPolicy, Reminders
+from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
+from infra.channels import HttpWebhookPoster, SmtpMailer
+from infra.contacts import SqlContactDirectory
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.documents import SqlDocumentStore
+from infra.integrity import IntegrityChain
+from infra.locks import DatabaseSweepLock
 from infra.persistence.environment import eventsourcing_env
 from infra.projections.base import ReadModels
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
-from infra.projections.reminders import PlanningQueries, ReminderProjection
-from infra.channels import HttpWebhookPoster, SmtpMailer
-from infra.contacts import SqlContactDirectory
-from infra.locks import DatabaseSweepLock
-from infra.integrity import IntegrityChain
-from infra.transfer import ImportRefused, export_log, import_log
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
+from infra.projections.reminders import PlanningQueries, ReminderProjection
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
 from infra.system_ports import RandomIds, RandomTokens, SystemClock
+from infra.transfer import ImportRefused, export_log, import_log
 
-__all__ = ["System", "build_system", "load_settings", "Settings", "VARIABLES", "export_log", "import_log", "ImportRefused"]
+__all__ = ["VARIABLES", "ImportRefused", "Settings", "System", "build_system", "export_log", "import_log", "load_settings"]
 
 log = logging.getLogger("starledger")
 
@@ -92,7 +92,7 @@ class System:
         try:
             with self.database.transaction() as tx:
                 return tx.execute("SELECT 1").scalar() == 1
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
+        except Exception:
             log.exception("database ping failed")
             return False
 

@@ -25,7 +25,7 @@ def _extend(tx: Tx, ids: Sequence[int], stored_events: Sequence[StoredEvent], af
     """The links of the new events after the last one, then the read models."""
     previous = tx.execute(_LAST).scalar() or GENESIS
     links = []
-    for notification_id, s in zip(ids, stored_events):
+    for notification_id, s in zip(ids, stored_events, strict=True):
         previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
         links.append((notification_id, previous))
     tx.executemany("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", links)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import typing
 import uuid
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -21,7 +21,7 @@ _POSITION = ("originator_id", "originator_version")
 _encoder = msgspec.json.Encoder(decimal_format="string", uuid_format="canonical")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _state_decoder(event_class: type) -> tuple[msgspec.json.Decoder, tuple[str, ...]]:
     hints = typing.get_type_hints(event_class)
     names = tuple(f.name for f in dataclasses.fields(event_class) if f.name not in _POSITION)

@@ -52,7 +52,7 @@ def from_tree(tree: Any) -> Any:
         return [from_tree(v) for v in tree]
     if not isinstance(tree, dict):
         return tree
-    (tag, payload), *rest = tree.items()
+    (tag, payload), *_rest = tree.items()
     match tag:
         case "~e":
             return resolve_topic(payload)(tree["v"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +23,7 @@ Handler = Callable[[Tx, Any], None]
 
 def utc(moment: datetime) -> str:
     """Timestamps are stored as UTC ISO text, so they sort as text on both databases."""
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()
 
 
 def update_row(tx: Tx, table: str, event: Any, **columns: Any) -> None:

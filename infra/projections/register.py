@@ -77,7 +77,7 @@ class RegisterProjection(Projection):
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
             **{
-                name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))
+                name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))  # noqa: B008 (binds this event's column change at definition)
                 for name, columns in LINE_CHANGES.items()
             },
             # credit status (信用状态) beside the registration data; the details live in the compliance read model

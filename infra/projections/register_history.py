@@ -5,7 +5,7 @@ and ends at the next change (valid_to is NULL while it still holds)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -34,11 +34,11 @@ _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "
 
 def instant(moment: datetime) -> str:
     """Fixed-width UTC text (microseconds always present), so instants compare as text on both databases."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _moment(text: str | None) -> datetime | None:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) if text else None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
 
 
 class RegisterHistoryProjection(Projection):

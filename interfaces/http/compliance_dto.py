@@ -216,16 +216,16 @@ class ListingOut(msgspec.Struct, frozen=True):
     removal_reason: str | None
 
     @classmethod
-    def of(cls, l: Listing) -> ListingOut:
+    def of(cls, listing: Listing) -> ListingOut:
         return cls(
-            l.list_name.value,
-            l.listed_on,
-            l.clock_from,
-            [GroundRow(g.code, g.on, g.detail, g.ref) for g in l.grounds],
-            l.obligation_met_on,
-            l.removal_requested_on,
-            l.removed_on,
-            l.removal_reason,
+            listing.list_name.value,
+            listing.listed_on,
+            listing.clock_from,
+            [GroundRow(g.code, g.on, g.detail, g.ref) for g in listing.grounds],
+            listing.obligation_met_on,
+            listing.removal_requested_on,
+            listing.removed_on,
+            listing.removal_reason,
         )
 
 
@@ -248,7 +248,7 @@ class CreditOut(msgspec.Struct, frozen=True):
             organization_id,
             r.version,
             r.status,
-            [ListingOut.of(l) for l in r.listings],
+            [ListingOut.of(listing) for listing in r.listings],
             [
                 PenaltyIn(p.kind, p.decision_no, p.decided_on, p.reason, p.amount_cny, p.suspended_from, p.suspended_until)
                 for p in r.penalties

@@ -210,7 +210,7 @@ def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[Ev
     principal: Principal = request.user
     names = reveals_names(principal, evaluation)
     desk = _desk(request)
-    minimum = desk._rule_set(evaluation).evaluation.min_panel_size  # noqa: SLF001 - the case's own rule set
+    minimum = desk._rule_set(evaluation).evaluation.min_panel_size
     flagged = desk.outliers(evaluation) if names and evaluation.panel and not desk.scores_sealed(evaluation) else {}
     computation = evaluation.computation if desk.sight(context(request), evaluation).result else None  # sealed scores
     body = EvaluationOut(
