@@ -149,9 +149,12 @@ class Accounts:
     def _login(self, username: str, password: str) -> Session:
         record = self.store.user_by_name(username.strip())
         # Verify against a dummy hash when the user is unknown, so timing does not reveal usernames.
-        if record is None and self._dummy_hash is None:
-            self._dummy_hash = self.hasher.hash("not-a-real-password")
-        hashed = record.password_hash if record else self._dummy_hash
+        if record is not None:
+            hashed = record.password_hash
+        else:
+            if self._dummy_hash is None:
+                self._dummy_hash = self.hasher.hash("not-a-real-password")
+            hashed = self._dummy_hash
         if not self.hasher.verify(hashed, password) or record is None or record.disabled:
             raise BadCredentials()
         token = self.tokens.new_token()

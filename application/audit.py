@@ -5,7 +5,7 @@ as of an instant, from the validity intervals, with a replay from the events to 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -58,7 +58,8 @@ def _state(aggregate: Any) -> dict[str, Any]:
     if aggregate is None:
         return {}
     fields = {k: v for k, v in vars(aggregate).items() if not k.startswith("_")}
-    return msgspec.to_builtins(fields, str_keys=True, enc_hook=str)
+    state: dict[str, Any] = msgspec.to_builtins(fields, str_keys=True, enc_hook=str)
+    return state
 
 
 def _flat(state: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -82,11 +83,22 @@ def _sealed_diff(diff: dict[str, list[Any]]) -> dict[str, list[Any]]:
     return {path: (["sealed", "sealed"] if SEALED_FIELDS & set(path.split(".")) else values) for path, values in diff.items()}
 
 
-def _sealed_entry(entry: Any) -> Any:
+Read = TypeVar("Read", HistoryEntry, TimelineEntry, AggregateState, Change)
+
+
+class _Seal(Protocol):
+    def __call__(self, entry: Read, /) -> Read: ...
+
+
+def _as_recorded(entry: Read) -> Read:
+    return entry
+
+
+def _sealed_entry(entry: Read) -> Read:
     if isinstance(entry, HistoryEntry):
         return msgspec.structs.replace(entry, data=sealed(entry.data))
     if isinstance(entry, TimelineEntry):
-        return TimelineEntry(_sealed_entry(entry.event), _sealed_diff(entry.changed))
+        return msgspec.structs.replace(entry, event=_sealed_entry(entry.event), changed=_sealed_diff(entry.changed))
     if isinstance(entry, AggregateState):
         return msgspec.structs.replace(entry, state=sealed(entry.state))
     return msgspec.structs.replace(
@@ -122,18 +134,19 @@ class Audit:
         seal = self._sealing(aggregate_id)
         return [seal(history_entry(e)) for e in self._events(aggregate_id) if _selected(e, event_types, since, until)]
 
-    def _sealing(self, aggregate_id: UUID) -> Any:
+    def _sealing(self, aggregate_id: UUID) -> _Seal:
         """Sealed scores reach the audit reads too: while a case's scoring is open, its sheets'
         scores and totals read "sealed" in entries, states and diffs (identity for anything else)."""
+        case: object
         try:
             case = self.store.repository.get(aggregate_id)
         except AggregateNotFoundError:
             case = None
         if not isinstance(case, Evaluation):
-            return lambda entry: entry
+            return _as_recorded
         rule_set = self.store.rules.get(case.rule_set.id, case.rule_set.version)
         if case.disclosed(rule_set.evaluation.sheets_visible_from):
-            return lambda entry: entry
+            return _as_recorded
         return _sealed_entry
 
     def timeline(
@@ -157,7 +170,8 @@ class Audit:
         entries: list[TimelineEntry] = []
         seal = self._sealing(aggregate_id)
         types: set[str] = set()
-        aggregate, before = None, {}
+        aggregate: Any = None
+        before: dict[str, Any] = {}
         for e in self._events(aggregate_id):
             aggregate = e.mutate(aggregate)
             after = _state(aggregate)
@@ -184,7 +198,7 @@ class Audit:
         return self._search(aggregate_id, at, last)
 
     def _search(self, aggregate_id: UUID, at: datetime, last: Any) -> int:
-        low, high = 0, last.originator_version  # invariant: version low is at or before `at`, high+1 after
+        low, high = 0, int(last.originator_version)  # invariant: version low is at or before `at`, high+1 after
         if last.timestamp <= at:
             return high
         high -= 1

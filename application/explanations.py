@@ -141,7 +141,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, s
             PanelLine(
                 seats[m.expert_id],
                 shown(m.expert_id),
-                evaluation.recused.get(m.expert_id).value if m.expert_id in evaluation.recused else None,
+                evaluation.recused[m.expert_id].value if m.expert_id in evaluation.recused else None,
             )
             for m in evaluation.panel
         ],

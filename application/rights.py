@@ -262,4 +262,5 @@ def command(name: str, owner: str | Callable[[Any, dict[str, Any]], UUID | None]
 
 def project_owner(use_cases: Any, arguments: dict[str, Any]) -> UUID | None:
     """The applicant of the project a funding command names."""
-    return use_cases.project(arguments["project_id"]).organization_id
+    applicant: UUID = use_cases.project(arguments["project_id"]).organization_id
+    return applicant

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
@@ -22,6 +23,7 @@ RETRIES = 5
 SWEEP_BATCH = 200  # organizations a sweep decides, then saves in one transaction
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A", bound=Aggregate)  # an aggregate, returned as the type it was asked for or saved
 
 
 class UseCases:
@@ -34,7 +36,7 @@ class UseCases:
     def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None, caused_by: str | None = None) -> Provenance:
         return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None, caused_by)
 
-    def _get(self, aggregate_id: UUID, kind: type, label: str) -> Any:
+    def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
         found = self._find(aggregate_id)
         if not isinstance(found, kind):
             raise NotFound(label, aggregate_id)
@@ -46,13 +48,13 @@ class UseCases:
         except AggregateNotFoundError:
             return None
 
-    def _save(self, *aggregates: Any) -> Any:
+    def _save(self, first: A, *more: Aggregate) -> A:
         """Save in one transaction; a collision means somebody else saved first."""
         try:
-            self.store.save(*aggregates)
+            self.store.save(first, *more)
         except IntegrityError:
-            raise StaleVersion(aggregates[0].version - 1, None) from None
-        return aggregates[0]
+            raise StaleVersion(first.version - 1, None) from None
+        return first
 
     def _in_chunk(self, items: list[T], decide: Callable[[T], tuple[R, list[Any]]]) -> list[R | None]:
         """A sweep's chunk: each item decided (its result and the aggregates it changes, unsaved),
@@ -78,7 +80,7 @@ class UseCases:
         return result
 
     @staticmethod
-    def _retrying(expected: int | None, command: Any) -> Any:
+    def _retrying(expected: int | None, command: Callable[[], R]) -> R:
         """Several people write to one aggregate at once (panel members to a case, registrars
         awarding from one round). Without an expected version a collision is decided again
         against the new state, which still refuses what is no longer allowed."""

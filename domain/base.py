@@ -4,7 +4,7 @@ decrease (a clock set back is clamped), so "the version as of an instant" is a b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from eventsourcing.domain import Aggregate
 
@@ -18,7 +18,7 @@ def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 class LedgerAggregate(Aggregate):
     @classmethod
-    def _create(cls, event_class: Any, **kwargs: Any) -> Any:
+    def _create(cls, event_class: Any, **kwargs: Any) -> Self:
         return super()._create(event_class, **_stamp(kwargs))
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:

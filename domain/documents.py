@@ -213,7 +213,10 @@ class Attached:
 
 def with_attached(attached: tuple[Attached, ...], new: Attached, replaces: str | None) -> tuple[Attached, ...]:
     """The record's attachments after one more (the one it replaces marked withdrawn)."""
-    same = lambda a: a.slot == new.slot and a.subject == new.subject  # noqa: E731
+
+    def same(a: Attached) -> bool:
+        return a.slot == new.slot and a.subject == new.subject
+
     kept = tuple(
         replace(a, withdrawn=True) if replaces and same(a) and a.document.sha256 == replaces else a
         for a in attached

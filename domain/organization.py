@@ -71,7 +71,7 @@ def checked_profile(profile: Profile) -> Profile:
         address=_text(profile.address, "address", "住所"),
         division_code=profile.division_code,
         district=_text(profile.district, "district", "所属区县", 50),
-        supervising_unit=_text(profile.supervising_unit, "supervising_unit", "业务主管单位", 100)
+        supervising_unit=_text(profile.supervising_unit or "", "supervising_unit", "业务主管单位", 100)
         if (profile.supervising_unit or "").strip()
         else None,
         is_hub=profile.is_hub,
@@ -367,12 +367,12 @@ class Organization(LedgerAggregate):
         self.apply_grade_finding(finding, grades.consequence(finding), lower, on, provenance)
 
     @event("GradeLowered")
-    def _grade_lowered(self, finding: str, previous: str, level: str, on: date, provenance: Provenance) -> None:
+    def _grade_lowered(self, finding: str, previous: str | None, level: str, on: date, provenance: Provenance) -> None:
         self.grade = level
         self.grade_lost_on = on
 
     @event("GradeRevoked")
-    def _grade_revoked(self, finding: str, previous: str, on: date, provenance: Provenance) -> None:
+    def _grade_revoked(self, finding: str, previous: str | None, on: date, provenance: Provenance) -> None:
         self.grade = None
         self.grade_lost_on = on
 
