@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
-from application.ports import AccountStore, Clock, IdGenerator, LoginThrottle, PasswordHasher, TokenSource
+from application.ports import AccountStore, Clock, IdGenerator, LoginThrottle, PasswordHasher, TokenSource, UserRecord
 from domain.errors import InvalidValue
 from domain.provenance import Actor, Role
 
@@ -194,13 +194,13 @@ class Accounts:
             )
 
 
-def _user(record: object) -> User:
+def _user(record: UserRecord) -> User:
     return User(
-        id=record.id,  # type: ignore[attr-defined]
-        username=record.username,  # type: ignore[attr-defined]
-        display_name=record.display_name,  # type: ignore[attr-defined]
-        role=record.role,  # type: ignore[attr-defined]
-        organization_id=record.organization_id,  # type: ignore[attr-defined]
-        password_hash=record.password_hash,  # type: ignore[attr-defined]
-        disabled=bool(record.disabled),  # type: ignore[attr-defined]
+        id=record.id,
+        username=record.username,
+        display_name=record.display_name,
+        role=record.role,
+        organization_id=record.organization_id,
+        password_hash=record.password_hash,
+        disabled=bool(record.disabled),
     )

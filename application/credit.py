@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from application.context import CommandContext
@@ -33,7 +34,7 @@ SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",
 
 
 class CreditRecords(UseCases):
-    def __init__(self, *args, view: ComplianceView, documents: DocumentStore, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, view: ComplianceView, documents: DocumentStore, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
         self.documents = documents

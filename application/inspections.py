@@ -35,9 +35,7 @@ REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "r
 
 
 class Inspections(UseCases):
-    def __init__(  # type: ignore[no-untyped-def]
-        self, *args, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs
-    ) -> None:
+    def __init__(self, *args: Any, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
         self.credit = credit

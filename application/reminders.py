@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -23,7 +24,7 @@ from application.rights import Relation, authorize, command
 from application.usecases import UseCases
 from domain.provenance import Role
 from domain.reminder import PlannedReminder, Reminder, backoff
-from domain.rules import add_years, reminder_offset
+from domain.rules import RuleSet, add_years, reminder_offset
 
 log = logging.getLogger("starledger.reminders")
 ISSUE_BATCH = 500  # reminders per transaction, and organizations per name lookup
@@ -150,9 +151,9 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
 
 
 class Reminders(UseCases):
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self,
-        *args,
+        *args: Any,
         view: ReminderView,
         planning: PlanningView,
         register: RegisterView,
@@ -160,7 +161,7 @@ class Reminders(UseCases):
         mailer: Mailer,
         webhooks: WebhookPoster,
         policy: DeliveryPolicy,
-        **kwargs,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.view, self.planning, self.register, self.contacts = view, planning, register, contacts
@@ -300,7 +301,7 @@ class Reminders(UseCases):
                 found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, **values))
         return found
 
-    def _rule_set(self, ref: str):  # type: ignore[no-untyped-def]
+    def _rule_set(self, ref: str) -> RuleSet:
         rule_id, _, version = ref.partition("@")
         return self.rules.get(rule_id, int(version))
 

@@ -23,7 +23,7 @@ from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, 
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, grade_at_least
-from domain.values import MONEY_LIMIT
+from domain.values import MONEY_LIMIT, decimals
 
 FEN = Decimal("0.01")
 
@@ -34,7 +34,7 @@ def checked_amount(value: Decimal, code: str, zh: str, en: str) -> Decimal:
         raise InvalidValue(f"{code}.not_positive", f"{zh}须大于零", f"{en} must be above zero")
     if value > MONEY_LIMIT:
         raise InvalidValue(f"{code}.too_large", f"{zh}不能超过一万亿元", f"{en} is at most 1,000,000,000,000 CNY")
-    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+    if decimals(value) > 2:
         raise InvalidValue(f"{code}.precision", f"{zh}最多保留两位小数(分)", f"{en} has at most 2 decimals (fen)")
     return value.quantize(FEN)  # every amount is kept to the fen
 

@@ -22,6 +22,12 @@ _FEN = Decimal("0.01")
 _INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # control, format (bidi, zero-width), unassigned, separators
 
 
+def decimals(value: Decimal) -> int:
+    """Digits after the point of a finite number, as typed (1.50 has two)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
+
+
 def money(value: Decimal, field: str, zh: str, *, positive: bool = False, signed: bool = False) -> Decimal:
     """`signed`: may be negative down to -MONEY_LIMIT (net assets); `positive`: above zero."""
     lowest = "大于0" if positive else ("不低于负一万亿元" if signed else "不小于0")
@@ -35,7 +41,7 @@ def money(value: Decimal, field: str, zh: str, *, positive: bool = False, signed
     if not isinstance(value, Decimal) or not value.is_finite():
         raise refusal
     lowest_value = -MONEY_LIMIT if signed else Decimal(0)
-    if value < lowest_value or (positive and value <= 0) or value > MONEY_LIMIT or value.as_tuple().exponent < -MONEY_PLACES:  # type: ignore[operator]
+    if value < lowest_value or (positive and value <= 0) or value > MONEY_LIMIT or decimals(value) > MONEY_PLACES:
         raise refusal
     return value.quantize(_FEN)
 
@@ -53,7 +59,7 @@ def count(value: int, field: str, zh: str) -> int:
 
 def points(value: Decimal, field: str, zh: str) -> Decimal:
     """A score as typed: a finite number of sensible size (its range and decimals are the scheme's)."""
-    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) > POINTS_LIMIT or value.as_tuple().exponent < -6:  # type: ignore[operator]
+    if not isinstance(value, Decimal) or not value.is_finite() or abs(value) > POINTS_LIMIT or decimals(value) > 6:
         raise InvalidValue(
             f"value.{field}",
             f"{zh}应为有限数值(绝对值不超过{POINTS_LIMIT:,})",
