@@ -21,6 +21,7 @@ from application.ports import DocumentStore, DocumentUpload
 from application.registry import history_entry
 from application.rights import authorize
 from application.usecases import UseCases
+from domain.base import LedgerAggregate
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
@@ -540,7 +541,7 @@ class Evaluations(UseCases):
         today = self.store.today()
         at = self._at(ctx, rule_set)
         evaluation.finalize(today, at)
-        changed: list[Any] = [evaluation]
+        changed: list[LedgerAggregate] = []
         caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
         if evaluation.kind is EvaluationKind.GRADE and evaluation.result:
             org = self.store.organization(evaluation.subject_id)
@@ -557,7 +558,7 @@ class Evaluations(UseCases):
             changed.append(org)
         elif evaluation.kind is not EvaluationKind.GRADE:
             changed.append(self._project_result(evaluation, caused))
-        return self._save(*changed)
+        return self._save(evaluation, *changed)
 
     def _project_result(self, evaluation: Evaluation, caused: Provenance) -> Project:
         """A project case's result goes to the project: review score, mid-term pass, closing stars."""
@@ -595,9 +596,10 @@ class Evaluations(UseCases):
     def sheet_changes(self, evaluation: Evaluation) -> list[SheetChangeNotice]:
         """Every submitted sheet changed after a reopening, oldest first (from the case's events)."""
         names = {m.expert_id: m.name for m in evaluation.panel}
+        events: list[Any] = list(self.store.events.get(evaluation.id))  # @event classes carry no static fields
         return [
             SheetChangeNotice(e.expert_id, names.get(e.expert_id, ""), e.timestamp, e.old_total, e.new_total, e.changes)
-            for e in self.store.events.get(evaluation.id)
+            for e in events
             if type(e).__name__ == "SubmittedSheetChanged"
         ]
 
@@ -639,7 +641,7 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id)
         if evaluation.computation is None:
             raise InvalidValue("evaluation.no_result", "该评估尚无结果", "The evaluation has no result yet")
-        events = list(self.store.events.get(evaluation_id))
+        events: list[Any] = list(self.store.events.get(evaluation_id))  # @event classes carry no static fields
         appeal = next((e for e in reversed(events) if type(e).__name__ == "AppealDecided" and e.revised), None)
         if appeal is not None:
             return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record

@@ -17,6 +17,7 @@ from application.evaluations import Evaluations
 from application.ports import DocumentStore, DocumentUpload
 from application.rights import Relation, command, project_owner
 from application.usecases import UseCases
+from domain.base import LedgerAggregate
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.evaluation import Evaluation, EvaluationKind
@@ -253,6 +254,7 @@ class Funding(UseCases):
         )
         terms = funding_round.terms
         project.award(amount, tranches, {Milestone.MID_TERM: terms.mid_term_due, Milestone.CLOSING: terms.closing_due}, at)
+        assert project.awarded is not None  # award() above has set it
         funding_round.commit_award(project.id, project.awarded, replace(at, caused_by=f"project:{project.id}"))
         return self._save(project, funding_round)
 
@@ -304,7 +306,7 @@ class Funding(UseCases):
         unpaid = project.unpaid_amount if project.awarded is not None else Decimal(0)
         project.terminate(reason, breach, today, at)
         caused = replace(at, caused_by=f"project:{project.id}")
-        changed: list[Any] = [project]
+        changed: list[LedgerAggregate] = []
         if unpaid > 0:
             funding_round.release_award(project.id, unpaid, caused)
             changed.append(funding_round)
@@ -313,7 +315,7 @@ class Funding(UseCases):
             org.bar_from_funding(add_years(today, rule_set.funding.breach_bar_years), project.id, caused)
             if org.pending_events:
                 changed.append(org)
-        return self._save(*changed)
+        return self._save(project, *changed)
 
     @command("funding.complete")
     def complete(self, ctx: CommandContext, project_id: UUID, expected: int | None) -> Project:

@@ -100,7 +100,7 @@ class Registry(Application[UUID]):
             registered_on=registered_on or self.today(profile.division_code),
             provenance=self._provenance(ctx),
         )
-        claim = IdentifierClaim(kind="uscc", value=org.code, organization_id=org.id, provenance=self._provenance(ctx))
+        claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._provenance(ctx))
         return self._save_claiming(org, claim, "uscc", org.code or "", None)
 
     @command("registry.file_organization")
@@ -300,7 +300,8 @@ def event_type(event: Any) -> str:
 def event_data(event: Any) -> dict[str, Any]:
     """The business facts of an event, as JSON-ready builtins."""
     data = {f.name: getattr(event, f.name) for f in fields(event) if f.name not in _BASE_FIELDS}
-    return msgspec.to_builtins(data)
+    facts: dict[str, Any] = msgspec.to_builtins(data)
+    return facts
 
 
 def history_entry(event: Any) -> HistoryEntry:

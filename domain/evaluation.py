@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -151,16 +151,18 @@ class Evaluation(LedgerAggregate):
         self.excluded: set[UUID] = set()  # submitted sheets kept on record but not counted (recused after submitting)
         self.drafts: dict[UUID, Sheet] = {}
         self.submitted: set[UUID] = set()
-        self.replaced: dict[UUID, UUID] = {}
-        self.as_submitted: dict[UUID, tuple[Sheet, Decimal]] = {}
+        self.replaced = {}
+        self.as_submitted = {}
         self.computation: Computation | None = None
         self.announcement: tuple[date, date] | None = None
         self.appeal_filed_on: date | None = None
         self.result: str | None = None
 
     # cases opened before replacements and score-change notices (old snapshots): read-only defaults
-    replaced = as_submitted = _EMPTY  # not annotated: class attributes, not dataclass fields
-    documents = ()  # cases from before documents (old snapshots)
+    # typed by cast, not annotated: class attributes, not dataclass fields
+    replaced = cast("dict[UUID, UUID]", _EMPTY)
+    as_submitted = cast("dict[UUID, tuple[Sheet, Decimal]]", _EMPTY)
+    documents = cast("tuple[Attached, ...]", ())  # cases from before documents (old snapshots)
 
     @classmethod
     def open(

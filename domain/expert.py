@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -55,9 +56,10 @@ class Expert(LedgerAggregate):
         self.field = field
         self.affiliation = affiliation
         self.employments = employments
-        self.relations: tuple[Relation, ...] = ()
+        self.relations = ()
 
-    relations = ()  # for snapshots taken before relations were declared (not annotated: not a dataclass field)
+    # for snapshots taken before relations were declared (typed by cast, not annotated: not a dataclass field)
+    relations = cast("tuple[Relation, ...]", ())
 
     @classmethod
     def enroll(
