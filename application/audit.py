@@ -15,7 +15,7 @@ from application.errors import NotFound
 from application.evaluations import SEALED_FIELDS, sealed
 from application.ports import RegisterHistoryView
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
-from application.registry import Registry, event_type, history_entry
+from application.event_store import EventStore, event_type, history_entry
 from domain.credit import credit_record_id
 from domain.evaluation import Evaluation
 from domain.funding import Project
@@ -120,7 +120,7 @@ def _selected(event: Any, types: set[str] | None, since: datetime | None, until:
 
 
 class Audit:
-    def __init__(self, store: Registry, register_history: RegisterHistoryView) -> None:
+    def __init__(self, store: EventStore, register_history: RegisterHistoryView) -> None:
         self.store = store
         self.register_history = register_history
 

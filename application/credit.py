@@ -95,7 +95,7 @@ class CreditRecords(UseCases):
 
     # -- reading -----------------------------------------------------------------------
     def record_of(self, organization_id: UUID) -> CreditRecord | None:
-        self.store.organization(organization_id)
+        self._organization(organization_id)
         found = self._find(credit_record_id(organization_id))
         return found if isinstance(found, CreditRecord) else None
 
@@ -111,7 +111,7 @@ class CreditRecords(UseCases):
     def record_penalty(self, ctx: CommandContext, organization_id: UUID, penalty: Penalty) -> CreditRecord:
         """A penalty lists the organization (per the rule set), lowers a valid grade, and a
         suspension or revocation changes the organization's status — all in one transaction."""
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rule_set_for(org, today)
         at = self._at(ctx, rule_set)
@@ -136,7 +136,7 @@ class CreditRecords(UseCases):
                 f"The ground {code} follows from penalties, inspections or timers; it is not entered by hand",
                 allowed=sorted(MANUAL_GROUNDS),
             )
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         if on > today:
             raise InvalidValue("credit.ground_future", "认定日期不能晚于今天", "A ground cannot be established in the future")
@@ -148,7 +148,7 @@ class CreditRecords(UseCases):
 
     @command("credit.record_returned_letter")
     def record_returned_letter(self, ctx: CommandContext, organization_id: UUID, on: date, detail: str) -> CreditRecord:
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rule_set_for(org, today)
         at = self._at(ctx, rule_set)
@@ -168,7 +168,7 @@ class CreditRecords(UseCases):
         """The registrar confirms the obligation behind a listing is met; what the system can
         check itself (reports filed, rectifications done, party branch) it checks first."""
         record = self._record(organization_id)
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         listing = record.current(list_name)
         grounds = listing.grounds if listing else ()
         if list_name is CreditList.SERIOUS:  # an escalated listing carries the abnormal grounds' obligations
@@ -221,14 +221,14 @@ class CreditRecords(UseCases):
 
     def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[list[str], list[CreditRecord]]:
         record = self._get(record_id, CreditRecord, "credit_record")
-        rule_set = self.rule_set_for(self.store.organization(record.organization_id), as_of)
+        rule_set = self.rule_set_for(self._organization(record.organization_id), as_of)
         changes = list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
         return changes, [record] if record.pending_events else []
 
     def _list_overdue_rectifications(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
         listed = 0
         for organization_id, report_year, deadline in self.view.overdue_rectifications(as_of):
-            org = self.store.organization(organization_id)
+            org = self._organization(organization_id)
             at = self._at(ctx, self.rule_set_for(org, as_of), caused_by=f"inspection:{inspection_id(org.id, report_year)}")
             record = self.opened(org, at)
             ground = Ground("rectification_overdue", _day_after(deadline), f"{report_year}年度年检整改逾期", str(report_year))
@@ -242,7 +242,7 @@ class CreditRecords(UseCases):
     def decide_revocation(self, ctx: CommandContext, organization_id: UUID, accepted: bool, note: str) -> CreditRecord:
         """Two consecutive years missed or failed lead to a proposal; the registrar decides."""
         record = self._record(organization_id)
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rule_set_for(org, today)
         at = self._at(ctx, rule_set)

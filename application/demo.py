@@ -21,7 +21,6 @@ from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.funding import Funding
 from application.inspections import Inspections
-from application.registry import Registry
 from application.reminders import Reminders
 from application.sample_documents import pdf
 from application.subsidies import Subsidies
@@ -238,7 +237,8 @@ def demo_code(org: DemoOrg) -> str:
 class DemoTargets(Protocol):
     """The use cases the demo is seeded through (the wired system has them all)."""
 
-    registry: Registry
+    store: EventStore
+    organizations: Organizations
     accounts: Accounts
     evaluations: Evaluations
     inspections: Inspections
@@ -255,18 +255,18 @@ class DemoRefused(Conflict):
 
 def is_demo_store(system: DemoTargets) -> bool:
     """Created as a demo: its log holds the demo's first record (an id no other store has)."""
-    return uuid5(_NS, ORGS[0].key) in system.registry.repository
+    return uuid5(_NS, ORGS[0].key) in system.store.repository
 
 
 def is_empty_store(system: DemoTargets) -> bool:
-    return not system.registry.recorder.max_notification_id() and not system.accounts.users()
+    return not system.store.recorder.max_notification_id() and not system.accounts.users()
 
 
 def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     """Seed an empty store; returns False for a store created as a demo (seeded already).
     Any other store is refused with DemoRefused: its data is real, and the demo users'
     password is known to everyone."""
-    registry, accounts, evaluations = system.registry, system.accounts, system.evaluations
+    organizations, accounts, evaluations = system.organizations, system.accounts, system.evaluations
     if is_demo_store(system):
         if any(u.username == "registrar" for u in accounts.users()):
             return False
@@ -297,25 +297,25 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
             o.community,
         )
         if o.serial is None:
-            registry.file_organization(
+            organizations.file_organization(
                 ctx, profile, f"备{o.division}-{o.since.year}-{len(ids):03d}", o.filed_with, o.since, ids[o.key]
             )
         else:
-            registry.register_organization(ctx, profile, demo_code(o), o.since, ids[o.key])
+            organizations.register_organization(ctx, profile, demo_code(o), o.since, ids[o.key])
     for o in ORGS:
         if o.member_of:
-            registry.join_hub(ctx, ids[o.key], None, ids[o.member_of])
+            organizations.join_hub(ctx, ids[o.key], None, ids[o.member_of])
     with_basis = _with_basis(ctx, "铜郊民社〔2024〕12号", "换届后变更法定代表人")
-    registry.change_legal_representative(with_basis, ids["tl-hub"], None, "王建华")
-    registry.establish_party_branch(ctx, ids["tl-hub"], None, date(2019, 7, 1))
+    organizations.change_legal_representative(with_basis, ids["tl-hub"], None, "王建华")
+    organizations.establish_party_branch(ctx, ids["tl-hub"], None, date(2019, 7, 1))
     users = {
         username: accounts.add_user(username, DEMO_PASSWORD, role, display, ids["tl-hub"] if role == "organization" else None)
         for username, role, display in USERS
     }
-    experts = _open_demo_evaluation(registry, evaluations, ctx, users, ids)
-    _demo_inspections_and_credit(registry, system.inspections, system.credit, ctx, ids)
+    experts = _open_demo_evaluation(system.store, evaluations, ctx, users, ids)
+    _demo_inspections_and_credit(system.store, system.inspections, system.credit, ctx, ids)
     _demo_funding(system, ctx, ids, experts, users["chair"].id)
-    system.reminders.issue(ctx, registry.today())  # the evaluators' "scores due" reminders, in their inboxes
+    system.reminders.issue(ctx, system.store.today())  # the evaluators' "scores due" reminders, in their inboxes
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users, {len(DEMO_PROJECTS)} projects (password: {DEMO_PASSWORD})")
     return True
 
@@ -325,7 +325,7 @@ def _with_basis(ctx: CommandContext, document_no: str, reason: str) -> CommandCo
 
 
 def _open_demo_evaluation(
-    registry: Registry, evaluations: Evaluations, ctx: CommandContext, users: dict[str, User], ids: dict[str, UUID]
+    store: EventStore, evaluations: Evaluations, ctx: CommandContext, users: dict[str, User], ids: dict[str, UUID]
 ) -> list[UUID]:
     """A grade evaluation of the Tongling hub waiting for its three evaluators' sheets; a fourth
     expert left the hub last year, so the conflict check keeps them off its panel."""
@@ -340,9 +340,9 @@ def _open_demo_evaluation(
         "郑老师",
         "社区治理",
         "铜陵学院",
-        (Employment("铜陵市郊区社会组织联合会", hub, registry.today().replace(month=1, day=1)),),
+        (Employment("铜陵市郊区社会组织联合会", hub, store.today().replace(month=1, day=1)),),
     )
-    deadline = registry.today() + timedelta(days=3)  # close enough for the "scores due" reminders
+    deadline = store.today() + timedelta(days=3)  # close enough for the "scores due" reminders
     case = evaluations.open_grade_evaluation(ctx, hub, deadline, users["chair"].id, uuid5(_NS, "demo-evaluation"))
     evaluations.submit_application(ctx, case.id, None, Decimal("920"), "2025年度自评报告")
     evaluations.check_eligibility(ctx, case.id)
@@ -364,11 +364,11 @@ def _open_demo_evaluation(
 
 
 def _demo_inspections_and_credit(
-    registry: Registry, inspections: Inspections, credit: CreditRecords, ctx: CommandContext, ids: dict[str, UUID]
+    store: EventStore, inspections: Inspections, credit: CreditRecords, ctx: CommandContext, ids: dict[str, UUID]
 ) -> None:
     """Two Tongling inspection years (the older one past its deadline, the charity foundation
     missing it), this year's draft of the hub's report, and two penalties: something on each list."""
-    today = registry.today()
+    today = store.today()
     older, last = today.year - 2, today.year - 1
     inspections.open_campaign(ctx, older, "3407")
     report = AnnualReport(
@@ -436,7 +436,7 @@ def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID]
     """A Tongling micro venture-philanthropy round taking applications: four projects, the
     foundation's barred (abnormal list), the hub's in review by the demo panel; and the
     subsidies two years ago's passed inspections earned."""
-    today = system.registry.today()
+    today = system.store.today()
     terms = RoundTerms(
         "铜陵市社区微公益创投(示例)",
         "3407",

@@ -1,5 +1,5 @@
 """Evaluation use cases: open a case, check eligibility, draw a panel, score, compute,
-announce, appeal, finalize (→ the organization's grade). Shares the registry's event store,
+announce, appeal, finalize (→ the organization's grade). Shares the one event store,
 so a finalized case and the grade it awards are saved in one transaction."""
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
-from application.registry import history_entry
 from application.rights import authorize
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
@@ -265,7 +264,7 @@ class Evaluations(UseCases):
         evaluation_id: UUID | None = None,
     ) -> Evaluation:
         authorize(ctx, "evaluations.open_grade_evaluation")
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         rule_set = self.rules.for_division(org.profile.division_code, self.store.today(org.profile.division_code))
         scheme = rule_set.evaluation.scheme_for(org.profile.org_type.value)
         evaluation = Evaluation.open(
@@ -294,7 +293,7 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "check_eligibility", evaluation)
         rule_set = self._rule_set(evaluation)
-        org = self.store.organization(evaluation.subject_id)
+        org = self._organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
         facts = self._facts(org, today)
         evaluation.record_eligibility(tuple(eligibility_bars(rule_set, facts, today)), self._at(ctx, rule_set))
@@ -544,7 +543,7 @@ class Evaluations(UseCases):
         changed: list[LedgerAggregate] = []
         caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
         if evaluation.kind is EvaluationKind.GRADE and evaluation.result:
-            org = self.store.organization(evaluation.subject_id)
+            org = self._organization(evaluation.subject_id)
             assert evaluation.announcement is not None
             valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
             org.award_grade(
@@ -615,7 +614,7 @@ class Evaluations(UseCases):
     def history(self, evaluation_id: UUID) -> list[Any]:
         """The case's events; while scores are sealed, the sheets' scores and totals read "sealed"."""
         evaluation = self.evaluation(evaluation_id)
-        entries = [history_entry(e) for e in self.store.events.get(evaluation_id)]
+        entries = self.store.history(evaluation_id)
         if self.scores_sealed(evaluation):
             entries = [msgspec.structs.replace(entry, data=sealed(entry.data)) for entry in entries]
         return entries

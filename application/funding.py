@@ -159,7 +159,7 @@ class Funding(UseCases):
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != organization_id:
             raise NotPermitted("组织只能为本组织申报项目", "An organization applies only for itself")
         funding_round = self.funding_round(round_id)
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         project = Project.apply(
             project_id or self.ids.new_id(),
@@ -182,7 +182,7 @@ class Funding(UseCases):
         project = self.project(project_id, expected)
         funding_round = self.funding_round(project.round_id)
         rule_set = self._round_rules(funding_round)
-        org = self.store.organization(project.organization_id)
+        org = self._organization(project.organization_id)
         today = self.store.today(org.profile.division_code)
         bars = project_bars(rule_set.funding, funding_round.terms, self._applicant(org, today), today)
         project.record_eligibility(tuple(bars), self._at(ctx, rule_set))
@@ -311,7 +311,7 @@ class Funding(UseCases):
             funding_round.release_award(project.id, unpaid, caused)
             changed.append(funding_round)
         if breach:
-            org = self.store.organization(project.organization_id)
+            org = self._organization(project.organization_id)
             org.bar_from_funding(add_years(today, rule_set.funding.breach_bar_years), project.id, caused)
             if org.pending_events:
                 changed.append(org)

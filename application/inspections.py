@@ -81,7 +81,7 @@ class Inspections(UseCases):
         return self._save(inspection)
 
     def _found_or_opened(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         if report_year >= today.year:
             raise InvalidValue(
@@ -104,7 +104,7 @@ class Inspections(UseCases):
     # -- the report's documents ---------------------------------------------------------------------
     def required_documents(self, organization_id: UUID, report_year: int) -> tuple[str, ...]:
         """The slots the campaign's rule set asks of this organization's type."""
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         campaign = self.campaign_for(org, report_year)
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         return rule_set.inspection.documents_required(org.profile.org_type.value)
@@ -205,7 +205,7 @@ class Inspections(UseCases):
         reasons: tuple[str, ...],
     ) -> Inspection:
         inspection = self.inspection(organization_id, report_year, expected)
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rules.for_division(org.profile.division_code, today)
         inspection.review(outcome, reasons, self._at(ctx, rule_set))
@@ -277,7 +277,7 @@ class Inspections(UseCases):
         known: dict[UUID, Any] | None = None,
     ) -> tuple[str | None, list[Any]]:
         """The outcome for one organization and the aggregates it changes, unsaved."""
-        org = self.store.organization(organization_id)
+        org = self._organization(organization_id)
         if self.campaign_for(org, campaign.report_year, known).id != campaign.id:
             return None, []  # a more local campaign governs this organization
         deadline_day = campaign.registration_authority_deadline + timedelta(days=1)

@@ -55,24 +55,24 @@ OWN_OR_OFFICE: Row = {Role.ORGANIZATION: OWN, **OFFICE}
 SIGNED_IN: Row = {r: A for r in Role if r not in (Role.PUBLIC, Role.SYSTEM)}
 
 RIGHTS: dict[str, Row] = {
-    # -- registry: the register of organizations -------------------------------------------
-    "registry.register_organization": OFFICE,
-    "registry.file_organization": OFFICE,
-    "registry.promote_to_registration": OFFICE,
-    "registry.rename": OFFICE,
-    "registry.change_address": OFFICE,
-    "registry.change_legal_representative": OFFICE,
-    "registry.amend_charter": OFFICE,
-    "registry.establish_party_branch": OFFICE,
-    "registry.designate_as_hub": OFFICE,
-    "registry.join_hub": OFFICE,
-    "registry.leave_hub": OFFICE,
-    "registry.suspend": OFFICE,
-    "registry.resume": OFFICE,
-    "registry.deregister": OFFICE,
-    "registry.revoke": OFFICE,
-    "registry.apply_grade_finding": OFFICE,
-    "registry.expire_grade": OFFICE,
+    # -- organizations: the register of organizations -------------------------------------
+    "organizations.register_organization": OFFICE,
+    "organizations.file_organization": OFFICE,
+    "organizations.promote_to_registration": OFFICE,
+    "organizations.rename": OFFICE,
+    "organizations.change_address": OFFICE,
+    "organizations.change_legal_representative": OFFICE,
+    "organizations.amend_charter": OFFICE,
+    "organizations.establish_party_branch": OFFICE,
+    "organizations.designate_as_hub": OFFICE,
+    "organizations.join_hub": OFFICE,
+    "organizations.leave_hub": OFFICE,
+    "organizations.suspend": OFFICE,
+    "organizations.resume": OFFICE,
+    "organizations.deregister": OFFICE,
+    "organizations.revoke": OFFICE,
+    "organizations.apply_grade_finding": OFFICE,
+    "organizations.expire_grade": OFFICE,
     # -- evaluations: one case from opening to its result ----------------------------------
     "evaluations.enroll_expert": OFFICE,
     "evaluations.declare_relation": {**STAFF, Role.EVALUATOR: SELF, Role.CHAIR: SELF},  # an expert's own ties
@@ -162,18 +162,7 @@ CONSOLE: dict[str, frozenset[str]] = {
 # Public use-case methods that take no CommandContext: reads (the interfaces check who may read
 # what: role guards, the organization's own records, sealed scores) and signing in.
 QUERIES: dict[str, frozenset[str]] = {
-    "registry": frozenset(
-        {
-            "today",
-            "organization",
-            "organization_by_code",
-            "organization_by_filing",
-            "history",
-            "stream_history",
-            "on_saved",
-            "save",
-        }
-    ),
+    "organizations": frozenset({"organization", "organization_by_code", "organization_by_filing", "history"}),
     "evaluations": frozenset(
         {
             "expert",

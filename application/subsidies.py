@@ -79,7 +79,7 @@ class Subsidies(UseCases):
             page += 1
 
     def _due(self, ctx: CommandContext, entry: RegisterEntry, year: int) -> list[Subsidy]:
-        org = self.store.organization(entry.id)
+        org = self._organization(entry.id)
         rule_set = self.rules.for_division(org.profile.division_code, date(year, 12, 31))
         if not rule_set.funding.subsidies:
             return []

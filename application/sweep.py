@@ -11,8 +11,8 @@ from application.context import CommandContext
 from application.credit import CreditRecords
 from application.errors import StaleVersion
 from application.inspections import Inspections
+from application.organizations import Organizations
 from application.ports import PlanningView
-from application.registry import Registry
 from domain.errors import InvalidTransition
 
 log = logging.getLogger("starledger.sweep")
@@ -20,6 +20,7 @@ Progress = Callable[[str], Callable[[int, int], None] | None]
 
 
 def sweep(
+    organizations: Organizations,
     inspections: Inspections,
     credit: CreditRecords,
     ctx: CommandContext,
@@ -34,19 +35,19 @@ def sweep(
         "credit": credit.apply_rules(ctx, as_of, progress("credit rules")),
     }
     if planning is not None:
-        done["grades"] = expire_grades(inspections.store, planning, ctx, as_of)
+        done["grades"] = expire_grades(organizations, planning, ctx, as_of)
     log.info("sweep as of %s: %s", as_of, done)
     return done
 
 
-def expire_grades(registry: Registry, planning: PlanningView, ctx: CommandContext, as_of: date) -> dict[str, int]:
+def expire_grades(organizations: Organizations, planning: PlanningView, ctx: CommandContext, as_of: date) -> dict[str, int]:
     """A grade valid until D is recorded as expired on any sweep after D; idempotent (the
     read model no longer lists it)."""
     planning.catch_up()
     expired = 0
     for org_id, _grade, _until, _division in planning.grades_valid_until(date(1990, 1, 1), as_of - timedelta(days=1)):
         try:
-            registry.expire_grade(ctx, org_id, as_of)
+            organizations.expire_grade(ctx, org_id, as_of)
             expired += 1
         except (InvalidTransition, StaleVersion):  # lowered, revoked or expired meanwhile
             continue

@@ -13,9 +13,10 @@ from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
 from application.errors import NotFound, StaleVersion
+from application.event_store import EventStore
 from application.ports import Clock, IdGenerator, RuleSetCatalog
-from application.registry import Registry
 from domain.errors import InvalidValue
+from domain.organization import Organization
 from domain.provenance import Provenance
 from domain.rules import RuleSet, require_rules_in_force
 
@@ -27,7 +28,7 @@ A = TypeVar("A", bound=Aggregate)  # an aggregate, returned as the type it was a
 
 
 class UseCases:
-    def __init__(self, store: Registry, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(self, store: EventStore, rules: RuleSetCatalog, clock: Clock, ids: IdGenerator) -> None:
         self.store = store
         self.rules = rules
         self.clock = clock
@@ -36,11 +37,18 @@ class UseCases:
     def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None, caused_by: str | None = None) -> Provenance:
         return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None, caused_by)
 
-    def _get(self, aggregate_id: UUID, kind: type[A], label: str) -> A:
+    def _get(self, aggregate_id: UUID, kind: type[A], label: str, expected_version: int | None = None) -> A:
+        """The aggregate, if it is a `kind`; with an expected version, only if nobody changed it since."""
         found = self._find(aggregate_id)
         if not isinstance(found, kind):
             raise NotFound(label, aggregate_id)
+        if expected_version is not None and found.version != expected_version:
+            raise StaleVersion(expected_version, found.version)
         return found
+
+    def _organization(self, org_id: UUID) -> Organization:
+        """The organization a use case of any group acts on or about."""
+        return self._get(org_id, Organization, "organization")
 
     def _find(self, aggregate_id: UUID) -> Any | None:
         try:
@@ -48,12 +56,15 @@ class UseCases:
         except AggregateNotFoundError:
             return None
 
-    def _save(self, first: A, *more: Aggregate) -> A:
-        """Save in one transaction; a collision means somebody else saved first."""
+    def _save(self, first: A, *more: Aggregate, expected_version: int | None = None) -> A:
+        """Save in one transaction; a collision means somebody else saved first: a stale version
+        (the one decided on, the one recorded now)."""
         try:
             self.store.save(first, *more)
         except IntegrityError:
-            raise StaleVersion(first.version - 1, None) from None
+            recorded = self._find(first.id)
+            seen = expected_version if expected_version is not None else first.version - 1
+            raise StaleVersion(seen, recorded.version if recorded is not None else None) from None
         return first
 
     def _in_chunk(self, items: list[T], decide: Callable[[T], tuple[R, list[Any]]]) -> list[R | None]:

@@ -51,11 +51,11 @@ def as_of_one_aggregate(events: int, snapshot_interval: int, database_url: str =
                 registered_on=START.date(),
                 provenance=CTX.provenance(clock.now()),
             )
-            system.registry.save(org)
+            system.store.save(org)
             for n in range(1, events):
                 org.change_address(f"地址{n}", CTX.provenance(clock.now()))
                 if n % 100 == 0 or n == events - 1:
-                    system.registry.save(org)
+                    system.store.save(org)
             first, last = org.created_on, clock.current
             rng = random.Random(events)
             samples = []
@@ -77,7 +77,7 @@ def population_figures(size: int, database_url: str = "") -> list[tuple[str, str
         try:
             started = time.perf_counter()
             ids = generate(system, clock, size)
-            events = int(system.registry.recorder.max_notification_id() or 0)
+            events = int(system.store.recorder.max_notification_id() or 0)
             rows.append(("generate population", f"{size:,} orgs, {events:,} events in {time.perf_counter() - started:,.0f} s"))
             rows += _register_as_of(system, ids, clock.current)
             rows += _log_reads(system, database_url, events)
@@ -129,7 +129,7 @@ def _log_reads(system: Any, database_url: str, events: int) -> list[tuple[str, s
 
 def _raw_select_seconds(system: Any, database_url: str) -> float:
     """Every stored event row, in notification order, in batches of 500 like the readers."""
-    table = system.registry.recorder.events_table_name
+    table = system.store.recorder.events_table_name
     columns = "originator_id, originator_version, topic, state"
     started = time.perf_counter()
     if database_url:

@@ -58,7 +58,7 @@ def run(database_url: str) -> list[tuple[str, float, float]]:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
         system = build_system(settings)
         seed_demo(system, say=lambda _: None)
-        year = system.registry.today().year - 1
+        year = system.store.today().year - 1
         port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "bench.http_server", data_dir, str(port), database_url])
         base = f"http://127.0.0.1:{port}"

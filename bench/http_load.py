@@ -47,7 +47,7 @@ def open_cases(system: Any, cases: int) -> list[tuple[Any, Any, tuple[IndicatorS
     sheet = tuple(IndicatorScore(i.key, i.maximum * Decimal("0.9"), "良好") for i in scheme.indicators)
     for n in range(cases):
         profile = Profile(f"压测组织{n:04d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵", "340711", "铜陵市郊区")
-        org = system.registry.register_organization(CTX, profile, complete_code(f"51340711MJ{n:07d}"), date(2015, 1, 1))
+        org = system.organizations.register_organization(CTX, profile, complete_code(f"51340711MJ{n:07d}"), date(2015, 1, 1))
         user = system.accounts.add_user(f"bench-e{n}", PASSWORD, "evaluator")
         experts = [system.evaluations.enroll_expert(CTX, user.id, f"专家{n}", "", "")] + [
             system.evaluations.enroll_expert(CTX, f"other-{n}-{k}", f"他人{k}", "", "") for k in range(2)

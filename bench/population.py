@@ -72,7 +72,7 @@ def generate(system: Any, clock: StepClock, size: int, seed: int = 7) -> list[UU
                     provenance=CTX.provenance(clock.now()),
                 )
             )
-        system.registry.save(*batch)
+        system.store.save(*batch)
         ids.extend(o.id for o in batch)
         show(len(ids))
     _changes(system, clock, ids, rng)
@@ -90,16 +90,16 @@ def _changes(system: Any, clock: StepClock, ids: list[UUID], rng: random.Random)
             elif roll < 0.42:
                 changed += _listed(system, clock, org_id, rng)
             elif roll < 0.45:
-                org = system.registry.repository.get(org_id)
+                org = system.store.repository.get(org_id)
                 org.suspend(CTX.provenance(clock.now()))
                 changed.append(org)
         if changed:
-            system.registry.save(*changed)
+            system.store.save(*changed)
         show(min(len(ids), start + BATCH))
 
 
 def _graded(system: Any, clock: StepClock, org_id: UUID, rng: random.Random) -> list[Any]:
-    org = system.registry.repository.get(org_id)
+    org = system.store.repository.get(org_id)
     at = CTX.provenance(clock.now())
     level = rng.choice(["1A", "2A", "3A", "4A", "5A"])
     org.award_grade(level, at.at.date(), at.at.date() + timedelta(days=5 * 365), system.ids.new_id(), True, at)

@@ -75,7 +75,7 @@ def register(system: Any, clock: MovableClock, size: int) -> None:
             )
             for n in range(start, min(size, start + BATCH))
         ]
-        system.registry.save(*batch)
+        system.store.save(*batch)
         show(start + len(batch))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -15,12 +15,13 @@ from application.accounts import Accounts
 from application.audit import Audit
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.event_store import EventStore
 from application.evidence import PublicEvidence
 from application.funding import Funding
 from application.inspections import Inspections
+from application.organizations import Organizations
 from application.ports import Clock, IdGenerator, TokenSource
 from application.public import PublicRegister
-from application.registry import Registry
 from application.reminders import DeliveryPolicy, Reminders
 from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
@@ -54,9 +55,10 @@ class System:
     settings: Settings
     clock: Clock
     ids: IdGenerator
-    registry: Registry
+    store: EventStore
+    organizations: Organizations
     evaluations: Evaluations
-    register: RegisterProjection
+    register_view: RegisterProjection
     cases: CasesProjection
     compliance: ComplianceProjection
     inspections: Inspections
@@ -77,7 +79,6 @@ class System:
     database: SQLiteDatabase | PostgresDatabase
     documents: SqlDocumentStore
     evidence: PublicEvidence
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def backend(self) -> str:
@@ -85,7 +86,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register, self.cases, self.compliance, self.reminder_view, self.funding_view, self.register_history]
+        return [self.register_view, self.cases, self.compliance, self.reminder_view, self.funding_view, self.register_history]
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -104,7 +105,7 @@ class System:
         return isinstance(exc, (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError))
 
     def close(self) -> None:
-        self.registry.close()
+        self.store.close()
         self.database.close()
 
 
@@ -127,20 +128,20 @@ def build_system(
         database = SQLiteDatabase(settings.sqlite_path)
     create_tables(database)
     documents = SqlDocumentStore(database, settings.data_dir / "spool", settings.max_document_bytes)
-    registry = Registry(eventsourcing_env(settings), clock=clock, ids=ids, rules=rules)
-    register = RegisterProjection(registry, database)
-    cases = CasesProjection(registry, database)
-    compliance = ComplianceProjection(registry, database, reads=register)  # the sweep's candidates join the register
-    reminder_view = ReminderProjection(registry, database)
-    funding_view = FundingProjection(registry, database, reads=register)  # names and districts
-    register_history = RegisterHistoryProjection(registry, database)
-    read_models = ReadModels(registry, [register, cases, compliance, reminder_view, funding_view, register_history])
-    registry.recorder.after_insert = read_models.apply_saved
-    registry.on_saved(read_models.notice)
-    evaluations = Evaluations(registry, rules, clock, ids, documents=documents)
+    store = EventStore(eventsourcing_env(settings), clock=clock, rules=rules)
+    register = RegisterProjection(store, database)
+    cases = CasesProjection(store, database)
+    compliance = ComplianceProjection(store, database, reads=register)  # the sweep's candidates join the register
+    reminder_view = ReminderProjection(store, database)
+    funding_view = FundingProjection(store, database, reads=register)  # names and districts
+    register_history = RegisterHistoryProjection(store, database)
+    read_models = ReadModels(store, [register, cases, compliance, reminder_view, funding_view, register_history])
+    store.recorder.after_insert = read_models.apply_saved
+    store.on_saved(read_models.notice)
+    evaluations = Evaluations(store, rules, clock, ids, documents=documents)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
-    credit = CreditRecords(registry, rules, clock, ids, view=compliance, documents=documents)
-    inspections = Inspections(registry, rules, clock, ids, view=compliance, credit=credit, documents=documents)
+    credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents)
+    inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(
         SqlAccountStore(database),
         Argon2Hasher(),
@@ -159,17 +160,18 @@ def build_system(
         settings=settings,
         clock=clock,
         ids=ids,
-        registry=registry,
+        store=store,
+        organizations=Organizations(store, rules, clock, ids),
         evaluations=evaluations,
-        register=register,
+        register_view=register,
         cases=cases,
         compliance=compliance,
         inspections=inspections,
         credit=credit,
-        public=PublicRegister(register, compliance, rules, registry.today),
+        public=PublicRegister(register, compliance, rules, store.today),
         reminder_view=reminder_view,
         reminders=Reminders(
-            registry,
+            store,
             rules,
             clock,
             ids,
@@ -183,11 +185,11 @@ def build_system(
         ),
         funding_view=funding_view,
         register_history=register_history,
-        funding=Funding(registry, rules, clock, ids, evaluations=evaluations, documents=documents),
-        subsidies=Subsidies(registry, rules, clock, ids, register=register),
+        funding=Funding(store, rules, clock, ids, evaluations=evaluations, documents=documents),
+        subsidies=Subsidies(store, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
-        integrity=IntegrityChain(registry.recorder, database, documents),
-        audit=Audit(registry, register_history),
+        integrity=IntegrityChain(store.recorder, database, documents),
+        audit=Audit(store, register_history),
         accounts=accounts,
         rules=rules,
         idempotency=SqlIdempotencyStore(database),

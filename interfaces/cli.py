@@ -231,7 +231,7 @@ def _users(args: Any, system: Any) -> None:
 
 def _projections(args: Any, system: Any) -> None:
     if args.action == "status":
-        head = system.registry.recorder.max_notification_id() or 0
+        head = system.store.recorder.max_notification_id() or 0
         for projection in system.projections:
             print(f"{projection.name}: position {projection.position()} of {head}")
         return
@@ -247,7 +247,7 @@ def _sweep(args: Any, system: Any) -> None:
     from application.context import system_context
     from application.sweep import sweep
 
-    as_of = args.as_of or system.registry.today()
+    as_of = args.as_of or system.store.today()
     bars: list[ProgressBar] = []
 
     def progress(label: str) -> ProgressBar:
@@ -255,7 +255,9 @@ def _sweep(args: Any, system: Any) -> None:
         return bars[-1]
 
     ctx = system_context("cli-sweep", str(system.ids.new_id()))
-    done = sweep(system.inspections, system.credit, ctx, as_of, progress, planning=system.reminders.planning)
+    done = sweep(
+        system.organizations, system.inspections, system.credit, ctx, as_of, progress, planning=system.reminders.planning
+    )
     if any(b.shown for b in bars):
         sys.stderr.write("\n")
     inspections, credit = done["inspections"], done["credit"]
@@ -291,7 +293,7 @@ def _reminders(args: Any, system: Any) -> None:
     from application.context import system_context
     from interfaces.scheduler import deliverer_name
 
-    as_of = args.as_of or system.registry.today()
+    as_of = args.as_of or system.store.today()
     if args.action == "plan":
         plans = system.reminders.plan(as_of)
         print(f"{'kind':20} {'offset':8} {'due on':10}  {'recipient':48} text")

@@ -31,8 +31,8 @@ def daily_sweep(system: Any) -> None:
             log.info("daily sweep skipped: another instance is running it")
             return
         ctx = system_context("daily-sweep", f"sweep-{system.ids.new_id()}")
-        today = system.registry.today()
-        sweep(system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
+        today = system.store.today()
+        sweep(system.organizations, system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
         system.reminders.issue(ctx, today)
         checkpoint = system.integrity.checkpoint(system.clock.now())
         log.info("integrity checkpoint #%d %s", checkpoint.position, checkpoint.hash)

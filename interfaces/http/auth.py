@@ -60,7 +60,7 @@ async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         return {
             "status": "ok" if ok else "unavailable",
             "database": system.backend,
-            "register_position": system.register.position() if ok else None,
+            "register_position": system.register_view.position() if ok else None,
         }
 
     # Threads of its own: while the database is away, requests waiting on it can hold every worker

@@ -88,7 +88,7 @@ class InspectionController(Controller):
     )
     def list_inspections(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[InspectionRow]:
         require_own_organization(request.user, organization_id)
-        system_of(request).registry.organization(organization_id)
+        system_of(request).organizations.organization(organization_id)
         return system_of(request).compliance.inspections_of(organization_id)
 
     @get(

@@ -239,7 +239,7 @@ class PublicDocumentController(Controller):
         sync_to_thread=True,
     )
     def list_documents(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[PublicDocument]:
-        system_of(request).registry.organization(organization_id)
+        system_of(request).organizations.organization(organization_id)
         return system_of(request).evidence.of(organization_id)
 
     @get(

@@ -13,7 +13,7 @@ from litestar.params import Parameter
 
 from application.context import CommandContext
 from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
-from application.registry import Registry
+from application.organizations import Organizations
 from domain.errors import DomainError
 from domain.organization import Organization, OrganizationType, Status, Track
 from domain.provenance import Role
@@ -32,7 +32,7 @@ from interfaces.common.problems import problem
 from interfaces.common.security import READERS_OF_HISTORY, STAFF, allow, require_own_organization
 from interfaces.http import dto
 
-Change = Callable[[Registry, CommandContext, int], Organization]
+Change = Callable[[Organizations, CommandContext, int], Organization]
 _PUBLIC = tuple(Role)
 
 
@@ -45,7 +45,7 @@ def _ok(org: Organization, status: int = 200, location: str | None = None) -> Re
 
 def _change(request: Request[Any, Any, Any], basis: Any, act: Change) -> Response[dto.OrganizationOut]:
     version = expected_version(request)
-    org = act(system_of(request).registry, context(request, basis), version)
+    org = act(system_of(request).organizations, context(request, basis), version)
     return _ok(org)
 
 
@@ -68,7 +68,7 @@ def _create(
     except DomainError:
         if (stored := system.idempotency.recall(scope, key)) is not None:  # a concurrent twin won
             return _replay(stored, print_)
-        if (org := found(system.registry.organization, new_id)) is None:
+        if (org := found(system.organizations.organization, new_id)) is None:
             raise
         # The first attempt's events committed but its answer was lost (a crash between the two):
         # the id derives from the key, so the organization in the log is this request's own.
@@ -136,7 +136,7 @@ class OrganizationController(Controller):
             page=page,
             per_page=per_page,
         )
-        return system_of(request).register.search(query)
+        return system_of(request).register_view.search(query)
 
     @get(
         "/{organization_id:uuid}",
@@ -146,7 +146,7 @@ class OrganizationController(Controller):
         sync_to_thread=True,
     )
     def detail(self, request: Request[Any, Any, Any], organization_id: UUID) -> Response[dto.OrganizationOut]:
-        return _ok(system_of(request).registry.organization(organization_id))
+        return _ok(system_of(request).organizations.organization(organization_id))
 
     @get(
         "/by-code/{code:str}",
@@ -156,7 +156,7 @@ class OrganizationController(Controller):
         sync_to_thread=True,
     )
     def by_code(self, request: Request[Any, Any, Any], code: str) -> Response[dto.OrganizationOut]:
-        return _ok(system_of(request).registry.organization_by_code(code[:40]))
+        return _ok(system_of(request).organizations.organization_by_code(code[:40]))
 
     @get(
         "/{organization_id:uuid}/history",
@@ -169,7 +169,7 @@ class OrganizationController(Controller):
     )
     def history(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[HistoryEntry]:
         require_own_organization(request.user, organization_id)
-        return system_of(request).registry.history(organization_id)
+        return system_of(request).organizations.history(organization_id)
 
     @post(
         "/",
@@ -184,7 +184,7 @@ class OrganizationController(Controller):
         return _create(
             request,
             data,
-            lambda ctx, id: system_of(request).registry.register_organization(
+            lambda ctx, id: system_of(request).organizations.register_organization(
                 ctx, data.profile.to_domain(), data.code, data.registered_on, id
             ),
         )
@@ -201,7 +201,7 @@ class OrganizationController(Controller):
         return _create(
             request,
             data,
-            lambda ctx, id: system_of(request).registry.file_organization(
+            lambda ctx, id: system_of(request).organizations.file_organization(
                 ctx, data.profile.to_domain(), data.filing_no, data.filed_with, data.filed_on, id
             ),
         )

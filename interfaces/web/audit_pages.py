@@ -96,7 +96,7 @@ class AuditPages(Controller):
                 "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
                 "chosen": chosen,
                 "error": error,
-                "districts": system.register.districts(),
+                "districts": system.register_view.districts(),
                 "tz": BEIJING,
                 "page_link": lambda n: "/audit/register?" + urlencode({**keep, "page": n}),
             },

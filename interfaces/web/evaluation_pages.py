@@ -196,7 +196,7 @@ class EvaluationPages(Controller):
             rows = cases.cases(subject_id=principal.organization_id)
         else:
             rows = cases.cases()
-        return Template("evaluations.html", context={"rows": rows, "today": system_of(request).registry.today()})
+        return Template("evaluations.html", context={"rows": rows, "today": system_of(request).store.today()})
 
     @get("/evaluations/{evaluation_id:uuid}", sync_to_thread=True)
     def case(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:
@@ -233,7 +233,7 @@ class EvaluationPages(Controller):
             "evaluation.html",
             context={
                 "e": evaluation,
-                "subject": system.register.get(evaluation.subject_id),
+                "subject": system.register_view.get(evaluation.subject_id),
                 "rule_set": rule_set,
                 "project": None if evaluation.kind.value == "grade" else system.funding.project(evaluation.subject_id),
                 "scheme": scheme,

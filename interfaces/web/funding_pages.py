@@ -115,7 +115,7 @@ def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str |
         context={
             "p": project,
             "r": system.funding.funding_round(project.round_id),
-            "org": system.register.get(project.organization_id),
+            "org": system.register_view.get(project.organization_id),
             "error": error,
             "is_staff": request.user.role in STAFF,
             "is_org": request.user.role is Role.ORGANIZATION,
@@ -199,7 +199,7 @@ class FundingPages(Controller):
                 "r": funding_round,
                 "row": system.funding_view.round(round_id),
                 "projects": system.funding_view.projects(query).items,
-                "accepting": funding_round.accepts_applications(system.registry.today()),
+                "accepting": funding_round.accepts_applications(system.store.today()),
                 "is_org": mine,
                 "error": error,
                 "form": form or {},

@@ -123,7 +123,7 @@ def report_page(
 ) -> Template:
     _reader(request, organization_id)
     system = system_of(request)
-    org = system.registry.organization(organization_id)
+    org = system.organizations.organization(organization_id)
     try:
         inspection = system.inspections.inspection(organization_id, year)
     except NotFound:

@@ -131,7 +131,7 @@ class PageController(Controller):
             page=page,
             per_page=20,  # type: ignore[arg-type]
         )
-        result = system_of(request).register.search(query)
+        result = system_of(request).register_view.search(query)
         keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
         return Template(
             "register.html",
@@ -154,7 +154,7 @@ class PageController(Controller):
     @post("/organizations/new", sync_to_thread=True, status_code=303)
     def create(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
         _staff_page(request)
-        registry = system_of(request).registry
+        organizations = system_of(request).organizations
         try:
             profile = Profile(
                 name=data.get("name", ""),
@@ -170,9 +170,9 @@ class PageController(Controller):
             )
             ctx = context(request)
             if data.get("track") == "filed":
-                org = registry.file_organization(ctx, profile, data.get("filing_no", ""), data.get("filed_with", ""))
+                org = organizations.file_organization(ctx, profile, data.get("filing_no", ""), data.get("filed_with", ""))
             else:
-                org = registry.register_organization(ctx, profile, data.get("code", ""))
+                org = organizations.register_organization(ctx, profile, data.get("code", ""))
         except DomainError as e:
             return Template(
                 "new.html",
@@ -187,14 +187,14 @@ class PageController(Controller):
 
     def _detail(self, request: Request[Any, Any, Any], organization_id: UUID, error: str | None, status: int) -> Template:
         system = system_of(request)
-        org = system.registry.organization(organization_id)
+        org = system.organizations.organization(organization_id)
         principal: Principal = request.user
         may_see_history = principal.role in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) or (
             principal.role is Role.ORGANIZATION and principal.organization_id == organization_id
         )
-        history = list(reversed(system.registry.history(organization_id))) if may_see_history else None
-        hub = system.register.get(org.hub_id) if org.hub_id else None
-        entry = system.register.get(organization_id)
+        history = list(reversed(system.organizations.history(organization_id))) if may_see_history else None
+        hub = system.register_view.get(org.hub_id) if org.hub_id else None
+        entry = system.register_view.get(organization_id)
         return Template(
             "organization.html",
             context={
@@ -234,7 +234,7 @@ class PageController(Controller):
         try:
             if act is None or not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-            act(system_of(request).registry, context(request, basis), organization_id, int(data["version"]), *value)
+            act(system_of(request).organizations, context(request, basis), organization_id, int(data["version"]), *value)
         except DomainError as e:
             return self._detail(request, organization_id, message_for(request, e), domain_status(e))
         return Redirect(f"/organizations/{organization_id}?saved=1", status_code=303)
@@ -259,12 +259,12 @@ def _safe_next(target: str) -> str:
 
 
 def _districts(request: Request[Any, Any, Any]) -> list[str]:
-    return system_of(request).register.districts()
+    return system_of(request).register_view.districts()
 
 
 def _open_year(system: Any, org: Any) -> int | None:
     """Last year's report, if a campaign covers the organization and nothing is filed yet."""
-    year = system.registry.today(org.profile.division_code).year - 1
+    year = system.store.today(org.profile.division_code).year - 1
     if any(i.report_year == year for i in system.compliance.inspections_of(org.id)):
         return None
     try:

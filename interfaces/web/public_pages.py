@@ -45,7 +45,7 @@ class PublicPages(Controller):
             context={
                 "result": result,
                 "filters": filters,
-                "districts": system.register.districts(),
+                "districts": system.register_view.districts(),
                 "page_link": _pager("/public/", filters),
             },
         )

@@ -21,11 +21,11 @@ HUB = uuid5(_NS, "tl-hub")
 
 
 def test_the_auditor_reconstructs_the_register_and_a_timeline(site: str, page: Any, system: Any, clock: Any) -> None:
-    old_name = system.registry.organization(HUB).profile.name
+    old_name = system.organizations.organization(HUB).profile.name
     clock.advance(hours=2)
     before_rename = clock.current.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
     clock.advance(hours=2)
-    system.registry.rename(REGISTRAR, HUB, None, "铜陵市郊区社会组织总会")
+    system.organizations.rename(REGISTRAR, HUB, None, "铜陵市郊区社会组织总会")
 
     sign_in(page, site, "auditor")
     page.click("[data-testid=nav-audit]")

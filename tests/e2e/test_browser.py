@@ -56,9 +56,9 @@ def test_a_stale_form_shows_a_clear_message_and_changes_nothing(site: str, page:
     page.fill("input[name=username]", "registrar")
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    org = system.register.search(RegisterQuery(text="宣州区社会工作服务中心")).items[0]
+    org = system.register_view.search(RegisterQuery(text="宣州区社会工作服务中心")).items[0]
     page.goto(f"{site}/organizations/{org.id}")
-    system.registry.rename(REGISTRAR, org.id, org.version, "宣州区社会工作服务中心(更名)")  # someone else, meanwhile
+    system.organizations.rename(REGISTRAR, org.id, org.version, "宣州区社会工作服务中心(更名)")  # someone else, meanwhile
     page.fill("[data-testid=change-form] input[name=value]", "我的新名称")
     page.click("[data-testid=change-form] button[type=submit]")
     assert "已被他人修改" in page.text_content("[data-testid=form-error]")

@@ -19,8 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(site: str, page: Any, system: Any) -> None:
-    year = system.registry.today().year - 1
-    hub = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
+    year = system.store.today().year - 1
+    hub = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
     sign_in(page, site, "org")
     page.goto(f"{site}/organizations/{hub}/inspections/{year}")
     assert "✓" in page.text_content("[data-testid=required-audit_report]")  # the demo attached it

@@ -31,7 +31,7 @@ def press(page: Any, action: str) -> None:
 def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, system: Any, clock: Any) -> None:
     from application.queries import RegisterQuery
 
-    org = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    org = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     sign_in(page, site, "registrar", f"/organizations/{org.id}")
     page.fill("[data-testid=open-evaluation] input[name=scoring_deadline]", "2026-06-30")
     page.click("[data-testid=open-evaluation] button[type=submit]")

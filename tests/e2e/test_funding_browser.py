@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 def run_round_to_stars(system: Any, clock: Any) -> Any:
     """Two projects through review, award, mid-term and closing, one rated 4 stars, one 2."""
     enroll_panel(system)
-    today = system.registry.today()
+    today = system.store.today()
     funding_round = system.funding.open_round(
         REGISTRAR,
         terms(

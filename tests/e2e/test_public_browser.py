@@ -61,7 +61,7 @@ def sign_in(page: Any, site: str, username: str) -> None:
 
 
 def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str, page: Any, system: Any) -> None:
-    year = system.registry.today().year - 1
+    year = system.store.today().year - 1
     sign_in(page, site, "org")
     page.goto(f"{site}/register")
     page.click("table.register >> text=铜陵市郊区社会组织联合会")
@@ -74,7 +74,7 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     page.fill("input[name=income]", "452000.50")
     page.click("[data-testid=report-form] button[type=submit]")
     page.wait_for_url("**saved=1")
-    org_id = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
+    org_id = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
     attach_required(system, REGISTRAR, org_id, year)  # uploading them is test_documents_browser's
     page.reload()
     page.click("[data-testid=act-submit] button")
@@ -85,7 +85,7 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
 
     page.context.clear_cookies()
     sign_in(page, site, "registrar")
-    hub = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    hub = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     page.goto(f"{site}/organizations/{hub.id}/inspections/{year}")
     page.fill("[data-testid=act-opinion] input[name=opinion]", "同意上报")
     page.click("[data-testid=act-opinion] button")

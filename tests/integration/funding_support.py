@@ -57,13 +57,13 @@ def application(title: str, amount: str = "40000") -> ProjectApplication:
 
 def graded_organization(system: Any, n: int, grade: str | None) -> UUID:
     """A registered organization holding a grade (set through the domain, as a finalized case would)."""
-    org = system.registry.register_organization(
+    org = system.organizations.register_organization(
         REGISTRAR, profile(f"铜陵市郊区公益服务中心{n:02d}"), code(100 + n), date(2015, 6, 1)
     )
     if grade:
         at = REGISTRAR.provenance(system.clock.now())
         org.award_grade(grade, date(2025, 1, 1), date(2029, 12, 31), system.ids.new_id(), True, replace(at, caused_by="test"))
-        system.registry.save(org)
+        system.store.save(org)
     return org.id
 
 
@@ -80,7 +80,7 @@ def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationK
     """Open each project's case, let three experts score it (each at the project's share of every
     maximum), announce all, let the announcement run out, finalize all."""
     desk = system.evaluations
-    today = system.registry.today()
+    today = system.store.today()
     cases = []
     for project_id in project_ids:
         case = system.funding.open_evaluation(REGISTRAR, project_id, None, kind, today + timedelta(days=14), "chair-1")

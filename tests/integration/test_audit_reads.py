@@ -24,7 +24,7 @@ def test_history_state_as_of_and_changes(client, system, clock) -> None:
     changed = client.get(f"{base}/history", params={"event_type": "LegalRepresentativeChanged"}, headers=auditor).json()
     assert [e["data"]["legal_representative"] for e in changed] == ["王建华"]
     moment = changed[0]["at"]
-    before_change = (system.registry.organization(HUB).created_on + timedelta(microseconds=1)).isoformat()
+    before_change = (system.organizations.organization(HUB).created_on + timedelta(microseconds=1)).isoformat()
     early = client.get(f"{base}/state", params={"at": before_change}, headers=auditor).json()
     late = client.get(f"{base}/state", params={"at": moment}, headers=auditor).json()
     assert early["version"] == 1 and early["state"]["profile"]["legal_representative"] == "王建国"
@@ -79,10 +79,10 @@ def test_register_as_of_over_http(client, system) -> None:
     auditor = login(client, "auditor")
     now = system.clock.now().isoformat()
     current = client.get("/api/audit/register", params={"at": now, "per_page": 500}, headers=auditor).json()
-    assert current["total"] == len(current["items"]) == system.register.search(RegisterQuery(per_page=200)).total
+    assert current["total"] == len(current["items"]) == system.register_view.search(RegisterQuery(per_page=200)).total
     serious = client.get("/api/audit/register", params={"at": now, "credit_status": "serious"}, headers=auditor).json()
     assert [row["name"] for row in serious["items"]] == ["青山区社区社会组织服务中心"]
-    hub_created = system.registry.organization(HUB).created_on
+    hub_created = system.organizations.organization(HUB).created_on
     before = client.get(
         "/api/audit/register", params={"at": (hub_created - timedelta(microseconds=1)).isoformat()}, headers=auditor
     ).json()

@@ -29,12 +29,12 @@ SECRET_DRAFT = "内部草稿:尚未核实的收入明细"
 
 
 def events(system: Any) -> int:
-    return int(system.registry.recorder.max_notification_id() or 0)
+    return int(system.store.recorder.max_notification_id() or 0)
 
 
 def test_an_organization_files_and_the_registrar_reviews(client, system) -> None:
     org, registrar = login(client, "org"), login(client, "registrar")
-    year = system.registry.today().year - 1  # the demo opened this year's campaign; the hub has a draft
+    year = system.store.today().year - 1  # the demo opened this year's campaign; the hub has a draft
     url = f"/api/organizations/{HUB}/inspections/{year}"
     draft = client.get(url, headers=org)
     assert draft.status_code == 200 and draft.json()["stage"] == "draft"
@@ -66,7 +66,7 @@ def test_an_organization_files_and_the_registrar_reviews(client, system) -> None
 
 def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> None:
     org, registrar = login(client, "org"), login(client, "registrar")
-    this_year = system.registry.today().year
+    this_year = system.store.today().year
     before = events(system)
     future = client.put(f"/api/organizations/{HUB}/inspections/{this_year}/report", json=REPORT, headers=org)
     assert_problem(future, 422, "report.year_not_over")
@@ -102,7 +102,7 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
 
 def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system, clock) -> None:
     org = login(client, "org")
-    year = system.registry.today().year - 1
+    year = system.store.today().year - 1
     client.put(
         f"/api/organizations/{HUB}/inspections/{year}/report",
         json={**REPORT, "activities": SECRET_DRAFT},
@@ -150,7 +150,7 @@ def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system,
 
 def test_penalties_and_sweeps_over_http(client, system, clock) -> None:
     registrar = login(client, "registrar")
-    today = system.registry.today()
+    today = system.store.today()
     penalty = {"kind": "warning", "decision_no": "铜民罚〔2026〕9号", "decided_on": today.isoformat(), "reason": "未按规定换届"}
     answer = client.post(f"/api/organizations/{ELDER}/credit/penalties", json=penalty, headers=registrar)
     assert answer.status_code == 201, answer.text

@@ -87,7 +87,7 @@ def test_a_removal_requests_grounds_are_kept_but_not_published(client, system) -
 
 def test_a_draft_reports_documents_are_not_public_until_it_is_filed(client, system) -> None:
     public = client.get(f"/api/public/organizations/{HUB}/documents").json()
-    last, older = system.registry.today().year - 1, system.registry.today().year - 2
+    last, older = system.store.today().year - 1, system.store.today().year - 2
     assert [d["record_zh"] for d in public] == [f"{older}年度工作报告"]  # the reviewed year's audit report only
     draft = system.inspections.inspection(uuid5(_NS, "tl-hub"), last).documents[0]
     assert draft.public and client.get(f"/api/public/organizations/{HUB}/documents/{draft.document.sha256}").status_code == 404

@@ -41,7 +41,7 @@ def as_org(org_id: UUID) -> CommandContext:
 
 
 def event_count(system) -> int:  # type: ignore[no-untyped-def]
-    return int(system.registry.recorder.max_notification_id() or 0)
+    return int(system.store.recorder.max_notification_id() or 0)
 
 
 def file_on_time(system, clock, org_id: UUID, year: int, day: date) -> None:  # type: ignore[no-untyped-def]
@@ -53,14 +53,16 @@ def file_on_time(system, clock, org_id: UUID, year: int, day: date) -> None:  # 
 
 
 def status(system, org_id: UUID) -> tuple[str, date | None]:  # type: ignore[no-untyped-def]
-    entry = system.register.get(org_id)
+    entry = system.register_view.get(org_id)
     return entry.credit_status, entry.credit_since
 
 
 def test_missed_years_listing_escalation_and_removal_after_the_clean_period(system, clock) -> None:
     clock.current = datetime(2023, 2, 1, tzinfo=clock.current.tzinfo)
-    neglectful = system.registry.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1)).id
-    diligent = system.registry.register_organization(REGISTRAR, profile("铜陵市郊区志愿者协会"), code(2), date(2016, 3, 1)).id
+    neglectful = system.organizations.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1)).id
+    diligent = system.organizations.register_organization(
+        REGISTRAR, profile("铜陵市郊区志愿者协会"), code(2), date(2016, 3, 1)
+    ).id
 
     clock.move_to(date(2024, 1, 5))
     system.inspections.open_campaign(REGISTRAR, 2023, "3407")
@@ -80,7 +82,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     assert [(row.name, [g.code for g in row.grounds]) for row in listed] == [("铜陵市某协会", ["report_not_filed"])]
 
     # the organization was registered in September: exempt from the 2024 inspection
-    late_comer = system.registry.register_organization(REGISTRAR, profile("铜陵市新社工站"), code(3), date(2024, 9, 1)).id
+    late_comer = system.organizations.register_organization(REGISTRAR, profile("铜陵市新社工站"), code(3), date(2024, 9, 1)).id
     clock.move_to(date(2025, 1, 6))
     system.inspections.open_campaign(REGISTRAR, 2024, "3407")
     file_on_time(system, clock, diligent, 2024, date(2025, 3, 20))
@@ -91,7 +93,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     assert record.open_revocation_proposal == (2023, 2024)  # two consecutive years missed
     assert len(record.current(CreditList.ABNORMAL).grounds) == 2
     system.credit.decide_revocation(REGISTRAR, neglectful, accepted=False, note="给予整改机会")
-    assert system.registry.organization(neglectful).status.value == "active"
+    assert system.organizations.organization(neglectful).status.value == "active"
 
     # a timer sweep before two full years changes nothing; on the day it escalates
     clock.move_to(date(2026, 1, 6))
@@ -135,7 +137,7 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     assert status(system, neglectful) == ("none", None)
     history = [row.removal_reason for row in system.compliance.listings_of(neglectful)]
     assert history == ["clean_period_over", "escalated"]
-    types = [e.event_type for e in system.registry.stream_history(record.id)]
+    types = [e.event_type for e in system.store.history(record.id)]
     assert types.count("Listed") == 3 and types.count("Removed") == 2 and "RevocationDecided" in types
 
 
@@ -143,7 +145,7 @@ def test_a_new_ground_restarts_the_clean_period(system, clock) -> None:
     from domain.credit import Penalty, PenaltyKind
 
     clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
     fine = Penalty(PenaltyKind.FINE, "铜民罚〔2026〕1号", date(2026, 1, 5), "违规收费", Decimal("60000"))
     system.credit.record_penalty(REGISTRAR, org, fine)
     assert status(system, org) == ("serious", date(2026, 1, 5))
@@ -159,7 +161,7 @@ def test_small_penalties_list_abnormal_then_repeated_ones_serious_and_auto_remov
     from domain.credit import Penalty, PenaltyKind
 
     clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
     system.credit.record_penalty(
         REGISTRAR, org, Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕2号", date(2026, 1, 5), "未按章程活动")
     )
@@ -176,7 +178,7 @@ def test_small_penalties_list_abnormal_then_repeated_ones_serious_and_auto_remov
 
 def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
     clock.current = datetime(2026, 1, 5, tzinfo=clock.current.tzinfo)
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
     system.inspections.open_campaign(REGISTRAR, 2025, "340711")
     before = event_count(system)
     with pytest.raises(InvalidValue) as future:
@@ -202,7 +204,7 @@ def test_inspections_penalties_and_lists_bar_a_grade_evaluation(system, clock) -
     from domain.credit import Penalty, PenaltyKind
 
     clock.current = datetime(2025, 1, 6, tzinfo=clock.current.tzinfo)
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
     system.inspections.open_campaign(REGISTRAR, 2024, "3407")
     clock.move_to(date(2025, 6, 1))
     system.inspections.record_missed(SWEEP, date(2025, 6, 1))
@@ -218,9 +220,9 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
     from domain.credit import Penalty, PenaltyKind
 
     clock.current = datetime(2025, 1, 6, tzinfo=clock.current.tzinfo)
-    failing = system.registry.register_organization(REGISTRAR, profile("铜陵市甲协会"), code(1), date(2015, 6, 1)).id
-    silent = system.registry.register_organization(REGISTRAR, profile("铜陵市乙协会"), code(2), date(2015, 6, 1)).id
-    suspended = system.registry.register_organization(REGISTRAR, profile("铜陵市丙协会"), code(3), date(2015, 6, 1)).id
+    failing = system.organizations.register_organization(REGISTRAR, profile("铜陵市甲协会"), code(1), date(2015, 6, 1)).id
+    silent = system.organizations.register_organization(REGISTRAR, profile("铜陵市乙协会"), code(2), date(2015, 6, 1)).id
+    suspended = system.organizations.register_organization(REGISTRAR, profile("铜陵市丙协会"), code(3), date(2015, 6, 1)).id
     system.inspections.open_campaign(REGISTRAR, 2024, "3407")
 
     # a failed inspection with a rectification order not done by its deadline → listed; done → removed
@@ -257,7 +259,7 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
         suspended_until=date(2025, 8, 2),
     )
     system.credit.record_penalty(REGISTRAR, suspended, stop)
-    assert system.registry.organization(suspended).status.value == "suspended"
+    assert system.organizations.organization(suspended).status.value == "suspended"
     assert status(system, suspended) == ("serious", date(2025, 5, 2))
 
     # missed twice in a row → proposal; accepted → revoked and on the serious list
@@ -269,7 +271,7 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
     system.inspections.record_missed(SWEEP, date(2026, 6, 1))
     assert system.credit.record_of(silent).open_revocation_proposal == (2024, 2025)
     system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="连续两年未参加年检")
-    assert system.registry.organization(silent).status.value == "revoked"
+    assert system.organizations.organization(silent).status.value == "revoked"
     assert status(system, silent) == ("serious", date(2026, 6, 1))
     with pytest.raises(InvalidTransition):
         system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="")

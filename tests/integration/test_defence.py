@@ -81,7 +81,7 @@ def test_cookies_are_secure_whenever_the_public_url_is_https(system) -> None:
 
 
 def event_count(system: Any) -> int:
-    return int(system.registry.recorder.max_notification_id() or 0)
+    return int(system.store.recorder.max_notification_id() or 0)
 
 
 def test_demo_data_goes_into_an_empty_store_once_and_a_demo_store_is_left_as_it_is(system) -> None:
@@ -95,10 +95,10 @@ def test_demo_data_goes_into_an_empty_store_once_and_a_demo_store_is_left_as_it_
 def test_demo_data_is_refused_into_a_store_holding_other_data(system) -> None:
     """Real records, even without a user named `registrar`: the demo accounts (whose password is
     public) would open them to anyone. Refused with a clear message, and nothing is added."""
-    registry = system.registry
+    organizations = system.organizations
     ctx = system_context("registrar", "real-data")
     profile = Profile("真实数据协会", OrganizationType.SOCIAL_ASSOCIATION, "张三", "某市某路1号", "340711", "铜陵市郊区")
-    registry.register_organization(ctx, profile, code(1), registry.today())
+    organizations.register_organization(ctx, profile, code(1), system.store.today())
     before = event_count(system)
     with pytest.raises(DemoRefused) as refused:
         seed_demo(system, say=lambda _: None)

@@ -57,7 +57,7 @@ def seed(system: Any, clock: SteppingClock) -> None:
         for n in range(1, REMINDERS + 1)
     ]
     for start in range(0, len(orgs), 250):
-        system.registry.save(*orgs[start : start + 250])
+        system.store.save(*orgs[start : start + 250])
     password_hash = system.accounts.hasher.hash("a-long-password")
     with system.database.transaction(write=True) as tx:  # the accounts' own tables, in one transaction
         tx.executemany(
@@ -166,7 +166,7 @@ def test_the_cli_and_two_instances_deliver_1000_reminders_each_once_and_a_killed
         assert f":{victim.process.pid}/" not in found[held][1]  # type: ignore[union-attr]  # delivered by another
         delivered = Counter(
             n.originator_id
-            for n in system.registry.recorder.select_notifications(start=1, limit=100_000)
+            for n in system.store.recorder.select_notifications(start=1, limit=100_000)
             if n.topic.endswith("Reminder.Delivered")
         )
         assert len(delivered) == REMINDERS and set(delivered.values()) == {1}

@@ -38,7 +38,7 @@ def stored(system: Any) -> tuple[int, int]:
 
 
 def report_url(system: Any, organization: str = HUB) -> str:
-    return f"/api/organizations/{organization}/inspections/{system.registry.today().year - 1}"
+    return f"/api/organizations/{organization}/inspections/{system.store.today().year - 1}"
 
 
 def upload(client: Any, url: str, headers: dict[str, str], slot: str, name: str, data: bytes) -> Any:
@@ -118,7 +118,7 @@ def make_type(name: str) -> str:
 def test_bad_uploads_are_refused_and_store_nothing(client, system) -> None:
     org = login(client, "org")
     url = report_url(system)
-    before, events = stored(system), int(system.registry.recorder.max_notification_id())
+    before, events = stored(system), int(system.store.recorder.max_notification_id())
     too_big = upload(client, url, org, "report_other", "big.pdf", make.pdf("big", pad_to=LIMIT + 1))
     assert_problem(too_big, 413, "document.too_large")
     wrong = upload(client, url, org, "party_building", "党建.pdf", make.png())  # a PNG named .pdf
@@ -126,7 +126,7 @@ def test_bad_uploads_are_refused_and_store_nothing(client, system) -> None:
     assert body["details"]["found"] == "image/png"
     assert_problem(upload(client, url, org, "report_other", "empty.pdf", b""), 422, "document.empty")
     assert_problem(upload(client, url, org, "no_such_slot", "x.pdf", make.pdf()), 422, "document.slot")
-    assert stored(system) == before and int(system.registry.recorder.max_notification_id()) == events
+    assert stored(system) == before and int(system.store.recorder.max_notification_id()) == events
 
 
 def test_hostile_file_names_are_cleaned_and_never_used_as_paths(client, system) -> None:

@@ -29,7 +29,7 @@ def test_the_panel_reads_the_self_assessment_and_each_indicators_material(client
     assert client.get(f"/api/evaluations/{CASE}/documents").status_code == 401
     # an organization reads only its own case; an expert off this panel none of it
     other = system.evaluations.open_grade_evaluation(
-        REGISTRAR, uuid5(_NS, "tl-elder"), system.registry.today(), "chair-x", uuid5(_NS, "another-case")
+        REGISTRAR, uuid5(_NS, "tl-elder"), system.store.today(), "chair-x", uuid5(_NS, "another-case")
     )
     assert_problem(client.get(f"/api/evaluations/{other.id}/documents", headers=login(client, "org")), 403, "access.denied")
     assert_problem(client.get(f"/api/evaluations/{other.id}/documents", headers=login(client, "evaluator")), 403, "access.denied")

@@ -36,7 +36,7 @@ def scores(evaluations: Evaluations, evaluation, share: str) -> tuple[IndicatorS
 
 def case_with_panel(system, desk: Evaluations, members: int):  # type: ignore[no-untyped-def]
     """An eligible organization's grade evaluation with a panel of experts 1…members, scoring."""
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, members + 1)]
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
     desk.check_eligibility(REGISTRAR, evaluation.id)
@@ -46,11 +46,11 @@ def case_with_panel(system, desk: Evaluations, members: int):  # type: ignore[no
 
 @pytest.fixture
 def desk(system) -> Evaluations:
-    return Evaluations(system.registry, system.rules, system.clock, system.ids)
+    return Evaluations(system.store, system.rules, system.clock, system.ids)
 
 
 def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk, clock) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
     experts = [
         desk.enroll_expert(
@@ -102,12 +102,12 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
     assert evaluation.computation.total == Decimal("950.0") and evaluation.computation.label == "5A"
 
     evaluation = desk.finalize(CHAIR, evaluation.id, None)
-    graded = system.registry.organization(org.id)
+    graded = system.organizations.organization(org.id)
     assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", starts, date(2031, 5, 19))
-    award = system.registry.history(org.id)[-1]
+    award = system.organizations.history(org.id)[-1]
     assert award.event_type == "GradeAwarded" and award.caused_by == f"evaluation:{evaluation.id}"
     assert award.rule_set == "anhui@1" and award.data["certificate"] is True
-    entry = system.register.search(RegisterQuery(text=profile().name)).items[0]
+    entry = system.register_view.search(RegisterQuery(text=profile().name)).items[0]
     assert (entry.grade, entry.grade_valid_until) == ("5A", date(2031, 5, 19))
 
     stored, again = desk.recompute(evaluation.id)
@@ -115,7 +115,7 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
 
 
 def test_a_young_organization_is_barred_with_the_reason(system, desk) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2025, 9, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2025, 9, 1))
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
     evaluation = desk.check_eligibility(REGISTRAR, evaluation.id)
     assert evaluation.stage is Stage.BARRED and evaluation.bars == ("registered_less_than_2_years",)
@@ -140,7 +140,7 @@ def test_the_chair_closes_with_quorum_and_no_sheet_is_accepted_after(system, des
 
 
 def test_a_random_draw_is_replayable_from_its_seed(system, desk) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     pool = [desk.enroll_expert(REGISTRAR, f"u{n}", f"专家{n}", "社会工作", "高校").id for n in range(8)]
     drawn = []
     for _ in range(2):
@@ -201,7 +201,7 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
         t.join()
 
     final = desk.evaluation(evaluation.id)
-    events = [type(e).__name__ for e in system.registry.events.get(evaluation.id)]
+    events = [type(e).__name__ for e in system.store.events.get(evaluation.id)]
     accepted = {n for n in ("e4", "e5") if outcomes[n] == "ok"}
     closing = events.index("ScoringClosed") if "ScoringClosed" in events else None
     if outcomes["chair"] == "ok":
@@ -218,28 +218,28 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
 def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clock) -> None:
     from application.evaluations import SubjectFacts, eligibility_bars
 
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
     rule_set = desk._rule_set(evaluation)
-    org_now = system.registry.organization(org.id)
+    org_now = system.organizations.organization(org.id)
     org_now.award_grade("4A", date(2026, 1, 1), date(2030, 12, 31), evaluation.id, True, REGISTRAR.provenance(clock.now()))
-    system.registry.save(org_now)
+    system.store.save(org_now)
 
-    lowered = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
+    lowered = system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
     assert lowered.grade == "3A"
-    last = system.registry.history(org.id)[-1]
+    last = system.organizations.history(org.id)[-1]
     assert (last.event_type, last.data["finding"], last.data["previous"], last.rule_set) == (
         "GradeLowered",
         "inspection_failed",
         "4A",
         "anhui@1",
     )
-    revoked = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "evaluation_fraud")
-    assert revoked.grade is None and system.register.get(org.id).grade is None
+    revoked = system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "evaluation_fraud")
+    assert revoked.grade is None and system.register_view.get(org.id).grade is None
     with pytest.raises(InvalidTransition):
-        system.registry.apply_grade_finding(REGISTRAR, org.id, None, "penalty")  # nothing left to lower
+        system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "penalty")  # nothing left to lower
     with pytest.raises(InvalidValue):
-        system.registry.apply_grade_finding(REGISTRAR, org.id, None, "bad_weather")
+        system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "bad_weather")
 
     facts = SubjectFacts(date(2015, 6, 1), "registered", "active", None, None, revoked.grade_lost_on)
     assert eligibility_bars(rule_set, facts, date(2027, 5, 1)) == ["grade_lost_within_2_years"]
@@ -249,14 +249,14 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
 def test_a_grade_expires_after_its_validity(system, clock) -> None:
     import uuid
 
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
-    graded = system.registry.organization(org.id)
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    graded = system.organizations.organization(org.id)
     graded.award_grade("3A", date(2021, 5, 1), date(2026, 4, 30), uuid.uuid4(), True, REGISTRAR.provenance(clock.now()))
-    system.registry.save(graded)
-    expired = system.registry.expire_grade(REGISTRAR, org.id)  # the clock says 2026-05-20
-    assert expired.grade is None and system.registry.history(org.id)[-1].event_type == "GradeExpired"
+    system.store.save(graded)
+    expired = system.organizations.expire_grade(REGISTRAR, org.id)  # the clock says 2026-05-20
+    assert expired.grade is None and system.organizations.history(org.id)[-1].event_type == "GradeExpired"
     with pytest.raises(InvalidTransition):
-        system.registry.expire_grade(REGISTRAR, org.id)
+        system.organizations.expire_grade(REGISTRAR, org.id)
 
 
 def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clock) -> None:
@@ -271,7 +271,7 @@ def test_audit_recompute_finds_every_result_and_a_tampered_one(system, desk, clo
     checks = recheck_all(desk, [c.id for c in system.cases.cases()])
     assert [(c.evaluation_id, c.matches) for c in checks] == [(evaluation.id, True)]
     # a stored draft edited in the database: the recomputation no longer matches the stored result
-    table = system.registry.recorder.events_table_name
+    table = system.store.recorder.events_table_name
     nid = "notification_id" if system.backend == "postgres" else "rowid"
     with system.database.transaction(write=True) as tx:
         row = tx.execute(f"SELECT {nid} AS n, state FROM {table} WHERE topic LIKE ? ORDER BY {nid}", ("%SheetDrafted",)).one()

@@ -203,9 +203,9 @@ def assert_log_holds_exactly(database_url: str, tmp_path: Path, expected: dict[s
     system = build_system(settings)
     try:
         for org_id in expected.values():
-            org = system.registry.organization(org_id)
-            assert system.registry.organization_by_code(org.code).id == org.id  # the claim came with it
-        ours = system.register.search(RegisterQuery(text=NAME, per_page=1))
+            org = system.organizations.organization(org_id)
+            assert system.organizations.organization_by_code(org.code).id == org.id  # the claim came with it
+        ours = system.register_view.search(RegisterQuery(text=NAME, per_page=1))
         assert ours.total == len(expected)  # nothing created twice, nothing unacknowledged left over
         caught_up = read_models(system)
         for projection in system.projections:

@@ -45,7 +45,7 @@ def application(org: UUID, title: str, amount: str = "40000") -> dict[str, Any]:
 
 
 def events(system: Any) -> int:
-    return int(system.registry.recorder.max_notification_id() or 0)
+    return int(system.store.recorder.max_notification_id() or 0)
 
 
 class Desk:
@@ -69,7 +69,7 @@ class Desk:
         return answer
 
     def evaluate(self, clock: Any, projects: list[str], kind: str, shares: dict[str, str]) -> None:
-        today = self.system.registry.today()
+        today = self.system.store.today()
         cases = []
         for project in projects:
             opened = self.act(

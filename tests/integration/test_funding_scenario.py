@@ -29,7 +29,7 @@ from tests.integration.helpers import REGISTRAR
 
 
 def events(system) -> int:  # type: ignore[no-untyped-def]
-    return int(system.registry.recorder.max_notification_id() or 0)
+    return int(system.store.recorder.max_notification_id() or 0)
 
 
 def breached_organization(system, clock) -> object:  # type: ignore[no-untyped-def]
@@ -42,7 +42,7 @@ def breached_organization(system, clock) -> object:  # type: ignore[no-untyped-d
     system.funding.award(REGISTRAR, project.id, None, Decimal("40000"))
     system.funding.sign_agreement(REGISTRAR, project.id, None, "郊民协〔2026〕1号")
     system.funding.terminate(REGISTRAR, project.id, None, "虚报服务人次,挪用项目资金", breach=True)
-    barred = system.registry.organization(org)
+    barred = system.organizations.organization(org)
     assert barred.funding_barred_until == date(2029, 5, 28)  # 3 years (rule set) from the termination
     assert system.funding.funding_round(earlier.id).committed == Decimal("20000.00")  # unpaid half released
     return org
@@ -52,7 +52,7 @@ def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
     enroll_panel(system)
     breached = breached_organization(system, clock)
     orgs = [graded_organization(system, n, "2A" if n == 0 else "3A") for n in range(11)]
-    system.credit.add_ground(REGISTRAR, orgs[1], "no_party_organization", system.registry.today(), "未建立党组织")
+    system.credit.add_ground(REGISTRAR, orgs[1], "no_party_organization", system.store.today(), "未建立党组织")
     funding_round = system.funding.open_round(REGISTRAR, terms(applications_close=date(2026, 6, 30)))
     assert funding_round.rule_set.id == "anhui"
 

@@ -69,7 +69,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _demo_ids(system: Any) -> dict[str, str]:
-    org = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    org = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
     found = {

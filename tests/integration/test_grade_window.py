@@ -22,7 +22,9 @@ def graded_in_december(system: Any, clock: Any, name: str, n: int) -> Any:
     """A Baotou organization (national rules, 2026 revision) evaluated 5A, finalized on 10 December 2026."""
     clock.current = datetime(2026, 11, 20, 1, tzinfo=UTC)
     desk = system.evaluations
-    org = system.registry.register_organization(REGISTRAR, profile(name, **BAOTOU), code(n, division="150204"), date(2015, 6, 1))
+    org = system.organizations.register_organization(
+        REGISTRAR, profile(name, **BAOTOU), code(n, division="150204"), date(2015, 6, 1)
+    )
     experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{k}", f"专家{k}", "财务", "高校") for k in range(1, 4)]
     case = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 11, 30), "chair-1")
     assert (case.rule_set.id, case.rule_set.version) == ("national", 2)
@@ -42,26 +44,26 @@ def graded_in_december(system: Any, clock: Any, name: str, n: int) -> Any:
 
 def test_in_the_window_before_1_january_the_card_shows_the_coming_grade_and_findings_act_on_it(system, clock) -> None:
     org = graded_in_december(system, clock, "包头市青山区社区服务协会", 31)
-    graded = system.registry.organization(org.id)
+    graded = system.organizations.organization(org.id)
     assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", date(2027, 1, 1), date(2031, 12, 31))
     assert graded.grade_on(date(2026, 12, 10)) is None  # not held yet: no simplified inspection, no minimum grade met
     card = system.public.card(org.id)
     assert (card.organization.grade, card.organization.grade_valid_from, card.grade_in_force) == ("5A", date(2027, 1, 1), False)
 
     clock.move_to(date(2026, 12, 15))
-    lowered = system.registry.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
+    lowered = system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "inspection_failed")
     assert (lowered.grade, lowered.grade_valid_from, lowered.grade_valid_until) == ("4A", date(2027, 1, 1), date(2031, 12, 31))
     system.credit.record_penalty(
         REGISTRAR, org.id, Penalty(PenaltyKind.WARNING, "包青民罚〔2026〕3号", date(2026, 12, 15), "未按规定换届")
     )
-    assert system.registry.organization(org.id).grade == "3A"  # a penalty in the window lowers it too
-    last = system.registry.history(org.id)[-1]
+    assert system.organizations.organization(org.id).grade == "3A"  # a penalty in the window lowers it too
+    last = system.organizations.history(org.id)[-1]
     assert (last.event_type, last.data["previous"], last.data["level"]) == ("GradeLowered", "4A", "3A")
     card = system.public.card(org.id)
     assert (card.organization.grade, card.organization.grade_valid_from, card.grade_in_force) == ("3A", date(2027, 1, 1), False)
 
     clock.move_to(date(2027, 1, 1))
-    assert system.registry.organization(org.id).grade_on(date(2027, 1, 1)) == "3A"
+    assert system.organizations.organization(org.id).grade_on(date(2027, 1, 1)) == "3A"
     assert system.public.card(org.id).grade_in_force is True
 
 

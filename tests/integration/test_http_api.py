@@ -54,7 +54,7 @@ def test_signed_out_and_wrong_roles_are_refused(client) -> None:
 
 def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> None:
     registrar = login(client, "registrar")
-    head = system.registry.recorder.max_notification_id()
+    head = system.store.recorder.max_notification_id()
     bad_code = client.post("/api/organizations", json={"profile": PROFILE, "code": "51371082MJ00000010"}, headers=registrar)
     assert "校验位" in assert_problem(bad_code, 422, "uscc.check")["message_zh"]
     missing = client.post(
@@ -64,7 +64,7 @@ def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> No
     assert_problem(client.post("/api/organizations", content=b"{not json", headers=registrar), 400, "request.invalid")
     assert_problem(client.get("/api/organizations", params={"page": "0"}), 400, "request.invalid")
     assert_problem(client.get(f"/api/organizations/{uuid.uuid4()}"), 404, "organization.not_found")
-    assert system.registry.recorder.max_notification_id() == head
+    assert system.store.recorder.max_notification_id() == head
 
 
 def test_updates_need_the_version_seen_and_a_stale_one_is_412(client) -> None:
@@ -82,11 +82,11 @@ def test_updates_need_the_version_seen_and_a_stale_one_is_412(client) -> None:
 def test_a_retried_create_with_the_same_idempotency_key_creates_nothing_twice(client, system) -> None:
     registrar = {**login(client, "registrar"), "Idempotency-Key": "batch-7-row-3"}
     first = register(client, registrar)
-    head = system.registry.recorder.max_notification_id()
+    head = system.store.recorder.max_notification_id()
     again = register(client, registrar)
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-    assert system.registry.recorder.max_notification_id() == head
+    assert system.store.recorder.max_notification_id() == head
     assert_problem(register(client, registrar, n=2), 422, "idempotency.key_reused")
 
 
@@ -100,8 +100,8 @@ def test_wrong_transitions_are_409_with_the_reason(client) -> None:
 def test_history_is_for_staff_auditors_and_the_organization_itself(client, system) -> None:
     from application.queries import RegisterQuery
 
-    hub = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
-    other = system.register.search(RegisterQuery(text="荣成市志愿服务联合会")).items[0]
+    hub = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    other = system.register_view.search(RegisterQuery(text="荣成市志愿服务联合会")).items[0]
     own = client.get(f"/api/organizations/{hub.id}/history", headers=login(client, "org"))
     assert own.status_code == 200
     change = next(h for h in own.json() if h["event_type"] == "LegalRepresentativeChanged")

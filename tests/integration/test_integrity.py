@@ -15,13 +15,13 @@ from tests.integration.helpers import REGISTRAR, code, profile
 
 def stored(system: Any) -> tuple[str, str]:
     """(events table, its notification id column) as the recorder made them."""
-    table = system.registry.recorder.events_table_name
+    table = system.store.recorder.events_table_name
     return table, ("notification_id" if system.backend == "postgres" else "rowid")
 
 
 def seeded(system: Any) -> None:
     for n in range(1, 6):
-        system.registry.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
+        system.organizations.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
     assert system.integrity.verify().ok  # 10 events: 5 organizations, 5 code claims
 
 
@@ -81,8 +81,8 @@ def test_tampering_is_found_and_the_event_named(system, tamper, words) -> None:
 def test_the_chain_verifies_across_saves_and_checkpoints_record_the_head(system, clock) -> None:
     seeded(system)
     first = system.integrity.checkpoint(clock.now())
-    org = system.register.search(RegisterQuery()).items[0]
-    system.registry.rename(REGISTRAR, org.id, None, "铜陵市新名称协会")
+    org = system.register_view.search(RegisterQuery()).items[0]
+    system.organizations.rename(REGISTRAR, org.id, None, "铜陵市新名称协会")
     second = system.integrity.checkpoint(clock.now())
     verified = system.integrity.verify()
     assert verified.ok and verified.checked == 11 and verified.head_hash == second.hash != first.hash
@@ -178,7 +178,7 @@ def test_one_changed_byte_in_a_stored_document_is_found_and_named(system) -> Non
     from tests.support.documents import pdf, upload_of
 
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
-    org = system.registry.register_organization(REGISTRAR, profile("铜陵市审计材料协会"), code(1), date(2015, 6, 1)).id
+    org = system.organizations.register_organization(REGISTRAR, profile("铜陵市审计材料协会"), code(1), date(2015, 6, 1)).id
     for name, text in (("一切正常.pdf", "fine"), ("审计报告.pdf", "audit")):
         with upload_of(system, pdf(text, pad_to=600_000)) as upload:
             system.inspections.attach_document(REGISTRAR, org, 2025, None, "report_other", upload, name)

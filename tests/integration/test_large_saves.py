@@ -23,14 +23,14 @@ def test_saving_hundreds_of_aggregates_at_once_keeps_links_and_read_models(syste
             )
             for n in range(start, start + 600)
         ]
-        system.registry.save(*batch)
+        system.store.save(*batch)
         for org in batch:  # several events per aggregate, as a migration or a sweep writes them
             org.rename(f"批量登记协会{org.code}甲", REGISTRAR.provenance(clock.now()))
             org.rename(f"批量登记协会{org.code}改", REGISTRAR.provenance(clock.now()))
             org.suspend(REGISTRAR.provenance(clock.now()))
-        system.registry.save(*batch)
-    assert system.register.search(RegisterQuery(text="批量登记协会", per_page=1)).total == 1200
-    assert system.register.search(RegisterQuery(text="改", per_page=1)).total == 1200
+        system.store.save(*batch)
+    assert system.register_view.search(RegisterQuery(text="批量登记协会", per_page=1)).total == 1200
+    assert system.register_view.search(RegisterQuery(text="改", per_page=1)).total == 1200
     positions = {p.name: p.position() for p in system.projections}
-    assert set(positions.values()) == {int(system.registry.recorder.max_notification_id())}
+    assert set(positions.values()) == {int(system.store.recorder.max_notification_id())}
     assert system.integrity.verify().ok

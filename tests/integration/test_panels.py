@@ -24,7 +24,7 @@ from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_p
 
 @pytest.fixture
 def desk(system) -> Evaluations:
-    return Evaluations(system.registry, system.rules, system.clock, system.ids)
+    return Evaluations(system.store, system.rules, system.clock, system.ids)
 
 
 def submit(desk: Evaluations, evaluation, n: int, share: str) -> None:  # type: ignore[no-untyped-def]
@@ -34,14 +34,14 @@ def submit(desk: Evaluations, evaluation, n: int, share: str) -> None:  # type: 
 
 def eligible_case(system, desk: Evaluations, org_id=None):  # type: ignore[no-untyped-def]
     if org_id is None:
-        org_id = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
+        org_id = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1)).id
     evaluation = desk.open_grade_evaluation(REGISTRAR, org_id, date(2026, 6, 30), "chair-1")
     return desk.check_eligibility(REGISTRAR, evaluation.id)
 
 
 # -- 1. the minimum is held on the active panel ---------------------------------------------------
 def test_a_named_panel_with_an_expert_working_at_the_organization_is_refused_naming_the_conflict(system, desk) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in (1, 2)]
     staff = desk.enroll_expert(REGISTRAR, "expert-user-3", "专家3", "财务", "本会", (Employment(profile().name, org.id),))
     evaluation = eligible_case(system, desk, org.id)
@@ -150,10 +150,12 @@ def test_a_replacement_with_a_conflict_or_already_on_the_panel_is_refused(system
 
 # -- 3. conflicts before assignment ------------------------------------------------------------------
 def test_a_drawn_panel_never_draws_an_expert_with_a_declared_relation_or_a_tie_to_the_subjects_hub(system, desk) -> None:
-    registry = system.registry
-    hub = registry.register_organization(REGISTRAR, profile("铜陵市郊区社会组织联合会", is_hub=True), code(1), date(2015, 6, 1))
-    member = registry.register_organization(REGISTRAR, profile("铜陵市郊区阳光志愿者协会"), code(2), date(2015, 6, 1))
-    registry.join_hub(REGISTRAR, member.id, None, hub.id)
+    organizations = system.organizations
+    hub = organizations.register_organization(
+        REGISTRAR, profile("铜陵市郊区社会组织联合会", is_hub=True), code(1), date(2015, 6, 1)
+    )
+    member = organizations.register_organization(REGISTRAR, profile("铜陵市郊区阳光志愿者协会"), code(2), date(2015, 6, 1))
+    organizations.join_hub(REGISTRAR, member.id, None, hub.id)
     free = [desk.enroll_expert(REGISTRAR, f"u{n}", f"专家{n}", "社会工作", "高校") for n in range(3)]
     hub_staff = desk.enroll_expert(REGISTRAR, "u-hub", "枢纽专家", "社会工作", "联合会", (Employment("联合会", hub.id),))
     director = desk.enroll_expert(REGISTRAR, "u-dir", "理事专家", "社会工作", "高校")
@@ -173,8 +175,8 @@ def test_a_drawn_panel_never_draws_an_expert_with_a_declared_relation_or_a_tie_t
 
 
 def test_a_relation_or_employment_that_ended_long_enough_ago_is_no_conflict(system, desk, clock) -> None:
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
-    today = system.registry.today()
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    today = system.store.today()
     old = desk.enroll_expert(
         REGISTRAR, "u-old", "老专家", "财务", "高校", (Employment(profile().name, org.id, date(2020, 1, 1)),)
     )

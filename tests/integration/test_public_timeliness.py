@@ -36,7 +36,7 @@ def test_each_years_filing_is_on_time_late_or_overdue_marked_amber_up_to_14_days
     clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
     names = ("准时协会", "晚两周协会", "晚半月协会", "沉默协会")
     on_time, two_weeks, fifteen, silent = (
-        system.registry.register_organization(REGISTRAR, profile(f"铜陵市{n}"), code(n + 1), date(2015, 6, 1)).id
+        system.organizations.register_organization(REGISTRAR, profile(f"铜陵市{n}"), code(n + 1), date(2015, 6, 1)).id
         for n, _ in enumerate(names)
     )
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
@@ -95,7 +95,7 @@ def test_each_years_filing_is_on_time_late_or_overdue_marked_amber_up_to_14_days
 
 def test_a_report_filed_after_the_year_was_recorded_missed_is_still_reviewed_and_the_year_stays_missed(system, clock) -> None:
     clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
-    org_id = system.registry.register_organization(REGISTRAR, profile("铜陵市补报协会"), code(7), date(2015, 6, 1)).id
+    org_id = system.organizations.register_organization(REGISTRAR, profile("铜陵市补报协会"), code(7), date(2015, 6, 1)).id
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
     clock.move_to(date(2026, 6, 1))
     system.inspections.record_missed(SWEEP, date(2026, 6, 1))
@@ -140,7 +140,7 @@ def test_a_report_filed_after_the_year_was_recorded_missed_is_still_reviewed_and
 def test_deadlines_are_beijing_dates_whatever_the_servers_utc_date(system, clock) -> None:
     clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
     last_minute, past_midnight = (
-        system.registry.register_organization(REGISTRAR, profile(f"铜陵市{n}"), code(20 + i), date(2015, 6, 1)).id
+        system.organizations.register_organization(REGISTRAR, profile(f"铜陵市{n}"), code(20 + i), date(2015, 6, 1)).id
         for i, n in enumerate(("最后一刻协会", "午夜之后协会"))
     )
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")

@@ -40,14 +40,14 @@ class Population:
         self.clock.advance(hours=self.random.choice([0, 1, 7, 30, 24 * 40]))
         if not self.ids or self.random.random() < 0.15:
             self.serial += 1
-            org = self.system.registry.register_organization(
+            org = self.system.organizations.register_organization(
                 REGISTRAR,
                 profile(f"生成组织{self.serial}", district=self.random.choice(["铜陵市郊区", "义安区"])),
                 code(9000 + self.serial),
             )
             self.ids.append(org.id)
             return
-        org = self.system.registry.organization(self.random.choice(self.ids))
+        org = self.system.organizations.organization(self.random.choice(self.ids))
         with suppress(InvalidTransition):  # e.g. a revoked organization: refused, nothing written
             getattr(self, self.random.choice(["grade", "status", "credit", "credit", "rename"]))(org)
 
@@ -67,7 +67,7 @@ class Population:
                 False,
                 p,
             )
-        self.system.registry.save(org)
+        self.system.store.save(org)
 
     def status(self, org) -> None:  # type: ignore[no-untyped-def]
         p = self.provenance()
@@ -75,16 +75,16 @@ class Population:
             org.suspend(p) if self.random.random() < 0.8 else org.revoke(p)
         elif org.status is Status.SUSPENDED:
             org.resume(p)
-        self.system.registry.save(org)
+        self.system.store.save(org)
 
     def rename(self, org) -> None:  # type: ignore[no-untyped-def]
         org.rename(f"{org.profile.name}·改", self.provenance())
-        self.system.registry.save(org)
+        self.system.store.save(org)
 
     def credit(self, org) -> None:  # type: ignore[no-untyped-def]
         p, today = self.provenance(), self.day()
         try:
-            record = self.system.registry.repository.get(credit_record_id(org.id))
+            record = self.system.store.repository.get(credit_record_id(org.id))
         except Exception:
             record = CreditRecord.open(org.id, p)
         listed = [name for name in CreditList if record.current(name)]
@@ -94,7 +94,7 @@ class Population:
         else:
             ground = self.random.choice(["no_party_organization", "unreachable", "court_defaulter", "false_registration"])
             record.add_ground(Ground(ground, today, "生成", f"{ground}:{self.serial}:{record.version}"), p)
-        self.system.registry.save(record)
+        self.system.store.save(record)
 
 
 def _projected(system, at) -> dict:  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_register_as_of_equals_a_replay_of_the_events(system, clock, seed: int) 
     for _ in range(120):
         population.step()
     streams = [*population.ids, *(credit_record_id(i) for i in population.ids)]
-    stamps = sorted(e.timestamp for stream in streams for e in system.registry.events.get(stream))
+    stamps = sorted(e.timestamp for stream in streams for e in system.store.events.get(stream))
     rng = random.Random(seed)
     instants = [s + d for s in rng.sample(stamps, min(40, len(stamps))) for d in (timedelta(0), -timedelta(microseconds=1))]
     instants += [stamps[0] + (stamps[-1] - stamps[0]) * rng.random() for _ in range(20)]
@@ -153,6 +153,6 @@ def test_filters_and_intervals(system, clock) -> None:
     paged = system.audit.register_as_of(RegisterAsOfQuery(at=at, per_page=3, page=2))
     assert paged.total == len(everything) and len(paged.items) == min(3, max(0, len(everything) - 3))
     lines = system.audit.register_intervals(population.ids[0])
-    assert lines[0].valid_from == system.registry.organization(population.ids[0]).created_on
+    assert lines[0].valid_from == system.organizations.organization(population.ids[0]).created_on
     assert all(a.valid_to == b.valid_from for a, b in itertools.pairwise(lines)) and lines[-1].valid_to is None
     assert date.min < lines[0].valid_from.date()

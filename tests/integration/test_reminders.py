@@ -47,7 +47,7 @@ def mailing_system(settings, clock, smtp_port) -> Iterator[Any]:  # type: ignore
 
 def organization_with_contact(system: Any, clock: Any, hook_url: str) -> Any:
     clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
-    org = system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
+    org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     user = system.accounts.add_user("org-a", "a-long-password", "organization", "甲协会", org.id)
     system.reminders.set_contact(user.id, "office@jia.example.org", hook_url, ["inbox", "email", "webhook"])
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
@@ -153,7 +153,7 @@ def test_the_inbox_counts_unread_and_marks_read(mailing_system, clock) -> None:
     system.reminders.mark_read(me, reminder.id)
     system.reminders.mark_read(me, reminder.id)  # twice: one event
     assert system.reminders.unread(me) == 0 and system.reminders.inbox(me).items[0].read
-    types = [e.event_type for e in system.registry.stream_history(reminder.id)]
+    types = [e.event_type for e in system.store.history(reminder.id)]
     assert types == ["Issued", "MarkedRead"]
 
 
@@ -164,9 +164,9 @@ def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mai
 
     system = mailing_system
     org, _user = organization_with_contact(system, clock, None)
-    graded = system.registry.organization(org.id)
+    graded = system.organizations.organization(org.id)
     graded.award_grade("4A", date(2021, 1, 1), date(2026, 12, 31), uuid4(), True, REGISTRAR.provenance(clock.now()))
-    system.registry.save(graded)
+    system.store.save(graded)
     issued = []
     for day in (date(2026, 7, 3), date(2026, 7, 4), date(2026, 7, 5), date(2026, 12, 1), date(2026, 12, 31)):
         clock.move_to(day)
@@ -175,10 +175,14 @@ def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mai
     kinds = [(r.kind, r.offset) for r in system.reminder_view.reminders(ReminderQuery(kind="grade_expiring")).items]
     assert sorted(kinds) == [("grade_expiring", "180"), ("grade_expiring", "30")]
     clock.move_to(date(2027, 1, 1))
-    done = sweep(system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning)
+    done = sweep(
+        system.organizations, system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning
+    )
     assert done["grades"] == {"expired": 1}
-    assert system.register.get(org.id).grade is None
-    again = sweep(system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning)
+    assert system.register_view.get(org.id).grade is None
+    again = sweep(
+        system.organizations, system.inspections, system.credit, SWEEP, date(2027, 1, 1), planning=system.reminders.planning
+    )
     assert again["grades"] == {}
 
 
@@ -239,7 +243,7 @@ def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_
     assert mailbox.messages == []
 
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
-    assert [e.event_type for e in system.registry.stream_history(reminder.id)] == ["Issued", "DeliveryFailed", "Cancelled"]
+    assert [e.event_type for e in system.store.history(reminder.id)] == ["Issued", "DeliveryFailed", "Cancelled"]
     assert [(d.channel, d.status, d.attempts) for d in reminder.deliveries] == [("email", "cancelled", 1)]
     assert reminder.done_zh == f"2025年度工作报告已于{date(2026, 5, 24)}报送,提醒已取消。"
     assert reminder.done_en is not None and "was filed on 2026-05-24" in reminder.done_en
@@ -277,7 +281,7 @@ def test_deliverers_racing_on_one_database_send_each_reminder_once(settings, clo
     try:
         clock.current = datetime(2026, 1, 5, 1, tzinfo=clock.current.tzinfo)
         for n in range(1, 13):
-            org = first.registry.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
+            org = first.organizations.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
             account = first.accounts.add_user(f"org-{n}", "a-long-password", "organization", f"第{n}协会", org.id)
             first.reminders.set_contact(account.id, f"office{n}@example.org", None, ["inbox", "email"])
         first.inspections.open_campaign(REGISTRAR, 2025, "3407")

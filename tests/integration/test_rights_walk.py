@@ -87,7 +87,7 @@ def arguments(method: Any, case: Any, experts: list[Any]) -> dict[str, Any]:
 
 def test_every_case_command_refuses_exactly_whom_the_table_refuses(system) -> None:
     desk: Evaluations = system.evaluations
-    system.registry.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1), OWN_ORG)
+    system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1), OWN_ORG)
     experts = [desk.enroll_expert(REGISTRAR, f"expert-user-{n}", f"专家{n}", "财务", "高校") for n in range(1, 5)]
     assert len(CASE_COMMANDS) >= 20
     wrong = []

@@ -58,7 +58,7 @@ def api_operations(app: Any) -> list[tuple[str, str, frozenset[str]]]:
 
 def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, system) -> None:
     app, client = app_and_client
-    own = system.register.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
+    own = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))  # the org user's own case
     from application.queries import ReminderQuery
 
@@ -72,7 +72,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
         "round_id": uuid5(_NS, "demo-round"),
         "project_id": uuid5(_NS, "demo-project-tl-hub"),
     }  # the org user's own project
-    last_year = system.registry.today().year - 1
+    last_year = system.store.today().year - 1
     document = system.inspections.inspection(own.id, last_year).documents[0].document.sha256  # the draft's audit report
     operations = api_operations(app)
     assert len(operations) >= 40
@@ -104,7 +104,7 @@ def test_mutating_endpoints_refuse_the_auditor(app_and_client) -> None:
 
 def test_an_organization_user_cannot_read_another_organizations_history(app_and_client, system) -> None:
     _, client = app_and_client
-    other = system.register.search(RegisterQuery(text="宣城市青年志愿者协会")).items[0]
+    other = system.register_view.search(RegisterQuery(text="宣城市青年志愿者协会")).items[0]
     answer = client.get(f"/api/organizations/{other.id}/history", headers=token(client, "organization"))
     assert answer.status_code == 403
 

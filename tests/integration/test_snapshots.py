@@ -15,17 +15,17 @@ from tests.support.fakes import CountingIds, CountingTokens
 
 
 def _aggregate_ids(system) -> list[UUID]:  # type: ignore[no-untyped-def]
-    return list(dict.fromkeys(n.originator_id for n in system.registry.recorder.select_notifications(start=1, limit=100_000)))
+    return list(dict.fromkeys(n.originator_id for n in system.store.recorder.select_notifications(start=1, limit=100_000)))
 
 
 def test_every_demo_aggregate_survives_a_snapshot(system) -> None:
     seed_demo(system, say=lambda _: None)
-    registry = system.registry
+    store = system.store
     kinds = set()
     for aggregate_id in _aggregate_ids(system):
-        original = registry.repository.get(aggregate_id)
+        original = store.repository.get(aggregate_id)
         snapshot = type(original).Snapshot.take(original)
-        restored = registry.mapper.to_domain_event(registry.mapper.to_stored_event(snapshot)).mutate(None)
+        restored = store.mapper.to_domain_event(store.mapper.to_stored_event(snapshot)).mutate(None)
         assert type(restored) is type(original)
         assert vars(restored) == vars(original), type(original).__name__
         kinds.add(type(original).__name__)
@@ -50,20 +50,20 @@ def test_loads_and_as_of_reads_from_snapshots_equal_a_full_replay(snapshotting, 
     ctx = system_context("registrar", "snapshot-test")
     for n in range(8):
         clock.advance(hours=1)
-        org = system.registry.organization(hub)
-        system.registry.change_address(ctx, hub, org.version, f"铜陵市义安区第{n}号")
-    snapshots = list(system.registry.snapshots.get(hub))
-    assert [s.originator_version for s in snapshots] == list(range(3, system.registry.organization(hub).version + 1, 3))
+        org = system.organizations.organization(hub)
+        system.organizations.change_address(ctx, hub, org.version, f"铜陵市义安区第{n}号")
+    snapshots = list(system.store.snapshots.get(hub))
+    assert [s.originator_version for s in snapshots] == list(range(3, system.organizations.organization(hub).version + 1, 3))
 
-    events = list(system.registry.events.get(hub))
+    events = list(system.store.events.get(hub))
     replayed = None
     for event in events:
         replayed = event.mutate(replayed)
         moment = event.timestamp + timedelta(microseconds=1)
         assert system.audit.version_at(hub, moment) == event.originator_version
         assert system.audit.state_at(hub, moment).state == system.audit.state_at_version(hub, event.originator_version).state
-        from_snapshot = system.registry.repository.get(hub, version=event.originator_version)
+        from_snapshot = system.store.repository.get(hub, version=event.originator_version)
         assert vars(from_snapshot) == vars(replayed)
     assert system.audit.version_at(hub, events[0].timestamp - timedelta(microseconds=1)) == 0
-    latest = system.registry.organization(hub)
+    latest = system.organizations.organization(hub)
     assert isinstance(latest, Organization) and latest.profile.address == "铜陵市义安区第7号"

@@ -18,17 +18,17 @@ from tests.support.documents import attach_required
 
 
 def test_a_years_subsidies_follow_the_rules_and_are_granted_once(system, clock) -> None:
-    register = system.registry.register_organization
+    register = system.organizations.register_organization
     new = register(
         REGISTRAR, profile("郊区新成立社区公益服务社", public_benefit=True, community_level=True), code(1), date(2026, 3, 1)
     )
     hub = register(REGISTRAR, profile("郊区社会组织联合会"), code(2), date(2015, 1, 1))
-    system.registry.designate_as_hub(REGISTRAR, hub.id, None)
+    system.organizations.designate_as_hub(REGISTRAR, hub.id, None)
     members = [
         register(REGISTRAR, profile(f"郊区公益社{n}", public_benefit=True), code(10 + n), date(2018, 1, 1)) for n in range(4)
     ]
     for member in members:
-        system.registry.join_hub(REGISTRAR, member.id, None, hub.id)
+        system.organizations.join_hub(REGISTRAR, member.id, None, hub.id)
     passed = register(REGISTRAR, profile("郊区养老服务中心"), code(3), date(2016, 1, 1))
     penalized = register(REGISTRAR, profile("郊区某协会"), code(4), date(2016, 1, 1))
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
@@ -50,8 +50,8 @@ def test_a_years_subsidies_follow_the_rules_and_are_granted_once(system, clock) 
         ("郊区新成立社区公益服务社", "startup", "once"): Decimal("3000"),
         ("郊区社会组织联合会", "hub", "2026"): Decimal("5000"),
     }
-    assert system.registry.repository.get(subsidy_id(new.id, "startup", "once")).amount_cny == Decimal("3000")
-    grant = system.registry.repository.get(subsidy_id(hub.id, "hub", "2026"))
+    assert system.store.repository.get(subsidy_id(new.id, "startup", "once")).amount_cny == Decimal("3000")
+    grant = system.store.repository.get(subsidy_id(hub.id, "hub", "2026"))
     assert (grant.rule_set.id, grant.rule_set.version) == ("anhui", 1)
 
     last_year = system.subsidies.grant_year(REGISTRAR, 2025, "340711")

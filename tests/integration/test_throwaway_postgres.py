@@ -25,8 +25,8 @@ def test_a_throwaway_cluster_starts_serves_the_registry_and_stops(tmp_path: Path
         url = postgres.create_database(cluster.url)
         system = build_system(load_settings(data_dir=tmp_path, database_url=url, secret_key="x", scheduler=False))
         try:
-            org = system.registry.register_organization(REGISTRAR, profile(), code(1))
-            assert system.register.get(org.id).name == profile().name
+            org = system.organizations.register_organization(REGISTRAR, profile(), code(1))
+            assert system.register_view.get(org.id).name == profile().name
             assert system.backend == "postgres"
         finally:
             system.close()

@@ -40,7 +40,7 @@ def test_two_instances_sweeping_the_same_day_duplicate_nothing(settings, clock) 
     second = build_system(settings, clock=clock, ids=CountingIds(2), tokens=CountingTokens())
     try:
         for n in range(1, 21):
-            org = first.registry.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
+            org = first.organizations.register_organization(REGISTRAR, profile(f"铜陵市第{n}协会"), code(n), date(2015, 6, 1))
             first.accounts.add_user(f"org-{n}", "a-long-password", "organization", f"第{n}协会", org.id)
         first.inspections.open_campaign(REGISTRAR, 2025, "3407")
         for day in (date(2026, 5, 24), date(2026, 6, 1)):  # D-7: 20 reminders; D+1: 20 missed, 20 overdue reminders
@@ -53,7 +53,7 @@ def test_two_instances_sweeping_the_same_day_duplicate_nothing(settings, clock) 
             daily_sweep(second)  # and once more, one after the other
         issued = Counter()
         missed = Counter()
-        for n in first.registry.recorder.select_notifications(start=1, limit=10_000):
+        for n in first.store.recorder.select_notifications(start=1, limit=10_000):
             if n.topic.endswith("Reminder.Issued"):
                 issued[n.originator_id] += 1
             if n.topic.endswith("Inspection.Missed"):
@@ -84,7 +84,7 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
         for p in projects:
             first.funding.check_eligibility(REGISTRAR, p)
             case = first.funding.open_evaluation(
-                REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW, first.registry.today() + timedelta(days=14), "chair-1"
+                REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW, first.store.today() + timedelta(days=14), "chair-1"
             )
             desk.assign_panel(REGISTRAR, case.id, None, experts(first))
             scheme = desk._rule_set(case).evaluation.scheme_for("project")
@@ -100,7 +100,7 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
             desk.close_scoring(CHAIR, c, None)
             desk.compute_result(CHAIR, c, None)
             desk.open_announcement(CHAIR, c, None)
-        clock.move_to(first.registry.today() + timedelta(days=8))
+        clock.move_to(first.store.today() + timedelta(days=8))
         for c in cases:
             desk.finalize(CHAIR, c, None)
 

@@ -14,14 +14,14 @@ from application.errors import NotPermitted
 from application.evaluations import Evaluations
 from application.funding import Funding
 from application.inspections import Inspections
-from application.registry import Registry
+from application.organizations import Organizations
 from application.reminders import Reminders
 from application.rights import CONSOLE, QUERIES, RIGHTS, Relation, authorize
 from application.subsidies import Subsidies
 from domain.provenance import Actor, Role
 
 GROUPS = {
-    "registry": Registry,
+    "organizations": Organizations,
     "evaluations": Evaluations,
     "inspections": Inspections,
     "credit": CreditRecords,

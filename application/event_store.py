@@ -1,0 +1,110 @@
+"""The one event store every group of use cases saves to: aggregates, snapshots, each
+aggregate's history, and today's date under the rule set in force."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import fields
+from datetime import date
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import msgspec
+from eventsourcing.application import Application
+
+from application.ports import Clock, RuleSetCatalog
+from application.queries import HistoryEntry
+from domain.credit import CreditRecord
+from domain.evaluation import Evaluation
+from domain.expert import Expert
+from domain.funding import FundingRound, Project
+from domain.inspection import Inspection, InspectionCampaign
+from domain.organization import Organization
+from domain.provenance import Provenance
+
+log = logging.getLogger("starledger.events")
+# aggregates whose streams grow for years: loading them starts from a snapshot
+_LONG_LIVED = (Organization, CreditRecord, Evaluation, Expert, FundingRound, Project, InspectionCampaign, Inspection)
+_BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
+
+
+class EventStore(Application[UUID]):
+    """Every aggregate's events, in one store (one log, one notification sequence)."""
+
+    name = "starledger"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        clock: Clock,
+        rules: RuleSetCatalog,
+    ) -> None:
+        super().__init__(env)
+        interval = int(self.env.get("SNAPSHOT_INTERVAL") or 0)
+        if interval and self.snapshots is not None:  # every Nth event of an aggregate also stores its state
+            self.snapshotting_intervals = dict.fromkeys(_LONG_LIVED, interval)  # type: ignore[misc]
+        self.clock = clock
+        self.rules = rules
+        self._after_save: list[Callable[[list[Any]], Any]] = []
+
+    def on_saved(self, listener: Callable[[list[Any]], Any]) -> None:
+        """Called with the recordings after every successful save (read models catch up: read-your-writes)."""
+        self._after_save.append(listener)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        recordings = super().save(*objs, **kwargs)
+        for recording in recordings:
+            event, p = recording.domain_event, getattr(recording.domain_event, "provenance", None)
+            log.info(
+                "recorded %s #%d of %s v%d by %s (%s) [%s]",
+                type(event).__qualname__,
+                recording.notification.id,
+                event.originator_id,
+                event.originator_version,
+                p.actor.user_id if p else "?",
+                p.actor.role.value if p else "?",
+                p.correlation_id if p else "-",
+            )
+        for listener in self._after_save:
+            listener(recordings)
+        return recordings
+
+    def today(self, division_code: str | None = None) -> date:
+        """Today in the governing rule set's timezone (deadlines are local dates)."""
+        now = self.clock.now()
+        rule_set = self.rules.for_division(division_code or "000000", now.date())
+        return now.astimezone(ZoneInfo(rule_set.timezone)).date()
+
+    def history(self, aggregate_id: UUID) -> list[HistoryEntry]:
+        """Any aggregate's events, in order, with who/when/why."""
+        return [history_entry(e) for e in self.events.get(aggregate_id)]
+
+
+def event_type(event: Any) -> str:
+    return type(event).__name__
+
+
+def event_data(event: Any) -> dict[str, Any]:
+    """The business facts of an event, as JSON-ready builtins."""
+    data = {f.name: getattr(event, f.name) for f in fields(event) if f.name not in _BASE_FIELDS}
+    facts: dict[str, Any] = msgspec.to_builtins(data)
+    return facts
+
+
+def history_entry(event: Any) -> HistoryEntry:
+    p: Provenance = event.provenance
+    return HistoryEntry(
+        version=event.originator_version,
+        at=event.timestamp,
+        event_type=event_type(event),
+        actor_id=p.actor.user_id,
+        actor_role=p.actor.role.value,
+        correlation_id=p.correlation_id,
+        document_no=p.basis.document_no,
+        reason=p.basis.reason,
+        caused_by=p.caused_by,
+        rule_set=f"{p.rule_set.id}@{p.rule_set.version}" if p.rule_set else None,
+        data=event_data(event),
+    )

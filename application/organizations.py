@@ -1,0 +1,194 @@
+"""Use cases on organizations (社会组织) and their identifier claims (get → decide → save)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from uuid import UUID
+
+from application.context import CommandContext
+from application.errors import DuplicateIdentifier, NotFound, StaleVersion
+from application.queries import HistoryEntry
+from application.rights import command
+from application.usecases import UseCases
+from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
+from domain.organization import Organization, Profile, checked_code
+from domain.provenance import Provenance
+
+
+class Organizations(UseCases):
+    # -- creation ------------------------------------------------------------
+    @command("organizations.register_organization")
+    def register_organization(
+        self,
+        ctx: CommandContext,
+        profile: Profile,
+        code: str,
+        registered_on: date | None = None,
+        organization_id: UUID | None = None,
+    ) -> Organization:
+        org = Organization.register(
+            id=organization_id or self.ids.new_id(),
+            profile=profile,
+            code=code,
+            registered_on=registered_on or self.store.today(profile.division_code),
+            provenance=self._at(ctx),
+        )
+        claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._at(ctx))
+        return self._save_claiming(org, claim, "uscc", org.code or "", None)
+
+    @command("organizations.file_organization")
+    def file_organization(
+        self,
+        ctx: CommandContext,
+        profile: Profile,
+        filing_no: str,
+        filed_with: str,
+        filed_on: date | None = None,
+        organization_id: UUID | None = None,
+    ) -> Organization:
+        org = Organization.file(
+            id=organization_id or self.ids.new_id(),
+            profile=profile,
+            filing_no=filing_no,
+            filed_with=filed_with,
+            filed_on=filed_on or self.store.today(profile.division_code),
+            provenance=self._at(ctx),
+        )
+        key = f"{org.profile.division_code}:{org.filing_no}"
+        claim = IdentifierClaim(kind="filing", value=key, organization_id=org.id, provenance=self._at(ctx))
+        return self._save_claiming(org, claim, "filing", org.filing_no or "", None)
+
+    def _save_claiming(
+        self, org: Organization, claim: IdentifierClaim, kind: str, value: str, expected_version: int | None
+    ) -> Organization:
+        """Save the organization with its identifier claim: a taken identifier is a duplicate,
+        anything else that collides is a stale version (or an organization id taken already)."""
+        try:
+            saved: Organization = self._save(org, claim, expected_version=expected_version)
+        except StaleVersion:
+            if self._find(claim.id) is not None:
+                raise DuplicateIdentifier(kind, value) from None
+            raise
+        return saved
+
+    # -- changes -------------------------------------------------------------
+    @command("organizations.promote_to_registration")
+    def promote_to_registration(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, code: str, registered_on: date | None
+    ) -> Organization:
+        org = self.organization(org_id, expected_version)
+        code = checked_code(code, org.profile.org_type)
+        org.promote(code, registered_on or self.store.today(org.profile.division_code), self._at(ctx))
+        claim = IdentifierClaim(kind="uscc", value=code, organization_id=org.id, provenance=self._at(ctx))
+        return self._save_claiming(org, claim, "uscc", code, expected_version)
+
+    @command("organizations.rename")
+    def rename(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, name: str) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.rename(name, p))
+
+    @command("organizations.change_address")
+    def change_address(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, address: str) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.change_address(address, p))
+
+    @command("organizations.change_legal_representative")
+    def change_legal_representative(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, person: str
+    ) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.change_legal_representative(person, p))
+
+    @command("organizations.amend_charter")
+    def amend_charter(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, summary: str, approved_on: date | None
+    ) -> Organization:
+        return self._change(
+            ctx, org_id, expected_version, lambda o, p: o.amend_charter(summary, approved_on or self.store.today(), p)
+        )
+
+    @command("organizations.establish_party_branch")
+    def establish_party_branch(
+        self, ctx: CommandContext, org_id: UUID, expected_version: int | None, established_on: date | None
+    ) -> Organization:
+        return self._change(
+            ctx, org_id, expected_version, lambda o, p: o.establish_party_branch(established_on or self.store.today(), p)
+        )
+
+    @command("organizations.designate_as_hub")
+    def designate_as_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.designate_as_hub(p))
+
+    @command("organizations.join_hub")
+    def join_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, hub_id: UUID) -> Organization:
+        hub = self.organization(hub_id)
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.join_hub(hub, p))
+
+    @command("organizations.leave_hub")
+    def leave_hub(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.leave_hub(p))
+
+    @command("organizations.suspend")
+    def suspend(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.suspend(p))
+
+    @command("organizations.resume")
+    def resume(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.resume(p))
+
+    @command("organizations.deregister")
+    def deregister(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.deregister(p))
+
+    @command("organizations.revoke")
+    def revoke(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.revoke(p))
+
+    def _change(
+        self,
+        ctx: CommandContext,
+        org_id: UUID,
+        expected_version: int | None,
+        decide: Callable[[Organization, Provenance], None],
+    ) -> Organization:
+        org = self.organization(org_id, expected_version)
+        decide(org, self._at(ctx))
+        saved: Organization = self._save(org, expected_version=expected_version)
+        return saved
+
+    # -- grade consequences ---------------------------------------------------
+    @command("organizations.apply_grade_finding")
+    def apply_grade_finding(self, ctx: CommandContext, org_id: UUID, expected_version: int | None, finding: str) -> Organization:
+        """Lower or revoke the grade for a finding (failed inspection, penalty, fraud …) per the rule set in force."""
+        org = self.organization(org_id, expected_version)
+        today = self.store.today(org.profile.division_code)
+        rule_set = self.rules.for_division(org.profile.division_code, today)
+        org.apply_finding(finding, rule_set.grades, today, self._at(ctx, rule_set))
+        saved: Organization = self._save(org, expected_version=expected_version)
+        return saved
+
+    @command("organizations.expire_grade")
+    def expire_grade(self, ctx: CommandContext, org_id: UUID, as_of: date | None = None) -> Organization:
+        org = self.organization(org_id)
+        org.expire_grade(as_of or self.store.today(org.profile.division_code), self._at(ctx))
+        saved: Organization = self._save(org)
+        return saved
+
+    # -- queries -------------------------------------------------------------
+    def organization(self, org_id: UUID, expected_version: int | None = None) -> Organization:
+        found: Organization = self._get(org_id, Organization, "organization", expected_version)
+        return found
+
+    def organization_by_code(self, code: str) -> Organization:
+        return self._claimed(credit_code_claim_id(code.strip().upper()), code)
+
+    def organization_by_filing(self, division_code: str, filing_no: str) -> Organization:
+        return self._claimed(filing_claim_id(division_code, filing_no.strip()), filing_no)
+
+    def history(self, org_id: UUID) -> list[HistoryEntry]:
+        self.organization(org_id)
+        return self.store.history(org_id)
+
+    def _claimed(self, claim_id: UUID, identifier: str) -> Organization:
+        claim = self._find(claim_id)
+        if not isinstance(claim, IdentifierClaim):
+            raise NotFound("organization", identifier)
+        return self.organization(claim.organization_id)
