@@ -19,8 +19,10 @@ from application.accounts import Accounts, User
 from application.context import CommandContext, system_context
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
+from application.event_store import EventStore
 from application.funding import Funding
 from application.inspections import Inspections
+from application.organizations import Organizations
 from application.reminders import Reminders
 from application.sample_documents import pdf
 from application.subsidies import Subsidies

@@ -42,10 +42,9 @@ class UseCases:
         found = self._find(aggregate_id)
         if not isinstance(found, kind):
             raise NotFound(label, aggregate_id)
-        aggregate: Any = found  # any aggregate class: each has a version
-        if expected_version is not None and aggregate.version != expected_version:
-            raise StaleVersion(expected_version, aggregate.version)
-        return aggregate
+        if expected_version is not None and found.version != expected_version:
+            raise StaleVersion(expected_version, found.version)
+        return found
 
     def _organization(self, org_id: UUID) -> Organization:
         """The organization a use case of any group acts on or about."""
