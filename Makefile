@@ -1,6 +1,6 @@
 # StarLedger: two commands do everything on a fresh machine.
 #   make run   – serve on http://127.0.0.1:$${STARLEDGER_PORT:-8000} with demo data (SQLite under ./var/)
-#   make test  – the whole test suite (SQLite, PostgreSQL, HTTP, browser)
+#   make test  – lint, format and type checks, then the whole test suite (SQLite, PostgreSQL, HTTP, browser)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -19,6 +19,9 @@ run: $(STAMP)
 	$(BIN)/starledger serve --demo
 
 test: $(STAMP)
+	@$(BIN)/ruff check . || { echo "make test: ruff check found problems (many fix with: $(BIN)/ruff check --fix .)"; exit 1; }
+	@$(BIN)/ruff format --check . || { echo "make test: files not formatted (run: $(BIN)/ruff format .)"; exit 1; }
+	@$(BIN)/mypy || { echo "make test: mypy found type errors (strict on domain/ and application/)"; exit 1; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)
