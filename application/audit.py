@@ -13,9 +13,9 @@ from eventsourcing.application import AggregateNotFoundError
 
 from application.errors import NotFound
 from application.evaluations import SEALED_FIELDS, sealed
+from application.event_store import EventStore, event_type, history_entry
 from application.ports import RegisterHistoryView
 from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
-from application.event_store import EventStore, event_type, history_entry
 from domain.credit import credit_record_id
 from domain.evaluation import Evaluation
 from domain.funding import Project

@@ -12,8 +12,8 @@ from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import Parameter
 
 from application.context import CommandContext
-from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
 from application.organizations import Organizations
+from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
 from domain.errors import DomainError
 from domain.organization import Organization, OrganizationType, Status, Track
 from domain.provenance import Role
