@@ -86,15 +86,19 @@ def allow(*roles: Role) -> Any:
     """A guard letting only the given roles through (401 when signed out, 403 otherwise)."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        principal: Principal = connection.user
-        if principal.role in roles:
-            return
-        if principal.is_anonymous:
-            raise NotAuthorizedException("sign-in required")
-        raise PermissionDeniedException(f"the role {principal.role.value} may not do this")
+        require_role(connection.user, roles)
 
     guard.roles = roles  # type: ignore[attr-defined]  # read by the authorization-matrix test
     return guard
+
+
+def require_role(principal: Principal, roles: tuple[Role, ...]) -> None:
+    """`allow`'s check, for a page that decides inside its handler: 401 when signed out, 403 otherwise."""
+    if principal.role in roles:
+        return
+    if principal.is_anonymous:
+        raise NotAuthorizedException("sign-in required")
+    raise PermissionDeniedException(f"the role {principal.role.value} may not do this")
 
 
 def require_own_organization(principal: Principal, organization_id: UUID) -> None:

@@ -22,7 +22,7 @@ from domain.provenance import Role
 from domain.rules import GRADE_ORDER
 from interfaces.common.case_access import CASE_ROLES
 from interfaces.common.commands import system_of
-from interfaces.web.access import require_role
+from interfaces.common.security import require_role
 from interfaces.web.params import choice, page_number
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
@@ -47,7 +47,7 @@ class AuditPages(Controller):
 
     @get("/audit/", sync_to_thread=True)
     def home(self, request: Request[Any, Any, Any], verify: bool = False) -> Template:
-        require_role(request, AUDITORS)
+        require_role(request.user, AUDITORS)
         chain = system_of(request).integrity
         return Template(
             "audit.html",
@@ -60,7 +60,7 @@ class AuditPages(Controller):
     @get("/audit/lookup", sync_to_thread=True)
     def lookup(self, request: Request[Any, Any, Any], id: str = "") -> Redirect:
         """The look-up form: an id typed or pasted (with spaces or braces) → its timeline."""
-        require_role(request, AUDITORS)
+        require_role(request.user, AUDITORS)
         try:
             aggregate_id = UUID(id.strip().strip("{}"))
         except ValueError:
@@ -70,7 +70,7 @@ class AuditPages(Controller):
     @get("/audit/register", sync_to_thread=True)
     def register(self, request: Request[Any, Any, Any]) -> Template:
         """A bad time shows the message over the register as it stands now (400)."""
-        require_role(request, AUDITORS)
+        require_role(request.user, AUDITORS)
         system, params = system_of(request), request.query_params
         chosen = {
             "status": choice(params, "status", (s.value for s in Status)),
@@ -106,7 +106,7 @@ class AuditPages(Controller):
     def timeline(self, request: Request[Any, Any, Any], aggregate_id: UUID) -> Template:
         """Unknown id → 404 page; a bad time → 400 with the unfiltered timeline; an instant before
         the aggregate existed → the message in place of the state."""
-        require_role(request, AUDITORS)
+        require_role(request.user, AUDITORS)
         system, params = system_of(request), request.query_params
         audit = system.audit
         types = parse_event_types(params.get("event_type"))
@@ -139,13 +139,13 @@ class AuditPages(Controller):
 
     @get("/organizations/{organization_id:uuid}/grade-explanation", sync_to_thread=True)
     def grade(self, request: Request[Any, Any, Any], organization_id: UUID) -> Redirect:
-        require_role(request, CASE_ROLES)
+        require_role(request.user, CASE_ROLES)
         at = instant(request.query_params.get("at"))
         evaluation_id = system_of(request).audit.grade_evaluation(organization_id, at)
         return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)
 
     @get("/projects/{project_id:uuid}/stars-explanation", sync_to_thread=True)
     def stars(self, request: Request[Any, Any, Any], project_id: UUID) -> Redirect:
-        require_role(request, CASE_ROLES)
+        require_role(request.user, CASE_ROLES)
         evaluation_id = system_of(request).audit.stars_evaluation(project_id)
         return Redirect(f"/evaluations/{evaluation_id}/explanation", status_code=303)

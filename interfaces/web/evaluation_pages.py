@@ -11,7 +11,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect, Stream, Template
 
 from application.explanations import explain
@@ -34,7 +33,7 @@ from interfaces.common.documents import (
     download,
 )
 from interfaces.common.problems import domain_status
-from interfaces.common.security import STAFF, Principal
+from interfaces.common.security import SIGNED_IN, STAFF, Principal, require_role
 from interfaces.web.forms import Form
 from interfaces.web.i18n import message_for
 
@@ -81,8 +80,7 @@ def _decimal(raw: str | None) -> Decimal | None:
 
 def _signed_in(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.user
-    if principal.is_anonymous:
-        raise NotAuthorizedException("sign-in required")
+    require_role(principal, SIGNED_IN)
     return principal
 
 
@@ -330,8 +328,7 @@ class EvaluationPages(Controller):
     @post("/organizations/{organization_id:uuid}/evaluations", sync_to_thread=True, status_code=303)
     def open_case(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
         principal = _signed_in(request)
-        if principal.role not in STAFF:
-            raise PermissionDeniedException("staff only")
+        require_role(principal, STAFF)
         system = system_of(request)
         try:
             deadline = date.fromisoformat(data.get("scoring_deadline", ""))

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Stream, Template
 
 from application.exports import csv_text
@@ -31,8 +31,7 @@ from interfaces.common.documents import (
 )
 from interfaces.common.exports import DASHBOARDS
 from interfaces.common.problems import domain_status
-from interfaces.common.security import STAFF, require_own_organization
-from interfaces.web.access import require_role
+from interfaces.common.security import SIGNED_IN, STAFF, require_own_organization, require_role
 from interfaces.web.charts import bar_chart
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import language, message_for, translate
@@ -68,7 +67,7 @@ def _readable_project(request: Request[Any, Any, Any], project_id: UUID) -> Proj
     system = system_of(request)
     if request.user.role in (Role.EVALUATOR, Role.CHAIR):
         return system.funding.documents_of(context(request), project_id)
-    require_role(request, READERS)
+    require_role(request.user, READERS)
     project = system.funding.project(project_id)
     require_own_organization(request.user, project.organization_id)
     return project
@@ -142,7 +141,7 @@ class ProjectDocumentPages(Controller):
     async def upload(
         self, request: Request[Any, Any, Any], project_id: UUID, subject: ProjectSubject, slot: SlotKey, name: FileName = ""
     ) -> DocumentOut:
-        require_role(request, (*STAFF, Role.ORGANIZATION))
+        require_role(request.user, (*STAFF, Role.ORGANIZATION))
         system, ctx = system_of(request), context(request)
         return DocumentOut.of(
             await attach_received(
@@ -155,13 +154,12 @@ class ProjectDocumentPages(Controller):
 
     @get("/{sha256:str}", sync_to_thread=True)
     def document(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
-        if request.user.is_anonymous:
-            raise NotAuthorizedException("sign-in required")
+        require_role(request.user, SIGNED_IN)
         return download(request, system_of(request).funding.document(context(request), project_id, sha256), inline)
 
     @post("/{sha256:str}/withdrawal", sync_to_thread=True, status_code=303)
     def withdraw(self, request: Request[Any, Any, Any], project_id: UUID, sha256: Sha256, data: Form) -> Response[Any]:
-        require_role(request, (*STAFF, Role.ORGANIZATION))
+        require_role(request.user, (*STAFF, Role.ORGANIZATION))
         system = system_of(request)
         try:
             system.funding.withdraw_document(
@@ -177,7 +175,7 @@ class FundingPages(Controller):
 
     @get("/funding/", sync_to_thread=True)
     def rounds(self, request: Request[Any, Any, Any]) -> Template:
-        require_role(request, READERS)
+        require_role(request.user, READERS)
         return Template("funding.html", context={"rounds": system_of(request).funding_view.rounds()})
 
     @get("/funding/{round_id:uuid}", sync_to_thread=True)
@@ -187,7 +185,7 @@ class FundingPages(Controller):
     def _round(
         self, request: Request[Any, Any, Any], round_id: UUID, error: str | None, status: int, form: dict[str, str] | None = None
     ) -> Template:
-        require_role(request, READERS)
+        require_role(request.user, READERS)
         system = system_of(request)
         funding_round = system.funding.funding_round(round_id)
         mine = request.user.role is Role.ORGANIZATION
@@ -208,7 +206,7 @@ class FundingPages(Controller):
 
     @post("/funding/{round_id:uuid}/apply", sync_to_thread=True, status_code=303)
     def apply(self, request: Request[Any, Any, Any], round_id: UUID, data: Form) -> Response[Any]:
-        require_role(request, (Role.ORGANIZATION,))
+        require_role(request.user, (Role.ORGANIZATION,))
         try:
             application = ProjectApplication(
                 data.get("title", ""),
@@ -231,12 +229,11 @@ class FundingPages(Controller):
 
     @post("/projects/{project_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], project_id: UUID, data: Form) -> Response[Any]:
-        require_role(request, READERS)
+        require_role(request.user, READERS)
         system = system_of(request)
         require_own_organization(request.user, system.funding.project(project_id).organization_id)
         roles, action = ACTIONS.get(data.get("action", ""), ((), None))
-        if request.user.role not in roles:
-            raise PermissionDeniedException("not allowed for this role")
+        require_role(request.user, roles)
         try:
             action(system.funding, context(request), project_id, form_version(data), data)
         except DomainError as e:
@@ -246,7 +243,7 @@ class FundingPages(Controller):
     # -- dashboards --------------------------------------------------------------------------------
     @get("/dashboards/", sync_to_thread=True)
     def dashboards(self, request: Request[Any, Any, Any]) -> Template:
-        require_role(request, (*STAFF, Role.AUDITOR))
+        require_role(request.user, (*STAFF, Role.AUDITOR))
         system, lang = system_of(request), language(request)
         charts = []
         for key in DASHBOARDS:
@@ -264,7 +261,7 @@ class FundingPages(Controller):
 
     @get("/dashboards/{key:str}/table.csv", sync_to_thread=True)
     def csv(self, request: Request[Any, Any, Any], key: str) -> Response[str]:
-        require_role(request, (*STAFF, Role.AUDITOR))
+        require_role(request.user, (*STAFF, Role.AUDITOR))
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
         table = system_of(request).funding_view.table(key)

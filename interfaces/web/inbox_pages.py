@@ -8,20 +8,20 @@ from uuid import UUID
 
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from application.queries import ReminderQuery
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
-from interfaces.common.security import STAFF
+from interfaces.common.security import SIGNED_IN, STAFF, require_role
 from interfaces.web.forms import Form
+
+RECIPIENTS = tuple(r for r in SIGNED_IN if r is not Role.AUDITOR)  # the auditor gets no reminders
 
 
 def _recipient(request: Request[Any, Any, Any]) -> None:
-    if request.user.role in (Role.PUBLIC, Role.AUDITOR, Role.SYSTEM):
-        raise NotAuthorizedException("sign-in required")
+    require_role(request.user, RECIPIENTS)
 
 
 class InboxPages(Controller):
@@ -68,8 +68,7 @@ class DeliveryPages(Controller):
 
 
 def _staff(request: Request[Any, Any, Any]) -> None:
-    if request.user.role not in STAFF:
-        raise NotAuthorizedException("staff sign-in required")
+    require_role(request.user, STAFF)
 
 
 @pass_context

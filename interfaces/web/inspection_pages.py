@@ -10,7 +10,6 @@ from uuid import UUID
 
 import anyio
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import Parameter
 from litestar.response import Redirect, Stream, Template
 
@@ -23,7 +22,7 @@ from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
 from interfaces.common.problems import domain_status
-from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization
+from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization, require_role
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import message_for
 
@@ -205,12 +204,10 @@ class InspectionDocumentPages(Controller):
 
 
 def _reader(request: Request[Any, Any, Any], organization_id: UUID) -> None:
-    if request.user.role not in READERS_OF_HISTORY:
-        raise NotAuthorizedException("sign-in required")
+    require_role(request.user, READERS_OF_HISTORY)
     require_own_organization(request.user, organization_id)
 
 
 def _filer(request: Request[Any, Any, Any], organization_id: UUID, roles: tuple[Role, ...]) -> None:
     _reader(request, organization_id)
-    if request.user.role not in roles:
-        raise NotAuthorizedException("not allowed for this role")
+    require_role(request.user, roles)

@@ -9,7 +9,6 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
@@ -19,7 +18,7 @@ from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
-from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization
+from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization, require_role
 from interfaces.web.forms import Form
 from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
 from interfaces.web.params import choice, page_number
@@ -39,8 +38,7 @@ _ACTIONS = {
 
 
 def _staff_page(request: Request[Any, Any, Any]) -> None:
-    if request.user.role not in STAFF:
-        raise NotAuthorizedException("staff sign-in required")
+    require_role(request.user, STAFF)
 
 
 class PageController(Controller):

@@ -190,3 +190,21 @@ def test_every_form_refuses_a_post_without_the_csrf_token(app_and_client) -> Non
         url = re.sub(r"\{(\w+):(str|int)\}", "2025", url)
         answer = client.post(url, data={"anything": "x"}, follow_redirects=False)
         assert answer.status_code == 403 and "CSRF" in answer.text, (path, answer.status_code)
+
+
+def sign_in_on_the_pages(client: TestClient[Any], username: str) -> None:
+    form = client.get("/login").text
+    csrf = re.search(r'name="_csrf_token" value="([^"]+)"', form).group(1)
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "_csrf_token": csrf})
+
+
+@pytest.mark.parametrize(("page", "username"), [("/organizations/new", "org"), ("/reminders/", "chair"), ("/inbox/", "auditor")])
+def test_a_page_guard_answers_as_the_api_guard_does(app_and_client, page: str, username: str) -> None:
+    """Pages check roles with the API's own check: signed out, the sign-in page (the API's 401);
+    signed in with a role the page does not admit, 403, not a second sign-in."""
+    _, client = app_and_client
+    html = {"Accept": "text/html"}
+    signed_out = client.get(page, headers=html, follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login?next=")
+    sign_in_on_the_pages(client, username)
+    assert client.get(page, headers=html, follow_redirects=False).status_code == 403
