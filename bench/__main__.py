@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,33 +19,14 @@ from urllib.parse import urlsplit
 import psycopg
 
 from application.context import CommandContext
-from domain.organization import OrganizationType, Profile
+from bench.audit import report as audit_report
+from bench.common import ADMIN_URL, CTX, code, fresh_pg_database, profile
+from bench.documents import report as documents_report
+from bench.http_load import open_cases
+from bench.http_load import run as http_run
+from bench.sweep import report as sweep_report
 from domain.provenance import Actor, Role
-from domain.uscc import complete_code
 from infra.wiring import build_system, load_settings
-
-ADMIN_URL = os.environ.get("STARLEDGER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-CTX = CommandContext(Actor("bench", Role.REGISTRAR), "bench")
-
-
-def _profile(n: int) -> Profile:
-    return Profile(f"基准测试社会组织{n:07d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵市郊区", "340711", "铜陵市郊区")
-
-
-def _code(n: int) -> str:
-    return complete_code(f"51340711MJ{n:07d}")
-
-
-def _fresh_pg_database() -> tuple[str, Callable[[], None]]:
-    name = f"sl_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl(), drop
 
 
 def registrations_per_second(database_url: str, count: int) -> float:
@@ -56,10 +36,10 @@ def registrations_per_second(database_url: str, count: int) -> float:
         system = build_system(load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False))
         try:
             for n in range(20):  # warm-up
-                system.organizations.register_organization(CTX, _profile(n), _code(n), date(2020, 1, 1))
+                system.organizations.register_organization(CTX, profile(n), code(n), date(2020, 1, 1))
             started = time.perf_counter()
             for n in range(20, 20 + count):
-                system.organizations.register_organization(CTX, _profile(n), _code(n), date(2020, 1, 1))
+                system.organizations.register_organization(CTX, profile(n), code(n), date(2020, 1, 1))
             return count / (time.perf_counter() - started)
         finally:
             system.close()
@@ -68,8 +48,6 @@ def registrations_per_second(database_url: str, count: int) -> float:
 def sheet_saves_per_second(database_url: str, count: int, cases: int = 20) -> float:
     """Score submissions through the application: an evaluator saves the sheet of one of 20
     open cases (the case's events replayed, a DraftSaved event, the cases read model), in turn."""
-    from bench.http_load import open_cases
-
     with tempfile.TemporaryDirectory() as data_dir:
         system = build_system(load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False))
         try:
@@ -140,40 +118,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "http"):
         _http(args)
     if args.only in (None, "sweep"):
-        from bench.sweep import report
-
         print()
-        report([int(n) for n in args.sweep_sizes.split(",")])
+        sweep_report([int(n) for n in args.sweep_sizes.split(",")])
     if args.only in (None, "audit"):
         _audit(args)
     if args.only in (None, "documents"):
-        from bench.documents import report as documents
-
-        documents(_fresh_pg_database)
+        documents_report(fresh_pg_database)
     return 0
 
 
 def _audit(args: argparse.Namespace) -> None:
-    from bench.audit import report
-
     sizes = [int(n) for n in args.audit_sizes.split(",")]
     events = [int(n) for n in args.as_of_events.split(",")]
     print()
-    report(sizes, events)
+    audit_report(sizes, events)
     if args.postgres_audit:
         print()
-        report(sizes, events, postgres=True)
+        audit_report(sizes, events, postgres=True)
 
 
 def _http(args: argparse.Namespace) -> None:
-    from bench.http_load import run
-
     clients = [int(n) for n in args.clients.split(",")]
     for backend in ("SQLite", "PostgreSQL"):
-        url, drop = _fresh_pg_database() if backend == "PostgreSQL" else ("", lambda: None)
+        url, drop = fresh_pg_database() if backend == "PostgreSQL" else ("", lambda: None)
         print(f"\nHTTP on {backend}: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet", flush=True)
         try:
-            rows = run(clients, args.http_seconds, url)
+            rows = http_run(clients, args.http_seconds, url)
         finally:
             drop()
         print(f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
@@ -186,14 +156,14 @@ def _http(args: argparse.Namespace) -> None:
 
 def _appends(args: argparse.Namespace) -> None:
     rows: list[tuple[str, float, float | None]] = []
-    url, drop = _fresh_pg_database()
+    url, drop = fresh_pg_database()
     try:
         floor = raw_insert_floor(url, args.count)
         rows.append(("floor: raw psycopg INSERT loop (PostgreSQL)", floor, None))
         rows.append(("registrations via application (PostgreSQL)", registrations_per_second(url, args.count), floor))
     finally:
         drop()
-    url, drop = _fresh_pg_database()
+    url, drop = fresh_pg_database()
     try:
         rows.append(("score sheet saves via application (PostgreSQL)", sheet_saves_per_second(url, args.count), floor))
     finally:

@@ -19,6 +19,7 @@ from uuid import UUID
 import psycopg
 
 from application.queries import RegisterAsOfQuery
+from bench.common import fresh_pg_database
 from bench.population import CTX, StepClock, generate
 from domain.organization import Organization, OrganizationType, Profile
 from domain.uscc import complete_code
@@ -151,12 +152,11 @@ def _drain(fetch: Any) -> None:
 
 def report(sizes: list[int], event_counts: list[int], postgres: bool = False) -> None:
     """Each measurement on a store of its own: a temporary SQLite file, or a fresh PostgreSQL database."""
-    from bench.__main__ import _fresh_pg_database
 
     def run(measure: Any, *args: Any) -> Any:
         if not postgres:
             return measure(*args, "")
-        url, drop = _fresh_pg_database()
+        url, drop = fresh_pg_database()
         try:
             return measure(*args, url)
         finally:

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import system_context
-from bench.__main__ import CTX, _code, _profile
+from bench.common import CTX, code, profile
 from bench.population import BATCH, progress_bar
 from domain.organization import Organization
 from infra.wiring import build_system, load_settings
@@ -68,8 +68,8 @@ def register(system: Any, clock: MovableClock, size: int) -> None:
         batch = [
             Organization.register(
                 id=system.ids.new_id(),
-                profile=_profile(n),
-                code=_code(n),
+                profile=profile(n),
+                code=code(n),
                 registered_on=date(2015, 1, 1),
                 provenance=CTX.provenance(clock.now()),
             )

@@ -1,0 +1,40 @@
+"""What several figures share: the bench's actor, generated profiles and codes, and throwaway
+PostgreSQL databases. Figures import it, never `bench.__main__` (which imports them)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import psycopg
+
+from application.context import CommandContext
+from domain.organization import OrganizationType, Profile
+from domain.provenance import Actor, Role
+from domain.uscc import complete_code
+
+ADMIN_URL = os.environ.get("STARLEDGER_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CTX = CommandContext(Actor("bench", Role.REGISTRAR), "bench")
+
+
+def profile(n: int) -> Profile:
+    return Profile(f"基准测试社会组织{n:07d}", OrganizationType.SOCIAL_ASSOCIATION, "张三", "铜陵市郊区", "340711", "铜陵市郊区")
+
+
+def code(n: int) -> str:
+    return complete_code(f"51340711MJ{n:07d}")
+
+
+def fresh_pg_database() -> tuple[str, Callable[[], None]]:
+    """A new empty PostgreSQL database's URL, and what drops it."""
+    name = f"sl_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl(), drop
