@@ -48,6 +48,11 @@ class PageController(Controller):
     async def home(self) -> Redirect:
         return Redirect("/register")
 
+    @get("/favicon.ico")
+    async def favicon(self) -> Redirect:
+        """Browsers and bookmarks ask for this path whatever the page says; the icon is an SVG."""
+        return Redirect("/static/favicon.svg", status_code=301)
+
     @get("/lang/{code:str}")
     async def switch_language(self, request: Request[Any, Any, Any], code: str) -> Redirect:
         back = request.headers.get("referer") or "/register"

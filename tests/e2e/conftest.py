@@ -31,8 +31,19 @@ def site(system: Any) -> Iterator[str]:
         yield base
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":  # the page fixture reads it at teardown
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
 @pytest.fixture
-def page(chromium_path: str) -> Iterator[Any]:
+def page(chromium_path: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -41,4 +52,16 @@ def page(chromium_path: str) -> Iterator[Any]:
         page = context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())  # confirmations such as "确认提交吗?"
         yield page
+        if request.node.stash.get(_FAILED, False):
+            keep_what_the_person_saw(page, request.node.name)
         browser.close()
+
+
+def keep_what_the_person_saw(page: Any, test_name: str) -> None:
+    """A failed browser test leaves its last screen and HTML in test-artifacts/failures/ to look at."""
+    folder = ARTIFACTS / "failures"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in test_name)[:120]
+    page.screenshot(path=str(folder / f"{stem}.png"), full_page=True)
+    (folder / f"{stem}.html").write_text(page.content(), encoding="utf-8")
+    print(f"\nbrowser test failed on {page.url}: screenshot and HTML in {folder / stem}.png/.html")
