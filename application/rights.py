@@ -219,11 +219,6 @@ def authorize(ctx: CommandContext, command: str, holds: Collection[Relation] = (
     raise NotPermitted(*_NEEDS[needed])
 
 
-def roles_for(command: str) -> tuple[Role, ...]:
-    """The roles a row names (interfaces use it for their coarse role guard)."""
-    return tuple(RIGHTS[command])
-
-
 def command(name: str, owner: str | Callable[[Any, dict[str, Any]], UUID | None] | None = None) -> Callable[[F], F]:
     """Declares a use-case method the command `name` and authorizes every call before the method
     runs. `owner` finds the organization the record belongs to (for the OWN relation): the name of

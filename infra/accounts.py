@@ -74,10 +74,6 @@ class SqlAccountStore:
         with self.db.transaction() as tx:
             return _record(tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users WHERE username = ?", (username,)).one())
 
-    def user_by_id(self, user_id: str) -> Any:
-        with self.db.transaction() as tx:
-            return _record(tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users WHERE id = ?", (user_id,)).one())
-
     def users(self) -> list[Any]:
         with self.db.transaction() as tx:
             return [_record(r) for r in tx.execute(f"SELECT {_USER_COLUMNS} FROM sl_users ORDER BY role, username").all()]

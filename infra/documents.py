@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO
 
 from domain.documents import DocumentTooLarge, EmptyDocument, is_zip
-from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+from infra.database import PostgresDatabase, SQLiteDatabase
 
 CHUNK_BYTES = 512 * 1024  # one row of sl_document_chunks
 HEAD_BYTES = 16
@@ -192,10 +192,3 @@ class SqlDocumentStore:
                 data = tx.execute("SELECT data FROM sl_document_chunks WHERE sha256 = ? AND seq = ?", (sha256, seq)).scalar()
             if data is not None:
                 yield seq, bytes(data)
-
-    def insert_raw(self, tx: Tx, info: DocumentInfo, chunks: list[tuple[int, bytes]], stored_at: str) -> None:
-        tx.execute(
-            "INSERT INTO sl_documents (sha256, size_bytes, media_type, chunks, stored_at) VALUES (?, ?, ?, ?, ?)",
-            (info.sha256, info.size_bytes, info.media_type, info.chunks, stored_at),
-        )
-        tx.executemany("INSERT INTO sl_document_chunks (sha256, seq, data) VALUES (?, ?, ?)", chunks)

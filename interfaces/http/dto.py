@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
@@ -198,7 +198,3 @@ class MeOut(msgspec.Struct, frozen=True):
     display_name: str
     role: str
     organization_id: UUID | None
-
-
-def to_json(value: Any) -> bytes:
-    return msgspec.json.encode(value)
