@@ -31,7 +31,7 @@ from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
 from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
-from domain.scoring import IndicatorScore, Sheet, checked_scores, compute, missing_indicators
+from domain.scoring import IndicatorScore, Sheet, checked_scores, compute
 
 
 @dataclass(frozen=True)
@@ -424,11 +424,9 @@ class Evaluations(UseCases):
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "save_draft", evaluation)
-        rule_set = self._rule_set(evaluation)
-        scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
-        expert_id = self._my_seat(ctx, evaluation)
-        checked = checked_scores(scheme, scores, bonus, rule_set.evaluation.score_decimals)
-        evaluation.save_draft(expert_id, checked, bonus, self._at(ctx))
+        rules = self._rule_set(evaluation).evaluation
+        scheme = rules.scheme_for(evaluation.subject_type)
+        evaluation.save_draft(self._my_seat(ctx, evaluation), scores, bonus, scheme, rules.score_decimals, self._at(ctx))
         return self._save(evaluation)
 
     def submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
@@ -438,11 +436,7 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "submit_sheet", evaluation)
         scheme = self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
-        expert_id = self._my_seat(ctx, evaluation)
-        draft = evaluation.drafts.get(expert_id)
-        missing = missing_indicators(scheme, draft) if draft else [i.key for i in scheme.indicators]
-        total = draft.total(scheme) if draft else Decimal(0)
-        evaluation.submit_sheet(expert_id, missing, total, self._at(ctx))
+        evaluation.submit_sheet(self._my_seat(ctx, evaluation), scheme, self._at(ctx))
         return self._save(evaluation)
 
     def reopen_sheet(
@@ -653,10 +647,10 @@ class Evaluations(UseCases):
         return self.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
 
     def _my_seat(self, ctx: CommandContext, evaluation: Evaluation) -> UUID:
+        """The actor's seat on the panel; whether it still counts (not recused, not replaced) is the case's to say."""
         seat = next((m.expert_id for m in evaluation.panel if m.user_id == ctx.actor.user_id), None)
         if seat is None:
             raise NotPermitted("您不在该评估的专家组中", "You are not on this evaluation's panel")
-        evaluation.member(seat)  # refuses a recused member
         return seat
 
     def relations(self, ctx: CommandContext, evaluation: Evaluation, expert_id: UUID | None = None) -> set[rights.Relation]:

@@ -19,8 +19,8 @@ from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, 
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import Band, Disclosure, GradeBands, RuleSet
-from domain.scoring import Computation, IndicatorScore, Sheet
+from domain.rules import Band, Disclosure, GradeBands, RuleSet, ScoringScheme
+from domain.scoring import Computation, IndicatorScore, Sheet, checked_scores, missing_indicators
 
 
 class EvaluationKind(str, Enum):
@@ -426,37 +426,53 @@ class Evaluation(LedgerAggregate):
         self.recusal_requests.pop(expert_id, None)
 
     # -- score sheets -----------------------------------------------------------------
-    def save_draft(self, expert_id: UUID, scores: tuple[IndicatorScore, ...], bonus: Decimal, provenance: Provenance) -> None:
-        """Scores already checked against the scheme (domain.scoring.checked_scores)."""
+    def save_draft(
+        self,
+        expert_id: UUID,
+        scores: tuple[IndicatorScore, ...],
+        bonus: Decimal,
+        scheme: ScoringScheme,
+        decimals: int,
+        provenance: Provenance,
+    ) -> None:
+        """A sitting member's draft, checked against the case's scheme: each score names one of its
+        indicators once and lies between 0 and that indicator's maximum with at most the rule
+        set's decimals; the bonus stays under the scheme's cap."""
         self._require(Stage.SCORING)
         member = self.member(expert_id)
         if expert_id in self.submitted:
             raise InvalidTransition(
                 "sheet.submitted", "评分表已提交,需由主任退回后才能修改", "The sheet is submitted; the chair must reopen it first"
             )
-        self._sheet_drafted(expert_id, Sheet(member.user_id, scores, bonus), provenance)
+        checked = checked_scores(scheme, scores, bonus, decimals)
+        self._sheet_drafted(expert_id, Sheet(member.user_id, checked, bonus), provenance)
 
     @event("SheetDrafted")
     def _sheet_drafted(self, expert_id: UUID, sheet: Sheet, provenance: Provenance) -> None:
         self.drafts[expert_id] = sheet
 
-    def submit_sheet(self, expert_id: UUID, missing: list[str], total: Decimal, provenance: Provenance) -> None:
-        """A sheet submitted again after the chair reopened it, with different scores, records
-        the changes line by line (old and new), so the chair is told who changed what and when."""
+    def submit_sheet(self, expert_id: UUID, scheme: ScoringScheme, provenance: Provenance) -> None:
+        """A sheet goes in with every indicator of the scheme scored; its total is the scheme's
+        (indicators plus bonus, capped at full marks). Submitted again after the chair reopened it,
+        with different scores, it records the changes line by line (old and new), so the chair is
+        told who changed what and when."""
         self._require(Stage.SCORING)
         self.member(expert_id)
         if expert_id in self.submitted:
             raise InvalidTransition("sheet.submitted", "评分表已提交", "The sheet is submitted already")
-        if expert_id not in self.drafts or missing:
+        draft = self.drafts.get(expert_id)
+        missing = missing_indicators(scheme, draft) if draft else [i.key for i in scheme.indicators]
+        if draft is None or missing:
             raise InvalidValue(
                 "sheet.incomplete",
                 f"还有{len(missing)}项指标未评分",
                 f"{len(missing)} indicators have no score yet",
                 missing=missing,
             )
+        total = draft.total(scheme)
         before = self.as_submitted.get(expert_id)
         if before is not None:
-            changes = score_changes(before[0], self.drafts[expert_id])
+            changes = score_changes(before[0], draft)
             if changes or before[1] != total:
                 self._submitted_sheet_changed(expert_id, changes, before[1], total, provenance)
         self._sheet_submitted(expert_id, total, provenance)

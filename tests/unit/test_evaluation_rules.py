@@ -94,13 +94,11 @@ def scores(a: str, b: str) -> tuple[IndicatorScore, ...]:
 
 
 def draft(e: Evaluation, expert: UUID, sheet: tuple[IndicatorScore, ...], bonus: str = "0") -> None:
-    e.save_draft(expert, sheet, Decimal(bonus), by(Role.EVALUATOR))
+    e.save_draft(expert, sheet, Decimal(bonus), SCHEME, RULES.score_decimals, by(Role.EVALUATOR))
 
 
 def submit(e: Evaluation, expert: UUID) -> None:
-    sheet = e.drafts.get(expert)
-    missing = [i.key for i in SCHEME.indicators if sheet is None or sheet.points(i.key) is None]
-    e.submit_sheet(expert, missing, sheet.total(SCHEME) if sheet else Decimal(0), by(Role.EVALUATOR))
+    e.submit_sheet(expert, SCHEME, by(Role.EVALUATOR))
 
 
 def scored(*experts: UUID) -> Evaluation:
@@ -246,6 +244,62 @@ def test_a_replacement_needs_a_reason_a_new_expert_and_replaces_a_member_once() 
 
 
 # -- score sheets ---------------------------------------------------------------------------------------------------
+def test_a_score_above_the_indicators_maximum_is_refused() -> None:
+    e = scoring()
+    with pytest.raises(InvalidValue) as caught:
+        draft(e, E1, scores("60.5", "30"))
+    assert caught.value.code == "score.out_of_range" and caught.value.details == {"key": "a", "maximum": "60"}
+    assert E1 not in e.drafts
+
+
+def test_a_negative_score_is_refused() -> None:
+    assert refused(InvalidValue, draft, scoring(), E1, scores("50", "-1")) == "score.out_of_range"
+
+
+def test_a_score_at_the_indicators_maximum_is_accepted() -> None:
+    e = scoring()
+    draft(e, E1, scores("60", "40"))
+    assert e.drafts[E1].points("a") == 60
+
+
+def test_a_score_for_an_indicator_outside_the_scheme_is_refused() -> None:
+    assert refused(InvalidValue, draft, scoring(), E1, (IndicatorScore("z", Decimal(1)),)) == "score.unknown_indicator"
+
+
+def test_an_indicator_scored_twice_on_one_sheet_is_refused() -> None:
+    sheet = (IndicatorScore("a", Decimal(1)), IndicatorScore("a", Decimal(2)))
+    assert refused(InvalidValue, draft, scoring(), E1, sheet) == "score.duplicate_indicator"
+
+
+def test_a_score_with_more_decimals_than_the_rule_set_allows_is_refused() -> None:
+    assert refused(InvalidValue, draft, scoring(), E1, scores("50.25", "30")) == "score.precision"
+
+
+def test_a_bonus_above_the_schemes_cap_is_refused() -> None:
+    assert refused(InvalidValue, draft, scoring(), E1, scores("50", "30"), "5.5") == "score.bonus"
+
+
+def test_a_draft_may_leave_indicators_unscored_and_keeps_its_scores_in_indicator_order() -> None:
+    e = scoring()
+    draft(e, E1, (IndicatorScore("b", Decimal(30)), IndicatorScore("a", Decimal(50))))
+    draft(e, E2, (IndicatorScore("b", Decimal(30)),))
+    assert [s.key for s in e.drafts[E1].scores] == ["a", "b"] and e.drafts[E2].points("a") is None
+
+
+def test_the_submitted_total_counts_the_indicators_and_the_bonus() -> None:
+    e = scoring()
+    draft(e, E1, scores("50.5", "30"), bonus="2")
+    submit(e, E1)
+    assert e.as_submitted[E1][1] == Decimal("82.5")
+
+
+def test_the_submitted_total_never_exceeds_the_schemes_full_marks() -> None:
+    e = scoring()
+    draft(e, E1, scores("60", "38"), bonus="5")
+    submit(e, E1)
+    assert e.as_submitted[E1][1] == SCHEME.total
+
+
 def test_a_sheet_cannot_be_submitted_with_an_indicator_missing() -> None:
     e = scoring()
     draft(e, E1, (IndicatorScore("a", Decimal(50)),))
