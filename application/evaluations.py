@@ -24,60 +24,24 @@ from domain.base import LedgerAggregate
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
-from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, ScoreChange, outliers, result_bands
+from domain.evaluation import (
+    Evaluation,
+    EvaluationKind,
+    PanelMember,
+    RecusalGround,
+    ScoreChange,
+    SubjectFacts,
+    eligibility_bars,
+    outliers,
+    result_bands,
+)
 from domain.expert import ConflictOfInterest, Employment, Expert, Relation, SubjectTies, conflicts_of_interest
 from domain.funding import Project
 from domain.inspection import Inspection, inspection_id
-from domain.organization import Organization, Status, Track
+from domain.organization import Organization
 from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute
-
-
-@dataclass(frozen=True)
-class SubjectFacts:
-    """What eligibility looks at in the subject's history."""
-
-    registered_on: date | None
-    track: str
-    status: str
-    grade: str | None
-    grade_valid_until: date | None
-    grade_lost_on: date | None = None
-    inspection_outcomes: tuple[tuple[int, str], ...] = ()  # (report year, outcome), latest first
-    penalty_dates: tuple[date, ...] = ()
-    credit_status: str = "none"
-
-
-def _history_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
-    """The bars a rule set may name that look at inspections, penalties and credit lists."""
-    outcomes = [o for _, o in facts.inspection_outcomes if o != "exempt"]
-    found = {
-        "inspection_missed_or_failed_last_year": bool(outcomes) and outcomes[0] in ("missed", "fail"),
-        "basic_pass_two_years": outcomes[:2] == ["basic_pass", "basic_pass"],
-        "penalty_last_year": any(d.year == on.year - 1 for d in facts.penalty_dates),
-        "abnormal_list": facts.credit_status == "abnormal",
-        "serious_dishonesty_list": facts.credit_status == "serious",
-    }
-    return [bar for bar in rule_set.grades.bars if found.get(bar)]
-
-
-def eligibility_bars(rule_set: RuleSet, facts: SubjectFacts, on: date) -> list[str]:
-    """The rule set's bars that apply, as machine codes (explained in zh/en by the interfaces)."""
-    bars = []
-    if facts.track != Track.REGISTERED.value:
-        bars.append("not_registered")
-    if facts.status != Status.ACTIVE.value:
-        bars.append("not_active")
-    years = rule_set.grades.min_years_registered
-    if facts.registered_on is None or facts.registered_on > _years_before(on, years):
-        bars.append(f"registered_less_than_{years}_years")
-    if facts.grade and facts.grade_valid_until and facts.grade_valid_until >= on:
-        bars.append("grade_still_valid")
-    wait = rule_set.grades.reapply_after_downgrade_years
-    if facts.grade_lost_on and facts.grade_lost_on > _years_before(on, wait):
-        bars.append(f"grade_lost_within_{wait}_years")
-    return bars + _history_bars(rule_set, facts, on)
 
 
 @dataclass(frozen=True)
@@ -90,13 +54,6 @@ class SheetChangeNotice:
     old_total: Decimal
     new_total: Decimal
     changes: tuple[ScoreChange, ...]
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 EVALUATION_SLOTS = {"self_assessment": ("self_assessment",), "indicator": ("supporting",), "appeal": ("appeal_grounds",)}
@@ -296,7 +253,7 @@ class Evaluations(UseCases):
         org = self._organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
         facts = self._facts(org, today)
-        evaluation.record_eligibility(tuple(eligibility_bars(rule_set, facts, today)), self._at(ctx, rule_set))
+        evaluation.record_eligibility(tuple(eligibility_bars(rule_set.grades, facts, today)), self._at(ctx, rule_set))
         return self._save(evaluation)
 
     def _facts(self, org: Organization, today: date) -> SubjectFacts:

@@ -18,8 +18,9 @@ from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
+from domain.organization import Status, Track
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import Band, Disclosure, GradeBands, RuleSet, ScoringScheme
+from domain.rules import Band, Disclosure, GradeBands, GradeRules, RuleSet, ScoringScheme, add_years
 from domain.scoring import Computation, IndicatorScore, Sheet, checked_scores, missing_indicators
 
 
@@ -649,3 +650,50 @@ def outliers(totals: Mapping[UUID, Decimal], threshold: Decimal) -> dict[UUID, D
     middle = len(ordered) // 2
     median = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     return {who: total - median for who, total in totals.items() if abs(total - median) > threshold}
+
+
+# -- eligibility (pure) ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What eligibility looks at in the subject's history."""
+
+    registered_on: date | None
+    track: str
+    status: str
+    grade: str | None
+    grade_valid_until: date | None
+    grade_lost_on: date | None = None
+    inspection_outcomes: tuple[tuple[int, str], ...] = ()  # (report year, outcome), latest first
+    penalty_dates: tuple[date, ...] = ()
+    credit_status: str = "none"
+
+
+def _history_bars(rules: GradeRules, facts: SubjectFacts, on: date) -> list[str]:
+    """The bars a rule set may name that look at inspections, penalties and credit lists."""
+    outcomes = [o for _, o in facts.inspection_outcomes if o != "exempt"]
+    found = {
+        "inspection_missed_or_failed_last_year": bool(outcomes) and outcomes[0] in ("missed", "fail"),
+        "basic_pass_two_years": outcomes[:2] == ["basic_pass", "basic_pass"],
+        "penalty_last_year": any(d.year == on.year - 1 for d in facts.penalty_dates),
+        "abnormal_list": facts.credit_status == "abnormal",
+        "serious_dishonesty_list": facts.credit_status == "serious",
+    }
+    return [bar for bar in rules.bars if found.get(bar)]
+
+
+def eligibility_bars(rules: GradeRules, facts: SubjectFacts, on: date) -> list[str]:
+    """The rule set's bars that apply, as machine codes (explained in zh/en by the interfaces)."""
+    bars = []
+    if facts.track != Track.REGISTERED.value:
+        bars.append("not_registered")
+    if facts.status != Status.ACTIVE.value:
+        bars.append("not_active")
+    years = rules.min_years_registered
+    if facts.registered_on is None or facts.registered_on > add_years(on, -years):
+        bars.append(f"registered_less_than_{years}_years")
+    if facts.grade and facts.grade_valid_until and facts.grade_valid_until >= on:
+        bars.append("grade_still_valid")
+    wait = rules.reapply_after_downgrade_years
+    if facts.grade_lost_on and facts.grade_lost_on > add_years(on, -wait):
+        bars.append(f"grade_lost_within_{wait}_years")
+    return bars + _history_bars(rules, facts, on)

@@ -15,6 +15,7 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.errors import InvalidValue
 from domain.provenance import Provenance
+from domain.rules import add_years
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,8 @@ class ConflictOfInterest:
 
 
 def _recent(until: date | None, on: date, years: int) -> bool:
-    """Still tied, or the tie ended less than `years` years before the date."""
-    return until is None or (on - until).days < 365 * years + years // 4
+    """Still tied, or the tie ended less than `years` calendar years before the date."""
+    return until is None or on < add_years(until, years)
 
 
 def conflicts_of_interest(

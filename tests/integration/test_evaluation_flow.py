@@ -216,7 +216,7 @@ def test_sheets_racing_the_chairs_closing_are_either_counted_or_refused(system, 
 
 
 def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clock) -> None:
-    from application.evaluations import SubjectFacts, eligibility_bars
+    from domain.evaluation import SubjectFacts, eligibility_bars
 
     org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
@@ -242,8 +242,8 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
         system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "bad_weather")
 
     facts = SubjectFacts(date(2015, 6, 1), "registered", "active", None, None, revoked.grade_lost_on)
-    assert eligibility_bars(rule_set, facts, date(2027, 5, 1)) == ["grade_lost_within_2_years"]
-    assert eligibility_bars(rule_set, facts, date(2028, 6, 1)) == []
+    assert eligibility_bars(rule_set.grades, facts, date(2027, 5, 1)) == ["grade_lost_within_2_years"]
+    assert eligibility_bars(rule_set.grades, facts, date(2028, 6, 1)) == []
 
 
 def test_a_grade_expires_after_its_validity(system, clock) -> None:

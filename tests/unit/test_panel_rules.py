@@ -37,6 +37,18 @@ def test_a_tie_ended_within_the_rule_sets_years_conflicts_and_one_ended_earlier_
     assert conflicts_of_interest(old, TIES, date(2026, 5, 20), 2) == []
 
 
+def test_a_tie_counts_in_calendar_years_until_the_same_day_n_years_after_it_ended() -> None:
+    left = expert(Employment("居家养老服务中心", ORG, date(2023, 5, 20)))  # two years spanning 29 February 2024
+    assert len(conflicts_of_interest(left, TIES, date(2025, 5, 19), 2)) == 1
+    assert conflicts_of_interest(left, TIES, date(2025, 5, 20), 2) == []
+
+
+def test_a_tie_ended_on_29_february_lapses_on_28_february_n_years_later() -> None:
+    left = expert(Employment("居家养老服务中心", ORG, date(2024, 2, 29)))
+    assert len(conflicts_of_interest(left, TIES, date(2026, 2, 27), 2)) == 1
+    assert conflicts_of_interest(left, TIES, date(2026, 2, 28), 2) == []
+
+
 def test_working_for_or_being_related_to_the_hub_conflicts_for_its_members() -> None:
     e = expert(Employment("社会组织联合会", HUB), relations=(Relation(HUB, "社会组织联合会", RelationKind.DIRECTOR),))
     found = conflicts_of_interest(e, TIES, date(2026, 5, 20), 2)
