@@ -14,6 +14,7 @@ import msgspec
 
 from application.evaluations import Evaluations, Sight
 from domain.evaluation import result_bands
+from domain.rules import ScoringScheme
 from domain.scoring import Computation
 
 SEATS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -57,6 +58,8 @@ class Step(msgspec.Struct, frozen=True):
     values: list[Decimal]
     kept: list[Decimal]
     result: Decimal
+    label_zh: str = ""  # the indicator's name; empty on the totals' step
+    label_en: str = ""
 
 
 class Recomputation(msgspec.Struct, frozen=True):
@@ -74,6 +77,8 @@ class Explanation(msgspec.Struct, frozen=True):
     rule_set_name_zh: str
     rule_set_name_en: str
     scheme_id: str
+    scheme_name_zh: str
+    scheme_name_en: str
     aggregation: str
     trim_from_panel_size: int
     panel: list[PanelLine]
@@ -135,6 +140,8 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, s
         rule_set_name_zh=rule_set.name_zh,
         rule_set_name_en=rule_set.name_en,
         scheme_id=scheme.id,
+        scheme_name_zh=scheme.name_zh,
+        scheme_name_en=scheme.name_en,
         aggregation=rule_set.evaluation.aggregation.value,
         trim_from_panel_size=rule_set.evaluation.trim_from_panel_size,
         panel=[
@@ -146,7 +153,7 @@ def explain(evaluations: Evaluations, evaluation_id: UUID, reveal_names: bool, s
             for m in evaluation.panel
         ],
         sheets=sheets,
-        steps=_steps(computation),
+        steps=_steps(computation, scheme),
         total=computation.total if computation else None,
         result=computation.label if computation else None,
         bands=[BandLine(b.label, b.minimum, b.maximum) for b in bands.bands],
@@ -167,13 +174,14 @@ def _excluded(evaluation: Any, expert_id: UUID) -> str | None:
     return "replaced"
 
 
-def _steps(computation: Computation | None) -> list[Step]:
+def _steps(computation: Computation | None, scheme: ScoringScheme) -> list[Step]:
     if computation is None:
         return []
-    steps = [
-        Step(f"indicator {r.key}", list(r.aggregate.values), list(r.aggregate.kept), r.aggregate.result)
-        for r in computation.indicators
-    ]
+    steps = []
+    for r in computation.indicators:
+        indicator = scheme.indicator(r.key)
+        zh, en = (indicator.zh, indicator.en) if indicator else (r.key, r.key)
+        steps.append(Step(f"indicator {r.key}", list(r.aggregate.values), list(r.aggregate.kept), r.aggregate.result, zh, en))
     t = computation.totals
     steps.append(Step("total (decides the band)", list(t.values), list(t.kept), t.result))
     return steps

@@ -51,6 +51,40 @@ def _t(context: Any, key: str, **values: Any) -> str:
     return translate(language(request) if request is not None else "zh", key, **values)
 
 
+# Fields whose values are codes of a labelled family named differently from the field.
+_VALUE_FAMILIES = {
+    "grounds": "ground",
+    "list_name": "list",
+    "actor_role": "role",
+    "org_types": "org_type",
+    "tracks": "track",
+    "subject_type": "org_type",
+}
+
+
+def field_label(lang: str, key: str) -> str:
+    """A field's name for people: its label, or the identifier with spaces if none is written yet."""
+    name = key.rsplit(".", 1)[-1]
+    return catalog(lang).get(f"field.{name}") or name.replace("_", " ")
+
+
+def value_label(lang: str, key: str, value: Any) -> str:
+    """A code shown as the label of its family (status active → 正常), anything else as it is."""
+    family = _VALUE_FAMILIES.get(key, key)
+    texts = catalog(lang)
+    return texts.get(f"{family}.{value}") or texts.get(f"value.{value}") or str(value)
+
+
+@pass_context
+def _field(context: Any, key: str) -> str:
+    return field_label(_lang(context), key)
+
+
+@pass_context
+def _value(context: Any, key: str, value: Any) -> str:
+    return value_label(_lang(context), key, value)
+
+
 @pass_context
 def _lang(context: Any) -> str:
     request = context.get("request")
@@ -58,6 +92,6 @@ def _lang(context: Any) -> str:
 
 
 def install(engine: Any) -> None:
-    engine.engine.globals.update(t=_t, lang=_lang)
+    engine.engine.globals.update(t=_t, lang=_lang, field_label=_field, value_label=_value)
     # tojson keeps Chinese readable (still HTML-safe: <, >, & and ' are escaped)
     engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}

@@ -21,7 +21,7 @@ from domain.inspection import Outcome
 from domain.inspection import Stage as InspectionStage
 from domain.organization import OrganizationType, Status, Track
 from domain.provenance import Role
-from domain.rules import TrancheCondition
+from domain.rules import Aggregation, Boundary, TrancheCondition
 from interfaces.web.i18n import LANGS, catalog, translate
 
 INTERFACES = Path(__file__).resolve().parents[2] / "interfaces"
@@ -42,6 +42,8 @@ LABELLED_ENUMS: dict[str, type[Enum]] = {
     "condition": TrancheCondition,
     "eval.kind": EvaluationKind,
     "insp.stage": InspectionStage,
+    "aggregation": Aggregation,
+    "boundary": Boundary,
 }
 
 
