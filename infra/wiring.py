@@ -22,7 +22,8 @@ from application.inspections import Inspections
 from application.organizations import Organizations
 from application.ports import Clock, IdGenerator, TokenSource
 from application.public import PublicRegister
-from application.reminders import DeliveryPolicy, Reminders
+from application.reminders import Reminders
+from application.reminders.delivery import DeliveryPolicy
 from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
 from infra.channels import HttpWebhookPoster, SmtpMailer

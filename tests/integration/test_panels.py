@@ -12,7 +12,7 @@ import pytest
 from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
-from application.reminders import task_done
+from application.reminders.completion import task_done
 from domain.errors import Conflict, InvalidTransition
 from domain.evaluation import RecusalGround, Stage
 from domain.expert import Employment, Relation, RelationKind

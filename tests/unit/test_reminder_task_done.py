@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from application.context import system_context
-from application.reminders import task_done
+from application.reminders.completion import task_done
 from domain.errors import InvalidTransition
 from domain.reminder import PlannedReminder, Reminder
 

@@ -1,0 +1,69 @@
+"""Issuing reminders: each planned reminder is stored once (its id is derived from what it is
+about), a chunk per transaction, with the channels its recipient can be reached by."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from datetime import date
+from itertools import islice
+
+from application.context import CommandContext
+from application.ports import ContactDirectory, Mailer, ReminderView
+from application.queries import ContactRow
+from application.reminders.planning import ReminderPlanning
+from application.rights import command
+from domain.reminder import PlannedReminder, Reminder
+
+log = logging.getLogger("starledger.reminders")
+ISSUE_BATCH = 500  # reminders per transaction
+
+
+class ReminderIssuing(ReminderPlanning):
+    """Stores what planning finds. The ports are set by `Reminders`."""
+
+    view: ReminderView
+    contacts: ContactDirectory
+    mailer: Mailer
+
+    @command("reminders.issue")
+    def issue(self, ctx: CommandContext, as_of: date) -> dict[str, int]:
+        """Store each planned reminder once; a second run, instance or replay stores nothing.
+        Reminders are stored a chunk per transaction: at a million organizations one
+        transaction per reminder was the whole cost of the sweep."""
+        self._not_in_future(as_of)
+        self.planning.catch_up()
+        counts = {"planned": 0, "issued": 0, "already_issued": 0}
+        reachable = self.contacts.reachable()
+        for chunk in _chunks(self._planned(as_of), ISSUE_BATCH):
+            plans = list({p.id: p for p in chunk}.values())
+            issued = self.view.issued([p.id for p in plans])
+            stored = self._store(ctx, [p for p in plans if p.id not in issued], reachable)
+            counts["planned"] += len(plans)
+            counts["issued"] += stored
+            counts["already_issued"] += len(plans) - stored
+        log.info("reminders as of %s: %s", as_of, counts)
+        return counts
+
+    def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
+        """All in one transaction; if a concurrent sweep issued one of them first, one by one."""
+
+        def issued(plan: PlannedReminder) -> tuple[bool, list[Reminder]]:
+            return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))]
+
+        return sum(1 for stored in self._in_chunk(plans, issued) if stored)
+
+    def _channels(self, recipient: str, reachable: dict[str, list[ContactRow]]) -> tuple[str, ...]:
+        wanted = set()
+        for contact in reachable.get(recipient, ()):
+            if "email" in contact.channels and contact.email and self.mailer.configured:
+                wanted.add("email")
+            if "webhook" in contact.channels and contact.webhook_url:
+                wanted.add("webhook")
+        return tuple(sorted(wanted))
+
+
+def _chunks(items: Iterable[PlannedReminder], size: int) -> Iterator[list[PlannedReminder]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,227 @@
+"""Planning reminders: a pure function of the read models, the rule set's offsets and a date.
+Nothing is stored here; issuing stores what planning finds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from uuid import UUID
+
+from application.ports import PlanningView, RegisterView
+from application.usecases import UseCases
+from domain.reminder import PlannedReminder
+from domain.rules import RuleSet, add_years, reminder_offset
+
+NAME_BATCH = 500  # organizations per name lookup
+
+# zh/en templates; the values come from planning.
+TEXTS: dict[str, tuple[str, str]] = {
+    "inspection_due": (
+        "{name}:{year}年度工作报告应于{due}前报送登记管理机关(还有{days}天)。",
+        "{name}: the {year} annual report is due with the registration authority by {due} ({days} days left).",
+    ),
+    "inspection_overdue": (
+        "{name}:{year}年度工作报告已于{due}逾期,已记为未参加年检,请尽快补报。",
+        "{name}: the {year} annual report was due on {due} and is recorded as missed; please file it now.",
+    ),
+    "grade_expiring": (
+        "{name}:评估等级{grade}将于{due}到期(还有{days}天),可申请重新评估。",
+        "{name}: grade {grade} expires on {due} ({days} days left); you may apply for a new evaluation.",
+    ),
+    "scores_due": (
+        "您在评估案件中的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
+        "Your score sheet for an evaluation case is not submitted; scores are due on {due} ({days} days left).",
+    ),
+    "scores_overdue": (
+        "评分已于{due}截止,仍有{count}份评分表未提交,请督促或按法定人数结束评分。",
+        "Scoring closed on {due} with {count} sheet(s) still open; chase them or close scoring with the quorum.",
+    ),
+    "announcement_ending": (
+        "{name}的评估结果公示期将于{due}结束(还有{days}天);如有异议请在此之前申请复核。",
+        "The announcement period of {name}'s evaluation result ends on {due} ({days} days left); appeals must be "
+        "filed before then.",
+    ),
+    "credit_escalation": (
+        "{name}:列入活动异常名录将于{due}满{years}年并转入严重违法失信名单,请尽快履行义务并申请移出。",
+        "{name}: on {due} the listing on the abnormal-activity list reaches {years} years and moves to the "
+        "serious-dishonesty list; meet the obligation and apply for removal.",
+    ),
+    "milestone_due": (
+        "{name}:项目“{title}”的{report}应于{due}前提交(还有{days}天)。",
+        "{name}: the {report_en} of the project '{title}' is due by {due} ({days} days left).",
+    ),
+    "milestone_overdue": (
+        "{name}:项目“{title}”的{report}已于{due}逾期,请尽快提交;逾期可能影响后续拨款。",
+        "{name}: the {report_en} of the project '{title}' was due on {due}; submit it now, later tranches wait for it.",
+    ),
+}
+MILESTONE_NAMES = {"mid_term": ("中期报告", "mid-term report"), "closing": ("结项报告", "closing report")}
+OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
+
+
+def planned(kind: str, subject: UUID, recipient: str, period: str, offset: str, due: date, **values: object) -> PlannedReminder:
+    zh, en = TEXTS[kind]
+    return PlannedReminder(
+        kind, subject, recipient, period, offset, due, zh.format(due=due, **values), en.format(due=due, **values)
+    )
+
+
+class ReminderPlanning(UseCases):
+    """Reads only. The ports are set by `Reminders` (application/reminders/__init__.py)."""
+
+    planning: PlanningView
+    register: RegisterView
+
+    def plan(self, as_of: date) -> list[PlannedReminder]:
+        self._rules_in_force(as_of)
+        self.planning.catch_up()
+        found = {p.id: p for p in self._planned(as_of)}
+        return sorted(found.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
+
+    def _inspections(self, as_of: date) -> Iterator[PlannedReminder]:
+        """A generator: at a million organizations the day's list is consumed in chunks, not held."""
+        for campaign in self.planning.open_campaigns():
+            offsets = self._rule_set(campaign.rule_set).reminders.inspection_due_days
+            deadline = campaign.registration_authority_deadline
+            offset = reminder_offset(deadline, offsets, as_of)
+            if offset is None:
+                continue
+            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year)
+            for org_id, name in self._named(org_ids):
+                yield planned(
+                    "inspection_due",
+                    org_id,
+                    f"organization:{org_id}",
+                    str(campaign.report_year),
+                    str(offset),
+                    deadline,
+                    name=name,
+                    year=campaign.report_year,
+                    days=(deadline - as_of).days,
+                )
+        missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m[2] < as_of]
+        for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed, strict=True):
+            yield planned(
+                "inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue", deadline, name=name, year=year
+            )
+
+    def _grades(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for org_id, grade, until, division in self.planning.grades_valid_until(as_of, as_of + timedelta(days=400)):
+            offsets = self.rules.for_division(division, as_of).reminders.grade_expiring_days
+            offset = reminder_offset(until, offsets, as_of)
+            if offset is not None:
+                found.append(
+                    planned(
+                        "grade_expiring",
+                        org_id,
+                        f"organization:{org_id}",
+                        f"{grade}:{until}",
+                        str(offset),
+                        until,
+                        name=self._name(org_id),
+                        grade=grade,
+                        days=(until - as_of).days,
+                    )
+                )
+        return found
+
+    def _sheets(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for case_id, user_id, deadline, rule_set in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
+            offset = reminder_offset(deadline, self._rule_set(rule_set).reminders.scores_due_days, as_of)
+            if offset is not None:
+                found.append(
+                    planned(
+                        "scores_due",
+                        case_id,
+                        f"user:{user_id}",
+                        str(deadline),
+                        str(offset),
+                        deadline,
+                        days=(deadline - as_of).days,
+                    )
+                )
+        return found
+
+    def _cases(self, as_of: date) -> list[PlannedReminder]:
+        """The chair's overdue list the day after the scoring deadline; the announcement ending
+        (for the organization, which may appeal, and the chair, who finalizes after it)."""
+        found = []
+        for case_id, chair, deadline, count in self.planning.overdue_sheets(as_of - timedelta(days=OVERDUE_WINDOW_DAYS), as_of):
+            found.append(planned("scores_overdue", case_id, f"user:{chair}", str(deadline), "overdue", deadline, count=count))
+        for case_id, org_id, chair, ends, rule_set in self.planning.announcements(as_of, as_of + timedelta(days=60)):
+            offset = reminder_offset(ends, self._rule_set(rule_set).reminders.announcement_ending_days, as_of)
+            if offset is None:
+                continue
+            for recipient in (f"organization:{org_id}", f"user:{chair}"):
+                found.append(
+                    planned(
+                        "announcement_ending",
+                        case_id,
+                        recipient,
+                        str(ends),
+                        str(offset),
+                        ends,
+                        name=self._name(org_id),
+                        days=(ends - as_of).days,
+                    )
+                )
+        return found
+
+    def _credit(self, as_of: date) -> list[PlannedReminder]:
+        found = []
+        for org_id, listed_on, division in self.planning.abnormal_listings():
+            rule_set = self.rules.for_division(division, as_of)
+            years = rule_set.credit.abnormal_escalation_years
+            escalates = add_years(listed_on, years)
+            offset = reminder_offset(escalates, rule_set.reminders.credit_escalation_days, as_of)
+            if offset is not None and as_of < escalates:
+                found.append(
+                    planned(
+                        "credit_escalation",
+                        org_id,
+                        f"organization:{org_id}",
+                        str(listed_on),
+                        str(offset),
+                        escalates,
+                        name=self._name(org_id),
+                        years=years,
+                    )
+                )
+        return found
+
+    def _milestones(self, as_of: date) -> list[PlannedReminder]:
+        """A running project's next report: N days before it is due, and once when it is overdue."""
+        found = []
+        for project_id, org_id, title, milestone, due, division in self.planning.open_milestones():
+            zh, en = MILESTONE_NAMES[milestone]
+            values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en, "days": (due - as_of).days}
+            recipient = f"organization:{org_id}"
+            offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
+            if offset is not None:
+                found.append(planned("milestone_due", project_id, recipient, milestone, str(offset), due, **values))
+            elif due < as_of <= due + timedelta(days=OVERDUE_WINDOW_DAYS):
+                found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, **values))
+        return found
+
+    def _planned(self, as_of: date) -> Iterator[PlannedReminder]:
+        """Every reminder due as of the date, from every source, unsorted (a name may repeat)."""
+        for source in (self._inspections, self._grades, self._sheets, self._cases, self._credit, self._milestones):
+            yield from source(as_of)
+
+    def _rule_set(self, ref: str) -> RuleSet:
+        rule_id, _, version = ref.partition("@")
+        return self.rules.get(rule_id, int(version))
+
+    def _name(self, org_id: UUID) -> str:
+        entry = self.register.get(org_id)
+        return entry.name if entry else str(org_id)
+
+    def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
+        """Each organization with its name, read from the register a chunk at a time."""
+        for start in range(0, len(org_ids), NAME_BATCH):
+            chunk = org_ids[start : start + NAME_BATCH]
+            names = self.register.names(chunk)
+            for org_id in chunk:
+                yield org_id, names.get(org_id, str(org_id))
