@@ -546,11 +546,11 @@ class Evaluations(UseCases):
     def sheet_changes(self, evaluation: Evaluation) -> list[SheetChangeNotice]:
         """Every submitted sheet changed after a reopening, oldest first (from the case's events)."""
         names = {m.expert_id: m.name for m in evaluation.panel}
-        events: list[Any] = list(self.store.events.get(evaluation.id))  # @event classes carry no static fields
+        events = list(self.store.events.get(evaluation.id))
         return [
             SheetChangeNotice(e.expert_id, names.get(e.expert_id, ""), e.timestamp, e.old_total, e.new_total, e.changes)
             for e in events
-            if type(e).__name__ == "SubmittedSheetChanged"
+            if isinstance(e, Evaluation.SubmittedSheetChanged)
         ]
 
     def outliers(self, evaluation: Evaluation) -> dict[UUID, Decimal]:
@@ -591,11 +591,11 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id)
         if evaluation.computation is None:
             raise InvalidValue("evaluation.no_result", "该评估尚无结果", "The evaluation has no result yet")
-        events: list[Any] = list(self.store.events.get(evaluation_id))  # @event classes carry no static fields
-        appeal = next((e for e in reversed(events) if type(e).__name__ == "AppealDecided" and e.revised), None)
+        events = list(self.store.events.get(evaluation_id))
+        appeal = next((e for e in reversed(events) if isinstance(e, Evaluation.AppealDecided) and e.revised), None)
         if appeal is not None:
             return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record
-        computed = next(e for e in events if type(e).__name__ == "ResultComputed")
+        computed = next(e for e in events if isinstance(e, Evaluation.ResultComputed))
         return computed.computation, self._compute(evaluation, self._rule_set(evaluation), evaluation.counted_sheets())
 
     # -- helpers ------------------------------------------------------------------------------

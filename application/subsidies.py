@@ -111,8 +111,8 @@ class Subsidies(UseCases):
 
     def _grade_awards(self, org_id: UUID, zone: ZoneInfo) -> tuple[tuple[str, date], ...]:
         """When each grade was awarded: read from the stream only where a rule pays grade awards."""
-        events: list[Any] = list(self.store.events.get(org_id))  # @event classes carry no static fields
-        return tuple((e.level, e.timestamp.astimezone(zone).date()) for e in events if type(e).__name__ == "GradeAwarded")
+        events = list(self.store.events.get(org_id))
+        return tuple((e.level, e.timestamp.astimezone(zone).date()) for e in events if isinstance(e, Organization.GradeAwarded))
 
     def _public_benefit_members(self, hub_id: UUID) -> int:
         members = self.register.search(RegisterQuery(hub_id=hub_id, status="active", per_page=PAGE))

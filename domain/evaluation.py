@@ -484,7 +484,14 @@ class Evaluation(LedgerAggregate):
         if expert_id in self.drafts:  # the sheet as submitted, to tell the chair what a later resubmission changed
             self.as_submitted = {**self.as_submitted, expert_id: (self.drafts[expert_id], total)}
 
-    @event("SubmittedSheetChanged")
+    class SubmittedSheetChanged(LedgerAggregate.Event):  # declared: read back by class (the chair's notices)
+        expert_id: UUID
+        changes: tuple[ScoreChange, ...]
+        old_total: Decimal
+        new_total: Decimal
+        provenance: Provenance
+
+    @event(SubmittedSheetChanged)
     def _submitted_sheet_changed(
         self, expert_id: UUID, changes: tuple[ScoreChange, ...], old_total: Decimal, new_total: Decimal, provenance: Provenance
     ) -> None:
@@ -541,7 +548,11 @@ class Evaluation(LedgerAggregate):
         self._require_full_panel(min_size)
         self._result_computed(computation, provenance)
 
-    @event("ResultComputed")
+    class ResultComputed(LedgerAggregate.Event):  # declared: read back by class (the recomputation)
+        computation: Computation
+        provenance: Provenance
+
+    @event(ResultComputed)
     def _result_computed(self, computation: Computation, provenance: Provenance) -> None:
         self.computation = computation
         self.stage = Stage.COMPUTED
@@ -600,7 +611,13 @@ class Evaluation(LedgerAggregate):
             refuse_conflicts(conflicts)
         self._appeal_decided(upheld, decision.strip()[:5000], revised if upheld else None, provenance)
 
-    @event("AppealDecided")
+    class AppealDecided(LedgerAggregate.Event):  # declared: read back by class (an upheld appeal's revision)
+        upheld: bool
+        decision: str
+        revised: Computation | None
+        provenance: Provenance
+
+    @event(AppealDecided)
     def _appeal_decided(self, upheld: bool, decision: str, revised: Computation | None, provenance: Provenance) -> None:
         if revised is not None:
             self.computation = revised

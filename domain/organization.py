@@ -330,7 +330,15 @@ class Organization(LedgerAggregate):
             raise InvalidValue("grade.validity", "等级有效期结束早于开始", "The grade's validity ends before it starts")
         self._grade_awarded(level, valid_from, valid_until, evaluation_id, certificate, provenance)
 
-    @event("GradeAwarded")
+    class GradeAwarded(LedgerAggregate.Event):  # declared: read back by class (subsidies for a grade awarded)
+        level: str
+        valid_from: date
+        valid_until: date
+        evaluation_id: UUID
+        certificate: bool
+        provenance: Provenance
+
+    @event(GradeAwarded)
     def _grade_awarded(
         self, level: str, valid_from: date, valid_until: date, evaluation_id: UUID, certificate: bool, provenance: Provenance
     ) -> None:
