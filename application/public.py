@@ -94,14 +94,11 @@ class PublicCard(msgspec.Struct, frozen=True):
     grade_in_force: bool = False  # False while an awarded grade has yet to take effect
 
 
-CSV_COLUMNS = (
-    "名称 name",
-    "统一社会信用代码 code",
-    "所属区县 district",
-    "列入日期 listed on",
-    "列入事由 grounds",
-    "移出日期 removed on",
-)
+# One language per file: a person opening it reads one header, not "名称 name".
+CSV_COLUMNS = {
+    "zh": ("名称", "统一社会信用代码", "所属区县", "列入日期", "列入事由", "移出日期"),
+    "en": ("Name", "Unified social credit code", "District", "Listed on", "Grounds", "Removed on"),
+}
 
 
 class PublicRegister:
@@ -171,16 +168,20 @@ class PublicRegister:
     def listings(self, query: ListingQuery) -> Page[ListingRow]:
         return self.view.listings(query)
 
-    def listings_csv(self, list_name: str, current: bool = True) -> str:
-        """The whole list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese right)."""
-        return csv_text(CSV_COLUMNS, self._listing_rows(list_name, current))
+    def listings_csv(
+        self, list_name: str, current: bool = True, *, lang: str = "zh", ground_label: Callable[[str], str] = str
+    ) -> str:
+        """The whole list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese right), its header in
+        `lang`; grounds as `ground_label` names them (the pages give their labels, the API keeps the codes)."""
+        header = CSV_COLUMNS.get(lang, CSV_COLUMNS["zh"])
+        return csv_text(header, self._listing_rows(list_name, current, ground_label))
 
-    def _listing_rows(self, list_name: str, current: bool) -> Iterator[tuple[Any, ...]]:
+    def _listing_rows(self, list_name: str, current: bool, ground_label: Callable[[str], str]) -> Iterator[tuple[Any, ...]]:
         page = 1
         while True:
             batch = self.view.listings(ListingQuery(list_name=list_name, current=current, page=page, per_page=500))
             for listing in batch.items:
-                grounds = "; ".join(f"{g.code} {g.on}" for g in listing.grounds)
+                grounds = "; ".join(f"{ground_label(g.code)} {g.on}" for g in listing.grounds)
                 yield (listing.name, listing.code or "", listing.district, listing.listed_on, grounds, listing.removed_on or "")
             if page >= batch.pages:
                 return

@@ -10,6 +10,6 @@ DASHBOARDS = ("grades", "inspections", "listings", "funds", "stars", "subsidies"
 def csv_download(body: str, list_name: str) -> Response[str]:
     return Response(
         body,
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types itself
         headers={"Content-Disposition": f'attachment; filename="{list_name}-list.csv"'},
     )

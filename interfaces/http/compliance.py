@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post, put
@@ -397,5 +397,8 @@ class PublicController(Controller):
         sync_to_thread=True,
         media_type="text/csv",
     )
-    def listing_csv(self, request: Request[Any, Any, Any], list_name: dto.ListName, current: bool = True) -> Response[str]:
-        return csv_download(system_of(request).public.listings_csv(list_name, current), list_name)
+    def listing_csv(
+        self, request: Request[Any, Any, Any], list_name: dto.ListName, current: bool = True, lang: Literal["zh", "en"] = "zh"
+    ) -> Response[str]:
+        """Grounds stay codes here (report_not_filed …), for programs; the pages' download names them."""
+        return csv_download(system_of(request).public.listings_csv(list_name, current, lang=lang), list_name)

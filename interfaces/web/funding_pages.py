@@ -265,8 +265,9 @@ class FundingPages(Controller):
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
         table = system_of(request).funding_view.table(key)
+        lang = language(request)
         return Response(
-            csv_text(table.columns, table.rows),
-            media_type="text/csv; charset=utf-8",
+            csv_text([translate(lang, f"col.{c}") for c in table.columns], table.rows),
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text types itself
             headers={"Content-Disposition": f'attachment; filename="{key}.csv"'},
         )

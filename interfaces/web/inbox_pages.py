@@ -51,14 +51,16 @@ class DeliveryPages(Controller):
     def reminders(
         self,
         request: Request[Any, Any, Any],
-        status: Literal["pending", "delivered", "dead"] | None = None,
+        status: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         _staff(request)
         system = system_of(request)
         system.reminder_view.catch_up()
         result = system.reminder_view.reminders(ReminderQuery(delivery_status=status, page=page, per_page=50))
-        return Template("reminders.html", context={"result": result, "status": status})
+        return Template(
+            "reminders.html", context={"result": result, "status": status, "recipients": _recipients(system, result.items)}
+        )
 
     @post("/{reminder_id:uuid}/retry", sync_to_thread=True, status_code=303)
     def retry(self, request: Request[Any, Any, Any], reminder_id: UUID, data: Form) -> Redirect:
@@ -82,3 +84,11 @@ def unread_reminders(ctx: Any) -> int:
 
 def install(engine: Any) -> None:
     engine.engine.globals.update(unread_reminders=unread_reminders)
+
+
+def _recipients(system: Any, rows: list[Any]) -> dict[str, str]:
+    """Who each reminder went to, by name: `organization:<id>` and `user:<id>` are not for people to read."""
+    organizations = [UUID(r.recipient.split(":", 1)[1]) for r in rows if r.recipient.startswith("organization:")]
+    names = {f"organization:{k}": v for k, v in system.register_view.names(organizations).items()}
+    names.update({f"user:{u.id}": u.display_name for u in system.accounts.users()})
+    return names

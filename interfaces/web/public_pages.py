@@ -13,6 +13,7 @@ from litestar.response import Template
 from application.queries import ListingQuery, RegisterQuery
 from interfaces.common.commands import system_of
 from interfaces.common.exports import csv_download
+from interfaces.web.i18n import language, translate
 
 ListName = Literal["abnormal", "serious"]
 Text = Annotated[str | None, Parameter(max_length=100)]
@@ -83,4 +84,8 @@ class PublicPages(Controller):
 
     @get("/lists/{list_name:str}/download", sync_to_thread=True)
     def download(self, request: Request[Any, Any, Any], list_name: ListName) -> Response[str]:
-        return csv_download(system_of(request).public.listings_csv(list_name), list_name)
+        lang = language(request)
+        labelled = system_of(request).public.listings_csv(
+            list_name, lang=lang, ground_label=lambda code: translate(lang, f"ground.{code}")
+        )
+        return csv_download(labelled, list_name)

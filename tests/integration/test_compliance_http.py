@@ -119,7 +119,13 @@ def test_the_public_sees_the_lists_and_cards_but_nothing_private(client, system,
     download = client.get("/api/public/lists/abnormal/csv")
     assert download.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(download.text.lstrip("\ufeff"))))
-    assert rows[0][0] == "名称 name" and {r[0] for r in rows[1:]} == set(names)
+    assert rows[0][0] == "名称" and {r[0] for r in rows[1:]} == set(names)
+    assert download.headers["content-type"] == "text/csv; charset=utf-8"
+    english = client.get("/api/public/lists/abnormal/csv", params={"lang": "en"})
+    assert next(csv.reader(io.StringIO(english.text.lstrip("\ufeff"))))[:2] == ["Name", "Unified social credit code"]
+    page_rows = list(csv.reader(io.StringIO(client.get("/public/lists/abnormal/download").text.lstrip("\ufeff"))))
+    tongling = next(r for r in page_rows if r[0] == "铜陵市慈善基金会")
+    assert page_rows[0][4] == "列入事由" and "未按时报送年度工作报告" in tongling[4] and "report_not_filed" not in tongling[4]
 
     found = client.get("/api/public/organizations", params={"credit_status": "serious"}).json()
     assert [i["name"] for i in found["items"]] == ["青山区社区社会组织服务中心"]
