@@ -40,6 +40,7 @@ from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
 from infra.projections.reminders import PlanningQueries, ReminderProjection
+from infra.read_models import READ_MODELS
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
@@ -80,6 +81,7 @@ class System:
     database: SQLiteDatabase | PostgresDatabase
     documents: SqlDocumentStore
     evidence: PublicEvidence
+    read_models: ReadModels
 
     @property
     def backend(self) -> str:
@@ -87,7 +89,7 @@ class System:
 
     @property
     def projections(self) -> list[Any]:
-        return [self.register_view, self.cases, self.compliance, self.reminder_view, self.funding_view, self.register_history]
+        return list(self.read_models.projections)  # each after those it reads (infra/read_models.py)
 
     def ping(self) -> bool:
         """True when the database answers (health check)."""
@@ -130,13 +132,13 @@ def build_system(
     create_tables(database)
     documents = SqlDocumentStore(database, settings.data_dir / "spool", settings.max_document_bytes)
     store = EventStore(eventsourcing_env(settings), clock=clock, rules=rules)
-    register = RegisterProjection(store, database)
-    cases = CasesProjection(store, database)
-    compliance = ComplianceProjection(store, database, reads=register)  # the sweep's candidates join the register
-    reminder_view = ReminderProjection(store, database)
-    funding_view = FundingProjection(store, database, reads=register)  # names and districts
-    register_history = RegisterHistoryProjection(store, database)
-    read_models = ReadModels(store, [register, cases, compliance, reminder_view, funding_view, register_history])
+    read_models = ReadModels(store, database, READ_MODELS)
+    register = read_models.get(RegisterProjection)
+    cases = read_models.get(CasesProjection)
+    compliance = read_models.get(ComplianceProjection)
+    reminder_view = read_models.get(ReminderProjection)
+    funding_view = read_models.get(FundingProjection)
+    register_history = read_models.get(RegisterHistoryProjection)
     store.recorder.after_insert = read_models.apply_saved
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents)
@@ -197,6 +199,7 @@ def build_system(
         database=database,
         documents=documents,
         evidence=PublicEvidence(inspections, credit, compliance),
+        read_models=read_models,
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

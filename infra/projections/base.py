@@ -7,7 +7,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -19,6 +19,7 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 BATCH = 500  # events per transaction while catching up: short write locks next to live commands
 REBUILD_BATCH = 5000  # while rebuilding: a commit (an fsync) per 500 events was half the time
 Handler = Callable[[Tx, Any], None]
+P = TypeVar("P", bound="Projection")
 
 
 def utc(moment: datetime) -> str:
@@ -62,14 +63,25 @@ def paged(
 
 
 class Projection(ABC):
-    name: str = ""
-    tables: tuple[str, ...] = ()
-    topic_prefixes: tuple[str, ...] = ()  # the aggregates whose events this projection reads
+    """A read model declares itself: its name, the version of its tables, the tables with their
+    columns and indexes, the read models it reads, and the aggregates whose events it applies.
+    infra/read_models.py lists them; that list creates, versions, wires and orders them all."""
 
-    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, reads: Projection | None = None) -> None:
+    name: ClassVar[str] = ""
+    # Bump when the tables change: an outdated read model is dropped and rebuilt from the events.
+    version: ClassVar[int] = 0
+    tables: ClassVar[dict[str, str]] = {}  # table -> the body of its CREATE TABLE (the same on both databases)
+    indexes: ClassVar[tuple[str, ...]] = ()  # CREATE INDEX statements
+    # Read models whose tables this one's handlers or queries join: built, caught up and applied before it.
+    reads: ClassVar[tuple[type[Projection], ...]] = ()
+    topic_prefixes: ClassVar[tuple[str, ...]] = ()  # the aggregates whose events this projection reads
+
+    def __init__(
+        self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, upstream: Sequence[Projection] = ()
+    ) -> None:
         self.app = app
         self.db = db
-        self.reads = reads  # a read model this one's handlers or queries join: caught up first
+        self.upstream = tuple(upstream)  # the instances of `reads`, caught up first
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = self.define_handlers()
         with db.transaction(write=True) as tx:
@@ -77,6 +89,13 @@ class Projection(ABC):
                 "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING",
                 (self.name,),
             )
+
+    @classmethod
+    def statements(cls, dialect: str) -> list[str]:
+        """The DDL of the tables and indexes, idempotent. A read model whose SQL differs between
+        the databases (none does today) overrides this and looks at `dialect`."""
+        created = [f"CREATE TABLE IF NOT EXISTS {table} ({columns})" for table, columns in cls.tables.items()]
+        return created + list(cls.indexes)
 
     @abstractmethod
     def define_handlers(self) -> dict[str, Handler]:
@@ -102,8 +121,8 @@ class Projection(ABC):
         return count
 
     def catch_up(self, progress: Progress | None = None, batch: int = BATCH) -> int:
-        if self.reads is not None:
-            self.reads.catch_up()
+        for upstream in self.upstream:
+            upstream.catch_up()
         processed = 0
         total = int(self.app.recorder.max_notification_id() or 0) if progress else 0
         with self._lock:
@@ -151,10 +170,20 @@ class ReadModels:
     is behind (being rebuilt, or events written by an older process) is left to catch up from
     the log after the save."""
 
-    def __init__(self, app: Application[UUID], projections: list[Projection]) -> None:
+    def __init__(self, app: Application[UUID], db: SQLiteDatabase | PostgresDatabase, kinds: Sequence[type[Projection]]) -> None:
+        """Builds one projection of each kind, in the order given: a read model after those it reads."""
         self.app = app
-        self.projections = projections  # in dependency order: a read model after those it reads
+        self._built: dict[type[Projection], Projection] = {}
+        for kind in kinds:
+            early = [r.name for r in kind.reads if r not in self._built]
+            if early:
+                raise ValueError(f"read model {kind.name} is listed before {', '.join(early)}, which it reads")
+            self._built[kind] = kind(app, db, [self._built[r] for r in kind.reads])
+        self.projections = list(self._built.values())
         self._behind = threading.local()  # set inside the events' transaction, read after the save
+
+    def get(self, kind: type[P]) -> P:
+        return cast(P, self._built[kind])
 
     def apply_saved(self, tx: Tx, ids: Sequence[int], stored: Sequence[Any]) -> None:
         first, last = ids[0], ids[-1]
@@ -165,7 +194,7 @@ class ReadModels:
         events = [self.app.mapper.to_domain_event(s) for s in stored]
         behind: list[Projection] = []
         for projection in self.projections:
-            if projection.name in current and projection.reads not in behind:
+            if projection.name in current and not any(u in behind for u in projection.upstream):
                 projection.apply(tx, events)
                 continue
             behind.append(projection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 import msgspec
@@ -54,7 +54,41 @@ _CASE = (
 
 class CasesProjection(Projection):
     name = "cases"
-    tables = ("sl_cases", "sl_case_members", "sl_experts")
+    version = 1
+    tables: ClassVar[dict[str, str]] = {
+        "sl_cases": """
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            chair_user_id TEXT NOT NULL,
+            scoring_deadline TEXT NOT NULL,
+            rule_set TEXT NOT NULL,
+            total TEXT,
+            result TEXT,
+            announcement_ends TEXT,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL""",
+        "sl_case_members": """
+            case_id TEXT NOT NULL,
+            expert_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            recused TEXT,
+            submitted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (case_id, expert_id)""",
+        "sl_experts": """
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            affiliation TEXT NOT NULL""",
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS sl_cases_subject ON sl_cases (subject_id)",
+        "CREATE INDEX IF NOT EXISTS sl_cases_chair ON sl_cases (chair_user_id)",
+        "CREATE INDEX IF NOT EXISTS sl_case_members_user ON sl_case_members (user_id)",
+    )
     topic_prefixes = ("domain.evaluation:Evaluation.", "domain.expert:Expert.")
 
     def define_handlers(self) -> dict[str, Handler]:

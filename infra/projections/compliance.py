@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import (
@@ -20,7 +20,7 @@ from application.queries import (
 )
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, utc
-from infra.projections.register import normalise
+from infra.projections.register import RegisterProjection, normalise
 
 NAME = "compliance"
 OPEN_STAGES = ("awaiting", "draft", "correction_requested")
@@ -32,7 +32,67 @@ def _day(value: str | None) -> date | None:
 
 class ComplianceProjection(Projection):
     name = NAME
-    tables = ("sl_campaigns", "sl_inspections", "sl_credit_records", "sl_listings", "sl_penalties")
+    version = 2
+    tables: ClassVar[dict[str, str]] = {
+        "sl_campaigns": """
+            id TEXT PRIMARY KEY,
+            report_year INTEGER NOT NULL,
+            division_prefix TEXT NOT NULL,
+            supervising_unit_deadline TEXT NOT NULL,
+            registration_authority_deadline TEXT NOT NULL,
+            rule_set TEXT NOT NULL,
+            deadline_recorded INTEGER NOT NULL,
+            missed INTEGER NOT NULL,
+            exempt INTEGER NOT NULL""",
+        "sl_inspections": """
+            id TEXT PRIMARY KEY,
+            organization_id TEXT NOT NULL,
+            report_year INTEGER NOT NULL,
+            campaign_id TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            outcome TEXT,
+            review_outcome TEXT,
+            simplified INTEGER NOT NULL,
+            deadline TEXT NOT NULL,
+            submitted_on TEXT,
+            filed_late INTEGER NOT NULL,
+            reasons TEXT NOT NULL,
+            rectification_deadline TEXT,
+            rectified_on TEXT,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL""",
+        "sl_credit_records": """
+            id TEXT PRIMARY KEY,
+            organization_id TEXT NOT NULL""",
+        "sl_listings": """
+            record_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            organization_id TEXT NOT NULL,
+            list_name TEXT NOT NULL,
+            listed_on TEXT NOT NULL,
+            clock_from TEXT NOT NULL,
+            grounds TEXT NOT NULL,
+            obligation_met_on TEXT,
+            removed_on TEXT,
+            removal_reason TEXT,
+            PRIMARY KEY (record_id, seq)""",
+        "sl_penalties": """
+            record_id TEXT NOT NULL,
+            decision_no TEXT NOT NULL,
+            organization_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            decided_on TEXT NOT NULL,
+            amount_cny TEXT,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (record_id, decision_no)""",
+    }
+    indexes = (
+        "CREATE UNIQUE INDEX IF NOT EXISTS sl_inspections_org_year ON sl_inspections (organization_id, report_year)",
+        "CREATE INDEX IF NOT EXISTS sl_inspections_rectification ON sl_inspections (rectification_deadline)",
+        "CREATE INDEX IF NOT EXISTS sl_listings_current ON sl_listings (list_name, removed_on)",
+        "CREATE INDEX IF NOT EXISTS sl_listings_org ON sl_listings (organization_id)",
+    )
+    reads = (RegisterProjection,)  # the sweep's candidates and the listings join the register
     topic_prefixes = ("domain.inspection:", "domain.credit:")
 
     def define_handlers(self) -> dict[str, Handler]:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal, Table
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
+from infra.projections.register import RegisterProjection
 
 NAME = "funding"
 CLOSED_PROJECT_STAGES = ("rated", "completed")
@@ -32,7 +33,76 @@ def _day(value: str | None) -> date | None:
 
 class FundingProjection(Projection):
     name = NAME
-    tables = ("sl_rounds", "sl_projects", "sl_tranches", "sl_subsidies")
+    version = 1
+    tables: ClassVar[dict[str, str]] = {  # money is whole fen (BIGINT), so both databases add it up exactly
+        "sl_rounds": """
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            division_prefix TEXT NOT NULL,
+            budget_fen BIGINT NOT NULL,
+            cap_fen BIGINT NOT NULL,
+            committed_fen BIGINT NOT NULL,
+            applications_open TEXT NOT NULL,
+            applications_close TEXT NOT NULL,
+            project_start TEXT NOT NULL,
+            mid_term_due TEXT NOT NULL,
+            closing_due TEXT NOT NULL,
+            min_grade TEXT,
+            rule_set TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL""",
+        "sl_projects": """
+            id TEXT PRIMARY KEY,
+            round_id TEXT NOT NULL,
+            organization_id TEXT NOT NULL,
+            organization_name TEXT NOT NULL,
+            district TEXT NOT NULL,
+            title TEXT NOT NULL,
+            requested_fen BIGINT NOT NULL,
+            stage TEXT NOT NULL,
+            bars TEXT NOT NULL,
+            review_score TEXT,
+            review_rank_score BIGINT,
+            awarded_fen BIGINT,
+            paid_fen BIGINT NOT NULL,
+            mid_term_due TEXT,
+            closing_due TEXT,
+            mid_term_reported_on TEXT,
+            closing_reported_on TEXT,
+            mid_term_passed INTEGER,
+            stars INTEGER,
+            closing_score TEXT,
+            evaluations TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL""",
+        "sl_tranches": """
+            project_id TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            round_id TEXT NOT NULL,
+            district TEXT NOT NULL,
+            amount_fen BIGINT NOT NULL,
+            paid_on TEXT NOT NULL,
+            PRIMARY KEY (project_id, idx)""",
+        "sl_subsidies": """
+            id TEXT PRIMARY KEY,
+            organization_id TEXT NOT NULL,
+            organization_name TEXT NOT NULL,
+            district TEXT NOT NULL,
+            rule_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            period TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            amount_fen BIGINT NOT NULL,
+            reasons TEXT NOT NULL,
+            rule_set TEXT NOT NULL,
+            granted_at TEXT NOT NULL""",
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS sl_projects_round ON sl_projects (round_id, review_rank_score)",
+        "CREATE INDEX IF NOT EXISTS sl_projects_org ON sl_projects (organization_id)",
+        "CREATE INDEX IF NOT EXISTS sl_subsidies_year ON sl_subsidies (year, district)",
+    )
+    reads = (RegisterProjection,)  # organizations' names and districts
     topic_prefixes = ("domain.funding:", "domain.subsidy:")
 
     def define_handlers(self) -> dict[str, Handler]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import Page, RegisterEntry, RegisterQuery
@@ -60,7 +60,45 @@ def _search_text(*parts: str | None) -> str:
 
 class RegisterProjection(Projection):
     name = NAME
-    tables = ("sl_register",)
+    version = 4
+    tables: ClassVar[dict[str, str]] = {
+        "sl_register": """
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            org_type TEXT NOT NULL,
+            track TEXT NOT NULL,
+            status TEXT NOT NULL,
+            code TEXT,
+            filing_no TEXT,
+            legal_representative TEXT NOT NULL,
+            address TEXT NOT NULL,
+            district TEXT NOT NULL,
+            division_code TEXT NOT NULL,
+            supervising_unit TEXT,
+            is_hub INTEGER NOT NULL,
+            hub_id TEXT,
+            member_count INTEGER NOT NULL DEFAULT 0,
+            public_benefit INTEGER NOT NULL,
+            community_level INTEGER NOT NULL,
+            party_branch INTEGER NOT NULL DEFAULT 0,
+            registered_on TEXT,
+            grade TEXT,
+            grade_valid_from TEXT,
+            grade_valid_until TEXT,
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            search_text TEXT NOT NULL,
+            credit_record_id TEXT,
+            abnormal_since TEXT,
+            serious_since TEXT""",
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS sl_register_name ON sl_register (name)",
+        "CREATE INDEX IF NOT EXISTS sl_register_district ON sl_register (district, name)",
+        "CREATE INDEX IF NOT EXISTS sl_register_division ON sl_register (division_code)",
+        "CREATE INDEX IF NOT EXISTS sl_register_hub ON sl_register (hub_id)",
+        "CREATE INDEX IF NOT EXISTS sl_register_credit ON sl_register (credit_record_id)",
+    )
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     def define_handlers(self) -> dict[str, Handler]:

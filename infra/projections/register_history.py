@@ -6,7 +6,7 @@ and ends at the next change (valid_to is NULL while it still holds)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import Page, RegisterAsOfQuery, RegisterLine
@@ -43,7 +43,32 @@ def _moment(text: str | None) -> datetime | None:
 
 class RegisterHistoryProjection(Projection):
     name = NAME
-    tables = ("sl_register_intervals", "sl_interval_credit")
+    version = 1
+    tables: ClassVar[dict[str, str]] = {  # one row per organization and interval of unchanged status/grade/credit
+        "sl_register_intervals": """
+            organization_id TEXT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            name TEXT NOT NULL,
+            org_type TEXT NOT NULL,
+            track TEXT NOT NULL,
+            status TEXT NOT NULL,
+            district TEXT NOT NULL,
+            division_code TEXT NOT NULL,
+            grade TEXT,
+            grade_valid_until TEXT,
+            abnormal INTEGER NOT NULL,
+            serious INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            PRIMARY KEY (organization_id, valid_from)""",
+        "sl_interval_credit": """
+            credit_record_id TEXT PRIMARY KEY,
+            organization_id TEXT NOT NULL""",
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_span ON sl_register_intervals (valid_from, valid_to)",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_open ON sl_register_intervals (organization_id) WHERE valid_to IS NULL",
+    )
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     def define_handlers(self) -> dict[str, Handler]:

@@ -4,7 +4,7 @@ and the queries reminder planning reads from the other read models."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import CampaignRow, DeliveryClaim, DeliveryRow, Page, ReminderQuery, ReminderRow
@@ -15,7 +15,43 @@ from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
 
 class ReminderProjection(Projection):
     name = "reminders"
-    tables = ("sl_reminders", "sl_deliveries", "sl_reminder_reads")
+    version = 2
+    tables: ClassVar[dict[str, str]] = {
+        "sl_reminders": """
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            period TEXT NOT NULL,
+            offset_label TEXT NOT NULL,
+            due_on TEXT NOT NULL,
+            text_zh TEXT NOT NULL,
+            text_en TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            cancelled_at TEXT,
+            done_zh TEXT,
+            done_en TEXT""",
+        # claimed_by/claimed_until: the lease of the deliverer attempting the row (written by deliverers,
+        # never by the projection); a rebuild forgets leases, the reminder's own history still says what was sent
+        "sl_deliveries": """
+            reminder_id TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at TEXT,
+            last_error TEXT,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            PRIMARY KEY (reminder_id, channel)""",
+        "sl_reminder_reads": """
+            reminder_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            PRIMARY KEY (reminder_id, user_id)""",
+    }
+    indexes = (
+        "CREATE INDEX IF NOT EXISTS sl_reminders_recipient ON sl_reminders (recipient, issued_at)",
+        "CREATE INDEX IF NOT EXISTS sl_deliveries_due ON sl_deliveries (status, next_attempt_at)",
+    )
     topic_prefixes = ("domain.reminder:Reminder.",)
 
     def define_handlers(self) -> dict[str, Handler]:
