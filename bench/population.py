@@ -7,9 +7,6 @@ load them; identifier claims are skipped (the codes are unique by construction).
 from __future__ import annotations
 
 import random
-import sys
-import time
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,6 +16,7 @@ from domain.credit import CreditList, CreditRecord, Ground
 from domain.organization import TYPE_DIGITS, Organization, OrganizationType, Profile
 from domain.provenance import Actor, Role
 from domain.uscc import complete_code
+from interfaces.progress import Advance, progress_bars
 
 CTX = CommandContext(Actor("bench-generator", Role.REGISTRAR), "bench-generator")
 DISTRICTS = [("340711", "铜陵市郊区"), ("340705", "铜官区"), ("340706", "义安区"), ("341802", "宣州区"), ("410305", "涧西区")]
@@ -38,25 +36,17 @@ class StepClock:
         return self.current
 
 
-def progress_bar(label: str, total: int) -> Callable[[int], None]:
-    started = time.perf_counter()
-
-    def show(done: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{label:24} [{'#' * filled}{'.' * (width - filled)}] {done:>9,}/{total:,} {rate:9,.0f}/s{end}")
-        sys.stderr.flush()
-
-    return show
-
-
 def generate(system: Any, clock: StepClock, size: int, seed: int = 7) -> list[UUID]:
     """Registers `size` organizations, then walks them through grades, suspensions and listings."""
     rng = random.Random(seed)
     ids: list[UUID] = []
-    show = progress_bar("registering", size)
+    with progress_bars() as bars:
+        _register(system, clock, size, ids, bars("registering"))
+        _changes(system, clock, ids, rng, bars("grades, status, credit"))
+    return ids
+
+
+def _register(system: Any, clock: StepClock, size: int, ids: list[UUID], show: Advance) -> None:
     for start in range(0, size, BATCH):
         batch = []
         for n in range(start, min(size, start + BATCH)):
@@ -74,13 +64,10 @@ def generate(system: Any, clock: StepClock, size: int, seed: int = 7) -> list[UU
             )
         system.store.save(*batch)
         ids.extend(o.id for o in batch)
-        show(len(ids))
-    _changes(system, clock, ids, rng)
-    return ids
+        show(len(ids), size)
 
 
-def _changes(system: Any, clock: StepClock, ids: list[UUID], rng: random.Random) -> None:
-    show = progress_bar("grades, status, credit", len(ids))
+def _changes(system: Any, clock: StepClock, ids: list[UUID], rng: random.Random, show: Advance) -> None:
     for start in range(0, len(ids), BATCH):
         changed: list[Any] = []
         for org_id in ids[start : start + BATCH]:
@@ -95,7 +82,7 @@ def _changes(system: Any, clock: StepClock, ids: list[UUID], rng: random.Random)
                 changed.append(org)
         if changed:
             system.store.save(*changed)
-        show(min(len(ids), start + BATCH))
+        show(min(len(ids), start + BATCH), len(ids))
 
 
 def _graded(system: Any, clock: StepClock, org_id: UUID, rng: random.Random) -> list[Any]:

@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo
 
 from application.context import system_context
 from bench.common import CTX, code, profile
-from bench.population import BATCH, progress_bar
+from bench.population import BATCH
 from domain.organization import Organization
 from infra.wiring import build_system, load_settings
+from interfaces.progress import progress_bars
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -63,20 +64,21 @@ SWEEPS = [
 def register(system: Any, clock: MovableClock, size: int) -> None:
     """Registered in batches (one transaction each), as a migration would load them; the
     sweeps themselves run through the application as the scheduler runs them."""
-    show = progress_bar(f"registering {size:,}", size)
-    for start in range(0, size, BATCH):
-        batch = [
-            Organization.register(
-                id=system.ids.new_id(),
-                profile=profile(n),
-                code=code(n),
-                registered_on=date(2015, 1, 1),
-                provenance=CTX.provenance(clock.now()),
-            )
-            for n in range(start, min(size, start + BATCH))
-        ]
-        system.store.save(*batch)
-        show(start + len(batch))
+    with progress_bars() as bars:
+        show = bars(f"registering {size:,}")
+        for start in range(0, size, BATCH):
+            batch = [
+                Organization.register(
+                    id=system.ids.new_id(),
+                    profile=profile(n),
+                    code=code(n),
+                    registered_on=date(2015, 1, 1),
+                    provenance=CTX.provenance(clock.now()),
+                )
+                for n in range(start, min(size, start + BATCH))
+            ]
+            system.store.save(*batch)
+            show(start + len(batch), size)
 
 
 def _peak_mib() -> float:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
+import stat
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 from uuid import UUID
 
 from infra.wiring import VARIABLES, build_system, load_settings
+from interfaces.progress import Advance, progress_bars
 
 
 def _env_help() -> str:
@@ -29,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # long jobs show progress bars on stderr when it is a terminal
+    quiet = argparse.ArgumentParser(add_help=False)
+    quiet.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
 
     serve = sub.add_parser("serve", help="serve the web pages and the API, with the scheduler in-process")
     serve.add_argument("--host", help="listen address (default: $STARLEDGER_HOST or 127.0.0.1)")
@@ -48,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser(
         "sweep",
+        parents=[quiet],
         help="record missed inspections and apply the credit rules as of a date (idempotent)",
         description="What the scheduler runs daily: organizations without a submitted report after a campaign's "
         "deadline are recorded as missed (with the rule set's consequences), then credit listings are escalated "
@@ -59,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     subsidies_actions = subsidies.add_subparsers(dest="action", required=True)
     grant = subsidies_actions.add_parser(
         "grant",
+        parents=[quiet],
         help="grant every subsidy the rule sets give for a year (idempotent)",
         description="Each organization's entitlements are computed from its history by the rule set governing it "
         "(start-up, yearly assessment award, hub award, grade award; none after a recent penalty). Each is granted "
@@ -77,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     verify = sub.add_parser(
         "verify",
+        parents=[quiet],
         help="recompute the integrity chain over the whole log; exit 1 naming the first event that does not match",
     )
     verify.add_argument("--checkpoint", action="store_true", help="then record the head as a checkpoint")
@@ -84,12 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         "--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines"
     )
 
-    export = sub.add_parser("export", help="write the event log (or one aggregate's stream) as JSON Lines with the chain's links")
+    export = sub.add_parser(
+        "export", parents=[quiet], help="write the event log (or one aggregate's stream) as JSON Lines with the chain's links"
+    )
     export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
     export.add_argument("--aggregate", type=UUID, help="only this aggregate's events")
-    import_ = sub.add_parser("import", help="load a whole-log export into an empty store, checking every link")
+    import_ = sub.add_parser("import", parents=[quiet], help="load a whole-log export into an empty store, checking every link")
     import_.add_argument("file", help="the .jsonl export ('-' for standard input)")
-    sub.add_parser("replay", help="rebuild every read model from the event log (after an import), with progress")
+    sub.add_parser("replay", parents=[quiet], help="rebuild every read model from the event log (after an import), with progress")
 
     audit = sub.add_parser("audit", help="auditors' checks").add_subparsers(dest="action", required=True)
     audit.add_parser("recompute", help="recompute every evaluation result from its events; exit 1 on any mismatch")
@@ -113,7 +124,9 @@ def _parser() -> argparse.ArgumentParser:
 
     projections = sub.add_parser("projections", help="read models").add_subparsers(dest="action", required=True)
     projections.add_parser(
-        "rebuild", help="rebuild every read model (register, cases, compliance) from the whole event log, with progress"
+        "rebuild",
+        parents=[quiet],
+        help="rebuild every read model (register, cases, compliance) from the whole event log, with progress",
     )
     projections.add_parser("status", help="show how far each read model has processed the log")
     return parser
@@ -126,28 +139,6 @@ def _password(args: Any) -> str:
     if getpass.getpass("again: ") != first:
         raise SystemExit("the passwords differ")
     return first
-
-
-class ProgressBar:
-    """A one-line progress bar on stderr: position / head of the log, rate and ETA."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.started = time.monotonic()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-6)
-        share = done / total if total else 1.0
-        rate = done / elapsed
-        eta = (total - done) / rate if rate else 0
-        bar = "#" * int(share * 30)
-        self.shown = True
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {done}/{total} {rate:,.0f}/s eta {eta:,.0f}s")
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        sys.stderr.write("\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,7 +183,7 @@ def _run(args: Any, settings: Any) -> int:
         elif args.command in ("export", "import"):
             return _transfer(args, system)
         elif args.command == "replay":
-            _projections(argparse.Namespace(action="rebuild"), system)
+            _projections(argparse.Namespace(action="rebuild", quiet=args.quiet), system)
         elif args.command == "audit":
             return _audit(system)
         elif args.command == "users":
@@ -235,12 +226,14 @@ def _projections(args: Any, system: Any) -> None:
         for projection in system.projections:
             print(f"{projection.name}: position {projection.position()} of {head}")
         return
-    for projection in system.projections:
-        bar = ProgressBar(f"rebuilding {projection.name}")
-        started = time.monotonic()
-        count = projection.rebuild(progress=bar)
-        bar.finish()
-        print(f"{projection.name} rebuilt: {count} events applied in {time.monotonic() - started:.1f}s")
+    rebuilt = []
+    with progress_bars(args.quiet) as bars:
+        for projection in system.projections:
+            started = time.monotonic()
+            count = projection.rebuild(progress=bars(f"rebuilding {projection.name}"))
+            rebuilt.append(f"{projection.name} rebuilt: {count} events applied in {time.monotonic() - started:.1f}s")
+    for line in rebuilt:
+        print(line)
 
 
 def _sweep(args: Any, system: Any) -> None:
@@ -248,18 +241,11 @@ def _sweep(args: Any, system: Any) -> None:
     from application.sweep import sweep
 
     as_of = args.as_of or system.store.today()
-    bars: list[ProgressBar] = []
-
-    def progress(label: str) -> ProgressBar:
-        bars.append(ProgressBar(label))
-        return bars[-1]
-
     ctx = system_context("cli-sweep", str(system.ids.new_id()))
-    done = sweep(
-        system.organizations, system.inspections, system.credit, ctx, as_of, progress, planning=system.reminders.planning
-    )
-    if any(b.shown for b in bars):
-        sys.stderr.write("\n")
+    with progress_bars(args.quiet) as bars:
+        done = sweep(
+            system.organizations, system.inspections, system.credit, ctx, as_of, bars, planning=system.reminders.planning
+        )
     inspections, credit = done["inspections"], done["credit"]
     print(
         f"sweep as of {as_of}: {inspections['campaigns']} campaign deadline(s), {inspections['missed']} missed, "
@@ -273,11 +259,9 @@ def _subsidies(args: Any, system: Any) -> None:
     from application.exports import SafeWriter
 
     if args.action == "grant":
-        bar = ProgressBar(f"subsidies {args.year}")
         ctx = system_context("cli-subsidies", str(system.ids.new_id()))
-        done = system.subsidies.grant_year(ctx, args.year, args.division, progress=bar)
-        if bar.shown:
-            bar.finish()
+        with progress_bars(args.quiet) as bars:
+            done = system.subsidies.grant_year(ctx, args.year, args.division, progress=bars(f"subsidies {args.year}"))
         print(
             f"subsidies {done.year}: {done.organizations} organization(s) checked, {done.granted} granted "
             f"(CNY {done.amount}), {done.already_granted} granted before"
@@ -318,10 +302,8 @@ def _verify(args: Any, system: Any) -> int:
         for c in system.integrity.checkpoints():
             print(json.dumps({"position": c.position, "hash": c.hash, "at": c.at.isoformat()}))
         return 0
-    bar = ProgressBar("verifying")
-    result = system.integrity.verify(progress=bar)
-    if bar.shown:
-        bar.finish()
+    with progress_bars(args.quiet) as bars:
+        result = system.integrity.verify(progress=bars("verifying"))
     if not result.ok:
         print(f"NOT OK after {result.checked} events: {result.problem}", file=sys.stderr)
         return 1
@@ -340,7 +322,8 @@ def _transfer(args: Any, system: Any) -> int:
     if args.command == "export":
         out = sys.stdout if args.output == "-" else open(args.output, "w", encoding="utf-8")  # noqa: SIM115
         try:
-            count = export_log(system.integrity, out, args.aggregate)
+            with progress_bars(args.quiet) as bars:
+                count = export_log(system.integrity, out, args.aggregate, bars("exporting"))
         finally:
             if out is not sys.stdout:
                 out.close()
@@ -348,7 +331,8 @@ def _transfer(args: Any, system: Any) -> int:
         return 0
     source = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     try:
-        count = import_log(system.integrity, iter(source))
+        with progress_bars(args.quiet) as bars:
+            count = import_log(system.integrity, _lines_read(source, bars("importing (bytes)")))
     except ImportRefused as e:
         print(f"import refused: {e}", file=sys.stderr)
         return 2
@@ -357,6 +341,18 @@ def _transfer(args: Any, system: Any) -> int:
             source.close()
     print(f"imported {count} events; run `starledger replay` to rebuild the read models")
     return 0
+
+
+def _lines_read(source: TextIO, advance: Advance) -> Iterator[str]:
+    """The file's lines, reporting how many of its bytes are read (a pipe has no size: no bar)."""
+    found = os.fstat(source.fileno())
+    size = found.st_size if stat.S_ISREG(found.st_mode) else 0
+    for number, line in enumerate(source):
+        if size and number % 1000 == 0:
+            advance(source.buffer.tell(), size)  # the bytes the text layer has taken in: read ahead a little
+        yield line
+    if size:
+        advance(size, size)
 
 
 def _audit(system: Any) -> int:
