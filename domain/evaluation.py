@@ -570,7 +570,7 @@ class Evaluation(LedgerAggregate):
 
     def file_appeal(self, grounds: str, filed_on: date, provenance: Provenance) -> None:
         self._require(Stage.ANNOUNCED)
-        assert self.announcement is not None
+        assert self.announcement is not None, "an announced case has its dates: AnnouncementOpened set them"
         starts, ends = self.announcement
         if not starts <= filed_on <= ends:
             raise InvalidTransition(
@@ -600,7 +600,7 @@ class Evaluation(LedgerAggregate):
         """`conflicts`: those of the members whose sheets an upheld appeal revises, checked again on
         the decision date (a tie declared since the panel sat bars them from the appeal)."""
         self._require(Stage.APPEALED)
-        assert self.appeal_filed_on is not None
+        assert self.appeal_filed_on is not None, "an appealed case has its filing date: AppealFiled set it"
         if (decided_on - self.appeal_filed_on).days > limit_days:
             raise InvalidTransition(
                 "appeal.too_late", f"复核决定须在{limit_days}日内作出", f"An appeal is decided within {limit_days} days"
@@ -625,7 +625,9 @@ class Evaluation(LedgerAggregate):
 
     def finalize(self, on: date, provenance: Provenance) -> None:
         self._require(Stage.ANNOUNCED, Stage.APPEAL_DECIDED)
-        assert self.announcement is not None and self.computation is not None
+        assert self.announcement is not None and self.computation is not None, (
+            "an announced case has its result (ResultComputed) and dates (AnnouncementOpened)"
+        )
         if self.stage is Stage.ANNOUNCED and on <= self.announcement[1]:
             raise InvalidTransition(
                 "announcement.running",

@@ -22,7 +22,7 @@ from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, grade_at_least
+from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, deciding_rule_set, grade_at_least
 from domain.values import MONEY_LIMIT, decimals
 
 FEN = Decimal("0.01")
@@ -100,8 +100,8 @@ class FundingRound(LedgerAggregate):
 
     @classmethod
     def open(cls, id: UUID, terms: RoundTerms, provenance: Provenance) -> FundingRound:
-        assert provenance.rule_set is not None
-        return cls._create(cls.Opened, id=id, terms=checked_terms(terms), rule_set=provenance.rule_set, provenance=provenance)
+        rule_set = deciding_rule_set(provenance)
+        return cls._create(cls.Opened, id=id, terms=checked_terms(terms), rule_set=rule_set, provenance=provenance)
 
     @property
     def committed(self) -> Decimal:

@@ -33,7 +33,7 @@ from domain.documents import (
 )
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import InspectionRules
+from domain.rules import InspectionRules, deciding_rule_set
 
 _NAMESPACE = UUID("0b6c5d0e-2f8a-4c1e-8d43-5b9f6a7e1c22")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -184,7 +184,7 @@ class InspectionCampaign(LedgerAggregate):
             raise InvalidValue(
                 "campaign.division", "地区应为2、4或6位行政区划代码", "A locality is a 2, 4 or 6 digit division code"
             )
-        assert provenance.rule_set is not None
+        rule_set = deciding_rule_set(provenance)
         return cls._create(
             cls.Opened,
             id=campaign_id(report_year, division_prefix),
@@ -192,7 +192,7 @@ class InspectionCampaign(LedgerAggregate):
             division_prefix=division_prefix,
             supervising_unit_deadline=deadlines[0],
             registration_authority_deadline=deadlines[1],
-            rule_set=provenance.rule_set,
+            rule_set=rule_set,
             provenance=provenance,
         )
 

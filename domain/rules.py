@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import InvalidValue
-from domain.provenance import RuleSetRef
+from domain.provenance import Provenance, RuleSetRef
 
 
 class Boundary(str, Enum):
@@ -402,3 +402,14 @@ def add_months(day: date, months: int) -> date:
 
 def add_years(day: date, years: int) -> date:
     return add_months(day, 12 * years)
+
+
+def deciding_rule_set(provenance: Provenance) -> RuleSetRef:
+    """The rule-set version a decision applies: part of its record, so a decision given without one is refused."""
+    if provenance.rule_set is None:
+        raise InvalidValue(
+            "provenance.no_rule_set",
+            "该决定须注明所依据的规则版本",
+            "This decision must name the version of the rules it applies",
+        )
+    return provenance.rule_set

@@ -11,7 +11,7 @@ from uuid import UUID, uuid5
 
 from domain.base import LedgerAggregate
 from domain.provenance import Provenance, RuleSetRef
-from domain.rules import FundingRules, SubsidyKind, SubsidyRule, add_years
+from domain.rules import FundingRules, SubsidyKind, SubsidyRule, add_years, deciding_rule_set
 
 _NAMESPACE = UUID("5d0f7a3e-9b1c-4e62-a8d4-3c7e1f90b2a6")
 
@@ -114,7 +114,7 @@ class Subsidy(LedgerAggregate):
 
     @classmethod
     def grant(cls, organization_id: UUID, entitlement: Entitlement, year: int, district: str, provenance: Provenance) -> Subsidy:
-        assert provenance.rule_set is not None  # the rule that decided is part of the grant
+        rule_set = deciding_rule_set(provenance)  # the rule that decided is part of the grant
         rule = entitlement.rule
         return cls._create(
             cls.Granted,
@@ -127,6 +127,6 @@ class Subsidy(LedgerAggregate):
             amount_cny=entitlement.amount,
             district=district,
             reasons=entitlement.reasons,
-            rule_set=provenance.rule_set,
+            rule_set=rule_set,
             provenance=provenance,
         )

@@ -103,6 +103,14 @@ def test_a_campaign_needs_a_plausible_year_and_a_locality_of_two_four_or_six_dig
     assert caught.value.code == code
 
 
+def test_a_campaign_opened_without_naming_its_rule_set_is_refused() -> None:
+    unnamed = replace(by(on=date(2026, 1, 5)), rule_set=None)
+    assert (
+        refused(InvalidValue, InspectionCampaign.open, 2025, "3407", RULES.deadlines(2025), date(2026, 1, 5), unnamed)
+        == "provenance.no_rule_set"
+    )
+
+
 def test_a_campaign_covers_the_divisions_under_its_prefix_and_an_empty_prefix_covers_all() -> None:
     assert campaign().covers("340711") and not campaign().covers("150204")
     everywhere = InspectionCampaign.open(2025, "", RULES.deadlines(2025), date(2026, 1, 5), REGISTRAR)

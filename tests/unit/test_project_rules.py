@@ -133,6 +133,11 @@ def test_a_round_with_terms_out_of_their_rules_cannot_be_opened(change: dict[str
     assert refused(InvalidValue, funding_round, replace(TERMS, **change)) == code  # type: ignore[arg-type]
 
 
+def test_a_round_opened_without_naming_its_rule_set_is_refused() -> None:
+    unnamed = replace(REGISTRAR, rule_set=None)
+    assert refused(InvalidValue, FundingRound.open, ROUND, TERMS, unnamed) == "provenance.no_rule_set"
+
+
 def test_a_round_accepts_applications_from_its_opening_to_its_closing_day_inclusive() -> None:
     r = funding_round()
     assert [r.accepts_applications(d) for d in (date(2026, 2, 28), date(2026, 3, 1), date(2026, 3, 31), date(2026, 4, 1))] == [

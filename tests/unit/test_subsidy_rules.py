@@ -9,6 +9,9 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
+
+from domain.errors import InvalidValue
 from domain.rules import FundingRules, SubsidyKind, SubsidyRule, Tranche, TrancheCondition
 from domain.subsidy import Subsidy, SubsidyFacts, entitlements, subsidy_id
 from tests.unit.given import NATIONAL, by
@@ -116,6 +119,13 @@ def test_a_subsidy_is_granted_once_per_organization_rule_and_period() -> None:
         and subsidy_id(UUID(int=52), "annual_assessment", "2025") != grant.id
     )
     assert (grant.amount_cny, grant.kind, grant.rule_set) == (Decimal(6000), SubsidyKind.ANNUAL_ASSESSMENT, NATIONAL)
+
+
+def test_a_grant_that_does_not_name_the_rule_set_that_decided_it_is_refused() -> None:
+    [entitlement] = entitlements(RULES, replace(NOTHING, inspection_outcomes={2025: "pass"}), 2025, ON)
+    with pytest.raises(InvalidValue) as caught:
+        Subsidy.grant(ORG, entitlement, 2025, "铜陵市郊区", replace(by(on=ON), rule_set=None))
+    assert caught.value.code == "provenance.no_rule_set"
 
 
 def test_a_rule_amount_comes_from_its_grade_for_a_grade_award_and_is_fixed_otherwise() -> None:
