@@ -28,6 +28,7 @@ from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
 from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
+from infra.dashboards import Dashboards
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.documents import SqlDocumentStore
 from infra.integrity import IntegrityChain
@@ -82,6 +83,7 @@ class System:
     documents: SqlDocumentStore
     evidence: PublicEvidence
     read_models: ReadModels
+    dashboards: Dashboards
 
     @property
     def backend(self) -> str:
@@ -200,6 +202,7 @@ def build_system(
         documents=documents,
         evidence=PublicEvidence(inspections, credit, compliance),
         read_models=read_models,
+        dashboards=Dashboards(database),
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

@@ -1,6 +1,6 @@
 """Read models of funding (公益创投) and subsidies: rounds with their committed budget,
-projects ranked within their round, tranches paid, subsidies granted; and the figures
-behind the dashboards' charts. Money is whole fen here, so sums are exact on both databases."""
+projects ranked within their round, tranches paid, subsidies granted. Money is whole fen
+here, so sums are exact on both databases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal, Table
+from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
 from infra.projections.register import RegisterProjection
@@ -313,60 +313,6 @@ class FundingProjection(Projection):
                 (year,),
             ).all()
         return [SubsidyTotal(r["district"], r["rule_key"], int(r["grants"]), cny(int(r["amount"])) or Decimal(0)) for r in rows]
-
-    # -- dashboards: the figures behind each chart ----------------------------------------------------------
-    def table(self, key: str) -> Table:
-        query, columns = DASHBOARD_QUERIES[key]
-        with self.db.transaction() as tx:
-            rows = tx.execute(query).all()
-        return Table(
-            key,
-            [c.replace("_fen", "_cny") for c in columns],
-            [[cny(int(r[c])) if c.endswith("_fen") else _plain(r[c]) for c in columns] for r in rows],
-        )
-
-
-def _plain(value: Any) -> Any:
-    """PostgreSQL counts come back as Decimal; the tables hold plain integers."""
-    return int(value) if isinstance(value, Decimal) and value == value.to_integral_value() else value
-
-
-# Each chart's table, from the read models (register, compliance, funding).
-DASHBOARD_QUERIES: dict[str, tuple[str, list[str]]] = {
-    "grades": (
-        "SELECT district, org_type, COALESCE(grade, '-') AS grade, COUNT(*) AS organizations FROM sl_register "
-        "WHERE status IN ('active', 'suspended') GROUP BY district, org_type, COALESCE(grade, '-') "
-        "ORDER BY district, org_type, grade",
-        ["district", "org_type", "grade", "organizations"],
-    ),
-    "inspections": (
-        "SELECT report_year, COALESCE(outcome, stage) AS outcome, COUNT(*) AS organizations FROM sl_inspections "
-        "GROUP BY report_year, COALESCE(outcome, stage) ORDER BY report_year, outcome",
-        ["report_year", "outcome", "organizations"],
-    ),
-    "listings": (
-        "SELECT SUBSTR(listed_on, 1, 4) AS year, list_name, COUNT(*) AS listed, "
-        "SUM(CASE WHEN removed_on IS NULL THEN 0 ELSE 1 END) AS removed_since FROM sl_listings "
-        "GROUP BY SUBSTR(listed_on, 1, 4), list_name ORDER BY year, list_name",
-        ["year", "list_name", "listed", "removed_since"],
-    ),
-    "funds": (
-        "SELECT r.title AS round, p.district, COALESCE(SUM(p.awarded_fen), 0) AS awarded_fen, "
-        "COALESCE(SUM(p.paid_fen), 0) AS paid_fen FROM sl_projects p JOIN sl_rounds r ON r.id = p.round_id "
-        "WHERE p.awarded_fen IS NOT NULL GROUP BY r.title, p.district ORDER BY r.title, p.district",
-        ["round", "district", "awarded_fen", "paid_fen"],
-    ),
-    "stars": (
-        "SELECT COALESCE(CAST(stars AS TEXT), '-') AS stars, COUNT(*) AS projects FROM sl_projects "
-        f"WHERE stage IN {CLOSED_PROJECT_STAGES} GROUP BY COALESCE(CAST(stars AS TEXT), '-') ORDER BY stars DESC",
-        ["stars", "projects"],
-    ),
-    "subsidies": (
-        "SELECT year, district, rule_key, COUNT(*) AS grants, SUM(amount_fen) AS amount_fen FROM sl_subsidies "
-        "GROUP BY year, district, rule_key ORDER BY year, district, rule_key",
-        ["year", "district", "rule_key", "grants", "amount_fen"],
-    ),
-}
 
 
 def _round(r: dict[str, Any]) -> RoundRow:

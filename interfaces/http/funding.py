@@ -361,4 +361,4 @@ class FundingController(Controller):
             raise problem(
                 404, "dashboard.unknown", f"没有该统计表:{key}", f"No dashboard table named {key}", known=list(DASHBOARDS)
             )
-        return system_of(request).funding_view.table(key)
+        return system_of(request).dashboards.table(key)

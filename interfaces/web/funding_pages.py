@@ -247,7 +247,7 @@ class FundingPages(Controller):
         system, lang = system_of(request), language(request)
         charts = []
         for key in DASHBOARDS:
-            table = system.funding_view.table(key)
+            table = system.dashboards.table(key)
             title = translate(lang, f"dash.{key}")
             charts.append(
                 {
@@ -264,7 +264,7 @@ class FundingPages(Controller):
         require_role(request.user, (*STAFF, Role.AUDITOR))
         if key not in DASHBOARDS:
             raise NotFoundException(f"no dashboard table {key}")
-        table = system_of(request).funding_view.table(key)
+        table = system_of(request).dashboards.table(key)
         lang = language(request)
         return Response(
             csv_text([translate(lang, f"col.{c}") for c in table.columns], table.rows),

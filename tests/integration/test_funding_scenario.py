@@ -124,9 +124,9 @@ def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
     assert rows[failing].stage == "terminated" and rows[failing].mid_term_passed is False
     summary = system.funding_view.round(funding_round.id)
     assert (summary.committed, summary.paid) == (Decimal("260000"), Decimal("260000"))
-    stars = system.funding_view.table("stars")
+    stars = system.dashboards.table("stars")
     assert stars.rows == [["5", 2], ["4", 1], ["3", 2], ["2", 1]]
-    funds = system.funding_view.table("funds")
+    funds = system.dashboards.table("funds")
     assert funds.columns == ["round", "district", "awarded_cny", "paid_cny"]
     assert [r[2:] for r in funds.rows if r[0] == funding_round.terms.title] == [[Decimal("280000"), Decimal("260000")]]
 
