@@ -34,13 +34,14 @@ from infra.documents import SqlDocumentStore
 from infra.integrity import IntegrityChain
 from infra.locks import DatabaseSweepLock
 from infra.persistence.environment import eventsourcing_env
+from infra.planning import PlanningQueries
 from infra.projections.base import ReadModels
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
-from infra.projections.reminders import PlanningQueries, ReminderProjection
+from infra.projections.reminders import ReminderProjection
 from infra.read_models import READ_MODELS
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables

@@ -1,0 +1,167 @@
+"""What reminder planning reads: deadlines coming or passed, and whether a reminder's task is
+done, from the register's, cases', compliance's and funding's tables. These queries span several
+read models, so they belong to none of them; the read models are caught up first."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from application.queries import CampaignRow
+from infra.projections.base import Projection
+from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
+
+
+class PlanningQueries:
+    """Deadlines from the register, cases and compliance read models (caught up first)."""
+
+    def __init__(self, compliance: ComplianceProjection, others: list[Projection]) -> None:
+        self.compliance = compliance
+        self.db = compliance.db
+        self.others = others
+
+    def catch_up(self) -> None:
+        for projection in (*self.others, self.compliance):
+            projection.catch_up()
+
+    def open_campaigns(self) -> list[CampaignRow]:
+        return [c for c in self.compliance.campaigns() if not c.deadline_recorded]
+
+    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+        return self.compliance.without_filed_report(division_prefix, report_year)
+
+    def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT organization_id, report_year, deadline FROM sl_inspections WHERE outcome = 'missed' "
+                "AND submitted_on IS NULL AND deadline >= ? ORDER BY organization_id, report_year",
+                (deadline_from.isoformat(),),
+            ).all()
+        return [(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["deadline"])) for r in rows]
+
+    def grades_valid_until(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT id, grade, grade_valid_until, division_code FROM sl_register WHERE grade IS NOT NULL "
+                "AND grade_valid_until BETWEEN ? AND ? AND status = 'active' ORDER BY id",
+                (start.isoformat(), end.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), r["grade"], date.fromisoformat(r["grade_valid_until"]), r["division_code"]) for r in rows]
+
+    def unsubmitted_sheets(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, m.user_id, c.scoring_deadline, c.rule_set FROM sl_cases c "
+                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                "AND m.recused IS NULL AND c.scoring_deadline BETWEEN ? AND ? ORDER BY c.id, m.user_id",
+                (start.isoformat(), end.isoformat()),
+            ).all()
+        return [(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
+
+    def overdue_sheets(self, deadline_from: date, before: date) -> list[tuple[UUID, str, date, int]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, c.chair_user_id, c.scoring_deadline, COUNT(*) AS open_sheets FROM sl_cases c "
+                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                "AND m.recused IS NULL AND c.scoring_deadline >= ? AND c.scoring_deadline < ? "
+                "GROUP BY c.id, c.chair_user_id, c.scoring_deadline ORDER BY c.id",
+                (deadline_from.isoformat(), before.isoformat()),
+            ).all()
+        return [
+            (UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"])) for r in rows
+        ]
+
+    def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, COALESCE(p.organization_id, c.subject_id) AS subject_id, c.chair_user_id, "
+                "c.announcement_ends, c.rule_set FROM sl_cases c LEFT JOIN sl_projects p ON p.id = c.subject_id "
+                "WHERE c.stage = 'announced' AND c.announcement_ends BETWEEN ? AND ? ORDER BY c.id",
+                (ending_from.isoformat(), ending_to.isoformat()),
+            ).all()
+        return [
+            (UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]), r["rule_set"])
+            for r in rows
+        ]
+
+    def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
+        """(project, organization, title, milestone, due, division) for reports still to come."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT p.id, p.organization_id, p.title, p.mid_term_due, p.closing_due, p.mid_term_reported_on, "
+                "p.closing_reported_on, r.division_code FROM sl_projects p JOIN sl_register r ON r.id = p.organization_id "
+                "WHERE p.stage = 'in_progress' ORDER BY p.id",
+            ).all()
+        found = []
+        for r in rows:
+            for milestone in ("mid_term", "closing"):
+                if r[f"{milestone}_reported_on"] is None:
+                    found.append(
+                        (
+                            UUID(r["id"]),
+                            UUID(r["organization_id"]),
+                            r["title"],
+                            milestone,
+                            date.fromisoformat(r[f"{milestone}_due"]),
+                            r["division_code"],
+                        )
+                    )
+                    break  # the closing report comes after the mid-term one
+        return found
+
+    def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT l.organization_id, l.listed_on, r.division_code FROM sl_listings l "
+                "JOIN sl_register r ON r.id = l.organization_id WHERE l.list_name = 'abnormal' AND l.removed_on IS NULL "
+                "ORDER BY l.organization_id",
+            ).all()
+        return [(UUID(r["organization_id"]), date.fromisoformat(r["listed_on"]), r["division_code"]) for r in rows]
+
+    # -- is a reminder's task done? -------------------------------------------------------------
+    def report_filed_on(self, organization_id: UUID, report_year: int) -> date | None:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT submitted_on FROM sl_inspections WHERE organization_id = ? AND report_year = ? "
+                f"AND submitted_on IS NOT NULL AND stage NOT IN ({', '.join('?' for _ in OPEN_STAGES)})",
+                (str(organization_id), report_year, *OPEN_STAGES),
+            ).scalar()
+        return date.fromisoformat(value) if value else None
+
+    def sheet_submitted(self, case_id: UUID, user_id: str) -> bool:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT submitted FROM sl_case_members WHERE case_id = ? AND user_id = ?", (str(case_id), user_id)
+            ).scalar()
+        return bool(value)
+
+    def seat_vacated(self, case_id: UUID, user_id: str) -> bool:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT recused FROM sl_case_members WHERE case_id = ? AND user_id = ?", (str(case_id), user_id)
+            ).all()
+        return bool(rows) and all(r["recused"] is not None for r in rows)
+
+    def open_sheets(self, case_id: UUID) -> int:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT COUNT(*) FROM sl_cases c JOIN sl_case_members m ON m.case_id = c.id WHERE c.id = ? "
+                "AND c.stage = 'scoring' AND m.submitted = 0 AND m.recused IS NULL",
+                (str(case_id),),
+            ).scalar()
+        return int(value or 0)
+
+    def milestone_reported_on(self, project_id: UUID, milestone: str) -> date | None:
+        column = {"mid_term": "mid_term_reported_on", "closing": "closing_reported_on"}[milestone]
+        with self.db.transaction() as tx:
+            value = tx.execute(f"SELECT {column} FROM sl_projects WHERE id = ?", (str(project_id),)).scalar()
+        return date.fromisoformat(value) if value else None
+
+    def listing_removed_on(self, organization_id: UUID, listed_on: date) -> date | None:
+        with self.db.transaction() as tx:
+            value = tx.execute(
+                "SELECT MAX(removed_on) FROM sl_listings WHERE organization_id = ? AND list_name = 'abnormal' "
+                "AND listed_on = ? AND removed_on IS NOT NULL",
+                (str(organization_id), listed_on.isoformat()),
+            ).scalar()
+        return date.fromisoformat(value) if value else None
