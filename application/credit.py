@@ -4,6 +4,7 @@ and the registrar's decision on a revocation proposal."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,7 @@ from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization, Status, Track
-from domain.provenance import Provenance, Role
+from domain.provenance import Basis, Provenance, Role
 from domain.rules import RuleSet
 
 SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",)}
@@ -117,7 +118,11 @@ class CreditRecords(UseCases):
         at = self._at(ctx, rule_set)
         record = self.opened(org, at)
         record.record_penalty(penalty, rule_set.credit, today, at)
-        caused = self._at(ctx, rule_set, caused_by=f"penalty:{penalty.decision_no}")
+        # the status change stands on the penalty decision: its number and grounds are the basis
+        caused = replace(
+            self._at(ctx, rule_set, caused_by=f"penalty:{penalty.decision_no}"),
+            basis=Basis(penalty.decision_no, penalty.reason),
+        )
         if org.grade_standing_on(today):
             org.apply_finding("penalty", rule_set.grades, today, caused)
         if penalty.kind is PenaltyKind.SUSPENSION and org.status is Status.ACTIVE:
@@ -249,7 +254,10 @@ class CreditRecords(UseCases):
         years = record.decide_revocation(accepted, note, at)
         if not accepted:
             return self._save(record)
-        caused = self._at(ctx, rule_set, caused_by=f"revocation_proposal:{','.join(map(str, years))}")
+        caused = replace(
+            self._at(ctx, rule_set, caused_by=f"revocation_proposal:{','.join(map(str, years))}"),
+            basis=Basis(ctx.basis.document_no, note),
+        )
         org.revoke(caused)
         record.add_ground(Ground("revocation", today, note.strip(), f"revocation:{today}"), caused)
         return self._save(record, org)

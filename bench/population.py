@@ -14,11 +14,11 @@ from uuid import UUID
 from application.context import CommandContext
 from domain.credit import CreditList, CreditRecord, Ground
 from domain.organization import TYPE_DIGITS, Organization, OrganizationType, Profile
-from domain.provenance import Actor, Role
+from domain.provenance import Actor, Basis, Role
 from domain.uscc import complete_code
 from interfaces.progress import Advance, progress_bars
 
-CTX = CommandContext(Actor("bench-generator", Role.REGISTRAR), "bench-generator")
+CTX = CommandContext(Actor("bench-generator", Role.REGISTRAR), "bench-generator", Basis("民社〔生成〕1号", "生成的决定"))
 DISTRICTS = [("340711", "铜陵市郊区"), ("340705", "铜官区"), ("340706", "义安区"), ("341802", "宣州区"), ("410305", "涧西区")]
 TYPES = list(OrganizationType)
 DIGIT = {kind: digit for digit, kind in TYPE_DIGITS.items()}  # the code's second character says the type

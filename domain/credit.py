@@ -104,6 +104,8 @@ def credit_record_id(organization_id: UUID) -> UUID:
 def checked_penalty(penalty: Penalty, today: date) -> Penalty:
     if not penalty.decision_no.strip():
         raise InvalidValue("penalty.decision_no", "请填写处罚决定书文号", "The decision number is required")
+    if not penalty.reason.strip():
+        raise InvalidValue("penalty.reason", "请填写处罚事由(违法事实和依据)", "The grounds of the penalty are required")
     if penalty.decided_on > today:
         raise InvalidValue("penalty.future", "处罚决定日期不能晚于今天", "A penalty cannot be decided in the future")
     if penalty.kind is PenaltyKind.FINE and penalty.amount_cny is None:

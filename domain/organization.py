@@ -284,6 +284,7 @@ class Organization(LedgerAggregate):
     # -- status --------------------------------------------------------------
     def suspend(self, provenance: Provenance) -> None:
         self._require_status(Status.ACTIVE, "只有正常状态的组织可以停止活动", "Only an active organization can be suspended")
+        provenance.basis.require("责令停止活动", "Suspending an organization")
         self._suspended(provenance)
 
     @event("Suspended")
@@ -300,6 +301,7 @@ class Organization(LedgerAggregate):
 
     def deregister(self, provenance: Provenance) -> None:
         self._require_open()
+        provenance.basis.require("注销登记", "Deregistering an organization")
         self._deregistered(provenance)
 
     @event("Deregistered")
@@ -314,6 +316,7 @@ class Organization(LedgerAggregate):
                 "备案组织没有登记可撤销,请办理注销",
                 "A filed organization has no registration to revoke",
             )
+        provenance.basis.require("撤销登记", "Revoking a registration")
         self._revoked(provenance)
 
     @event("RegistrationRevoked")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 
+from domain.errors import InvalidValue
+
 
 class Role(str, Enum):
     ADMIN = "admin"
@@ -30,6 +32,20 @@ class Basis:
 
     document_no: str | None = None
     reason: str | None = None
+
+    def require(self, act_zh: str, act_en: str) -> None:
+        """Acts the law ties to a written decision (revocation, deregistration, suspension, penalties,
+        conclusions) are refused without its document number and grounds, whatever the interface."""
+        missing = [name for name, value in (("document_no", self.document_no), ("reason", self.reason)) if not (value or "").strip()]
+        if missing:
+            zh_names = "、".join({"document_no": "文号", "reason": "事由"}[m] for m in missing)
+            en_names = " and ".join({"document_no": "the document number", "reason": "the grounds"}[m] for m in missing)
+            raise InvalidValue(
+                "basis.required",
+                f"{act_zh}须写明决定的文号和事由,缺少:{zh_names}",
+                f"{act_en} needs the decision's document number and grounds; missing: {en_names}",
+                missing=missing,
+            )
 
 
 @dataclass(frozen=True)

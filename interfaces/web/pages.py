@@ -19,8 +19,9 @@ from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization, require_role
+from interfaces.web.confirm import Confirmation, basis_fields, confirmation_page, confirmed
 from interfaces.web.forms import Form
-from interfaces.web.i18n import LANG_COOKIE, LANGS, message_for
+from interfaces.web.i18n import LANG_COOKIE, LANGS, language, message_for, translate
 from interfaces.web.params import choice, page_number
 
 _SORTS = ("name", "registered_on", "district", "status", "updated_at")
@@ -35,6 +36,8 @@ _ACTIONS = {
     "deregister": lambda r, c, id, v: r.deregister(c, id, v),
     "revoke": lambda r, c, id, v: r.revoke(c, id, v),
 }
+# Acts that stand on a written decision and are confirmed on a page of their own before they are recorded.
+_DECISIONS = ("suspend", "deregister", "revoke")
 
 
 def _staff_page(request: Request[Any, Any, Any]) -> None:
@@ -188,7 +191,14 @@ class PageController(Controller):
     def detail(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
         return self._detail(request, organization_id, None, 200)
 
-    def _detail(self, request: Request[Any, Any, Any], organization_id: UUID, error: str | None, status: int) -> Template:
+    def _detail(
+        self,
+        request: Request[Any, Any, Any],
+        organization_id: UUID,
+        error: str | None,
+        status: int,
+        form: dict[str, str] | None = None,
+    ) -> Template:
         system = system_of(request)
         org = system.organizations.organization(organization_id)
         principal: Principal = request.user
@@ -208,8 +218,14 @@ class PageController(Controller):
                 "error": error,
                 "is_staff": principal.role in STAFF,
                 "saved": request.query_params.get("saved") == "1",
+                "done": request.query_params.get("done") if request.query_params.get("done") in _ACTIONS else None,
+                "form": form or {},
                 "changes": list(_CHANGES),
-                "actions": list(_ACTIONS),
+                "decisions": [
+                    a
+                    for a in _DECISIONS
+                    if (a != "suspend" or org.status is Status.ACTIVE) and not (a == "revoke" and org.track is Track.FILED)
+                ],
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
                 "inspections": system.compliance.inspections_of(organization_id) if may_see_history else [],
                 "open_year": _open_year(system, org) if may_see_history else None,
@@ -224,12 +240,46 @@ class PageController(Controller):
     def change(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
         return self._act(request, organization_id, data, _CHANGES.get(data.get("field", "")), data.get("value", ""))
 
+    @get("/organizations/{organization_id:uuid}/status/{action:str}", sync_to_thread=True)
+    def confirm_status(self, request: Request[Any, Any, Any], organization_id: UUID, action: str) -> Template:
+        """The page that asks for the decision's basis and confirmation before 停止活动, 注销 or 撤销登记."""
+        _staff_page(request)
+        if action not in _DECISIONS:
+            raise NotFound("page", action)
+        org = system_of(request).organizations.organization(organization_id)
+        return confirmation_page(_status_confirmation(request, org, action), {"version": str(org.version)})
+
     @post("/organizations/{organization_id:uuid}/status", sync_to_thread=True, status_code=303)
     def status(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
-        return self._act(request, organization_id, data, _ACTIONS.get(data.get("action", "")))
+        action = data.get("action", "")
+        if action in _DECISIONS:
+            return self._decide(request, organization_id, action, data)
+        return self._act(request, organization_id, data, _ACTIONS.get(action), done=action)
+
+    def _decide(self, request: Request[Any, Any, Any], organization_id: UUID, action: str, data: dict[str, str]) -> Response[Any]:
+        _staff_page(request)
+        org = system_of(request).organizations.organization(organization_id)
+        page = _status_confirmation(request, org, action)
+        if not confirmed(data):
+            return confirmation_page(page, data)
+        try:
+            if not data.get("version", "").isdecimal():
+                raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
+            basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
+            _ACTIONS[action](system_of(request).organizations, context(request, basis), organization_id, int(data["version"]))
+        except DomainError as e:
+            missing = list(e.details.get("missing", []))
+            return confirmation_page(page, data, message_for(request, e), missing, domain_status(e))
+        return Redirect(f"/organizations/{organization_id}?done={action}", status_code=303)
 
     def _act(
-        self, request: Request[Any, Any, Any], organization_id: UUID, data: dict[str, str], act: Any, *value: str
+        self,
+        request: Request[Any, Any, Any],
+        organization_id: UUID,
+        data: dict[str, str],
+        act: Any,
+        *value: str,
+        done: str | None = None,
     ) -> Response[Any]:
         _staff_page(request)
         require_own_organization(request.user, organization_id)
@@ -238,9 +288,25 @@ class PageController(Controller):
             if act is None or not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
             act(system_of(request).organizations, context(request, basis), organization_id, int(data["version"]), *value)
-        except DomainError as e:
-            return self._detail(request, organization_id, message_for(request, e), domain_status(e))
-        return Redirect(f"/organizations/{organization_id}?saved=1", status_code=303)
+        except DomainError as e:  # the page again, with what was typed
+            return self._detail(request, organization_id, message_for(request, e), domain_status(e), form=data)
+        return Redirect(f"/organizations/{organization_id}?{'done=' + done if done else 'saved=1'}", status_code=303)
+
+
+def _status_confirmation(request: Request[Any, Any, Any], org: Any, action: str) -> Confirmation:
+    lang = language(request)
+    return Confirmation(
+        title=translate(lang, f"org.confirm.{action}.title", name=org.profile.name),
+        consequence=translate(lang, f"org.confirm.{action}.consequence"),
+        audience=translate(lang, "org.confirm.audience"),
+        action_url=f"/organizations/{org.id}/status",
+        back_url=f"/organizations/{org.id}",
+        back_label=translate(lang, "org.confirm.back"),
+        confirm_label=translate(lang, f"org.confirm.button.{action}"),
+        hidden={"action": action, "version": str(org.version)},
+        fields=basis_fields(lang, translate(lang, "org.confirm.document_hint")),
+        irreversible=action != "suspend",
+    )
 
 
 class _Basis:

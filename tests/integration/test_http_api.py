@@ -97,6 +97,25 @@ def test_wrong_transitions_are_409_with_the_reason(client) -> None:
     assert_problem(resume, 409, "organization.not_suspended")
 
 
+def test_revoking_deregistering_or_suspending_without_the_decisions_basis_is_refused_and_changes_nothing(client) -> None:
+    registrar = login(client, "registrar")
+    org = register(client, registrar).json()
+    at_version_1 = {**registrar, "If-Match": '"1"'}
+    for act in ("revocation", "deregistration", "suspension"):
+        body = assert_problem(
+            client.post(
+                f"/api/organizations/{org['id']}/{act}", json={"basis": {"document_no": "民社〔2026〕3号"}}, headers=at_version_1
+            ),
+            422,
+            "basis.required",
+        )
+        assert "事由" in body["message_zh"] and "grounds" in body["message_en"]
+    assert client.get(f"/api/organizations/{org['id']}").json()["status"] == "active"
+    basis = {"basis": {"document_no": "民社〔2026〕3号", "reason": "以欺骗手段取得登记"}}
+    revoked = client.post(f"/api/organizations/{org['id']}/revocation", json=basis, headers=at_version_1)
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+
+
 def test_history_is_for_staff_auditors_and_the_organization_itself(client, system) -> None:
     from application.queries import RegisterQuery
 

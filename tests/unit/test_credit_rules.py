@@ -133,6 +133,7 @@ def test_the_same_penalty_decision_cannot_be_recorded_twice() -> None:
     ("penalty", "code"),
     [
         (warning(no="  "), "penalty.decision_no"),
+        (replace(warning(), reason=" "), "penalty.reason"),
         (warning(on=date(2026, 5, 21)), "penalty.future"),
         (Penalty(PenaltyKind.FINE, "民罚〔2026〕5号", date(2026, 3, 1), "x"), "penalty.amount"),
         (fine("0"), "value.amount_cny"),

@@ -11,7 +11,9 @@ from domain.provenance import Actor, Basis, Provenance, Role
 from domain.uscc import complete_code
 
 AT = datetime(2026, 5, 20, 2, 0, tzinfo=UTC)
-BY = Provenance(at=AT, actor=Actor("u-registrar", Role.REGISTRAR), correlation_id="req-1", basis=Basis("民函〔2026〕1号"))
+BY = Provenance(
+    at=AT, actor=Actor("u-registrar", Role.REGISTRAR), correlation_id="req-1", basis=Basis("民函〔2026〕1号", "依法作出决定")
+)
 
 
 def profile(**changes: object) -> Profile:

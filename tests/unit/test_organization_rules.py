@@ -11,6 +11,7 @@ import pytest
 
 from domain.errors import InvalidTransition, InvalidValue
 from domain.organization import Organization, OrganizationType, Profile, Status
+from domain.provenance import Basis
 from domain.rules import GradeRules, grade_validity, one_level_lower
 from domain.uscc import complete_code
 from tests.unit.given import by
@@ -162,6 +163,28 @@ def test_only_an_active_organization_can_be_suspended_and_only_a_suspended_one_r
     org.suspend(REGISTRAR)
     assert org.status is Status.SUSPENDED
     assert refused(InvalidTransition, org.suspend, REGISTRAR) == "organization.not_active"
+
+
+@pytest.mark.parametrize("act", [Organization.suspend, Organization.deregister, Organization.revoke])
+@pytest.mark.parametrize(
+    ("basis", "missing"),
+    [(Basis(), ["document_no", "reason"]), (Basis("民社〔2026〕9号"), ["reason"]), (Basis(" ", "违法事实"), ["document_no"])],
+)
+def test_suspension_deregistration_and_revocation_stand_on_a_document_number_and_grounds(
+    act: object, basis: Basis, missing: list[str]
+) -> None:
+    org = organization()
+    with pytest.raises(InvalidValue) as caught:
+        act(org, by(basis=basis))  # type: ignore[operator]
+    assert caught.value.code == "basis.required" and caught.value.details["missing"] == missing
+    assert "文号" in caught.value.message_zh and org.status is Status.ACTIVE and not org.pending_events[1:]
+
+
+def test_resuming_needs_no_written_grounds() -> None:
+    org = organization()
+    org.suspend(REGISTRAR)
+    org.resume(by(basis=Basis()))
+    assert org.status is Status.ACTIVE
 
 
 def test_a_filed_organization_has_no_registration_to_revoke() -> None:
