@@ -644,6 +644,8 @@ class Evaluation(LedgerAggregate):
     def withdraw(self, reason: str, provenance: Provenance) -> None:
         if self.stage in _CLOSED:
             raise InvalidTransition("evaluation.closed", "该评估已结束", "The evaluation is closed")
+        if not reason.strip():
+            raise InvalidValue("evaluation.withdraw_reason", "请说明撤回评估的理由", "A withdrawal states its reason")
         self._withdrawn(reason.strip()[:1000], provenance)
 
     @event("Withdrawn")

@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar.response import Template
 
+from domain.provenance import Basis
 from interfaces.web.i18n import translate
 
 
@@ -44,6 +45,11 @@ def basis_fields(lang: str, document_hint: str = "") -> tuple[BasisField, ...]:
         BasisField("document_no", translate(lang, "field.document_no"), maxlength=100, hint=document_hint),
         BasisField("reason", translate(lang, "confirm.grounds"), long=True),
     )
+
+
+def basis_from(form: dict[str, str]) -> Basis:
+    """The decision's document number and grounds as typed (blank is none)."""
+    return Basis((form.get("document_no") or "").strip() or None, (form.get("reason") or "").strip() or None)
 
 
 def confirmed(form: dict[str, str]) -> bool:

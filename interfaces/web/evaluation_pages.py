@@ -34,8 +34,20 @@ from interfaces.common.documents import (
 )
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, Principal, require_role
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
 from interfaces.web.forms import Form
-from interfaces.web.i18n import message_for
+from interfaces.web.i18n import language, message_for, translate
+
+# Steps that cannot be taken back: each is confirmed on a page saying what happens and who sees it,
+# with the fields it needs (a withdrawal its reason, an appeal its grounds, a finalization its decision's number).
+CONFIRMED: dict[str, tuple[str, ...]] = {
+    "close_scoring": (),
+    "compute_result": (),
+    "open_announcement": (),
+    "finalize": ("document_no",),
+    "withdraw": ("reason",),
+    "file_appeal": ("grounds",),
+}
 
 # page action → the use case it calls (each use case checks who may)
 ACTIONS: dict[str, Any] = {
@@ -45,7 +57,7 @@ ACTIONS: dict[str, Any] = {
     "open_announcement": lambda d, c, id, v, f: d.open_announcement(c, id, v),
     "dismiss_appeal": lambda d, c, id, v, f: d.decide_appeal(c, id, v, False, f.get("decision") or "复核不予支持"),
     "finalize": lambda d, c, id, v, f: d.finalize(c, id, v),
-    "withdraw": lambda d, c, id, v, f: d.withdraw(c, id, v, f.get("reason") or "撤回"),
+    "withdraw": lambda d, c, id, v, f: d.withdraw(c, id, v, f.get("reason", "")),
     "submit_application": lambda d, c, id, v, f: d.submit_application(
         c, id, v, _decimal(f.get("self_assessment") or None), f.get("statement", "")
     ),
@@ -246,6 +258,7 @@ class EvaluationPages(Controller):
                 "members": system.cases.members(evaluation_id),
                 "names": reveals_names(principal, evaluation),
                 "saved": request.query_params.get("saved") == "1",
+                "done": request.query_params.get("done") if request.query_params.get("done") in CONFIRMED else None,
                 "show_result": system.evaluations.sight(context(request), evaluation).result,  # sealed scores
                 **chair_view,
                 **documents,
@@ -284,7 +297,10 @@ class EvaluationPages(Controller):
     @post("/evaluations/{evaluation_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
         _signed_in(request)
-        action = ACTIONS.get(data.get("action", ""))
+        name = data.get("action", "")
+        if name in CONFIRMED:
+            return self._confirmed_step(request, evaluation_id, name, data)
+        action = ACTIONS.get(name)
         try:
             if action is None or not data.get("version", "").isdecimal():
                 raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
@@ -294,6 +310,28 @@ class EvaluationPages(Controller):
             chosen = {k: v for k, v in data.items() if k.startswith("expert:")}  # the panel form keeps its ticks
             return self._case(request, evaluation_id, message_for(request, error), domain_status(error), form=chosen or None)
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
+
+    def _confirmed_step(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, name: str, data: dict[str, str]
+    ) -> Response[Any]:
+        evaluation: Evaluation = system_of(request).evaluations.evaluation(evaluation_id)
+        page = _step_confirmation(request, evaluation, name)
+        if not confirmed(data):
+            return confirmation_page(page, data)
+        try:
+            if not data.get("version", "").isdecimal():
+                raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
+            missing = [f for f in CONFIRMED[name] if f != "document_no" and not data.get(f, "").strip()]
+            if missing:
+                raise InvalidValue(
+                    "form.required", "请填写必填项后再确认", "Fill in the required field before confirming", missing=missing
+                )
+            basis = basis_from(data)
+            ACTIONS[name](system_of(request).evaluations, context(request, basis), evaluation_id, int(data["version"]), data)
+        except DomainError as e:
+            missing = list(e.details.get("missing", []))
+            return confirmation_page(page, data, message_for(request, e), missing, domain_status(e))
+        return Redirect(f"/evaluations/{evaluation_id}?done={name}", status_code=303)
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
     def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
@@ -338,3 +376,23 @@ class EvaluationPages(Controller):
         except ValueError:
             return Redirect(f"/organizations/{organization_id}?error=deadline", status_code=303)
         return Redirect(f"/evaluations/{case.id}", status_code=303)
+
+
+def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, name: str) -> Confirmation:
+    lang = language(request)
+    labels = {
+        "document_no": BasisField("document_no", translate(lang, "field.document_no"), required=False, maxlength=100),
+        "reason": BasisField("reason", translate(lang, "eval.withdraw_reason"), long=True),
+        "grounds": BasisField("grounds", translate(lang, "eval.grounds"), long=True, maxlength=5000),
+    }
+    return Confirmation(
+        title=translate(lang, f"eval.confirm.{name}.title"),
+        consequence=translate(lang, f"eval.confirm.{name}.consequence"),
+        audience=translate(lang, f"eval.confirm.{name}.audience"),
+        action_url=f"/evaluations/{evaluation.id}/act",
+        back_url=f"/evaluations/{evaluation.id}",
+        back_label=translate(lang, "eval.confirm.back"),
+        confirm_label=translate(lang, f"eval.confirm.{name}.button"),
+        hidden={"action": name, "version": str(evaluation.version)},
+        fields=tuple(labels[f] for f in CONFIRMED[name]),
+    )

@@ -19,7 +19,7 @@ from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization, require_role
-from interfaces.web.confirm import Confirmation, basis_fields, confirmation_page, confirmed
+from interfaces.web.confirm import Confirmation, basis_fields, basis_from, confirmation_page, confirmed
 from interfaces.web.forms import Form
 from interfaces.web.i18n import LANG_COOKIE, LANGS, language, message_for, translate
 from interfaces.web.params import choice, page_number
@@ -265,7 +265,7 @@ class PageController(Controller):
         try:
             if not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-            basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
+            basis = basis_from(data)
             _ACTIONS[action](system_of(request).organizations, context(request, basis), organization_id, int(data["version"]))
         except DomainError as e:
             missing = list(e.details.get("missing", []))
@@ -283,7 +283,7 @@ class PageController(Controller):
     ) -> Response[Any]:
         _staff_page(request)
         require_own_organization(request.user, organization_id)
-        basis = _Basis(data.get("document_no") or None, data.get("reason") or None)
+        basis = basis_from(data)
         try:
             if act is None or not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
@@ -307,12 +307,6 @@ def _status_confirmation(request: Request[Any, Any, Any], org: Any, action: str)
         fields=basis_fields(lang, translate(lang, "org.confirm.document_hint")),
         irreversible=action != "suspend",
     )
-
-
-class _Basis:
-    def __init__(self, document_no: str | None, reason: str | None) -> None:
-        self.document_no = document_no
-        self.reason = reason
 
 
 def _org_type(raw: str) -> OrganizationType:

@@ -23,8 +23,13 @@ def sign_in(page: Any, site: str, username: str, then: str) -> None:
 
 
 def press(page: Any, action: str) -> None:
+    """Press a step's button; a step that cannot be taken back first asks to confirm, saying what will happen."""
     page.click(f"button[data-action={action}]")
-    page.wait_for_selector("p.notice, p.error", timeout=10000)
+    page.wait_for_selector("p.notice, p.error, [data-testid=confirm]", timeout=10000)
+    if page.locator("[data-testid=confirm]").count():
+        assert page.text_content("[data-testid=consequence]") and page.text_content("[data-testid=audience]")
+        page.click("[data-testid=confirm-button]")
+        page.wait_for_selector("[data-testid=done], p.error", timeout=10000)
     assert page.locator("p.error").count() == 0, page.text_content("p.error")
 
 
@@ -73,7 +78,10 @@ def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, syst
     sign_in(page, site, "org", case_url.removeprefix(site))
     page.fill("[data-testid=appeal-form] input[name=grounds]", "社会评价得分偏低,请求复核")
     page.click("[data-testid=appeal-form] button[type=submit]")
-    page.wait_for_selector("p.notice")
+    assert "复核" in page.text_content("[data-testid=consequence]")  # what filing means, before it is filed
+    assert page.input_value("#confirm-grounds") == "社会评价得分偏低,请求复核"
+    page.click("[data-testid=confirm-button]")
+    page.wait_for_selector("[data-testid=done]")
     assert page.text_content("[data-testid=stage]") == "复核中"
 
     sign_in(page, site, "chair", case_url.removeprefix(site))

@@ -63,8 +63,10 @@ def test_the_chair_sees_the_panel_below_its_minimum_and_replaces_the_recused_mem
     sign_in(page, site, "chair", case_url)
     assert "少于规则要求的3人" in page.text_content("[data-testid=panel-short]")
     page.click("button[data-action=close_scoring]")
+    page.click("[data-testid=confirm-button]")  # the confirmation page, then the refusal on it
     page.wait_for_selector("p.error")
     assert "少于规则要求的3人" in page.text_content("[data-testid=form-error]")
+    page.goto(f"{page.url.split('/evaluations/')[0]}{case_url}")
     assert page.text_content("[data-testid=stage]") == "评分中"
 
     form = page.locator("[data-testid=replace-form]")

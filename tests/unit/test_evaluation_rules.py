@@ -453,6 +453,12 @@ def test_a_withdrawn_case_never_discloses_its_sheets() -> None:
     assert e.stage is Stage.WITHDRAWN and not any(e.disclosed(m) for m in Disclosure)
 
 
+def test_a_case_is_withdrawn_only_with_its_reason() -> None:
+    e = scored(E1, E2, E3)
+    assert refused(InvalidValue, e.withdraw, "  ", CHAIR) == "evaluation.withdraw_reason"
+    assert e.stage is not Stage.WITHDRAWN
+
+
 def test_the_self_assessment_goes_in_before_scoring_and_the_appeals_grounds_during_the_announcement() -> None:
     pdf = DocumentRef("d" * 64, 1000, "application/pdf", "自评报告.pdf")
     e = eligible()
