@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from application.queries import (
@@ -162,6 +162,57 @@ class ReminderView(Protocol):
         ...
 
 
+# Rows reminder planning reads (named tuples: the planners unpack them, or read them by name).
+class MissedInspection(NamedTuple):
+    organization_id: UUID
+    report_year: int
+    deadline: date
+
+
+class GradeExpiry(NamedTuple):
+    organization_id: UUID
+    grade: str
+    valid_until: date
+    division_code: str
+
+
+class OpenSheet(NamedTuple):
+    case_id: UUID
+    user_id: str  # the evaluator's
+    scoring_deadline: date
+    rule_set: str  # "id@version"
+
+
+class OverdueScoring(NamedTuple):
+    case_id: UUID
+    chair_user_id: str
+    scoring_deadline: date
+    open_sheets: int
+
+
+class Announcement(NamedTuple):
+    case_id: UUID
+    organization_id: UUID  # the subject's (a project's organization for a project case)
+    chair_user_id: str
+    ends: date
+    rule_set: str
+
+
+class OpenMilestone(NamedTuple):
+    project_id: UUID
+    organization_id: UUID
+    title: str
+    milestone: str  # "mid_term" or "closing"
+    due: date
+    division_code: str
+
+
+class AbnormalListing(NamedTuple):
+    organization_id: UUID
+    listed_on: date
+    division_code: str
+
+
 class PlanningView(Protocol):
     """What reminder planning reads: deadlines that are coming or have passed."""
 
@@ -171,30 +222,30 @@ class PlanningView(Protocol):
 
     def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]: ...
 
-    def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]: ...
+    def missed_inspections(self, deadline_from: date) -> list[MissedInspection]: ...
 
-    def grades_valid_until(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
-        """(organization, grade, valid until, division code) for grades ending in the range."""
+    def grades_valid_until(self, start: date, end: date) -> list[GradeExpiry]:
+        """Grades ending in the range."""
         ...
 
-    def unsubmitted_sheets(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
-        """(case, evaluator user id, scoring deadline, rule set "id@version") of sheets still open."""
+    def unsubmitted_sheets(self, start: date, end: date) -> list[OpenSheet]:
+        """Sheets still open, of cases whose scoring deadline is in the range."""
         ...
 
-    def overdue_sheets(self, deadline_from: date, before: date) -> list[tuple[UUID, str, date, int]]:
-        """(case, chair user id, scoring deadline, sheets still open) for cases past their deadline."""
+    def overdue_sheets(self, deadline_from: date, before: date) -> list[OverdueScoring]:
+        """Cases past their scoring deadline with sheets still open."""
         ...
 
-    def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
-        """(case, subject organization, chair user id, announcement ends, rule set) of announced cases."""
+    def announcements(self, ending_from: date, ending_to: date) -> list[Announcement]:
+        """Announced cases whose announcement ends in the range."""
         ...
 
-    def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
-        """(project, organization, title, milestone, due, division): the next report of each running project."""
+    def open_milestones(self) -> list[OpenMilestone]:
+        """The next report of each running project."""
         ...
 
-    def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
-        """(organization, listed on, division code) of current abnormal listings."""
+    def abnormal_listings(self) -> list[AbnormalListing]:
+        """Current abnormal listings."""
         ...
 
     # -- is the task a reminder is about done? (asked at each delivery attempt)

@@ -7,6 +7,15 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from application.ports import (
+    AbnormalListing,
+    Announcement,
+    GradeExpiry,
+    MissedInspection,
+    OpenMilestone,
+    OpenSheet,
+    OverdueScoring,
+)
 from application.queries import CampaignRow
 from infra.projections.base import Projection
 from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
@@ -30,25 +39,29 @@ class PlanningQueries:
     def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
         return self.compliance.without_filed_report(division_prefix, report_year)
 
-    def missed_inspections(self, deadline_from: date) -> list[tuple[UUID, int, date]]:
+    def missed_inspections(self, deadline_from: date) -> list[MissedInspection]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT organization_id, report_year, deadline FROM sl_inspections WHERE outcome = 'missed' "
                 "AND submitted_on IS NULL AND deadline >= ? ORDER BY organization_id, report_year",
                 (deadline_from.isoformat(),),
             ).all()
-        return [(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["deadline"])) for r in rows]
+        return [
+            MissedInspection(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["deadline"])) for r in rows
+        ]
 
-    def grades_valid_until(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+    def grades_valid_until(self, start: date, end: date) -> list[GradeExpiry]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT id, grade, grade_valid_until, division_code FROM sl_register WHERE grade IS NOT NULL "
                 "AND grade_valid_until BETWEEN ? AND ? AND status = 'active' ORDER BY id",
                 (start.isoformat(), end.isoformat()),
             ).all()
-        return [(UUID(r["id"]), r["grade"], date.fromisoformat(r["grade_valid_until"]), r["division_code"]) for r in rows]
+        return [
+            GradeExpiry(UUID(r["id"]), r["grade"], date.fromisoformat(r["grade_valid_until"]), r["division_code"]) for r in rows
+        ]
 
-    def unsubmitted_sheets(self, start: date, end: date) -> list[tuple[UUID, str, date, str]]:
+    def unsubmitted_sheets(self, start: date, end: date) -> list[OpenSheet]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT c.id, m.user_id, c.scoring_deadline, c.rule_set FROM sl_cases c "
@@ -56,9 +69,9 @@ class PlanningQueries:
                 "AND m.recused IS NULL AND c.scoring_deadline BETWEEN ? AND ? ORDER BY c.id, m.user_id",
                 (start.isoformat(), end.isoformat()),
             ).all()
-        return [(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
+        return [OpenSheet(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
 
-    def overdue_sheets(self, deadline_from: date, before: date) -> list[tuple[UUID, str, date, int]]:
+    def overdue_sheets(self, deadline_from: date, before: date) -> list[OverdueScoring]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT c.id, c.chair_user_id, c.scoring_deadline, COUNT(*) AS open_sheets FROM sl_cases c "
@@ -68,10 +81,11 @@ class PlanningQueries:
                 (deadline_from.isoformat(), before.isoformat()),
             ).all()
         return [
-            (UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"])) for r in rows
+            OverdueScoring(UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"]))
+            for r in rows
         ]
 
-    def announcements(self, ending_from: date, ending_to: date) -> list[tuple[UUID, UUID, str, date, str]]:
+    def announcements(self, ending_from: date, ending_to: date) -> list[Announcement]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT c.id, COALESCE(p.organization_id, c.subject_id) AS subject_id, c.chair_user_id, "
@@ -80,24 +94,30 @@ class PlanningQueries:
                 (ending_from.isoformat(), ending_to.isoformat()),
             ).all()
         return [
-            (UUID(r["id"]), UUID(r["subject_id"]), r["chair_user_id"], date.fromisoformat(r["announcement_ends"]), r["rule_set"])
+            Announcement(
+                UUID(r["id"]),
+                UUID(r["subject_id"]),
+                r["chair_user_id"],
+                date.fromisoformat(r["announcement_ends"]),
+                r["rule_set"],
+            )
             for r in rows
         ]
 
-    def open_milestones(self) -> list[tuple[UUID, UUID, str, str, date, str]]:
-        """(project, organization, title, milestone, due, division) for reports still to come."""
+    def open_milestones(self) -> list[OpenMilestone]:
+        """The next report still to come of each running project."""
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT p.id, p.organization_id, p.title, p.mid_term_due, p.closing_due, p.mid_term_reported_on, "
                 "p.closing_reported_on, r.division_code FROM sl_projects p JOIN sl_register r ON r.id = p.organization_id "
                 "WHERE p.stage = 'in_progress' ORDER BY p.id",
             ).all()
-        found = []
+        found: list[OpenMilestone] = []
         for r in rows:
             for milestone in ("mid_term", "closing"):
                 if r[f"{milestone}_reported_on"] is None:
                     found.append(
-                        (
+                        OpenMilestone(
                             UUID(r["id"]),
                             UUID(r["organization_id"]),
                             r["title"],
@@ -109,14 +129,14 @@ class PlanningQueries:
                     break  # the closing report comes after the mid-term one
         return found
 
-    def abnormal_listings(self) -> list[tuple[UUID, date, str]]:
+    def abnormal_listings(self) -> list[AbnormalListing]:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT l.organization_id, l.listed_on, r.division_code FROM sl_listings l "
                 "JOIN sl_register r ON r.id = l.organization_id WHERE l.list_name = 'abnormal' AND l.removed_on IS NULL "
                 "ORDER BY l.organization_id",
             ).all()
-        return [(UUID(r["organization_id"]), date.fromisoformat(r["listed_on"]), r["division_code"]) for r in rows]
+        return [AbnormalListing(UUID(r["organization_id"]), date.fromisoformat(r["listed_on"]), r["division_code"]) for r in rows]
 
     # -- is a reminder's task done? -------------------------------------------------------------
     def report_filed_on(self, organization_id: UUID, report_year: int) -> date | None:

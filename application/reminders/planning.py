@@ -99,8 +99,8 @@ class ReminderPlanning(UseCases):
                     year=campaign.report_year,
                     days=(deadline - as_of).days,
                 )
-        missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m[2] < as_of]
-        for (org_id, name), (_, year, deadline) in zip(self._named([m[0] for m in missed]), missed, strict=True):
+        missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m.deadline < as_of]
+        for (org_id, name), (_, year, deadline) in zip(self._named([m.organization_id for m in missed]), missed, strict=True):
             yield planned(
                 "inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue", deadline, name=name, year=year
             )
