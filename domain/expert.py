@@ -86,12 +86,6 @@ class Expert(LedgerAggregate):
             provenance=provenance,
         )
 
-    @event("ProfileUpdated")
-    def update_profile(self, field: str, affiliation: str, employments: tuple[Employment, ...], provenance: Provenance) -> None:
-        self.field = field
-        self.affiliation = affiliation
-        self.employments = employments
-
     def declare_relation(self, relation: Relation, provenance: Provenance) -> None:
         name = relation.organization_name.strip()
         if not name or len(name) > 100:
