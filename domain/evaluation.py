@@ -115,6 +115,10 @@ def refuse_conflicts(conflicts: Sequence[ConflictOfInterest]) -> None:
 
 
 class Evaluation(LedgerAggregate):
+    # Read back by the chair deciding the appeal; a class default so snapshots taken before it still load.
+    appeal_grounds: str | None = None
+    appeal_decision: str | None = None
+
     class Opened(LedgerAggregate.Created):
         kind: EvaluationKind
         subject_id: UUID
@@ -585,6 +589,7 @@ class Evaluation(LedgerAggregate):
     @event("AppealFiled")
     def _appeal_filed(self, grounds: str, filed_on: date, provenance: Provenance) -> None:
         self.appeal_filed_on = filed_on
+        self.appeal_grounds = grounds
         self.stage = Stage.APPEALED
 
     def decide_appeal(
@@ -605,6 +610,12 @@ class Evaluation(LedgerAggregate):
             raise InvalidTransition(
                 "appeal.too_late", f"复核决定须在{limit_days}日内作出", f"An appeal is decided within {limit_days} days"
             )
+        if not decision.strip():
+            raise InvalidValue(
+                "appeal.reasons",
+                "复核决定须写明理由(支持或不支持均须说明)",
+                "An appeal's decision states its reasons, upheld or not",
+            )
         if upheld and revised is None:
             raise InvalidValue("appeal.needs_revision", "支持复核须附修订后的评分", "An upheld appeal comes with revised scores")
         if upheld:
@@ -619,6 +630,7 @@ class Evaluation(LedgerAggregate):
 
     @event(AppealDecided)
     def _appeal_decided(self, upheld: bool, decision: str, revised: Computation | None, provenance: Provenance) -> None:
+        self.appeal_decision = decision
         if revised is not None:
             self.computation = revised
         self.stage = Stage.APPEAL_DECIDED
@@ -628,7 +640,8 @@ class Evaluation(LedgerAggregate):
         assert self.announcement is not None and self.computation is not None, (
             "an announced case has its result (ResultComputed) and dates (AnnouncementOpened)"
         )
-        if self.stage is Stage.ANNOUNCED and on <= self.announcement[1]:
+        # Whatever happened during it (an appeal filed and decided early), the announcement runs its full period.
+        if on <= self.announcement[1]:
             raise InvalidTransition(
                 "announcement.running",
                 f"公示期至{self.announcement[1]}结束,之后才能确认结果",

@@ -47,6 +47,7 @@ CONFIRMED: dict[str, tuple[str, ...]] = {
     "finalize": ("document_no",),
     "withdraw": ("reason",),
     "file_appeal": ("grounds",),
+    "decide_appeal": ("decision",),
 }
 
 # page action → the use case it calls (each use case checks who may)
@@ -55,7 +56,9 @@ ACTIONS: dict[str, Any] = {
     "close_scoring": lambda d, c, id, v, f: d.close_scoring(c, id, v),
     "compute_result": lambda d, c, id, v, f: d.compute_result(c, id, v),
     "open_announcement": lambda d, c, id, v, f: d.open_announcement(c, id, v),
-    "dismiss_appeal": lambda d, c, id, v, f: d.decide_appeal(c, id, v, False, f.get("decision") or "复核不予支持"),
+    "decide_appeal": lambda d, c, id, v, f: d.decide_appeal(
+        c, id, v, _outcome(f) == "upheld", f.get("decision", ""), revised_from_form(d.evaluation(id), f)
+    ),
     "finalize": lambda d, c, id, v, f: d.finalize(c, id, v),
     "withdraw": lambda d, c, id, v, f: d.withdraw(c, id, v, f.get("reason", "")),
     "submit_application": lambda d, c, id, v, f: d.submit_application(
@@ -103,6 +106,29 @@ def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], D
         if key.startswith("points:") and (points := _decimal(raw)) is not None
     )
     return scores, _decimal(form.get("bonus")) or Decimal(0)
+
+
+def _outcome(form: dict[str, str]) -> str:
+    outcome = form.get("outcome", "")
+    if outcome not in ("upheld", "dismissed"):
+        raise InvalidValue(
+            "appeal.outcome", "请选择复核决定:支持或不支持", "Choose the decision: upheld or dismissed", missing=["outcome"]
+        )
+    return outcome
+
+
+def revised_from_form(evaluation: Evaluation, form: dict[str, str]) -> dict[UUID, tuple[IndicatorScore, ...]]:
+    """The counted sheets the chair changed (`revise:<expert>:<indicator>` fields), each whole with its comments;
+    sheets left as they were are not revised."""
+    revised: dict[UUID, tuple[IndicatorScore, ...]] = {}
+    for expert_id in evaluation.submitted:
+        sheet = evaluation.drafts[expert_id]
+        scores = tuple(
+            IndicatorScore(s.key, _decimal(form.get(f"revise:{expert_id}:{s.key}")) or s.points, s.comment) for s in sheet.scores
+        )
+        if scores != sheet.scores:
+            revised[expert_id] = scores
+    return revised
 
 
 def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, scheme: Any) -> dict[str, Any]:
@@ -287,6 +313,7 @@ class EvaluationPages(Controller):
             "active": len(evaluation.active_members()),
             "replaceable": [m for m in evaluation.panel if m.expert_id not in evaluation.replaced],
             "replaced_by": {old: names.get(new, "") for old, new in evaluation.replaced.items()},
+            "members_by_id": names,
             "sheet_changes": desk.sheet_changes(evaluation),
             "sealed": sealed,
             "tz": ZoneInfo(rule_set.timezone),
@@ -315,7 +342,7 @@ class EvaluationPages(Controller):
         self, request: Request[Any, Any, Any], evaluation_id: UUID, name: str, data: dict[str, str]
     ) -> Response[Any]:
         evaluation: Evaluation = system_of(request).evaluations.evaluation(evaluation_id)
-        page = _step_confirmation(request, evaluation, name)
+        page = _step_confirmation(request, evaluation, name, data)
         if not confirmed(data):
             return confirmation_page(page, data)
         try:
@@ -378,21 +405,27 @@ class EvaluationPages(Controller):
         return Redirect(f"/evaluations/{case.id}", status_code=303)
 
 
-def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, name: str) -> Confirmation:
+def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, name: str, form: dict[str, str]) -> Confirmation:
     lang = language(request)
+    # an appeal's decision carries its outcome and the revised scores through the confirmation
+    carried = {k: v for k, v in form.items() if k == "outcome" or k.startswith("revise:")} if name == "decide_appeal" else {}
+    variant = (
+        f"{name}.{form.get('outcome')}" if name == "decide_appeal" and form.get("outcome") in ("upheld", "dismissed") else name
+    )
     labels = {
         "document_no": BasisField("document_no", translate(lang, "field.document_no"), required=False, maxlength=100),
         "reason": BasisField("reason", translate(lang, "eval.withdraw_reason"), long=True),
         "grounds": BasisField("grounds", translate(lang, "eval.grounds"), long=True, maxlength=5000),
+        "decision": BasisField("decision", translate(lang, "eval.appeal_reasons"), long=True, maxlength=5000),
     }
     return Confirmation(
         title=translate(lang, f"eval.confirm.{name}.title"),
-        consequence=translate(lang, f"eval.confirm.{name}.consequence"),
+        consequence=translate(lang, f"eval.confirm.{variant}.consequence"),
         audience=translate(lang, f"eval.confirm.{name}.audience"),
         action_url=f"/evaluations/{evaluation.id}/act",
         back_url=f"/evaluations/{evaluation.id}",
         back_label=translate(lang, "eval.confirm.back"),
         confirm_label=translate(lang, f"eval.confirm.{name}.button"),
-        hidden={"action": name, "version": str(evaluation.version)},
+        hidden={"action": name, "version": str(evaluation.version), **carried},
         fields=tuple(labels[f] for f in CONFIRMED[name]),
     )

@@ -85,7 +85,20 @@ def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, syst
     assert page.text_content("[data-testid=stage]") == "复核中"
 
     sign_in(page, site, "chair", case_url.removeprefix(site))
-    press(page, "dismiss_appeal")
+    decision = page.locator("[data-testid=appeal-decision]")
+    assert "社会评价得分偏低,请求复核" in decision.locator("[data-testid=appeal-grounds]").text_content()  # not decided blind
+    decision.get_by_label("不支持复核,维持原结果").check()
+    decision.locator("textarea[name=decision]").fill("社会评价得分符合评分细则,维持原结果")
+    press(page, "decide_appeal")
+    assert page.text_content("[data-testid=stage]") == "复核已决定"
+
+    # finalizing during the announcement, even after a decided appeal, is refused
+    page.click("button[data-action=finalize]")
+    page.click("[data-testid=confirm-button]")
+    page.wait_for_selector("p.error")
+    assert "公示期至" in page.text_content("[data-testid=form-error]")
+    page.goto(case_url)
+    assert page.text_content("[data-testid=stage]") == "复核已决定"
     clock.advance(days=8)  # the announcement period is over (and the 12-hour session too)
     sign_in(page, site, "chair", case_url.removeprefix(site))
     press(page, "finalize")

@@ -101,14 +101,17 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
     evaluation = desk.decide_appeal(CHAIR, evaluation.id, None, True, "复核支持,修订专家2评分", revised)
     assert evaluation.computation.total == Decimal("950.0") and evaluation.computation.label == "5A"
 
+    with pytest.raises(InvalidTransition, match="announcement"):  # a decided appeal does not cut the period short
+        desk.finalize(CHAIR, evaluation.id, None)
+    clock.advance(days=7)  # the day after the announcement ended
     evaluation = desk.finalize(CHAIR, evaluation.id, None)
     graded = system.organizations.organization(org.id)
-    assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", starts, date(2031, 5, 19))
+    assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", date(2026, 5, 27), date(2031, 5, 26))
     award = system.organizations.history(org.id)[-1]
     assert award.event_type == "GradeAwarded" and award.caused_by == f"evaluation:{evaluation.id}"
     assert award.rule_set == "anhui@1" and award.data["certificate"] is True
     entry = system.register_view.search(RegisterQuery(text=profile().name)).items[0]
-    assert (entry.grade, entry.grade_valid_until) == ("5A", date(2031, 5, 19))
+    assert (entry.grade, entry.grade_valid_until) == ("5A", date(2031, 5, 26))
 
     stored, again = desk.recompute(evaluation.id)
     assert stored == again

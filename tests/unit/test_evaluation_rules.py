@@ -430,12 +430,23 @@ def test_a_result_is_finalized_only_after_the_announcement_has_ended() -> None:
     assert refused(InvalidTransition, e.withdraw, "x", CHAIR) == "evaluation.closed"
 
 
-def test_a_decided_appeal_may_be_finalized_at_once() -> None:
+def test_a_decided_appeal_does_not_cut_the_announcement_short() -> None:
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 21), ORGANIZATION)
-    e.decide_appeal(False, "维持", None, date(2026, 5, 23), 15, CHAIR)
-    e.finalize(date(2026, 5, 23), CHAIR)
+    assert refused(InvalidTransition, e.finalize, date(2026, 5, 27), CHAIR) == "evaluation.wrong_stage"  # undecided
+    e.decide_appeal(False, "维持原结果:评分符合细则", None, date(2026, 5, 23), 15, CHAIR)
+    assert refused(InvalidTransition, e.finalize, date(2026, 5, 23), CHAIR) == "announcement.running"
+    e.finalize(date(2026, 5, 27), CHAIR)
     assert e.result == "4A"
+
+
+def test_an_appeal_is_decided_with_its_reasons_and_the_grounds_stay_for_the_chair_to_read() -> None:
+    e = announced()
+    e.file_appeal("社会评价得分偏低", date(2026, 5, 21), ORGANIZATION)
+    assert e.appeal_grounds == "社会评价得分偏低"
+    assert refused(InvalidValue, e.decide_appeal, False, "  ", None, date(2026, 5, 23), 15, CHAIR) == "appeal.reasons"
+    e.decide_appeal(False, "评分符合细则,维持原结果", None, date(2026, 5, 23), 15, CHAIR)
+    assert e.appeal_decision == "评分符合细则,维持原结果"
 
 
 # -- disclosure, documents, withdrawal ---------------------------------------------------------------------------------------
