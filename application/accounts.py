@@ -56,6 +56,7 @@ class Accounts:
         clock: Clock,
         ids: IdGenerator,
         tokens: TokenSource,
+        *,
         session_hours: int = 12,
         throttle: LoginThrottle | None = None,
         throttle_limit: int = 5,

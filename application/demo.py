@@ -421,7 +421,9 @@ def _demo_documents(
         upload = inspections.documents.upload()
         upload.write(pdf(f"StarLedger demo: {key} {year}"))
         try:
-            inspections.attach_document(ctx, organization_id, year, None, key, upload.finish(), f"{year}年度{SLOTS[key].zh}.pdf")
+            inspections.attach_document(
+                ctx, organization_id, year, None, key, upload.finish(), file_name=f"{year}年度{SLOTS[key].zh}.pdf"
+            )
         finally:
             upload.discard()
 
@@ -475,8 +477,8 @@ def _demo_funding(system: DemoTargets, ctx: CommandContext, ids: dict[str, UUID]
         None,
         EvaluationKind.PROJECT_REVIEW,
         today + timedelta(days=7),
-        chair,
-        uuid5(_NS, "demo-project-review"),
+        chair_user_id=chair,
+        evaluation_id=uuid5(_NS, "demo-project-review"),
     )
     system.evaluations.assign_panel(ctx, review.id, None, experts)
     system.subsidies.grant_year(ctx, today.year - 2, "3407")

@@ -179,7 +179,15 @@ class Evaluations(UseCases):
         employments: tuple[Employment, ...] = (),
     ) -> Expert:
         authorize(ctx, "evaluations.enroll_expert")
-        expert = Expert.enroll(self.ids.new_id(), user_id, name, field, affiliation, employments, self._at(ctx))
+        expert = Expert.enroll(
+            self.ids.new_id(),
+            user_id,
+            name,
+            field=field,
+            affiliation=affiliation,
+            employments=employments,
+            provenance=self._at(ctx),
+        )
         self.store.save(expert)
         return expert
 
@@ -228,12 +236,12 @@ class Evaluations(UseCases):
             evaluation_id or self.ids.new_id(),
             EvaluationKind.GRADE,
             org.id,
-            org.profile.org_type.value,
-            rule_set.ref,
-            scheme.id,
-            scoring_deadline,
-            chair_user_id,
-            self._at(ctx, rule_set),
+            subject_type=org.profile.org_type.value,
+            rule_set=rule_set.ref,
+            scheme_id=scheme.id,
+            scoring_deadline=scoring_deadline,
+            chair_user_id=chair_user_id,
+            provenance=self._at(ctx, rule_set),
         )
         self._save(evaluation)
         return evaluation
@@ -476,10 +484,10 @@ class Evaluations(UseCases):
             upheld,
             decision,
             revised,
-            self.store.today(),
-            rule_set.evaluation.appeal_decision_days,
-            self._at(ctx, rule_set),
-            found,
+            decided_on=self.store.today(),
+            limit_days=rule_set.evaluation.appeal_decision_days,
+            provenance=self._at(ctx, rule_set),
+            conflicts=found,
         )
         return self._save(evaluation)
 

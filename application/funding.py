@@ -209,6 +209,7 @@ class Funding(UseCases):
         expected: int | None,
         kind: EvaluationKind,
         scoring_deadline: date,
+        *,
         chair_user_id: str,
         evaluation_id: UUID | None = None,
     ) -> Evaluation:
@@ -224,12 +225,12 @@ class Funding(UseCases):
             evaluation_id or self.ids.new_id(),
             kind,
             project.id,
-            "project",
-            rule_set.ref,
-            scheme.id,
-            scoring_deadline,
-            chair_user_id,
-            at,
+            subject_type="project",
+            rule_set=rule_set.ref,
+            scheme_id=scheme.id,
+            scoring_deadline=scoring_deadline,
+            chair_user_id=chair_user_id,
+            provenance=at,
         )
         evaluation.record_eligibility((), at)
         project.open_evaluation(kind.value, evaluation.id, replace(at, caused_by=f"evaluation:{evaluation.id}"))

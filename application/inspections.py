@@ -129,6 +129,7 @@ class Inspections(UseCases):
         expected: int | None,
         slot_key: str,
         upload: DocumentUpload,
+        *,
         file_name: str,
         public: bool | None = None,
     ) -> tuple[Inspection, DocumentRef]:
@@ -155,6 +156,7 @@ class Inspections(UseCases):
         expected: int | None,
         slot_key: str,
         sha256: str,
+        *,
         reason: str,
     ) -> Inspection:
         self._require_own(ctx, organization_id)

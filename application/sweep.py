@@ -25,6 +25,7 @@ def sweep(
     credit: CreditRecords,
     ctx: CommandContext,
     as_of: date,
+    *,
     progress: Progress = lambda _: None,
     planning: PlanningView | None = None,
 ) -> dict[str, dict[str, int]]:

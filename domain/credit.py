@@ -272,7 +272,13 @@ class CreditRecord(LedgerAggregate):
         request from a current listing ("removal:<list>")."""
         self.check_subject(subject)
         self._document_attached(
-            slot.key, subject, document, public, replaced_by(self.documents, slot, subject), self.organization_id, provenance
+            slot.key,
+            subject,
+            document,
+            public=public,
+            replaces=replaced_by(self.documents, slot, subject),
+            owner=self.organization_id,
+            provenance=provenance,
         )
 
     def check_subject(self, subject: str) -> None:
@@ -289,6 +295,7 @@ class CreditRecord(LedgerAggregate):
         slot: str,
         subject: str,
         document: DocumentRef,
+        *,
         public: bool,
         replaces: str | None,
         owner: UUID,

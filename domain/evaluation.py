@@ -131,6 +131,7 @@ class Evaluation(LedgerAggregate):
 
     def __init__(
         self,
+        *,
         kind: EvaluationKind,
         subject_id: UUID,
         subject_type: str,
@@ -175,6 +176,7 @@ class Evaluation(LedgerAggregate):
         id: UUID,
         kind: EvaluationKind,
         subject_id: UUID,
+        *,
         subject_type: str,
         rule_set: RuleSetRef,
         scheme_id: str,
@@ -260,7 +262,13 @@ class Evaluation(LedgerAggregate):
     def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
         self.check_can_attach(subject)
         self._document_attached(
-            slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject), self.subject_id, provenance
+            slot.key,
+            subject,
+            document,
+            public=slot.public,
+            replaces=replaced_by(self.documents, slot, subject),
+            owner=self.subject_id,
+            provenance=provenance,
         )
 
     @event("DocumentAttached")
@@ -269,6 +277,7 @@ class Evaluation(LedgerAggregate):
         slot: str,
         subject: str,
         document: DocumentRef,
+        *,
         public: bool,
         replaces: str | None,
         owner: UUID,
@@ -597,6 +606,7 @@ class Evaluation(LedgerAggregate):
         upheld: bool,
         decision: str,
         revised: Computation | None,
+        *,
         decided_on: date,
         limit_days: int,
         provenance: Provenance,

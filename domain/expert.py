@@ -68,6 +68,7 @@ class Expert(LedgerAggregate):
         id: UUID,
         user_id: str,
         name: str,
+        *,
         field: str,
         affiliation: str,
         employments: tuple[Employment, ...],

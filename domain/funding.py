@@ -442,7 +442,13 @@ class Project(LedgerAggregate):
     def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:
         self.check_can_attach(subject)
         self._document_attached(
-            slot.key, subject, document, slot.public, replaced_by(self.documents, slot, subject), self.organization_id, provenance
+            slot.key,
+            subject,
+            document,
+            public=slot.public,
+            replaces=replaced_by(self.documents, slot, subject),
+            owner=self.organization_id,
+            provenance=provenance,
         )
 
     @event("DocumentAttached")
@@ -451,6 +457,7 @@ class Project(LedgerAggregate):
         slot: str,
         subject: str,
         document: DocumentRef,
+        *,
         public: bool,
         replaces: str | None,
         owner: UUID,

@@ -66,6 +66,7 @@ class Reminder(LedgerAggregate):
 
     def __init__(
         self,
+        *,
         kind: str,
         subject_id: UUID,
         recipient: str,

@@ -93,6 +93,7 @@ class Subsidy(LedgerAggregate):
 
     def __init__(
         self,
+        *,
         organization_id: UUID,
         rule_key: str,
         kind: SubsidyKind,

@@ -244,7 +244,7 @@ def _sweep(args: Any, system: Any) -> None:
     ctx = system_context("cli-sweep", str(system.ids.new_id()))
     with progress_bars(args.quiet) as bars:
         done = sweep(
-            system.organizations, system.inspections, system.credit, ctx, as_of, bars, planning=system.reminders.planning
+            system.organizations, system.inspections, system.credit, ctx, as_of, progress=bars, planning=system.reminders.planning
         )
     inspections, credit = done["inspections"], done["credit"]
     print(

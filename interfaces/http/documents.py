@@ -87,7 +87,9 @@ class DocumentController(Controller):
         upload = await receive(request)
         try:
             inspection, ref = await anyio.to_thread.run_sync(
-                lambda: system.inspections.attach_document(ctx, organization_id, year, expected, slot, upload, name, public)
+                lambda: system.inspections.attach_document(
+                    ctx, organization_id, year, expected, slot, upload, file_name=name, public=public
+                )
             )
         finally:
             upload.discard()
@@ -132,7 +134,7 @@ class DocumentController(Controller):
         require_own_organization(request.user, organization_id)
         inspections = system_of(request).inspections
         inspection = inspections.withdraw_document(
-            context(request), organization_id, year, optional_version(request), data.slot, sha256, data.reason
+            context(request), organization_id, year, optional_version(request), data.slot, sha256, reason=data.reason
         )
         out = documents_out(inspections.required_documents(organization_id, year), inspection.documents, inspection.version)
         return Response(out, headers=etag(inspection.version))

@@ -219,7 +219,7 @@ class FundingController(Controller):
             expected_version(request),
             EvaluationKind(data.kind),
             data.scoring_deadline,
-            data.chair_user_id,
+            chair_user_id=data.chair_user_id,
         )
         return Response(
             dto.EvaluationOpenedOut(evaluation.id, data.kind, project_id),

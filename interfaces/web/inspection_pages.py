@@ -174,7 +174,7 @@ class InspectionDocumentPages(Controller):
         spooled = await receive(request)
         try:
             inspection, ref = await anyio.to_thread.run_sync(
-                lambda: system.inspections.attach_document(ctx, organization_id, year, None, slot, spooled, name)
+                lambda: system.inspections.attach_document(ctx, organization_id, year, None, slot, spooled, file_name=name)
             )
         finally:
             spooled.discard()
@@ -196,7 +196,13 @@ class InspectionDocumentPages(Controller):
         _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
         try:
             system_of(request).inspections.withdraw_document(
-                context(request), organization_id, year, form_version(data), data.get("slot", ""), sha256, data.get("reason", "")
+                context(request),
+                organization_id,
+                year,
+                form_version(data),
+                data.get("slot", ""),
+                sha256,
+                reason=data.get("reason", ""),
             )
         except DomainError as e:
             return report_page(request, organization_id, year, message_for(request, e), domain_status(e))

@@ -83,7 +83,9 @@ def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationK
     today = system.store.today()
     cases = []
     for project_id in project_ids:
-        case = system.funding.open_evaluation(REGISTRAR, project_id, None, kind, today + timedelta(days=14), "chair-1")
+        case = system.funding.open_evaluation(
+            REGISTRAR, project_id, None, kind, today + timedelta(days=14), chair_user_id="chair-1"
+        )
         desk.assign_panel(REGISTRAR, case.id, None, experts(system))
         scheme = desk._rule_set(case).evaluation.scheme_for("project")
         for n in (1, 2, 3):

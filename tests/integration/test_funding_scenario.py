@@ -103,7 +103,9 @@ def test_a_round_from_applications_to_star_ratings(system, clock) -> None:
     with pytest.raises(InvalidTransition):
         system.funding.pay_tranche(REGISTRAR, failing, None)  # later tranches stop
     with pytest.raises(InvalidTransition):
-        system.funding.open_evaluation(REGISTRAR, failing, None, EvaluationKind.CLOSING, date(2027, 7, 31), "chair-1")
+        system.funding.open_evaluation(
+            REGISTRAR, failing, None, EvaluationKind.CLOSING, date(2027, 7, 31), chair_user_id="chair-1"
+        )
     system.funding.terminate(REGISTRAR, failing, None, "中期评估未通过", breach=False)
     running = awarded[:-1]
     for project_id in running:
@@ -251,7 +253,9 @@ def test_a_milestones_outputs_are_attached_before_its_report_and_read_by_its_eva
     system.funding.submit_report(as_org(org), project, None, Milestone.MID_TERM, "已服务老人58名")
     with upload_of(system, pdf("late photo")) as upload, pytest.raises(InvalidTransition):
         system.funding.attach_document(as_org(org), project, "milestone:mid_term", "outputs", upload, "补交.pdf")
-    evaluation = system.funding.open_evaluation(REGISTRAR, project, None, EvaluationKind.MID_TERM, date(2027, 1, 20), "chair-1")
+    evaluation = system.funding.open_evaluation(
+        REGISTRAR, project, None, EvaluationKind.MID_TERM, date(2027, 1, 20), chair_user_id="chair-1"
+    )
     system.evaluations.assign_panel(REGISTRAR, evaluation.id, None, experts(system))
     member = system.evaluations.evaluation(evaluation.id).panel[0]
     reviewer = CommandContext(Actor(member.user_id, Role.EVALUATOR), "req-review")

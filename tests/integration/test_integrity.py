@@ -181,7 +181,7 @@ def test_one_changed_byte_in_a_stored_document_is_found_and_named(system) -> Non
     org = system.organizations.register_organization(REGISTRAR, profile("铜陵市审计材料协会"), code(1), date(2015, 6, 1)).id
     for name, text in (("一切正常.pdf", "fine"), ("审计报告.pdf", "audit")):
         with upload_of(system, pdf(text, pad_to=600_000)) as upload:
-            system.inspections.attach_document(REGISTRAR, org, 2025, None, "report_other", upload, name)
+            system.inspections.attach_document(REGISTRAR, org, 2025, None, "report_other", upload, file_name=name)
     assert system.integrity.verify().ok and system.integrity.verify().documents == 2
     sha = next(
         a.document.sha256 for a in system.inspections.inspection(org, 2025).documents if a.document.file_name == "审计报告.pdf"

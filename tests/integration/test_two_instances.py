@@ -84,7 +84,12 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
         for p in projects:
             first.funding.check_eligibility(REGISTRAR, p)
             case = first.funding.open_evaluation(
-                REGISTRAR, p, None, EvaluationKind.PROJECT_REVIEW, first.store.today() + timedelta(days=14), "chair-1"
+                REGISTRAR,
+                p,
+                None,
+                EvaluationKind.PROJECT_REVIEW,
+                first.store.today() + timedelta(days=14),
+                chair_user_id="chair-1",
             )
             desk.assign_panel(REGISTRAR, case.id, None, experts(first))
             scheme = desk._rule_set(case).evaluation.scheme_for("project")

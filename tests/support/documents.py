@@ -54,4 +54,4 @@ def attach_required(system: Any, ctx: Any, organization_id: Any, year: int) -> N
     """Every document the rule set asks of the organization's annual report, as one-page PDFs."""
     for key in system.inspections.required_documents(organization_id, year):
         with upload_of(system, pdf(f"{key} {year}")) as upload:
-            system.inspections.attach_document(ctx, organization_id, year, None, key, upload, f"{key}.pdf")
+            system.inspections.attach_document(ctx, organization_id, year, None, key, upload, file_name=f"{key}.pdf")

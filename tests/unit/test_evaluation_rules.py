@@ -68,12 +68,12 @@ def opened() -> Evaluation:
         UUID(int=80),
         EvaluationKind.GRADE,
         ORG,
-        "private_non_enterprise",
-        NATIONAL,
-        SCHEME.id,
-        date(2026, 6, 30),
-        "chair-1",
-        CHAIR,
+        subject_type="private_non_enterprise",
+        rule_set=NATIONAL,
+        scheme_id=SCHEME.id,
+        scoring_deadline=date(2026, 6, 30),
+        chair_user_id="chair-1",
+        provenance=CHAIR,
     )
 
 
@@ -127,9 +127,9 @@ def announced(starts: date = TODAY) -> Evaluation:
     return e
 
 
-def refused(kind: type[Exception], command: object, *args: object) -> str:
+def refused(kind: type[Exception], command: object, *args: object, **kwargs: object) -> str:
     with pytest.raises(kind) as caught:
-        command(*args)  # type: ignore[operator]
+        command(*args, **kwargs)  # type: ignore[operator]
     return caught.value.code  # type: ignore[attr-defined]
 
 
@@ -142,7 +142,17 @@ def conflict(expert: UUID) -> ConflictOfInterest:
 # -- opening and eligibility --------------------------------------------------------------------------------
 def test_a_case_cannot_be_opened_with_a_scoring_deadline_in_the_past() -> None:
     with pytest.raises(InvalidValue) as caught:
-        Evaluation.open(UUID(int=80), EvaluationKind.GRADE, ORG, "x", NATIONAL, SCHEME.id, date(2026, 5, 19), "chair-1", CHAIR)
+        Evaluation.open(
+            UUID(int=80),
+            EvaluationKind.GRADE,
+            ORG,
+            subject_type="x",
+            rule_set=NATIONAL,
+            scheme_id=SCHEME.id,
+            scoring_deadline=date(2026, 5, 19),
+            chair_user_id="chair-1",
+            provenance=CHAIR,
+        )
     assert caught.value.code == "evaluation.deadline_past"
 
 
@@ -405,20 +415,36 @@ def test_an_appeal_is_filed_only_within_the_announcement_period_and_states_its_g
 def test_an_appeal_is_decided_within_fifteen_days_of_filing() -> None:
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 22), ORGANIZATION)
-    code = refused(InvalidTransition, e.decide_appeal, False, "维持", None, date(2026, 6, 7), RULES.appeal_decision_days, CHAIR)
+    code = refused(
+        InvalidTransition,
+        e.decide_appeal,
+        False,
+        "维持",
+        None,
+        decided_on=date(2026, 6, 7),
+        limit_days=RULES.appeal_decision_days,
+        provenance=CHAIR,
+    )
     assert code == "appeal.too_late"
-    e.decide_appeal(False, "维持原结果", None, date(2026, 6, 6), RULES.appeal_decision_days, CHAIR)
+    e.decide_appeal(
+        False, "维持原结果", None, decided_on=date(2026, 6, 6), limit_days=RULES.appeal_decision_days, provenance=CHAIR
+    )
     assert e.stage is Stage.APPEAL_DECIDED and e.computation is not None and e.computation.label == "4A"
 
 
 def test_an_upheld_appeal_comes_with_revised_scores_from_members_without_a_conflict() -> None:
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 22), ORGANIZATION)
-    assert refused(InvalidValue, e.decide_appeal, True, "支持", None, date(2026, 5, 25), 15, CHAIR) == "appeal.needs_revision"
+    assert (
+        refused(InvalidValue, e.decide_appeal, True, "支持", None, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR)
+        == "appeal.needs_revision"
+    )
     revised = compute(SCHEME, [Sheet(s.evaluator_id, scores("58", "40")) for s in e.counted_sheets()], RULES, BANDS)
     with pytest.raises(Conflict):
-        e.decide_appeal(True, "支持", revised, date(2026, 5, 25), 15, CHAIR, (conflict(E1),))
-    e.decide_appeal(True, "支持", revised, date(2026, 5, 25), 15, CHAIR)
+        e.decide_appeal(
+            True, "支持", revised, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR, conflicts=(conflict(E1),)
+        )
+    e.decide_appeal(True, "支持", revised, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR)
     assert e.computation is revised and revised.label == "5A"
 
 
@@ -434,7 +460,7 @@ def test_a_decided_appeal_does_not_cut_the_announcement_short() -> None:
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 21), ORGANIZATION)
     assert refused(InvalidTransition, e.finalize, date(2026, 5, 27), CHAIR) == "evaluation.wrong_stage"  # undecided
-    e.decide_appeal(False, "维持原结果:评分符合细则", None, date(2026, 5, 23), 15, CHAIR)
+    e.decide_appeal(False, "维持原结果:评分符合细则", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
     assert refused(InvalidTransition, e.finalize, date(2026, 5, 23), CHAIR) == "announcement.running"
     e.finalize(date(2026, 5, 27), CHAIR)
     assert e.result == "4A"
@@ -444,8 +470,11 @@ def test_an_appeal_is_decided_with_its_reasons_and_the_grounds_stay_for_the_chai
     e = announced()
     e.file_appeal("社会评价得分偏低", date(2026, 5, 21), ORGANIZATION)
     assert e.appeal_grounds == "社会评价得分偏低"
-    assert refused(InvalidValue, e.decide_appeal, False, "  ", None, date(2026, 5, 23), 15, CHAIR) == "appeal.reasons"
-    e.decide_appeal(False, "评分符合细则,维持原结果", None, date(2026, 5, 23), 15, CHAIR)
+    assert (
+        refused(InvalidValue, e.decide_appeal, False, "  ", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
+        == "appeal.reasons"
+    )
+    e.decide_appeal(False, "评分符合细则,维持原结果", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
     assert e.appeal_decision == "评分符合细则,维持原结果"
 
 

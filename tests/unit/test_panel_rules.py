@@ -18,7 +18,7 @@ TIES = SubjectTies(ORG, "居家养老服务中心", HUB, "社会组织联合会"
 
 
 def expert(*jobs: Employment, relations: tuple[Relation, ...] = ()) -> Expert:
-    e = Expert.enroll(uuid4(), "u1", "王老师", "", "", jobs, AT)
+    e = Expert.enroll(uuid4(), "u1", "王老师", field="", affiliation="", employments=jobs, provenance=AT)
     for r in relations:
         e.declare_relation(r, AT)
     return e
