@@ -274,15 +274,15 @@ class Evaluations(UseCases):
         record = self._find(credit_record_id(org.id))
         penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
         return SubjectFacts(
-            org.registered_on,
-            org.track.value,
-            org.status.value,
-            org.grade,
-            org.grade_valid_until,
-            org.grade_lost_on,
-            tuple(outcomes),
-            penalties,
-            record.status if isinstance(record, CreditRecord) else "none",
+            registered_on=org.registered_on,
+            track=org.track.value,
+            status=org.status.value,
+            grade=org.grade,
+            grade_valid_until=org.grade_valid_until,
+            grade_lost_on=org.grade_lost_on,
+            inspection_outcomes=tuple(outcomes),
+            penalty_dates=penalties,
+            credit_status=record.status if isinstance(record, CreditRecord) else "none",
         )
 
     # -- panel ---------------------------------------------------------------------------

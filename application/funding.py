@@ -191,13 +191,13 @@ class Funding(UseCases):
     def _applicant(self, org: Organization, today: date) -> ApplicantFacts:
         record = self._find(credit_record_id(org.id))
         return ApplicantFacts(
-            org.track.value,
-            org.profile.org_type.value,
-            org.profile.division_code,
-            org.status.value,
-            org.grade_on(today),
-            record.status if isinstance(record, CreditRecord) else "none",
-            org.funding_barred_until,
+            track=org.track.value,
+            org_type=org.profile.org_type.value,
+            division_code=org.profile.division_code,
+            status=org.status.value,
+            grade=org.grade_on(today),
+            credit_status=record.status if isinstance(record, CreditRecord) else "none",
+            funding_barred_until=org.funding_barred_until,
         )
 
     # -- evaluations (review, mid-term, closing) ---------------------------------------------------------

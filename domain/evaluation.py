@@ -697,7 +697,7 @@ def outliers(totals: Mapping[UUID, Decimal], threshold: Decimal) -> dict[UUID, D
 
 
 # -- eligibility (pure) ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SubjectFacts:
     """What eligibility looks at in the subject's history."""
 

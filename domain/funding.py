@@ -537,7 +537,7 @@ class Project(LedgerAggregate):
 
 
 # -- eligibility (pure) ---------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ApplicantFacts:
     track: str
     org_type: str

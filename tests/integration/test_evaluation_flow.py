@@ -244,7 +244,14 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
     with pytest.raises(InvalidValue):
         system.organizations.apply_grade_finding(REGISTRAR, org.id, None, "bad_weather")
 
-    facts = SubjectFacts(date(2015, 6, 1), "registered", "active", None, None, revoked.grade_lost_on)
+    facts = SubjectFacts(
+        registered_on=date(2015, 6, 1),
+        track="registered",
+        status="active",
+        grade=None,
+        grade_valid_until=None,
+        grade_lost_on=revoked.grade_lost_on,
+    )
     assert eligibility_bars(rule_set.grades, facts, date(2027, 5, 1)) == ["grade_lost_within_2_years"]
     assert eligibility_bars(rule_set.grades, facts, date(2028, 6, 1)) == []
 

@@ -26,7 +26,7 @@ RULES = GradeRules(
     findings={},
 )
 ON = date(2026, 5, 20)
-CLEAN = SubjectFacts(date(2015, 6, 1), "registered", "active", None, None)
+CLEAN = SubjectFacts(registered_on=date(2015, 6, 1), track="registered", status="active", grade=None, grade_valid_until=None)
 
 
 def bars(facts: SubjectFacts, on: date = ON, rules: GradeRules = RULES) -> list[str]:

@@ -208,7 +208,15 @@ def test_a_project_cannot_request_more_than_the_rounds_cap_per_project() -> None
 
 
 # -- eligibility -------------------------------------------------------------------------------------------
-FACTS = ApplicantFacts("registered", "social_association", "340711", "active", "3A", "none", None)
+FACTS = ApplicantFacts(
+    track="registered",
+    org_type="social_association",
+    division_code="340711",
+    status="active",
+    grade="3A",
+    credit_status="none",
+    funding_barred_until=None,
+)
 
 
 def test_an_applicant_within_the_rounds_terms_and_with_a_clean_history_is_not_barred() -> None:

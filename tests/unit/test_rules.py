@@ -124,9 +124,25 @@ def test_project_bars_name_each_reason() -> None:
         org_types=("foundation",),
     )
     rules = CATALOG.get("anhui", 1).funding
-    clean = ApplicantFacts("registered", "foundation", "340711", "active", "4A", "none", None)
+    clean = ApplicantFacts(
+        track="registered",
+        org_type="foundation",
+        division_code="340711",
+        status="active",
+        grade="4A",
+        credit_status="none",
+        funding_barred_until=None,
+    )
     assert project_bars(rules, terms, clean, date(2026, 5, 20)) == []
-    barred = ApplicantFacts("registered", "social_association", "410300", "suspended", "2A", "serious", date(2027, 1, 1))
+    barred = ApplicantFacts(
+        track="registered",
+        org_type="social_association",
+        division_code="410300",
+        status="suspended",
+        grade="2A",
+        credit_status="serious",
+        funding_barred_until=date(2027, 1, 1),
+    )
     assert project_bars(rules, terms, barred, date(2026, 5, 20)) == [
         "outside_locality",
         "type_not_admitted",
