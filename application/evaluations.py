@@ -18,6 +18,7 @@ from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import DocumentStore, DocumentUpload
+from application.reminders.notices import notice, registrars
 from application.rights import authorize
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
@@ -40,6 +41,7 @@ from domain.funding import Project
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
 from domain.provenance import Provenance, Role
+from domain.reminder import Reminder
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, checked_scores, compute
 
@@ -439,16 +441,41 @@ class Evaluations(UseCases):
         self._authorize(ctx, "open_announcement", evaluation)
         rule_set = self._rule_set(evaluation)
         starts = self.store.today()
-        evaluation.open_announcement(
-            starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), self._at(ctx, rule_set)
+        at = self._at(ctx, rule_set)
+        evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), at)
+        assert evaluation.announcement is not None and evaluation.computation is not None  # just opened, on a computed case
+        label = evaluation.computation.label
+        told = self._tell_subject(
+            evaluation,
+            "grade_announced",
+            at,
+            result_zh=label or "未达等级",
+            result_en=label or "no grade",
+            total=evaluation.computation.total,
+            ends=evaluation.announcement[1],
         )
-        return self._save(evaluation)
+        return self._save(evaluation, *told)
 
     def file_appeal(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, grounds: str) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "file_appeal", evaluation)
-        evaluation.file_appeal(grounds, self.store.today(), self._at(ctx))
-        return self._save(evaluation)
+        at = self._at(ctx)
+        evaluation.file_appeal(grounds, self.store.today(), at)
+        chair = f"user:{evaluation.chair_user_id}" if evaluation.chair_user_id else registrars()
+        days = self._rule_set(evaluation).evaluation.appeal_decision_days
+        name = self._subject_name(evaluation)
+        told = notice(
+            "appeal_filed",
+            evaluation.id,
+            chair,
+            f"v{evaluation.version}",
+            self.store.today(),
+            at,
+            name=name,
+            grounds=grounds.strip(),
+            days=days,
+        )
+        return self._save(evaluation, told)
 
     def decide_appeal(
         self,
@@ -480,16 +507,25 @@ class Evaluations(UseCases):
             revised = self._compute(evaluation, rule_set, [sheets[e] for e in sorted(sheets, key=str)])
         revising = [self.expert(e) for e in (revised_sheets or {})] if upheld else []
         found = [c for cs in self.conflicts(evaluation, revising).values() for c in cs]
+        at = self._at(ctx, rule_set)
         evaluation.decide_appeal(
             upheld,
             decision,
             revised,
             decided_on=self.store.today(),
             limit_days=rule_set.evaluation.appeal_decision_days,
-            provenance=self._at(ctx, rule_set),
+            provenance=at,
             conflicts=found,
         )
-        return self._save(evaluation)
+        told = self._tell_subject(
+            evaluation,
+            "appeal_decided",
+            at,
+            outcome_zh="得到支持,结果已按修订后的评分重新计算" if upheld else "未获支持,维持原结果",
+            outcome_en="upheld and the result recomputed from the revised scores" if upheld else "dismissed; the result stands",
+            decision=decision.strip(),
+        )
+        return self._save(evaluation, *told)
 
     def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         """The result becomes the organization's grade (GradeAwarded), in the same transaction."""
@@ -516,7 +552,35 @@ class Evaluations(UseCases):
             changed.append(org)
         elif evaluation.kind is not EvaluationKind.GRADE:
             changed.append(self._project_result(evaluation, caused))
-        return self._save(evaluation, *changed)
+        told = self._tell_subject(
+            evaluation,
+            "grade_decided",
+            caused,
+            result_zh=evaluation.result or "未达等级",
+            result_en=evaluation.result or "no grade",
+        )
+        return self._save(evaluation, *changed, *told)
+
+    def _subject_name(self, evaluation: Evaluation) -> str:
+        if evaluation.kind is EvaluationKind.GRADE:
+            return self._organization(evaluation.subject_id).profile.name
+        return self._get(evaluation.subject_id, Project, "project").application.title
+
+    def _tell_subject(self, evaluation: Evaluation, kind: str, at: Provenance, **values: Any) -> list[Reminder]:
+        """A notice to the organization the case is about (for a project, its applicant)."""
+        org_id = self.subject_organization(evaluation)
+        return [
+            notice(
+                kind,
+                evaluation.id,
+                f"organization:{org_id}",
+                f"v{evaluation.version}",
+                self.store.today(),
+                at,
+                name=self._subject_name(evaluation),
+                **values,
+            )
+        ]
 
     def _project_result(self, evaluation: Evaluation, caused: Provenance) -> Project:
         """A project case's result goes to the project: review score, mid-term pass, closing stars."""

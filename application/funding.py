@@ -15,6 +15,7 @@ from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.evaluations import Evaluations
 from application.ports import DocumentStore, DocumentUpload
+from application.reminders.notices import notice
 from application.rights import Relation, command, project_owner
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
@@ -32,7 +33,8 @@ from domain.funding import (
     project_bars,
 )
 from domain.organization import Organization
-from domain.provenance import Role
+from domain.provenance import Provenance, Role
+from domain.reminder import Reminder
 from domain.rules import RuleSet, add_years, split_into_tranches
 
 
@@ -257,13 +259,27 @@ class Funding(UseCases):
         project.award(amount, tranches, {Milestone.MID_TERM: terms.mid_term_due, Milestone.CLOSING: terms.closing_due}, at)
         assert project.awarded is not None  # award() above has set it
         funding_round.commit_award(project.id, project.awarded, replace(at, caused_by=f"project:{project.id}"))
-        return self._save(project, funding_round)
+        told = self._tell_applicant(
+            project, at, result_zh=f"获得资助,金额{project.awarded}元", result_en=f"awarded CNY {project.awarded}"
+        )
+        return self._save(project, funding_round, told)
 
     @command("funding.decline")
     def decline(self, ctx: CommandContext, project_id: UUID, expected: int | None, reason: str) -> Project:
         project = self.project(project_id, expected)
-        project.decline(reason, self._at(ctx))
-        return self._save(project)
+        at = self._at(ctx)
+        project.decline(reason, at)
+        told = self._tell_applicant(
+            project, at, result_zh=f"未获资助(理由:{reason.strip()})", result_en=f"not awarded ({reason.strip()})"
+        )
+        return self._save(project, told)
+
+    def _tell_applicant(self, project: Project, at: Provenance, **values: str) -> Reminder:
+        recipient = f"organization:{project.organization_id}"
+        title = project.application.title
+        return notice(
+            "application_decided", project.id, recipient, f"v{project.version}", self.store.today(), at, title=title, **values
+        )
 
     @command("funding.sign_agreement")
     def sign_agreement(self, ctx: CommandContext, project_id: UUID, expected: int | None, agreement_no: str) -> Project:

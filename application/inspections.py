@@ -14,6 +14,7 @@ from application.credit import CreditRecords
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
+from application.reminders.notices import OUTCOMES, notice, registrars
 from application.rights import command
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import CreditRecord, Ground
@@ -98,8 +99,20 @@ class Inspections(UseCases):
     def submit_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
         self._require_own(ctx, organization_id)
         inspection = self.inspection(organization_id, report_year, expected)
-        inspection.submit_report(self.store.today(), self._at(ctx), self.required_documents(organization_id, report_year))
-        return self._save(inspection)
+        at = self._at(ctx)
+        inspection.submit_report(self.store.today(), at, self.required_documents(organization_id, report_year))
+        name = self._organization(organization_id).profile.name
+        told = notice(
+            "report_submitted",
+            organization_id,
+            registrars(),
+            f"{report_year}:v{inspection.version}",
+            self.store.today(),
+            at,
+            name=name,
+            year=report_year,
+        )
+        return self._save(inspection, told)
 
     # -- the report's documents ---------------------------------------------------------------------
     def required_documents(self, organization_id: UUID, report_year: int) -> tuple[str, ...]:
@@ -210,12 +223,26 @@ class Inspections(UseCases):
         org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rules.for_division(org.profile.division_code, today)
-        inspection.review(outcome, reasons, self._at(ctx, rule_set))
+        at = self._at(ctx, rule_set)
+        inspection.review(outcome, reasons, at)
         # a late report on a missed year is reviewed, but the year's outcome and its consequences
         # were recorded at the deadline: nothing is listed, warned or lowered a second time
         late = inspection.filed_after_missing
         consequences = [] if late else self._consequences(ctx, org, inspection, rule_set, today)
-        return self._save(inspection, *consequences)
+        zh, en = OUTCOMES.get(outcome.value, (outcome.value, outcome.value))
+        told = notice(
+            "report_reviewed",
+            organization_id,
+            f"organization:{organization_id}",
+            f"{report_year}:v{inspection.version}",
+            today,
+            at,
+            name=org.profile.name,
+            year=report_year,
+            outcome_zh=zh,
+            outcome_en=en,
+        )
+        return self._save(inspection, *consequences, told)
 
     @command("inspections.order_rectification")
     def order_rectification(

@@ -181,6 +181,7 @@ class OpenSheet(NamedTuple):
     user_id: str  # the evaluator's
     scoring_deadline: date
     rule_set: str  # "id@version"
+    subject_name: str = ""  # the organization evaluated, or the project's title
 
 
 class OverdueScoring(NamedTuple):
@@ -188,6 +189,7 @@ class OverdueScoring(NamedTuple):
     chair_user_id: str
     scoring_deadline: date
     open_sheets: int
+    subject_name: str = ""
 
 
 class Announcement(NamedTuple):

@@ -20,6 +20,10 @@ from application.queries import CampaignRow
 from infra.projections.base import Projection
 from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
 
+# a case's subject by name: the organization evaluated, or the project reviewed (with its organization)
+_SUBJECT_JOINS = "LEFT JOIN sl_register sr ON sr.id = c.subject_id LEFT JOIN sl_projects sp ON sp.id = c.subject_id"
+_SUBJECT_NAME = "COALESCE(sr.name, sp.organization_name || '“' || sp.title || '”') AS subject_name"
+
 
 class PlanningQueries:
     """Deadlines from the register, cases and compliance read models (caught up first)."""
@@ -64,24 +68,36 @@ class PlanningQueries:
     def unsubmitted_sheets(self, start: date, end: date) -> list[OpenSheet]:
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT c.id, m.user_id, c.scoring_deadline, c.rule_set FROM sl_cases c "
-                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                f"SELECT c.id, m.user_id, c.scoring_deadline, c.rule_set, {_SUBJECT_NAME} FROM sl_cases c "
+                "JOIN sl_case_members m ON m.case_id = c.id "
+                f"{_SUBJECT_JOINS} WHERE c.stage = 'scoring' AND m.submitted = 0 "
                 "AND m.recused IS NULL AND c.scoring_deadline BETWEEN ? AND ? ORDER BY c.id, m.user_id",
                 (start.isoformat(), end.isoformat()),
             ).all()
-        return [OpenSheet(UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"]) for r in rows]
+        return [
+            OpenSheet(
+                UUID(r["id"]), r["user_id"], date.fromisoformat(r["scoring_deadline"]), r["rule_set"], r["subject_name"] or ""
+            )
+            for r in rows
+        ]
 
     def overdue_sheets(self, deadline_from: date, before: date) -> list[OverdueScoring]:
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT c.id, c.chair_user_id, c.scoring_deadline, COUNT(*) AS open_sheets FROM sl_cases c "
-                "JOIN sl_case_members m ON m.case_id = c.id WHERE c.stage = 'scoring' AND m.submitted = 0 "
+                f"SELECT c.id, c.chair_user_id, c.scoring_deadline, COUNT(*) AS open_sheets, {_SUBJECT_NAME} FROM sl_cases c "
+                f"JOIN sl_case_members m ON m.case_id = c.id {_SUBJECT_JOINS} WHERE c.stage = 'scoring' AND m.submitted = 0 "
                 "AND m.recused IS NULL AND c.scoring_deadline >= ? AND c.scoring_deadline < ? "
-                "GROUP BY c.id, c.chair_user_id, c.scoring_deadline ORDER BY c.id",
+                "GROUP BY c.id, c.chair_user_id, c.scoring_deadline, subject_name ORDER BY c.id",
                 (deadline_from.isoformat(), before.isoformat()),
             ).all()
         return [
-            OverdueScoring(UUID(r["id"]), r["chair_user_id"], date.fromisoformat(r["scoring_deadline"]), int(r["open_sheets"]))
+            OverdueScoring(
+                UUID(r["id"]),
+                r["chair_user_id"],
+                date.fromisoformat(r["scoring_deadline"]),
+                int(r["open_sheets"]),
+                r["subject_name"] or "",
+            )
             for r in rows
         ]
 

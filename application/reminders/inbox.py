@@ -25,6 +25,8 @@ class Inbox(UseCases):
         mine = [f"user:{ctx.actor.user_id}"]
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization:
             mine.append(f"organization:{ctx.actor_organization}")
+        if ctx.actor.role in (Role.REGISTRAR, Role.ADMIN):
+            mine.append("role:registrar")  # notices for every registrar (a report came in)
         return mine
 
     @command("reminders.inbox")

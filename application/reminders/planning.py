@@ -29,12 +29,13 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name}: grade {grade} expires on {due} ({days} days left); you may apply for a new evaluation.",
     ),
     "scores_due": (
-        "您在评估案件中的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
-        "Your score sheet for an evaluation case is not submitted; scores are due on {due} ({days} days left).",
+        "{name}的评估:您的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
+        "Evaluation of {name}: your score sheet is not submitted; scores are due on {due} ({days} days left).",
     ),
     "scores_overdue": (
-        "评分已于{due}截止,仍有{count}份评分表未提交,请督促或按法定人数结束评分。",
-        "Scoring closed on {due} with {count} sheet(s) still open; chase them or close scoring with the quorum.",
+        "{name}的评估:评分已于{due}截止,仍有{count}份评分表未提交,请督促或按法定人数结束评分。",
+        "Evaluation of {name}: scoring closed on {due} with {count} sheet(s) still open; chase them or close scoring "
+        "with the quorum.",
     ),
     "announcement_ending": (
         "{name}的评估结果公示期将于{due}结束(还有{days}天);如有异议请在此之前申请复核。",
@@ -128,7 +129,7 @@ class ReminderPlanning(UseCases):
 
     def _sheets(self, as_of: date) -> list[PlannedReminder]:
         found = []
-        for case_id, user_id, deadline, rule_set in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
+        for case_id, user_id, deadline, rule_set, name in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
             offset = reminder_offset(deadline, self._rule_set(rule_set).reminders.scores_due_days, as_of)
             if offset is not None:
                 found.append(
@@ -139,6 +140,7 @@ class ReminderPlanning(UseCases):
                         str(deadline),
                         str(offset),
                         deadline,
+                        name=name,
                         days=(deadline - as_of).days,
                     )
                 )
@@ -148,8 +150,12 @@ class ReminderPlanning(UseCases):
         """The chair's overdue list the day after the scoring deadline; the announcement ending
         (for the organization, which may appeal, and the chair, who finalizes after it)."""
         found = []
-        for case_id, chair, deadline, count in self.planning.overdue_sheets(as_of - timedelta(days=OVERDUE_WINDOW_DAYS), as_of):
-            found.append(planned("scores_overdue", case_id, f"user:{chair}", str(deadline), "overdue", deadline, count=count))
+        for case_id, chair, deadline, count, name in self.planning.overdue_sheets(
+            as_of - timedelta(days=OVERDUE_WINDOW_DAYS), as_of
+        ):
+            found.append(
+                planned("scores_overdue", case_id, f"user:{chair}", str(deadline), "overdue", deadline, count=count, name=name)
+            )
         for case_id, org_id, chair, ends, rule_set in self.planning.announcements(as_of, as_of + timedelta(days=60)):
             offset = reminder_offset(ends, self._rule_set(rule_set).reminders.announcement_ending_days, as_of)
             if offset is None:

@@ -8,13 +8,18 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries import DeliveryClaim, DeliveryRow, Page, ReminderQuery, ReminderRow
+from application.reminders.completion import DONE_TEXTS
+from application.reminders.planning import MILESTONE_NAMES
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, rows_for_ids, utc
+from infra.projections.cases import CasesProjection
+from infra.projections.compliance import ComplianceProjection
+from infra.projections.register import RegisterProjection
 
 
 class ReminderProjection(Projection):
     name = "reminders"
-    version = 2
+    version = 3  # 3: tasks done mark their reminders done
     tables: ClassVar[dict[str, str]] = {
         "sl_reminders": """
             id TEXT PRIMARY KEY,
@@ -51,7 +56,17 @@ class ReminderProjection(Projection):
         "CREATE INDEX IF NOT EXISTS sl_reminders_recipient ON sl_reminders (recipient, issued_at)",
         "CREATE INDEX IF NOT EXISTS sl_deliveries_due ON sl_deliveries (status, next_attempt_at)",
     )
-    topic_prefixes = ("domain.reminder:Reminder.",)
+    # A reminder is done the moment its task is (the sheet submitted, the report filed …): the events that
+    # finish a task mark its open reminders done here, in the same transaction, so the inbox and its unread
+    # count follow at once; the reminder's own history records the cancellation at its next delivery attempt.
+    reads = (RegisterProjection, CasesProjection, ComplianceProjection)
+    topic_prefixes = (
+        "domain.reminder:Reminder.",
+        "domain.evaluation:Evaluation.",
+        "domain.inspection:Inspection.",
+        "domain.funding:Project.",
+        "domain.credit:CreditRecord.",
+    )
 
     def define_handlers(self) -> dict[str, Handler]:
         return {
@@ -68,7 +83,81 @@ class ReminderProjection(Projection):
             "MarkedRead": lambda tx, e: tx.execute(
                 "INSERT INTO sl_reminder_reads (reminder_id, user_id) VALUES (?, ?)", (str(e.originator_id), e.user_id)
             ),
+            # tasks done
+            "SheetSubmitted": self._sheet_submitted,
+            "ScoringClosed": lambda tx, e: self._case_over(tx, e),
+            "Evaluation.Withdrawn": lambda tx, e: self._case_over(tx, e),
+            "ReportSubmitted": self._report_submitted,
+            "MilestoneReportSubmitted": lambda tx, e: self._done(
+                tx,
+                e,
+                "kind IN ('milestone_due', 'milestone_overdue') AND subject_id = ? AND period = ?",
+                (str(e.originator_id), e.milestone.value),
+                "milestone_reported",
+                report=MILESTONE_NAMES[e.milestone.value][0],
+                report_en=MILESTONE_NAMES[e.milestone.value][1],
+                on=e.submitted_on,
+            ),
+            "CreditRecord.Removed": lambda tx, e: (
+                e.list_name.value == "abnormal"
+                and self._done(
+                    tx,
+                    e,
+                    "kind = 'credit_escalation' AND subject_id = (SELECT id FROM sl_register WHERE credit_record_id = ?)",
+                    (str(e.originator_id),),
+                    "listing_removed",
+                    on=e.on,
+                )
+            ),
         }
+
+    def _done(self, tx: Tx, e: Any, where: str, params: tuple[Any, ...], reason: str, **values: Any) -> None:
+        zh, en = DONE_TEXTS[reason]
+        tx.execute(
+            f"UPDATE sl_reminders SET cancelled_at = ?, done_zh = ?, done_en = ? WHERE cancelled_at IS NULL AND {where}",
+            (utc(e.timestamp), zh.format(**values), en.format(**values), *params),
+        )
+
+    def _sheet_submitted(self, tx: Tx, e: Any) -> None:
+        case = str(e.originator_id)
+        member = "(SELECT 'user:' || user_id FROM sl_case_members WHERE case_id = ? AND expert_id = ?)"
+        self._done(
+            tx,
+            e,
+            f"kind = 'scores_due' AND subject_id = ? AND recipient = {member}",
+            (case, case, str(e.expert_id)),
+            "sheet_submitted",
+        )
+        open_sheets = tx.execute(
+            "SELECT COUNT(*) AS n FROM sl_case_members WHERE case_id = ? AND submitted = 0 AND recused IS NULL", (case,)
+        ).one()
+        if open_sheets is not None and int(open_sheets["n"]) == 0:
+            self._done(tx, e, "kind = 'scores_overdue' AND subject_id = ?", (case,), "sheets_complete")
+
+    def _case_over(self, tx: Tx, e: Any) -> None:
+        self._done(
+            tx, e, "kind IN ('scores_due', 'scores_overdue') AND subject_id = ?", (str(e.originator_id),), "sheets_complete"
+        )
+
+    def _listing_removed(self, tx: Tx, e: Any) -> None:
+        if e.list_name.value == "abnormal":  # the escalation it warned of cannot happen any more
+            owner = "(SELECT id FROM sl_register WHERE credit_record_id = ?)"
+            self._done(
+                tx, e, f"kind = 'credit_escalation' AND subject_id = {owner}", (str(e.originator_id),), "listing_removed", on=e.on
+            )
+
+    def _report_submitted(self, tx: Tx, e: Any) -> None:
+        found = tx.execute("SELECT organization_id, report_year FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).one()
+        if found is not None:
+            self._done(
+                tx,
+                e,
+                "kind IN ('inspection_due', 'inspection_overdue') AND subject_id = ? AND period = ?",
+                (found["organization_id"], str(found["report_year"])),
+                "report_filed",
+                year=found["report_year"],
+                on=e.submitted_on,
+            )
 
     def _issued(self, tx: Tx, e: Any) -> None:
         tx.execute(

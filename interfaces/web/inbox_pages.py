@@ -16,6 +16,7 @@ from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.security import SIGNED_IN, STAFF, require_role
 from interfaces.web.forms import Form
+from interfaces.web.i18n import language, translate
 
 RECIPIENTS = tuple(r for r in SIGNED_IN if r is not Role.AUDITOR)  # the auditor gets no reminders
 
@@ -59,7 +60,8 @@ class DeliveryPages(Controller):
         system.reminder_view.catch_up()
         result = system.reminder_view.reminders(ReminderQuery(delivery_status=status, page=page, per_page=50))
         return Template(
-            "reminders.html", context={"result": result, "status": status, "recipients": _recipients(system, result.items)}
+            "reminders.html",
+            context={"result": result, "status": status, "recipients": _recipients(system, result.items, language(request))},
         )
 
     @post("/{reminder_id:uuid}/retry", sync_to_thread=True, status_code=303)
@@ -82,13 +84,25 @@ def unread_reminders(ctx: Any) -> int:
     return int(system_of(request).reminders.unread(context(request)))
 
 
+def task_link(kind: str, subject_id: Any, period: str) -> str:
+    """Where the task a reminder is about is done: the case, the year's report, the project, the organization."""
+    if kind.startswith(("scores_", "announcement_", "appeal_", "grade_decided", "grade_announced")):
+        return f"/evaluations/{subject_id}"
+    if kind.startswith("inspection_") or kind == "report_reviewed":
+        return f"/organizations/{subject_id}/inspections/{period}"
+    if kind.startswith(("milestone_", "application_")):
+        return f"/projects/{subject_id}"
+    return f"/organizations/{subject_id}"
+
+
 def install(engine: Any) -> None:
-    engine.engine.globals.update(unread_reminders=unread_reminders)
+    engine.engine.globals.update(unread_reminders=unread_reminders, task_link=task_link)
 
 
-def _recipients(system: Any, rows: list[Any]) -> dict[str, str]:
+def _recipients(system: Any, rows: list[Any], lang: str) -> dict[str, str]:
     """Who each reminder went to, by name: `organization:<id>` and `user:<id>` are not for people to read."""
     organizations = [UUID(r.recipient.split(":", 1)[1]) for r in rows if r.recipient.startswith("organization:")]
     names = {f"organization:{k}": v for k, v in system.register_view.names(organizations).items()}
     names.update({f"user:{u.id}": u.display_name for u in system.accounts.users()})
+    names["role:registrar"] = translate(lang, "deliveries.all_registrars")
     return names

@@ -107,4 +107,4 @@ def test_apply_check_and_read_the_dashboards(site: str, page: Any, system: Any, 
     with page.expect_download() as download:
         page.click("[data-testid=csv-stars]")
     text = download.value.path().read_text(encoding="utf-8-sig")
-    assert list(csv.reader(io.StringIO(text))) == [["stars", "projects"], ["4", "1"], ["2", "1"]]
+    assert list(csv.reader(io.StringIO(text))) == [["星级", "项目数"], ["4", "1"], ["2", "1"]]  # headers in the page's language

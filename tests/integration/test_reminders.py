@@ -219,6 +219,36 @@ def test_evaluators_chair_and_organization_are_reminded_around_a_case(system, cl
     assert ending == [("announcement_ending", f"organization:{org.id}"), ("announcement_ending", "user:chair-1")]
 
 
+def test_a_reminder_whose_task_is_done_shows_as_done_and_leaves_the_unread_count_at_once(system, clock) -> None:
+    from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
+
+    desk = system.evaluations
+    org, _experts, evaluation = case_with_panel(system, desk, 3)  # scoring deadline 2026-06-30
+    clock.move_to(date(2026, 6, 27))
+    system.reminders.issue(SWEEP, date(2026, 6, 27))
+    expert = as_expert(1)
+    assert system.reminders.unread(expert) == 1
+    (due,) = system.reminders.inbox(expert).items
+    assert org.profile.name in due.text_zh  # the reminder names the case it is about
+    assert due.done_zh is None
+
+    desk.save_draft(expert, evaluation.id, None, scores(desk, evaluation, "0.9"))
+    desk.submit_sheet(expert, evaluation.id, None)
+    assert system.reminders.unread(expert) == 0  # no delivery run, no sweep: the submission did it
+    (done,) = system.reminders.inbox(expert).items
+    assert done.done_zh == "评分表已提交,提醒已取消。"
+    assert system.reminders.unread(as_expert(2)) == 1  # the others' sheets are still due
+
+    clock.move_to(date(2026, 7, 1))
+    system.reminders.issue(SWEEP, date(2026, 7, 1))
+    chair_unread = system.reminders.unread(CHAIR)
+    desk.save_draft(as_expert(2), evaluation.id, None, scores(desk, evaluation, "0.9"))
+    desk.submit_sheet(as_expert(2), evaluation.id, None)
+    desk.close_scoring(CHAIR, evaluation.id, None)  # with the quorum: the third sheet is no longer due
+    assert system.reminders.unread(as_expert(3)) == 0
+    assert system.reminders.unread(CHAIR) == chair_unread - 1  # "scoring overdue": done
+
+
 def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_sent(mailing_system, clock, smtp_port) -> None:
     """Issue 19 (4): the mail failed, the organization filed its report, the mail server came
     back: the "7 days left" reminder is not sent but cancelled with the reason, and counts as done."""
@@ -242,7 +272,7 @@ def test_a_reminder_whose_report_was_filed_while_smtp_was_down_is_cancelled_not_
         assert not any(system.reminders.deliver_due(SWEEP).values())
     assert mailbox.messages == []
 
-    reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
+    reminder = system.reminder_view.reminders(ReminderQuery(kind="inspection_due")).items[0]
     assert [e.event_type for e in system.store.history(reminder.id)] == ["Issued", "DeliveryFailed", "Cancelled"]
     assert [(d.channel, d.status, d.attempts) for d in reminder.deliveries] == [("email", "cancelled", 1)]
     assert reminder.done_zh == f"2025年度工作报告已于{date(2026, 5, 24)}报送,提醒已取消。"
@@ -326,3 +356,37 @@ def test_a_delivery_claimed_by_a_deliverer_that_died_is_delivered_once_its_lease
         assert system.reminders.deliver_due(SWEEP)["delivered"] == 1
         assert system.reminder_view.renew_claim(held, clock.now() + timedelta(seconds=lease)) is None  # fenced off
     assert len(mailbox.messages) == 1
+
+
+def test_people_are_told_what_they_wait_for_when_it_happens(system, clock) -> None:
+    """The chair when an appeal is filed; the organization when its result is announced, the appeal decided
+    and the result final — each a notice in the inbox, stored once however often the command is retried."""
+    from application.context import CommandContext
+    from domain.provenance import Actor, Role
+    from tests.integration.test_evaluation_flow import CHAIR, as_expert, case_with_panel, scores
+
+    desk = system.evaluations
+    org, _experts, evaluation = case_with_panel(system, desk, 3)
+    for n in (1, 2, 3):
+        desk.save_draft(as_expert(n), evaluation.id, None, scores(desk, evaluation, "0.9"))
+        desk.submit_sheet(as_expert(n), evaluation.id, None)
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    desk.open_announcement(CHAIR, evaluation.id, None)
+    me = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+
+    def told(ctx: CommandContext) -> list[tuple[str, str]]:
+        return [(r.kind, r.text_zh) for r in system.reminders.inbox(ctx).items if r.offset == "notice"]
+
+    assert [kind for kind, _ in told(me)] == ["grade_announced"]
+    assert "公示期至" in told(me)[0][1]
+    desk.file_appeal(me, evaluation.id, None, "社会评价得分偏低")
+    (filed,) = [text for kind, text in told(CHAIR) if kind == "appeal_filed"]
+    assert org.profile.name in filed and "社会评价得分偏低" in filed and "15日内" in filed
+    desk.decide_appeal(CHAIR, evaluation.id, None, False, "评分符合细则")
+    decided = dict(told(me))["appeal_decided"]
+    assert "未获支持" in decided and "评分符合细则" in decided
+    clock.advance(days=8)
+    desk.finalize(CHAIR, evaluation.id, None)
+    assert "grade_decided" in dict(told(me))
+    assert system.reminders.unread(me) == 3
