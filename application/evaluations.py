@@ -43,7 +43,7 @@ from domain.organization import Organization
 from domain.provenance import Provenance, Role
 from domain.reminder import Reminder
 from domain.rules import RuleSet, grade_at_least, grade_validity
-from domain.scoring import IndicatorScore, Sheet, checked_scores, compute
+from domain.scoring import IndicatorScore, Sheet, compute
 
 
 @dataclass(frozen=True)
@@ -493,18 +493,11 @@ class Evaluations(UseCases):
         rule_set = self._rule_set(evaluation)
         revised = None
         if upheld:
-            scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
-            sheets = {e: evaluation.drafts[e] for e in evaluation.submitted}
-            for expert_id, scores in (revised_sheets or {}).items():
-                if expert_id not in sheets:
-                    raise InvalidValue(
-                        "appeal.unknown_sheet", "修订的评分表不属于计分的专家", "A revised sheet belongs to no counted member"
-                    )
-                old = sheets[expert_id]
-                sheets[expert_id] = Sheet(
-                    old.evaluator_id, checked_scores(scheme, scores, old.bonus, rule_set.evaluation.score_decimals), old.bonus
-                )
-            revised = self._compute(evaluation, rule_set, [sheets[e] for e in sorted(sheets, key=str)])
+            rules = rule_set.evaluation
+            sheets = evaluation.revised_sheets(
+                revised_sheets or {}, rules.scheme_for(evaluation.subject_type), rules.score_decimals
+            )
+            revised = self._compute(evaluation, rule_set, sheets)
         revising = [self.expert(e) for e in (revised_sheets or {})] if upheld else []
         found = [c for cs in self.conflicts(evaluation, revising).values() for c in cs]
         at = self._at(ctx, rule_set)

@@ -555,6 +555,21 @@ class Evaluation(LedgerAggregate):
     def counted_sheets(self) -> list[Sheet]:
         return [self.drafts[e] for e in sorted(self.submitted, key=str)]
 
+    def revised_sheets(
+        self, revisions: Mapping[UUID, tuple[IndicatorScore, ...]], scheme: ScoringScheme, decimals: int
+    ) -> list[Sheet]:
+        """The counted sheets as an upheld appeal revises them: only a counted member's sheet is
+        revised, its new scores checked against the scheme like a draft's; its bonus stays."""
+        sheets = {e: self.drafts[e] for e in self.submitted}
+        for expert_id, scores in revisions.items():
+            old = sheets.get(expert_id)
+            if old is None:
+                raise InvalidValue(
+                    "appeal.unknown_sheet", "修订的评分表不属于计分的专家", "A revised sheet belongs to no counted member"
+                )
+            sheets[expert_id] = Sheet(old.evaluator_id, checked_scores(scheme, scores, old.bonus, decimals), old.bonus)
+        return [sheets[e] for e in sorted(sheets, key=str)]
+
     # -- result, announcement, appeal ------------------------------------------------------
     def record_result(self, computation: Computation, min_size: int, provenance: Provenance) -> None:
         self._require(Stage.SCORING_CLOSED)

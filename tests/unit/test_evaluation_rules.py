@@ -448,6 +448,30 @@ def test_an_upheld_appeal_comes_with_revised_scores_from_members_without_a_confl
     assert e.computation is revised and revised.label == "5A"
 
 
+def test_an_appeal_revises_only_a_counted_members_sheet() -> None:
+    e = announced()
+    assert refused(InvalidValue, e.revised_sheets, {E4: scores("58", "40")}, SCHEME, RULES.score_decimals) == (
+        "appeal.unknown_sheet"
+    )
+
+
+def test_an_appeals_revised_score_above_the_indicators_maximum_is_refused() -> None:
+    e = announced()
+    assert refused(InvalidValue, e.revised_sheets, {E1: scores("61", "40")}, SCHEME, RULES.score_decimals) == (
+        "score.out_of_range"
+    )
+
+
+def test_an_appeals_revision_replaces_the_members_scores_and_keeps_the_other_sheets_and_the_bonus() -> None:
+    e = scoring()
+    for expert in (E1, E2, E3):
+        draft(e, expert, scores("50", "30"), bonus="2")
+        submit(e, expert)
+    revised = e.revised_sheets({E2: scores("58", "40")}, SCHEME, RULES.score_decimals)
+    assert [s.total(SCHEME) for s in revised] == [Decimal(82), Decimal(100), Decimal(82)]
+    assert e.drafts[E2].points("a") == 50  # the record of what was submitted stays
+
+
 def test_a_result_is_finalized_only_after_the_announcement_has_ended() -> None:
     e = announced()
     assert refused(InvalidTransition, e.finalize, date(2026, 5, 26), CHAIR) == "announcement.running"
