@@ -387,7 +387,7 @@ def _demo_inspections_and_credit(
         inspections.draft_report(ctx, ids[key], older, None, report)
         _demo_documents(inspections, ctx, ids[key], older, inspections.required_documents(ids[key], older))
         inspections.submit_report(ctx, ids[key], older, None)
-        inspections.review(ctx, ids[key], older, None, Outcome.PASS, ())
+        inspections.review(_with_basis(ctx, f"铜民年检〔{older + 1}〕1号", "年检结论"), ids[key], older, None, Outcome.PASS, ())
     inspections.record_missed(ctx, today)  # the foundation missed the older year's deadline
     inspections.open_campaign(ctx, last, "3407")
     inspections.draft_report(ctx, ids["tl-hub"], last, None, report)

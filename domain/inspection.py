@@ -373,7 +373,9 @@ class Inspection(LedgerAggregate):
             raise InvalidValue(
                 "inspection.outcome", "审查结论应为合格、基本合格或不合格", "The outcome is pass, basic_pass or fail"
             )
-        self._reviewed(outcome, _reasons(reasons) if outcome is not Outcome.PASS else tuple(reasons), provenance)
+        given = _reasons(reasons) if outcome is not Outcome.PASS else tuple(reasons)
+        provenance.basis.require("作出年检结论", "Recording an inspection conclusion", grounds=False)
+        self._reviewed(outcome, given, provenance)
 
     @event("Reviewed")
     def _reviewed(self, outcome: Outcome, reasons: tuple[str, ...], provenance: Provenance) -> None:

@@ -33,12 +33,12 @@ class Basis:
     document_no: str | None = None
     reason: str | None = None
 
-    def require(self, act_zh: str, act_en: str) -> None:
+    def require(self, act_zh: str, act_en: str, grounds: bool = True) -> None:
         """Acts the law ties to a written decision (revocation, deregistration, suspension, penalties,
-        conclusions) are refused without its document number and grounds, whatever the interface."""
-        missing = [
-            name for name, value in (("document_no", self.document_no), ("reason", self.reason)) if not (value or "").strip()
-        ]
+        conclusions) are refused without its document number and grounds, whatever the interface;
+        `grounds=False` where the act carries its grounds itself (an inspection conclusion's reasons)."""
+        wanted = (("document_no", self.document_no), ("reason", self.reason)) if grounds else (("document_no", self.document_no),)
+        missing = [name for name, value in wanted if not (value or "").strip()]
         if missing:
             zh_names = "、".join({"document_no": "文号", "reason": "事由"}[m] for m in missing)
             en_names = " and ".join({"document_no": "the document number", "reason": "the grounds"}[m] for m in missing)

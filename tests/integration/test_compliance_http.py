@@ -54,9 +54,15 @@ def test_an_organization_files_and_the_registrar_reviews(client, system) -> None
         f"{url}/review", json={"outcome": "fail"}, headers={**registrar, "If-Match": submitted.headers["etag"]}
     )
     assert_problem(no_reason, 422, "inspection.reasons_required")
-    reviewed = client.post(
+    no_document = client.post(
         f"{url}/review",
         json={"outcome": "basic_pass", "reasons": ["财务制度不健全"]},
+        headers={**registrar, "If-Match": submitted.headers["etag"]},
+    )
+    assert "文号" in assert_problem(no_document, 422, "basis.required")["message_zh"]  # a conclusion is a written decision
+    reviewed = client.post(
+        f"{url}/review",
+        json={"outcome": "basic_pass", "reasons": ["财务制度不健全"], "basis": {"document_no": "铜民年检〔2026〕3号"}},
         headers={**registrar, "If-Match": submitted.headers["etag"]},
     )
     assert reviewed.json()["outcome"] == "basic_pass"

@@ -114,7 +114,8 @@ def test_a_report_filed_after_the_year_was_recorded_missed_is_still_reviewed_and
     before = event_count(system)
     reviewed = system.inspections.review(REGISTRAR, org_id, 2025, None, Outcome.FAIL, ("年度收支不符",))
     assert (reviewed.stage, reviewed.outcome, reviewed.review_outcome) == (Stage.REVIEWED, Outcome.MISSED, Outcome.FAIL)
-    assert event_count(system) == before + 1  # the review only: the year's consequences were recorded at the deadline
+    # the review and its notice to the organization only: the year's consequences were recorded at the deadline
+    assert event_count(system) == before + 2
     record = credit.record_of(org_id)
     assert record.warnings == ((2025, "missed"),) and len(record.current(CreditList.ABNORMAL).grounds) == 1
 
