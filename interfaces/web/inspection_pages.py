@@ -23,8 +23,9 @@ from interfaces.common.commands import context, system_of
 from interfaces.common.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
 from interfaces.common.problems import domain_status
 from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization, require_role
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
 from interfaces.web.forms import Form, amount, form_version
-from interfaces.web.i18n import message_for
+from interfaces.web.i18n import language, message_for, translate
 
 Year = Annotated[int, Parameter(ge=1990, le=2100)]
 
@@ -66,9 +67,16 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "correction": (STAFF, lambda s, c, o, y, v, f: s.request_correction(c, o, y, v, _lines(f.get("reasons", "")))),
     "review": (
         STAFF,
-        lambda s, c, o, y, v, f: s.review(c, o, y, v, Outcome(f.get("outcome") or "pass"), _lines(f.get("reasons", ""))),
+        lambda s, c, o, y, v, f: s.review(c, o, y, v, _chosen_outcome(f), _lines(f.get("reasons", ""))),
     ),
 }
+
+
+def _chosen_outcome(form: dict[str, str]) -> Outcome:
+    """Nothing is preselected: the registrar chooses the conclusion."""
+    if form.get("outcome") not in ("pass", "basic_pass", "fail"):
+        raise InvalidValue("inspection.outcome", "请选择年检结论", "Choose the conclusion", missing=["outcome"])
+    return Outcome(form["outcome"])
 
 
 class InspectionPages(Controller):
@@ -103,6 +111,8 @@ class InspectionPages(Controller):
     def act(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
         roles, action = ACTIONS.get(data.get("action", ""), ((), None))
         _filer(request, organization_id, roles)
+        if data.get("action") == "review":
+            return self._conclude(request, organization_id, year, data)
         try:
             if action is None:
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
@@ -110,6 +120,45 @@ class InspectionPages(Controller):
         except DomainError as e:
             return self._page(request, organization_id, year, message_for(request, e), domain_status(e))
         return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
+
+    def _conclude(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, data: dict[str, str]) -> Response[Any]:
+        """年检结论: confirmed on a page saying what the outcome brings and that the public sees it, with its 文号."""
+        page = _conclusion_confirmation(request, organization_id, year, data)
+        if not confirmed(data):
+            return confirmation_page(page, data)
+        try:
+            ACTIONS["review"][1](
+                system_of(request).inspections,
+                context(request, basis_from(data)),
+                organization_id,
+                year,
+                form_version(data),
+                data,
+            )
+        except DomainError as e:
+            return confirmation_page(page, data, message_for(request, e), list(e.details.get("missing", [])), domain_status(e))
+        return Redirect(f"/organizations/{organization_id}/inspections/{year}?done=review", status_code=303)
+
+
+def _conclusion_confirmation(
+    request: Request[Any, Any, Any], organization_id: UUID, year: int, form: dict[str, str]
+) -> Confirmation:
+    lang = language(request)
+    outcome = form.get("outcome") if form.get("outcome") in ("pass", "basic_pass", "fail") else "unchosen"
+    return Confirmation(
+        title=translate(lang, "insp.confirm.title", year=year),
+        consequence=translate(lang, f"insp.confirm.{outcome}"),
+        audience=translate(lang, "insp.confirm.audience"),
+        action_url=f"/organizations/{organization_id}/inspections/{year}/act",
+        back_url=f"/organizations/{organization_id}/inspections/{year}",
+        back_label=translate(lang, "insp.confirm.back"),
+        confirm_label=translate(lang, "insp.confirm.button"),
+        hidden={"action": "review", "version": form.get("version", ""), "outcome": form.get("outcome", "")},
+        fields=(
+            BasisField("document_no", translate(lang, "field.document_no"), maxlength=100),
+            BasisField("reasons", translate(lang, "insp.confirm.reasons"), required=outcome != "pass", long=True),
+        ),
+    )
 
 
 def report_page(
@@ -143,6 +192,7 @@ def report_page(
             "error": error,
             "form": form,
             "saved": request.query_params.get("saved") == "1",
+            "done": request.query_params.get("done") == "review",
             "is_staff": request.user.role in STAFF,
             "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),
             "docs": docs,

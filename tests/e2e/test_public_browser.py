@@ -90,9 +90,15 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     page.fill("[data-testid=act-opinion] input[name=opinion]", "同意上报")
     page.click("[data-testid=act-opinion] button")
     page.wait_for_url("**saved=1")
+    assert page.input_value("[data-testid=act-review] select[name=outcome]") == ""  # nothing preselected
     page.select_option("[data-testid=act-review] select[name=outcome]", "pass")
     page.click("[data-testid=act-review] button")
-    page.wait_for_url("**saved=1")
+    assert "合格" in page.text_content("[data-testid=consequence]") and "公众" in page.text_content("[data-testid=audience]")
+    page.click("[data-testid=confirm-button]")  # without its 文号 the browser's own check stops it
+    assert page.locator("[data-testid=confirm]").is_visible()
+    page.fill("#confirm-document_no", "铜民年检〔2026〕5号")
+    page.click("[data-testid=confirm-button]")
+    page.wait_for_url("**done=review")
     assert page.text_content("[data-testid=outcome]") == "合格"
     page.goto(f"{site}/public/")
     page.click("table.register >> text=铜陵市郊区社会组织联合会")
