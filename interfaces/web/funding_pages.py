@@ -33,6 +33,7 @@ from interfaces.common.exports import DASHBOARDS
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, require_own_organization, require_role
 from interfaces.web.charts import bar_chart
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import language, message_for, translate
 
@@ -119,6 +120,7 @@ def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str |
             "is_staff": request.user.role in STAFF,
             "is_org": request.user.role is Role.ORGANIZATION,
             "saved": request.query_params.get("saved") == "1",
+            "done": request.query_params.get("done") == "terminate",
             "next": project.next_tranche(),
             "docs": docs,
             "preview": preview,
@@ -234,11 +236,39 @@ class FundingPages(Controller):
         require_own_organization(request.user, system.funding.project(project_id).organization_id)
         roles, action = ACTIONS.get(data.get("action", ""), ((), None))
         require_role(request.user, roles)
+        if data.get("action") == "terminate":
+            return self._terminate(request, project_id, data)
         try:
             action(system.funding, context(request), project_id, form_version(data), data)
         except DomainError as e:
             return self._project(request, project_id, message_for(request, e), domain_status(e))
         return Redirect(f"/projects/{project_id}?saved=1", status_code=303)
+
+    def _terminate(self, request: Request[Any, Any, Any], project_id: UUID, data: dict[str, str]) -> Response[Any]:
+        """终止项目 cannot be taken back: confirmed on a page that says what follows, with its reason."""
+        lang = language(request)
+        page = Confirmation(
+            title=translate(lang, "fund.confirm.terminate.title"),
+            consequence=translate(
+                lang, "fund.confirm.terminate.breach" if data.get("breach") == "on" else "fund.confirm.terminate.consequence"
+            ),
+            audience=translate(lang, "fund.confirm.terminate.audience"),
+            action_url=f"/projects/{project_id}/act",
+            back_url=f"/projects/{project_id}",
+            back_label=translate(lang, "fund.confirm.back"),
+            confirm_label=translate(lang, "fund.confirm.terminate.button"),
+            hidden={"action": "terminate", "version": data.get("version", ""), "breach": data.get("breach", "")},
+            fields=(BasisField("reason", translate(lang, "fund.confirm.terminate.reason"), long=True),),
+        )
+        if not confirmed(data):
+            return confirmation_page(page, data)
+        try:
+            ACTIONS["terminate"][1](
+                system_of(request).funding, context(request, basis_from(data)), project_id, form_version(data), data
+            )
+        except DomainError as e:
+            return confirmation_page(page, data, message_for(request, e), list(e.details.get("missing", [])), domain_status(e))
+        return Redirect(f"/projects/{project_id}?done=terminate", status_code=303)
 
     # -- dashboards --------------------------------------------------------------------------------
     @get("/dashboards/", sync_to_thread=True)
