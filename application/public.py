@@ -45,6 +45,8 @@ class PublicEntry(msgspec.Struct, frozen=True):
     # the day the grade takes effect: a grade finalized in December is shown (and findings act
     # on it) from its finalization, valid from 1 January under the 2026 rules
     grade_valid_from: date | None = None
+    status_document_no: str | None = None  # the decision behind 停止活动, 已注销, 已撤销登记, published with it
+    status_reason: str | None = None
 
     @classmethod
     def of(cls, e: RegisterEntry) -> PublicEntry:
@@ -64,6 +66,8 @@ class PublicEntry(msgspec.Struct, frozen=True):
             credit_status=e.credit_status,
             credit_since=e.credit_since,
             grade_valid_from=e.grade_valid_from,
+            status_document_no=e.status_document_no,
+            status_reason=e.status_reason,
         )
 
 

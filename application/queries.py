@@ -40,6 +40,8 @@ class RegisterEntry(msgspec.Struct, frozen=True):
     credit_status: str = "none"  # none | abnormal | serious
     credit_since: date | None = None
     grade_valid_from: date | None = None  # the day the grade takes effect (ahead: 1 January after a December finalization)
+    status_document_no: str | None = None  # the decision behind a status other than active
+    status_reason: str | None = None
 
 
 class RegisterQuery(msgspec.Struct, frozen=True):

@@ -17,7 +17,8 @@ NAME = "register"
 _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
-    "registered_on, grade, grade_valid_from, grade_valid_until, version, updated_at, abnormal_since, serious_since"
+    "registered_on, grade, grade_valid_from, grade_valid_until, version, updated_at, abnormal_since, serious_since, "
+    "status_document_no, status_reason"
 )
 _SORTS = {
     "name": "name",
@@ -41,6 +42,16 @@ LINE_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
 }
 
 
+# the register shows the decision behind a status that is not 正常: its document number and grounds
+def _status_basis(e: Any) -> dict[str, Any]:
+    active = type(e).__name__ == "Resumed"
+    basis = e.provenance.basis
+    return {"status_document_no": None if active else basis.document_no, "status_reason": None if active else basis.reason}
+
+
+STATUS_BASIS = dict.fromkeys(("Suspended", "Resumed", "Deregistered", "RegistrationRevoked"), _status_basis)
+
+
 # the register also keeps the day an awarded grade takes effect (1 January after a December finalization)
 VALID_FROM_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeAwarded": lambda e: {"grade_valid_from": e.valid_from.isoformat()},
@@ -60,7 +71,7 @@ def _search_text(*parts: str | None) -> str:
 
 class RegisterProjection(Projection):
     name = NAME
-    version = 4
+    version = 5  # 5: the status's basis
     tables: ClassVar[dict[str, str]] = {
         "sl_register": """
             id TEXT PRIMARY KEY,
@@ -90,7 +101,9 @@ class RegisterProjection(Projection):
             search_text TEXT NOT NULL,
             credit_record_id TEXT,
             abnormal_since TEXT,
-            serious_since TEXT""",
+            serious_since TEXT,
+            status_document_no TEXT,
+            status_reason TEXT""",
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS sl_register_name ON sl_register (name)",
@@ -115,7 +128,11 @@ class RegisterProjection(Projection):
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
             **{
-                name: (lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name): self._set(tx, e, **f(e), **(g(e) if g else {})))  # noqa: B008 (binds this event's column change at definition)
+                name: (
+                    lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name), b=STATUS_BASIS.get(name): self._set(  # noqa: B008 (binds this event's column changes at definition)
+                        tx, e, **f(e), **(g(e) if g else {}), **(b(e) if b else {})
+                    )
+                )
                 for name, columns in LINE_CHANGES.items()
             },
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
@@ -289,4 +306,6 @@ def _entry(row: dict[str, Any]) -> RegisterEntry:
         updated_at=datetime.fromisoformat(row["updated_at"]),
         credit_status=credit_status,
         credit_since=credit_since,
+        status_document_no=row["status_document_no"],
+        status_reason=row["status_reason"],
     )

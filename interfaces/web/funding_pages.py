@@ -247,11 +247,11 @@ class FundingPages(Controller):
     def _terminate(self, request: Request[Any, Any, Any], project_id: UUID, data: dict[str, str]) -> Response[Any]:
         """终止项目 cannot be taken back: confirmed on a page that says what follows, with its reason."""
         lang = language(request)
+        breach = data.get("breach") == "on"
+        consequence = "fund.confirm.terminate.breach" if breach else "fund.confirm.terminate.consequence"
         page = Confirmation(
             title=translate(lang, "fund.confirm.terminate.title"),
-            consequence=translate(
-                lang, "fund.confirm.terminate.breach" if data.get("breach") == "on" else "fund.confirm.terminate.consequence"
-            ),
+            consequence=translate(lang, consequence),
             audience=translate(lang, "fund.confirm.terminate.audience"),
             action_url=f"/projects/{project_id}/act",
             back_url=f"/projects/{project_id}",

@@ -59,6 +59,11 @@ def test_a_registrar_revokes_a_registration_only_with_its_basis_and_after_confir
     assert "宣民社〔2026〕8号" in timeline and "以欺骗手段取得登记" in timeline
     assert page.locator("[data-testid=danger-zone]").count() == 0  # a closed organization has nothing left to decide
 
+    page.goto(org_url.replace("/organizations/", "/public/organizations/"))  # what the public reads: the status and its grounds
+    assert "已撤销登记" in page.text_content("[data-testid=status]")
+    basis = page.text_content("[data-testid=status-basis]")
+    assert "宣民社〔2026〕8号" in basis and "以欺骗手段取得登记" in basis
+
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_change_refused_keeps_what_was_typed(site: str, page: Any) -> None:
