@@ -147,6 +147,8 @@ class Indicator:
     zh: str
     en: str
     maximum: Decimal
+    criteria_zh: str = ""  # 评分细则: what earns the points, shown beside the indicator on the score form
+    criteria_en: str = ""
 
 
 @dataclass(frozen=True)

@@ -38,45 +38,56 @@ def _precision(value: Decimal, decimals: int) -> bool:
     return isinstance(exponent, int) and exponent >= -decimals
 
 
+def score_problem(scheme: ScoringScheme, score: IndicatorScore, decimals: int) -> InvalidValue | None:
+    """What is wrong with one indicator's score, if anything: an unknown indicator, points outside 0…max or
+    with too many decimals, a comment too long. The form shows it beside the field; a draft keeps the rest."""
+    indicator = scheme.indicator(score.key)
+    if indicator is None:
+        return InvalidValue(
+            "score.unknown_indicator", f"没有该指标:{score.key}", f"No such indicator: {score.key}", key=score.key
+        )
+    if not score.points.is_finite() or not ZERO <= score.points <= indicator.maximum:
+        return InvalidValue(
+            "score.out_of_range",
+            f"{indicator.zh}的得分应在0至{indicator.maximum}之间",
+            f"{indicator.en} takes 0 to {indicator.maximum} points",
+            key=score.key,
+            maximum=str(indicator.maximum),
+        )
+    if not _precision(score.points, decimals):
+        return InvalidValue(
+            "score.precision", f"得分最多保留{decimals}位小数", f"Scores have at most {decimals} decimal places", key=score.key
+        )
+    if len(score.comment) > 1000:
+        return InvalidValue(
+            "score.comment_too_long", "评语不能超过1000字", "A comment has at most 1,000 characters", key=score.key
+        )
+    return None
+
+
+def bonus_problem(scheme: ScoringScheme, bonus: Decimal, decimals: int) -> InvalidValue | None:
+    if not bonus.is_finite() or not ZERO <= bonus <= scheme.bonus_cap or not _precision(bonus, decimals):
+        return InvalidValue(
+            "score.bonus", f"加分应在0至{scheme.bonus_cap}之间", f"Bonus points lie between 0 and {scheme.bonus_cap}", key="bonus"
+        )
+    return None
+
+
 def checked_scores(
     scheme: ScoringScheme, scores: tuple[IndicatorScore, ...], bonus: Decimal, decimals: int
 ) -> tuple[IndicatorScore, ...]:
     """Every score names an indicator of the scheme once, lies in 0…max with the allowed decimals."""
     seen: set[str] = set()
     for score in scores:
-        indicator = scheme.indicator(score.key)
-        if indicator is None:
-            raise InvalidValue(
-                "score.unknown_indicator", f"没有该指标:{score.key}", f"No such indicator: {score.key}", key=score.key
-            )
         if score.key in seen:
             raise InvalidValue(
                 "score.duplicate_indicator", f"指标重复评分:{score.key}", f"Indicator scored twice: {score.key}", key=score.key
             )
         seen.add(score.key)
-        if not score.points.is_finite() or not ZERO <= score.points <= indicator.maximum:
-            raise InvalidValue(
-                "score.out_of_range",
-                f"{indicator.zh}的得分应在0至{indicator.maximum}之间",
-                f"{indicator.en} takes 0 to {indicator.maximum} points",
-                key=score.key,
-                maximum=str(indicator.maximum),
-            )
-        if not _precision(score.points, decimals):
-            raise InvalidValue(
-                "score.precision",
-                f"得分最多保留{decimals}位小数",
-                f"Scores have at most {decimals} decimal places",
-                key=score.key,
-            )
-        if len(score.comment) > 1000:
-            raise InvalidValue(
-                "score.comment_too_long", "评语不能超过1000字", "A comment has at most 1,000 characters", key=score.key
-            )
-    if not bonus.is_finite() or not ZERO <= bonus <= scheme.bonus_cap or not _precision(bonus, decimals):
-        raise InvalidValue(
-            "score.bonus", f"加分应在0至{scheme.bonus_cap}之间", f"Bonus points lie between 0 and {scheme.bonus_cap}"
-        )
+        if (problem := score_problem(scheme, score, decimals)) is not None:
+            raise problem
+    if (problem := bonus_problem(scheme, bonus, decimals)) is not None:
+        raise problem
     return tuple(sorted(scores, key=lambda s: s.key))
 
 

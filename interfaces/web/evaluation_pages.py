@@ -19,7 +19,7 @@ from domain.documents import SLOTS
 from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation
 from domain.provenance import Role
-from domain.scoring import IndicatorScore
+from domain.scoring import IndicatorScore, Sheet, bonus_problem, score_problem
 from interfaces.common.case_access import require_case_access, reveals_names
 from interfaces.common.commands import context, system_of
 from interfaces.common.documents import (
@@ -106,6 +106,40 @@ def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], D
         if key.startswith("points:") and (points := _decimal(raw)) is not None
     )
     return scores, _decimal(form.get("bonus")) or Decimal(0)
+
+
+def valid_part(
+    form: dict[str, str], scheme: Any, decimals: int, previous: Sheet | None
+) -> tuple[tuple[IndicatorScore, ...], Decimal, dict[str, DomainError]]:
+    """The scores typed that the scheme accepts, each invalid one replaced by its last saved value (if any),
+    and what is wrong with each refused field (`points:<key>` or `bonus`)."""
+    kept = {s.key: s for s in previous.scores} if previous else {}
+    scores: dict[str, IndicatorScore] = {}
+    problems: dict[str, DomainError] = {}
+    for name, raw in form.items():
+        if not name.startswith("points:") or not raw.strip():
+            continue
+        key = name.removeprefix("points:")
+        try:
+            score = IndicatorScore(key, _decimal(raw) or Decimal(0), form.get(f"comment:{key}", "").strip())
+            problem = score_problem(scheme, score, decimals)
+        except DomainError as e:
+            problem = e
+        if problem is None:
+            scores[key] = score
+        else:
+            problems[name] = problem
+            if key in kept:
+                scores[key] = kept[key]
+    try:
+        bonus = _decimal(form.get("bonus")) or Decimal(0)
+        bonus_refused = bonus_problem(scheme, bonus, decimals)
+    except DomainError as e:
+        bonus_refused = e
+    if bonus_refused is not None:
+        problems["bonus"] = bonus_refused
+        bonus = previous.bonus if previous else Decimal(0)
+    return tuple(scores.values()), bonus, problems
 
 
 def _outcome(form: dict[str, str]) -> str:
@@ -245,6 +279,7 @@ class EvaluationPages(Controller):
         error: str | None,
         status: int,
         form: dict[str, str] | None = None,
+        field_errors: dict[str, str] | None = None,
     ) -> Template:
         principal = _signed_in(request)
         system = system_of(request)
@@ -276,6 +311,7 @@ class EvaluationPages(Controller):
                 "seat": seat,
                 "submitted": bool(seat and seat.expert_id in evaluation.submitted),
                 "values": values,
+                "field_errors": field_errors or {},
                 "error": error,
                 "is_chair": is_chair,
                 "is_staff": principal.role in STAFF,
@@ -362,21 +398,40 @@ class EvaluationPages(Controller):
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
     def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
-        """Save the draft (the form's auto-save posts here too, with X-Autosave) or submit it."""
-        _signed_in(request)
-        desk, ctx = system_of(request).evaluations, context(request)
+        """Save the draft (the form's auto-save posts here too, with X-Autosave) or submit it. A draft may be
+        incomplete, and an invalid value is refused for its field alone: the valid ones are saved (an invalid
+        field keeps its last saved value) and each refusal is told beside its field; nothing typed is lost."""
+        principal = _signed_in(request)
+        system = system_of(request)
+        desk, ctx = system.evaluations, context(request)
         autosave = request.headers.get("x-autosave") == "1"
+        problems: dict[str, DomainError] = {}
         try:
-            scores, bonus = sheet_from_form(data)
+            evaluation: Evaluation = desk.evaluation(evaluation_id)
+            rules = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version).evaluation
+            seat = next((m for m in evaluation.active_members() if m.user_id == principal.user_id), None)
+            previous = evaluation.drafts.get(seat.expert_id) if seat else None
+            scores, bonus, problems = valid_part(data, rules.scheme_for(evaluation.subject_type), rules.score_decimals, previous)
             desk.save_draft(ctx, evaluation_id, None, scores, bonus)
             if data.get("intent") == "submit" and not autosave:
+                if problems:
+                    raise InvalidValue(
+                        "sheet.invalid_fields", "有评分不符合要求,请先修改标出的项目", "Correct the marked scores first"
+                    )
                 desk.submit_sheet(ctx, evaluation_id, None)
         except DomainError as e:
             if autosave:
                 return Response({"saved": False, "message": message_for(request, e)}, status_code=domain_status(e))
-            return self._case(request, evaluation_id, message_for(request, e), domain_status(e), form=data)
+            errors = {k: message_for(request, v) for k, v in problems.items()}
+            return self._case(request, evaluation_id, message_for(request, e), domain_status(e), form=data, field_errors=errors)
+        errors = {k: message_for(request, v) for k, v in problems.items()}
         if autosave:
-            return Response({"saved": True}, status_code=200)
+            return Response({"saved": True, "errors": errors}, status_code=200)
+        if errors:  # the valid part is saved; the page again, with the refused values kept and marked
+            partly = DomainError(
+                "sheet.partly_saved", "其余评分已保存;标出的项目未保存,请修改", "The rest is saved; the marked scores are not"
+            )
+            return self._case(request, evaluation_id, message_for(request, partly), 422, form=data, field_errors=errors)
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
 
     @get("/evaluations/{evaluation_id:uuid}/explanation", sync_to_thread=True)

@@ -1,0 +1,69 @@
+"""The score form keeps what an evaluator types: an out-of-range value is refused for its field alone and kept
+in the browser, the valid ones save, leaving asks first, and coming back brings everything back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from application.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Any, site: str, username: str) -> None:
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def type_into(page: Any, field: Any, text: str) -> None:
+    field.click()
+    field.press("Control+a")
+    page.keyboard.type(text)  # typed as a person does (the browser counts it as their input)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, page: Any) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: dialogs.append(dialog.type))
+    sign_in(page, site, "evaluator2")
+    page.goto(f"{site}/evaluations")
+    page.click("[data-testid=cases] a[href^='/evaluations/'] >> nth=0")
+    case_url = page.url
+    form = page.locator("#score-form")
+    points = form.locator("input.points[name^='points:']")
+    first, second, third = points.nth(0), points.nth(1), points.nth(2)
+    assert form.locator("[data-testid^=criteria-]").count() == points.count()  # 评分细则 beside every indicator
+    assert form.locator("textarea[name^='comment:']").first.get_attribute("id")
+    assert page.locator(f"label[for='{form.locator('textarea').first.get_attribute('id')}']").count() == 1
+
+    top = float(second.get_attribute("max"))
+    type_into(page, first, "20")
+    type_into(page, second, f"{top + 5:g}")  # 35 where the maximum is 30
+    type_into(page, third, "10")
+    page.wait_for_selector("#autosave-status.error-text")
+    assert second.get_attribute("aria-invalid") == "true"
+    assert page.locator(f"[data-error-for='{second.get_attribute('name')}']").text_content() != ""
+    assert first.get_attribute("aria-invalid") is None
+    assert float(page.text_content("[data-testid=running-total]")) == 30.0  # the invalid value is not counted
+    category = first.get_attribute("data-category")
+    assert float(page.text_content(f"[data-subtotal='{category}']")) >= 20.0
+
+    page.goto(f"{site}/register")
+    assert "beforeunload" in dialogs  # leaving with a refused value asked first
+    page.goto(case_url)
+    assert first.input_value() == "20" and third.input_value() == "10"  # saved on the server
+    assert second.input_value() == f"{top + 5:g}"  # kept in the browser, still marked
+    page.wait_for_selector(f"[data-error-for='{second.get_attribute('name')}']:not(:empty)")
+
+    type_into(page, second, f"{top - 1:g}")
+    page.wait_for_selector("#autosave-status.muted")
+    assert second.get_attribute("aria-invalid") is None
+    assert float(page.text_content("[data-testid=running-total]")) == 30.0 + top - 1
+    page.reload()
+    assert second.input_value() in (f"{top - 1:g}", f"{top - 1:.1f}")  # saved: nothing left to restore
+    assert "已恢复" not in page.text_content("#autosave-status")
