@@ -49,6 +49,7 @@ from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
 from interfaces.web.pages import PageController
 from interfaces.web.public_pages import PublicPages
+from interfaces.web.worklist_pages import WorklistPages
 
 WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("starledger.http")
@@ -109,6 +110,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
             ProjectDocumentController,
             EvaluationDocumentController,
             PageController,
+            WorklistPages,
             EvaluationPages,
             EvaluationDocumentPages,
             FundingPages,

@@ -277,6 +277,16 @@ class ComplianceProjection(Projection):
             ).all()
         return [_inspection(r) for r in rows]
 
+    def awaiting_review(self, limit: int) -> list[InspectionRow]:
+        """Reports submitted (or given a preliminary opinion) and not yet concluded, the earliest first."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT i.*, c.rule_set FROM sl_inspections i LEFT JOIN sl_campaigns c ON c.id = i.campaign_id "
+                "WHERE i.stage IN ('submitted', 'opinion_given') ORDER BY i.submitted_on, i.id LIMIT ?",
+                (limit,),
+            ).all()
+        return [_inspection(r) for r in rows]
+
     def records_with_active_listings(self) -> list[UUID]:
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id").all()

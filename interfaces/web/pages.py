@@ -48,8 +48,10 @@ class PageController(Controller):
     include_in_schema = False
 
     @get("/")
-    async def home(self) -> Redirect:
-        return Redirect("/register")
+    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
+        """Each role lands on its own worklist; the public on the public register."""
+        principal: Principal = request.user
+        return Redirect("/public/" if principal.role is Role.PUBLIC else "/work")
 
     @get("/favicon.ico")
     async def favicon(self) -> Redirect:
@@ -83,12 +85,12 @@ class PageController(Controller):
         return Template("api_docs.html", context={"operations": operations, "title": spec["info"]["title"]})
 
     @get("/login")
-    async def login_form(self, next: str = "/register") -> Template:
+    async def login_form(self, next: str = "/") -> Template:
         return Template("login.html", context={"next": _safe_next(next), "error": None})
 
     @post("/login", sync_to_thread=True, status_code=303)
     def login(self, request: Request[Any, Any, Any], data: Form) -> Response[Any]:
-        next_ = _safe_next(data.get("next", "/register"))
+        next_ = _safe_next(data.get("next", "/"))
         try:
             address = request.client.host if request.client else None
             session = system_of(request).accounts.login(data.get("username", ""), data.get("password", ""), address)
@@ -111,7 +113,7 @@ class PageController(Controller):
         principal: Principal = request.user
         if principal.token:
             system_of(request).accounts.logout(principal.token)
-        response = Redirect("/register", status_code=303)
+        response = Redirect("/", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
 
@@ -228,7 +230,7 @@ class PageController(Controller):
                 ],
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
                 "inspections": system.compliance.inspections_of(organization_id) if may_see_history else [],
-                "open_year": _open_year(system, org) if may_see_history else None,
+                "open_year": open_report_year(system, org) if may_see_history else None,
                 "chairs": [u for u in system.accounts.users() if u.role == "chair"] if principal.role in STAFF else [],
                 "names": {u.id: u.display_name for u in system.accounts.users()} if history else {},
                 "tz": ZoneInfo(system.rules.for_division(org.profile.division_code, org.created_on.date()).timezone),
@@ -318,14 +320,14 @@ def _org_type(raw: str) -> OrganizationType:
 
 def _safe_next(target: str) -> str:
     """Only local paths: the login form must not redirect elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") else "/register"
+    return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
 def _districts(request: Request[Any, Any, Any]) -> list[str]:
     return system_of(request).register_view.districts()
 
 
-def _open_year(system: Any, org: Any) -> int | None:
+def open_report_year(system: Any, org: Any) -> int | None:
     """Last year's report, if a campaign covers the organization and nothing is filed yet."""
     year = system.store.today(org.profile.division_code).year - 1
     if any(i.report_year == year for i in system.compliance.inspections_of(org.id)):

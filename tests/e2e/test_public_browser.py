@@ -57,7 +57,7 @@ def sign_in(page: Any, site: str, username: str) -> None:
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/register")
+    page.wait_for_url("**/work")  # each role lands on its worklist
 
 
 def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str, page: Any, system: Any) -> None:

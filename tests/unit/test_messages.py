@@ -107,3 +107,10 @@ def test_a_text_is_chosen_by_language_and_filled_in() -> None:
     assert translate("zh", "search.results", total=3) == "共 3 个组织"
     assert translate("en", "search.results", total=3) == "3 organizations"
     assert translate("en", "event.GradeAwarded") == "Grade awarded"
+
+
+def test_every_next_step_on_the_chairs_worklist_has_a_text() -> None:
+    from interfaces.web.worklist_pages import NEXT_STEP
+
+    for lang in LANGS:
+        assert sorted(k for k in NEXT_STEP.values() if k not in catalog(lang)) == [], lang
