@@ -15,7 +15,8 @@ from application.errors import NotFound
 from application.evaluations import SEALED_FIELDS, sealed
 from application.event_store import EventStore, event_type, history_entry
 from application.ports import RegisterHistoryView
-from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
+from application.queries.common import HistoryEntry, Page
+from application.queries.register import RegisterAsOfQuery, RegisterLine
 from domain.credit import credit_record_id
 from domain.evaluation import Evaluation
 from domain.funding import Project

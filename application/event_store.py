@@ -15,7 +15,7 @@ import msgspec
 from eventsourcing.application import Application
 
 from application.ports import Clock, RuleSetCatalog
-from application.queries import HistoryEntry
+from application.queries.common import HistoryEntry
 from domain.credit import CreditRecord
 from domain.evaluation import Evaluation
 from domain.expert import Expert

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from application.context import CommandContext
 from application.errors import DuplicateIdentifier, NotFound, StaleVersion
-from application.queries import HistoryEntry
+from application.queries.common import HistoryEntry
 from application.rights import command
 from application.usecases import UseCases
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id

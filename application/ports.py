@@ -8,22 +8,10 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from application.queries import (
-    CampaignRow,
-    ContactRow,
-    DeliveryClaim,
-    InspectionRow,
-    ListingQuery,
-    ListingRow,
-    Page,
-    PenaltyRow,
-    RegisterAsOfQuery,
-    RegisterEntry,
-    RegisterLine,
-    RegisterQuery,
-    ReminderQuery,
-    ReminderRow,
-)
+from application.queries.common import Page
+from application.queries.compliance import CampaignRow, InspectionRow, ListingQuery, ListingRow, PenaltyRow
+from application.queries.register import RegisterAsOfQuery, RegisterEntry, RegisterLine, RegisterQuery
+from application.queries.reminders import ContactRow, DeliveryClaim, ReminderQuery, ReminderRow
 from domain.rules import RuleSet
 
 

@@ -14,15 +14,9 @@ import msgspec
 from application.errors import NotFound
 from application.exports import csv_text
 from application.ports import ComplianceView, RegisterView, RuleSetCatalog
-from application.queries import (
-    InspectionRow,
-    ListingQuery,
-    ListingRow,
-    Page,
-    PenaltyRow,
-    RegisterEntry,
-    RegisterQuery,
-)
+from application.queries.common import Page
+from application.queries.compliance import InspectionRow, ListingQuery, ListingRow, PenaltyRow
+from application.queries.register import RegisterEntry, RegisterQuery
 from domain.inspection import Filing, timeliness
 from domain.rules import RuleSet
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from application.context import CommandContext
 from application.errors import StaleVersion
 from application.ports import Progress, RegisterView
-from application.queries import RegisterEntry, RegisterQuery
+from application.queries.register import RegisterEntry, RegisterQuery
 from application.rights import command
 from application.usecases import UseCases
 from domain.credit import CreditRecord, credit_record_id

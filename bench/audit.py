@@ -18,7 +18,7 @@ from uuid import UUID
 
 import psycopg
 
-from application.queries import RegisterAsOfQuery
+from application.queries.register import RegisterAsOfQuery
 from bench.common import fresh_pg_database
 from bench.population import CTX, StepClock, generate
 from domain.organization import Organization, OrganizationType, Profile

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from application.queries import ContactRow
+from application.queries.reminders import ContactRow
 from infra.database import PostgresDatabase, SQLiteDatabase
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from application.queries import Table
+from application.queries.common import Table
 from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.projections.funding import CLOSED_PROJECT_STAGES, cny
 

@@ -16,7 +16,7 @@ from application.ports import (
     OpenSheet,
     OverdueScoring,
 )
-from application.queries import CampaignRow
+from application.queries.compliance import CampaignRow
 from infra.projections.base import Projection
 from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
 

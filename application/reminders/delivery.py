@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
 from application.ports import ContactDirectory, Mailer, PlanningView, ReminderView, WebhookPoster
-from application.queries import DeliveryClaim
+from application.queries.reminders import DeliveryClaim
 from application.reminders.completion import task_done
 from application.rights import command
 from application.usecases import UseCases

@@ -8,7 +8,8 @@ from uuid import UUID
 from application.context import CommandContext
 from application.errors import NotFound
 from application.ports import ReminderView
-from application.queries import Page, ReminderQuery, ReminderRow
+from application.queries.common import Page
+from application.queries.reminders import ReminderQuery, ReminderRow
 from application.rights import Relation, authorize, command
 from application.usecases import UseCases
 from domain.provenance import Role

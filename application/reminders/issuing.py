@@ -10,7 +10,7 @@ from itertools import islice
 
 from application.context import CommandContext
 from application.ports import ContactDirectory, Mailer, ReminderView
-from application.queries import ContactRow
+from application.queries.reminders import ContactRow
 from application.reminders.planning import ReminderPlanning
 from application.rights import command
 from domain.reminder import PlannedReminder, Reminder

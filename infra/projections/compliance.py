@@ -9,15 +9,8 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import (
-    CampaignRow,
-    GroundRow,
-    InspectionRow,
-    ListingQuery,
-    ListingRow,
-    Page,
-    PenaltyRow,
-)
+from application.queries.common import Page
+from application.queries.compliance import CampaignRow, GroundRow, InspectionRow, ListingQuery, ListingRow, PenaltyRow
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, utc
 from infra.projections.register import RegisterProjection, normalise

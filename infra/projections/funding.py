@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
+from application.queries.common import Page
+from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
 from infra.projections.register import RegisterProjection

@@ -9,7 +9,8 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import Page, RegisterEntry, RegisterQuery
+from application.queries.common import Page
+from application.queries.register import RegisterEntry, RegisterQuery
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, paged, rows_for_ids, update_row, utc
 

@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import Page, RegisterAsOfQuery, RegisterLine
+from application.queries.common import Page
+from application.queries.register import RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, paged
 from infra.projections.register import LINE_CHANGES

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries import DeliveryClaim, DeliveryRow, Page, ReminderQuery, ReminderRow
+from application.queries.common import Page
+from application.queries.reminders import DeliveryClaim, DeliveryRow, ReminderQuery, ReminderRow
 from application.reminders.completion import DONE_TEXTS
 from application.reminders.planning import MILESTONE_NAMES
 from infra.database import Tx

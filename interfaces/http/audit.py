@@ -14,7 +14,8 @@ from litestar.params import Parameter
 
 from application.audit import AggregateState, Change, TimelineEntry, parse_event_types
 from application.explanations import Explanation, explain
-from application.queries import HistoryEntry, Page, RegisterAsOfQuery, RegisterLine
+from application.queries.common import HistoryEntry, Page
+from application.queries.register import RegisterAsOfQuery, RegisterLine
 from domain.provenance import Role
 from interfaces.common.case_access import CASE_ROLES, require_case_access, reveals_names
 from interfaces.common.commands import context, system_of

@@ -11,7 +11,9 @@ from litestar.params import Parameter
 
 from application.context import CommandContext
 from application.public import PublicCard, PublicEntry
-from application.queries import CampaignRow, InspectionRow, ListingQuery, ListingRow, Page, RegisterQuery
+from application.queries.common import Page
+from application.queries.compliance import CampaignRow, InspectionRow, ListingQuery, ListingRow
+from application.queries.register import RegisterQuery
 from domain.credit import CreditList
 from domain.inspection import Inspection, Outcome
 from domain.provenance import Role

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta
 
-from application.queries import GroundRow
+from application.queries.compliance import GroundRow
 from domain import values
 from domain.credit import CreditRecord, Listing, Penalty, PenaltyKind
 from domain.inspection import AnnualReport, Attachment, Inspection, InspectionCampaign

@@ -13,7 +13,7 @@ from litestar.exceptions import PermissionDeniedException
 from msgspec import Meta
 
 from application.explanations import Explanation, explain
-from application.queries import HistoryEntry
+from application.queries.common import HistoryEntry
 from domain import values
 from domain.evaluation import Evaluation, RecusalGround
 from domain.expert import Employment, Relation, RelationKind

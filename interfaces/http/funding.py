@@ -11,7 +11,8 @@ from litestar.params import Parameter
 
 from application.context import CommandContext
 from application.errors import StaleVersion
-from application.queries import Page, ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal, Table
+from application.queries.common import Page, Table
+from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
 from application.subsidies import GrantSummary
 from domain.evaluation import EvaluationKind
 from domain.funding import Project

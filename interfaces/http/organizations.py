@@ -13,7 +13,8 @@ from litestar.params import Parameter
 
 from application.context import CommandContext
 from application.organizations import Organizations
-from application.queries import HistoryEntry, Page, RegisterEntry, RegisterQuery
+from application.queries.common import HistoryEntry, Page
+from application.queries.register import RegisterEntry, RegisterQuery
 from domain.errors import DomainError
 from domain.organization import Organization, OrganizationType, Status, Track
 from domain.provenance import Role

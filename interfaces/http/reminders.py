@@ -11,7 +11,8 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
-from application.queries import Page, ReminderQuery, ReminderRow
+from application.queries.common import Page
+from application.queries.reminders import ReminderQuery, ReminderRow
 from domain.provenance import Role
 from domain.reminder import PlannedReminder
 from interfaces.common.commands import context, system_of

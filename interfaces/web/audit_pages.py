@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 
 from application.audit import parse_event_types
 from application.errors import NotFound
-from application.queries import RegisterAsOfQuery
+from application.queries.register import RegisterAsOfQuery
 from domain.errors import InvalidValue
 from domain.organization import Status
 from domain.provenance import Role

@@ -8,7 +8,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from application.queries import Table
+from application.queries.common import Table
 
 PALETTE = ("#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2", "#db2777", "#65a30d")
 ROW, BAR_GAP, LABEL_W, WIDTH = 26, 6, 190, 760

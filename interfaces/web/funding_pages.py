@@ -13,7 +13,7 @@ from litestar.response import Redirect, Stream, Template
 
 from application.exports import csv_text
 from application.funding import PROJECT_SLOTS
-from application.queries import ProjectQuery
+from application.queries.funding import ProjectQuery
 from domain.documents import SLOTS
 from domain.errors import DomainError, InvalidValue
 from domain.funding import BudgetLine, Milestone, Project, ProjectApplication

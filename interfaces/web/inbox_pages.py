@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from application.queries import ReminderQuery
+from application.queries.reminders import ReminderQuery
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.security import SIGNED_IN, STAFF, require_role

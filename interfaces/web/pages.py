@@ -12,7 +12,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
 from application.errors import BadCredentials, NotFound, TooManyAttempts
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role

@@ -10,7 +10,8 @@ from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from litestar.response import Template
 
-from application.queries import ListingQuery, RegisterQuery
+from application.queries.compliance import ListingQuery
+from application.queries.register import RegisterQuery
 from interfaces.common.commands import system_of
 from interfaces.common.exports import csv_download
 from interfaces.web.i18n import language, translate

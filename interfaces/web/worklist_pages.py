@@ -12,7 +12,8 @@ from typing import Any
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from application.queries import ProjectQuery, ReminderQuery
+from application.queries.funding import ProjectQuery
+from application.queries.reminders import ReminderQuery
 from domain.provenance import Role
 from domain.rules import add_years
 from interfaces.common.commands import system_of

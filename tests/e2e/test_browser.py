@@ -49,7 +49,7 @@ def test_a_registrar_signs_in_searches_opens_and_records_a_change(site: str, pag
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_stale_form_shows_a_clear_message_and_changes_nothing(site: str, page: Any, system: Any) -> None:
-    from application.queries import RegisterQuery
+    from application.queries.register import RegisterQuery
     from tests.integration.helpers import REGISTRAR
 
     page.goto(f"{site}/login")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_public_browser import sign_in
 from tests.support import documents as make

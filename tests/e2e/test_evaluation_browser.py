@@ -34,7 +34,7 @@ def press(page: Any, action: str) -> None:
 
 
 def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, system: Any, clock: Any) -> None:
-    from application.queries import RegisterQuery
+    from application.queries.register import RegisterQuery
 
     org = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     sign_in(page, site, "registrar", f"/organizations/{org.id}")

@@ -14,7 +14,8 @@ import pytest
 from litestar.testing import TestClient
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
-from application.queries import RegisterQuery, ReminderQuery
+from application.queries.register import RegisterQuery
+from application.queries.reminders import ReminderQuery
 from infra.wiring import build_system, load_settings
 from interfaces.app import create_app
 from tests.support import postgres

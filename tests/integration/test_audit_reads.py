@@ -7,7 +7,7 @@ from datetime import timedelta
 from uuid import uuid4, uuid5
 
 from application.demo import _NS
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
 

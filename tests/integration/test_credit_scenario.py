@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 
 from application.context import CommandContext, system_context
-from application.queries import ListingQuery
+from application.queries.compliance import ListingQuery
 from domain.credit import CreditList
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import AnnualReport, Outcome

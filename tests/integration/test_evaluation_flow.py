@@ -13,7 +13,7 @@ import pytest
 from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.evaluation import Stage
 from domain.expert import Employment

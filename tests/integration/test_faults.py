@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from application.demo import DEMO_PASSWORD
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from infra.wiring import build_system, load_settings
 from tests.conftest import skip_or_fail
 from tests.integration.helpers import code

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from application.errors import NotPermitted
-from application.queries import ProjectQuery
+from application.queries.funding import ProjectQuery
 from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import EvaluationKind
 from domain.funding import Milestone, ProjectStage

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
-from application.queries import RegisterQuery, ReminderQuery
+from application.queries.register import RegisterQuery
+from application.queries.reminders import ReminderQuery
 from infra.wiring import build_system, load_settings
 from interfaces.app import create_app
 from tests.support.server import serving

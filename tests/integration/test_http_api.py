@@ -117,7 +117,7 @@ def test_revoking_deregistering_or_suspending_without_the_decisions_basis_is_ref
 
 
 def test_history_is_for_staff_auditors_and_the_organization_itself(client, system) -> None:
-    from application.queries import RegisterQuery
+    from application.queries.register import RegisterQuery
 
     hub = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     other = system.register_view.search(RegisterQuery(text="荣成市志愿服务联合会")).items[0]

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from tests.integration.helpers import REGISTRAR, code, profile
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from domain.organization import Organization
 from tests.integration.helpers import REGISTRAR, code, profile
 

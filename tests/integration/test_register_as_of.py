@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from application.queries import RegisterAsOfQuery
+from application.queries.register import RegisterAsOfQuery
 from domain.credit import CreditList, CreditRecord, Ground, credit_record_id
 from domain.errors import InvalidTransition
 from domain.organization import Status

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from application.errors import DuplicateIdentifier, NotFound, StaleVersion
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from domain.organization import OrganizationType
 from tests.integration.helpers import REGISTRAR, code, profile
 

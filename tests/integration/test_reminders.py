@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from application.context import system_context
-from application.queries import ReminderQuery
+from application.queries.reminders import ReminderQuery
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.support.documents import attach_required
 from tests.support.fakes import CountingIds, CountingTokens

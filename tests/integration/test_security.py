@@ -12,7 +12,7 @@ import pytest
 from litestar.testing import TestClient
 
 from application.demo import _NS, DEMO_PASSWORD, seed_demo
-from application.queries import RegisterQuery
+from application.queries.register import RegisterQuery
 from domain.provenance import Role
 from interfaces.app import create_app
 
@@ -60,7 +60,7 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
     app, client = app_and_client
     own = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0]
     case = system.evaluations.evaluation(uuid5(_NS, "demo-evaluation"))  # the org user's own case
-    from application.queries import ReminderQuery
+    from application.queries.reminders import ReminderQuery
 
     reminder = system.reminder_view.reminders(ReminderQuery()).items[0]
     ids = {

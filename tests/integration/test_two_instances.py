@@ -61,7 +61,7 @@ def test_two_instances_sweeping_the_same_day_duplicate_nothing(settings, clock) 
         assert len(issued) == 40 and set(issued.values()) == {1}
         assert len(missed) == 20 and set(missed.values()) == {1}
         second.reminder_view.catch_up()
-        from application.queries import ReminderQuery
+        from application.queries.reminders import ReminderQuery
 
         assert second.reminder_view.reminders(ReminderQuery()).total == 40
     finally:

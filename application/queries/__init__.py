@@ -1,0 +1,1 @@
+"""Read-side shapes, one module per context: what queries return."""

@@ -1,0 +1,44 @@
+"""Read-side shapes every context shares: a page of results, an aggregate's history, a dashboard
+table. msgspec Structs, so interfaces serialise them as they are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+class HistoryEntry(msgspec.Struct, frozen=True):
+    version: int
+    at: datetime
+    event_type: str
+    actor_id: str
+    actor_role: str
+    correlation_id: str
+    document_no: str | None
+    reason: str | None
+    caused_by: str | None
+    rule_set: str | None
+    data: dict[str, Any]
+
+
+class Table(msgspec.Struct, frozen=True):
+    """The figures behind one dashboard chart: what the CSV export holds."""
+
+    key: str
+    columns: list[str]
+    rows: list[list[Any]]

@@ -1,0 +1,78 @@
+"""Read-side shapes of annual inspections and credit records (年检、信用信息). msgspec Structs,
+so interfaces serialise them as they are."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+import msgspec
+
+
+class CampaignRow(msgspec.Struct, frozen=True):
+    id: UUID
+    report_year: int
+    division_prefix: str
+    supervising_unit_deadline: date
+    registration_authority_deadline: date
+    rule_set: str
+    deadline_recorded: bool
+    missed: int
+    exempt: int
+
+
+class InspectionRow(msgspec.Struct, frozen=True):
+    id: UUID
+    organization_id: UUID
+    report_year: int
+    stage: str
+    outcome: str | None  # the year's: "missed" stays after a late filing
+    simplified: bool
+    deadline: date
+    submitted_on: date | None
+    filed_late: bool
+    reasons: list[str]
+    rectification_deadline: date | None
+    rectified_on: date | None
+    version: int
+    review_outcome: str | None = None  # the review's conclusion on the report (a late one too)
+    rule_set: str | None = None  # the campaign's, "national@2"
+
+
+class GroundRow(msgspec.Struct, frozen=True):
+    code: str
+    on: date
+    detail: str
+    ref: str
+
+
+class ListingRow(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    name: str
+    code: str | None
+    district: str
+    list_name: str
+    listed_on: date
+    clock_from: date
+    grounds: list[GroundRow]
+    obligation_met_on: date | None
+    removed_on: date | None
+    removal_reason: str | None
+
+
+class PenaltyRow(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    kind: str
+    decision_no: str
+    decided_on: date
+    amount_cny: str | None
+    reason: str
+
+
+class ListingQuery(msgspec.Struct, frozen=True):
+    list_name: str = "abnormal"
+    current: bool = True
+    district: str | None = None
+    text: str | None = None
+    page: int = 1
+    per_page: int = 50
