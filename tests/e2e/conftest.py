@@ -65,3 +65,14 @@ def keep_what_the_person_saw(page: Any, test_name: str) -> None:
     page.screenshot(path=str(folder / f"{stem}.png"), full_page=True)
     (folder / f"{stem}.html").write_text(page.content(), encoding="utf-8")
     print(f"\nbrowser test failed on {page.url}: screenshot and HTML in {folder / stem}.png/.html")
+
+
+def sign_in(page: Any, site: str, username: str) -> None:
+    """Sign in on the login page as a demo user, as a person does; they land on their worklist."""
+    from application.demo import DEMO_PASSWORD
+
+    page.goto(f"{site}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +17,6 @@ SKIPPED = ("/logout", "/lang/", "/download", ".csv", "/documents/", "/static/", 
 PAGES_PER_ROLE = 18
 # Pages a role reaches by a button rather than a link: the confirmation steps and forms.
 EXTRA = {"registrar": ["/organizations/new", "/reminders/", "/audit/"], "public": ["/public/", "/login"]}
-
-
-def sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 def walk(page: Any, site: str, start: list[str]) -> list[str]:

@@ -7,22 +7,14 @@ from typing import Any
 
 import pytest
 
-from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page: Any, site: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", "registrar")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_registrar_revokes_a_registration_only_with_its_basis_and_after_confirming(site: str, page: Any) -> None:
-    sign_in(page, site)
+    sign_in(page, site, "registrar")
     page.goto(f"{site}/register?q=宣城市青年志愿者协会")
     page.click("text=宣城市青年志愿者协会")
     org_url = page.url
@@ -67,7 +59,7 @@ def test_a_registrar_revokes_a_registration_only_with_its_basis_and_after_confir
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_change_refused_keeps_what_was_typed(site: str, page: Any) -> None:
-    sign_in(page, site)
+    sign_in(page, site, "registrar")
     page.goto(f"{site}/register?q=宣城市青年志愿者协会")
     page.click("text=宣城市青年志愿者协会")
     form = page.locator("[data-testid=change-form]")

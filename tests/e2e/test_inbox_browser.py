@@ -7,17 +7,9 @@ from typing import Any
 
 import pytest
 
-from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

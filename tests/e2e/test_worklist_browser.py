@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from application.demo import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +19,6 @@ JOURNEYS = {
     "org": ("work-organization", "年度工作报告", "/inspections/"),
     "auditor": ("work-audit", "校验事件日志", "/audit/"),
 }
-
-
-def sign_in(page: Any, site: str, username: str) -> None:
-    page.goto(f"{site}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
