@@ -99,15 +99,6 @@ def _signed_in(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def sheet_from_form(form: dict[str, str]) -> tuple[tuple[IndicatorScore, ...], Decimal]:
-    scores = tuple(
-        IndicatorScore(key.removeprefix("points:"), points, form.get(f"comment:{key.removeprefix('points:')}", "").strip())
-        for key, raw in form.items()
-        if key.startswith("points:") and (points := _decimal(raw)) is not None
-    )
-    return scores, _decimal(form.get("bonus")) or Decimal(0)
-
-
 def valid_part(
     form: dict[str, str], scheme: Any, decimals: int, previous: Sheet | None
 ) -> tuple[tuple[IndicatorScore, ...], Decimal, dict[str, DomainError]]:
@@ -158,11 +149,16 @@ def revised_from_form(evaluation: Evaluation, form: dict[str, str]) -> dict[UUID
     for expert_id in evaluation.submitted:
         sheet = evaluation.drafts[expert_id]
         scores = tuple(
-            IndicatorScore(s.key, _decimal(form.get(f"revise:{expert_id}:{s.key}")) or s.points, s.comment) for s in sheet.scores
+            IndicatorScore(s.key, _revised(form.get(f"revise:{expert_id}:{s.key}"), s.points), s.comment) for s in sheet.scores
         )
         if scores != sheet.scores:
             revised[expert_id] = scores
     return revised
+
+
+def _revised(raw: str | None, points: Decimal) -> Decimal:
+    typed = _decimal(raw)
+    return points if typed is None else typed  # a revised 0 is a score, not "unchanged"
 
 
 def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, scheme: Any) -> dict[str, Any]:
