@@ -3,6 +3,7 @@ in the browser, the valid ones save, leaving asks first, and coming back brings 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ def type_into(page: Any, field: Any, text: str) -> None:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, page: Any) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda dialog: dialogs.append(dialog.type))
+    page.on("dialog", lambda dialog: dialogs.append(dialog.type))  # the page fixture accepts each one
     sign_in(page, site, "evaluator2")
     page.goto(f"{site}/evaluations")
     page.click("[data-testid=cases] a[href^='/evaluations/'] >> nth=0")
@@ -29,6 +30,7 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     form = page.locator("#score-form")
     points = form.locator("input.points[name^='points:']")
     first, second, third = points.nth(0), points.nth(1), points.nth(2)
+    names = [field.get_attribute("name") for field in (first, second, third)]
     assert form.locator("[data-testid^=criteria-]").count() == points.count()  # 评分细则 beside every indicator
     assert form.locator("textarea[name^='comment:']").first.get_attribute("id")
     assert page.locator(f"label[for='{form.locator('textarea').first.get_attribute('id')}']").count() == 1
@@ -45,12 +47,19 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     category = first.get_attribute("data-category")
     assert float(page.text_content(f"[data-subtotal='{category}']")) >= 20.0
 
-    page.goto(f"{site}/register")
+    page.click("a[href='/register'] >> nth=0")  # leaving as a person does, by a link
+    page.wait_for_url(f"{site}/register")
     assert "beforeunload" in dialogs  # leaving with a refused value asked first
+    served = page.request.get(case_url).text()  # what the server has, without this browser's copy
+    for name, value in zip(names, ("20", "", "10"), strict=True):  # the refused one was never saved
+        assert re.search(rf'name="{re.escape(name)}"[^>]*value="{value}(\\.0)?"', served), name
     page.goto(case_url)
-    assert first.input_value() == "20" and third.input_value() == "10"  # saved on the server
+    assert first.input_value() == "20" and third.input_value() == "10"
     assert second.input_value() == f"{top + 5:g}"  # kept in the browser, still marked
-    page.wait_for_selector(f"[data-error-for='{second.get_attribute('name')}']:not(:empty)")
+    page.wait_for_selector(f"[data-error-for='{names[1]}']:not(:empty)")
+    assert second.get_attribute("aria-invalid") == "true"
+    assert page.locator("#autosave-status.error-text").count() == 1  # marked as not yet saved
+    assert float(page.text_content("[data-testid=running-total]")) == 30.0
 
     type_into(page, second, f"{top - 1:g}")
     page.wait_for_selector("#autosave-status.muted")
@@ -59,3 +68,4 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     page.reload()
     assert second.input_value() in (f"{top - 1:g}", f"{top - 1:.1f}")  # saved: nothing left to restore
     assert "已恢复" not in page.text_content("#autosave-status")
+    assert not page.evaluate("Object.keys(localStorage).filter((k) => k.startsWith('sheet:')).length")
