@@ -41,7 +41,9 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     type_into(page, third, "10")
     page.wait_for_selector("#autosave-status.error-text")
     assert second.get_attribute("aria-invalid") == "true"
-    assert page.locator(f"[data-error-for='{second.get_attribute('name')}']").text_content() != ""
+    told = page.locator(f"[data-error-for='{names[1]}']")
+    assert "之间" in told.text_content() and f"{top:g}" in told.text_content()  # in the page's language, beside it
+    assert names[1] and f"error-{names[1].removeprefix('points:')}" in second.get_attribute("aria-describedby")
     assert first.get_attribute("aria-invalid") is None
     assert float(page.text_content("[data-testid=running-total]")) == 30.0  # the invalid value is not counted
     category = first.get_attribute("data-category")
@@ -57,6 +59,7 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     assert first.input_value() == "20" and third.input_value() == "10"
     assert second.input_value() == f"{top + 5:g}"  # kept in the browser, still marked
     page.wait_for_selector(f"[data-error-for='{names[1]}']:not(:empty)")
+    assert "之间" in told.text_content()
     assert second.get_attribute("aria-invalid") == "true"
     assert page.locator("#autosave-status.error-text").count() == 1  # marked as not yet saved
     assert float(page.text_content("[data-testid=running-total]")) == 30.0
@@ -65,6 +68,9 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     page.wait_for_selector("#autosave-status.muted")
     assert second.get_attribute("aria-invalid") is None
     assert float(page.text_content("[data-testid=running-total]")) == 30.0 + top - 1
+    counted = float(page.text_content(f"[data-subtotal='{second.get_attribute('data-category')}']"))
+    assert counted >= top - 1  # its category's subtotal counts it now
+    assert told.text_content() == ""
     page.reload()
     assert second.input_value() in (f"{top - 1:g}", f"{top - 1:.1f}")  # saved: nothing left to restore
     assert "已恢复" not in page.text_content("#autosave-status")

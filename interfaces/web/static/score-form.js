@@ -48,7 +48,7 @@
   function checkInBrowser(input) {
     // the browser's own range check first, so the mark and the total follow as the person types
     if (!input.classList.contains("points")) return;
-    const message = input.value.trim() !== "" && !input.checkValidity() ? input.validationMessage : "";
+    const message = input.value.trim() !== "" && !input.checkValidity() ? (input.dataset.invalid || input.validationMessage) : "";
     mark(input.name, message);
   }
 
@@ -102,7 +102,9 @@
     }
     const errors = answer.errors || {};
     form.querySelectorAll("input.points").forEach((input) => {
-      if (input.checkValidity()) mark(input.name, errors[input.name]);
+      // the server's reason (in the page's language) wins over the browser's own
+      if (errors[input.name]) mark(input.name, errors[input.name]);
+      else checkInBrowser(input);
     });
     recount();
     if (Object.keys(errors).length) {
