@@ -6,13 +6,17 @@ everyday ones. The page posts back with `confirmed=yes`; a refusal re-renders it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar.response import Template
+from litestar import Request, Response
+from litestar.response import Redirect, Template
 
+from domain.errors import DomainError
 from domain.provenance import Basis
-from interfaces.web.i18n import translate
+from interfaces.common.problems import domain_status
+from interfaces.web.i18n import message_for, translate
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,17 @@ def confirmation_page(
 ) -> Template:
     context: dict[str, Any] = {"c": confirmation, "form": form or {}, "error": error, "missing": missing or []}
     return Template("confirm.html", context=context, status_code=status_code)
+
+
+def confirm_then(
+    request: Request[Any, Any, Any], page: Confirmation, form: dict[str, str], act: Callable[[], object], done_url: str
+) -> Response[Any]:
+    """The confirmation step around an act: the page first; once confirmed the act, then the record's page
+    (`done_url`); a refusal shows the page again with what was typed and the missing fields marked."""
+    if not confirmed(form):
+        return confirmation_page(page, form)
+    try:
+        act()
+    except DomainError as e:
+        return confirmation_page(page, form, message_for(request, e), list(e.details.get("missing", [])), domain_status(e))
+    return Redirect(done_url, status_code=303)

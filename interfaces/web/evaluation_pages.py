@@ -34,7 +34,7 @@ from interfaces.common.documents import (
 )
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, Principal, require_role
-from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
 from interfaces.web.forms import Form
 from interfaces.web.i18n import language, message_for, translate
 
@@ -374,10 +374,8 @@ class EvaluationPages(Controller):
         self, request: Request[Any, Any, Any], evaluation_id: UUID, name: str, data: dict[str, str]
     ) -> Response[Any]:
         evaluation: Evaluation = system_of(request).evaluations.evaluation(evaluation_id)
-        page = _step_confirmation(request, evaluation, name, data)
-        if not confirmed(data):
-            return confirmation_page(page, data)
-        try:
+
+        def step() -> None:
             if not data.get("version", "").isdecimal():
                 raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
             missing = [f for f in CONFIRMED[name] if f != "document_no" and not data.get(f, "").strip()]
@@ -385,12 +383,11 @@ class EvaluationPages(Controller):
                 raise InvalidValue(
                     "form.required", "请填写必填项后再确认", "Fill in the required field before confirming", missing=missing
                 )
-            basis = basis_from(data)
-            ACTIONS[name](system_of(request).evaluations, context(request, basis), evaluation_id, int(data["version"]), data)
-        except DomainError as e:
-            missing = list(e.details.get("missing", []))
-            return confirmation_page(page, data, message_for(request, e), missing, domain_status(e))
-        return Redirect(f"/evaluations/{evaluation_id}?done={name}", status_code=303)
+            ctx = context(request, basis_from(data))
+            ACTIONS[name](system_of(request).evaluations, ctx, evaluation_id, int(data["version"]), data)
+
+        page = _step_confirmation(request, evaluation, name, data)
+        return confirm_then(request, page, data, step, f"/evaluations/{evaluation_id}?done={name}")
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
     def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:

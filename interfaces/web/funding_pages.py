@@ -33,7 +33,7 @@ from interfaces.common.exports import DASHBOARDS
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, require_own_organization, require_role
 from interfaces.web.charts import bar_chart
-from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import language, message_for, translate
 
@@ -260,15 +260,12 @@ class FundingPages(Controller):
             hidden={"action": "terminate", "version": data.get("version", ""), "breach": data.get("breach", "")},
             fields=(BasisField("reason", translate(lang, "fund.confirm.terminate.reason"), long=True),),
         )
-        if not confirmed(data):
-            return confirmation_page(page, data)
-        try:
-            ACTIONS["terminate"][1](
-                system_of(request).funding, context(request, basis_from(data)), project_id, form_version(data), data
-            )
-        except DomainError as e:
-            return confirmation_page(page, data, message_for(request, e), list(e.details.get("missing", [])), domain_status(e))
-        return Redirect(f"/projects/{project_id}?done=terminate", status_code=303)
+        ctx = context(request, basis_from(data))
+
+        def terminate() -> None:
+            ACTIONS["terminate"][1](system_of(request).funding, ctx, project_id, form_version(data), data)
+
+        return confirm_then(request, page, data, terminate, f"/projects/{project_id}?done=terminate")
 
     # -- dashboards --------------------------------------------------------------------------------
     @get("/dashboards/", sync_to_thread=True)

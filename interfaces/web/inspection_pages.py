@@ -23,7 +23,7 @@ from interfaces.common.commands import context, system_of
 from interfaces.common.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
 from interfaces.common.problems import domain_status
 from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization, require_role
-from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirmation_page, confirmed
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import language, message_for, translate
 
@@ -124,20 +124,12 @@ class InspectionPages(Controller):
     def _conclude(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, data: dict[str, str]) -> Response[Any]:
         """年检结论: confirmed on a page saying what the outcome brings and that the public sees it, with its 文号."""
         page = _conclusion_confirmation(request, organization_id, year, data)
-        if not confirmed(data):
-            return confirmation_page(page, data)
-        try:
-            ACTIONS["review"][1](
-                system_of(request).inspections,
-                context(request, basis_from(data)),
-                organization_id,
-                year,
-                form_version(data),
-                data,
-            )
-        except DomainError as e:
-            return confirmation_page(page, data, message_for(request, e), list(e.details.get("missing", [])), domain_status(e))
-        return Redirect(f"/organizations/{organization_id}/inspections/{year}?done=review", status_code=303)
+        ctx = context(request, basis_from(data))
+
+        def conclude() -> None:
+            ACTIONS["review"][1](system_of(request).inspections, ctx, organization_id, year, form_version(data), data)
+
+        return confirm_then(request, page, data, conclude, f"/organizations/{organization_id}/inspections/{year}?done=review")
 
 
 def _conclusion_confirmation(

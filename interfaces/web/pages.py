@@ -19,7 +19,7 @@ from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization, require_role
-from interfaces.web.confirm import Confirmation, basis_fields, basis_from, confirmation_page, confirmed
+from interfaces.web.confirm import Confirmation, basis_fields, basis_from, confirm_then, confirmation_page
 from interfaces.web.forms import Form
 from interfaces.web.i18n import LANG_COOKIE, LANGS, language, message_for, translate
 from interfaces.web.params import choice, page_number
@@ -261,18 +261,15 @@ class PageController(Controller):
     def _decide(self, request: Request[Any, Any, Any], organization_id: UUID, action: str, data: dict[str, str]) -> Response[Any]:
         _staff_page(request)
         org = system_of(request).organizations.organization(organization_id)
-        page = _status_confirmation(request, org, action)
-        if not confirmed(data):
-            return confirmation_page(page, data)
-        try:
+
+        def decide() -> None:
             if not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
-            basis = basis_from(data)
-            _ACTIONS[action](system_of(request).organizations, context(request, basis), organization_id, int(data["version"]))
-        except DomainError as e:
-            missing = list(e.details.get("missing", []))
-            return confirmation_page(page, data, message_for(request, e), missing, domain_status(e))
-        return Redirect(f"/organizations/{organization_id}?done={action}", status_code=303)
+            ctx = context(request, basis_from(data))
+            _ACTIONS[action](system_of(request).organizations, ctx, organization_id, int(data["version"]))
+
+        page = _status_confirmation(request, org, action)
+        return confirm_then(request, page, data, decide, f"/organizations/{organization_id}?done={action}")
 
     def _act(
         self,
