@@ -15,6 +15,9 @@ from typing import Any
 from babel.messages.pofile import read_po
 from jinja2 import pass_context
 
+from application.errors import NotFound
+from interfaces.common.commands import system_of
+
 LANG_COOKIE = "sl_lang"
 LANGS = ("zh", "en")
 LOCALES = {"zh": "zh_CN", "en": "en"}
@@ -86,12 +89,25 @@ def _value(context: Any, key: str, value: Any) -> str:
 
 
 @pass_context
+def _rule_set_name(context: Any, ref: Any) -> str:
+    """A rule set by its name in the page's language ("安徽省等级评估规则(第1版)"), not its code "anhui@1"."""
+    request = context.get("request")
+    rule_id, version = (ref.id, ref.version) if hasattr(ref, "id") else (str(ref).partition("@")[0], str(ref).partition("@")[2])
+    try:
+        rule_set = system_of(request).rules.get(rule_id, int(version))
+    except (NotFound, ValueError):
+        return str(ref)  # an unknown reference is shown as it is rather than hidden
+    lang = _lang(context)
+    return translate(lang, "rule_set.named", name=rule_set.name_zh if lang == "zh" else rule_set.name_en, version=version)
+
+
+@pass_context
 def _lang(context: Any) -> str:
     request = context.get("request")
     return language(request) if request is not None else "zh"
 
 
 def install(engine: Any) -> None:
-    engine.engine.globals.update(t=_t, lang=_lang, field_label=_field, value_label=_value)
+    engine.engine.globals.update(t=_t, lang=_lang, field_label=_field, value_label=_value, rule_set_name=_rule_set_name)
     # tojson keeps Chinese readable (still HTML-safe: <, >, & and ' are escaped)
     engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
