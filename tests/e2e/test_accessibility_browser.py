@@ -14,7 +14,7 @@ from tests.e2e.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 SKIPPED = ("/logout", "/lang/", "/download", ".csv", "/documents/", "/static/", "/api")
-PAGES_PER_ROLE = 18
+PAGES_PER_ROLE = 12
 # Pages a role reaches by a button rather than a link: the confirmation steps and forms.
 EXTRA = {"registrar": ["/organizations/new", "/reminders/", "/audit/"], "public": ["/public/", "/login"]}
 
