@@ -103,3 +103,13 @@ def test_what_is_not_a_number_is_refused_for_its_field_alone() -> None:
 def test_what_the_form_saves_always_passes_the_whole_sheet_check() -> None:
     scores, bonus, _ = valid_part({"points:a": "61", "points:b": "1.25", "bonus": "7"}, SCHEME, DECIMALS, SAVED)
     assert checked_scores(SCHEME, scores, bonus, DECIMALS) == scores
+
+
+# -- 评分细则 ---------------------------------------------------------------------------------------------------------
+def test_every_indicator_of_every_shipped_scheme_states_its_scoring_criteria_in_both_languages() -> None:
+    from infra.rulesets import FileRuleSetCatalog
+
+    schemes = {s.id: s for r in FileRuleSetCatalog().all() for s in r.evaluation.schemes.values()}
+    assert schemes
+    bare = [(s.id, i.key) for s in schemes.values() for i in s.indicators if not (i.criteria_zh and i.criteria_en)]
+    assert bare == []
