@@ -89,6 +89,17 @@ def _value(context: Any, key: str, value: Any) -> str:
 
 
 @pass_context
+def _actor_name(context: Any, actor_id: str, names: dict[str, str]) -> str:
+    """Who did it, by name: a user's display name, or for a system job its task in words (system:daily-sweep → 每日巡检)."""
+    if actor_id in names:
+        return names[actor_id]
+    if actor_id.startswith("system:"):
+        job = actor_id.removeprefix("system:")
+        return translate(_lang(context), f"actor.{job}") if f"actor.{job}" in catalog(_lang(context)) else job
+    return actor_id
+
+
+@pass_context
 def _rule_set_name(context: Any, ref: Any) -> str:
     """A rule set by its name in the page's language ("安徽省等级评估规则(第1版)"), not its code "anhui@1"."""
     request = context.get("request")
@@ -108,6 +119,8 @@ def _lang(context: Any) -> str:
 
 
 def install(engine: Any) -> None:
-    engine.engine.globals.update(t=_t, lang=_lang, field_label=_field, value_label=_value, rule_set_name=_rule_set_name)
+    engine.engine.globals.update(
+        t=_t, lang=_lang, field_label=_field, value_label=_value, rule_set_name=_rule_set_name, actor_name=_actor_name
+    )
     # tojson keeps Chinese readable (still HTML-safe: <, >, & and ' are escaped)
     engine.engine.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
