@@ -25,8 +25,10 @@ from domain.inspection import (
     Inspection,
     InspectionCampaign,
     Outcome,
+    Timeliness,
     campaign_id,
     inspection_id,
+    timeliness,
 )
 from domain.organization import Organization
 from domain.provenance import Role
@@ -96,23 +98,52 @@ class Inspections(UseCases):
         return _at_version(inspection, expected)
 
     @command("inspections.submit_report", owner="organization_id")
-    def submit_report(self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None) -> Inspection:
+    def submit_report(
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        report: AnnualReport | None = None,
+    ) -> Inspection:
+        """Submits the last draft, or `report` (what the person sees) drafted and submitted in one
+        save: a first report may be submitted without saving a draft before."""
         self._require_own(ctx, organization_id)
-        inspection = self.inspection(organization_id, report_year, expected)
+        if report is None:
+            inspection = self.inspection(organization_id, report_year, expected)
+        else:
+            inspection = self._found_or_opened(ctx, organization_id, report_year, expected)
+        org = self._organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        required = self.required_documents(organization_id, report_year)
         at = self._at(ctx)
-        inspection.submit_report(self.store.today(), at, self.required_documents(organization_id, report_year))
-        name = self._organization(organization_id).profile.name
+        inspection.submit_report(today, at, required, report)
         told = notice(
             "report_submitted",
             organization_id,
             registrars(),
             f"{report_year}:v{inspection.version}",
-            self.store.today(),
+            today,
             at,
-            name=name,
+            name=org.profile.name,
             year=report_year,
         )
         return self._save(inspection, told)
+
+    def filing(self, organization_id: UUID, report_year: int) -> Timeliness | None:
+        """How the year's report stands against its deadline today (an Asia/Shanghai date, the
+        rule set's timezone): the deadline, and past it the days overdue or late; None without a
+        campaign for the year."""
+        org = self._organization(organization_id)
+        try:
+            campaign = self.campaign_for(org, report_year)
+        except NotFound:
+            return None
+        found = self.found(organization_id, report_year)
+        deadline = found.deadline if found else campaign.registration_authority_deadline
+        submitted_on = found.submitted_on if found else None
+        rules = self.rules.get(campaign.rule_set.id, campaign.rule_set.version).inspection
+        return timeliness(deadline, submitted_on, self.store.today(org.profile.division_code), rules)
 
     # -- the report's documents ---------------------------------------------------------------------
     def required_documents(self, organization_id: UUID, report_year: int) -> tuple[str, ...]:

@@ -120,6 +120,7 @@ class Timeliness:
     days_late: int | None  # submitted this many days after the deadline
     days_overdue: int | None  # not submitted, this many days after the deadline
     marking: str | None  # "amber" | "red" per the rule set; None when on time or not due
+    days_left: int | None = None  # not submitted and not yet due: days until the deadline (0 on the day)
 
 
 def timeliness(deadline: date, submitted_on: date | None, on: date, rules: InspectionRules) -> Timeliness:
@@ -129,7 +130,7 @@ def timeliness(deadline: date, submitted_on: date | None, on: date, rules: Inspe
         filing = Filing.LATE if late else Filing.ON_TIME
         return Timeliness(filing, deadline, submitted_on, late, None, rules.lateness_marking(late))
     if on <= deadline:
-        return Timeliness(Filing.NOT_DUE, deadline, None, None, None, None)
+        return Timeliness(Filing.NOT_DUE, deadline, None, None, None, None, (deadline - on).days)
     overdue = (on - deadline).days
     return Timeliness(Filing.OVERDUE, deadline, None, None, overdue, rules.lateness_marking(overdue))
 
@@ -287,8 +288,19 @@ class Inspection(LedgerAggregate):
         self.report = report
         self.stage = Stage.DRAFT  # a late report on a missed year too: its outcome stays missed
 
-    def submit_report(self, today: date, provenance: Provenance, required_documents: tuple[str, ...] = ()) -> None:
-        """`required_documents`: the slots the rule set asks of this organization's type."""
+    def submit_report(
+        self,
+        today: date,
+        provenance: Provenance,
+        required_documents: tuple[str, ...] = (),
+        report: AnnualReport | None = None,
+    ) -> None:
+        """`required_documents`: the slots the rule set asks of this organization's type.
+        `report`: the report as the person sees it when they submit. What is submitted is exactly
+        that: it is drafted first if it differs from the last draft, and both facts are saved
+        together or not at all, so edits made since the last save are never dropped."""
+        if report is not None and report != self.report:
+            self.draft_report(report, provenance)
         # a draft left at the deadline (stage missed) may be submitted as it is, late
         if self.report is None or self.stage not in (Stage.DRAFT, Stage.MISSED):
             raise InvalidTransition("inspection.nothing_to_submit", "没有可提交的报告草稿", "There is no draft report to submit")

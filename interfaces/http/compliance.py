@@ -125,12 +125,18 @@ class InspectionController(Controller):
         "/organizations/{organization_id:uuid}/inspections/{year:int}/submission",
         operation_id="submitAnnualReport",
         summary="提交年度工作报告 / Submit the annual report",
+        description="无请求体时提交最近保存的草稿;附报告时,该报告即为提交内容(保存与提交一次完成,要么都成,要么都不成)。"
+        "Without a body the last saved draft is submitted; with a report in the body, that report is what is "
+        "submitted (drafted and submitted in one command, both or neither).",
         guards=[allow(*FILERS)],
         sync_to_thread=True,
         status_code=200,
     )
-    def submit(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year) -> Response[dto.InspectionOut]:
-        return _act(request, organization_id, None, lambda s, c, v: s.submit_report(c, organization_id, year, v))
+    def submit(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ReportIn | None = None
+    ) -> Response[dto.InspectionOut]:
+        report = data.to_domain() if data is not None else None
+        return _act(request, organization_id, None, lambda s, c, v: s.submit_report(c, organization_id, year, v, report))
 
     @post(
         "/organizations/{organization_id:uuid}/inspections/{year:int}/withdrawal",

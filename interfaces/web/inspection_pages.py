@@ -59,9 +59,9 @@ def report_from(form: dict[str, str]) -> AnnualReport:
     )
 
 
-# page action → the use case (each checks the stage; the roles are checked below)
+# page action → the use case (each checks the stage; the roles are checked below); submitting is the
+# report form's own button, so that what is submitted is what the form shows
 ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
-    "submit": ((*STAFF, Role.ORGANIZATION), lambda s, c, o, y, v, f: s.submit_report(c, o, y, v)),
     "withdraw": ((*STAFF, Role.ORGANIZATION), lambda s, c, o, y, v, f: s.withdraw_report(c, o, y, v)),
     "opinion": (STAFF, lambda s, c, o, y, v, f: s.give_preliminary_opinion(c, o, y, v, f.get("opinion", ""))),
     "correction": (STAFF, lambda s, c, o, y, v, f: s.request_correction(c, o, y, v, _lines(f.get("reasons", "")))),
@@ -99,13 +99,20 @@ class InspectionPages(Controller):
 
     @post("/organizations/{organization_id:uuid}/inspections/{year:int}/report", sync_to_thread=True, status_code=303)
     def save(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
+        """One form, two buttons: 保存草稿 saves the draft; 提交报告 submits exactly what the form
+        shows (drafted and submitted in one command). Refused, the form comes back as typed."""
         _filer(request, organization_id, (*STAFF, Role.ORGANIZATION))
         version = int(data["version"]) if data.get("version", "").isdecimal() else None
+        inspections, ctx = system_of(request).inspections, context(request)
         try:
-            system_of(request).inspections.draft_report(context(request), organization_id, year, version, report_from(data))
+            if data.get("intent") == "submit":
+                inspections.submit_report(ctx, organization_id, year, version, report_from(data))
+            else:
+                inspections.draft_report(ctx, organization_id, year, version, report_from(data))
         except DomainError as e:
-            return self._page(request, organization_id, year, message_for(request, e), domain_status(e), data)
-        return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
+            return report_page(request, organization_id, year, message_for(request, e), domain_status(e), data, field_of(e))
+        saved = "submitted" if data.get("intent") == "submit" else "1"
+        return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved={saved}", status_code=303)
 
     @post("/organizations/{organization_id:uuid}/inspections/{year:int}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: Form) -> Response[Any]:
@@ -153,6 +160,17 @@ def _conclusion_confirmation(
     )
 
 
+REPORT_FIELDS = ("activities", "income", "expenditure", "net_assets", "staff", "volunteers")
+
+
+def field_of(error: DomainError) -> str | None:
+    """The form field a refusal is about (shown beside it), if it is about one."""
+    named = error.details.get("field") or error.code.split(".", 1)[-1]
+    if error.code == "report.activities_empty":
+        named = "activities"
+    return named if named in REPORT_FIELDS else None
+
+
 def report_page(
     request: Request[Any, Any, Any],
     organization_id: UUID,
@@ -160,6 +178,7 @@ def report_page(
     error: str | None,
     status: int,
     form: dict[str, str] | None = None,
+    error_field: str | None = None,
 ) -> Template:
     _reader(request, organization_id)
     system = system_of(request)
@@ -173,6 +192,7 @@ def report_page(
     except NotFound:
         required = ()  # no campaign covers the year
     docs = documents_out(required, inspection.documents if inspection else (), inspection.version if inspection else None)
+    filing = system.inspections.filing(organization_id, year)
     preview = next((d for d in docs.documents if d.sha256 == request.query_params.get("preview") and d.previewable), None)
     return Template(
         "inspection.html",
@@ -183,7 +203,9 @@ def report_page(
             "i": inspection,
             "error": error,
             "form": form,
-            "saved": request.query_params.get("saved") == "1",
+            "error_field": error_field,
+            "filing": filing,
+            "saved": request.query_params.get("saved") if request.query_params.get("saved") in ("1", "submitted") else None,
             "done": request.query_params.get("done") == "review",
             "is_staff": request.user.role in STAFF,
             "may_file": request.user.role in (*STAFF, Role.ORGANIZATION),

@@ -78,7 +78,7 @@ def test_an_organization_files_its_report_and_the_registrar_reviews_it(site: str
     attach_required(system, REGISTRAR, org_id, year)  # uploading them is test_documents_browser's
     page.reload()
     page.click("[data-testid=act-submit] button")
-    page.wait_for_url("**saved=1")
+    page.wait_for_url("**saved=submitted")
     assert page.text_content("[data-testid=stage]") == "已提交,待初审"
     assert page.locator("[data-testid=report-form] fieldset[disabled]").count() == 1
     page.screenshot(path=str(ARTIFACTS / "inspection-submitted.png"), full_page=True)

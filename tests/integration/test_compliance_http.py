@@ -70,6 +70,32 @@ def test_an_organization_files_and_the_registrar_reviews(client, system) -> None
     assert [(i["report_year"], i["outcome"]) for i in listed][:2] == [(year, "basic_pass"), (year - 1, "pass")]
 
 
+def test_the_report_in_the_submission_is_what_is_submitted_both_or_neither(client, system) -> None:
+    """Submitting with the report in the body drafts and submits it in one command: refused, neither
+    is recorded (the draft stays as it was); accepted, the submitted report is the one sent."""
+    org = login(client, "org")
+    year = system.store.today().year - 1
+    url = f"/api/organizations/{HUB}/inspections/{year}"
+    draft = client.get(url, headers=org)
+    before, last_draft = events(system), draft.json()["report"]
+    edited = {**REPORT, "income": "452000.50", "volunteers": 91}
+    missing = client.post(f"{url}/submission", json=edited, headers={**org, "If-Match": draft.headers["etag"]})
+    assert_problem(missing, 422, "documents.missing")
+    assert events(system) == before and client.get(url, headers=org).json()["report"] == last_draft
+    attach_required(system, REGISTRAR, UUID(HUB), year)
+    current = client.get(url, headers=org)
+    submitted = client.post(f"{url}/submission", json=edited, headers={**org, "If-Match": current.headers["etag"]})
+    assert submitted.status_code == 200, submitted.text
+    body = submitted.json()
+    assert body["stage"] == "submitted" and body["version"] == int(current.headers["etag"].strip('"')) + 2
+    assert body["report"]["income"] == "452000.50" and body["report"]["volunteers"] == 91
+    kinds = [
+        e["event_type"]
+        for e in client.get(f"/api/audit/aggregates/{body['id']}/history", headers=login(client, "auditor")).json()
+    ]
+    assert kinds[-2:] == ["ReportDrafted", "ReportSubmitted"]
+
+
 def test_bad_input_gets_a_clear_problem_and_stores_nothing(client, system) -> None:
     org, registrar = login(client, "org"), login(client, "registrar")
     this_year = system.store.today().year

@@ -162,6 +162,31 @@ def test_a_report_cannot_be_submitted_without_a_draft() -> None:
     assert refused(InvalidTransition, i.submit_report, date(2026, 5, 20), ORGANIZATION) == "inspection.nothing_to_submit"
 
 
+def test_the_report_on_screen_is_what_is_submitted_drafted_first_when_it_changed() -> None:
+    i = drafted()
+    i.collect_events()
+    on_screen = replace(REPORT, income=Decimal("190000.00"), volunteers=45)
+    i.submit_report(date(2026, 5, 20), ORGANIZATION, (), on_screen)
+    assert [type(e).__name__ for e in i.collect_events()] == ["ReportDrafted", "ReportSubmitted"]
+    assert i.report == on_screen and i.stage is Stage.SUBMITTED
+
+
+def test_a_report_on_screen_unchanged_since_the_draft_is_submitted_without_a_second_draft() -> None:
+    i = drafted()
+    i.collect_events()
+    i.submit_report(date(2026, 5, 20), ORGANIZATION, (), REPORT)
+    assert [type(e).__name__ for e in i.collect_events()] == ["ReportSubmitted"]
+
+
+def test_a_first_report_may_be_submitted_straight_from_the_form_and_a_bad_one_is_refused() -> None:
+    i = inspection()
+    assert refused(InvalidValue, i.submit_report, date(2026, 5, 20), ORGANIZATION, (), replace(REPORT, staff=-1)) == (
+        "value.staff"
+    )
+    i.submit_report(date(2026, 5, 20), ORGANIZATION, (), REPORT)
+    assert i.stage is Stage.SUBMITTED and i.report == REPORT
+
+
 def test_a_report_cannot_be_submitted_twice() -> None:
     i = submitted()
     assert refused(InvalidTransition, i.submit_report, date(2026, 5, 21), ORGANIZATION) == "inspection.nothing_to_submit"
@@ -378,6 +403,8 @@ def test_a_filing_late_by_up_to_fourteen_days_is_marked_amber_and_beyond_red() -
 
 def test_nothing_filed_is_not_due_until_the_deadline_has_passed_then_overdue_counted_to_the_day_asked() -> None:
     assert timeliness(DEADLINE, None, DEADLINE, RULES).filing is Filing.NOT_DUE
+    assert timeliness(DEADLINE, None, date(2026, 5, 20), RULES).days_left == 11
+    assert timeliness(DEADLINE, None, DEADLINE, RULES).days_left == 0
     overdue = timeliness(DEADLINE, None, date(2026, 6, 1), RULES)
     assert (overdue.filing, overdue.days_overdue, overdue.marking) == (Filing.OVERDUE, 1, "amber")
     assert timeliness(DEADLINE, None, date(2026, 6, 20), RULES).marking == "red"
