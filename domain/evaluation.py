@@ -350,6 +350,13 @@ class Evaluation(LedgerAggregate):
         note = note.strip()[:1000]
         if ground is RecusalGround.FORCED and not note:
             raise InvalidValue("recusal.grounds", "强制回避须写明理由", "A forced recusal states its grounds")
+        if ground is RecusalGround.DECLARED and not note:
+            raise InvalidValue(
+                "recusal.reason",
+                "声明回避须说明与评估对象的关系",
+                "A declared conflict states the tie with the subject",
+                missing=["note"],
+            )
         self._recused(expert_id, ground, note, provenance)
 
     def replace_member(

@@ -48,6 +48,7 @@ CONFIRMED: dict[str, tuple[str, ...]] = {
     "withdraw": ("reason",),
     "file_appeal": ("grounds",),
     "decide_appeal": ("decision",),
+    "declare_recusal": ("note",),
 }
 
 # page action → the use case it calls (each use case checks who may)
@@ -387,7 +388,9 @@ class EvaluationPages(Controller):
             ACTIONS[name](system_of(request).evaluations, ctx, evaluation_id, int(data["version"]), data)
 
         page = _step_confirmation(request, evaluation, name, data)
-        return confirm_then(request, page, data, step, f"/evaluations/{evaluation_id}?done={name}")
+        # a member who leaves the panel no longer sees the case: their worklist says it is done
+        done = "/work?done=recused" if name == "declare_recusal" else f"/evaluations/{evaluation_id}?done={name}"
+        return confirm_then(request, page, data, step, done)
 
     @post("/evaluations/{evaluation_id:uuid}/sheet", sync_to_thread=True, status_code=303)
     def sheet(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: Form) -> Response[Any]:
@@ -457,6 +460,8 @@ def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, 
     lang = language(request)
     # an appeal's decision carries its outcome and the revised scores through the confirmation
     carried = {k: v for k, v in form.items() if k == "outcome" or k.startswith("revise:")} if name == "decide_appeal" else {}
+    if name == "declare_recusal":
+        carried = {"expert_id": form.get("expert_id", "")}
     variant = (
         f"{name}.{form.get('outcome')}" if name == "decide_appeal" and form.get("outcome") in ("upheld", "dismissed") else name
     )
@@ -465,6 +470,7 @@ def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, 
         "reason": BasisField("reason", translate(lang, "eval.withdraw_reason"), long=True),
         "grounds": BasisField("grounds", translate(lang, "eval.grounds"), long=True, maxlength=5000),
         "decision": BasisField("decision", translate(lang, "eval.appeal_reasons"), long=True, maxlength=5000),
+        "note": BasisField("note", translate(lang, "eval.conflict_reason"), long=True),
     }
     return Confirmation(
         title=translate(lang, f"eval.confirm.{name}.title"),

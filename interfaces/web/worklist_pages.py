@@ -53,7 +53,11 @@ class WorklistPages(Controller):
         require_role(principal, SIGNED_IN)
         system = system_of(request)
         today = system.store.today()
-        found: dict[str, Any] = {"role": principal.role.value, "today": today}
+        found: dict[str, Any] = {
+            "role": principal.role.value,
+            "today": today,
+            "done": request.query_params.get("done") == "recused",
+        }
         if principal.role is Role.EVALUATOR:
             found["sheets"] = [c for c in system.cases.assignments(principal.user_id) if c.stage == "scoring"][:LIMIT]
         if principal.role is Role.CHAIR:

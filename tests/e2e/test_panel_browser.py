@@ -58,7 +58,11 @@ def test_the_chair_sees_the_panel_below_its_minimum_and_replaces_the_recused_mem
     sign_in(page, site, "evaluator3", case_url)
     page.fill("[data-testid=sheet] input[name=note]", "曾为该会提供审计服务")
     page.click("button[data-action=declare_recusal]")
-    page.wait_for_url("**saved=1")  # recused: the case is no longer theirs to open
+    assert "退出本案专家组" in page.text_content("[data-testid=consequence]")  # what declaring means, first
+    assert page.input_value("#confirm-note") == "曾为该会提供审计服务"  # the reason typed is carried
+    page.click("[data-testid=confirm-button]")
+    page.wait_for_url("**/work?done=recused")  # recused: the case is no longer theirs; their worklist says so
+    assert "已声明回避" in page.text_content("[data-testid=done]")
 
     sign_in(page, site, "chair", case_url)
     assert "少于规则要求的3人" in page.text_content("[data-testid=panel-short]")

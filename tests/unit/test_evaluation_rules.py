@@ -197,17 +197,18 @@ def test_an_assigned_panel_opens_scoring() -> None:
     assert e.stage is Stage.SCORING and e.active_members() == list(PANEL) and e.panel_shortfall(3) == 0
 
 
-def test_a_forced_recusal_must_state_its_grounds() -> None:
+def test_a_forced_recusal_must_state_its_grounds_and_a_declared_one_its_tie() -> None:
     e = scoring()
     assert refused(InvalidValue, e.recuse, E1, RecusalGround.FORCED, " ", CHAIR) == "recusal.grounds"
-    e.recuse(E1, RecusalGround.DECLARED, "", by(Role.EVALUATOR))
+    assert refused(InvalidValue, e.recuse, E1, RecusalGround.DECLARED, "", by(Role.EVALUATOR)) == "recusal.reason"
+    e.recuse(E1, RecusalGround.DECLARED, "曾为该组织提供咨询", by(Role.EVALUATOR))
     assert e.recused == {E1: RecusalGround.DECLARED} and e.panel_shortfall(3) == 1
 
 
 def test_a_recused_member_can_no_longer_score_and_their_draft_is_dropped() -> None:
     e = scoring()
     draft(e, E1, scores("50", "30"))
-    e.recuse(E1, RecusalGround.DECLARED, "", by(Role.EVALUATOR))
+    e.recuse(E1, RecusalGround.DECLARED, "曾为该组织提供咨询", by(Role.EVALUATOR))
     assert E1 not in e.drafts
     assert refused(InvalidTransition, draft, e, E1, scores("50", "30")) == "evaluation.not_on_panel"
 
@@ -381,7 +382,7 @@ def test_scoring_closes_early_with_two_thirds_of_the_sheets_and_counts_only_thos
 
 def test_scoring_cannot_close_with_fewer_sitting_members_than_the_minimum() -> None:
     e = scored(E1, E2, E3)
-    e.recuse(E3, RecusalGround.DECLARED, "", by(Role.EVALUATOR))
+    e.recuse(E3, RecusalGround.DECLARED, "曾为该组织提供咨询", by(Role.EVALUATOR))
     with pytest.raises(InvalidTransition) as caught:
         e.close_scoring(True, RULES.min_panel_size, CHAIR)
     assert caught.value.code == "panel.below_minimum" and caught.value.details == {"active": 2, "minimum": 3}
