@@ -19,8 +19,10 @@ from application.reminders.notices import notice
 from application.rights import Relation, command, project_owner
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
+from domain.claims import IdentifierClaim, application_claim_value
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
+from domain.errors import Conflict
 from domain.evaluation import Evaluation, EvaluationKind
 from domain.funding import (
     ApplicantFacts,
@@ -163,15 +165,21 @@ class Funding(UseCases):
         funding_round = self.funding_round(round_id)
         org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
-        project = Project.apply(
-            project_id or self.ids.new_id(),
-            funding_round,
-            org.id,
-            application,
-            today,
-            self._at(ctx, self._round_rules(funding_round)),
-        )
-        return self._save(project)
+        at = self._at(ctx, self._round_rules(funding_round))
+        project = Project.apply(project_id or self.ids.new_id(), funding_round, org.id, application, today, at)
+        # the same project applied for twice (a double click, a second tab) collides on its claim, atomically
+        value = application_claim_value(round_id, org.id, project.application.title)
+        claim = IdentifierClaim(kind="project-application", value=value, organization_id=org.id, provenance=at)
+        try:
+            return self._save(project, claim)
+        except StaleVersion:
+            if self._find(claim.id) is not None:
+                raise Conflict(
+                    "project.duplicate",
+                    f"本组织已在本批次申报过项目“{project.application.title}”",
+                    f"Your organization already applied with '{project.application.title}' in this round",
+                ) from None
+            raise
 
     def project(self, project_id: UUID, expected: int | None = None) -> Project:
         project = self._get(project_id, Project, "project")

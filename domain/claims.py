@@ -34,3 +34,9 @@ def credit_code_claim_id(code: str) -> UUID:
 
 def filing_claim_id(division_code: str, filing_no: str) -> UUID:
     return IdentifierClaim.create_id("filing", f"{division_code}:{filing_no}")
+
+
+def application_claim_value(round_id: UUID, organization_id: UUID, title: str) -> str:
+    """One application per organization, round and project name: names compared without spacing or case."""
+    name = "".join(title.split()).casefold()
+    return f"{round_id}:{organization_id}:{name}"

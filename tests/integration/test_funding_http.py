@@ -214,7 +214,10 @@ def test_bad_input_is_a_clear_problem_and_stores_nothing(client, system) -> None
         f"/api/projects/{project['id']}/award", json={"amount": "1"}, headers={**registrar, "If-Match": '"1"'}
     )
     assert_problem(wrong_stage, 409, "project.wrong_stage")
-    assert events(system) == before + 1
+    assert events(system) == before + 2  # the application and its claim (one application per project name)
+    again = client.post(f"/api/funding-rounds/{round_id}/projects", json=application(org, "正常"), headers=registrar)
+    assert_problem(again, 409, "project.duplicate")
+    assert events(system) == before + 2
 
 
 def test_concurrent_awards_over_a_real_server(client, system, clock) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from application.errors import NotPermitted
 from application.queries.funding import ProjectQuery
-from domain.errors import InvalidTransition, InvalidValue
+from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.evaluation import EvaluationKind
 from domain.funding import Milestone, ProjectStage
 from tests.integration.funding_support import (
@@ -192,14 +192,14 @@ def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
     with pytest.raises(NotPermitted):
         system.funding.apply(as_org(other), funding_round.id, org, application("替人申报"))
     project = system.funding.apply(as_org(org), funding_round.id, org, application("正常申报"))
-    assert events(system) == before + 1
+    assert events(system) == before + 2  # the application and its claim
     with pytest.raises(InvalidTransition):
         system.funding.award(REGISTRAR, project.id, None, Decimal("1000"))  # not reviewed
     clock.move_to(date(2026, 7, 1))
     with pytest.raises(InvalidTransition) as late:
         system.funding.apply(as_org(org), funding_round.id, org, application("逾期申报"))
     assert late.value.code == "round.not_accepting"
-    assert events(system) == before + 1
+    assert events(system) == before + 2
 
 
 def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, clock) -> None:
@@ -264,3 +264,15 @@ def test_a_milestones_outputs_are_attached_before_its_report_and_read_by_its_eva
     stranger = CommandContext(Actor("someone-else", Role.EVALUATOR), "req-x")
     with pytest.raises(NotPermitted):
         system.funding.documents_of(stranger, project)
+
+
+def test_the_same_project_applied_for_twice_is_refused_and_the_first_stays(system, clock) -> None:
+    org = graded_organization(system, 1, "3A")
+    funding_round = system.funding.open_round(REGISTRAR, terms(applications_close=date(2026, 6, 30)))
+    first = system.funding.apply(as_org(org), funding_round.id, org, application("邻里守望"))
+    with pytest.raises(Conflict) as refused:
+        system.funding.apply(as_org(org), funding_round.id, org, application(" 邻里 守望 "))  # spacing aside, the same
+    assert refused.value.code == "project.duplicate" and "邻里" in refused.value.message_zh
+    another = system.funding.apply(as_org(org), funding_round.id, org, application("助餐服务"))
+    listed = system.funding_view.projects(ProjectQuery(round_id=funding_round.id, organization_id=org)).items
+    assert sorted(p.id for p in listed) == sorted([first.id, another.id])
