@@ -10,7 +10,7 @@ commonest passwords (a list given by the wiring, compared without case)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -64,8 +64,10 @@ class Accounts:
         session_idle_minutes: int = 60,
         password_min_length: int = 10,
         common_passwords: Iterable[str] = (),
+        organization_exists: Callable[[UUID], bool] | None = None,
     ) -> None:
         self.store = store
+        self.organization_exists = organization_exists  # an organization user belongs to a registered organization
         self.hasher = hasher
         self.clock = clock
         self.ids = ids
@@ -98,6 +100,12 @@ class Accounts:
                 "user.organization",
                 "组织用户必须且只有组织用户才关联一个组织",
                 "An organization user, and only one, belongs to an organization",
+            )
+        if organization_id is not None and self.organization_exists is not None and not self.organization_exists(organization_id):
+            raise InvalidValue(
+                "user.organization_unknown",
+                f"没有该组织:{organization_id}(请先登记或备案)",
+                f"No organization {organization_id} is registered or filed",
             )
         self._check_password(password, username)
         if self.store.user_by_name(username) is not None:

@@ -160,6 +160,7 @@ def build_system(
         throttle_window_seconds=settings.login_window_seconds,
         session_idle_minutes=settings.session_idle_minutes,
         password_min_length=settings.password_min_length,
+        organization_exists=lambda org_id: register.get(org_id) is not None,
         common_passwords=common_passwords(),
     )
     system = System(

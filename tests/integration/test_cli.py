@@ -35,6 +35,11 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     assert "inspector" in listing and "registrar" in listing
     short = run("users", "add", "x", "--role", "auditor", "--password-stdin", data_dir=tmp_path, stdin="short\n")
     assert short.returncode == 2 and "at least 10" in short.stderr
+    nowhere = run(
+        "users", "add", "y", "--role", "organization", "--organization-id", "00000000-0000-0000-0000-0000000000aa",
+        "--password-stdin", data_dir=tmp_path, stdin="a-long-password\n",
+    )  # fmt: skip
+    assert nowhere.returncode == 2 and "No organization" in nowhere.stderr
     rebuilt = run("projections", "rebuild", data_dir=tmp_path, terminal=True)
     assert rebuilt.returncode == 0, rebuilt.stderr
     # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped),
