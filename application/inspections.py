@@ -153,6 +153,21 @@ class Inspections(UseCases):
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         return rule_set.inspection.documents_required(org.profile.org_type.value)
 
+    def open_report_year(self, organization_id: UUID) -> int | None:
+        """Last year, if its report is still to be filed: a campaign covers the organization, nothing is filed,
+        and it is not exempt (registered too recently before the year's end, as the rule set says)."""
+        org = self._organization(organization_id)
+        year = self.store.today(org.profile.division_code).year - 1
+        if self.found(organization_id, year) is not None:
+            return None
+        try:
+            campaign = self.campaign_for(org, year)
+        except NotFound:
+            return None
+        since = org.registered_on or org.filed_on
+        rules = self.rules.get(campaign.rule_set.id, campaign.rule_set.version).inspection
+        return None if since is not None and rules.exempt(since, year) else year
+
     def found(self, organization_id: UUID, report_year: int) -> Inspection | None:
         found = self._find(inspection_id(organization_id, report_year))
         return found if isinstance(found, Inspection) else None

@@ -325,12 +325,6 @@ def _districts(request: Request[Any, Any, Any]) -> list[str]:
 
 
 def open_report_year(system: Any, org: Any) -> int | None:
-    """Last year's report, if a campaign covers the organization and nothing is filed yet."""
-    year = system.store.today(org.profile.division_code).year - 1
-    if any(i.report_year == year for i in system.compliance.inspections_of(org.id)):
-        return None
-    try:
-        system.inspections.campaign_for(org, year)
-    except NotFound:
-        return None
+    """Last year's report, if it is still to be filed (the rule lives in Inspections.open_report_year)."""
+    year: int | None = system.inspections.open_report_year(org.id)
     return year

@@ -161,3 +161,12 @@ def test_deadlines_are_beijing_dates_whatever_the_servers_utc_date(system, clock
         "days_overdue": None,
         "marking": "amber",
     }
+
+
+def test_a_newly_registered_organization_is_not_asked_for_last_years_report(system, clock) -> None:
+    """The rule set exempts an organization registered too shortly before the report year's end."""
+    system.inspections.open_campaign(REGISTRAR, 2025, "3407")
+    older = system.organizations.register_organization(REGISTRAR, profile("铜陵市郊区老年协会"), code(41), date(2015, 6, 1))
+    newer = system.organizations.register_organization(REGISTRAR, profile("铜陵市郊区新成立协会"), code(42), date(2025, 11, 20))
+    assert system.inspections.open_report_year(older.id) == 2025
+    assert system.inspections.open_report_year(newer.id) is None
