@@ -33,16 +33,10 @@ class ReminderIssuing(ReminderPlanning):
         transaction per reminder was the whole cost of the sweep."""
         self._not_in_future(as_of)
         self.planning.catch_up()
-        counts = {"planned": 0, "issued": 0, "already_issued": 0, "stale": 0}
+        counts = {"planned": 0, "issued": 0, "already_issued": 0}
         reachable = self.contacts.reachable()
-        today = self.store.today()
         for chunk in _chunks(self._planned(as_of), ISSUE_BATCH):
             plans = list({p.id: p for p in chunk}.values())
-            # issued late for an earlier day: "N days left" about a deadline already past would mislead;
-            # the overdue reminder speaks for it
-            fresh = [p for p in plans if p.offset == "overdue" or p.offset == "notice" or p.due_on >= today]
-            counts["stale"] += len(plans) - len(fresh)
-            plans = fresh
             issued = self.view.issued([p.id for p in plans])
             stored = self._store(ctx, [p for p in plans if p.id not in issued], reachable)
             counts["planned"] += len(plans)

@@ -390,14 +390,3 @@ def test_people_are_told_what_they_wait_for_when_it_happens(system, clock) -> No
     desk.finalize(CHAIR, evaluation.id, None)
     assert "grade_decided" in dict(told(me))
     assert system.reminders.unread(me) == 3
-
-
-def test_a_days_left_reminder_issued_late_for_an_earlier_day_is_not_sent_about_a_passed_deadline(system, clock) -> None:
-    """A sweep that catches up on 24 May (7 days before the 31 May deadline) only on 2 June stores no
-    "7 days left": the deadline has passed, and the overdue reminder says what is true."""
-    org, _user = organization_with_contact(system, clock, None)
-    clock.move_to(date(2026, 6, 2))
-    counts = system.reminders.issue(SWEEP, date(2026, 5, 24))
-    assert counts["issued"] == 0 and counts["stale"] >= 1
-    texts = [r.text_zh for r in system.reminder_view.reminders(ReminderQuery()).items if r.subject_id == org.id]
-    assert not any("还有" in t for t in texts)
