@@ -180,7 +180,9 @@ QUERIES: dict[str, frozenset[str]] = {
             "document",
         }
     ),  # reads: Evaluations.documents_of decides who
-    "inspections": frozenset({"campaign", "campaign_for", "inspection", "document", "found", "required_documents", "filing"}),
+    "inspections": frozenset(
+        {"campaign", "campaign_for", "inspection", "document", "found", "required_documents", "filing", "open_report_year"}
+    ),
     "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
     # documents_of / document: the applicant, staff, auditors, the chair and members of its panels (Funding.documents_of)
     "funding": frozenset({"funding_round", "project", "documents_of", "document"}),

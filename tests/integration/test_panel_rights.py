@@ -5,9 +5,10 @@ their decision, panel assignment only by this case's chair, and scores sealed un
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from application.demo import _NS, DEMO_PASSWORD
+from application.queries.register import RegisterQuery
 from tests.integration.conftest import login
 from tests.integration.test_evaluation_http import sheet
 from tests.integration.test_http_api import assert_problem
@@ -29,7 +30,9 @@ def version(client, url: str, who: dict[str, str]) -> dict[str, str]:
 def test_a_forced_recusal_is_only_for_this_cases_chair_or_a_registrar(client, system) -> None:
     case, experts = demo(system)
     url = f"/api/evaluations/{case}"
-    system.accounts.add_user("org-other", DEMO_PASSWORD, "organization", "他组织", organization_id=uuid4())
+    subject = system.evaluations.evaluation(UUID(case)).subject_id
+    other = next(e.id for e in system.register_view.search(RegisterQuery(per_page=50)).items if e.id != subject)
+    system.accounts.add_user("org-other", DEMO_PASSWORD, "organization", "他组织", organization_id=other)
     system.accounts.add_user("outsider", DEMO_PASSWORD, "evaluator", "外部专家")
     system.accounts.add_user("chair-b", DEMO_PASSWORD, "chair", "另一案主任")
     forced = {"expert_id": experts["周研究员"], "ground": "forced", "note": "与被评估组织存在利害关系"}
