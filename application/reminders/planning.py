@@ -17,20 +17,20 @@ NAME_BATCH = 500  # organizations per name lookup
 # zh/en templates; the values come from planning.
 TEXTS: dict[str, tuple[str, str]] = {
     "inspection_due": (
-        "{name}:{year}年度工作报告应于{due}前报送登记管理机关(还有{days}天)。",
-        "{name}: the {year} annual report is due with the registration authority by {due} ({days} days left).",
+        "{name}:{year}年度工作报告应于{due}前报送登记管理机关({left})。",
+        "{name}: the {year} annual report is due with the registration authority by {due} ({left}).",
     ),
     "inspection_overdue": (
         "{name}:{year}年度工作报告已于{due}逾期,已记为未参加年检,请尽快补报。",
         "{name}: the {year} annual report was due on {due} and is recorded as missed; please file it now.",
     ),
     "grade_expiring": (
-        "{name}:评估等级{grade}将于{due}到期(还有{days}天),可申请重新评估。",
-        "{name}: grade {grade} expires on {due} ({days} days left); you may apply for a new evaluation.",
+        "{name}:评估等级{grade}将于{due}到期({left}),可申请重新评估。",
+        "{name}: grade {grade} expires on {due} ({left}); you may apply for a new evaluation.",
     ),
     "scores_due": (
-        "{name}的评估:您的评分表尚未提交,评分截止日为{due}(还有{days}天)。",
-        "Evaluation of {name}: your score sheet is not submitted; scores are due on {due} ({days} days left).",
+        "{name}的评估:您的评分表尚未提交,评分截止日为{due}({left})。",
+        "Evaluation of {name}: your score sheet is not submitted; scores are due on {due} ({left}).",
     ),
     "scores_overdue": (
         "{name}的评估:评分已于{due}截止,仍有{count}份评分表未提交,请督促或按法定人数结束评分。",
@@ -38,9 +38,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "with the quorum.",
     ),
     "announcement_ending": (
-        "{name}的评估结果公示期将于{due}结束(还有{days}天);如有异议请在此之前申请复核。",
-        "The announcement period of {name}'s evaluation result ends on {due} ({days} days left); appeals must be "
-        "filed before then.",
+        "{name}的评估结果公示期将于{due}结束({left});如有异议请在此之前申请复核。",
+        "The announcement period of {name}'s evaluation result ends on {due} ({left}); appeals must be filed before then.",
     ),
     "credit_escalation": (
         "{name}:列入活动异常名录将于{due}满{years}年并转入严重违法失信名单,请尽快履行义务并申请移出。",
@@ -48,8 +47,8 @@ TEXTS: dict[str, tuple[str, str]] = {
         "serious-dishonesty list; meet the obligation and apply for removal.",
     ),
     "milestone_due": (
-        "{name}:项目“{title}”的{report}应于{due}前提交(还有{days}天)。",
-        "{name}: the {report_en} of the project '{title}' is due by {due} ({days} days left).",
+        "{name}:项目“{title}”的{report}应于{due}前提交({left})。",
+        "{name}: the {report_en} of the project '{title}' is due by {due} ({left}).",
     ),
     "milestone_overdue": (
         "{name}:项目“{title}”的{report}已于{due}逾期,请尽快提交;逾期可能影响后续拨款。",
@@ -60,11 +59,32 @@ MILESTONE_NAMES = {"mid_term": ("中期报告", "mid-term report"), "closing": (
 OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
 
 
-def planned(kind: str, subject: UUID, recipient: str, period: str, offset: str, due: date, **values: object) -> PlannedReminder:
+def planned(
+    kind: str, subject: UUID, recipient: str, period: str, offset: str, due: date, told_on: date, **values: object
+) -> PlannedReminder:
+    """`told_on` is the day the reminder is issued: a sweep catching up on an earlier day
+    keeps that day's reminders (their ids) but says how the deadline stands now."""
     zh, en = TEXTS[kind]
+    left_zh, left_en = time_left(due, told_on)
     return PlannedReminder(
-        kind, subject, recipient, period, offset, due, zh.format(due=due, **values), en.format(due=due, **values)
+        kind,
+        subject,
+        recipient,
+        period,
+        offset,
+        due,
+        zh.format(due=due, left=left_zh, **values),
+        en.format(due=due, left=left_en, **values),
     )
+
+
+def time_left(due: date, told_on: date) -> tuple[str, str]:
+    days = (due - told_on).days
+    if days > 0:
+        return f"还有{days}天", f"{days} days left" if days > 1 else "1 day left"
+    if days == 0:
+        return "今天截止", "due today"
+    return f"已过期{-days}天", f"{-days} days overdue" if days < -1 else "1 day overdue"
 
 
 class ReminderPlanning(UseCases):
@@ -79,7 +99,7 @@ class ReminderPlanning(UseCases):
         found = {p.id: p for p in self._planned(as_of)}
         return sorted(found.values(), key=lambda p: (p.kind, p.due_on, str(p.subject_id)))
 
-    def _inspections(self, as_of: date) -> Iterator[PlannedReminder]:
+    def _inspections(self, as_of: date, told_on: date) -> Iterator[PlannedReminder]:
         """A generator: at a million organizations the day's list is consumed in chunks, not held."""
         for campaign in self.planning.open_campaigns():
             offsets = self._rule_set(campaign.rule_set).reminders.inspection_due_days
@@ -96,17 +116,25 @@ class ReminderPlanning(UseCases):
                     str(campaign.report_year),
                     str(offset),
                     deadline,
+                    told_on,
                     name=name,
                     year=campaign.report_year,
-                    days=(deadline - as_of).days,
                 )
         missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m.deadline < as_of]
         for (org_id, name), (_, year, deadline) in zip(self._named([m.organization_id for m in missed]), missed, strict=True):
             yield planned(
-                "inspection_overdue", org_id, f"organization:{org_id}", str(year), "overdue", deadline, name=name, year=year
+                "inspection_overdue",
+                org_id,
+                f"organization:{org_id}",
+                str(year),
+                "overdue",
+                deadline,
+                told_on,
+                name=name,
+                year=year,
             )
 
-    def _grades(self, as_of: date) -> list[PlannedReminder]:
+    def _grades(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         found = []
         for org_id, grade, until, division in self.planning.grades_valid_until(as_of, as_of + timedelta(days=400)):
             offsets = self.rules.for_division(division, as_of).reminders.grade_expiring_days
@@ -120,14 +148,14 @@ class ReminderPlanning(UseCases):
                         f"{grade}:{until}",
                         str(offset),
                         until,
+                        told_on,
                         name=self._name(org_id),
                         grade=grade,
-                        days=(until - as_of).days,
                     )
                 )
         return found
 
-    def _sheets(self, as_of: date) -> list[PlannedReminder]:
+    def _sheets(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         found = []
         for case_id, user_id, deadline, rule_set, name in self.planning.unsubmitted_sheets(as_of, as_of + timedelta(days=60)):
             offset = reminder_offset(deadline, self._rule_set(rule_set).reminders.scores_due_days, as_of)
@@ -140,13 +168,13 @@ class ReminderPlanning(UseCases):
                         str(deadline),
                         str(offset),
                         deadline,
+                        told_on,
                         name=name,
-                        days=(deadline - as_of).days,
                     )
                 )
         return found
 
-    def _cases(self, as_of: date) -> list[PlannedReminder]:
+    def _cases(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         """The chair's overdue list the day after the scoring deadline; the announcement ending
         (for the organization, which may appeal, and the chair, who finalizes after it)."""
         found = []
@@ -154,7 +182,17 @@ class ReminderPlanning(UseCases):
             as_of - timedelta(days=OVERDUE_WINDOW_DAYS), as_of
         ):
             found.append(
-                planned("scores_overdue", case_id, f"user:{chair}", str(deadline), "overdue", deadline, count=count, name=name)
+                planned(
+                    "scores_overdue",
+                    case_id,
+                    f"user:{chair}",
+                    str(deadline),
+                    "overdue",
+                    deadline,
+                    told_on,
+                    count=count,
+                    name=name,
+                )
             )
         for case_id, org_id, chair, ends, rule_set in self.planning.announcements(as_of, as_of + timedelta(days=60)):
             offset = reminder_offset(ends, self._rule_set(rule_set).reminders.announcement_ending_days, as_of)
@@ -169,13 +207,13 @@ class ReminderPlanning(UseCases):
                         str(ends),
                         str(offset),
                         ends,
+                        told_on,
                         name=self._name(org_id),
-                        days=(ends - as_of).days,
                     )
                 )
         return found
 
-    def _credit(self, as_of: date) -> list[PlannedReminder]:
+    def _credit(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         found = []
         for org_id, listed_on, division in self.planning.abnormal_listings():
             rule_set = self.rules.for_division(division, as_of)
@@ -191,30 +229,34 @@ class ReminderPlanning(UseCases):
                         str(listed_on),
                         str(offset),
                         escalates,
+                        told_on,
                         name=self._name(org_id),
                         years=years,
                     )
                 )
         return found
 
-    def _milestones(self, as_of: date) -> list[PlannedReminder]:
+    def _milestones(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         """A running project's next report: N days before it is due, and once when it is overdue."""
         found = []
         for project_id, org_id, title, milestone, due, division in self.planning.open_milestones():
             zh, en = MILESTONE_NAMES[milestone]
-            values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en, "days": (due - as_of).days}
+            values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en}
             recipient = f"organization:{org_id}"
             offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
             if offset is not None:
-                found.append(planned("milestone_due", project_id, recipient, milestone, str(offset), due, **values))
+                found.append(planned("milestone_due", project_id, recipient, milestone, str(offset), due, told_on, **values))
             elif due < as_of <= due + timedelta(days=OVERDUE_WINDOW_DAYS):
-                found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, **values))
+                found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, told_on, **values))
         return found
 
     def _planned(self, as_of: date) -> Iterator[PlannedReminder]:
-        """Every reminder due as of the date, from every source, unsorted (a name may repeat)."""
+        """Every reminder due as of the date, from every source, unsorted (a name may repeat).
+        Their texts say how each deadline stands on the day they are issued (today, or the
+        day itself if a plan is asked for ahead)."""
+        told_on = max(as_of, self.store.today())
         for source in (self._inspections, self._grades, self._sheets, self._cases, self._credit, self._milestones):
-            yield from source(as_of)
+            yield from source(as_of, told_on)
 
     def _rule_set(self, ref: str) -> RuleSet:
         rule_id, _, version = ref.partition("@")

@@ -157,6 +157,25 @@ def test_the_inbox_counts_unread_and_marks_read(mailing_system, clock) -> None:
     assert types == ["Issued", "MarkedRead"]
 
 
+def test_a_reminder_issued_late_for_an_earlier_day_says_how_the_deadline_stands_when_it_is_sent(mailing_system, clock) -> None:
+    """A sweep that missed its day catches up: that day's reminders are issued once, but an
+    organization told on 3 June is not told it has 7 days left before 31 May."""
+    from application.context import CommandContext
+    from domain.provenance import Actor, Role
+
+    system = mailing_system
+    org, user = organization_with_contact(system, clock, None)
+    clock.move_to(date(2026, 5, 20))  # a plan for a day ahead of the clock speaks from that day
+    [ahead] = [p for p in system.reminders.plan(date(2026, 5, 31)) if p.kind == "inspection_due"]
+    assert "今天截止" in ahead.text_zh and "due today" in ahead.text_en
+    clock.move_to(date(2026, 6, 3))
+    assert system.reminders.issue(SWEEP, date(2026, 5, 24))["issued"] == 1
+    me = CommandContext(Actor(user.id, Role.ORGANIZATION), "req", actor_organization=org.id)
+    [reminder] = system.reminders.inbox(me).items
+    assert "2026-05-31" in reminder.text_zh and "已过期3天" in reminder.text_zh and "还有" not in reminder.text_zh
+    assert "3 days overdue" in reminder.text_en and "days left" not in reminder.text_en
+
+
 def test_a_grade_is_reminded_180_and_30_days_ahead_then_expires_in_the_sweep(mailing_system, clock) -> None:
     from uuid import uuid4
 
