@@ -21,7 +21,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@$(BIN)/ruff check . || { echo "make test: ruff check found problems (many fix with: $(BIN)/ruff check --fix .)"; exit 1; }
 	@$(BIN)/ruff format --check . || { echo "make test: files not formatted (run: $(BIN)/ruff format .)"; exit 1; }
-	@$(BIN)/mypy || { echo "make test: mypy found type errors (strict on domain/ and application/)"; exit 1; }
+	@$(BIN)/mypy || { echo "make test: mypy found type errors (strict on domain/, application/, infra/ and interfaces/)"; exit 1; }
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

@@ -24,6 +24,7 @@ from application.usecases import UseCases
 from domain.base import LedgerAggregate
 from domain.credit import CreditRecord, credit_record_id
 from domain.documents import Attached, DocumentRef, find, slot
+from domain.drafts import TypedSheet, ValidPart, valid_part
 from domain.errors import InvalidTransition, InvalidValue
 from domain.evaluation import (
     Evaluation,
@@ -109,7 +110,7 @@ class Evaluations(UseCases):
         kind, _, key = subject.partition(":")
         if (
             kind == "indicator"
-            and self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type).indicator(key) is None
+            and self.rule_set_of(evaluation).evaluation.scheme_for(evaluation.subject_type).indicator(key) is None
         ):
             raise InvalidValue("document.indicator", f"评估指标中没有「{key[:40]}」", f"The scheme has no indicator '{key[:40]}'")
         evaluation.check_can_attach(subject)
@@ -208,7 +209,7 @@ class Evaluations(UseCases):
 
     def conflicts(self, evaluation: Evaluation, experts: list[Expert]) -> dict[UUID, list[ConflictOfInterest]]:
         """Each expert's conflicts of interest with the case's subject today (empty: none)."""
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         ties, today = self._ties(evaluation), self.store.today()
         years = rule_set.evaluation.recusal_years_after_leaving
         return {e.id: conflicts_of_interest(e, ties, today, years) for e in experts}
@@ -259,7 +260,7 @@ class Evaluations(UseCases):
     def check_eligibility(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None = None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "check_eligibility", evaluation)
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         org = self._organization(evaluation.subject_id)
         today = self.store.today(org.profile.division_code)
         facts = self._facts(org, today)
@@ -315,7 +316,7 @@ class Evaluations(UseCases):
         return self._assign(ctx, evaluation, random.Random(seed).sample(eligible, size), seed)
 
     def _assign(self, ctx: CommandContext, evaluation: Evaluation, experts: list[Expert], seed: int | None) -> Evaluation:
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         members = tuple(PanelMember(e.id, e.user_id, e.name) for e in experts)
         found = [c for cs in self.conflicts(evaluation, experts).values() for c in cs]
         evaluation.assign_panel(members, found, rule_set.evaluation.min_panel_size, seed, self._at(ctx, rule_set))
@@ -391,10 +392,25 @@ class Evaluations(UseCases):
     ) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "save_draft", evaluation)
-        rules = self._rule_set(evaluation).evaluation
+        rules = self.rule_set_of(evaluation).evaluation
         scheme = rules.scheme_for(evaluation.subject_type)
         evaluation.save_draft(self._my_seat(ctx, evaluation), scores, bonus, scheme, rules.score_decimals, self._at(ctx))
         return self._save(evaluation)
+
+    def save_typed_draft(self, ctx: CommandContext, evaluation_id: UUID, typed: TypedSheet) -> tuple[Evaluation, ValidPart]:
+        """The score form's save: what the member typed that the scheme accepts is saved, a refused
+        field keeps its last saved value, and the refusals come back for the form to show."""
+        return self._retrying(None, lambda: self._save_typed_draft(ctx, evaluation_id, typed))
+
+    def _save_typed_draft(self, ctx: CommandContext, evaluation_id: UUID, typed: TypedSheet) -> tuple[Evaluation, ValidPart]:
+        evaluation = self.evaluation(evaluation_id)
+        self._authorize(ctx, "save_typed_draft", evaluation)
+        rules = self.rule_set_of(evaluation).evaluation
+        scheme = rules.scheme_for(evaluation.subject_type)
+        seat = self._my_seat(ctx, evaluation)
+        part = valid_part(typed, scheme, rules.score_decimals, evaluation.drafts.get(seat))
+        evaluation.save_draft(seat, part.scores, part.bonus, scheme, rules.score_decimals, self._at(ctx))
+        return self._save(evaluation), part
 
     def submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         return self._retrying(expected, lambda: self._submit_sheet(ctx, evaluation_id, expected))
@@ -402,7 +418,7 @@ class Evaluations(UseCases):
     def _submit_sheet(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "submit_sheet", evaluation)
-        scheme = self._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
+        scheme = self.rule_set_of(evaluation).evaluation.scheme_for(evaluation.subject_type)
         evaluation.submit_sheet(self._my_seat(ctx, evaluation), scheme, self._at(ctx))
         return self._save(evaluation)
 
@@ -417,7 +433,7 @@ class Evaluations(UseCases):
     def close_scoring(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "close_scoring", evaluation)
-        rules = self._rule_set(evaluation).evaluation
+        rules = self.rule_set_of(evaluation).evaluation
         active = {m.expert_id for m in evaluation.active_members()}
         has_quorum = rules.has_quorum(len(evaluation.submitted & active), len(active))
         evaluation.close_scoring(has_quorum, rules.min_panel_size, self._at(ctx))
@@ -427,7 +443,7 @@ class Evaluations(UseCases):
     def compute_result(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "compute_result", evaluation)
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         computation = self._compute(evaluation, rule_set, evaluation.counted_sheets())
         evaluation.record_result(computation, rule_set.evaluation.min_panel_size, self._at(ctx, rule_set))
         return self._save(evaluation)
@@ -439,7 +455,7 @@ class Evaluations(UseCases):
     def open_announcement(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "open_announcement", evaluation)
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         starts = self.store.today()
         at = self._at(ctx, rule_set)
         evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), at)
@@ -462,7 +478,7 @@ class Evaluations(UseCases):
         at = self._at(ctx)
         evaluation.file_appeal(grounds, self.store.today(), at)
         chair = f"user:{evaluation.chair_user_id}" if evaluation.chair_user_id else registrars()
-        days = self._rule_set(evaluation).evaluation.appeal_decision_days
+        days = self.rule_set_of(evaluation).evaluation.appeal_decision_days
         name = self._subject_name(evaluation)
         told = notice(
             "appeal_filed",
@@ -490,7 +506,7 @@ class Evaluations(UseCases):
         a member with a conflict of interest today (e.g. a relation declared since) revises nothing."""
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "decide_appeal", evaluation)
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         revised = None
         if upheld:
             rules = rule_set.evaluation
@@ -524,7 +540,7 @@ class Evaluations(UseCases):
         """The result becomes the organization's grade (GradeAwarded), in the same transaction."""
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "finalize", evaluation)
-        rule_set = self._rule_set(evaluation)
+        rule_set = self.rule_set_of(evaluation)
         today = self.store.today()
         at = self._at(ctx, rule_set)
         evaluation.finalize(today, at)
@@ -621,7 +637,7 @@ class Evaluations(UseCases):
     def outliers(self, evaluation: Evaluation) -> dict[UUID, Decimal]:
         """Advisory: the active members whose submitted total lies far from the panel's median
         (the rule set's outlier share of full marks), with the distance; scores are not touched."""
-        rules = self._rule_set(evaluation).evaluation
+        rules = self.rule_set_of(evaluation).evaluation
         scheme = rules.scheme_for(evaluation.subject_type)
         active = {m.expert_id for m in evaluation.active_members()}
         totals = {e: evaluation.drafts[e].total(scheme) for e in evaluation.submitted & active if e in evaluation.drafts}
@@ -637,12 +653,12 @@ class Evaluations(UseCases):
 
     def scores_sealed(self, evaluation: Evaluation) -> bool:
         """Before scoring closes (or the rule set's later moment), nobody reads the sheets' records."""
-        return not evaluation.disclosed(self._rule_set(evaluation).evaluation.sheets_visible_from)
+        return not evaluation.disclosed(self.rule_set_of(evaluation).evaluation.sheets_visible_from)
 
     def sight(self, viewer: CommandContext, evaluation: Evaluation) -> Sight:
         """Sealed scores: until scoring closes a member sees their own sheet and nobody sees another's;
         after that the rule set says from when the panel and officials, and the organization, see what."""
-        rules = self._rule_set(evaluation).evaluation
+        rules = self.rule_set_of(evaluation).evaluation
         own = frozenset(m.expert_id for m in evaluation.panel if m.user_id == viewer.actor.user_id)
         if viewer.actor.role is Role.ORGANIZATION:
             shown = evaluation.disclosed(rules.organization_sees_result_from)
@@ -661,10 +677,10 @@ class Evaluations(UseCases):
         if appeal is not None:
             return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record
         computed = next(e for e in events if isinstance(e, Evaluation.ResultComputed))
-        return computed.computation, self._compute(evaluation, self._rule_set(evaluation), evaluation.counted_sheets())
+        return computed.computation, self._compute(evaluation, self.rule_set_of(evaluation), evaluation.counted_sheets())
 
     # -- helpers ------------------------------------------------------------------------------
-    def _rule_set(self, evaluation: Evaluation) -> RuleSet:
+    def rule_set_of(self, evaluation: Evaluation) -> RuleSet:
         """The rule-set version fixed when the case was opened, whatever came into force since."""
         return self.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
 

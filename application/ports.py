@@ -8,8 +8,11 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from application.queries.common import Page
+from application.queries.cases import CaseRow, ExpertRow, MemberRow
+from application.queries.common import Page, Table
 from application.queries.compliance import CampaignRow, InspectionRow, ListingQuery, ListingRow, PenaltyRow
+from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
+from application.queries.integrity import Checkpoint, Verification
 from application.queries.register import RegisterAsOfQuery, RegisterEntry, RegisterLine, RegisterQuery
 from application.queries.reminders import ContactRow, DeliveryClaim, ReminderQuery, ReminderRow
 from domain.rules import RuleSet
@@ -364,13 +367,21 @@ class DocumentUpload(Protocol):
 
 
 class StoredDocument(Protocol):
-    sha256: str
-    size_bytes: int
-    media_type: str
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size_bytes(self) -> int: ...
+    @property
+    def media_type(self) -> str: ...
 
 
 class DocumentStore(Protocol):
     """Documents by their SHA-256, in the same database as the events, each stored once."""
+
+    @property
+    def limit(self) -> int:
+        """The most bytes one document may have."""
+        ...
 
     def upload(self) -> DocumentUpload:
         """A new upload to write into (spooled, not in memory)."""
@@ -385,3 +396,47 @@ class DocumentStore(Protocol):
     def read(self, sha256: str) -> Iterator[bytes]:
         """The bytes in chunks, one chunk in memory at a time."""
         ...
+
+
+class CasesView(Protocol):
+    """Evaluation cases and the expert pool as lists (the cases read model)."""
+
+    def cases(self, *, subject_id: UUID | None = None, chair_user_id: str | None = None) -> list[CaseRow]: ...
+
+    def assignments(self, user_id: str) -> list[CaseRow]: ...
+
+    def members(self, case_id: UUID) -> list[MemberRow]: ...
+
+    def experts(self) -> list[ExpertRow]: ...
+
+
+class FundingView(Protocol):
+    """Rounds, projects and subsidies as lists (the funding read model)."""
+
+    def catch_up(self) -> int: ...
+
+    def rounds(self) -> list[RoundRow]: ...
+
+    def round(self, round_id: UUID) -> RoundRow | None: ...
+
+    def projects(self, query: ProjectQuery) -> Page[ProjectRow]: ...
+
+    def subsidies(self, year: int | None = None, district: str | None = None) -> list[SubsidyRow]: ...
+
+    def subsidy_report(self, year: int) -> list[SubsidyTotal]: ...
+
+
+class DashboardView(Protocol):
+    def table(self, key: str) -> Table:
+        """The figures behind one dashboard chart (KeyError for an unknown key)."""
+        ...
+
+
+class IntegrityView(Protocol):
+    """The log's integrity chain: verify it, record and list checkpoints of its head."""
+
+    def verify(self, progress: Callable[[int, int], None] | None = None) -> Verification: ...
+
+    def checkpoint(self, now: datetime) -> Checkpoint: ...
+
+    def checkpoints(self) -> list[Checkpoint]: ...

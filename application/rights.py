@@ -91,6 +91,7 @@ RIGHTS: dict[str, Row] = {
     "evaluations.request_recusal": {Role.ORGANIZATION: OWN},  # a request, decided by the chair or a registrar
     "evaluations.decide_recusal_request": CASE_CHAIR,
     "evaluations.save_draft": {Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "evaluations.save_typed_draft": {Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
     "evaluations.submit_sheet": {Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
     "evaluations.reopen_sheet": CASE_CHAIR,
     "evaluations.close_scoring": CASE_CHAIR,
@@ -178,6 +179,7 @@ QUERIES: dict[str, frozenset[str]] = {
             "scores_sealed",
             "documents_of",
             "document",
+            "rule_set_of",
         }
     ),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset(

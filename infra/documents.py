@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from application.ports import DocumentUpload
 from domain.documents import DocumentTooLarge, EmptyDocument, is_zip
 from infra.database import PostgresDatabase, SQLiteDatabase
 
@@ -127,7 +128,9 @@ class SqlDocumentStore:
     def upload(self) -> SpooledUpload:
         return SpooledUpload(self.spool_dir, self.limit)
 
-    def put(self, upload: SpooledUpload, media_type: str) -> bool:
+    def put(self, upload: DocumentUpload, media_type: str) -> bool:
+        if not isinstance(upload, SpooledUpload):
+            raise TypeError("an upload made by this store's upload()")
         if not upload.sha256:
             raise ValueError("finish the upload before storing it")
         if self.info(upload.sha256) is not None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
+
+from application.queries.integrity import Checkpoint, Verification
 
 GENESIS = "0" * 64
 BATCH = 2000
@@ -27,24 +29,6 @@ def link(previous: str, notification_id: int, originator_id: Any, version: int, 
         h.update(b"\x1f")
     h.update(bytes(state))
     return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked: int
-    head_position: int
-    head_hash: str
-    problem: str | None = None  # the first event that does not match, in words
-    position: int | None = None
-    documents: int = 0  # distinct documents whose bytes were hashed again
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    position: int
-    hash: str
-    at: datetime
 
 
 ATTACHED = ".DocumentAttached"  # the end of every attachment event's topic

@@ -33,7 +33,8 @@ class DatabaseSweepLock:
         with self.db.pool.connection() as conn:
             conn.autocommit = True  # a session lock, held on this connection until released
             try:
-                held = bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0])
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                held = bool(row and row[0])
                 try:
                     yield held
                 finally:

@@ -33,9 +33,8 @@ class PlanningQueries:
         self.db = compliance.db
         self.others = others
 
-    def catch_up(self) -> None:
-        for projection in (*self.others, self.compliance):
-            projection.catch_up()
+    def catch_up(self) -> int:
+        return sum(projection.catch_up() for projection in (*self.others, self.compliance))
 
     def open_campaigns(self) -> list[CampaignRow]:
         return [c for c in self.compliance.campaigns() if not c.deadline_recorded]

@@ -14,6 +14,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from application.accounts import Accounts
 from application.audit import Audit
 from application.credit import CreditRecords
+from application.desk import Desk
 from application.evaluations import Evaluations
 from application.event_store import EventStore
 from application.evidence import PublicEvidence
@@ -86,6 +87,11 @@ class System:
     read_models: ReadModels
     dashboards: Dashboards
 
+    def desk(self) -> Desk:
+        """What the interfaces may reach (application/desk.py); the type checker holds this
+        system to that shape."""
+        return self
+
     @property
     def backend(self) -> str:
         return self.database.dialect
@@ -98,7 +104,7 @@ class System:
         """True when the database answers (health check)."""
         try:
             with self.database.transaction() as tx:
-                return tx.execute("SELECT 1").scalar() == 1
+                return bool(tx.execute("SELECT 1").scalar() == 1)
         except Exception:
             log.exception("database ping failed")
             return False
@@ -142,7 +148,7 @@ def build_system(
     reminder_view = read_models.get(ReminderProjection)
     funding_view = read_models.get(FundingProjection)
     register_history = read_models.get(RegisterHistoryProjection)
-    store.recorder.after_insert = read_models.apply_saved
+    store.recorder.after_insert = read_models.apply_saved  # type: ignore[attr-defined]  # our recorders (infra/persistence) call it
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents)
     planning = PlanningQueries(compliance, [register, cases, funding_view])

@@ -4,11 +4,11 @@ built system; `app_from_environment` builds one from settings (for `uvicorn --fa
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -25,7 +25,7 @@ from interfaces.common.headers import SecurityHeaders
 from interfaces.common.input_guard import input_guard
 from interfaces.common.problems import EXCEPTION_HANDLERS
 from interfaces.common.proxies import TrustedProxies
-from interfaces.common.security import SESSION_COOKIE, SessionOrBearerAuth
+from interfaces.common.security import SESSION_COOKIE, SessionCookie, SessionOrBearerAuth
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
@@ -51,6 +51,9 @@ from interfaces.web.pages import PageController
 from interfaces.web.public_pages import PublicPages
 from interfaces.web.worklist_pages import WorklistPages
 
+if TYPE_CHECKING:
+    from infra.wiring import System
+
 WEB = Path(__file__).resolve().parent / "web"
 log = logging.getLogger("starledger.http")
 
@@ -69,7 +72,9 @@ class StarLedgerApp(Litestar):
         await self._outer(scope, receive, send)
 
 
-def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
+def create_app(system: System, scheduler_factory: Callable[[System], Any] | None = None) -> Litestar:
+    """The app over a built system: controllers reach its desk (application/desk.py); the
+    health check and the error handlers its lifecycle (ping, outage)."""
     settings = system.settings
 
     @asynccontextmanager
@@ -126,7 +131,7 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
         ],
         lifespan=[lifespan],
         middleware=[input_guard, DefineMiddleware(SessionOrBearerAuth, exclude=["^/static", "^/schema"])],
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         plugins=[ProblemDetailsPlugin()],
         template_config=templates,
         csrf_config=CSRFConfig(
@@ -153,6 +158,8 @@ def create_app(system: Any, scheduler_factory: Any = None) -> Litestar:
         state=None,
     )
     app.state.system = system
+    app.state.desk = system.desk()
+    app.state.session_cookie = SessionCookie(settings.cookies_secure, settings.session_hours * 3600)
     return app
 
 

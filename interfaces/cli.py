@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TextIO
 from uuid import UUID
 
-from infra.wiring import VARIABLES, build_system, load_settings
+from infra.wiring import VARIABLES, System, build_system, load_settings
 from interfaces.progress import Advance, progress_bars
 
 
@@ -198,7 +198,7 @@ def _run(args: Any, settings: Any) -> int:
         system.close()
 
 
-def _users(args: Any, system: Any) -> None:
+def _users(args: Any, system: System) -> None:
     if args.action == "list":
         for u in system.accounts.users():
             print(f"{u.username:16} {u.role:13} {u.display_name}  {u.organization_id or ''}")
@@ -206,21 +206,21 @@ def _users(args: Any, system: Any) -> None:
         user = system.accounts.add_user(args.username, _password(args), args.role, args.display_name, args.organization_id)
         print(f"added {user.username} ({user.role}) id {user.id}")
     elif args.action == "contact":
-        user = system.accounts.store.user_by_name(args.username)
-        if user is None:
+        found = system.accounts.store.user_by_name(args.username)
+        if found is None:
             raise SystemExit(f"no user {args.username}")
         channels = [c.strip() for c in args.channels.split(",") if c.strip()]
         unknown = set(channels) - {"inbox", "email", "webhook"}
         if unknown:
             raise SystemExit(f"unknown channel(s): {', '.join(sorted(unknown))}")
-        system.reminders.set_contact(user.id, args.email, args.webhook, channels)
+        system.reminders.set_contact(found.id, args.email, args.webhook, channels)
         print(f"{args.username} gets reminders by {', '.join(channels)}")
     elif args.action == "set-password":
         system.accounts.set_password(args.username, _password(args))
         print(f"password of {args.username} changed; their sessions ended")
 
 
-def _projections(args: Any, system: Any) -> None:
+def _projections(args: Any, system: System) -> None:
     if args.action == "status":
         head = system.store.recorder.max_notification_id() or 0
         for projection in system.projections:
@@ -236,7 +236,7 @@ def _projections(args: Any, system: Any) -> None:
         print(line)
 
 
-def _sweep(args: Any, system: Any) -> None:
+def _sweep(args: Any, system: System) -> None:
     from application.context import system_context
     from application.sweep import sweep
 
@@ -254,7 +254,7 @@ def _sweep(args: Any, system: Any) -> None:
     )
 
 
-def _subsidies(args: Any, system: Any) -> None:
+def _subsidies(args: Any, system: System) -> None:
     from application.context import system_context
     from application.exports import SafeWriter
 
@@ -273,7 +273,7 @@ def _subsidies(args: Any, system: Any) -> None:
         writer.writerow([line.district, line.rule_key, line.grants, line.amount])
 
 
-def _reminders(args: Any, system: Any) -> None:
+def _reminders(args: Any, system: System) -> None:
     from application.context import system_context
     from interfaces.scheduler import deliverer_name
 
@@ -295,7 +295,7 @@ def _reminders(args: Any, system: Any) -> None:
     )
 
 
-def _verify(args: Any, system: Any) -> int:
+def _verify(args: Any, system: System) -> int:
     import json
 
     if args.checkpoints:
@@ -316,7 +316,7 @@ def _verify(args: Any, system: Any) -> int:
     return 0
 
 
-def _transfer(args: Any, system: Any) -> int:
+def _transfer(args: Any, system: System) -> int:
     from infra.wiring import ImportRefused, export_log, import_log
 
     if args.command == "export":
@@ -355,7 +355,7 @@ def _lines_read(source: TextIO, advance: Advance) -> Iterator[str]:
         advance(size, size)
 
 
-def _audit(system: Any) -> int:
+def _audit(system: System) -> int:
     from application.explanations import recheck_all
 
     checks = recheck_all(system.evaluations, [c.id for c in system.cases.cases()])

@@ -5,22 +5,25 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+if TYPE_CHECKING:
+    from infra.wiring import System
+
 log = logging.getLogger("starledger.scheduler")
 
 
-def catch_up_read_models(system: Any) -> None:
+def catch_up_read_models(system: System) -> None:
     """Events written by other processes (a second instance, the CLI) reach this one's read models."""
     processed = sum(projection.catch_up() for projection in system.projections)
     if processed:
         log.info("read models caught up: %d events", processed)
 
 
-def daily_sweep(system: Any) -> None:
+def daily_sweep(system: System) -> None:
     """Deadline transitions, then reminders, as of today (Asia/Shanghai). One instance at a time
     (PostgreSQL advisory lock); every step is idempotent anyway."""
     from application.context import system_context
@@ -38,7 +41,7 @@ def daily_sweep(system: Any) -> None:
         log.info("integrity checkpoint #%d %s", checkpoint.position, checkpoint.hash)
 
 
-def deliver_reminders(system: Any) -> None:
+def deliver_reminders(system: System) -> None:
     """Pending email and webhook deliveries whose next attempt is due (retries back off). No lock:
     every instance delivers, each attempt claims its delivery row first (see Reminders.deliver_due)."""
     from application.context import system_context
@@ -55,7 +58,7 @@ def deliverer_name(kind: str) -> str:
     return f"{kind}@{socket.gethostname()}:{os.getpid()}"
 
 
-def _add_jobs(scheduler: Any, system: Any) -> Any:
+def _add_jobs(scheduler: Any, system: System) -> Any:
     hour, minute = system.settings.sweep_at.split(":")
     scheduler.add_job(
         daily_sweep,
@@ -89,14 +92,14 @@ def _add_jobs(scheduler: Any, system: Any) -> Any:
     return scheduler
 
 
-def build_scheduler(system: Any) -> AsyncIOScheduler | None:
+def build_scheduler(system: System) -> AsyncIOScheduler | None:
     """The in-process scheduler of `starledger serve` (None when STARLEDGER_SCHEDULER=off)."""
     if not system.settings.scheduler:
         return None
     return _add_jobs(AsyncIOScheduler(timezone="Asia/Shanghai"), system)
 
 
-def run_standalone(system: Any) -> None:
+def run_standalone(system: System) -> None:
     """`starledger scheduler`: the same jobs without the web server."""
     scheduler = _add_jobs(BlockingScheduler(timezone="Asia/Shanghai"), system)
     log.info("scheduler running: %s", ", ".join(j.id for j in scheduler.get_jobs()))

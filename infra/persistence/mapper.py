@@ -22,7 +22,7 @@ _encoder = msgspec.json.Encoder(decimal_format="string", uuid_format="canonical"
 
 
 @cache
-def _state_decoder(event_class: type) -> tuple[msgspec.json.Decoder, tuple[str, ...]]:
+def _state_decoder(event_class: type) -> tuple[msgspec.json.Decoder[Any], tuple[str, ...]]:
     hints = typing.get_type_hints(event_class)
     names = tuple(f.name for f in dataclasses.fields(event_class) if f.name not in _POSITION)
     fields = [(name, hints[name]) for name in names]
@@ -72,12 +72,12 @@ class MsgspecMapper(Mapper[Any]):
             originator_id = uuid.UUID(originator_id)
         state["originator_id"] = originator_id
         state["originator_version"] = stored_event.originator_version
-        event = object.__new__(cls)
+        event: DomainEventProtocol[Any] = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return event
 
     @staticmethod
-    def _upcast(cls: type, data: bytes, decoder: msgspec.json.Decoder) -> dict[str, Any]:
+    def _upcast(cls: type, data: bytes, decoder: msgspec.json.Decoder[Any]) -> dict[str, Any]:
         """Old stored versions: raise them step by step, then type them like new ones."""
         raw: dict[str, Any] = msgspec.json.decode(data)
         version = raw.pop("class_version", 1)

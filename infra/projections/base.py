@@ -18,7 +18,7 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
 BATCH = 500  # events per transaction while catching up: short write locks next to live commands
 REBUILD_BATCH = 5000  # while rebuilding: a commit (an fsync) per 500 events was half the time
-Handler = Callable[[Tx, Any], None]
+Handler = Callable[[Tx, Any], object]  # what a handler returns is ignored (lambdas may return the cursor)
 P = TypeVar("P", bound="Projection")
 
 
@@ -207,8 +207,8 @@ class ReadModels:
         """Move every position that is right before the new events past them; the names moved.
         (Savers are serialized by the events' table lock, so no two of them lock these rows.)"""
         if tx.dialect == "postgres":  # one round trip
-            moved = tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ? RETURNING projection", (last, before))
-            return {r["projection"] for r in moved.all()}
+            returned = tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ? RETURNING projection", (last, before))
+            return {r["projection"] for r in returned.all()}
         moved = tx.execute("SELECT projection FROM sl_tracking WHERE position = ?", (before,)).all()
         tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ?", (last, before))
         return {r["projection"] for r in moved}

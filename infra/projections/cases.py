@@ -8,43 +8,9 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-import msgspec
-
+from application.queries.cases import CaseRow, ExpertRow, MemberRow
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
-
-
-class CaseRow(msgspec.Struct, frozen=True):
-    id: UUID
-    kind: str
-    stage: str
-    subject_id: UUID
-    subject_name: str | None
-    chair_user_id: str
-    scoring_deadline: date
-    rule_set: str
-    total: Decimal | None
-    result: str | None
-    announcement_ends: date | None
-    version: int
-    my_sheet_submitted: bool | None = None  # for an evaluator's own list
-
-
-class MemberRow(msgspec.Struct, frozen=True):
-    expert_id: UUID
-    user_id: str
-    name: str
-    recused: str | None
-    submitted: bool
-
-
-class ExpertRow(msgspec.Struct, frozen=True):
-    id: UUID
-    user_id: str
-    name: str
-    field: str
-    affiliation: str
-
 
 _CASE = (
     "c.id, c.kind, c.stage, c.subject_id, COALESCE(r.name, p.title) AS subject_name, c.chair_user_id, c.scoring_deadline, c.rule_set, "
@@ -95,7 +61,9 @@ class CasesProjection(Projection):
     topic_prefixes = ("domain.evaluation:Evaluation.", "domain.expert:Expert.")
 
     def define_handlers(self) -> dict[str, Handler]:
-        stage = lambda value: lambda tx, e: self._set(tx, e, stage=value)  # noqa: E731
+        def stage(value: str) -> Handler:
+            return lambda tx, e: self._set(tx, e, stage=value)
+
         return {
             "Opened": self._opened,
             "ApplicationSubmitted": lambda tx, e: self._set(tx, e),

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 from uuid import UUID
 
 from application.queries.common import Page
@@ -24,7 +24,12 @@ def fen(amount: Decimal) -> int:
     return int(amount * 100)
 
 
+@overload
+def cny(value: int) -> Decimal: ...
+@overload
+def cny(value: int | None) -> Decimal | None: ...
 def cny(value: int | None) -> Decimal | None:
+    """Whole fen (as the tables hold money) to yuan."""
     return None if value is None else (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
@@ -260,7 +265,8 @@ class FundingProjection(Projection):
         return [_round(r) for r in rows]
 
     def projects(self, query: ProjectQuery) -> Page[ProjectRow]:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         for column, value in (
             ("round_id", query.round_id),
             ("organization_id", query.organization_id),
@@ -292,7 +298,8 @@ class FundingProjection(Projection):
 
     # -- queries: subsidies ----------------------------------------------------------------------------------
     def subsidies(self, year: int | None = None, district: str | None = None) -> list[SubsidyRow]:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         if year is not None:
             where.append("year = ?")
             params.append(year)
@@ -313,7 +320,7 @@ class FundingProjection(Projection):
                 "WHERE year = ? GROUP BY district, rule_key ORDER BY district, rule_key",
                 (year,),
             ).all()
-        return [SubsidyTotal(r["district"], r["rule_key"], int(r["grants"]), cny(int(r["amount"])) or Decimal(0)) for r in rows]
+        return [SubsidyTotal(r["district"], r["rule_key"], int(r["grants"]), cny(int(r["amount"]))) for r in rows]
 
 
 def _round(r: dict[str, Any]) -> RoundRow:
@@ -321,10 +328,10 @@ def _round(r: dict[str, Any]) -> RoundRow:
         id=UUID(r["id"]),
         title=r["title"],
         division_prefix=r["division_prefix"],
-        budget=cny(r["budget_fen"]),  # type: ignore[arg-type]
+        budget=cny(r["budget_fen"]),
         per_project_cap=cny(r["cap_fen"]),
         committed=cny(r["committed_fen"]),
-        paid=cny(int(r["paid_fen"])),  # type: ignore[arg-type]
+        paid=cny(int(r["paid_fen"])),
         applications_open=date.fromisoformat(r["applications_open"]),
         applications_close=date.fromisoformat(r["applications_close"]),
         project_start=date.fromisoformat(r["project_start"]),
@@ -348,13 +355,13 @@ def _project(r: dict[str, Any]) -> ProjectRow:
         title=r["title"],
         requested=cny(r["requested_fen"]),
         stage=r["stage"],
-        bars=json.loads(r["bars"]),  # type: ignore[arg-type]
+        bars=json.loads(r["bars"]),
         review_score=Decimal(r["review_score"]) if r["review_score"] else None,
         rank=int(r["rank"]) if r.get("rank") is not None else None,
         awarded=cny(r["awarded_fen"]),
         paid=cny(r["paid_fen"]),
         mid_term_due=_day(r["mid_term_due"]),
-        closing_due=_day(r["closing_due"]),  # type: ignore[arg-type]
+        closing_due=_day(r["closing_due"]),
         mid_term_reported_on=_day(r["mid_term_reported_on"]),
         closing_reported_on=_day(r["closing_reported_on"]),
         mid_term_passed=None if passed is None else bool(passed),
@@ -377,6 +384,6 @@ def _subsidy(r: dict[str, Any]) -> SubsidyRow:
         year=int(r["year"]),
         amount=cny(r["amount_fen"]),
         reasons=json.loads(r["reasons"]),
-        rule_set=r["rule_set"],  # type: ignore[arg-type]
+        rule_set=r["rule_set"],
         granted_at=datetime.fromisoformat(r["granted_at"]),
     )

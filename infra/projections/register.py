@@ -128,14 +128,7 @@ class RegisterProjection(Projection):
             "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
             "JoinedHub": self._joined_hub,
             "LeftHub": self._left_hub,
-            **{
-                name: (
-                    lambda tx, e, f=columns, g=VALID_FROM_CHANGES.get(name), b=STATUS_BASIS.get(name): self._set(  # noqa: B008 (binds this event's column changes at definition)
-                        tx, e, **f(e), **(g(e) if g else {}), **(b(e) if b else {})
-                    )
-                )
-                for name, columns in LINE_CHANGES.items()
-            },
+            **{name: self._line_changed(name) for name in LINE_CHANGES},
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
@@ -151,6 +144,12 @@ class RegisterProjection(Projection):
         }
 
     # -- event handlers --------------------------------------------------------
+    def _line_changed(self, name: str) -> Handler:
+        """An event that changes the register line: its columns, and where it says so the grade's
+        validity and the basis of a status."""
+        changes = [c for c in (LINE_CHANGES[name], VALID_FROM_CHANGES.get(name), STATUS_BASIS.get(name)) if c]
+        return lambda tx, e: self._set(tx, e, **{k: v for change in changes for k, v in change(e).items()})
+
     def _entered(self, tx: Tx, e: Any) -> None:
         p = e.profile
         code = getattr(e, "code", None)
@@ -176,7 +175,7 @@ class RegisterProjection(Projection):
                 int(p.is_hub),
                 int(p.public_benefit),
                 int(p.community_level),
-                entered_on.isoformat(),
+                entered_on.isoformat() if entered_on else None,
                 e.originator_version,
                 utc(e.timestamp),
                 _search_text(p.name, code, filing_no, p.legal_representative, p.district),

@@ -5,6 +5,7 @@ and ends at the next change (valid_to is NULL while it still holds)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 from uuid import UUID
@@ -78,7 +79,7 @@ class RegisterHistoryProjection(Projection):
             "Filed": self._entered,
             "PromotedToRegistration": lambda tx, e: self._org(tx, e, track="registered"),
             "Renamed": lambda tx, e: self._org(tx, e, name=e.name),
-            **{name: (lambda tx, e, f=columns: self._org(tx, e, **f(e))) for name, columns in LINE_CHANGES.items()},
+            **{name: self._line_changed(columns) for name, columns in LINE_CHANGES.items()},
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "INSERT INTO sl_interval_credit (credit_record_id, organization_id) VALUES (?, ?)",
                 (str(e.originator_id), str(e.organization_id)),
@@ -104,6 +105,9 @@ class RegisterHistoryProjection(Projection):
                 e.originator_version,
             ),
         )
+
+    def _line_changed(self, columns: Callable[[Any], dict[str, Any]]) -> Handler:
+        return lambda tx, e: self._org(tx, e, **columns(e))
 
     def _org(self, tx: Tx, e: Any, **changes: Any) -> None:
         self._change(tx, str(e.originator_id), e.timestamp, version=e.originator_version, **changes)

@@ -99,17 +99,7 @@ class ReminderProjection(Projection):
                 report_en=MILESTONE_NAMES[e.milestone.value][1],
                 on=e.submitted_on,
             ),
-            "CreditRecord.Removed": lambda tx, e: (
-                e.list_name.value == "abnormal"
-                and self._done(
-                    tx,
-                    e,
-                    "kind = 'credit_escalation' AND subject_id = (SELECT id FROM sl_register WHERE credit_record_id = ?)",
-                    (str(e.originator_id),),
-                    "listing_removed",
-                    on=e.on,
-                )
-            ),
+            "CreditRecord.Removed": self._listing_removed,
         }
 
     def _done(self, tx: Tx, e: Any, where: str, params: tuple[Any, ...], reason: str, **values: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -15,12 +16,12 @@ from domain.rules import RuleSet, ScoringScheme, choose_rule_set
 RULESET_DIR = Path(__file__).parent
 
 
-def _toml(path: Path) -> dict:
+def _toml(path: Path) -> dict[str, Any]:
     with path.open("rb") as f:
         return tomllib.load(f)
 
 
-def load_schemes(directory: Path) -> dict[str, dict]:
+def load_schemes(directory: Path) -> dict[str, dict[str, Any]]:
     schemes = {}
     for path in sorted((directory / "schemes").glob("*.toml")):
         raw = _toml(path)
@@ -30,7 +31,7 @@ def load_schemes(directory: Path) -> dict[str, dict]:
     return schemes
 
 
-def load_rule_set(path: Path, schemes: dict[str, dict]) -> RuleSet:
+def load_rule_set(path: Path, schemes: dict[str, dict[str, Any]]) -> RuleSet:
     """A rule set file names its scoring schemes by id; they are resolved into the rule set."""
     raw = _toml(path)
     evaluation = raw.get("evaluation", {})

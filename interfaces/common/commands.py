@@ -13,14 +13,10 @@ from application.context import CommandContext
 from application.errors import NotFound
 from domain.provenance import Basis
 from interfaces.common.problems import problem
+from interfaces.common.runtime import system_of as system_of  # controllers import it with the helpers here
 from interfaces.common.security import Principal
 
 _IDEMPOTENCY_NS = uuid.UUID("0b6a57a8-35c2-4d55-a0a6-0b1f3f0c1f61")
-
-
-def system_of(request: Request[Any, Any, Any]) -> Any:
-    """The system the app was built with (interfaces reach use cases through it)."""
-    return request.app.state.system
 
 
 def correlation_id(request: Request[Any, Any, Any]) -> str:
@@ -28,7 +24,7 @@ def correlation_id(request: Request[Any, Any, Any]) -> str:
     given = request.headers.get("x-request-id", "").strip()
     if given and len(given) <= 100 and given.isprintable():
         return given
-    return str(request.app.state.system.ids.new_id())
+    return str(system_of(request).ids.new_id())
 
 
 def context(request: Request[Any, Any, Any], basis: Any = None) -> CommandContext:

@@ -131,7 +131,8 @@ async def attach_received(
         record, ref = await anyio.to_thread.run_sync(lambda: attach(upload))
     finally:
         upload.discard()
-    return next(a for a in reversed(record.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+    attached: Attached = next(a for a in reversed(record.documents) if a.document.sha256 == ref.sha256 and a.subject == subject)
+    return attached
 
 
 def content_disposition(file_name: str, inline: bool) -> str:

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from interfaces.common.problems import problem
@@ -59,7 +60,7 @@ def without_empty_parameters(query: bytes) -> bytes:
 
 def input_guard(app: ASGIApp) -> ASGIApp:
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == ScopeType.HTTP:
             await _check(scope, receive)
         await app(scope, receive, send)
 

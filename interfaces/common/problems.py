@@ -120,13 +120,13 @@ def _respond(request: Request[Any, Any, Any], exc: ProblemDetailsException) -> R
         extra = exc.extra if isinstance(exc.extra, dict) else {}
         # No route matched (unknown page, wrong method, missing static file): nobody was signed in, so the
         # page is drawn for the public, in the language of the cookie, with its way back.
-        request.scope.setdefault("user", ANONYMOUS)  # type: ignore[typeddict-item]
+        request.scope.setdefault("user", ANONYMOUS)
         return Template(
             template_name="error.html",
             context={"status": exc.status_code, "problem": extra},
             status_code=exc.status_code,
             media_type=MediaType.HTML,
-        )  # type: ignore[return-value]
+        )
     return exc.to_response(request)
 
 
@@ -156,8 +156,8 @@ def handle_overflow(request: Request[Any, Any, Any], exc: OverflowError) -> Resp
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    system = getattr(request.app.state, "system", None)
-    if system is not None and system.is_outage(exc):
+    runtime = getattr(request.app.state, "system", None)
+    if runtime is not None and runtime.is_outage(exc):
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         code, zh, en = _HTTP_MESSAGES[503]
         return _respond(request, problem(503, code, zh, en, headers={"Retry-After": str(OUTAGE_RETRY_SECONDS)}))

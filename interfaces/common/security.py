@@ -14,8 +14,17 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from application.accounts import User
 from domain.provenance import Actor, Role
+from interfaces.common.runtime import system_of
 
 SESSION_COOKIE = "sl_session"
+
+
+@dataclass(frozen=True)
+class SessionCookie:
+    """How the session cookie is set at sign-in (from the settings, by the app factory)."""
+
+    secure: bool
+    max_age_seconds: int
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class SessionOrBearerAuth(AbstractAuthenticationMiddleware):
     No credentials means the public role; wrong credentials on the API are a 401."""
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
-        accounts = connection.app.state.system.accounts
+        accounts = system_of(connection).accounts
 
         async def authenticate(token: str) -> Any:
             # The session lookup reads the database: off the event loop, or one slow query stalls every request.
@@ -70,11 +79,11 @@ class SessionOrBearerAuth(AbstractAuthenticationMiddleware):
             if user is None:
                 raise NotAuthorizedException("invalid or expired bearer token")
             return AuthenticationResult(user=Principal.of(user, token.strip()), auth=token)
-        token = connection.cookies.get(SESSION_COOKIE)
-        user = await authenticate(token) if token else None
-        if user is None:
+        cookie = connection.cookies.get(SESSION_COOKIE)
+        user = await authenticate(cookie) if cookie else None
+        if user is None or cookie is None:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
-        return AuthenticationResult(user=Principal.of(user, token), auth=token)
+        return AuthenticationResult(user=Principal.of(user, cookie), auth=cookie)
 
 
 STAFF = (Role.ADMIN, Role.REGISTRAR)

@@ -5,7 +5,7 @@ instant; and, for anyone who may see the case, the explanation behind a grade or
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, overload
 from uuid import UUID
 
 import msgspec
@@ -94,9 +94,11 @@ class AuditController(Controller):
         version: Annotated[int | None, Parameter(ge=1)] = None,
     ) -> AggregateState:
         audit = system_of(request).audit
-        if (at is None) == (version is None):
-            raise problem(400, "audit.at_or_version", "请给出 at 或 version 之一", "Give either at or version")
-        return audit.state_at(aggregate_id, _aware(at)) if at is not None else audit.state_at_version(aggregate_id, version)
+        if at is not None and version is None:
+            return audit.state_at(aggregate_id, _aware(at))
+        if version is not None and at is None:
+            return audit.state_at_version(aggregate_id, version)
+        raise problem(400, "audit.at_or_version", "请给出 at 或 version 之一", "Give either at or version")
 
     @get(
         "/aggregates/{aggregate_id:uuid}/changes/{version:int}",
@@ -213,6 +215,10 @@ def _explained(request: Request[Any, Any, Any], evaluation_id: UUID) -> Explanat
     return explain(desk, evaluation_id, reveals_names(request.user, evaluation), desk.sight(context(request), evaluation))
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: datetime | None) -> datetime | None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     """Instants must carry their offset: a naive time is ambiguous across time zones."""
     if moment is not None and moment.tzinfo is None:

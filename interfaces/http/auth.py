@@ -7,6 +7,7 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, Response, get, post
 
+from interfaces.common.runtime import runtime_of, system_of
 from interfaces.common.security import SIGNED_IN, Principal, allow
 from interfaces.http import dto
 
@@ -20,7 +21,7 @@ class AuthController(Controller):
     )
     def login(self, request: Request[Any, Any, Any], data: dto.LoginIn) -> dto.TokenOut:
         address = request.client.host if request.client else None
-        session = request.app.state.system.accounts.login(data.username, data.password, address)
+        session = system_of(request).accounts.login(data.username, data.password, address)
         u = session.user
         return dto.TokenOut(
             token=session.token, token_type="bearer", user_id=u.id, role=u.role, organization_id=u.organization_id
@@ -37,7 +38,7 @@ class AuthController(Controller):
     def logout(self, request: Request[Any, Any, Any]) -> None:
         principal: Principal = request.user
         if principal.token:
-            request.app.state.system.accounts.logout(principal.token)
+            system_of(request).accounts.logout(principal.token)
 
     @get("/me", operation_id="whoAmI", summary="当前用户 / Who am I", guards=[allow(*SIGNED_IN)])
     async def me(self, request: Request[Any, Any, Any]) -> dto.MeOut:
@@ -53,7 +54,7 @@ class AuthController(Controller):
 
 @get("/health", operation_id="health", summary="健康检查 / Readiness", tags=["system"])
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
-    system = request.app.state.system
+    system = runtime_of(request)
 
     def check() -> dict[str, Any]:
         ok = system.ping()

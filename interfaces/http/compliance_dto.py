@@ -253,7 +253,7 @@ class CreditOut(msgspec.Struct, frozen=True):
                 PenaltyIn(p.kind, p.decision_no, p.decided_on, p.reason, p.amount_cny, p.suspended_from, p.suspended_until)
                 for p in r.penalties
             ],
-            [tuple(w) for w in r.warnings],
+            list(r.warnings),
             list(r.returned_letters),
-            list(proposal) if proposal else None,  # type: ignore[misc]
+            list(proposal) if proposal else None,
         )

@@ -12,6 +12,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.exceptions import PermissionDeniedException
 from msgspec import Meta
 
+from application.evaluations import Evaluations
 from application.explanations import Explanation, explain
 from application.queries.common import HistoryEntry
 from domain import values
@@ -20,7 +21,7 @@ from domain.expert import Employment, Relation, RelationKind
 from domain.provenance import Role
 from domain.scoring import IndicatorScore
 from interfaces.common.case_access import CASE_ROLES, require_case_access, reveals_names
-from interfaces.common.commands import context, etag, expected_version, optional_version
+from interfaces.common.commands import context, etag, expected_version, optional_version, system_of
 from interfaces.common.security import STAFF, Principal, allow
 
 Points = Decimal  # ranges are the scheme's, checked by the domain with a clear message
@@ -202,15 +203,15 @@ class EvaluationOut(msgspec.Struct, frozen=True):
     panel_shortfall: int = 0  # active members missing to reach the minimum: scoring cannot close nor the result be computed
 
 
-def _desk(request: Request[Any, Any, Any]) -> Any:
-    return request.app.state.system.evaluations
+def _desk(request: Request[Any, Any, Any]) -> Evaluations:
+    return system_of(request).evaluations
 
 
 def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[EvaluationOut]:
     principal: Principal = request.user
     names = reveals_names(principal, evaluation)
     desk = _desk(request)
-    minimum = desk._rule_set(evaluation).evaluation.min_panel_size
+    minimum = desk.rule_set_of(evaluation).evaluation.min_panel_size
     flagged = desk.outliers(evaluation) if names and evaluation.panel and not desk.scores_sealed(evaluation) else {}
     computation = evaluation.computation if desk.sight(context(request), evaluation).result else None  # sealed scores
     body = EvaluationOut(
@@ -386,7 +387,7 @@ class EvaluationController(Controller):
     def panel(self, request: Request[Any, Any, Any], evaluation_id: UUID, data: PanelIn) -> Response[EvaluationOut]:
         desk, ctx, version = _desk(request), context(request), expected_version(request)
         if data.size is not None:
-            seed = data.seed if data.seed is not None else request.app.state.system.ids.new_id().int % 2**31
+            seed = data.seed if data.seed is not None else system_of(request).ids.new_id().int % 2**31
             evaluation = desk.draw_panel(ctx, evaluation_id, version, data.pool, data.size, seed)
         else:
             evaluation = desk.assign_panel(ctx, evaluation_id, version, data.expert_ids)
@@ -404,7 +405,7 @@ class EvaluationController(Controller):
     def conflicts(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> list[ConflictOut]:
         desk = _desk(request)
         evaluation = desk.evaluation(evaluation_id)
-        experts = [desk.expert(x.id) for x in request.app.state.system.cases.experts()]
+        experts = [desk.expert(x.id) for x in system_of(request).cases.experts()]
         return [
             ConflictOut(c.expert_id, c.expert_name, c.ground, c.organization_name, c.zh, c.en)
             for found in desk.conflicts(evaluation, experts).values()

@@ -72,7 +72,7 @@ class AuditPages(Controller):
         """A bad time shows the message over the register as it stands now (400)."""
         require_role(request.user, AUDITORS)
         system, params = system_of(request), request.query_params
-        chosen = {
+        chosen: dict[str, Any] = {  # each value one of its choices (choice refuses others)
             "status": choice(params, "status", (s.value for s in Status)),
             "grade": choice(params, "grade", (*GRADE_ORDER, "none")),
             "credit_status": choice(params, "credit_status", ("none", "abnormal", "serious")),

@@ -74,10 +74,10 @@ def bar_chart(table: Table, title: str, label: Any = str) -> str:
         f"<title>{escape(title)}</title>",
     ]
     for i, name in enumerate(series):  # legend
-        x = LABEL_W + i * 120
+        key_x = LABEL_W + i * 120
         parts.append(
-            f'<rect x="{x}" y="4" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
-            f'<text x="{x + 16}" y="15" font-size="12">{escape(str(label(name)))}</text>'
+            f'<rect x="{key_x}" y="4" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>'
+            f'<text x="{key_x + 16}" y="15" font-size="12">{escape(str(label(name)))}</text>'
         )
     for row, category in enumerate(categories):
         y0 = legend_h + row * band

@@ -5,7 +5,7 @@ the explanation. Every form carries the case version it was rendered from."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -13,13 +13,15 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Stream, Template
 
+from application.desk import Desk
 from application.explanations import explain
-from domain import values
 from domain.documents import SLOTS
+from domain.drafts import BONUS, TypedSheet, typed_number
 from domain.errors import DomainError, InvalidValue
 from domain.evaluation import Evaluation
 from domain.provenance import Role
-from domain.scoring import IndicatorScore, Sheet, bonus_problem, score_problem
+from domain.rules import RuleSet, ScoringScheme
+from domain.scoring import IndicatorScore
 from interfaces.common.case_access import require_case_access, reveals_names
 from interfaces.common.commands import context, system_of
 from interfaces.common.documents import (
@@ -63,7 +65,7 @@ ACTIONS: dict[str, Any] = {
     "finalize": lambda d, c, id, v, f: d.finalize(c, id, v),
     "withdraw": lambda d, c, id, v, f: d.withdraw(c, id, v, f.get("reason", "")),
     "submit_application": lambda d, c, id, v, f: d.submit_application(
-        c, id, v, _decimal(f.get("self_assessment") or None), f.get("statement", "")
+        c, id, v, typed_number(f.get("self_assessment") or None), f.get("statement", "")
     ),
     "file_appeal": lambda d, c, id, v, f: d.file_appeal(c, id, v, f.get("grounds", "")),
     "assign_panel": lambda d, c, id, v, f: d.assign_panel(
@@ -84,54 +86,21 @@ ACTIONS: dict[str, Any] = {
 }
 
 
-def _decimal(raw: str | None) -> Decimal | None:
-    if raw is None or raw.strip() == "":
-        return None
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise InvalidValue("form.number", f"不是有效的数字:{raw}", f"Not a number: {raw}") from None
-    return values.points(value, "points", "分数")
-
-
 def _signed_in(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.user
     require_role(principal, SIGNED_IN)
     return principal
 
 
-def valid_part(
-    form: dict[str, str], scheme: Any, decimals: int, previous: Sheet | None
-) -> tuple[tuple[IndicatorScore, ...], Decimal, dict[str, DomainError]]:
-    """The scores typed that the scheme accepts, each invalid one replaced by its last saved value (if any),
-    and what is wrong with each refused field (`points:<key>` or `bonus`)."""
-    kept = {s.key: s for s in previous.scores} if previous else {}
-    scores: dict[str, IndicatorScore] = {}
-    problems: dict[str, DomainError] = {}
-    for name, raw in form.items():
-        if not name.startswith("points:") or not raw.strip():
-            continue
-        key = name.removeprefix("points:")
-        try:
-            score = IndicatorScore(key, _decimal(raw) or Decimal(0), form.get(f"comment:{key}", "").strip())
-            problem = score_problem(scheme, score, decimals)
-        except DomainError as e:
-            problem = e
-        if problem is None:
-            scores[key] = score
-        else:
-            problems[name] = problem
-            if key in kept:
-                scores[key] = kept[key]
-    try:
-        bonus = _decimal(form.get("bonus")) or Decimal(0)
-        bonus_refused = bonus_problem(scheme, bonus, decimals)
-    except DomainError as e:
-        bonus_refused = e
-    if bonus_refused is not None:
-        problems["bonus"] = bonus_refused
-        bonus = previous.bonus if previous else Decimal(0)
-    return tuple(scores.values()), bonus, problems
+def typed_sheet(form: dict[str, str]) -> TypedSheet:
+    """The score form's fields (`points:<key>`, `comment:<key>`, `bonus`) as the sheet typed."""
+    points = {name.removeprefix("points:"): raw for name, raw in form.items() if name.startswith("points:")}
+    return TypedSheet(points, {key: form.get(f"comment:{key}", "") for key in points}, form.get("bonus", ""))
+
+
+def field_of(key: str) -> str:
+    """The form field a refusal belongs beside."""
+    return key if key == BONUS else f"points:{key}"
 
 
 def _outcome(form: dict[str, str]) -> str:
@@ -158,11 +127,11 @@ def revised_from_form(evaluation: Evaluation, form: dict[str, str]) -> dict[UUID
 
 
 def _revised(raw: str | None, points: Decimal) -> Decimal:
-    typed = _decimal(raw)
+    typed = typed_number(raw)
     return points if typed is None else typed  # a revised 0 is a score, not "unchanged"
 
 
-def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, scheme: Any) -> dict[str, Any]:
+def _documents_view(request: Request[Any, Any, Any], evaluation: Evaluation, scheme: ScoringScheme) -> dict[str, Any]:
     """The case's documents for whoever may read them: the list, each indicator's supporting
     material beside it on the score form, a preview, and (for the organization and staff, while
     the case takes them) the upload zone's slots."""
@@ -282,7 +251,7 @@ class EvaluationPages(Controller):
         system = system_of(request)
         evaluation: Evaluation = system.evaluations.evaluation(evaluation_id)
         require_case_access(principal, evaluation, system_of(request).evaluations.subject_organization(evaluation))
-        rule_set = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version)
+        rule_set = system.evaluations.rule_set_of(evaluation)
         scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
         active = evaluation.active_members()
         seat = next((m for m in active if m.user_id == principal.user_id), None)
@@ -326,7 +295,9 @@ class EvaluationPages(Controller):
         )
 
     @staticmethod
-    def _chair_view(system: Any, evaluation: Evaluation, rule_set: Any, scheme: Any, form: dict[str, str]) -> dict[str, Any]:
+    def _chair_view(
+        system: Desk, evaluation: Evaluation, rule_set: RuleSet, scheme: ScoringScheme, form: dict[str, str]
+    ) -> dict[str, Any]:
         """What the chair sees beyond the members: the pool with each expert's conflicts (before
         assigning or replacing), how far the active panel is below the minimum, changed sheets,
         and (once scoring has closed) totals far from the median."""
@@ -397,18 +368,13 @@ class EvaluationPages(Controller):
         """Save the draft (the form's auto-save posts here too, with X-Autosave) or submit it. A draft may be
         incomplete, and an invalid value is refused for its field alone: the valid ones are saved (an invalid
         field keeps its last saved value) and each refusal is told beside its field; nothing typed is lost."""
-        principal = _signed_in(request)
-        system = system_of(request)
-        desk, ctx = system.evaluations, context(request)
+        _signed_in(request)
+        desk, ctx = system_of(request).evaluations, context(request)
         autosave = request.headers.get("x-autosave") == "1"
         problems: dict[str, DomainError] = {}
         try:
-            evaluation: Evaluation = desk.evaluation(evaluation_id)
-            rules = system.rules.get(evaluation.rule_set.id, evaluation.rule_set.version).evaluation
-            seat = next((m for m in evaluation.active_members() if m.user_id == principal.user_id), None)
-            previous = evaluation.drafts.get(seat.expert_id) if seat else None
-            scores, bonus, problems = valid_part(data, rules.scheme_for(evaluation.subject_type), rules.score_decimals, previous)
-            desk.save_draft(ctx, evaluation_id, None, scores, bonus)
+            _, part = desk.save_typed_draft(ctx, evaluation_id, typed_sheet(data))
+            problems = {field_of(key): problem for key, problem in part.problems.items()}
             if data.get("intent") == "submit" and not autosave:
                 if problems:
                     raise InvalidValue(

@@ -39,7 +39,7 @@ def language(request: Any) -> str:
 
 def message_for(request: Any, error: Any) -> str:
     """A domain error's message in the page's language."""
-    return error.message_zh if language(request) == "zh" else error.message_en
+    return str(error.message_zh if language(request) == "zh" else error.message_en)
 
 
 def translate(lang: str, key: str, **values: Any) -> str:

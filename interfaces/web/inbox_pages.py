@@ -11,6 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from application.desk import Desk
 from application.queries.reminders import ReminderQuery
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
@@ -99,7 +100,7 @@ def install(engine: Any) -> None:
     engine.engine.globals.update(unread_reminders=unread_reminders, task_link=task_link)
 
 
-def _recipients(system: Any, rows: list[Any], lang: str) -> dict[str, str]:
+def _recipients(system: Desk, rows: list[Any], lang: str) -> dict[str, str]:
     """Who each reminder went to, by name: `organization:<id>` and `user:<id>` are not for people to read."""
     organizations = [UUID(r.recipient.split(":", 1)[1]) for r in rows if r.recipient.startswith("organization:")]
     names = {f"organization:{k}": v for k, v in system.register_view.names(organizations).items()}

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
 
+from application.desk import Desk
 from application.errors import BadCredentials, NotFound, TooManyAttempts
 from application.queries.register import RegisterQuery
 from domain.errors import DomainError, InvalidValue
@@ -18,7 +19,7 @@ from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
-from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, require_own_organization, require_role
+from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, SessionCookie, require_own_organization, require_role
 from interfaces.web.confirm import Confirmation, basis_fields, basis_from, confirm_then, confirmation_page
 from interfaces.web.forms import Form
 from interfaces.web.i18n import LANG_COOKIE, LANGS, language, message_for, translate
@@ -97,14 +98,9 @@ class PageController(Controller):
         except (BadCredentials, TooManyAttempts) as e:
             return Template("login.html", context={"next": next_, "error": message_for(request, e)}, status_code=domain_status(e))
         response = Redirect(next_, status_code=303)
-        settings = system_of(request).settings
+        cookie: SessionCookie = request.app.state.session_cookie
         response.set_cookie(
-            SESSION_COOKIE,
-            session.token,
-            httponly=True,
-            secure=settings.cookies_secure,
-            samesite="lax",
-            max_age=settings.session_hours * 3600,
+            SESSION_COOKIE, session.token, httponly=True, secure=cookie.secure, samesite="lax", max_age=cookie.max_age_seconds
         )
         return response
 
@@ -120,7 +116,7 @@ class PageController(Controller):
     @get("/register", sync_to_thread=True)
     def register(self, request: Request[Any, Any, Any]) -> Template:
         params = request.query_params
-        sort = params.get("sort") if params.get("sort") in _SORTS else "name"
+        sort: Any = params.get("sort") if params.get("sort") in _SORTS else "name"  # one of the query's sorts
         page = page_number(params.get("page"))
         filters = {
             "q": params.get("q") or None,
@@ -137,7 +133,7 @@ class PageController(Controller):
             district=filters["district"],
             sort=sort,
             page=page,
-            per_page=20,  # type: ignore[arg-type]
+            per_page=20,
         )
         result = system_of(request).register_view.search(query)
         keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
@@ -324,7 +320,7 @@ def _districts(request: Request[Any, Any, Any]) -> list[str]:
     return system_of(request).register_view.districts()
 
 
-def open_report_year(system: Any, org: Any) -> int | None:
+def open_report_year(system: Desk, org: Any) -> int | None:
     """Last year's report, if it is still to be filed (the rule lives in Inspections.open_report_year)."""
     year: int | None = system.inspections.open_report_year(org.id)
     return year

@@ -8,10 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from application.desk import Desk
 from application.queries.funding import ProjectQuery
 from application.queries.reminders import ReminderQuery
 from domain.provenance import Role
@@ -71,7 +73,7 @@ class WorklistPages(Controller):
         return Template("worklist.html", context=found)
 
 
-def _progress(system: Any, cases: list[Any]) -> list[CaseProgress]:
+def _progress(system: Desk, cases: list[Any]) -> list[CaseProgress]:
     """Each open case with its sheets in of the active panel, whether that makes a quorum, and the next step."""
     shown = []
     for case in [c for c in cases if c.stage in OPEN_STAGES][:LIMIT]:
@@ -84,7 +86,7 @@ def _progress(system: Any, cases: list[Any]) -> list[CaseProgress]:
     return shown
 
 
-def _registrar(system: Any, today: date) -> dict[str, Any]:
+def _registrar(system: Desk, today: date) -> dict[str, Any]:
     reports = system.compliance.awaiting_review(LIMIT)
     names = system.register_view.names([r.organization_id for r in reports])
     cases = system.cases.cases()
@@ -98,7 +100,7 @@ def _registrar(system: Any, today: date) -> dict[str, Any]:
     }
 
 
-def _escalating(system: Any, today: date) -> list[tuple[Any, str, date]]:
+def _escalating(system: Desk, today: date) -> list[tuple[Any, str, date]]:
     """Abnormal listings that reach the serious list within the rule set's reminder horizon."""
     soon = []
     for org_id, listed_on, division in system.reminders.planning.abnormal_listings():
@@ -111,7 +113,7 @@ def _escalating(system: Any, today: date) -> list[tuple[Any, str, date]]:
     return sorted(((org_id, names.get(org_id, ""), on) for org_id, on in soon), key=lambda row: row[2])[:LIMIT]
 
 
-def _organization(system: Any, organization_id: Any) -> dict[str, Any]:
+def _organization(system: Desk, organization_id: UUID) -> dict[str, Any]:
     org = system.organizations.organization(organization_id)
     year = open_report_year(system, org)
     due = system.inspections.campaign_for(org, year).registration_authority_deadline if year else None

@@ -87,7 +87,7 @@ def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationK
             REGISTRAR, project_id, None, kind, today + timedelta(days=14), chair_user_id="chair-1"
         )
         desk.assign_panel(REGISTRAR, case.id, None, experts(system))
-        scheme = desk._rule_set(case).evaluation.scheme_for("project")
+        scheme = desk.rule_set_of(case).evaluation.scheme_for("project")
         for n in (1, 2, 3):
             points = tuple(
                 IndicatorScore(i.key, (i.maximum * Decimal(shares[project_id])).quantize(Decimal("0.1")))

@@ -29,7 +29,7 @@ def as_expert(n: int) -> CommandContext:
 
 
 def scores(evaluations: Evaluations, evaluation, share: str) -> tuple[IndicatorScore, ...]:
-    rule_set = evaluations._rule_set(evaluation)
+    rule_set = evaluations.rule_set_of(evaluation)
     scheme = rule_set.evaluation.scheme_for(evaluation.subject_type)
     return tuple(IndicatorScore(i.key, (i.maximum * Decimal(share)).quantize(Decimal("0.1")), "良好") for i in scheme.indicators)
 
@@ -223,7 +223,7 @@ def test_findings_lower_or_revoke_the_grade_and_bar_reapplying(system, desk, clo
 
     org = system.organizations.register_organization(REGISTRAR, profile(), code(1), date(2015, 6, 1))
     evaluation = desk.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
-    rule_set = desk._rule_set(evaluation)
+    rule_set = desk.rule_set_of(evaluation)
     org_now = system.organizations.organization(org.id)
     org_now.award_grade("4A", date(2026, 1, 1), date(2030, 12, 31), evaluation.id, True, REGISTRAR.provenance(clock.now()))
     system.store.save(org_now)

@@ -85,7 +85,7 @@ def test_a_case_is_not_computed_below_the_minimum(system, desk) -> None:
     evaluation.recused[experts[0].id] = RecusalGround.FORCED  # as if a recusal came in after closing
     with pytest.raises(InvalidTransition) as refused:
         evaluation.record_result(
-            desk._compute(evaluation, desk._rule_set(evaluation), evaluation.counted_sheets()),
+            desk._compute(evaluation, desk.rule_set_of(evaluation), evaluation.counted_sheets()),
             3,
             REGISTRAR.provenance(system.clock.now()),
         )
@@ -223,7 +223,7 @@ def test_an_evaluator_far_from_the_panels_median_is_flagged_and_no_score_is_alte
     assert list(flagged) == [experts[3].id] and flagged[experts[3].id] < -50  # 5 % of 1,000 points (anhui@1)
     computed = desk.compute_result(CHAIR, evaluation.id, None)
     assert min(computed.computation.totals.values) == evaluation.drafts[experts[3].id].total(
-        desk._rule_set(evaluation).evaluation.scheme_for(evaluation.subject_type)
+        desk.rule_set_of(evaluation).evaluation.scheme_for(evaluation.subject_type)
     )
 
 

@@ -18,6 +18,7 @@ from application.context import CommandContext
 from application.errors import NotPermitted
 from application.evaluations import Evaluations
 from application.rights import RIGHTS, Relation
+from domain.drafts import TypedSheet
 from domain.provenance import Actor, Role
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.unit.test_rights import commands
@@ -67,6 +68,7 @@ def arguments(method: Any, case: Any, experts: list[Any]) -> dict[str, Any]:
         "granted": False,
         "upheld": False,
         "scores": (),
+        "typed": TypedSheet({}),
         "bonus": Decimal(0),
         "pool": [],
         "size": 1,

@@ -92,7 +92,7 @@ def test_two_instances_scoring_and_awarding_at_once_lose_nothing_and_overcommit_
                 chair_user_id="chair-1",
             )
             desk.assign_panel(REGISTRAR, case.id, None, experts(first))
-            scheme = desk._rule_set(case).evaluation.scheme_for("project")
+            scheme = desk.rule_set_of(case).evaluation.scheme_for("project")
             for n in (1, 2, 3):
                 desk.save_draft(as_expert(n), case.id, None, tuple(IndicatorScore(i.key, i.maximum) for i in scheme.indicators))
             cases.append(case.id)

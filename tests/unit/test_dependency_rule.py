@@ -62,3 +62,16 @@ def test_the_api_and_the_pages_share_only_interfaces_common(package: str, forbid
     the app factory (interfaces/app.py) sees both."""
     bad = [(w, m) for w, m in imports(package) if any(m == f or m.startswith(f + ".") for f in forbidden)]
     assert bad == []
+
+
+def test_controllers_reach_the_system_only_through_its_typed_desk() -> None:
+    """The API and the pages see `application.desk.Desk` (use cases and views, typed), never the
+    wired system with its database and settings: only the runtime module reads the app's state."""
+    allowed = {"interfaces/common/runtime.py", "interfaces/app.py"}
+    bad = [
+        str(path.relative_to(ROOT))
+        for package in ("interfaces/http", "interfaces/web", "interfaces/common")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in allowed and ".state.system" in path.read_text()
+    ]
+    assert bad == []  # and `make test` type-checks interfaces/ strictly against that desk

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from domain.drafts import TypedSheet, valid_part
 from domain.errors import InvalidValue
 from domain.scoring import IndicatorScore, Sheet, bonus_problem, checked_scores, score_problem
-from interfaces.web.evaluation_pages import valid_part
 from tests.unit.test_evaluation_rules import RULES, SCHEME
 
 DECIMALS = RULES.score_decimals
@@ -76,33 +76,36 @@ def test_the_whole_sheet_is_refused_for_exactly_the_problem_its_field_is_told(ke
 SAVED = Sheet("expert-91", (IndicatorScore("a", Decimal(50), "kept"), IndicatorScore("b", Decimal(30))), Decimal(2))
 
 
+def typed(points: dict[str, str], bonus: str = "", **comments: str) -> TypedSheet:
+    return TypedSheet(points, comments, bonus)
+
+
 def test_the_form_saves_every_valid_field_and_tells_each_refused_one_by_its_field() -> None:
-    form = {"points:a": "55", "comment:a": " ok ", "points:b": "45", "bonus": "1"}
-    scores, bonus, problems = valid_part(form, SCHEME, DECIMALS, None)
-    assert scores == (IndicatorScore("a", Decimal(55), "ok"),) and bonus == 1
-    assert set(problems) == {"points:b"} and problems["points:b"].code == "score.out_of_range"
+    part = valid_part(typed({"a": "55", "b": "45"}, "1", a=" ok "), SCHEME, DECIMALS, None)
+    assert part.scores == (IndicatorScore("a", Decimal(55), "ok"),) and part.bonus == 1
+    assert set(part.problems) == {"b"} and part.problems["b"].code == "score.out_of_range"
 
 
 def test_a_refused_field_keeps_its_last_saved_value() -> None:
-    scores, bonus, problems = valid_part({"points:a": "61", "points:b": "35", "bonus": "9"}, SCHEME, DECIMALS, SAVED)
-    assert scores == (IndicatorScore("a", Decimal(50), "kept"), IndicatorScore("b", Decimal(35)))
-    assert bonus == 2 and set(problems) == {"points:a", "bonus"}
+    part = valid_part(typed({"a": "61", "b": "35"}, "9"), SCHEME, DECIMALS, SAVED)
+    assert part.scores == (IndicatorScore("a", Decimal(50), "kept"), IndicatorScore("b", Decimal(35)))
+    assert part.bonus == 2 and set(part.problems) == {"a", "bonus"}
 
 
 def test_an_empty_field_is_simply_not_yet_scored() -> None:
-    scores, bonus, problems = valid_part({"points:a": "", "points:b": " ", "bonus": ""}, SCHEME, DECIMALS, None)
-    assert scores == () and bonus == 0 and problems == {}
+    part = valid_part(typed({"a": "", "b": " "}, ""), SCHEME, DECIMALS, None)
+    assert part.scores == () and part.bonus == 0 and part.problems == {}
 
 
 def test_what_is_not_a_number_is_refused_for_its_field_alone() -> None:
-    scores, _, problems = valid_part({"points:a": "abc", "points:b": "20"}, SCHEME, DECIMALS, SAVED)
-    assert problems["points:a"].code == "form.number"
-    assert scores == (IndicatorScore("a", Decimal(50), "kept"), IndicatorScore("b", Decimal(20)))
+    part = valid_part(typed({"a": "abc", "b": "20"}), SCHEME, DECIMALS, SAVED)
+    assert part.problems["a"].code == "form.number"
+    assert part.scores == (IndicatorScore("a", Decimal(50), "kept"), IndicatorScore("b", Decimal(20)))
 
 
 def test_what_the_form_saves_always_passes_the_whole_sheet_check() -> None:
-    scores, bonus, _ = valid_part({"points:a": "61", "points:b": "1.25", "bonus": "7"}, SCHEME, DECIMALS, SAVED)
-    assert checked_scores(SCHEME, scores, bonus, DECIMALS) == scores
+    part = valid_part(typed({"a": "61", "b": "1.25"}, "7"), SCHEME, DECIMALS, SAVED)
+    assert checked_scores(SCHEME, part.scores, part.bonus, DECIMALS) == part.scores
 
 
 # -- 评分细则 ---------------------------------------------------------------------------------------------------------

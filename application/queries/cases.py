@@ -1,0 +1,41 @@
+"""Evaluation cases and the expert pool as lists (the cases read model)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+
+
+class CaseRow(msgspec.Struct, frozen=True):
+    id: UUID
+    kind: str
+    stage: str
+    subject_id: UUID
+    subject_name: str | None
+    chair_user_id: str
+    scoring_deadline: date
+    rule_set: str
+    total: Decimal | None
+    result: str | None
+    announcement_ends: date | None
+    version: int
+    my_sheet_submitted: bool | None = None  # for an evaluator's own list
+
+
+class MemberRow(msgspec.Struct, frozen=True):
+    expert_id: UUID
+    user_id: str
+    name: str
+    recused: str | None
+    submitted: bool
+
+
+class ExpertRow(msgspec.Struct, frozen=True):
+    id: UUID
+    user_id: str
+    name: str
+    field: str
+    affiliation: str
