@@ -41,6 +41,7 @@ from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.audit_pages import AuditPages
+from interfaces.web.credit_pages import CreditDocumentPages, CreditPages
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.i18n import install as install_i18n
@@ -124,6 +125,8 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             PublicPages,
             InspectionPages,
             InspectionDocumentPages,
+            CreditPages,
+            CreditDocumentPages,
             InboxPages,
             DeliveryPages,
             health,

@@ -1,0 +1,92 @@
+# ruff: noqa: F811  (the live-server fixture is imported from hostile_support and requested by name)
+"""信用记录 on the pages: the registrar records a penalty only with its decision and after a
+confirmation, a refusal keeps what was typed; the organization sees its own record, asks for
+removal and attaches the grounds; nobody else sees it. Both stores, the demo data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from application.queries.register import RegisterQuery
+from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
+from tests.support.documents import pdf
+
+
+def penalty_form(live: Live, **changes: str) -> dict[str, str]:
+    yesterday = live.system.store.today() - timedelta(days=1)
+    form = {
+        "kind": "warning",
+        "decision_no": "郊民罚〔2026〕7号",
+        "decided_on": yesterday.isoformat(),
+        "reason": "未按规定报送年度工作报告并拒不改正",
+        "_csrf_token": live.csrf_field,
+    }
+    return {**form, **changes}
+
+
+def credit_url(live: Live) -> str:
+    return f"/organizations/{live.ids['organization_id']}/credit"
+
+
+def test_a_penalty_is_recorded_only_with_its_decision_and_after_a_confirmation(live: Live) -> None:
+    org_id = UUID(live.ids["organization_id"])
+    missing = live.page("registrar", "POST", f"{credit_url(live)}/penalties", data=penalty_form(live, decision_no=" "))
+    assert missing.status_code == 422 and "处罚决定书文号" in missing.text
+    assert 'aria-invalid="true"' in missing.text and "未按规定报送年度工作报告并拒不改正" in missing.text  # kept
+    first = live.page("registrar", "POST", f"{credit_url(live)}/penalties", data=penalty_form(live))
+    assert first.status_code == 200 and "确认记录处罚" in first.text and "公示页" in first.text
+    record = live.system.credit.record_of(org_id)
+    assert record is None or not record.penalties  # nothing yet: the confirmation comes first
+    done = live.page("registrar", "POST", f"{credit_url(live)}/penalties", data={**penalty_form(live), "confirmed": "yes"})
+    assert done.status_code == 303 and done.headers["location"] == f"{credit_url(live)}?done=penalty"
+    page = live.page("registrar", "GET", f"{credit_url(live)}?done=penalty")
+    assert "行政处罚已记录" in page.text and "郊民罚〔2026〕7号" in page.text and "活动异常名录" in page.text
+    assert "行政处罚决定书 · 郊民罚〔2026〕7号" in page.text  # the letter can be attached right there
+    english = live.page("registrar", "GET", credit_url(live), lang="en")
+    assert "Record a penalty" in english.text and "Abnormal-activity list" in english.text
+
+
+def test_the_organization_asks_for_removal_and_attaches_its_grounds(live: Live) -> None:
+    org_id = UUID(live.ids["organization_id"])
+    page = live.page("organization", "GET", credit_url(live))
+    assert page.status_code == 200 and "申请移出" in page.text and "记录行政处罚" not in page.text
+    asked = live.page(
+        "organization", "POST", f"{credit_url(live)}/removal", data={"list_name": "abnormal", "_csrf_token": live.csrf_field}
+    )
+    assert asked.status_code == 303 and asked.headers["location"].endswith("?done=removal_requested")
+    listing = next(x for x in live.system.credit.record_of(org_id).listings if x.removed_on is None)
+    assert listing.removal_requested_on == live.system.store.today()
+    upload = live.page(
+        "organization",
+        "POST",
+        f"{credit_url(live)}/documents/?subject=removal:abnormal&slot=removal_grounds&name=整改说明.pdf",
+        content=pdf("整改说明"),
+        headers={"X-CSRFToken": live.csrf_cookie, "Content-Type": "application/octet-stream"},
+    )
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["file_name"] == "整改说明.pdf"
+    letter = live.page(
+        "organization",
+        "POST",
+        f"{credit_url(live)}/documents/?subject=penalty:郊民罚〔2026〕7号&slot=decision_letter&name=x.pdf",
+        content=pdf("not mine to attach"),
+        headers={"X-CSRFToken": live.csrf_cookie, "Content-Type": "application/octet-stream"},
+    )
+    assert letter.status_code == 403  # decision letters are the registrar's
+    again = live.page("organization", "GET", credit_url(live))
+    assert "整改说明.pdf" in again.text and "已于" in again.text
+
+
+def test_only_the_organization_staff_and_auditors_see_a_credit_record(live: Live) -> None:
+    assert live.page("auditor", "GET", credit_url(live)).status_code == 200
+    assert live.page("evaluator", "GET", credit_url(live)).status_code == 403
+    signed_out = live.page("public", "GET", credit_url(live))
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login")
+    entries = live.system.register_view.search(RegisterQuery(per_page=50)).items
+    someone_else = next(e for e in entries if str(e.id) != live.ids["organization_id"])
+    assert live.page("organization", "GET", f"/organizations/{someone_else.id}/credit").status_code == 403
+    by_auditor = live.page(
+        "auditor", "POST", f"{credit_url(live)}/removal", data={"list_name": "abnormal", "_csrf_token": live.csrf_field}
+    )
+    assert by_auditor.status_code == 403 and "CSRF" not in by_auditor.text
