@@ -151,6 +151,11 @@ class IntegrityChain:
             )
         return Checkpoint(position, hash_, now)
 
+    def link_at(self, position: int) -> str | None:
+        with self.db.transaction() as tx:
+            found = tx.execute("SELECT hash FROM sl_chain WHERE position = ?", (position,)).scalar()
+        return None if found is None else str(found)
+
     def checkpoints(self) -> list[Checkpoint]:
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT position, hash, at FROM sl_chain_checkpoints ORDER BY position").all()

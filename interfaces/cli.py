@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any, TextIO
 from uuid import UUID
 
+from application.queries.integrity import holds_checkpoint, parse_checkpoint
 from infra.wiring import VARIABLES, System, build_system, load_settings
 from interfaces.progress import Advance, progress_bars
 
@@ -91,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--checkpoint", action="store_true", help="then record the head as a checkpoint")
     verify.add_argument(
         "--checkpoints", action="store_true", help="print the recorded checkpoints (position, link, time) as JSON Lines"
+    )
+    verify.add_argument(
+        "--against",
+        metavar="CHECKPOINT",
+        help="a checkpoint kept earlier (POSITION:HASH, or a JSON line from --checkpoints or the public page): "
+        "also check that the log still holds it, i.e. has only been appended to since",
     )
 
     export = sub.add_parser(
@@ -302,8 +309,21 @@ def _verify(args: Any, system: System) -> int:
         for c in system.integrity.checkpoints():
             print(json.dumps({"position": c.position, "hash": c.hash, "at": c.at.isoformat()}))
         return 0
+    kept = None
+    if args.against:
+        try:
+            kept = parse_checkpoint(args.against)
+        except ValueError as e:
+            print(f"starledger verify: --against: {e}", file=sys.stderr)
+            return 2
     with progress_bars(args.quiet) as bars:
         result = system.integrity.verify(progress=bars("verifying"))
+    if kept is not None:
+        problem = holds_checkpoint(result, *kept, system.integrity.link_at(kept[0]))
+        if problem:
+            print(f"NOT OK against checkpoint #{kept[0]}: {problem}", file=sys.stderr)
+            return 1
+        print(f"ok: the log holds checkpoint #{kept[0]} {kept[1][:16]}…, so it has only been appended to since")
     if not result.ok:
         print(f"NOT OK after {result.checked} events: {result.problem}", file=sys.stderr)
         return 1

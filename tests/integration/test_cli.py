@@ -96,7 +96,13 @@ def test_verify_reports_ok_then_names_a_tampered_event(tmp_path: Path) -> None:
     assert run("demo", data_dir=tmp_path).returncode == 0
     ok = run("verify", "--checkpoint", data_dir=tmp_path)
     assert ok.returncode == 0 and ok.stdout.startswith("ok: ") and "checkpoint recorded: #" in ok.stdout
-    assert '"position"' in run("verify", "--checkpoints", data_dir=tmp_path).stdout
+    kept = run("verify", "--checkpoints", data_dir=tmp_path).stdout.splitlines()[-1]
+    assert '"position"' in kept
+    holds = run("verify", "--against", kept, data_dir=tmp_path)
+    assert holds.returncode == 0 and "has only been appended to since" in holds.stdout, holds.stderr
+    beyond = run("verify", "--against", "999999:" + "0" * 64, data_dir=tmp_path)
+    assert beyond.returncode == 1 and "newer events were deleted" in beyond.stderr
+    assert run("verify", "--against", "not-a-checkpoint", data_dir=tmp_path).returncode == 2
     recomputed = run("audit", "recompute", data_dir=tmp_path)
     assert recomputed.returncode == 0 and "0 mismatch(es)" in recomputed.stdout
     exported = run("export", "-o", str(tmp_path / "log.jsonl"), data_dir=tmp_path)

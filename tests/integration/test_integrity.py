@@ -89,6 +89,28 @@ def test_the_chain_verifies_across_saves_and_checkpoints_record_the_head(system,
     assert [c.position for c in system.integrity.checkpoints()] == [10, 11]
 
 
+def test_a_kept_checkpoint_shows_the_newest_events_were_deleted_where_the_chain_alone_cannot(system, clock) -> None:
+    """Deleting the newest events with their links leaves a chain that verifies; anyone who kept a
+    published checkpoint from before sees that the log no longer holds it."""
+    from application.queries.integrity import holds_checkpoint
+
+    seeded(system)
+    org = system.register_view.search(RegisterQuery()).items[0]
+    system.organizations.rename(REGISTRAR, org.id, None, "铜陵市新名称协会")
+    kept = system.integrity.checkpoint(clock.now())  # #11, published
+    system.organizations.rename(REGISTRAR, org.id, None, "铜陵市又一名称协会")  # #12: appended since
+    still = system.integrity.verify()
+    assert holds_checkpoint(still, kept.position, kept.hash, system.integrity.link_at(kept.position)) is None
+    table, nid = stored(system)
+    with system.database.transaction(write=True) as tx:  # someone removes the last two events and their links
+        tx.execute(f"DELETE FROM {table} WHERE {nid} >= 11")
+        tx.execute("DELETE FROM sl_chain WHERE position >= 11")
+    truncated = system.integrity.verify()
+    assert truncated.ok and truncated.head_position == 10  # the chain alone cannot tell
+    problem = holds_checkpoint(truncated, kept.position, kept.hash, system.integrity.link_at(kept.position))
+    assert problem is not None and "deleted" in problem and "#10" in problem
+
+
 def test_the_auditor_endpoint_recomputes_the_chain(client, system) -> None:
     from tests.integration.conftest import login
 
