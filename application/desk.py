@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from application.accounts import Accounts
+from application.announcements import PublicAnnouncements
 from application.audit import Audit
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
@@ -71,6 +72,8 @@ class Desk(Protocol):
     def public(self) -> PublicRegister: ...
     @property
     def evidence(self) -> PublicEvidence: ...
+    @property
+    def announcements(self) -> PublicAnnouncements: ...
 
     # views: read models and stores the pages list from
     @property

@@ -8,9 +8,17 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from application.queries.cases import CaseRow, ExpertRow, MemberRow
+from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow
 from application.queries.common import Page, Table
-from application.queries.compliance import CampaignRow, InspectionRow, ListingQuery, ListingRow, PenaltyRow
+from application.queries.compliance import (
+    CampaignRow,
+    InspectionResultQuery,
+    InspectionResultRow,
+    InspectionRow,
+    ListingQuery,
+    ListingRow,
+    PenaltyRow,
+)
 from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
 from application.queries.integrity import Checkpoint, Verification
 from application.queries.register import RegisterAsOfQuery, RegisterEntry, RegisterLine, RegisterQuery
@@ -99,6 +107,8 @@ class ComplianceView(Protocol):
     def listings(self, query: ListingQuery) -> Page[ListingRow]: ...
 
     def listings_of(self, organization_id: UUID) -> list[ListingRow]: ...
+
+    def inspection_results(self, query: InspectionResultQuery) -> Page[InspectionResultRow]: ...
 
     def penalties_of(self, organization_id: UUID) -> list[PenaltyRow]: ...
 
@@ -408,6 +418,8 @@ class CasesView(Protocol):
     def members(self, case_id: UUID) -> list[MemberRow]: ...
 
     def experts(self) -> list[ExpertRow]: ...
+
+    def announced_grades(self, year: int | None = None) -> list[AnnouncedGrade]: ...
 
 
 class FundingView(Protocol):

@@ -12,6 +12,7 @@ import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
 
 from application.accounts import Accounts
+from application.announcements import PublicAnnouncements
 from application.audit import Audit
 from application.credit import CreditRecords
 from application.desk import Desk
@@ -84,6 +85,7 @@ class System:
     database: SQLiteDatabase | PostgresDatabase
     documents: SqlDocumentStore
     evidence: PublicEvidence
+    announcements: PublicAnnouncements
     read_models: ReadModels
     dashboards: Dashboards
 
@@ -169,6 +171,7 @@ def build_system(
         organization_exists=lambda org_id: register.get(org_id) is not None,
         common_passwords=common_passwords(),
     )
+    integrity = IntegrityChain(store.recorder, database, documents)
     system = System(
         settings=settings,
         clock=clock,
@@ -201,7 +204,7 @@ def build_system(
         funding=Funding(store, rules, clock, ids, evaluations=evaluations, documents=documents),
         subsidies=Subsidies(store, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
-        integrity=IntegrityChain(store.recorder, database, documents),
+        integrity=integrity,
         audit=Audit(store, register_history),
         accounts=accounts,
         rules=rules,
@@ -209,6 +212,7 @@ def build_system(
         database=database,
         documents=documents,
         evidence=PublicEvidence(inspections, credit, compliance),
+        announcements=PublicAnnouncements(cases, compliance, funding_view, integrity, store.today),
         read_models=read_models,
         dashboards=Dashboards(database),
     )

@@ -26,6 +26,7 @@ from interfaces.common.input_guard import input_guard
 from interfaces.common.problems import EXCEPTION_HANDLERS
 from interfaces.common.proxies import TrustedProxies
 from interfaces.common.security import SESSION_COOKIE, SessionCookie, SessionOrBearerAuth
+from interfaces.http.announcements import AnnouncementController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
@@ -40,6 +41,7 @@ from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
+from interfaces.web.announcement_pages import AnnouncementPages
 from interfaces.web.audit_pages import AuditPages
 from interfaces.web.credit_pages import CreditDocumentPages, CreditPages
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
@@ -106,6 +108,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             InspectionController,
             CreditController,
             PublicController,
+            AnnouncementController,
             ReminderController,
             AuditController,
             RatingController,
@@ -123,6 +126,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             ProjectDocumentPages,
             AuditPages,
             PublicPages,
+            AnnouncementPages,
             InspectionPages,
             InspectionDocumentPages,
             CreditPages,

@@ -23,6 +23,21 @@ class CaseRow(msgspec.Struct, frozen=True):
     announcement_ends: date | None
     version: int
     my_sheet_submitted: bool | None = None  # for an evaluator's own list
+    announcement_starts: date | None = None
+
+
+class AnnouncedGrade(msgspec.Struct, frozen=True):
+    """A grade evaluation's result as announced (公示): the proposed grade and total, the window."""
+
+    case_id: UUID
+    organization_id: UUID
+    organization_name: str
+    district: str
+    proposed_grade: str | None
+    total: Decimal | None
+    starts: date
+    ends: date
+    stage: str  # announced | appealed | appeal_decided | finalized | withdrawn …
 
 
 class MemberRow(msgspec.Struct, frozen=True):

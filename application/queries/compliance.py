@@ -76,3 +76,22 @@ class ListingQuery(msgspec.Struct, frozen=True):
     text: str | None = None
     page: int = 1
     per_page: int = 50
+
+
+class InspectionResultRow(msgspec.Struct, frozen=True):
+    """One line of a year's inspection results as announced (年检结果公告)."""
+
+    organization_id: UUID
+    name: str
+    code: str | None
+    district: str
+    report_year: int
+    outcome: str  # pass | basic_pass | fail | missed
+
+
+class InspectionResultQuery(msgspec.Struct, frozen=True):
+    report_year: int
+    district: str | None = None
+    outcome: str | None = None
+    page: int = 1
+    per_page: int = 50

@@ -8,19 +8,19 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries.cases import CaseRow, ExpertRow, MemberRow
+from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
 
 _CASE = (
     "c.id, c.kind, c.stage, c.subject_id, COALESCE(r.name, p.title) AS subject_name, c.chair_user_id, c.scoring_deadline, c.rule_set, "
-    "c.total, c.result, c.announcement_ends, c.version"
+    "c.total, c.result, c.announcement_starts, c.announcement_ends, c.version"
 )
 
 
 class CasesProjection(Projection):
     name = "cases"
-    version = 1
+    version = 2  # 2: announcement_starts (the public announcements page)
     tables: ClassVar[dict[str, str]] = {
         "sl_cases": """
             id TEXT PRIMARY KEY,
@@ -32,6 +32,7 @@ class CasesProjection(Projection):
             rule_set TEXT NOT NULL,
             total TEXT,
             result TEXT,
+            announcement_starts TEXT,
             announcement_ends TEXT,
             version INTEGER NOT NULL,
             updated_at TEXT NOT NULL""",
@@ -79,7 +80,9 @@ class CasesProjection(Projection):
             "ResultComputed": lambda tx, e: self._set(
                 tx, e, stage="computed", total=str(e.computation.total), result=e.computation.label
             ),
-            "AnnouncementOpened": lambda tx, e: self._set(tx, e, stage="announced", announcement_ends=e.ends.isoformat()),
+            "AnnouncementOpened": lambda tx, e: self._set(
+                tx, e, stage="announced", announcement_starts=e.starts.isoformat(), announcement_ends=e.ends.isoformat()
+            ),
             "AppealFiled": stage("appealed"),
             "AppealDecided": self._appeal_decided,
             "Finalized": stage("finalized"),
@@ -183,6 +186,34 @@ class CasesProjection(Projection):
             ).all()
         return [_case(r) for r in rows]
 
+    def announced_grades(self, year: int | None = None) -> list[AnnouncedGrade]:
+        """Grade results announced (公示), newest first; of one year's announcements if given."""
+        where, params = "c.kind = 'grade' AND c.announcement_starts IS NOT NULL", []
+        if year is not None:
+            where += " AND c.announcement_starts >= ? AND c.announcement_starts < ?"
+            params = [f"{year:04d}-01-01", f"{year + 1:04d}-01-01"]
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, c.subject_id, r.name, r.district, c.result, c.total, c.announcement_starts, "
+                "c.announcement_ends, c.stage FROM sl_cases c JOIN sl_register r ON r.id = c.subject_id "
+                f"WHERE {where} ORDER BY c.announcement_starts DESC, r.name",
+                params,
+            ).all()
+        return [
+            AnnouncedGrade(
+                UUID(r["id"]),
+                UUID(r["subject_id"]),
+                r["name"],
+                r["district"],
+                r["result"],
+                Decimal(r["total"]) if r["total"] else None,
+                date.fromisoformat(r["announcement_starts"]),
+                date.fromisoformat(r["announcement_ends"]),
+                r["stage"],
+            )
+            for r in rows
+        ]
+
     def members(self, case_id: UUID) -> list[MemberRow]:
         with self.db.transaction() as tx:
             rows = tx.execute(
@@ -210,6 +241,7 @@ def _case(r: dict[str, Any]) -> CaseRow:
         total=Decimal(r["total"]) if r["total"] else None,
         result=r["result"],
         announcement_ends=date.fromisoformat(r["announcement_ends"]) if r["announcement_ends"] else None,
+        announcement_starts=date.fromisoformat(r["announcement_starts"]) if r["announcement_starts"] else None,
         version=int(r["version"]),
         my_sheet_submitted=bool(r["my_sheet_submitted"]) if r.get("my_sheet_submitted") is not None else None,
     )

@@ -10,7 +10,16 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from application.queries.common import Page
-from application.queries.compliance import CampaignRow, GroundRow, InspectionRow, ListingQuery, ListingRow, PenaltyRow
+from application.queries.compliance import (
+    CampaignRow,
+    GroundRow,
+    InspectionResultQuery,
+    InspectionResultRow,
+    InspectionRow,
+    ListingQuery,
+    ListingRow,
+    PenaltyRow,
+)
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, utc
 from infra.projections.register import RegisterProjection, normalise
@@ -316,6 +325,33 @@ class ComplianceProjection(Projection):
                 (*params, per_page, (page - 1) * per_page),
             ).all()
         return Page(items=[_listing(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def inspection_results(self, query: InspectionResultQuery) -> Page[InspectionResultRow]:
+        """A year's concluded inspections (and those recorded missed), by district and name."""
+        where = ["i.report_year = ?", "i.outcome IS NOT NULL", "i.outcome <> 'exempt'"]
+        params: list[object] = [query.report_year]
+        if query.district:
+            where.append("r.district = ?")
+            params.append(query.district)
+        if query.outcome:
+            where.append("i.outcome = ?")
+            params.append(query.outcome)
+        per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
+        base = f"FROM sl_inspections i JOIN sl_register r ON r.id = i.organization_id WHERE {' AND '.join(where)}"
+        with self.db.transaction() as tx:
+            total = int(tx.execute(f"SELECT COUNT(*) {base}", params).scalar())
+            rows = tx.execute(
+                f"SELECT i.organization_id, r.name, r.code, r.district, i.report_year, i.outcome {base} "
+                "ORDER BY r.district, r.name, i.organization_id LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+        items = [
+            InspectionResultRow(
+                UUID(r["organization_id"]), r["name"], r["code"], r["district"], int(r["report_year"]), r["outcome"]
+            )
+            for r in rows
+        ]
+        return Page(items=items, total=total, page=page, per_page=per_page)
 
     def listings_of(self, organization_id: UUID) -> list[ListingRow]:
         with self.db.transaction() as tx:

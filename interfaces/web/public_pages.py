@@ -20,7 +20,7 @@ ListName = Literal["abnormal", "serious"]
 Text = Annotated[str | None, Parameter(max_length=100)]
 
 
-def _pager(base: str, params: dict[str, Any]) -> Any:
+def pager(base: str, params: dict[str, Any]) -> Any:
     kept = {k: v for k, v in params.items() if v not in (None, "")}
     return lambda page: f"{base}?{urlencode({**kept, 'page': page})}"
 
@@ -48,7 +48,7 @@ class PublicPages(Controller):
                 "result": result,
                 "filters": filters,
                 "districts": system.register_view.districts(),
-                "page_link": _pager("/public/", filters),
+                "page_link": pager("/public/", filters),
             },
         )
 
@@ -79,7 +79,7 @@ class PublicPages(Controller):
                 "list_name": list_name,
                 "result": result,
                 "filters": filters,
-                "page_link": _pager(f"/public/lists/{list_name}", filters),
+                "page_link": pager(f"/public/lists/{list_name}", filters),
             },
         )
 
