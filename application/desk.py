@@ -16,6 +16,7 @@ from application.event_store import EventStore
 from application.evidence import PublicEvidence
 from application.funding import Funding
 from application.inspections import Inspections
+from application.objections import Objections
 from application.organizations import Organizations
 from application.ports import (
     CasesView,
@@ -74,6 +75,8 @@ class Desk(Protocol):
     def evidence(self) -> PublicEvidence: ...
     @property
     def announcements(self) -> PublicAnnouncements: ...
+    @property
+    def objections(self) -> Objections: ...
 
     # views: read models and stores the pages list from
     @property

@@ -60,3 +60,7 @@ class TooManyAttempts(DomainError):
             f"Too many failed sign-ins; try again in {retry_after} seconds",
             retry_after=retry_after,
         )
+
+
+class TooFrequent(DomainError):
+    """Too many requests of one kind from one address (public objections): answered 429."""

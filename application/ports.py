@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
-from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow
+from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow, ObjectionRow
 from application.queries.common import Page, Table
 from application.queries.compliance import (
     CampaignRow,
@@ -420,6 +420,8 @@ class CasesView(Protocol):
     def experts(self) -> list[ExpertRow]: ...
 
     def announced_grades(self, year: int | None = None) -> list[AnnouncedGrade]: ...
+
+    def objection(self, reference: str) -> ObjectionRow | None: ...
 
 
 class FundingView(Protocol):

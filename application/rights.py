@@ -101,6 +101,10 @@ RIGHTS: dict[str, Row] = {
     "evaluations.decide_appeal": CASE_CHAIR,
     "evaluations.finalize": {**CASE_CHAIR, Role.SYSTEM: A},
     "evaluations.withdraw": CASE_CHAIR,
+    # -- objections (异议): anyone objects to a result under announcement; its chair or a registrar decides --
+    "objections.file": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},  # the public too, by law
+    "objections.attach": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},  # the objector's material
+    "objections.decide": CASE_CHAIR,
     # -- inspections: the annual report and its review ---------------------------------------
     "inspections.open_campaign": OFFICE,
     "inspections.draft_report": OWN_OR_OFFICE,
@@ -191,6 +195,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "subsidies": frozenset(),
     "reminders": frozenset({"plan"}),
     "accounts": frozenset({"users", "login", "authenticate", "logout"}),
+    "objections": frozenset({"state"}),
 }
 
 _NEEDS = {

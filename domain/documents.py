@@ -153,6 +153,7 @@ SLOTS = {
         Slot("self_assessment", "自评报告", "Self-assessment report", PAPERS),
         Slot("supporting", "佐证材料", "Supporting material", ALL_TYPES, multiple=True),
         Slot("appeal_grounds", "复核理由与证据", "Grounds of the appeal", ALL_TYPES, multiple=True),
+        Slot("objection_grounds", "异议材料", "Material of an objection", ALL_TYPES, multiple=True),
     )
 }
 

@@ -18,6 +18,7 @@ from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
+from domain.objections import PublicObjection, checked_objection, require_none_open, require_within
 from domain.organization import Status, Track
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import Band, Disclosure, GradeBands, GradeRules, RuleSet, ScoringScheme, add_years
@@ -169,6 +170,7 @@ class Evaluation(LedgerAggregate):
     replaced = cast("dict[UUID, UUID]", _EMPTY)
     as_submitted = cast("dict[UUID, tuple[Sheet, Decimal]]", _EMPTY)
     documents = cast("tuple[Attached, ...]", ())  # cases from before documents (old snapshots)
+    objections = cast("tuple[PublicObjection, ...]", ())  # 异议 from the public (domain/objections.py)
 
     @classmethod
     def open(
@@ -252,6 +254,8 @@ class Evaluation(LedgerAggregate):
             self._require(Stage.OPEN, Stage.ELIGIBLE)
         elif subject == "appeal":
             self._require(Stage.ANNOUNCED, Stage.APPEALED)
+        elif subject.startswith("objection:") and any(o.reference == subject.partition(":")[2] for o in self.objections):
+            pass  # the objector's material comes with the objection itself
         else:
             raise InvalidValue(
                 "document.subject",
@@ -667,8 +671,42 @@ class Evaluation(LedgerAggregate):
             self.computation = revised
         self.stage = Stage.APPEAL_DECIDED
 
+    # -- 异议: objections from the public during the announcement ---------------------------------
+    def receive_objection(
+        self, reference: str, objector: str, contact: str, grounds: str, on: date, provenance: Provenance
+    ) -> None:
+        self._require(Stage.ANNOUNCED, Stage.APPEALED, Stage.APPEAL_DECIDED)
+        require_within(self.announcement, on)
+        name, reach, why = checked_objection(objector, contact, grounds)
+        self._objection_received(reference, name, reach, why, on, provenance)
+
+    @event("ObjectionReceived")
+    def _objection_received(
+        self, reference: str, objector: str, contact: str, grounds: str, received_on: date, provenance: Provenance
+    ) -> None:
+        self.objections = (*self.objections, PublicObjection(reference, objector, contact, grounds, received_on))
+
+    def decide_objection(self, reference: str, upheld: bool, reasons: str, on: date, provenance: Provenance) -> None:
+        found = next((o for o in self.objections if o.reference == reference), None)
+        if found is None:
+            raise InvalidValue("objection.unknown", f"没有编号为{reference[:40]}的异议", f"No objection {reference[:40]}")
+        if not found.open:
+            raise InvalidTransition("objection.decided", "该异议已处理", "The objection is decided already")
+        if not reasons.strip():
+            raise InvalidValue(
+                "objection.reasons", "请写明处理理由(成立或不成立均须说明)", "State the reasons, upheld or not", field="reasons"
+            )
+        self._objection_decided(reference, upheld, reasons.strip()[:5000], on, provenance)
+
+    @event("ObjectionDecided")
+    def _objection_decided(self, reference: str, upheld: bool, reasons: str, decided_on: date, provenance: Provenance) -> None:
+        self.objections = tuple(
+            o.decided(upheld, reasons, decided_on) if o.reference == reference else o for o in self.objections
+        )
+
     def finalize(self, on: date, provenance: Provenance) -> None:
         self._require(Stage.ANNOUNCED, Stage.APPEAL_DECIDED)
+        require_none_open(self.objections)
         assert self.announcement is not None and self.computation is not None, (
             "an announced case has its result (ResultComputed) and dates (AnnouncementOpened)"
         )

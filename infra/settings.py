@@ -53,6 +53,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "STARLEDGER_LOGIN_ATTEMPTS": ("5", "failed sign-ins per account and per address before a pause"),
     "STARLEDGER_LOGIN_WINDOW_SECONDS": ("900", "the window failed sign-ins are counted in (and the pause)"),
+    "STARLEDGER_OBJECTIONS_PER_HOUR": ("5", "objections (异议) the public may file per address per hour (429 beyond)"),
     "STARLEDGER_SECURE_COOKIES": ("off", "mark cookies Secure even when the public URL is not https:// (always on when it is)"),
     "STARLEDGER_SECRET_KEY": ("", "key for CSRF tokens; empty = generated once into the data folder"),
     "STARLEDGER_MAX_BODY_BYTES": ("1048576", "largest request body accepted (413 beyond)"),
@@ -99,6 +100,7 @@ class Settings:
     password_min_length: int
     login_attempts: int
     login_window_seconds: int
+    objections_per_hour: int
     secure_cookies: bool
     secret_key: str
     max_body_bytes: int
@@ -156,6 +158,7 @@ def load_settings(**overrides: object) -> Settings:
         "password_min_length": max(8, int(_env("STARLEDGER_PASSWORD_MIN_LENGTH"))),
         "login_attempts": max(1, int(_env("STARLEDGER_LOGIN_ATTEMPTS"))),
         "login_window_seconds": max(1, int(_env("STARLEDGER_LOGIN_WINDOW_SECONDS"))),
+        "objections_per_hour": max(1, int(_env("STARLEDGER_OBJECTIONS_PER_HOUR"))),
         "secure_cookies": _on(_env("STARLEDGER_SECURE_COOKIES")),
         "secret_key": _env("STARLEDGER_SECRET_KEY"),
         "max_body_bytes": int(_env("STARLEDGER_MAX_BODY_BYTES")),

@@ -21,6 +21,7 @@ from application.event_store import EventStore
 from application.evidence import PublicEvidence
 from application.funding import Funding
 from application.inspections import Inspections
+from application.objections import Objections
 from application.organizations import Organizations
 from application.ports import Clock, IdGenerator, TokenSource
 from application.public import PublicRegister
@@ -86,6 +87,7 @@ class System:
     documents: SqlDocumentStore
     evidence: PublicEvidence
     announcements: PublicAnnouncements
+    objections: Objections
     read_models: ReadModels
     dashboards: Dashboards
 
@@ -213,6 +215,17 @@ def build_system(
         documents=documents,
         evidence=PublicEvidence(inspections, credit, compliance),
         announcements=PublicAnnouncements(cases, compliance, funding_view, integrity, store.today),
+        objections=Objections(
+            store,
+            rules,
+            clock,
+            ids,
+            evaluations=evaluations,
+            view=cases,
+            documents=documents,
+            throttle=SqlLoginThrottle(database),
+            per_hour=settings.objections_per_hour,
+        ),
         read_models=read_models,
         dashboards=Dashboards(database),
     )

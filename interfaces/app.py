@@ -26,7 +26,7 @@ from interfaces.common.input_guard import input_guard
 from interfaces.common.problems import EXCEPTION_HANDLERS
 from interfaces.common.proxies import TrustedProxies
 from interfaces.common.security import SESSION_COOKIE, SessionCookie, SessionOrBearerAuth
-from interfaces.http.announcements import AnnouncementController
+from interfaces.http.announcements import AnnouncementController, ObjectionController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
@@ -50,6 +50,7 @@ from interfaces.web.i18n import install as install_i18n
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
+from interfaces.web.objection_pages import ObjectionPages
 from interfaces.web.pages import PageController
 from interfaces.web.public_pages import PublicPages
 from interfaces.web.worklist_pages import WorklistPages
@@ -109,6 +110,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             CreditController,
             PublicController,
             AnnouncementController,
+            ObjectionController,
             ReminderController,
             AuditController,
             RatingController,
@@ -127,6 +129,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             AuditPages,
             PublicPages,
             AnnouncementPages,
+            ObjectionPages,
             InspectionPages,
             InspectionDocumentPages,
             CreditPages,

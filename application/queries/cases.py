@@ -26,6 +26,15 @@ class CaseRow(msgspec.Struct, frozen=True):
     announcement_starts: date | None = None
 
 
+class ObjectionRow(msgspec.Struct, frozen=True):
+    """Where an objection's reference leads: its case, and the organization the case is about."""
+
+    reference: str
+    case_id: UUID
+    organization_name: str | None
+    open: bool
+
+
 class AnnouncedGrade(msgspec.Struct, frozen=True):
     """A grade evaluation's result as announced (公示): the proposed grade and total, the window."""
 

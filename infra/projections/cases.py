@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
-from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow
+from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow, ObjectionRow
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, update_row, utc
 
@@ -20,7 +20,7 @@ _CASE = (
 
 class CasesProjection(Projection):
     name = "cases"
-    version = 2  # 2: announcement_starts (the public announcements page)
+    version = 3  # 2: announcement_starts (the public announcements page); 3: objections by reference
     tables: ClassVar[dict[str, str]] = {
         "sl_cases": """
             id TEXT PRIMARY KEY,
@@ -44,6 +44,11 @@ class CasesProjection(Projection):
             recused TEXT,
             submitted INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (case_id, expert_id)""",
+        "sl_objections": """
+            reference TEXT PRIMARY KEY,
+            case_id TEXT NOT NULL,
+            received_on TEXT NOT NULL,
+            decided_on TEXT""",
         "sl_experts": """
             id TEXT PRIMARY KEY,
             user_id TEXT NOT NULL,
@@ -87,6 +92,13 @@ class CasesProjection(Projection):
             "AppealDecided": self._appeal_decided,
             "Finalized": stage("finalized"),
             "Withdrawn": stage("withdrawn"),
+            "ObjectionReceived": lambda tx, e: tx.execute(
+                "INSERT INTO sl_objections (reference, case_id, received_on) VALUES (?, ?, ?)",
+                (e.reference, str(e.originator_id), e.received_on.isoformat()),
+            ),
+            "ObjectionDecided": lambda tx, e: tx.execute(
+                "UPDATE sl_objections SET decided_on = ? WHERE reference = ?", (e.decided_on.isoformat(), e.reference)
+            ),
             "Enrolled": self._enrolled,
             "ProfileUpdated": lambda tx, e: tx.execute(
                 "UPDATE sl_experts SET field = ?, affiliation = ? WHERE id = ?", (e.field, e.affiliation, str(e.originator_id))
@@ -213,6 +225,18 @@ class CasesProjection(Projection):
             )
             for r in rows
         ]
+
+    def objection(self, reference: str) -> ObjectionRow | None:
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                "SELECT o.reference, o.case_id, o.decided_on, COALESCE(r.name, p.title) AS name FROM sl_objections o "
+                "JOIN sl_cases c ON c.id = o.case_id LEFT JOIN sl_register r ON r.id = c.subject_id "
+                "LEFT JOIN sl_projects p ON p.id = c.subject_id WHERE o.reference = ?",
+                (reference,),
+            ).one()
+        return (
+            None if row is None else ObjectionRow(row["reference"], UUID(row["case_id"]), row["name"], row["decided_on"] is None)
+        )
 
     def members(self, case_id: UUID) -> list[MemberRow]:
         with self.db.transaction() as tx:

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 
-from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooManyAttempts
+from application.errors import BadCredentials, NotFound, NotPermitted, StaleVersion, TooFrequent, TooManyAttempts
 from domain.documents import DocumentTooLarge, UnsupportedDocument
 from domain.errors import Conflict, DomainError, InvalidTransition, InvalidValue
 from interfaces.common.security import ANONYMOUS
@@ -26,6 +26,7 @@ _DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (NotPermitted, 403),
     (BadCredentials, 401),
     (TooManyAttempts, 429),
+    (TooFrequent, 429),
     (Conflict, 409),
     (InvalidTransition, 409),
     (DocumentTooLarge, 413),

@@ -286,7 +286,9 @@ class EvaluationPages(Controller):
                 "members": system.cases.members(evaluation_id),
                 "names": reveals_names(principal, evaluation),
                 "saved": request.query_params.get("saved") == "1",
-                "done": request.query_params.get("done") if request.query_params.get("done") in CONFIRMED else None,
+                "done": request.query_params.get("done")
+                if request.query_params.get("done") in (*CONFIRMED, "objection")
+                else None,
                 "show_result": system.evaluations.sight(context(request), evaluation).result,  # sealed scores
                 **chair_view,
                 **documents,

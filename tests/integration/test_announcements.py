@@ -106,3 +106,58 @@ def _uuid(key: str) -> Any:
     from uuid import uuid5
 
     return uuid5(_NS, key)
+
+
+def test_the_public_objects_and_the_chair_decides_before_the_result_is_confirmed(client, system, clock) -> None:
+    from datetime import timedelta
+
+    from tests.integration.conftest import login
+
+    case = announced_case(system)
+    url = f"/api/public/announcements/grades/{case.id}/objections"
+    missing = client.post(url, json={"objector": "张三", "contact": " ", "grounds": "虚报服务人次"})
+    assert missing.status_code == 422 and missing.json()["code"] == "objection.contact"
+    filed = client.post(url, json={"objector": "张三", "contact": "13800000000", "grounds": "该组织虚报服务人次"})
+    assert filed.status_code == 201, filed.text
+    reference = filed.json()["reference"]
+    assert reference in filed.json()["message_zh"]
+    state = client.get(f"/api/public/objections/{reference}").json()
+    assert state["state"] == "open" and state["organization_name"] == "铜陵市公示测试协会" and "张三" not in str(state)
+
+    chair = as_chair("chair-ann")
+    clock.move_to(case.announcement[1] + timedelta(days=1))
+    from domain.errors import InvalidTransition
+
+    try:
+        system.evaluations.finalize(chair, case.id, None)
+        raise AssertionError("finalized with an objection open")
+    except InvalidTransition as refused:
+        assert refused.code == "objection.open" and reference in refused.message_zh
+    registrar = login(client, "registrar")
+    decided = client.post(
+        f"/api/evaluations/{case.id}/objections/{reference}/decision",
+        json={"upheld": False, "reasons": "经核实服务记录完整,异议不成立"},
+        headers=registrar,
+    )
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["state"] == "dismissed" and decided.json()["reasons"] == "经核实服务记录完整,异议不成立"
+    page = client.get(f"/public/objections/{reference.lower()}")
+    assert page.status_code == 200 and "异议不成立" in page.text and "经核实服务记录完整" in page.text
+    assert system.evaluations.finalize(chair, case.id, None).stage.value == "finalized"
+    assert client.get("/api/public/objections/YY-NOSUCHREF").status_code == 404
+
+
+def test_objections_are_throttled_per_address(client, system) -> None:
+    case = announced_case(system)
+    url = f"/api/public/announcements/grades/{case.id}/objections"
+    body = {"objector": "李四", "contact": "lisi@example.com", "grounds": "评估材料与实际不符"}
+    answers = [client.post(url, json=body).status_code for _ in range(system.settings.objections_per_hour + 1)]
+    assert answers[:-1] == [201] * system.settings.objections_per_hour
+    assert answers[-1] == 429
+    assert "每小时" in client.post(url, json=body).json()["message_zh"]
+
+
+def as_chair(user_id: str) -> Any:
+    from application.context import CommandContext
+
+    return CommandContext(Actor(user_id, Role.CHAIR), "req-chair")
