@@ -23,6 +23,7 @@ from application.event_store import EventStore
 from application.funding import Funding
 from application.inspections import Inspections
 from application.organizations import Organizations
+from application.ports import Clock, IntegrityView
 from application.reminders import Reminders
 from application.sample_documents import pdf
 from application.subsidies import Subsidies
@@ -249,6 +250,11 @@ class DemoTargets(Protocol):
     funding: Funding
     subsidies: Subsidies
 
+    @property
+    def integrity(self) -> IntegrityView: ...
+    @property
+    def clock(self) -> Clock: ...
+
 
 class DemoRefused(Conflict):
     def __init__(self, zh: str, en: str) -> None:
@@ -318,6 +324,7 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     _demo_inspections_and_credit(system.store, system.inspections, system.credit, ctx, ids)
     _demo_funding(system, ctx, ids, experts, users["chair"].id)
     system.reminders.issue(ctx, system.store.today())  # the evaluators' "scores due" reminders, in their inboxes
+    system.integrity.checkpoint(system.clock.now())  # the first published checkpoint (/public/checkpoints)
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users, {len(DEMO_PROJECTS)} projects (password: {DEMO_PASSWORD})")
     return True
 
