@@ -172,12 +172,21 @@ class PublicRegister:
         """The whole list as CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese right), its header in
         `lang`; grounds as `ground_label` names them (the pages give their labels, the API keeps the codes)."""
         header = CSV_COLUMNS.get(lang, CSV_COLUMNS["zh"])
-        return csv_text(header, self._listing_rows(list_name, current, ground_label))
+        return csv_text(header, self.listing_rows(list_name, current, ground_label))
 
-    def _listing_rows(self, list_name: str, current: bool, ground_label: Callable[[str], str]) -> Iterator[tuple[Any, ...]]:
+    def listing_rows(
+        self,
+        list_name: str,
+        current: bool = True,
+        ground_label: Callable[[str], str] = str,
+        text: str | None = None,
+        district: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every listing the filter keeps, a page of the read model at a time (for a CSV or .xlsx file)."""
         page = 1
         while True:
-            batch = self.view.listings(ListingQuery(list_name=list_name, current=current, page=page, per_page=500))
+            query = ListingQuery(list_name=list_name, current=current, text=text, district=district, page=page, per_page=500)
+            batch = self.view.listings(query)
             for listing in batch.items:
                 grounds = "; ".join(f"{ground_label(g.code)} {g.on}" for g in listing.grounds)
                 yield (listing.name, listing.code or "", listing.district, listing.listed_on, grounds, listing.removed_on or "")

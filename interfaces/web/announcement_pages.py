@@ -3,6 +3,7 @@ results by locality, funded projects, the log's checkpoints with how to check th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from xml.sax.saxutils import escape
@@ -13,7 +14,8 @@ from litestar.response import Template
 
 from application.queries.compliance import InspectionResultQuery
 from interfaces.common.commands import system_of
-from interfaces.web.i18n import language
+from interfaces.common.exports import Format, table_download
+from interfaces.web.i18n import language, translate
 from interfaces.web.public_pages import pager
 
 Year = Annotated[int | None, Parameter(ge=2000, le=2100)]
@@ -56,6 +58,46 @@ class AnnouncementPages(Controller):
                 "rounds": public.funded_projects(),
                 "page_link": pager("/public/announcements", filters),
             },
+        )
+
+    @get("/announcements/inspections/download", sync_to_thread=True)
+    def inspections_download(
+        self,
+        request: Request[Any, Any, Any],
+        year: Annotated[int, Parameter(ge=2000, le=2100)],
+        district: Text = None,
+        outcome: Outcome | None = None,
+        format: Format = "xlsx",
+    ) -> Response[bytes]:
+        """A year's inspection results as filtered on the page, outcomes in words."""
+        public, lang = system_of(request).announcements, language(request)
+
+        def rows() -> Iterator[list[Any]]:
+            page = 1
+            while True:
+                found = public.inspection_results(InspectionResultQuery(year, district or None, outcome, page, 500))
+                for r in found.items:
+                    yield [r.name, r.code, r.district, r.report_year, translate(lang, f"outcome.{r.outcome}")]
+                if page >= found.pages:
+                    return
+                page += 1
+
+        header = [
+            translate(lang, k) for k in ("field.name", "field.code", "field.district", "field.report_year", "field.outcome")
+        ]
+        return table_download(f"inspections-{year}", translate(lang, "ann.inspections", year=year), header, rows(), format)
+
+    @get("/announcements/projects/download", sync_to_thread=True)
+    def projects_download(self, request: Request[Any, Any, Any], format: Format = "xlsx") -> Response[bytes]:
+        lang = language(request)
+        rows = [
+            [r.title, p.organization_name, p.title, p.district, p.awarded, p.stars or ""]
+            for r in system_of(request).announcements.funded_projects()
+            for p in r.projects
+        ]
+        keys = ("ann.round", "field.name", "ann.project", "field.district", "ann.awarded", "ann.stars")
+        return table_download(
+            "funded-projects", translate(lang, "ann.projects"), [translate(lang, k) for k in keys], rows, format
         )
 
     @get("/checkpoints", sync_to_thread=True)

@@ -3,6 +3,7 @@ the version the person saw, so a stale form is refused with a clear message."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -18,8 +19,17 @@ from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
+from interfaces.common.exports import Format, table_download
 from interfaces.common.problems import domain_status
-from interfaces.common.security import SESSION_COOKIE, STAFF, Principal, SessionCookie, require_own_organization, require_role
+from interfaces.common.security import (
+    SESSION_COOKIE,
+    SIGNED_IN,
+    STAFF,
+    Principal,
+    SessionCookie,
+    require_own_organization,
+    require_role,
+)
 from interfaces.web.confirm import Confirmation, basis_fields, basis_from, confirm_then, confirmation_page
 from interfaces.web.forms import Form
 from interfaces.web.i18n import LANG_COOKIE, LANGS, language, message_for, translate
@@ -113,29 +123,42 @@ class PageController(Controller):
         response.delete_cookie(SESSION_COOKIE)
         return response
 
+    @get("/register/download", sync_to_thread=True)
+    def register_download(self, request: Request[Any, Any, Any], format: Format = "xlsx") -> Response[bytes]:
+        """The register as filtered on the page, every matching organization, as .xlsx or CSV."""
+        require_role(request.user, SIGNED_IN)
+        filters, sort = _register_filters(request.query_params)
+        view, lang = system_of(request).register_view, language(request)
+
+        def rows() -> Iterator[list[Any]]:
+            page = 1
+            while True:
+                found = view.search(_register_query(filters, sort, page, EXPORT_PAGE))
+                for o in found.items:
+                    yield [
+                        o.name,
+                        o.code or o.filing_no,
+                        translate(lang, f"org_type.{o.org_type}"),
+                        translate(lang, f"track.{o.track}"),
+                        translate(lang, f"status.{o.status}"),
+                        o.district,
+                        o.registered_on,
+                        o.grade or "",
+                        o.grade_valid_until,
+                        translate(lang, f"credit.{o.credit_status}"),
+                    ]
+                if page >= found.pages:
+                    return
+                page += 1
+
+        header = [translate(lang, f"export.register.{c}") for c in REGISTER_COLUMNS]
+        return table_download("register", translate(lang, "export.register.title"), header, rows(), format)
+
     @get("/register", sync_to_thread=True)
     def register(self, request: Request[Any, Any, Any]) -> Template:
         params = request.query_params
-        sort: Any = params.get("sort") if params.get("sort") in _SORTS else "name"  # one of the query's sorts
-        page = page_number(params.get("page"))
-        filters = {
-            "q": params.get("q") or None,
-            "district": params.get("district") or None,
-            "org_type": choice(params, "org_type", (t.value for t in OrganizationType)),
-            "track": choice(params, "track", (t.value for t in Track)),
-            "status": choice(params, "status", (s.value for s in Status)),
-        }
-        query = RegisterQuery(
-            text=filters["q"],
-            org_type=filters["org_type"],
-            track=filters["track"],
-            status=filters["status"],
-            district=filters["district"],
-            sort=sort,
-            page=page,
-            per_page=20,
-        )
-        result = system_of(request).register_view.search(query)
+        filters, sort = _register_filters(params)
+        result = system_of(request).register_view.search(_register_query(filters, sort, page_number(params.get("page")), 20))
         keep = {k: v for k, v in {**filters, "sort": sort}.items() if v}
         return Template(
             "register.html",
@@ -324,3 +347,33 @@ def open_report_year(system: Desk, org: Any) -> int | None:
     """Last year's report, if it is still to be filed (the rule lives in Inspections.open_report_year)."""
     year: int | None = system.inspections.open_report_year(org.id)
     return year
+
+
+REGISTER_COLUMNS = ("name", "code", "org_type", "track", "status", "district", "registered_on", "grade", "valid_until", "credit")
+EXPORT_PAGE = 200  # the register's largest page
+
+
+def _register_filters(params: Any) -> tuple[dict[str, Any], Any]:
+    """The register page's filters and sort, each value one of its choices (an empty one is any)."""
+    sort: Any = params.get("sort") if params.get("sort") in _SORTS else "name"  # one of the query's sorts
+    filters = {
+        "q": params.get("q") or None,
+        "district": params.get("district") or None,
+        "org_type": choice(params, "org_type", (t.value for t in OrganizationType)),
+        "track": choice(params, "track", (t.value for t in Track)),
+        "status": choice(params, "status", (s.value for s in Status)),
+    }
+    return filters, sort
+
+
+def _register_query(filters: dict[str, Any], sort: Any, page: int, per_page: int) -> RegisterQuery:
+    return RegisterQuery(
+        text=filters["q"],
+        org_type=filters["org_type"],
+        track=filters["track"],
+        status=filters["status"],
+        district=filters["district"],
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )

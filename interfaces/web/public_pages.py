@@ -10,10 +10,11 @@ from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
 from litestar.response import Template
 
+from application.public import CSV_COLUMNS
 from application.queries.compliance import ListingQuery
 from application.queries.register import RegisterQuery
 from interfaces.common.commands import system_of
-from interfaces.common.exports import csv_download
+from interfaces.common.exports import Format, table_download
 from interfaces.web.i18n import language, translate
 
 ListName = Literal["abnormal", "serious"]
@@ -84,9 +85,18 @@ class PublicPages(Controller):
         )
 
     @get("/lists/{list_name:str}/download", sync_to_thread=True)
-    def download(self, request: Request[Any, Any, Any], list_name: ListName) -> Response[str]:
+    def download(
+        self,
+        request: Request[Any, Any, Any],
+        list_name: ListName,
+        q: Text = None,
+        district: Text = None,
+        format: Format = "csv",
+    ) -> Response[bytes]:
+        """The list as filtered on the page, grounds in the page's language, as CSV or .xlsx."""
         lang = language(request)
-        labelled = system_of(request).public.listings_csv(
-            list_name, lang=lang, ground_label=lambda code: translate(lang, f"ground.{code}")
+        rows = system_of(request).public.listing_rows(
+            list_name, True, lambda code: translate(lang, f"ground.{code}"), text=q, district=district
         )
-        return csv_download(labelled, list_name)
+        header = list(CSV_COLUMNS.get(lang, CSV_COLUMNS["zh"]))
+        return table_download(f"{list_name}-list", translate(lang, f"list.{list_name}"), header, rows, format)

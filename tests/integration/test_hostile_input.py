@@ -237,6 +237,7 @@ def test_every_csv_export_writes_formula_like_text_as_text(live: Live) -> None:
     exports = [f"/api/public/lists/{name}/csv" for name in ("abnormal", "serious")]
     exports += [f"/public/lists/{name}/download" for name in ("abnormal", "serious")]
     exports += [f"/dashboards/{key}/table.csv" for key in DASHBOARDS]
+    exports += ["/register/download?format=csv", "/public/announcements/projects/download?format=csv"]
     seen_hostile = 0
     for path in exports:
         answer = live.page("registrar", "GET", path)
@@ -247,6 +248,43 @@ def test_every_csv_export_writes_formula_like_text_as_text(live: Live) -> None:
                 assert not cell.startswith("-") or re.fullmatch(r"-(\d+(\.\d+)?)?", cell), (path, cell)
                 seen_hostile += cell.startswith(("'=", "'@"))
     assert seen_hostile >= 5  # the names on both lists (page and API) and the district on the grade dashboard
+
+
+def test_every_xlsx_export_holds_formula_like_text_as_text_and_keeps_the_filter(live: Live) -> None:
+    from openpyxl import load_workbook
+
+    registrar = live.tokens["registrar"]
+    profile = {"org_type": "social_association", "address": "铜陵市郊区", "division_code": "340711", **FORMULAS}
+    created = live.client.post(
+        "/api/organizations",
+        headers=registrar,
+        json={"profile": {**profile, "name": f"{FORMULAS['name']}950"}, "code": complete_code("51340711MJ0000950")},
+    )
+    assert created.status_code == 201, created.text
+    grounded = live.client.post(
+        f"/api/organizations/{created.json()['id']}/credit/grounds",
+        headers=registrar,
+        json={"code": "no_party_organization", "on": "2026-01-05", "detail": "=1+1"},
+    )
+    assert grounded.status_code == 201, grounded.text
+    exports = ["/register/download?format=xlsx", "/public/lists/abnormal/download?format=xlsx"]
+    exports += [f"/dashboards/{key}/table.xlsx" for key in DASHBOARDS]
+    exports += ["/public/announcements/projects/download?format=xlsx", "/public/announcements/inspections/download?year=2025"]
+    hostile = 0
+    for path in exports:
+        answer = live.page("registrar", "GET", path)
+        assert answer.status_code == 200, (path, answer.text[:200])
+        assert answer.headers["content-type"].startswith("application/vnd.openxmlformats"), path
+        sheet = load_workbook(io.BytesIO(answer.content)).active
+        cells = [c for row in sheet.iter_rows() for c in row]
+        assert all(c.data_type != "f" for c in cells), path  # nothing is a formula
+        hostile += sum(1 for c in cells if isinstance(c.value, str) and c.value.startswith(FORMULAS["name"]))
+    assert hostile >= 2  # the name, as typed, on the register and on the abnormal list
+    only = live.page("registrar", "GET", f"/register/download?format=xlsx&q={FORMULAS['name']}950")
+    names = [r[0] for r in load_workbook(io.BytesIO(only.content)).active.iter_rows(min_row=2, values_only=True)]
+    assert names == [f"{FORMULAS['name']}950"]  # the page's filter, applied
+    header = next(load_workbook(io.BytesIO(only.content)).active.iter_rows(max_row=1, values_only=True))
+    assert header[0] == "名称" and "信用状态" in header
 
 
 def test_a_formula_cell_keeps_its_text_behind_an_apostrophe_and_numbers_stay_numbers() -> None:
