@@ -33,6 +33,7 @@ from application.ports import (
     RuleSetCatalog,
 )
 from application.public import PublicRegister
+from application.register_import import RegisterImport
 from application.reminders import Reminders
 from application.subsidies import Subsidies
 
@@ -77,6 +78,8 @@ class Desk(Protocol):
     def announcements(self) -> PublicAnnouncements: ...
     @property
     def objections(self) -> Objections: ...
+    @property
+    def register_import(self) -> RegisterImport: ...
 
     # views: read models and stores the pages list from
     @property

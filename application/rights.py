@@ -58,6 +58,7 @@ RIGHTS: dict[str, Row] = {
     # -- organizations: the register of organizations -------------------------------------
     "organizations.register_organization": OFFICE,
     "organizations.file_organization": OFFICE,
+    "register_import.import_rows": OFFICE,  # 台账导入: each row through organizations.register_organization
     "organizations.promote_to_registration": OFFICE,
     "organizations.rename": OFFICE,
     "organizations.change_address": OFFICE,
@@ -196,6 +197,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "reminders": frozenset({"plan"}),
     "accounts": frozenset({"users", "login", "authenticate", "logout"}),
     "objections": frozenset({"state"}),
+    "register_import": frozenset(),
 }
 
 _NEEDS = {

@@ -25,6 +25,7 @@ from application.objections import Objections
 from application.organizations import Organizations
 from application.ports import Clock, IdGenerator, TokenSource
 from application.public import PublicRegister
+from application.register_import import RegisterImport
 from application.reminders import Reminders
 from application.reminders.delivery import DeliveryPolicy
 from application.subsidies import Subsidies
@@ -88,6 +89,7 @@ class System:
     evidence: PublicEvidence
     announcements: PublicAnnouncements
     objections: Objections
+    register_import: RegisterImport
     read_models: ReadModels
     dashboards: Dashboards
 
@@ -174,12 +176,13 @@ def build_system(
         common_passwords=common_passwords(),
     )
     integrity = IntegrityChain(store.recorder, database, documents)
+    organizations = Organizations(store, rules, clock, ids)
     system = System(
         settings=settings,
         clock=clock,
         ids=ids,
         store=store,
-        organizations=Organizations(store, rules, clock, ids),
+        organizations=organizations,
         evaluations=evaluations,
         register_view=register,
         cases=cases,
@@ -215,6 +218,7 @@ def build_system(
         documents=documents,
         evidence=PublicEvidence(inspections, credit, compliance),
         announcements=PublicAnnouncements(cases, compliance, funding_view, integrity, store.today),
+        register_import=RegisterImport(store, rules, clock, ids, organizations=organizations),
         objections=Objections(
             store,
             rules,

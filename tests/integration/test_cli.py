@@ -116,3 +116,18 @@ def test_verify_reports_ok_then_names_a_tampered_event(tmp_path: Path) -> None:
         db.execute("UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), '铜陵', '铜岭') AS BLOB) WHERE rowid = 1")
     bad = run("verify", data_dir=tmp_path)
     assert bad.returncode == 1 and "event #1 " in bad.stderr and "does not match its link" in bad.stderr
+
+
+def test_import_register_writes_its_template_checks_imports_and_imports_nothing_twice(tmp_path: Path) -> None:
+    template = tmp_path / "登记名册模板.xlsx"
+    written = run("import-register", "--template", str(template), data_dir=tmp_path)
+    assert written.returncode == 0 and template.is_file()
+    checked = run("import-register", str(template), "--dry-run", data_dir=tmp_path)
+    assert checked.returncode == 0 and "would create 1" in checked.stdout, checked.stdout + checked.stderr
+    imported = run("import-register", str(template), data_dir=tmp_path)
+    assert imported.returncode == 0 and "created 1" in imported.stdout
+    again = run("import-register", str(template), data_dir=tmp_path)
+    assert "created 0, already in the register 1" in again.stdout and "已在登记名册中" in again.stdout
+    (tmp_path / "bad.csv").write_text("名称,类型\n甲,社会团体\n", encoding="utf-8")
+    refused = run("import-register", str(tmp_path / "bad.csv"), data_dir=tmp_path)
+    assert refused.returncode == 2 and "统一社会信用代码" in refused.stderr and "header row lacks" in refused.stderr

@@ -16,6 +16,7 @@ from application.funding import Funding
 from application.inspections import Inspections
 from application.objections import Objections
 from application.organizations import Organizations
+from application.register_import import RegisterImport
 from application.reminders import Reminders
 from application.rights import CONSOLE, QUERIES, RIGHTS, Relation, authorize
 from application.subsidies import Subsidies
@@ -31,6 +32,7 @@ GROUPS = {
     "reminders": Reminders,
     "accounts": Accounts,
     "objections": Objections,
+    "register_import": RegisterImport,
 }
 
 
