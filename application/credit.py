@@ -27,11 +27,12 @@ from domain.credit import (
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import Inspection, inspection_id
+from domain.objections import reference_for
 from domain.organization import Organization, Status, Track
 from domain.provenance import Basis, Provenance, Role
 from domain.rules import RuleSet
 
-SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",)}
+SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",), "objection": ("objection_grounds",)}
 
 
 class CreditRecords(UseCases):
@@ -48,7 +49,8 @@ class CreditRecords(UseCases):
         kind = slot(slot_key, SUBJECT_SLOTS.get(subject.partition(":")[0], ()))
         if ctx.actor.role is Role.ORGANIZATION and (ctx.actor_organization != organization_id or kind.key == "decision_letter"):
             raise NotPermitted(
-                "组织只能为本组织的移出申请提交材料", "An organization attaches only the grounds of its own removal request"
+                "组织只能为本组织的移出申请或异议提交材料",
+                "An organization attaches only the grounds of its own removal request or objection",
             )
         self._record(organization_id).check_subject(subject)
 
@@ -159,6 +161,29 @@ class CreditRecords(UseCases):
         at = self._at(ctx, rule_set)
         record = self.opened(org, at)
         record.record_returned_letter(on, detail, rule_set.credit, at)
+        return self._save(record)
+
+    # -- objections (异议) ------------------------------------------------------------------------
+    @command("credit.file_objection", owner="organization_id")
+    def file_objection(self, ctx: CommandContext, organization_id: UUID, list_name: CreditList, grounds: str) -> str:
+        """The organization disputes a current listing; while the registrar verifies, the public
+        card says so. Its reference names it (and the material attached to it)."""
+        reference = reference_for(self.ids.new_id())
+
+        def file() -> CreditRecord:
+            record = self._record(organization_id)
+            record.file_objection(reference, list_name, grounds, self.store.today(), self._at(ctx))
+            return self._save(record)
+
+        self._retrying(None, file)
+        return reference
+
+    @command("credit.decide_objection")
+    def decide_objection(
+        self, ctx: CommandContext, organization_id: UUID, reference: str, upheld: bool, reasons: str
+    ) -> CreditRecord:
+        record = self._record(organization_id)
+        record.decide_objection(reference, upheld, reasons, self.store.today(), self._at(ctx))
         return self._save(record)
 
     # -- removal -----------------------------------------------------------------------------

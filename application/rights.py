@@ -124,6 +124,8 @@ RIGHTS: dict[str, Row] = {
     "credit.record_penalty": OFFICE,
     "credit.add_ground": OFFICE,
     "credit.record_returned_letter": OFFICE,
+    "credit.file_objection": OWN_OR_OFFICE,
+    "credit.decide_objection": STAFF,
     "credit.request_removal": OWN_OR_OFFICE,
     "credit.check_attach": OWN_OR_OFFICE,  # the organization: only its removal request's grounds
     "credit.attach_document": OWN_OR_OFFICE,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -95,6 +96,24 @@ class Listing:
     removal_requested_on: date | None = None
     removed_on: date | None = None
     removal_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditObjection:
+    """异议: the organization disputes a current listing; the registrar verifies and decides."""
+
+    reference: str
+    list_name: CreditList
+    listed_on: date
+    grounds: str
+    filed_on: date
+    decided_on: date | None = None
+    upheld: bool | None = None
+    reasons: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.decided_on is None
 
 
 def credit_record_id(organization_id: UUID) -> UUID:
@@ -184,6 +203,8 @@ class CreditRecord(LedgerAggregate):
         self.revocation_proposals: tuple[tuple[tuple[int, ...], str | None], ...] = ()  # (years, decision)
         self.documents: tuple[Attached, ...] = ()  # decision letters (per penalty), grounds of removal requests
 
+    objections = cast("tuple[CreditObjection, ...]", ())  # records from before objections (old snapshots)
+
     @classmethod
     def open(cls, organization_id: UUID, provenance: Provenance) -> CreditRecord:
         return cls._create(
@@ -262,6 +283,46 @@ class CreditRecord(LedgerAggregate):
             listings.append(Listing(list_name, ground.on, (ground,), ground.on))
         self.listings = tuple(listings)
 
+    # -- objections (异议): the organization disputes a listing -------------------------------------
+    def file_objection(self, reference: str, list_name: CreditList, grounds: str, today: date, provenance: Provenance) -> None:
+        listing = self._require_listed(list_name)
+        if any(o.open and o.list_name is list_name for o in self.objections):
+            raise InvalidTransition(
+                "objection.pending", "对该名录的异议正在核查中,请等待处理结果", "An objection to this listing is being verified"
+            )
+        if not grounds.strip():
+            raise InvalidValue("objection.grounds", "请写明异议的事实和理由", "State the facts and grounds of the objection")
+        self._objection_filed(reference, list_name, listing.listed_on, grounds.strip()[:5000], today, provenance)
+
+    @event("ObjectionFiled")
+    def _objection_filed(
+        self, reference: str, list_name: CreditList, listed_on: date, grounds: str, filed_on: date, provenance: Provenance
+    ) -> None:
+        self.objections = (*self.objections, CreditObjection(reference, list_name, listed_on, grounds, filed_on))
+
+    def decide_objection(self, reference: str, upheld: bool, reasons: str, today: date, provenance: Provenance) -> None:
+        """Upheld: the listing was wrong and is removed with effect from the day it began, so it
+        never counted; dismissed: it stays. Reasons either way."""
+        found = next((o for o in self.objections if o.reference == reference), None)
+        if found is None:
+            raise InvalidValue("objection.unknown", f"没有编号为{reference[:40]}的异议", f"No objection {reference[:40]}")
+        if not found.open:
+            raise InvalidTransition("objection.decided", "该异议已处理", "The objection is decided already")
+        if not reasons.strip():
+            raise InvalidValue("objection.reasons", "请写明核查结论和理由", "State what the verification found, upheld or not")
+        self._objection_decided(reference, found.list_name, upheld, reasons.strip()[:5000], today, provenance)
+        if upheld and self.current(found.list_name) is not None:
+            self._removed(found.list_name, found.listed_on, "objection_upheld", provenance)
+
+    @event("ObjectionDecided")
+    def _objection_decided(
+        self, reference: str, list_name: CreditList, upheld: bool, reasons: str, decided_on: date, provenance: Provenance
+    ) -> None:
+        self.objections = tuple(
+            replace(o, decided_on=decided_on, upheld=upheld, reasons=reasons) if o.reference == reference else o
+            for o in self.objections
+        )
+
     def request_removal(self, list_name: CreditList, today: date, provenance: Provenance) -> None:
         self._require_listed(list_name)
         self._removal_requested(list_name, today, provenance)
@@ -286,6 +347,8 @@ class CreditRecord(LedgerAggregate):
         if kind == "penalty" and any(p.decision_no == ref for p in self.penalties):
             return
         if kind == "removal" and ref in {credit_list.value for credit_list in CreditList} and self.current(CreditList(ref)):
+            return
+        if kind == "objection" and any(o.reference == ref and o.open for o in self.objections):
             return
         raise InvalidValue("document.subject", "没有可附材料的处罚决定或名录", "No such penalty decision or current listing")
 

@@ -43,7 +43,7 @@ from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.announcement_pages import AnnouncementPages
 from interfaces.web.audit_pages import AuditPages
-from interfaces.web.credit_pages import CreditDocumentPages, CreditPages
+from interfaces.web.credit_pages import CreditDocumentPages, CreditObjectionPages, CreditPages
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.i18n import install as install_i18n
@@ -134,6 +134,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             InspectionDocumentPages,
             CreditPages,
             CreditDocumentPages,
+            CreditObjectionPages,
             InboxPages,
             DeliveryPages,
             health,

@@ -58,6 +58,7 @@ class ListingRow(msgspec.Struct, frozen=True):
     obligation_met_on: date | None
     removed_on: date | None
     removal_reason: str | None
+    objection_pending: bool = False  # 有异议,核查中: the organization disputes it and the registrar is verifying
 
 
 class PenaltyRow(msgspec.Struct, frozen=True):

@@ -34,7 +34,7 @@ def _day(value: str | None) -> date | None:
 
 class ComplianceProjection(Projection):
     name = NAME
-    version = 2
+    version = 3  # 3: a listing's objection under verification
     tables: ClassVar[dict[str, str]] = {
         "sl_campaigns": """
             id TEXT PRIMARY KEY,
@@ -77,6 +77,7 @@ class ComplianceProjection(Projection):
             obligation_met_on TEXT,
             removed_on TEXT,
             removal_reason TEXT,
+            objection_pending INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (record_id, seq)""",
         "sl_penalties": """
             record_id TEXT NOT NULL,
@@ -120,6 +121,8 @@ class ComplianceProjection(Projection):
             "Penalized": self._penalized,
             "Listed": self._listed,
             "Removed": self._removed,
+            "ObjectionFiled": lambda tx, e: self._listing(tx, e, objection_pending=1),
+            "ObjectionDecided": lambda tx, e: self._listing(tx, e, objection_pending=0),
             "ObligationVerified": lambda tx, e: self._listing(tx, e, obligation_met_on=e.on.isoformat()),
         }
 
@@ -427,4 +430,5 @@ def _listing(r: dict[str, Any]) -> ListingRow:
         obligation_met_on=_day(r["obligation_met_on"]),
         removed_on=_day(r["removed_on"]),
         removal_reason=r["removal_reason"],
+        objection_pending=bool(r.get("objection_pending")),
     )

@@ -301,6 +301,45 @@ class CreditController(Controller):
         return dto.CreditOut.of(organization_id, record)
 
     @post(
+        "/organizations/{organization_id:uuid}/credit/objections",
+        operation_id="fileCreditObjection",
+        summary="对列入名录提出异议 / Dispute a listing",
+        description="核查期间公示页注明“有异议,核查中”。While it is verified the public card says the listing is disputed.",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=201,
+    )
+    def objection(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.CreditObjectionIn
+    ) -> dto.CreditObjectionFiled:
+        require_own_organization(request.user, organization_id)
+        reference = system_of(request).credit.file_objection(
+            context(request), organization_id, CreditList(data.list_name), data.grounds
+        )
+        return dto.CreditObjectionFiled(reference)
+
+    @post(
+        "/organizations/{organization_id:uuid}/credit/objections/{reference:str}/decision",
+        operation_id="decideCreditObjection",
+        summary="处理列入异议 / Decide a listing's objection",
+        description="成立:自列入之日起移出(更正);不成立:维持。Upheld: removed from the day it began; dismissed: it stays.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def objection_decision(
+        self,
+        request: Request[Any, Any, Any],
+        organization_id: UUID,
+        reference: Annotated[str, Parameter(max_length=40)],
+        data: dto.CreditObjectionDecisionIn,
+    ) -> dto.CreditOut:
+        record = system_of(request).credit.decide_objection(
+            context(request), organization_id, reference, data.upheld, data.reasons
+        )
+        return dto.CreditOut.of(organization_id, record)
+
+    @post(
         "/organizations/{organization_id:uuid}/credit/obligation-verifications",
         operation_id="verifyObligation",
         summary="核实已履行义务 / Verify the obligation is met",

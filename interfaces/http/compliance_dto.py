@@ -199,6 +199,20 @@ class ListIn(msgspec.Struct, frozen=True):
     list_name: ListName
 
 
+class CreditObjectionIn(msgspec.Struct, frozen=True):
+    list_name: ListName
+    grounds: Annotated[str, msgspec.Meta(max_length=5000)]
+
+
+class CreditObjectionFiled(msgspec.Struct, frozen=True):
+    reference: str
+
+
+class CreditObjectionDecisionIn(msgspec.Struct, frozen=True):
+    upheld: bool
+    reasons: Annotated[str, msgspec.Meta(max_length=5000)]
+
+
 class RevocationDecisionIn(msgspec.Struct, frozen=True):
     accepted: bool
     note: Annotated[str, Meta(max_length=1_000)] = ""

@@ -29,13 +29,13 @@ from interfaces.common.documents import (
 )
 from interfaces.common.problems import domain_status
 from interfaces.common.security import READERS_OF_HISTORY, STAFF, Principal, require_own_organization, require_role
-from interfaces.web.confirm import Confirmation, confirmation_page, confirmed
+from interfaces.web.confirm import BasisField, Confirmation, confirm_then, confirmation_page, confirmed
 from interfaces.web.forms import Form, amount
 from interfaces.web.i18n import language, message_for, translate
 
 CreditSubject = Annotated[str, Parameter(max_length=200, description="penalty:<文号> 或 removal:abnormal|serious")]
 PENALTY_FIELDS = ("kind", "decision_no", "decided_on", "reason", "amount_cny", "suspended_from", "suspended_until")
-_DONE = ("penalty", "removal_requested", "verified", "saved")
+_DONE = ("penalty", "removal_requested", "verified", "saved", "objection_filed", "objection_decided")
 
 
 def _reader(request: Request[Any, Any, Any], organization_id: UUID) -> Principal:
@@ -74,6 +74,7 @@ def credit_page(
             "record": record,
             "current": current,
             "past": [listing for listing in (record.listings if record else ()) if listing.removed_on is not None],
+            "objections": record.objections if record else (),
             "letters": {a.subject for a in attached if a.slot == "decision_letter" and not a.withdrawn},
             "is_staff": principal.role in STAFF,
             "is_own": principal.role is Role.ORGANIZATION,
@@ -113,6 +114,10 @@ def _slots(record: CreditRecord | None, principal: Principal, lang: str) -> list
         if listing.removed_on is None:
             subject = f"removal:{listing.list_name.value}"
             found.append(_slot("removal_grounds", subject, names[subject]))
+    for objection in record.objections:
+        if objection.open:
+            subject = f"objection:{objection.reference}"
+            found.append(_slot("objection_grounds", subject, names[subject]))
     return found
 
 
@@ -125,6 +130,7 @@ def _subject_names(record: CreditRecord | None, lang: str) -> dict[str, tuple[st
     if record is None:
         return {}
     names = {f"penalty:{p.decision_no}": (p.decision_no, p.decision_no) for p in record.penalties}
+    names |= {f"objection:{o.reference}": (f"异议 {o.reference}", f"objection {o.reference}") for o in record.objections}
     for credit_list in CreditList:
         names[f"removal:{credit_list.value}"] = (
             translate("zh", "credit.removal_of", list=translate("zh", f"list.{credit_list.value}")),
@@ -242,6 +248,52 @@ class CreditPages(Controller):
         except DomainError as e:
             return credit_page(request, organization_id, message_for(request, e), domain_status(e))
         return Redirect(f"{_page_url(organization_id)}?done={done}", status_code=303)
+
+
+class CreditObjectionPages(Controller):
+    """异议 on the credit page: the organization disputes a listing; the registrar decides after a confirmation."""
+
+    include_in_schema = False
+    path = "/organizations/{organization_id:uuid}/credit/objections"
+
+    @post("/", sync_to_thread=True, status_code=303)
+    def file(self, request: Request[Any, Any, Any], organization_id: UUID, data: Form) -> Response[Any]:
+        require_role(_reader(request, organization_id), (*STAFF, Role.ORGANIZATION))
+        try:
+            credit_list = CreditList(data.get("list_name", ""))
+            system_of(request).credit.file_objection(context(request), organization_id, credit_list, data.get("grounds", ""))
+        except ValueError:
+            return credit_page(request, organization_id, translate(language(request), "credit.choose_list"), 400)
+        except DomainError as e:
+            return credit_page(request, organization_id, message_for(request, e), domain_status(e), data)
+        return Redirect(f"{_page_url(organization_id)}?done=objection_filed", status_code=303)
+
+    @post("/{reference:str}", sync_to_thread=True, status_code=303)
+    def decide(self, request: Request[Any, Any, Any], organization_id: UUID, reference: str, data: Form) -> Response[Any]:
+        require_role(_reader(request, organization_id), STAFF)
+        lang, outcome = language(request), data.get("outcome", "")
+        if outcome not in ("upheld", "dismissed"):
+            raise InvalidValue("objection.outcome", "请选择异议是否成立", "Choose whether the objection is upheld")
+        page = Confirmation(
+            title=translate(lang, "obj.confirm.title", reference=reference[:40]),
+            consequence=translate(lang, f"credit.objection_confirm.{outcome}"),
+            audience=translate(lang, "credit.objection_confirm.audience"),
+            action_url=f"/organizations/{organization_id}/credit/objections/{reference[:40]}",
+            back_url=_page_url(organization_id),
+            back_label=translate(lang, "credit.confirm.back"),
+            confirm_label=translate(lang, "obj.confirm.button"),
+            hidden={"outcome": outcome},
+            fields=(BasisField("reasons", translate(lang, "obj.reasons"), long=True, maxlength=5000),),
+        )
+        return confirm_then(
+            request,
+            page,
+            data,
+            lambda: system_of(request).credit.decide_objection(
+                context(request), organization_id, reference, outcome == "upheld", data.get("reasons", "")
+            ),
+            f"{_page_url(organization_id)}?done=objection_decided",
+        )
 
 
 class CreditDocumentPages(Controller):

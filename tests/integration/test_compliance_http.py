@@ -203,3 +203,32 @@ def test_penalties_and_sweeps_over_http(client, system, clock) -> None:
     assert client.post("/api/credit/rule-application", json={"as_of": f"{today.year}-12-31"}, headers=registrar).json() == {}
     register = client.get("/api/organizations", params={"q": "居家养老"}).json()["items"][0]
     assert register["credit_status"] == "none"
+
+
+def test_a_disputed_listing_is_marked_on_the_public_card_and_an_upheld_objection_corrects_it(client, system) -> None:
+    registrar = login(client, "registrar")
+    card = client.get(f"/api/public/organizations/{CHARITY}").json()
+    [listing] = card["current_listings"]
+    filed = client.post(
+        f"/api/organizations/{CHARITY}/credit/objections",
+        json={"list_name": "abnormal", "grounds": "年度报告已按时邮寄,有邮寄凭证"},
+        headers=registrar,
+    )
+    assert filed.status_code == 201, filed.text
+    reference = filed.json()["reference"]
+    assert client.get(f"/api/public/organizations/{CHARITY}").json()["current_listings"][0]["objection_pending"] is True
+    assert "有异议,核查中" in client.get(f"/public/organizations/{CHARITY}").text
+    org = login(client, "org")  # another organization's listing is not theirs to dispute
+    assert client.post(
+        f"/api/organizations/{CHARITY}/credit/objections", json={"list_name": "abnormal", "grounds": "x"}, headers=org
+    ).status_code == 403
+    decided = client.post(
+        f"/api/organizations/{CHARITY}/credit/objections/{reference}/decision",
+        json={"upheld": True, "reasons": "经核实邮寄凭证属实,系登记管理机关漏收"},
+        headers=registrar,
+    )
+    assert decided.status_code == 200, decided.text
+    card = client.get(f"/api/public/organizations/{CHARITY}").json()
+    assert card["current_listings"] == [] and card["organization"]["credit_status"] == "none"
+    [corrected] = [x for x in card["listing_history"] if x["listed_on"] == listing["listed_on"]]
+    assert corrected["removed_on"] == listing["listed_on"] and corrected["removal_reason"] == "objection_upheld"

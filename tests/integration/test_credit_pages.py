@@ -90,3 +90,25 @@ def test_only_the_organization_staff_and_auditors_see_a_credit_record(live: Live
         "auditor", "POST", f"{credit_url(live)}/removal", data={"list_name": "abnormal", "_csrf_token": live.csrf_field}
     )
     assert by_auditor.status_code == 403 and "CSRF" not in by_auditor.text
+
+
+def test_the_organization_disputes_its_listing_and_the_registrar_decides_after_a_confirmation(live: Live) -> None:
+    csrf = {"_csrf_token": live.csrf_field}
+    filed = live.page(
+        "organization", "POST", f"{credit_url(live)}/objections", data={**csrf, "list_name": "abnormal", "grounds": "已补报"}
+    )
+    assert filed.status_code == 303 and filed.headers["location"].endswith("?done=objection_filed")
+    page = live.page("registrar", "GET", credit_url(live))
+    reference = page.text.split('data-testid="credit-objection-')[1].split('"')[0]
+    assert "已补报" in page.text and "有异议" not in page.text.split("<h1")[0]
+    asked = live.page("registrar", "POST", f"{credit_url(live)}/objections/{reference}", data={**csrf, "outcome": "dismissed"})
+    assert asked.status_code == 200 and "维持不变" in asked.text  # the confirmation says what follows
+    decided = live.page(
+        "registrar",
+        "POST",
+        f"{credit_url(live)}/objections/{reference}",
+        data={**csrf, "outcome": "dismissed", "confirmed": "yes", "reasons": "补报不改变列入时的事实"},
+    )
+    assert decided.status_code == 303 and decided.headers["location"].endswith("?done=objection_decided")
+    after = live.page("organization", "GET", credit_url(live))
+    assert "异议不成立" in after.text and "补报不改变列入时的事实" in after.text
