@@ -15,6 +15,7 @@ from litestar.response import Redirect, Stream, Template
 
 from application.desk import Desk
 from application.explanations import explain
+from application.queries.cases import CaseRow
 from domain.documents import SLOTS
 from domain.drafts import BONUS, TypedSheet, typed_number
 from domain.errors import DomainError, InvalidValue
@@ -34,6 +35,7 @@ from interfaces.common.documents import (
     documents_out,
     download,
 )
+from interfaces.common.exports import Format, table_download
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, Principal, require_role
 from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
@@ -84,6 +86,19 @@ ACTIONS: dict[str, Any] = {
         c, id, v, UUID(f.get("expert_id", "")), False, f.get("reasons", "")
     ),
 }
+
+
+def _cases_seen(request: Request[Any, Any, Any]) -> list[CaseRow]:
+    """An evaluator's assignments, a chair's cases, an organization's own, staff and auditors all."""
+    principal = _signed_in(request)
+    cases = system_of(request).cases
+    if principal.role is Role.EVALUATOR:
+        return cases.assignments(principal.user_id)
+    if principal.role is Role.CHAIR:
+        return cases.cases(chair_user_id=principal.user_id)
+    if principal.role is Role.ORGANIZATION:
+        return cases.cases(subject_id=principal.organization_id)
+    return cases.cases()
 
 
 def _signed_in(request: Request[Any, Any, Any]) -> Principal:
@@ -222,17 +237,27 @@ class EvaluationPages(Controller):
 
     @get("/evaluations", sync_to_thread=True)
     def index(self, request: Request[Any, Any, Any]) -> Template:
-        principal = _signed_in(request)
-        cases = system_of(request).cases
-        if principal.role is Role.EVALUATOR:
-            rows = cases.assignments(principal.user_id)
-        elif principal.role is Role.CHAIR:
-            rows = cases.cases(chair_user_id=principal.user_id)
-        elif principal.role is Role.ORGANIZATION:
-            rows = cases.cases(subject_id=principal.organization_id)
-        else:
-            rows = cases.cases()
+        rows = _cases_seen(request)
         return Template("evaluations.html", context={"rows": rows, "today": system_of(request).store.today()})
+
+    @get("/evaluations/download", sync_to_thread=True)
+    def download(self, request: Request[Any, Any, Any], format: Format = "xlsx") -> Response[bytes]:
+        """The cases this person sees, with their stage and results, as on the list."""
+        lang = language(request)
+        rows = [
+            [
+                c.subject_name or str(c.subject_id),
+                translate(lang, f"eval.kind.{c.kind}"),
+                translate(lang, f"stage.{c.stage}"),
+                c.scoring_deadline,
+                c.result or "",
+                c.total if c.total is not None else "",
+            ]
+            for c in _cases_seen(request)
+        ]
+        keys = ("eval.subject", "eval.kind", "eval.stage", "eval.deadline", "eval.result", "ann.total")
+        title = translate(lang, "nav.evaluations")
+        return table_download("evaluations", title, [translate(lang, k) for k in keys], rows, format)
 
     @get("/evaluations/{evaluation_id:uuid}", sync_to_thread=True)
     def case(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Template:

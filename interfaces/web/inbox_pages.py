@@ -3,11 +3,12 @@ count shown in the header of every page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from jinja2 import pass_context
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
@@ -15,6 +16,7 @@ from application.desk import Desk
 from application.queries.reminders import ReminderQuery
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
+from interfaces.common.exports import Format, table_download
 from interfaces.common.security import SIGNED_IN, STAFF, require_role
 from interfaces.web.forms import Form
 from interfaces.web.i18n import language, translate
@@ -64,6 +66,51 @@ class DeliveryPages(Controller):
             "reminders.html",
             context={"result": result, "status": status, "recipients": _recipients(system, result.items, language(request))},
         )
+
+    @get("/download", sync_to_thread=True)
+    def download(
+        self,
+        request: Request[Any, Any, Any],
+        status: Literal["pending", "delivered", "dead", "cancelled"] | None = None,
+        format: Format = "xlsx",
+    ) -> Response[bytes]:
+        """The reminders as filtered on the page: when, what, to whom, and how each channel went."""
+        _staff(request)
+        system, lang = system_of(request), language(request)
+
+        def rows() -> Iterator[list[Any]]:
+            page = 1
+            while True:
+                found = system.reminder_view.reminders(ReminderQuery(delivery_status=status, page=page, per_page=200))
+                names = _recipients(system, found.items, lang)
+                for r in found.items:
+                    deliveries = "; ".join(
+                        f"{translate(lang, f'channel.{d.channel}')}: {translate(lang, f'deliveries.{d.status}')}"
+                        for d in r.deliveries
+                    )
+                    text = r.text_zh if lang == "zh" else r.text_en
+                    yield [
+                        r.issued_at,
+                        translate(lang, f"reminder.{r.kind}"),
+                        text,
+                        names.get(r.recipient, ""),
+                        r.due_on,
+                        deliveries,
+                    ]
+                if page >= found.pages:
+                    return
+                page += 1
+
+        keys = (
+            "deliveries.issued",
+            "deliveries.kind",
+            "deliveries.text",
+            "deliveries.to",
+            "deliveries.due",
+            "deliveries.channels",
+        )
+        title = translate(lang, "nav.deliveries")
+        return table_download("reminders", title, [translate(lang, k) for k in keys], rows(), format)
 
     @post("/{reminder_id:uuid}/retry", sync_to_thread=True, status_code=303)
     def retry(self, request: Request[Any, Any, Any], reminder_id: UUID, data: Form) -> Redirect:

@@ -219,9 +219,12 @@ def test_a_disputed_listing_is_marked_on_the_public_card_and_an_upheld_objection
     assert client.get(f"/api/public/organizations/{CHARITY}").json()["current_listings"][0]["objection_pending"] is True
     assert "有异议,核查中" in client.get(f"/public/organizations/{CHARITY}").text
     org = login(client, "org")  # another organization's listing is not theirs to dispute
-    assert client.post(
-        f"/api/organizations/{CHARITY}/credit/objections", json={"list_name": "abnormal", "grounds": "x"}, headers=org
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/api/organizations/{CHARITY}/credit/objections", json={"list_name": "abnormal", "grounds": "x"}, headers=org
+        ).status_code
+        == 403
+    )
     decided = client.post(
         f"/api/organizations/{CHARITY}/credit/objections/{reference}/decision",
         json={"upheld": True, "reasons": "经核实邮寄凭证属实,系登记管理机关漏收"},

@@ -270,6 +270,7 @@ def test_every_xlsx_export_holds_formula_like_text_as_text_and_keeps_the_filter(
     exports = ["/register/download?format=xlsx", "/public/lists/abnormal/download?format=xlsx"]
     exports += [f"/dashboards/{key}/table.xlsx" for key in DASHBOARDS]
     exports += ["/public/announcements/projects/download?format=xlsx", "/public/announcements/inspections/download?year=2025"]
+    exports += ["/reminders/download?format=xlsx", "/evaluations/download?format=xlsx", "/reminders/download?status=dead"]
     hostile = 0
     for path in exports:
         answer = live.page("registrar", "GET", path)
