@@ -47,6 +47,7 @@ from interfaces.web.credit_pages import CreditDocumentPages, CreditObjectionPage
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
 from interfaces.web.i18n import install as install_i18n
+from interfaces.web.import_pages import ImportPages
 from interfaces.web.inbox_pages import DeliveryPages, InboxPages
 from interfaces.web.inbox_pages import install as install_inbox
 from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionPages
@@ -130,6 +131,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             PublicPages,
             AnnouncementPages,
             ObjectionPages,
+            ImportPages,
             InspectionPages,
             InspectionDocumentPages,
             CreditPages,

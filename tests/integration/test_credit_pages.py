@@ -112,3 +112,23 @@ def test_the_organization_disputes_its_listing_and_the_registrar_decides_after_a
     assert decided.status_code == 303 and decided.headers["location"].endswith("?done=objection_decided")
     after = live.page("organization", "GET", credit_url(live))
     assert "异议不成立" in after.text and "补报不改变列入时的事实" in after.text
+
+
+def test_the_registrar_checks_then_imports_a_register_file_on_the_page(live: Live) -> None:
+    from tests.integration.test_register_import import row, xlsx
+
+    data = xlsx([row(n) for n in (401, 402)] + [row(403, 类型="股份公司")])
+    headers = {"X-CSRFToken": live.csrf_cookie, "Content-Type": "application/octet-stream"}
+    url = "/organizations/import/?name=郊区台账.xlsx"
+    checked = live.page("registrar", "POST", f"{url}&dry_run=true", content=data, headers=headers)
+    assert checked.status_code == 200 and "可导入 2 个" in checked.text and "股份公司" in checked.text
+    clean = xlsx([row(n) for n in (401, 402)])
+    imported = live.page("registrar", "POST", f"{url}&dry_run=false", content=clean, headers=headers)
+    assert imported.status_code == 200 and "已导入 2 个" in imported.text
+    again = live.page("registrar", "POST", f"{url}&dry_run=false", content=clean, headers=headers)
+    assert "已导入 0 个,已在名册中 2 个" in again.text
+    refused = live.page("registrar", "POST", f"{url}&dry_run=true", content=b"%PDF-1.7\x00", headers=headers)
+    assert refused.status_code == 422 and "不是 .xlsx" in refused.text
+    assert live.page("organization", "POST", f"{url}&dry_run=true", content=clean, headers=headers).status_code == 403
+    template = live.page("registrar", "GET", "/organizations/import/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
