@@ -23,33 +23,10 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROUND_PROJECTS = 500  # a round's awarded projects are listed whole
 
 
-class GradeAnnouncement(msgspec.Struct, frozen=True):
-    case_id: UUID
-    organization_id: UUID
-    organization_name: str
-    district: str
-    proposed_grade: str | None
-    total: Decimal | None
-    starts: date
-    ends: date
-    stage: str
-    open: bool  # today lies within the window: objections are still taken
-
-    @classmethod
-    def of(cls, row: AnnouncedGrade, today: date) -> GradeAnnouncement:
-        running = row.starts <= today <= row.ends and row.stage in ("announced", "appealed", "appeal_decided")
-        return cls(
-            row.case_id,
-            row.organization_id,
-            row.organization_name,
-            row.district,
-            row.proposed_grade,
-            row.total,
-            row.starts,
-            row.ends,
-            row.stage,
-            running,
-        )
+def with_window(row: AnnouncedGrade, today: date) -> AnnouncedGrade:
+    """The row, saying whether objections are still taken today."""
+    running = row.starts <= today <= row.ends and row.stage in ("announced", "appealed", "appeal_decided")
+    return msgspec.structs.replace(row, open=running)
 
 
 class FundedProject(msgspec.Struct, frozen=True):
@@ -95,10 +72,10 @@ class PublicAnnouncements:
         self.integrity = integrity
         self.today = today
 
-    def grades(self, year: int | None = None) -> list[GradeAnnouncement]:
+    def grades(self, year: int | None = None) -> list[AnnouncedGrade]:
         """Those under announcement first, then the rest, newest first."""
         today = self.today()
-        found = [GradeAnnouncement.of(row, today) for row in self.cases.announced_grades(year)]
+        found = [with_window(row, today) for row in self.cases.announced_grades(year)]
         return sorted(found, key=lambda a: not a.open)  # stable: newest first within each
 
     def inspection_years(self) -> list[int]:

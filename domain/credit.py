@@ -21,6 +21,7 @@ from domain import values
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
+from domain.objections import to_decide
 from domain.provenance import Provenance
 from domain.rules import CreditRules, add_months, add_years
 
@@ -303,14 +304,8 @@ class CreditRecord(LedgerAggregate):
     def decide_objection(self, reference: str, upheld: bool, reasons: str, today: date, provenance: Provenance) -> None:
         """Upheld: the listing was wrong and is removed with effect from the day it began, so it
         never counted; dismissed: it stays. Reasons either way."""
-        found = next((o for o in self.objections if o.reference == reference), None)
-        if found is None:
-            raise InvalidValue("objection.unknown", f"没有编号为{reference[:40]}的异议", f"No objection {reference[:40]}")
-        if not found.open:
-            raise InvalidTransition("objection.decided", "该异议已处理", "The objection is decided already")
-        if not reasons.strip():
-            raise InvalidValue("objection.reasons", "请写明核查结论和理由", "State what the verification found, upheld or not")
-        self._objection_decided(reference, found.list_name, upheld, reasons.strip()[:5000], today, provenance)
+        found, why = to_decide(self.objections, reference, reasons)
+        self._objection_decided(reference, found.list_name, upheld, why, today, provenance)
         if upheld and self.current(found.list_name) is not None:
             self._removed(found.list_name, found.listed_on, "objection_upheld", provenance)
 

@@ -18,7 +18,7 @@ from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
-from domain.objections import PublicObjection, checked_objection, require_none_open, require_within
+from domain.objections import PublicObjection, checked_objection, require_none_open, require_within, to_decide
 from domain.organization import Status, Track
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import Band, Disclosure, GradeBands, GradeRules, RuleSet, ScoringScheme, add_years
@@ -687,16 +687,8 @@ class Evaluation(LedgerAggregate):
         self.objections = (*self.objections, PublicObjection(reference, objector, contact, grounds, received_on))
 
     def decide_objection(self, reference: str, upheld: bool, reasons: str, on: date, provenance: Provenance) -> None:
-        found = next((o for o in self.objections if o.reference == reference), None)
-        if found is None:
-            raise InvalidValue("objection.unknown", f"没有编号为{reference[:40]}的异议", f"No objection {reference[:40]}")
-        if not found.open:
-            raise InvalidTransition("objection.decided", "该异议已处理", "The objection is decided already")
-        if not reasons.strip():
-            raise InvalidValue(
-                "objection.reasons", "请写明处理理由(成立或不成立均须说明)", "State the reasons, upheld or not", field="reasons"
-            )
-        self._objection_decided(reference, upheld, reasons.strip()[:5000], on, provenance)
+        _, why = to_decide(self.objections, reference, reasons)
+        self._objection_decided(reference, upheld, why, on, provenance)
 
     @event("ObjectionDecided")
     def _objection_decided(self, reference: str, upheld: bool, reasons: str, decided_on: date, provenance: Provenance) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from domain import values
@@ -89,3 +91,28 @@ def require_none_open(objections: tuple[PublicObjection, ...]) -> None:
             f"An objection was upheld ({', '.join(upheld)}): this result cannot be confirmed; withdraw the case and evaluate again",
             references=upheld,
         )
+
+
+class Decidable(Protocol):
+    @property
+    def reference(self) -> str: ...
+    @property
+    def open(self) -> bool: ...
+
+
+D = TypeVar("D", bound=Decidable)
+
+
+def to_decide(objections: Iterable[D], reference: str, reasons: str) -> tuple[D, str]:
+    """The open objection a decision is about, and its reasons (required, upheld or not), for
+    both kinds: the public's on a result, an organization's on a listing."""
+    found = next((o for o in objections if o.reference == reference), None)
+    if found is None:
+        raise InvalidValue("objection.unknown", f"没有编号为{reference[:40]}的异议", f"No objection {reference[:40]}")
+    if not found.open:
+        raise InvalidTransition("objection.decided", "该异议已处理", "The objection is decided already")
+    if not reasons.strip():
+        raise InvalidValue(
+            "objection.reasons", "请写明处理理由(成立或不成立均须说明)", "State the reasons, upheld or not", field="reasons"
+        )
+    return found, reasons.strip()[:5000]

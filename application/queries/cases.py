@@ -47,6 +47,7 @@ class AnnouncedGrade(msgspec.Struct, frozen=True):
     starts: date
     ends: date
     stage: str  # announced | appealed | appeal_decided | finalized | withdrawn …
+    open: bool = False  # today lies within the window and the case still runs: objections are taken
 
 
 class MemberRow(msgspec.Struct, frozen=True):

@@ -10,8 +10,9 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter
 
-from application.announcements import FundedRound, GradeAnnouncement
+from application.announcements import FundedRound
 from application.objections import ObjectionState
+from application.queries.cases import AnnouncedGrade
 from application.queries.common import Page
 from application.queries.compliance import InspectionResultQuery, InspectionResultRow
 from domain.provenance import Role
@@ -43,7 +44,7 @@ class AnnouncementController(Controller):
         guards=[allow(*tuple(Role))],
         sync_to_thread=True,
     )
-    def grades(self, request: Request[Any, Any, Any], year: Year | None = None) -> list[GradeAnnouncement]:
+    def grades(self, request: Request[Any, Any, Any], year: Year | None = None) -> list[AnnouncedGrade]:
         return system_of(request).announcements.grades(year)
 
     @get(
