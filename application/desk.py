@@ -10,6 +10,7 @@ from typing import Protocol
 from application.accounts import Accounts
 from application.announcements import PublicAnnouncements
 from application.audit import Audit
+from application.certificates import Certificates
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.event_store import EventStore
@@ -80,6 +81,8 @@ class Desk(Protocol):
     def objections(self) -> Objections: ...
     @property
     def register_import(self) -> RegisterImport: ...
+    @property
+    def certificates(self) -> Certificates: ...
 
     # views: read models and stores the pages list from
     @property

@@ -14,6 +14,7 @@ from uuid import UUID
 import msgspec
 
 from application import rights
+from application.certificates import certify_grade
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
@@ -83,6 +84,9 @@ class Sight:
         return self.sheets is None or expert_id in self.sheets
 
 
+# Finalizations racing for a series' numbers: each collision means another one took a number, so
+# every round one of them gets through; enough rounds for a registrar's burst of finalizations.
+NUMBERING_RETRIES = 30
 SEALED_FIELDS = frozenset({"sheet", "scores", "total", "old_total", "new_total", "changes", "drafts", "as_submitted"})
 
 
@@ -537,7 +541,20 @@ class Evaluations(UseCases):
         return self._save(evaluation, *told)
 
     def finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
-        """The result becomes the organization's grade (GradeAwarded), in the same transaction."""
+        """The result becomes the organization's grade (GradeAwarded), and a grade of the
+        certificate level its numbered certificate, in the same transaction. Another writer
+        taking the series' next number at the same time makes this one number again; a case
+        somebody else changed stays a stale version."""
+        for attempt in range(NUMBERING_RETRIES):
+            seen = self.evaluation(evaluation_id, expected).version
+            try:
+                return self._finalize(ctx, evaluation_id, seen)
+            except StaleVersion:
+                if attempt == NUMBERING_RETRIES - 1 or self.evaluation(evaluation_id).version != seen:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _finalize(self, ctx: CommandContext, evaluation_id: UUID, expected: int | None) -> Evaluation:
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "finalize", evaluation)
         rule_set = self.rule_set_of(evaluation)
@@ -558,7 +575,7 @@ class Evaluations(UseCases):
                 grade_at_least(evaluation.result, rule_set.grades.certificate_from),
                 caused,
             )
-            changed.append(org)
+            changed += [org, *certify_grade(self._find, org, rule_set, today, caused)]
         elif evaluation.kind is not EvaluationKind.GRADE:
             changed.append(self._project_result(evaluation, caused))
         told = self._tell_subject(

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, Protocol
 from uuid import UUID
 
 from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow, ObjectionRow
+from application.queries.certificates import CertificateStanding
 from application.queries.common import Page, Table
 from application.queries.compliance import (
     CampaignRow,
@@ -38,6 +39,12 @@ class IdGenerator(Protocol):
 
 class TokenSource(Protocol):
     def new_token(self) -> str: ...
+
+
+class CertificateRenderer(Protocol):
+    """A grade certificate as a PDF in the official layout, its QR code opening `verify_url`."""
+
+    def render(self, standing: CertificateStanding, verify_url: str) -> bytes: ...
 
 
 class RuleSetCatalog(Protocol):

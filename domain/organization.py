@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from eventsourcing.domain import event
 
 from domain import values
 from domain.base import LedgerAggregate
+from domain.certificate import Certificate, CertificateEnd
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import GradeRules, one_level_lower
@@ -99,6 +100,8 @@ def checked_code(code: str, org_type: OrganizationType) -> str:
 
 
 class Organization(LedgerAggregate):
+    certificates: tuple[Certificate, ...] = ()  # oldest first; a class default for states snapshotted before certificates
+
     class Registered(LedgerAggregate.Created):
         profile: Profile
         code: str
@@ -307,6 +310,7 @@ class Organization(LedgerAggregate):
     @event("Deregistered")
     def _deregistered(self, provenance: Provenance) -> None:
         self.status = Status.DEREGISTERED
+        self._end_certificate(CertificateEnd.ORGANIZATION_CLOSED, provenance.at.date())
 
     def revoke(self, provenance: Provenance) -> None:
         self._require_open()
@@ -322,6 +326,7 @@ class Organization(LedgerAggregate):
     @event("RegistrationRevoked")
     def _revoked(self, provenance: Provenance) -> None:
         self.status = Status.REVOKED
+        self._end_certificate(CertificateEnd.ORGANIZATION_CLOSED, provenance.at.date())
 
     # -- grades (等级) ------------------------------------------------------------
     def award_grade(
@@ -349,6 +354,7 @@ class Organization(LedgerAggregate):
         self.grade_valid_from = valid_from
         self.grade_valid_until = valid_until
         self.grade_evaluation_id = evaluation_id
+        self._end_certificate(CertificateEnd.SUPERSEDED, provenance.at.date())
 
     def expire_grade(self, on: date, provenance: Provenance) -> None:
         """The validity ran out (the daily sweep records it the day after)."""
@@ -359,6 +365,7 @@ class Organization(LedgerAggregate):
     @event("GradeExpired")
     def _grade_expired(self, level: str, valid_until: date, provenance: Provenance) -> None:
         self.grade = None
+        self._end_certificate(CertificateEnd.EXPIRED, valid_until + timedelta(days=1))
 
     def apply_grade_finding(self, finding: str, consequence: str, lower: str | None, on: date, provenance: Provenance) -> None:
         """A finding lowers the grade one level or revokes it, as the rule set says; the
@@ -381,11 +388,66 @@ class Organization(LedgerAggregate):
     def _grade_lowered(self, finding: str, previous: str | None, level: str, on: date, provenance: Provenance) -> None:
         self.grade = level
         self.grade_lost_on = on
+        self._end_certificate(CertificateEnd.LOWERED, on)
 
     @event("GradeRevoked")
     def _grade_revoked(self, finding: str, previous: str | None, on: date, provenance: Provenance) -> None:
         self.grade = None
         self.grade_lost_on = on
+        self._end_certificate(CertificateEnd.REVOKED, on)
+
+    # -- grade certificates (等级证书) -------------------------------------------------
+    def issue_certificate(
+        self, number: str, issued_on: date, authority_zh: str, authority_en: str, provenance: Provenance
+    ) -> None:
+        """The certificate of the grade just awarded (its level, validity and evaluation), numbered by its series."""
+        self._require_open()
+        if self.grade is None or self.grade_valid_from is None or self.grade_valid_until is None:
+            raise InvalidTransition(
+                "certificate.no_grade", "该组织没有可发证的等级", "The organization holds no grade to certify"
+            )
+        assert self.grade_evaluation_id is not None, "a grade comes from an evaluation (GradeAwarded)"
+        current = self.current_certificate
+        if current is not None and current.ended is None and current.evaluation_id == self.grade_evaluation_id:
+            raise InvalidTransition(
+                "certificate.already_issued",
+                "该等级已颁发证书",
+                "This grade's certificate is already issued",
+                number=current.number,
+            )
+        certificate = Certificate(
+            number,
+            self.profile.name,
+            self.grade,
+            self.grade_valid_from,
+            self.grade_valid_until,
+            issued_on,
+            self.grade_evaluation_id,
+            authority_zh,
+            authority_en,
+        )
+        self._certificate_issued(certificate, provenance)
+
+    class CertificateIssued(LedgerAggregate.Event):  # declared: found by class (a certificate's issuing event)
+        certificate: Certificate
+        provenance: Provenance
+
+    @event(CertificateIssued)
+    def _certificate_issued(self, certificate: Certificate, provenance: Provenance) -> None:
+        self.certificates = (*self.certificates, certificate)
+
+    @property
+    def current_certificate(self) -> Certificate | None:
+        return self.certificates[-1] if self.certificates else None
+
+    def certificate(self, number: str) -> Certificate | None:
+        return next((c for c in self.certificates if c.number == number), None)
+
+    def _end_certificate(self, why: CertificateEnd, on: date) -> None:
+        """The standing certificate, if any, no longer stands (a state change inside an event)."""
+        current = self.current_certificate
+        if current is not None and current.ended is None:
+            self.certificates = (*self.certificates[:-1], replace(current, ended=why, ended_on=on))
 
     # -- funding -------------------------------------------------------------------
     def bar_from_funding(self, until: date, project_id: UUID, provenance: Provenance) -> None:

@@ -125,6 +125,24 @@ class GradeRules:
 
 
 @dataclass(frozen=True)
+class CertificateRules:
+    """Grade certificates (等级证书): who issues them and how they are numbered."""
+
+    issuer_code: str  # the issuing authority's division code (行政区划代码)
+    authority_zh: str  # 发证机关
+    authority_en: str
+    number_format: str  # filled with {issuer}, {year} and {sequence}, e.g. "{issuer}{year}{sequence:04d}"
+
+    def __post_init__(self) -> None:
+        try:
+            first, second = (self.number_format.format(issuer=self.issuer_code, year=2026, sequence=n) for n in (1, 2))
+        except (KeyError, IndexError, ValueError) as e:
+            raise ValueError(f"certificates.number_format {self.number_format!r}: {e}") from None
+        if first == second or not first.isascii() or "/" in first or not first.strip():
+            raise ValueError(f"certificates.number_format {self.number_format!r} must number with {{sequence}} in ASCII")
+
+
+@dataclass(frozen=True)
 class ReminderOffsets:
     inspection_due_days: tuple[int, ...]
     grade_expiring_days: tuple[int, ...]
@@ -306,6 +324,7 @@ class RuleSet:
     evaluation: EvaluationRules
     star_bands: GradeBands
     funding: FundingRules
+    certificates: CertificateRules
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property

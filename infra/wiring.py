@@ -14,6 +14,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from application.accounts import Accounts
 from application.announcements import PublicAnnouncements
 from application.audit import Audit
+from application.certificates import Certificates
 from application.credit import CreditRecords
 from application.desk import Desk
 from application.evaluations import Evaluations
@@ -30,6 +31,7 @@ from application.reminders import Reminders
 from application.reminders.delivery import DeliveryPolicy
 from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
+from infra.certificates import PdfCertificateRenderer
 from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
 from infra.dashboards import Dashboards
@@ -92,6 +94,7 @@ class System:
     register_import: RegisterImport
     read_models: ReadModels
     dashboards: Dashboards
+    certificates: Certificates
 
     def desk(self) -> Desk:
         """What the interfaces may reach (application/desk.py); the type checker holds this
@@ -232,6 +235,7 @@ def build_system(
         ),
         read_models=read_models,
         dashboards=Dashboards(database),
+        certificates=Certificates(store, integrity, PdfCertificateRenderer()),
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

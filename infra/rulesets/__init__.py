@@ -58,6 +58,10 @@ class FileRuleSetCatalog:
             if (r.id, r.version) in seen:
                 raise ValueError(f"rule set {r.id} version {r.version} is defined twice")
             seen.add((r.id, r.version))
+        issuers: dict[str, str] = {}
+        for r in self._rule_sets:  # each rule set's certificate numbers are its own
+            if issuers.setdefault(r.certificates.issuer_code, r.id) != r.id:
+                raise ValueError(f"rule sets {issuers[r.certificates.issuer_code]} and {r.id} share a certificate issuer code")
 
     def all(self) -> list[RuleSet]:
         return list(self._rule_sets)

@@ -107,8 +107,9 @@ def test_a_grade_evaluation_from_opening_to_the_organizations_grade(system, desk
     evaluation = desk.finalize(CHAIR, evaluation.id, None)
     graded = system.organizations.organization(org.id)
     assert (graded.grade, graded.grade_valid_from, graded.grade_valid_until) == ("5A", date(2026, 5, 27), date(2031, 5, 26))
-    award = system.organizations.history(org.id)[-1]
+    award, certificate = system.organizations.history(org.id)[-2:]
     assert award.event_type == "GradeAwarded" and award.caused_by == f"evaluation:{evaluation.id}"
+    assert certificate.event_type == "CertificateIssued" and certificate.data["certificate"]["number"] == "340000-2026-0001"
     assert award.rule_set == "anhui@1" and award.data["certificate"] is True
     entry = system.register_view.search(RegisterQuery(text=profile().name)).items[0]
     assert (entry.grade, entry.grade_valid_until) == ("5A", date(2031, 5, 26))

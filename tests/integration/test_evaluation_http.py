@@ -91,8 +91,9 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     graded = client.get(f"/api/organizations/{explanation['subject_id']}").json()
     assert graded["version"] >= 4
     history = client.get(f"/api/organizations/{explanation['subject_id']}/history", headers=auth(client, "auditor")).json()
-    assert history[-1]["event_type"] == "GradeAwarded" and history[-1]["data"]["level"] == "4A"
-    assert history[-1]["caused_by"] == f"evaluation:{case}"
+    assert history[-2]["event_type"] == "GradeAwarded" and history[-2]["data"]["level"] == "4A"
+    assert history[-2]["caused_by"] == f"evaluation:{case}"
+    assert history[-1]["event_type"] == "CertificateIssued" and history[-1]["caused_by"] == f"evaluation:{case}"
 
     # from the grade back to the case that decided it: now, at the award, and before it
     org_id, auditor = explanation["subject_id"], auth(client, "auditor")

@@ -13,6 +13,7 @@ from eventsourcing.persistence import JSONTranscoder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.certificate import CertificateSeries
 from domain.claims import IdentifierClaim
 from domain.credit import CreditRecord
 from domain.documents import DocumentRef
@@ -35,6 +36,7 @@ AGGREGATES = [
     FundingRound,
     Project,
     Subsidy,
+    CertificateSeries,
 ]
 EVENT_CLASSES = sorted(
     (
@@ -90,8 +92,9 @@ def test_there_are_events_to_check() -> None:
     assert {"Organization.Registered", "Organization.Filed", "Organization.Renamed", "IdentifierClaim.Claimed"} <= names
     assert {"Evaluation.Opened", "Evaluation.ResultComputed", "Evaluation.AppealDecided", "Expert.Enrolled"} <= names
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
+    assert {"Organization.CertificateIssued", "CertificateSeries.NumberTaken"} <= names
     assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
-    assert len(EVENT_CLASSES) == 95  # a new event type is checked automatically; update the count
+    assert len(EVENT_CLASSES) == 98  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)
