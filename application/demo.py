@@ -18,6 +18,7 @@ from uuid import UUID, uuid5
 from application.accounts import Accounts, User
 from application.context import CommandContext, system_context
 from application.credit import CreditRecords
+from application.demo_grades import graded_with_certificate
 from application.evaluations import Evaluations
 from application.event_store import EventStore
 from application.funding import Funding
@@ -321,6 +322,7 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
         for username, role, display in USERS
     }
     experts = _open_demo_evaluation(system.store, evaluations, ctx, users, ids)
+    graded_with_certificate(system, ctx, ids["xc-social"], users["chair"], experts, uuid5(_NS, "demo-graded-evaluation"))
     _demo_inspections_and_credit(system.store, system.inspections, system.credit, ctx, ids)
     _demo_funding(system, ctx, ids, experts, users["chair"].id)
     system.reminders.issue(ctx, system.store.today())  # the evaluators' "scores due" reminders, in their inboxes

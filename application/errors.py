@@ -9,7 +9,7 @@ from domain.errors import Conflict, DomainError
 
 class NotFound(DomainError):
     def __init__(self, kind: str, id: UUID | str) -> None:
-        labels = {"organization": "组织", "user": "用户", "rule_set": "规则"}
+        labels = {"organization": "组织", "user": "用户", "rule_set": "规则", "certificate": "等级证书"}
         super().__init__(
             f"{kind}.not_found",
             f"找不到该{labels.get(kind, kind)}:{id}",

@@ -88,6 +88,8 @@ class PdfCertificateRenderer:
         _qr(canvas, verify_url, qr_x, qr_y, size)
         canvas.setFont(FONT, 9)
         canvas.drawCentredString(qr_x + size / 2, qr_y - 5 * mm, "扫码核验证书状态")
+        canvas.setFont(FONT, 7)
+        canvas.drawRightString(width - 20 * mm, 20 * mm, verify_url)
         canvas.showPage()
         canvas.save()
         return out.getvalue()

@@ -29,6 +29,7 @@ from interfaces.common.security import SESSION_COOKIE, SessionCookie, SessionOrB
 from interfaces.http.announcements import AnnouncementController, ObjectionController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
+from interfaces.http.certificates import CertificateController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.documents import (
     CreditDocumentController,
@@ -43,6 +44,7 @@ from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
 from interfaces.web.announcement_pages import AnnouncementPages
 from interfaces.web.audit_pages import AuditPages
+from interfaces.web.certificate_pages import CertificatePages
 from interfaces.web.credit_pages import CreditDocumentPages, CreditObjectionPages, CreditPages
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
@@ -116,6 +118,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             AuditController,
             RatingController,
             FundingController,
+            CertificateController,
             DocumentController,
             CreditDocumentController,
             PublicDocumentController,
@@ -129,6 +132,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             ProjectDocumentPages,
             AuditPages,
             PublicPages,
+            CertificatePages,
             AnnouncementPages,
             ObjectionPages,
             ImportPages,

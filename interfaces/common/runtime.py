@@ -33,3 +33,10 @@ class Runtime(Protocol):
 def runtime_of(request: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
     runtime: Runtime = request.app.state.system
     return runtime
+
+
+def public_url(request: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The address the deployment is reached at (STARLEDGER_PUBLIC_URL), for links that leave the
+    site (a certificate's QR code); the request's own base without one."""
+    settings = getattr(request.app.state.system, "settings", None)
+    return str(getattr(settings, "public_url", "") or request.base_url).rstrip("/")

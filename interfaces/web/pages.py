@@ -247,6 +247,7 @@ class PageController(Controller):
                     for a in _DECISIONS
                     if (a != "suspend" or org.status is Status.ACTIVE) and not (a == "revoke" and org.track is Track.FILED)
                 ],
+                "certificate": system.certificates.current(organization_id) if may_see_history else None,
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
                 "inspections": system.compliance.inspections_of(organization_id) if may_see_history else [],
                 "open_year": open_report_year(system, org) if may_see_history else None,

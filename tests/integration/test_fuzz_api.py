@@ -82,6 +82,7 @@ def _demo_ids(system: Any) -> dict[str, str]:
         "round_id": uuid5(_NS, "demo-round"),
         "project_id": uuid5(_NS, "demo-project-tl-hub"),
         "code": org.code,
+        "number": system.organizations.organization(uuid5(_NS, "xc-social")).current_certificate.number,
     }
     return {k: str(v) for k, v in found.items()}
 
