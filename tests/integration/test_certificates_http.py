@@ -59,6 +59,8 @@ def test_the_pdf_goes_to_the_holder_and_the_registrar_and_says_it_in_chinese(cli
     for expected in (HOLDER, "4A级", "证书编号", NUMBER, "发证机关", "安徽省民政厅", f"/public/certificates/{NUMBER}"):
         assert expected in text, (expected, text)
 
+    signed_out = client.get(f"/certificates/{NUMBER}/pdf", headers={"Accept": "text/html"}, follow_redirects=False)
+    assert signed_out.status_code == 303 and signed_out.headers["location"].startswith("/login?next=")
     holder = uuid5(_NS, "xc-social")
     system.accounts.add_user("xc-social", DEMO_PASSWORD, "organization", HOLDER, holder)
     sign_in_on_the_pages(client, "xc-social")
