@@ -29,6 +29,7 @@ def test_an_organization_downloads_its_certificate_and_the_public_verifies_it(
     page.goto(f"{site}/organizations/{holder}")
     certificate = page.locator("[data-testid=certificate]")
     assert "有效" in certificate.text_content()
+    page.screenshot(path=str(ARTIFACTS / f"certificate-organization-{backend}.png"), full_page=True)
     with page.expect_download() as download_info:
         page.click("text=下载等级证书")
     pdf = tmp_path / "certificate.pdf"
