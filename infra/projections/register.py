@@ -124,6 +124,7 @@ class RegisterProjection(Projection):
             "AddressChanged": lambda tx, e: self._set(tx, e, address=e.address),
             "LegalRepresentativeChanged": self._legal_representative_changed,
             "CharterAmended": lambda tx, e: self._set(tx, e),
+            "CertificateIssued": lambda tx, e: self._set(tx, e),  # the line's version follows the organization's
             "PartyBranchEstablished": lambda tx, e: self._set(tx, e, party_branch=1),
             "DesignatedAsHub": lambda tx, e: self._set(tx, e, is_hub=1),
             "JoinedHub": self._joined_hub,

@@ -56,8 +56,8 @@ def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, syst
 
     for username, share in (("evaluator", 0.95), ("evaluator2", 0.90), ("evaluator3", 0.93)):
         sign_in(page, site, username, "/evaluations")
-        # header, the demo grade case, the demo project review, this case
-        assert page.locator("[data-testid=cases] tr").count() == 4
+        # header, the demo grade case, the demo's finalized grade case, the demo project review, this case
+        assert page.locator("[data-testid=cases] tr").count() == 5
         page.click(f"[data-testid=cases] a[href='{case_url.removeprefix(site)}']")
         inputs = page.locator("#score-form input.points[name^='points:']")
         for i in range(inputs.count()):
