@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import sign_in
+from tests.e2e.test_accessibility_browser import check_accessibility
+from tests.e2e.test_phone_browser import overflow
 from tests.integration.test_register_import import row, xlsx
 
 pytestmark = pytest.mark.browser
@@ -25,6 +27,10 @@ def test_the_registrar_checks_a_register_file_then_imports_it(site: str, page: A
     page.wait_for_selector("[data-testid=import-summary]")
     assert "2019-02-30" in page.text_content("[data-testid=import-problems]")
     assert page.is_disabled("[data-testid=import-run]")  # not offered while a row has a problem
+    check_accessibility(page, "/organizations/import/")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert overflow(page) <= 0  # the problem table scrolls inside the page on a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     good = xlsx([row(501), row(502)])
     page.set_input_files("[data-testid=import-file]", files=[{"name": "郊区台账.xlsx", "mimeType": XLSX, "buffer": good}])
