@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import uuid5
 
 import pytest
 
+from application.demo import _NS
 from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -25,7 +27,7 @@ def test_an_invalid_score_is_refused_alone_and_nothing_typed_is_lost(site: str, 
     page.on("dialog", lambda dialog: dialogs.append(dialog.type))  # the page fixture accepts each one
     sign_in(page, site, "evaluator2")
     page.goto(f"{site}/evaluations")
-    page.click("[data-testid=cases] a[href^='/evaluations/'] >> nth=0")
+    page.click(f"[data-testid=cases] a[href='/evaluations/{uuid5(_NS, 'demo-evaluation')}']")  # the case being scored
     case_url = page.url
     form = page.locator("#score-form")
     points = form.locator("input.points[name^='points:']")
