@@ -56,9 +56,12 @@ class PublicPages(Controller):
     @get("/organizations/{organization_id:uuid}", sync_to_thread=True)
     def card(self, request: Request[Any, Any, Any], organization_id: UUID) -> Template:
         system = system_of(request)
+        card = system.public.card(organization_id)
+        certificate = system.organizations.organization(organization_id).current_certificate
+        standing = certificate if certificate and certificate.standing_on(card.as_of) is None else None
         return Template(
             "public_card.html",
-            context={"card": system.public.card(organization_id), "documents": system.evidence.of(organization_id)},
+            context={"card": card, "documents": system.evidence.of(organization_id), "certificate": standing},
         )
 
     @get("/lists/{list_name:str}", sync_to_thread=True)

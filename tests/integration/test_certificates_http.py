@@ -71,7 +71,10 @@ def test_the_pdf_goes_to_the_holder_and_the_registrar_and_says_it_in_chinese(cli
 
 
 def test_revoking_the_registration_shows_the_certificate_invalid(client, system) -> None:
+    card = f"/public/organizations/{uuid5(_NS, 'xc-social')}"
+    assert f'href="/public/certificates/{NUMBER}"' in client.get(card).text  # the public card leads to it
     system.organizations.revoke(REGISTRAR, uuid5(_NS, "xc-social"), None)
+    assert NUMBER not in client.get(card).text  # a certificate that no longer stands is not offered
     body = client.get(f"/api/certificates/{NUMBER}").json()
     assert (body["status"], body["valid"]) == ("organization_closed", False)
     page = client.get(f"/public/certificates/{NUMBER}").text
