@@ -29,6 +29,7 @@ from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import Inspection, inspection_id
 from domain.objections import reference_for
 from domain.organization import Organization, Status, Track
+from domain.periods import WorkingDays
 from domain.provenance import Basis, Provenance, Role
 from domain.rules import RuleSet
 
@@ -36,10 +37,11 @@ SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",
 
 
 class CreditRecords(UseCases):
-    def __init__(self, *args: Any, view: ComplianceView, documents: DocumentStore, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, view: ComplianceView, documents: DocumentStore, calendar: WorkingDays, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
         self.documents = documents
+        self.calendar = calendar  # working days by the official holiday calendar
 
     # -- documents: a penalty's decision letter, the grounds of a removal request -----------------
     @command("credit.check_attach", owner="organization_id")
@@ -172,7 +174,11 @@ class CreditRecords(UseCases):
 
         def file() -> CreditRecord:
             record = self._record(organization_id)
-            record.file_objection(reference, list_name, grounds, self.store.today(), self._at(ctx))
+            org = self._organization(organization_id)
+            today = self.store.today(org.profile.division_code)
+            rule_set = self.rule_set_for(org, today)
+            due = rule_set.credit.objection_verification.due_from(today, self.calendar, rule_set.unknown_calendar_years)
+            record.file_objection(reference, list_name, grounds, today, due, self._at(ctx, rule_set))
             return self._save(record)
 
         self._retrying(None, file)

@@ -22,6 +22,7 @@ from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
 from domain.objections import to_decide
+from domain.periods import Deadline
 from domain.provenance import Provenance
 from domain.rules import CreditRules, add_months, add_years
 
@@ -108,6 +109,8 @@ class CreditObjection:
     listed_on: date
     grounds: str
     filed_on: date
+    verify_by: date  # the last day of the verification period
+    verify_by_estimated: bool = False  # counted past the official holiday calendar, as if weekends only
     decided_on: date | None = None
     upheld: bool | None = None
     reasons: str = ""
@@ -285,7 +288,10 @@ class CreditRecord(LedgerAggregate):
         self.listings = tuple(listings)
 
     # -- objections (异议): the organization disputes a listing -------------------------------------
-    def file_objection(self, reference: str, list_name: CreditList, grounds: str, today: date, provenance: Provenance) -> None:
+    def file_objection(
+        self, reference: str, list_name: CreditList, grounds: str, today: date, verify_by: Deadline, provenance: Provenance
+    ) -> None:
+        """`verify_by`: the rule set's verification period counted from today (working days by the calendar)."""
         listing = self._require_listed(list_name)
         if any(o.open and o.list_name is list_name for o in self.objections):
             raise InvalidTransition(
@@ -293,13 +299,24 @@ class CreditRecord(LedgerAggregate):
             )
         if not grounds.strip():
             raise InvalidValue("objection.grounds", "请写明异议的事实和理由", "State the facts and grounds of the objection")
-        self._objection_filed(reference, list_name, listing.listed_on, grounds.strip()[:5000], today, provenance)
+        self._objection_filed(
+            reference, list_name, listing.listed_on, grounds.strip()[:5000], today, verify_by.due, verify_by.estimated, provenance
+        )
 
     @event("ObjectionFiled")
     def _objection_filed(
-        self, reference: str, list_name: CreditList, listed_on: date, grounds: str, filed_on: date, provenance: Provenance
+        self,
+        reference: str,
+        list_name: CreditList,
+        listed_on: date,
+        grounds: str,
+        filed_on: date,
+        verify_by: date,
+        verify_by_estimated: bool,
+        provenance: Provenance,
     ) -> None:
-        self.objections = (*self.objections, CreditObjection(reference, list_name, listed_on, grounds, filed_on))
+        objection = CreditObjection(reference, list_name, listed_on, grounds, filed_on, verify_by, verify_by_estimated)
+        self.objections = (*self.objections, objection)
 
     def decide_objection(self, reference: str, upheld: bool, reasons: str, today: date, provenance: Provenance) -> None:
         """Upheld: the listing was wrong and is removed with effect from the day it began, so it

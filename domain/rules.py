@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import InvalidValue
+from domain.periods import Period, UnknownYears
 from domain.provenance import Provenance, RuleSetRef
 
 
@@ -98,6 +99,7 @@ class CreditRules:
     fine_threshold_cny: Decimal
     small_penalties_window_years: int
     small_penalties_count: int
+    objection_verification: Period  # 异议核查: within these days (the rule set says which unit)
     abnormal_grounds_without_rectification: tuple[str, ...] = ()
     returned_letters_for_unreachable: int = 2
 
@@ -326,6 +328,7 @@ class RuleSet:
     funding: FundingRules
     certificates: CertificateRules
     notes: tuple[str, ...] = field(default_factory=tuple)
+    unknown_calendar_years: UnknownYears = UnknownYears.REFUSE  # working days past the official calendar
 
     @property
     def ref(self) -> RuleSetRef:

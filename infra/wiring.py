@@ -54,6 +54,7 @@ from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
 from infra.system_ports import RandomIds, RandomTokens, SystemClock
 from infra.transfer import ImportRefused, export_log, import_log
+from infra.working_days import ChineseWorkingDays
 
 __all__ = ["VARIABLES", "ImportRefused", "Settings", "System", "build_system", "export_log", "import_log", "load_settings"]
 
@@ -161,7 +162,7 @@ def build_system(
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents)
     planning = PlanningQueries(compliance, [register, cases, funding_view])
-    credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents)
+    credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents, calendar=ChineseWorkingDays())
     inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(
         SqlAccountStore(database),

@@ -16,6 +16,7 @@ from litestar.response import Redirect, Stream, Template
 from domain.credit import CreditList, CreditRecord, Penalty, PenaltyKind, checked_penalty
 from domain.documents import SLOTS
 from domain.errors import DomainError, InvalidValue
+from domain.periods import Period
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.documents import (
@@ -75,6 +76,9 @@ def credit_page(
             "current": current,
             "past": [listing for listing in (record.listings if record else ()) if listing.removed_on is not None],
             "objections": record.objections if record else (),
+            "period_label": _period_label(
+                system.credit.rule_set_for(org, system.store.today()).credit.objection_verification, lang
+            ),
             "letters": {a.subject for a in attached if a.slot == "decision_letter" and not a.withdrawn},
             "is_staff": principal.role in STAFF,
             "is_own": principal.role is Role.ORGANIZATION,
@@ -91,6 +95,11 @@ def credit_page(
             "today": system.store.today(),
         },
     )
+
+
+def _period_label(period: Period, lang: str) -> str:
+    """'5个工作日' / '5 working days': a deadline says which days it counts."""
+    return translate(lang, f"period.{period.unit.value}", days=period.days)
 
 
 def _done(request: Request[Any, Any, Any]) -> str | None:

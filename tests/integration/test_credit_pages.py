@@ -101,6 +101,12 @@ def test_the_organization_disputes_its_listing_and_the_registrar_decides_after_a
     page = live.page("registrar", "GET", credit_url(live))
     reference = page.text.split('data-testid="credit-objection-')[1].split('"')[0]
     assert "已补报" in page.text and "有异议" not in page.text.split("<h1")[0]
+    from domain.periods import Period, PeriodUnit, UnknownYears
+    from infra.working_days import ChineseWorkingDays
+
+    today = live.system.store.today()
+    due = Period(5, PeriodUnit.WORKING_DAYS).due_from(today, ChineseWorkingDays(), UnknownYears.WEEKENDS_ONLY).due
+    assert f"应于 {due} 前核查答复(5个工作日)" in page.text  # the rule set's period, in working days
     asked = live.page("registrar", "POST", f"{credit_url(live)}/objections/{reference}", data={**csrf, "outcome": "dismissed"})
     assert asked.status_code == 200 and "维持不变" in asked.text  # the confirmation says what follows
     decided = live.page(

@@ -24,6 +24,7 @@ from domain.credit import (
 )
 from domain.documents import SLOTS, DocumentRef
 from domain.errors import InvalidTransition, InvalidValue
+from domain.periods import Period, PeriodUnit
 from domain.provenance import Role
 from domain.rules import CreditRules
 from tests.unit.given import by
@@ -37,6 +38,7 @@ RULES = CreditRules(
     small_penalties_count=2,
     abnormal_grounds_without_rectification=("small_penalty",),
     returned_letters_for_unreachable=2,
+    objection_verification=Period(5, PeriodUnit.WORKING_DAYS),
 )
 ORG = UUID(int=11)
 TODAY = date(2026, 5, 20)
