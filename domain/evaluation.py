@@ -254,13 +254,17 @@ class Evaluation(LedgerAggregate):
             self._require(Stage.OPEN, Stage.ELIGIBLE)
         elif subject == "appeal":
             self._require(Stage.ANNOUNCED, Stage.APPEALED)
-        elif subject.startswith("objection:") and any(o.reference == subject.partition(":")[2] for o in self.objections):
-            pass  # the objector's material comes with the objection itself
+        elif subject.startswith("objection:"):  # the objector's material, while the objection is open
+            reference = subject.partition(":")[2]
+            if not any(o.reference == reference and o.open for o in self.objections):
+                raise InvalidTransition(
+                    "objection.closed", "该异议不存在或已处理,不再接收材料", "No open objection takes this material"
+                )
         else:
             raise InvalidValue(
                 "document.subject",
-                "评估材料应属于自评报告、某项指标或复核申请",
-                "An evaluation document belongs to the self-assessment, an indicator or the appeal",
+                "评估材料应属于自评报告、某项指标、复核申请或异议",
+                "An evaluation document belongs to the self-assessment, an indicator, the appeal or an objection",
             )
 
     def attach_document(self, slot: Slot, subject: str, document: DocumentRef, provenance: Provenance) -> None:

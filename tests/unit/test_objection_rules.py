@@ -64,3 +64,11 @@ def test_a_dismissed_objection_lets_the_result_be_confirmed_after_the_period() -
     assert refused(InvalidTransition, e.finalize, ENDS, CHAIR) == "announcement.running"
     e.finalize(AFTER, CHAIR)
     assert e.stage.value == "finalized"
+
+
+def test_an_objections_material_is_taken_while_it_is_open_only() -> None:
+    e = objected()
+    e.check_can_attach(f"objection:{REF}")  # open: taken
+    assert refused(InvalidTransition, e.check_can_attach, "objection:YY-NOSUCHONE") == "objection.closed"
+    e.decide_objection(REF, False, "不成立", TODAY, CHAIR)
+    assert refused(InvalidTransition, e.check_can_attach, f"objection:{REF}") == "objection.closed"
