@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -33,6 +34,7 @@ from domain.evaluation import (
     PanelMember,
     RecusalGround,
     ScoreChange,
+    Stage,
     SubjectFacts,
     eligibility_bars,
     outliers,
@@ -42,6 +44,7 @@ from domain.expert import ConflictOfInterest, Employment, Expert, Relation, Subj
 from domain.funding import Project
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
+from domain.periods import Deadline, WorkingDays
 from domain.provenance import Provenance, Role
 from domain.reminder import Reminder
 from domain.rules import RuleSet, grade_at_least, grade_validity
@@ -100,9 +103,21 @@ def sealed(data: Any) -> Any:
 
 
 class Evaluations(UseCases):
-    def __init__(self, *args: Any, documents: DocumentStore | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, documents: DocumentStore | None = None, calendar: WorkingDays | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.documents = documents
+        self.calendar = calendar  # working days by the official holiday calendar (deadlines shown to people)
+
+    def eligibility_due(self, evaluation: Evaluation) -> Deadline | None:
+        """While a case waits for its eligibility check: the last day of the rule set's period for it,
+        counted from the day the case was opened (None without a calendar, or once decided)."""
+        if self.calendar is None or evaluation.stage is not Stage.OPEN:
+            return None
+        rule_set = self.rule_set_of(evaluation)
+        opened = evaluation.created_on.astimezone(ZoneInfo(rule_set.timezone)).date()
+        return rule_set.evaluation.eligibility_check.due_from(opened, self.calendar, rule_set.unknown_calendar_years)
 
     # -- documents: the self-assessment report, each indicator's supporting material, an appeal's grounds --
     def check_attach(self, ctx: CommandContext, evaluation_id: UUID, subject: str, slot_key: str) -> Evaluation:

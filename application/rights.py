@@ -187,6 +187,7 @@ QUERIES: dict[str, frozenset[str]] = {
             "documents_of",
             "document",
             "rule_set_of",
+            "eligibility_due",
         }
     ),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset(

@@ -234,6 +234,7 @@ class EvaluationRules:
     score_decimals: int
     announcement_days: int
     appeal_decision_days: int
+    eligibility_check: Period  # 资格审查: the registration authority decides eligibility within it, from opening
     recusal_years_after_leaving: int
     outlier_share: Decimal  # of full marks: how far from the panel's median a total is flagged to the chair
     # who sees the members' sheets and the result, and from when (a member always sees their own sheet)

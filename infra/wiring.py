@@ -160,7 +160,7 @@ def build_system(
     register_history = read_models.get(RegisterHistoryProjection)
     store.recorder.after_insert = read_models.apply_saved  # type: ignore[attr-defined]  # our recorders (infra/persistence) call it
     store.on_saved(read_models.notice)
-    evaluations = Evaluations(store, rules, clock, ids, documents=documents)
+    evaluations = Evaluations(store, rules, clock, ids, documents=documents, calendar=ChineseWorkingDays())
     planning = PlanningQueries(compliance, [register, cases, funding_view])
     credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents, calendar=ChineseWorkingDays())
     inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)

@@ -297,6 +297,8 @@ class EvaluationPages(Controller):
                 "e": evaluation,
                 "subject": system.register_view.get(evaluation.subject_id),
                 "rule_set": rule_set,
+                "eligibility_due": system.evaluations.eligibility_due(evaluation),
+                "today": system.store.today(),
                 "project": None if evaluation.kind.value == "grade" else system.funding.project(evaluation.subject_id),
                 "scheme": scheme,
                 "seat": seat,

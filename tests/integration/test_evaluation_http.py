@@ -145,3 +145,20 @@ def test_cases_are_visible_only_to_those_involved(client, system) -> None:
         403,
         "access.denied",
     )
+
+
+def test_a_case_awaiting_its_eligibility_check_shows_its_working_day_deadline(client, system) -> None:
+    """Opened on Wednesday 20 May 2026: 10 working days later is Wednesday 3 June (no holiday between)."""
+    from datetime import date
+
+    from tests.integration.helpers import REGISTRAR, code, profile
+    from tests.integration.test_security import sign_in_on_the_pages
+
+    org = system.organizations.register_organization(REGISTRAR, profile("铜陵市资格审查测试协会"), code(77), date(2015, 6, 1))
+    case = system.evaluations.open_grade_evaluation(REGISTRAR, org.id, date(2026, 6, 30), "chair-1")
+    assert system.store.today() == date(2026, 5, 20)
+    sign_in_on_the_pages(client, "registrar")
+    page = client.get(f"/evaluations/{case.id}")
+    assert "资格审查应于 2026-06-03 前完成(10个工作日" in page.text
+    system.evaluations.check_eligibility(REGISTRAR, case.id)
+    assert "资格审查应于" not in client.get(f"/evaluations/{case.id}").text  # decided: no deadline left

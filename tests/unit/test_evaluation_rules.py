@@ -14,6 +14,7 @@ from domain.documents import SLOTS, DocumentRef
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, Stage
 from domain.expert import ConflictOfInterest
+from domain.periods import Period, PeriodUnit
 from domain.provenance import Role
 from domain.rules import (
     Aggregation,
@@ -48,6 +49,7 @@ RULES = EvaluationRules(
     score_decimals=1,
     announcement_days=7,
     appeal_decision_days=15,
+    eligibility_check=Period(10, PeriodUnit.WORKING_DAYS),
     recusal_years_after_leaving=2,
     outlier_share=Decimal("0.05"),
     sheets_visible_from=Disclosure.SCORING_CLOSED,
