@@ -43,11 +43,12 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
     rebuilt = run("projections", "rebuild", data_dir=tmp_path, terminal=True)
     assert rebuilt.returncode == 0, rebuilt.stderr
     # 13 organizations entered, 6 joined hubs, 2 changes: 21 organization events (the claims are skipped),
-    # and 3 credit records opened with one listing each: 27 in the register;
+    # 3 credit records opened with one listing each, and the graded centre's grade and certificate: 29;
     # the demo case: 4 experts enrolled, opened, application, eligibility, panel = 8 (the expert with a
-    # conflict is kept off the panel); the demo project review: opened, eligibility, panel = 3
-    assert "rebuilding register" in rebuilt.stderr and "register rebuilt: 27 events applied" in rebuilt.stdout
-    assert "cases rebuilt: 11 events applied" in rebuilt.stdout
+    # conflict is kept off the panel); the demo project review: opened, eligibility, panel = 3; the graded
+    # centre's case: opened, eligibility, panel, 3 drafts and 3 sheets, closed, computed, announced, finalized = 13
+    assert "rebuilding register" in rebuilt.stderr and "register rebuilt: 29 events applied" in rebuilt.stdout
+    assert "cases rebuilt: 24 events applied" in rebuilt.stdout
     # the demo round (1), 4 projects applied and checked (8), the review opened (1), 3 subsidies granted (3)
     assert "funding rebuilt: 13 events applied" in rebuilt.stdout
     # 2 campaigns and a deadline (3), 5 inspections (3 × 4 filed and passed, 2 missed, 2 drafted: 16),
@@ -58,7 +59,7 @@ def test_demo_users_and_a_rebuild_with_progress(tmp_path: Path) -> None:
         run("projections", "rebuild", data_dir=tmp_path),
         run("projections", "rebuild", "--quiet", data_dir=tmp_path, terminal=True),
     ):
-        assert quiet.stderr == "" and "register rebuilt: 27 events applied" in quiet.stdout  # no terminal, or --quiet: no bars
+        assert quiet.stderr == "" and "register rebuilt: 29 events applied" in quiet.stdout  # no terminal, or --quiet: no bars
 
 
 def test_the_sweep_command_runs_for_a_date_and_changes_nothing_the_second_time(tmp_path: Path) -> None:
