@@ -119,6 +119,9 @@ class CreditObjection:
     def open(self) -> bool:
         return self.decided_on is None
 
+    def decided(self, upheld: bool, reasons: str, on: date) -> CreditObjection:
+        return replace(self, decided_on=on, upheld=upheld, reasons=reasons)
+
 
 def credit_record_id(organization_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, f"credit:{organization_id}")
@@ -331,8 +334,7 @@ class CreditRecord(LedgerAggregate):
         self, reference: str, list_name: CreditList, upheld: bool, reasons: str, decided_on: date, provenance: Provenance
     ) -> None:
         self.objections = tuple(
-            replace(o, decided_on=decided_on, upheld=upheld, reasons=reasons) if o.reference == reference else o
-            for o in self.objections
+            o.decided(upheld, reasons, decided_on) if o.reference == reference else o for o in self.objections
         )
 
     def request_removal(self, list_name: CreditList, today: date, provenance: Provenance) -> None:

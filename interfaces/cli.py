@@ -261,12 +261,12 @@ def _projections(args: Any, system: System) -> None:
 def _register_template(args: Any) -> int:
     from pathlib import Path
 
-    from interfaces.common.spreadsheets import write_template
+    from interfaces.common.spreadsheets import template_bytes
 
     if not args.template:
         print("starledger import-register: give the spreadsheet, or --template OUT.xlsx for the template", file=sys.stderr)
         return 2
-    write_template(Path(args.template))
+    Path(args.template).write_bytes(template_bytes())
     print(f"template written: {args.template} (fill one organization per row under the Chinese headers)")
     return 0
 

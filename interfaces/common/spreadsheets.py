@@ -9,7 +9,6 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -85,11 +84,13 @@ def _not_a_spreadsheet(file_name: str = "") -> InvalidValue:
     )
 
 
-def write_template(path: Path) -> None:
+def template_bytes() -> bytes:
     """The import template: the headers in Chinese, and one example row."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "登记名册"
     sheet.append([zh for _key, zh, _en, _req in COLUMNS])
     sheet.append(list(EXAMPLE))
-    workbook.save(path)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -4,8 +4,6 @@ The file travels as the request body (an upload with a progress bar), never as a
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,7 +18,7 @@ from interfaces.common.commands import context, system_of
 from interfaces.common.documents import FileName
 from interfaces.common.problems import domain_status
 from interfaces.common.security import STAFF, require_role
-from interfaces.common.spreadsheets import read_register, write_template
+from interfaces.common.spreadsheets import read_register, template_bytes
 from interfaces.web.i18n import message_for
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # a 100,000-row register is a few MB
@@ -38,12 +36,8 @@ class ImportPages(Controller):
     @get("/template.xlsx", sync_to_thread=True)
     def template(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         require_role(request.user, STAFF)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "template.xlsx"
-            write_template(path)
-            body = path.read_bytes()
         return Response(
-            body,
+            template_bytes(),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={
                 "Content-Disposition": f"attachment; filename=\"register-template.xlsx\"; filename*=UTF-8''{quote('登记名册导入模板.xlsx')}"
