@@ -234,11 +234,16 @@ class Audit:
     def register_as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
         return self.register_history.as_of(query)
 
-    def register_intervals(self, organization_id: UUID) -> list[RegisterLine]:
-        lines = self.register_history.intervals(organization_id)
-        if not lines:
+    def register_intervals(self, organization_id: UUID, known_at: datetime | None = None) -> list[RegisterLine]:
+        """The organization's line through time as known at an instant (now by default)."""
+        lines = self.register_history.intervals(organization_id, known_at)
+        if not lines and not self.register_history.intervals(organization_id):
             raise NotFound("organization", organization_id)
         return lines
+
+    def superseded_intervals(self, organization_id: UUID) -> list[RegisterLine]:
+        """What was believed of its line before a late entry or a correction rewrote it."""
+        return self.register_history.superseded(organization_id)
 
     def replayed_line(self, organization_id: UUID, at: datetime) -> ReplayedLine | None:
         """The register line at the instant from the organization's and its credit record's events."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from domain.provenance import Actor, Basis, Provenance, Role, RuleSetRef
@@ -15,8 +15,11 @@ class CommandContext:
     correlation_id: str
     basis: Basis = field(default_factory=Basis)
     actor_organization: UUID | None = None  # for organization users: the organization they act for
+    effective_on: date | None = None  # the day the decision took effect / the document came in, if not today
 
-    def provenance(self, at: datetime, rule_set: RuleSetRef | None = None, caused_by: str | None = None) -> Provenance:
+    def provenance(
+        self, at: datetime, rule_set: RuleSetRef | None = None, caused_by: str | None = None, effective_on: date | None = None
+    ) -> Provenance:
         return Provenance(
             at=at,
             actor=self.actor,
@@ -24,6 +27,7 @@ class CommandContext:
             basis=self.basis,
             caused_by=caused_by,
             rule_set=rule_set,
+            effective_on=effective_on,
         )
 
 

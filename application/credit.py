@@ -119,6 +119,7 @@ class CreditRecords(UseCases):
         org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rule_set_for(org, today)
+        ctx = replace(ctx, effective_on=penalty.decided_on)  # the penalty, its listing and consequences count from its decision
         at = self._at(ctx, rule_set)
         record = self.opened(org, at)
         record.record_penalty(penalty, rule_set.credit, today, at)
@@ -127,8 +128,8 @@ class CreditRecords(UseCases):
             self._at(ctx, rule_set, caused_by=f"penalty:{penalty.decision_no}"),
             basis=Basis(penalty.decision_no, penalty.reason),
         )
-        if org.grade_standing_on(today):
-            org.apply_finding("penalty", rule_set.grades, today, caused)
+        if org.grade_standing_on(penalty.decided_on):
+            org.apply_finding("penalty", rule_set.grades, penalty.decided_on, caused)
         if penalty.kind is PenaltyKind.SUSPENSION and org.status is Status.ACTIVE:
             org.suspend(caused)
         elif penalty.kind is PenaltyKind.REVOCATION and not org.is_closed and org.track is Track.REGISTERED:

@@ -573,15 +573,15 @@ class Evaluations(UseCases):
         evaluation = self.evaluation(evaluation_id, expected)
         self._authorize(ctx, "finalize", evaluation)
         rule_set = self.rule_set_of(evaluation)
-        today = self.store.today()
         at = self._at(ctx, rule_set)
-        evaluation.finalize(today, at)
+        decided_on = at.effective_day(self.store.today())  # a committee's decision entered later counts from its day
+        evaluation.finalize(decided_on, at)
         changed: list[LedgerAggregate] = []
         caused = replace(at, caused_by=f"evaluation:{evaluation.id}")
         if evaluation.kind is EvaluationKind.GRADE and evaluation.result:
             org = self._organization(evaluation.subject_id)
             assert evaluation.announcement is not None
-            valid_from, valid_until = grade_validity(rule_set.grades, today, evaluation.announcement[1])
+            valid_from, valid_until = grade_validity(rule_set.grades, decided_on, evaluation.announcement[1])
             org.award_grade(
                 evaluation.result,
                 valid_from,
@@ -590,7 +590,7 @@ class Evaluations(UseCases):
                 grade_at_least(evaluation.result, rule_set.grades.certificate_from),
                 caused,
             )
-            changed += [org, *certify_grade(self._find, org, rule_set, today, caused)]
+            changed += [org, *certify_grade(self._find, org, rule_set, decided_on, caused)]
         elif evaluation.kind is not EvaluationKind.GRADE:
             changed.append(self._project_result(evaluation, caused))
         told = self._tell_subject(

@@ -107,4 +107,5 @@ def history_entry(event: Any) -> HistoryEntry:
         caused_by=p.caused_by,
         rule_set=f"{p.rule_set.id}@{p.rule_set.version}" if p.rule_set else None,
         data=event_data(event),
+        effective_on=p.effective_on,
     )

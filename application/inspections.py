@@ -274,7 +274,8 @@ class Inspections(UseCases):
         # a late report on a missed year is reviewed, but the year's outcome and its consequences
         # were recorded at the deadline: nothing is listed, warned or lowered a second time
         late = inspection.filed_after_missing
-        consequences = [] if late else self._consequences(ctx, org, inspection, rule_set, today)
+        decided = at.effective_day(today)  # consequences count from the conclusion's day
+        consequences = [] if late else self._consequences(ctx, org, inspection, rule_set, decided)
         zh, en = OUTCOMES.get(outcome.value, (outcome.value, outcome.value))
         told = notice(
             "report_reviewed",

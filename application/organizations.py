@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
@@ -12,8 +13,28 @@ from application.queries.common import HistoryEntry
 from application.rights import command
 from application.usecases import UseCases
 from domain.claims import IdentifierClaim, credit_code_claim_id, filing_claim_id
+from domain.credit import CreditList, CreditRecord
 from domain.organization import Organization, Profile, checked_code
 from domain.provenance import Provenance
+
+
+@dataclass(frozen=True)
+class MigratedGrade:
+    """A grade the old system knew: its level, validity and decision number."""
+
+    level: str
+    valid_from: date
+    valid_until: date
+    document_no: str
+
+
+@dataclass(frozen=True)
+class MigratedListing:
+    """A listing the old system held: its list, day and decision number."""
+
+    list_name: CreditList
+    listed_on: date
+    document_no: str
 
 
 class Organizations(UseCases):
@@ -36,6 +57,31 @@ class Organizations(UseCases):
         )
         claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._at(ctx))
         return self._save_claiming(org, claim, "uscc", org.code or "", None)
+
+    def register_with_history(
+        self,
+        ctx: CommandContext,
+        profile: Profile,
+        code: str,
+        registered_on: date,
+        organization_id: UUID,
+        grade: MigratedGrade | None,
+        listings: Sequence[MigratedListing],
+    ) -> Organization:
+        """A registration brought over with what the old system knew, each fact in effect from its
+        own day (the register as in effect on a past date shows them), all saved together or not at all."""
+        org = Organization.register(organization_id, profile, code, registered_on, self._at(ctx))
+        today = self.store.today(profile.division_code)
+        if grade is not None:
+            in_effect = replace(ctx, effective_on=min(grade.valid_from, today))
+            org.migrate_grade(grade.level, grade.valid_from, grade.valid_until, grade.document_no, self._at(in_effect))
+        record = None
+        for listing in sorted(listings, key=lambda item: item.listed_on):
+            at = self._at(replace(ctx, effective_on=listing.listed_on))
+            record = record or CreditRecord.open(org.id, at)
+            record.migrate_listing(listing.list_name, listing.listed_on, listing.document_no, at)
+        claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._at(ctx))
+        return self._save_claiming(org, claim, "uscc", org.code or "", None, *([record] if record else []))
 
     @command("organizations.file_organization")
     def file_organization(
@@ -60,12 +106,18 @@ class Organizations(UseCases):
         return self._save_claiming(org, claim, "filing", org.filing_no or "", None)
 
     def _save_claiming(
-        self, org: Organization, claim: IdentifierClaim, kind: str, value: str, expected_version: int | None
+        self,
+        org: Organization,
+        claim: IdentifierClaim,
+        kind: str,
+        value: str,
+        expected_version: int | None,
+        *more: CreditRecord,
     ) -> Organization:
         """Save the organization with its identifier claim: a taken identifier is a duplicate,
         anything else that collides is a stale version (or an organization id taken already)."""
         try:
-            saved: Organization = self._save(org, claim, expected_version=expected_version)
+            saved: Organization = self._save(org, claim, *more, expected_version=expected_version)
         except StaleVersion:
             if self._find(claim.id) is not None:
                 raise DuplicateIdentifier(kind, value) from None

@@ -13,12 +13,15 @@ from uuid import UUID, uuid5
 
 from application.context import CommandContext
 from application.errors import NotFound
-from application.organizations import Organizations
+from application.organizations import MigratedGrade, MigratedListing, Organizations
+from application.queries.register import RegisterEntry
 from application.rights import command
 from application.usecases import UseCases
+from domain.credit import CreditList
 from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile
 from domain.provenance import Basis
+from domain.rules import GRADE_ORDER
 from domain.uscc import complete_code, validate_code
 
 # The template's columns: (key, Chinese header, English header, required)
@@ -32,7 +35,18 @@ COLUMNS: tuple[tuple[str, str, str, bool], ...] = (
     ("district", "所属区县", "District", True),
     ("supervising_unit", "业务主管单位", "Supervising unit", False),
     ("registered_on", "登记日期", "Registered on", True),
+    # what the old system knew, brought over as migrated facts (each in effect from its own day)
+    ("grade", "现有等级", "Current grade", False),
+    ("grade_valid_from", "等级有效期起", "Grade valid from", False),
+    ("grade_valid_until", "等级有效期至", "Grade valid until", False),
+    ("grade_document_no", "等级决定文号", "Grade decision number", False),
+    ("abnormal_listed_on", "列入活动异常名录日期", "On the abnormal-activity list since", False),
+    ("abnormal_document_no", "活动异常名录决定文号", "Abnormal listing decision number", False),
+    ("serious_listed_on", "列入严重违法失信名单日期", "On the serious-dishonesty list since", False),
+    ("serious_document_no", "严重违法失信名单决定文号", "Serious listing decision number", False),
 )
+# the migrated facts' day columns, by key: (Chinese header, English header)
+DAY_COLUMNS = {key: (zh, en) for key, zh, en, _ in COLUMNS if key.endswith(("_on", "_from", "_until"))}
 ORG_TYPES = {
     "社会团体": OrganizationType.SOCIAL_ASSOCIATION,
     "民办非企业单位": OrganizationType.PRIVATE_NON_ENTERPRISE,
@@ -50,6 +64,14 @@ EXAMPLE = (
     "铜陵市郊区",
     "",
     "2021-03-01",
+    "3A",
+    "2024-01-01",
+    "2028-12-31",
+    "铜民评〔2023〕5号",
+    "",
+    "",
+    "",
+    "",
 )
 MAX_ROWS = 100_000
 # GB/T 2260: the provinces' two-digit codes (a division code begins with one)
@@ -114,6 +136,39 @@ class ImportReport:
         return not self.problems
 
 
+_TYPE_LABELS = {
+    OrganizationType.SOCIAL_ASSOCIATION: "社会团体",
+    OrganizationType.PRIVATE_NON_ENTERPRISE: "民办非企业单位",
+    OrganizationType.FOUNDATION: "基金会",
+}
+
+
+def ledger_row(entry: RegisterEntry) -> list[str]:
+    """A registered organization in the template's columns, so an exported register imports again
+    (elsewhere, or into a fresh system) with its grade and listings as migrated facts."""
+    kind = OrganizationType(entry.org_type)
+    values = {
+        "name": entry.name,
+        "org_type": _TYPE_LABELS.get(kind, kind.value),
+        "code": entry.code or "",
+        "legal_representative": entry.legal_representative,
+        "address": entry.address,
+        "division_code": entry.division_code,
+        "district": entry.district,
+        "supervising_unit": entry.supervising_unit or "",
+        "registered_on": entry.registered_on,
+        "grade": entry.grade or "",
+        "grade_valid_from": entry.grade_valid_from if entry.grade else None,
+        "grade_valid_until": entry.grade_valid_until if entry.grade else None,
+        "grade_document_no": entry.grade_document_no or "" if entry.grade else "",
+        "abnormal_listed_on": entry.abnormal_since,
+        "abnormal_document_no": entry.abnormal_document_no or "",
+        "serious_listed_on": entry.serious_since,
+        "serious_document_no": entry.serious_document_no or "",
+    }
+    return [_text(values[key]) for key, *_ in COLUMNS]
+
+
 def header_problems(headers: Iterable[str]) -> list[str]:
     """The required headers the file lacks (by their Chinese names)."""
     present = {h.strip() for h in headers if h}
@@ -169,6 +224,7 @@ class RegisterImport(UseCases):
         seen.setdefault(code, number)
         if not problems:
             problems += self._division_problems(number, row)
+            problems += _history_problems(number, row, self.store.today(row["division_code"].strip()))
         if problems:
             report.problems += problems
             return
@@ -215,8 +271,23 @@ class RegisterImport(UseCases):
         migrated = replace(
             ctx, basis=Basis(source[:100], f"自台账导入,第{number}行 / imported from the register file, row {number}")
         )
-        self.organizations.register_organization(
-            migrated, profile, code, date.fromisoformat(row["registered_on"]), organization_id=uuid5(_NS, code)
+        grade = None
+        if row.get("grade", "").strip():
+            grade = MigratedGrade(
+                row["grade"].strip().upper(),
+                date.fromisoformat(row["grade_valid_from"]),
+                date.fromisoformat(row["grade_valid_until"]),
+                row["grade_document_no"],
+            )
+        listings = [
+            MigratedListing(
+                list_name, date.fromisoformat(row[f"{list_name.value}_listed_on"]), row[f"{list_name.value}_document_no"]
+            )
+            for list_name in CreditList
+            if row.get(f"{list_name.value}_listed_on")
+        ]
+        self.organizations.register_with_history(
+            migrated, profile, code, date.fromisoformat(row["registered_on"]), uuid5(_NS, code), grade, listings
         )
 
 
@@ -259,13 +330,54 @@ def _check(number: int, row: dict[str, str]) -> list[RowProblem]:
         found.append(
             RowProblem(number, "行政区划代码", f"未知的行政区划代码{division}(省级代码有误)", f"unknown division {division}")
         )
-    day = row.get("registered_on", "").strip()
-    if day:
+    for key, (zh, _en) in DAY_COLUMNS.items():
+        day = row.get(key, "").strip()
+        if not day:
+            continue
         try:
-            on = date.fromisoformat(day.replace("/", "-"))
-            row["registered_on"] = on.isoformat()
+            row[key] = date.fromisoformat(day.replace("/", "-")).isoformat()
         except ValueError:
-            found.append(
-                RowProblem(number, "登记日期", f"「{day[:20]}」不是有效日期(如 2021-03-01)", f"'{day[:20]}' is not a date")
-            )
+            found.append(RowProblem(number, zh, f"「{day[:20]}」不是有效日期(如 2021-03-01)", f"'{day[:20]}' is not a date"))
+    return found
+
+
+def _history_problems(number: int, row: dict[str, str], today: date) -> list[RowProblem]:
+    """What the old system knew must hang together: a grade with its validity and number, still in
+    force; a listing with its number; nothing before the registration or after today."""
+    found: list[RowProblem] = []
+
+    def problem(key: str, zh: str, en: str) -> None:
+        header = next(h for k, h, _e, _r in COLUMNS if k == key)
+        found.append(RowProblem(number, header, zh, en))
+
+    grade = row.get("grade", "").strip().upper()
+    grade_parts = ("grade_valid_from", "grade_valid_until", "grade_document_no")
+    if grade and grade not in GRADE_ORDER:
+        problem("grade", f"等级应为1A至5A,而不是「{grade[:10]}」", f"a grade is 1A to 5A, not '{grade[:10]}'")
+    elif grade:
+        for key in grade_parts:
+            if not row.get(key, "").strip():
+                problem(key, "填写了现有等级时不能为空", "is needed with a current grade")
+        until = row.get("grade_valid_until", "")
+        if until and until < today.isoformat():
+            problem("grade_valid_until", f"等级已于{until}到期,现有等级应留空", f"the grade ran out on {until}; leave it empty")
+        if until and row.get("grade_valid_from", "") > until:
+            problem("grade_valid_until", "等级有效期结束早于开始", "the validity ends before it starts")
+    elif any(row.get(key, "").strip() for key in grade_parts):
+        problem("grade", "填写了等级有效期或文号,却没有等级", "a grade's validity or number is given without the grade")
+    for list_name in ("abnormal", "serious"):
+        on, number_key = row.get(f"{list_name}_listed_on", ""), f"{list_name}_document_no"
+        if on and not row.get(number_key, "").strip():
+            problem(number_key, "填写了列入日期时不能为空", "is needed with the listing's date")
+        if not on and row.get(number_key, "").strip():
+            problem(f"{list_name}_listed_on", "填写了决定文号,却没有列入日期", "a decision number is given without the date")
+    registered = row.get("registered_on", "")
+    for key, (zh, en) in DAY_COLUMNS.items():
+        day = row.get(key, "")
+        if not day or key == "grade_valid_until":
+            continue
+        if day > today.isoformat() and key != "grade_valid_from":
+            problem(key, f"{zh}{day}晚于今天", f"{en} {day} is after today")
+        elif key != "registered_on" and registered and day < registered:
+            problem(key, f"{zh}{day}早于登记日期{registered}", f"{en} {day} is before the registration ({registered})")
     return found

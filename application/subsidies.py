@@ -110,9 +110,14 @@ class Subsidies(UseCases):
         )
 
     def _grade_awards(self, org_id: UUID, zone: ZoneInfo) -> tuple[tuple[str, date], ...]:
-        """When each grade was awarded: read from the stream only where a rule pays grade awards."""
+        """When each grade was awarded (the day the decision took effect, which an entry made later
+        names): read from the stream only where a rule pays grade awards."""
         events = list(self.store.events.get(org_id))
-        return tuple((e.level, e.timestamp.astimezone(zone).date()) for e in events if isinstance(e, Organization.GradeAwarded))
+        return tuple(
+            (e.level, e.provenance.effective_day(e.timestamp.astimezone(zone).date()))
+            for e in events
+            if isinstance(e, Organization.GradeAwarded)
+        )
 
     def _public_benefit_members(self, hub_id: UUID) -> int:
         members = self.register.search(RegisterQuery(hub_id=hub_id, status="active", per_page=PAGE))

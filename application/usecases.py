@@ -12,15 +12,17 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.context import CommandContext
-from application.errors import NotFound, StaleVersion
+from application.errors import NotFound, NotPermitted, StaleVersion
 from application.event_store import EventStore
 from application.ports import Clock, IdGenerator, RuleSetCatalog
 from domain.errors import InvalidValue
 from domain.organization import Organization
-from domain.provenance import Provenance
+from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, require_rules_in_force
 
 RETRIES = 5
+# who may record a decision or a received document with an earlier date than the day it is entered
+BACKDATING_ROLES = frozenset({Role.REGISTRAR, Role.CHAIR, Role.ADMIN, Role.SYSTEM})
 SWEEP_BATCH = 200  # organizations a sweep decides, then saves in one transaction
 T = TypeVar("T")
 R = TypeVar("R")
@@ -35,7 +37,28 @@ class UseCases:
         self.ids = ids
 
     def _at(self, ctx: CommandContext, rule_set: RuleSet | None = None, caused_by: str | None = None) -> Provenance:
-        return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None, caused_by)
+        """Recorded now; in effect on the day the command names (not in the future), else today."""
+        return ctx.provenance(self.clock.now(), rule_set.ref if rule_set else None, caused_by, self._effective_on(ctx))
+
+    def _effective_on(self, ctx: CommandContext) -> date:
+        today = self.store.today()
+        given = ctx.effective_on
+        if given is None or given == today:
+            return today
+        if ctx.actor.role not in BACKDATING_ROLES:
+            raise NotPermitted(
+                "只有登记管理机关的工作人员才能补录以往日期的决定或收件",
+                "Only the registry's staff can record a decision or a received document with an earlier date",
+            )
+        if given > today:
+            raise InvalidValue(
+                "effective_on.future",
+                f"生效(收到)日期{given}晚于今天({today}),不能登记尚未发生的决定",
+                f"The effective (received) date {given} is after today ({today}); a decision not yet made cannot be recorded",
+                effective_on=given.isoformat(),
+                today=today.isoformat(),
+            )
+        return given
 
     def _get(self, aggregate_id: UUID, kind: type[A], label: str, expected_version: int | None = None) -> A:
         """The aggregate, if it is a `kind`; with an expected version, only if nobody changed it since."""

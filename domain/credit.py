@@ -8,11 +8,12 @@ may be earlier than the day the sweep ran."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import cast
+from typing import ClassVar, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -41,6 +42,7 @@ ABNORMAL_GROUNDS = (
     "small_penalty",
     "unreachable",
     "fundraising_lapsed",
+    "migrated_abnormal",  # a listing the old system held (台账导入), with its decision's number
 )
 SERIOUS_GROUNDS = (
     "abnormal_two_years",
@@ -50,6 +52,7 @@ SERIOUS_GROUNDS = (
     "repeated_small_penalties",
     "court_defaulter",
     "revocation",
+    "migrated_serious",
 )
 # Grounds a registrar records by hand; the others follow from penalties, inspections and timers.
 MANUAL_GROUNDS = {
@@ -197,6 +200,12 @@ def list_of(ground: str) -> CreditList:
 
 
 class CreditRecord(LedgerAggregate):
+    DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "Listed": ("列入名单", "listing"),
+        "Removed": ("移出名单", "removal from the list"),
+        "RevocationDecided": ("作出撤销决定", "decision on revocation"),
+    }
+
     class Opened(LedgerAggregate.Created):
         organization_id: UUID
         provenance: Provenance
@@ -276,6 +285,15 @@ class CreditRecord(LedgerAggregate):
             return False
         self._listed(list_of(ground.code), ground, provenance)
         return True
+
+    def migrate_listing(self, list_name: CreditList, listed_on: date, document_no: str, provenance: Provenance) -> None:
+        """A listing the old system held (a migrated fact): on its list from its day, under its decision's number."""
+        number = document_no.strip()[:100]
+        if not number:
+            raise InvalidValue(
+                "listing.document_no", "迁移的列入须有决定文号", "A listing brought over needs its decision's number"
+            )
+        self.add_ground(Ground(f"migrated_{list_name.value}", listed_on, "自原台账迁移", number), provenance)
 
     @event("Listed")
     def _listed(self, list_name: CreditList, ground: Ground, provenance: Provenance) -> None:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -116,6 +116,13 @@ def refuse_conflicts(conflicts: Sequence[ConflictOfInterest]) -> None:
 
 
 class Evaluation(LedgerAggregate):
+    DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "EligibilityChecked": ("资格审查", "eligibility check"),
+        "AppealDecided": ("复核决定", "decision on the appeal"),
+        "Finalized": ("确认结果", "finalization"),
+        "Withdrawn": ("撤回", "withdrawal"),
+    }
+
     # Read back by the chair deciding the appeal; a class default so snapshots taken before it still load.
     appeal_grounds: str | None = None
     appeal_decision: str | None = None

@@ -10,10 +10,12 @@ the review's conclusion is kept beside the year's outcome, which stays missed.""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -218,6 +220,12 @@ def _wrong_stage(action: str, stage: Stage) -> InvalidTransition:
 
 
 class Inspection(LedgerAggregate):
+    DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "Reviewed": ("作出年检结论", "inspection conclusion"),
+        "Missed": ("未参加年检", "inspection missed"),
+        "Exempted": ("免于年检", "exemption from inspection"),
+    }
+
     """年检: an organization's report for one year, its review and outcome."""
 
     class Opened(LedgerAggregate.Created):
@@ -307,7 +315,14 @@ class Inspection(LedgerAggregate):
         missing = missing_slots(required_documents, self.documents)
         if missing:
             raise DocumentsMissing(missing)
-        self._report_submitted(today, today > self.deadline, provenance)
+        received = provenance.effective_day(today)  # a paper report the registry received earlier counts from that day
+        if received.year <= self.report_year:
+            raise InvalidValue(
+                "inspection.received_before_year_end",
+                f"{self.report_year}年度报告的收到日期{received}早于该年度结束",
+                f"The {self.report_year} report cannot have been received on {received}, before the year ended",
+            )
+        self._report_submitted(received, received > self.deadline, provenance)
 
     @event("ReportSubmitted")
     def _report_submitted(self, submitted_on: date, late: bool, provenance: Provenance) -> None:
@@ -387,6 +402,13 @@ class Inspection(LedgerAggregate):
             )
         given = _reasons(reasons) if outcome is not Outcome.PASS else tuple(reasons)
         provenance.basis.require("作出年检结论", "Recording an inspection conclusion", grounds=False)
+        decided = provenance.effective_on
+        if decided is not None and self.submitted_on is not None and decided < self.submitted_on:
+            raise InvalidTransition(
+                "inspection.concluded_before_received",
+                f"年检结论的日期{decided}早于收到报告的日期{self.submitted_on}",
+                f"The conclusion's date {decided} is before the report was received ({self.submitted_on})",
+            )
         self._reviewed(outcome, given, provenance)
 
     @event("Reviewed")

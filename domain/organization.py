@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
+from typing import ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -15,7 +17,7 @@ from domain.base import LedgerAggregate
 from domain.certificate import Certificate, CertificateEnd
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
-from domain.rules import GradeRules, one_level_lower
+from domain.rules import GRADE_ORDER, GradeRules, one_level_lower
 from domain.uscc import CIVIL_AFFAIRS, TYPE_DIGITS, validate_code
 
 
@@ -101,6 +103,16 @@ def checked_code(code: str, org_type: OrganizationType) -> str:
 
 class Organization(LedgerAggregate):
     certificates: tuple[Certificate, ...] = ()  # oldest first; a class default for states snapshotted before certificates
+    DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {
+        "GradeAwarded": ("评定等级", "grade awarded"),
+        "GradeMigrated": ("迁移等级", "grade brought over"),
+        "GradeLowered": ("降低等级", "grade lowered"),
+        "GradeRevoked": ("取消等级", "grade revoked"),
+        "Suspended": ("停止活动", "suspension"),
+        "Resumed": ("恢复活动", "resumption"),
+        "Deregistered": ("注销登记", "deregistration"),
+        "RegistrationRevoked": ("撤销登记", "revocation of registration"),
+    }
 
     class Registered(LedgerAggregate.Created):
         profile: Profile
@@ -164,6 +176,9 @@ class Organization(LedgerAggregate):
         )
 
     # -- guards --------------------------------------------------------------
+    def earliest_effective(self) -> date | None:
+        return self.registered_on or self.filed_on
+
     @property
     def name(self) -> str:
         return self.profile.name
@@ -355,6 +370,23 @@ class Organization(LedgerAggregate):
         self.grade_valid_until = valid_until
         self.grade_evaluation_id = evaluation_id
         self._end_certificate(CertificateEnd.SUPERSEDED, provenance.at.date())
+
+    def migrate_grade(self, level: str, valid_from: date, valid_until: date, document_no: str, provenance: Provenance) -> None:
+        """A grade the old system knew (a migrated fact): no evaluation here, so no certificate from here;
+        the provenance names the file and row it came from."""
+        self._require_open()
+        if level not in GRADE_ORDER:
+            raise InvalidValue("grade.level", f"等级应为1A至5A:{level[:10]}", f"A grade is 1A to 5A: {level[:10]}")
+        if valid_until < valid_from:
+            raise InvalidValue("grade.validity", "等级有效期结束早于开始", "The grade's validity ends before it starts")
+        self._grade_migrated(level, valid_from, valid_until, document_no.strip()[:100], provenance)
+
+    @event("GradeMigrated")
+    def _grade_migrated(self, level: str, valid_from: date, valid_until: date, document_no: str, provenance: Provenance) -> None:
+        self.grade = level
+        self.grade_valid_from = valid_from
+        self.grade_valid_until = valid_until
+        self.grade_evaluation_id = None
 
     def expire_grade(self, on: date, provenance: Provenance) -> None:
         """The validity ran out (the daily sweep records it the day after)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import Enum
 
 from domain.errors import InvalidValue
@@ -64,3 +64,10 @@ class Provenance:
     basis: Basis = field(default_factory=Basis)
     caused_by: str | None = None  # id of the event or command that triggered a derived event
     rule_set: RuleSetRef | None = None
+    # The day the decision took effect or the document was received (a committee decides on the
+    # 10th, the clerk records on the 14th); `at` stays the time it was recorded. Events recorded
+    # before both clocks existed have None: their day is the day they were recorded.
+    effective_on: date | None = None
+
+    def effective_day(self, recorded_day: date) -> date:
+        return self.effective_on or recorded_day

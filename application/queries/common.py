@@ -3,7 +3,7 @@ table. msgspec Structs, so interfaces serialise them as they are."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import msgspec
@@ -34,6 +34,7 @@ class HistoryEntry(msgspec.Struct, frozen=True):
     caused_by: str | None
     rule_set: str | None
     data: dict[str, Any]
+    effective_on: date | None = None  # the day it took effect, where the command said (it may precede `at`)
 
 
 class Table(msgspec.Struct, frozen=True):

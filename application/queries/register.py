@@ -40,6 +40,12 @@ class RegisterEntry(msgspec.Struct, frozen=True):
     grade_valid_from: date | None = None  # the day the grade takes effect (ahead: 1 January after a December finalization)
     status_document_no: str | None = None  # the decision behind a status other than active
     status_reason: str | None = None
+    address: str = ""
+    grade_document_no: str | None = None  # the decision behind the grade
+    abnormal_since: date | None = None  # each current listing's day (credit_since is the worse one's)
+    serious_since: date | None = None
+    abnormal_document_no: str | None = None  # the first decision behind each current listing
+    serious_document_no: str | None = None
 
 
 class RegisterQuery(msgspec.Struct, frozen=True):
@@ -59,7 +65,10 @@ class RegisterQuery(msgspec.Struct, frozen=True):
 
 
 class RegisterAsOfQuery(msgspec.Struct, frozen=True):
-    at: datetime
+    """The register in effect on a day (valid time), as known at an instant (record time; now if None)."""
+
+    effective_on: date
+    known_at: datetime | None = None
     status: str | None = None
     grade: str | None = None  # a level, or "none" for ungraded
     credit_status: Literal["none", "abnormal", "serious"] | None = None
@@ -73,7 +82,8 @@ class RegisterAsOfQuery(msgspec.Struct, frozen=True):
 
 
 class RegisterLine(msgspec.Struct, frozen=True):
-    """One organization's register line as it stood during [valid_from, valid_to)."""
+    """One organization's register line as it stood in effect during the days [valid_from, valid_to),
+    as known from `recorded_from` until `recorded_to` (None: still believed)."""
 
     id: UUID
     name: str
@@ -86,5 +96,7 @@ class RegisterLine(msgspec.Struct, frozen=True):
     grade_valid_until: date | None
     credit_status: str
     version: int  # the organization's version when this line began
-    valid_from: datetime
-    valid_to: datetime | None
+    valid_from: date
+    valid_to: date | None
+    recorded_from: datetime
+    recorded_to: datetime | None = None

@@ -19,7 +19,7 @@ _COLUMNS = (
     "id, name, org_type, track, status, code, filing_no, legal_representative, district, division_code, "
     "supervising_unit, is_hub, hub_id, member_count, public_benefit, community_level, party_branch, "
     "registered_on, grade, grade_valid_from, grade_valid_until, version, updated_at, abnormal_since, serious_since, "
-    "status_document_no, status_reason"
+    "status_document_no, status_reason, address, grade_document_no, abnormal_document_no, serious_document_no"
 )
 _SORTS = {
     "name": "name",
@@ -37,6 +37,7 @@ LINE_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "Deregistered": lambda e: {"status": "deregistered"},
     "RegistrationRevoked": lambda e: {"status": "revoked"},
     "GradeAwarded": lambda e: {"grade": e.level, "grade_valid_until": e.valid_until.isoformat()},
+    "GradeMigrated": lambda e: {"grade": e.level, "grade_valid_until": e.valid_until.isoformat()},
     "GradeLowered": lambda e: {"grade": e.level},
     "GradeRevoked": lambda e: {"grade": None, "grade_valid_until": None},
     "GradeExpired": lambda e: {"grade": None, "grade_valid_until": None},
@@ -52,10 +53,19 @@ def _status_basis(e: Any) -> dict[str, Any]:
 
 STATUS_BASIS = dict.fromkeys(("Suspended", "Resumed", "Deregistered", "RegistrationRevoked"), _status_basis)
 
+# the number of the decision behind the grade (a committee's, or the old system's for a migrated one)
+GRADE_DOCUMENT: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "GradeAwarded": lambda e: {"grade_document_no": e.provenance.basis.document_no or f"评估 {e.evaluation_id}"},
+    "GradeMigrated": lambda e: {"grade_document_no": e.document_no},
+    "GradeRevoked": lambda e: {"grade_document_no": None},
+    "GradeExpired": lambda e: {"grade_document_no": None},
+}
+
 
 # the register also keeps the day an awarded grade takes effect (1 January after a December finalization)
 VALID_FROM_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeAwarded": lambda e: {"grade_valid_from": e.valid_from.isoformat()},
+    "GradeMigrated": lambda e: {"grade_valid_from": e.valid_from.isoformat()},
     "GradeRevoked": lambda e: {"grade_valid_from": None},
     "GradeExpired": lambda e: {"grade_valid_from": None},
 }
@@ -72,7 +82,7 @@ def _search_text(*parts: str | None) -> str:
 
 class RegisterProjection(Projection):
     name = NAME
-    version = 5  # 5: the status's basis
+    version = 6  # 5: the status's basis; 6: the decision numbers of the grade and listings
     tables: ClassVar[dict[str, str]] = {
         "sl_register": """
             id TEXT PRIMARY KEY,
@@ -104,7 +114,10 @@ class RegisterProjection(Projection):
             abnormal_since TEXT,
             serious_since TEXT,
             status_document_no TEXT,
-            status_reason TEXT""",
+            status_reason TEXT,
+            grade_document_no TEXT,
+            abnormal_document_no TEXT,
+            serious_document_no TEXT""",
     }
     indexes = (
         "CREATE INDEX IF NOT EXISTS sl_register_name ON sl_register (name)",
@@ -135,12 +148,14 @@ class RegisterProjection(Projection):
                 "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
             ),
             "Listed": lambda tx, e: tx.execute(
-                f"UPDATE sl_register SET {e.list_name.value}_since = COALESCE({e.list_name.value}_since, ?) "
-                "WHERE credit_record_id = ?",
-                (e.ground.on.isoformat(), str(e.originator_id)),
+                f"UPDATE sl_register SET {e.list_name.value}_since = COALESCE({e.list_name.value}_since, ?), "
+                f"{e.list_name.value}_document_no = COALESCE({e.list_name.value}_document_no, ?) WHERE credit_record_id = ?",
+                (e.ground.on.isoformat(), e.ground.ref or e.provenance.basis.document_no, str(e.originator_id)),
             ),
             "Removed": lambda tx, e: tx.execute(
-                f"UPDATE sl_register SET {e.list_name.value}_since = NULL WHERE credit_record_id = ?", (str(e.originator_id),)
+                f"UPDATE sl_register SET {e.list_name.value}_since = NULL, {e.list_name.value}_document_no = NULL "
+                "WHERE credit_record_id = ?",
+                (str(e.originator_id),),
             ),
         }
 
@@ -148,7 +163,9 @@ class RegisterProjection(Projection):
     def _line_changed(self, name: str) -> Handler:
         """An event that changes the register line: its columns, and where it says so the grade's
         validity and the basis of a status."""
-        changes = [c for c in (LINE_CHANGES[name], VALID_FROM_CHANGES.get(name), STATUS_BASIS.get(name)) if c]
+        changes = [
+            c for c in (LINE_CHANGES[name], VALID_FROM_CHANGES.get(name), STATUS_BASIS.get(name), GRADE_DOCUMENT.get(name)) if c
+        ]
         return lambda tx, e: self._set(tx, e, **{k: v for change in changes for k, v in change(e).items()})
 
     def _entered(self, tx: Tx, e: Any) -> None:
@@ -309,4 +326,10 @@ def _entry(row: dict[str, Any]) -> RegisterEntry:
         credit_since=credit_since,
         status_document_no=row["status_document_no"],
         status_reason=row["status_reason"],
+        address=row["address"],
+        abnormal_since=date.fromisoformat(row["abnormal_since"]) if row["abnormal_since"] else None,
+        serious_since=date.fromisoformat(row["serious_since"]) if row["serious_since"] else None,
+        grade_document_no=row["grade_document_no"],
+        abnormal_document_no=row["abnormal_document_no"],
+        serious_document_no=row["serious_document_no"],
     )

@@ -1,14 +1,25 @@
-"""The register through time (名册时点查询): for each organization, the intervals during which
-its status, grade and credit status held, so "the register as of an instant" is one indexed
-query instead of a replay of every aggregate. An interval starts at the event that began it
-and ends at the next change (valid_to is NULL while it still holds)."""
+"""The register through time (名册时点查询), on two clocks. For each organization, the intervals
+during which its status, grade and credit status held *in effect* (valid time, whole days in
+Asia/Shanghai: decisions take effect on days), each row also carrying when it was *known*
+(record time, instants). "The register in effect on D as known at K" is one indexed query:
+
+- a row is known during [recorded_from, recorded_to): a change recorded later that rewrites
+  history (a decision entered after a later one, a correction) retires the rows it changes and
+  inserts their successors, so what was believed before stays readable;
+- in the usual case, a change taking effect at or after the open interval's start, the open row
+  is closed in place: `valid_to` is set and `closed_at` says since when that end was known
+  (before `closed_at` the row read as still open). One row per interval, as before.
+
+An event takes effect on the day it says (a registration's date, a listing's ground, a
+provenance's `effective_on`), never later than the day it was recorded."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from application.queries.common import Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
@@ -17,6 +28,7 @@ from infra.projections.base import Handler, Projection, paged
 from infra.projections.register import LINE_CHANGES
 
 NAME = "register_history"
+REGISTER_TZ = ZoneInfo("Asia/Shanghai")
 # version: the organization's version when the interval began (its state there is one audit read away)
 _TRACKED = (
     "name",
@@ -33,6 +45,18 @@ _TRACKED = (
 )
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
 
+# the day an event takes effect, where the event itself says it (else its provenance's effective_on)
+_EFFECTIVE_DAYS: dict[str, Callable[[Any], date]] = {
+    "Registered": lambda e: e.registered_on,
+    "Filed": lambda e: e.filed_on,
+    "PromotedToRegistration": lambda e: e.registered_on,
+    "Listed": lambda e: e.ground.on,
+    "Removed": lambda e: e.on,
+    "GradeLowered": lambda e: e.on,
+    "GradeRevoked": lambda e: e.on,
+    "GradeExpired": lambda e: e.valid_until + timedelta(days=1),
+}
+
 
 def instant(moment: datetime) -> str:
     """Fixed-width UTC text (microseconds always present), so instants compare as text on both databases."""
@@ -43,14 +67,30 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
 
 
+def effective_day(name: str, event: Any) -> date:
+    """The day the event takes effect: what it says, never after the day it was recorded."""
+    recorded = event.timestamp.astimezone(REGISTER_TZ).date()
+    said = _EFFECTIVE_DAYS.get(name)
+    provenance = getattr(event, "provenance", None)
+    day = said(event) if said else (provenance.effective_on if provenance is not None else None)
+    return recorded if day is None or day > recorded else day
+
+
+def local_day(moment: datetime) -> date:
+    return moment.astimezone(REGISTER_TZ).date()
+
+
 class RegisterHistoryProjection(Projection):
     name = NAME
-    version = 1
-    tables: ClassVar[dict[str, str]] = {  # one row per organization and interval of unchanged status/grade/credit
+    version = 2
+    tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
         "sl_register_intervals": """
             organization_id TEXT NOT NULL,
             valid_from TEXT NOT NULL,
             valid_to TEXT,
+            closed_at TEXT,
+            recorded_from TEXT NOT NULL,
+            recorded_to TEXT,
             name TEXT NOT NULL,
             org_type TEXT NOT NULL,
             track TEXT NOT NULL,
@@ -62,14 +102,17 @@ class RegisterHistoryProjection(Projection):
             abnormal INTEGER NOT NULL,
             serious INTEGER NOT NULL,
             version INTEGER NOT NULL,
-            PRIMARY KEY (organization_id, valid_from)""",
+            PRIMARY KEY (organization_id, valid_from, recorded_from)""",
         "sl_interval_credit": """
             credit_record_id TEXT PRIMARY KEY,
             organization_id TEXT NOT NULL""",
     }
     indexes = (
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_span ON sl_register_intervals (valid_from, valid_to)",
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_open ON sl_register_intervals (organization_id) WHERE valid_to IS NULL",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_now ON sl_register_intervals (valid_from, valid_to) "
+        "WHERE recorded_to IS NULL",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_known ON sl_register_intervals (recorded_from, recorded_to)",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_current ON sl_register_intervals (organization_id) "
+        "WHERE recorded_to IS NULL",
     )
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
@@ -77,84 +120,127 @@ class RegisterHistoryProjection(Projection):
         return {
             "Registered": self._entered,
             "Filed": self._entered,
-            "PromotedToRegistration": lambda tx, e: self._org(tx, e, track="registered"),
-            "Renamed": lambda tx, e: self._org(tx, e, name=e.name),
-            **{name: self._line_changed(columns) for name, columns in LINE_CHANGES.items()},
+            "PromotedToRegistration": lambda tx, e: self._org(tx, e, "PromotedToRegistration", track="registered"),
+            "Renamed": lambda tx, e: self._org(tx, e, "Renamed", name=e.name),
+            **{name: self._line_changed(name, columns) for name, columns in LINE_CHANGES.items()},
             "CreditRecord.Opened": lambda tx, e: tx.execute(
                 "INSERT INTO sl_interval_credit (credit_record_id, organization_id) VALUES (?, ?)",
                 (str(e.originator_id), str(e.organization_id)),
             ),
-            "Listed": lambda tx, e: self._credit(tx, e, **{e.list_name.value: 1}),
-            "Removed": lambda tx, e: self._credit(tx, e, **{e.list_name.value: 0}),
+            "Listed": lambda tx, e: self._credit(tx, e, "Listed", **{e.list_name.value: 1}),
+            "Removed": lambda tx, e: self._credit(tx, e, "Removed", **{e.list_name.value: 0}),
         }
 
     def _entered(self, tx: Tx, e: Any) -> None:
         p = e.profile
-        tx.execute(
-            "INSERT INTO sl_register_intervals (organization_id, valid_from, valid_to, name, org_type, track, status, "
-            "district, division_code, grade, grade_valid_until, abnormal, serious, version) "
-            "VALUES (?, ?, NULL, ?, ?, ?, 'active', ?, ?, NULL, NULL, 0, 0, ?)",
-            (
-                str(e.originator_id),
-                instant(e.timestamp),
-                p.name,
-                p.org_type.value,
-                "registered" if getattr(e, "code", None) else "filed",
-                p.district,
-                p.division_code,
-                e.originator_version,
-            ),
-        )
+        values = {
+            "name": p.name,
+            "org_type": p.org_type.value,
+            "track": "registered" if getattr(e, "code", None) else "filed",
+            "status": "active",
+            "district": p.district,
+            "division_code": p.division_code,
+            "grade": None,
+            "grade_valid_until": None,
+            "abnormal": 0,
+            "serious": 0,
+            "version": e.originator_version,
+        }
+        day = effective_day(type(e).__name__, e)
+        _insert(tx, str(e.originator_id), day.isoformat(), None, instant(e.timestamp), values)
 
-    def _line_changed(self, columns: Callable[[Any], dict[str, Any]]) -> Handler:
-        return lambda tx, e: self._org(tx, e, **columns(e))
+    def _line_changed(self, event_name: str, columns: Callable[[Any], dict[str, Any]]) -> Handler:
+        return lambda tx, e: self._org(tx, e, event_name, **columns(e))
 
-    def _org(self, tx: Tx, e: Any, **changes: Any) -> None:
-        self._change(tx, str(e.originator_id), e.timestamp, version=e.originator_version, **changes)
+    def _org(self, tx: Tx, e: Any, event_name: str, **changes: Any) -> None:
+        day = effective_day(event_name, e)
+        self._change(tx, str(e.originator_id), day, e.timestamp, version=e.originator_version, **changes)
 
-    def _credit(self, tx: Tx, e: Any, **changes: Any) -> None:
+    def _credit(self, tx: Tx, e: Any, event_name: str, **changes: Any) -> None:
         owner = tx.execute(
             "SELECT organization_id FROM sl_interval_credit WHERE credit_record_id = ?", (str(e.originator_id),)
         ).scalar()
-        if owner is not None:
-            self._change(tx, owner, e.timestamp, **changes)
+        if owner is None:
+            return
+        if event_name == "Listed" and self._on_list(tx, owner, e.list_name.value):
+            return  # a ground on a list the organization is on joins that listing; its start stays
+        self._change(tx, owner, effective_day(event_name, e), e.timestamp, **changes)
 
-    def _change(self, tx: Tx, organization_id: str, at: datetime, **changes: Any) -> None:
-        """End the open interval at this event and open the next one, unless nothing tracked changed.
-        Events at the same instant amend the interval they opened (no zero-length intervals)."""
+    @staticmethod
+    def _on_list(tx: Tx, organization_id: str, list_name: str) -> bool:
+        return bool(
+            tx.execute(
+                f"SELECT {list_name} FROM sl_register_intervals "
+                "WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL",
+                (organization_id,),
+            ).scalar()
+        )
+
+    def _change(self, tx: Tx, organization_id: str, day: date, at: datetime, **changes: Any) -> None:
+        """The usual case: the change takes effect at or after the open interval began, which is
+        closed there (or amended, on its own first day) and followed by a new one. A change
+        reaching further back rewrites the known history from its day on."""
         row = tx.execute(
-            f"SELECT valid_from, {', '.join(_TRACKED)} FROM sl_register_intervals WHERE organization_id = ? AND valid_to IS NULL",
+            f"SELECT valid_from, recorded_from, {', '.join(_TRACKED)} FROM sl_register_intervals "
+            "WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL",
             (organization_id,),
         ).one()
         if row is None:
+            return
+        start, recorded = day.isoformat(), instant(at)
+        if start < row["valid_from"]:
+            self._rewrite(tx, organization_id, start, recorded, changes)
             return
         values = {c: row[c] for c in _TRACKED}
         if all(values[k] == v for k, v in changes.items() if k != "version"):
             return
         values.update(changes)
-        start = instant(at)
-        if row["valid_from"] == start:
-            assignments = ", ".join(f"{c} = ?" for c in _TRACKED)
+        if start == row["valid_from"]:
+            _retire(tx, organization_id, row, recorded)
+        else:
             tx.execute(
-                f"UPDATE sl_register_intervals SET {assignments} WHERE organization_id = ? AND valid_from = ?",
-                (*values.values(), organization_id, start),
+                "UPDATE sl_register_intervals SET valid_to = ?, closed_at = ? "
+                "WHERE organization_id = ? AND valid_from = ? AND recorded_from = ?",
+                (start, recorded, organization_id, row["valid_from"], row["recorded_from"]),
             )
-            return
-        tx.execute(
-            "UPDATE sl_register_intervals SET valid_to = ? WHERE organization_id = ? AND valid_from = ?",
-            (start, organization_id, row["valid_from"]),
-        )
-        tx.execute(
-            f"INSERT INTO sl_register_intervals (organization_id, valid_from, valid_to, {', '.join(_TRACKED)}) "
-            f"VALUES (?, ?, NULL, {', '.join('?' for _ in _TRACKED)})",
-            (organization_id, start, *values.values()),
-        )
+        _insert(tx, organization_id, start, None, recorded, values)
+
+    def _rewrite(self, tx: Tx, organization_id: str, start: str, recorded: str, changes: dict[str, Any]) -> None:
+        """Fold the known intervals' changes with this one in its place (after the changes of its
+        day and before), then retire what differs and insert what is new: rows nobody's view
+        changes are left as they are."""
+        known = tx.execute(
+            f"SELECT valid_from, valid_to, recorded_from, {', '.join(_TRACKED)} FROM sl_register_intervals "
+            "WHERE organization_id = ? AND recorded_to IS NULL ORDER BY valid_from",
+            (organization_id,),
+        ).all()
+        wanted = fold(_changes_of(known), max(start, known[0]["valid_from"]), changes)
+        kept = set()
+        for row in known:
+            values = {c: row[c] for c in _TRACKED}
+            same = next((w for w in wanted if w[0] == row["valid_from"] and w[2] == values), None)
+            if same is not None and same[1] == row["valid_to"]:
+                kept.add(same[0])
+            elif same is not None and row["valid_to"] is None:  # only its end is new: closed in place
+                tx.execute(
+                    "UPDATE sl_register_intervals SET valid_to = ?, closed_at = ? "
+                    "WHERE organization_id = ? AND valid_from = ? AND recorded_from = ?",
+                    (same[1], recorded, organization_id, row["valid_from"], row["recorded_from"]),
+                )
+                kept.add(same[0])
+            else:
+                _retire(tx, organization_id, row, recorded)
+        for valid_from, valid_to, values in wanted:
+            if valid_from not in kept:
+                _insert(tx, organization_id, valid_from, valid_to, recorded, values)
 
     # -- queries ----------------------------------------------------------------
     def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
-        at = instant(query.at)
-        where = ["valid_from <= ?", "(valid_to IS NULL OR valid_to > ?)"]
-        params: list[Any] = [at, at]
+        """The register in effect on a day as known at an instant (now by default)."""
+        day = query.effective_on.isoformat()
+        where, params, end = _known(query.known_at)
+        where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
+        params += [day, day]
         for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
             if value:
                 where.append(f"{column} = ?")
@@ -168,18 +254,105 @@ class RegisterHistoryProjection(Projection):
             where.append("division_code LIKE ?")
             params.append(f"{query.division_prefix}%")
         order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, organization_id"
+        select = f"*, {end} AS known_end"
         rows, total, page, per_page = paged(
-            self.db, "*", f"sl_register_intervals WHERE {' AND '.join(where)}", params, order, query.page, query.per_page, 500
+            self.db, select, f"sl_register_intervals WHERE {' AND '.join(where)}", params, order, query.page, query.per_page, 500
         )
         return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page)
 
-    def intervals(self, organization_id: UUID) -> list[RegisterLine]:
-        """Every interval of one organization, oldest first: its register line through time."""
+    def intervals(self, organization_id: UUID, known_at: datetime | None = None) -> list[RegisterLine]:
+        """One organization's register line through time, as known at an instant (now by default), oldest first."""
+        where, params, end = _known(known_at)
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT * FROM sl_register_intervals WHERE organization_id = ? ORDER BY valid_from", (str(organization_id),)
+                f"SELECT *, {end} AS known_end FROM sl_register_intervals WHERE organization_id = ? AND "
+                f"{' AND '.join(where)} ORDER BY valid_from",
+                (str(organization_id), *params),
             ).all()
         return [_line(r) for r in rows]
+
+    def superseded(self, organization_id: UUID) -> list[RegisterLine]:
+        """The intervals once believed and since rewritten (by a late entry or a correction), in the order they were."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT *, valid_to AS known_end FROM sl_register_intervals WHERE organization_id = ? AND recorded_to IS NOT NULL "
+                "ORDER BY recorded_from, valid_from",
+                (str(organization_id),),
+            ).all()
+        return [_line(r) for r in rows]
+
+
+Timeline = list[tuple[str, dict[str, Any]]]  # (day it takes effect, the columns it changes), in order
+
+
+def _changes_of(rows: list[dict[str, Any]]) -> Timeline:
+    """The known intervals as the changes that made them: the first whole, then what differs."""
+    changes: Timeline = []
+    before: dict[str, Any] | None = None
+    for row in rows:
+        values = {c: row[c] for c in _TRACKED}
+        delta = values if before is None else {c: v for c, v in values.items() if c == "version" or before[c] != v}
+        changes.append((row["valid_from"], delta))
+        before = values
+    return changes
+
+
+def fold(changes: Timeline, day: str, change: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+    """The intervals (valid_from, valid_to, values) after inserting `change` on `day`, behind the
+    changes of that day already known. A change that alters nothing tracked opens nothing; the
+    changes of one day make one interval (what held at the end of that day)."""
+    at = next((i for i, (d, _) in enumerate(changes) if d > day), len(changes))
+    timeline = [*changes[:at], (day, change), *changes[at:]]
+    starts: list[tuple[str, dict[str, Any]]] = []
+    state: dict[str, Any] = {}
+    for when, delta in timeline:
+        after = {**state, **delta}
+        if starts and starts[-1][0] == when:
+            starts[-1] = (when, after)
+        elif not starts or any(after[k] != state[k] for k in after if k != "version"):
+            starts.append((when, after))
+        state = after
+    # a day whose changes undid each other leaves an interval equal to the one before it: merged
+    merged: list[tuple[str, dict[str, Any]]] = []
+    for when, values in starts:
+        if merged and all(values[k] == merged[-1][1][k] for k in values if k != "version"):
+            continue
+        merged.append((when, values))
+    return [(when, merged[i + 1][0] if i + 1 < len(merged) else None, values) for i, (when, values) in enumerate(merged)]
+
+
+def _retire(tx: Tx, organization_id: str, row: dict[str, Any], recorded: str) -> None:
+    """No longer believed from `recorded` on; a row recorded at that same instant was never seen: gone."""
+    if row["recorded_from"] == recorded:
+        tx.execute(
+            "DELETE FROM sl_register_intervals WHERE organization_id = ? AND valid_from = ? AND recorded_from = ?",
+            (organization_id, row["valid_from"], recorded),
+        )
+    else:
+        tx.execute(
+            "UPDATE sl_register_intervals SET recorded_to = ? WHERE organization_id = ? AND valid_from = ? AND recorded_from = ?",
+            (recorded, organization_id, row["valid_from"], row["recorded_from"]),
+        )
+
+
+def _insert(tx: Tx, organization_id: str, valid_from: str, valid_to: str | None, recorded: str, values: dict[str, Any]) -> None:
+    tx.execute(
+        "INSERT INTO sl_register_intervals (organization_id, valid_from, valid_to, closed_at, recorded_from, recorded_to, "
+        f"{', '.join(_TRACKED)}) VALUES (?, ?, ?, ?, ?, NULL, {', '.join('?' for _ in _TRACKED)})",
+        (organization_id, valid_from, valid_to, recorded if valid_to else None, recorded, *(values[c] for c in _TRACKED)),
+    )
+
+
+def _known(known_at: datetime | None) -> tuple[list[str], list[Any], str]:
+    """Conditions for the rows known at an instant (now if None), and the expression of their end."""
+    if known_at is None:
+        return ["recorded_to IS NULL"], [], "valid_to"
+    k = instant(known_at)
+    return (
+        ["recorded_from <= ?", "(recorded_to IS NULL OR recorded_to > ?)"],
+        [k, k],
+        f"(CASE WHEN closed_at <= '{k}' THEN valid_to END)",  # an end recorded later was not yet known
+    )
 
 
 _CREDIT_FILTERS = {
@@ -203,6 +376,8 @@ def _line(row: dict[str, Any]) -> RegisterLine:
         grade_valid_until=date.fromisoformat(row["grade_valid_until"]) if row["grade_valid_until"] else None,
         credit_status=credit,
         version=int(row["version"]),
-        valid_from=_moment(row["valid_from"]),  # type: ignore[arg-type]
-        valid_to=_moment(row["valid_to"]),
+        valid_from=date.fromisoformat(row["valid_from"]),
+        valid_to=date.fromisoformat(row["known_end"]) if row["known_end"] else None,
+        recorded_from=_moment(row["recorded_from"]),  # type: ignore[arg-type]
+        recorded_to=_moment(row["recorded_to"]),
     )

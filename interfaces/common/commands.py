@@ -34,6 +34,7 @@ def context(request: Request[Any, Any, Any], basis: Any = None) -> CommandContex
         correlation_id=correlation_id(request),
         basis=Basis(document_no=getattr(basis, "document_no", None), reason=getattr(basis, "reason", None)),
         actor_organization=principal.organization_id,
+        effective_on=getattr(basis, "effective_on", None),
     )
 
 

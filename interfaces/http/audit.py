@@ -4,9 +4,10 @@ instant; and, for anyone who may see the case, the explanation behind a grade or
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, overload
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, get
@@ -21,6 +22,8 @@ from interfaces.common.case_access import CASE_ROLES, require_case_access, revea
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import problem
 from interfaces.common.security import allow
+
+BEIJING = ZoneInfo("Asia/Shanghai")  # the register's days are Beijing days
 
 AUDITORS = (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR)
 
@@ -131,16 +134,22 @@ class AuditController(Controller):
     @get(
         "/register",
         operation_id="getRegisterAsOf",
-        summary="某一时刻的登记名册 / The register as of an instant",
-        description="每个组织在该时刻的状态、等级和信用状态,来自有效期区间(不逐个重放)。Every organization's status, "
-        "grade and credit status at the instant, from validity intervals (no replay per request).",
+        summary="某日生效的登记名册(按某时已知)/ The register in effect on a day, as known at an instant",
+        description="每个组织在 effective_at 那天生效的状态、等级和信用状态,按 known_at 时刻系统所知(默认:现在),"
+        "来自双时间轴区间(不逐个重放)。at 是 effective_at 的旧写法(取其北京时间的日期)。"
+        "Every organization's status, grade and credit status in effect on `effective_at` (a day), as the system "
+        "knew it at `known_at` (default: now), from bitemporal intervals (no replay per request). `at` is the older "
+        "spelling of `effective_at` (its Asia/Shanghai day). Without either day: today; with only `known_at`: that "
+        "instant's day as known then.",
         guards=[allow(*AUDITORS)],
         sync_to_thread=True,
     )
     def register(
         self,
         request: Request[Any, Any, Any],
-        at: datetime,
+        at: datetime | None = None,
+        effective_at: date | None = None,
+        known_at: datetime | None = None,
         status: Literal["active", "suspended", "deregistered", "revoked"] | None = None,
         grade: Annotated[str | None, Parameter(pattern=r"^([1-5]A|none)$", description="1A…5A, or none")] = None,
         credit_status: Literal["none", "abnormal", "serious"] | None = None,
@@ -152,8 +161,11 @@ class AuditController(Controller):
         page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
         per_page: Annotated[int, Parameter(ge=1, le=500)] = 50,
     ) -> Page[RegisterLine]:
+        known = _aware(known_at)
+        anchor = _aware(at) or known or system_of(request).clock.now()
         query = RegisterAsOfQuery(
-            at=_aware(at),
+            effective_on=effective_at or anchor.astimezone(BEIJING).date(),
+            known_at=known,
             status=status,
             grade=grade,
             credit_status=credit_status,
@@ -174,8 +186,10 @@ class AuditController(Controller):
         guards=[allow(*AUDITORS)],
         sync_to_thread=True,
     )
-    def register_lines(self, request: Request[Any, Any, Any], organization_id: UUID) -> list[RegisterLine]:
-        return system_of(request).audit.register_intervals(organization_id)
+    def register_lines(
+        self, request: Request[Any, Any, Any], organization_id: UUID, known_at: datetime | None = None
+    ) -> list[RegisterLine]:
+        return system_of(request).audit.register_intervals(organization_id, _aware(known_at))
 
 
 class RatingController(Controller):

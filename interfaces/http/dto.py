@@ -19,6 +19,17 @@ Division = Annotated[str, Meta(pattern=r"^\d{6}$", description="行政区划代�
 class BasisIn(msgspec.Struct, frozen=True):
     document_no: Annotated[str, Meta(max_length=100)] | None = None
     reason: Annotated[str, Meta(max_length=1000)] | None = None
+    effective_on: (
+        Annotated[
+            date,
+            Meta(
+                description="决定生效 / 收件日期,补录以往的决定时填写(不晚于今天,仅登记管理机关) / "
+                "the day the decision took effect or the document was received, when entered later "
+                "(not after today; registry staff only)"
+            ),
+        ]
+        | None
+    ) = None
 
 
 class ProfileIn(msgspec.Struct, frozen=True):

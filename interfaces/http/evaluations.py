@@ -23,6 +23,7 @@ from domain.scoring import IndicatorScore
 from interfaces.common.case_access import CASE_ROLES, require_case_access, reveals_names
 from interfaces.common.commands import context, etag, expected_version, optional_version, system_of
 from interfaces.common.security import STAFF, Principal, allow
+from interfaces.http.dto import BasisIn
 
 Points = Decimal  # ranges are the scheme's, checked by the domain with a clear message
 Note = Annotated[str, Meta(max_length=5000)]
@@ -166,6 +167,12 @@ class AppealIn(msgspec.Struct, frozen=True):
 class RevisedSheetIn(msgspec.Struct, frozen=True):
     expert_id: UUID
     scores: Annotated[list[ScoreIn], Meta(max_length=200)]
+
+
+class FinalizeIn(msgspec.Struct, frozen=True):
+    """确认结果 / Finalize: optionally the committee's decision (document number, the day it was decided)."""
+
+    basis: BasisIn | None = None
 
 
 class AppealDecisionIn(msgspec.Struct, frozen=True):
@@ -597,8 +604,11 @@ class EvaluationController(Controller):
         sync_to_thread=True,
         status_code=200,
     )
-    def finalize(self, request: Request[Any, Any, Any], evaluation_id: UUID) -> Response[EvaluationOut]:
-        return _out(_desk(request).finalize(context(request), evaluation_id, expected_version(request)), request)
+    def finalize(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, data: FinalizeIn | None = None
+    ) -> Response[EvaluationOut]:
+        ctx = context(request, data.basis if data else None)
+        return _out(_desk(request).finalize(ctx, evaluation_id, expected_version(request)), request)
 
     @post(
         "/{evaluation_id:uuid}/withdrawal",

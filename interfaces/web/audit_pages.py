@@ -4,7 +4,7 @@ the explanation of the case that decided it. Times typed without an offset are B
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -40,6 +40,18 @@ def instant(raw: str | None) -> datetime | None:
             "audit.time", f"时间格式应为 2026-06-01T09:00:{raw}", f"A time looks like 2026-06-01T09:00: {raw}"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
+
+
+def day_of(raw: str | None) -> date | None:
+    """A day from a form (2026-06-01)."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidValue(
+            "audit.day", f"日期格式应为 2026-06-01:{raw[:40]}", f"A day looks like 2026-06-01: {raw[:40]}"
+        ) from None
 
 
 class AuditPages(Controller):
@@ -79,21 +91,25 @@ class AuditPages(Controller):
             "district": params.get("district") or None,
         }
         error = None
-        try:
-            at = instant(params.get("at")) or system.clock.now()
+        now = system.clock.now()
+        try:  # "on": the day in effect (an older link's "at" gives its day); "known_at": as the system knew it then
+            known_at = instant(params.get("known_at"))
+            on = day_of(params.get("on")) or (instant(params.get("at")) or known_at or now).astimezone(BEIJING).date()
         except InvalidValue as e:
-            error, at = e, system.clock.now()
+            error, known_at, on = e, None, now.astimezone(BEIJING).date()
         result = system.audit.register_as_of(
-            RegisterAsOfQuery(at=at, page=page_number(params.get("page")), per_page=50, **chosen)
+            RegisterAsOfQuery(effective_on=on, known_at=known_at, page=page_number(params.get("page")), per_page=50, **chosen)
         )
-        keep = {k: v for k, v in {**chosen, "at": params.get("at")}.items() if v}
+        keep = {k: v for k, v in {**chosen, "on": on.isoformat(), "known_at": params.get("known_at")}.items() if v}
         return Template(
             "audit_register.html",
             status_code=400 if error else 200,
             context={
                 "result": result,
-                "at": at,
-                "at_text": params.get("at") or at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M"),
+                "on": on,
+                "known_at": known_at,
+                "known_text": (params.get("known_at") or "")[:16] if known_at else "",
+                "timeline_at": datetime.combine(on, time(23, 59, 59), BEIJING),
                 "chosen": chosen,
                 "error": error,
                 "districts": system.register_view.districts(),

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from litestar import Request, Response
 from litestar.response import Redirect, Template
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidValue
 from domain.provenance import Basis
 from interfaces.common.problems import domain_status
 from interfaces.web.i18n import message_for, translate
@@ -27,6 +28,7 @@ class BasisField:
     long: bool = False
     maxlength: int = 1000
     hint: str = ""
+    kind: str = "text"  # or "date"
 
 
 @dataclass(frozen=True)
@@ -44,16 +46,44 @@ class Confirmation:
 
 
 def basis_fields(lang: str, document_hint: str = "") -> tuple[BasisField, ...]:
-    """The decision's document number (文号) and its grounds (事由), both required."""
+    """The decision's document number (文号) and its grounds (事由), both required; and the day it took
+    effect, for a decision made on paper and entered later."""
     return (
         BasisField("document_no", translate(lang, "field.document_no"), maxlength=100, hint=document_hint),
         BasisField("reason", translate(lang, "confirm.grounds"), long=True),
+        effective_field(lang),
     )
 
 
-def basis_from(form: dict[str, str]) -> Basis:
-    """The decision's document number and grounds as typed (blank is none)."""
-    return Basis((form.get("document_no") or "").strip() or None, (form.get("reason") or "").strip() or None)
+def effective_field(lang: str) -> BasisField:
+    """决定日期: blank is today; an earlier day records a decision made on paper before it is entered."""
+    label, hint = translate(lang, "confirm.effective_on"), translate(lang, "confirm.effective_on_hint")
+    return BasisField("effective_on", label, required=False, maxlength=10, hint=hint, kind="date")
+
+
+@dataclass(frozen=True)
+class FormBasis:
+    """What a confirmation form says of a decision: its document, grounds, and the day it took effect."""
+
+    document_no: str | None
+    reason: str | None
+    effective_on: date | None = None
+
+    @property
+    def basis(self) -> Basis:
+        return Basis(self.document_no, self.reason)
+
+
+def basis_from(form: dict[str, str]) -> FormBasis:
+    """The decision's document number, grounds and day as typed (blank is none; a day that is no date is refused)."""
+    day = (form.get("effective_on") or "").strip()
+    try:
+        effective_on = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise InvalidValue(
+            "effective_on.malformed", f"决定日期应为 2026-11-10 这样的日期:{day[:20]}", f"A day looks like 2026-11-10: {day[:20]}"
+        ) from None
+    return FormBasis((form.get("document_no") or "").strip() or None, (form.get("reason") or "").strip() or None, effective_on)
 
 
 def confirmed(form: dict[str, str]) -> bool:

@@ -38,7 +38,7 @@ from interfaces.common.documents import (
 from interfaces.common.exports import Format, table_download
 from interfaces.common.problems import domain_status
 from interfaces.common.security import SIGNED_IN, STAFF, Principal, require_role
-from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then, effective_field
 from interfaces.web.forms import Form
 from interfaces.web.i18n import language, message_for, translate
 
@@ -48,12 +48,14 @@ CONFIRMED: dict[str, tuple[str, ...]] = {
     "close_scoring": (),
     "compute_result": (),
     "open_announcement": (),
-    "finalize": ("document_no",),
+    "finalize": ("document_no", "effective_on"),
     "withdraw": ("reason",),
     "file_appeal": ("grounds",),
     "decide_appeal": ("decision",),
     "declare_recusal": ("note",),
 }
+
+OPTIONAL = ("document_no", "effective_on")
 
 # page action → the use case it calls (each use case checks who may)
 ACTIONS: dict[str, Any] = {
@@ -379,7 +381,7 @@ class EvaluationPages(Controller):
         def step() -> None:
             if not data.get("version", "").isdecimal():
                 raise InvalidValue("form.invalid", "表单内容不完整", "The form is incomplete")
-            missing = [f for f in CONFIRMED[name] if f != "document_no" and not data.get(f, "").strip()]
+            missing = [f for f in CONFIRMED[name] if f not in OPTIONAL and not data.get(f, "").strip()]
             if missing:
                 raise InvalidValue(
                     "form.required", "请填写必填项后再确认", "Fill in the required field before confirming", missing=missing
@@ -462,6 +464,7 @@ def _step_confirmation(request: Request[Any, Any, Any], evaluation: Evaluation, 
     )
     labels = {
         "document_no": BasisField("document_no", translate(lang, "field.document_no"), required=False, maxlength=100),
+        "effective_on": effective_field(lang),
         "reason": BasisField("reason", translate(lang, "eval.withdraw_reason"), long=True),
         "grounds": BasisField("grounds", translate(lang, "eval.grounds"), long=True, maxlength=5000),
         "decision": BasisField("decision", translate(lang, "eval.appeal_reasons"), long=True, maxlength=5000),

@@ -23,7 +23,7 @@ from interfaces.common.commands import context, system_of
 from interfaces.common.documents import DocumentOut, FileName, Sha256, SlotKey, documents_out, download, receive
 from interfaces.common.problems import domain_status
 from interfaces.common.security import READERS_OF_HISTORY, STAFF, require_own_organization, require_role
-from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then
+from interfaces.web.confirm import BasisField, Confirmation, basis_from, confirm_then, effective_field
 from interfaces.web.forms import Form, amount, form_version
 from interfaces.web.i18n import language, message_for, translate
 
@@ -156,6 +156,7 @@ def _conclusion_confirmation(
         fields=(
             BasisField("document_no", translate(lang, "field.document_no"), maxlength=100),
             BasisField("reasons", translate(lang, "insp.confirm.reasons"), required=outcome != "pass", long=True),
+            effective_field(lang),
         ),
     )
 

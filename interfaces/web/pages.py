@@ -4,7 +4,7 @@ the version the person saw, so a stale form is refused with a clear message."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from application.desk import Desk
 from application.errors import BadCredentials, NotFound, TooManyAttempts
 from application.queries.register import RegisterQuery
+from application.register_import import COLUMNS, ledger_row
 from domain.errors import DomainError, InvalidValue
 from domain.organization import OrganizationType, Profile, Status, Track
 from domain.provenance import Role
@@ -124,11 +125,16 @@ class PageController(Controller):
         return response
 
     @get("/register/download", sync_to_thread=True)
-    def register_download(self, request: Request[Any, Any, Any], format: Format = "xlsx") -> Response[bytes]:
-        """The register as filtered on the page, every matching organization, as .xlsx or CSV."""
+    def register_download(
+        self, request: Request[Any, Any, Any], format: Format = "xlsx", layout: Literal["list", "ledger"] = "list"
+    ) -> Response[bytes]:
+        """The register as filtered on the page, every matching organization, as .xlsx or CSV; in the
+        ledger layout (台账格式), its registered organizations in the import template's columns."""
         require_role(request.user, SIGNED_IN)
         filters, sort = _register_filters(request.query_params)
         view, lang = system_of(request).register_view, language(request)
+        if layout == "ledger":
+            return _ledger_download(view, {**filters, "track": "registered"}, sort, format)
 
         def rows() -> Iterator[list[Any]]:
             page = 1
@@ -302,8 +308,8 @@ class PageController(Controller):
     ) -> Response[Any]:
         _staff_page(request)
         require_own_organization(request.user, organization_id)
-        basis = basis_from(data)
         try:
+            basis = basis_from(data)
             if act is None or not data.get("version", "").isdecimal():
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
             act(system_of(request).organizations, context(request, basis), organization_id, int(data["version"]), *value)
@@ -348,6 +354,20 @@ def open_report_year(system: Desk, org: Any) -> int | None:
     """Last year's report, if it is still to be filed (the rule lives in Inspections.open_report_year)."""
     year: int | None = system.inspections.open_report_year(org.id)
     return year
+
+
+def _ledger_download(view: Any, filters: dict[str, Any], sort: str, format: Format) -> Response[bytes]:
+    def rows() -> Iterator[list[Any]]:
+        page = 1
+        while True:
+            found = view.search(_register_query(filters, sort, page, EXPORT_PAGE))
+            yield from (ledger_row(o) for o in found.items)
+            if page >= found.pages:
+                return
+            page += 1
+
+    header = [zh for _key, zh, _en, _required in COLUMNS]
+    return table_download("register-ledger", "登记名册(台账格式)", header, rows(), format)
 
 
 REGISTER_COLUMNS = ("name", "code", "org_type", "track", "status", "district", "registered_on", "grade", "valid_until", "credit")

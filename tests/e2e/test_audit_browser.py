@@ -46,9 +46,13 @@ def test_the_auditor_reconstructs_the_register_and_a_timeline(site: str, page: A
     state = page.inner_text("[data-testid=state]")
     assert old_name in state and "铜陵市郊区社会组织总会" not in state
 
-    page.goto(f"{site}/audit/register?at={before_rename}")
+    # that day's register as it was known just before the rename (the rename took effect the same day)
+    page.goto(f"{site}/audit/register")
+    page.fill("[data-testid=known-at]", before_rename)
+    page.click("form.filters button")
     then = page.inner_text("[data-testid=as-of-table]")
     assert old_name in then and "铜陵市郊区社会组织总会" not in then
+    assert "所知" in page.inner_text("[data-testid=as-of-summary]")
     page.select_option("select[name=credit_status]", "serious")
     page.click("form.filters button")
     rows = page.locator("[data-testid=as-of-row]")
@@ -61,6 +65,8 @@ def test_the_auditor_reconstructs_the_register_and_a_timeline(site: str, page: A
 
     answer = page.goto(f"{site}/audit/register?at=yesterday")
     assert answer.status == 400 and "时间格式" in page.inner_text("[data-testid=error]")
+    answer = page.goto(f"{site}/audit/register?on=yesterday")
+    assert answer.status == 400 and "日期格式" in page.inner_text("[data-testid=error]")
 
 
 def test_an_organization_user_is_kept_out_of_the_audit_pages(site: str, page: Any) -> None:

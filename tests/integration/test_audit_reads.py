@@ -82,15 +82,26 @@ def test_register_as_of_over_http(client, system) -> None:
     assert current["total"] == len(current["items"]) == system.register_view.search(RegisterQuery(per_page=200)).total
     serious = client.get("/api/audit/register", params={"at": now, "credit_status": "serious"}, headers=auditor).json()
     assert [row["name"] for row in serious["items"]] == ["青山区社区社会组织服务中心"]
-    hub_created = system.organizations.organization(HUB).created_on
-    before = client.get(
-        "/api/audit/register", params={"at": (hub_created - timedelta(microseconds=1)).isoformat()}, headers=auditor
-    ).json()
+    hub = system.organizations.organization(HUB)
+    # in effect: from its registration's day, entered or not; as known: only once it was entered
+    registered = hub.registered_on
+    on_the_day = client.get("/api/audit/register", params={"effective_at": registered.isoformat()}, headers=auditor).json()
+    assert str(HUB) in {row["id"] for row in on_the_day["items"]}
+    day_before = (registered - timedelta(days=1)).isoformat()
+    before = client.get("/api/audit/register", params={"effective_at": day_before}, headers=auditor).json()
     assert str(HUB) not in {row["id"] for row in before["items"]}
+    unknown = (hub.created_on - timedelta(microseconds=1)).isoformat()
+    not_yet = client.get(
+        "/api/audit/register", params={"effective_at": registered.isoformat(), "known_at": unknown}, headers=auditor
+    ).json()
+    assert str(HUB) not in {row["id"] for row in not_yet["items"]}
     lines = client.get(f"/api/audit/organizations/{HUB}/register-lines", headers=auditor).json()
-    assert lines[0]["valid_from"] == hub_created.isoformat().replace("+00:00", "Z") and lines[-1]["valid_to"] is None
+    assert lines[0]["valid_from"] == registered.isoformat() and lines[-1]["valid_to"] is None
+    assert lines[0]["recorded_from"] == hub.created_on.isoformat().replace("+00:00", "Z")
     for bad in (
         {"at": "2026-06-01"},
+        {"effective_at": "June 1"},
+        {"known_at": "2026-06-01T09:00:00"},
         {"at": now, "grade": "6A"},
         {"at": now, "per_page": 1000},
         {"at": now, "status": "sleeping"},

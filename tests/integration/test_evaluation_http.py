@@ -118,10 +118,13 @@ def test_the_demo_case_is_scored_explained_appealed_and_graded(client, system, c
     lines = {
         p: {
             row["id"]: row
-            for row in client.get("/api/audit/register", params={"at": at, "per_page": 500}, headers=auditor).json()["items"]
+            for row in client.get(
+                "/api/audit/register", params={"at": at, "known_at": at, "per_page": 500}, headers=auditor
+            ).json()["items"]
         }
         for p, at in (("before", earlier), ("after", awarded_at.isoformat()))
     }
+    # the register that day as it was known just before the award, and just after
     assert (lines["before"][org_id]["grade"], lines["after"][org_id]["grade"]) == (None, "4A")
     graded = client.get("/api/audit/register", params={"at": awarded_at.isoformat(), "grade": "4A"}, headers=auditor).json()
     demo_graded = str(uuid5(_NS, "xc-social"))  # the demo's social work centre, graded 4A at seeding

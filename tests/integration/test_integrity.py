@@ -132,7 +132,7 @@ READ_MODELS = {
     "sl_penalties": "record_id, decision_no",
     "sl_reminders": "id",
     "sl_deliveries": "reminder_id, channel",
-    "sl_register_intervals": "organization_id, valid_from",
+    "sl_register_intervals": "organization_id, valid_from, recorded_from",
     "sl_interval_credit": "credit_record_id",
     "sl_rounds": "id",
     "sl_projects": "id",
