@@ -119,6 +119,13 @@ class CreditRecords(UseCases):
         org = self._organization(organization_id)
         today = self.store.today(org.profile.division_code)
         rule_set = self.rule_set_for(org, today)
+        began = org.earliest_effective()
+        if began is not None and penalty.decided_on < began:
+            raise InvalidValue(
+                "penalty.before_registration",
+                f"处罚决定日期{penalty.decided_on}早于该组织成立(登记/备案)的日期{began}",
+                f"The penalty's date {penalty.decided_on} is before the organization was registered or filed ({began})",
+            )
         ctx = replace(ctx, effective_on=penalty.decided_on)  # the penalty, its listing and consequences count from its decision
         at = self._at(ctx, rule_set)
         record = self.opened(org, at)

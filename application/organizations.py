@@ -58,6 +58,7 @@ class Organizations(UseCases):
         claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._at(ctx))
         return self._save_claiming(org, claim, "uscc", org.code or "", None)
 
+    @command("organizations.register_with_history")
     def register_with_history(
         self,
         ctx: CommandContext,
@@ -67,9 +68,11 @@ class Organizations(UseCases):
         organization_id: UUID,
         grade: MigratedGrade | None,
         listings: Sequence[MigratedListing],
-    ) -> Organization:
+    ) -> list[Organization | IdentifierClaim | CreditRecord]:
         """A registration brought over with what the old system knew, each fact in effect from its
-        own day (the register as in effect on a past date shows them), all saved together or not at all."""
+        own day (the register as in effect on a past date shows them): the organization, its
+        credit-code claim and credit record, decided but not saved, to be saved together (an
+        import saves a chunk of rows in one transaction)."""
         org = Organization.register(organization_id, profile, code, registered_on, self._at(ctx))
         today = self.store.today(profile.division_code)
         if grade is not None:
@@ -81,7 +84,7 @@ class Organizations(UseCases):
             record = record or CreditRecord.open(org.id, at)
             record.migrate_listing(listing.list_name, listing.listed_on, listing.document_no, at)
         claim = IdentifierClaim(kind="uscc", value=org.code or "", organization_id=org.id, provenance=self._at(ctx))
-        return self._save_claiming(org, claim, "uscc", org.code or "", None, *([record] if record else []))
+        return [org, claim, *([record] if record else [])]
 
     @command("organizations.file_organization")
     def file_organization(
@@ -112,12 +115,11 @@ class Organizations(UseCases):
         kind: str,
         value: str,
         expected_version: int | None,
-        *more: CreditRecord,
     ) -> Organization:
         """Save the organization with its identifier claim: a taken identifier is a duplicate,
         anything else that collides is a stale version (or an organization id taken already)."""
         try:
-            saved: Organization = self._save(org, claim, *more, expected_version=expected_version)
+            saved: Organization = self._save(org, claim, expected_version=expected_version)
         except StaleVersion:
             if self._find(claim.id) is not None:
                 raise DuplicateIdentifier(kind, value) from None
@@ -231,6 +233,10 @@ class Organizations(UseCases):
 
     def organization_by_code(self, code: str) -> Organization:
         return self._claimed(credit_code_claim_id(code.strip().upper()), code)
+
+    def code_taken(self, code: str) -> bool:
+        """Whether a credit code is claimed (one read: the claim, not the organization)."""
+        return self._find(credit_code_claim_id(code.strip().upper())) is not None
 
     def organization_by_filing(self, division_code: str, filing_no: str) -> Organization:
         return self._claimed(filing_claim_id(division_code, filing_no.strip()), filing_no)

@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from application.context import CommandContext
-from application.errors import NotFound
+from application.errors import StaleVersion
 from application.organizations import MigratedGrade, MigratedListing, Organizations
 from application.queries.register import RegisterEntry
 from application.rights import command
@@ -175,6 +175,19 @@ def header_problems(headers: Iterable[str]) -> list[str]:
     return [zh for key, zh, en, required in COLUMNS if required and zh not in present and key not in present]
 
 
+IMPORT_CHUNK = 200  # rows saved in one transaction
+
+
+@dataclass
+class Pending:
+    """A good row, decided: its aggregates to save, and how to decide it again after a collision."""
+
+    number: int
+    code: str
+    decide: Callable[[], list[Any]]
+    aggregates: list[Any] = field(default_factory=list)
+
+
 class RegisterImport(UseCases):
     def __init__(self, *args: Any, organizations: Organizations, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,18 +204,46 @@ class RegisterImport(UseCases):
         progress: Callable[[int, int], None] | None = None,
         total: int = 0,
     ) -> ImportReport:
-        """`rows` by header (Chinese, or the column keys); row numbers count from 2, under the header."""
-        report, seen = ImportReport(), dict[str, int]()
+        """`rows` by header (Chinese, or the column keys); row numbers count from 2, under the header.
+        Good rows are decided as they come and saved a chunk at a time, each chunk in one transaction
+        (one commit per row was most of an import's time)."""
+        report, seen, pending = ImportReport(), dict[str, int](), list[Pending]()
         for number, raw in enumerate(rows, start=2):
             report.rows += 1
             if report.rows > MAX_ROWS:
                 raise InvalidValue("import.too_many_rows", f"一次最多导入{MAX_ROWS:,}行", f"At most {MAX_ROWS:,} rows per import")
-            self._row(ctx, number, _by_key(raw), source, dry_run, report, seen)
+            decided = self._row(ctx, number, _by_key(raw), source, dry_run, report, seen)
+            if decided is not None:
+                pending.append(decided)
+            if len(pending) >= IMPORT_CHUNK:
+                self._save_chunk(pending, report)
+                pending = []
             if progress and (report.rows % 200 == 0):
                 progress(report.rows, total or report.rows)
+        self._save_chunk(pending, report)
         if progress:
             progress(report.rows, total or report.rows)
         return report
+
+    def _save_chunk(self, pending: list[Pending], report: ImportReport) -> None:
+        """Save the chunk's rows together; if another writer registered one of them meanwhile, each row
+        alone: one that collides then is in the register already (or its code is taken)."""
+        if not pending:
+            return
+        try:
+            self._save(*(aggregate for row in pending for aggregate in row.aggregates))
+            report.created += len(pending)
+            return
+        except StaleVersion:  # a failed save has taken the events out of the aggregates: decide anew
+            pass
+        for row in pending:
+            try:
+                self._save(*row.decide())
+                report.created += 1
+            except StaleVersion:
+                if not self._in_register(row.code):
+                    raise
+                report.already.append(row.number)
 
     def _row(
         self,
@@ -213,10 +254,11 @@ class RegisterImport(UseCases):
         dry_run: bool,
         report: ImportReport,
         seen: dict[str, int],
-    ) -> None:
+    ) -> Pending | None:
+        """The row checked and decided (a dry run decides too, so it finds what the aggregates refuse)."""
         if not any(row.values()):
             report.rows -= 1  # an empty line is no row
-            return
+            return None
         problems = _check(number, row)
         code = row.get("code", "").strip().upper()
         if not problems and code in seen:
@@ -227,18 +269,23 @@ class RegisterImport(UseCases):
             problems += _history_problems(number, row, self.store.today(row["division_code"].strip()))
         if problems:
             report.problems += problems
-            return
+            return None
         if self._in_register(code):
             report.already.append(number)
-            return
-        if dry_run:
-            report.created += 1
-            return
+            return None
+
+        def decide() -> list[Any]:
+            return self._registration(ctx, number, row, source)
+
         try:
-            self._register(ctx, number, row, source)
-            report.created += 1
+            aggregates = decide()
         except DomainError as e:  # refused by the aggregate (a name too long …): the row's problem, nothing written
             report.problems.append(RowProblem(number, "", e.message_zh, e.message_en))
+            return None
+        if dry_run:
+            report.created += 1
+            return None
+        return Pending(number, code, decide, aggregates)
 
     def _division_problems(self, number: int, row: dict[str, str]) -> list[RowProblem]:
         try:
@@ -251,13 +298,9 @@ class RegisterImport(UseCases):
         return []
 
     def _in_register(self, code: str) -> bool:
-        try:
-            self.organizations.organization_by_code(code)
-        except NotFound:
-            return False
-        return True
+        return self.organizations.code_taken(code)
 
-    def _register(self, ctx: CommandContext, number: int, row: dict[str, str], source: str) -> None:
+    def _registration(self, ctx: CommandContext, number: int, row: dict[str, str], source: str) -> list[Any]:
         code = validate_code(row["code"])
         profile = Profile(
             row["name"],
@@ -286,8 +329,10 @@ class RegisterImport(UseCases):
             for list_name in CreditList
             if row.get(f"{list_name.value}_listed_on")
         ]
-        self.organizations.register_with_history(
-            migrated, profile, code, date.fromisoformat(row["registered_on"]), uuid5(_NS, code), grade, listings
+        return list(
+            self.organizations.register_with_history(
+                migrated, profile, code, date.fromisoformat(row["registered_on"]), uuid5(_NS, code), grade, listings
+            )
         )
 
 

@@ -57,8 +57,9 @@ SIGNED_IN: Row = {r: A for r in Role if r not in (Role.PUBLIC, Role.SYSTEM)}
 RIGHTS: dict[str, Row] = {
     # -- organizations: the register of organizations -------------------------------------
     "organizations.register_organization": OFFICE,
+    "organizations.register_with_history": OFFICE,  # a register file's row, with its grade and listings
     "organizations.file_organization": OFFICE,
-    "register_import.import_rows": OFFICE,  # 台账导入: each row through organizations.register_organization
+    "register_import.import_rows": OFFICE,  # 台账导入: each row through organizations.register_with_history
     "organizations.promote_to_registration": OFFICE,
     "organizations.rename": OFFICE,
     "organizations.change_address": OFFICE,
@@ -170,7 +171,7 @@ CONSOLE: dict[str, frozenset[str]] = {
 # Public use-case methods that take no CommandContext: reads (the interfaces check who may read
 # what: role guards, the organization's own records, sealed scores) and signing in.
 QUERIES: dict[str, frozenset[str]] = {
-    "organizations": frozenset({"organization", "organization_by_code", "organization_by_filing", "history"}),
+    "organizations": frozenset({"organization", "organization_by_code", "organization_by_filing", "code_taken", "history"}),
     "evaluations": frozenset(
         {
             "expert",

@@ -4,7 +4,7 @@ here as data (loaded from files by infra), never in code; functions are pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import Decimal
 from enum import Enum
 
@@ -417,6 +417,10 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
+    if not MINYEAR <= year <= MAXYEAR:  # a date typed centuries off: a clear refusal, not a crash
+        raise InvalidValue(
+            "date.out_of_range", f"日期{day}超出可计算的范围", f"The date {day} is outside the range that can be counted from"
+        )
     for last in (day.day, 30, 29, 28):
         try:
             return date(year, month, min(day.day, last))
