@@ -196,6 +196,10 @@ class Organizations(UseCases):
     def revoke(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
         return self._change(ctx, org_id, expected_version, lambda o, p: o.revoke(p))
 
+    @command("organizations.correct_last_decision")
+    def correct_last_decision(self, ctx: CommandContext, org_id: UUID, expected_version: int | None) -> Organization:
+        return self._change(ctx, org_id, expected_version, lambda o, p: o.correct_last_decision(p))
+
     def _change(
         self,
         ctx: CommandContext,

@@ -73,6 +73,7 @@ RIGHTS: dict[str, Row] = {
     "organizations.resume": OFFICE,
     "organizations.deregister": OFFICE,
     "organizations.revoke": OFFICE,
+    "organizations.correct_last_decision": OFFICE,  # 更正: undoes the latest decision from its day, on a decision of its own
     "organizations.apply_grade_finding": OFFICE,
     "organizations.expire_grade": OFFICE,
     # -- evaluations: one case from opening to its result ----------------------------------

@@ -21,13 +21,16 @@ from domain.errors import InvalidTransition
 
 @dataclass(frozen=True)
 class DecisionMark:
-    """The latest decision an aggregate's state rests on: which, in effect from when, by which document."""
+    """A decision the aggregate's state rests on: which, in effect from when, by which document, and
+    what the fields a correction restores held before it."""
 
     event: str
     zh: str
     en: str
     on: date
     document_no: str | None
+    version: int = 0
+    before: tuple[tuple[str, Any], ...] = ()
 
 
 def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -40,23 +43,38 @@ def _stamp(kwargs: dict[str, Any]) -> dict[str, Any]:
 class LedgerAggregate(Aggregate):
     # event name → (zh, en) of the decisions that rely on the state before them (a class's own table)
     DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    CORRECTABLE: ClassVar[tuple[str, ...]] = ()  # the fields a correction of a decision restores
 
     class Event(Aggregate.Event):
-        def apply(self, aggregate: Any) -> None:
-            labels = aggregate.DECISIONS.get(type(self).__name__)
+        def mutate(self, aggregate: Any) -> Any:
+            labels = aggregate.DECISIONS.get(type(self).__name__) if aggregate is not None else None
+            before = tuple((f, getattr(aggregate, f, None)) for f in aggregate.CORRECTABLE) if labels else ()
+            mutated: Any = super().mutate(aggregate)
             p = getattr(self, "provenance", None)
             if labels is not None and p is not None:
-                day = p.effective_day(p.at.date())
                 zh, en = labels
+                day = p.effective_day(p.at.date())
+                mark = DecisionMark(type(self).__name__, zh, en, day, p.basis.document_no, self.originator_version, before)
                 # kept in the state's dict, not as a declared field (declared ones become creation arguments)
-                aggregate.__dict__["_last_decision"] = DecisionMark(type(self).__name__, zh, en, day, p.basis.document_no)
-            super().apply(aggregate)
+                mutated.__dict__["_decisions"] = (*mutated.decisions, mark)
+            return mutated
+
+    @property
+    def decisions(self) -> tuple[DecisionMark, ...]:
+        """The decisions this aggregate's state rests on, oldest first, less those corrected
+        (empty in states snapshotted before two clocks)."""
+        found: tuple[DecisionMark, ...] = self.__dict__.get("_decisions", ())
+        return found
 
     @property
     def last_decision(self) -> DecisionMark | None:
-        """The latest decision this aggregate's state rests on (None before any, or in states snapshotted before two clocks)."""
-        found: DecisionMark | None = self.__dict__.get("_last_decision")
-        return found
+        return self.decisions[-1] if self.decisions else None
+
+    def _drop_last_decision(self) -> DecisionMark:
+        """A correction takes the latest decision off (inside the correcting event)."""
+        *kept, last = self.decisions
+        self.__dict__["_decisions"] = tuple(kept)
+        return last
 
     @classmethod
     def _create(cls, event_class: Any, **kwargs: Any) -> Self:

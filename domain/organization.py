@@ -113,6 +113,14 @@ class Organization(LedgerAggregate):
         "Deregistered": ("注销登记", "deregistration"),
         "RegistrationRevoked": ("撤销登记", "revocation of registration"),
     }
+    CORRECTABLE: ClassVar[tuple[str, ...]] = (
+        "status",
+        "grade",
+        "grade_valid_from",
+        "grade_valid_until",
+        "grade_evaluation_id",
+        "grade_lost_on",
+    )
 
     class Registered(LedgerAggregate.Created):
         profile: Profile
@@ -342,6 +350,56 @@ class Organization(LedgerAggregate):
     def _revoked(self, provenance: Provenance) -> None:
         self.status = Status.REVOKED
         self._end_certificate(CertificateEnd.ORGANIZATION_CLOSED, provenance.at.date())
+
+    # -- corrections (更正) ----------------------------------------------------------
+    def correct_last_decision(self, provenance: Provenance) -> None:
+        """A decision found wrong is corrected by a decision of its own (document number and
+        grounds): the status and grade are what they were before it, with effect from the day it
+        took effect, so the register in effect on any day no longer shows it, while the register
+        as known before the correction still does. Only the latest decision: a later one relied
+        on it and is corrected first. A certificate the decision ended stays ended (a new one is
+        issued with a new grade)."""
+        mark = self.last_decision
+        if mark is None:
+            raise InvalidTransition("correction.nothing", "该组织没有可更正的决定", "The organization has no decision to correct")
+        provenance.basis.require(f"更正「{mark.zh}」", f"Correcting the {mark.en}")
+        before = dict(mark.before)
+        self._decision_corrected(
+            mark.event,
+            mark.version,
+            mark.on,
+            before["status"],
+            before["grade"],
+            before["grade_valid_from"],
+            before["grade_valid_until"],
+            before["grade_evaluation_id"],
+            before["grade_lost_on"],
+            provenance,
+        )
+
+    @event("DecisionCorrected")
+    def _decision_corrected(
+        self,
+        corrected: str,
+        corrected_version: int,
+        corrected_on: date,
+        status: Status,
+        grade: str | None,
+        grade_valid_from: date | None,
+        grade_valid_until: date | None,
+        grade_evaluation_id: UUID | None,
+        grade_lost_on: date | None,
+        provenance: Provenance,
+    ) -> None:
+        self._drop_last_decision()
+        if corrected in ("GradeAwarded", "GradeMigrated"):  # a grade found wrong takes its certificate with it
+            self._end_certificate(CertificateEnd.REVOKED, corrected_on)
+        self.status = status
+        self.grade = grade
+        self.grade_valid_from = grade_valid_from
+        self.grade_valid_until = grade_valid_until
+        self.grade_evaluation_id = grade_evaluation_id
+        self.grade_lost_on = grade_lost_on
 
     # -- grades (等级) ------------------------------------------------------------
     def award_grade(

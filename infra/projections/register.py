@@ -41,6 +41,12 @@ LINE_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeLowered": lambda e: {"grade": e.level},
     "GradeRevoked": lambda e: {"grade": None, "grade_valid_until": None},
     "GradeExpired": lambda e: {"grade": None, "grade_valid_until": None},
+    # a decision corrected: the line as it was before it (in the register through time, from its day)
+    "DecisionCorrected": lambda e: {
+        "status": e.status.value,
+        "grade": e.grade,
+        "grade_valid_until": e.grade_valid_until.isoformat() if e.grade_valid_until else None,
+    },
 }
 
 
@@ -51,7 +57,10 @@ def _status_basis(e: Any) -> dict[str, Any]:
     return {"status_document_no": None if active else basis.document_no, "status_reason": None if active else basis.reason}
 
 
-STATUS_BASIS = dict.fromkeys(("Suspended", "Resumed", "Deregistered", "RegistrationRevoked"), _status_basis)
+STATUS_BASIS = {
+    **dict.fromkeys(("Suspended", "Resumed", "Deregistered", "RegistrationRevoked"), _status_basis),
+    "DecisionCorrected": lambda e: {"status_document_no": None, "status_reason": None},
+}
 
 # the number of the decision behind the grade (a committee's, or the old system's for a migrated one)
 GRADE_DOCUMENT: dict[str, Callable[[Any], dict[str, Any]]] = {
@@ -59,6 +68,7 @@ GRADE_DOCUMENT: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeMigrated": lambda e: {"grade_document_no": e.document_no},
     "GradeRevoked": lambda e: {"grade_document_no": None},
     "GradeExpired": lambda e: {"grade_document_no": None},
+    "DecisionCorrected": lambda e: {} if e.grade else {"grade_document_no": None},
 }
 
 
@@ -68,6 +78,7 @@ VALID_FROM_CHANGES: dict[str, Callable[[Any], dict[str, Any]]] = {
     "GradeMigrated": lambda e: {"grade_valid_from": e.valid_from.isoformat()},
     "GradeRevoked": lambda e: {"grade_valid_from": None},
     "GradeExpired": lambda e: {"grade_valid_from": None},
+    "DecisionCorrected": lambda e: {"grade_valid_from": e.grade_valid_from.isoformat() if e.grade_valid_from else None},
 }
 
 

@@ -55,6 +55,7 @@ _EFFECTIVE_DAYS: dict[str, Callable[[Any], date]] = {
     "GradeLowered": lambda e: e.on,
     "GradeRevoked": lambda e: e.on,
     "GradeExpired": lambda e: e.valid_until + timedelta(days=1),
+    "DecisionCorrected": lambda e: e.corrected_on,  # as if the corrected decision had not been made
 }
 
 

@@ -384,3 +384,22 @@ class OrganizationController(Controller):
         self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
     ) -> Response[dto.OrganizationOut]:
         return _change(request, data.basis, lambda r, c, v: r.revoke(c, organization_id, v))
+
+    @post(
+        "/{organization_id:uuid}/decision-corrections",
+        operation_id="correctLastDecision",
+        summary="更正最近的决定 / Correct the latest decision",
+        description="该组织最近的决定(评定/降低/取消等级、停止活动、恢复、注销、撤销登记)被认定有误:状态和等级恢复为该决定"
+        "之前的样子,自该决定生效之日起;须写明更正决定的文号和事由。更早的决定须先更正其后的决定。"
+        "The organization's latest decision (a grade awarded, lowered or revoked, a suspension, resumption, "
+        "deregistration or revocation) was wrong: its status and grade become what they were before it, with "
+        "effect from the day it took effect; the correction needs its document number and grounds. An earlier "
+        "decision is corrected after the later ones.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def correct(
+        self, request: Request[Any, Any, Any], organization_id: UUID, data: dto.DecisionIn
+    ) -> Response[dto.OrganizationOut]:
+        return _change(request, data.basis, lambda r, c, v: r.correct_last_decision(c, organization_id, v))

@@ -47,9 +47,10 @@ _ACTIONS = {
     "resume": lambda r, c, id, v: r.resume(c, id, v),
     "deregister": lambda r, c, id, v: r.deregister(c, id, v),
     "revoke": lambda r, c, id, v: r.revoke(c, id, v),
+    "correct": lambda r, c, id, v: r.correct_last_decision(c, id, v),
 }
 # Acts that stand on a written decision and are confirmed on a page of their own before they are recorded.
-_DECISIONS = ("suspend", "deregister", "revoke")
+_DECISIONS = ("suspend", "deregister", "revoke", "correct")
 
 
 def _staff_page(request: Request[Any, Any, Any]) -> None:
@@ -251,7 +252,9 @@ class PageController(Controller):
                 "decisions": [
                     a
                     for a in _DECISIONS
-                    if (a != "suspend" or org.status is Status.ACTIVE) and not (a == "revoke" and org.track is Track.FILED)
+                    if (a != "suspend" or org.status is Status.ACTIVE)
+                    and not (a == "revoke" and org.track is Track.FILED)
+                    and a != "correct"
                 ],
                 "certificate": system.certificates.current(organization_id) if may_see_history else None,
                 "cases": system.cases.cases(subject_id=organization_id) if may_see_history else [],
@@ -320,9 +323,11 @@ class PageController(Controller):
 
 def _status_confirmation(request: Request[Any, Any, Any], org: Any, action: str) -> Confirmation:
     lang = language(request)
+    mark = org.last_decision
+    named = {"decision": (mark.zh if lang == "zh" else mark.en), "day": mark.on.isoformat()} if mark else {}
     return Confirmation(
         title=translate(lang, f"org.confirm.{action}.title", name=org.profile.name),
-        consequence=translate(lang, f"org.confirm.{action}.consequence"),
+        consequence=translate(lang, f"org.confirm.{action}.consequence", **named),
         audience=translate(lang, "org.confirm.audience"),
         action_url=f"/organizations/{org.id}/status",
         back_url=f"/organizations/{org.id}",

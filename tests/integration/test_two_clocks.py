@@ -128,3 +128,64 @@ def test_a_finalization_over_http_takes_the_decision_day_and_refuses_a_future_on
     assert awarded.provenance.effective_on == ends + timedelta(days=2)
     assert awarded.provenance.basis.document_no == "铜民评〔2026〕1号"
     assert awarded.timestamp > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_the_later_decision_corrected_the_backdated_one_goes_in_and_both_axes_tell_the_story(system, clock) -> None:
+    clock.move_to(date(2026, 6, 2))
+    org = registered(system, 5)
+    case = announced(system, org, "0.9")
+    ends = system.evaluations.evaluation(case).announcement[1]
+    clock.move_to(ends + timedelta(days=3))
+    suspended = ends + timedelta(days=2)
+    suspension = Penalty(
+        PenaltyKind.SUSPENSION, "铜民罚〔2026〕11号", suspended, "违规", suspended_from=suspended, suspended_until=suspended
+    )
+    system.credit.record_penalty(REGISTRAR, org, suspension)
+    believed = clock.now()
+    clock.advance(hours=1)
+
+    without_basis = CommandContext(REGISTRAR.actor, "req-correct")
+    with pytest.raises(InvalidValue) as basis:
+        system.organizations.correct_last_decision(without_basis, org, None)
+    assert basis.value.code == "basis.required"
+    correction = replace(REGISTRAR, basis=replace(REGISTRAR.basis, document_no="铜民更〔2026〕1号", reason="处罚对象有误"))
+    corrected = system.organizations.correct_last_decision(correction, org, None)
+    assert corrected.status.value == "active" and corrected.last_decision is None
+    with pytest.raises(InvalidTransition) as nothing:
+        system.organizations.correct_last_decision(correction, org, None)
+    assert nothing.value.code == "correction.nothing"
+
+    # in effect: never suspended; as known before the correction: suspended from its day
+    assert _line(system, org, suspended).status == "active"
+    assert _line(system, org, suspended, believed).status == "suspended"
+    superseded = system.audit.superseded_intervals(org)
+    assert any(line.status == "suspended" and line.valid_from == suspended for line in superseded)
+
+    system.evaluations.finalize(replace(CHAIR, effective_on=ends + timedelta(days=1)), case, None)
+    assert system.organizations.organization(org).grade is not None
+    assert _line(system, org, ends + timedelta(days=1)).grade is not None
+
+
+def test_a_correction_over_http_needs_its_basis_and_the_version_seen(system, clock, client) -> None:
+    org = registered(system, 6)
+    registrar = login(client, "registrar")
+    version = system.organizations.organization(org).version
+    suspend = {"basis": {"document_no": "铜民罚〔2026〕21号", "reason": "违规"}}
+    response = client.post(
+        f"/api/organizations/{org}/suspension", json=suspend, headers={**registrar, "If-Match": f'"{version}"'}
+    )
+    assert response.status_code == 200, response.text
+    url = f"/api/organizations/{org}/decision-corrections"
+    current = {**registrar, "If-Match": f'"{version + 1}"'}
+    refused = client.post(url, json={}, headers=current)
+    assert refused.status_code == 422 and "文号" in refused.json()["message_zh"]
+    stale = client.post(
+        url,
+        json={"basis": {"document_no": "铜民更〔2026〕2号", "reason": "对象有误"}},
+        headers={**registrar, "If-Match": f'"{version}"'},
+    )
+    assert stale.status_code == 412  # somebody changed it since the version seen
+    done = client.post(url, json={"basis": {"document_no": "铜民更〔2026〕2号", "reason": "对象有误"}}, headers=current)
+    assert done.status_code == 200 and done.json()["status"] == "active"
+    history = client.get(f"/api/organizations/{org}/history", headers=registrar).json()
+    assert history[-1]["event_type"] == "DecisionCorrected" and history[-1]["document_no"] == "铜民更〔2026〕2号"
