@@ -97,6 +97,73 @@ class Inspections(UseCases):
             return self._opened(ctx, org, self.campaign_for(org, report_year), today)
         return _at_version(inspection, expected)
 
+    # -- 延期: more time for the report -------------------------------------------------------------
+    @command("inspections.request_extension", owner="organization_id")
+    def request_extension(
+        self, ctx: CommandContext, organization_id: UUID, report_year: int, expected: int | None, until: date, reason: str
+    ) -> Inspection:
+        """The organization asks before the deadline; the registrars are told."""
+        self._require_own(ctx, organization_id)
+        inspection = self._found_or_opened(ctx, organization_id, report_year, expected)
+        org = self._organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rules = self._campaign_rules(inspection)
+        at = self._at(ctx, rules)
+        inspection.request_extension(until, reason, today, rules.inspection.extension_max_days, at)
+        told = notice(
+            "extension_requested",
+            organization_id,
+            registrars(),
+            f"{report_year}:v{inspection.version}",
+            today,
+            at,
+            name=org.profile.name,
+            year=report_year,
+            until=until.isoformat(),
+            reason=reason.strip()[:200],
+        )
+        return self._save(inspection, told)
+
+    @command("inspections.decide_extension")
+    def decide_extension(
+        self,
+        ctx: CommandContext,
+        organization_id: UUID,
+        report_year: int,
+        expected: int | None,
+        granted: bool,
+        until: date | None,
+        reasons: str,
+    ) -> Inspection:
+        """The registrar grants (the day asked for, or another within the rule set's limit) or refuses;
+        reminders and the missed-report sweep follow the granted day from then on."""
+        inspection = self.inspection(organization_id, report_year, expected)
+        org = self._organization(organization_id)
+        today = self.store.today(org.profile.division_code)
+        rules = self._campaign_rules(inspection)
+        at = self._at(ctx, rules)
+        inspection.decide_extension(granted, until, reasons, today, rules.inspection.extension_max_days, at)
+        new = inspection.deadline.isoformat()
+        told = notice(
+            "extension_decided",
+            organization_id,
+            f"organization:{organization_id}",
+            f"{report_year}:v{inspection.version}",
+            today,
+            at,
+            year=report_year,
+            outcome_zh="已获准许" if granted else "未获准许",
+            outcome_en="granted" if granted else "refused",
+            detail_zh=f"新的报送期限为{new}。" if granted else f"报送期限仍为{new}。",
+            detail_en=f"The new deadline is {new}. " if granted else f"The deadline stays {new}. ",
+            reasons=reasons.strip()[:200],
+        )
+        return self._save(inspection, told)
+
+    def _campaign_rules(self, inspection: Inspection) -> RuleSet:
+        campaign = self._get(inspection.campaign_id, InspectionCampaign, "inspection_campaign")
+        return self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
+
     @command("inspections.submit_report", owner="organization_id")
     def submit_report(
         self,
@@ -329,7 +396,7 @@ class Inspections(UseCases):
             candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
             missed = exempt = 0
             for start in range(0, len(candidates), SWEEP_BATCH):
-                outcomes = self._miss_chunk(ctx, campaign, candidates[start : start + SWEEP_BATCH])
+                outcomes = self._miss_chunk(ctx, campaign, candidates[start : start + SWEEP_BATCH], as_of)
                 missed += outcomes.count("missed")
                 exempt += outcomes.count("exempt")
                 if progress:
@@ -339,20 +406,37 @@ class Inspections(UseCases):
             totals["campaigns"] += 1
             totals["missed"] += missed
             totals["exempt"] += exempt
+        totals["missed"] += self._extended_missed(ctx, as_of)
         return totals
 
-    def _miss_chunk(self, ctx: CommandContext, campaign: InspectionCampaign, organization_ids: list[UUID]) -> list[str | None]:
+    def _extended_missed(self, ctx: CommandContext, as_of: date) -> int:
+        """Reports an extension gave more time, still not filed once that time ran out: missed then."""
+        missed = 0
+        for row in self.view.extended_unfiled(due_before=as_of):
+            org = self._organization(row.organization_id)
+            campaign = self.campaign_for(org, row.report_year)
+            outcome, changed = self._decide_missed(ctx, campaign, org.id, None, as_of)
+            if changed:
+                self._save(*changed)
+                missed += outcome == "missed"
+        return missed
+
+    def _miss_chunk(
+        self, ctx: CommandContext, campaign: InspectionCampaign, organization_ids: list[UUID], as_of: date
+    ) -> list[str | None]:
         known: dict[UUID, Any] = {}
-        return self._in_chunk(organization_ids, lambda org_id: self._decide_missed(ctx, campaign, org_id, known))
+        return self._in_chunk(organization_ids, lambda org_id: self._decide_missed(ctx, campaign, org_id, known, as_of))
 
     def _decide_missed(
         self,
         ctx: CommandContext,
         campaign: InspectionCampaign,
         organization_id: UUID,
-        known: dict[UUID, Any] | None = None,
+        known: dict[UUID, Any] | None,
+        as_of: date,
     ) -> tuple[str | None, list[Any]]:
-        """The outcome for one organization and the aggregates it changes, unsaved."""
+        """The outcome for one organization and the aggregates it changes, unsaved. A report whose
+        deadline an extension moved past the day is not missed yet; missed later, from its own deadline."""
         org = self._organization(organization_id)
         if self.campaign_for(org, campaign.report_year, known).id != campaign.id:
             return None, []  # a more local campaign governs this organization
@@ -360,6 +444,9 @@ class Inspections(UseCases):
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
         inspection = self._find(inspection_id(org.id, campaign.report_year)) or self._opened(ctx, org, campaign, deadline_day)
+        if inspection.deadline >= as_of:
+            return "extended", []
+        deadline_day = inspection.deadline + timedelta(days=1)
         since = org.registered_on or org.filed_on
         if since is not None and rule_set.inspection.exempt(since, campaign.report_year):
             if inspection.stage.value != "awaiting":

@@ -13,6 +13,7 @@ from application.queries.certificates import CertificateStanding
 from application.queries.common import Page, Table
 from application.queries.compliance import (
     CampaignRow,
+    ExtendedReport,
     InspectionResultQuery,
     InspectionResultRow,
     InspectionRow,
@@ -103,8 +104,13 @@ class ComplianceView(Protocol):
         """Campaigns whose registration-authority deadline has passed but is not yet recorded."""
         ...
 
-    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
-        """Open organizations in the locality that have not submitted the year's report."""
+    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
+        """Open organizations in the locality that have not submitted the year's report (`unextended`:
+        only those still on the campaign's deadline)."""
+        ...
+
+    def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
+        """Reports whose deadline an extension moved, not yet filed (due before a day, if given)."""
         ...
 
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]: ...
@@ -234,7 +240,9 @@ class PlanningView(Protocol):
 
     def open_campaigns(self) -> list[CampaignRow]: ...
 
-    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]: ...
+    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]: ...
+
+    def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]: ...
 
     def missed_inspections(self, deadline_from: date) -> list[MissedInspection]: ...
 

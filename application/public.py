@@ -80,6 +80,7 @@ class InspectionOutcome(msgspec.Struct, frozen=True):
     marking: str | None  # amber (up to the rule set's days) | red (beyond) | None
     amber_up_to_days: int | None = None  # the rule set's limit between amber and red for this year
     late_review_outcome: str | None = None  # the review of a report filed after the year was missed
+    extended_from: date | None = None  # 延期: the campaign's deadline, when an extension moved `deadline`
 
 
 class PublicCard(msgspec.Struct, frozen=True):
@@ -141,7 +142,12 @@ class PublicRegister:
         rule_set = self._rule_set(i.rule_set) or self.rules.for_division(entry.division_code, i.deadline)
         filed = timeliness(i.deadline, i.submitted_on, today, rule_set.inspection)
         if filed.filing is Filing.NOT_DUE and i.outcome is None:
-            return None
+            if i.extended_from is None:
+                return None
+            # an extension is public: the card says the deadline moved, and to when
+            return InspectionOutcome(
+                i.report_year, None, False, "extended", i.deadline, None, None, None, None, extended_from=i.extended_from
+            )
         return InspectionOutcome(
             i.report_year,
             i.outcome,
@@ -154,6 +160,7 @@ class PublicRegister:
             filed.marking,
             rule_set.inspection.late_amber_up_to_days,
             i.review_outcome if i.outcome == "missed" else None,
+            i.extended_from,
         )
 
     def _rule_set(self, ref: str | None) -> RuleSet | None:

@@ -113,6 +113,8 @@ RIGHTS: dict[str, Row] = {
     "inspections.draft_report": OWN_OR_OFFICE,
     "inspections.submit_report": OWN_OR_OFFICE,
     "inspections.withdraw_report": OWN_OR_OFFICE,
+    "inspections.request_extension": OWN_OR_OFFICE,  # 延期申请 (a registrar may enter a request made on paper)
+    "inspections.decide_extension": OFFICE,
     "inspections.check_attach": OWN_OR_OFFICE,  # asked before an upload's bytes are read
     "inspections.attach_document": OWN_OR_OFFICE,
     "inspections.withdraw_document": OWN_OR_OFFICE,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -211,6 +211,22 @@ class InspectionCampaign(LedgerAggregate):
         self.deadline_recorded = True
 
 
+@dataclass(frozen=True)
+class Extension:
+    """延期: the organization asks for more time to file its report; the registrar grants or refuses."""
+
+    requested_until: date
+    reason: str
+    requested_on: date
+    granted: bool | None = None  # None: not decided yet
+    until: date | None = None  # the deadline granted
+    reasons: str = ""
+    decided_on: date | None = None
+
+
+_OPEN_FOR_EXTENSION = (Stage.AWAITING, Stage.DRAFT, Stage.CORRECTION_REQUESTED)
+
+
 def _wrong_stage(action: str, stage: Stage) -> InvalidTransition:
     return InvalidTransition(
         f"inspection.{action}",
@@ -224,7 +240,12 @@ class Inspection(LedgerAggregate):
         "Reviewed": ("作出年检结论", "inspection conclusion"),
         "Missed": ("未参加年检", "inspection missed"),
         "Exempted": ("免于年检", "exemption from inspection"),
+        "ExtensionGranted": ("准予延期", "extension granted"),
+        "ExtensionRefused": ("不予延期", "extension refused"),
     }
+    # 延期 (classes defaults: states snapshotted before extensions existed)
+    extension = cast("Extension | None", None)  # the request pending, or the last one decided
+    original_deadline = cast("date | None", None)  # the campaign's, once an extension moved it
 
     """年检: an organization's report for one year, its review and outcome."""
 
@@ -329,6 +350,80 @@ class Inspection(LedgerAggregate):
         self.submitted_on = submitted_on
         self.filed_late = late
         self.stage = Stage.SUBMITTED
+
+    # -- 延期: more time for the report ----------------------------------------------------
+    def request_extension(self, until: date, reason: str, today: date, max_days: int, provenance: Provenance) -> None:
+        """Asked before the deadline passes, for a later day within the rule set's limit, with a reason."""
+        if self.stage not in _OPEN_FOR_EXTENSION:
+            raise _wrong_stage("request_extension", self.stage)
+        if self.extension is not None and self.extension.granted is None:
+            raise InvalidTransition(
+                "extension.pending", "已有延期申请待登记管理机关决定", "An extension request is already waiting for a decision"
+            )
+        if today > self.deadline:
+            raise InvalidTransition(
+                "extension.too_late",
+                f"报送期限{self.deadline}已过,不能再申请延期,请尽快补报",
+                f"The deadline {self.deadline} has passed; an extension can no longer be asked for: file the report late",
+            )
+        self._check_until(until, max_days)
+        if not reason.strip():
+            raise InvalidValue("extension.reason", "请说明申请延期的理由", "Say why more time is needed")
+        self._extension_requested(until, reason.strip()[:1000], today, provenance)
+
+    def _check_until(self, until: date, max_days: int) -> None:
+        latest = (self.original_deadline or self.deadline) + timedelta(days=max_days)
+        if until <= self.deadline:
+            raise InvalidValue(
+                "extension.not_later",
+                f"延期后的期限应晚于现在的期限{self.deadline}",
+                f"The new deadline must be after the current one ({self.deadline})",
+            )
+        if until > latest:
+            raise InvalidValue(
+                "extension.too_long",
+                f"最多可延期{max_days}天,即至{latest}",
+                f"An extension reaches at most {max_days} days, to {latest}",
+                latest=latest.isoformat(),
+            )
+
+    @event("ExtensionRequested")
+    def _extension_requested(self, until: date, reason: str, on: date, provenance: Provenance) -> None:
+        self.extension = Extension(until, reason, on)
+
+    def decide_extension(
+        self, granted: bool, until: date | None, reasons: str, today: date, max_days: int, provenance: Provenance
+    ) -> None:
+        """The registrar grants (the requested day, or another within the limit) or refuses, with reasons.
+        A request the deadline overtook may still be granted: the organization asked in time."""
+        if self.extension is None or self.extension.granted is not None:
+            raise InvalidTransition("extension.none", "没有待决定的延期申请", "There is no extension request to decide")
+        if self.stage not in _OPEN_FOR_EXTENSION:
+            raise _wrong_stage("decide_extension", self.stage)
+        if not reasons.strip():
+            raise InvalidValue("extension.reasons", "请写明决定的理由", "Give the decision's reasons")
+        if granted:
+            new_deadline = until or self.extension.requested_until
+            self._check_until(new_deadline, max_days)
+            self._extension_granted(new_deadline, reasons.strip()[:1000], today, provenance)
+        else:
+            self._extension_refused(reasons.strip()[:1000], today, provenance)
+
+    @event("ExtensionGranted")
+    def _extension_granted(self, until: date, reasons: str, on: date, provenance: Provenance) -> None:
+        assert self.extension is not None
+        self.extension = replace(self.extension, granted=True, until=until, reasons=reasons, decided_on=on)
+        self.original_deadline = self.original_deadline or self.deadline
+        self.deadline = until
+
+    @event("ExtensionRefused")
+    def _extension_refused(self, reasons: str, on: date, provenance: Provenance) -> None:
+        assert self.extension is not None
+        self.extension = replace(self.extension, granted=False, reasons=reasons, decided_on=on)
+
+    @property
+    def extended(self) -> bool:
+        return self.original_deadline is not None and self.deadline != self.original_deadline
 
     def withdraw_report(self, provenance: Provenance) -> None:
         if self.stage not in (Stage.SUBMITTED, Stage.OPINION_GIVEN):

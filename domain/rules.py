@@ -61,6 +61,7 @@ class InspectionRules:
     exempt_if_registered_months_before_year_end: int
     simplified_from_grade: str
     late_amber_up_to_days: int  # a filing late or overdue by up to this many days is marked amber, beyond it red
+    extension_max_days: int  # 延期: the latest a granted extension may move the report's deadline, in calendar days
     missed_consequences: tuple[str, ...] = ()  # "abnormal_list", "warning", "grade_finding"
     failed_consequences: tuple[str, ...] = ()
     revocation_proposal_after_consecutive_years: int = 2

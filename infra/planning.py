@@ -16,7 +16,7 @@ from application.ports import (
     OpenSheet,
     OverdueScoring,
 )
-from application.queries.compliance import CampaignRow
+from application.queries.compliance import CampaignRow, ExtendedReport
 from infra.projections.base import Projection
 from infra.projections.compliance import OPEN_STAGES, ComplianceProjection
 
@@ -39,8 +39,11 @@ class PlanningQueries:
     def open_campaigns(self) -> list[CampaignRow]:
         return [c for c in self.compliance.campaigns() if not c.deadline_recorded]
 
-    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
-        return self.compliance.without_filed_report(division_prefix, report_year)
+    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
+        return self.compliance.without_filed_report(division_prefix, report_year, unextended=unextended)
+
+    def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
+        return self.compliance.extended_unfiled(due_before)
 
     def missed_inspections(self, deadline_from: date) -> list[MissedInspection]:
         with self.db.transaction() as tx:

@@ -37,6 +37,17 @@ class InspectionRow(msgspec.Struct, frozen=True):
     version: int
     review_outcome: str | None = None  # the review's conclusion on the report (a late one too)
     rule_set: str | None = None  # the campaign's, "national@2"
+    extended_from: date | None = None  # 延期: the campaign's deadline, when an extension moved `deadline`
+    extension_requested_until: date | None = None  # a request waiting for the registrar
+
+
+class ExtendedReport(msgspec.Struct, frozen=True):
+    """A report whose deadline an extension moved, not yet filed."""
+
+    organization_id: UUID
+    report_year: int
+    deadline: date
+    rule_set: str | None
 
 
 class GroundRow(msgspec.Struct, frozen=True):

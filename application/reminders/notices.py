@@ -34,6 +34,14 @@ NOTICES: dict[str, tuple[str, str]] = {
         "{name}已报送{year}年度工作报告,等待审查。",
         "{name} filed its {year} annual report; it waits for review.",
     ),
+    "extension_requested": (
+        "{name}申请将{year}年度报告的报送期限延至{until},理由:{reason}。请作出准予或不予延期的决定。",
+        "{name} asks for the {year} report's deadline to move to {until}: {reason}. Grant or refuse the extension.",
+    ),
+    "extension_decided": (
+        "您的{year}年度报告延期申请{outcome_zh}。{detail_zh}理由:{reasons}",
+        "Your request to extend the {year} report's deadline was {outcome_en}. {detail_en}Reasons: {reasons}",
+    ),
     "report_reviewed": (
         "{name}的{year}年度工作报告已审查,年检结论:{outcome_zh}。",
         "{name}'s {year} annual report was reviewed: {outcome_en}.",

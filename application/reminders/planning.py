@@ -107,7 +107,7 @@ class ReminderPlanning(UseCases):
             offset = reminder_offset(deadline, offsets, as_of)
             if offset is None:
                 continue
-            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year)
+            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year, unextended=True)
             for org_id, name in self._named(org_ids):
                 yield planned(
                     "inspection_due",
@@ -120,6 +120,7 @@ class ReminderPlanning(UseCases):
                     name=name,
                     year=campaign.report_year,
                 )
+        yield from self._extended(as_of, told_on)
         missed = [m for m in self.planning.missed_inspections(as_of - timedelta(days=OVERDUE_WINDOW_DAYS)) if m.deadline < as_of]
         for (org_id, name), (_, year, deadline) in zip(self._named([m.organization_id for m in missed]), missed, strict=True):
             yield planned(
@@ -132,6 +133,28 @@ class ReminderPlanning(UseCases):
                 told_on,
                 name=name,
                 year=year,
+            )
+
+    def _extended(self, as_of: date, told_on: date) -> Iterator[PlannedReminder]:
+        """延期: reminders counted from the granted deadline. Their occasion names that deadline, so a
+        reminder planned for the campaign's date (or an earlier extension) is another one and is
+        not sent for it; the campaign's reminders leave these organizations out."""
+        extended = self.planning.extended_unfiled()
+        for (org_id, name), row in zip(self._named([r.organization_id for r in extended]), extended, strict=True):
+            rule_set = self._rule_set(row.rule_set) if row.rule_set else self.rules.for_division("000000", as_of)
+            offset = reminder_offset(row.deadline, rule_set.reminders.inspection_due_days, as_of)
+            if offset is None:
+                continue
+            yield planned(
+                "inspection_due",
+                org_id,
+                f"organization:{org_id}",
+                str(row.report_year),
+                f"{offset}@{row.deadline}",
+                row.deadline,
+                told_on,
+                name=name,
+                year=row.report_year,
             )
 
     def _grades(self, as_of: date, told_on: date) -> list[PlannedReminder]:

@@ -12,6 +12,7 @@ from uuid import UUID
 from application.queries.common import Page
 from application.queries.compliance import (
     CampaignRow,
+    ExtendedReport,
     GroundRow,
     InspectionResultQuery,
     InspectionResultRow,
@@ -34,7 +35,7 @@ def _day(value: str | None) -> date | None:
 
 class ComplianceProjection(Projection):
     name = NAME
-    version = 3  # 3: a listing's objection under verification
+    version = 4  # 3: a listing's objection under verification; 4: extensions of the report's deadline
     tables: ClassVar[dict[str, str]] = {
         "sl_campaigns": """
             id TEXT PRIMARY KEY,
@@ -62,7 +63,9 @@ class ComplianceProjection(Projection):
             rectification_deadline TEXT,
             rectified_on TEXT,
             version INTEGER NOT NULL,
-            updated_at TEXT NOT NULL""",
+            updated_at TEXT NOT NULL,
+            extended_from TEXT,
+            extension_requested_until TEXT""",
         "sl_credit_records": """
             id TEXT PRIMARY KEY,
             organization_id TEXT NOT NULL""",
@@ -116,6 +119,10 @@ class ComplianceProjection(Projection):
             "RectificationOrdered": lambda tx, e: self._inspection(tx, e, rectification_deadline=e.deadline.isoformat()),
             "Rectified": lambda tx, e: self._inspection(tx, e, rectified_on=e.rectified_on.isoformat()),
             "Missed": lambda tx, e: self._inspection(tx, e, stage="missed", outcome="missed"),
+            # 延期: the deadline moves; the campaign's stays beside it (the card says it was extended)
+            "ExtensionRequested": lambda tx, e: self._inspection(tx, e, extension_requested_until=e.until.isoformat()),
+            "ExtensionGranted": self._extension_granted,
+            "ExtensionRefused": lambda tx, e: self._inspection(tx, e, extension_requested_until=None),
             "Exempted": lambda tx, e: self._inspection(tx, e, stage="exempt", outcome="exempt"),
             "CreditRecord.Opened": self._record_opened,
             "Penalized": self._penalized,
@@ -163,6 +170,12 @@ class ComplianceProjection(Projection):
                 utc(e.timestamp),
             ),
         )
+
+    def _extension_granted(self, tx: Tx, e: Any) -> None:
+        tx.execute(
+            "UPDATE sl_inspections SET extended_from = COALESCE(extended_from, deadline) WHERE id = ?", (str(e.originator_id),)
+        )
+        self._inspection(tx, e, deadline=e.until.isoformat(), extension_requested_until=None)
 
     def _inspection(self, tx: Tx, e: Any, **columns: Any) -> None:
         columns.update(version=e.originator_version, updated_at=utc(e.timestamp))
@@ -260,18 +273,37 @@ class ComplianceProjection(Projection):
             ).all()
         return [_campaign(r) for r in rows]
 
-    def without_filed_report(self, division_prefix: str, report_year: int) -> list[UUID]:
+    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
+        """Who has not filed the year's report; `unextended`: only those on the campaign's deadline."""
         # Annual inspection is the registration authority's: filed (备案) organizations report to their street.
         stages = ", ".join("?" for _ in OPEN_STAGES)
+        extension = " AND (i.id IS NULL OR i.extended_from IS NULL)" if unextended else ""
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
                 "ON i.organization_id = r.id AND i.report_year = ? "
                 f"WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
-                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) ORDER BY r.id",
+                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)){extension} ORDER BY r.id",
                 (report_year, f"{division_prefix}%", *OPEN_STAGES),
             ).all()
         return [UUID(r["id"]) for r in rows]
+
+    def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
+        """Reports whose deadline an extension moved, not yet filed (of those due before a day, if given)."""
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        due = " AND i.deadline < ?" if due_before else ""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT i.organization_id, i.report_year, i.deadline, c.rule_set FROM sl_inspections i "
+                "LEFT JOIN sl_campaigns c ON c.id = i.campaign_id "
+                f"WHERE i.extended_from IS NOT NULL AND i.outcome IS NULL AND i.stage IN ({stages}){due} "
+                "ORDER BY i.deadline, i.organization_id",
+                (*OPEN_STAGES, *([due_before.isoformat()] if due_before else [])),
+            ).all()
+        return [
+            ExtendedReport(UUID(r["organization_id"]), int(r["report_year"]), date.fromisoformat(r["deadline"]), r["rule_set"])
+            for r in rows
+        ]
 
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]:
         with self.db.transaction() as tx:
@@ -414,6 +446,8 @@ def _inspection(r: dict[str, Any]) -> InspectionRow:
         rectified_on=_day(r["rectified_on"]),
         version=int(r["version"]),
         rule_set=r.get("rule_set"),
+        extended_from=_day(r["extended_from"]),
+        extension_requested_until=_day(r["extension_requested_until"]),
     )
 
 

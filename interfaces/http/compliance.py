@@ -139,6 +139,46 @@ class InspectionController(Controller):
         return _act(request, organization_id, None, lambda s, c, v: s.submit_report(c, organization_id, year, v, report))
 
     @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/extension-request",
+        operation_id="requestReportExtension",
+        summary="申请延期报送年度报告 / Ask for more time to file the annual report",
+        description="须在报送期限届满前申请,延至的日期不超过规则集允许的天数。Asked before the deadline passes, for a "
+        "day within the rule set's limit.",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def request_extension(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ExtensionRequestIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            None,
+            lambda s, c, v: s.request_extension(c, organization_id, year, v, data.until, data.reason),
+        )
+
+    @post(
+        "/organizations/{organization_id:uuid}/inspections/{year:int}/extension-decision",
+        operation_id="decideReportExtension",
+        summary="准予或不予延期 / Grant or refuse the extension",
+        description="准予时期限改为所申请的日期(或 until);提醒和逾期未报的处理随之按新期限。Granted: the deadline "
+        "becomes the day asked for (or `until`); reminders and the missed-report sweep follow it.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def decide_extension(
+        self, request: Request[Any, Any, Any], organization_id: UUID, year: Year, data: dto.ExtensionDecisionIn
+    ) -> Response[dto.InspectionOut]:
+        return _act(
+            request,
+            organization_id,
+            data.basis,
+            lambda s, c, v: s.decide_extension(c, organization_id, year, v, data.granted, data.until, data.reasons),
+        )
+
+    @post(
         "/organizations/{organization_id:uuid}/inspections/{year:int}/withdrawal",
         operation_id="withdrawAnnualReport",
         summary="撤回报告(审查前) / Withdraw the report before review",

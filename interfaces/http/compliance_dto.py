@@ -114,6 +114,32 @@ class ReviewIn(msgspec.Struct, frozen=True):
     basis: BasisIn | None = None
 
 
+class ExtensionRequestIn(msgspec.Struct, frozen=True):
+    """延期申请: the day asked for and why."""
+
+    until: date
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class ExtensionDecisionIn(msgspec.Struct, frozen=True):
+    """延期决定: granted (to the day asked for, or `until`) or refused, with reasons."""
+
+    granted: bool
+    reasons: Annotated[str, Meta(min_length=1, max_length=1000)]
+    until: date | None = None
+    basis: BasisIn | None = None
+
+
+class ExtensionOut(msgspec.Struct, frozen=True):
+    requested_until: date
+    reason: str
+    requested_on: date
+    granted: bool | None
+    until: date | None
+    reasons: str
+    decided_on: date | None
+
+
 class RectificationIn(msgspec.Struct, frozen=True):
     items: Lines
     deadline: date
@@ -138,6 +164,8 @@ class InspectionOut(msgspec.Struct, frozen=True):
     rectification_items: list[str]
     rectified_on: date | None
     review_outcome: str | None  # the review's conclusion on the report, a late one too
+    original_deadline: date | None = None  # the campaign's, when an extension moved `deadline`
+    extension: ExtensionOut | None = None  # the request pending, or the last one decided
 
     @classmethod
     def of(cls, i: Inspection) -> InspectionOut:
@@ -160,6 +188,8 @@ class InspectionOut(msgspec.Struct, frozen=True):
             rectification_items=list(i.rectification_items),
             rectified_on=i.rectified_on,
             review_outcome=i.review_outcome.value if i.review_outcome else None,
+            original_deadline=i.original_deadline,
+            extension=msgspec.convert(msgspec.to_builtins(i.extension), ExtensionOut) if i.extension else None,
         )
 
 

@@ -4,6 +4,7 @@ the version it was rendered from, so a stale form is refused with a clear messag
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -69,7 +70,27 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
         STAFF,
         lambda s, c, o, y, v, f: s.review(c, o, y, v, _chosen_outcome(f), _lines(f.get("reasons", ""))),
     ),
+    # 延期: the organization asks (or a registrar enters a request made on paper); a registrar decides
+    "extension_request": (
+        (*STAFF, Role.ORGANIZATION),
+        lambda s, c, o, y, v, f: s.request_extension(c, o, y, v, _day(f, "until"), f.get("reason", "")),
+    ),
+    "extension_decision": (
+        STAFF,
+        lambda s, c, o, y, v, f: s.decide_extension(
+            c, o, y, v, f.get("granted") == "yes", _day(f, "until") if f.get("granted") == "yes" else None, f.get("reasons", "")
+        ),
+    ),
 }
+EXTENSION_ACTIONS = ("extension_request", "extension_decision")
+
+
+def _day(form: dict[str, str], field: str) -> date:
+    raw = (form.get(field) or "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidValue("form.day", "请填写日期,如 2026-06-20", "Give a day such as 2026-06-20", missing=[field]) from None
 
 
 def _chosen_outcome(form: dict[str, str]) -> Outcome:
@@ -124,8 +145,9 @@ class InspectionPages(Controller):
             if action is None:
                 raise DomainError("form.invalid", "表单内容不完整", "The form is incomplete")
             action(system_of(request).inspections, context(request), organization_id, year, form_version(data), data)
-        except DomainError as e:
-            return self._page(request, organization_id, year, message_for(request, e), domain_status(e))
+        except DomainError as e:  # the extension forms come back as typed
+            typed = data if data.get("action") in EXTENSION_ACTIONS else None
+            return report_page(request, organization_id, year, message_for(request, e), domain_status(e), extension_form=typed)
         return Redirect(f"/organizations/{organization_id}/inspections/{year}?saved=1", status_code=303)
 
     def _conclude(self, request: Request[Any, Any, Any], organization_id: UUID, year: int, data: dict[str, str]) -> Response[Any]:
@@ -180,6 +202,7 @@ def report_page(
     status: int,
     form: dict[str, str] | None = None,
     error_field: str | None = None,
+    extension_form: dict[str, str] | None = None,
 ) -> Template:
     _reader(request, organization_id)
     system = system_of(request)
@@ -213,6 +236,8 @@ def report_page(
             "docs": docs,
             "preview": preview,
             "slots": [SLOTS[k] for k in REPORT_SLOTS],
+            "ext": extension_form or {},
+            "today": system.store.today(org.profile.division_code),
         },
     )
 

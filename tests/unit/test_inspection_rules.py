@@ -34,6 +34,7 @@ RULES = InspectionRules(
     exempt_if_registered_months_before_year_end=6,
     simplified_from_grade="4A",
     late_amber_up_to_days=14,
+    extension_max_days=30,
     missed_consequences=("abnormal_list", "warning", "grade_finding"),
     failed_consequences=("warning", "grade_finding"),
     required_documents={"private_non_enterprise": ("audit_report", "cover_page", "commitment")},
