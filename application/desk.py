@@ -11,6 +11,7 @@ from application.accounts import Accounts
 from application.announcements import PublicAnnouncements
 from application.audit import Audit
 from application.certificates import Certificates
+from application.complaints import Complaints
 from application.credit import CreditRecords
 from application.evaluations import Evaluations
 from application.event_store import EventStore
@@ -79,6 +80,8 @@ class Desk(Protocol):
     def announcements(self) -> PublicAnnouncements: ...
     @property
     def objections(self) -> Objections: ...
+    @property
+    def complaints(self) -> Complaints: ...
     @property
     def register_import(self) -> RegisterImport: ...
     @property

@@ -305,6 +305,7 @@ class Evaluations(UseCases):
             inspection_outcomes=tuple(outcomes),
             penalty_dates=penalties,
             credit_status=record.status if isinstance(record, CreditRecord) else "none",
+            under_investigation=org.under_investigation_on(today),
         )
 
     # -- panel ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from uuid import UUID
 from application.queries.cases import AnnouncedGrade, CaseRow, ExpertRow, MemberRow, ObjectionRow
 from application.queries.certificates import CertificateStanding
 from application.queries.common import Page, Table
+from application.queries.complaints import ComplaintQuery, ComplaintRow
 from application.queries.compliance import (
     CampaignRow,
     ExtendedReport,
@@ -423,6 +424,12 @@ class DocumentStore(Protocol):
     def read(self, sha256: str) -> Iterator[bytes]:
         """The bytes in chunks, one chunk in memory at a time."""
         ...
+
+
+class ComplaintsView(Protocol):
+    """The registry's list of complaints."""
+
+    def search(self, query: ComplaintQuery) -> Page[ComplaintRow]: ...
 
 
 class CasesView(Protocol):

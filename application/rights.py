@@ -108,6 +108,12 @@ RIGHTS: dict[str, Row] = {
     "objections.file": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},  # the public too, by law
     "objections.attach": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},  # the objector's material
     "objections.decide": CASE_CHAIR,
+    # -- complaints (投诉举报): anyone files one; the registry triages, answers, investigates --
+    "complaints.file": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},
+    "complaints.triage": STAFF,
+    "complaints.answer": STAFF,
+    "complaints.open_investigation": STAFF,  # 立案调查 on the registry's own initiative
+    "complaints.close_investigation": STAFF,
     # -- inspections: the annual report and its review ---------------------------------------
     "inspections.open_campaign": OFFICE,
     "inspections.draft_report": OWN_OR_OFFICE,
@@ -204,6 +210,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "reminders": frozenset({"plan"}),
     "accounts": frozenset({"users", "login", "authenticate", "logout"}),
     "objections": frozenset({"state"}),
+    "complaints": frozenset({"complaint", "state", "search"}),
     "register_import": frozenset(),
 }
 

@@ -773,6 +773,7 @@ class SubjectFacts:
     inspection_outcomes: tuple[tuple[int, str], ...] = ()  # (report year, outcome), latest first
     penalty_dates: tuple[date, ...] = ()
     credit_status: str = "none"
+    under_investigation: bool = False  # 立案调查 open on the day of the check
 
 
 def _history_bars(rules: GradeRules, facts: SubjectFacts, on: date) -> list[str]:
@@ -784,6 +785,7 @@ def _history_bars(rules: GradeRules, facts: SubjectFacts, on: date) -> list[str]
         "penalty_last_year": any(d.year == on.year - 1 for d in facts.penalty_dates),
         "abnormal_list": facts.credit_status == "abnormal",
         "serious_dishonesty_list": facts.credit_status == "serious",
+        "under_investigation": facts.under_investigation,
     }
     return [bar for bar in rules.bars if found.get(bar)]
 

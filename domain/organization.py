@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import Enum
-from typing import ClassVar
+from typing import ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -15,6 +15,7 @@ from eventsourcing.domain import event
 from domain import values
 from domain.base import LedgerAggregate
 from domain.certificate import Certificate, CertificateEnd
+from domain.complaints import Finding, Investigation
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance
 from domain.rules import GRADE_ORDER, GradeRules, one_level_lower
@@ -112,7 +113,10 @@ class Organization(LedgerAggregate):
         "Resumed": ("恢复活动", "resumption"),
         "Deregistered": ("注销登记", "deregistration"),
         "RegistrationRevoked": ("撤销登记", "revocation of registration"),
+        "InvestigationOpened": ("立案调查", "investigation opened"),
+        "InvestigationClosed": ("调查终结", "investigation closed"),
     }
+    investigations = cast("tuple[Investigation, ...]", ())  # 立案调查, oldest first (a class default for old states)
     CORRECTABLE: ClassVar[tuple[str, ...]] = (
         "status",
         "grade",
@@ -350,6 +354,72 @@ class Organization(LedgerAggregate):
     def _revoked(self, provenance: Provenance) -> None:
         self.status = Status.REVOKED
         self._end_certificate(CertificateEnd.ORGANIZATION_CLOSED, provenance.at.date())
+
+    # -- investigations (立案调查) -----------------------------------------------------
+    def open_investigation(self, number: str, grounds: str, complaint_reference: str | None, provenance: Provenance) -> None:
+        """Opened on a decision (its number in the basis) from its effective day; the
+        `under_investigation` bar holds while it is open."""
+        self._require_open()
+        provenance.basis.require("立案调查", "Opening an investigation", grounds=False)
+        number = number.strip()[:60]
+        if not number:
+            raise InvalidValue("investigation.number", "请填写立案编号", "Give the investigation's number")
+        if any(i.number == number for i in self.investigations):
+            raise InvalidTransition(
+                "investigation.duplicate", f"立案编号{number}已使用", f"Investigation {number} exists already"
+            )
+        if not grounds.strip():
+            raise InvalidValue("investigation.grounds", "请写明立案的事由", "Give the grounds for the investigation")
+        on = provenance.effective_day(provenance.at.date())
+        self._investigation_opened(number, grounds.strip()[:2000], complaint_reference, on, provenance)
+
+    @event("InvestigationOpened")
+    def _investigation_opened(
+        self, number: str, grounds: str, complaint_reference: str | None, on: date, provenance: Provenance
+    ) -> None:
+        self.investigations = (*self.investigations, Investigation(number, grounds, on, complaint_reference))
+
+    def close_investigation(
+        self, number: str, finding: Finding, penalty_decision_no: str | None, reasons: str, provenance: Provenance
+    ) -> None:
+        """Closed with its finding: no violation, or a violation whose penalty is recorded in the credit record."""
+        found = next((i for i in self.investigations if i.number == number), None)
+        if found is None or found.closed_on is not None:
+            raise InvalidTransition(
+                "investigation.not_open", f"没有正在进行的立案调查{number}", f"No open investigation {number}"
+            )
+        if finding is Finding.VIOLATION and not (penalty_decision_no or "").strip():
+            raise InvalidValue(
+                "investigation.penalty",
+                "查实违法违规须写明处罚决定文号(处罚在信用记录中登记)",
+                "A violation found needs the penalty decision's number (the penalty is recorded in the credit record)",
+            )
+        if not reasons.strip():
+            raise InvalidValue("investigation.reasons", "请写明调查结论的理由", "Give the finding's reasons")
+        on = provenance.effective_day(provenance.at.date())
+        if on < found.opened_on:
+            raise InvalidValue(
+                "investigation.closed_before_opened",
+                f"结案日期{on}早于立案日期{found.opened_on}",
+                f"It cannot close on {on}, before it opened ({found.opened_on})",
+            )
+        self._investigation_closed(
+            number, finding, (penalty_decision_no or "").strip() or None, reasons.strip()[:2000], on, provenance
+        )
+
+    @event("InvestigationClosed")
+    def _investigation_closed(
+        self, number: str, finding: Finding, penalty_decision_no: str | None, reasons: str, on: date, provenance: Provenance
+    ) -> None:
+        self.investigations = tuple(
+            replace(i, closed_on=on, finding=finding, penalty_decision_no=penalty_decision_no, reasons=reasons)
+            if i.number == number
+            else i
+            for i in self.investigations
+        )
+
+    def under_investigation_on(self, day: date) -> bool:
+        return any(i.open_on(day) for i in self.investigations)
 
     # -- corrections (更正) ----------------------------------------------------------
     def correct_last_decision(self, provenance: Provenance) -> None:

@@ -226,6 +226,14 @@ class Aggregation(str, Enum):
 
 
 @dataclass(frozen=True)
+class ComplaintRules:
+    """投诉举报: the periods for triaging a complaint (from its receipt) and answering the complainant (from triage)."""
+
+    triage: Period
+    answer: Period
+
+
+@dataclass(frozen=True)
 class EvaluationRules:
     aggregation: Aggregation
     trim_from_panel_size: int
@@ -329,6 +337,7 @@ class RuleSet:
     star_bands: GradeBands
     funding: FundingRules
     certificates: CertificateRules
+    complaints: ComplaintRules
     notes: tuple[str, ...] = field(default_factory=tuple)
     unknown_calendar_years: UnknownYears = UnknownYears.REFUSE  # working days past the official calendar
 

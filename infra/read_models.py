@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from infra.projections.base import Projection
 from infra.projections.cases import CasesProjection
+from infra.projections.complaints import ComplaintsProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
@@ -19,6 +20,7 @@ READ_MODELS: tuple[type[Projection], ...] = (
     ReminderProjection,
     FundingProjection,
     RegisterHistoryProjection,
+    ComplaintsProjection,
 )
 
 

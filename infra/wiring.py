@@ -15,6 +15,7 @@ from application.accounts import Accounts
 from application.announcements import PublicAnnouncements
 from application.audit import Audit
 from application.certificates import Certificates
+from application.complaints import Complaints
 from application.credit import CreditRecords
 from application.desk import Desk
 from application.evaluations import Evaluations
@@ -43,6 +44,7 @@ from infra.persistence.environment import eventsourcing_env
 from infra.planning import PlanningQueries
 from infra.projections.base import ReadModels
 from infra.projections.cases import CasesProjection
+from infra.projections.complaints import ComplaintsProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
@@ -92,6 +94,7 @@ class System:
     evidence: PublicEvidence
     announcements: PublicAnnouncements
     objections: Objections
+    complaints: Complaints
     register_import: RegisterImport
     read_models: ReadModels
     dashboards: Dashboards
@@ -233,6 +236,16 @@ def build_system(
             documents=documents,
             throttle=SqlLoginThrottle(database),
             per_hour=settings.objections_per_hour,
+        ),
+        complaints=Complaints(
+            store,
+            rules,
+            clock,
+            ids,
+            view=read_models.get(ComplaintsProjection),
+            throttle=SqlLoginThrottle(database),
+            per_hour=settings.objections_per_hour,  # public filings per address and hour, objections and complaints alike
+            calendar=ChineseWorkingDays(),
         ),
         read_models=read_models,
         dashboards=Dashboards(database),

@@ -30,6 +30,7 @@ from interfaces.http.announcements import AnnouncementController, ObjectionContr
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
 from interfaces.http.certificates import CertificateController
+from interfaces.http.complaints import ComplaintController
 from interfaces.http.compliance import CreditController, InspectionController, PublicController
 from interfaces.http.documents import (
     CreditDocumentController,
@@ -45,6 +46,7 @@ from interfaces.http.reminders import ReminderController
 from interfaces.web.announcement_pages import AnnouncementPages
 from interfaces.web.audit_pages import AuditPages
 from interfaces.web.certificate_pages import CertificatePages
+from interfaces.web.complaint_pages import ComplaintPages
 from interfaces.web.credit_pages import CreditDocumentPages, CreditObjectionPages, CreditPages
 from interfaces.web.evaluation_pages import EvaluationDocumentPages, EvaluationPages
 from interfaces.web.funding_pages import FundingPages, ProjectDocumentPages
@@ -114,6 +116,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             PublicController,
             AnnouncementController,
             ObjectionController,
+            ComplaintController,
             ReminderController,
             AuditController,
             RatingController,
@@ -135,6 +138,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             CertificatePages,
             AnnouncementPages,
             ObjectionPages,
+            ComplaintPages,
             ImportPages,
             InspectionPages,
             InspectionDocumentPages,

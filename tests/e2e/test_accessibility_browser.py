@@ -16,7 +16,10 @@ pytestmark = pytest.mark.browser
 SKIPPED = ("/logout", "/lang/", "/download", ".csv", "/documents/", "/static/", "/api")
 PAGES_PER_ROLE = 12
 # Pages a role reaches by a button rather than a link: the confirmation steps and forms.
-EXTRA = {"registrar": ["/organizations/new", "/reminders/", "/audit/"], "public": ["/public/", "/login"]}
+EXTRA = {
+    "registrar": ["/organizations/new", "/reminders/", "/audit/", "/complaints"],
+    "public": ["/public/", "/login", "/public/complaints"],
+}
 
 
 def walk(page: Any, site: str, start: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from domain.certificate import CertificateSeries
 from domain.claims import IdentifierClaim
+from domain.complaints import Complaint
 from domain.credit import CreditRecord
 from domain.documents import DocumentRef
 from domain.evaluation import Evaluation
@@ -37,6 +38,7 @@ AGGREGATES = [
     Project,
     Subsidy,
     CertificateSeries,
+    Complaint,
 ]
 EVENT_CLASSES = sorted(
     (
@@ -94,7 +96,7 @@ def test_there_are_events_to_check() -> None:
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
     assert {"Organization.CertificateIssued", "CertificateSeries.NumberTaken"} <= names
     assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
-    assert len(EVENT_CLASSES) == 103  # a new event type is checked automatically; update the count
+    assert len(EVENT_CLASSES) == 108  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)

@@ -1,0 +1,128 @@
+"""投诉举报 → 立案调查: a complaint from the public is triaged within the rule set's working days;
+accepted, it opens an investigation on the organization, and while that is open the rule sets'
+`under_investigation` bar holds (an evaluation's eligibility check finds it); the investigation
+closes with a finding — a violation with its penalty (which lists the organization), or no
+violation — and the bar is off from that day. The complainant follows it by reference and is
+answered; names and contacts stay private."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from application.context import CommandContext
+from application.errors import TooFrequent
+from application.queries.complaints import ComplaintQuery
+from domain.complaints import Channel, Finding, Triage
+from domain.credit import Penalty, PenaltyKind
+from domain.errors import InvalidTransition, InvalidValue
+from domain.provenance import Actor, Role
+from tests.integration.certificate_support import registered
+from tests.integration.conftest import login
+from tests.integration.helpers import REGISTRAR
+
+PUBLIC = CommandContext(Actor("public", Role.PUBLIC), "req-public")
+
+
+def _bars(system, org, on: date) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The bars an eligibility check of a grade case finds on the day (the case opened then)."""
+    case = system.evaluations.open_grade_evaluation(REGISTRAR, org, on + timedelta(days=30), "chair-1")
+    return system.evaluations.check_eligibility(REGISTRAR, case.id).bars
+
+
+def test_a_complaint_leads_to_an_investigation_then_a_penalty_and_the_bar_follows(system, clock) -> None:
+    clock.move_to(date(2026, 9, 28))
+    org = registered(system, 11)
+    reference = system.complaints.file(PUBLIC, org, "张某", "138-0000-0000", "以协会名义违规收费", address="10.0.0.9")
+    state = system.complaints.state(reference)
+    # 15 working days from 28 September run across the National Day holiday (1–7 October off) and
+    # count the make-up Saturday 10 October (调休) as a working day
+    assert (state.state, state.triage_by) == ("received", date(2026, 10, 23))
+    assert "张某" not in str(state) and "138" not in str(state)  # names and contacts stay private
+
+    [row] = system.complaints.search(ComplaintQuery(state="received")).items
+    clock.move_to(date(2026, 10, 9))
+    triaged = system.complaints.triage(
+        replace(REGISTRAR, basis=replace(REGISTRAR.basis, document_no=None)),
+        row.id,
+        None,
+        Triage.ACCEPTED,
+        "线索具体",
+        None,
+        "铜民立〔2026〕3号",
+    )
+    assert triaged.investigation_number == "铜民立〔2026〕3号" and triaged.answer_by == date(2026, 12, 8)
+    holder = system.organizations.organization(org)
+    assert holder.under_investigation_on(date(2026, 10, 9)) and not holder.under_investigation_on(date(2026, 10, 8))
+    assert "under_investigation" in _bars(system, org, date(2026, 10, 9))
+
+    clock.move_to(date(2026, 11, 2))
+    penalty = Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕30号", date(2026, 11, 2), "违规收费")
+    system.credit.record_penalty(REGISTRAR, org, penalty)
+    system.complaints.close_investigation(
+        REGISTRAR, org, None, "铜民立〔2026〕3号", Finding.VIOLATION, "铜民罚〔2026〕30号", "查实违规收费"
+    )
+    closed = system.organizations.organization(org)
+    assert not closed.under_investigation_on(date(2026, 11, 2)) and closed.under_investigation_on(date(2026, 11, 1))
+    assert "under_investigation" not in _bars(system, org, date(2026, 11, 2))
+    assert system.public.card(org).current_listings  # the penalty listed it (abnormal)
+
+    system.complaints.answer(REGISTRAR, row.id, None, "经调查,反映情况属实,已依法给予警告处罚。")
+    answered = system.complaints.state(reference)
+    assert answered.state == "answered" and "警告" in (answered.answer or "")
+
+
+def test_no_violation_and_what_cannot_be_done(system, clock) -> None:
+    clock.move_to(date(2026, 9, 1))
+    org = registered(system, 12)
+    letter = replace(REGISTRAR, effective_on=date(2026, 8, 28))  # a letter that came in before it was entered
+    reference = system.complaints.file(letter, org, "李某", "来信地址", "理事长长期不履职", Channel.LETTER)
+    complaint = system.complaints.state(reference)
+    assert complaint.received_on == date(2026, 8, 28)
+    [row] = system.complaints.search(ComplaintQuery()).items
+    assert row.channel == "letter"
+
+    with pytest.raises(InvalidTransition):
+        system.complaints.answer(REGISTRAR, row.id, None, "答复")  # triage first
+    with pytest.raises(InvalidValue) as number:
+        system.complaints.triage(REGISTRAR, row.id, None, Triage.ACCEPTED, "线索具体")
+    assert number.value.code == "complaint.investigation"
+    system.complaints.triage(REGISTRAR, row.id, None, Triage.ACCEPTED, "线索具体", None, "铜民立〔2026〕4号")
+    with pytest.raises(InvalidTransition):
+        system.complaints.triage(REGISTRAR, row.id, None, Triage.NOT_ACCEPTED, "重复")
+    with pytest.raises(InvalidValue) as penalty:
+        system.complaints.close_investigation(REGISTRAR, org, None, "铜民立〔2026〕4号", Finding.VIOLATION, None, "查实")
+    assert penalty.value.code == "investigation.penalty"
+    clock.move_to(date(2026, 9, 20))
+    system.complaints.close_investigation(REGISTRAR, org, None, "铜民立〔2026〕4号", Finding.NO_VIOLATION, None, "未发现违规")
+    assert "under_investigation" not in _bars(system, org, date(2026, 9, 20))
+    with pytest.raises(InvalidTransition):
+        system.complaints.close_investigation(REGISTRAR, org, None, "铜民立〔2026〕4号", Finding.NO_VIOLATION, None, "再次")
+
+
+def test_the_public_files_without_signing_in_within_the_hourly_limit(system, clock, client) -> None:
+    org = registered(system, 13)
+    body = {"organization_id": str(org), "name": "王某", "contact": "wang@example.org", "content": "活动中存在安全隐患"}
+    references = []
+    for _ in range(system.complaints.per_hour):
+        filed = client.post("/api/public/complaints", json=body)
+        assert filed.status_code == 201, filed.text
+        references.append(filed.json()["reference"])
+    throttled = client.post("/api/public/complaints", json=body)
+    assert throttled.status_code == 429 and "每小时" in throttled.json()["message_zh"]
+    state = client.get(f"/api/public/complaints/{references[0]}").json()
+    assert state["state"] == "received" and "王某" not in str(state)
+    assert client.get("/api/complaints").status_code == 401
+    registrar = login(client, "registrar")
+    listed = client.get("/api/complaints", params={"state": "received"}, headers=registrar).json()
+    assert {r["reference"] for r in listed["items"]} >= set(references)
+    one = listed["items"][0]
+    triage = {"decision": "referred", "reasons": "属于应急管理部门职责", "referred_to": "区应急管理局"}
+    done = client.post(
+        f"/api/complaints/{one['id']}/triage", json=triage, headers={**registrar, "If-Match": f'"{one["version"]}"'}
+    )
+    assert done.status_code == 200 and done.json()["triage"] == "referred" and done.json()["complainant_name"] == "王某"
+    with pytest.raises(TooFrequent):
+        system.complaints.file(PUBLIC, org, "王某", "x", "y", address="testclient")
