@@ -44,7 +44,7 @@ from domain.expert import ConflictOfInterest, Employment, Expert, Relation, Subj
 from domain.funding import Project
 from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
-from domain.periods import Deadline, WorkingDays
+from domain.periods import Deadline, Period, Weekdays, WorkingDays
 from domain.provenance import Provenance, Role
 from domain.reminder import Reminder
 from domain.rules import RuleSet, grade_at_least, grade_validity
@@ -102,6 +102,9 @@ def sealed(data: Any) -> Any:
     return data
 
 
+WEEKENDS = Weekdays()  # where no official calendar is wired in
+
+
 class Evaluations(UseCases):
     def __init__(
         self, *args: Any, documents: DocumentStore | None = None, calendar: WorkingDays | None = None, **kwargs: Any
@@ -109,6 +112,14 @@ class Evaluations(UseCases):
         super().__init__(*args, **kwargs)
         self.documents = documents
         self.calendar = calendar  # working days by the official holiday calendar (deadlines shown to people)
+
+    def _period(self, rule_set: RuleSet, period: Period, start: date) -> Deadline:
+        """A period of the rule set from a day, in its unit (working days on the official calendar)."""
+        return period.due_from(start, self.calendar or WEEKENDS, rule_set.unknown_calendar_years)
+
+    def _appeal_deadline(self, evaluation: Evaluation, rule_set: RuleSet) -> Deadline:
+        assert evaluation.appeal_filed_on is not None, "an appealed case has its filing date"
+        return self._period(rule_set, rule_set.evaluation.appeal_decision, evaluation.appeal_filed_on)
 
     def eligibility_due(self, evaluation: Evaluation) -> Deadline | None:
         """While a case waits for its eligibility check: the last day of the rule set's period for it,
@@ -478,7 +489,8 @@ class Evaluations(UseCases):
         rule_set = self.rule_set_of(evaluation)
         starts = self.store.today()
         at = self._at(ctx, rule_set)
-        evaluation.open_announcement(starts, starts + timedelta(days=rule_set.evaluation.announcement_days - 1), at)
+        window = self._period(rule_set, rule_set.evaluation.announcement, starts - timedelta(days=1))  # the first day counts
+        evaluation.open_announcement(starts, window.due, at)
         assert evaluation.announcement is not None and evaluation.computation is not None  # just opened, on a computed case
         label = evaluation.computation.label
         told = self._tell_subject(
@@ -498,7 +510,9 @@ class Evaluations(UseCases):
         at = self._at(ctx)
         evaluation.file_appeal(grounds, self.store.today(), at)
         chair = f"user:{evaluation.chair_user_id}" if evaluation.chair_user_id else registrars()
-        days = self.rule_set_of(evaluation).evaluation.appeal_decision_days
+        rule_set = self.rule_set_of(evaluation)
+        assert evaluation.appeal_filed_on is not None, "just filed"
+        decide_by = self._period(rule_set, rule_set.evaluation.appeal_decision, evaluation.appeal_filed_on)
         name = self._subject_name(evaluation)
         told = notice(
             "appeal_filed",
@@ -509,7 +523,9 @@ class Evaluations(UseCases):
             at,
             name=name,
             grounds=grounds.strip(),
-            days=days,
+            days=decide_by.span_zh,
+            days_en=decide_by.span_en,
+            due=decide_by.due.isoformat(),
         )
         return self._save(evaluation, told)
 
@@ -542,7 +558,7 @@ class Evaluations(UseCases):
             decision,
             revised,
             decided_on=self.store.today(),
-            limit_days=rule_set.evaluation.appeal_decision_days,
+            decide_by=self._appeal_deadline(evaluation, rule_set),
             provenance=at,
             conflicts=found,
         )

@@ -20,6 +20,7 @@ from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import ConflictOfInterest
 from domain.objections import PublicObjection, checked_objection, require_none_open, require_within, to_decide
 from domain.organization import Status, Track
+from domain.periods import Deadline
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import Band, Disclosure, GradeBands, GradeRules, RuleSet, ScoringScheme, add_years
 from domain.scoring import Computation, IndicatorScore, Sheet, checked_scores, missing_indicators
@@ -645,7 +646,7 @@ class Evaluation(LedgerAggregate):
         revised: Computation | None,
         *,
         decided_on: date,
-        limit_days: int,
+        decide_by: Deadline,
         provenance: Provenance,
         conflicts: Sequence[ConflictOfInterest] = (),
     ) -> None:
@@ -653,9 +654,11 @@ class Evaluation(LedgerAggregate):
         the decision date (a tie declared since the panel sat bars them from the appeal)."""
         self._require(Stage.APPEALED)
         assert self.appeal_filed_on is not None, "an appealed case has its filing date: AppealFiled set it"
-        if (decided_on - self.appeal_filed_on).days > limit_days:
+        if decided_on > decide_by.due:
             raise InvalidTransition(
-                "appeal.too_late", f"复核决定须在{limit_days}日内作出", f"An appeal is decided within {limit_days} days"
+                "appeal.too_late",
+                f"复核决定须在{decide_by.span_zh}内作出(至{decide_by.due})",
+                f"An appeal is decided within {decide_by.span_en} (by {decide_by.due})",
             )
         if not decision.strip():
             raise InvalidValue(

@@ -30,12 +30,28 @@ class WorkingDays(Protocol):
         ...
 
 
+class Weekdays:
+    """A calendar that knows weekends only, no holidays: where no official calendar is wired in."""
+
+    def is_working_day(self, day: date) -> bool | None:
+        return day.weekday() < 5
+
+
 @dataclass(frozen=True)
 class Deadline:
     due: date
     amount: int
     unit: PeriodUnit
     estimated: bool = False  # working days counted past the known calendar, as if weekends only
+
+    @property
+    def span_zh(self) -> str:
+        """ "15日" or "5个工作日": deadlines shown to people say which unit."""
+        return f"{self.amount}个工作日" if self.unit is PeriodUnit.WORKING_DAYS else f"{self.amount}日"
+
+    @property
+    def span_en(self) -> str:
+        return f"{self.amount} working days" if self.unit is PeriodUnit.WORKING_DAYS else f"{self.amount} days"
 
 
 @dataclass(frozen=True)

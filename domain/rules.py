@@ -241,8 +241,8 @@ class EvaluationRules:
     quorum_numerator: int
     quorum_denominator: int
     score_decimals: int
-    announcement_days: int
-    appeal_decision_days: int
+    announcement: Period  # 公示: from the day it opens, that day counted
+    appeal_decision: Period  # 复核: decided within it, from the day the appeal was filed
     eligibility_check: Period  # 资格审查: the registration authority decides eligibility within it, from opening
     recusal_years_after_leaving: int
     outlier_share: Decimal  # of full marks: how far from the panel's median a total is flagged to the chair

@@ -15,8 +15,8 @@ from domain.reminder import PlannedReminder, Reminder
 
 NOTICES: dict[str, tuple[str, str]] = {
     "appeal_filed": (
-        "{name}对评估结果申请复核,理由:{grounds}。请在{days}日内作出复核决定。",
-        "{name} appealed against the evaluation result: {grounds}. Decide the appeal within {days} days.",
+        "{name}对评估结果申请复核,理由:{grounds}。请在{days}内(至{due})作出复核决定。",
+        "{name} appealed against the evaluation result: {grounds}. Decide the appeal within {days_en} (by {due}).",
     ),
     "appeal_decided": (
         "您对评估结果的复核申请{outcome_zh}。理由:{decision}",

@@ -14,7 +14,7 @@ from domain.documents import SLOTS, DocumentRef
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.evaluation import Evaluation, EvaluationKind, PanelMember, RecusalGround, Stage
 from domain.expert import ConflictOfInterest
-from domain.periods import Period, PeriodUnit
+from domain.periods import Deadline, Period, PeriodUnit
 from domain.provenance import Role
 from domain.rules import (
     Aggregation,
@@ -47,8 +47,8 @@ RULES = EvaluationRules(
     quorum_numerator=2,
     quorum_denominator=3,
     score_decimals=1,
-    announcement_days=7,
-    appeal_decision_days=15,
+    announcement=Period(7),
+    appeal_decision=Period(15),
     eligibility_check=Period(10, PeriodUnit.WORKING_DAYS),
     recusal_years_after_leaving=2,
     outlier_share=Decimal("0.05"),
@@ -56,6 +56,7 @@ RULES = EvaluationRules(
     organization_sees_result_from=Disclosure.ANNOUNCEMENT,
     schemes={"private_non_enterprise": SCHEME},
 )
+APPEAL_BY = Deadline(date(2026, 6, 6), 15, PeriodUnit.CALENDAR_DAYS)  # 15 days from an appeal filed on 22 May
 BANDS = GradeBands(Decimal(100), (Band("5A", Decimal(95)), Band("4A", Decimal(90)), Band("3A", Decimal(85))))
 ORG = UUID(int=81)
 E1, E2, E3, E4 = (UUID(int=n) for n in range(91, 95))
@@ -125,7 +126,7 @@ def computed() -> Evaluation:
 
 def announced(starts: date = TODAY) -> Evaluation:
     e = computed()
-    e.open_announcement(starts, date.fromordinal(starts.toordinal() + RULES.announcement_days - 1), CHAIR)
+    e.open_announcement(starts, date.fromordinal(starts.toordinal() + RULES.announcement.days - 1), CHAIR)
     return e
 
 
@@ -425,13 +426,11 @@ def test_an_appeal_is_decided_within_fifteen_days_of_filing() -> None:
         "维持",
         None,
         decided_on=date(2026, 6, 7),
-        limit_days=RULES.appeal_decision_days,
+        decide_by=APPEAL_BY,
         provenance=CHAIR,
     )
     assert code == "appeal.too_late"
-    e.decide_appeal(
-        False, "维持原结果", None, decided_on=date(2026, 6, 6), limit_days=RULES.appeal_decision_days, provenance=CHAIR
-    )
+    e.decide_appeal(False, "维持原结果", None, decided_on=date(2026, 6, 6), decide_by=APPEAL_BY, provenance=CHAIR)
     assert e.stage is Stage.APPEAL_DECIDED and e.computation is not None and e.computation.label == "4A"
 
 
@@ -439,15 +438,17 @@ def test_an_upheld_appeal_comes_with_revised_scores_from_members_without_a_confl
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 22), ORGANIZATION)
     assert (
-        refused(InvalidValue, e.decide_appeal, True, "支持", None, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR)
+        refused(
+            InvalidValue, e.decide_appeal, True, "支持", None, decided_on=date(2026, 5, 25), decide_by=APPEAL_BY, provenance=CHAIR
+        )
         == "appeal.needs_revision"
     )
     revised = compute(SCHEME, [Sheet(s.evaluator_id, scores("58", "40")) for s in e.counted_sheets()], RULES, BANDS)
     with pytest.raises(Conflict):
         e.decide_appeal(
-            True, "支持", revised, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR, conflicts=(conflict(E1),)
+            True, "支持", revised, decided_on=date(2026, 5, 25), decide_by=APPEAL_BY, provenance=CHAIR, conflicts=(conflict(E1),)
         )
-    e.decide_appeal(True, "支持", revised, decided_on=date(2026, 5, 25), limit_days=15, provenance=CHAIR)
+    e.decide_appeal(True, "支持", revised, decided_on=date(2026, 5, 25), decide_by=APPEAL_BY, provenance=CHAIR)
     assert e.computation is revised and revised.label == "5A"
 
 
@@ -487,7 +488,7 @@ def test_a_decided_appeal_does_not_cut_the_announcement_short() -> None:
     e = announced()
     e.file_appeal("评分有误", date(2026, 5, 21), ORGANIZATION)
     assert refused(InvalidTransition, e.finalize, date(2026, 5, 27), CHAIR) == "evaluation.wrong_stage"  # undecided
-    e.decide_appeal(False, "维持原结果:评分符合细则", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
+    e.decide_appeal(False, "维持原结果:评分符合细则", None, decided_on=date(2026, 5, 23), decide_by=APPEAL_BY, provenance=CHAIR)
     assert refused(InvalidTransition, e.finalize, date(2026, 5, 23), CHAIR) == "announcement.running"
     e.finalize(date(2026, 5, 27), CHAIR)
     assert e.result == "4A"
@@ -498,10 +499,12 @@ def test_an_appeal_is_decided_with_its_reasons_and_the_grounds_stay_for_the_chai
     e.file_appeal("社会评价得分偏低", date(2026, 5, 21), ORGANIZATION)
     assert e.appeal_grounds == "社会评价得分偏低"
     assert (
-        refused(InvalidValue, e.decide_appeal, False, "  ", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
+        refused(
+            InvalidValue, e.decide_appeal, False, "  ", None, decided_on=date(2026, 5, 23), decide_by=APPEAL_BY, provenance=CHAIR
+        )
         == "appeal.reasons"
     )
-    e.decide_appeal(False, "评分符合细则,维持原结果", None, decided_on=date(2026, 5, 23), limit_days=15, provenance=CHAIR)
+    e.decide_appeal(False, "评分符合细则,维持原结果", None, decided_on=date(2026, 5, 23), decide_by=APPEAL_BY, provenance=CHAIR)
     assert e.appeal_decision == "评分符合细则,维持原结果"
 
 

@@ -12,7 +12,7 @@ from domain.objections import reference_for
 from tests.unit.test_evaluation_rules import CHAIR, RULES, TODAY, announced, computed, refused
 
 REF = reference_for(UUID(int=7))
-ENDS = TODAY + timedelta(days=RULES.announcement_days - 1)
+ENDS = TODAY + timedelta(days=RULES.announcement.days - 1)
 AFTER = ENDS + timedelta(days=1)
 
 
