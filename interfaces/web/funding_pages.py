@@ -39,6 +39,12 @@ from interfaces.web.i18n import language, message_for, translate
 READERS = (*STAFF, Role.AUDITOR, Role.ORGANIZATION)
 
 
+def _subsidy_filters(request: Request[Any, Any, Any]) -> tuple[int | None, str | None]:
+    raw = request.query_params.get("year", "").strip()
+    year = int(raw) if raw.isdecimal() and 2000 <= int(raw) <= 2100 else None
+    return year, (request.query_params.get("district") or "").strip()[:50] or None
+
+
 PROJECT_SUBJECT_NAMES = {
     "application": ("申报材料", "application"),
     "milestone:mid_term": ("中期报告", "mid-term report"),
@@ -178,6 +184,39 @@ class FundingPages(Controller):
     def rounds(self, request: Request[Any, Any, Any]) -> Template:
         require_role(request.user, READERS)
         return Template("funding.html", context={"rounds": system_of(request).funding_view.rounds()})
+
+    @get("/funding/subsidies", sync_to_thread=True)
+    def subsidies(self, request: Request[Any, Any, Any]) -> Template:
+        """资金扶持: each subsidy granted, filtered by year and district, and downloadable as filtered."""
+        require_role(request.user, (*STAFF, Role.AUDITOR))
+        year, district = _subsidy_filters(request)
+        rows = system_of(request).funding_view.subsidies(year, district)
+        return Template(
+            "subsidies.html",
+            context={"rows": rows, "year": year, "district": district or "", "query": request.url.query},
+        )
+
+    @get("/funding/subsidies/download", sync_to_thread=True)
+    def subsidies_download(self, request: Request[Any, Any, Any], format: Format = "xlsx") -> Response[bytes]:
+        require_role(request.user, (*STAFF, Role.AUDITOR))
+        year, district = _subsidy_filters(request)
+        lang = language(request)
+        rows = [
+            [
+                s.year,
+                s.organization_name,
+                s.district,
+                translate(lang, f"subsidy.kind.{s.kind}"),
+                s.rule_key,
+                s.amount,
+                "; ".join(s.reasons),
+            ]
+            for s in system_of(request).funding_view.subsidies(year, district)
+        ]
+        header = [
+            translate(lang, f"subsidy.col.{c}") for c in ("year", "organization", "district", "kind", "rule", "amount", "reasons")
+        ]
+        return table_download("subsidies", translate(lang, "subsidy.title"), header, rows, format)
 
     @get("/funding/{round_id:uuid}", sync_to_thread=True)
     def round(self, request: Request[Any, Any, Any], round_id: UUID) -> Template:
