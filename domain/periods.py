@@ -46,18 +46,34 @@ class Deadline:
 
     @property
     def span_zh(self) -> str:
-        """ "15日" or "5个工作日": deadlines shown to people say which unit."""
-        return f"{self.amount}个工作日" if self.unit is PeriodUnit.WORKING_DAYS else f"{self.amount}日"
+        return span_zh(self.amount, self.unit)
 
     @property
     def span_en(self) -> str:
-        return f"{self.amount} working days" if self.unit is PeriodUnit.WORKING_DAYS else f"{self.amount} days"
+        return span_en(self.amount, self.unit)
+
+
+def span_zh(amount: int, unit: PeriodUnit) -> str:
+    """ "15日" or "5个工作日": deadlines shown to people say which unit."""
+    return f"{amount}个工作日" if unit is PeriodUnit.WORKING_DAYS else f"{amount}日"
+
+
+def span_en(amount: int, unit: PeriodUnit) -> str:
+    return f"{amount} working days" if unit is PeriodUnit.WORKING_DAYS else f"{amount} days"
 
 
 @dataclass(frozen=True)
 class Period:
     days: int
     unit: PeriodUnit = PeriodUnit.CALENDAR_DAYS
+
+    @property
+    def span_zh(self) -> str:
+        return span_zh(self.days, self.unit)
+
+    @property
+    def span_en(self) -> str:
+        return span_en(self.days, self.unit)
 
     def due_from(self, start: date, calendar: WorkingDays, unknown_years: UnknownYears) -> Deadline:
         """The last day of the period that begins the day after `start` (the day of the act is not counted)."""

@@ -127,12 +127,15 @@ class ComplaintPages(Controller):
         require_role(request.user, STAFF)
         system = system_of(request)
         found = system.complaints.complaint(complaint_id)
+        org = system.organizations.organization(found.organization_id)
+        periods = system.rules.for_division(org.profile.division_code, system.store.today()).complaints
         return Template(
             "complaint.html",
             status_code=domain_status(error) if error else 200,
             context={
                 "c": found,
-                "org": system.organizations.organization(found.organization_id),
+                "org": org,
+                "periods": periods,
                 "error": message_for(request, error) if error else None,
                 "form": form or {},
                 "done": request.query_params.get("done"),

@@ -42,6 +42,7 @@ def test_a_complaint_from_the_public_card_to_the_answer(site: str, page: Any) ->
     first = page.locator("[data-testid=complaint-row]").first
     assert reference in first.inner_text() and "应于" in first.inner_text()
     first.locator("a").click()
+    assert "15个工作日" in page.inner_text("[data-testid=triage-due]")  # the unit is said
     page.check("input[name=decision][value=accepted]")
     page.fill("[data-testid=triage-reasons]", "线索具体,予以受理")
     page.click("[data-testid=triage-form] button")
