@@ -4,10 +4,11 @@ and the registrar's decision on a revocation proposal."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from application.context import CommandContext
 from application.documents import accept
@@ -29,11 +30,20 @@ from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import Inspection, inspection_id
 from domain.objections import reference_for
 from domain.organization import Organization, Status, Track
-from domain.periods import WorkingDays
+from domain.periods import Deadline, WorkingDays
 from domain.provenance import Basis, Provenance, Role
 from domain.rules import RuleSet
 
 SUBJECT_SLOTS = {"penalty": ("decision_letter",), "removal": ("removal_grounds",), "objection": ("objection_grounds",)}
+
+
+@dataclass(frozen=True)
+class Recording:
+    """When a credit item was entered, against the period for recording it."""
+
+    recorded_on: date
+    due: Deadline
+    late: bool
 
 
 class CreditRecords(UseCases):
@@ -142,6 +152,22 @@ class CreditRecords(UseCases):
         elif penalty.kind is PenaltyKind.REVOCATION and not org.is_closed and org.track is Track.REGISTERED:
             org.revoke(caused)
         return self._save(record, *([org] if org.pending_events else []))
+
+    def penalty_recording(self, organization_id: UUID) -> dict[str, Recording]:
+        """For each penalty recorded: when it was entered against the rule set's recording period from
+        its decision (信用信息 are recorded within 5 working days of becoming known)."""
+        org = self._organization(organization_id)
+        found: dict[str, Recording] = {}
+        for event in self.store.events.get(credit_record_id(organization_id)):
+            if type(event).__name__ != "Penalized":
+                continue
+            e: Any = event  # CreditRecord.Penalized: its penalty and when it was recorded
+            zone = ZoneInfo(self.rules.for_division(org.profile.division_code, e.penalty.decided_on).timezone)
+            rule_set = self.rule_set_for(org, e.penalty.decided_on)
+            due = rule_set.credit.recording.due_from(e.penalty.decided_on, self.calendar, rule_set.unknown_calendar_years)
+            recorded = e.timestamp.astimezone(zone).date()
+            found[e.penalty.decision_no] = Recording(recorded, due, recorded > due.due)
+        return found
 
     @command("credit.add_ground")
     def add_ground(self, ctx: CommandContext, organization_id: UUID, code: str, on: date, detail: str) -> CreditRecord:

@@ -203,7 +203,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "inspections": frozenset(
         {"campaign", "campaign_for", "inspection", "document", "found", "required_documents", "filing", "open_report_year"}
     ),
-    "credit": frozenset({"record_of", "opened", "rule_set_for", "document"}),
+    "credit": frozenset({"record_of", "opened", "rule_set_for", "document", "penalty_recording"}),
     # documents_of / document: the applicant, staff, auditors, the chair and members of its panels (Funding.documents_of)
     "funding": frozenset({"funding_round", "project", "documents_of", "document"}),
     "subsidies": frozenset(),

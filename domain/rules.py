@@ -101,6 +101,7 @@ class CreditRules:
     small_penalties_window_years: int
     small_penalties_count: int
     objection_verification: Period  # 异议核查: within these days (the rule set says which unit)
+    recording: Period  # a credit item (a penalty decision) is recorded within this period of becoming known
     abnormal_grounds_without_rectification: tuple[str, ...] = ()
     returned_letters_for_unreachable: int = 2
 

@@ -73,6 +73,7 @@ def credit_page(
         context={
             "org": org,
             "record": record,
+            "recording": system.credit.penalty_recording(organization_id) if record and record.penalties else {},
             "current": current,
             "past": [listing for listing in (record.listings if record else ()) if listing.removed_on is not None],
             "objections": record.objections if record else (),

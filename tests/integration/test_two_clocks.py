@@ -189,3 +189,16 @@ def test_a_correction_over_http_needs_its_basis_and_the_version_seen(system, clo
     assert done.status_code == 200 and done.json()["status"] == "active"
     history = client.get(f"/api/organizations/{org}/history", headers=registrar).json()
     assert history[-1]["event_type"] == "DecisionCorrected" and history[-1]["document_no"] == "铜民更〔2026〕2号"
+
+
+def test_a_penalty_entered_after_its_recording_period_is_marked_late_on_the_credit_page(system, clock) -> None:
+    org = registered(system, 7)
+    clock.move_to(date(2026, 6, 12))  # Friday; 5 working days from Monday 1 June end on Monday 8 June
+    late = Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕40号", date(2026, 6, 1), "未按规定开展活动")
+    in_time = Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕41号", date(2026, 6, 10), "未按规定开展活动")
+    system.credit.record_penalty(REGISTRAR, org, late)
+    system.credit.record_penalty(REGISTRAR, org, in_time)
+    recording = system.credit.penalty_recording(org)
+    assert recording["铜民罚〔2026〕40号"].late and recording["铜民罚〔2026〕40号"].due.due == date(2026, 6, 8)
+    assert recording["铜民罚〔2026〕40号"].due.span_zh == "5个工作日"
+    assert not recording["铜民罚〔2026〕41号"].late

@@ -39,6 +39,7 @@ RULES = CreditRules(
     abnormal_grounds_without_rectification=("small_penalty",),
     returned_letters_for_unreachable=2,
     objection_verification=Period(5, PeriodUnit.WORKING_DAYS),
+    recording=Period(5, PeriodUnit.WORKING_DAYS),
 )
 ORG = UUID(int=11)
 TODAY = date(2026, 5, 20)
