@@ -147,6 +147,35 @@ class CertificateRules:
 
 
 @dataclass(frozen=True)
+class SpotCheckRules:
+    """Random inspections (双随机一公开): the share of each group of candidates drawn each year and
+    the inspectors sent to each check. An organization in several groups is drawn at the highest
+    of their ratios (domain/spot_check.py)."""
+
+    ordinary_ratio: Decimal  # every active registered organization in the division
+    late_report_ratio: Decimal  # its last annual report missed, or filed after the deadline
+    listed_ratio: Decimal  # on the abnormal-activity or serious-dishonesty list
+    complained_ratio: Decimal  # named by a complaint the registrar records for the draw
+    inspectors_per_check: int
+
+    def __post_init__(self) -> None:
+        for name in ("ordinary_ratio", "late_report_ratio", "listed_ratio", "complained_ratio"):
+            if not Decimal(0) <= getattr(self, name) <= Decimal(1):
+                raise ValueError(f"spot_checks.{name} lies between 0 and 1")
+        if self.inspectors_per_check < 2:  # an enforcement check is made by two officers at least (行政处罚法 第四十二条)
+            raise ValueError("spot_checks.inspectors_per_check is 2 or more")
+
+    def ratio(self, group: str) -> Decimal:
+        ratios: dict[str, Decimal] = {
+            "ordinary": self.ordinary_ratio,
+            "late_report": self.late_report_ratio,
+            "listed": self.listed_ratio,
+            "complained": self.complained_ratio,
+        }
+        return ratios[group]
+
+
+@dataclass(frozen=True)
 class ReminderOffsets:
     inspection_due_days: tuple[int, ...]
     grade_expiring_days: tuple[int, ...]
@@ -339,6 +368,7 @@ class RuleSet:
     funding: FundingRules
     certificates: CertificateRules
     complaints: ComplaintRules
+    spot_checks: SpotCheckRules
     notes: tuple[str, ...] = field(default_factory=tuple)
     unknown_calendar_years: UnknownYears = UnknownYears.REFUSE  # working days past the official calendar
 

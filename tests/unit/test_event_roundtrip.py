@@ -23,6 +23,7 @@ from domain.expert import Expert
 from domain.funding import FundingRound, Project
 from domain.inspection import Inspection, InspectionCampaign
 from domain.organization import Organization
+from domain.spot_check import SpotCheck, SpotCheckDraw
 from domain.subsidy import Subsidy
 from infra.persistence.mapper import MsgspecMapper
 
@@ -39,6 +40,8 @@ AGGREGATES = [
     Subsidy,
     CertificateSeries,
     Complaint,
+    SpotCheckDraw,
+    SpotCheck,
 ]
 EVENT_CLASSES = sorted(
     (
@@ -96,7 +99,7 @@ def test_there_are_events_to_check() -> None:
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
     assert {"Organization.CertificateIssued", "CertificateSeries.NumberTaken"} <= names
     assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
-    assert len(EVENT_CLASSES) == 108  # a new event type is checked automatically; update the count
+    assert len(EVENT_CLASSES) == 115  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)

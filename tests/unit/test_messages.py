@@ -22,6 +22,8 @@ from domain.inspection import Stage as InspectionStage
 from domain.organization import OrganizationType, Status, Track
 from domain.provenance import Role
 from domain.rules import Aggregation, Boundary, TrancheCondition
+from domain.spot_check import Conclusion, RiskGroup
+from domain.spot_check import Stage as SpotCheckStage
 from interfaces.web.i18n import LANGS, catalog, translate
 
 INTERFACES = Path(__file__).resolve().parents[2] / "interfaces"
@@ -44,6 +46,9 @@ LABELLED_ENUMS: dict[str, type[Enum]] = {
     "insp.stage": InspectionStage,
     "aggregation": Aggregation,
     "boundary": Boundary,
+    "spot_check_conclusion": Conclusion,
+    "spot_check_stage": SpotCheckStage,
+    "spot_check_group": RiskGroup,
 }
 
 
