@@ -37,6 +37,7 @@ from application.ports import (
 from application.public import PublicRegister
 from application.register_import import RegisterImport
 from application.reminders import Reminders
+from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
 
 
@@ -86,6 +87,8 @@ class Desk(Protocol):
     def register_import(self) -> RegisterImport: ...
     @property
     def certificates(self) -> Certificates: ...
+    @property
+    def spot_checks(self) -> SpotChecks: ...
 
     # views: read models and stores the pages list from
     @property

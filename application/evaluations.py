@@ -49,6 +49,7 @@ from domain.provenance import Provenance, Role
 from domain.reminder import Reminder
 from domain.rules import RuleSet, grade_at_least, grade_validity
 from domain.scoring import IndicatorScore, Sheet, compute
+from domain.spot_check import SpotCheck, spot_check_id
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,11 @@ class Evaluations(UseCases):
             penalty_dates=penalties,
             credit_status=record.status if isinstance(record, CreditRecord) else "none",
             under_investigation=org.under_investigation_on(today),
+            spot_check_conclusions=tuple(
+                (year, check.conclusion.value)
+                for year in range(today.year, today.year - 4, -1)
+                if isinstance(check := self._find(spot_check_id(org.id, year)), SpotCheck) and check.conclusion is not None
+            ),
         )
 
     # -- panel ---------------------------------------------------------------------------

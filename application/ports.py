@@ -39,6 +39,15 @@ class IdGenerator(Protocol):
     def new_id(self) -> UUID: ...
 
 
+class Seeds(Protocol):
+    """Where a random draw's seed comes from: published with the draw so anyone can rerun it, so it
+    must be unpredictable before the draw (infra: the operating system's randomness; tests: fixed)."""
+
+    def new_seed(self) -> str:
+        """32 lowercase hexadecimal digits (128 bits)."""
+        ...
+
+
 class TokenSource(Protocol):
     def new_token(self) -> str: ...
 
@@ -115,6 +124,10 @@ class ComplianceView(Protocol):
         ...
 
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]: ...
+
+    def late_reporters(self, division_prefix: str, report_year: int) -> list[UUID]:
+        """Organizations whose report on the year was missed or filed late."""
+        ...
 
     def records_with_active_listings(self) -> list[UUID]: ...
 

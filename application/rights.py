@@ -32,7 +32,7 @@ class Relation(str, Enum):
     ANY = "any"  # the role alone suffices
     OWN = "own"  # the record is the actor's own organization's (the organization, its case, report, record, project)
     CHAIR = "chair"  # the actor chairs this case
-    MEMBER = "member"  # the actor sits on this case's panel (not recused)
+    MEMBER = "member"  # the actor sits on this case's panel (not recused), or on this spot check's team
     SELF = "self"  # the expert the command names is the actor
     RECIPIENT = "recipient"  # the reminder is addressed to the actor
 
@@ -130,6 +130,13 @@ RIGHTS: dict[str, Row] = {
     "inspections.order_rectification": OFFICE,
     "inspections.confirm_rectification": OFFICE,
     "inspections.record_missed": OFFICE,
+    # -- spot checks (双随机一公开): the yearly draw, then each check by its team or the registry ------
+    "spot_checks.draw": OFFICE,  # irreversible: one per division and year
+    "spot_checks.notify": {**OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},  # MEMBER: on the check's team
+    "spot_checks.add_material": {Role.ORGANIZATION: OWN, **OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "spot_checks.record_findings": {**OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "spot_checks.conclude": OFFICE,  # the registry's decision, on the team's findings
+    "spot_checks.confirm_rectification": OFFICE,
     # -- credit: penalties, lists, removal ---------------------------------------------------
     "credit.record_penalty": OFFICE,
     "credit.add_ground": OFFICE,
@@ -212,6 +219,21 @@ QUERIES: dict[str, frozenset[str]] = {
     "objections": frozenset({"state"}),
     "complaints": frozenset({"complaint", "state", "search"}),
     "register_import": frozenset(),
+    # relations: how a reader stands to a check (the pages decide what they see)
+    "spot_checks": frozenset(
+        {
+            "rule_set_for",
+            "report_year_for",
+            "preview",
+            "draw_record",
+            "draw_of",
+            "spot_check",
+            "checks_of",
+            "history",
+            "conclusions_of",
+            "relations",
+        }
+    ),
 }
 
 _NEEDS = {

@@ -777,6 +777,8 @@ class SubjectFacts:
     penalty_dates: tuple[date, ...] = ()
     credit_status: str = "none"
     under_investigation: bool = False  # 立案调查 open on the day of the check
+    # (year, conclusion) of concluded spot checks, latest first: recorded for a rule set that names a bar on them
+    spot_check_conclusions: tuple[tuple[int, str], ...] = ()
 
 
 def _history_bars(rules: GradeRules, facts: SubjectFacts, on: date) -> list[str]:

@@ -1,4 +1,4 @@
-"""The real clock, id generator and token source (tests inject their own)."""
+"""The real clock, id generator, seeds and token source (tests inject their own)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,13 @@ class SystemClock:
 class RandomIds:
     def new_id(self) -> uuid.UUID:
         return uuid.uuid4()
+
+
+class RandomSeeds:
+    """A spot-check draw's seed: 128 bits from the operating system's randomness, nobody's choice."""
+
+    def new_seed(self) -> str:
+        return secrets.token_hex(16)
 
 
 class RandomTokens:

@@ -25,11 +25,12 @@ from application.funding import Funding
 from application.inspections import Inspections
 from application.objections import Objections
 from application.organizations import Organizations
-from application.ports import Clock, IdGenerator, TokenSource
+from application.ports import Clock, IdGenerator, Seeds, TokenSource
 from application.public import PublicRegister
 from application.register_import import RegisterImport
 from application.reminders import Reminders
 from application.reminders.delivery import DeliveryPolicy
+from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
 from infra.certificates import PdfCertificateRenderer
@@ -54,7 +55,7 @@ from infra.read_models import READ_MODELS
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
-from infra.system_ports import RandomIds, RandomTokens, SystemClock
+from infra.system_ports import RandomIds, RandomSeeds, RandomTokens, SystemClock
 from infra.transfer import ImportRefused, export_log, import_log
 from infra.working_days import ChineseWorkingDays
 
@@ -99,6 +100,7 @@ class System:
     read_models: ReadModels
     dashboards: Dashboards
     certificates: Certificates
+    spot_checks: SpotChecks
 
     def desk(self) -> Desk:
         """What the interfaces may reach (application/desk.py); the type checker holds this
@@ -140,6 +142,7 @@ def build_system(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     tokens: TokenSource | None = None,
+    seeds: Seeds | None = None,
 ) -> System:
     settings = settings or load_settings()
     clock = clock or SystemClock()
@@ -250,6 +253,9 @@ def build_system(
         read_models=read_models,
         dashboards=Dashboards(database),
         certificates=Certificates(store, integrity, PdfCertificateRenderer()),
+        spot_checks=SpotChecks(
+            store, rules, clock, ids, seeds=seeds or RandomSeeds(), register=register, compliance=compliance, cases=cases
+        ),
     )
     adopted = system.integrity.adopt_existing()
     if adopted:

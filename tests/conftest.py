@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import postgres
-from tests.support.fakes import CountingIds, CountingTokens, SteppingClock
+from tests.support.fakes import CountingIds, CountingSeeds, CountingTokens, SteppingClock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
@@ -65,7 +65,7 @@ def clock() -> SteppingClock:
 def system(settings, clock):  # type: ignore[no-untyped-def]
     from infra.wiring import build_system
 
-    built = build_system(settings, clock=clock, ids=CountingIds(), tokens=CountingTokens())
+    built = build_system(settings, clock=clock, ids=CountingIds(), tokens=CountingTokens(), seeds=CountingSeeds())
     yield built
     built.close()
 

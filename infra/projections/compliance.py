@@ -305,6 +305,17 @@ class ComplianceProjection(Projection):
             for r in rows
         ]
 
+    def late_reporters(self, division_prefix: str, report_year: int) -> list[UUID]:
+        """Organizations whose report on the year was missed or filed after its deadline (a spot-check risk group)."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT i.organization_id FROM sl_inspections i JOIN sl_register r ON r.id = i.organization_id "
+                "WHERE i.report_year = ? AND r.division_code LIKE ? AND (i.outcome = 'missed' OR i.filed_late = 1) "
+                "ORDER BY i.organization_id",
+                (report_year, f"{division_prefix}%"),
+            ).all()
+        return [UUID(r["organization_id"]) for r in rows]
+
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]:
         with self.db.transaction() as tx:
             rows = tx.execute(

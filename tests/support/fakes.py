@@ -47,3 +47,13 @@ class CountingTokens:
 
     def new_token(self) -> str:
         return f"test-token-{next(self._counter):06d}"
+
+
+class CountingSeeds:
+    """Seeds known in advance: 0…01, 0…02, … (a draw in a test is reproducible by its number)."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_seed(self) -> str:
+        return f"{next(self._counter):032x}"

@@ -20,6 +20,7 @@ from application.organizations import Organizations
 from application.register_import import RegisterImport
 from application.reminders import Reminders
 from application.rights import CONSOLE, QUERIES, RIGHTS, Relation, authorize
+from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
 from domain.provenance import Actor, Role
 
@@ -35,6 +36,7 @@ GROUPS = {
     "objections": Objections,
     "complaints": Complaints,
     "register_import": RegisterImport,
+    "spot_checks": SpotChecks,
 }
 
 

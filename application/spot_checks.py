@@ -1,0 +1,277 @@
+"""Random inspections (双随机一公开): the registrar's yearly draw of organizations and inspectors,
+recorded with its seed and the hash of its candidate list, and each spot check's steps.
+
+The candidate list is read from the read models when the draw is made (active registered
+organizations in the division; its risk groups: last report missed or late, on a credit list,
+complained about as the registrar records) and the inspectors from the expert pool, each with
+the organizations the panels' conflict rule keeps them from (`conflicts_of_interest`). The
+domain draws; the draw and every check it opens are saved in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from application import rights
+from application.context import CommandContext
+from application.ports import CasesView, ComplianceView, RegisterView, Seeds
+from application.queries.register import RegisterEntry, RegisterQuery
+from application.rights import authorize, command
+from application.usecases import UseCases
+from domain.errors import Conflict, InvalidValue
+from domain.expert import Expert, SubjectTies, conflicts_of_interest
+from domain.provenance import Role
+from domain.rules import RuleSet
+from domain.spot_check import (
+    CandidateList,
+    Conclusion,
+    Inspector,
+    MaterialSource,
+    RiskGroup,
+    SpotCheck,
+    SpotCheckDraw,
+    draw_id,
+    group_of,
+    quota,
+    spot_check_id,
+)
+
+PAGE = 200  # the register read model's largest page
+
+
+@dataclass(frozen=True)
+class DrawPreview:
+    """What a draw would be made from, shown before the irreversible step: the list and its hash,
+    and how many of each group the ratios draw."""
+
+    candidates: CandidateList
+    sha256: str
+    groups: dict[str, int]  # group → candidates drawn in it
+    quotas: dict[str, int]  # group → how many will be drawn
+    report_year: int  # the annual report whose lateness counts
+
+
+class SpotChecks(UseCases):
+    def __init__(
+        self, *args: Any, seeds: Seeds, register: RegisterView, compliance: ComplianceView, cases: CasesView, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.seeds = seeds
+        self.register = register
+        self.compliance = compliance
+        self.cases = cases
+
+    # -- the draw ---------------------------------------------------------------------------------
+    def rule_set_for(self, division_prefix: str) -> RuleSet:
+        _check_prefix(division_prefix)
+        return self.rules.for_division(division_prefix, self.store.today(division_prefix))
+
+    def report_year_for(self, rule_set: RuleSet, year: int) -> int:
+        """The latest annual report whose registration-authority deadline has passed by today (or by the draw's year)."""
+        today = self.store.today()
+        for report_year in (year - 1, year - 2):
+            if rule_set.inspection.deadlines(report_year)[1] < today:
+                return report_year
+        return year - 2
+
+    def preview(self, year: int, division_prefix: str, complained: list[UUID] | None = None) -> DrawPreview:
+        """The candidate list a draw made now would use (it changes as the register does)."""
+        rule_set = self.rule_set_for(division_prefix)
+        self._check_year(year)
+        candidates, report_year = self._candidates(rule_set, year, division_prefix, complained or [])
+        ratios = dict(candidates.ratios)
+        groups = {g.value: 0 for g in RiskGroup}
+        for c in candidates.organizations:
+            groups[group_of(c, ratios)] += 1
+        quotas = {g: quota(ratios[g], n) for g, n in groups.items()}
+        return DrawPreview(candidates, candidates.sha256(), groups, quotas, report_year)
+
+    @command("spot_checks.draw")
+    def draw(
+        self, ctx: CommandContext, year: int, division_prefix: str, complained: list[UUID] | None = None
+    ) -> tuple[SpotCheckDraw, list[SpotCheck]]:
+        """Draw the year's spot checks for a division with a fresh seed and open a case for each;
+        refused if the division's draw for the year is recorded already (it cannot be redone)."""
+        rule_set = self.rule_set_for(division_prefix)
+        self._check_year(year)
+        existing = self._find(draw_id(year, division_prefix))
+        if isinstance(existing, SpotCheckDraw):
+            raise Conflict(
+                "spot_check.draw_exists",
+                f"{division_prefix} {year}年度的抽查已经摇号,不能重新抽取",
+                f"The {year} draw for {division_prefix} is recorded already and cannot be made again",
+                draw_id=str(existing.id),
+            )
+        candidates, _ = self._candidates(rule_set, year, division_prefix, complained or [])
+        at = self._at(ctx, rule_set)
+        made = SpotCheckDraw.draw(self.seeds.new_seed(), candidates, at)
+        experts = {e.id: e for e in (self._get(i.expert_id, Expert, "expert") for i in candidates.inspectors)}
+        checks = [
+            SpotCheck.open(
+                made,
+                selected,
+                tuple(Inspector(x, experts[x].user_id, experts[x].name) for x in selected.inspector_ids),
+                self._at(ctx, rule_set, caused_by=str(made.id)),
+            )
+            for selected in made.selection
+        ]
+        self._save(made, *checks)
+        return made, checks
+
+    def _check_year(self, year: int) -> None:
+        today = self.store.today()
+        if year not in (today.year, today.year + 1):
+            raise InvalidValue(
+                "spot_check.year",
+                f"只能为今年({today.year})或明年抽取",
+                f"A draw is made for this year ({today.year}) or the next",
+                year=year,
+            )
+
+    def _candidates(
+        self, rule_set: RuleSet, year: int, division_prefix: str, complained: list[UUID]
+    ) -> tuple[CandidateList, int]:
+        entries = {e.id: e for e in self._active(division_prefix) if not self._checked(e.id, year)}
+        unknown = sorted(str(c) for c in set(complained) - set(entries))
+        if unknown:
+            raise InvalidValue(
+                "spot_check.complained_unknown",
+                f"被投诉组织不在本次抽查范围(该区划内正常登记、本年度尚未抽查的组织)内:{'、'.join(unknown)}",
+                f"Organizations complained about are not among this draw's candidates "
+                f"(active, registered in the division, not yet checked this year): {', '.join(unknown)}",
+                organization_ids=unknown,
+            )
+        report_year = self.report_year_for(rule_set, year)
+        late = set(self.compliance.late_reporters(division_prefix, report_year))
+        groups: dict[UUID, set[RiskGroup]] = {}
+        for org_id, entry in entries.items():
+            found: set[RiskGroup] = set()
+            if org_id in late:
+                found.add(RiskGroup.LATE_REPORT)
+            if entry.credit_status != "none":
+                found.add(RiskGroup.LISTED)
+            if org_id in complained:
+                found.add(RiskGroup.COMPLAINED)
+            groups[org_id] = found
+        today = self.store.today(division_prefix)
+        years = rule_set.evaluation.recusal_years_after_leaving
+        hubs = self.register.names([e.hub_id for e in entries.values() if e.hub_id is not None])
+        ties = {
+            org_id: SubjectTies(org_id, e.name, e.hub_id, hubs.get(e.hub_id) if e.hub_id else None)
+            for org_id, e in entries.items()
+        }
+        inspectors: dict[UUID, set[UUID]] = {}
+        for row in self.cases.experts():
+            expert = self._get(row.id, Expert, "expert")
+            inspectors[expert.id] = {org_id for org_id, tie in ties.items() if conflicts_of_interest(expert, tie, today, years)}
+        return CandidateList.of(year, division_prefix, rule_set.ref, rule_set.spot_checks, groups, inspectors), report_year
+
+    def _active(self, division_prefix: str) -> Iterator[RegisterEntry]:
+        page = 1
+        while True:
+            query = RegisterQuery(status="active", track="registered", division_prefix=division_prefix, page=page, per_page=PAGE)
+            found = self.register.search(query)
+            yield from found.items
+            if page * PAGE >= found.total:
+                return
+            page += 1
+
+    def _checked(self, organization_id: UUID, year: int) -> bool:
+        """Drawn already this year (in the draw of an enclosing or enclosed division)."""
+        return isinstance(self._find(spot_check_id(organization_id, year)), SpotCheck)
+
+    # -- reading draws and checks --------------------------------------------------------------------
+    def draw_record(self, draw: UUID) -> SpotCheckDraw:
+        return self._get(draw, SpotCheckDraw, "spot_check_draw")
+
+    def draw_of(self, year: int, division_prefix: str) -> SpotCheckDraw:
+        _check_prefix(division_prefix)
+        return self.draw_record(draw_id(year, division_prefix))
+
+    def spot_check(self, check_id: UUID, expected: int | None = None) -> SpotCheck:
+        return self._get(check_id, SpotCheck, "spot_check", expected)
+
+    def checks_of(self, made: SpotCheckDraw) -> list[SpotCheck]:
+        """The cases a draw opened, in the order of its selection."""
+        return [self.spot_check(spot_check_id(s.organization_id, made.year)) for s in made.selection]
+
+    def history(self, check_id: UUID) -> list[Any]:
+        self.spot_check(check_id)
+        return self.store.history(check_id)
+
+    def conclusions_of(self, organization_id: UUID) -> list[SpotCheck]:
+        """An organization's concluded spot checks, the latest year first: what the public card shows
+        and later rules may read."""
+        first = min(r.effective_from.year for r in self.rules.all())
+        found = (self._find(spot_check_id(organization_id, y)) for y in range(self.store.today().year + 1, first - 1, -1))
+        return [c for c in found if isinstance(c, SpotCheck) and c.conclusion is not None]
+
+    # -- a check's steps ----------------------------------------------------------------------------
+    def notify(self, ctx: CommandContext, check_id: UUID, expected: int | None) -> SpotCheck:
+        """The notice (抽查通知书), by its number, on the day it is given (or the day the context names)."""
+        check = self.spot_check(check_id, expected)
+        self._authorize(ctx, "notify", check)
+        at = self._at(ctx)
+        check.notify(at.effective_day(self.store.today()), at)
+        return self._save(check)
+
+    def add_material(self, ctx: CommandContext, check_id: UUID, expected: int | None, title: str, note: str) -> SpotCheck:
+        """What the organization submits, or an inspector or the registry records."""
+        check = self.spot_check(check_id, expected)
+        self._authorize(ctx, "add_material", check)
+        source = MaterialSource.ORGANIZATION if ctx.actor.role is Role.ORGANIZATION else MaterialSource.INSPECTOR
+        check.add_material(source, title, note, self._at(ctx))
+        return self._save(check)
+
+    def record_findings(self, ctx: CommandContext, check_id: UUID, expected: int | None, findings: str) -> SpotCheck:
+        check = self.spot_check(check_id, expected)
+        self._authorize(ctx, "record_findings", check)
+        check.record_findings(findings, self._at(ctx))
+        return self._save(check)
+
+    def conclude(
+        self,
+        ctx: CommandContext,
+        check_id: UUID,
+        expected: int | None,
+        conclusion: Conclusion,
+        reasons: str,
+        rectification_deadline: date | None = None,
+    ) -> SpotCheck:
+        """The conclusion, by the registry's numbered decision, under the rule set the draw applied."""
+        check = self.spot_check(check_id, expected)
+        self._authorize(ctx, "conclude", check)
+        rule_set = self.rules.get(check.rule_set.id, check.rule_set.version)
+        check.conclude(conclusion, reasons, rectification_deadline, self.store.today(), self._at(ctx, rule_set))
+        return self._save(check)
+
+    def confirm_rectification(self, ctx: CommandContext, check_id: UUID, expected: int | None, note: str) -> SpotCheck:
+        check = self.spot_check(check_id, expected)
+        self._authorize(ctx, "confirm_rectification", check)
+        at = self._at(ctx)
+        check.confirm_rectification(self.store.today(), note, at)
+        return self._save(check)
+
+    def relations(self, ctx: CommandContext, check: SpotCheck) -> set[rights.Relation]:
+        """How the actor stands to a check: on its team, or the organization checked."""
+        holds = set()
+        if check.on_team(ctx.actor.user_id):
+            holds.add(rights.Relation.MEMBER)
+        if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization == check.organization_id:
+            holds.add(rights.Relation.OWN)
+        return holds
+
+    def _authorize(self, ctx: CommandContext, step: str, check: SpotCheck) -> None:
+        authorize(ctx, f"spot_checks.{step}", self.relations(ctx, check))
+
+
+def _check_prefix(division_prefix: str) -> None:
+    if not (2 <= len(division_prefix) <= 6 and division_prefix.isascii() and division_prefix.isdigit()):
+        raise InvalidValue(
+            "spot_check.division",
+            "抽查范围应为2至6位行政区划代码",
+            "A draw's division is a division code of 2 to 6 digits",
+        )
