@@ -1,6 +1,7 @@
 """Public disclosure (信息公示), no sign-in: the register's public fields, an organization's
-public card, and the credit lists. Built only from read models, and only from fields that
-are public by law: no drafts, no evaluator names, no contact details."""
+public card, and the credit lists. Built from read models (and a spot check's conclusion, read
+from its case by its derived id), and only from fields that are public by law: no drafts, no
+evaluator or inspector names, no contact details."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from application.queries.compliance import InspectionRow, ListingQuery, ListingR
 from application.queries.register import RegisterEntry, RegisterQuery
 from domain.inspection import Filing, timeliness
 from domain.rules import RuleSet
+from domain.spot_check import SpotCheck
 
 
 class PublicEntry(msgspec.Struct, frozen=True):
@@ -83,6 +85,33 @@ class InspectionOutcome(msgspec.Struct, frozen=True):
     extended_from: date | None = None  # 延期: the campaign's deadline, when an extension moved `deadline`
 
 
+class SpotCheckOutcome(msgspec.Struct, frozen=True):
+    """A concluded random inspection (双随机抽查), as published: the conclusion, its decision and
+    reasons, and a rectification's deadline and confirmation. Findings and materials stay internal."""
+
+    year: int
+    conclusion: str  # no_problems | rectification_ordered | referred_for_penalty
+    concluded_on: date | None
+    decision_no: str | None
+    reasons: str | None
+    rectification_deadline: date | None
+    rectified_on: date | None
+    draw_id: UUID  # the published draw that chose the organization
+
+    @classmethod
+    def of(cls, check: SpotCheck) -> SpotCheckOutcome:
+        return cls(
+            check.year,
+            check.conclusion.value if check.conclusion else "",
+            check.concluded_on,
+            check.decision_no,
+            check.conclusion_reasons,
+            check.rectification_deadline,
+            check.rectified_on,
+            check.draw_id,
+        )
+
+
 class PublicCard(msgspec.Struct, frozen=True):
     organization: PublicEntry
     current_listings: list[ListingRow]
@@ -91,6 +120,7 @@ class PublicCard(msgspec.Struct, frozen=True):
     penalties: list[PenaltyRow]
     as_of: date  # the day the card was read (Asia/Shanghai): days overdue count to it
     grade_in_force: bool = False  # False while an awarded grade has yet to take effect
+    spot_checks: list[SpotCheckOutcome] = []  # concluded random inspections, the latest year first
 
 
 # One language per file: a person opening it reads one header, not "名称 name".
@@ -107,11 +137,13 @@ class PublicRegister:
         view: ComplianceView,
         rules: RuleSetCatalog,
         today: Callable[[str | None], date],
+        spot_checks: Callable[[UUID], list[SpotCheck]] | None = None,
     ) -> None:
         self.register = register
         self.view = view
         self.rules = rules
         self.today = today
+        self.spot_checks = spot_checks  # an organization's concluded spot checks (application/spot_checks.py)
 
     def search(self, query: RegisterQuery) -> Page[PublicEntry]:
         found = self.register.search(query)
@@ -132,6 +164,7 @@ class PublicRegister:
             penalties=self.view.penalties_of(organization_id),
             as_of=today,
             grade_in_force=bool(entry.grade and entry.grade_valid_from and entry.grade_valid_from <= today),
+            spot_checks=[SpotCheckOutcome.of(c) for c in self.spot_checks(organization_id)] if self.spot_checks else [],
         )
 
     def _year(self, entry: RegisterEntry, i: InspectionRow, today: date) -> InspectionOutcome | None:

@@ -187,6 +187,9 @@ def build_system(
     )
     integrity = IntegrityChain(store.recorder, database, documents)
     organizations = Organizations(store, rules, clock, ids)
+    spot_checks = SpotChecks(
+        store, rules, clock, ids, seeds=seeds or RandomSeeds(), register=register, compliance=compliance, cases=cases
+    )
     system = System(
         settings=settings,
         clock=clock,
@@ -199,7 +202,7 @@ def build_system(
         compliance=compliance,
         inspections=inspections,
         credit=credit,
-        public=PublicRegister(register, compliance, rules, store.today),
+        public=PublicRegister(register, compliance, rules, store.today, spot_checks.conclusions_of),
         reminder_view=reminder_view,
         reminders=Reminders(
             store,
@@ -253,9 +256,7 @@ def build_system(
         read_models=read_models,
         dashboards=Dashboards(database),
         certificates=Certificates(store, integrity, PdfCertificateRenderer()),
-        spot_checks=SpotChecks(
-            store, rules, clock, ids, seeds=seeds or RandomSeeds(), register=register, compliance=compliance, cases=cases
-        ),
+        spot_checks=spot_checks,
     )
     adopted = system.integrity.adopt_existing()
     if adopted:
