@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import logging
 import os
 import stat
@@ -120,6 +121,38 @@ def _parser() -> argparse.ArgumentParser:
     register_file.add_argument("--dry-run", action="store_true", help="list every row's problem and write nothing")
     register_file.add_argument("--template", metavar="OUT.xlsx", help="write the import template (headers and an example row)")
 
+    spot = sub.add_parser(
+        "spot-checks",
+        help="rerun and verify the random inspections' draws (双随机一公开抽查)",
+        description="A draw is published with its seed and the SHA-256 of its candidate list (GET "
+        "/api/public/spot-check-draws/ID and its /candidates). The selection is a pure function of the two: each "
+        "organization ranked by SHA-256(seed:organization:ID), the lowest ceil(ratio x n) of each group drawn, each "
+        "team the conflict-free inspectors ranked lowest by SHA-256(seed:ORGANIZATION:INSPECTOR). These commands "
+        "rerun it, so anyone can check that nobody chose the organizations or the inspectors.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    spot_verify = spot.add_parser(
+        "verify",
+        help="rerun a recorded draw from its seed and candidate list; exit 1 unless the hash and the selection match",
+    )
+    spot_verify.add_argument("draw_id", type=UUID, metavar="DRAW_ID", help="the draw's id (in its public page's address)")
+    redraw = spot.add_parser(
+        "redraw",
+        help="rerun a draw from a seed and a candidate-list file; print the selection and whether it matches the recorded one",
+        description="Reads the candidate list as published (the exact bytes of /api/public/spot-check-draws/ID/candidates), "
+        "prints its SHA-256 and the selection the seed gives, then compares them with the draw recorded for the list's "
+        "year and division (exit 0: it matches, 1: it does not). With --offline no database is needed: compare the "
+        "printed hash and selection with the published ones yourself.",
+    )
+    redraw.add_argument("--seed", required=True, help="the published seed (hexadecimal)")
+    redraw.add_argument(
+        "--candidates", required=True, metavar="FILE", help="the published candidate list (JSON; '-' for standard input)"
+    )
+    redraw.add_argument("--offline", action="store_true", help="only print the hash and the selection; do not open the store")
+    spot_export = spot.add_parser("candidates", help="write a recorded draw's candidate list, the exact bytes hashed")
+    spot_export.add_argument("draw_id", type=UUID, metavar="DRAW_ID")
+    spot_export.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+
     audit = sub.add_parser("audit", help="auditors' checks").add_subparsers(dest="action", required=True)
     audit.add_parser("recompute", help="recompute every evaluation result from its events; exit 1 on any mismatch")
 
@@ -181,6 +214,12 @@ def _run(args: Any, settings: Any) -> int:
         return _serve(args, settings)
     if args.command == "import-register" and (args.template or not args.file):
         return _register_template(args)
+    if args.command == "spot-checks" and args.action == "redraw" and args.offline:  # anyone's rerun: no store
+        try:
+            return _spot_checks(args, None)
+        except DomainError as e:
+            print(f"error: {e.message_en} / {e.message_zh}", file=sys.stderr)
+            return 2
     system = build_system(settings)
     try:
         if args.command == "demo":
@@ -208,6 +247,8 @@ def _run(args: Any, settings: Any) -> int:
             _projections(argparse.Namespace(action="rebuild", quiet=args.quiet), system)
         elif args.command == "audit":
             return _audit(system)
+        elif args.command == "spot-checks":
+            return _spot_checks(args, system)
         elif args.command == "users":
             _users(args, system)
         elif args.command == "projections":
@@ -218,6 +259,74 @@ def _run(args: Any, settings: Any) -> int:
         return 2
     finally:
         system.close()
+
+
+def _spot_checks(args: Any, system: System | None) -> int:
+    """Rerun a draw: from the store (verify), or from a seed and a published candidate list (redraw)."""
+    from application.errors import NotFound
+    from domain.spot_check import CandidateList, SpotCheckDraw, select
+
+    recorded: SpotCheckDraw | None
+
+    if args.action == "candidates":
+        assert system is not None
+        body = system.spot_checks.draw_record(args.draw_id).candidates.canonical()
+        if args.output == "-":
+            sys.stdout.buffer.write(body)
+            sys.stdout.flush()
+        else:
+            with open(args.output, "wb") as f:
+                f.write(body)
+        return 0
+    if args.action == "verify":
+        assert system is not None
+        recorded = system.spot_checks.draw_record(args.draw_id)
+        seed, candidates, given_hash = recorded.seed, recorded.candidates, recorded.candidates.sha256()
+        print(
+            f"draw {recorded.id}: {recorded.year}, division {recorded.division_prefix}, recorded {recorded.created_on.isoformat()}"
+        )
+    else:
+        raw = sys.stdin.buffer.read() if args.candidates == "-" else open(args.candidates, "rb").read()  # noqa: SIM115
+        candidates, seed = CandidateList.parse(raw), args.seed.strip().lower()
+        given_hash = hashlib.sha256(raw).hexdigest()
+        print(f"candidate list {args.candidates}")
+        if given_hash != candidates.sha256():
+            print(f"  note: the file is not in the canonical encoding; its content hashes to {candidates.sha256()}")
+        try:
+            recorded = system.spot_checks.draw_of(candidates.year, candidates.division_prefix) if system else None
+        except NotFound:
+            recorded = None
+    selection = select(seed, candidates)
+    print(f"  sha256: {given_hash}")
+    print(
+        f"  {candidates.year}, division {candidates.division_prefix}, rule set {candidates.rule_set}: "
+        f"{len(candidates.organizations)} organizations, {len(candidates.inspectors)} inspectors, "
+        f"{candidates.inspectors_per_check} per check"
+    )
+    print(f"seed: {seed}")
+    names = system.register_view.names([s.organization_id for s in selection]) if system else {}
+    print(f"selection ({len(selection)}):")
+    for s in selection:
+        print(
+            f"  {s.organization_id}  {s.group:<11} inspectors {', '.join(str(i) for i in s.inspector_ids)}  {names.get(s.organization_id, '')}"
+        )
+    if system is None:
+        return 0
+    if recorded is None:
+        print(f"no draw is recorded for {candidates.year}, division {candidates.division_prefix}: result DIFFERS / 不一致")
+        return 1
+    checks = {
+        "seed": seed == recorded.seed,
+        "candidate list hash": given_hash == recorded.candidates_sha256,
+        "selection": selection == recorded.selection,
+    }
+    for what, same in checks.items():
+        print(f"{what}: {'matches' if same else 'DIFFERS from'} the recorded draw {recorded.id}")
+    if all(checks.values()):
+        print("result: MATCH / 一致")
+        return 0
+    print("result: DIFFERS / 不一致")
+    return 1
 
 
 def _users(args: Any, system: System) -> None:
