@@ -227,6 +227,8 @@ QUERIES: dict[str, frozenset[str]] = {
             "preview",
             "draw_record",
             "draw_of",
+            "published",
+            "drawn_by",
             "spot_check",
             "checks_of",
             "history",

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
+
+import msgspec
 
 from application import rights
 from application.context import CommandContext
@@ -40,6 +42,32 @@ from domain.spot_check import (
 )
 
 PAGE = 200  # the register read model's largest page
+
+
+class PublishedSelection(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    name: str
+    group: str  # ordinary | late_report | listed | complained
+    inspector_ids: list[UUID]  # ids in the candidate list (inspectors' names are not public)
+    spot_check_id: UUID
+
+
+class PublishedDraw(msgspec.Struct, frozen=True):
+    """A draw as the public reads it (API and page): enough to rerun it and compare."""
+
+    id: UUID
+    year: int
+    division_prefix: str
+    rule_set: str
+    seed: str
+    candidates_sha256: str
+    candidates_url: str  # the list's exact bytes: their SHA-256 is candidates_sha256
+    drawn_at: datetime
+    document_no: str | None
+    organizations: int  # candidates
+    inspectors: int
+    selection: list[PublishedSelection]
+    verify: str  # the command that reruns it
 
 
 @dataclass(frozen=True)
@@ -190,6 +218,39 @@ class SpotChecks(UseCases):
     def draw_of(self, year: int, division_prefix: str) -> SpotCheckDraw:
         _check_prefix(division_prefix)
         return self.draw_record(draw_id(year, division_prefix))
+
+    def published(self, made: SpotCheckDraw) -> PublishedDraw:
+        names = self.register.names([s.organization_id for s in made.selection])
+        drawn = self.store.history(made.id)[0]
+        return PublishedDraw(
+            id=made.id,
+            year=made.year,
+            division_prefix=made.division_prefix,
+            rule_set=made.candidates.rule_set,
+            seed=made.seed,
+            candidates_sha256=made.candidates_sha256,
+            candidates_url=f"/api/public/spot-check-draws/{made.id}/candidates",
+            drawn_at=made.created_on,
+            document_no=drawn.document_no,
+            organizations=len(made.candidates.organizations),
+            inspectors=len(made.candidates.inspectors),
+            selection=[
+                PublishedSelection(
+                    s.organization_id,
+                    names.get(s.organization_id, ""),
+                    s.group,
+                    list(s.inspector_ids),
+                    spot_check_id(s.organization_id, made.year),
+                )
+                for s in made.selection
+            ],
+            verify=f"starledger spot-checks redraw --seed {made.seed} --candidates candidates.json",
+        )
+
+    def drawn_by(self, made: SpotCheckDraw) -> tuple[str, str | None]:
+        """Who recorded the draw and on which decision (a retried request recognises its own)."""
+        drawn = self.store.history(made.id)[0]
+        return drawn.actor_id, drawn.document_no
 
     def spot_check(self, check_id: UUID, expected: int | None = None) -> SpotCheck:
         return self._get(check_id, SpotCheck, "spot_check", expected)

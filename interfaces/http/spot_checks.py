@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from types import SimpleNamespace
 from typing import Annotated, Any
 from uuid import UUID
@@ -15,10 +15,10 @@ from msgspec import Meta
 
 from application.errors import NotPermitted
 from application.queries.common import HistoryEntry
-from application.spot_checks import DrawPreview, SpotChecks
+from application.spot_checks import DrawPreview, PublishedDraw, SpotChecks
 from domain.errors import Conflict
 from domain.provenance import Role
-from domain.spot_check import Conclusion, MaterialSource, SpotCheck, SpotCheckDraw, spot_check_id
+from domain.spot_check import Conclusion, MaterialSource, SpotCheck, SpotCheckDraw
 from interfaces.common.commands import context, etag, expected_version, fingerprint, idempotency_key, idempotency_scope, system_of
 from interfaces.common.problems import problem
 from interfaces.common.security import STAFF, Principal, allow
@@ -37,30 +37,6 @@ class DrawIn(msgspec.Struct, frozen=True):
     division_prefix: Prefix
     complained: list[UUID] = []
     basis: BasisIn = BasisIn()
-
-
-class SelectedOut(msgspec.Struct, frozen=True):
-    organization_id: UUID
-    name: str
-    group: str  # ordinary | late_report | listed | complained
-    inspector_ids: list[UUID]  # ids in the candidate list (names are not public)
-    spot_check_id: UUID
-
-
-class DrawOut(msgspec.Struct, frozen=True):
-    id: UUID
-    year: int
-    division_prefix: str
-    rule_set: str
-    seed: str
-    candidates_sha256: str
-    candidates_url: str  # the list's exact bytes: sha256 of the download is candidates_sha256
-    drawn_at: datetime
-    document_no: str | None
-    organizations: int  # candidates
-    inspectors: int
-    selection: list[SelectedOut]
-    verify: str  # how to rerun it
 
 
 class PreviewOut(msgspec.Struct, frozen=True):
@@ -137,34 +113,8 @@ def _desk(request: Request[Any, Any, Any]) -> SpotChecks:
     return system_of(request).spot_checks
 
 
-def draw_out(request: Request[Any, Any, Any], made: SpotCheckDraw) -> DrawOut:
-    desk = system_of(request)
-    names = desk.register_view.names([s.organization_id for s in made.selection])
-    drawn = desk.store.history(made.id)[0]
-    return DrawOut(
-        id=made.id,
-        year=made.year,
-        division_prefix=made.division_prefix,
-        rule_set=made.candidates.rule_set,
-        seed=made.seed,
-        candidates_sha256=made.candidates_sha256,
-        candidates_url=f"/api/public/spot-check-draws/{made.id}/candidates",
-        drawn_at=made.created_on,
-        document_no=drawn.document_no,
-        organizations=len(made.candidates.organizations),
-        inspectors=len(made.candidates.inspectors),
-        selection=[
-            SelectedOut(
-                s.organization_id,
-                names.get(s.organization_id, ""),
-                s.group,
-                list(s.inspector_ids),
-                spot_check_id(s.organization_id, made.year),
-            )
-            for s in made.selection
-        ],
-        verify=f"starledger spot-checks redraw --seed {made.seed} --candidates candidates.json",
-    )
+def draw_out(request: Request[Any, Any, Any], made: SpotCheckDraw) -> PublishedDraw:
+    return _desk(request).published(made)
 
 
 def check_out(check: SpotCheck) -> SpotCheckOut:
@@ -273,7 +223,7 @@ class SpotCheckController(Controller):
             # a retry whose first attempt committed but lost its answer: the draw is this request's
             # when it was made by the same person on the same decision
             made = _desk(request).draw_of(data.year, data.division_prefix)
-            if key is None or not _same_request(system, made, request, data):
+            if key is None or not _same_request(made, request, data):
                 raise
         out = draw_out(request, made)
         location = f"/api/public/spot-check-draws/{made.id}"
@@ -375,10 +325,9 @@ class SpotCheckController(Controller):
         )
 
 
-def _same_request(system: Any, made: SpotCheckDraw, request: Request[Any, Any, Any], data: DrawIn) -> bool:
-    drawn = system.store.history(made.id)[0]
+def _same_request(made: SpotCheckDraw, request: Request[Any, Any, Any], data: DrawIn) -> bool:
     principal: Principal = request.user
-    return bool(drawn.actor_id == principal.user_id and drawn.document_no == data.basis.document_no)
+    return _desk(request).drawn_by(made) == (principal.user_id, data.basis.document_no)
 
 
 class PublicSpotCheckController(Controller):
@@ -399,7 +348,7 @@ class PublicSpotCheckController(Controller):
         request: Request[Any, Any, Any],
         year: Annotated[int, Parameter(ge=2000, le=2100)],
         division_prefix: Annotated[str, Parameter(min_length=2, max_length=6, pattern=r"^[0-9]+$")],
-    ) -> DrawOut:
+    ) -> PublishedDraw:
         return draw_out(request, _desk(request).draw_of(year, division_prefix))
 
     @get(
@@ -409,7 +358,7 @@ class PublicSpotCheckController(Controller):
         guards=[allow(*tuple(Role))],
         sync_to_thread=True,
     )
-    def draw(self, request: Request[Any, Any, Any], draw_id: UUID) -> DrawOut:
+    def draw(self, request: Request[Any, Any, Any], draw_id: UUID) -> PublishedDraw:
         return draw_out(request, _desk(request).draw_record(draw_id))
 
     @get(

@@ -64,6 +64,12 @@ class PublicPages(Controller):
             context={"card": card, "documents": system.evidence.of(organization_id), "certificate": standing},
         )
 
+    @get("/spot-checks/{draw_id:uuid}", sync_to_thread=True)
+    def spot_check_draw(self, request: Request[Any, Any, Any], draw_id: UUID) -> Template:
+        """A random-inspection draw as published: seed, candidate list and its hash, selection, how to rerun it."""
+        desk = system_of(request).spot_checks
+        return Template("public_spot_check_draw.html", context={"d": desk.published(desk.draw_record(draw_id))})
+
     @get("/lists/{list_name:str}", sync_to_thread=True)
     def listing(
         self,

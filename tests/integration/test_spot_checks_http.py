@@ -95,6 +95,13 @@ def test_a_check_goes_through_its_steps_over_http_and_its_conclusion_is_on_the_p
     )
     assert published["rectified_on"] is None and published["draw_id"] == draw["id"]
     assert "findings" not in published  # the findings stay internal
+    page = client.get(f"/public/organizations/{chosen['organization_id']}")  # the card's page, in Chinese first
+    assert page.status_code == 200 and "双随机抽查结果" in page.text
+    assert "发现问题,责令整改" in page.text and "铜民抽结〔2026〕7号" in page.text and "限2026-07-31前整改" in page.text
+    assert "会计账簿与年报收入不符" not in page.text
+    published_draw = client.get(f"/public/spot-checks/{draw['id']}")
+    assert published_draw.status_code == 200 and draw["seed"] in published_draw.text
+    assert draw["candidates_sha256"] in published_draw.text and "starledger spot-checks redraw" in published_draw.text
     confirmed = client.post(f"{url}/rectification", json={"note": "已补正"}, headers=versioned(client, url, registrar))
     assert confirmed.json()["stage"] == "rectified"
     events = [e["event_type"] for e in client.get(f"{url}/history", headers=registrar).json()]
