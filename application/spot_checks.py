@@ -119,10 +119,16 @@ class SpotChecks(UseCases):
 
     @command("spot_checks.draw")
     def draw(
-        self, ctx: CommandContext, year: int, division_prefix: str, complained: list[UUID] | None = None
+        self,
+        ctx: CommandContext,
+        year: int,
+        division_prefix: str,
+        complained: list[UUID] | None = None,
+        previewed_sha256: str | None = None,
     ) -> tuple[SpotCheckDraw, list[SpotCheck]]:
         """Draw the year's spot checks for a division with a fresh seed and open a case for each;
-        refused if the division's draw for the year is recorded already (it cannot be redone)."""
+        refused if the division's draw for the year is recorded already (it cannot be redone), or if
+        the candidate list is no longer the one the registrar confirmed (`previewed_sha256`)."""
         rule_set = self.rule_set_for(division_prefix)
         self._check_year(year)
         existing = self._find(draw_id(year, division_prefix))
@@ -134,6 +140,14 @@ class SpotChecks(UseCases):
                 draw_id=str(existing.id),
             )
         candidates, _ = self._candidates(rule_set, year, division_prefix, complained or [])
+        if previewed_sha256 is not None and previewed_sha256 != candidates.sha256():
+            raise Conflict(
+                "spot_check.candidates_changed",
+                "确认之后抽查名录已有变化(登记或名录情况有更新),请重新预览后再摇号",
+                "The candidate list has changed since it was confirmed (the register or the lists moved); preview it again",
+                previewed=previewed_sha256,
+                now=candidates.sha256(),
+            )
         at = self._at(ctx, rule_set)
         made = SpotCheckDraw.draw(self.seeds.new_seed(), candidates, at)
         experts = {e.id: e for e in (self._get(i.expert_id, Expert, "expert") for i in candidates.inspectors)}

@@ -59,6 +59,7 @@ from interfaces.web.inspection_pages import InspectionDocumentPages, InspectionP
 from interfaces.web.objection_pages import ObjectionPages
 from interfaces.web.pages import PageController
 from interfaces.web.public_pages import PublicPages
+from interfaces.web.spot_check_pages import SpotCheckPages
 from interfaces.web.worklist_pages import WorklistPages
 
 if TYPE_CHECKING:
@@ -138,6 +139,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             ProjectDocumentPages,
             AuditPages,
             PublicPages,
+            SpotCheckPages,
             CertificatePages,
             AnnouncementPages,
             ObjectionPages,
