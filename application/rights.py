@@ -134,6 +134,13 @@ RIGHTS: dict[str, Row] = {
     "spot_checks.draw": OFFICE,  # irreversible: one per division and year
     "spot_checks.notify": {**OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},  # MEMBER: on the check's team
     "spot_checks.add_material": {Role.ORGANIZATION: OWN, **OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
+    "spot_checks.check_attach": {
+        Role.ORGANIZATION: OWN,
+        **OFFICE,
+        Role.EVALUATOR: MEMBER,
+        Role.CHAIR: MEMBER,
+    },  # before the bytes
+    "spot_checks.attach_document": {Role.ORGANIZATION: OWN, **OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
     "spot_checks.record_findings": {**OFFICE, Role.EVALUATOR: MEMBER, Role.CHAIR: MEMBER},
     "spot_checks.conclude": OFFICE,  # the registry's decision, on the team's findings
     "spot_checks.confirm_rectification": OFFICE,
@@ -234,6 +241,7 @@ QUERIES: dict[str, frozenset[str]] = {
             "history",
             "conclusions_of",
             "relations",
+            "document",
         }
     ),
 }

@@ -19,11 +19,14 @@ import msgspec
 
 from application import rights
 from application.context import CommandContext
-from application.ports import CasesView, ComplianceView, RegisterView, Seeds
+from application.documents import accept
+from application.errors import NotFound, NotPermitted
+from application.ports import CasesView, ComplianceView, DocumentStore, DocumentUpload, RegisterView, Seeds
 from application.queries.register import RegisterEntry, RegisterQuery
 from application.rights import authorize, command
 from application.usecases import UseCases
-from domain.errors import Conflict, InvalidValue
+from domain.documents import Attached, DocumentRef, find, slot
+from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import Expert, SubjectTies, conflicts_of_interest
 from domain.provenance import Role
 from domain.rules import RuleSet
@@ -42,6 +45,7 @@ from domain.spot_check import (
 )
 
 PAGE = 200  # the register read model's largest page
+MATERIAL_SLOT = "spot_check_material"
 
 
 class PublishedSelection(msgspec.Struct, frozen=True):
@@ -84,9 +88,17 @@ class DrawPreview:
 
 class SpotChecks(UseCases):
     def __init__(
-        self, *args: Any, seeds: Seeds, register: RegisterView, compliance: ComplianceView, cases: CasesView, **kwargs: Any
+        self,
+        *args: Any,
+        seeds: Seeds,
+        register: RegisterView,
+        compliance: ComplianceView,
+        cases: CasesView,
+        documents: DocumentStore | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.documents = documents
         self.seeds = seeds
         self.register = register
         self.compliance = compliance
@@ -300,6 +312,43 @@ class SpotChecks(UseCases):
         source = MaterialSource.ORGANIZATION if ctx.actor.role is Role.ORGANIZATION else MaterialSource.INSPECTOR
         check.add_material(source, title, note, self._at(ctx))
         return self._save(check)
+
+    def check_attach(self, ctx: CommandContext, check_id: UUID) -> SpotCheck:
+        """Asked before an upload's bytes are read: the organization checked, the team or the registry, while materials come in."""
+        check = self.spot_check(check_id)
+        self._authorize(ctx, "check_attach", check)
+        check.check_can_attach()
+        return check
+
+    def attach_document(
+        self, ctx: CommandContext, check_id: UUID, upload: DocumentUpload, file_name: str
+    ) -> tuple[SpotCheck, DocumentRef]:
+        self.check_attach(ctx, check_id)
+        self._authorize(ctx, "attach_document", self.spot_check(check_id))
+        if self.documents is None:
+            raise InvalidTransition("document.no_store", "未配置文件存储", "No document store is configured")
+        kind = slot(MATERIAL_SLOT)
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> SpotCheck:
+            check = self.spot_check(check_id)
+            check.attach_document(kind, ref, self._at(ctx))
+            return self._save(check)
+
+        return self._retrying(None, attach), ref
+
+    def document(self, ctx: CommandContext, check_id: UUID, sha256: str) -> Attached:
+        """A material's file, for the check's team, the organization checked, staff and auditors."""
+        check = self.spot_check(check_id)
+        if ctx.actor.role not in (Role.ADMIN, Role.REGISTRAR, Role.AUDITOR) and not self.relations(ctx, check):
+            raise NotPermitted(
+                "只有检查组成员、被检查组织和工作人员可以查看抽查材料",
+                "Only the check's team, the organization checked and staff see its materials",
+            )
+        found = find(check.documents, sha256)
+        if found is None:
+            raise NotFound("document", sha256)
+        return found
 
     def record_findings(self, ctx: CommandContext, check_id: UUID, expected: int | None, findings: str) -> SpotCheck:
         check = self.spot_check(check_id, expected)

@@ -29,6 +29,7 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import Attached, DocumentRef, Slot, with_attached
 from domain.errors import InvalidTransition, InvalidValue
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import SpotCheckRules, deciding_rule_set
@@ -360,6 +361,7 @@ class SpotCheck(LedgerAggregate):
         self.concluded_on: date | None = None
         self.rectification_deadline: date | None = None
         self.rectified_on: date | None = None
+        self.documents: tuple[Attached, ...] = ()
 
     @classmethod
     def open(
@@ -409,16 +411,30 @@ class SpotCheck(LedgerAggregate):
     # -- 材料 ---------------------------------------------------------------------------------
     def add_material(self, source: MaterialSource, title: str, note: str, provenance: Provenance) -> None:
         """What the organization submits or an inspector records, from the notice until the conclusion."""
-        if self.stage is Stage.DRAWN:
-            raise self._refuse("material", "须先通知被检查组织,才能提交或记录材料", "notify the organization before materials")
-        if self.stage in (Stage.CONCLUDED, Stage.RECTIFIED):
-            raise self._refuse("material", "结论已作出,不能再提交材料", "no materials after the conclusion")
+        self.check_can_attach()
         title = _text(title, "spot_check.material_title", "材料名称", "A material's title", 200)
         self._material_added(Material(source, title, note.strip()[:5000]), provenance)
 
     @event("MaterialAdded")
     def _material_added(self, material: Material, provenance: Provenance) -> None:
         self.materials = (*self.materials, material)
+
+    def check_can_attach(self) -> None:
+        """Files come in when materials do: from the notice until the conclusion."""
+        if self.stage is Stage.DRAWN:
+            raise self._refuse("material", "须先通知被检查组织,才能提交或记录材料", "notify the organization before materials")
+        if self.stage in (Stage.CONCLUDED, Stage.RECTIFIED):
+            raise self._refuse("material", "结论已作出,不能再提交材料", "no materials after the conclusion")
+
+    def attach_document(self, slot: Slot, document: DocumentRef, provenance: Provenance) -> None:
+        self.check_can_attach()
+        self._document_attached(slot.key, document, provenance)
+
+    @event("DocumentAttached")
+    def _document_attached(self, slot: str, document: DocumentRef, provenance: Provenance) -> None:
+        # never public: the card publishes the conclusion, not what it was drawn from
+        new = Attached(slot, document, False, provenance.at.isoformat(), provenance.actor.user_id)
+        self.documents = with_attached(self.documents, new, None)
 
     # -- 现场检查 ----------------------------------------------------------------------------
     def record_findings(self, findings: str, provenance: Provenance) -> None:

@@ -188,7 +188,15 @@ def build_system(
     integrity = IntegrityChain(store.recorder, database, documents)
     organizations = Organizations(store, rules, clock, ids)
     spot_checks = SpotChecks(
-        store, rules, clock, ids, seeds=seeds or RandomSeeds(), register=register, compliance=compliance, cases=cases
+        store,
+        rules,
+        clock,
+        ids,
+        seeds=seeds or RandomSeeds(),
+        register=register,
+        compliance=compliance,
+        cases=cases,
+        documents=documents,
     )
     system = System(
         settings=settings,

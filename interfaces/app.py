@@ -43,7 +43,7 @@ from interfaces.http.evaluations import EvaluationController, ExpertController
 from interfaces.http.funding import FundingController
 from interfaces.http.organizations import OrganizationController
 from interfaces.http.reminders import ReminderController
-from interfaces.http.spot_checks import PublicSpotCheckController, SpotCheckController
+from interfaces.http.spot_checks import PublicSpotCheckController, SpotCheckController, SpotCheckDocumentController
 from interfaces.web.announcement_pages import AnnouncementPages
 from interfaces.web.audit_pages import AuditPages
 from interfaces.web.certificate_pages import CertificatePages
@@ -130,6 +130,7 @@ def create_app(system: System, scheduler_factory: Callable[[System], Any] | None
             ProjectDocumentController,
             EvaluationDocumentController,
             SpotCheckController,
+            SpotCheckDocumentController,
             PublicSpotCheckController,
             PageController,
             WorklistPages,

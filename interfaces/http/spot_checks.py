@@ -11,6 +11,7 @@ from uuid import UUID
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
+from litestar.response import Stream
 from msgspec import Meta
 
 from application.errors import NotPermitted
@@ -20,6 +21,7 @@ from domain.errors import Conflict
 from domain.provenance import Role
 from domain.spot_check import Conclusion, MaterialSource, SpotCheck, SpotCheckDraw
 from interfaces.common.commands import context, etag, expected_version, fingerprint, idempotency_key, idempotency_scope, system_of
+from interfaces.common.documents import DocumentOut, FileName, Sha256, attach_received, download
 from interfaces.common.problems import problem
 from interfaces.common.security import STAFF, Principal, allow
 from interfaces.http.dto import BasisIn
@@ -380,3 +382,52 @@ class PublicSpotCheckController(Controller):
                 "Content-Disposition": f'attachment; filename="spot-check-candidates-{made.year}-{made.division_prefix}.json"'
             },
         )
+
+
+class SpotCheckDocumentController(Controller):
+    """Files of a check's materials: the organization checked uploads them, or the team or the registry;
+    the body is the file itself. Never public."""
+
+    path = "/api/spot-checks/{check_id:uuid}/documents"
+    tags = ["spot checks 双随机抽查"]
+
+    @get(
+        "/",
+        operation_id="listSpotCheckDocuments",
+        summary="抽查材料文件 / A spot check's files",
+        guards=[allow(*READERS)],
+        sync_to_thread=True,
+    )
+    def list_documents(self, request: Request[Any, Any, Any], check_id: UUID) -> list[DocumentOut]:
+        check = _readable(request, _desk(request).spot_check(check_id))
+        return [DocumentOut.of(a) for a in check.documents]
+
+    @post(
+        "/",
+        operation_id="attachSpotCheckDocument",
+        summary="上传抽查材料 / Upload a spot-check material",
+        description="通知之后、结论之前;请求体为文件本身,name 为文件名。After the notice and before the conclusion; "
+        "the body is the file itself, `name` its name.",
+        guards=[allow(*TEAM, Role.ORGANIZATION)],
+        request_max_body_size=None,
+        status_code=201,
+    )
+    async def attach(self, request: Request[Any, Any, Any], check_id: UUID, name: FileName = "") -> DocumentOut:
+        desk, ctx = _desk(request), context(request)
+        attached = await attach_received(
+            request,
+            lambda: desk.check_attach(ctx, check_id),
+            lambda upload: desk.attach_document(ctx, check_id, upload, name),
+            "",
+        )
+        return DocumentOut.of(attached)
+
+    @get(
+        "/{sha256:str}",
+        operation_id="getSpotCheckDocument",
+        summary="下载或预览抽查材料 / Download a spot-check material",
+        guards=[allow(*READERS)],
+        sync_to_thread=True,
+    )
+    def document(self, request: Request[Any, Any, Any], check_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        return download(request, _desk(request).document(context(request), check_id, sha256), inline)

@@ -106,3 +106,28 @@ def test_a_check_goes_through_its_steps_over_http_and_its_conclusion_is_on_the_p
     assert confirmed.json()["stage"] == "rectified"
     events = [e["event_type"] for e in client.get(f"{url}/history", headers=registrar).json()]
     assert events == ["Opened", "Notified", "MaterialAdded", "FindingsRecorded", "Concluded", "RectificationConfirmed"]
+
+
+def test_the_organization_checked_uploads_a_material_file_which_only_the_case_reads(client, system) -> None:
+    from application.queries.register import RegisterQuery
+    from tests.support.documents import pdf
+
+    registrar, org = login(client, "registrar"), login(client, "org")
+    own = system.register_view.search(RegisterQuery(text="铜陵市郊区社会组织联合会")).items[0].id
+    draw = client.post("/api/spot-checks/draws", json={**DRAW, "complained": [str(own)]}, headers=registrar).json()
+    chosen = next(s for s in draw["selection"] if s["organization_id"] == str(own))
+    assert chosen["group"] == "complained"
+    url = f"/api/spot-checks/{chosen['spot_check_id']}"
+    files = f"{url}/documents?name=2025年度财务报表.pdf"
+    early = assert_problem(client.post(files, content=pdf(), headers=org), 409, "spot_check.material")
+    assert "须先通知" in early["message_zh"]
+    client.post(
+        f"{url}/notice", json={"basis": {"document_no": "铜民抽通〔2026〕6号"}}, headers=versioned(client, url, registrar)
+    )
+    uploaded = client.post(files, content=pdf(), headers=org)
+    assert uploaded.status_code == 201, uploaded.text
+    sha256 = uploaded.json()["sha256"]
+    assert client.get(f"{url}/documents/{sha256}", headers=registrar).content == pdf()
+    assert [d["file_name"] for d in client.get(f"{url}/documents", headers=org).json()] == ["2025年度财务报表.pdf"]
+    assert client.get(f"{url}/documents/{sha256}").status_code == 401  # never public
+    assert_problem(client.post(files, content=b"<html>x</html>", headers=org), 415, "document.type_not_allowed")
