@@ -71,6 +71,8 @@ def test_every_endpoint_admits_exactly_the_roles_it_declares(app_and_client, sys
         "aggregate_id": own.id,
         "round_id": uuid5(_NS, "demo-round"),
         "project_id": uuid5(_NS, "demo-project-tl-hub"),
+        "check_id": uuid5(_NS, "x"),  # no spot check in the demo: 404 for the roles admitted
+        "draw_id": uuid5(_NS, "x"),
     }  # the org user's own project
     last_year = system.store.today().year - 1
     document = system.inspections.inspection(own.id, last_year).documents[0].document.sha256  # the draft's audit report
