@@ -444,6 +444,10 @@ class ComplaintsView(Protocol):
 
     def search(self, query: ComplaintQuery) -> Page[ComplaintRow]: ...
 
+    def complained_about(self, since: date) -> list[UUID]:
+        """Organizations with a complaint received since the day, neither turned away nor referred elsewhere."""
+        ...
+
 
 class CasesView(Protocol):
     """Evaluation cases and the expert pool as lists (the cases read model)."""

@@ -3,7 +3,8 @@ recorded with its seed and the hash of its candidate list, and each spot check's
 
 The candidate list is read from the read models when the draw is made (active registered
 organizations in the division; its risk groups: last report missed or late, on a credit list,
-complained about as the registrar records) and the inspectors from the expert pool, each with
+complained about — a complaint on file within the rule set's months, not turned away or referred,
+or one the registrar names from other channels) and the inspectors from the expert pool, each with
 the organizations the panels' conflict rule keeps them from (`conflicts_of_interest`). The
 domain draws; the draw and every check it opens are saved in one transaction."""
 
@@ -21,7 +22,7 @@ from application import rights
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
-from application.ports import CasesView, ComplianceView, DocumentStore, DocumentUpload, RegisterView, Seeds
+from application.ports import CasesView, ComplaintsView, ComplianceView, DocumentStore, DocumentUpload, RegisterView, Seeds
 from application.queries.register import RegisterEntry, RegisterQuery
 from application.rights import authorize, command
 from application.usecases import UseCases
@@ -29,7 +30,7 @@ from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.expert import Expert, SubjectTies, conflicts_of_interest
 from domain.provenance import Role
-from domain.rules import RuleSet
+from domain.rules import RuleSet, add_months
 from domain.spot_check import (
     CandidateList,
     Conclusion,
@@ -94,10 +95,12 @@ class SpotChecks(UseCases):
         register: RegisterView,
         compliance: ComplianceView,
         cases: CasesView,
+        complaints: ComplaintsView | None = None,
         documents: DocumentStore | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.complaints = complaints  # 投诉举报 on file: the complained-about group
         self.documents = documents
         self.seeds = seeds
         self.register = register
@@ -200,6 +203,8 @@ class SpotChecks(UseCases):
             )
         report_year = self.report_year_for(rule_set, year)
         late = set(self.compliance.late_reporters(division_prefix, report_year))
+        since = add_months(self.store.today(division_prefix), -rule_set.spot_checks.complaints_within_months)
+        on_file = set(self.complaints.complained_about(since)) if self.complaints is not None else set()
         groups: dict[UUID, set[RiskGroup]] = {}
         for org_id, entry in entries.items():
             found: set[RiskGroup] = set()
@@ -207,7 +212,7 @@ class SpotChecks(UseCases):
                 found.add(RiskGroup.LATE_REPORT)
             if entry.credit_status != "none":
                 found.add(RiskGroup.LISTED)
-            if org_id in complained:
+            if org_id in complained or org_id in on_file:
                 found.add(RiskGroup.COMPLAINED)
             groups[org_id] = found
         today = self.store.today(division_prefix)

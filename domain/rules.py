@@ -155,8 +155,9 @@ class SpotCheckRules:
     ordinary_ratio: Decimal  # every active registered organization in the division
     late_report_ratio: Decimal  # its last annual report missed, or filed after the deadline
     listed_ratio: Decimal  # on the abnormal-activity or serious-dishonesty list
-    complained_ratio: Decimal  # named by a complaint the registrar records for the draw
+    complained_ratio: Decimal  # named by a complaint on file (not turned away), or by the registrar for the draw
     inspectors_per_check: int
+    complaints_within_months: int  # a complaint counts when received this many months before the draw
 
     def __post_init__(self) -> None:
         for name in ("ordinary_ratio", "late_report_ratio", "listed_ratio", "complained_ratio"):

@@ -196,6 +196,7 @@ def build_system(
         register=register,
         compliance=compliance,
         cases=cases,
+        complaints=read_models.get(ComplaintsProjection),
         documents=documents,
     )
     system = System(

@@ -82,6 +82,17 @@ class ComplaintsProjection(Projection):
         )
         return Page(items=[_row(r) for r in rows], total=total, page=page, per_page=per_page)
 
+    def complained_about(self, since: date) -> list[UUID]:
+        """Organizations with a complaint received since the day that was not turned away (不予受理) or
+        referred elsewhere (转交): a random inspection's risk group."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT DISTINCT organization_id FROM sl_complaints WHERE received_on >= ? "
+                "AND (triage IS NULL OR triage = 'accepted') ORDER BY organization_id",
+                (since.isoformat(),),
+            ).all()
+        return [UUID(r["organization_id"]) for r in rows]
+
 
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None

@@ -109,3 +109,25 @@ def test_a_spot_check_goes_through_its_steps_by_its_team_and_the_registry_and_re
     facts = system.evaluations._facts(org, date(2026, 5, 20))
     assert facts.spot_check_conclusions == ((2026, "rectification_ordered"),)  # for a rule that names it
     assert [e.event_type for e in steps.history(check.id)][-1] == "RectificationConfirmed"
+
+
+def test_a_complaint_on_file_puts_the_organization_in_the_complained_group_unless_turned_away(system, clock) -> None:
+    from application.context import CommandContext
+    from application.queries.complaints import ComplaintQuery
+    from domain.complaints import Triage
+    from domain.provenance import Actor, Role
+
+    d = division(system, clock)
+    public = CommandContext(Actor("public", Role.PUBLIC), "req-public")
+    system.complaints.file(public, d.ordinary[1], "张某", "138-0000-0000", "以协会名义违规收费", address="10.0.0.9")
+    system.complaints.file(public, d.ordinary[2], "李某", "139-0000-0000", "邻里纠纷", address="10.0.0.10")
+    turned_away = next(r for r in system.complaints.search(ComplaintQuery()).items if r.organization_id == d.ordinary[2])
+    system.complaints.triage(REGISTRAR, turned_away.id, None, Triage.NOT_ACCEPTED, "不属于登记管理机关职责")
+
+    preview = system.spot_checks.preview(2026, "3407")
+    groups = {c.organization_id: c.groups for c in preview.candidates.organizations}
+    assert groups[d.ordinary[1]] == ("complained", "ordinary")  # received, not yet triaged: it counts
+    assert groups[d.ordinary[2]] == ("ordinary",)  # 不予受理: it does not
+    assert preview.groups["complained"] == 1 and preview.quotas["complained"] == 1
+    made, _checks = system.spot_checks.draw(DRAW, 2026, "3407")
+    assert {s.organization_id: s.group for s in made.selection}[d.ordinary[1]] == "complained"

@@ -35,6 +35,7 @@ RULES = SpotCheckRules(
     listed_ratio=Decimal("0.50"),
     complained_ratio=Decimal("0.50"),
     inspectors_per_check=2,
+    complaints_within_months=12,
 )
 SEED = "5eed" * 8
 
@@ -119,9 +120,9 @@ def test_a_draw_without_enough_conflict_free_inspectors_is_refused_naming_the_nu
 
 def test_a_rule_set_with_fewer_than_two_inspectors_or_a_ratio_beyond_one_is_not_loaded() -> None:
     with pytest.raises(ValueError, match="inspectors_per_check"):
-        SpotCheckRules(Decimal("0.05"), Decimal("0.2"), Decimal("0.5"), Decimal("0.5"), 1)
+        SpotCheckRules(Decimal("0.05"), Decimal("0.2"), Decimal("0.5"), Decimal("0.5"), 1, 12)
     with pytest.raises(ValueError, match="listed_ratio"):
-        SpotCheckRules(Decimal("0.05"), Decimal("0.2"), Decimal("1.5"), Decimal("0.5"), 2)
+        SpotCheckRules(Decimal("0.05"), Decimal("0.2"), Decimal("1.5"), Decimal("0.5"), 2, 12)
 
 
 def test_a_seed_is_hex_and_a_list_not_in_the_format_is_refused() -> None:
