@@ -39,6 +39,8 @@ class DrawIn(msgspec.Struct, frozen=True):
     division_prefix: Prefix
     complained: list[UUID] = []
     basis: BasisIn = BasisIn()
+    # the preview's hash: refused (409 spot_check.candidates_changed) if the list is no longer that one
+    candidates_sha256: Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
 class PreviewOut(msgspec.Struct, frozen=True):
@@ -220,12 +222,16 @@ class SpotCheckController(Controller):
                 media_type="application/json",
             )
         try:
-            made, _checks = _desk(request).draw(context(request, data.basis), data.year, data.division_prefix, data.complained)
-        except Conflict:
+            made, _checks = _desk(request).draw(
+                context(request, data.basis), data.year, data.division_prefix, data.complained, data.candidates_sha256
+            )
+        except Conflict as refused:
             # a retry whose first attempt committed but lost its answer: the draw is this request's
             # when it was made by the same person on the same decision
+            if key is None or refused.code != "spot_check.draw_exists":
+                raise
             made = _desk(request).draw_of(data.year, data.division_prefix)
-            if key is None or not _same_request(made, request, data):
+            if not _same_request(made, request, data):
                 raise
         out = draw_out(request, made)
         location = f"/api/public/spot-check-draws/{made.id}"

@@ -31,6 +31,8 @@ def test_the_registrar_draws_and_the_public_reads_the_seed_hash_and_candidates(c
     assert "文号" in body["message_zh"]
     assert_problem(client.post("/api/spot-checks/draws", json=DRAW, headers=login(client, "org")), 403, "access.denied")
 
+    pinned = {**DRAW, "candidates_sha256": "0" * 64}  # not the list there is now
+    assert_problem(client.post("/api/spot-checks/draws", json=pinned, headers=registrar), 409, "spot_check.candidates_changed")
     keyed = {**registrar, "Idempotency-Key": "draw-2026-3407"}
     drawn = client.post("/api/spot-checks/draws", json=DRAW, headers=keyed)
     assert drawn.status_code == 201, drawn.text
