@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get
 from litestar.params import Parameter
@@ -68,7 +69,9 @@ class PublicPages(Controller):
     def spot_check_draw(self, request: Request[Any, Any, Any], draw_id: UUID) -> Template:
         """A random-inspection draw as published: seed, candidate list and its hash, selection, how to rerun it."""
         desk = system_of(request).spot_checks
-        return Template("public_spot_check_draw.html", context={"d": desk.published(desk.draw_record(draw_id))})
+        made = desk.draw_record(draw_id)
+        tz = ZoneInfo(desk.rule_set_for(made.division_prefix).timezone)  # drawn at, in the locality's time
+        return Template("public_spot_check_draw.html", context={"d": desk.published(made), "tz": tz})
 
     @get("/lists/{list_name:str}", sync_to_thread=True)
     def listing(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Template
@@ -142,6 +143,7 @@ def case_page(
             "history": system.spot_checks.history(check_id),
             "conclusions": [c.value for c in Conclusion],
             "show_findings": principal.role is not Role.ORGANIZATION,
+            "tz": ZoneInfo(system.rules.get(check.rule_set.id, check.rule_set.version).timezone),
         },
         status_code=status,
     )
@@ -211,7 +213,11 @@ class SpotCheckPages(Controller):
         made = desk.draw_record(draw_id)
         return Template(
             "spot_check_draw.html",
-            context={"d": desk.published(made), "checks": {c.organization_id: c for c in desk.checks_of(made)}},
+            context={
+                "d": desk.published(made),
+                "checks": {c.organization_id: c for c in desk.checks_of(made)},
+                "tz": ZoneInfo(desk.rule_set_for(made.division_prefix).timezone),
+            },
         )
 
     @get("/{check_id:uuid}", sync_to_thread=True)
