@@ -8,7 +8,7 @@ closes with a finding: no violation, or a violation whose penalty is recorded in
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -20,6 +20,7 @@ from application.ports import ComplaintsView, LoginThrottle
 from application.queries.common import Page
 from application.queries.complaints import ComplaintQuery, ComplaintRow
 from application.rights import command
+from application.throttling import filings_left
 from application.usecases import UseCases
 from domain.complaints import Channel, Complainant, Complaint, Finding, Triage
 from domain.objections import reference_for
@@ -28,7 +29,6 @@ from domain.periods import WorkingDays
 from domain.provenance import Basis, Role
 from domain.rules import RuleSet
 
-THROTTLE_WINDOW = timedelta(hours=1)
 _NS = UUID("3f0d2f8e-5b1a-4c6e-9f7a-8d2c1e0b4a67")
 
 
@@ -162,8 +162,7 @@ class Complaints(UseCases):
         return self.rules.for_division(org.profile.division_code, self.store.today(org.profile.division_code))
 
     def _not_too_frequent(self, key: str) -> None:
-        count, _ = self.throttle.failures_since([key], self.clock.now() - THROTTLE_WINDOW).get(key, (0, None))
-        if count >= self.per_hour:
+        if not filings_left(self.throttle, key, self.clock.now(), self.per_hour):
             raise TooFrequent(
                 "complaint.throttled",
                 f"提交过于频繁:每个网络地址每小时最多提交{self.per_hour}件投诉举报,请稍后再试",

@@ -4,7 +4,6 @@ case's chair or a registrar with reasons; the result is confirmed only once all 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,12 +15,11 @@ from application.errors import NotFound, TooFrequent
 from application.evaluations import Evaluations
 from application.ports import CasesView, DocumentStore, DocumentUpload, LoginThrottle
 from application.rights import authorize
+from application.throttling import filings_left
 from application.usecases import UseCases
 from domain.documents import Attached, slot
 from domain.evaluation import Evaluation
 from domain.objections import reference_for
-
-THROTTLE_WINDOW = timedelta(hours=1)
 
 
 class ObjectionState(msgspec.Struct, frozen=True):
@@ -126,8 +124,7 @@ class Objections(UseCases):
         )
 
     def _not_too_frequent(self, key: str) -> None:
-        count, _ = self.throttle.failures_since([key], self.clock.now() - THROTTLE_WINDOW).get(key, (0, None))
-        if count >= self.per_hour:
+        if not filings_left(self.throttle, key, self.clock.now(), self.per_hour):
             raise TooFrequent(
                 "objection.throttled",
                 f"提交过于频繁:每个网络地址每小时最多提交{self.per_hour}份异议,请稍后再试",
