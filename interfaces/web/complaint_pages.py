@@ -16,6 +16,7 @@ from application.errors import NotFound
 from application.queries.complaints import ComplaintQuery
 from domain.complaints import Finding, Triage
 from domain.errors import DomainError, InvalidValue
+from domain.provenance import Role
 from interfaces.common.commands import context, system_of
 from interfaces.common.problems import domain_status
 from interfaces.common.security import STAFF, require_role
@@ -97,6 +98,14 @@ class ComplaintPages(Controller):
         )
 
     # -- the registry: list, triage, answer ----------------------------------------------------------
+    @get("/supervision/", sync_to_thread=True)
+    def supervision(self, request: Request[Any, Any, Any]) -> Template:
+        """监督检查: complaints waiting (for the registry) and random inspections, one menu entry."""
+        require_role(request.user, (*STAFF, Role.AUDITOR))
+        may_triage = request.user.role in STAFF
+        waiting = system_of(request).complaints.search(ComplaintQuery("received")).total if may_triage else 0
+        return Template("supervision.html", context={"may_triage": may_triage, "waiting": waiting})
+
     @get("/complaints", sync_to_thread=True)
     def complaints(self, request: Request[Any, Any, Any]) -> Template:
         require_role(request.user, STAFF)

@@ -38,6 +38,7 @@ def test_a_complaint_from_the_public_card_to_the_answer(site: str, page: Any) ->
 
     page.set_viewport_size({"width": 1280, "height": 1000})
     sign_in(page, site, "registrar")
+    page.click("[data-testid=nav-supervision]")
     page.click("[data-testid=nav-complaints]")
     first = page.locator("[data-testid=complaint-row]").first
     assert reference in first.inner_text() and "应于" in first.inner_text()
