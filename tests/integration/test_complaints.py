@@ -119,6 +119,14 @@ def test_the_public_files_without_signing_in_within_the_hourly_limit(system, clo
     listed = client.get("/api/complaints", params={"state": "received"}, headers=registrar).json()
     assert {r["reference"] for r in listed["items"]} >= set(references)
     one = listed["items"][0]
+    organization = login(client, "org")  # an organization user may file, but not triage, read or answer
+    assert client.get("/api/complaints", headers=organization).status_code == 403
+    triage_as_org = client.post(
+        f"/api/complaints/{one['id']}/triage",
+        json={"decision": "not_accepted", "reasons": "x"},
+        headers={**organization, "If-Match": f'"{one["version"]}"'},
+    )
+    assert triage_as_org.status_code == 403
     triage = {"decision": "referred", "reasons": "属于应急管理部门职责", "referred_to": "区应急管理局"}
     done = client.post(
         f"/api/complaints/{one['id']}/triage", json=triage, headers={**registrar, "If-Match": f'"{one["version"]}"'}
