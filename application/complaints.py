@@ -15,14 +15,16 @@ from uuid import UUID, uuid5
 import msgspec
 
 from application.context import CommandContext
+from application.documents import accept
 from application.errors import NotFound, TooFrequent
-from application.ports import ComplaintsView, LoginThrottle
+from application.ports import ComplaintsView, DocumentStore, DocumentUpload, LoginThrottle
 from application.queries.common import Page
 from application.queries.complaints import ComplaintQuery, ComplaintRow
-from application.rights import command
+from application.rights import authorize, command
 from application.throttling import filings_left
 from application.usecases import UseCases
 from domain.complaints import Channel, Complainant, Complaint, Finding, Triage
+from domain.documents import Attached, find, slot
 from domain.objections import reference_for
 from domain.organization import Organization
 from domain.periods import WorkingDays
@@ -30,6 +32,7 @@ from domain.provenance import Basis, Role
 from domain.rules import RuleSet
 
 _NS = UUID("3f0d2f8e-5b1a-4c6e-9f7a-8d2c1e0b4a67")
+MATERIAL_SLOT = "complaint_material"
 
 
 def complaint_id(reference: str) -> UUID:
@@ -49,14 +52,23 @@ class ComplaintState(msgspec.Struct, frozen=True):
     answer_by: date | None
     answered_on: date | None
     answer: str | None
+    material: tuple[str, ...] = ()  # the file names sent, nothing more
 
 
 class Complaints(UseCases):
     def __init__(
-        self, *args: Any, view: ComplaintsView, throttle: LoginThrottle, per_hour: int, calendar: WorkingDays, **kwargs: Any
+        self,
+        *args: Any,
+        view: ComplaintsView,
+        throttle: LoginThrottle,
+        per_hour: int,
+        calendar: WorkingDays,
+        documents: DocumentStore | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self.documents = documents
         self.throttle = throttle
         self.per_hour = per_hour
         self.calendar = calendar
@@ -119,7 +131,35 @@ class Complaints(UseCases):
             found.answer_by,
             found.answered_on,
             found.answer,
+            tuple(a.document.file_name for a in found.documents if not a.withdrawn),
         )
+
+    def attach(self, ctx: CommandContext, reference: str, upload: DocumentUpload, file_name: str) -> Attached:
+        """The complainant's material, until the complaint is answered: the reference entitles them."""
+        authorize(ctx, "complaints.attach", set())
+        found = self._find(complaint_id(reference))
+        if not isinstance(found, Complaint) or found.answer is not None:
+            raise NotFound("complaint", reference[:40])
+        if self.documents is None:
+            raise NotFound("document_store", "")
+        kind = slot(MATERIAL_SLOT)
+        ref = accept(self.documents, upload, kind.key, file_name, kind.types)
+
+        def attach() -> Complaint:
+            complaint = self.complaint(found.id)
+            complaint.attach_document(kind, ref, self._at(ctx))
+            return self._save(complaint)
+
+        saved = self._retrying(None, attach)
+        return next(a for a in reversed(saved.documents) if a.document.sha256 == ref.sha256)
+
+    def document(self, ctx: CommandContext, complaint_id: UUID, sha256: str) -> Attached:
+        """A file of the complaint, for the registry only (it may name the complainant)."""
+        authorize(ctx, "complaints.document", set())
+        found = find(self.complaint(complaint_id).documents, sha256)
+        if found is None:
+            raise NotFound("document", sha256[:64])
+        return found
 
     def search(self, query: ComplaintQuery) -> Page[ComplaintRow]:
         return self.view.search(query)

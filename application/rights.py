@@ -110,6 +110,8 @@ RIGHTS: dict[str, Row] = {
     "objections.decide": CASE_CHAIR,
     # -- complaints (投诉举报): anyone files one; the registry triages, answers, investigates --
     "complaints.file": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},
+    "complaints.attach": {r: A for r in Role if r not in (Role.SYSTEM, Role.AUDITOR)},  # the complainant's material
+    "complaints.document": STAFF,
     "complaints.triage": STAFF,
     "complaints.answer": STAFF,
     "complaints.open_investigation": STAFF,  # 立案调查 on the registry's own initiative

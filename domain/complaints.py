@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
+from domain.documents import Attached, DocumentRef, Slot, with_attached
 from domain.errors import InvalidTransition, InvalidValue
 from domain.periods import Deadline
 from domain.provenance import Provenance
@@ -112,6 +113,7 @@ class Complaint(LedgerAggregate):
         self.answer_by: date | None = None
         self.answer: str | None = None
         self.answered_on: date | None = None
+        self.documents: tuple[Attached, ...] = ()
 
     @classmethod
     def receive(
@@ -208,6 +210,20 @@ class Complaint(LedgerAggregate):
     def _answered(self, text: str, on: date, provenance: Provenance) -> None:
         self.answer = text
         self.answered_on = on
+
+    # -- material (投诉举报材料) ------------------------------------------------------------------------
+    def attach_document(self, slot: Slot, document: DocumentRef, provenance: Provenance) -> None:
+        """The complainant's evidence, until the answer closes the complaint; never public."""
+        if self.answer is not None:
+            raise InvalidTransition(
+                "complaint.closed", "已答复投诉人,不再接收材料", "The complainant has been answered: no more material is taken"
+            )
+        self._document_attached(slot.key, document, provenance)
+
+    @event("DocumentAttached")
+    def _document_attached(self, slot: str, document: DocumentRef, provenance: Provenance) -> None:
+        new = Attached(slot, document, False, provenance.at.isoformat(), provenance.actor.user_id)
+        self.documents = with_attached(self.documents, new, None)
 
     @property
     def state(self) -> str:

@@ -155,6 +155,8 @@ SLOTS = {
         Slot("appeal_grounds", "复核理由与证据", "Grounds of the appeal", ALL_TYPES, multiple=True),
         Slot("objection_grounds", "异议材料", "Material of an objection", ALL_TYPES, multiple=True),
         # random inspections (双随机抽查): what the organization uploads or an inspector records
+        # complaints and reports (投诉举报): what the complainant sends with it
+        Slot("complaint_material", "投诉举报材料", "Material of a complaint", ALL_TYPES, multiple=True),
         Slot("spot_check_material", "抽查材料", "Spot-check material", ALL_TYPES, multiple=True),
     )
 }

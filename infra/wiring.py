@@ -261,6 +261,7 @@ def build_system(
             throttle=SqlLoginThrottle(database),
             per_hour=settings.objections_per_hour,  # public filings per address and hour, objections and complaints alike
             calendar=ChineseWorkingDays(),
+            documents=documents,
         ),
         read_models=read_models,
         dashboards=Dashboards(database),

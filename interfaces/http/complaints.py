@@ -8,16 +8,20 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import anyio
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
+from litestar.response import Stream
 
 from application.complaints import ComplaintState
+from application.errors import NotFound
 from application.queries.common import Page
 from application.queries.complaints import ComplaintQuery, ComplaintRow
 from domain.complaints import Channel, Complaint, Finding, Triage
 from domain.provenance import Role
 from interfaces.common.commands import context, etag, expected_version, system_of
+from interfaces.common.documents import DocumentOut, FileName, Sha256, download, receive
 from interfaces.common.security import STAFF, allow
 from interfaces.http.dto import BasisIn
 
@@ -61,6 +65,7 @@ class ComplaintOut(msgspec.Struct, frozen=True):
     answer_by: date | None
     answer: str | None
     answered_on: date | None
+    documents: list[DocumentOut] = []
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintOut:
@@ -83,6 +88,7 @@ class ComplaintOut(msgspec.Struct, frozen=True):
             c.answer_by,
             c.answer,
             c.answered_on,
+            [DocumentOut.of(a) for a in c.documents],
         )
 
 
@@ -161,6 +167,38 @@ class ComplaintController(Controller):
     )
     def state(self, request: Request[Any, Any, Any], reference: Reference) -> ComplaintState:
         return system_of(request).complaints.state(reference)
+
+    @post(
+        "/public/complaints/{reference:str}/documents",
+        operation_id="attachComplaintMaterial",
+        summary="投诉举报材料 / Material for a complaint, by its reference",
+        description="请求体为文件本身;类型按内容判断。凭编号即可上传,答复之后不再接收。"
+        "The body is the file itself (its type decided from the content); the reference entitles the "
+        "complainant; nothing is taken once the complaint is answered (404).",
+        guards=[allow(*FILERS)],
+        request_max_body_size=None,
+        status_code=201,
+    )
+    async def attach(self, request: Request[Any, Any, Any], reference: Reference, name: FileName = "") -> DocumentOut:
+        complaints, ctx = system_of(request).complaints, context(request)
+        if (await anyio.to_thread.run_sync(lambda: complaints.state(reference))).state == "answered":
+            raise NotFound("complaint", reference[:40])  # closed: nothing more is taken, and nothing is read
+        upload = await receive(request)
+        try:
+            attached = await anyio.to_thread.run_sync(lambda: complaints.attach(ctx, reference, upload, name))
+        finally:
+            upload.discard()
+        return DocumentOut.of(attached)
+
+    @get(
+        "/complaints/{complaint_id:uuid}/documents/{sha256:str}",
+        operation_id="downloadComplaintMaterial",
+        summary="下载投诉举报材料 / Download a complaint's material (the registry)",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+    )
+    def material(self, request: Request[Any, Any, Any], complaint_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        return download(request, system_of(request).complaints.document(context(request), complaint_id, sha256), inline)
 
     @get(
         "/complaints",

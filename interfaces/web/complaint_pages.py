@@ -10,7 +10,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from application.errors import NotFound
 from application.queries.complaints import ComplaintQuery
@@ -18,6 +18,7 @@ from domain.complaints import Finding, Triage
 from domain.errors import DomainError, InvalidValue
 from domain.provenance import Role
 from interfaces.common.commands import context, system_of
+from interfaces.common.documents import Sha256, download
 from interfaces.common.problems import domain_status
 from interfaces.common.security import STAFF, require_role
 from interfaces.web.forms import Form
@@ -94,7 +95,12 @@ class ComplaintPages(Controller):
             return Template("complaint_state.html", status_code=404, context={"c": None, "reference": reference, "unknown": True})
         return Template(
             "complaint_state.html",
-            context={"c": found, "reference": found.reference, "filed": request.query_params.get("filed") == "1"},
+            context={
+                "c": found,
+                "reference": found.reference,
+                "filed": request.query_params.get("filed") == "1",
+                "saved": request.query_params.get("saved") == "1",
+            },
         )
 
     # -- the registry: list, triage, answer ----------------------------------------------------------
@@ -151,6 +157,12 @@ class ComplaintPages(Controller):
                 "today": system.store.today(),
             },
         )
+
+    @get("/complaints/{complaint_id:uuid}/documents/{sha256:str}", sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], complaint_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        """The complainant's material, for the registry (downloaded, never rendered)."""
+        require_role(request.user, STAFF)
+        return download(request, system_of(request).complaints.document(context(request), complaint_id, sha256), inline)
 
     @post("/complaints/{complaint_id:uuid}/triage", sync_to_thread=True, status_code=303)
     def triage(self, request: Request[Any, Any, Any], complaint_id: UUID, data: Form) -> Response[Any]:

@@ -10,12 +10,13 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
 from domain.errors import DomainError, InvalidValue
 from domain.provenance import Basis, Role
 from domain.spot_check import Conclusion, SpotCheck, Stage
 from interfaces.common.commands import context, system_of
+from interfaces.common.documents import Sha256, download
 from interfaces.common.problems import domain_status
 from interfaces.common.security import STAFF, Principal, require_role
 from interfaces.web.confirm import BasisField, Confirmation, confirm_then, confirmation_page, confirmed
@@ -219,6 +220,12 @@ class SpotCheckPages(Controller):
                 "tz": ZoneInfo(desk.rule_set_for(made.division_prefix).timezone),
             },
         )
+
+    @get("/{check_id:uuid}/documents/{sha256:str}", sync_to_thread=True)
+    def document(self, request: Request[Any, Any, Any], check_id: UUID, sha256: Sha256, inline: bool = False) -> Stream:
+        """A material's file from the case page (the page's session, not the API's token)."""
+        require_role(request.user, CASE_READERS)
+        return download(request, system_of(request).spot_checks.document(context(request), check_id, sha256), inline)
 
     @get("/{check_id:uuid}", sync_to_thread=True)
     def case(self, request: Request[Any, Any, Any], check_id: UUID) -> Template:

@@ -14,6 +14,7 @@ import pytest
 from application.demo import _NS
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_public_browser import sign_in
+from tests.support import documents as make
 
 pytestmark = pytest.mark.browser
 HUB = uuid5(_NS, "tl-hub")
@@ -35,6 +36,12 @@ def test_a_complaint_from_the_public_card_to_the_answer(site: str, page: Any) ->
     page.click("[data-testid=file-complaint]")
     reference = page.inner_text("[data-testid=reference]").strip()
     assert "已收到您的投诉举报" in page.inner_text("[data-testid=done]")
+    with page.expect_navigation(url="**saved=1"):  # a photo of the receipt, from the phone
+        page.set_input_files(
+            "[data-testid=doc-file]", files=[{"name": "收费收据.png", "mimeType": "image/png", "buffer": make.png(6, 4)}]
+        )
+    assert "收费收据.png" in page.inner_text("[data-testid=material]")
+    page.screenshot(path=str(ARTIFACTS / "complaint-material-phone.png"), full_page=True)
 
     page.set_viewport_size({"width": 1280, "height": 1000})
     sign_in(page, site, "registrar")
@@ -44,6 +51,9 @@ def test_a_complaint_from_the_public_card_to_the_answer(site: str, page: Any) ->
     assert reference in first.inner_text() and "应于" in first.inner_text()
     first.locator("a").click()
     assert "15个工作日" in page.inner_text("[data-testid=triage-due]")  # the unit is said
+    with page.expect_download() as got:
+        page.click("[data-testid=material] a")
+    assert got.value.suggested_filename == "收费收据.png"
     page.check("input[name=decision][value=accepted]")
     page.fill("[data-testid=triage-reasons]", "线索具体,予以受理")
     page.click("[data-testid=triage-form] button")

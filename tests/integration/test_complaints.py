@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -22,6 +23,7 @@ from domain.provenance import Actor, Role
 from tests.integration.certificate_support import registered
 from tests.integration.conftest import login
 from tests.integration.helpers import REGISTRAR
+from tests.support.documents import png
 
 PUBLIC = CommandContext(Actor("public", Role.PUBLIC), "req-public")
 
@@ -134,3 +136,42 @@ def test_the_public_files_without_signing_in_within_the_hourly_limit(system, clo
     assert done.status_code == 200 and done.json()["triage"] == "referred" and done.json()["complainant_name"] == "王某"
     with pytest.raises(TooFrequent):
         system.complaints.file(PUBLIC, org, "王某", "x", "y", address="testclient")
+
+
+def test_the_complainant_sends_material_by_reference_and_only_the_registry_reads_it(system, client) -> None:
+    org = registered(system, 14)
+    body = {"organization_id": str(org), "name": "赵某", "contact": "zhao@example.org", "content": "收费无票据"}
+    reference = client.post("/api/public/complaints", json=body).json()["reference"]
+    photo = png(4, 3)
+    sent = client.post(f"/api/public/complaints/{reference}/documents", params={"name": "../收据照片.png"}, content=photo)
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["file_name"] == "收据照片.png" and sent.json()["media_type"] == "image/png"
+    page = client.get(f"/public/complaints/{reference}")
+    assert "收据照片.png" in page.text and "赵某" not in page.text  # the names stay private, the file names are theirs
+    refused = client.post(f"/api/public/complaints/{reference}/documents", params={"name": "x.html"}, content=b"<html>")
+    assert refused.status_code == 415 and "类型" in refused.json()["message_zh"]
+    unknown = client.post("/api/public/complaints/26-NOPE/documents", params={"name": "a.png"}, content=photo)
+    assert unknown.status_code == 404
+
+    registrar = login(client, "registrar")
+    [row] = [r for r in client.get("/api/complaints", headers=registrar).json()["items"] if r["reference"] == reference]
+    one = client.get(f"/api/complaints/{row['id']}", headers=registrar).json()
+    [doc] = one["documents"]
+    url = f"/api/complaints/{row['id']}/documents/{doc['sha256']}"
+    assert client.get(url, headers=registrar).content == photo
+    assert client.get(url, headers=login(client, "org")).status_code == 403  # the organization complained about: no
+    assert client.get(url).status_code == 401
+
+    triaged = client.post(
+        f"/api/complaints/{row['id']}/triage",
+        json={"decision": "not_accepted", "reasons": "不属于登记管理机关职责"},
+        headers={**registrar, "If-Match": f'"{one["version"]}"'},
+    )
+    assert triaged.status_code == 200, triaged.text
+    answered = client.post(
+        f"/api/complaints/{row['id']}/answer", json={"text": "已告知"}, headers={**registrar, "If-Match": triaged.headers["etag"]}
+    )
+    assert answered.status_code == 200, answered.text
+    late = client.post(f"/api/public/complaints/{reference}/documents", params={"name": "b.png"}, content=photo)
+    assert late.status_code == 404  # answered: nothing more is taken
+    assert len(system.complaints.complaint(UUID(row["id"])).documents) == 1

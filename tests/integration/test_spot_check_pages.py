@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
+from tests.integration.helpers import REGISTRAR
 from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
+from tests.support.documents import pdf, upload_of
 
 
 def test_the_registrar_draws_after_a_confirmation_and_takes_a_check_through_its_steps(live: Live) -> None:
@@ -49,6 +51,13 @@ def test_the_registrar_draws_after_a_confirmation_and_takes_a_check_through_its_
         "registrar", "POST", f"{check_url}/notice", data={"document_no": "铜民抽通〔2026〕5号", "_csrf_token": live.csrf_field}
     )
     assert notified.status_code == 303 and notified.headers["location"] == f"{check_url}?done=notice"
+    check_id = UUID(check_url.rsplit("/", 1)[1])
+    live.system.spot_checks.attach_document(REGISTRAR, check_id, upload_of(live.system, pdf()), "账簿.pdf")
+    shown = live.page("registrar", "GET", check_url)
+    href = re.search(r'href="(/spot-checks/[0-9a-f-]{36}/documents/[0-9a-f]{64})"', shown.text).group(1)  # type: ignore[union-attr]
+    got = live.page("registrar", "GET", href)  # with the page's session, not an API token
+    assert got.status_code == 200 and got.content == pdf() and "账簿.pdf" in got.headers["content-disposition"] + shown.text
+    assert live.page("public", "GET", href).headers["location"].startswith("/login")  # signed out: sign in first
     findings = {"findings": "会计账簿与年报收入不符", "_csrf_token": live.csrf_field}
     assert live.page("registrar", "POST", f"{check_url}/findings", data=findings).status_code == 303
 
