@@ -27,6 +27,7 @@ from application.organizations import Organizations
 from application.ports import Clock, IntegrityView
 from application.reminders import Reminders
 from application.sample_documents import pdf
+from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
 from domain.credit import Penalty, PenaltyKind
 from domain.documents import SLOTS
@@ -250,6 +251,7 @@ class DemoTargets(Protocol):
     reminders: Reminders
     funding: Funding
     subsidies: Subsidies
+    spot_checks: SpotChecks
 
     @property
     def integrity(self) -> IntegrityView: ...
@@ -325,10 +327,21 @@ def seed_demo(system: DemoTargets, say: Callable[[str], None] = print) -> bool:
     graded_with_certificate(system, ctx, ids["xc-social"], users["chair"], experts, uuid5(_NS, "demo-graded-evaluation"))
     _demo_inspections_and_credit(system.store, system.inspections, system.credit, ctx, ids)
     _demo_funding(system, ctx, ids, experts, users["chair"].id)
+    _demo_spot_checks(system, ctx)
     system.reminders.issue(ctx, system.store.today())  # the evaluators' "scores due" reminders, in their inboxes
     system.integrity.checkpoint(system.clock.now())  # the first published checkpoint (/public/checkpoints)
     say(f"demo data: {len(ORGS)} organizations, {len(USERS)} users, {len(DEMO_PROJECTS)} projects (password: {DEMO_PASSWORD})")
     return True
+
+
+def _demo_spot_checks(system: DemoTargets, ctx: CommandContext) -> None:
+    """宣城's draw for this year (铜陵's is left for the newcomer to make), its first check notified."""
+    year = system.store.today().year
+    drawn = _with_basis(ctx, f"宣民抽〔{year}〕1号", "年度双随机抽查")
+    _made, checks = system.spot_checks.draw(drawn, year, "3418")
+    if checks:
+        notice = _with_basis(ctx, f"宣民抽通〔{year}〕1号", "抽查通知")
+        system.spot_checks.notify(notice, checks[0].id, None)
 
 
 def _with_basis(ctx: CommandContext, document_no: str, reason: str) -> CommandContext:

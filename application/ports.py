@@ -26,6 +26,7 @@ from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, Subs
 from application.queries.integrity import Checkpoint, Verification
 from application.queries.register import RegisterAsOfQuery, RegisterEntry, RegisterLine, RegisterQuery
 from application.queries.reminders import ContactRow, DeliveryClaim, ReminderQuery, ReminderRow
+from application.queries.spot_checks import DrawRow, SpotCheckQuery, SpotCheckRow
 from domain.rules import RuleSet
 
 
@@ -499,3 +500,11 @@ class IntegrityView(Protocol):
     def link_at(self, position: int) -> str | None:
         """The chain's stored link at a position (None past the head)."""
         ...
+
+
+class SpotChecksView(Protocol):
+    """Random inspections as lists: the draws made, and the checks with their stage and team."""
+
+    def draws(self, year: int | None = None) -> list[DrawRow]: ...
+
+    def checks(self, query: SpotCheckQuery) -> Page[SpotCheckRow]: ...

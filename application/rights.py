@@ -242,6 +242,8 @@ QUERIES: dict[str, frozenset[str]] = {
             "checks_of",
             "history",
             "conclusions_of",
+            "draws",
+            "checks",
             "relations",
             "document",
         }

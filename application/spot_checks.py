@@ -22,8 +22,19 @@ from application import rights
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
-from application.ports import CasesView, ComplaintsView, ComplianceView, DocumentStore, DocumentUpload, RegisterView, Seeds
+from application.ports import (
+    CasesView,
+    ComplaintsView,
+    ComplianceView,
+    DocumentStore,
+    DocumentUpload,
+    RegisterView,
+    Seeds,
+    SpotChecksView,
+)
+from application.queries.common import Page
 from application.queries.register import RegisterEntry, RegisterQuery
+from application.queries.spot_checks import DrawRow, SpotCheckQuery, SpotCheckRow
 from application.rights import authorize, command
 from application.usecases import UseCases
 from domain.documents import Attached, DocumentRef, find, slot
@@ -97,9 +108,11 @@ class SpotChecks(UseCases):
         cases: CasesView,
         complaints: ComplaintsView | None = None,
         documents: DocumentStore | None = None,
+        view: SpotChecksView | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.view = view  # the lists of draws and checks
         self.complaints = complaints  # 投诉举报 on file: the complained-about group
         self.documents = documents
         self.seeds = seeds
@@ -282,6 +295,19 @@ class SpotChecks(UseCases):
         """Who recorded the draw and on which decision (a retried request recognises its own)."""
         drawn = self.store.history(made.id)[0]
         return drawn.actor_id, drawn.document_no
+
+    def draws(self, year: int | None = None) -> list[DrawRow]:
+        """Every draw recorded (of a year), the newest first."""
+        return self._view().draws(year)
+
+    def checks(self, query: SpotCheckQuery) -> Page[SpotCheckRow]:
+        """Checks, those not concluded first; an inspector's own with `inspector` (a user id)."""
+        return self._view().checks(query)
+
+    def _view(self) -> SpotChecksView:
+        if self.view is None:
+            raise NotFound("spot_check_lists", "")
+        return self.view
 
     def spot_check(self, check_id: UUID, expected: int | None = None) -> SpotCheck:
         return self._get(check_id, SpotCheck, "spot_check", expected)

@@ -12,6 +12,7 @@ from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
 from infra.projections.reminders import ReminderProjection
+from infra.projections.spot_checks import SpotChecksProjection
 
 READ_MODELS: tuple[type[Projection], ...] = (
     RegisterProjection,
@@ -21,6 +22,7 @@ READ_MODELS: tuple[type[Projection], ...] = (
     FundingProjection,
     RegisterHistoryProjection,
     ComplaintsProjection,
+    SpotChecksProjection,
 )
 
 

@@ -51,6 +51,7 @@ from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
 from infra.projections.reminders import ReminderProjection
+from infra.projections.spot_checks import SpotChecksProjection
 from infra.read_models import READ_MODELS
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
@@ -198,6 +199,7 @@ def build_system(
         cases=cases,
         complaints=read_models.get(ComplaintsProjection),
         documents=documents,
+        view=read_models.get(SpotChecksProjection),
     )
     system = System(
         settings=settings,

@@ -48,6 +48,7 @@ class ComplaintsProjection(Projection):
                 tx, "sl_complaints", e, state="triaged", triage=e.decision.value, answer_by=e.answer_by.isoformat()
             ),
             "Answered": lambda tx, e: update_row(tx, "sl_complaints", e, state="answered", answered_on=e.on.isoformat()),
+            "DocumentAttached": lambda tx, e: update_row(tx, "sl_complaints", e),  # the row's version follows
         }
 
     def _received(self, tx: Tx, e: Any) -> None:

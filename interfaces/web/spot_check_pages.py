@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from litestar import Controller, Request, Response, get, post
 from litestar.response import Redirect, Stream, Template
 
+from application.queries.spot_checks import SpotCheckQuery
 from domain.errors import DomainError, InvalidValue
 from domain.provenance import Basis, Role
 from domain.spot_check import Conclusion, SpotCheck, Stage
@@ -22,6 +23,7 @@ from interfaces.common.security import STAFF, Principal, require_role
 from interfaces.web.confirm import BasisField, Confirmation, confirm_then, confirmation_page, confirmed
 from interfaces.web.forms import Form
 from interfaces.web.i18n import language, message_for, translate
+from interfaces.web.params import page_number
 
 READERS = (*STAFF, Role.AUDITOR)
 CASE_READERS = (*STAFF, Role.AUDITOR, Role.EVALUATOR, Role.CHAIR, Role.ORGANIZATION)
@@ -52,10 +54,20 @@ def _year(raw: str | None) -> int:
 def _start(
     request: Request[Any, Any, Any], error: str | None = None, form: dict[str, str] | None = None, status: int = 200
 ) -> Template:
+    desk = system_of(request).spot_checks
     today = system_of(request).store.today()
+    params = request.query_params
     return Template(
         "spot_checks.html",
-        context={"error": error, "form": form or {"year": str(today.year)}, "today": today},
+        context={
+            "error": error,
+            "form": form or {"year": str(today.year)},
+            "today": today,
+            "draws": desk.draws(),
+            "checks": desk.checks(SpotCheckQuery(open_only=True, page=page_number(params.get("page")), per_page=20)),
+            "page_link": lambda n: f"/spot-checks/?page={n}",
+            "tz": ZoneInfo(system_of(request).rules.for_division("", today).timezone),
+        },
         status_code=status,
     )
 

@@ -16,6 +16,7 @@ from litestar.response import Template
 from application.desk import Desk
 from application.queries.funding import ProjectQuery
 from application.queries.reminders import ReminderQuery
+from application.queries.spot_checks import SpotCheckQuery
 from domain.provenance import Role
 from domain.rules import add_years
 from interfaces.common.commands import system_of
@@ -62,6 +63,9 @@ class WorklistPages(Controller):
         }
         if principal.role is Role.EVALUATOR:
             found["sheets"] = [c for c in system.cases.assignments(principal.user_id) if c.stage == "scoring"][:LIMIT]
+        if principal.role in (Role.EVALUATOR, Role.CHAIR):  # inspectors of random inspections are experts
+            mine = SpotCheckQuery(inspector=principal.user_id, open_only=True, per_page=LIMIT)
+            found["spot_checks"] = system.spot_checks.checks(mine).items
         if principal.role is Role.CHAIR:
             found["cases"] = _progress(system, system.cases.cases(chair_user_id=principal.user_id))
         if principal.role in (Role.REGISTRAR, Role.ADMIN):

@@ -55,3 +55,16 @@ def test_the_organization_sees_what_is_due_with_its_deadline_on_a_phone(site: st
 def test_the_public_lands_on_the_public_register(site: str, page: Any) -> None:
     page.goto(f"{site}/")
     assert "/public/" in page.url
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_an_inspector_finds_the_spot_checks_on_their_team_and_opens_one_on_a_phone(site: str, page: Any) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, site, "evaluator")
+    mine = page.locator("[data-testid=work-spot-checks]")
+    assert "年度双随机抽查" in mine.text_content() and "下一步" in mine.text_content()
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    mine.locator("a").first.click()
+    page.wait_for_load_state()
+    assert "/spot-checks/" in page.url and "双随机抽查" in page.text_content("h1")
+    assert page.locator("[data-testid=stage]").is_visible()

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from application.errors import NotPermitted
+from application.queries.spot_checks import SpotCheckQuery
 from domain.errors import Conflict, InvalidTransition, InvalidValue
 from domain.provenance import Basis
 from domain.spot_check import CandidateList, Conclusion, MaterialSource, Stage, select
@@ -131,3 +132,30 @@ def test_a_complaint_on_file_puts_the_organization_in_the_complained_group_unles
     assert preview.groups["complained"] == 1 and preview.quotas["complained"] == 1
     made, _checks = system.spot_checks.draw(DRAW, 2026, "3407")
     assert {s.organization_id: s.group for s in made.selection}[d.ordinary[1]] == "complained"
+
+
+def test_the_draws_and_each_inspectors_open_checks_are_listed_from_the_read_model(system, clock) -> None:
+    d = division(system, clock)
+    made, checks = system.spot_checks.draw(DRAW, 2026, "3407", [d.complained])
+    [row] = system.spot_checks.draws()
+    assert (row.id, row.year, row.division_prefix, row.selected) == (made.id, 2026, "3407", len(checks))
+    assert system.spot_checks.draws(2025) == []
+
+    for n in (1, 2, 3, 4):  # each inspector's worklist holds exactly the checks on their team
+        mine = system.spot_checks.checks(SpotCheckQuery(inspector=f"inspector-user-{n}", open_only=True, per_page=200))
+        expected = {c.id for c in checks if any(i.user_id == f"inspector-user-{n}" for i in c.inspectors)}
+        assert {r.id for r in mine.items} == expected and mine.total == len(expected)
+    assert system.spot_checks.checks(SpotCheckQuery(inspector="inspector-user-")).total == 0  # a whole id, not a prefix
+
+    first = checks[0]
+    member = next(int(i.user_id.rsplit("-", 1)[1]) for i in first.inspectors)
+    steps = system.spot_checks
+    steps.notify(replace(as_inspector(member), basis=Basis("铜民抽通〔2026〕9号")), first.id, None)
+    steps.record_findings(as_inspector(member), first.id, None, "未见异常")
+    steps.conclude(replace(DRAW, basis=Basis("铜民抽结〔2026〕9号")), first.id, None, Conclusion.NO_PROBLEMS, "未发现问题")
+    still_open = steps.checks(SpotCheckQuery(inspector=f"inspector-user-{member}", open_only=True, per_page=200))
+    assert first.id not in {r.id for r in still_open.items}
+    every = steps.checks(SpotCheckQuery(year=2026, per_page=200))
+    assert every.total == len(checks) and every.items[-1].id == first.id  # the concluded last
+    assert (every.items[-1].stage, every.items[-1].conclusion) == ("concluded", "no_problems")
+    assert every.items[-1].version == steps.spot_check(first.id).version
