@@ -242,6 +242,17 @@ class OpenMilestone(NamedTuple):
     division_code: str
 
 
+class OpenComplaint(NamedTuple):
+    """A complaint waiting for the registry: its triage (受理) or, once triaged, its answer (答复)."""
+
+    complaint_id: UUID
+    reference: str
+    organization_id: UUID
+    step: str  # "triage" or "answer"
+    due: date
+    division_code: str
+
+
 class AbnormalListing(NamedTuple):
     organization_id: UUID
     listed_on: date
@@ -279,6 +290,14 @@ class PlanningView(Protocol):
 
     def open_milestones(self) -> list[OpenMilestone]:
         """The next report of each running project."""
+        ...
+
+    def open_complaints(self, due_before: date) -> list[OpenComplaint]:
+        """Complaints whose triage or answer is still to come, due before the day."""
+        ...
+
+    def complaint_step_done(self, complaint_id: UUID, step: str) -> bool:
+        """Whether the complaint was triaged ("triage") or answered ("answer")."""
         ...
 
     def abnormal_listings(self) -> list[AbnormalListing]:

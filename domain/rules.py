@@ -184,6 +184,7 @@ class ReminderOffsets:
     credit_escalation_days: tuple[int, ...] = ()
     announcement_ending_days: tuple[int, ...] = ()
     milestone_due_days: tuple[int, ...] = ()
+    complaint_due_days: tuple[int, ...] = ()  # the registry's triage and answer of complaints
 
 
 def reminder_offset(deadline: date, offsets: tuple[int, ...], as_of: date) -> int | None:

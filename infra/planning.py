@@ -12,6 +12,7 @@ from application.ports import (
     Announcement,
     GradeExpiry,
     MissedInspection,
+    OpenComplaint,
     OpenMilestone,
     OpenSheet,
     OverdueScoring,
@@ -194,6 +195,31 @@ class PlanningQueries:
         with self.db.transaction() as tx:
             value = tx.execute(f"SELECT {column} FROM sl_projects WHERE id = ?", (str(project_id),)).scalar()
         return date.fromisoformat(value) if value else None
+
+    def open_complaints(self, due_before: date) -> list[OpenComplaint]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, c.reference, c.organization_id, c.state, c.triage_by, c.answer_by, r.division_code "
+                "FROM sl_complaints c JOIN sl_register r ON r.id = c.organization_id "
+                "WHERE (c.state = 'received' AND c.triage_by < ?) OR (c.state = 'triaged' AND c.answer_by < ?) ORDER BY c.id",
+                (due_before.isoformat(), due_before.isoformat()),
+            ).all()
+        return [
+            OpenComplaint(
+                UUID(r["id"]),
+                r["reference"],
+                UUID(r["organization_id"]),
+                "triage" if r["state"] == "received" else "answer",
+                date.fromisoformat(r["triage_by"] if r["state"] == "received" else r["answer_by"]),
+                r["division_code"],
+            )
+            for r in rows
+        ]
+
+    def complaint_step_done(self, complaint_id: UUID, step: str) -> bool:
+        with self.db.transaction() as tx:
+            state = tx.execute("SELECT state FROM sl_complaints WHERE id = ?", (str(complaint_id),)).scalar()
+        return state == "answered" or (step == "triage" and state == "triaged")
 
     def listing_removed_on(self, organization_id: UUID, listed_on: date) -> date | None:
         with self.db.transaction() as tx:

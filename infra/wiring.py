@@ -168,7 +168,7 @@ def build_system(
     store.recorder.after_insert = read_models.apply_saved  # type: ignore[attr-defined]  # our recorders (infra/persistence) call it
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents, calendar=ChineseWorkingDays())
-    planning = PlanningQueries(compliance, [register, cases, funding_view])
+    planning = PlanningQueries(compliance, [register, cases, funding_view, read_models.get(ComplaintsProjection)])
     credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents, calendar=ChineseWorkingDays())
     inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(

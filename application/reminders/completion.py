@@ -28,6 +28,8 @@ DONE_TEXTS: dict[str, tuple[str, str]] = {
         "{report}已于{on}提交,提醒已取消。",
         "The {report_en} was handed in on {on}; the reminder was cancelled.",
     ),
+    "complaint_triaged": ("已作出受理决定,提醒已取消。", "The complaint was triaged; the reminder was cancelled."),
+    "complaint_answered": ("已答复投诉人,提醒已取消。", "The complainant was answered; the reminder was cancelled."),
     "listing_removed": (
         "已于{on}移出活动异常名录,提醒已取消。",
         "The organization was removed from the abnormal-activity list on {on}; the reminder was cancelled.",
@@ -63,6 +65,10 @@ def task_done(reminder: Reminder, view: PlanningView) -> tuple[str, str, str] | 
         removed = view.listing_removed_on(subject, date.fromisoformat(reminder.period))
         reason, values = "listing_removed", {"on": removed}
         found = removed is not None
+    elif kind in ("complaint_due", "complaint_overdue"):
+        step = reminder.period.split(":", 1)[0]
+        reason, values = f"complaint_{'triaged' if step == 'triage' else 'answered'}", {}
+        found = view.complaint_step_done(subject, step)
     else:
         return None
     if not found:

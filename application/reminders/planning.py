@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from application.ports import PlanningView, RegisterView
+from application.reminders.notices import registrars
 from application.usecases import UseCases
 from domain.reminder import PlannedReminder
 from domain.rules import RuleSet, add_years, reminder_offset
@@ -54,7 +55,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "{name}:项目“{title}”的{report}已于{due}逾期,请尽快提交;逾期可能影响后续拨款。",
         "{name}: the {report_en} of the project '{title}' was due on {due}; submit it now, later tranches wait for it.",
     ),
+    "complaint_due": (
+        "投诉举报{reference}(关于{name}):{step}应于{due}前作出({left})。",
+        "Complaint {reference} (about {name}): its {step_en} is due by {due} ({left}).",
+    ),
+    "complaint_overdue": (
+        "投诉举报{reference}(关于{name}):{step}已于{due}逾期,请尽快办理。",
+        "Complaint {reference} (about {name}): its {step_en} was due on {due}; deal with it now.",
+    ),
 }
+COMPLAINT_STEPS = {"triage": ("受理决定", "triage decision"), "answer": ("答复投诉人", "answer to the complainant")}
 MILESTONE_NAMES = {"mid_term": ("中期报告", "mid-term report"), "closing": ("结项报告", "closing report")}
 OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
 
@@ -273,12 +283,33 @@ class ReminderPlanning(UseCases):
                 found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, told_on, **values))
         return found
 
+    def _complaints(self, as_of: date, told_on: date) -> list[PlannedReminder]:
+        """The registry's own deadlines on complaints: N days before triage or the answer is due, and
+        once when it is overdue; to every registrar (whoever takes it up)."""
+        found = []
+        for c in self.planning.open_complaints(as_of + timedelta(days=400)):
+            zh, en = COMPLAINT_STEPS[c.step]
+            values = {"reference": c.reference, "name": self._name(c.organization_id), "step": zh, "step_en": en}
+            period = f"{c.step}:{c.due}"  # a moved deadline is another occasion
+            offsets = self.rules.for_division(c.division_code, as_of).reminders.complaint_due_days
+            offset = reminder_offset(c.due, offsets, as_of)
+            if offset is not None:
+                found.append(
+                    planned("complaint_due", c.complaint_id, registrars(), period, str(offset), c.due, told_on, **values)
+                )
+            elif c.due < as_of <= c.due + timedelta(days=OVERDUE_WINDOW_DAYS):
+                found.append(
+                    planned("complaint_overdue", c.complaint_id, registrars(), period, "overdue", c.due, told_on, **values)
+                )
+        return found
+
     def _planned(self, as_of: date) -> Iterator[PlannedReminder]:
         """Every reminder due as of the date, from every source, unsorted (a name may repeat).
         Their texts say how each deadline stands on the day they are issued (today, or the
         day itself if a plan is asked for ahead)."""
         told_on = max(as_of, self.store.today())
-        for source in (self._inspections, self._grades, self._sheets, self._cases, self._credit, self._milestones):
+        sources = (self._inspections, self._grades, self._sheets, self._cases, self._credit, self._milestones, self._complaints)
+        for source in sources:
             yield from source(as_of, told_on)
 
     def _rule_set(self, ref: str) -> RuleSet:

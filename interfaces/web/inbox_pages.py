@@ -140,6 +140,8 @@ def task_link(kind: str, subject_id: Any, period: str) -> str:
         return f"/organizations/{subject_id}/inspections/{period}"
     if kind.startswith(("milestone_", "application_")):
         return f"/projects/{subject_id}"
+    if kind.startswith("complaint_"):
+        return f"/complaints/{subject_id}"
     return f"/organizations/{subject_id}"
 
 

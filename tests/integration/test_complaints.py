@@ -16,6 +16,8 @@ import pytest
 from application.context import CommandContext
 from application.errors import TooFrequent
 from application.queries.complaints import ComplaintQuery
+from application.queries.reminders import ReminderQuery
+from application.reminders.completion import task_done
 from domain.complaints import Channel, Finding, Triage
 from domain.credit import Penalty, PenaltyKind
 from domain.errors import InvalidTransition, InvalidValue
@@ -23,6 +25,7 @@ from domain.provenance import Actor, Role
 from tests.integration.certificate_support import registered
 from tests.integration.conftest import login
 from tests.integration.helpers import REGISTRAR
+from tests.integration.spot_check_support import SWEEP
 from tests.support.documents import png
 
 PUBLIC = CommandContext(Actor("public", Role.PUBLIC), "req-public")
@@ -175,3 +178,35 @@ def test_the_complainant_sends_material_by_reference_and_only_the_registry_reads
     late = client.post(f"/api/public/complaints/{reference}/documents", params={"name": "b.png"}, content=photo)
     assert late.status_code == 404  # answered: nothing more is taken
     assert len(system.complaints.complaint(UUID(row["id"])).documents) == 1
+
+
+def test_the_registry_is_reminded_before_triage_and_answer_are_due_and_once_when_overdue(system, clock) -> None:
+    clock.move_to(date(2026, 9, 28))
+    org = registered(system, 15)
+    reference = system.complaints.file(PUBLIC, org, "钱某", "qian@example.org", "理事会长期未换届", address="10.0.0.8")
+    [row] = [r for r in system.complaints.search(ComplaintQuery()).items if r.reference == reference]
+
+    def issued(day: date) -> list:  # type: ignore[type-arg]
+        clock.move_to(day)
+        system.reminders.issue(SWEEP, day)
+        found = system.reminder_view.reminders(ReminderQuery(recipients=["role:registrar"], per_page=200)).items
+        return sorted((r for r in found if r.subject_id == row.id), key=lambda r: r.issued_at)
+
+    assert issued(date(2026, 10, 17)) == []  # triage is due on 23 October: 5 days before is the 18th
+    [five] = issued(date(2026, 10, 18))
+    assert (five.kind, five.period, five.due_on) == ("complaint_due", "triage:2026-10-23", date(2026, 10, 23))
+    assert reference in five.text_zh and "受理决定" in five.text_zh and "还有5天" in five.text_zh
+    assert len(issued(date(2026, 10, 18))) == 1  # once, however often the sweep runs
+    assert len(issued(date(2026, 10, 22))) == 2
+    overdue = issued(date(2026, 10, 26))[-1]
+    assert overdue.kind == "complaint_overdue" and "已于2026-10-23逾期" in overdue.text_zh
+    assert task_done(overdue, system.reminders.planning) is None
+
+    system.complaints.triage(REGISTRAR, row.id, None, Triage.REFERRED, "属于业务主管单位职责", "区教育局")
+    done = task_done(overdue, system.reminders.planning)
+    assert done is not None and done[0] == "complaint_triaged" and "受理决定" in done[1]
+    answer_by = system.complaints.complaint(row.id).answer_by
+    assert answer_by == date(2026, 12, 25)  # 60 calendar days from the triage
+    assert len(issued(date(2026, 12, 19))) == 3  # the answer's own: 6 days before, none yet
+    answer = issued(date(2026, 12, 20))[-1]
+    assert (answer.period, answer.offset) == ("answer:2026-12-25", "5") and "答复投诉人" in answer.text_zh
