@@ -15,7 +15,8 @@ from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.evaluations import Evaluations
 from application.ports import DocumentStore, DocumentUpload
-from application.reminders.notices import notice
+from application.reminders.notices import notice, registrars
+from application.reminders.planning import MILESTONE_NAMES
 from application.rights import Relation, command, project_owner
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
@@ -314,6 +315,69 @@ class Funding(UseCases):
         self._require_own(ctx, project)
         project.submit_report(milestone, summary, self.store.today(), self._at(ctx))
         return self._save(project)
+
+    @command("funding.request_extension", owner=project_owner)
+    def request_extension(
+        self, ctx: CommandContext, project_id: UUID, expected: int | None, milestone: Milestone, until: date, reason: str
+    ) -> Project:
+        """延期: the organization asks for more time for a milestone report before it is due; the registrars are told."""
+        project = self.project(project_id, expected)
+        self._require_own(ctx, project)
+        rules = self._round_rules(self.funding_round(project.round_id))
+        today, at = self.store.today(), self._at(ctx, rules)
+        project.request_extension(milestone, until, reason, today, rules.funding.milestone_extension_max_days, at)
+        zh, en = MILESTONE_NAMES[milestone.value]
+        told = notice(
+            "milestone_extension_requested",
+            project.id,
+            registrars(),
+            f"{milestone.value}:v{project.version}",
+            today,
+            at,
+            title=project.application.title,
+            report=zh,
+            report_en=en,
+            until=until.isoformat(),
+            reason=reason.strip()[:200],
+        )
+        return self._save(project, told)
+
+    @command("funding.decide_extension")
+    def decide_extension(
+        self,
+        ctx: CommandContext,
+        project_id: UUID,
+        expected: int | None,
+        milestone: Milestone,
+        granted: bool,
+        until: date | None,
+        reasons: str,
+    ) -> Project:
+        """The funder grants (the day asked for, or another within the rule set's limit) or refuses; the
+        milestone's reminders and its lateness follow the granted day from then on."""
+        project = self.project(project_id, expected)
+        rules = self._round_rules(self.funding_round(project.round_id))
+        today, at = self.store.today(), self._at(ctx, rules)
+        project.decide_extension(milestone, granted, until, reasons, today, rules.funding.milestone_extension_max_days, at)
+        new = project.due[milestone].isoformat()
+        zh, en = MILESTONE_NAMES[milestone.value]
+        told = notice(
+            "milestone_extension_decided",
+            project.id,
+            f"organization:{project.organization_id}",
+            f"{milestone.value}:v{project.version}",
+            today,
+            at,
+            title=project.application.title,
+            report=zh,
+            report_en=en,
+            outcome_zh="已获准许" if granted else "未获准许",
+            outcome_en="granted" if granted else "refused",
+            detail_zh=f"新的提交期限为{new}。" if granted else f"提交期限仍为{new}。",
+            detail_en=f"The new deadline is {new}. " if granted else f"The deadline stays {new}. ",
+            reasons=reasons.strip()[:200],
+        )
+        return self._save(project, told)
 
     # -- ending --------------------------------------------------------------------------------------------
     @command("funding.terminate")

@@ -240,6 +240,7 @@ class OpenMilestone(NamedTuple):
     milestone: str  # "mid_term" or "closing"
     due: date
     division_code: str
+    extended: bool = False  # an extension moved the day: its reminders are another occasion
 
 
 class OpenComplaint(NamedTuple):

@@ -169,6 +169,8 @@ RIGHTS: dict[str, Row] = {
     "funding.sign_agreement": OFFICE,
     "funding.pay_tranche": OFFICE,
     "funding.submit_report": OWN_OR_OFFICE,
+    "funding.request_extension": OWN_OR_OFFICE,  # 延期申请 (a registrar may enter a request made on paper)
+    "funding.decide_extension": OFFICE,
     "funding.check_attach": OWN_OR_OFFICE,  # asked before an upload's bytes are read
     "funding.attach_document": OWN_OR_OFFICE,
     "funding.withdraw_document": OWN_OR_OFFICE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -75,6 +75,8 @@ class Complaint(LedgerAggregate):
         "Answered": ("答复投诉人", "answer to the complainant"),
     }
 
+    documents = cast("tuple[Attached, ...]", ())  # the complainant's material (a class default for old states)
+
     class Received(LedgerAggregate.Created):
         reference: str
         organization_id: UUID
@@ -113,7 +115,6 @@ class Complaint(LedgerAggregate):
         self.answer_by: date | None = None
         self.answer: str | None = None
         self.answered_on: date | None = None
-        self.documents: tuple[Attached, ...] = ()
 
     @classmethod
     def receive(

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import Enum
+from types import MappingProxyType
+from typing import ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -21,6 +23,7 @@ from eventsourcing.domain import event
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
+from domain.inspection import Extension
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import GRADE_ORDER, FundingRules, TrancheCondition, deciding_rule_set, grade_at_least
 from domain.values import MONEY_LIMIT, decimals
@@ -228,6 +231,14 @@ _FINISHED = (
 
 
 class Project(LedgerAggregate):
+    DECISIONS: ClassVar[dict[str, tuple[str, str]]] = {
+        "MilestoneExtensionGranted": ("准予阶段报告延期", "milestone report extension granted"),
+        "MilestoneExtensionRefused": ("不予阶段报告延期", "milestone report extension refused"),
+    }
+    # 延期 of a milestone report (class defaults: states from before extensions existed)
+    extensions = cast("dict[Milestone, Extension]", MappingProxyType({}))  # the request pending or the last decided
+    original_due = cast("dict[Milestone, date]", MappingProxyType({}))  # the agreement's day, once an extension moved it
+
     class Applied(LedgerAggregate.Created):
         round_id: UUID
         organization_id: UUID
@@ -490,6 +501,95 @@ class Project(LedgerAggregate):
         self, milestone: Milestone, summary: str, submitted_on: date, late: bool, provenance: Provenance
     ) -> None:
         self.reports[milestone] = submitted_on
+
+    # -- 延期: more time for a milestone report ------------------------------------------------------------
+    def request_extension(
+        self, milestone: Milestone, until: date, reason: str, today: date, max_days: int, provenance: Provenance
+    ) -> None:
+        """Asked before the report is due, for a later day within the rule set's limit, with a reason."""
+        self._require(ProjectStage.IN_PROGRESS)
+        if milestone in self.reports:
+            raise InvalidTransition("milestone.reported", "该阶段报告已提交", "This report is submitted already")
+        pending = self.extensions.get(milestone)
+        if pending is not None and pending.granted is None:
+            raise InvalidTransition(
+                "extension.pending", "已有延期申请待资助方决定", "An extension request is already waiting for a decision"
+            )
+        if today > self.due[milestone]:
+            raise InvalidTransition(
+                "extension.too_late",
+                f"报告期限{self.due[milestone]}已过,不能再申请延期,请尽快提交",
+                f"The report was due on {self.due[milestone]}; an extension can no longer be asked for: submit it now",
+            )
+        self._check_extension(milestone, until, max_days)
+        if not reason.strip():
+            raise InvalidValue("extension.reason", "请说明申请延期的理由", "Say why more time is needed")
+        self._milestone_extension_requested(milestone, until, reason.strip()[:1000], today, provenance)
+
+    def _check_extension(self, milestone: Milestone, until: date, max_days: int) -> None:
+        due = self.due[milestone]
+        latest = self.original_due.get(milestone, due) + timedelta(days=max_days)
+        if milestone is Milestone.MID_TERM:  # the mid-term report comes before the closing one
+            latest = min(latest, self.due[Milestone.CLOSING])
+        if until <= due:
+            raise InvalidValue(
+                "extension.not_later",
+                f"延期后的期限应晚于现在的期限{due}",
+                f"The new deadline must be after the current one ({due})",
+            )
+        if until > latest:
+            raise InvalidValue(
+                "extension.too_long",
+                f"最多可延至{latest}(不超过{max_days}天,中期报告不晚于结项报告期限)",
+                f"The latest possible day is {latest} (at most {max_days} days; a mid-term report not after the closing one)",
+                latest=latest.isoformat(),
+            )
+
+    @event("MilestoneExtensionRequested")
+    def _milestone_extension_requested(
+        self, milestone: Milestone, until: date, reason: str, on: date, provenance: Provenance
+    ) -> None:
+        self.extensions = {**self.extensions, milestone: Extension(until, reason, on)}
+
+    def decide_extension(
+        self,
+        milestone: Milestone,
+        granted: bool,
+        until: date | None,
+        reasons: str,
+        today: date,
+        max_days: int,
+        provenance: Provenance,
+    ) -> None:
+        """The funder grants (the day asked for, or another within the limit) or refuses, with reasons."""
+        pending = self.extensions.get(milestone)
+        if pending is None or pending.granted is not None:
+            raise InvalidTransition("extension.none", "没有待决定的延期申请", "There is no extension request to decide")
+        self._require(ProjectStage.IN_PROGRESS)
+        if milestone in self.reports:
+            raise InvalidTransition("milestone.reported", "该阶段报告已提交", "This report is submitted already")
+        if not reasons.strip():
+            raise InvalidValue("extension.reasons", "请写明决定的理由", "Give the decision's reasons")
+        if granted:
+            new_due = until or pending.requested_until
+            self._check_extension(milestone, new_due, max_days)
+            self._milestone_extension_granted(milestone, new_due, reasons.strip()[:1000], today, provenance)
+        else:
+            self._milestone_extension_refused(milestone, reasons.strip()[:1000], today, provenance)
+
+    @event("MilestoneExtensionGranted")
+    def _milestone_extension_granted(
+        self, milestone: Milestone, until: date, reasons: str, on: date, provenance: Provenance
+    ) -> None:
+        decided = replace(self.extensions[milestone], granted=True, until=until, reasons=reasons, decided_on=on)
+        self.extensions = {**self.extensions, milestone: decided}
+        self.original_due = {**self.original_due, milestone: self.original_due.get(milestone, self.due[milestone])}
+        self.due = {**self.due, milestone: until}
+
+    @event("MilestoneExtensionRefused")
+    def _milestone_extension_refused(self, milestone: Milestone, reasons: str, on: date, provenance: Provenance) -> None:
+        decided = replace(self.extensions[milestone], granted=False, reasons=reasons, decided_on=on)
+        self.extensions = {**self.extensions, milestone: decided}
 
     def record_mid_term(self, passed: bool, score: Decimal, provenance: Provenance) -> None:
         self._require(ProjectStage.IN_PROGRESS)

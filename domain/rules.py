@@ -342,6 +342,7 @@ class FundingRules:
     tranches: tuple[Tranche, ...]
     subsidies: tuple[SubsidyRule, ...] = ()
     no_subsidy_after_penalty_years: int = 0  # 0 = a penalty does not block subsidies
+    milestone_extension_max_days: int = 0  # 延期 of a milestone report: at most this many days (0 = none)
 
     def __post_init__(self) -> None:
         if sum((t.share for t in self.tranches), Decimal(0)) != 1:

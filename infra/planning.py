@@ -128,7 +128,7 @@ class PlanningQueries:
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT p.id, p.organization_id, p.title, p.mid_term_due, p.closing_due, p.mid_term_reported_on, "
-                "p.closing_reported_on, r.division_code FROM sl_projects p JOIN sl_register r ON r.id = p.organization_id "
+                "p.closing_reported_on, p.extended, r.division_code FROM sl_projects p JOIN sl_register r ON r.id = p.organization_id "
                 "WHERE p.stage = 'in_progress' ORDER BY p.id",
             ).all()
         found: list[OpenMilestone] = []
@@ -143,6 +143,7 @@ class PlanningQueries:
                             milestone,
                             date.fromisoformat(r[f"{milestone}_due"]),
                             r["division_code"],
+                            milestone in r["extended"].split(),
                         )
                     )
                     break  # the closing report comes after the mid-term one

@@ -42,6 +42,14 @@ NOTICES: dict[str, tuple[str, str]] = {
         "您的{year}年度报告延期申请{outcome_zh}。{detail_zh}理由:{reasons}",
         "Your request to extend the {year} report's deadline was {outcome_en}. {detail_en}Reasons: {reasons}",
     ),
+    "milestone_extension_requested": (
+        "项目“{title}”申请将{report}的提交期限延至{until},理由:{reason}。请作出准予或不予延期的决定。",
+        "The project '{title}' asks for its {report_en} to be due on {until}: {reason}. Grant or refuse the extension.",
+    ),
+    "milestone_extension_decided": (
+        "项目“{title}”的{report}延期申请{outcome_zh}。{detail_zh}理由:{reasons}",
+        "The request to extend the {report_en} of '{title}' was {outcome_en}. {detail_en}Reasons: {reasons}",
+    ),
     "report_reviewed": (
         "{name}的{year}年度工作报告已审查,年检结论:{outcome_zh}。",
         "{name}'s {year} annual report was reviewed: {outcome_en}.",

@@ -272,15 +272,20 @@ class ReminderPlanning(UseCases):
     def _milestones(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         """A running project's next report: N days before it is due, and once when it is overdue."""
         found = []
-        for project_id, org_id, title, milestone, due, division in self.planning.open_milestones():
+        for project_id, org_id, title, milestone, due, division, extended in self.planning.open_milestones():
             zh, en = MILESTONE_NAMES[milestone]
             values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en}
             recipient = f"organization:{org_id}"
+            moved = f"@{due}" if extended else ""  # 延期: counted from the granted day, each one a new occasion
             offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
             if offset is not None:
-                found.append(planned("milestone_due", project_id, recipient, milestone, str(offset), due, told_on, **values))
+                found.append(
+                    planned("milestone_due", project_id, recipient, milestone, f"{offset}{moved}", due, told_on, **values)
+                )
             elif due < as_of <= due + timedelta(days=OVERDUE_WINDOW_DAYS):
-                found.append(planned("milestone_overdue", project_id, recipient, milestone, "overdue", due, told_on, **values))
+                found.append(
+                    planned("milestone_overdue", project_id, recipient, milestone, f"overdue{moved}", due, told_on, **values)
+                )
         return found
 
     def _complaints(self, as_of: date, told_on: date) -> list[PlannedReminder]:

@@ -39,7 +39,7 @@ def _day(value: str | None) -> date | None:
 
 class FundingProjection(Projection):
     name = NAME
-    version = 1
+    version = 2  # 2: milestones' extensions (extended)
     tables: ClassVar[dict[str, str]] = {  # money is whole fen (BIGINT), so both databases add it up exactly
         "sl_rounds": """
             id TEXT PRIMARY KEY,
@@ -75,6 +75,7 @@ class FundingProjection(Projection):
             closing_due TEXT,
             mid_term_reported_on TEXT,
             closing_reported_on TEXT,
+            extended TEXT NOT NULL DEFAULT '',
             mid_term_passed INTEGER,
             stars INTEGER,
             closing_score TEXT,
@@ -142,6 +143,9 @@ class FundingProjection(Projection):
             "MilestoneReportSubmitted": lambda tx, e: self._project(
                 tx, e, **{f"{e.milestone.value}_reported_on": e.submitted_on.isoformat()}
             ),
+            "MilestoneExtensionGranted": self._extended,
+            "MilestoneExtensionRequested": lambda tx, e: self._project(tx, e),
+            "MilestoneExtensionRefused": lambda tx, e: self._project(tx, e),
             "MidTermEvaluated": lambda tx, e: self._project(tx, e, mid_term_passed=int(e.passed)),
             "Rated": lambda tx, e: self._project(tx, e, stage="rated", stars=e.stars, closing_score=str(e.score)),
             "Project.Completed": lambda tx, e: self._project(tx, e, stage="completed"),
@@ -150,6 +154,12 @@ class FundingProjection(Projection):
         }
 
     # -- handlers -------------------------------------------------------------------------------------
+    def _extended(self, tx: Tx, e: Any) -> None:
+        """The milestone's new day; `extended` names the milestones an extension moved (a space-separated list)."""
+        was = tx.execute("SELECT extended FROM sl_projects WHERE id = ?", (str(e.originator_id),)).scalar() or ""
+        names = " ".join(sorted(set(was.split()) | {e.milestone.value}))
+        self._project(tx, e, **{f"{e.milestone.value}_due": e.until.isoformat(), "extended": names})
+
     def _round_opened(self, tx: Tx, e: Any) -> None:
         t = e.terms
         tx.execute(

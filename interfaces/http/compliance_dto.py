@@ -13,7 +13,7 @@ from msgspec import Meta
 from application.queries.compliance import GroundRow
 from domain import values
 from domain.credit import CreditRecord, Listing, Penalty, PenaltyKind
-from domain.inspection import AnnualReport, Attachment, Inspection, InspectionCampaign
+from domain.inspection import AnnualReport, Attachment, Extension, Inspection, InspectionCampaign
 from interfaces.http.dto import BasisIn
 
 Money = Annotated[Decimal, Meta(description="人民币元 / CNY, at most 2 decimals")]
@@ -139,6 +139,10 @@ class ExtensionOut(msgspec.Struct, frozen=True):
     reasons: str
     decided_on: date | None
 
+    @classmethod
+    def of(cls, extension: Extension) -> ExtensionOut:
+        return msgspec.convert(msgspec.to_builtins(extension), cls)
+
 
 class RectificationIn(msgspec.Struct, frozen=True):
     items: Lines
@@ -189,7 +193,7 @@ class InspectionOut(msgspec.Struct, frozen=True):
             rectified_on=i.rectified_on,
             review_outcome=i.review_outcome.value if i.review_outcome else None,
             original_deadline=i.original_deadline,
-            extension=msgspec.convert(msgspec.to_builtins(i.extension), ExtensionOut) if i.extension else None,
+            extension=ExtensionOut.of(i.extension) if i.extension else None,
         )
 
 

@@ -287,6 +287,41 @@ class FundingController(Controller):
         return _act(request, None, lambda f, c, v: f.submit_report(c, project_id, v, data.milestone, data.summary))
 
     @post(
+        "/projects/{project_id:uuid}/extension-requests",
+        operation_id="requestMilestoneExtension",
+        summary="申请阶段报告延期 / Ask for more time for a milestone report",
+        description="须在报告期限之前申请,延期不超过规则集允许的天数;登记管理机关会收到通知。"
+        "Asked before the report is due, for a day within the rule set's limit; the registrars are told.",
+        guards=[allow(*FILERS)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def request_extension(
+        self, request: Request[Any, Any, Any], project_id: UUID, data: dto.MilestoneExtensionIn
+    ) -> Response[dto.ProjectOut]:
+        require_own_project(request, project_id)
+        return _act(request, None, lambda f, c, v: f.request_extension(c, project_id, v, data.milestone, data.until, data.reason))
+
+    @post(
+        "/projects/{project_id:uuid}/extension-decisions",
+        operation_id="decideMilestoneExtension",
+        summary="准予或不予阶段报告延期 / Grant or refuse a milestone report's extension",
+        description="准予后,提醒按新期限重新计算,逾期判断也以新期限为准。"
+        "Once granted, the report's reminders and its lateness follow the new day.",
+        guards=[allow(*STAFF)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def decide_extension(
+        self, request: Request[Any, Any, Any], project_id: UUID, data: dto.MilestoneExtensionDecisionIn
+    ) -> Response[dto.ProjectOut]:
+        return _act(
+            request,
+            data.basis,
+            lambda f, c, v: f.decide_extension(c, project_id, v, data.milestone, data.granted, data.until, data.reasons),
+        )
+
+    @post(
         "/projects/{project_id:uuid}/termination",
         operation_id="terminateProject",
         summary="终止项目(违约将限制再申报) / Terminate; a breach bars the organization from similar funding",

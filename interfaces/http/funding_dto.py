@@ -13,6 +13,7 @@ from msgspec import Meta
 from domain import values
 from domain.funding import BudgetLine, FundingRound, Milestone, Project, ProjectApplication, RoundTerms
 from domain.organization import OrganizationType, Track
+from interfaces.http.compliance_dto import ExtensionOut
 from interfaces.http.dto import BasisIn
 
 Money = Annotated[Decimal, Meta(description="人民币元 / CNY, at most 2 decimals")]
@@ -154,6 +155,8 @@ class ProjectOut(msgspec.Struct, frozen=True):
     mid_term_passed: bool | None
     stars: int | None
     closing_score: Decimal | None
+    extensions: dict[str, ExtensionOut] = {}  # 延期 per milestone: the request pending or the last decided
+    original_due: dict[str, date] = {}  # the agreement's days an extension moved
 
     @classmethod
     def of(cls, p: Project) -> ProjectOut:
@@ -185,6 +188,8 @@ class ProjectOut(msgspec.Struct, frozen=True):
             p.mid_term_passed,
             p.stars,
             p.closing_score,
+            {m.value: ExtensionOut.of(x) for m, x in p.extensions.items()},
+            {m.value: d for m, d in p.original_due.items()},
         )
 
 
@@ -209,6 +214,24 @@ class ReasonIn(msgspec.Struct, frozen=True):
 
 class AgreementIn(msgspec.Struct, frozen=True):
     agreement_no: Annotated[str, Meta(min_length=1, max_length=100)]
+
+
+class MilestoneExtensionIn(msgspec.Struct, frozen=True):
+    """延期申请: which report, the day asked for and why."""
+
+    milestone: Milestone
+    until: date
+    reason: Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+class MilestoneExtensionDecisionIn(msgspec.Struct, frozen=True):
+    """延期决定: granted (to the day asked for, or `until`) or refused, with reasons."""
+
+    milestone: Milestone
+    granted: bool
+    reasons: Annotated[str, Meta(min_length=1, max_length=1000)]
+    until: date | None = None
+    basis: BasisIn | None = None
 
 
 class ReportIn(msgspec.Struct, frozen=True):

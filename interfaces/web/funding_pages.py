@@ -4,6 +4,7 @@ dashboards (SVG charts, CSV of each table behind a chart)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +93,19 @@ def budget_lines(text: str) -> tuple[BudgetLine, ...]:
     return tuple(lines)
 
 
+def _milestone(form: dict[str, str]) -> Milestone:
+    if form.get("milestone") not in [m.value for m in Milestone]:
+        raise InvalidValue("form.milestone", "请选择哪一份报告", "Choose which report", missing=["milestone"])
+    return Milestone(form["milestone"])
+
+
+def _day(form: dict[str, str], field: str) -> date:
+    try:
+        return date.fromisoformat((form.get(field) or "").strip())
+    except ValueError:
+        raise InvalidValue("form.day", "请填写日期,如 2026-06-20", "Give a day such as 2026-06-20", missing=[field]) from None
+
+
 # page action → (roles, use case)
 ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
     "eligibility": (STAFF, lambda f, c, p, v, d: f.check_eligibility(c, p, v)),
@@ -103,12 +117,30 @@ ACTIONS: dict[str, tuple[tuple[Role, ...], Any]] = {
         (*STAFF, Role.ORGANIZATION),
         lambda f, c, p, v, d: f.submit_report(c, p, v, Milestone(d.get("milestone") or "mid_term"), d.get("summary", "")),
     ),
+    "extension_request": (
+        (*STAFF, Role.ORGANIZATION),
+        lambda f, c, p, v, d: f.request_extension(c, p, v, _milestone(d), _day(d, "until"), d.get("reason", "")),
+    ),
+    "extension_decision": (
+        STAFF,
+        lambda f, c, p, v, d: f.decide_extension(
+            c,
+            p,
+            v,
+            _milestone(d),
+            d.get("granted") == "yes",
+            _day(d, "until") if d.get("granted") == "yes" else None,
+            d.get("reasons", ""),
+        ),
+    ),
     "terminate": (STAFF, lambda f, c, p, v, d: f.terminate(c, p, v, d.get("reason", ""), d.get("breach") == "on")),
     "complete": (STAFF, lambda f, c, p, v, d: f.complete(c, p, v)),
 }
 
 
-def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int) -> Template:
+def project_page(
+    request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int, form: dict[str, str] | None = None
+) -> Template:
     system = system_of(request)
     project = _readable_project(request, project_id)
     may_file = request.user.role in (*STAFF, Role.ORGANIZATION)
@@ -134,6 +166,9 @@ def project_page(request: Request[Any, Any, Any], project_id: UUID, error: str |
             "slots": _project_slots(project) if may_file else [],
             "docs_editable": may_file and bool(_project_slots(project)),
             "subject_names": PROJECT_SUBJECT_NAMES,
+            "form": form or {},  # what was typed, back after a refusal
+            "today": system.store.today(),
+            "open_milestones": [m for m in Milestone if m in project.due and m not in project.reports],  # in order
         },
     )
 
@@ -264,8 +299,15 @@ class FundingPages(Controller):
     def project(self, request: Request[Any, Any, Any], project_id: UUID) -> Template:
         return self._project(request, project_id, None, 200)
 
-    def _project(self, request: Request[Any, Any, Any], project_id: UUID, error: str | None, status: int) -> Template:
-        return project_page(request, project_id, error, status)
+    def _project(
+        self,
+        request: Request[Any, Any, Any],
+        project_id: UUID,
+        error: str | None,
+        status: int,
+        form: dict[str, str] | None = None,
+    ) -> Template:
+        return project_page(request, project_id, error, status, form)
 
     @post("/projects/{project_id:uuid}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], project_id: UUID, data: Form) -> Response[Any]:
@@ -278,8 +320,8 @@ class FundingPages(Controller):
             return self._terminate(request, project_id, data)
         try:
             action(system.funding, context(request), project_id, form_version(data), data)
-        except DomainError as e:
-            return self._project(request, project_id, message_for(request, e), domain_status(e))
+        except DomainError as e:  # the forms come back as typed
+            return self._project(request, project_id, message_for(request, e), domain_status(e), data)
         return Redirect(f"/projects/{project_id}?saved=1", status_code=303)
 
     def _terminate(self, request: Request[Any, Any, Any], project_id: UUID, data: dict[str, str]) -> Response[Any]:

@@ -6,7 +6,7 @@ over a real server; bad input as problem+json with nothing stored."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -153,6 +153,31 @@ def test_a_round_over_http(client, system, clock) -> None:
         assert signed["paid"] == "20000.00"
     org_user = login(client, "org")  # the demo hub's user: none of these projects is theirs
     assert client.get(f"/api/projects/{funded[0]}", headers=org_user).status_code == 403
+
+    # 延期: the registrar enters a request made on paper, then grants it; the report's day moves
+    due = date.fromisoformat(client.get(f"/api/projects/{funded[1]}", headers=desk.registrar).json()["due"]["mid_term"])
+    before = events(system)
+    bad = client.post(
+        f"/api/projects/{funded[1]}/extension-requests",
+        json={"milestone": "mid_term", "until": "next month", "reason": "x"},
+        headers=desk.registrar,
+    )
+    assert bad.status_code == 400 and events(system) == before
+    asked = desk.act(
+        f"/api/projects/{funded[1]}/extension-requests",
+        {"milestone": "mid_term", "until": str(due + timedelta(days=10)), "reason": "服务对象搬迁"},
+    ).json()
+    assert asked["extensions"]["mid_term"]["granted"] is None
+    decided = desk.act(
+        f"/api/projects/{funded[1]}/extension-decisions", {"milestone": "mid_term", "granted": True, "reasons": "理由充分"}
+    ).json()
+    assert decided["due"]["mid_term"] == str(due + timedelta(days=10)) and decided["original_due"]["mid_term"] == str(due)
+    refused_again = client.post(
+        f"/api/projects/{funded[1]}/extension-decisions",
+        json={"milestone": "mid_term", "granted": True, "reasons": "再次"},
+        headers={**desk.registrar, "If-Match": f'"{decided["version"]}"'},
+    )
+    assert_problem(refused_again, 409, "extension.none")
 
     clock.move_to(clock.current.date() + timedelta(days=150))
     desk.sign_in()

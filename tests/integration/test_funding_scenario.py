@@ -276,3 +276,56 @@ def test_the_same_project_applied_for_twice_is_refused_and_the_first_stays(syste
     another = system.funding.apply(as_org(org), funding_round.id, org, application("助餐服务"))
     listed = system.funding_view.projects(ProjectQuery(round_id=funding_round.id, organization_id=org)).items
     assert sorted(p.id for p in listed) == sorted([first.id, another.id])
+
+
+def test_a_milestone_extension_moves_the_reports_reminders_and_lateness_to_the_granted_day(system, clock) -> None:
+    from application.context import system_context
+    from application.queries.reminders import ReminderQuery
+
+    enroll_panel(system)
+    org = graded_organization(system, 1, "3A")
+    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None))
+    project = system.funding.apply(as_org(org), funding_round.id, org, application("社区助餐")).id
+    system.funding.check_eligibility(REGISTRAR, project)
+    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
+    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
+    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕9号")
+    sweep = system_context("daily-sweep", "sweep-test")
+
+    def milestone_reminders(day: date) -> list[tuple[str, str, str]]:
+        clock.move_to(day)
+        return [(p.kind, p.period, p.offset) for p in system.reminders.plan(day) if p.kind.startswith("milestone")]
+
+    assert milestone_reminders(date(2026, 12, 17)) == [("milestone_due", "mid_term", "14")]
+    system.reminders.issue(sweep, date(2026, 12, 17))  # planned and stored for the agreement's day
+    clock.move_to(date(2026, 12, 18))
+    with pytest.raises(InvalidValue) as too_long:  # 30 days past 31 December at most
+        system.funding.request_extension(as_org(org), project, None, Milestone.MID_TERM, date(2027, 2, 15), "志愿者不足")
+    assert too_long.value.code == "extension.too_long" and "2027-01-30" in too_long.value.message_zh
+    asked = system.funding.request_extension(as_org(org), project, None, Milestone.MID_TERM, date(2027, 1, 20), "志愿者不足")
+    assert asked.extensions[Milestone.MID_TERM].granted is None
+    with pytest.raises(InvalidTransition):  # one request at a time
+        system.funding.request_extension(as_org(org), project, None, Milestone.MID_TERM, date(2027, 1, 10), "再申请")
+    with pytest.raises(NotPermitted):  # the funder decides, not the organization
+        system.funding.decide_extension(as_org(org), project, None, Milestone.MID_TERM, True, None, "同意")
+    told = system.reminder_view.reminders(ReminderQuery(recipients=["role:registrar"], kind="milestone_extension_requested"))
+    assert told.total == 1 and "2027-01-20" in told.items[0].text_zh
+
+    clock.move_to(date(2026, 12, 20))
+    granted = system.funding.decide_extension(REGISTRAR, project, None, Milestone.MID_TERM, True, None, "确因疫情影响")
+    assert granted.due[Milestone.MID_TERM] == date(2027, 1, 20) and granted.original_due[Milestone.MID_TERM] == date(2026, 12, 31)
+    answer = system.reminder_view.reminders(ReminderQuery(recipients=[f"organization:{org}"], kind="milestone_extension_decided"))
+    assert answer.total == 1 and "已获准许" in answer.items[0].text_zh and "2027-01-20" in answer.items[0].text_zh
+
+    assert milestone_reminders(date(2026, 12, 28)) == []  # nothing for the old day: not "3 days left", not overdue
+    assert milestone_reminders(date(2027, 1, 2)) == []
+    assert milestone_reminders(date(2027, 1, 6)) == [("milestone_due", "mid_term", "14@2027-01-20")]
+    assert system.reminders.issue(sweep, date(2027, 1, 6))["issued"] >= 1  # a new occasion, not the stored "14"
+    clock.move_to(date(2027, 1, 15))
+    system.funding.submit_report(as_org(org), project, None, Milestone.MID_TERM, "已服务40人")
+    [submitted] = [e for e in system.store.history(project) if e.event_type == "MilestoneReportSubmitted"]
+    assert submitted.data["late"] is False  # after the agreement's day, before the granted one
+    clock.move_to(date(2027, 7, 2))
+    with pytest.raises(InvalidTransition) as too_late:  # the closing report was due on 30 June
+        system.funding.request_extension(as_org(org), project, None, Milestone.CLOSING, date(2027, 7, 20), "还要")
+    assert too_late.value.code == "extension.too_late"

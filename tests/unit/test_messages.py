@@ -119,3 +119,13 @@ def test_every_next_step_on_the_chairs_worklist_has_a_text() -> None:
 
     for lang in LANGS:
         assert sorted(k for k in NEXT_STEP.values() if k not in catalog(lang)) == [], lang
+
+
+def test_every_kind_of_reminder_and_notice_has_a_label_in_the_inbox() -> None:
+    """The inbox and the delivery list label each row by its kind (t('reminder.' ~ r.kind))."""
+    from application.reminders.notices import NOTICES
+    from application.reminders.planning import TEXTS
+
+    for lang in LANGS:
+        missing = sorted(k for k in (*TEXTS, *NOTICES) if f"reminder.{k}" not in catalog(lang))
+        assert missing == [], (lang, missing)
