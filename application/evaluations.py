@@ -122,6 +122,44 @@ class Evaluations(UseCases):
         assert evaluation.appeal_filed_on is not None, "an appealed case has its filing date"
         return self._period(rule_set, rule_set.evaluation.appeal_decision, evaluation.appeal_filed_on)
 
+    def appeal_due(self, evaluation: Evaluation) -> tuple[Deadline, Deadline | None] | None:
+        """While an appeal waits: its decision's deadline, and the latest day an extension may reach
+        (None where the rule set allows none, or once extended). None when no appeal waits."""
+        if evaluation.stage is not Stage.APPEALED:
+            return None
+        rule_set = self.rule_set_of(evaluation)
+        due = self._appeal_deadline(evaluation, rule_set)
+        extension = rule_set.evaluation.appeal_extension
+        if extension is None or evaluation.appeal_extended_to is not None:
+            return due, None
+        return due, self._period(rule_set, extension, due.due)
+
+    def extend_appeal_decision(
+        self, ctx: CommandContext, evaluation_id: UUID, expected: int | None, until: date, reasons: str
+    ) -> Evaluation:
+        """延长复核期限: the case's chair or a registrar, once, before the period ends; the appellant is told."""
+        evaluation = self.evaluation(evaluation_id, expected)
+        self._authorize(ctx, "extend_appeal_decision", evaluation)
+        due = self.appeal_due(evaluation)
+        if due is None:
+            raise InvalidTransition("appeal.none", "没有待决定的复核申请", "No appeal waits for a decision")
+        deadline, latest = due
+        if latest is None and evaluation.appeal_extended_to is None:
+            raise InvalidTransition(
+                "appeal.no_extension", "规则不允许延长复核期限", "The rules allow no extension of this period"
+            )
+        at = self._at(ctx, self.rule_set_of(evaluation))
+        evaluation.extend_appeal_decision(until, reasons, self.store.today(), deadline, latest or deadline, at)
+        told = self._tell_subject(
+            evaluation,
+            "appeal_extended",
+            at,
+            until=until.isoformat(),
+            was=deadline.due.isoformat(),
+            reasons=reasons.strip()[:200],
+        )
+        return self._save(evaluation, *told)
+
     def eligibility_due(self, evaluation: Evaluation) -> Deadline | None:
         """While a case waits for its eligibility check: the last day of the rule set's period for it,
         counted from the day the case was opened (None without a calendar, or once decided)."""

@@ -102,6 +102,7 @@ RIGHTS: dict[str, Row] = {
     "evaluations.open_announcement": CASE_CHAIR,
     "evaluations.file_appeal": {Role.ORGANIZATION: OWN, **STAFF},
     "evaluations.decide_appeal": CASE_CHAIR,
+    "evaluations.extend_appeal_decision": CASE_CHAIR,
     "evaluations.finalize": {**CASE_CHAIR, Role.SYSTEM: A},
     "evaluations.withdraw": CASE_CHAIR,
     # -- objections (异议): anyone objects to a result under announcement; its chair or a registrar decides --
@@ -216,6 +217,7 @@ QUERIES: dict[str, frozenset[str]] = {
             "document",
             "rule_set_of",
             "eligibility_due",
+            "appeal_due",
         }
     ),  # reads: Evaluations.documents_of decides who
     "inspections": frozenset(

@@ -120,6 +120,7 @@ class Evaluation(LedgerAggregate):
     DECISIONS: ClassVar[Mapping[str, tuple[str, str]]] = {
         "EligibilityChecked": ("资格审查", "eligibility check"),
         "AppealDecided": ("复核决定", "decision on the appeal"),
+        "AppealDecisionExtended": ("延长复核决定期限", "extension of the appeal's decision period"),
         "Finalized": ("确认结果", "finalization"),
         "Withdrawn": ("撤回", "withdrawal"),
     }
@@ -127,6 +128,8 @@ class Evaluation(LedgerAggregate):
     # Read back by the chair deciding the appeal; a class default so snapshots taken before it still load.
     appeal_grounds: str | None = None
     appeal_decision: str | None = None
+    appeal_extended_to: date | None = None  # 延长复核期限: the day the decision is now due
+    appeal_extension_reasons: str | None = None
 
     class Opened(LedgerAggregate.Created):
         kind: EvaluationKind
@@ -654,7 +657,13 @@ class Evaluation(LedgerAggregate):
         the decision date (a tie declared since the panel sat bars them from the appeal)."""
         self._require(Stage.APPEALED)
         assert self.appeal_filed_on is not None, "an appealed case has its filing date: AppealFiled set it"
-        if decided_on > decide_by.due:
+        if self.appeal_extended_to is not None and decided_on > self.appeal_extended_to:
+            raise InvalidTransition(
+                "appeal.too_late",
+                f"复核决定期限已延长至{self.appeal_extended_to},现已届满",
+                f"The appeal's decision period was extended to {self.appeal_extended_to}, which has passed",
+            )
+        if self.appeal_extended_to is None and decided_on > decide_by.due:
             raise InvalidTransition(
                 "appeal.too_late",
                 f"复核决定须在{decide_by.span_zh}内作出(至{decide_by.due})",
@@ -671,6 +680,40 @@ class Evaluation(LedgerAggregate):
         if upheld:
             refuse_conflicts(conflicts)
         self._appeal_decided(upheld, decision.strip()[:5000], revised if upheld else None, provenance)
+
+    def extend_appeal_decision(
+        self, until: date, reasons: str, today: date, decide_by: Deadline, latest: Deadline, provenance: Provenance
+    ) -> None:
+        """延长复核期限: once, before the decision period ends, to a day within the rule set's extension
+        (`latest`, counted from the end of the period), with reasons; the appellant is told."""
+        self._require(Stage.APPEALED)
+        if self.appeal_extended_to is not None:
+            raise InvalidTransition(
+                "appeal.extended",
+                f"复核期限已延长至{self.appeal_extended_to},不能再次延长",
+                "The period was extended once already",
+            )
+        if today > decide_by.due:
+            raise InvalidTransition(
+                "appeal.too_late",
+                f"复核决定期限已于{decide_by.due}届满,不能再延长",
+                f"The decision period ended on {decide_by.due}; it can no longer be extended",
+            )
+        if not decide_by.due < until <= latest.due:
+            raise InvalidValue(
+                "appeal.extension_until",
+                f"延长后的期限应在{decide_by.due}之后、不晚于{latest.due}(最多延长{latest.span_zh})",
+                f"The new day must be after {decide_by.due} and not after {latest.due} (at most {latest.span_en} more)",
+                latest=latest.due.isoformat(),
+            )
+        if not reasons.strip():
+            raise InvalidValue("appeal.extension_reasons", "请写明延长期限的理由", "Give the reasons for the extension")
+        self._appeal_decision_extended(until, reasons.strip()[:2000], provenance)
+
+    @event("AppealDecisionExtended")
+    def _appeal_decision_extended(self, until: date, reasons: str, provenance: Provenance) -> None:
+        self.appeal_extended_to = until
+        self.appeal_extension_reasons = reasons
 
     class AppealDecided(LedgerAggregate.Event):  # declared: read back by class (an upheld appeal's revision)
         upheld: bool

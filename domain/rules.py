@@ -282,6 +282,7 @@ class EvaluationRules:
     sheets_visible_from: Disclosure  # to the panel, its chair, registry staff and auditors
     organization_sees_result_from: Disclosure  # to the evaluated organization: sheets (anonymised), total, result
     schemes: dict[str, ScoringScheme]  # by organization type, and "project"
+    appeal_extension: Period | None = None  # 延长: at most this much more, once, from the period's end (None: never)
 
     def scheme_for(self, subject_kind: str) -> ScoringScheme:
         try:

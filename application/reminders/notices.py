@@ -22,6 +22,10 @@ NOTICES: dict[str, tuple[str, str]] = {
         "您对评估结果的复核申请{outcome_zh}。理由:{decision}",
         "Your appeal against the evaluation result was {outcome_en}. Reasons: {decision}",
     ),
+    "appeal_extended": (
+        "您对{name}评估结果的复核申请,决定期限由{was}延长至{until}。理由:{reasons}",
+        "The decision on your appeal against {name}'s result is now due on {until} (it was {was}). Reasons: {reasons}",
+    ),
     "grade_announced": (
         "{name}的评估结果开始公示:拟评{result_zh}(总分{total}),公示期至{ends}。如有异议,请在公示期内申请复核。",
         "{name}'s evaluation result is announced: {result_en} (total {total}), until {ends}. Appeal within the period.",

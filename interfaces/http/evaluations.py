@@ -181,6 +181,14 @@ class AppealDecisionIn(msgspec.Struct, frozen=True):
     revised: list[RevisedSheetIn] = []
 
 
+class AppealExtensionIn(msgspec.Struct, frozen=True):
+    """延长复核期限: the new day and why (the appellant is told)."""
+
+    until: date
+    reasons: Annotated[str, Meta(min_length=1, max_length=2000)]
+    basis: BasisIn | None = None
+
+
 class MemberOut(msgspec.Struct, frozen=True):
     expert_id: UUID
     name: str | None
@@ -208,6 +216,8 @@ class EvaluationOut(msgspec.Struct, frozen=True):
     announcement: tuple[date, date] | None
     min_panel_size: int = 0
     panel_shortfall: int = 0  # active members missing to reach the minimum: scoring cannot close nor the result be computed
+    appeal_decide_by: date | None = None  # while an appeal waits: the day its decision is due (extended or not)
+    appeal_extended_to: date | None = None
 
 
 def _desk(request: Request[Any, Any, Any]) -> Evaluations:
@@ -249,8 +259,15 @@ def _out(evaluation: Evaluation, request: Request[Any, Any, Any]) -> Response[Ev
         announcement=evaluation.announcement,
         min_panel_size=minimum,
         panel_shortfall=evaluation.panel_shortfall(minimum) if evaluation.panel else 0,
+        appeal_decide_by=_appeal_decide_by(desk, evaluation),
+        appeal_extended_to=evaluation.appeal_extended_to,
     )
     return Response(body, headers=etag(evaluation.version))
+
+
+def _appeal_decide_by(desk: Evaluations, evaluation: Evaluation) -> date | None:
+    due = desk.appeal_due(evaluation)
+    return None if due is None else evaluation.appeal_extended_to or due[0].due
 
 
 def _scores(items: list[ScoreIn]) -> tuple[IndicatorScore, ...]:
@@ -593,6 +610,24 @@ class EvaluationController(Controller):
         revised = {r.expert_id: _scores(r.scores) for r in data.revised}
         e = _desk(request).decide_appeal(
             context(request), evaluation_id, expected_version(request), data.upheld, data.decision, revised
+        )
+        return _out(e, request)
+
+    @post(
+        "/{evaluation_id:uuid}/appeal-extension",
+        operation_id="extendAppealDecision",
+        summary="延长复核决定期限 / Extend the period for deciding the appeal",
+        description="仅一次,须在期限届满前,延长不超过规则集允许的期间,并说明理由;申请人会收到通知。"
+        "Once, before the period ends, within the rule set's extension, with reasons; the appellant is told.",
+        guards=[allow(*CHAIRS)],
+        sync_to_thread=True,
+        status_code=200,
+    )
+    def extend_appeal(
+        self, request: Request[Any, Any, Any], evaluation_id: UUID, data: AppealExtensionIn
+    ) -> Response[EvaluationOut]:
+        e = _desk(request).extend_appeal_decision(
+            context(request, data.basis), evaluation_id, expected_version(request), data.until, data.reasons
         )
         return _out(e, request)
 

@@ -72,6 +72,7 @@ ACTIONS: dict[str, Any] = {
         c, id, v, typed_number(f.get("self_assessment") or None), f.get("statement", "")
     ),
     "file_appeal": lambda d, c, id, v, f: d.file_appeal(c, id, v, f.get("grounds", "")),
+    "extend_appeal": lambda d, c, id, v, f: d.extend_appeal_decision(c, id, v, _day(f, "until"), f.get("reasons", "")),
     "assign_panel": lambda d, c, id, v, f: d.assign_panel(
         c, id, v, [UUID(k.removeprefix("expert:")) for k in f if k.startswith("expert:")]
     ),
@@ -118,6 +119,13 @@ def typed_sheet(form: dict[str, str]) -> TypedSheet:
 def field_of(key: str) -> str:
     """The form field a refusal belongs beside."""
     return key if key == BONUS else f"points:{key}"
+
+
+def _day(form: dict[str, str], field: str) -> date:
+    try:
+        return date.fromisoformat((form.get(field) or "").strip())
+    except ValueError:
+        raise InvalidValue("form.day", "请填写日期,如 2026-06-20", "Give a day such as 2026-06-20", missing=[field]) from None
 
 
 def _outcome(form: dict[str, str]) -> str:
@@ -300,6 +308,8 @@ class EvaluationPages(Controller):
                 "subject": system.register_view.get(evaluation.subject_id),
                 "rule_set": rule_set,
                 "eligibility_due": system.evaluations.eligibility_due(evaluation),
+                "appeal_due": system.evaluations.appeal_due(evaluation) if is_chair else None,
+                "typed": form or {},
                 "today": system.store.today(),
                 "project": None if evaluation.kind.value == "grade" else system.funding.project(evaluation.subject_id),
                 "scheme": scheme,
@@ -370,6 +380,8 @@ class EvaluationPages(Controller):
         except (DomainError, ValueError) as e:
             error = e if isinstance(e, DomainError) else InvalidValue("form.invalid", "表单内容无效", "The form is not valid")
             chosen = {k: v for k, v in data.items() if k.startswith("expert:")}  # the panel form keeps its ticks
+            if name == "extend_appeal":  # and the extension its day and reasons
+                chosen = {k: data.get(k, "") for k in ("action", "until", "reasons")}
             return self._case(request, evaluation_id, message_for(request, error), domain_status(error), form=chosen or None)
         return Redirect(f"/evaluations/{evaluation_id}?saved=1", status_code=303)
 

@@ -4,6 +4,7 @@ computes and announces, the organization appeals, the chair decides and finalize
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -87,6 +88,20 @@ def test_a_grade_evaluation_from_opening_to_the_grade(site: str, page: Any, syst
     sign_in(page, site, "chair", case_url.removeprefix(site))
     decision = page.locator("[data-testid=appeal-decision]")
     assert "社会评价得分偏低,请求复核" in decision.locator("[data-testid=appeal-grounds]").text_content()  # not decided blind
+    assert "15日" in page.text_content("[data-testid=appeal-due]")  # the period says its unit
+    page.click("[data-testid=appeal-extension] summary")  # more time: a day too far first, then within the limit
+    latest = page.get_attribute("[data-testid=appeal-extend-until]", "max")
+    page.fill("[data-testid=appeal-extend-reasons]", "需调取活动台账核实")
+    page.evaluate("document.querySelector('[data-testid=appeal-extend-until]').removeAttribute('max')")
+    page.fill("[data-testid=appeal-extend-until]", str(date.fromisoformat(latest) + timedelta(days=1)))
+    page.click("[data-testid=appeal-extension] button")
+    assert "不晚于" in page.text_content("p.error")
+    assert page.input_value("[data-testid=appeal-extend-reasons]") == "需调取活动台账核实"  # kept
+    page.fill("[data-testid=appeal-extend-until]", latest)
+    page.click("[data-testid=appeal-extension] button")
+    page.wait_for_url("**saved=1")
+    assert f"已延长至{latest}" in page.text_content("[data-testid=appeal-due]")
+    decision = page.locator("[data-testid=appeal-decision]")
     decision.get_by_label("不支持复核,维持原结果").check()
     decision.locator("textarea[name=decision]").fill("社会评价得分符合评分细则,维持原结果")
     press(page, "decide_appeal")

@@ -242,3 +242,57 @@ def test_the_same_cases_appeal_is_not_revised_by_a_member_with_a_conflict_declar
     assert "专家2申报与" in refused.value.message_zh and desk.evaluation(evaluation.id).stage is Stage.APPEALED
     decided = desk.decide_appeal(CHAIR, evaluation.id, None, True, "复核支持", {experts[0].id: scores(desk, evaluation, "0.95")})
     assert decided.stage is Stage.APPEAL_DECIDED
+
+
+def test_the_appeals_decision_period_is_extended_once_within_the_rules_and_then_holds(system, desk, clock) -> None:
+    from datetime import timedelta
+
+    from application.queries.reminders import ReminderQuery
+    from domain.errors import InvalidValue
+
+    org, _experts, evaluation = case_with_panel(system, desk, 3)
+    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+    for n in (1, 2, 3):
+        submit(desk, evaluation, n, "0.9")
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    desk.open_announcement(CHAIR, evaluation.id, None)
+    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    filed = system.store.today()
+    due, latest = desk.appeal_due(desk.evaluation(evaluation.id))
+    assert (due.due, latest.due) == (filed + timedelta(days=15), filed + timedelta(days=30))  # 15 days, then 15 more
+
+    with pytest.raises(NotPermitted):  # the appellant does not extend its own appeal
+        desk.extend_appeal_decision(org_user, evaluation.id, None, due.due + timedelta(days=5), "需要调查")
+    with pytest.raises(InvalidValue) as too_far:
+        desk.extend_appeal_decision(CHAIR, evaluation.id, None, latest.due + timedelta(days=1), "需要调查")
+    assert too_far.value.code == "appeal.extension_until" and str(latest.due) in too_far.value.message_zh
+    extended = desk.extend_appeal_decision(CHAIR, evaluation.id, None, due.due + timedelta(days=10), "需补充调取活动记录")
+    assert extended.appeal_extended_to == due.due + timedelta(days=10)
+    with pytest.raises(InvalidTransition) as twice:
+        desk.extend_appeal_decision(CHAIR, evaluation.id, None, due.due + timedelta(days=12), "再延")
+    assert twice.value.code == "appeal.extended"
+    told = system.reminder_view.reminders(ReminderQuery(recipients=[f"organization:{org.id}"], kind="appeal_extended"))
+    assert told.total == 1 and str(due.due + timedelta(days=10)) in told.items[0].text_zh
+
+    clock.move_to(due.due + timedelta(days=3))  # past the first period, within the extension: still decided
+    assert desk.decide_appeal(CHAIR, evaluation.id, None, False, "维持原结果").stage is Stage.APPEAL_DECIDED
+
+
+def test_an_appeal_is_not_decided_after_its_extended_period(system, desk, clock) -> None:
+    from datetime import timedelta
+
+    org, _experts, evaluation = case_with_panel(system, desk, 3)
+    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+    for n in (1, 2, 3):
+        submit(desk, evaluation, n, "0.9")
+    desk.close_scoring(CHAIR, evaluation.id, None)
+    desk.compute_result(CHAIR, evaluation.id, None)
+    desk.open_announcement(CHAIR, evaluation.id, None)
+    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    due, _latest = desk.appeal_due(desk.evaluation(evaluation.id))
+    desk.extend_appeal_decision(CHAIR, evaluation.id, None, due.due + timedelta(days=5), "需补充调查")
+    clock.move_to(due.due + timedelta(days=6))
+    with pytest.raises(InvalidTransition) as late:
+        desk.decide_appeal(CHAIR, evaluation.id, None, False, "维持原结果")
+    assert late.value.code == "appeal.too_late" and "延长至" in late.value.message_zh
