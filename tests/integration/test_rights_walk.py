@@ -83,6 +83,7 @@ def arguments(method: Any, case: Any, experts: list[Any]) -> dict[str, Any]:
         "upload": None,
         "file_name": "x.pdf",
         "sha256": "0" * 64,
+        "until": date(2026, 7, 1),
     }
     return {name: values[name] for name in inspect.signature(method).parameters if name not in ("self", "ctx")}
 
