@@ -10,12 +10,13 @@ from uuid import UUID
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Stream
 from msgspec import Meta
 
 from application.errors import NotPermitted
-from application.queries.common import HistoryEntry
+from application.queries.common import HistoryEntry, Page
+from application.queries.spot_checks import DrawRow, SpotCheckQuery, SpotCheckRow
 from application.spot_checks import DrawPreview, PublishedDraw, SpotChecks
 from domain.errors import Conflict
 from domain.provenance import Role
@@ -241,6 +242,39 @@ class SpotCheckController(Controller):
                 scope, key, SimpleNamespace(fingerprint=print_, status=201, body=body, location=location), system.clock.now()
             )
         return Response(out, status_code=201, headers={"Location": location})
+
+    @get(
+        "/draws",
+        operation_id="listSpotCheckDraws",
+        summary="已作出的抽查摇号 / The draws made, the newest first",
+        guards=[allow(*STAFF, Role.AUDITOR)],
+        sync_to_thread=True,
+    )
+    def draws(
+        self, request: Request[Any, Any, Any], year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None
+    ) -> list[DrawRow]:
+        return _desk(request).draws(year)
+
+    @get(
+        "/",
+        operation_id="listSpotChecks",
+        summary="抽查案件列表 / Spot checks, those in progress first",
+        description="工作人员和审计人员看全部;检查人员(专家)只看自己所在检查组的案件。"
+        "Staff and auditors see every check; an inspector (expert) only those on their team. `open=true`: not concluded.",
+        guards=[allow(*STAFF, Role.AUDITOR, Role.EVALUATOR, Role.CHAIR)],
+        sync_to_thread=True,
+    )
+    def checks(
+        self,
+        request: Request[Any, Any, Any],
+        year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+        open_only: Annotated[bool, QueryParameter(name="open")] = False,
+        page: Annotated[int, Parameter(ge=1, le=100_000)] = 1,
+        per_page: Annotated[int, Parameter(ge=1, le=200)] = 20,
+    ) -> Page[SpotCheckRow]:
+        principal: Principal = request.user
+        inspector = None if principal.role in (*STAFF, Role.AUDITOR) else principal.user_id
+        return _desk(request).checks(SpotCheckQuery(year, inspector, open_only, page, per_page))
 
     @get(
         "/{check_id:uuid}",

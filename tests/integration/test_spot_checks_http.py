@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from uuid import UUID
 
 from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
@@ -133,3 +134,20 @@ def test_the_organization_checked_uploads_a_material_file_which_only_the_case_re
     assert [d["file_name"] for d in client.get(f"{url}/documents", headers=org).json()] == ["2025年度财务报表.pdf"]
     assert client.get(f"{url}/documents/{sha256}").status_code == 401  # never public
     assert_problem(client.post(files, content=b"<html>x</html>", headers=org), 415, "document.type_not_allowed")
+
+
+def test_the_draws_and_checks_are_listed_and_an_inspector_sees_only_their_teams(client, system) -> None:
+    registrar = login(client, "registrar")
+    made = client.post("/api/spot-checks/draws", json=DRAW, headers=registrar).json()
+    draws = client.get("/api/spot-checks/draws", headers=registrar).json()
+    assert made["id"] in [d["id"] for d in draws] and {d["division_prefix"] for d in draws} >= {"3407", "3418"}  # the demo's
+    assert client.get("/api/spot-checks/draws", params={"year": 1999}, headers=registrar).status_code == 400
+    every = client.get("/api/spot-checks", params={"open": "true", "per_page": 200}, headers=registrar).json()
+    assert every["total"] >= len(made["selection"]) and all(r["stage"] != "concluded" for r in every["items"])
+
+    evaluator = login(client, "evaluator")
+    me = next(u.id for u in system.accounts.users() if u.username == "evaluator")
+    mine = client.get("/api/spot-checks", params={"per_page": 200}, headers=evaluator).json()
+    teams = {r["id"]: system.spot_checks.spot_check(UUID(r["id"])).inspectors for r in every["items"]}
+    assert {r["id"] for r in mine["items"]} == {i for i, team in teams.items() if any(x.user_id == me for x in team)}
+    assert_problem(client.get("/api/spot-checks", headers=login(client, "org")), 403, "access.denied")
