@@ -24,6 +24,7 @@ from bench.common import ADMIN_URL, CTX, code, fresh_pg_database, profile
 from bench.documents import report as documents_report
 from bench.http_load import open_cases
 from bench.http_load import run as http_run
+from bench.report_season import report as season_report
 from bench.sweep import report as sweep_report
 from domain.provenance import Actor, Role
 from infra.wiring import build_system, load_settings
@@ -101,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32,128", help="concurrent HTTP clients, comma-separated (default 8,32,128)")
-    parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents"], help="run one part only")
+    parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents", "season"], help="run one part only")
+    parser.add_argument("--season-organizations", type=int, default=10_000, help="annual-report season: organizations filing")
+    parser.add_argument("--season-clients", type=int, default=64, help="annual-report season: concurrent clients (default 64)")
     parser.add_argument(
         "--sweep-sizes",
         default="10000,100000",
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         _audit(args)
     if args.only in (None, "documents"):
         documents_report(fresh_pg_database)
+    if args.only in (None, "season"):
+        season_report(args.season_organizations, args.season_clients, "postgres")
     return 0
 
 
