@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import postgres
+from tests.support.demo_template import DemoTemplates, Seeded
 from tests.support.fakes import CountingIds, CountingSeeds, CountingTokens, SteppingClock
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -37,10 +38,40 @@ def pg_admin_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url(pg_admin_url: str) -> Iterator[str]:
-    url = postgres.create_database(pg_admin_url)
+def pg_url(pg_admin_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    if wants_demo(request):  # a copy of the session's seeded demo database
+        templates: DemoTemplates = request.getfixturevalue("demo_templates")
+        templates.get("postgres", pg_admin_url)
+        url = templates.create_postgres(pg_admin_url)
+    else:
+        url = postgres.create_database(pg_admin_url)
     yield url
     postgres.drop_database(pg_admin_url, url)
+
+
+# The fixtures that serve the demo data: a test asking for one starts from a copy of it.
+DEMO_FIXTURES = frozenset({"client", "site"})
+
+
+def wants_demo(request: pytest.FixtureRequest) -> bool:
+    return bool(DEMO_FIXTURES.intersection(request.fixturenames))
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    templates = DemoTemplates(tmp_path_factory.mktemp("demo-templates"))
+    yield templates
+    templates.drop()
+
+
+def _demo(request: pytest.FixtureRequest) -> Seeded | None:
+    """The seeded demo this test copies (its counters go on from it), or None."""
+    if not wants_demo(request):
+        return None
+    backend = request.getfixturevalue("backend")
+    admin = request.getfixturevalue("pg_admin_url") if backend == "postgres" else None
+    templates: DemoTemplates = request.getfixturevalue("demo_templates")
+    return templates.get(backend, admin)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -53,19 +84,24 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest):  # t
     from infra.wiring import load_settings
 
     url = request.getfixturevalue("pg_url") if backend == "postgres" else ""
+    if backend == "sqlite" and _demo(request) is not None:
+        request.getfixturevalue("demo_templates").copy_sqlite(tmp_path / "data")
     return load_settings(data_dir=tmp_path / "data", database_url=url, scheduler=False, secret_key="test-secret")
 
 
 @pytest.fixture
-def clock() -> SteppingClock:
-    return SteppingClock()
+def clock(request: pytest.FixtureRequest) -> SteppingClock:
+    seeded = _demo(request)
+    return seeded.clock() if seeded else SteppingClock()
 
 
 @pytest.fixture
-def system(settings, clock):  # type: ignore[no-untyped-def]
+def system(settings, clock, request):  # type: ignore[no-untyped-def]
     from infra.wiring import build_system
 
-    built = build_system(settings, clock=clock, ids=CountingIds(), tokens=CountingTokens(), seeds=CountingSeeds())
+    seeded = _demo(request)
+    fakes = seeded.fakes() if seeded else {"ids": CountingIds(), "tokens": CountingTokens(), "seeds": CountingSeeds()}
+    built = build_system(settings, clock=clock, **fakes)
     yield built
     built.close()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,28 +31,33 @@ class SteppingClock:
         self.current = max(target, self.current)
 
 
-class CountingIds:
-    def __init__(self, prefix: int = 0x5EED) -> None:
-        self._counter = itertools.count(1)
+class Counter:
+    """Counts from `start`; `next_value` is where a copy of a store seeded with it goes on from."""
+
+    def __init__(self, start: int = 1) -> None:
+        self.next_value = start
+
+    def _next(self) -> int:
+        value, self.next_value = self.next_value, self.next_value + 1
+        return value
+
+
+class CountingIds(Counter):
+    def __init__(self, prefix: int = 0x5EED, start: int = 1) -> None:
+        super().__init__(start)
         self._prefix = prefix
 
     def new_id(self) -> uuid.UUID:
-        return uuid.UUID(int=(self._prefix << 96) | next(self._counter))
+        return uuid.UUID(int=(self._prefix << 96) | self._next())
 
 
-class CountingTokens:
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-
+class CountingTokens(Counter):
     def new_token(self) -> str:
-        return f"test-token-{next(self._counter):06d}"
+        return f"test-token-{self._next():06d}"
 
 
-class CountingSeeds:
+class CountingSeeds(Counter):
     """Seeds known in advance: 0…01, 0…02, … (a draw in a test is reproducible by its number)."""
 
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-
     def new_seed(self) -> str:
-        return f"{next(self._counter):032x}"
+        return f"{self._next():032x}"
