@@ -276,22 +276,29 @@ class CreditRecords(UseCases):
         self._not_in_future(as_of)
         self.view.catch_up()
         counts: dict[str, int] = {}
-        candidates = self.view.records_with_active_listings()
-        for start in range(0, len(candidates), SWEEP_BATCH):
-            for change in self._rules_for_chunk(ctx, as_of, candidates[start : start + SWEEP_BATCH]):
+        total = len(self.view.records_with_active_listings()) if progress else 0
+        seen = 0
+        after: UUID | None = None
+        while chunk := self.view.listed_records(after, SWEEP_BATCH):
+            for change in self._rules_for_chunk(ctx, as_of, chunk):
                 counts[change] = counts.get(change, 0) + 1
+            after, seen = chunk[-1][0], seen + len(chunk)
             if progress:
-                progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))
+                progress(min(seen, total), total)
         counts.update(self._list_overdue_rectifications(ctx, as_of))
         return counts
 
-    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, record_ids: list[UUID]) -> list[str]:
-        decided = self._in_chunk(record_ids, lambda record_id: self._apply_rules_to(ctx, as_of, record_id))
+    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, chunk: list[tuple[UUID, str]]) -> list[str]:
+        """The read model says which rule set governs each record (its organization's division):
+        the organization is not loaded, only the record the rules act on."""
+        decided = self._in_chunk(chunk, lambda row: self._apply_rules_to(ctx, as_of, *row))
         return [change for changes in decided if changes for change in changes]  # None: another sweeper did it
 
-    def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[list[str], list[CreditRecord]]:
+    def _apply_rules_to(
+        self, ctx: CommandContext, as_of: date, record_id: UUID, division_code: str
+    ) -> tuple[list[str], list[CreditRecord]]:
         record = self._get(record_id, CreditRecord, "credit_record")
-        rule_set = self.rule_set_for(self._organization(record.organization_id), as_of)
+        rule_set = self.rules.for_division(division_code, as_of)
         changes = list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
         return changes, [record] if record.pending_events else []
 

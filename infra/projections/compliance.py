@@ -19,6 +19,7 @@ from application.queries.compliance import (
     InspectionRow,
     ListingQuery,
     ListingRow,
+    MissedCandidate,
     PenaltyRow,
 )
 from infra.database import Tx
@@ -288,6 +289,65 @@ class ComplianceProjection(Projection):
             ).all()
         return [UUID(r["id"]) for r in rows]
 
+    def missed_candidates(self, division_prefix: str, report_year: int, after: UUID | None, limit: int) -> list[MissedCandidate]:
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT r.id, r.version, r.division_code, r.registered_on, r.grade, r.credit_record_id, "
+                "i.version AS inspection_version FROM sl_register r LEFT JOIN sl_inspections i "
+                "ON i.organization_id = r.id AND i.report_year = ? "
+                "WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
+                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) AND r.id > ? ORDER BY r.id LIMIT ?",
+                (report_year, f"{division_prefix}%", *OPEN_STAGES, str(after) if after else "", limit),
+            ).all()
+        return [
+            MissedCandidate(
+                organization_id=UUID(r["id"]),
+                version=int(r["version"]),
+                division_code=r["division_code"],
+                registered_on=_day(r["registered_on"]),
+                graded=r["grade"] is not None,
+                has_credit_record=r["credit_record_id"] is not None,
+                inspection_version=None if r["inspection_version"] is None else int(r["inspection_version"]),
+            )
+            for r in rows
+        ]
+
+    def count_without_filed_report(self, division_prefix: str, report_year: int) -> int:
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        with self.db.transaction() as tx:
+            return int(
+                tx.execute(
+                    "SELECT COUNT(*) FROM sl_register r LEFT JOIN sl_inspections i "
+                    "ON i.organization_id = r.id AND i.report_year = ? "
+                    "WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
+                    f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL))",
+                    (report_year, f"{division_prefix}%", *OPEN_STAGES),
+                ).scalar()
+            )
+
+    def outcomes(self, organization_ids: list[UUID], years: range) -> dict[tuple[UUID, int], str | None]:
+        if not organization_ids or not years:
+            return {}
+        marks = ", ".join("?" for _ in organization_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT organization_id, report_year, outcome FROM sl_inspections "
+                f"WHERE report_year >= ? AND report_year <= ? AND organization_id IN ({marks})",
+                (years.start, years.stop - 1, *(str(i) for i in organization_ids)),
+            ).all()
+        return {(UUID(r["organization_id"]), int(r["report_year"])): r["outcome"] for r in rows}
+
+    def organization_versions(self, organization_ids: list[UUID]) -> dict[UUID, int]:
+        if not organization_ids:
+            return {}
+        marks = ", ".join("?" for _ in organization_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT id, version FROM sl_register WHERE id IN ({marks})", [str(i) for i in organization_ids]
+            ).all()
+        return {UUID(r["id"]): int(r["version"]) for r in rows}
+
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
         """Reports whose deadline an extension moved, not yet filed (of those due before a day, if given)."""
         stages = ", ".join("?" for _ in OPEN_STAGES)
@@ -339,6 +399,16 @@ class ComplianceProjection(Projection):
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id").all()
         return [UUID(r["record_id"]) for r in rows]
+
+    def listed_records(self, after: UUID | None, limit: int) -> list[tuple[UUID, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, r.division_code FROM sl_credit_records c JOIN sl_register r ON r.id = c.organization_id "
+                "WHERE c.id > ? AND EXISTS (SELECT 1 FROM sl_listings l WHERE l.record_id = c.id AND l.removed_on IS NULL) "
+                "ORDER BY c.id LIMIT ?",
+                (str(after) if after else "", limit),
+            ).all()
+        return [(UUID(r["id"]), r["division_code"]) for r in rows]
 
     def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]:
         with self.db.transaction() as tx:
