@@ -40,6 +40,10 @@ REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "r
 
 
 class Inspections(UseCases):
+    # the missed sweep decides in sets (read models, new aggregates made in memory); False: every
+    # organization on its loaded aggregates, as before (the reference the set-based sweep is tested against)
+    set_based = True
+
     def __init__(self, *args: Any, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
@@ -399,7 +403,10 @@ class Inspections(UseCases):
             missed = exempt = seen = 0
             after: UUID | None = None
             while chunk := self.view.missed_candidates(row.division_prefix, row.report_year, after, SET_BATCH):
-                outcomes = self._miss_set(ctx, campaign, chunk, as_of)
+                if self.set_based:
+                    outcomes = self._miss_set(ctx, campaign, chunk, as_of)
+                else:
+                    outcomes = self._miss_chunk(ctx, campaign, [c.organization_id for c in chunk], as_of)
                 missed += outcomes.count("missed")
                 exempt += outcomes.count("exempt")
                 after, seen = chunk[-1].organization_id, seen + len(chunk)
