@@ -98,6 +98,9 @@ class ComplianceProjection(Projection):
         "CREATE INDEX IF NOT EXISTS sl_inspections_rectification ON sl_inspections (rectification_deadline)",
         "CREATE INDEX IF NOT EXISTS sl_listings_current ON sl_listings (list_name, removed_on)",
         "CREATE INDEX IF NOT EXISTS sl_listings_org ON sl_listings (organization_id)",
+        # a record's current listing (every Listed and Removed looks it up): without it PostgreSQL walked
+        # sl_listings_current, every current listing of the list, per event
+        "CREATE INDEX IF NOT EXISTS sl_listings_record_current ON sl_listings (record_id, list_name) WHERE removed_on IS NULL",
     )
     reads = (RegisterProjection,)  # the sweep's candidates and the listings join the register
     topic_prefixes = ("domain.inspection:", "domain.credit:")
