@@ -224,22 +224,25 @@ class ComplianceProjection(Projection):
         ground restarts a current serious listing's clean period."""
         record, g = str(e.originator_id), e.ground
         ground = {"code": g.code, "on": g.on.isoformat(), "detail": g.detail, "ref": g.ref}
+        # the current listing, the number of listings and the owner in one query (a sweep lists thousands)
         current = tx.execute(
-            "SELECT seq, grounds FROM sl_listings WHERE record_id = ? AND list_name = ? AND removed_on IS NULL",
-            (record, e.list_name.value),
+            "SELECT c.organization_id, l.seq, l.grounds, (SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
+            "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.list_name = ? "
+            "AND l.removed_on IS NULL WHERE c.id = ?",
+            (e.list_name.value, record),
         ).one()
-        if current:
+        if current and current["seq"] is not None:
             grounds = json.dumps([*json.loads(current["grounds"]), ground], ensure_ascii=False)
             tx.execute("UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (grounds, record, current["seq"]))
         else:
-            seq = int(tx.execute("SELECT COUNT(*) FROM sl_listings WHERE record_id = ?", (record,)).scalar()) + 1
+            seq = int(current["listings"] if current else 0) + 1
             tx.execute(
                 "INSERT INTO sl_listings (record_id, seq, organization_id, list_name, listed_on, clock_from, grounds, "
                 "obligation_met_on, removed_on, removal_reason) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
                 (
                     record,
                     seq,
-                    self._organization_of(tx, record),
+                    str(current["organization_id"]) if current else "None",
                     e.list_name.value,
                     g.on.isoformat(),
                     g.on.isoformat(),
