@@ -3,7 +3,7 @@ tests may pass fakes for what lies outside the system's boundary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
@@ -435,6 +435,12 @@ class StoredDocument(Protocol):
     def size_bytes(self) -> int: ...
     @property
     def media_type(self) -> str: ...
+
+
+class AggregateReader(Protocol):
+    """Many aggregates at once, as the repository would give each (a sweep's chunk in one query)."""
+
+    def get_many(self, ids: Sequence[UUID]) -> dict[UUID, Any]: ...
 
 
 class DocumentStore(Protocol):

@@ -121,11 +121,13 @@ def test_a_set_based_sweep_stores_exactly_the_events_of_the_per_aggregate_sweep(
         clock = SteppingClock()
         system = build(settings_for(backend, tmp_path / str(set_based), request, fixture), clock)
         try:
-            system.inspections.set_based = set_based
+            system.inspections.set_based = system.credit.set_based = set_based
             orgs = population(system, clock)
             in_sets = spy(system.inspections, "_decide_missed_new")
+            read_together = spy(system.credit.reader, "get_many")
             results = sweeps(system, clock)
             assert len(in_sets) == (8 if set_based else 0)  # the seven plain ones missed, the recent one exempt
+            assert len(read_together) == (2 if set_based else 0)  # the credit sweep's one chunk, twice
             found[set_based] = (results, log(system))
             if set_based:
                 assert system.inspections.inspection(orgs["plain1"], 2024).outcome is Outcome.MISSED
@@ -134,6 +136,10 @@ def test_a_set_based_sweep_stores_exactly_the_events_of_the_per_aggregate_sweep(
                 assert system.inspections.inspection(orgs["graded"], 2024).simplified
                 assert system.organizations.organization(orgs["graded"]).grade != "4A"  # the finding lowered it
                 assert system.credit.record_of(orgs["plain1"]).status == "serious"  # escalated two years later
+                ids = [*orgs.values(), *(system.credit.record_of(o).id for o in orgs.values() if system.credit.record_of(o))]
+                read = system.credit.reader.get_many([*ids, UUID(int=7)])
+                assert sorted(read) == sorted(ids)  # one query, the same aggregates as the repository's
+                assert all(vars(read[i]) == vars(system.store.repository.get(i)) for i in ids)
         finally:
             system.close()
     assert found[True][0] == found[False][0]
