@@ -402,14 +402,19 @@ class Inspections(UseCases):
             total = self.view.count_without_filed_report(row.division_prefix, row.report_year) if progress else 0
             missed = exempt = seen = 0
             after: UUID | None = None
-            while chunk := self.view.missed_candidates(row.division_prefix, row.report_year, after, SET_BATCH):
+            while True:
+                chunk, after = self.view.missed_candidates(row.division_prefix, row.report_year, after, SET_BATCH)
+                if after is None:
+                    break
+                if not chunk:
+                    continue
                 if self.set_based:
                     outcomes = self._miss_set(ctx, campaign, chunk, as_of)
                 else:
                     outcomes = self._miss_chunk(ctx, campaign, [c.organization_id for c in chunk], as_of)
                 missed += outcomes.count("missed")
                 exempt += outcomes.count("exempt")
-                after, seen = chunk[-1].organization_id, seen + len(chunk)
+                seen += len(chunk)
                 if progress:
                     progress(min(seen, total), total)
             campaign.record_deadline_passed(missed, exempt, self._at(ctx))

@@ -124,9 +124,12 @@ class ComplianceView(Protocol):
         """Reports whose deadline an extension moved, not yet filed (due before a day, if given)."""
         ...
 
-    def missed_candidates(self, division_prefix: str, report_year: int, after: UUID | None, limit: int) -> list[MissedCandidate]:
-        """`without_filed_report` a chunk at a time (by id, after the last one seen), with what the
-        set-based missed sweep decides on."""
+    def missed_candidates(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[MissedCandidate], UUID | None]:
+        """`without_filed_report` a window of the register at a time (the next `limit` organizations
+        by id after `after`), with what the set-based missed sweep decides on, and the window's last
+        id (None: the register is done)."""
         ...
 
     def count_without_filed_report(self, division_prefix: str, report_year: int) -> int: ...

@@ -295,18 +295,22 @@ class ComplianceProjection(Projection):
             ).all()
         return [UUID(r["id"]) for r in rows]
 
-    def missed_candidates(self, division_prefix: str, report_year: int, after: UUID | None, limit: int) -> list[MissedCandidate]:
-        stages = ", ".join("?" for _ in OPEN_STAGES)
+    def missed_candidates(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[MissedCandidate], UUID | None]:
+        """The next `limit` register rows by id (the primary key's order: a window, not a scan and a
+        sort of the whole register per chunk), and those of them without a filed report."""
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT r.id, r.version, r.division_code, r.registered_on, r.grade, r.credit_record_id, "
-                "i.version AS inspection_version FROM sl_register r LEFT JOIN sl_inspections i "
-                "ON i.organization_id = r.id AND i.report_year = ? "
-                "WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
-                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) AND r.id > ? ORDER BY r.id LIMIT ?",
-                (report_year, f"{division_prefix}%", *OPEN_STAGES, str(after) if after else "", limit),
+                "SELECT r.id, r.version, r.division_code, r.registered_on, r.grade, r.credit_record_id, r.track, r.status, "
+                "i.id AS inspection_id, i.version AS inspection_version, i.stage, i.outcome "
+                "FROM (SELECT * FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r LEFT JOIN sl_inspections i "
+                "ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
+                (str(after) if after else "", limit, report_year),
             ).all()
-        return [
+        if not rows:
+            return [], None
+        found = [
             MissedCandidate(
                 organization_id=UUID(r["id"]),
                 version=int(r["version"]),
@@ -317,7 +321,12 @@ class ComplianceProjection(Projection):
                 inspection_version=None if r["inspection_version"] is None else int(r["inspection_version"]),
             )
             for r in rows
+            if r["division_code"].startswith(division_prefix)
+            and r["track"] == "registered"
+            and r["status"] in ("active", "suspended")
+            and (r["inspection_id"] is None or (r["stage"] in OPEN_STAGES and r["outcome"] is None))
         ]
+        return found, UUID(rows[-1]["id"])
 
     def count_without_filed_report(self, division_prefix: str, report_year: int) -> int:
         stages = ", ".join("?" for _ in OPEN_STAGES)

@@ -171,7 +171,7 @@ class Meanwhile:
 
     def missed_candidates(self, *args: Any) -> Any:
         found = self.view.missed_candidates(*args)
-        if found and not self.done:
+        if found[0] and not self.done:
             self.done = True
             self.act()
         return found
