@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
-from application.ports import ComplianceView, DocumentStore, DocumentUpload
+from application.ports import AggregateReader, ComplianceView, DocumentStore, DocumentUpload
 from application.rights import command
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
@@ -47,9 +47,22 @@ class Recording:
 
 
 class CreditRecords(UseCases):
-    def __init__(self, *args: Any, view: ComplianceView, documents: DocumentStore, calendar: WorkingDays, **kwargs: Any) -> None:
+    # the timer sweep reads a chunk's records in one query and each one's division from the register;
+    # False: each record and its organization loaded alone, as before (the reference in tests)
+    set_based = True
+
+    def __init__(
+        self,
+        *args: Any,
+        view: ComplianceView,
+        documents: DocumentStore,
+        calendar: WorkingDays,
+        reader: AggregateReader | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self.reader = reader  # the timer sweep reads a chunk's records in one query
         self.documents = documents
         self.calendar = calendar  # working days by the official holiday calendar
 
@@ -276,22 +289,36 @@ class CreditRecords(UseCases):
         self._not_in_future(as_of)
         self.view.catch_up()
         counts: dict[str, int] = {}
-        candidates = self.view.records_with_active_listings()
-        for start in range(0, len(candidates), SWEEP_BATCH):
-            for change in self._rules_for_chunk(ctx, as_of, candidates[start : start + SWEEP_BATCH]):
+        total = len(self.view.records_with_active_listings()) if progress else 0
+        seen = 0
+        after: UUID | None = None
+        while chunk := self.view.listed_records(after, SWEEP_BATCH):
+            for change in self._rules_for_chunk(ctx, as_of, chunk):
                 counts[change] = counts.get(change, 0) + 1
+            after, seen = chunk[-1][0], seen + len(chunk)
             if progress:
-                progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))
+                progress(min(seen, total), total)
         counts.update(self._list_overdue_rectifications(ctx, as_of))
         return counts
 
-    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, record_ids: list[UUID]) -> list[str]:
-        decided = self._in_chunk(record_ids, lambda record_id: self._apply_rules_to(ctx, as_of, record_id))
+    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, chunk: list[tuple[UUID, str]]) -> list[str]:
+        """The read model says which rule set governs each record (its organization's division):
+        the organization is not loaded, only the record the rules act on."""
+        read = self.reader.get_many([record_id for record_id, _ in chunk]) if self.reader and self.set_based else {}
+        decided = self._in_chunk(chunk, lambda row: self._apply_rules_to(ctx, as_of, *row, read=read))
         return [change for changes in decided if changes for change in changes]  # None: another sweeper did it
 
-    def _apply_rules_to(self, ctx: CommandContext, as_of: date, record_id: UUID) -> tuple[list[str], list[CreditRecord]]:
-        record = self._get(record_id, CreditRecord, "credit_record")
-        rule_set = self.rule_set_for(self._organization(record.organization_id), as_of)
+    def _apply_rules_to(
+        self, ctx: CommandContext, as_of: date, record_id: UUID, division_code: str, read: dict[UUID, Any] | None = None
+    ) -> tuple[list[str], list[CreditRecord]]:
+        """`read`: the chunk's records read together; each is used once (decided again after a
+        collision, a record is read anew)."""
+        found = read.pop(record_id, None) if read is not None else None
+        record = found if isinstance(found, CreditRecord) else self._get(record_id, CreditRecord, "credit_record")
+        if self.set_based:
+            rule_set = self.rules.for_division(division_code, as_of)
+        else:
+            rule_set = self.rule_set_for(self._organization(record.organization_id), as_of)
         changes = list(record.apply_rules(rule_set.credit, as_of, self._at(ctx, rule_set)))
         return changes, [record] if record.pending_events else []
 

@@ -14,9 +14,10 @@ from application.credit import CreditRecords
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView, DocumentStore, DocumentUpload
+from application.queries.compliance import MissedCandidate
 from application.reminders.notices import OUTCOMES, notice, registrars
 from application.rights import command
-from application.usecases import SWEEP_BATCH, UseCases
+from application.usecases import UseCases
 from domain.credit import CreditRecord, Ground
 from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
@@ -31,13 +32,18 @@ from domain.inspection import (
     timeliness,
 )
 from domain.organization import Organization
-from domain.provenance import Role
+from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least
 
+SET_BATCH = 500  # organizations the missed sweep reads, decides and saves at a time
 REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "report_other")
 
 
 class Inspections(UseCases):
+    # the missed sweep decides in sets (read models, new aggregates made in memory); False: every
+    # organization on its loaded aggregates, as before (the reference the set-based sweep is tested against)
+    set_based = True
+
     def __init__(self, *args: Any, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
@@ -393,14 +399,24 @@ class Inspections(UseCases):
         totals = {"campaigns": 0, "missed": 0, "exempt": 0}
         for row in self.view.due_campaigns(as_of):
             campaign = self.campaign(row.report_year, row.division_prefix)
-            candidates = self.view.without_filed_report(row.division_prefix, row.report_year)
-            missed = exempt = 0
-            for start in range(0, len(candidates), SWEEP_BATCH):
-                outcomes = self._miss_chunk(ctx, campaign, candidates[start : start + SWEEP_BATCH], as_of)
+            total = self.view.count_without_filed_report(row.division_prefix, row.report_year) if progress else 0
+            missed = exempt = seen = 0
+            after: UUID | None = None
+            while True:
+                chunk, after = self.view.missed_candidates(row.division_prefix, row.report_year, after, SET_BATCH)
+                if after is None:
+                    break
+                if not chunk:
+                    continue
+                if self.set_based:
+                    outcomes = self._miss_set(ctx, campaign, chunk, as_of)
+                else:
+                    outcomes = self._miss_chunk(ctx, campaign, [c.organization_id for c in chunk], as_of)
                 missed += outcomes.count("missed")
                 exempt += outcomes.count("exempt")
+                seen += len(chunk)
                 if progress:
-                    progress(min(len(candidates), start + SWEEP_BATCH), len(candidates))
+                    progress(min(seen, total), total)
             campaign.record_deadline_passed(missed, exempt, self._at(ctx))
             self._save(campaign)
             totals["campaigns"] += 1
@@ -426,6 +442,97 @@ class Inspections(UseCases):
     ) -> list[str | None]:
         known: dict[UUID, Any] = {}
         return self._in_chunk(organization_ids, lambda org_id: self._decide_missed(ctx, campaign, org_id, known, as_of))
+
+    def _miss_set(
+        self, ctx: CommandContext, campaign: InspectionCampaign, chunk: list[MissedCandidate], as_of: date
+    ) -> list[str | None]:
+        """A chunk decided in a set: an organization the read models show with nothing that bears on
+        the decision but its division and registration day (no inspection of the year yet, no credit
+        record, no grade) gets new aggregates made by the same domain methods, with no aggregate
+        loaded; the others are decided on their loaded aggregates as before. All are saved in one
+        transaction, after checking the organizations' versions did not move since the query. A
+        collision (another writer created the inspection or the record meanwhile) decides every
+        organization of the chunk again on its loaded aggregates."""
+        rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
+        needed = rule_set.inspection.revocation_proposal_after_consecutive_years
+        simple = {
+            c.organization_id
+            for c in chunk
+            if c.inspection_version is None and not c.has_credit_record and not c.graded and c.registered_on is not None
+        }
+        earlier = self.view.outcomes(sorted(simple), range(campaign.report_year - needed + 1, campaign.report_year))
+        known: dict[UUID, Any] = {}
+        governing = self._governing_campaigns(campaign.report_year)
+        decided: list[tuple[str | None, list[Any]]] = []
+        for c in chunk:
+            if c.organization_id in simple:
+                decided.append(self._decide_missed_new(ctx, campaign, rule_set, governing, c, earlier, as_of))
+            else:
+                decided.append(self._decide_missed(ctx, campaign, c.organization_id, known, as_of))
+        moved = self._moved(chunk)
+        if moved:  # changed since the query: decided on their loaded aggregates
+            decided = [
+                self._decide_missed(ctx, campaign, c.organization_id, known, as_of) if c.organization_id in moved else d
+                for c, d in zip(chunk, decided, strict=True)
+            ]
+        changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
+        try:
+            if changed:
+                self._save(*changed)
+            return [result for result, _ in decided]
+        except StaleVersion:
+            return [
+                self._decided_alone(lambda o: self._decide_missed(ctx, campaign, o, None, as_of), c.organization_id)
+                for c in chunk
+            ]
+
+    def _moved(self, chunk: list[MissedCandidate]) -> set[UUID]:
+        now = self.view.organization_versions([c.organization_id for c in chunk])
+        return {c.organization_id for c in chunk if now.get(c.organization_id) != c.version}
+
+    def _governing_campaigns(self, report_year: int) -> dict[str, UUID]:
+        """The year's campaigns by division prefix (as `campaign_for` finds them, from the read model)."""
+        return {c.division_prefix: c.id for c in self.view.campaigns() if c.report_year == report_year}
+
+    def _decide_missed_new(
+        self,
+        ctx: CommandContext,
+        campaign: InspectionCampaign,
+        rule_set: RuleSet,
+        governing: dict[str, UUID],
+        c: MissedCandidate,
+        earlier: dict[tuple[UUID, int], str | None],
+        as_of: date,
+    ) -> tuple[str | None, list[Any]]:
+        """`_decide_missed` for an organization with no inspection of the year, no credit record and
+        no grade: the inspection and the credit record are opened here, and the events are those
+        the aggregates' methods make. Without a grade, nothing of the organization changes."""
+        code = c.division_code
+        local = next((governing[p] for p in (code, code[:4], code[:2], "") if p in governing), None)
+        if local != campaign.id:
+            return None, []  # a more local campaign governs this organization
+        deadline_day = campaign.registration_authority_deadline + timedelta(days=1)
+        at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
+        simplified = grade_at_least(None, rule_set.inspection.simplified_from_grade)  # no grade on any day
+        inspection = Inspection.open(c.organization_id, campaign, simplified, self._at(ctx, rule_set))
+        if inspection.deadline >= as_of:
+            return "extended", []
+        deadline_day = inspection.deadline + timedelta(days=1)
+        since = c.registered_on
+        if since is not None and rule_set.inspection.exempt(since, campaign.report_year):
+            inspection.exempt("registered_less_than_required_months", at)
+            return "exempt", [inspection]
+        inspection.record_missed(at)
+        caused = self._at(ctx, rule_set, caused_by=f"inspection:{inspection.id}")
+        record = CreditRecord.open(c.organization_id, caused)
+        opened_at = record.version
+
+        def outcome(year: int) -> Outcome | None:
+            found = earlier.get((c.organization_id, year))
+            return Outcome(found) if found else None
+
+        self._record_consequences(record, inspection, rule_set, deadline_day, caused, outcome)
+        return "missed", [inspection, *([record] if record.version > opened_at else [])]
 
     def _decide_missed(
         self,
@@ -469,11 +576,7 @@ class Inspections(UseCases):
         opened_at = record.version  # a record opened here but left untouched is not saved
         year = inspection.report_year
         for consequence in rule_set.inspection.consequences(outcome):
-            if consequence == "abnormal_list":
-                record.add_ground(Ground("report_not_filed", on, f"{year}年度报告未按时报送", str(year)), caused)
-            elif consequence == "warning":
-                record.issue_inspection_warning(year, outcome, on, caused)
-            elif consequence == "grade_finding" and org.grade_standing_on(on):
+            if consequence == "grade_finding" and org.grade_standing_on(on):
                 org.apply_finding(f"inspection_{'missed' if outcome == 'missed' else 'failed'}", rule_set.grades, on, caused)
         if (
             outcome == Outcome.BASIC_PASS.value
@@ -481,19 +584,29 @@ class Inspections(UseCases):
             and org.grade_standing_on(on)
         ):
             org.apply_finding("basic_pass_two_years", rule_set.grades, on, caused)
-        years = self._consecutive_bad_years(org.id, inspection, rule_set.inspection.revocation_proposal_after_consecutive_years)
-        if years:
-            record.propose_revocation(years, caused)
+        self._record_consequences(record, inspection, rule_set, on, caused, lambda y: self._outcome(org.id, y))
         return ([record] if record.version > opened_at else []) + ([org] if org.pending_events else [])
 
-    def _consecutive_bad_years(self, organization_id: UUID, latest: Inspection, needed: int) -> tuple[int, ...] | None:
-        bad = (Outcome.MISSED, Outcome.FAIL)
-        if latest.outcome not in bad:
-            return None
-        years = [latest.report_year - n for n in range(needed)]
-        if all(self._outcome(organization_id, y) in bad for y in years[1:]):
-            return tuple(sorted(years))
-        return None
+    @staticmethod
+    def _record_consequences(
+        record: CreditRecord,
+        inspection: Inspection,
+        rule_set: RuleSet,
+        on: date,
+        caused: Provenance,
+        outcome_of: Callable[[int], Outcome | None],
+    ) -> None:
+        """What the rule set says the outcome puts on the credit record (the set-based sweep shares it)."""
+        outcome = inspection.outcome.value if inspection.outcome else ""
+        year = inspection.report_year
+        for consequence in rule_set.inspection.consequences(outcome):
+            if consequence == "abnormal_list":
+                record.add_ground(Ground("report_not_filed", on, f"{year}年度报告未按时报送", str(year)), caused)
+            elif consequence == "warning":
+                record.issue_inspection_warning(year, outcome, on, caused)
+        years = _consecutive_bad_years(inspection, rule_set.inspection.revocation_proposal_after_consecutive_years, outcome_of)
+        if years:
+            record.propose_revocation(years, caused)
 
     def _outcome(self, organization_id: UUID, report_year: int) -> Outcome | None:
         found = self._find(inspection_id(organization_id, report_year))
@@ -507,6 +620,18 @@ class Inspections(UseCases):
     def _require_own(self, ctx: CommandContext, organization_id: UUID) -> None:
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != organization_id:
             raise NotPermitted("组织只能办理本组织的年检", "An organization files only its own annual report")
+
+
+def _consecutive_bad_years(
+    latest: Inspection, needed: int, outcome_of: Callable[[int], Outcome | None]
+) -> tuple[int, ...] | None:
+    bad = (Outcome.MISSED, Outcome.FAIL)
+    if latest.outcome not in bad:
+        return None
+    years = [latest.report_year - n for n in range(needed)]
+    if all(outcome_of(y) in bad for y in years[1:]):
+        return tuple(sorted(years))
+    return None
 
 
 def _at_version(inspection: Inspection, expected: int | None) -> Inspection:

@@ -3,7 +3,7 @@ tests may pass fakes for what lies outside the system's boundary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, Protocol
 from uuid import UUID
@@ -20,6 +20,7 @@ from application.queries.compliance import (
     InspectionRow,
     ListingQuery,
     ListingRow,
+    MissedCandidate,
     PenaltyRow,
 )
 from application.queries.funding import ProjectQuery, ProjectRow, RoundRow, SubsidyRow, SubsidyTotal
@@ -124,6 +125,24 @@ class ComplianceView(Protocol):
         """Reports whose deadline an extension moved, not yet filed (due before a day, if given)."""
         ...
 
+    def missed_candidates(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[MissedCandidate], UUID | None]:
+        """`without_filed_report` a window of the register at a time (the next `limit` organizations
+        by id after `after`), with what the set-based missed sweep decides on, and the window's last
+        id (None: the register is done)."""
+        ...
+
+    def count_without_filed_report(self, division_prefix: str, report_year: int) -> int: ...
+
+    def outcomes(self, organization_ids: list[UUID], years: range) -> dict[tuple[UUID, int], str | None]:
+        """The recorded outcome of each organization's inspection in those years (only years with one)."""
+        ...
+
+    def organization_versions(self, organization_ids: list[UUID]) -> dict[UUID, int]:
+        """Each organization's version as the register has it now."""
+        ...
+
     def inspections_of(self, organization_id: UUID) -> list[InspectionRow]: ...
 
     def late_reporters(self, division_prefix: str, report_year: int) -> list[UUID]:
@@ -131,6 +150,11 @@ class ComplianceView(Protocol):
         ...
 
     def records_with_active_listings(self) -> list[UUID]: ...
+
+    def listed_records(self, after: UUID | None, limit: int) -> list[tuple[UUID, str]]:
+        """`records_with_active_listings` a chunk at a time (by id, after the last one seen), each
+        with its organization's division code (which rule set governs it)."""
+        ...
 
     def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]: ...
 
@@ -435,6 +459,12 @@ class StoredDocument(Protocol):
     def size_bytes(self) -> int: ...
     @property
     def media_type(self) -> str: ...
+
+
+class AggregateReader(Protocol):
+    """Many aggregates at once, as the repository would give each (a sweep's chunk in one query)."""
+
+    def get_many(self, ids: Sequence[UUID]) -> dict[UUID, Any]: ...
 
 
 class DocumentStore(Protocol):

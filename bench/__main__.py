@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         _http(args)
     if args.only in (None, "sweep"):
         print()
-        sweep_report([int(n) for n in args.sweep_sizes.split(",")])
+        sweep_report([int(n) for n in args.sweep_sizes.split(",")], ("sqlite", "postgres"))
     if args.only in (None, "audit"):
         _audit(args)
     if args.only in (None, "documents"):

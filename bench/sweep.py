@@ -5,6 +5,7 @@ listing escalates). Time and peak memory per size."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import resource
 import subprocess
@@ -17,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import system_context
-from bench.common import CTX, code, profile
+from bench.common import CTX, code, fresh_pg_database, profile
 from bench.population import BATCH
 from domain.organization import Organization
 from infra.wiring import build_system, load_settings
@@ -85,19 +86,39 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report(sizes: list[int]) -> None:
-    """Each size in a process of its own, so its peak memory is its own."""
-    print(f"{'sweep on SQLite':34} {'orgs':>9} {'seconds':>9} {'per org ms':>11} {'peak RSS MiB':>13}", flush=True)
-    for size in sizes:
-        subprocess.run([sys.executable, "-m", "bench.sweep", str(size)], check=True)
+def report(sizes: list[int], databases: tuple[str, ...] = ("sqlite",)) -> None:
+    """Each size in a process of its own, so its peak memory is its own; "postgres": a throwaway database."""
+    for database in databases:
+        print(f"{'sweep on ' + database:34} {'orgs':>9} {'seconds':>9} {'per org ms':>11} {'peak RSS MiB':>13}", flush=True)
+        for size in sizes:
+            subprocess.run([sys.executable, "-m", "bench.sweep", str(size), "--database", database], check=True)
 
 
-def main(size: int, first: int | None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.sweep", description=__doc__)
+    parser.add_argument("size", type=int, help="organizations, all due")
+    parser.add_argument(
+        "first", type=int, nargs="?", help="the first N sweeps only (1: reminders; the later ones need the earlier)"
+    )
+    parser.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default), postgres (a throwaway database on STARLEDGER_BENCH_DATABASE_URL's server) or a PostgreSQL URL",
+    )
+    args = parser.parse_args(argv)
     logging.getLogger("starledger").setLevel(logging.WARNING)  # a line per event would be the bench
-    for label, n, seconds, peak in measure(size, first=first):
-        print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
+    url, drop = "", None
+    if args.database == "postgres":
+        url, drop = fresh_pg_database()
+    elif args.database != "sqlite":
+        url = args.database
+    try:
+        for label, n, seconds, peak in measure(args.size, url, first=args.first):
+            print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
+    finally:
+        if drop is not None:
+            drop()
 
 
 if __name__ == "__main__":
-    # python -m bench.sweep SIZE [N]: the first N sweeps only (1: reminders; the later ones need the earlier)
-    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    main()

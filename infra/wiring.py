@@ -33,6 +33,7 @@ from application.reminders.delivery import DeliveryPolicy
 from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
+from infra.bulk_reads import BulkAggregates
 from infra.certificates import PdfCertificateRenderer
 from infra.channels import HttpWebhookPoster, SmtpMailer
 from infra.contacts import SqlContactDirectory
@@ -169,7 +170,16 @@ def build_system(
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents, calendar=ChineseWorkingDays())
     planning = PlanningQueries(compliance, [register, cases, funding_view, read_models.get(ComplaintsProjection)])
-    credit = CreditRecords(store, rules, clock, ids, view=compliance, documents=documents, calendar=ChineseWorkingDays())
+    credit = CreditRecords(
+        store,
+        rules,
+        clock,
+        ids,
+        view=compliance,
+        documents=documents,
+        calendar=ChineseWorkingDays(),
+        reader=BulkAggregates(store),
+    )
     inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)
     accounts = Accounts(
         SqlAccountStore(database),

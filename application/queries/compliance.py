@@ -50,6 +50,20 @@ class ExtendedReport(msgspec.Struct, frozen=True):
     rule_set: str | None
 
 
+class MissedCandidate(msgspec.Struct, frozen=True):
+    """An organization without a filed report for the year, as the read models have it: enough to
+    decide its missed (or exempt) outcome in a set when nothing it has would change the decision
+    (no inspection of the year yet, no credit record, no grade); otherwise its aggregates are loaded."""
+
+    organization_id: UUID
+    version: int  # the organization's, as the register has it
+    division_code: str
+    registered_on: date | None
+    graded: bool
+    has_credit_record: bool
+    inspection_version: int | None  # the year's inspection, if one was opened
+
+
 class GroundRow(msgspec.Struct, frozen=True):
     code: str
     on: date

@@ -19,6 +19,7 @@ from application.queries.compliance import (
     InspectionRow,
     ListingQuery,
     ListingRow,
+    MissedCandidate,
     PenaltyRow,
 )
 from infra.database import Tx
@@ -97,6 +98,9 @@ class ComplianceProjection(Projection):
         "CREATE INDEX IF NOT EXISTS sl_inspections_rectification ON sl_inspections (rectification_deadline)",
         "CREATE INDEX IF NOT EXISTS sl_listings_current ON sl_listings (list_name, removed_on)",
         "CREATE INDEX IF NOT EXISTS sl_listings_org ON sl_listings (organization_id)",
+        # a record's current listing (every Listed and Removed looks it up): without it PostgreSQL walked
+        # sl_listings_current, every current listing of the list, per event
+        "CREATE INDEX IF NOT EXISTS sl_listings_record_current ON sl_listings (record_id, list_name) WHERE removed_on IS NULL",
     )
     reads = (RegisterProjection,)  # the sweep's candidates and the listings join the register
     topic_prefixes = ("domain.inspection:", "domain.credit:")
@@ -220,22 +224,25 @@ class ComplianceProjection(Projection):
         ground restarts a current serious listing's clean period."""
         record, g = str(e.originator_id), e.ground
         ground = {"code": g.code, "on": g.on.isoformat(), "detail": g.detail, "ref": g.ref}
+        # the current listing, the number of listings and the owner in one query (a sweep lists thousands)
         current = tx.execute(
-            "SELECT seq, grounds FROM sl_listings WHERE record_id = ? AND list_name = ? AND removed_on IS NULL",
-            (record, e.list_name.value),
+            "SELECT c.organization_id, l.seq, l.grounds, (SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
+            "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.list_name = ? "
+            "AND l.removed_on IS NULL WHERE c.id = ?",
+            (e.list_name.value, record),
         ).one()
-        if current:
+        if current and current["seq"] is not None:
             grounds = json.dumps([*json.loads(current["grounds"]), ground], ensure_ascii=False)
             tx.execute("UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (grounds, record, current["seq"]))
         else:
-            seq = int(tx.execute("SELECT COUNT(*) FROM sl_listings WHERE record_id = ?", (record,)).scalar()) + 1
+            seq = int(current["listings"] if current else 0) + 1
             tx.execute(
                 "INSERT INTO sl_listings (record_id, seq, organization_id, list_name, listed_on, clock_from, grounds, "
                 "obligation_met_on, removed_on, removal_reason) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
                 (
                     record,
                     seq,
-                    self._organization_of(tx, record),
+                    str(current["organization_id"]) if current else "None",
                     e.list_name.value,
                     g.on.isoformat(),
                     g.on.isoformat(),
@@ -288,6 +295,74 @@ class ComplianceProjection(Projection):
             ).all()
         return [UUID(r["id"]) for r in rows]
 
+    def missed_candidates(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[MissedCandidate], UUID | None]:
+        """The next `limit` register rows by id (the primary key's order: a window, not a scan and a
+        sort of the whole register per chunk), and those of them without a filed report."""
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT r.id, r.version, r.division_code, r.registered_on, r.grade, r.credit_record_id, r.track, r.status, "
+                "i.id AS inspection_id, i.version AS inspection_version, i.stage, i.outcome "
+                "FROM (SELECT * FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r LEFT JOIN sl_inspections i "
+                "ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
+                (str(after) if after else "", limit, report_year),
+            ).all()
+        if not rows:
+            return [], None
+        found = [
+            MissedCandidate(
+                organization_id=UUID(r["id"]),
+                version=int(r["version"]),
+                division_code=r["division_code"],
+                registered_on=_day(r["registered_on"]),
+                graded=r["grade"] is not None,
+                has_credit_record=r["credit_record_id"] is not None,
+                inspection_version=None if r["inspection_version"] is None else int(r["inspection_version"]),
+            )
+            for r in rows
+            if r["division_code"].startswith(division_prefix)
+            and r["track"] == "registered"
+            and r["status"] in ("active", "suspended")
+            and (r["inspection_id"] is None or (r["stage"] in OPEN_STAGES and r["outcome"] is None))
+        ]
+        return found, UUID(rows[-1]["id"])
+
+    def count_without_filed_report(self, division_prefix: str, report_year: int) -> int:
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        with self.db.transaction() as tx:
+            return int(
+                tx.execute(
+                    "SELECT COUNT(*) FROM sl_register r LEFT JOIN sl_inspections i "
+                    "ON i.organization_id = r.id AND i.report_year = ? "
+                    "WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
+                    f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL))",
+                    (report_year, f"{division_prefix}%", *OPEN_STAGES),
+                ).scalar()
+            )
+
+    def outcomes(self, organization_ids: list[UUID], years: range) -> dict[tuple[UUID, int], str | None]:
+        if not organization_ids or not years:
+            return {}
+        marks = ", ".join("?" for _ in organization_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT organization_id, report_year, outcome FROM sl_inspections "
+                f"WHERE report_year >= ? AND report_year <= ? AND organization_id IN ({marks})",
+                (years.start, years.stop - 1, *(str(i) for i in organization_ids)),
+            ).all()
+        return {(UUID(r["organization_id"]), int(r["report_year"])): r["outcome"] for r in rows}
+
+    def organization_versions(self, organization_ids: list[UUID]) -> dict[UUID, int]:
+        if not organization_ids:
+            return {}
+        marks = ", ".join("?" for _ in organization_ids)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT id, version FROM sl_register WHERE id IN ({marks})", [str(i) for i in organization_ids]
+            ).all()
+        return {UUID(r["id"]): int(r["version"]) for r in rows}
+
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
         """Reports whose deadline an extension moved, not yet filed (of those due before a day, if given)."""
         stages = ", ".join("?" for _ in OPEN_STAGES)
@@ -339,6 +414,16 @@ class ComplianceProjection(Projection):
         with self.db.transaction() as tx:
             rows = tx.execute("SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id").all()
         return [UUID(r["record_id"]) for r in rows]
+
+    def listed_records(self, after: UUID | None, limit: int) -> list[tuple[UUID, str]]:
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT c.id, r.division_code FROM sl_credit_records c JOIN sl_register r ON r.id = c.organization_id "
+                "WHERE c.id > ? AND EXISTS (SELECT 1 FROM sl_listings l WHERE l.record_id = c.id AND l.removed_on IS NULL) "
+                "ORDER BY c.id LIMIT ?",
+                (str(after) if after else "", limit),
+            ).all()
+        return [(UUID(r["id"]), r["division_code"]) for r in rows]
 
     def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]:
         with self.db.transaction() as tx:

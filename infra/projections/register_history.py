@@ -158,34 +158,36 @@ class RegisterHistoryProjection(Projection):
         self._change(tx, str(e.originator_id), day, e.timestamp, version=e.originator_version, **changes)
 
     def _credit(self, tx: Tx, e: Any, event_name: str, **changes: Any) -> None:
-        owner = tx.execute(
-            "SELECT organization_id FROM sl_interval_credit WHERE credit_record_id = ?", (str(e.originator_id),)
-        ).scalar()
-        if owner is None:
+        """The owner and its open interval in one query (a sweep lists or removes thousands)."""
+        found = tx.execute(
+            f"SELECT c.organization_id AS owner, i.valid_from, i.recorded_from, {', '.join('i.' + c for c in _TRACKED)} "
+            "FROM sl_interval_credit c LEFT JOIN sl_register_intervals i ON i.organization_id = c.organization_id "
+            "AND i.valid_to IS NULL AND i.recorded_to IS NULL WHERE c.credit_record_id = ?",
+            (str(e.originator_id),),
+        ).one()
+        if found is None:
             return
-        if event_name == "Listed" and self._on_list(tx, owner, e.list_name.value):
+        owner = found["owner"]
+        if event_name == "Listed" and found["valid_from"] is not None and found[e.list_name.value]:
             return  # a ground on a list the organization is on joins that listing; its start stays
-        self._change(tx, owner, effective_day(event_name, e), e.timestamp, **changes)
+        row = found if found["valid_from"] is not None else None
+        self._change(tx, owner, effective_day(event_name, e), e.timestamp, current=row, **changes)
 
-    @staticmethod
-    def _on_list(tx: Tx, organization_id: str, list_name: str) -> bool:
-        return bool(
-            tx.execute(
-                f"SELECT {list_name} FROM sl_register_intervals "
-                "WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL",
-                (organization_id,),
-            ).scalar()
-        )
-
-    def _change(self, tx: Tx, organization_id: str, day: date, at: datetime, **changes: Any) -> None:
+    def _change(
+        self, tx: Tx, organization_id: str, day: date, at: datetime, current: dict[str, Any] | None = None, **changes: Any
+    ) -> None:
         """The usual case: the change takes effect at or after the open interval began, which is
         closed there (or amended, on its own first day) and followed by a new one. A change
-        reaching further back rewrites the known history from its day on."""
-        row = tx.execute(
-            f"SELECT valid_from, recorded_from, {', '.join(_TRACKED)} FROM sl_register_intervals "
-            "WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL",
-            (organization_id,),
-        ).one()
+        reaching further back rewrites the known history from its day on. `current`: the open
+        interval, if the caller read it already."""
+        row = (
+            current
+            or tx.execute(
+                f"SELECT valid_from, recorded_from, {', '.join(_TRACKED)} FROM sl_register_intervals "
+                "WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL",
+                (organization_id,),
+            ).one()
+        )
         if row is None:
             return
         start, recorded = day.isoformat(), instant(at)

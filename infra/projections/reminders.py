@@ -56,6 +56,8 @@ class ReminderProjection(Projection):
     indexes = (
         "CREATE INDEX IF NOT EXISTS sl_reminders_recipient ON sl_reminders (recipient, issued_at)",
         "CREATE INDEX IF NOT EXISTS sl_deliveries_due ON sl_deliveries (status, next_attempt_at)",
+        # a task done marks its subject's open reminders done: without it each such event scanned every reminder
+        "CREATE INDEX IF NOT EXISTS sl_reminders_subject ON sl_reminders (subject_id, kind)",
     )
     # A reminder is done the moment its task is (the sheet submitted, the report filed …): the events that
     # finish a task mark its open reminders done here, in the same transaction, so the inbox and its unread
