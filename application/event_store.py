@@ -12,8 +12,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 
+from application.aggregate_cache import CachingRepository
 from application.ports import Clock, RuleSetCatalog
 from application.queries.common import HistoryEntry
 from domain.credit import CreditRecord
@@ -48,6 +49,12 @@ class EventStore(Application[UUID]):
         self.clock = clock
         self.rules = rules
         self._after_save: list[Callable[[list[Any]], Any]] = []
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Recently used aggregates stay in memory and are fast-forwarded from the log before each
+        use (application/aggregate_cache.py); AGGREGATE_CACHE_MAXSIZE=0 turns that off."""
+        maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
+        return CachingRepository(self.events, self.snapshots, maxsize)
 
     def on_saved(self, listener: Callable[[list[Any]], Any]) -> None:
         """Called with the recordings after every successful save (read models catch up: read-your-writes)."""
