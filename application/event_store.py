@@ -12,7 +12,8 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from eventsourcing.application import Application, Repository
+from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.persistence import Recording
 
 from application.aggregate_cache import CachingRepository
 from application.ports import Clock, RuleSetCatalog
@@ -55,6 +56,12 @@ class EventStore(Application[UUID]):
         use (application/aggregate_cache.py); AGGREGATE_CACHE_MAXSIZE=0 turns that off."""
         maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
         return CachingRepository(self.events, self.snapshots, maxsize)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """The events as decided go down with their stored form: the read models apply these
+        (in the events' transaction) instead of decoding what was just encoded."""
+        processing_event.saved_kwargs.setdefault("decided_events", processing_event.events)
+        return super()._record(processing_event)
 
     def on_saved(self, listener: Callable[[list[Any]], Any]) -> None:
         """Called with the recordings after every successful save (read models catch up: read-your-writes)."""
