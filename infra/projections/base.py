@@ -192,14 +192,14 @@ class ReadModels:
         stored: Sequence[Any],
         events: Sequence[Any] | None = None,
         current: set[str] | None = None,
-    ) -> None:
-        """`events`: the domain events as the command decided them (else `stored` is decoded).
+    ) -> frozenset[str]:
+        """Returns the names of the read models left behind (they catch up after the commit,
+        see `remember_behind` and `notice`). `events`: the domain events as the command decided them (else `stored` is decoded).
         `current`: the read models whose positions the recorder found at the last event before
         these and locked (PostgreSQL, in the same round trip as the insert); else found here."""
         first, last = ids[0], ids[-1]
         if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
-            self._behind.projections = self.projections
-            return
+            return frozenset(p.name for p in self.projections)
         if current is None:
             current = self._current(tx, first - 1)
         decided = list(events) if events is not None else [self.app.mapper.to_domain_event(s) for s in stored]
@@ -214,7 +214,11 @@ class ReadModels:
         if applied:
             marks = ", ".join("?" for _ in applied)
             tx.execute(f"UPDATE sl_tracking SET position = ? WHERE projection IN ({marks})", (last, *applied))
-        self._behind.projections = behind
+        return frozenset(p.name for p in behind)
+
+    def remember_behind(self, names: frozenset[str] | None) -> None:
+        """In the saving thread, once its events are committed: what `notice` catches up (None: unknown, all)."""
+        self._behind.projections = None if names is None else [p for p in self.projections if p.name in names]
 
     @staticmethod
     def _current(tx: Tx, before: int) -> set[str]:
@@ -224,7 +228,7 @@ class ReadModels:
 
     def notice(self, recordings: list[Any]) -> None:
         """After the save: a read model that was behind catches up now if the save concerned it."""
-        behind, self._behind.projections = getattr(self._behind, "projections", self.projections), None
-        for projection in behind or ():
+        behind, self._behind.projections = getattr(self._behind, "projections", None), None
+        for projection in self.projections if behind is None else behind:
             if projection.reads_any(recordings):
                 projection.catch_up()
