@@ -45,7 +45,9 @@ def test_a_group_of_saves_keeps_each_answer(system) -> None:
     existing = system.organizations.register_organization(REGISTRAR, profile("先来的协会"), code(1), date(2015, 6, 1))
 
     def register(n: int, number: int):  # type: ignore[no-untyped-def]
-        return lambda: system.organizations.register_organization(REGISTRAR, profile(f"第{n}协会"), code(number), date(2015, 6, 1))
+        return lambda: system.organizations.register_organization(
+            REGISTRAR, profile(f"第{n}协会"), code(number), date(2015, 6, 1)
+        )
 
     commands = [register(n, 10 + n) for n in range(5)]
     commands += [register(5, 99), register(6, 99)]  # the same code twice: one of them is refused
