@@ -27,6 +27,7 @@ from infra.persistence.group_commit import GroupCommit, Pending
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
 _CHAIN = "INSERT INTO sl_chain (position, hash) VALUES (?, ?)"
+_CHAIN_ROWS = "INSERT INTO sl_chain (position, hash) VALUES "
 
 
 class AfterInsert(Protocol):
@@ -175,21 +176,25 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
         with conn.pipeline() as pipeline, conn.cursor() as curs:
             try:
                 curs.execute("BEGIN")
-                self._lock_table(curs)
-                self._notify_channel(curs)
-                # the read models whose position is the last event stored before these: they apply
-                # them (no event can come between: we hold the table lock), their rows locked
-                current = conn.cursor(row_factory=tuple_row)
-                current.execute(self._current_sql, prepare=True)
-                last = conn.cursor(row_factory=tuple_row)
-                last.execute(_LAST, prepare=True)
+                if self.datastore.lock_timeout:
+                    self._lock_table(curs)
+                else:  # eventsourcing's SET LOCAL lock_timeout = '0s' is the default already
+                    curs.execute(self.lock_table_statements[-1], prepare=True)
+                # No NOTIFY (eventsourcing's, for subscribers): nothing here LISTENs, and every
+                # NOTIFY serializes commits on the notification queue's lock.
+                # The chain's last link, and the read models whose position is the last event
+                # stored before these: they apply them (no event can come between: we hold the
+                # table lock); their rows locked.
+                before = conn.cursor(row_factory=tuple_row)
+                before.execute(self._before_sql, prepare=True)
                 PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
                 pipeline.sync()  # round trip 1; a collision raises here
                 ids = self._fetch_ids_after_insert_events(curs, stored_events) or []
-                names = {str(row[0]) for row in current.fetchall()}
-                found = last.fetchone()
+                found = before.fetchone()
+                previous, names = (found[0] or GENESIS, set(found[1] or ())) if found else (GENESIS, set())
                 tx = Tx(curs, "postgres", in_pipeline=True)
-                tx.executemany(_CHAIN, _links(str(found[0]) if found else GENESIS, ids, stored_events))
+                links = _links(previous, ids, stored_events)
+                tx.execute(f"{_CHAIN_ROWS}{', '.join('(?, ?)' for _ in links)}", [v for row in links for v in row])
                 start = 0
                 for pending in group:  # in order: each save's read models start where the last left them
                     own = ids[start : start + len(pending.stored)]
@@ -205,9 +210,12 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
         return answers
 
     @property
-    def _current_sql(self) -> str:
+    def _before_sql(self) -> str:
+        """One row: the chain's last link, and the read models at the last stored event (locked)."""
         table = self.events_table_name
         return (
-            "SELECT projection FROM sl_tracking "
-            f"WHERE position = (SELECT COALESCE(MAX(notification_id), 0) FROM {table}) FOR UPDATE"
+            "WITH current AS (SELECT projection FROM sl_tracking "
+            f"WHERE position = (SELECT COALESCE(MAX(notification_id), 0) FROM {table}) FOR UPDATE) "
+            "SELECT (SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1), "
+            "(SELECT array_agg(projection) FROM current)"
         )
