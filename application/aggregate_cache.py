@@ -127,6 +127,8 @@ class CachingRepository(Repository[UUID]):
         if current is None:  # discarded meanwhile
             self.evict(aggregate_id)
             raise AggregateNotFoundError(aggregate_id)
+        if current is not cached:  # a mutator that returns a new object: that one is the state now
+            self.cache.put(aggregate_id, current)
         return current
 
     def evict(self, aggregate_id: UUID) -> None:
