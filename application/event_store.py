@@ -12,8 +12,10 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import msgspec
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.persistence import Recording
 
+from application.aggregate_cache import CachingRepository, replay
 from application.ports import Clock, RuleSetCatalog
 from application.queries.common import HistoryEntry
 from domain.credit import CreditRecord
@@ -48,6 +50,36 @@ class EventStore(Application[UUID]):
         self.clock = clock
         self.rules = rules
         self._after_save: list[Callable[[list[Any]], Any]] = []
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Recently used aggregates stay in memory and are fast-forwarded from the log before each
+        use (application/aggregate_cache.py); AGGREGATE_CACHE_MAXSIZE=0 turns that off."""
+        maxsize = int(self.env.get("AGGREGATE_CACHE_MAXSIZE") or 0)
+        return CachingRepository(self.events, self.snapshots, maxsize)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """The events as decided go down with their stored form: the read models apply these
+        (in the events' transaction) instead of decoding what was just encoded."""
+        processing_event.saved_kwargs.setdefault("decided_events", processing_event.events)
+        return super()._record(processing_event)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """Every Nth event of a long-lived aggregate also stores its state at that version: the
+        cached aggregate brought up to date (one query for the events after it), not a replay
+        from the last snapshot (unless another instance wrote meanwhile: then that version is
+        replayed, as eventsourcing does)."""
+        if self.snapshots is None or not self.snapshotting_intervals:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate)) if aggregate is not None else None
+            if interval is None or event.originator_version % interval:
+                continue
+            current: Any = self.repository.get(event.originator_id) if self.repository.cache is not None else None
+            if current is not None and current.version == event.originator_version:
+                self.snapshots.put([type(current).Snapshot.take(current)])
+            else:
+                self.take_snapshot(event.originator_id, version=event.originator_version, projector_func=replay)
 
     def on_saved(self, listener: Callable[[list[Any]], Any]) -> None:
         """Called with the recordings after every successful save (read models catch up: read-your-writes)."""

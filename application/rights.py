@@ -228,7 +228,7 @@ QUERIES: dict[str, frozenset[str]] = {
     "funding": frozenset({"funding_round", "project", "documents_of", "document"}),
     "subsidies": frozenset(),
     "reminders": frozenset({"plan"}),
-    "accounts": frozenset({"users", "login", "authenticate", "logout"}),
+    "accounts": frozenset({"users", "login", "authenticate", "recent_user", "logout"}),
     "objections": frozenset({"state"}),
     "complaints": frozenset({"complaint", "state", "search"}),
     "register_import": frozenset(),

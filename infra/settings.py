@@ -18,6 +18,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_DATABASE_URL": ("", "postgresql://user:pass@host:5432/db to use PostgreSQL; empty = SQLite in the data folder"),
     "STARLEDGER_DB_POOL_SIZE": ("10", "PostgreSQL connections per process"),
     "STARLEDGER_SNAPSHOT_INTERVAL": ("25", "snapshot an aggregate every N events (faster loads and as-of reads); 0 = off"),
+    "STARLEDGER_AGGREGATE_CACHE": (
+        "10000",
+        "aggregates kept in memory per process, brought up to date from the log before each use; 0 = off",
+    ),
     "STARLEDGER_LOG_LEVEL": ("info", "debug, info, warning or error"),
     "STARLEDGER_SCHEDULER": ("on", "run the scheduler inside `serve` (on/off)"),
     "STARLEDGER_CATCH_UP_SECONDS": ("2", "how often read models poll for events written by other processes"),
@@ -77,6 +81,7 @@ class Settings:
     database_url: str
     db_pool_size: int
     snapshot_interval: int
+    aggregate_cache: int
     log_level: str
     scheduler: bool
     catch_up_seconds: float
@@ -135,6 +140,7 @@ def load_settings(**overrides: object) -> Settings:
         "database_url": _env("STARLEDGER_DATABASE_URL").strip(),
         "db_pool_size": int(_env("STARLEDGER_DB_POOL_SIZE")),
         "snapshot_interval": max(0, int(_env("STARLEDGER_SNAPSHOT_INTERVAL"))),
+        "aggregate_cache": max(0, int(_env("STARLEDGER_AGGREGATE_CACHE"))),
         "log_level": _env("STARLEDGER_LOG_LEVEL").lower(),
         "scheduler": _on(_env("STARLEDGER_SCHEDULER")),
         "catch_up_seconds": float(_env("STARLEDGER_CATCH_UP_SECONDS")),

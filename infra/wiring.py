@@ -167,6 +167,7 @@ def build_system(
     funding_view = read_models.get(FundingProjection)
     register_history = read_models.get(RegisterHistoryProjection)
     store.recorder.after_insert = read_models.apply_saved  # type: ignore[attr-defined]  # our recorders (infra/persistence) call it
+    store.recorder.after_commit = read_models.remember_behind  # type: ignore[attr-defined]
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents, calendar=ChineseWorkingDays())
     planning = PlanningQueries(compliance, [register, cases, funding_view, read_models.get(ComplaintsProjection)])

@@ -1,58 +1,221 @@
 """Event recorders that extend the integrity chain in the same transaction as the events:
 every stored event gets its link (SHA-256 over the previous link and the stored record) or
-neither is stored. An event written around the application has no link, and is found."""
+neither is stored. An event written around the application has no link, and is found.
+
+The read models follow in the same transaction too (`after_insert`), from the domain events the
+command decided (passed down by the event store as `decided_events`), not from decoding what was
+just encoded. Saves that arrive together share one transaction (group_commit.py). On PostgreSQL
+a transaction is two round trips: the table lock, the read models' positions, the chain's last
+link and the insert go in one pipeline sync; the links, the read models' statements and the
+commit in the second."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 
 from infra.database import Tx
 from infra.integrity import GENESIS, link
+from infra.persistence.group_commit import GroupCommit, Pending
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
-
-# Called inside the events' transaction with the notification ids and stored events:
-# the read models are updated in the same commit as the events they follow.
-AfterInsert = Callable[[Tx, Sequence[int], Sequence[StoredEvent]], None]
+_CHAIN = "INSERT INTO sl_chain (position, hash) VALUES (?, ?)"
+_CHAIN_ROWS = "INSERT INTO sl_chain (position, hash) VALUES "
 
 
-def _extend(tx: Tx, ids: Sequence[int], stored_events: Sequence[StoredEvent], after_insert: AfterInsert | None) -> None:
-    """The links of the new events after the last one, then the read models."""
-    previous = tx.execute(_LAST).scalar() or GENESIS
+class AfterInsert(Protocol):
+    """Called inside the events' transaction: the read models are updated in the same commit as
+    the events they follow. `events` are the domain events (None: decode `stored`); `current`
+    the read models whose positions were found right before these events, their rows locked
+    (None: find them). Returns the names of the read models left behind (to catch up)."""
+
+    def __call__(
+        self,
+        tx: Tx,
+        ids: Sequence[int],
+        stored: Sequence[StoredEvent],
+        events: Sequence[Any] | None = None,
+        current: set[str] | None = None,
+    ) -> frozenset[str]: ...
+
+
+# Called in the saving thread once its events are committed, with what after_insert returned.
+AfterCommit = Callable[[frozenset[str] | None], None]
+
+
+def _links(previous: str, ids: Sequence[int], stored_events: Sequence[StoredEvent]) -> list[tuple[int, str]]:
     links = []
     for notification_id, s in zip(ids, stored_events, strict=True):
         previous = link(previous, notification_id, s.originator_id, s.originator_version, s.topic, s.state)
         links.append((notification_id, previous))
-    tx.executemany("INSERT INTO sl_chain (position, hash) VALUES (?, ?)", links)
-    if after_insert is not None:
-        after_insert(tx, ids, stored_events)
+    return links
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+def _decided(pending: Pending) -> Sequence[Any] | None:
+    events: Sequence[Any] | None = pending.kwargs.get("decided_events")
+    return events if events is not None and len(events) == len(pending.stored) else None
+
+
+class _Grouped:
+    """What both recorders share: saves go through the group commit; the saving thread hears
+    which read models were left behind."""
+
     after_insert: AfterInsert | None = None
+    after_commit: AfterCommit | None = None
+    _group: GroupCommit
 
-    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        if ids:
-            _extend(Tx(c.sqlite_cursor, "sqlite"), ids, stored_events, self.after_insert)
-        return ids
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        if kwargs.get("tracking") is not None:  # a process application's tracking record: not ours
+            raise NotImplementedError("the chained recorders record no tracking")
+        if not stored_events:
+            return None
+        pending = self._group.submit(stored_events, kwargs)
+        if self.after_commit is not None:
+            self.after_commit(pending.behind)
+        return pending.ids
+
+    def _read_models(self, tx: Tx, ids: Sequence[int], pending: Pending, current: set[str] | None) -> frozenset[str] | None:
+        if self.after_insert is None:
+            return None
+        return self.after_insert(tx, ids, pending.stored, _decided(pending), current)
 
 
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+def _translated(e: Exception) -> Exception:
+    """sqlite3's errors as eventsourcing's, as its transaction would have raised them."""
+    if isinstance(e, sqlite3.IntegrityError):
+        return IntegrityError(e)
+    if isinstance(e, sqlite3.OperationalError):
+        return OperationalError(e)
+    return e
+
+
+class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._group = GroupCommit(self._write_group)
+
+    def _write_group(self, group: list[Pending]) -> None:
+        """One transaction, one commit; a savepoint per save when there are several, so one
+        that collides is rolled back alone."""
+        answers: list[tuple[Sequence[int] | None, frozenset[str] | None, BaseException | None]] = []
+        with self.datastore.transaction(commit=True) as c:
+            for pending in group:
+                if len(group) == 1:
+                    answers.append((*self._write_one(c, pending), None))
+                    continue
+                c.execute("SAVEPOINT save")
+                try:
+                    answers.append((*self._write_one(c, pending), None))
+                except Exception as e:
+                    c.execute("ROLLBACK TO save")
+                    answers.append((None, None, _translated(e)))
+                c.execute("RELEASE save")
+        for pending, (ids, behind, error) in zip(group, answers, strict=True):  # committed
+            pending.ids, pending.behind, pending.error = ids, behind, error
+
+    def _write_one(self, c: Any, pending: Pending) -> tuple[Sequence[int] | None, frozenset[str] | None]:
+        ids = SQLiteApplicationRecorder._insert_events(self, c, pending.stored, **pending.kwargs)
+        if not ids:
+            return ids, None
+        tx = Tx(c.sqlite_cursor, "sqlite")
+        previous = tx.execute(_LAST).scalar() or GENESIS
+        tx.executemany(_CHAIN, _links(previous, ids, pending.stored))
+        return ids, self._read_models(tx, ids, pending, None)
+
+
+class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
     """The events table is locked while events are inserted (gap-free ordering), so links are
     appended in notification order by one writer at a time."""
 
-    after_insert: AfterInsert | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._group = GroupCommit(self._write_group)
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if ids:  # inside eventsourcing's pipeline: a cursor per statement (see Tx)
-            _extend(Tx(curs, "postgres", in_pipeline=True), ids, stored_events, self.after_insert)
-        return ids
+    def _write_group(self, group: list[Pending]) -> None:
+        if len(group) > 1:
+            try:
+                self._write_together(group)
+                return
+            except Exception:  # a collision (or worse) in one of them: each on its own, each its answer
+                pass
+        for pending in group:
+            try:
+                self._write_alone(pending)
+            except Exception as e:
+                pending.error = e
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's insert_events
+    def _write_alone(self, pending: Pending) -> None:
+        self._write_together([pending])
+
+    def _write_together(self, group: list[Pending]) -> None:
+        with self.datastore.get_connection() as conn:  # autocommit: the transaction is ours to open
+            try:
+                answers = self._in_two_round_trips(conn, group)
+            except BaseException:
+                conn.rollback()  # whatever the pipeline left open (nothing if BEGIN never ran)
+                raise
+        for pending, (ids, behind) in zip(group, answers, strict=True):  # committed
+            pending.ids, pending.behind = ids, behind
+
+    def _in_two_round_trips(self, conn: Any, group: list[Pending]) -> list[tuple[Sequence[int], frozenset[str] | None]]:
+        """eventsourcing's pipelined insert, with what the chain and the read models need read
+        in the same sync as the insert (after the lock, so nobody writes events meanwhile), and
+        BEGIN/COMMIT sent as statements: psycopg's transaction() inside a pipeline syncs on
+        entering and on leaving (three more round trips)."""
+        exc: Exception | None = None
+        answers: list[tuple[Sequence[int], frozenset[str] | None]] = []
+        stored_events = [s for pending in group for s in pending.stored]
+        with conn.pipeline() as pipeline, conn.cursor() as curs:
+            try:
+                curs.execute("BEGIN")
+                if self.datastore.lock_timeout:
+                    self._lock_table(curs)
+                else:  # eventsourcing's SET LOCAL lock_timeout = '0s' is the default already
+                    curs.execute(self.lock_table_statements[-1], prepare=True)
+                # No NOTIFY (eventsourcing's, for subscribers): nothing here LISTENs, and every
+                # NOTIFY serializes commits on the notification queue's lock.
+                # The chain's last link, and the read models whose position is the last event
+                # stored before these: they apply them (no event can come between: we hold the
+                # table lock); their rows locked.
+                before = conn.cursor(row_factory=tuple_row)
+                before.execute(self._before_sql, prepare=True)
+                PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
+                pipeline.sync()  # round trip 1; a collision raises here
+                ids = self._fetch_ids_after_insert_events(curs, stored_events) or []
+                found = before.fetchone()
+                previous, names = (found[0] or GENESIS, set(found[1] or ())) if found else (GENESIS, set())
+                tx = Tx(curs, "postgres", in_pipeline=True)
+                links = _links(previous, ids, stored_events)
+                tx.execute(f"{_CHAIN_ROWS}{', '.join('(?, ?)' for _ in links)}", [v for row in links for v in row])
+                start = 0
+                for pending in group:  # in order: each save's read models start where the last left them
+                    own = ids[start : start + len(pending.stored)]
+                    start += len(pending.stored)
+                    behind = self._read_models(tx, own, pending, names) if own else None
+                    names -= behind or set()
+                    answers.append((own, behind))
+                tx.execute("COMMIT")  # round trip 2: on leaving the pipeline
+            except Exception as e:  # raised after the pipeline is closed (no psycopg warning)
+                exc = e
+        if exc:
+            raise exc
+        return answers
+
+    @property
+    def _before_sql(self) -> str:
+        """One row: the chain's last link, and the read models at the last stored event (locked)."""
+        table = self.events_table_name
+        return (
+            "WITH current AS (SELECT projection FROM sl_tracking "
+            f"WHERE position = (SELECT COALESCE(MAX(notification_id), 0) FROM {table}) FOR UPDATE) "
+            "SELECT (SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1), "
+            "(SELECT array_agg(projection) FROM current)"
+        )

@@ -10,7 +10,11 @@ MAPPER_TOPIC = "infra.persistence.mapper:MsgspecMapper"
 
 
 def eventsourcing_env(settings: Settings) -> dict[str, str]:
-    env = {"MAPPER_TOPIC": MAPPER_TOPIC, "SNAPSHOT_INTERVAL": str(settings.snapshot_interval)}
+    env = {
+        "MAPPER_TOPIC": MAPPER_TOPIC,
+        "SNAPSHOT_INTERVAL": str(settings.snapshot_interval),
+        "AGGREGATE_CACHE_MAXSIZE": str(settings.aggregate_cache),
+    }
     if settings.snapshot_interval:
         env["IS_SNAPSHOTTING_ENABLED"] = "y"
     if settings.uses_postgres:

@@ -185,37 +185,50 @@ class ReadModels:
     def get(self, kind: type[P]) -> P:
         return cast(P, self._built[kind])
 
-    def apply_saved(self, tx: Tx, ids: Sequence[int], stored: Sequence[Any]) -> None:
+    def apply_saved(
+        self,
+        tx: Tx,
+        ids: Sequence[int],
+        stored: Sequence[Any],
+        events: Sequence[Any] | None = None,
+        current: set[str] | None = None,
+    ) -> frozenset[str]:
+        """Returns the names of the read models left behind (they catch up after the commit,
+        see `remember_behind` and `notice`). `events`: the domain events as the command decided them (else `stored` is decoded).
+        `current`: the read models whose positions the recorder found at the last event before
+        these and locked (PostgreSQL, in the same round trip as the insert); else found here."""
         first, last = ids[0], ids[-1]
         if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
-            self._behind.projections = self.projections
-            return
-        current = self._advance(tx, first - 1, last)
-        events = [self.app.mapper.to_domain_event(s) for s in stored]
+            return frozenset(p.name for p in self.projections)
+        if current is None:
+            current = self._current(tx, first - 1)
+        decided = list(events) if events is not None else [self.app.mapper.to_domain_event(s) for s in stored]
         behind: list[Projection] = []
+        applied: list[str] = []
         for projection in self.projections:
             if projection.name in current and not any(u in behind for u in projection.upstream):
-                projection.apply(tx, events)
-                continue
-            behind.append(projection)
-            if projection.name in current:  # what it reads is behind: so must it stay
-                tx.execute("UPDATE sl_tracking SET position = ? WHERE projection = ?", (first - 1, projection.name))
-        self._behind.projections = behind
+                projection.apply(tx, decided)
+                applied.append(projection.name)
+            else:  # behind, or what it reads is behind: it stays where it is, and catches up
+                behind.append(projection)
+        if applied:
+            marks = ", ".join("?" for _ in applied)
+            tx.execute(f"UPDATE sl_tracking SET position = ? WHERE projection IN ({marks})", (last, *applied))
+        return frozenset(p.name for p in behind)
+
+    def remember_behind(self, names: frozenset[str] | None) -> None:
+        """In the saving thread, once its events are committed: what `notice` catches up (None: unknown, all)."""
+        self._behind.projections = None if names is None else [p for p in self.projections if p.name in names]
 
     @staticmethod
-    def _advance(tx: Tx, before: int, last: int) -> set[str]:
-        """Move every position that is right before the new events past them; the names moved.
-        (Savers are serialized by the events' table lock, so no two of them lock these rows.)"""
-        if tx.dialect == "postgres":  # one round trip
-            returned = tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ? RETURNING projection", (last, before))
-            return {r["projection"] for r in returned.all()}
-        moved = tx.execute("SELECT projection FROM sl_tracking WHERE position = ?", (before,)).all()
-        tx.execute("UPDATE sl_tracking SET position = ? WHERE position = ?", (last, before))
-        return {r["projection"] for r in moved}
+    def _current(tx: Tx, before: int) -> set[str]:
+        """The read models whose position is right before the new events (SQLite: the save holds
+        the database's write lock, so nobody moves them meanwhile)."""
+        return {r["projection"] for r in tx.execute("SELECT projection FROM sl_tracking WHERE position = ?", (before,)).all()}
 
     def notice(self, recordings: list[Any]) -> None:
         """After the save: a read model that was behind catches up now if the save concerned it."""
-        behind, self._behind.projections = getattr(self._behind, "projections", self.projections), None
-        for projection in behind or ():
+        behind, self._behind.projections = getattr(self._behind, "projections", None), None
+        for projection in self.projections if behind is None else behind:
             if projection.reads_any(recordings):
                 projection.catch_up()

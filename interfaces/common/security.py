@@ -67,8 +67,9 @@ class SessionOrBearerAuth(AbstractAuthenticationMiddleware):
         accounts = system_of(connection).accounts
 
         async def authenticate(token: str) -> Any:
-            # The session lookup reads the database: off the event loop, or one slow query stalls every request.
-            return await anyio.to_thread.run_sync(accounts.authenticate, token)
+            # A session checked moments ago is in memory; else the lookup reads the database: off the
+            # event loop, or one slow query stalls every request.
+            return accounts.recent_user(token) or await anyio.to_thread.run_sync(accounts.authenticate, token)
 
         header = connection.headers.get("authorization", "")
         if connection.scope["path"].startswith("/api/"):
