@@ -16,6 +16,7 @@ import msgspec
 
 from application import rights
 from application.certificates import certify_grade
+from application.aggregate_cache import replay
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
@@ -761,11 +762,13 @@ class Evaluations(UseCases):
         return Sight(own, False)
 
     def recompute(self, evaluation_id: UUID) -> tuple[Any, Any]:
-        """(stored computation, recomputation from the stored sheets and the case's own rule set)."""
-        evaluation = self.evaluation(evaluation_id)
+        """(stored computation, recomputation from the stored sheets and the case's own rule set). The
+        case is replayed from every stored event, never taken from the cache or a snapshot: an
+        auditor's recomputation reads what the log holds now."""
+        events = list(self.store.events.get(evaluation_id))
+        evaluation = replay(None, events) if events else self.evaluation(evaluation_id)
         if evaluation.computation is None:
             raise InvalidValue("evaluation.no_result", "该评估尚无结果", "The evaluation has no result yet")
-        events = list(self.store.events.get(evaluation_id))
         appeal = next((e for e in reversed(events) if isinstance(e, Evaluation.AppealDecided) and e.revised), None)
         if appeal is not None:
             return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record
