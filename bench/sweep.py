@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,14 @@ class MovableClock:
         return self.current
 
 
-def measure(size: int, database_url: str = "", first: int | None = None) -> list[tuple[str, int, float, float]]:
-    """(label, organizations, seconds, peak MiB of the process so far) for the first N sweeps (all by default)."""
+Row = tuple[str, int, float, float]
+
+
+def measure(
+    size: int, database_url: str = "", first: int | None = None, shown: Callable[[Row], None] = lambda _: None
+) -> list[Row]:
+    """(label, organizations, seconds, peak MiB of the process so far) for the first N sweeps (all by
+    default); `shown` gets each row as soon as it is measured (a million takes long)."""
     clock = MovableClock(date(2025, 1, 6))
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
@@ -50,6 +57,7 @@ def measure(size: int, database_url: str = "", first: int | None = None) -> list
                 started = time.perf_counter()
                 run(system)(system_context("bench", "bench-sweep"), day)
                 rows.append((label, size, time.perf_counter() - started, _peak_mib()))
+                shown(rows[-1])
             return rows
         finally:
             system.close()
@@ -94,6 +102,11 @@ def report(sizes: list[int], databases: tuple[str, ...] = ("sqlite",)) -> None:
             subprocess.run([sys.executable, "-m", "bench.sweep", str(size), "--database", database], check=True)
 
 
+def _show(row: Row) -> None:
+    label, n, seconds, peak = row
+    print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.sweep", description=__doc__)
     parser.add_argument("size", type=int, help="organizations, all due")
@@ -113,8 +126,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.database != "sqlite":
         url = args.database
     try:
-        for label, n, seconds, peak in measure(args.size, url, first=args.first):
-            print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
+        measure(args.size, url, first=args.first, shown=_show)
     finally:
         if drop is not None:
             drop()
