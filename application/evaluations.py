@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from application import rights
-from application.certificates import certify_grade
 from application.aggregate_cache import replay
+from application.certificates import certify_grade
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
