@@ -224,14 +224,17 @@ class ComplianceProjection(Projection):
         ground restarts a current serious listing's clean period."""
         record, g = str(e.originator_id), e.ground
         ground = {"code": g.code, "on": g.on.isoformat(), "detail": g.detail, "ref": g.ref}
-        # the current listing, the number of listings and the owner in one query (a sweep lists thousands)
-        current = tx.execute(
-            "SELECT c.organization_id, l.seq, l.grounds, (SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
-            "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.list_name = ? "
-            "AND l.removed_on IS NULL WHERE c.id = ?",
-            (e.list_name.value, record),
-        ).one()
-        if current and current["seq"] is not None:
+        # the record's current listings (two at most), the number of listings and the owner in one query (a
+        # sweep lists thousands); the list is picked here: with `list_name = $1` PostgreSQL's generic plan
+        # walked sl_listings_current, every current listing of that list, per event
+        rows = tx.execute(
+            "SELECT c.organization_id, l.seq, l.grounds, l.list_name, "
+            "(SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
+            "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.removed_on IS NULL WHERE c.id = ?",
+            (record,),
+        ).all()
+        current = next((r for r in rows if r["list_name"] == e.list_name.value), rows[0] if rows else None)
+        if current and current["seq"] is not None and current["list_name"] == e.list_name.value:
             grounds = json.dumps([*json.loads(current["grounds"]), ground], ensure_ascii=False)
             tx.execute("UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (grounds, record, current["seq"]))
         else:
@@ -250,7 +253,7 @@ class ComplianceProjection(Projection):
                 ),
             )
         tx.execute(
-            "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name = 'serious' AND removed_on IS NULL "
+            "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name || '' = 'serious' AND removed_on IS NULL "
             "AND clock_from < ?",
             (g.on.isoformat(), record, g.on.isoformat()),
         )
@@ -258,7 +261,9 @@ class ComplianceProjection(Projection):
     def _listing(self, tx: Tx, e: Any, **columns: Any) -> None:
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(
-            f"UPDATE sl_listings SET {assignments} WHERE record_id = ? AND list_name = ? AND removed_on IS NULL",
+            # `list_name || ''`: not a condition sl_listings_current can serve, so the record's own index is used
+            # (PostgreSQL's generic plan took sl_listings_current and walked every current listing of the list)
+            f"UPDATE sl_listings SET {assignments} WHERE record_id = ? AND list_name || '' = ? AND removed_on IS NULL",
             (*columns.values(), str(e.originator_id), e.list_name.value),
         )
 
