@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from application import rights
+from application.aggregate_cache import replay
 from application.certificates import certify_grade
 from application.context import CommandContext
 from application.documents import accept
@@ -723,11 +724,13 @@ class Evaluations(UseCases):
         return Sight(own, False)
 
     def recompute(self, evaluation_id: UUID) -> tuple[Any, Any]:
-        """(stored computation, recomputation from the stored sheets and the case's own rule set)."""
-        evaluation = self.evaluation(evaluation_id)
+        """(stored computation, recomputation from the stored sheets and the case's own rule set).
+        An audit: the case is replayed from its stored events, not taken from the aggregate cache."""
+        self.evaluation(evaluation_id)  # that it is a case
+        events = list(self.store.events.get(evaluation_id))
+        evaluation: Evaluation = replay(None, events)
         if evaluation.computation is None:
             raise InvalidValue("evaluation.no_result", "该评估尚无结果", "The evaluation has no result yet")
-        events = list(self.store.events.get(evaluation_id))
         appeal = next((e for e in reversed(events) if isinstance(e, Evaluation.AppealDecided) and e.revised), None)
         if appeal is not None:
             return evaluation.computation, appeal.revised  # an upheld appeal's revision is its own record
