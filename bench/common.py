@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import psycopg
 
 from application.context import CommandContext
-from domain.organization import OrganizationType, Profile
+from domain.organization import Organization, OrganizationType, Profile
 from domain.provenance import Actor, Role
 from domain.uscc import complete_code
 
@@ -38,3 +41,26 @@ def fresh_pg_database() -> tuple[str, Callable[[], None]]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl(), drop
+
+
+def register_in_batches(
+    system: Any, now: Callable[[], datetime], size: int, show: Callable[[int, int], object] = lambda *_: None
+) -> list[UUID]:
+    """`size` organizations registered 500 to a transaction, as a migration would load them (the
+    figures measure what comes after); their ids."""
+    ids: list[UUID] = []
+    for start in range(0, size, 500):
+        batch = [
+            Organization.register(
+                id=system.ids.new_id(),
+                profile=profile(n),
+                code=code(n),
+                registered_on=date(2015, 1, 1),
+                provenance=CTX.provenance(now()),
+            )
+            for n in range(start, min(size, start + 500))
+        ]
+        system.store.save(*batch)
+        ids.extend(o.id for o in batch)
+        show(len(ids), size)
+    return ids

@@ -26,12 +26,11 @@ from typing import Any
 import httpx
 
 from application.documents import accept
-from bench.common import CTX, code, fresh_pg_database, profile
+from bench.common import CTX, fresh_pg_database, profile, register_in_batches
 from bench.http_load import _figures, _free_port, _wait
 from bench.population import BATCH
 from domain.documents import slot
 from domain.inspection import Inspection
-from domain.organization import Organization
 from infra.wiring import build_system, load_settings
 from interfaces.progress import progress_bars
 
@@ -79,7 +78,7 @@ def prepare(data_dir: Path, url: str, organizations: int, year: int) -> list[Fil
     try:
         with progress_bars() as bars:
             show = bars(f"preparing {organizations:,} organizations")
-            ids = _register(system, organizations)
+            ids = register_in_batches(system, system.clock.now, organizations)
             campaign = system.inspections.open_campaign(CTX, year, "3407")
             for start in range(0, len(ids), BATCH):
                 chunk = ids[start : start + BATCH]
@@ -91,24 +90,6 @@ def prepare(data_dir: Path, url: str, organizations: int, year: int) -> list[Fil
     finally:
         system.close()
     return filers
-
-
-def _register(system: Any, organizations: int) -> list[Any]:
-    ids: list[Any] = []
-    for start in range(0, organizations, BATCH):
-        batch = [
-            Organization.register(
-                id=system.ids.new_id(),
-                profile=profile(n),
-                code=code(n),
-                registered_on=date(2015, 1, 1),
-                provenance=CTX.provenance(system.clock.now()),
-            )
-            for n in range(start, min(organizations, start + BATCH))
-        ]
-        system.store.save(*batch)
-        ids.extend(o.id for o in batch)
-    return ids
 
 
 def _open_reports(system: Any, campaign: Any, chunk: list[Any]) -> None:

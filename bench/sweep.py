@@ -19,9 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import system_context
-from bench.common import CTX, code, fresh_pg_database, profile
-from bench.population import BATCH
-from domain.organization import Organization
+from bench.common import CTX, fresh_pg_database, register_in_batches
 from infra.wiring import build_system, load_settings
 from interfaces.progress import progress_bars
 
@@ -74,20 +72,7 @@ def register(system: Any, clock: MovableClock, size: int) -> None:
     """Registered in batches (one transaction each), as a migration would load them; the
     sweeps themselves run through the application as the scheduler runs them."""
     with progress_bars() as bars:
-        show = bars(f"registering {size:,}")
-        for start in range(0, size, BATCH):
-            batch = [
-                Organization.register(
-                    id=system.ids.new_id(),
-                    profile=profile(n),
-                    code=code(n),
-                    registered_on=date(2015, 1, 1),
-                    provenance=CTX.provenance(clock.now()),
-                )
-                for n in range(start, min(size, start + BATCH))
-            ]
-            system.store.save(*batch)
-            show(start + len(batch), size)
+        register_in_batches(system, clock.now, size, bars(f"registering {size:,}"))
 
 
 def _peak_mib() -> float:

@@ -5,39 +5,23 @@ reading the reason, and the project page says the deadline moved and from which 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 from uuid import uuid5
 
 import pytest
 
 from application.demo import _NS
-from domain.evaluation import EvaluationKind
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_public_browser import sign_in
-from tests.integration.funding_support import application, as_org, enroll_panel, evaluate, terms
-from tests.integration.helpers import REGISTRAR
+from tests.integration.funding_support import signed_project
 
 pytestmark = pytest.mark.browser
 HUB = uuid5(_NS, "tl-hub")
 
 
-def hub_project_in_progress(system: Any, clock: Any) -> Any:
-    enroll_panel(system)
-    today = system.store.today()
-    funding_round = system.funding.open_round(
-        REGISTRAR, terms(title="郊区社区微创投(延期)", applications_open=today, min_grade=None, budget=Decimal("100000"))
-    )
-    project = system.funding.apply(as_org(HUB), funding_round.id, HUB, application("邻里议事厅")).id
-    system.funding.check_eligibility(REGISTRAR, project)
-    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.9"})
-    system.funding.award(REGISTRAR, project, None, Decimal("40000"))
-    return system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕21号")
-
-
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_organization_asks_for_more_time_and_the_registrar_grants_it(site: str, page: Any, system: Any, clock: Any) -> None:
-    project = hub_project_in_progress(system, clock)
+    project = system.funding.project(signed_project(system, clock, HUB, "邻里议事厅", title="郊区社区微创投(延期)"))
     due = project.due[next(m for m in project.due if m.value == "mid_term")]
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, site, "org")

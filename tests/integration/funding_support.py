@@ -102,3 +102,15 @@ def evaluate(system: Any, clock: Any, project_ids: list[UUID], kind: EvaluationK
     clock.move_to(today + timedelta(days=8))
     for case_id in cases:
         desk.finalize(CHAIR, case_id, None)
+
+
+def signed_project(system: Any, clock: Any, org: UUID, project_title: str = "社区助餐", **round_terms: Any) -> UUID:
+    """A project of the organization reviewed, awarded and under agreement (the mid-term report next)."""
+    enroll_panel(system)
+    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None, **round_terms))
+    project = system.funding.apply(as_org(org), funding_round.id, org, application(project_title)).id
+    system.funding.check_eligibility(REGISTRAR, project)
+    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
+    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
+    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕9号")
+    return project

@@ -23,6 +23,7 @@ from tests.integration.funding_support import (
     evaluate,
     experts,
     graded_organization,
+    signed_project,
     terms,
 )
 from tests.integration.helpers import REGISTRAR
@@ -205,14 +206,8 @@ def test_bad_input_is_refused_and_nothing_is_stored(system, clock) -> None:
 def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, clock) -> None:
     from application.context import system_context
 
-    enroll_panel(system)
     org = graded_organization(system, 1, "3A")
-    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None))
-    project = system.funding.apply(as_org(org), funding_round.id, org, application("社区助餐")).id
-    system.funding.check_eligibility(REGISTRAR, project)
-    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
-    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
-    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕9号")
+    project = signed_project(system, clock, org)
     sweep = system_context("daily-sweep", "sweep-test")
 
     def milestone_reminders(day: date) -> list[tuple[str, str, str]]:
@@ -282,14 +277,8 @@ def test_a_milestone_extension_moves_the_reports_reminders_and_lateness_to_the_g
     from application.context import system_context
     from application.queries.reminders import ReminderQuery
 
-    enroll_panel(system)
     org = graded_organization(system, 1, "3A")
-    funding_round = system.funding.open_round(REGISTRAR, terms(min_grade=None))
-    project = system.funding.apply(as_org(org), funding_round.id, org, application("社区助餐")).id
-    system.funding.check_eligibility(REGISTRAR, project)
-    evaluate(system, clock, [project], EvaluationKind.PROJECT_REVIEW, {project: "0.8"})
-    system.funding.award(REGISTRAR, project, None, Decimal("30000"))
-    system.funding.sign_agreement(REGISTRAR, project, None, "郊民协〔2026〕9号")
+    project = signed_project(system, clock, org)
     sweep = system_context("daily-sweep", "sweep-test")
 
     def milestone_reminders(day: date) -> list[tuple[str, str, str]]:

@@ -244,20 +244,25 @@ def test_the_same_cases_appeal_is_not_revised_by_a_member_with_a_conflict_declar
     assert decided.stage is Stage.APPEAL_DECIDED
 
 
+def appealed_case(system, desk: Evaluations):  # type: ignore[no-untyped-def]
+    """A case scored, computed and announced, and the organization's appeal against it filed."""
+    org, _experts, evaluation = case_with_panel(system, desk, 3)
+    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
+    for n in (1, 2, 3):
+        submit(desk, evaluation, n, "0.9")
+    for step in (desk.close_scoring, desk.compute_result, desk.open_announcement):
+        step(CHAIR, evaluation.id, None)
+    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    return org, org_user, evaluation
+
+
 def test_the_appeals_decision_period_is_extended_once_within_the_rules_and_then_holds(system, desk, clock) -> None:
     from datetime import timedelta
 
     from application.queries.reminders import ReminderQuery
     from domain.errors import InvalidValue
 
-    org, _experts, evaluation = case_with_panel(system, desk, 3)
-    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
-    for n in (1, 2, 3):
-        submit(desk, evaluation, n, "0.9")
-    desk.close_scoring(CHAIR, evaluation.id, None)
-    desk.compute_result(CHAIR, evaluation.id, None)
-    desk.open_announcement(CHAIR, evaluation.id, None)
-    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    org, org_user, evaluation = appealed_case(system, desk)
     filed = system.store.today()
     due, latest = desk.appeal_due(desk.evaluation(evaluation.id))
     assert (due.due, latest.due) == (filed + timedelta(days=15), filed + timedelta(days=30))  # 15 days, then 15 more
@@ -282,14 +287,7 @@ def test_the_appeals_decision_period_is_extended_once_within_the_rules_and_then_
 def test_an_appeal_is_not_decided_after_its_extended_period(system, desk, clock) -> None:
     from datetime import timedelta
 
-    org, _experts, evaluation = case_with_panel(system, desk, 3)
-    org_user = CommandContext(Actor("org-user", Role.ORGANIZATION), "req-org", actor_organization=org.id)
-    for n in (1, 2, 3):
-        submit(desk, evaluation, n, "0.9")
-    desk.close_scoring(CHAIR, evaluation.id, None)
-    desk.compute_result(CHAIR, evaluation.id, None)
-    desk.open_announcement(CHAIR, evaluation.id, None)
-    desk.file_appeal(org_user, evaluation.id, None, "社会评价得分偏低")
+    _org, _org_user, evaluation = appealed_case(system, desk)
     due, _latest = desk.appeal_due(desk.evaluation(evaluation.id))
     desk.extend_appeal_decision(CHAIR, evaluation.id, None, due.due + timedelta(days=5), "需补充调查")
     clock.move_to(due.due + timedelta(days=6))
