@@ -326,17 +326,13 @@ class Funding(UseCases):
         rules = self._round_rules(self.funding_round(project.round_id))
         today, at = self.store.today(), self._at(ctx, rules)
         project.request_extension(milestone, until, reason, today, rules.funding.milestone_extension_max_days, at)
-        zh, en = MILESTONE_NAMES[milestone.value]
-        told = notice(
+        told = _milestone_notice(
             "milestone_extension_requested",
-            project.id,
+            project,
             registrars(),
-            f"{milestone.value}:v{project.version}",
+            milestone,
             today,
             at,
-            title=project.application.title,
-            report=zh,
-            report_en=en,
             until=until.isoformat(),
             reason=reason.strip()[:200],
         )
@@ -360,17 +356,13 @@ class Funding(UseCases):
         today, at = self.store.today(), self._at(ctx, rules)
         project.decide_extension(milestone, granted, until, reasons, today, rules.funding.milestone_extension_max_days, at)
         new = project.due[milestone].isoformat()
-        zh, en = MILESTONE_NAMES[milestone.value]
-        told = notice(
+        told = _milestone_notice(
             "milestone_extension_decided",
-            project.id,
+            project,
             f"organization:{project.organization_id}",
-            f"{milestone.value}:v{project.version}",
+            milestone,
             today,
             at,
-            title=project.application.title,
-            report=zh,
-            report_en=en,
             outcome_zh="已获准许" if granted else "未获准许",
             outcome_en="granted" if granted else "refused",
             detail_zh=f"新的提交期限为{new}。" if granted else f"提交期限仍为{new}。",
@@ -415,3 +407,14 @@ class Funding(UseCases):
     def _require_own(self, ctx: CommandContext, project: Project) -> None:
         if ctx.actor.role is Role.ORGANIZATION and ctx.actor_organization != project.organization_id:
             raise NotPermitted("组织只能办理本组织的项目", "An organization acts only on its own projects")
+
+
+def _milestone_notice(
+    kind: str, project: Project, recipient: str, milestone: Milestone, today: date, at: Provenance, **values: Any
+) -> Reminder:
+    """A notice about a milestone report's deadline, one per the project's version (a retry stores no second)."""
+    zh, en = MILESTONE_NAMES[milestone.value]
+    occasion = f"{milestone.value}:v{project.version}"
+    return notice(
+        kind, project.id, recipient, occasion, today, at, title=project.application.title, report=zh, report_en=en, **values
+    )

@@ -511,7 +511,6 @@ class Inspections(UseCases):
         local = next((governing[p] for p in (code, code[:4], code[:2], "") if p in governing), None)
         if local != campaign.id:
             return None, []  # a more local campaign governs this organization
-        deadline_day = campaign.registration_authority_deadline + timedelta(days=1)
         at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
         simplified = grade_at_least(None, rule_set.inspection.simplified_from_grade)  # no grade on any day
         inspection = Inspection.open(c.organization_id, campaign, simplified, self._at(ctx, rule_set))
