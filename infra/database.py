@@ -44,6 +44,22 @@ class Tx:
             self._fresh()
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows into a table at once: PostgreSQL's COPY, SQLite's executemany (not in a pipeline)."""
+        if not rows:
+            return
+        if self.dialect == "postgres":
+            with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" for _ in columns)
+        self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def tuples(self) -> list[tuple[Any, ...]]:
+        """The rows as they come, without a dict per row (a rebuild reads the log in large batches)."""
+        return list(self._cursor.fetchall())  # our cursors give tuples
+
     def all(self) -> list[dict[str, Any]]:
         rows = self._cursor.fetchall()  # first: in a pipeline the description arrives with the rows
         names = [d[0] for d in self._cursor.description]

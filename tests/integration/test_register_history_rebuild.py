@@ -1,0 +1,114 @@
+"""The bulk rebuild of the register through time writes exactly the rows the live path wrote:
+the same intervals with the same values, closed and retired ones included, after late entries
+and corrections rewrote history. A command committed while it runs is there after it."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import suppress
+from typing import Any
+
+import pytest
+
+from domain.errors import InvalidTransition
+from domain.organization import Status
+from infra.projections import base
+from tests.integration.helpers import REGISTRAR, code, profile
+from tests.integration.test_register_as_of import LEVELS, Population
+
+ORDER = {
+    "sl_register_intervals": "organization_id, valid_from, recorded_from",
+    "sl_interval_credit": "credit_record_id",
+}
+
+
+def _rows(system: Any) -> dict[str, list[dict[str, Any]]]:
+    with system.register_history.db.transaction() as tx:
+        return {table: tx.execute(f"SELECT * FROM {table} ORDER BY {order}").all() for table, order in ORDER.items()}
+
+
+class Varied(Population):
+    """The random population of the as-of tests, with filings, promotions and corrected decisions too."""
+
+    def step(self) -> None:
+        roll = self.random.random()
+        if roll < 0.05:
+            self.serial += 1
+            org = self.system.organizations.file_organization(
+                REGISTRAR, profile(f"备案组织{self.serial}"), f"备-{self.serial}", "幸福街道", filed_on=self.day()
+            )
+            self.ids.append(org.id)
+        elif roll < 0.08 and self.ids:
+            org = self.system.organizations.organization(self.random.choice(self.ids))
+            with suppress(Exception):  # registered already, or its code taken: nothing written
+                self.system.organizations.promote_to_registration(REGISTRAR, org.id, None, code(5000 + self.serial), None)
+        elif roll < 0.14 and self.ids:
+            with suppress(InvalidTransition):  # nothing to correct
+                self.system.organizations.correct_last_decision(REGISTRAR, self.random.choice(self.ids), None)
+        elif roll < 0.22 and self.ids:
+            org = self.system.organizations.organization(self.random.choice(self.ids))
+            if org.grade:
+                lower = LEVELS[LEVELS.index(org.grade) - 1] if org.grade != "1A" else None
+                with suppress(InvalidTransition):
+                    org.apply_grade_finding("test", "lower" if lower else "revoke", lower, self.day(), self.provenance())
+                    self.system.store.save(org)
+        elif roll < 0.25 and self.ids:  # two changes in one instant: the second replaces the first's interval
+            org = self.system.organizations.organization(self.random.choice(self.ids))
+            if org.status is Status.ACTIVE:
+                p = self.provenance()
+                org.suspend(p)
+                org.resume(p)
+                self.system.store.save(org)
+        else:
+            super().step()
+
+
+@pytest.mark.parametrize(("seed", "batch"), [(1, 20_000), (2, 7), (3, 50)])
+def test_the_bulk_rebuild_writes_the_rows_the_live_path_wrote(system, clock, monkeypatch, seed: int, batch: int) -> None:
+    population = Varied(system, clock, seed)
+    for _ in range(400):
+        population.step()
+    live = _rows(system)
+    intervals = live["sl_register_intervals"]
+    assert any(r["recorded_to"] for r in intervals), "late entries and corrections retired some rows"
+    assert any(r["closed_at"] for r in intervals) and live["sl_interval_credit"]
+    assert any(r["track"] == "filed" for r in intervals) and any(r["serious"] for r in intervals)
+    topics = {type(e).__name__ for org in population.ids for e in system.store.events.get(org)}
+    assert {"DecisionCorrected", "Renamed", "Suspended", "Filed", "PromotedToRegistration"} <= topics
+    assert topics & {"GradeLowered", "GradeRevoked"} and "GradeExpired" in topics
+
+    monkeypatch.setattr(base, "BULK_READ", batch)  # several batches: rows queued, flushed and spilled across them
+    system.register_history.rebuild()
+
+    assert _rows(system) == live
+    assert system.register_history.position() == int(system.store.recorder.max_notification_id())
+    # the live path goes on from the rebuilt tables
+    system.organizations.rename(REGISTRAR, population.ids[0], None, "重建之后改名")
+    assert any(r["name"] == "重建之后改名" and r["recorded_to"] is None for r in _rows(system)["sl_register_intervals"])
+
+
+def test_a_command_committed_during_the_rebuild_is_there_after_it(system, clock) -> None:
+    population = Varied(system, clock, 4)
+    for _ in range(60):
+        population.step()
+    seen: dict[str, Any] = {}
+
+    def command() -> None:  # another thread, as a live request would be
+        clock.advance(hours=2)
+        system.organizations.rename(REGISTRAR, population.ids[0], None, "重建期间改名")
+        seen["new"] = system.organizations.register_organization(REGISTRAR, profile("重建期间登记"), code(8800)).id
+        seen["live"] = _rows(system)  # the old tables, still answering, followed the commands
+
+    def progress(done: int, total: int) -> None:
+        if not seen:
+            worker = threading.Thread(target=command)
+            worker.start()
+            worker.join()
+
+    system.register_history.rebuild(progress)
+
+    rows = _rows(system)
+    assert rows == seen["live"]
+    current = [r for r in rows["sl_register_intervals"] if r["recorded_to"] is None and r["valid_to"] is None]
+    assert any(r["name"] == "重建期间改名" for r in current)
+    assert any(r["organization_id"] == str(seen["new"]) for r in current)
