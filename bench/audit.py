@@ -5,10 +5,12 @@ integrity chain and rebuilding a read model, against a raw SELECT of the events 
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -123,13 +125,37 @@ def _log_reads(system: Any, database_url: str, events: int) -> list[tuple[str, s
     verify = time.perf_counter() - started
     assert verification.ok, verification.problem
     started = time.perf_counter()
-    system.register_history.rebuild()
+    before, peak = _peak_rss(system.register_history.rebuild)
     rebuild = time.perf_counter() - started
     return [
         ("floor: raw SELECT of the events", f"{events / floor:12,.0f} events/s"),
         ("verify the integrity chain", f"{events / verify:12,.0f} events/s  ({floor / verify:.0%} of the floor)"),
         ("rebuild register_history", f"{events / rebuild:12,.0f} events/s  ({floor / rebuild:.0%} of the floor)"),
+        ("rebuild peak RSS", f"{peak:,.0f} MiB  ({before:,.0f} MiB before it; {rebuild:,.1f} s)"),
     ]
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _peak_rss(work: Any) -> tuple[float, float]:
+    """The process's resident memory before `work`, and the most it reached while working (sampled every 10 ms)."""
+    before, peak, done = _rss_mib(), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.01):
+            peak[0] = max(peak[0], _rss_mib())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        work()
+    finally:
+        done.set()
+        sampler.join()
+    return before, max(peak[0], _rss_mib())
 
 
 def _raw_select_seconds(system: Any, database_url: str) -> float:
