@@ -408,6 +408,7 @@ class _Tables:
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)
 _IN_TABLE = "in_table"  # marks a known row read back from the table being built (a rewrite's)
+_HELD = "held"  # marks the dict of an organization's open row held in memory
 
 
 class _Buffered:
@@ -419,10 +420,14 @@ class _Buffered:
     A change reaching back before the open interval (a late entry, a correction: about 2 % of
     the organizations in the benches' population) needs all the organization's known rows: those
     of earlier batches are read back from the table being built and, where the rewrite retires
-    them, updated there; those of this batch are changed in the queue; the open one in memory."""
+    them, updated there; those of this batch are changed in the queue; the open one in memory.
+
+    An open row is held as a tuple (a third of a dict's size), its repeated texts shared; the
+    handlers get a dict of it, marked as the one held."""
 
     def __init__(self) -> None:
-        self.open: dict[str, dict[str, Any]] = {}
+        self.open: dict[str, tuple[Any, ...]] = {}  # the values of _ROW_FIELDS
+        self.shared: dict[str, str] = {}  # days, districts, division codes: one copy each
         self.owners: dict[str, str] = {}
         self.finished: dict[str, list[dict[str, Any]]] = {}  # this batch's closed and retired rows, by organization
         self.credits: list[tuple[str, str]] = []
@@ -439,7 +444,7 @@ class _Buffered:
         rows = [(org, *_fields(row)) for org, queued in self.finished.items() for row in queued]
         self.written.update(org for org, queued in self.finished.items() if any(r["recorded_to"] is None for r in queued))
         if everything:
-            rows += [(org, *_fields(row)) for org, row in self.open.items()]
+            rows += [(org, *row) for org, row in self.open.items()]
             self.open.clear()
         rows.sort(key=lambda r: (r[0], r[1], r[4]))
         self._tables.tx.copy(self._tables.intervals, COLUMNS, rows)
@@ -448,24 +453,25 @@ class _Buffered:
 
     # the handlers' side (IntervalStore)
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
-        return self.open.get(organization_id)
+        held = self.open.get(organization_id)
+        return None if held is None else {**dict(zip(_ROW_FIELDS, held, strict=True)), _HELD: True}
 
     def owner_and_open(self, credit_record_id: str) -> tuple[str, dict[str, Any] | None] | None:
         owner = self.owners.get(credit_record_id)
-        return None if owner is None else (owner, self.open.get(owner))
+        return None if owner is None else (owner, self.open_row(owner))
 
     def known_rows(self, organization_id: str) -> list[dict[str, Any]]:
         written = self._tables.known_rows(organization_id) if organization_id in self.written else []
         known = [{**row, _IN_TABLE: True} for row in written]
         known += [row for row in self.finished.get(organization_id, ()) if row["recorded_to"] is None]
-        row = self.open.get(organization_id)
+        row = self.open_row(organization_id)
         return sorted([*known, row] if row is not None else known, key=lambda r: str(r["valid_from"]))
 
     def close(self, organization_id: str, row: dict[str, Any], valid_to: str, closed_at: str) -> None:
         if row.get(_IN_TABLE):
             self._tables.close(organization_id, row, valid_to, closed_at)
             return
-        if self.open.get(organization_id) is row:
+        if row.pop(_HELD, False):
             del self.open[organization_id]
             self.finished.setdefault(organization_id, []).append(row)
         row["valid_to"], row["closed_at"] = valid_to, closed_at
@@ -475,7 +481,7 @@ class _Buffered:
             self._tables.retire(organization_id, row, recorded)
             return
         queue = self.finished.setdefault(organization_id, [])
-        if self.open.get(organization_id) is row:
+        if row.pop(_HELD, False):
             del self.open[organization_id]
         else:
             queue.remove(row)
@@ -484,10 +490,12 @@ class _Buffered:
             queue.append(row)
 
     def insert(self, organization_id: str, valid_from: str, valid_to: str | None, recorded: str, values: dict[str, Any]) -> None:
-        row = {"valid_from": valid_from, "valid_to": valid_to, "closed_at": recorded if valid_to else None}
+        row: dict[str, Any] = {"valid_from": valid_from, "valid_to": valid_to, "closed_at": recorded if valid_to else None}
         row.update(recorded_from=recorded, recorded_to=None, **values)
         if valid_to is None and organization_id not in self.open:
-            self.open[organization_id] = row
+            for column in ("valid_from", "district", "division_code"):
+                row[column] = self.shared.setdefault(row[column], row[column])
+            self.open[organization_id] = _fields(row)
         else:  # a rewrite's closed interval (the handlers open one interval at a time)
             self.finished.setdefault(organization_id, []).append(row)
 
