@@ -201,8 +201,9 @@ class Projection(ABC):
         topics = list(by_topic)
         postgres = self.db.dialect == "postgres"
         table, id_column = self.app.recorder.events_table_name, ("notification_id" if postgres else "rowid")  # type: ignore[attr-defined]
+        originator = "originator_id::text" if postgres else "originator_id"  # no UUID object per event
         select = (
-            f"SELECT {id_column}, originator_id, originator_version, topic, state FROM {table} WHERE {id_column} > ? "
+            f"SELECT {id_column}, {originator}, originator_version, topic, state FROM {table} WHERE {id_column} > ? "
             f"AND {id_column} <= ? AND topic IN ({', '.join('?' for _ in topics)}) ORDER BY {id_column} LIMIT ?"
         )
         decoders = {topic: self.app.mapper.view_decoder(topic, wanted) for topic in topics}  # type: ignore[attr-defined]
@@ -252,7 +253,7 @@ class Projection(ABC):
 
 
 def _uuid_text(value: Any) -> str:
-    """An originator id as the handlers see it, str(UUID): SQLite stores 32 hex digits, PostgreSQL a uuid."""
+    """An originator id as the handlers see it, str(UUID): SQLite stores 32 hex digits, PostgreSQL a uuid (read as text)."""
     if isinstance(value, str) and len(value) == 32:
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
     return str(value)
