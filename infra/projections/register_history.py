@@ -408,6 +408,7 @@ class _Tables:
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)
 _IN_TABLE = "in_table"  # marks a known row read back from the table being built (a rewrite's)
+_SLICE = 20_000  # open rows written at a time at the end of a rebuild
 _HELD = "held"  # marks the dict of an organization's open row held in memory
 
 
@@ -443,18 +444,24 @@ class _Buffered:
         """Write the queue (in key order: the primary key's index is built in order), and at the end the open rows."""
         rows = [(org, *_fields(row)) for org, queued in self.finished.items() for row in queued]
         self.written.update(org for org, queued in self.finished.items() if any(r["recorded_to"] is None for r in queued))
-        if everything:
-            rows += [(org, *row) for org, row in self.open.items()]
-            self.open.clear()
         rows.sort(key=lambda r: (r[0], r[1], r[4]))
         self._tables.tx.copy(self._tables.intervals, COLUMNS, rows)
         self._tables.tx.copy(self._tables.credit, ("credit_record_id", "organization_id"), self.credits)
         self.finished, self.credits = {}, []
+        if everything:  # the open rows, in key order, a slice at a time (not a second copy of them all)
+            ids = sorted(self.open)
+            for start in range(0, len(ids), _SLICE):
+                slice_ = [(org, *self.open.pop(org)) for org in ids[start : start + _SLICE]]
+                self._tables.tx.copy(self._tables.intervals, COLUMNS, slice_)
 
     # the handlers' side (IntervalStore)
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
         held = self.open.get(organization_id)
-        return None if held is None else {**dict(zip(_ROW_FIELDS, held, strict=True)), _HELD: True}
+        if held is None:
+            return None
+        row = dict(zip(_ROW_FIELDS, held, strict=True))
+        row[_HELD] = True
+        return row
 
     def owner_and_open(self, credit_record_id: str) -> tuple[str, dict[str, Any] | None] | None:
         owner = self.owners.get(credit_record_id)
@@ -490,14 +497,15 @@ class _Buffered:
             queue.append(row)
 
     def insert(self, organization_id: str, valid_from: str, valid_to: str | None, recorded: str, values: dict[str, Any]) -> None:
+        if valid_to is None and organization_id not in self.open:
+            share, tracked = self.shared.setdefault, _tracked(values)
+            district, division = share(tracked[4], tracked[4]), share(tracked[5], tracked[5])
+            held = (share(valid_from, valid_from), None, None, recorded, None, *tracked[:4], district, division, *tracked[6:])
+            self.open[organization_id] = held
+            return
         row: dict[str, Any] = {"valid_from": valid_from, "valid_to": valid_to, "closed_at": recorded if valid_to else None}
         row.update(recorded_from=recorded, recorded_to=None, **values)
-        if valid_to is None and organization_id not in self.open:
-            for column in ("valid_from", "district", "division_code"):
-                row[column] = self.shared.setdefault(row[column], row[column])
-            self.open[organization_id] = _fields(row)
-        else:  # a rewrite's closed interval (the handlers open one interval at a time)
-            self.finished.setdefault(organization_id, []).append(row)
+        self.finished.setdefault(organization_id, []).append(row)  # a rewrite's closed interval
 
     def add_credit(self, credit_record_id: str, organization_id: str) -> None:
         self.owners[credit_record_id] = organization_id
@@ -510,6 +518,8 @@ class _Buffered:
 
 
 _fields = itemgetter(*_ROW_FIELDS)
+_tracked = itemgetter(*_TRACKED)
+assert _TRACKED[4:6] == ("district", "division_code")  # shared by position in _Buffered.insert
 
 
 def _known(known_at: datetime | None) -> tuple[list[str], list[Any], str]:
