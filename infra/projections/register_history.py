@@ -16,19 +16,19 @@ provenance's `effective_on`), never later than the day it was recorded."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from application.queries.common import Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, paged
+from infra.projections.base import Handler, Projection
+from infra.projections.effective_days import effective_day
 from infra.projections.register import LINE_CHANGES
+from infra.projections.register_totals import RegisterTotalsProjection
 
 NAME = "register_history"
-REGISTER_TZ = ZoneInfo("Asia/Shanghai")
 # version: the organization's version when the interval began (its state there is one audit read away)
 _TRACKED = (
     "name",
@@ -43,20 +43,13 @@ _TRACKED = (
     "serious",
     "version",
 )
+_CLOCKS = "valid_from, valid_to, closed_at, recorded_from, recorded_to"
+_BY_NAME = "sl_register_intervals_by_name"
+# A filtered total is counted up to this many rows; beyond, the page says "more than" (an exact
+# count of a million intervals on every page was what made the register slow).
+COUNT_CAP = 10_000
+_DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
-
-# the day an event takes effect, where the event itself says it (else its provenance's effective_on)
-_EFFECTIVE_DAYS: dict[str, Callable[[Any], date]] = {
-    "Registered": lambda e: e.registered_on,
-    "Filed": lambda e: e.filed_on,
-    "PromotedToRegistration": lambda e: e.registered_on,
-    "Listed": lambda e: e.ground.on,
-    "Removed": lambda e: e.on,
-    "GradeLowered": lambda e: e.on,
-    "GradeRevoked": lambda e: e.on,
-    "GradeExpired": lambda e: e.valid_until + timedelta(days=1),
-    "DecisionCorrected": lambda e: e.corrected_on,  # as if the corrected decision had not been made
-}
 
 
 def instant(moment: datetime) -> str:
@@ -68,22 +61,9 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
 
 
-def effective_day(name: str, event: Any) -> date:
-    """The day the event takes effect: what it says, never after the day it was recorded."""
-    recorded = event.timestamp.astimezone(REGISTER_TZ).date()
-    said = _EFFECTIVE_DAYS.get(name)
-    provenance = getattr(event, "provenance", None)
-    day = said(event) if said else (provenance.effective_on if provenance is not None else None)
-    return recorded if day is None or day > recorded else day
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(REGISTER_TZ).date()
-
-
 class RegisterHistoryProjection(Projection):
     name = NAME
-    version = 2
+    version = 3
     tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
         "sl_register_intervals": """
             organization_id TEXT NOT NULL,
@@ -108,13 +88,26 @@ class RegisterHistoryProjection(Projection):
             credit_record_id TEXT PRIMARY KEY,
             organization_id TEXT NOT NULL""",
     }
+    # Each as-of query is answered from one index without touching rows it does not show: the two
+    # clocks' columns ride in every index, so a row is judged in the index. A dense question (most
+    # of the register) walks the names in order and stops after a page; a sparse one (a credit
+    # list, a grade in a district, one district) ranges over the index that leads with its filter.
     indexes = (
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_now ON sl_register_intervals (valid_from, valid_to) "
-        "WHERE recorded_to IS NULL",
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_known ON sl_register_intervals (recorded_from, recorded_to)",
+        f"CREATE INDEX IF NOT EXISTS sl_register_intervals_valid ON sl_register_intervals ({_CLOCKS})",
+        f"CREATE INDEX IF NOT EXISTS {_BY_NAME} ON sl_register_intervals (name, organization_id, {_CLOCKS}, "
+        "status, district, org_type, grade, abnormal, serious)",
+        f"CREATE INDEX IF NOT EXISTS sl_register_intervals_serious ON sl_register_intervals ({_CLOCKS}, name, organization_id) "
+        "WHERE serious = 1",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_abnormal ON sl_register_intervals "
+        f"({_CLOCKS}, name, organization_id) WHERE abnormal = 1 AND serious = 0",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_graded ON sl_register_intervals "
+        f"(grade, district, {_CLOCKS}, name, organization_id) WHERE grade IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_district ON sl_register_intervals "
+        f"(district, {_CLOCKS}, name, organization_id)",
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_current ON sl_register_intervals (organization_id) "
         "WHERE recorded_to IS NULL",
     )
+    reads = (RegisterTotalsProjection,)  # the unfiltered register's size on a day
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     def define_handlers(self) -> dict[str, Handler]:
@@ -239,29 +232,38 @@ class RegisterHistoryProjection(Projection):
 
     # -- queries ----------------------------------------------------------------
     def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
-        """The register in effect on a day as known at an instant (now by default)."""
-        day = query.effective_on.isoformat()
-        where, params, end = _known(query.known_at)
-        where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
-        params += [day, day]
-        for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if query.grade:
-            where.append("grade IS NULL" if query.grade == "none" else "grade = ?")
-            params.extend([] if query.grade == "none" else [query.grade])
-        if query.credit_status:
-            where.append(_CREDIT_FILTERS[query.credit_status])
-        if query.division_prefix:
-            where.append("division_code LIKE ?")
-            params.append(f"{query.division_prefix}%")
-        order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, organization_id"
-        select = f"*, {end} AS known_end"
-        rows, total, page, per_page = paged(
-            self.db, select, f"sl_register_intervals WHERE {' AND '.join(where)}", params, order, query.page, query.per_page, 500
-        )
-        return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page)
+        """The register in effect on a day as known at an instant (now by default). The total is
+        exact for the whole register as known now (summed by day) and for up to COUNT_CAP rows;
+        beyond, it is COUNT_CAP and `total_exact` is false."""
+        where, params, end, filtered = _as_of_conditions(query)
+        direction = "DESC" if query.descending else "ASC"  # one direction for both keys: the name index serves it
+        order = f"{_SORTS[query.sort]} {direction}, organization_id {direction}"
+        per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
+        summed = None if filtered or query.known_at is not None else self._totals.entered_by(query.effective_on)
+        condition = " AND ".join(where)
+        with self.db.transaction() as tx:
+            if summed is None:
+                counted = int(
+                    tx.execute(
+                        f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_intervals WHERE {condition} LIMIT ?) AS c",
+                        (*params, COUNT_CAP + 1),
+                    ).scalar()
+                )
+            total = summed if summed is not None else min(counted, COUNT_CAP)
+            # SQLite plans without knowing how many rows a day holds: a dense page walks the names
+            source = "sl_register_intervals"
+            if tx.dialect == "sqlite" and query.sort == "name" and total >= _DENSE:
+                source += f" INDEXED BY {_BY_NAME}"
+            rows = tx.execute(
+                f"SELECT *, {end} AS known_end FROM {source} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+        exact = summed is not None or counted <= COUNT_CAP
+        return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page, total_exact=exact)
+
+    @property
+    def _totals(self) -> RegisterTotalsProjection:
+        return cast(RegisterTotalsProjection, self.upstream[0])
 
     def intervals(self, organization_id: UUID, known_at: datetime | None = None) -> list[RegisterLine]:
         """One organization's register line through time, as known at an instant (now by default), oldest first."""
@@ -344,6 +346,29 @@ def _insert(tx: Tx, organization_id: str, valid_from: str, valid_to: str | None,
         f"{', '.join(_TRACKED)}) VALUES (?, ?, ?, ?, ?, NULL, {', '.join('?' for _ in _TRACKED)})",
         (organization_id, valid_from, valid_to, recorded if valid_to else None, recorded, *(values[c] for c in _TRACKED)),
     )
+
+
+def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], str, bool]:
+    """The query's conditions and parameters, the expression of a row's end as known then, and
+    whether anything beyond the two clocks filters the rows."""
+    day = query.effective_on.isoformat()
+    where, params, end = _known(query.known_at)
+    where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
+    params += [day, day]
+    clocks = len(where)
+    for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if query.grade:
+        where.append("grade IS NULL" if query.grade == "none" else "grade = ?")
+        params.extend([] if query.grade == "none" else [query.grade])
+    if query.credit_status:
+        where.append(_CREDIT_FILTERS[query.credit_status])
+    if query.division_prefix:
+        where.append("division_code LIKE ?")
+        params.append(f"{query.division_prefix}%")
+    return where, params, end, len(where) > clocks
 
 
 def _known(known_at: datetime | None) -> tuple[list[str], list[Any], str]:
