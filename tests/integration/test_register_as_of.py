@@ -12,8 +12,8 @@ The oracle below is written from the events' meaning, independently of the proje
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import random
+from collections import Counter
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
