@@ -96,10 +96,10 @@ class RegisterHistoryProjection(Projection):
         f"CREATE INDEX IF NOT EXISTS sl_register_intervals_valid ON sl_register_intervals ({_CLOCKS})",
         f"CREATE INDEX IF NOT EXISTS {_BY_NAME} ON sl_register_intervals (name, organization_id, {_CLOCKS}, "
         "status, district, org_type, grade, abnormal, serious)",
-        f"CREATE INDEX IF NOT EXISTS sl_register_intervals_serious ON sl_register_intervals ({_CLOCKS}, name, organization_id) "
-        "WHERE serious = 1",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_serious ON sl_register_intervals "
+        f"({_CLOCKS}, serious, name, organization_id) WHERE serious = 1",  # the filter's column too: SQLite reads it there
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_abnormal ON sl_register_intervals "
-        f"({_CLOCKS}, name, organization_id) WHERE abnormal = 1 AND serious = 0",
+        f"({_CLOCKS}, abnormal, serious, name, organization_id) WHERE abnormal = 1 AND serious = 0",
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_graded ON sl_register_intervals "
         f"(grade, district, {_CLOCKS}, name, organization_id) WHERE grade IS NOT NULL",
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_district ON sl_register_intervals "
