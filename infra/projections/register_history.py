@@ -239,17 +239,12 @@ class RegisterHistoryProjection(Projection):
         direction = "DESC" if query.descending else "ASC"  # one direction for both keys: the name index serves it
         order = f"{_SORTS[query.sort]} {direction}, organization_id {direction}"
         per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
-        summed = None if filtered or query.known_at is not None else self._totals.entered_by(query.effective_on)
         condition = " AND ".join(where)
         with self.db.transaction() as tx:
-            if summed is None:
-                counted = int(
-                    tx.execute(
-                        f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_intervals WHERE {condition} LIMIT ?) AS c",
-                        (*params, COUNT_CAP + 1),
-                    ).scalar()
-                )
-            total = summed if summed is not None else min(counted, COUNT_CAP)
+            if filtered or query.known_at is not None:
+                total, exact = _counted(tx, condition, params)
+            else:
+                total, exact = self._totals.entered_by(query.effective_on, tx), True
             # SQLite plans without knowing how many rows a day holds: a dense page walks the names
             source = "sl_register_intervals"
             if tx.dialect == "sqlite" and query.sort == "name" and total >= _DENSE:
@@ -258,7 +253,6 @@ class RegisterHistoryProjection(Projection):
                 f"SELECT *, {end} AS known_end FROM {source} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
                 (*params, per_page, (page - 1) * per_page),
             ).all()
-        exact = summed is not None or counted <= COUNT_CAP
         return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page, total_exact=exact)
 
     @property
@@ -369,6 +363,13 @@ def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], s
         where.append("division_code LIKE ?")
         params.append(f"{query.division_prefix}%")
     return where, params, end, len(where) > clocks
+
+
+def _counted(tx: Tx, condition: str, params: list[Any]) -> tuple[int, bool]:
+    """The rows that meet the condition, counted up to COUNT_CAP: (count, whether it is exact)."""
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_intervals WHERE {condition} LIMIT ?) AS c"
+    counted = int(tx.execute(sql, (*params, COUNT_CAP + 1)).scalar())
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP
 
 
 def _known(known_at: datetime | None) -> tuple[list[str], list[Any], str]:
