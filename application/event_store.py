@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from eventsourcing.application import Application, ProcessingEvent, Repository
+from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import Recording
 
 from application.aggregate_cache import CachingRepository, replay
@@ -86,7 +87,12 @@ class EventStore(Application[UUID]):
         self._after_save.append(listener)
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        recordings = super().save(*objs, **kwargs)
+        """As eventsourcing's `Application.save`, with the events collected by `_Collected`."""
+        processing_event = _Collected()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
         for recording in recordings:
             event, p = recording.domain_event, getattr(recording.domain_event, "provenance", None)
             log.info(
@@ -112,6 +118,20 @@ class EventStore(Application[UUID]):
     def history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Any aggregate's events, in order, with who/when/why."""
         return [history_entry(e) for e in self.events.get(aggregate_id)]
+
+
+class _Collected(ProcessingEvent[UUID]):
+    """eventsourcing tells aggregates from events by runtime Protocols, about 40 µs per object
+    (a third of a sweep's Python at a million organizations); ours are known classes."""
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                self.events.extend(obj.collect_events())
+                self.aggregates[obj.id] = obj
+            elif obj is not None:
+                super().collect_events(obj)
+        self.saved_kwargs.update(kwargs)
 
 
 def event_type(event: Any) -> str:

@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--audit-sizes", default="100000", help="organizations in the audit population (default 100000)")
     parser.add_argument("--as-of-events", default="10,1000,10000", help="events of the one aggregate read as of an instant")
     parser.add_argument("--postgres-audit", action="store_true", help="run the audit figures on PostgreSQL too")
+    parser.add_argument(
+        "--register-only", action="store_true", help="audit: only the register as of a day (no single aggregate, no rebuild)"
+    )
     args = parser.parse_args(argv)
     print(f"StarLedger bench · {date.today()} · {platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()}")
     print(f"{args.count} registrations per figure; PostgreSQL at {urlsplit(ADMIN_URL).netloc}\n", flush=True)
@@ -195,10 +198,10 @@ def _audit(args: argparse.Namespace) -> None:
     sizes = [int(n) for n in args.audit_sizes.split(",")]
     events = [int(n) for n in args.as_of_events.split(",")]
     print()
-    audit_report(sizes, events)
+    audit_report(sizes, events, register_only=args.register_only)
     if args.postgres_audit:
         print()
-        audit_report(sizes, events, postgres=True)
+        audit_report(sizes, events, postgres=True, register_only=args.register_only)
 
 
 def _http(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ from infra.projections.compliance import ComplianceProjection
 from infra.projections.funding import FundingProjection
 from infra.projections.register import RegisterProjection
 from infra.projections.register_history import RegisterHistoryProjection
+from infra.projections.register_totals import RegisterTotalsProjection
 from infra.projections.reminders import ReminderProjection
 from infra.projections.spot_checks import SpotChecksProjection
 
@@ -20,6 +21,7 @@ READ_MODELS: tuple[type[Projection], ...] = (
     ComplianceProjection,
     ReminderProjection,
     FundingProjection,
+    RegisterTotalsProjection,
     RegisterHistoryProjection,
     ComplaintsProjection,
     SpotChecksProjection,

@@ -16,10 +16,13 @@ class Page(msgspec.Struct, Generic[T], frozen=True):
     total: int
     page: int
     per_page: int
+    total_exact: bool = True  # false: there are more than `total` (a count stopped at its cap)
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        counted = max(1, -(-self.total // self.per_page))
+        full = len(self.items) == self.per_page
+        return counted if self.total_exact else max(counted, self.page + full)  # more than counted: a next page while full
 
 
 class HistoryEntry(msgspec.Struct, frozen=True):

@@ -16,21 +16,21 @@ provenance's `effective_on`), never later than the day it was recorded."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from operator import itemgetter
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from application.ports import Progress
 from application.queries.common import Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, paged
+from infra.projections.base import Handler, Projection
+from infra.projections.effective_days import effective_day
 from infra.projections.register import LINE_CHANGES
+from infra.projections.register_totals import RegisterTotalsProjection
 
 NAME = "register_history"
-REGISTER_TZ = ZoneInfo("Asia/Shanghai")
 # version: the organization's version when the interval began (its state there is one audit read away)
 _TRACKED = (
     "name",
@@ -45,20 +45,13 @@ _TRACKED = (
     "serious",
     "version",
 )
+_CLOCKS = "valid_from, valid_to, closed_at, recorded_from, recorded_to"
+_BY_NAME = "sl_register_intervals_by_name"
+# A filtered total is counted up to this many rows; beyond, the page says "more than" (an exact
+# count of a million intervals on every page was what made the register slow).
+COUNT_CAP = 10_000
+_DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
-
-# the day an event takes effect, where the event itself says it (else its provenance's effective_on)
-_EFFECTIVE_DAYS: dict[str, Callable[[Any], date]] = {
-    "Registered": lambda e: e.registered_on,
-    "Filed": lambda e: e.filed_on,
-    "PromotedToRegistration": lambda e: e.registered_on,
-    "Listed": lambda e: e.ground.on,
-    "Removed": lambda e: e.on,
-    "GradeLowered": lambda e: e.on,
-    "GradeRevoked": lambda e: e.on,
-    "GradeExpired": lambda e: e.valid_until + timedelta(days=1),
-    "DecisionCorrected": lambda e: e.corrected_on,  # as if the corrected decision had not been made
-}
 
 
 # what the handlers read of the events (the bulk rebuild decodes only these; see MsgspecMapper.to_view)
@@ -77,22 +70,9 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
 
 
-def effective_day(name: str, event: Any) -> date:
-    """The day the event takes effect: what it says, never after the day it was recorded."""
-    recorded = event.timestamp.astimezone(REGISTER_TZ).date()
-    said = _EFFECTIVE_DAYS.get(name)
-    provenance = getattr(event, "provenance", None)
-    day = said(event) if said else (provenance.effective_on if provenance is not None else None)
-    return recorded if day is None or day > recorded else day
-
-
-def local_day(moment: datetime) -> date:
-    return moment.astimezone(REGISTER_TZ).date()
-
-
 class RegisterHistoryProjection(Projection):
     name = NAME
-    version = 2
+    version = 3
     tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
         "sl_register_intervals": """
             organization_id TEXT NOT NULL,
@@ -117,13 +97,26 @@ class RegisterHistoryProjection(Projection):
             credit_record_id TEXT PRIMARY KEY,
             organization_id TEXT NOT NULL""",
     }
+    # Each as-of query is answered from one index without touching rows it does not show: the two
+    # clocks' columns ride in every index, so a row is judged in the index. A dense question (most
+    # of the register) walks the names in order and stops after a page; a sparse one (a credit
+    # list, a grade in a district, one district) ranges over the index that leads with its filter.
     indexes = (
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_now ON sl_register_intervals (valid_from, valid_to) "
-        "WHERE recorded_to IS NULL",
-        "CREATE INDEX IF NOT EXISTS sl_register_intervals_known ON sl_register_intervals (recorded_from, recorded_to)",
+        f"CREATE INDEX IF NOT EXISTS sl_register_intervals_valid ON sl_register_intervals ({_CLOCKS})",
+        f"CREATE INDEX IF NOT EXISTS {_BY_NAME} ON sl_register_intervals (name, organization_id, {_CLOCKS}, "
+        "status, district, org_type, grade, abnormal, serious)",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_serious ON sl_register_intervals "
+        f"({_CLOCKS}, serious, name, organization_id) WHERE serious = 1",  # the filter's column too: SQLite reads it there
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_abnormal ON sl_register_intervals "
+        f"({_CLOCKS}, abnormal, serious, name, organization_id) WHERE abnormal = 1 AND serious = 0",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_graded ON sl_register_intervals "
+        f"(grade, district, {_CLOCKS}, name, organization_id) WHERE grade IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS sl_register_intervals_district ON sl_register_intervals "
+        f"(district, {_CLOCKS}, name, organization_id)",
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_current ON sl_register_intervals (organization_id) "
         "WHERE recorded_to IS NULL",
     )
+    reads = (RegisterTotalsProjection,)  # the unfiltered register's size on a day
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     # Each handler decides against an IntervalStore: the tables themselves while live (and when
@@ -235,29 +228,32 @@ class RegisterHistoryProjection(Projection):
 
     # -- queries ----------------------------------------------------------------
     def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
-        """The register in effect on a day as known at an instant (now by default)."""
-        day = query.effective_on.isoformat()
-        where, params, end = _known(query.known_at)
-        where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
-        params += [day, day]
-        for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
-            if value:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if query.grade:
-            where.append("grade IS NULL" if query.grade == "none" else "grade = ?")
-            params.extend([] if query.grade == "none" else [query.grade])
-        if query.credit_status:
-            where.append(_CREDIT_FILTERS[query.credit_status])
-        if query.division_prefix:
-            where.append("division_code LIKE ?")
-            params.append(f"{query.division_prefix}%")
-        order = f"{_SORTS[query.sort]} {'DESC' if query.descending else 'ASC'}, organization_id"
-        select = f"*, {end} AS known_end"
-        rows, total, page, per_page = paged(
-            self.db, select, f"sl_register_intervals WHERE {' AND '.join(where)}", params, order, query.page, query.per_page, 500
-        )
-        return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page)
+        """The register in effect on a day as known at an instant (now by default). The total is
+        exact for the whole register as known now (summed by day) and for up to COUNT_CAP rows;
+        beyond, it is COUNT_CAP and `total_exact` is false."""
+        where, params, end, filtered = _as_of_conditions(query)
+        direction = "DESC" if query.descending else "ASC"  # one direction for both keys: the name index serves it
+        order = f"{_SORTS[query.sort]} {direction}, organization_id {direction}"
+        per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
+        condition = " AND ".join(where)
+        with self.db.transaction() as tx:
+            if filtered or query.known_at is not None:
+                total, exact = _counted(tx, condition, params)
+            else:
+                total, exact = self._totals.entered_by(query.effective_on, tx), True
+            # SQLite plans without knowing how many rows a day holds: a dense page walks the names
+            source = "sl_register_intervals"
+            if tx.dialect == "sqlite" and query.sort == "name" and total >= _DENSE:
+                source += f" INDEXED BY {_BY_NAME}"
+            rows = tx.execute(
+                f"SELECT *, {end} AS known_end FROM {source} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*params, per_page, (page - 1) * per_page),
+            ).all()
+        return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page, total_exact=exact)
+
+    @property
+    def _totals(self) -> RegisterTotalsProjection:
+        return cast(RegisterTotalsProjection, self.upstream[0])
 
     def intervals(self, organization_id: UUID, known_at: datetime | None = None) -> list[RegisterLine]:
         """One organization's register line through time, as known at an instant (now by default), oldest first."""
@@ -520,6 +516,36 @@ class _Buffered:
 _fields = itemgetter(*_ROW_FIELDS)
 _tracked = itemgetter(*_TRACKED)
 assert _TRACKED[4:6] == ("district", "division_code")  # shared by position in _Buffered.insert
+
+
+def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], str, bool]:
+    """The query's conditions and parameters, the expression of a row's end as known then, and
+    whether anything beyond the two clocks filters the rows."""
+    day = query.effective_on.isoformat()
+    where, params, end = _known(query.known_at)
+    where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
+    params += [day, day]
+    clocks = len(where)
+    for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if query.grade:
+        where.append("grade IS NULL" if query.grade == "none" else "grade = ?")
+        params.extend([] if query.grade == "none" else [query.grade])
+    if query.credit_status:
+        where.append(_CREDIT_FILTERS[query.credit_status])
+    if query.division_prefix:
+        where.append("division_code LIKE ?")
+        params.append(f"{query.division_prefix}%")
+    return where, params, end, len(where) > clocks
+
+
+def _counted(tx: Tx, condition: str, params: list[Any]) -> tuple[int, bool]:
+    """The rows that meet the condition, counted up to COUNT_CAP: (count, whether it is exact)."""
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_intervals WHERE {condition} LIMIT ?) AS c"
+    counted = int(tx.execute(sql, (*params, COUNT_CAP + 1)).scalar())
+    return min(counted, COUNT_CAP), counted <= COUNT_CAP
 
 
 def _known(known_at: datetime | None) -> tuple[list[str], list[Any], str]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from uuid import uuid4, uuid5
 
 from application.demo import _NS
-from application.queries.register import RegisterQuery
+from application.queries.register import RegisterAsOfQuery, RegisterQuery
 from tests.integration.conftest import login
 from tests.integration.test_http_api import assert_problem
 
@@ -112,3 +112,18 @@ def test_register_as_of_over_http(client, system) -> None:
     )
     assert client.get("/api/audit/register", params={"at": now}, headers=login(client, "org")).status_code == 403
     assert client.get(f"/api/audit/organizations/{uuid4()}/register-lines", headers=auditor).status_code == 404
+
+
+def test_the_register_page_says_more_than_when_a_count_stops_at_its_cap(client, system, monkeypatch) -> None:
+    from infra.projections import register_history
+
+    token = login(client, "auditor")["Authorization"].removeprefix("Bearer ")
+    on = system.clock.now().date().isoformat()
+    whole = client.get("/audit/register", params={"on": on}, cookies={"sl_session": token, "sl_lang": "zh"})
+    total = system.audit.register_as_of(RegisterAsOfQuery(effective_on=system.clock.now().date())).total
+    assert whole.status_code == 200 and f"共 {total:,} 个组织" in whole.text and "超过" not in whole.text
+    monkeypatch.setattr(register_history, "COUNT_CAP", 2)
+    capped = client.get("/audit/register", params={"on": on, "grade": "none"}, cookies={"sl_session": token, "sl_lang": "zh"})
+    assert "超过 2 个组织" in capped.text and "至少" in capped.text
+    english = client.get("/audit/register", params={"on": on, "grade": "none"}, cookies={"sl_session": token, "sl_lang": "en"})
+    assert "more than 2 organizations" in english.text

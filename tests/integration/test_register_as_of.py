@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections import Counter
 from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -184,6 +185,8 @@ def _projected(system, on: date, known_at: datetime | None) -> dict:  # type: ig
         found = system.audit.register_as_of(query)
         lines.update({row.id: (row.name, row.status, row.grade, row.credit_status) for row in found.items})
         if page >= found.pages:
+            # the total (summed by day as known now, counted as known then) is the rows there are
+            assert found.total_exact and found.total == len(lines), (on, known_at, found.total, len(lines))
             return lines
         page += 1
 
@@ -243,3 +246,24 @@ def test_filters_and_intervals(system, clock) -> None:
     assert all(line.recorded_to is None for line in lines)
     before = system.audit.register_intervals(first, datetime(2000, 1, 1, tzinfo=UTC))
     assert before == []
+
+
+def test_a_large_filtered_count_stops_at_its_cap_and_says_so(system, clock, monkeypatch) -> None:
+    """Beyond the cap a filtered total is a floor: the page says "more than", and the next page is offered while pages are full."""
+    from infra.projections import register_history
+
+    population = _run(system, clock, 5, 80)
+    on = clock.current.astimezone(SHANGHAI).date()
+    everything = _projected(system, on, None)
+    districts = Counter(system.organizations.organization(i).profile.district for i in population.ids)
+    district, many = districts.most_common(1)[0]
+    assert many > 3 and len(everything) > many
+    monkeypatch.setattr(register_history, "COUNT_CAP", 3)
+    filtered = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, district=district, per_page=2))
+    assert filtered.total == 3 and not filtered.total_exact and filtered.pages == 2
+    whole = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, per_page=2))
+    assert whole.total_exact and whole.total == len(everything)  # the whole register is summed, never capped
+    known = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=clock.now(), per_page=2))
+    assert known.total == 3 and not known.total_exact
+    last = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, district=district, per_page=2, page=99))
+    assert last.items == [] and last.pages == last.page  # an empty page past the end offers no next one
