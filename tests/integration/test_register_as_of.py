@@ -191,6 +191,21 @@ def _projected(system, on: date, known_at: datetime | None) -> dict:  # type: ig
         page += 1
 
 
+def _matches(system, organization_id, line: tuple, shape: dict) -> bool:  # type: ignore[no-untyped-def,type-arg]
+    _, status, grade, credit = line
+    profile = system.organizations.organization(organization_id).profile
+    wanted = {
+        "credit_status": credit,
+        "grade": grade or "none",
+        "status": status,
+        "district": profile.district,
+        "org_type": profile.org_type.value,
+    }
+    if "division_prefix" in shape and not profile.division_code.startswith(shape["division_prefix"]):
+        return False
+    return all(wanted[k] == v for k, v in shape.items() if k != "division_prefix")
+
+
 def _run(system, clock, seed: int, steps: int) -> Population:  # type: ignore[no-untyped-def]
     population = Population(system, clock, seed)
     for _ in range(steps):
@@ -237,6 +252,20 @@ def test_filters_and_intervals(system, clock) -> None:
     assert {row.id for row in ungraded.items} == {i for i, v in everything.items() if v[2] is None}
     serious = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, credit_status="serious", per_page=500))
     assert {row.id for row in serious.items} == {i for i, v in everything.items() if v[3] == "serious"}
+    districts = ("铜陵市郊区", "义安区")
+    shapes = [{"credit_status": c} for c in ("none", "abnormal", "serious")] + [{"grade": g} for g in (*LEVELS, "none")]
+    shapes += [{"district": d, **extra} for d in districts for extra in ({}, {"grade": "3A"}, {"status": "suspended"})]
+    shapes += [{"org_type": "social_group"}, {"division_prefix": "3407"}, {"status": "revoked", "credit_status": "serious"}]
+    for known_at in (None, clock.now()):  # every index SQLite is told to use answers what the filters ask
+        for shape in shapes:
+            for descending in (False, True):
+                query = RegisterAsOfQuery(effective_on=on, known_at=known_at, per_page=500, descending=descending, **shape)
+                found = system.audit.register_as_of(query)
+                names = [row.name for row in found.items]
+                assert names == sorted(names, reverse=descending) and found.total == len(found.items), shape
+                assert {row.id for row in found.items} == {i for i, v in everything.items() if _matches(system, i, v, shape)}, (
+                    shape
+                )
     paged = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, per_page=3, page=2))
     assert paged.total == len(everything) and len(paged.items) == min(3, max(0, len(everything) - 3))
     first = population.ids[0]
