@@ -1,5 +1,7 @@
 """The daily sweep as of a date: deadline transitions in a fixed order, each idempotent,
-so the scheduler, a second instance or `starledger sweep --as-of` may run it any number of times."""
+so the scheduler, a second instance or `starledger sweep --as-of` may run it any number of times.
+Instances sweeping the same day at once share each step's chunks (application/sweep_runs.py): a
+step begins on an instance only when every chunk of the step before is done, whoever did it."""
 
 from __future__ import annotations
 
@@ -36,7 +38,12 @@ def sweep(
         "credit": credit.apply_rules(ctx, as_of, progress("credit rules")),
     }
     if planning is not None:
-        done["grades"] = expire_grades(organizations, planning, ctx, as_of)
+        # not worth chunking (a few grades a day): one instance expires them while the others wait,
+        # through the same shared runs, so every instance returns only once the whole sweep is done
+        graded = inspections.runs.run(
+            f"{as_of}/grades", lambda _ids, report: report(expire_grades(organizations, planning, ctx, as_of))
+        )
+        done["grades"] = {k: v for k, v in graded.items() if k != "seen"}
     log.info("sweep as of %s: %s", as_of, done)
     return done
 
