@@ -398,7 +398,8 @@ class SweepChunks(Protocol):
 
     def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime) -> int:
         """The run's current generation: the unfinished one, or a new one of these chunks when the
-        last was finished (a sweep run again for the same day does it all again, as before)."""
+        last was finished (a sweep run again for the same day does it all again, as before). Runs
+        finished long ago are forgotten."""
         ...
 
     def claim(self, run: str, generation: int, token: str, now: datetime, until: datetime) -> ChunkClaim | None:
@@ -412,6 +413,10 @@ class SweepChunks(Protocol):
 
     def finish(self, claim: ChunkClaim, now: datetime) -> bool:
         """The chunk done, if the claim still holds it (False: its lease ran out and another took it)."""
+        ...
+
+    def release(self, claim: ChunkClaim) -> None:
+        """The claimer gives the chunk up (its work failed): another may claim it at once."""
         ...
 
     def state(self, run: str, generation: int) -> RunState: ...

@@ -95,7 +95,11 @@ class SharedRuns:
             now = self.clock.now()
             claim = self.chunks.claim(run, generation, self._token(), now, now + self.lease)
             if claim is not None:
-                work(claim.ids, self._reporter(claim))
+                try:
+                    work(claim.ids, self._reporter(claim))
+                except BaseException:  # a failure, not a death: the chunk is free again at once
+                    self.chunks.release(claim)
+                    raise
                 self.chunks.finish(claim, self.clock.now())
                 waited_since = last = None
                 continue

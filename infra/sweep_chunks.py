@@ -7,10 +7,12 @@ one row per report, so claimers never overwrite each other's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from application.ports import ChunkClaim, IdRange, RunState
-from infra.database import PostgresDatabase, SQLiteDatabase
+from infra.database import PostgresDatabase, SQLiteDatabase, Tx
+
+KEPT = timedelta(days=30)  # finished runs are kept this long (what each instance did, for a look afterwards)
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS sl_sweep_runs (
@@ -59,6 +61,7 @@ class SqlSweepChunks:
             if last is not None and last["finished_at"] is None:
                 return int(last["generation"])
             generation = 1 if last is None else int(last["generation"]) + 1
+            _forget_old_runs(tx, _at(now - KEPT))
             # two instances opening the same generation at once: the first one's rows stand
             tx.execute(
                 "INSERT INTO sl_sweep_runs (run, generation, chunks, opened_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -118,6 +121,14 @@ class SqlSweepChunks:
             ).one()
         return row is not None
 
+    def release(self, claim: ChunkClaim) -> None:
+        with self.db.transaction(write=True) as tx:
+            tx.execute(
+                "UPDATE sl_sweep_chunks SET lease_until = NULL WHERE run = ? AND generation = ? AND chunk = ? "
+                "AND claimed_by = ? AND done_at IS NULL",
+                (claim.run, claim.generation, claim.chunk, claim.token),
+            )
+
     def state(self, run: str, generation: int) -> RunState:
         with self.db.transaction() as tx:
             head = tx.execute(
@@ -140,3 +151,10 @@ class SqlSweepChunks:
                 "UPDATE sl_sweep_runs SET finished_at = ? WHERE run = ? AND generation = ? AND finished_at IS NULL",
                 (_at(now), run, generation),
             )
+
+
+def _forget_old_runs(tx: Tx, before: str) -> None:
+    old = "SELECT run, generation FROM sl_sweep_runs WHERE finished_at IS NOT NULL AND opened_at < ?"
+    for table in ("sl_sweep_counts", "sl_sweep_chunks"):
+        tx.execute(f"DELETE FROM {table} WHERE (run, generation) IN ({old})", (before,))
+    tx.execute("DELETE FROM sl_sweep_runs WHERE finished_at IS NOT NULL AND opened_at < ?", (before,))

@@ -181,6 +181,7 @@ def test_a_chunk_of_an_instance_that_died_is_claimed_again_when_its_lease_runs_o
             return decided(*args)
 
         first.inspections._miss_set = dies_in_its_second_window
+        first.sweep_runs.chunks.release = lambda _claim: None  # a process killed gives nothing up
         with pytest.raises(Died):
             first.inspections.record_missed(SWEEP, date(2025, 6, 1))
         waits: list[float] = []
@@ -223,6 +224,44 @@ def test_a_wait_in_which_nothing_moves_gives_up(settings: Any, clock: SteppingCl
         assert runs.chunks.claim("2025-06-01/grades", generation, "gone#1", clock.now(), clock.now() + timedelta(hours=1))
         with pytest.raises(application.sweep_runs.SweepStalled):
             runs.run("2025-06-01/grades", lambda _ids, _report: None)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_chunk_whose_work_failed_is_free_again_at_once(settings: Any, clock: SteppingClock) -> None:
+    first, second = two_systems(settings, clock)
+    try:
+        populate(first, clock)
+        clock.move_to(date(2025, 6, 1))
+        decided = first.inspections._miss_set
+
+        def fails_once(*args: Any) -> Any:
+            first.inspections._miss_set = decided
+            raise Died
+
+        first.inspections._miss_set = fails_once
+        with pytest.raises(Died):
+            first.inspections.record_missed(SWEEP, date(2025, 6, 1))
+        second.sweep_runs.sleep = lambda _: pytest.fail("no wait: the failed chunk was given up")
+        assert second.inspections.record_missed(SWEEP, date(2025, 6, 1)) == {"campaigns": 1, "missed": ORGS, "exempt": 0}
+    finally:
+        first.close()
+        second.close()
+
+
+def test_runs_finished_long_ago_are_forgotten(settings: Any, clock: SteppingClock) -> None:
+    first, second = two_systems(settings, clock)
+    try:
+        clock.move_to(date(2026, 6, 1))
+        runs = first.sweep_runs
+        runs.run("2026-06-01/grades", lambda _ids, report: report({"expired": 1}))
+        clock.move_to(date(2026, 8, 1))
+        assert runs.run("2026-08-01/grades", lambda _ids, report: report({"expired": 2})) == {"expired": 2}
+        with first.database.transaction() as tx:
+            left = [r["run"] for r in tx.execute("SELECT run FROM sl_sweep_runs").all()]
+            counted = tx.execute("SELECT COUNT(*) FROM sl_sweep_counts").scalar()
+        assert left == ["2026-08-01/grades"] and counted == 1
     finally:
         first.close()
         second.close()
