@@ -396,10 +396,10 @@ class SweepChunks(Protocol):
     done and counted in our tables, so several instances split a step and a dead one's chunks are
     claimed again once its lease runs out."""
 
-    def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime) -> int:
-        """The run's current generation: the unfinished one, or a new one of these chunks when the
-        last was finished (a sweep run again for the same day does it all again, as before). Runs
-        finished long ago are forgotten."""
+    def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime, *, again: bool = True) -> int:
+        """The run's current generation: the unfinished one, or (`again`) a new one of these chunks
+        when the last was finished (a sweep run again for the same day does it all again, as before);
+        without `again`, the last one whatever its state. Runs finished long ago are forgotten."""
         ...
 
     def claim(self, run: str, generation: int, token: str, now: datetime, until: datetime) -> ChunkClaim | None:

@@ -33,6 +33,21 @@ def sweep(
 ) -> dict[str, dict[str, int]]:
     """Missed inspections first (they may list organizations), then the credit timers, then
     grades whose validity ran out."""
+    with inspections.runs.round(as_of.isoformat()):  # every instance sweeping the day takes part in one round
+        done = _steps(organizations, inspections, credit, ctx, as_of, progress, planning)
+    log.info("sweep as of %s: %s", as_of, done)
+    return done
+
+
+def _steps(
+    organizations: Organizations,
+    inspections: Inspections,
+    credit: CreditRecords,
+    ctx: CommandContext,
+    as_of: date,
+    progress: Progress,
+    planning: PlanningView | None,
+) -> dict[str, dict[str, int]]:
     done = {
         "inspections": inspections.record_missed(ctx, as_of, progress("missed inspections")),
         "credit": credit.apply_rules(ctx, as_of, progress("credit rules")),
@@ -44,7 +59,6 @@ def sweep(
             f"{as_of}/grades", lambda _ids, report: report(expire_grades(organizations, planning, ctx, as_of))
         )
         done["grades"] = {k: v for k, v in graded.items() if k != "seen"}
-    log.info("sweep as of %s: %s", as_of, done)
     return done
 
 

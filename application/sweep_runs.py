@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from application.ports import ChunkClaim, Clock, IdRange, SweepChunks
@@ -23,7 +25,9 @@ Work = Callable[[IdRange, Report], object]  # what it returns is not used
 
 SPACE = 0x10000  # chunks are ranges of the ids' first four hex digits
 MAX_CHUNKS = 64  # enough for a few instances; each chunk costs a claim and a finish (two small transactions)
-CHUNK_SIZE = 500  # candidates a chunk should hold at least (the missed sweep's window): small steps stay one chunk
+# candidates a chunk should hold at least (two of the missed sweep's windows: a chunk's last window is
+# a partial one, and each window costs its queries and a transaction); small steps stay one chunk
+CHUNK_SIZE = 1000
 
 
 class SweepStalled(DomainError):
@@ -75,6 +79,23 @@ class SharedRuns:
         self.max_chunks = max_chunks
         self.sleep = sleep
         self._claims = itertools.count(1)
+        self._round: ContextVar[str | None] = ContextVar("sweep_round", default=None)
+
+    @contextmanager
+    def round(self, name: str) -> Iterator[None]:
+        """The steps of one sweep (`name`: its day) as a whole. Inside, a step's run is joined as it
+        stands, finished or not: an instance that reaches a step after the others finished it takes
+        their counts instead of walking it again. The round is over when a sweep leaves it without
+        an error; a sweep begun after that starts a new round and does every step again (finding
+        nothing to do), as a second sweep of the day always did. Outside a round (a step run alone)
+        the step is its own round."""
+        generation = self.chunks.open_run(f"{name}/round", [], self.clock.now())
+        token = self._round.set(f"@{generation}")
+        try:
+            yield
+        finally:
+            self._round.reset(token)
+        self.chunks.finish_run(f"{name}/round", generation, self.clock.now())
 
     def run(
         self,
@@ -88,7 +109,10 @@ class SharedRuns:
         (every chunk done) the finishing action with the summed counts; the run's counts. One chunk
         when `candidates` is small (or not given): a step one instance does while the others wait."""
         count = chunks_for(candidates, self.chunk_size, self.max_chunks)
-        generation = self.chunks.open_run(run, id_ranges(count), self.clock.now())
+        in_round = self._round.get()
+        if in_round is not None:
+            run = f"{run}{in_round}"
+        generation = self.chunks.open_run(run, id_ranges(count), self.clock.now(), again=in_round is None)
         waited_since = None
         last = None
         while True:

@@ -106,7 +106,8 @@ def _instance(which: int, data_dir: str, database_url: str, ready: Any, results:
     try:
         ready.wait()
         started = time.time()
-        run(system)(system_context("bench", f"bench-sweep-{system.sweep_runs.worker}"), day)
+        with system.sweep_runs.round(day.isoformat()):  # as `sweep` runs the steps
+            run(system)(system_context("bench", f"bench-sweep-{system.sweep_runs.worker}"), day)
         ended = time.time()
         with system.database.transaction() as tx:
             chunks = tx.execute(

@@ -53,12 +53,12 @@ class SqlSweepChunks:
     def __init__(self, db: SQLiteDatabase | PostgresDatabase) -> None:
         self.db = db
 
-    def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime) -> int:
+    def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime, *, again: bool = True) -> int:
         with self.db.transaction(write=True) as tx:
             last = tx.execute(
                 "SELECT generation, finished_at FROM sl_sweep_runs WHERE run = ? ORDER BY generation DESC LIMIT 1", (run,)
             ).one()
-            if last is not None and last["finished_at"] is None:
+            if last is not None and (last["finished_at"] is None or not again):
                 return int(last["generation"])
             generation = 1 if last is None else int(last["generation"]) + 1
             _forget_old_runs(tx, _at(now - KEPT))

@@ -138,6 +138,9 @@ def test_two_instances_split_a_sweep_and_decide_every_organization_once(settings
         assert [(e.missed, e.exempt) for e in deadline_passed(first)] == [(ORGS, 0)]
         split = claimers(first, f"2025-06-01/missed/{campaign_id(2024, '3407')}")
         assert sum(split.values()) == 8 and len(split) == 2, split  # both instances did chunks
+        with first.database.transaction() as tx:  # one round, each step walked once (nobody started it over)
+            generations = tx.execute("SELECT MAX(generation) FROM sl_sweep_runs WHERE run LIKE ?", ("2025-06-01/%",))
+            assert generations.scalar() == 1
         # the progress each instance shows is the sweep's, everyone's windows counted
         assert all(total == ORGS for name in shown for _, total in shown[name])
         assert max(done for name in shown for done, _ in shown[name]) == ORGS
@@ -262,6 +265,29 @@ def test_runs_finished_long_ago_are_forgotten(settings: Any, clock: SteppingCloc
             left = [r["run"] for r in tx.execute("SELECT run FROM sl_sweep_runs").all()]
             counted = tx.execute("SELECT COUNT(*) FROM sl_sweep_counts").scalar()
         assert left == ["2026-08-01/grades"] and counted == 1
+    finally:
+        first.close()
+        second.close()
+
+
+def test_in_one_round_an_instance_arriving_after_a_step_is_done_takes_its_counts(settings: Any, clock: SteppingClock) -> None:
+    first, second = two_systems(settings, clock)
+    try:
+        populate(first, clock)
+        clock.move_to(date(2025, 6, 1))
+        first.inspections.record_missed(SWEEP, date(2025, 6, 1))
+        clock.move_to(date(2027, 6, 1))
+        walked: list[Any] = []
+        listed = second.compliance.listed_records
+        second.compliance.listed_records = lambda *args: walked.append(args) or listed(*args)
+        with first.sweep_runs.round("2027-06-01"):
+            done = first.credit.apply_rules(SWEEP, date(2027, 6, 1))
+            with second.sweep_runs.round("2027-06-01"):  # the same round: first has not left it
+                assert second.credit.apply_rules(SWEEP, date(2027, 6, 1)) == done == {"escalated": ORGS}
+            assert walked == []
+        with second.sweep_runs.round("2027-06-01"):  # the round is over: a new one walks again, finds nothing
+            assert second.credit.apply_rules(SWEEP, date(2027, 6, 1)) == {}
+        assert walked
     finally:
         first.close()
         second.close()

@@ -20,6 +20,6 @@ def test_the_ranges_cover_every_id_once_in_order() -> None:
 
 
 def test_small_steps_stay_one_chunk_and_large_ones_are_capped() -> None:
-    assert chunks_for(0) == chunks_for(499) == 1
-    assert chunks_for(20_000) == 40
+    assert chunks_for(0) == chunks_for(999) == 1
+    assert chunks_for(20_000) == 20
     assert chunks_for(1_000_000) == MAX_CHUNKS
