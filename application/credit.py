@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
-from application.ports import AggregateReader, ComplianceView, DocumentStore, DocumentUpload
+from application.ports import AggregateReader, ComplianceView, DocumentStore, DocumentUpload, IdRange
 from application.rights import command
+from application.sweep_runs import SharedRuns
 from application.usecases import SWEEP_BATCH, UseCases
 from domain.credit import (
     MANUAL_GROUNDS,
@@ -57,11 +58,13 @@ class CreditRecords(UseCases):
         view: ComplianceView,
         documents: DocumentStore,
         calendar: WorkingDays,
+        runs: SharedRuns,
         reader: AggregateReader | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self.runs = runs  # the sweep's chunks, shared with other instances
         self.reader = reader  # the timer sweep reads a chunk's records in one query
         self.documents = documents
         self.calendar = calendar  # working days by the official holiday calendar
@@ -285,20 +288,29 @@ class CreditRecords(UseCases):
     @command("credit.apply_rules")
     def apply_rules(self, ctx: CommandContext, as_of: date, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
         """Escalations and removals the rule set's periods say are due by the date; idempotent.
-        Reads candidates from the read model, loads only those records."""
+        Reads candidates from the read model, loads only those records. Instances sweeping the same
+        day share the records, a chunk of ids each at a time (application/sweep_runs.py)."""
         self._not_in_future(as_of)
         self.view.catch_up()
-        counts: dict[str, int] = {}
-        total = len(self.view.records_with_active_listings()) if progress else 0
-        seen = 0
-        after: UUID | None = None
-        while chunk := self.view.listed_records(after, SWEEP_BATCH):
-            for change in self._rules_for_chunk(ctx, as_of, chunk):
-                counts[change] = counts.get(change, 0) + 1
-            after, seen = chunk[-1][0], seen + len(chunk)
-            if progress:
-                progress(min(seen, total), total)
-        counts.update(self._list_overdue_rectifications(ctx, as_of))
+        total = self.view.count_listed_records()
+
+        def work(ids: IdRange, report: Callable[[dict[str, int]], int]) -> None:
+            after: UUID | None = None
+            while chunk := self.view.listed_records(after, SWEEP_BATCH, ids):
+                counts: dict[str, int] = {"seen": len(chunk)}
+                for change in self._rules_for_chunk(ctx, as_of, chunk):
+                    counts[change] = counts.get(change, 0) + 1
+                after, seen = chunk[-1][0], report(counts)
+                if progress:
+                    progress(min(seen, total), total)
+
+        counts = self.runs.run(f"{as_of}/credit", work, candidates=total)
+        counts.update(
+            self.runs.run(
+                f"{as_of}/credit/rectifications", lambda _ids, report: report(self._list_overdue_rectifications(ctx, as_of))
+            )
+        )
+        counts.pop("seen", None)
         return counts
 
     def _rules_for_chunk(self, ctx: CommandContext, as_of: date, chunk: list[tuple[UUID, str]]) -> list[str]:

@@ -13,10 +13,11 @@ from application.context import CommandContext
 from application.credit import CreditRecords
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.ports import ComplianceView, DocumentStore, DocumentUpload
+from application.ports import ComplianceView, DocumentStore, DocumentUpload, IdRange
 from application.queries.compliance import MissedCandidate
 from application.reminders.notices import OUTCOMES, notice, registrars
 from application.rights import command
+from application.sweep_runs import SharedRuns
 from application.usecases import UseCases
 from domain.credit import CreditRecord, Ground
 from domain.documents import Attached, DocumentRef, slot
@@ -44,9 +45,18 @@ class Inspections(UseCases):
     # organization on its loaded aggregates, as before (the reference the set-based sweep is tested against)
     set_based = True
 
-    def __init__(self, *args: Any, view: ComplianceView, credit: CreditRecords, documents: DocumentStore, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        view: ComplianceView,
+        credit: CreditRecords,
+        documents: DocumentStore,
+        runs: SharedRuns,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.view = view
+        self.runs = runs  # the sweep's chunks, shared with other instances
         self.credit = credit
         self.documents = documents
 
@@ -393,37 +403,64 @@ class Inspections(UseCases):
     ) -> dict[str, int]:
         """For every campaign whose deadline has passed by the date: each organization without a
         submitted report gets "missed" (or "exempt" if registered too recently), with its
-        consequences; then the campaign records its deadline. Running it again changes nothing."""
+        consequences; then the campaign records its deadline. Running it again changes nothing.
+        Instances sweeping the same day share the work: a campaign's register is cut into chunks
+        they claim (application/sweep_runs.py), and the campaign records its deadline, with
+        everyone's counts, once every chunk is done."""
         self._not_in_future(as_of)
         self.view.catch_up()
         totals = {"campaigns": 0, "missed": 0, "exempt": 0}
         for row in self.view.due_campaigns(as_of):
-            campaign = self.campaign(row.report_year, row.division_prefix)
-            total = self.view.count_without_filed_report(row.division_prefix, row.report_year) if progress else 0
-            missed = exempt = seen = 0
+            counts = self._missed_run(ctx, row.report_year, row.division_prefix, as_of, progress)
+            totals["campaigns"] += 1
+            totals["missed"] += counts.get("missed", 0)
+            totals["exempt"] += counts.get("exempt", 0)
+        extended = self.runs.run(
+            f"{as_of}/missed/extended", lambda _ids, report: report({"missed": self._extended_missed(ctx, as_of)})
+        )
+        totals["missed"] += extended.get("missed", 0)
+        return totals
+
+    def _missed_run(
+        self,
+        ctx: CommandContext,
+        report_year: int,
+        division_prefix: str,
+        as_of: date,
+        progress: Callable[[int, int], None] | None,
+    ) -> dict[str, int]:
+        """One campaign's organizations, a chunk of the register at a time, shared with other instances."""
+        campaign = self.campaign(report_year, division_prefix)
+        total = self.view.count_without_filed_report(division_prefix, report_year)
+
+        def work(ids: IdRange, report: Callable[[dict[str, int]], int]) -> None:
             after: UUID | None = None
             while True:
-                chunk, after = self.view.missed_candidates(row.division_prefix, row.report_year, after, SET_BATCH)
+                chunk, after = self.view.missed_candidates(division_prefix, report_year, after, SET_BATCH, ids)
                 if after is None:
-                    break
+                    return
                 if not chunk:
                     continue
                 if self.set_based:
                     outcomes = self._miss_set(ctx, campaign, chunk, as_of)
                 else:
                     outcomes = self._miss_chunk(ctx, campaign, [c.organization_id for c in chunk], as_of)
-                missed += outcomes.count("missed")
-                exempt += outcomes.count("exempt")
-                seen += len(chunk)
+                seen = report({"missed": outcomes.count("missed"), "exempt": outcomes.count("exempt"), "seen": len(chunk)})
                 if progress:
                     progress(min(seen, total), total)
-            campaign.record_deadline_passed(missed, exempt, self._at(ctx))
-            self._save(campaign)
-            totals["campaigns"] += 1
-            totals["missed"] += missed
-            totals["exempt"] += exempt
-        totals["missed"] += self._extended_missed(ctx, as_of)
-        return totals
+
+        def finish(counts: dict[str, int]) -> None:
+            """Once, by whoever sees every chunk done: the campaign itself refuses a second record."""
+            found = self.campaign(report_year, division_prefix)
+            if found.deadline_recorded:
+                return
+            found.record_deadline_passed(counts.get("missed", 0), counts.get("exempt", 0), self._at(ctx))
+            try:
+                self._save(found)
+            except StaleVersion:  # another instance recorded it a moment before
+                return
+
+        return self.runs.run(f"{as_of}/missed/{campaign.id}", work, candidates=total, finish=finish)
 
     def _extended_missed(self, ctx: CommandContext, as_of: date) -> int:
         """Reports an extension gave more time, still not filed once that time ran out: missed then."""

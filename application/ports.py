@@ -126,11 +126,11 @@ class ComplianceView(Protocol):
         ...
 
     def missed_candidates(
-        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int, within: IdRange = ...
     ) -> tuple[list[MissedCandidate], UUID | None]:
         """`without_filed_report` a window of the register at a time (the next `limit` organizations
-        by id after `after`), with what the set-based missed sweep decides on, and the window's last
-        id (None: the register is done)."""
+        by id after `after`, within the id range: a shared sweep's chunk), with what the set-based
+        missed sweep decides on, and the window's last id (None: the range is done)."""
         ...
 
     def count_without_filed_report(self, division_prefix: str, report_year: int) -> int: ...
@@ -151,9 +151,13 @@ class ComplianceView(Protocol):
 
     def records_with_active_listings(self) -> list[UUID]: ...
 
-    def listed_records(self, after: UUID | None, limit: int) -> list[tuple[UUID, str]]:
-        """`records_with_active_listings` a chunk at a time (by id, after the last one seen), each
-        with its organization's division code (which rule set governs it)."""
+    def count_listed_records(self) -> int:
+        """How many records `listed_records` walks (the credit sweep's chunks and progress)."""
+        ...
+
+    def listed_records(self, after: UUID | None, limit: int, within: IdRange = ...) -> list[tuple[UUID, str]]:
+        """`records_with_active_listings` a chunk at a time (by id, after the last one seen, within
+        the id range), each with its organization's division code (which rule set governs it)."""
         ...
 
     def overdue_rectifications(self, as_of: date) -> list[tuple[UUID, int, date]]: ...
@@ -359,6 +363,65 @@ class SweepLock(Protocol):
     def exclusive(self, name: str) -> Any:
         """A context manager yielding True when this process holds the named lock (one sweeper at a time)."""
         ...
+
+
+class IdRange(NamedTuple):
+    """Ids (as text) from `lo` (inclusive) to `hi` (exclusive); "" leaves that end open. A sweep's
+    chunk: ids are random or uuid5 UUIDs, so ranges of their leading hex digits split any population evenly."""
+
+    lo: str = ""
+    hi: str = ""
+
+
+class ChunkClaim(NamedTuple):
+    """A chunk of a sweep run, leased to one claimer (`token`) until `until`."""
+
+    run: str
+    generation: int
+    chunk: int
+    ids: IdRange
+    token: str
+    until: datetime
+
+
+class RunState(NamedTuple):
+    chunks: int
+    done: int  # chunks finished
+    finished: bool  # the run's finishing action is done
+    counts: dict[str, int]  # summed over every claimer's reports
+
+
+class SweepChunks(Protocol):
+    """A sweep step shared by every instance on the database: its chunks are claimed (a lease each),
+    done and counted in our tables, so several instances split a step and a dead one's chunks are
+    claimed again once its lease runs out."""
+
+    def open_run(self, run: str, ranges: Sequence[IdRange], now: datetime, *, again: bool = True) -> int:
+        """The run's current generation: the unfinished one, or (`again`) a new one of these chunks
+        when the last was finished (a sweep run again for the same day does it all again, as before);
+        without `again`, the last one whatever its state. Runs finished long ago are forgotten."""
+        ...
+
+    def claim(self, run: str, generation: int, token: str, now: datetime, until: datetime) -> ChunkClaim | None:
+        """One chunk nobody is working on (never claimed, or its lease ran out), leased to `token`."""
+        ...
+
+    def report(self, claim: ChunkClaim, counts: dict[str, int], until: datetime) -> int:
+        """Counts of work saved under the claim, added to the run's; the lease renewed. The run's
+        `seen` count so far (every claimer's)."""
+        ...
+
+    def finish(self, claim: ChunkClaim, now: datetime) -> bool:
+        """The chunk done, if the claim still holds it (False: its lease ran out and another took it)."""
+        ...
+
+    def release(self, claim: ChunkClaim) -> None:
+        """The claimer gives the chunk up (its work failed): another may claim it at once."""
+        ...
+
+    def state(self, run: str, generation: int) -> RunState: ...
+
+    def finish_run(self, run: str, generation: int, now: datetime) -> None: ...
 
 
 class PasswordHasher(Protocol):

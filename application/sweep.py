@@ -1,5 +1,7 @@
 """The daily sweep as of a date: deadline transitions in a fixed order, each idempotent,
-so the scheduler, a second instance or `starledger sweep --as-of` may run it any number of times."""
+so the scheduler, a second instance or `starledger sweep --as-of` may run it any number of times.
+Instances sweeping the same day at once share each step's chunks (application/sweep_runs.py): a
+step begins on an instance only when every chunk of the step before is done, whoever did it."""
 
 from __future__ import annotations
 
@@ -31,13 +33,32 @@ def sweep(
 ) -> dict[str, dict[str, int]]:
     """Missed inspections first (they may list organizations), then the credit timers, then
     grades whose validity ran out."""
+    with inspections.runs.round(as_of.isoformat()):  # every instance sweeping the day takes part in one round
+        done = _steps(organizations, inspections, credit, ctx, as_of, progress, planning)
+    log.info("sweep as of %s: %s", as_of, done)
+    return done
+
+
+def _steps(
+    organizations: Organizations,
+    inspections: Inspections,
+    credit: CreditRecords,
+    ctx: CommandContext,
+    as_of: date,
+    progress: Progress,
+    planning: PlanningView | None,
+) -> dict[str, dict[str, int]]:
     done = {
         "inspections": inspections.record_missed(ctx, as_of, progress("missed inspections")),
         "credit": credit.apply_rules(ctx, as_of, progress("credit rules")),
     }
     if planning is not None:
-        done["grades"] = expire_grades(organizations, planning, ctx, as_of)
-    log.info("sweep as of %s: %s", as_of, done)
+        # not worth chunking (a few grades a day): one instance expires them while the others wait,
+        # through the same shared runs, so every instance returns only once the whole sweep is done
+        graded = inspections.runs.run(
+            f"{as_of}/grades", lambda _ids, report: report(expire_grades(organizations, planning, ctx, as_of))
+        )
+        done["grades"] = {k: v for k, v in graded.items() if k != "seen"}
     return done
 
 

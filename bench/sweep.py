@@ -1,12 +1,15 @@
 """The daily sweep at growing populations: reminders a week before a campaign's deadline
 (one per organization), missed inspections where nobody filed (each organization gets an
 inspection, a credit record and a listing), then the credit timers two years later (each
-listing escalates). Time and peak memory per size."""
+listing escalates). Time and peak memory per size. `--instances K`: the missed-inspection and
+credit sweeps run by K processes at once on one database, sharing the chunks (application/sweep_runs.py):
+the wall time from their common start to the last one's end, the largest peak, the chunks each did."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import resource
 import subprocess
 import sys
@@ -38,7 +41,11 @@ Row = tuple[str, int, float, float]
 
 
 def measure(
-    size: int, database_url: str = "", first: int | None = None, shown: Callable[[Row], None] = lambda _: None
+    size: int,
+    database_url: str = "",
+    first: int | None = None,
+    shown: Callable[[Row], None] = lambda _: None,
+    instances: int = 1,
 ) -> list[Row]:
     """(label, organizations, seconds, peak MiB of the process so far) for the first N sweeps (all by
     default); `shown` gets each row as soon as it is measured (a million takes long)."""
@@ -50,8 +57,12 @@ def measure(
             register(system, clock, size)
             system.inspections.open_campaign(CTX, 2024, "3407")
             rows = []
-            for label, day, run in SWEEPS[:first]:
+            for which, (label, day, run) in enumerate(SWEEPS[:first]):
                 clock.current = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
+                if instances > 1 and which > 0:  # the reminders are issued by one instance (under the lock)
+                    rows.append(_in_processes(instances, which, size, data_dir, database_url))
+                    shown(rows[-1])
+                    continue
                 started = time.perf_counter()
                 run(system)(system_context("bench", "bench-sweep"), day)
                 rows.append((label, size, time.perf_counter() - started, _peak_mib()))
@@ -68,6 +79,46 @@ SWEEPS = [
 ]
 
 
+def _in_processes(instances: int, which: int, size: int, data_dir: str, database_url: str) -> Row:
+    """One sweep by `instances` processes of their own (each builds its system, as an instance would),
+    started together once all are ready."""
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Barrier(instances + 1)
+    results = spawn.Queue()
+    workers = [spawn.Process(target=_instance, args=(which, data_dir, database_url, ready, results)) for _ in range(instances)]
+    for w in workers:
+        w.start()
+    ready.wait()
+    found = [results.get(timeout=6 * 3600) for _ in workers]
+    for w in workers:
+        w.join()
+    label = SWEEPS[which][0]
+    starts, ends, peaks, chunks = zip(*found, strict=True)
+    split = "/".join(str(c) for c in sorted(chunks, reverse=True))
+    return (f"{label} ×{instances} [{split}]", size, max(ends) - min(starts), max(peaks))
+
+
+def _instance(which: int, data_dir: str, database_url: str, ready: Any, results: Any) -> None:
+    logging.getLogger("starledger").setLevel(logging.WARNING)
+    _label, day, run = SWEEPS[which]
+    settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
+    system = build_system(settings, clock=MovableClock(day))
+    try:
+        ready.wait()
+        started = time.time()
+        with system.sweep_runs.round(day.isoformat()):  # as `sweep` runs the steps
+            run(system)(system_context("bench", f"bench-sweep-{system.sweep_runs.worker}"), day)
+        ended = time.time()
+        with system.database.transaction() as tx:
+            chunks = tx.execute(
+                "SELECT COUNT(*) FROM sl_sweep_chunks WHERE run LIKE ? AND claimed_by LIKE ? AND done_at IS NOT NULL",
+                (f"{day}/%", f"{system.sweep_runs.worker}#%"),
+            ).scalar()
+        results.put((started, ended, _peak_mib(), int(chunks)))
+    finally:
+        system.close()
+
+
 def register(system: Any, clock: MovableClock, size: int) -> None:
     """Registered in batches (one transaction each), as a migration would load them; the
     sweeps themselves run through the application as the scheduler runs them."""
@@ -82,14 +133,14 @@ def _peak_mib() -> float:
 def report(sizes: list[int], databases: tuple[str, ...] = ("sqlite",)) -> None:
     """Each size in a process of its own, so its peak memory is its own; "postgres": a throwaway database."""
     for database in databases:
-        print(f"{'sweep on ' + database:34} {'orgs':>9} {'seconds':>9} {'per org ms':>11} {'peak RSS MiB':>13}", flush=True)
+        print(f"{'sweep on ' + database:44} {'orgs':>9} {'seconds':>9} {'per org ms':>11} {'peak RSS MiB':>13}", flush=True)
         for size in sizes:
             subprocess.run([sys.executable, "-m", "bench.sweep", str(size), "--database", database], check=True)
 
 
 def _show(row: Row) -> None:
     label, n, seconds, peak = row
-    print(f"{label:34} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
+    print(f"{label:44} {n:9,d} {seconds:9.2f} {seconds / n * 1000:11.3f} {peak:13,.0f}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -103,6 +154,9 @@ def main(argv: list[str] | None = None) -> None:
         default="sqlite",
         help="sqlite (default), postgres (a throwaway database on STARLEDGER_BENCH_DATABASE_URL's server) or a PostgreSQL URL",
     )
+    parser.add_argument(
+        "--instances", type=int, default=1, help="processes sharing the missed-inspection and credit sweeps (default 1)"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("starledger").setLevel(logging.WARNING)  # a line per event would be the bench
     url, drop = "", None
@@ -111,7 +165,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.database != "sqlite":
         url = args.database
     try:
-        measure(args.size, url, first=args.first, shown=_show)
+        measure(args.size, url, first=args.first, shown=_show, instances=args.instances)
     finally:
         if drop is not None:
             drop()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 from infra.documents import document_tables
 from infra.read_models import READ_MODELS, read_model_statements
+from infra.sweep_chunks import TABLES as SWEEP_TABLES
 
 # Where each read model stands: the version its tables were created at, and its position in the log.
 BOOKKEEPING = [
@@ -17,7 +18,8 @@ BOOKKEEPING = [
         position BIGINT NOT NULL)""",
 ]
 
-# Our tables that are not read models: the integrity chain, logins, contacts, accounts, sessions, idempotency.
+# Our tables that are not read models: the integrity chain, logins, contacts, accounts, sessions, idempotency
+# (and the shared sweep's chunks, infra/sweep_chunks.py).
 STATEMENTS = [
     """CREATE TABLE IF NOT EXISTS sl_chain (
         position BIGINT PRIMARY KEY,
@@ -68,7 +70,7 @@ def create_tables(db: SQLiteDatabase | PostgresDatabase) -> None:
         for statement in BOOKKEEPING:
             tx.execute(statement)
         _drop_outdated_read_models(tx)
-        for statement in read_model_statements(db.dialect) + STATEMENTS + document_tables(db.dialect):
+        for statement in read_model_statements(db.dialect) + STATEMENTS + SWEEP_TABLES + document_tables(db.dialect):
             tx.execute(statement)
 
 

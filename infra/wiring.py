@@ -4,7 +4,10 @@ infra only through this module; tests build it with their own clock and ids."""
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,7 @@ from application.reminders import Reminders
 from application.reminders.delivery import DeliveryPolicy
 from application.spot_checks import SpotChecks
 from application.subsidies import Subsidies
+from application.sweep_runs import SharedRuns
 from infra.accounts import Argon2Hasher, SqlAccountStore, SqlIdempotencyStore, SqlLoginThrottle, common_passwords
 from infra.bulk_reads import BulkAggregates
 from infra.certificates import PdfCertificateRenderer
@@ -57,6 +61,7 @@ from infra.read_models import READ_MODELS
 from infra.rulesets import FileRuleSetCatalog
 from infra.schema import create_tables
 from infra.settings import VARIABLES, Settings, load_settings
+from infra.sweep_chunks import SqlSweepChunks
 from infra.system_ports import RandomIds, RandomSeeds, RandomTokens, SystemClock
 from infra.transfer import ImportRefused, export_log, import_log
 from infra.working_days import ChineseWorkingDays
@@ -87,6 +92,7 @@ class System:
     funding: Funding
     subsidies: Subsidies
     sweep_lock: DatabaseSweepLock
+    sweep_runs: SharedRuns
     integrity: IntegrityChain
     audit: Audit
     accounts: Accounts
@@ -171,17 +177,20 @@ def build_system(
     store.on_saved(read_models.notice)
     evaluations = Evaluations(store, rules, clock, ids, documents=documents, calendar=ChineseWorkingDays())
     planning = PlanningQueries(compliance, [register, cases, funding_view, read_models.get(ComplaintsProjection)])
+    # who claims a sweep's chunks, as the database shows it: host, process and this system (tests run two in one process)
+    runs = SharedRuns(SqlSweepChunks(database), clock, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
     credit = CreditRecords(
         store,
         rules,
         clock,
         ids,
+        runs=runs,
         view=compliance,
         documents=documents,
         calendar=ChineseWorkingDays(),
         reader=BulkAggregates(store),
     )
-    inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents)
+    inspections = Inspections(store, rules, clock, ids, view=compliance, credit=credit, documents=documents, runs=runs)
     accounts = Accounts(
         SqlAccountStore(database),
         Argon2Hasher(),
@@ -244,6 +253,7 @@ def build_system(
         funding=Funding(store, rules, clock, ids, evaluations=evaluations, documents=documents),
         subsidies=Subsidies(store, rules, clock, ids, register=register),
         sweep_lock=DatabaseSweepLock(database, settings.data_dir),
+        sweep_runs=runs,
         integrity=integrity,
         audit=Audit(store, register_history),
         accounts=accounts,

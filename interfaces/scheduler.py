@@ -24,18 +24,21 @@ def catch_up_read_models(system: System) -> None:
 
 
 def daily_sweep(system: System) -> None:
-    """Deadline transitions, then reminders, as of today (Asia/Shanghai). One instance at a time
-    (PostgreSQL advisory lock); every step is idempotent anyway."""
+    """Deadline transitions, then reminders, as of today (Asia/Shanghai). Every instance takes
+    part: the sweep's steps are cut into chunks the instances claim from the database
+    (application/sweep_runs.py), each step begun only when the one before is done everywhere.
+    Reminders and the integrity checkpoint are not worth cutting up: whoever gets the lock does
+    them once the sweep is done (the others skip them; a later run finds them done)."""
     from application.context import system_context
     from application.sweep import sweep
 
+    ctx = system_context("daily-sweep", f"sweep-{system.ids.new_id()}")
+    today = system.store.today()
+    sweep(system.organizations, system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
     with system.sweep_lock.exclusive("daily-sweep") as held:
         if not held:
-            log.info("daily sweep skipped: another instance is running it")
+            log.info("daily sweep: reminders skipped, another instance is issuing them")
             return
-        ctx = system_context("daily-sweep", f"sweep-{system.ids.new_id()}")
-        today = system.store.today()
-        sweep(system.organizations, system.inspections, system.credit, ctx, today, planning=system.reminders.planning)
         system.reminders.issue(ctx, today)
         checkpoint = system.integrity.checkpoint(system.clock.now())
         log.info("integrity checkpoint #%d %s", checkpoint.position, checkpoint.hash)

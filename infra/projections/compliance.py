@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
+from application.ports import IdRange
 from application.queries.common import Page
 from application.queries.compliance import (
     CampaignRow,
@@ -25,6 +26,8 @@ from application.queries.compliance import (
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, utc
 from infra.projections.register import RegisterProjection, normalise
+
+EVERY_ID = IdRange()  # a sweep not cut into chunks
 
 NAME = "compliance"
 OPEN_STAGES = ("awaiting", "draft", "correction_requested")
@@ -301,17 +304,18 @@ class ComplianceProjection(Projection):
         return [UUID(r["id"]) for r in rows]
 
     def missed_candidates(
-        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int, within: IdRange = EVERY_ID
     ) -> tuple[list[MissedCandidate], UUID | None]:
         """The next `limit` register rows by id (the primary key's order: a window, not a scan and a
-        sort of the whole register per chunk), and those of them without a filed report."""
+        sort of the whole register per chunk) within the range, and those of them without a filed report."""
+        bounds, params = _within("id", within)
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT r.id, r.version, r.division_code, r.registered_on, r.grade, r.credit_record_id, r.track, r.status, "
                 "i.id AS inspection_id, i.version AS inspection_version, i.stage, i.outcome "
-                "FROM (SELECT * FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r LEFT JOIN sl_inspections i "
+                f"FROM (SELECT * FROM sl_register WHERE id > ?{bounds} ORDER BY id LIMIT ?) r LEFT JOIN sl_inspections i "
                 "ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
-                (str(after) if after else "", limit, report_year),
+                (str(after) if after else "", *params, limit, report_year),
             ).all()
         if not rows:
             return [], None
@@ -420,13 +424,18 @@ class ComplianceProjection(Projection):
             rows = tx.execute("SELECT DISTINCT record_id FROM sl_listings WHERE removed_on IS NULL ORDER BY record_id").all()
         return [UUID(r["record_id"]) for r in rows]
 
-    def listed_records(self, after: UUID | None, limit: int) -> list[tuple[UUID, str]]:
+    def count_listed_records(self) -> int:
+        with self.db.transaction() as tx:
+            return int(tx.execute("SELECT COUNT(DISTINCT record_id) FROM sl_listings WHERE removed_on IS NULL").scalar())
+
+    def listed_records(self, after: UUID | None, limit: int, within: IdRange = EVERY_ID) -> list[tuple[UUID, str]]:
+        bounds, params = _within("c.id", within)
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT c.id, r.division_code FROM sl_credit_records c JOIN sl_register r ON r.id = c.organization_id "
-                "WHERE c.id > ? AND EXISTS (SELECT 1 FROM sl_listings l WHERE l.record_id = c.id AND l.removed_on IS NULL) "
-                "ORDER BY c.id LIMIT ?",
-                (str(after) if after else "", limit),
+                f"WHERE c.id > ?{bounds} AND EXISTS (SELECT 1 FROM sl_listings l WHERE l.record_id = c.id "
+                "AND l.removed_on IS NULL) ORDER BY c.id LIMIT ?",
+                (str(after) if after else "", *params, limit),
             ).all()
         return [(UUID(r["id"]), r["division_code"]) for r in rows]
 
@@ -567,3 +576,13 @@ def _listing(r: dict[str, Any]) -> ListingRow:
         removal_reason=r["removal_reason"],
         objection_pending=bool(r.get("objection_pending")),
     )
+
+
+def _within(column: str, ids: IdRange) -> tuple[str, list[str]]:
+    """The SQL bounds of an id range (ids are lowercase UUID text: their order is the text's on both databases)."""
+    sql, params = "", list[str]()
+    if ids.lo:
+        sql, params = f"{sql} AND {column} >= ?", [*params, ids.lo]
+    if ids.hi:
+        sql, params = f"{sql} AND {column} < ?", [*params, ids.hi]
+    return sql, params
