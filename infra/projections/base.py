@@ -172,10 +172,13 @@ class Projection(ABC):
             tx.execute("UPDATE sl_tracking SET position = 0 WHERE projection = ?", (self.name,))
         return self.catch_up(progress, REBUILD_BATCH)
 
-    # -- rebuilding in bulk (a projection whose handlers can write to a Buffer) ---------------
+
+class BulkProjection(Projection):
+    """A read model whose handlers can also write to a Buffer: rebuilt in bulk (see `rebuild_in_bulk`)."""
+
+    @abstractmethod
     def changes(self) -> dict[str, Callable[[Any, Any], None]]:
         """The handlers, against a Buffer instead of a transaction (by the names `define_handlers` uses)."""
-        raise NotImplementedError
 
     def handled_topics(self) -> dict[str, Callable[[Any, Any], None]]:
         """The topics of the events a handler applies, each with its change: the aggregates named by

@@ -25,7 +25,7 @@ from application.ports import Progress
 from application.queries.common import Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
-from infra.projections.base import Handler, Projection
+from infra.projections.base import BulkProjection, Handler
 from infra.projections.effective_days import effective_day
 from infra.projections.register import LINE_CHANGES
 from infra.projections.register_totals import RegisterTotalsProjection
@@ -70,7 +70,7 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
 
 
-class RegisterHistoryProjection(Projection):
+class RegisterHistoryProjection(BulkProjection):
     name = NAME
     version = 3
     tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
@@ -434,7 +434,7 @@ class _Buffered:
         self.written: set[str] = set()  # organizations with a closed, known row in the table (a rewrite reads it back)
         self.tables: _Tables | None = None
 
-    # the bulk rebuild's side (see Projection.rebuild_in_bulk)
+    # the bulk rebuild's side (see BulkProjection.rebuild_in_bulk)
     def start(self, tx: Tx, suffix: str) -> None:
         """The batch's transaction, and the tables being built (named with the suffix)."""
         self.tables = _Tables(tx, "sl_register_intervals" + suffix, "sl_interval_credit" + suffix)
