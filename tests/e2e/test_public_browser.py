@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from application.queries.register import RegisterQuery
 from tests.e2e.conftest import ARTIFACTS
@@ -23,11 +24,12 @@ def test_a_member_of_the_public_reads_cards_and_lists(site: str, page: Any, back
     assert page.text_content("h1") == "社会组织信息公示"
     page.select_option("select[name=credit_status]", "serious")
     page.click("form.filters button[type=submit]")
-    assert "credit_status=serious" in page.url
+    page.wait_for_url("**credit_status=serious**")  # a loaded machine may still be on the old page
     rows = page.locator("table.register tbody tr")
     assert rows.count() == 1 and "青山区社区社会组织服务中心" in rows.first.text_content()
 
     page.click("text=青山区社区社会组织服务中心")
+    page.wait_for_url("**/public/organizations/**")
     assert page.text_content("h1") == "青山区社区社会组织服务中心"
     assert "严重违法失信" in page.text_content("[data-testid=credit-status]")
     assert "受到较大数额罚款" in page.text_content("[data-testid=current-listings]")
@@ -43,11 +45,12 @@ def test_a_member_of_the_public_reads_cards_and_lists(site: str, page: Any, back
     assert {r[0] for r in rows[1:]} == set(names)
 
     page.click("text=铜陵市慈善基金会")
+    page.wait_for_url("**/public/organizations/**")
     assert "未参加年检" in page.text_content("[data-testid=inspections]")
     assert "未按时报送年度工作报告" in page.text_content("[data-testid=current-listings]")
     page.click("a[hreflang=en]")
+    expect(page.locator("[data-testid=inspections]")).to_contain_text("Did not take part")  # waits for the page
     assert page.text_content("h1") == "铜陵市慈善基金会"
-    assert "Did not take part" in page.text_content("[data-testid=inspections]")
 
 
 def sign_in(page: Any, site: str, username: str) -> None:
