@@ -36,10 +36,7 @@ class RegisterTotalsProjection(Projection):
             (effective_day(type(e).__name__, e).isoformat(),),
         )
 
-    def entered_by(self, day: date, tx: Tx | None = None) -> int:
-        """Organizations on the register in effect on the day, as known now (in `tx` if given)."""
-        if tx is None:
-            with self.db.transaction() as own:
-                return self.entered_by(day, own)
+    def entered_by(self, day: date, tx: Tx) -> int:
+        """Organizations on the register in effect on the day, as known now (in the caller's transaction)."""
         sql = "SELECT COALESCE(SUM(entered), 0) FROM sl_register_entry_days WHERE day <= ?"
         return int(tx.execute(sql, (day.isoformat(),)).scalar())
