@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, project_aggregate
+from eventsourcing.application import Application
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
+
+from application.aggregate_cache import replay
 
 
 class BulkAggregates:
@@ -27,7 +29,7 @@ class BulkAggregates:
             by_id.setdefault(UUID(str(stored.originator_id)), []).append(self.app.mapper.to_domain_event(stored))
         found: dict[UUID, Any] = {}
         for aggregate_id, events in by_id.items():
-            aggregate = project_aggregate(None, events)
+            aggregate = replay(None, events)  # no per-event runtime Protocol check
             if aggregate is not None:
                 found[aggregate_id] = aggregate
         return found

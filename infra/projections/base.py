@@ -25,6 +25,7 @@ REBUILT = "_rebuild"  # a bulk rebuild builds `<table>_rebuild`, then swaps it i
 _INDEX = re.compile(r"^(CREATE (?:UNIQUE )?INDEX IF NOT EXISTS )(\w+)( ON )(\w+)(.*)$", re.DOTALL)
 Handler = Callable[[Tx, Any], object]  # what a handler returns is ignored (lambdas may return the cursor)
 P = TypeVar("P", bound="Projection")
+H = TypeVar("H")
 
 
 def utc(moment: datetime) -> str:
@@ -124,13 +125,20 @@ class Projection(ABC):
 
     def apply(self, tx: Tx, events: list[Any]) -> int:
         """Apply the events this projection reads, in order; returns how many it applied."""
-        count = 0
+        handled = self.handled(events, self.handlers)
+        for handler, event in handled:
+            handler(tx, event)
+        return len(handled)
+
+    def handled(self, events: list[Any], handlers: dict[str, H]) -> list[tuple[H, Any]]:
+        """The events this projection reads, in order, each with its handler in `handlers`: by
+        qualified name first ("CreditRecord.Opened"), then by name."""
+        found = []
         for event in events:
-            handler = self.handlers.get(type(event).__qualname__) or self.handlers.get(type(event).__name__)
+            handler = handlers.get(type(event).__qualname__) or handlers.get(type(event).__name__)
             if handler is not None and get_topic(type(event)).startswith(self.topic_prefixes):
-                handler(tx, event)
-                count += 1
-        return count
+                found.append((handler, event))
+        return found
 
     def catch_up(self, progress: Progress | None = None, batch: int = BATCH) -> int:
         for upstream in self.upstream:

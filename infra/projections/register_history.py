@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import cached_property
 from operator import itemgetter
 from typing import Any, ClassVar, Protocol, cast
 from uuid import UUID
@@ -224,6 +225,23 @@ class RegisterHistoryProjection(BulkProjection):
             if valid_from not in kept:
                 store.insert(organization_id, valid_from, valid_to, recorded, values)
 
+    def apply(self, tx: Tx, events: list[Any]) -> int:
+        """A command's events, a sweep chunk's or a catch-up batch's, against one `_Batched` store:
+        the open rows they change read in one or two queries, the new rows written together."""
+        by_name = self._by_name
+        handled = self.handled(events, by_name)
+        if handled:
+            store = _Batched(_Tables(tx))
+            store.read_ahead(*_looked_up(handled))
+            for change, event in handled:
+                change(store, event)
+            store.flush()
+        return len(handled)
+
+    @cached_property
+    def _by_name(self) -> dict[str, Change]:
+        return self.changes()
+
     # -- rebuilding in bulk ------------------------------------------------------
     def rebuild(self, progress: Progress | None = None) -> int:
         """The whole log folded in memory into fresh tables, swapped in, then caught up."""
@@ -320,6 +338,7 @@ def fold(changes: Timeline, day: str, change: dict[str, Any]) -> list[tuple[str,
 
 
 COLUMNS = ("organization_id", "valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)
+_INSERT = f"INSERT INTO {{}} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
 _OPEN = f"SELECT valid_from, recorded_from, {', '.join(_TRACKED)} FROM {{}} WHERE organization_id = ? AND valid_to IS NULL AND recorded_to IS NULL"
 
 
@@ -395,14 +414,146 @@ class _Tables:
 
     def insert(self, organization_id: str, valid_from: str, valid_to: str | None, recorded: str, values: dict[str, Any]) -> None:
         self.tx.execute(
-            f"INSERT INTO {self.intervals} ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, NULL, {', '.join('?' for _ in _TRACKED)})",
-            (organization_id, valid_from, valid_to, recorded if valid_to else None, recorded, *(values[c] for c in _TRACKED)),
+            _INSERT.format(self.intervals),
+            (
+                organization_id,
+                valid_from,
+                valid_to,
+                recorded if valid_to else None,
+                recorded,
+                None,
+                *(values[c] for c in _TRACKED),
+            ),
         )
 
     def add_credit(self, credit_record_id: str, organization_id: str) -> None:
         self.tx.execute(
             f"INSERT INTO {self.credit} (credit_record_id, organization_id) VALUES (?, ?)", (credit_record_id, organization_id)
         )
+
+
+_NEEDS_NO_OPEN_ROW = frozenset({"Registered", "Filed"})  # an organization's entry opens its first row
+_NEEDS_OWNER = frozenset({"Listed", "Removed"})  # a credit record's listing changes its owner's open row
+_READ_AHEAD = 500  # ids per query (SQLite's limit on parameters is far above)
+
+
+def _looked_up(handled: list[tuple[Change, Any]]) -> tuple[list[str], list[str]]:
+    """The organizations whose open rows these events change, and the credit records whose owners they need."""
+    organizations, credit_records = [], []
+    for _, e in handled:
+        name = type(e).__qualname__
+        if name.startswith("Organization.") and type(e).__name__ not in _NEEDS_NO_OPEN_ROW:
+            organizations.append(str(e.originator_id))
+        elif name == "CreditRecord.Opened":  # its listing, in the same apply, changes the owner's row
+            organizations.append(str(e.organization_id))
+        elif type(e).__name__ in _NEEDS_OWNER:
+            credit_records.append(str(e.originator_id))
+    return organizations, credit_records
+
+
+class _Batched:
+    """The live path's intervals for one `apply`: the open rows (and credit records' owners) the
+    events change, read ahead in a query per 500; rows inserted held until `flush`, so a row
+    inserted and then amended in the same apply (a sweep lists an organization on the serious
+    list and removes it from the abnormal one, on one day, in one save) is written once, as it
+    ends up; updates of rows already in the table run at once, in order. Every open row an
+    apply has touched is held (or known to be absent), so the table is asked only about others."""
+
+    def __init__(self, tables: _Tables) -> None:
+        self.tables = tables
+        self.open: dict[str, dict[str, Any] | None] = {}  # organization -> its open row, or None: it has none
+        self.owners: dict[str, str] = {}
+        self.new: dict[tuple[str, str, str], dict[str, Any]] = {}  # rows inserted in this apply, by primary key
+        self.credits: list[tuple[str, str]] = []
+
+    def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str]) -> None:
+        tracked = ", ".join("i." + c for c in _TRACKED)
+        for ids in _slices(sorted(set(organization_ids))):
+            rows = self.tables.tx.execute(
+                f"SELECT i.organization_id, i.valid_from, i.recorded_from, {tracked} FROM {self.tables.intervals} i "
+                f"WHERE i.organization_id IN ({', '.join('?' for _ in ids)}) AND i.valid_to IS NULL AND i.recorded_to IS NULL",
+                ids,
+            ).all()
+            self.open.update(dict.fromkeys(ids))
+            self.open.update((row.pop("organization_id"), row) for row in rows)
+        for ids in _slices(sorted(set(credit_record_ids))):
+            rows = self.tables.tx.execute(
+                f"SELECT c.credit_record_id, c.organization_id AS owner, i.valid_from, i.recorded_from, {tracked} "
+                f"FROM {self.tables.credit} c LEFT JOIN {self.tables.intervals} i ON i.organization_id = c.organization_id "
+                f"AND i.valid_to IS NULL AND i.recorded_to IS NULL WHERE c.credit_record_id IN ({', '.join('?' for _ in ids)})",
+                ids,
+            ).all()
+            for row in rows:
+                credit_record_id, owner = row.pop("credit_record_id"), row.pop("owner")
+                self.owners[credit_record_id] = owner
+                self.open.setdefault(owner, row if row["valid_from"] is not None else None)
+
+    def flush(self) -> None:
+        rows = [(org, *(row[c] for c in COLUMNS[1:])) for (org, _, _), row in sorted(self.new.items())]
+        self.tables.tx.executemany(_INSERT.format(self.tables.intervals), rows)
+        self.tables.tx.executemany(
+            f"INSERT INTO {self.tables.credit} (credit_record_id, organization_id) VALUES (?, ?)", self.credits
+        )
+        self.new, self.credits = {}, []
+
+    # the handlers' side (IntervalStore)
+    def open_row(self, organization_id: str) -> dict[str, Any] | None:
+        if organization_id not in self.open:
+            self.open[organization_id] = self.tables.open_row(organization_id)
+        return self.open[organization_id]
+
+    def owner_and_open(self, credit_record_id: str) -> tuple[str, dict[str, Any] | None] | None:
+        owner = self.owners.get(credit_record_id)
+        if owner is None:
+            found = self.tables.owner_and_open(credit_record_id)
+            if found is None:
+                return None
+            owner = self.owners[credit_record_id] = found[0]
+            self.open.setdefault(owner, found[1])
+        return owner, self.open_row(owner)
+
+    def known_rows(self, organization_id: str) -> list[dict[str, Any]]:
+        """A rewrite reads every known row from the table (this apply's written first) and may
+        change the open one: it is read again when next asked for."""
+        self.flush()
+        self.open.pop(organization_id, None)
+        return self.tables.known_rows(organization_id)
+
+    def close(self, organization_id: str, row: dict[str, Any], valid_to: str, closed_at: str) -> None:
+        if self._is_new(organization_id, row):
+            row["valid_to"], row["closed_at"] = valid_to, closed_at
+        else:
+            self.tables.close(organization_id, row, valid_to, closed_at)
+        if self.open.get(organization_id) is row:
+            self.open[organization_id] = None
+
+    def retire(self, organization_id: str, row: dict[str, Any], recorded: str) -> None:
+        if not self._is_new(organization_id, row):
+            self.tables.retire(organization_id, row, recorded)
+        elif row["recorded_from"] == recorded:  # inserted and retired at one instant: never seen, never written
+            del self.new[(organization_id, row["valid_from"], row["recorded_from"])]
+        else:
+            row["recorded_to"] = recorded
+        if self.open.get(organization_id) is row:
+            self.open[organization_id] = None
+
+    def insert(self, organization_id: str, valid_from: str, valid_to: str | None, recorded: str, values: dict[str, Any]) -> None:
+        row = {"valid_from": valid_from, "valid_to": valid_to, "closed_at": recorded if valid_to else None}
+        row.update(recorded_from=recorded, recorded_to=None, **values)
+        self.new[(organization_id, valid_from, recorded)] = row
+        if valid_to is None:
+            self.open[organization_id] = row
+
+    def add_credit(self, credit_record_id: str, organization_id: str) -> None:
+        self.owners[credit_record_id] = organization_id
+        self.credits.append((credit_record_id, organization_id))
+
+    def _is_new(self, organization_id: str, row: dict[str, Any]) -> bool:
+        return self.new.get((organization_id, row["valid_from"], row["recorded_from"])) is row
+
+
+def _slices(ids: list[str]) -> list[list[str]]:
+    return [ids[k : k + _READ_AHEAD] for k in range(0, len(ids), _READ_AHEAD)]
 
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)

@@ -112,3 +112,20 @@ def test_a_command_committed_during_the_rebuild_is_there_after_it(system, clock)
     current = [r for r in rows["sl_register_intervals"] if r["recorded_to"] is None and r["valid_to"] is None]
     assert any(r["name"] == "重建期间改名" for r in current)
     assert any(r["organization_id"] == str(seen["new"]) for r in current)
+
+
+@pytest.mark.parametrize("batch", [5_000, 13])
+def test_events_applied_many_at_a_time_write_the_rows_of_one_command_at_a_time(system, clock, monkeypatch, batch) -> None:
+    """A sweep's chunk or a catch-up applies many events at once (the open rows read ahead, new
+    rows written at the end, a row inserted and retired in the same apply never written): the
+    rows are those the commands wrote one at a time, rewrites of history included."""
+    population = Varied(system, clock, 5)
+    for _ in range(300):
+        population.step()
+    live = _rows(system)
+    assert any(r["recorded_to"] for r in live["sl_register_intervals"]), "rewrites among the events"
+
+    monkeypatch.setattr(base, "REBUILD_BATCH", batch)
+    base.Projection.rebuild(system.register_history)  # the whole log through `apply`, `batch` events at a time
+
+    assert _rows(system) == live
