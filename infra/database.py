@@ -56,6 +56,23 @@ class Tx:
         marks = ", ".join("?" for _ in columns)
         self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
+    def lease_one(
+        self, table: str, keys: Sequence[str], assignments: str, candidate: str, returning: Sequence[str], params: Sequence[Any]
+    ) -> dict[str, Any] | None:
+        """Lease one row in one statement: `candidate` selects the keys of the first free row,
+        `assignments` (with the first parameters) mark it leased. PostgreSQL locks the candidate
+        and skips rows other claimers are locking (FOR UPDATE SKIP LOCKED); SQLite's writers are
+        serialized (the caller's BEGIN IMMEDIATE). Either way no two claimers get one row."""
+        if self.dialect == "postgres":
+            joined = " AND ".join(f"t.{k} = f.{k}" for k in keys)
+            sql = (
+                f"UPDATE {table} t SET {assignments} FROM ({candidate} FOR UPDATE SKIP LOCKED) f "
+                f"WHERE {joined} RETURNING {', '.join('t.' + c for c in returning)}"
+            )
+        else:
+            sql = f"UPDATE {table} SET {assignments} WHERE ({', '.join(keys)}) IN ({candidate}) RETURNING {', '.join(returning)}"
+        return self.execute(sql, params).one()
+
     def tuples(self) -> list[tuple[Any, ...]]:
         """The rows as they come, without a dict per row (a rebuild reads the log in large batches)."""
         return list(self._cursor.fetchall())  # our cursors give tuples

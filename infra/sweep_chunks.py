@@ -79,18 +79,14 @@ class SqlSweepChunks:
             "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY chunk LIMIT 1"
         )
         with self.db.transaction(write=True) as tx:
-            if tx.dialect == "postgres":
-                sql = (
-                    f"UPDATE sl_sweep_chunks c SET claimed_by = ?, lease_until = ?, claims = c.claims + 1 "
-                    f"FROM ({free} FOR UPDATE SKIP LOCKED) f "
-                    "WHERE c.run = f.run AND c.generation = f.generation AND c.chunk = f.chunk RETURNING c.chunk, c.lo, c.hi"
-                )
-            else:
-                sql = (
-                    "UPDATE sl_sweep_chunks SET claimed_by = ?, lease_until = ?, claims = claims + 1 "
-                    f"WHERE (run, generation, chunk) IN ({free}) RETURNING chunk, lo, hi"
-                )
-            row = tx.execute(sql, (token, _at(until), run, generation, _at(now))).one()
+            row = tx.lease_one(
+                "sl_sweep_chunks",
+                ("run", "generation", "chunk"),
+                "claimed_by = ?, lease_until = ?, claims = claims + 1",
+                free,
+                ("chunk", "lo", "hi"),
+                (token, _at(until), run, generation, _at(now)),
+            )
         if row is None:
             return None
         return ChunkClaim(run, generation, int(row["chunk"]), IdRange(row["lo"], row["hi"]), token, until)

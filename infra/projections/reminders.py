@@ -194,25 +194,20 @@ class ReminderProjection(Projection):
 
     # -- queries -------------------------------------------------------------------------------
     def claim_delivery(self, now: datetime, token: str, until: datetime) -> DeliveryClaim | None:
-        """One due, unleased row, leased in one statement: PostgreSQL locks the candidate row and
-        skips rows other claimers hold (FOR UPDATE SKIP LOCKED); SQLite's writers are serialized
-        (BEGIN IMMEDIATE). Either way two deliverers never get the same lease."""
+        """One due, unleased row, leased in one statement (two deliverers never get the same lease)."""
         due = (
             "SELECT reminder_id, channel FROM sl_deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
             "AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY next_attempt_at, reminder_id LIMIT 1"
         )
         with self.db.transaction(write=True) as tx:
-            if tx.dialect == "postgres":
-                sql = (
-                    f"UPDATE sl_deliveries d SET claimed_by = ?, claimed_until = ? FROM ({due} FOR UPDATE SKIP LOCKED) c "
-                    "WHERE d.reminder_id = c.reminder_id AND d.channel = c.channel RETURNING d.reminder_id, d.channel"
-                )
-            else:
-                sql = (
-                    f"UPDATE sl_deliveries SET claimed_by = ?, claimed_until = ? WHERE (reminder_id, channel) IN ({due}) "
-                    "RETURNING reminder_id, channel"
-                )
-            row = tx.execute(sql, (token, utc(until), utc(now), utc(now))).one()
+            row = tx.lease_one(
+                "sl_deliveries",
+                ("reminder_id", "channel"),
+                "claimed_by = ?, claimed_until = ?",
+                due,
+                ("reminder_id", "channel"),
+                (token, utc(until), utc(now), utc(now)),
+            )
         return None if row is None else DeliveryClaim(UUID(row["reminder_id"]), row["channel"], token, until)
 
     def renew_claim(self, claim: DeliveryClaim, until: datetime) -> DeliveryClaim | None:
