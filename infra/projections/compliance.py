@@ -255,11 +255,12 @@ class ComplianceProjection(Projection):
                     json.dumps([ground], ensure_ascii=False),
                 ),
             )
-        tx.execute(
-            "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name || '' = 'serious' AND removed_on IS NULL "
-            "AND clock_from < ?",
-            (g.on.isoformat(), record, g.on.isoformat()),
-        )
+        if any(r["list_name"] == "serious" for r in rows):  # else no clean period runs (a new one starts on this ground)
+            tx.execute(
+                "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name || '' = 'serious' AND removed_on IS NULL "
+                "AND clock_from < ?",
+                (g.on.isoformat(), record, g.on.isoformat()),
+            )
 
     def _listing(self, tx: Tx, e: Any, **columns: Any) -> None:
         assignments = ", ".join(f"{c} = ?" for c in columns)

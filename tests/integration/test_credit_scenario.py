@@ -150,7 +150,11 @@ def test_a_new_ground_restarts_the_clean_period(system, clock) -> None:
     system.credit.record_penalty(REGISTRAR, org, fine)
     assert status(system, org) == ("serious", date(2026, 1, 5))
     clock.move_to(date(2027, 3, 1))
+    serious = next(row for row in system.compliance.listings_of(org) if row.list_name == "serious")
+    assert serious.clock_from == date(2026, 1, 5)
     system.credit.add_ground(REGISTRAR, org, "court_defaulter", date(2027, 3, 1), "法院失信被执行人")
+    serious = next(row for row in system.compliance.listings_of(org) if row.list_name == "serious")
+    assert serious.clock_from == date(2027, 3, 1) and len(serious.grounds) == 2  # the register shows the restart
     clock.move_to(date(2028, 1, 5))
     assert system.credit.apply_rules(SWEEP, date(2028, 1, 5)) == {}  # not 2 years since the new ground
     clock.move_to(date(2029, 3, 1))
