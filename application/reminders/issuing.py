@@ -46,10 +46,16 @@ class ReminderIssuing(ReminderPlanning):
         return counts
 
     def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
-        """All in one transaction; if a concurrent sweep issued one of them first, one by one."""
+        """All in one transaction; if a concurrent sweep issued one of them first, one by one.
+        The chunk's reminders take effect on the day it is decided, found once: `_at` reads the
+        clock and chooses the rule set for the timezone each time, a twentieth of the sweep."""
+        if not plans:  # nothing decided, nothing to check the command's day against (as before)
+            return 0
+        effective_on = self._effective_on(ctx)
 
         def issued(plan: PlannedReminder) -> tuple[bool, list[Reminder]]:
-            return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), self._at(ctx))]
+            at = ctx.provenance(self.clock.now(), effective_on=effective_on)  # as `_at`, recorded now
+            return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), at)]
 
         return sum(1 for stored in self._in_chunk(plans, issued) if stored)
 
