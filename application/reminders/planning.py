@@ -8,12 +8,14 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from application.ports import PlanningView, RegisterView
+from application.queries.compliance import CampaignRow
 from application.reminders.notices import registrars
 from application.usecases import UseCases
 from domain.reminder import PlannedReminder
 from domain.rules import RuleSet, add_years, reminder_offset
 
 NAME_BATCH = 500  # organizations per name lookup
+REGISTER_WINDOW = 1000  # register rows per query for a campaign's organizations that have not filed
 
 # zh/en templates; the values come from planning.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -117,8 +119,7 @@ class ReminderPlanning(UseCases):
             offset = reminder_offset(deadline, offsets, as_of)
             if offset is None:
                 continue
-            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year, unextended=True)
-            for org_id, name in self._named(org_ids):
+            for org_id, name in self._unfiled_on_deadline(campaign):
                 yield planned(
                     "inspection_due",
                     org_id,
@@ -324,6 +325,18 @@ class ReminderPlanning(UseCases):
     def _name(self, org_id: UUID) -> str:
         entry = self.register.get(org_id)
         return entry.name if entry else str(org_id)
+
+    def _unfiled_on_deadline(self, campaign: CampaignRow) -> Iterator[tuple[UUID, str]]:
+        """The campaign's organizations that have not filed, with their names, a window of the
+        register at a time: not the whole list held, nor each name looked up again."""
+        after: UUID | None = None
+        while True:
+            found, after = self.planning.unfiled_on_deadline(
+                campaign.division_prefix, campaign.report_year, after, REGISTER_WINDOW
+            )
+            yield from found
+            if after is None:
+                return
 
     def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
         """Each organization with its name, read from the register a chunk at a time."""
