@@ -60,8 +60,11 @@ class ReminderIssuing(ReminderPlanning):
         return sum(1 for stored in self._in_chunk(plans, issued) if stored)
 
     def _channels(self, recipient: str, reachable: dict[str, list[ContactRow]]) -> tuple[str, ...]:
+        contacts = reachable.get(recipient)
+        if not contacts:  # most recipients: the inbox only, without building a set for it
+            return ()
         wanted = set()
-        for contact in reachable.get(recipient, ()):
+        for contact in contacts:
             if "email" in contact.channels and contact.email and self.mailer.configured:
                 wanted.add("email")
             if "webhook" in contact.channels and contact.webhook_url:
