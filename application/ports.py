@@ -295,7 +295,12 @@ class PlanningView(Protocol):
 
     def open_campaigns(self) -> list[CampaignRow]: ...
 
-    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]: ...
+    def unfiled_on_deadline(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[tuple[UUID, str]], UUID | None]:
+        """`without_filed_report(unextended=True)` a window of the register at a time (the next `limit`
+        organizations by id after `after`), each with its name, and the window's last id (None: done)."""
+        ...
 
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]: ...
 

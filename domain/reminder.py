@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -35,8 +36,10 @@ class PlannedReminder:
     text_zh: str
     text_en: str
 
-    @property
+    @cached_property
     def id(self) -> UUID:
+        """Derived once: a sweep asks for it several times (to drop repeats, to find those already
+        issued, to issue) and uuid5 was a tenth of the sweep."""
         return reminder_id(self.kind, self.subject_id, self.recipient, self.period, self.offset)
 
 

@@ -40,8 +40,10 @@ class PlanningQueries:
     def open_campaigns(self) -> list[CampaignRow]:
         return [c for c in self.compliance.campaigns() if not c.deadline_recorded]
 
-    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
-        return self.compliance.without_filed_report(division_prefix, report_year, unextended=unextended)
+    def unfiled_on_deadline(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[tuple[UUID, str]], UUID | None]:
+        return self.compliance.unfiled_on_deadline(division_prefix, report_year, after, limit)
 
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
         return self.compliance.extended_unfiled(due_before)

@@ -3,17 +3,21 @@ Nothing is stored here; issuing stores what planning finds."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
+from itertools import islice
+from typing import Any, TypeVar
 from uuid import UUID
 
 from application.ports import PlanningView, RegisterView
+from application.queries.compliance import CampaignRow
 from application.reminders.notices import registrars
 from application.usecases import UseCases
 from domain.reminder import PlannedReminder
 from domain.rules import RuleSet, add_years, reminder_offset
 
 NAME_BATCH = 500  # organizations per name lookup
+REGISTER_WINDOW = 1000  # register rows per query for a campaign's organizations that have not filed
 
 # zh/en templates; the values come from planning.
 TEXTS: dict[str, tuple[str, str]] = {
@@ -66,6 +70,7 @@ TEXTS: dict[str, tuple[str, str]] = {
 }
 COMPLAINT_STEPS = {"triage": ("受理决定", "triage decision"), "answer": ("答复投诉人", "answer to the complainant")}
 MILESTONE_NAMES = {"mid_term": ("中期报告", "mid-term report"), "closing": ("结项报告", "closing report")}
+R = TypeVar("R", bound=tuple[Any, ...])  # a planning row, its organization's id first
 OVERDUE_WINDOW_DAYS = 60  # an "overdue" reminder only for deadlines this recent (a new install does not spam)
 
 
@@ -117,8 +122,7 @@ class ReminderPlanning(UseCases):
             offset = reminder_offset(deadline, offsets, as_of)
             if offset is None:
                 continue
-            org_ids = self.planning.without_filed_report(campaign.division_prefix, campaign.report_year, unextended=True)
-            for org_id, name in self._named(org_ids):
+            for org_id, name in self._unfiled_on_deadline(campaign):
                 yield planned(
                     "inspection_due",
                     org_id,
@@ -167,26 +171,27 @@ class ReminderPlanning(UseCases):
                 year=row.report_year,
             )
 
-    def _grades(self, as_of: date, told_on: date) -> list[PlannedReminder]:
-        found = []
-        for org_id, grade, until, division in self.planning.grades_valid_until(as_of, as_of + timedelta(days=400)):
-            offsets = self.rules.for_division(division, as_of).reminders.grade_expiring_days
-            offset = reminder_offset(until, offsets, as_of)
-            if offset is not None:
-                found.append(
-                    planned(
-                        "grade_expiring",
-                        org_id,
-                        f"organization:{org_id}",
-                        f"{grade}:{until}",
-                        str(offset),
-                        until,
-                        told_on,
-                        name=self._name(org_id),
-                        grade=grade,
-                    )
-                )
-        return found
+    def _grades(self, as_of: date, told_on: date) -> Iterator[PlannedReminder]:
+        rule_set_of = self._rule_sets_on(as_of)
+
+        def expiring() -> Iterator[tuple[UUID, str, date, int]]:
+            for org_id, grade, until, division in self.planning.grades_valid_until(as_of, as_of + timedelta(days=400)):
+                offset = reminder_offset(until, rule_set_of(division).reminders.grade_expiring_days, as_of)
+                if offset is not None:
+                    yield org_id, grade, until, offset
+
+        for (org_id, grade, until, offset), name in self._with_names(expiring()):
+            yield planned(
+                "grade_expiring",
+                org_id,
+                f"organization:{org_id}",
+                f"{grade}:{until}",
+                str(offset),
+                until,
+                told_on,
+                name=name,
+                grade=grade,
+            )
 
     def _sheets(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         found = []
@@ -246,28 +251,30 @@ class ReminderPlanning(UseCases):
                 )
         return found
 
-    def _credit(self, as_of: date, told_on: date) -> list[PlannedReminder]:
-        found = []
-        for org_id, listed_on, division in self.planning.abnormal_listings():
-            rule_set = self.rules.for_division(division, as_of)
-            years = rule_set.credit.abnormal_escalation_years
-            escalates = add_years(listed_on, years)
-            offset = reminder_offset(escalates, rule_set.reminders.credit_escalation_days, as_of)
-            if offset is not None and as_of < escalates:
-                found.append(
-                    planned(
-                        "credit_escalation",
-                        org_id,
-                        f"organization:{org_id}",
-                        str(listed_on),
-                        str(offset),
-                        escalates,
-                        told_on,
-                        name=self._name(org_id),
-                        years=years,
-                    )
-                )
-        return found
+    def _credit(self, as_of: date, told_on: date) -> Iterator[PlannedReminder]:
+        rule_set_of = self._rule_sets_on(as_of)
+
+        def escalating() -> Iterator[tuple[UUID, date, int, date, int]]:
+            for org_id, listed_on, division in self.planning.abnormal_listings():
+                rule_set = rule_set_of(division)
+                years = rule_set.credit.abnormal_escalation_years
+                escalates = add_years(listed_on, years)
+                offset = reminder_offset(escalates, rule_set.reminders.credit_escalation_days, as_of)
+                if offset is not None and as_of < escalates:
+                    yield org_id, listed_on, years, escalates, offset
+
+        for (org_id, listed_on, years, escalates, offset), name in self._with_names(escalating()):
+            yield planned(
+                "credit_escalation",
+                org_id,
+                f"organization:{org_id}",
+                str(listed_on),
+                str(offset),
+                escalates,
+                told_on,
+                name=name,
+                years=years,
+            )
 
     def _milestones(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         """A running project's next report: N days before it is due, and once when it is overdue."""
@@ -324,6 +331,39 @@ class ReminderPlanning(UseCases):
     def _name(self, org_id: UUID) -> str:
         entry = self.register.get(org_id)
         return entry.name if entry else str(org_id)
+
+    def _unfiled_on_deadline(self, campaign: CampaignRow) -> Iterator[tuple[UUID, str]]:
+        """The campaign's organizations that have not filed, with their names, a window of the
+        register at a time: not the whole list held, nor each name looked up again."""
+        after: UUID | None = None
+        while True:
+            found, after = self.planning.unfiled_on_deadline(
+                campaign.division_prefix, campaign.report_year, after, REGISTER_WINDOW
+            )
+            yield from found
+            if after is None:
+                return
+
+    def _rule_sets_on(self, as_of: date) -> Callable[[str], RuleSet]:
+        """The rule set governing each division on the day, chosen once per division for one source
+        of one sweep (a million listings share a few divisions; the catalog does not change)."""
+        chosen: dict[str, RuleSet] = {}
+
+        def rule_set_of(division: str) -> RuleSet:
+            if division not in chosen:
+                chosen[division] = self.rules.for_division(division, as_of)
+            return chosen[division]
+
+        return rule_set_of
+
+    def _with_names(self, rows: Iterable[R]) -> Iterator[tuple[R, str]]:
+        """Each row (its organization first) with the organization's name, read from the register a
+        chunk at a time: a query per row was most of the time a credit or grade reminder took."""
+        iterator = iter(rows)
+        while chunk := list(islice(iterator, NAME_BATCH)):
+            names = self.register.names([row[0] for row in chunk])
+            for row in chunk:
+                yield row, names.get(row[0], str(row[0]))
 
     def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
         """Each organization with its name, read from the register a chunk at a time."""

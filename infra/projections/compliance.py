@@ -304,6 +304,27 @@ class ComplianceProjection(Projection):
             ).all()
         return [UUID(r["id"]) for r in rows]
 
+    def unfiled_on_deadline(
+        self, division_prefix: str, report_year: int, after: UUID | None, limit: int
+    ) -> tuple[list[tuple[UUID, str]], UUID | None]:
+        """`without_filed_report(unextended=True)` the next `limit` register rows by id at a time (a
+        window by the primary key, as `missed_candidates`), with the names the reminders need: the
+        whole list held, and the names looked up again by id, were a sixth of the reminders sweep
+        (20,000 organizations). The condition is `without_filed_report`'s, evaluated by the database."""
+        stages = ", ".join("?" for _ in OPEN_STAGES)
+        with self.db.transaction() as tx:
+            rows = tx.execute(
+                "SELECT r.id, r.name, CASE WHEN r.division_code LIKE ? AND r.track = 'registered' "
+                f"AND r.status IN ('active', 'suspended') AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) "
+                "AND (i.id IS NULL OR i.extended_from IS NULL) THEN 1 ELSE 0 END AS unfiled "
+                "FROM (SELECT id, name, division_code, track, status FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r "
+                "LEFT JOIN sl_inspections i ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
+                (f"{division_prefix}%", *OPEN_STAGES, str(after) if after else "", limit, report_year),
+            ).all()
+        if not rows:
+            return [], None
+        return [(UUID(r["id"]), r["name"]) for r in rows if r["unfiled"] == 1], UUID(rows[-1]["id"])
+
     def missed_candidates(
         self, division_prefix: str, report_year: int, after: UUID | None, limit: int, within: IdRange = EVERY_ID
     ) -> tuple[list[MissedCandidate], UUID | None]:

@@ -4,6 +4,7 @@ What reminder planning reads from the other read models is in infra/planning.py.
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import groupby
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from application.queries.common import Page
 from application.queries.reminders import DeliveryClaim, DeliveryRow, ReminderQuery, ReminderRow
 from application.reminders.completion import DONE_TEXTS
 from application.reminders.planning import MILESTONE_NAMES
+from domain.reminder import Reminder
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, rows_for_ids, utc
 from infra.projections.cases import CasesProjection
@@ -152,28 +154,52 @@ class ReminderProjection(Projection):
                 on=e.submitted_on,
             )
 
+    def apply(self, tx: Tx, events: list[Any]) -> int:
+        """In order, as every read model; but a run of issued reminders (a sweep saves hundreds in
+        one command) goes in with one statement per table, not one per reminder: those statements
+        were a tenth of the sweep on SQLite and a quarter on PostgreSQL."""
+        count = 0
+        for issuing, run in groupby(events, key=lambda e: isinstance(e, Reminder.Issued)):
+            if issuing:
+                count += self._issued_all(tx, list(run))
+            else:
+                count += super().apply(tx, list(run))
+        return count
+
     def _issued(self, tx: Tx, e: Any) -> None:
-        tx.execute(
+        self._issued_all(tx, [e])
+
+    def _issued_all(self, tx: Tx, events: list[Any]) -> int:
+        reminders: list[tuple[str, ...]] = []
+        deliveries: list[tuple[str, str, str]] = []
+        for e in events:
+            reminder_id, issued_at = str(e.originator_id), utc(e.timestamp)
+            reminders.append(
+                (
+                    reminder_id,
+                    e.kind,
+                    str(e.subject_id),
+                    e.recipient,
+                    e.period,
+                    e.offset,
+                    e.due_on.isoformat(),
+                    e.text_zh,
+                    e.text_en,
+                    issued_at,
+                )
+            )
+            deliveries.extend((reminder_id, c, issued_at) for c in e.channels if c != "inbox")
+        tx.executemany(
             "INSERT INTO sl_reminders (id, kind, subject_id, recipient, period, offset_label, due_on, text_zh, text_en, "
             "issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                str(e.originator_id),
-                e.kind,
-                str(e.subject_id),
-                e.recipient,
-                e.period,
-                e.offset,
-                e.due_on.isoformat(),
-                e.text_zh,
-                e.text_en,
-                utc(e.timestamp),
-            ),
+            reminders,
         )
         tx.executemany(
             "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
             "VALUES (?, ?, 'pending', 0, ?, NULL)",
-            [(str(e.originator_id), c, utc(e.timestamp)) for c in e.channels if c != "inbox"],
+            deliveries,
         )
+        return len(events)
 
     def _cancelled(self, tx: Tx, e: Any) -> None:
         tx.execute(
