@@ -37,6 +37,19 @@ def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _unfiled(unextended: bool) -> str:
+    """Who has not filed the year's report, for a register row `r` and its inspection of the year `i`
+    (parameters: the division's prefix, then OPEN_STAGES); `unextended`: only those on the
+    campaign's deadline. Annual inspection is the registration authority's: filed (备案)
+    organizations report to their street."""
+    stages = ", ".join("?" for _ in OPEN_STAGES)
+    extension = " AND (i.id IS NULL OR i.extended_from IS NULL)" if unextended else ""
+    return (
+        "r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
+        f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)){extension}"
+    )
+
+
 class ComplianceProjection(Projection):
     name = NAME
     version = 4  # 3: a listing's objection under verification; 4: extensions of the report's deadline
@@ -291,15 +304,10 @@ class ComplianceProjection(Projection):
 
     def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
         """Who has not filed the year's report; `unextended`: only those on the campaign's deadline."""
-        # Annual inspection is the registration authority's: filed (备案) organizations report to their street.
-        stages = ", ".join("?" for _ in OPEN_STAGES)
-        extension = " AND (i.id IS NULL OR i.extended_from IS NULL)" if unextended else ""
         with self.db.transaction() as tx:
             rows = tx.execute(
                 "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
-                "ON i.organization_id = r.id AND i.report_year = ? "
-                f"WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
-                f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)){extension} ORDER BY r.id",
+                f"ON i.organization_id = r.id AND i.report_year = ? WHERE {_unfiled(unextended)} ORDER BY r.id",
                 (report_year, f"{division_prefix}%", *OPEN_STAGES),
             ).all()
         return [UUID(r["id"]) for r in rows]
@@ -311,12 +319,9 @@ class ComplianceProjection(Projection):
         window by the primary key, as `missed_candidates`), with the names the reminders need: the
         whole list held, and the names looked up again by id, were a sixth of the reminders sweep
         (20,000 organizations). The condition is `without_filed_report`'s, evaluated by the database."""
-        stages = ", ".join("?" for _ in OPEN_STAGES)
         with self.db.transaction() as tx:
             rows = tx.execute(
-                "SELECT r.id, r.name, CASE WHEN r.division_code LIKE ? AND r.track = 'registered' "
-                f"AND r.status IN ('active', 'suspended') AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)) "
-                "AND (i.id IS NULL OR i.extended_from IS NULL) THEN 1 ELSE 0 END AS unfiled "
+                f"SELECT r.id, r.name, CASE WHEN {_unfiled(unextended=True)} THEN 1 ELSE 0 END AS unfiled "
                 "FROM (SELECT id, name, division_code, track, status FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r "
                 "LEFT JOIN sl_inspections i ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
                 (f"{division_prefix}%", *OPEN_STAGES, str(after) if after else "", limit, report_year),
