@@ -470,26 +470,24 @@ class _Batched:
         self.credits: list[tuple[str, str]] = []
 
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str]) -> None:
-        tracked = ", ".join("i." + c for c in _TRACKED)
-        for ids in _slices(sorted(set(organization_ids))):
+        """The credit records' owners, then the open rows of those organizations and the others
+        (two simple queries: PostgreSQL's generic plan for the two joined hashed every interval)."""
+        for ids in _slices(sorted(set(credit_record_ids))):
+            owned = self.tables.tx.execute(
+                f"SELECT credit_record_id, organization_id FROM {self.tables.credit} "
+                f"WHERE credit_record_id IN ({', '.join('?' for _ in ids)})",
+                ids,
+            ).tuples()
+            self.owners.update((str(credit_record_id), str(owner)) for credit_record_id, owner in owned)
+        tracked = ", ".join(_TRACKED)
+        for ids in _slices(sorted({*organization_ids, *self.owners.values()})):
             rows = self.tables.tx.execute(
-                f"SELECT i.organization_id, i.valid_from, i.recorded_from, {tracked} FROM {self.tables.intervals} i "
-                f"WHERE i.organization_id IN ({', '.join('?' for _ in ids)}) AND i.valid_to IS NULL AND i.recorded_to IS NULL",
+                f"SELECT organization_id, valid_from, recorded_from, {tracked} FROM {self.tables.intervals} "
+                f"WHERE organization_id IN ({', '.join('?' for _ in ids)}) AND valid_to IS NULL AND recorded_to IS NULL",
                 ids,
             ).all()
             self.open.update(dict.fromkeys(ids))
             self.open.update((row.pop("organization_id"), row) for row in rows)
-        for ids in _slices(sorted(set(credit_record_ids))):
-            rows = self.tables.tx.execute(
-                f"SELECT c.credit_record_id, c.organization_id AS owner, i.valid_from, i.recorded_from, {tracked} "
-                f"FROM {self.tables.credit} c LEFT JOIN {self.tables.intervals} i ON i.organization_id = c.organization_id "
-                f"AND i.valid_to IS NULL AND i.recorded_to IS NULL WHERE c.credit_record_id IN ({', '.join('?' for _ in ids)})",
-                ids,
-            ).all()
-            for row in rows:
-                credit_record_id, owner = row.pop("credit_record_id"), row.pop("owner")
-                self.owners[credit_record_id] = owner
-                self.open.setdefault(owner, row if row["valid_from"] is not None else None)
 
     def flush(self) -> None:
         rows = [(org, *(row[c] for c in COLUMNS[1:])) for (org, _, _), row in sorted(self.new.items())]
