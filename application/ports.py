@@ -116,11 +116,6 @@ class ComplianceView(Protocol):
         """Campaigns whose registration-authority deadline has passed but is not yet recorded."""
         ...
 
-    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
-        """Open organizations in the locality that have not submitted the year's report (`unextended`:
-        only those still on the campaign's deadline)."""
-        ...
-
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
         """Reports whose deadline an extension moved, not yet filed (due before a day, if given)."""
         ...
@@ -128,9 +123,10 @@ class ComplianceView(Protocol):
     def missed_candidates(
         self, division_prefix: str, report_year: int, after: UUID | None, limit: int, within: IdRange = ...
     ) -> tuple[list[MissedCandidate], UUID | None]:
-        """`without_filed_report` a window of the register at a time (the next `limit` organizations
-        by id after `after`, within the id range: a shared sweep's chunk), with what the set-based
-        missed sweep decides on, and the window's last id (None: the range is done)."""
+        """The open organizations in the locality that have not submitted the year's report, a window
+        of the register at a time (the next `limit` organizations by id after `after`, within the id
+        range: a shared sweep's chunk), with what the set-based missed sweep decides on, and the
+        window's last id (None: the range is done)."""
         ...
 
     def count_without_filed_report(self, division_prefix: str, report_year: int) -> int: ...
@@ -298,8 +294,9 @@ class PlanningView(Protocol):
     def unfiled_on_deadline(
         self, division_prefix: str, report_year: int, after: UUID | None, limit: int
     ) -> tuple[list[tuple[UUID, str]], UUID | None]:
-        """`without_filed_report(unextended=True)` a window of the register at a time (the next `limit`
-        organizations by id after `after`), each with its name, and the window's last id (None: done)."""
+        """Those that have not filed the year's report and are still on the campaign's deadline, a
+        window of the register at a time (the next `limit` organizations by id after `after`), each
+        with its name, and the window's last id (None: done)."""
         ...
 
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]: ...

@@ -302,23 +302,13 @@ class ComplianceProjection(Projection):
             ).all()
         return [_campaign(r) for r in rows]
 
-    def without_filed_report(self, division_prefix: str, report_year: int, *, unextended: bool = False) -> list[UUID]:
-        """Who has not filed the year's report; `unextended`: only those on the campaign's deadline."""
-        with self.db.transaction() as tx:
-            rows = tx.execute(
-                "SELECT r.id FROM sl_register r LEFT JOIN sl_inspections i "
-                f"ON i.organization_id = r.id AND i.report_year = ? WHERE {_unfiled(unextended)} ORDER BY r.id",
-                (report_year, f"{division_prefix}%", *OPEN_STAGES),
-            ).all()
-        return [UUID(r["id"]) for r in rows]
-
     def unfiled_on_deadline(
         self, division_prefix: str, report_year: int, after: UUID | None, limit: int
     ) -> tuple[list[tuple[UUID, str]], UUID | None]:
-        """`without_filed_report(unextended=True)` the next `limit` register rows by id at a time (a
-        window by the primary key, as `missed_candidates`), with the names the reminders need: the
-        whole list held, and the names looked up again by id, were a sixth of the reminders sweep
-        (20,000 organizations). The condition is `without_filed_report`'s, evaluated by the database."""
+        """Who has not filed and is still on the campaign's deadline, the next `limit` register rows
+        by id at a time (a window by the primary key, as `missed_candidates`), with the names the
+        reminders need: the whole list held, and the names looked up again by id, were a sixth of
+        the reminders sweep (20,000 organizations)."""
         with self.db.transaction() as tx:
             rows = tx.execute(
                 f"SELECT r.id, r.name, CASE WHEN {_unfiled(unextended=True)} THEN 1 ELSE 0 END AS unfiled "
@@ -365,14 +355,11 @@ class ComplianceProjection(Projection):
         return found, UUID(rows[-1]["id"])
 
     def count_without_filed_report(self, division_prefix: str, report_year: int) -> int:
-        stages = ", ".join("?" for _ in OPEN_STAGES)
         with self.db.transaction() as tx:
             return int(
                 tx.execute(
                     "SELECT COUNT(*) FROM sl_register r LEFT JOIN sl_inspections i "
-                    "ON i.organization_id = r.id AND i.report_year = ? "
-                    "WHERE r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
-                    f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL))",
+                    f"ON i.organization_id = r.id AND i.report_year = ? WHERE {_unfiled(unextended=False)}",
                     (report_year, f"{division_prefix}%", *OPEN_STAGES),
                 ).scalar()
             )
