@@ -367,8 +367,5 @@ class ReminderPlanning(UseCases):
 
     def _named(self, org_ids: list[UUID]) -> Iterator[tuple[UUID, str]]:
         """Each organization with its name, read from the register a chunk at a time."""
-        for start in range(0, len(org_ids), NAME_BATCH):
-            chunk = org_ids[start : start + NAME_BATCH]
-            names = self.register.names(chunk)
-            for org_id in chunk:
-                yield org_id, names.get(org_id, str(org_id))
+        for (org_id,), name in self._with_names((org_id,) for org_id in org_ids):
+            yield org_id, name
