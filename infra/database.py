@@ -93,6 +93,21 @@ class Tx:
         return None if row is None else row[0]
 
 
+# Per connection. A page cache of 64 MiB instead of 2 MiB: the register through time keeps eight
+# indexes, and a sweep's saves touch pages of each all over them (measured at 20,000 organizations
+# with the WAL checkpoint below: the missed-inspection and credit sweeps 14-15 % faster). A WAL of up
+# to 20,000 pages before the checkpoint copies it back, instead of 1,000: the same hot index pages
+# are copied once per checkpoint, not once per 4 MiB written. Durability is unchanged (synchronous
+# stays FULL; a checkpoint is not a commit).
+SQLITE_PRAGMAS = ("PRAGMA cache_size = -65536", "PRAGMA wal_autocheckpoint = 20000")
+
+
+def tuned(conn: sqlite3.Connection) -> sqlite3.Connection:
+    for pragma in SQLITE_PRAGMAS:
+        conn.execute(pragma)
+    return conn
+
+
 class SQLiteDatabase:
     dialect = "sqlite"
 
@@ -106,6 +121,7 @@ class SQLiteDatabase:
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA foreign_keys=ON")
+            tuned(conn)
             self._local.conn = conn
         return conn
 

@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 
-from infra.database import Tx
+from infra.database import Tx, tuned
 from infra.integrity import GENESIS, link
 from infra.persistence.group_commit import GroupCommit, Pending
 
@@ -100,6 +100,15 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._group = GroupCommit(self._write_group)
+        pool = self.datastore.pool
+        create = pool._create_connection
+
+        def create_tuned() -> Any:  # the pool's connections get our own connections' settings
+            connection = create()
+            tuned(connection._sqlite_conn)
+            return connection
+
+        pool._create_connection = create_tuned  # type: ignore[method-assign]
 
     def _write_group(self, group: list[Pending]) -> None:
         """One transaction, one commit; a savepoint per save when there are several, so one

@@ -40,6 +40,14 @@ def update_row(tx: Tx, table: str, event: Any, **columns: Any) -> None:
     tx.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*columns.values(), str(event.originator_id)))
 
 
+READ_AHEAD = 500  # ids per query when an apply reads ahead what its events change
+
+
+def in_slices(ids: Sequence[str], size: int = READ_AHEAD) -> list[Sequence[str]]:
+    """The ids a query's `IN (…)` at a time (SQLite's limit on parameters is far above)."""
+    return [ids[k : k + size] for k in range(0, len(ids), size)]
+
+
 def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequence[UUID]) -> list[dict[str, Any]]:
     """The rows of `select … WHERE id IN` for the ids, in one query (none for no ids)."""
     if not ids:

@@ -5,6 +5,7 @@ public pages read these, never every aggregate."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -24,7 +25,7 @@ from application.queries.compliance import (
     PenaltyRow,
 )
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, utc
+from infra.projections.base import Handler, Projection, in_slices, utc
 from infra.projections.register import RegisterProjection, normalise
 
 EVERY_ID = IdRange()  # a sweep not cut into chunks
@@ -211,10 +212,12 @@ class ComplianceProjection(Projection):
         )
 
     # -- credit ------------------------------------------------------------------------------------
-    def _record_opened(self, tx: Tx, e: Any) -> None:
+    def _record_opened(self, tx: Tx, e: Any, listings: _Listings | None = None) -> None:
         tx.execute(
             "INSERT INTO sl_credit_records (id, organization_id) VALUES (?, ?)", (str(e.originator_id), str(e.organization_id))
         )
+        if listings is not None:
+            listings.opened(str(e.originator_id), str(e.organization_id))
 
     def _organization_of(self, tx: Tx, record_id: Any) -> str:
         return str(tx.execute("SELECT organization_id FROM sl_credit_records WHERE id = ?", (str(record_id),)).scalar())
@@ -235,40 +238,51 @@ class ComplianceProjection(Projection):
             ),
         )
 
-    def _listed(self, tx: Tx, e: Any) -> None:
+    def apply(self, tx: Tx, events: list[Any]) -> int:
+        """As the base applies them, with the current listings of the records the events list in
+        or remove from a list read ahead (a query per 500 records): a sweep lists thousands in one
+        save, and on PostgreSQL each read in the save's pipeline waited for the server."""
+        handled = self.handled(events, self.handlers)
+        listings = _Listings(tx)
+        listings.read_ahead(sorted({str(e.originator_id) for handler, e in handled if handler == self._listed}))
+        keeping = (self._listed, self._removed, self._record_opened)
+        for handler, event in handled:
+            if handler in keeping:
+                handler(tx, event, listings)
+            else:
+                handler(tx, event)
+        return len(handled)
+
+    def _listed(self, tx: Tx, e: Any, listings: _Listings | None = None) -> None:
         """Mirror of CreditRecord._listed: a ground joins its list's current listing, and any new
         ground restarts a current serious listing's clean period."""
         record, g = str(e.originator_id), e.ground
         ground = {"code": g.code, "on": g.on.isoformat(), "detail": g.detail, "ref": g.ref}
-        # the record's current listings (two at most), the number of listings and the owner in one query (a
-        # sweep lists thousands); the list is picked here: with `list_name = $1` PostgreSQL's generic plan
-        # walked sl_listings_current, every current listing of that list, per event
-        rows = tx.execute(
-            "SELECT c.organization_id, l.seq, l.grounds, l.list_name, "
-            "(SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
-            "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.removed_on IS NULL WHERE c.id = ?",
-            (record,),
-        ).all()
-        current = next((r for r in rows if r["list_name"] == e.list_name.value), rows[0] if rows else None)
-        if current and current["seq"] is not None and current["list_name"] == e.list_name.value:
-            grounds = json.dumps([*json.loads(current["grounds"]), ground], ensure_ascii=False)
-            tx.execute("UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (grounds, record, current["seq"]))
+        state = (listings or _Listings(tx)).of(record)
+        serious_runs = "serious" in state.current  # else no clean period runs (a new one starts on this ground)
+        current = state.current.get(e.list_name.value)
+        if current is not None:
+            current.grounds = json.dumps([*json.loads(current.grounds), ground], ensure_ascii=False)
+            tx.execute(
+                "UPDATE sl_listings SET grounds = ? WHERE record_id = ? AND seq = ?", (current.grounds, record, current.seq)
+            )
         else:
-            seq = int(current["listings"] if current else 0) + 1
+            state.listings += 1
+            current = state.current[e.list_name.value] = _Current(state.listings, json.dumps([ground], ensure_ascii=False))
             tx.execute(
                 "INSERT INTO sl_listings (record_id, seq, organization_id, list_name, listed_on, clock_from, grounds, "
                 "obligation_met_on, removed_on, removal_reason) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
                 (
                     record,
-                    seq,
-                    str(current["organization_id"]) if current else "None",
+                    current.seq,
+                    state.organization_id,
                     e.list_name.value,
                     g.on.isoformat(),
                     g.on.isoformat(),
-                    json.dumps([ground], ensure_ascii=False),
+                    current.grounds,
                 ),
             )
-        if any(r["list_name"] == "serious" for r in rows):  # else no clean period runs (a new one starts on this ground)
+        if serious_runs:
             tx.execute(
                 "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name || '' = 'serious' AND removed_on IS NULL "
                 "AND clock_from < ?",
@@ -284,8 +298,10 @@ class ComplianceProjection(Projection):
             (*columns.values(), str(e.originator_id), e.list_name.value),
         )
 
-    def _removed(self, tx: Tx, e: Any) -> None:
+    def _removed(self, tx: Tx, e: Any, listings: _Listings | None = None) -> None:
         self._listing(tx, e, removed_on=e.on.isoformat(), removal_reason=e.reason)
+        if listings is not None:
+            listings.removed(str(e.originator_id), e.list_name.value)
 
     # -- queries ---------------------------------------------------------------------------------------
     def campaigns(self) -> list[CampaignRow]:
@@ -600,3 +616,60 @@ def _within(column: str, ids: IdRange) -> tuple[str, list[str]]:
     if ids.hi:
         sql, params = f"{sql} AND {column} < ?", [*params, ids.hi]
     return sql, params
+
+
+@dataclass
+class _Current:
+    seq: int
+    grounds: str  # JSON, as stored
+
+
+@dataclass
+class _Record:
+    organization_id: str
+    listings: int  # ever listed, current or removed: the next listing's seq follows
+    current: dict[str, _Current] = field(default_factory=dict)  # by list name (two at most)
+
+
+class _Listings:
+    """One apply's view of the credit records whose listings its events change: read ahead from
+    the table, then kept up to date by the handlers as they write, so a record listed twice in a
+    save (abnormal, then serious) is read once."""
+
+    def __init__(self, tx: Tx) -> None:
+        self.tx = tx
+        self.records: dict[str, _Record | None] = {}  # None: no such record in the table
+
+    def read_ahead(self, record_ids: list[str]) -> None:
+        for ids in in_slices([i for i in record_ids if i not in self.records]):
+            # the list is picked here, not in the query: with `list_name = $1` PostgreSQL's generic plan
+            # walked sl_listings_current, every current listing of that list
+            rows = self.tx.execute(
+                "SELECT c.id, c.organization_id, l.seq, l.grounds, l.list_name, "
+                "(SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
+                "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.removed_on IS NULL "
+                f"WHERE c.id IN ({', '.join('?' for _ in ids)})",
+                ids,
+            ).all()
+            self.records.update(dict.fromkeys(ids))
+            for row in rows:
+                record = self.records.get(row["id"]) or _Record(str(row["organization_id"]), int(row["listings"]))
+                if row["seq"] is not None:
+                    record.current[row["list_name"]] = _Current(int(row["seq"]), row["grounds"])
+                self.records[row["id"]] = record
+
+    def of(self, record_id: str) -> _Record:
+        if record_id not in self.records:
+            self.read_ahead([record_id])
+        found = self.records[record_id]
+        if found is None:  # listed without an Opened this read model saw (never in a log the aggregates wrote)
+            found = self.records[record_id] = _Record("None", 0)
+        return found
+
+    def opened(self, record_id: str, organization_id: str) -> None:
+        self.records[record_id] = _Record(organization_id, 0)
+
+    def removed(self, record_id: str, list_name: str) -> None:
+        found = self.records.get(record_id)
+        if found is not None:
+            found.current.pop(list_name, None)

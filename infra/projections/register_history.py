@@ -26,7 +26,7 @@ from application.ports import Progress
 from application.queries.common import Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
 from infra.database import Tx
-from infra.projections.base import BulkProjection, Handler
+from infra.projections.base import BulkProjection, Handler, in_slices
 from infra.projections.effective_days import effective_day
 from infra.projections.register import LINE_CHANGES
 from infra.projections.register_totals import RegisterTotalsProjection
@@ -437,7 +437,6 @@ class _Tables:
 
 _NEEDS_NO_OPEN_ROW = frozenset({"Registered", "Filed"})  # an organization's entry opens its first row
 _NEEDS_OWNER = frozenset({"Listed", "Removed"})  # a credit record's listing changes its owner's open row
-_READ_AHEAD = 500  # ids per query (SQLite's limit on parameters is far above)
 
 
 def _looked_up(handled: list[tuple[Change, Any]]) -> tuple[list[str], list[str]]:
@@ -472,7 +471,7 @@ class _Batched:
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str]) -> None:
         """The credit records' owners, then the open rows of those organizations and the others
         (two simple queries: PostgreSQL's generic plan for the two joined hashed every interval)."""
-        for ids in _slices(sorted(set(credit_record_ids))):
+        for ids in in_slices(sorted(set(credit_record_ids))):
             owned = self.tables.tx.execute(
                 f"SELECT credit_record_id, organization_id FROM {self.tables.credit} "
                 f"WHERE credit_record_id IN ({', '.join('?' for _ in ids)})",
@@ -480,7 +479,7 @@ class _Batched:
             ).tuples()
             self.owners.update((str(credit_record_id), str(owner)) for credit_record_id, owner in owned)
         tracked = ", ".join(_TRACKED)
-        for ids in _slices(sorted({*organization_ids, *self.owners.values()})):
+        for ids in in_slices(sorted({*organization_ids, *self.owners.values()})):
             rows = self.tables.tx.execute(
                 f"SELECT organization_id, valid_from, recorded_from, {tracked} FROM {self.tables.intervals} "
                 f"WHERE organization_id IN ({', '.join('?' for _ in ids)}) AND valid_to IS NULL AND recorded_to IS NULL",
@@ -551,10 +550,6 @@ class _Batched:
 
     def _is_new(self, organization_id: str, row: dict[str, Any]) -> bool:
         return self.new.get((organization_id, row["valid_from"], row["recorded_from"])) is row
-
-
-def _slices(ids: list[str]) -> list[list[str]]:
-    return [ids[k : k + _READ_AHEAD] for k in range(0, len(ids), _READ_AHEAD)]
 
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)

@@ -4,6 +4,7 @@ files what it owed, and leaves the serious-dishonesty list after the clean perio
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -279,3 +280,52 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
     assert status(system, silent) == ("serious", date(2026, 6, 1))
     with pytest.raises(InvalidTransition):
         system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="")
+
+
+LISTING_TABLES = {"sl_credit_records": "id", "sl_listings": "record_id, seq", "sl_penalties": "record_id, decision_no"}
+
+
+def _listing_rows(system) -> dict[str, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
+    with system.compliance.db.transaction() as tx:
+        return {table: tx.execute(f"SELECT * FROM {table} ORDER BY {order}").all() for table, order in LISTING_TABLES.items()}
+
+
+@pytest.mark.parametrize("batch", [5_000, 3])
+def test_listings_applied_many_events_at_a_time_are_those_the_commands_wrote(system, clock, monkeypatch, batch) -> None:
+    """A sweep's save lists hundreds of records at once, so the records' current listings are read
+    ahead and kept as the events change them: a record listed, escalated, listed again and given
+    new grounds in one apply ends as the commands, one at a time, left it."""
+    from domain.credit import Penalty, PenaltyKind
+    from infra.projections import base
+
+    clock.current = datetime(2023, 2, 1, tzinfo=clock.current.tzinfo)
+    orgs = [
+        system.organizations.register_organization(REGISTRAR, profile(f"铜陵市协会{n}"), code(n), date(2015, 6, 1)).id
+        for n in range(1, 7)
+    ]
+    clock.move_to(date(2024, 1, 5))
+    system.inspections.open_campaign(REGISTRAR, 2023, "3407")
+    clock.move_to(date(2024, 6, 1))
+    assert system.inspections.record_missed(SWEEP, date(2024, 6, 1))["missed"] == 6  # six records listed in one save
+    fine = Penalty(PenaltyKind.FINE, "铜民罚〔2024〕1号", date(2024, 6, 1), "违规收费", Decimal("60000"))
+    system.credit.record_penalty(REGISTRAR, orgs[0], fine)  # serious beside the abnormal listing
+    system.credit.add_ground(REGISTRAR, orgs[0], "court_defaulter", date(2024, 6, 1), "法院失信被执行人")
+    system.credit.record_penalty(
+        REGISTRAR, orgs[1], Penalty(PenaltyKind.WARNING, "铜民罚〔2024〕2号", date(2024, 6, 1), "未按章程活动")
+    )
+    system.credit.file_objection(as_org(orgs[2]), orgs[2], CreditList.ABNORMAL, "年报已通过邮寄报送")
+    clock.move_to(date(2026, 6, 1))
+    assert system.credit.apply_rules(SWEEP, date(2026, 6, 1))["escalated"] >= 4  # removed from one list, onto the other
+    system.credit.add_ground(REGISTRAR, orgs[3], "court_defaulter", date(2026, 6, 1), "法院失信被执行人")
+    system.credit.record_penalty(  # abnormal again, after the escalation removed it from that list
+        REGISTRAR, orgs[4], Penalty(PenaltyKind.WARNING, "铜民罚〔2026〕3号", date(2026, 6, 1), "未按章程活动")
+    )
+    live = _listing_rows(system)
+    assert sum(1 for r in live["sl_listings"] if r["removed_on"] is None and r["list_name"] == "serious") >= 5
+    assert any(r["seq"] == 3 and r["list_name"] == "abnormal" for r in live["sl_listings"]) and any(r["objection_pending"] for r in live["sl_listings"])
+    assert any(len(json.loads(str(r["grounds"]))) == 2 for r in live["sl_listings"])
+
+    monkeypatch.setattr(base, "REBUILD_BATCH", batch)
+    base.Projection.rebuild(system.compliance)  # the whole log through `apply`, `batch` events at a time
+
+    assert _listing_rows(system) == live
