@@ -322,7 +322,9 @@ def test_listings_applied_many_events_at_a_time_are_those_the_commands_wrote(sys
     )
     live = _listing_rows(system)
     assert sum(1 for r in live["sl_listings"] if r["removed_on"] is None and r["list_name"] == "serious") >= 5
-    assert any(r["seq"] == 3 and r["list_name"] == "abnormal" for r in live["sl_listings"]) and any(r["objection_pending"] for r in live["sl_listings"])
+    assert any(r["seq"] == 3 and r["list_name"] == "abnormal" for r in live["sl_listings"]) and any(
+        r["objection_pending"] for r in live["sl_listings"]
+    )
     assert any(len(json.loads(str(r["grounds"]))) == 2 for r in live["sl_listings"])
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
