@@ -4,6 +4,7 @@ aggregate's history, and today's date under the rule set in force."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import fields
 from datetime import date
@@ -28,6 +29,9 @@ from domain.organization import Organization
 from domain.provenance import Provenance
 
 log = logging.getLogger("starledger.events")
+# A save of more events than this (a sweep's chunk: thousands) is logged as one line with the count of
+# each kind; a line per event made a sweep of a million organizations millions of lines.
+LOGGED_ONE_BY_ONE = 20
 # aggregates whose streams grow for years: loading them starts from a snapshot
 _LONG_LIVED = (Organization, CreditRecord, Evaluation, Expert, FundingRound, Project, InspectionCampaign, Inspection)
 _BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "provenance"}
@@ -93,18 +97,7 @@ class EventStore(Application[UUID]):
         recordings = self._record(processing_event)
         self._take_snapshots(processing_event)
         self._notify(recordings)
-        for recording in recordings:
-            event, p = recording.domain_event, getattr(recording.domain_event, "provenance", None)
-            log.info(
-                "recorded %s #%d of %s v%d by %s (%s) [%s]",
-                type(event).__qualname__,
-                recording.notification.id,
-                event.originator_id,
-                event.originator_version,
-                p.actor.user_id if p else "?",
-                p.actor.role.value if p else "?",
-                p.correlation_id if p else "-",
-            )
+        _log_recorded(recordings)
         for listener in self._after_save:
             listener(recordings)
         return recordings
@@ -118,6 +111,39 @@ class EventStore(Application[UUID]):
     def history(self, aggregate_id: UUID) -> list[HistoryEntry]:
         """Any aggregate's events, in order, with who/when/why."""
         return [history_entry(e) for e in self.events.get(aggregate_id)]
+
+
+def _by(event: Any) -> tuple[str, str, str]:
+    """Who recorded it (user, role) and the request or job that did it."""
+    p = getattr(event, "provenance", None)
+    return (p.actor.user_id, p.actor.role.value, p.correlation_id) if p else ("?", "?", "-")
+
+
+def _log_recorded(recordings: list[Recording[UUID]]) -> None:
+    if not recordings or not log.isEnabledFor(logging.INFO):
+        return
+    first, last = recordings[0], recordings[-1]
+    if len(recordings) > LOGGED_ONE_BY_ONE:  # one command's events: one actor and one correlation
+        kinds = Counter(type(r.domain_event).__qualname__ for r in recordings)
+        log.info(
+            "recorded %d events #%d-#%d (%s) by %s (%s) [%s]",
+            len(recordings),
+            first.notification.id,
+            last.notification.id,
+            ", ".join(f"{kind} ×{count}" for kind, count in sorted(kinds.items())),
+            *_by(first.domain_event),
+        )
+        return
+    for recording in recordings:
+        event = recording.domain_event
+        log.info(
+            "recorded %s #%d of %s v%d by %s (%s) [%s]",
+            type(event).__qualname__,
+            recording.notification.id,
+            event.originator_id,
+            event.originator_version,
+            *_by(event),
+        )
 
 
 class _Collected(ProcessingEvent[UUID]):
