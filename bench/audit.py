@@ -21,7 +21,7 @@ from uuid import UUID
 import psycopg
 
 from application.queries.register import RegisterAsOfQuery
-from bench.common import fresh_pg_database
+from bench.common import fresh_pg_database, settle
 from bench.population import CTX, StepClock, generate
 from domain.organization import Organization, OrganizationType, Profile
 from domain.uscc import complete_code
@@ -82,9 +82,7 @@ def population_figures(size: int, log_reads: bool = True, database_url: str = ""
             ids = generate(system, clock, size)
             events = int(system.store.recorder.max_notification_id() or 0)
             rows.append(("generate population", f"{size:,} orgs, {events:,} events in {time.perf_counter() - started:,.0f} s"))
-            if database_url:  # as autovacuum leaves the tables in time: the visibility map lets index-only scans skip the rows
-                with psycopg.connect(database_url, autocommit=True) as conn:
-                    conn.execute("VACUUM ANALYZE")
+            settle(database_url)  # the visibility map lets index-only scans skip the rows
             rows += _register_as_of(system, ids, clock.current)
             rows += _log_reads(system, database_url, events) if log_reads else []
         finally:

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from application.context import system_context
-from bench.common import CTX, fresh_pg_database, register_in_batches
+from bench.common import CTX, fresh_pg_database, register_in_batches, settle
 from infra.wiring import build_system, load_settings
 from interfaces.progress import progress_bars
 
@@ -59,6 +59,7 @@ def measure(
             rows = []
             for which, (label, day, run) in enumerate(SWEEPS[:first]):
                 clock.current = datetime(day.year, day.month, day.day, 9, tzinfo=SHANGHAI)
+                settle(database_url)  # not timed: autovacuum's work between two days' sweeps
                 if instances > 1 and which > 0:  # the reminders are issued by one instance (under the lock)
                     rows.append(_in_processes(instances, which, size, data_dir, database_url))
                     shown(rows[-1])
