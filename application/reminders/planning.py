@@ -279,9 +279,10 @@ class ReminderPlanning(UseCases):
     def _milestones(self, as_of: date, told_on: date) -> list[PlannedReminder]:
         """A running project's next report: N days before it is due, and once when it is overdue."""
         found = []
-        for project_id, org_id, title, milestone, due, division, extended in self.planning.open_milestones():
+        open_ones = ((m[1], m) for m in self.planning.open_milestones())  # the organization first, for its name
+        for (_, (project_id, org_id, title, milestone, due, division, extended)), name in self._with_names(open_ones):
             zh, en = MILESTONE_NAMES[milestone]
-            values = {"name": self._name(org_id), "title": title, "report": zh, "report_en": en}
+            values = {"name": name, "title": title, "report": zh, "report_en": en}
             recipient = f"organization:{org_id}"
             moved = f"@{due}" if extended else ""  # 延期: counted from the granted day, each one a new occasion
             offset = reminder_offset(due, self.rules.for_division(division, as_of).reminders.milestone_due_days, as_of)
@@ -299,9 +300,10 @@ class ReminderPlanning(UseCases):
         """The registry's own deadlines on complaints: N days before triage or the answer is due, and
         once when it is overdue; to every registrar (whoever takes it up)."""
         found = []
-        for c in self.planning.open_complaints(as_of + timedelta(days=400)):
+        open_ones = ((c.organization_id, c) for c in self.planning.open_complaints(as_of + timedelta(days=400)))
+        for (_, c), name in self._with_names(open_ones):
             zh, en = COMPLAINT_STEPS[c.step]
-            values = {"reference": c.reference, "name": self._name(c.organization_id), "step": zh, "step_en": en}
+            values = {"reference": c.reference, "name": name, "step": zh, "step_en": en}
             period = f"{c.step}:{c.due}"  # a moved deadline is another occasion
             offsets = self.rules.for_division(c.division_code, as_of).reminders.complaint_due_days
             offset = reminder_offset(c.due, offsets, as_of)

@@ -196,6 +196,7 @@ def test_the_registry_is_reminded_before_triage_and_answer_are_due_and_once_when
     [five] = issued(date(2026, 10, 18))
     assert (five.kind, five.period, five.due_on) == ("complaint_due", "triage:2026-10-23", date(2026, 10, 23))
     assert reference in five.text_zh and "受理决定" in five.text_zh and "还有5天" in five.text_zh
+    assert system.register_view.get(org).name in five.text_zh  # the organization complained of, by name
     assert len(issued(date(2026, 10, 18))) == 1  # once, however often the sweep runs
     assert len(issued(date(2026, 10, 22))) == 2
     overdue = issued(date(2026, 10, 26))[-1]

@@ -228,6 +228,7 @@ def test_milestone_reports_are_reminded_before_and_after_their_due_date(system, 
     assert milestone_reminders(date(2027, 6, 27)) == [("milestone_due", "closing", "3")]
     texts = [p.text_zh for p in system.reminders.plan(date(2027, 6, 27)) if p.kind == "milestone_due"]
     assert texts and "结项报告" in texts[0] and "社区助餐" in texts[0]
+    assert system.register_view.get(org).name in texts[0]  # the organization named, from the register
 
 
 def test_a_milestones_outputs_are_attached_before_its_report_and_read_by_its_evaluators(system, clock) -> None:
