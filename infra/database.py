@@ -107,10 +107,9 @@ SQLITE_PRAGMAS = (
 )
 
 
-def tuned(conn: sqlite3.Connection) -> sqlite3.Connection:
+def tuned(conn: sqlite3.Connection) -> None:
     for pragma in SQLITE_PRAGMAS:
         conn.execute(pragma)
-    return conn
 
 
 class SQLiteDatabase:
