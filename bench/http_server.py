@@ -12,6 +12,7 @@ from litestar import put
 from infra.wiring import build_system, load_settings
 from interfaces.app import create_app
 from interfaces.common.proxies import SERVER_OPTIONS
+from interfaces.heap import settle_heap
 
 
 @put("/api/bench/bare", include_in_schema=False)
@@ -25,6 +26,7 @@ def main() -> None:
     system = build_system(load_settings(data_dir=data_dir, database_url=url, scheduler=False, log_level="warning"))
     app = create_app(system)
     app.register(bare)
+    settle_heap()  # as `starledger serve` does
     logging.getLogger("starledger").setLevel(logging.WARNING)  # one line per event would be the bench
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_OPTIONS)
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from application.context import system_context
 from bench.common import CTX, fresh_pg_database, register_in_batches, settle
 from infra.wiring import build_system, load_settings
+from interfaces.heap import settle_heap
 from interfaces.progress import progress_bars
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,6 +54,7 @@ def measure(
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
         system = build_system(settings, clock=clock)
+        settle_heap()  # as the server and the `sweep` command do
         try:
             register(system, clock, size)
             system.inspections.open_campaign(CTX, 2024, "3407")
@@ -104,6 +106,7 @@ def _instance(which: int, data_dir: str, database_url: str, ready: Any, results:
     _label, day, run = SWEEPS[which]
     settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
     system = build_system(settings, clock=MovableClock(day))
+    settle_heap()
     try:
         ready.wait()
         started = time.time()

@@ -26,6 +26,7 @@ from interfaces.common.input_guard import input_guard
 from interfaces.common.problems import EXCEPTION_HANDLERS
 from interfaces.common.proxies import TrustedProxies
 from interfaces.common.security import SESSION_COOKIE, SessionCookie, SessionOrBearerAuth
+from interfaces.heap import settle_heap
 from interfaces.http.announcements import AnnouncementController, ObjectionController
 from interfaces.http.audit import AuditController, RatingController
 from interfaces.http.auth import AuthController, health
@@ -194,4 +195,6 @@ def app_from_environment() -> Litestar:
     from infra.wiring import build_system
     from interfaces.scheduler import build_scheduler
 
-    return create_app(build_system(), build_scheduler)
+    app = create_app(build_system(), build_scheduler)
+    settle_heap()
+    return app

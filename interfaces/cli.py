@@ -17,6 +17,7 @@ from uuid import UUID
 
 from application.queries.integrity import holds_checkpoint, parse_checkpoint
 from infra.wiring import VARIABLES, System, build_system, load_settings
+from interfaces.heap import settle_heap
 from interfaces.progress import Advance, progress_bars
 
 
@@ -221,6 +222,7 @@ def _run(args: Any, settings: Any) -> int:
             print(f"error: {e.message_en} / {e.message_zh}", file=sys.stderr)
             return 2
     system = build_system(settings)
+    settle_heap()
     try:
         if args.command == "demo":
             from application.demo import seed_demo
@@ -575,6 +577,7 @@ def _serve(args: Any, settings: Any) -> int:
             print(f"serve --demo refused: {e.message_en}\n{e.message_zh}", file=sys.stderr)
             return 2
     app = create_app(system, build_scheduler)
+    settle_heap()
     print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, **SERVER_OPTIONS)

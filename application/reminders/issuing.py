@@ -16,7 +16,8 @@ from application.rights import command
 from domain.reminder import PlannedReminder, Reminder
 
 log = logging.getLogger("starledger.reminders")
-ISSUE_BATCH = 2000  # reminders per transaction (at 500 the commits were a tenth of the sweep)
+ISSUE_BATCH = 10_000  # reminders per transaction: at 500 the commits were a tenth of the sweep; at a million
+# organizations 2,000 was 6 % slower (each commit rewrites the pages of three randomly keyed indexes)
 
 
 class ReminderIssuing(ReminderPlanning):
