@@ -14,7 +14,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
-from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -161,20 +160,8 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
         )
 
     def _insert_rows(self, curs: Any, stored_events: Sequence[StoredEvent]) -> None:
-        uuids = self.datastore.originator_id_type == "uuid"
-        curs.execute(
-            self._insert_sql,
-            (
-                [
-                    UUID(str(s.originator_id)) if uuids and not isinstance(s.originator_id, UUID) else s.originator_id
-                    for s in stored_events
-                ],
-                [s.originator_version for s in stored_events],
-                [s.topic for s in stored_events],
-                [s.state for s in stored_events],
-            ),
-            prepare=True,
-        )
+        columns = zip(*((s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events), strict=True)
+        curs.execute(self._insert_sql, [list(c) for c in columns], prepare=True)
 
     def _write_group(self, group: list[Pending]) -> None:
         if len(group) > 1:
