@@ -23,11 +23,10 @@ BATCH = 2000
 def link(previous: str, notification_id: int, originator_id: Any, version: int, topic: str, state: bytes) -> str:
     """The canonical encoding: fields in a fixed order, separated by a unit separator; ids as
     canonical UUID text (SQLite stores hex, PostgreSQL uuid), the state as its stored bytes."""
-    h = hashlib.sha256()
-    for part in (previous, str(notification_id), str(UUID(str(originator_id))), str(version), topic):
-        h.update(part.encode())
-        h.update(b"\x1f")
-    h.update(bytes(state))
+    # a UUID is canonical as it is; text is parsed (it may be upper case, or hex without hyphens)
+    canonical = str(originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id)))
+    h = hashlib.sha256(f"{previous}\x1f{notification_id}\x1f{canonical}\x1f{version}\x1f{topic}\x1f".encode())
+    h.update(state)
     return h.hexdigest()
 
 

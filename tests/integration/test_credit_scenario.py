@@ -282,7 +282,12 @@ def test_rectification_letters_suspension_and_an_accepted_revocation(system, clo
         system.credit.decide_revocation(REGISTRAR, silent, accepted=True, note="")
 
 
-LISTING_TABLES = {"sl_credit_records": "id", "sl_listings": "record_id, seq", "sl_penalties": "record_id, decision_no"}
+LISTING_TABLES = {
+    "sl_credit_records": "id",
+    "sl_listings": "record_id, seq",
+    "sl_penalties": "record_id, decision_no",
+    "sl_inspections": "id",
+}
 
 
 def _listing_rows(system) -> dict[str, list[dict[str, object]]]:  # type: ignore[no-untyped-def]
@@ -294,17 +299,22 @@ def _listing_rows(system) -> dict[str, list[dict[str, object]]]:  # type: ignore
 def test_listings_applied_many_events_at_a_time_are_those_the_commands_wrote(system, clock, monkeypatch, batch) -> None:
     """A sweep's save lists hundreds of records at once, so the records' current listings are read
     ahead and kept as the events change them: a record listed, escalated, listed again and given
-    new grounds in one apply ends as the commands, one at a time, left it."""
+    new grounds in one apply ends as the commands, one at a time, left it. The same for the
+    inspections (opened, filed and reviewed, or extended, or missed), each written once per apply."""
     from domain.credit import Penalty, PenaltyKind
     from infra.projections import base
 
     clock.current = datetime(2023, 2, 1, tzinfo=clock.current.tzinfo)
     orgs = [
         system.organizations.register_organization(REGISTRAR, profile(f"铜陵市协会{n}"), code(n), date(2015, 6, 1)).id
-        for n in range(1, 7)
+        for n in range(1, 9)
     ]
     clock.move_to(date(2024, 1, 5))
     system.inspections.open_campaign(REGISTRAR, 2023, "3407")
+    file_on_time(system, clock, orgs[6], 2023, date(2024, 5, 10))
+    clock.move_to(date(2024, 5, 20))
+    system.inspections.request_extension(as_org(orgs[7]), orgs[7], 2023, None, date(2024, 6, 20), "审计未完成")
+    system.inspections.decide_extension(REGISTRAR, orgs[7], 2023, None, True, None, "审计机构出具延期说明")
     clock.move_to(date(2024, 6, 1))
     assert system.inspections.record_missed(SWEEP, date(2024, 6, 1))["missed"] == 6  # six records listed in one save
     fine = Penalty(PenaltyKind.FINE, "铜民罚〔2024〕1号", date(2024, 6, 1), "违规收费", Decimal("60000"))
@@ -326,6 +336,8 @@ def test_listings_applied_many_events_at_a_time_are_those_the_commands_wrote(sys
         r["objection_pending"] for r in live["sl_listings"]
     )
     assert any(len(json.loads(str(r["grounds"]))) == 2 for r in live["sl_listings"])
+    stages = {r["stage"] for r in live["sl_inspections"]}
+    assert {"missed", "reviewed", "awaiting"} <= stages and any(r["extended_from"] for r in live["sl_inspections"])
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
     base.Projection.rebuild(system.compliance)  # the whole log through `apply`, `batch` events at a time
