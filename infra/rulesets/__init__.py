@@ -14,6 +14,7 @@ from domain.documents import SLOTS
 from domain.rules import RuleSet, ScoringScheme, choose_rule_set
 
 RULESET_DIR = Path(__file__).parent
+CHOSEN_KEPT = 20_000  # (division, day) answers remembered; all forgotten at once beyond
 
 
 def _toml(path: Path) -> dict[str, Any]:
@@ -58,6 +59,7 @@ class FileRuleSetCatalog:
             if (r.id, r.version) in seen:
                 raise ValueError(f"rule set {r.id} version {r.version} is defined twice")
             seen.add((r.id, r.version))
+        self._chosen: dict[tuple[str, date], RuleSet] = {}
         issuers: dict[str, str] = {}
         for r in self._rule_sets:  # each rule set's certificate numbers are its own
             if issuers.setdefault(r.certificates.issuer_code, r.id) != r.id:
@@ -73,4 +75,13 @@ class FileRuleSetCatalog:
         raise NotFound("rule_set", f"{id}@{version}")
 
     def for_division(self, division_code: str, on: date) -> RuleSet:
-        return choose_rule_set(self._rule_sets, division_code, on)
+        """Remembered per (division, day): the files are read once, so the answer never changes,
+        and every command asks it (today's date is in the rule set's timezone), a sweep once per
+        organization or more. A day with no rule set in force is not remembered: it raises again."""
+        key = (division_code, on)
+        found = self._chosen.get(key)
+        if found is None:
+            if len(self._chosen) >= CHOSEN_KEPT:
+                self._chosen.clear()
+            found = self._chosen[key] = choose_rule_set(self._rule_sets, division_code, on)
+        return found

@@ -33,6 +33,23 @@ def test_the_most_specific_rule_set_in_force_is_chosen(division: str, on: date, 
     assert (rule_set.id, rule_set.version) == expected
 
 
+def test_the_remembered_answers_are_the_chosen_ones_before_and_after_forgetting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog remembers (division, day) answers, a bounded number: each is still the rule set
+    `choose_rule_set` picks, the same object every time, and a refused day is refused again."""
+    import infra.rulesets as rulesets
+    from domain.rules import choose_rule_set
+
+    monkeypatch.setattr(rulesets, "CHOSEN_KEPT", 3)
+    catalog = FileRuleSetCatalog()
+    asked = [(d, on) for d in ("150204", "340711", "410302") for on in (date(2025, 1, 1), date(2026, 3, 1))] * 2
+    for division, on in asked:
+        assert catalog.for_division(division, on) is choose_rule_set(catalog.all(), division, on)
+    assert len(catalog._chosen) <= 3
+    for _ in range(2):
+        with pytest.raises(InvalidValue):
+            catalog.for_division("150204", date(2000, 1, 1))
+
+
 def test_no_rule_set_before_the_first_one_took_effect() -> None:
     with pytest.raises(InvalidValue):
         CATALOG.for_division("150204", date(2000, 1, 1))
