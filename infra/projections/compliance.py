@@ -197,15 +197,10 @@ class ComplianceProjection(Projection):
             "extended_from": None,
             "extension_requested_until": None,
         }
-        new = _NEW_ROWS.get()
-        if new is not None:
-            new.inspections[row["id"]] = row
-        else:
-            tx.execute(_insert("sl_inspections", INSPECTION_COLUMNS), [row[c] for c in INSPECTION_COLUMNS])
+        _held().inspections[row["id"]] = row
 
     def _extension_granted(self, tx: Tx, e: Any) -> None:
-        new = _NEW_ROWS.get()
-        row = new.inspections.get(str(e.originator_id)) if new is not None else None
+        row = _held().inspections.get(str(e.originator_id))
         if row is not None:
             row["extended_from"] = row["extended_from"] or row["deadline"]
         else:
@@ -217,8 +212,7 @@ class ComplianceProjection(Projection):
 
     def _inspection(self, tx: Tx, e: Any, **columns: Any) -> None:
         columns.update(version=e.originator_version, updated_at=utc(e.timestamp))
-        new = _NEW_ROWS.get()
-        row = new.inspections.get(str(e.originator_id)) if new is not None else None
+        row = _held().inspections.get(str(e.originator_id))
         if row is not None:  # opened in this apply: written once, at its end
             row.update(columns)
             return
@@ -227,8 +221,7 @@ class ComplianceProjection(Projection):
 
     def _reviewed(self, tx: Tx, e: Any) -> None:
         """Mirror of Inspection._reviewed: a late report on a missed year keeps the year missed."""
-        new = _NEW_ROWS.get()
-        row = new.inspections.get(str(e.originator_id)) if new is not None else None
+        row = _held().inspections.get(str(e.originator_id))
         if row is not None:
             current = row["outcome"]
         else:
@@ -240,21 +233,14 @@ class ComplianceProjection(Projection):
 
     # -- credit ------------------------------------------------------------------------------------
     def _record_opened(self, tx: Tx, e: Any, listings: _Listings | None = None) -> None:
-        new = _NEW_ROWS.get()
-        if new is not None:
-            new.credit_records[str(e.originator_id)] = str(e.organization_id)
-        else:
-            tx.execute(
-                "INSERT INTO sl_credit_records (id, organization_id) VALUES (?, ?)",
-                (str(e.originator_id), str(e.organization_id)),
-            )
+        _held().credit_records[str(e.originator_id)] = str(e.organization_id)
         if listings is not None:
             listings.opened(str(e.originator_id), str(e.organization_id))
 
     def _organization_of(self, tx: Tx, record_id: Any) -> str:
-        new = _NEW_ROWS.get()
-        if new is not None and str(record_id) in new.credit_records:
-            return new.credit_records[str(record_id)]
+        held = _held().credit_records.get(str(record_id))
+        if held is not None:
+            return held
         return str(tx.execute("SELECT organization_id FROM sl_credit_records WHERE id = ?", (str(record_id),)).scalar())
 
     def _penalized(self, tx: Tx, e: Any) -> None:
@@ -302,10 +288,10 @@ class ComplianceProjection(Projection):
         state = (listings or _Listings(tx)).of(record)
         serious_runs = "serious" in state.current  # else no clean period runs (a new one starts on this ground)
         current = state.current.get(e.list_name.value)
-        new = _NEW_ROWS.get()
+        new = _held()
         if current is not None:
             current.grounds = json.dumps([*json.loads(current.grounds), ground], ensure_ascii=False)
-            held = new.listings.get((record, current.seq)) if new is not None else None
+            held = new.listings.get((record, current.seq))
             if held is not None:
                 held["grounds"] = current.grounds
             else:
@@ -328,12 +314,9 @@ class ComplianceProjection(Projection):
                 "removal_reason": None,
                 "objection_pending": 0,
             }
-            if new is not None:
-                new.listed(row)
-            else:
-                tx.execute(_insert("sl_listings", LISTING_COLUMNS), [row[c] for c in LISTING_COLUMNS])
+            new.listed(row)
         if serious_runs:
-            held = new.current_listing(record, "serious") if new is not None else None
+            held = new.current_listing(record, "serious")
             if held is not None:
                 held["clock_from"] = max(held["clock_from"], g.on.isoformat())
             else:
@@ -344,9 +327,10 @@ class ComplianceProjection(Projection):
                 )
 
     def _listing(self, tx: Tx, e: Any, **columns: Any) -> None:
-        new = _NEW_ROWS.get()
-        if new is not None and (held := new.current_listing(str(e.originator_id), e.list_name.value)) is not None:
-            new.amend_listing(held, columns)  # listed in this apply: written once, at its end
+        new = _held()
+        held = new.current_listing(str(e.originator_id), e.list_name.value)
+        if held is not None:  # listed in this apply: written once, at its end
+            new.amend_listing(held, columns)
             return
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(
@@ -749,6 +733,14 @@ class _NewRows:
 
 # The current apply's new rows (None outside one): handlers are shared by every thread's saves
 _NEW_ROWS: ContextVar[_NewRows | None] = ContextVar("compliance_new_rows", default=None)
+
+
+def _held() -> _NewRows:
+    """The new rows of the `apply` running the handler (every handler runs inside one)."""
+    new = _NEW_ROWS.get()
+    if new is None:
+        raise RuntimeError("a compliance handler runs inside ComplianceProjection.apply")
+    return new
 
 
 @dataclass
