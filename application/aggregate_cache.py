@@ -12,12 +12,20 @@ under the aggregate's lock, so it never sees a fast-forward half applied by anot
 A fast-forward that fails part way (an event that no longer applies) evicts the aggregate.
 
 eventsourcing's own cache (AGGREGATE_CACHE_MAXSIZE with fast-forward) does the same but copies
-outside the lock; this is that design with the copy inside it."""
+outside the lock; this is that design with the copy inside it.
+
+Within one command (`one_reading`), an aggregate is brought up to date once: asked for again, it
+comes from the cache without asking the log (or is absent again, without asking). Filing a report
+read the organization three times and looked for the same missing campaign twice, a query each.
+Every save ends the reading (`forget_readings`): what was read before it is no longer current
+(the cache is not updated by a save; the next read fast-forwards from the log), and a save that
+collided is followed by a reading of what the other writer recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from contextlib import suppress
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from copy import deepcopy
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -27,6 +35,31 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, LRUCache, Repository
 from eventsourcing.persistence import EventStore
+
+# aggregate id -> found (True) or absent (False) in this command's reading; None outside a command
+_READ: ContextVar[dict[UUID, bool] | None] = ContextVar("starledger_read_in_command", default=None)
+READINGS_KEPT = 1_000  # a sweep reads thousands between its saves: past this, each is asked of the log as before
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """A command's reads: each aggregate brought up to date from the log once. A command run
+    inside another shares the outer one's reading."""
+    if _READ.get() is not None:
+        yield
+        return
+    token = _READ.set({})
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def forget_readings() -> None:
+    """After a save (or a failed one): the next read asks the log again."""
+    read = _READ.get()
+    if read:
+        read.clear()
 
 
 def replay(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -102,10 +135,23 @@ class CachingRepository(Repository[UUID]):
     ) -> Any:
         if self.cache is None or version is not None:  # a past version: replayed, never cached
             return self._reconstruct_aggregate(aggregate_id, version, projector_func)
+        read = _READ.get()
+        seen = read.get(aggregate_id) if read is not None else None
+        if seen is False:
+            raise AggregateNotFoundError(aggregate_id)
         lock = self._use_fastforward_lock(aggregate_id)
         try:
             with lock:
-                return copy_aggregate(self._current(aggregate_id, projector_func))
+                if seen:  # read already in this command: as it was then, unless evicted since
+                    with suppress(KeyError):
+                        return copy_aggregate(self.cache.get(aggregate_id))
+                try:
+                    current = self._current(aggregate_id, projector_func)
+                except AggregateNotFoundError:
+                    _remember(read, aggregate_id, False)
+                    raise
+                _remember(read, aggregate_id, True)
+                return copy_aggregate(current)
         finally:
             self._disuse_fastforward_lock(aggregate_id)
 
@@ -131,7 +177,25 @@ class CachingRepository(Repository[UUID]):
             self.cache.put(aggregate_id, current)
         return current
 
+    def _reconstruct_aggregate(self, aggregate_id: UUID, version: int | None, projector_func: Any) -> Any:
+        """The latest version from the last snapshot and the events after it, read together when
+        the recorder can (one statement; a cold read was two round trips on PostgreSQL)."""
+        together = getattr(self.event_store.recorder, "select_latest", None)
+        snapshots = getattr(self.snapshot_store.recorder, "events_table_name", None) if self.snapshot_store else None
+        if version is not None or together is None or snapshots is None or self.snapshot_store is None:
+            return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
+        stored = together(aggregate_id, snapshots)  # the snapshot (if any) first: it creates the state
+        aggregate = projector_func(None, map(self.snapshot_store.mapper.to_domain_event, stored))
+        if aggregate is None:
+            raise AggregateNotFoundError(aggregate_id)
+        return aggregate
+
     def evict(self, aggregate_id: UUID) -> None:
         if self.cache is not None:
             with suppress(KeyError):
                 self.cache.get(aggregate_id, evict=True)
+
+
+def _remember(read: dict[UUID, bool] | None, aggregate_id: UUID, found: bool) -> None:
+    if read is not None and len(read) < READINGS_KEPT:
+        read[aggregate_id] = found

@@ -17,7 +17,7 @@ from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import Recording
 
-from application.aggregate_cache import CachingRepository, replay
+from application.aggregate_cache import CachingRepository, forget_readings, replay
 from application.ports import Clock, RuleSetCatalog
 from application.queries.common import HistoryEntry
 from domain.credit import CreditRecord
@@ -94,7 +94,10 @@ class EventStore(Application[UUID]):
         """As eventsourcing's `Application.save`, with the events collected by `_Collected`."""
         processing_event = _Collected()
         processing_event.collect_events(*objs, **kwargs)
-        recordings = self._record(processing_event)
+        try:
+            recordings = self._record(processing_event)
+        finally:
+            forget_readings()  # what the command read is no longer current (saved, or another writer was first)
         self._take_snapshots(processing_event)
         self._notify(recordings)
         _log_recorded(recordings)

@@ -21,6 +21,7 @@ from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
+from application.aggregate_cache import one_reading
 from application.context import CommandContext
 from application.errors import NotPermitted
 from domain.provenance import Role
@@ -301,7 +302,8 @@ def command(name: str, owner: str | Callable[[Any, dict[str, Any]], UUID | None]
                 if found == ctx.actor_organization:
                     holds.add(Relation.OWN)
             authorize(ctx, name, holds)
-            return method(self, ctx, *args, **kwargs)
+            with one_reading():  # decided on one reading of each aggregate it asks for
+                return method(self, ctx, *args, **kwargs)
 
         run.command = name  # type: ignore[attr-defined]  # read by tests/unit/test_rights.py
         return run  # type: ignore[return-value]

@@ -1,17 +1,23 @@
 """The aggregate cache never serves a stale aggregate: two systems on one database (two
 processes' worth of caches), each writing in turn, always decide on the other's latest write;
-and what a command does to its copy stays out of the cache unless it is saved."""
+and what a command does to its copy stays out of the cache unless it is saved. Within one
+command an aggregate is read from the log once, until the command saves."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import Context
 from dataclasses import replace
 from datetime import date
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from application.aggregate_cache import one_reading
 from application.errors import StaleVersion
 from domain.errors import DomainError
+from domain.inspection import campaign_id
 from domain.organization import Organization, Status
 from infra.wiring import build_system
 from tests.integration.helpers import REGISTRAR, code, profile
@@ -87,3 +93,54 @@ def test_without_the_cache_the_same_answers(settings, clock) -> None:
         assert system.organizations.organization(org.id).status is Status.SUSPENDED
     finally:
         system.close()
+
+
+def elsewhere(write: Callable[[], object]) -> None:
+    """The other instance's command, outside this one's reading (its own process, in production)."""
+    Context().run(write)
+
+
+def test_one_command_reads_each_aggregate_once_and_its_save_ends_that_reading(two) -> None:
+    first, second = two
+    org = first.organizations.register_organization(REGISTRAR, profile(), code(4), date(2015, 6, 1))
+    repository = first.store.repository
+    campaign = campaign_id(2024, "3407")
+    with one_reading():  # what `command` opens around every use case's command
+        read: Organization = repository.get(org.id)
+        with pytest.raises(AggregateNotFoundError):
+            repository.get(campaign)
+        elsewhere(lambda: second.organizations.suspend(REGISTRAR, org.id, None))
+        elsewhere(lambda: second.inspections.open_campaign(REGISTRAR, 2024, "3407"))
+
+        again: Organization = repository.get(org.id)  # the command decides on what it read
+        assert (again.version, again.status) == (1, Status.ACTIVE)
+        assert again is not read  # still a copy of its own
+        again.rename("改了没存的名称", first.organizations._at(REGISTRAR))
+        assert repository.get(org.id).profile.name == profile().name
+        with pytest.raises(AggregateNotFoundError):
+            repository.get(campaign)  # absent, as it was when first asked
+
+        # its save collides with the other instance's write: the reading ends, the log is asked again
+        read.rename("撞车的名称", first.organizations._at(REGISTRAR))
+        with pytest.raises(IntegrityError):
+            first.store.save(read)
+        fresh: Organization = repository.get(org.id)
+        assert (fresh.version, fresh.status) == (2, Status.SUSPENDED)
+        assert repository.get(campaign).version == 1
+
+        # after a save that succeeds too, what the other instance wrote next is seen
+        fresh.rename("铜陵市郊区社会组织总会", first.organizations._at(REGISTRAR))
+        first.store.save(fresh)
+        elsewhere(lambda: second.organizations.resume(REGISTRAR, org.id, None))
+        changed = first.organizations.change_address(REGISTRAR, org.id, None, "铜陵市郊区新址")  # nested: shares the reading
+        assert (changed.version, changed.status, changed.profile.name) == (5, Status.ACTIVE, "铜陵市郊区社会组织总会")
+
+
+def test_every_command_reads_once_and_collides_as_before(two) -> None:
+    """Through the commands: the other instance's write between two commands is always seen."""
+    first, second = two
+    org = first.organizations.register_organization(REGISTRAR, profile(), code(5), date(2015, 6, 1))
+    for _ in range(3):
+        second.organizations.suspend(REGISTRAR, org.id, None)
+        first.organizations.resume(REGISTRAR, org.id, None)
+    assert second.organizations.organization(org.id).version == 7

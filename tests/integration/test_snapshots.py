@@ -67,3 +67,37 @@ def test_loads_and_as_of_reads_from_snapshots_equal_a_full_replay(snapshotting, 
     assert system.audit.version_at(hub, events[0].timestamp - timedelta(microseconds=1)) == 0
     latest = system.organizations.organization(hub)
     assert isinstance(latest, Organization) and latest.profile.address == "铜陵市义安区第7号"
+
+
+def test_a_cold_read_from_the_last_snapshot_and_the_events_after_it_equals_a_full_replay(snapshotting, settings, clock) -> None:
+    """Another instance, nothing cached: each aggregate read in one statement (its last snapshot
+    and the events after it) is the state a replay of every event gives."""
+    from dataclasses import replace
+
+    from eventsourcing.application import AggregateNotFoundError
+
+    from infra.wiring import build_system
+
+    system = snapshotting
+    seed_demo(system, say=lambda _: None)
+    hub = uuid5(_NS, "tl-hub")
+    ctx = system_context("registrar", "snapshot-test")
+    for n in range(4):
+        system.organizations.change_address(ctx, hub, None, f"铜陵市义安区第{n}号")
+    cold = build_system(replace(settings, snapshot_interval=3), clock=clock, ids=CountingIds(9), tokens=CountingTokens())
+    try:
+        shapes = set()
+        for aggregate_id in _aggregate_ids(system):
+            replayed = None
+            for event in system.store.events.get(aggregate_id):
+                replayed = event.mutate(replayed)
+            assert replayed is not None
+            last = max((s.originator_version for s in system.store.snapshots.get(aggregate_id)), default=None)
+            shapes.add("none" if last is None else "at the last event" if last == replayed.version else "events after")
+            loaded = cold.store.repository.get(aggregate_id)
+            assert vars(loaded) == vars(replayed), type(replayed).__name__
+        assert shapes == {"none", "at the last event", "events after"}
+        with pytest.raises(AggregateNotFoundError):
+            cold.store.repository.get(uuid5(_NS, "nobody-registered-this"))
+    finally:
+        cold.close()
