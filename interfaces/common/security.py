@@ -95,7 +95,8 @@ SIGNED_IN = tuple(r for r in Role if r not in (Role.PUBLIC, Role.SYSTEM))
 def allow(*roles: Role) -> Any:
     """A guard letting only the given roles through (401 when signed out, 403 otherwise)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        # async: Litestar runs a sync guard in the thread pool, a hop per request for one comparison
         require_role(connection.user, roles)
 
     guard.roles = roles  # type: ignore[attr-defined]  # read by the authorization-matrix test
