@@ -213,12 +213,15 @@ def _http(args: argparse.Namespace) -> None:
             rows = http_run(clients, args.http_seconds, url)
         finally:
             drop()
-        print(f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}")
+        print(
+            f"{'measurement':34} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7} {'server CPU ms':>14}"
+        )
         bare = 0.0
-        for label, rate, p50, p99, failed in rows:
+        for label, rate, p50, p99, failed, cpu in rows:
             ratio = "       -" if label.startswith("bare") else f"{rate / bare:8.0%}"
             bare = rate if label.startswith("bare") else bare
-            print(f"{label:34} {rate:11,.0f} {p50:8.1f} {p99:8.1f} {ratio:>8} {failed:7d}", flush=True)
+            used = "-" if cpu is None else f"{cpu:.2f}"
+            print(f"{label:34} {rate:11,.0f} {p50:8.1f} {p99:8.1f} {ratio:>8} {failed:7d} {used:>14}", flush=True)
 
 
 def _appends(args: argparse.Namespace) -> None:

@@ -83,13 +83,31 @@ async def _drive(base: str, jobs: list[tuple[str, dict[str, str], Any]], seconds
     return len(latencies), latencies, failures
 
 
+def server_cpu(pid: int) -> float | None:
+    """The server process's CPU seconds so far, all threads, user and system (Linux's /proc;
+    None elsewhere): per request, a figure the load generator's share of two cores cannot blur."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(before: float | None, after: float | None, count: int) -> float | None:
+    """Milliseconds of the server's CPU per request."""
+    return None if before is None or after is None or not count else (after - before) / count * 1000
+
+
 def _figures(count: int, latencies: list[float], seconds: float) -> tuple[float, float, float]:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
     return count / seconds, statistics.median(ordered) * 1000, p99 * 1000
 
 
-def run(clients: list[int], seconds: float, url: str = "") -> list[tuple[str, float, float, float, int]]:
+Row = tuple[str, float, float, float, int, float | None]  # label, per second, p50, p99, errors, server CPU ms a request
+
+
+def run(clients: list[int], seconds: float, url: str = "") -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as data_dir:
         case_ids, users = prepare(Path(data_dir), url, max(clients))
@@ -105,14 +123,15 @@ def run(clients: list[int], seconds: float, url: str = "") -> list[tuple[str, fl
             ]
             for n in clients:
                 bare = [("/api/bench/bare", {}, users[i]["sheet"]) for i in range(n)]
-                count, latencies, failed = asyncio.run(_drive(base, bare, seconds))
-                rows.append((f"bare Litestar PUT, {n} clients", *_figures(count, latencies, seconds), failed))
                 scored = [
                     (f"/api/evaluations/{case_ids[i]}/my-sheet", {"Authorization": f"Bearer {tokens[i]}"}, users[i]["sheet"])
                     for i in range(n)
                 ]
-                count, latencies, failed = asyncio.run(_drive(base, scored, seconds))
-                rows.append((f"score sheet saves, {n} clients", *_figures(count, latencies, seconds), failed))
+                for label, jobs in ((f"bare Litestar PUT, {n} clients", bare), (f"score sheet saves, {n} clients", scored)):
+                    cpu = server_cpu(server.pid)
+                    count, latencies, failed = asyncio.run(_drive(base, jobs, seconds))
+                    used = cpu_per_request(cpu, server_cpu(server.pid), count)
+                    rows.append((label, *_figures(count, latencies, seconds), failed, used))
         finally:
             server.terminate()
             server.wait(timeout=20)

@@ -27,7 +27,7 @@ import httpx
 
 from application.documents import accept
 from bench.common import CTX, fresh_pg_database, profile, register_in_batches
-from bench.http_load import _figures, _free_port, _wait
+from bench.http_load import _figures, _free_port, _wait, cpu_per_request, server_cpu
 from bench.population import BATCH
 from domain.documents import slot
 from domain.inspection import Inspection
@@ -161,11 +161,16 @@ def run(organizations: int, clients: int, url: str, say: Callable[[str], None] =
             say(
                 f"{'bare Litestar PUT, ' + str(clients) + ' clients':44} {rate:10,.0f} {p50:8.1f} {p99:8.1f} {'-':>8} {failed:7d}"
             )
+            cpu = server_cpu(server.pid)
             count, latencies, failed, seconds = asyncio.run(_file(base, filers, clients, year))
+            used = cpu_per_request(cpu, server_cpu(server.pid), count)
             filed, f50, f99 = _figures(count, latencies, seconds)
             label = f"reports filed (read + submit), {clients} clients"
             say(f"{label:44} {filed:10,.0f} {f50:8.1f} {f99:8.1f} {filed / rate:8.0%} {failed:7d}")
-            say(f"{count:,} organizations filed in {seconds:.1f} s")
+            say(
+                f"{count:,} organizations filed in {seconds:.1f} s"
+                + ("" if used is None else f"; the server's CPU {used:.2f} ms a filing")
+            )
         finally:
             server.terminate()
             server.wait(timeout=20)

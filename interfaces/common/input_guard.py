@@ -94,7 +94,7 @@ async def _check(scope: Any, receive: Receive) -> None:
         if b"%00" in body or b"\x00" in body:
             raise refuse_nul("form")
         return
-    if _JSON_NUL.search(body):
+    if b"\\u0000" in body and _JSON_NUL.search(body):  # the regex alone: ~100 us on a 4 KB score sheet
         raise refuse_nul("body")
     opened = body.count(b"[") + body.count(b"{")  # a body cannot nest deeper than it opens: most need no scan
     if opened > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
