@@ -23,13 +23,14 @@ collided is followed by a reading of what the other writer recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from copy import deepcopy
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -123,6 +124,12 @@ class CachingRepository(Repository[UUID]):
         super().__init__(event_store, snapshot_store=snapshot_store)
         self.cache = LRUCache(maxsize=maxsize) if maxsize > 0 else None
         self.fastforward = True
+        # a cold read in one statement, where the recorder offers it and snapshots are kept
+        select_latest = getattr(event_store.recorder, "select_latest", None)
+        snapshots = getattr(snapshot_store.recorder, "events_table_name", None) if snapshot_store else None
+        self._latest: Callable[[UUID], list[Any]] | None = (
+            partial(select_latest, snapshots=snapshots) if select_latest and snapshots else None
+        )
 
     def get(
         self,
@@ -180,11 +187,9 @@ class CachingRepository(Repository[UUID]):
     def _reconstruct_aggregate(self, aggregate_id: UUID, version: int | None, projector_func: Any) -> Any:
         """The latest version from the last snapshot and the events after it, read together when
         the recorder can (one statement; a cold read was two round trips on PostgreSQL)."""
-        together = getattr(self.event_store.recorder, "select_latest", None)
-        snapshots = getattr(self.snapshot_store.recorder, "events_table_name", None) if self.snapshot_store else None
-        if version is not None or together is None or snapshots is None or self.snapshot_store is None:
+        if version is not None or self._latest is None or self.snapshot_store is None:
             return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
-        stored = together(aggregate_id, snapshots)  # the snapshot (if any) first: it creates the state
+        stored = self._latest(aggregate_id)  # the snapshot (if any) first: it creates the state
         aggregate = projector_func(None, map(self.snapshot_store.mapper.to_domain_event, stored))
         if aggregate is None:
             raise AggregateNotFoundError(aggregate_id)

@@ -114,10 +114,10 @@ def _translated(e: Exception) -> Exception:
 
 
 class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
-    def select_latest(self, originator_id: Any, snapshots_table: str) -> list[StoredEvent]:
+    def select_latest(self, originator_id: Any, snapshots: str) -> list[StoredEvent]:
         """An aggregate's last snapshot and the events after it, in one statement (see
         application/aggregate_cache.py)."""
-        statement = _LATEST.format(snapshots=snapshots_table, events=self.events_table_name, id=":id")
+        statement = _LATEST.format(snapshots=snapshots, events=self.events_table_name, id=":id")
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, {"id": originator_id.hex if isinstance(originator_id, UUID) else originator_id})
             return _stored(originator_id, c.fetchall())
@@ -184,13 +184,13 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
         )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)  # as eventsourcing's select_events
-    def select_latest(self, originator_id: Any, snapshots_table: str) -> list[StoredEvent]:
+    def select_latest(self, originator_id: Any, snapshots: str) -> list[StoredEvent]:
         """An aggregate's last snapshot and the events after it: one round trip, not two."""
-        statement = self._latest_sql.get(snapshots_table)
+        statement = self._latest_sql.get(snapshots)
         if statement is None:
             schema = Identifier(self.datastore.schema)
-            statement = self._latest_sql[snapshots_table] = SQL(_LATEST).format(
-                snapshots=SQL("{}.{}").format(schema, Identifier(snapshots_table)),
+            statement = self._latest_sql[snapshots] = SQL(_LATEST).format(
+                snapshots=SQL("{}.{}").format(schema, Identifier(snapshots)),
                 events=SQL("{}.{}").format(schema, Identifier(self.events_table_name)),
                 id=SQL("%(id)s"),
             )
