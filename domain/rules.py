@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import MAXYEAR, MINYEAR, date, timedelta
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 
 from domain.errors import InvalidValue
 from domain.periods import Period, UnknownYears
@@ -227,12 +228,17 @@ class ScoringScheme:
     bonus_cap: Decimal
     categories: tuple[Category, ...]
 
-    @property
+    @cached_property
     def indicators(self) -> tuple[Indicator, ...]:
         return tuple(i for c in self.categories for i in c.indicators)
 
+    @cached_property
+    def _by_key(self) -> dict[str, Indicator]:
+        return {i.key: i for i in self.indicators}
+
     def indicator(self, key: str) -> Indicator | None:
-        return next((i for i in self.indicators if i.key == key), None)
+        """Asked once per score of every sheet saved: a lookup, not a walk of the tree."""
+        return self._by_key.get(key)
 
     def check_consistent(self) -> None:
         keys = [i.key for i in self.indicators]

@@ -12,13 +12,14 @@ commit in the second."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
@@ -28,6 +29,9 @@ from infra.integrity import GENESIS, link
 from infra.persistence.group_commit import GroupCommit, Pending
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
+# SQLite: the chain's last link and the read models at the position right before a save's events,
+# in one statement and one row (two statements and a row per read model cost a GIL handoff each)
+_LAST_AND_CURRENT = f"SELECT ({_LAST}), (SELECT group_concat(projection, ' ') FROM sl_tracking WHERE position = ?)"
 _CHAIN = "INSERT INTO sl_chain (position, hash) VALUES (?, ?)"
 # one statement, whatever the number of links (a VALUES list of 10,000 was parsed anew by psycopg each time)
 _CHAIN_ARRAYS = "INSERT INTO sl_chain (position, hash) SELECT * FROM unnest(%b::bigint[], %b::text[])"
@@ -113,6 +117,31 @@ def _translated(e: Exception) -> Exception:
     return e
 
 
+def reads_alone(datastore: SQLiteDatastore) -> None:
+    """A read is one statement, which SQLite runs in a read transaction of its own: no BEGIN and
+    ROLLBACK around it. eventsourcing wraps every read in both, three calls into SQLite where one
+    does, and each call releases and retakes the GIL (under HTTP load, a handoff between threads).
+    Every read through the datastore's `transaction(commit=False)` is a single statement (ours in
+    this module and bulk_reads.py, eventsourcing's). Writes are as they were."""
+    transaction = datastore.transaction
+
+    @contextmanager
+    def alone_when_reading(*, commit: bool) -> Iterator[SQLiteCursor]:
+        if commit:
+            with transaction(commit=True) as c:
+                yield c
+            return
+        with datastore.get_connection(commit=False) as conn:
+            cursor = conn.cursor()
+            with cursor:  # closes it
+                try:
+                    yield cursor
+                except sqlite3.Error as e:  # as eventsourcing's transaction would have raised it
+                    raise _translated(e) from e
+
+    datastore.transaction = alone_when_reading  # type: ignore[method-assign]
+
+
 class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
     def select_latest(self, originator_id: Any, snapshots: str) -> list[StoredEvent]:
         """An aggregate's last snapshot and the events after it, in one statement (see
@@ -134,6 +163,7 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
             return connection
 
         pool._create_connection = create_tuned  # type: ignore[method-assign]
+        reads_alone(self.datastore)
 
     def _write_group(self, group: list[Pending]) -> None:
         """One transaction, one commit; a savepoint per save when there are several, so one
@@ -159,9 +189,9 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
         if not ids:
             return ids, None
         tx = Tx(c.sqlite_cursor, "sqlite")
-        previous = tx.execute(_LAST).scalar() or GENESIS
-        tx.executemany(_CHAIN, _links(previous, ids, pending.stored))
-        return ids, self._read_models(tx, ids, pending, None)
+        ((previous, positioned),) = tx.execute(_LAST_AND_CURRENT, (ids[0] - 1,)).tuples()
+        tx.executemany(_CHAIN, _links(previous or GENESIS, ids, pending.stored))
+        return ids, self._read_models(tx, ids, pending, set(positioned.split()) if positioned else set())
 
 
 class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):

@@ -17,14 +17,19 @@ from interfaces.common.runtime import system_of as system_of  # controllers impo
 from interfaces.common.security import Principal
 
 _IDEMPOTENCY_NS = uuid.UUID("0b6a57a8-35c2-4d55-a0a6-0b1f3f0c1f61")
+_CORRELATION = "starledger.correlation_id"  # the request's, kept on its scope
 
 
 def correlation_id(request: Request[Any, Any, Any]) -> str:
-    """The caller's X-Request-ID (to follow one request through the log), else a new id."""
+    """The caller's X-Request-ID (to follow one request through the log), else a new id: one
+    per request, however often a handler asks (a command and the answer's checks)."""
+    known = request.scope.get(_CORRELATION)
+    if isinstance(known, str):
+        return known
     given = request.headers.get("x-request-id", "").strip()
-    if given and len(given) <= 100 and given.isprintable():
-        return given
-    return str(system_of(request).ids.new_id())
+    chosen = given if given and len(given) <= 100 and given.isprintable() else str(system_of(request).ids.new_id())
+    request.scope[_CORRELATION] = chosen  # type: ignore[literal-required]
+    return chosen
 
 
 def context(request: Request[Any, Any, Any], basis: Any = None) -> CommandContext:
