@@ -21,6 +21,7 @@ MAX_JSON_DEPTH = 32  # our deepest body (an appeal decision's revised sheets) ne
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash before "u0000"
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
+_HIDING_NUL = (b"\x00", b"%", b"\\")  # what a cookie's value is decoded from (percent, then octal escapes)
 _FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -67,6 +68,13 @@ def input_guard(app: ASGIApp) -> ASGIApp:
     return guarded
 
 
+def _may_hide_nul(scope: Any) -> bool:
+    """A cookie decodes to a NUL only from a NUL, a percent escape or a backslash escape: a
+    Cookie header without any (a session token) is not parsed here, once per request before
+    Litestar parses it again."""
+    return any(name == b"cookie" and any(c in value for c in _HIDING_NUL) for name, value in scope["headers"])
+
+
 def _decodes_body(scope: Any) -> bool:
     """Only a handler taking `data` decodes the body; an upload streams its bytes and is not read here."""
     handler = scope.get("route_handler")
@@ -81,9 +89,10 @@ async def _check(scope: Any, receive: Receive) -> None:
         raise refuse_nul("query")
     scope["query_string"] = without_empty_parameters(query)
     request: Request[Any, Any, Any] = Request(scope, receive)
-    for name, value in request.cookies.items():
-        if "\x00" in name or "\x00" in value:
-            raise refuse_nul("cookie")
+    if _may_hide_nul(scope):
+        for name, value in request.cookies.items():
+            if "\x00" in name or "\x00" in value:
+                raise refuse_nul("cookie")
     if not _decodes_body(scope):
         return
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

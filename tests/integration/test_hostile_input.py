@@ -61,6 +61,7 @@ def test_a_nul_character_in_a_query_form_json_text_path_or_cookie_is_a_400(live:
         client.post("/api/auth/login", json={"username": "admin\x00", "password": "x"}),
         client.get("/lang/zh%00"),
         client.get("/register", headers={"Cookie": "sl_session=%00"}),
+        client.get("/register", headers={"Cookie": 'sl_session="\\000"'}),  # an octal escape in a quoted value
     ]
     for answer in refusals:
         assert _is_problem(answer, 400)["code"] == "request.nul_character", answer.request.url
