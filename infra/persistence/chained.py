@@ -40,16 +40,16 @@ _CHAIN_ARRAYS = "INSERT INTO sl_chain (position, hash) SELECT * FROM unnest(%b::
 class AfterInsert(Protocol):
     """Called inside the events' transaction: the read models are updated in the same commit as
     the events they follow. `events` are the domain events (None: decode `stored`); `current`
-    the read models whose positions were found right before these events, their rows locked
-    (None: find them). Returns the names of the read models left behind (to catch up)."""
+    the read models whose positions the recorder found right before these events. Returns the
+    names of the read models left behind (to catch up)."""
 
     def __call__(
         self,
         tx: Tx,
         ids: Sequence[int],
         stored: Sequence[StoredEvent],
-        events: Sequence[Any] | None = None,
-        current: set[str] | None = None,
+        events: Sequence[Any] | None,
+        current: set[str],
     ) -> frozenset[str]: ...
 
 
@@ -102,7 +102,7 @@ class _Grouped:
             self.after_commit(pending.behind)
         return pending.ids
 
-    def _read_models(self, tx: Tx, ids: Sequence[int], pending: Pending, current: set[str] | None) -> frozenset[str] | None:
+    def _read_models(self, tx: Tx, ids: Sequence[int], pending: Pending, current: set[str]) -> frozenset[str] | None:
         if self.after_insert is None:
             return None
         return self.after_insert(tx, ids, pending.stored, _decided(pending), current)

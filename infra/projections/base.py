@@ -307,18 +307,17 @@ class ReadModels:
         tx: Tx,
         ids: Sequence[int],
         stored: Sequence[Any],
-        events: Sequence[Any] | None = None,
-        current: set[str] | None = None,
+        events: Sequence[Any] | None,
+        current: set[str],
     ) -> frozenset[str]:
         """Returns the names of the read models left behind (they catch up after the commit,
         see `remember_behind` and `notice`). `events`: the domain events as the command decided them (else `stored` is decoded).
         `current`: the read models whose positions the recorder found at the last event before
-        these and locked (PostgreSQL, in the same round trip as the insert); else found here."""
+        these, in the statement that also reads the chain's last link (SQLite: the save holds the
+        database's write lock; PostgreSQL: their rows locked, in the insert's round trip)."""
         first, last = ids[0], ids[-1]
         if last - first + 1 != len(ids):  # not one contiguous run: leave it to the catch-up
             return frozenset(p.name for p in self.projections)
-        if current is None:
-            current = self._current(tx, first - 1)
         decided = list(events) if events is not None else [self.app.mapper.to_domain_event(s) for s in stored]
         behind: list[Projection] = []
         applied: list[str] = []
@@ -336,12 +335,6 @@ class ReadModels:
     def remember_behind(self, names: frozenset[str] | None) -> None:
         """In the saving thread, once its events are committed: what `notice` catches up (None: unknown, all)."""
         self._behind.projections = None if names is None else [p for p in self.projections if p.name in names]
-
-    @staticmethod
-    def _current(tx: Tx, before: int) -> set[str]:
-        """The read models whose position is right before the new events (SQLite: the save holds
-        the database's write lock, so nobody moves them meanwhile)."""
-        return {r["projection"] for r in tx.execute("SELECT projection FROM sl_tracking WHERE position = ?", (before,)).all()}
 
     def notice(self, recordings: list[Any]) -> None:
         """After the save: a read model that was behind catches up now if the save concerned it."""
