@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from application.behind import Behind
 from application.context import CommandContext
 from application.documents import accept
 from application.errors import NotFound, NotPermitted
@@ -295,14 +297,19 @@ class CreditRecords(UseCases):
         total = self.view.count_listed_records()
 
         def work(ids: IdRange, report: Callable[[dict[str, int]], int]) -> None:
-            after: UUID | None = None
-            while chunk := self.view.listed_records(after, SWEEP_BATCH, ids):
+            def done(chunk: list[tuple[UUID, str]], changes: list[str]) -> None:
                 counts: dict[str, int] = {"seen": len(chunk)}
-                for change in self._rules_for_chunk(ctx, as_of, chunk):
+                for change in changes:
                     counts[change] = counts.get(change, 0) + 1
-                after, seen = chunk[-1][0], report(counts)
+                seen = report(counts)
                 if progress:
                     progress(min(seen, total), total)
+
+            after: UUID | None = None
+            with Behind("credit-store", self.store.saves_behind) as behind:  # a chunk saved while the next is read and decided
+                while chunk := self.view.listed_records(after, SWEEP_BATCH, ids):
+                    behind.submit(self._rules_for_chunk(ctx, as_of, chunk), partial(done, chunk))
+                    after = chunk[-1][0]
 
         counts = self.runs.run(f"{as_of}/credit", work, candidates=total)
         counts.update(
@@ -313,12 +320,22 @@ class CreditRecords(UseCases):
         counts.pop("seen", None)
         return counts
 
-    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, chunk: list[tuple[UUID, str]]) -> list[str]:
-        """The read model says which rule set governs each record (its organization's division):
-        the organization is not loaded, only the record the rules act on."""
+    def _rules_for_chunk(self, ctx: CommandContext, as_of: date, chunk: list[tuple[UUID, str]]) -> Callable[[], list[str]]:
+        """Decided now, saved by what is returned. The read model says which rule set governs each
+        record (its organization's division): the organization is not loaded, only the record the
+        rules act on."""
         read = self.reader.get_many([record_id for record_id, _ in chunk]) if self.reader and self.set_based else {}
-        decided = self._in_chunk(chunk, lambda row: self._apply_rules_to(ctx, as_of, *row, read=read))
-        return [change for changes in decided if changes for change in changes]  # None: another sweeper did it
+
+        def decide(row: tuple[UUID, str]) -> tuple[list[str], list[CreditRecord]]:
+            return self._apply_rules_to(ctx, as_of, *row, read=read)
+
+        decided = [decide(row) for row in chunk]
+
+        def save() -> list[str]:
+            saved = self._save_decided(chunk, decided, decide)
+            return [change for changes in saved if changes for change in changes]  # None: another sweeper did it
+
+        return save
 
     def _apply_rules_to(
         self, ctx: CommandContext, as_of: date, record_id: UUID, division_code: str, read: dict[UUID, Any] | None = None

@@ -54,6 +54,10 @@ class EventStore(Application[UUID]):
             self.snapshotting_intervals = dict.fromkeys(_LONG_LIVED, interval)  # type: ignore[misc]
         self.clock = clock
         self.rules = rules
+        # A sweep saves a chunk on a thread of its own while it decides the next (application/behind.py):
+        # where a save waits on a server (PostgreSQL: the missed-inspection sweep 19 % faster); on SQLite
+        # the two threads only contend for the GIL (6-11 % slower).
+        self.saves_behind = self.env.get("SAVES_BEHIND") == "y"
         self._after_save: list[Callable[[list[Any]], Any]] = []
 
     def construct_repository(self) -> Repository[UUID]:

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
+from application.behind import Behind
 from application.context import CommandContext
 from application.credit import CreditRecords
 from application.documents import accept
@@ -434,20 +436,24 @@ class Inspections(UseCases):
         total = self.view.count_without_filed_report(division_prefix, report_year)
 
         def work(ids: IdRange, report: Callable[[dict[str, int]], int]) -> None:
-            after: UUID | None = None
-            while True:
-                chunk, after = self.view.missed_candidates(division_prefix, report_year, after, SET_BATCH, ids)
-                if after is None:
-                    return
-                if not chunk:
-                    continue
-                if self.set_based:
-                    outcomes = self._miss_set(ctx, campaign, chunk, as_of)
-                else:
-                    outcomes = self._miss_chunk(ctx, campaign, [c.organization_id for c in chunk], as_of)
+            def done(chunk: list[MissedCandidate], outcomes: list[str | None]) -> None:
                 seen = report({"missed": outcomes.count("missed"), "exempt": outcomes.count("exempt"), "seen": len(chunk)})
                 if progress:
                     progress(min(seen, total), total)
+
+            after: UUID | None = None
+            with Behind("missed-store", self.store.saves_behind) as behind:  # a chunk saved while the next is read and decided
+                while True:
+                    chunk, after = self.view.missed_candidates(division_prefix, report_year, after, SET_BATCH, ids)
+                    if after is None:
+                        return
+                    if not chunk:
+                        continue
+                    if self.set_based:
+                        save = self._miss_set(ctx, campaign, chunk, as_of)
+                    else:
+                        save = partial(self._miss_chunk, ctx, campaign, [c.organization_id for c in chunk], as_of)
+                    behind.submit(save, partial(done, chunk))
 
         def finish(counts: dict[str, int]) -> None:
             """Once, by whoever sees every chunk done: the campaign itself refuses a second record."""
@@ -482,12 +488,13 @@ class Inspections(UseCases):
 
     def _miss_set(
         self, ctx: CommandContext, campaign: InspectionCampaign, chunk: list[MissedCandidate], as_of: date
-    ) -> list[str | None]:
+    ) -> Callable[[], list[str | None]]:
         """A chunk decided in a set: an organization the read models show with nothing that bears on
         the decision but its division and registration day (no inspection of the year yet, no credit
         record, no grade) gets new aggregates made by the same domain methods, with no aggregate
-        loaded; the others are decided on their loaded aggregates as before. All are saved in one
-        transaction, after checking the organizations' versions did not move since the query. A
+        loaded; the others are decided on their loaded aggregates as before, after checking the
+        organizations' versions did not move since the query. What is returned saves them all in one
+        transaction (on another thread while the next chunk is decided). A
         collision (another writer created the inspection or the record meanwhile) decides every
         organization of the chunk again on its loaded aggregates."""
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
@@ -512,16 +519,14 @@ class Inspections(UseCases):
                 self._decide_missed(ctx, campaign, c.organization_id, known, as_of) if c.organization_id in moved else d
                 for c, d in zip(chunk, decided, strict=True)
             ]
-        changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
-        try:
-            if changed:
-                self._save(*changed)
-            return [result for result, _ in decided]
-        except StaleVersion:
-            return [
-                self._decided_alone(lambda o: self._decide_missed(ctx, campaign, o, None, as_of), c.organization_id)
-                for c in chunk
-            ]
+        return partial(
+            self._save_decided, [c.organization_id for c in chunk], decided, partial(self._decide_alone, ctx, campaign, as_of)
+        )
+
+    def _decide_alone(
+        self, ctx: CommandContext, campaign: InspectionCampaign, as_of: date, organization_id: UUID
+    ) -> tuple[str | None, list[Any]]:
+        return self._decide_missed(ctx, campaign, organization_id, None, as_of)
 
     def _moved(self, chunk: list[MissedCandidate]) -> set[UUID]:
         now = self.view.organization_versions([c.organization_id for c in chunk])

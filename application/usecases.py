@@ -95,7 +95,12 @@ class UseCases:
         all saved in one transaction; one commit per item was most of a sweep's time. If another
         writer got to one of them first, each is decided again and saved alone; an item that
         collides again gives None (the other writer did it)."""
-        decided = [decide(item) for item in items]
+        return self._save_decided(items, [decide(item) for item in items], decide)
+
+    def _save_decided(
+        self, items: list[T], decided: list[tuple[R, list[Any]]], decide: Callable[[T], tuple[R, list[Any]]]
+    ) -> list[R | None]:
+        """`_in_chunk`'s save, of what was decided (perhaps on another thread, one chunk ahead)."""
         changed = [aggregate for _, aggregates in decided for aggregate in aggregates]
         try:
             if changed:

@@ -4,13 +4,12 @@ about), a chunk per transaction, with the channels its recipient can be reached 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextvars import copy_context
+from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import partial
 from itertools import islice
-from typing import Any
 
+from application.behind import Behind
 from application.context import CommandContext
 from application.ports import ContactDirectory, Mailer, ReminderView
 from application.queries.reminders import ContactRow
@@ -39,14 +38,18 @@ class ReminderIssuing(ReminderPlanning):
         self.planning.catch_up()
         counts = {"planned": 0, "issued": 0, "already_issued": 0}
         reachable = self.contacts.reachable()
-        with _Behind() as behind:
+
+        def stored(n: int) -> None:
+            counts["issued"] += n
+
+        with Behind("reminders-store", self.store.saves_behind) as behind:  # a chunk stored while the next is planned
             for chunk in _chunks(self._planned(as_of), ISSUE_BATCH):
                 plans = list({p.id: p for p in chunk}.values())
-                issued = self.view.issued([p.id for p in plans])
+                issued = self.view.issued([p.id for p in plans])  # a repeat still storing collides instead
                 counts["planned"] += len(plans)
-                behind.store(self._store, ctx, [p for p in plans if p.id not in issued], reachable)
-        counts["issued"] = behind.stored
-        counts["already_issued"] = counts["planned"] - behind.stored
+                fresh = [p for p in plans if p.id not in issued]
+                behind.submit(partial(self._store, ctx, fresh, reachable), stored)
+        counts["already_issued"] = counts["planned"] - counts["issued"]
         log.info("reminders as of %s: %s", as_of, counts)
         return counts
 
@@ -75,37 +78,6 @@ class ReminderIssuing(ReminderPlanning):
             if "webhook" in contact.channels and contact.webhook_url:
                 wanted.add("webhook")
         return tuple(sorted(wanted))
-
-
-class _Behind:
-    """Stores a chunk on a thread of its own while the next one is planned: on PostgreSQL the
-    sweep waited for the server's writes with nothing else to do (a third of its time at a million).
-    One chunk at a time, in order; a chunk's failure is raised by the next call or at the end.
-    A reminder also planned in the chunk being stored collides in the event store and counts as
-    issued once (`_in_chunk` stores the rest one by one)."""
-
-    def __init__(self) -> None:
-        self.stored = 0
-        self._saver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reminders-store")
-        self._pending: Future[int] | None = None
-
-    def store(self, save: Callable[..., int], *args: Any) -> None:
-        self._wait()
-        self._pending = self._saver.submit(copy_context().run, save, *args)  # the command's context goes along
-
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self.stored += pending.result()
-
-    def __enter__(self) -> _Behind:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            self._wait()
-        finally:
-            self._saver.shutdown()
 
 
 def _chunks(items: Iterable[PlannedReminder], size: int) -> Iterator[list[PlannedReminder]]:

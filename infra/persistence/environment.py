@@ -31,6 +31,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             POSTGRES_MAX_OVERFLOW="5",
             POSTGRES_PRE_PING="n",
             POSTGRES_CONNECT_TIMEOUT="3",  # per attempt; eventsourcing retries ten times: an outage answers 503 within a minute
+            SAVES_BEHIND="y",  # a sweep decides its next chunk while the server writes the last (application/behind.py)
         )
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
