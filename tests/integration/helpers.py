@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import sqlite3
+from typing import Any
+
 from application.context import CommandContext
 from domain.organization import OrganizationType, Profile
 from domain.provenance import Actor, Basis, Role
@@ -23,3 +26,17 @@ def profile(name: str = "铜陵市郊区社会组织联合会", **changes: objec
 
 def code(n: int, type_digit: str = "1", division: str = "340711") -> str:
     return complete_code(f"5{type_digit}{division}MJ{n:07d}")
+
+
+def sqlite_statements(monkeypatch: Any) -> list[str]:
+    """Every statement the SQLite connections opened from now on run, as they ran (parameters in)."""
+    said: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = connect(*args, **kwargs)
+        connection.set_trace_callback(said.append)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    return said

@@ -3,13 +3,12 @@ event store's pool, whose connections eventsourcing opens (its writes are most o
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from infra.wiring import build_system, load_settings
-from tests.integration.helpers import REGISTRAR, code, profile
+from tests.integration.helpers import REGISTRAR, code, profile, sqlite_statements
 
 EXPECTED = (-65536, 20000, 256 * 1024 * 1024)
 ASKED = ("PRAGMA cache_size", "PRAGMA wal_autocheckpoint", "PRAGMA soft_heap_limit")
@@ -33,15 +32,7 @@ def test_our_connections_and_the_event_stores_have_the_page_cache_and_checkpoint
 def test_a_read_of_the_log_is_one_statement_and_a_save_one_transaction(tmp_path: Path, monkeypatch: Any) -> None:
     """eventsourcing wrapped every read in BEGIN and ROLLBACK: three calls into SQLite, each
     releasing and retaking the GIL, where one SELECT reads a consistent state on its own."""
-    said: list[str] = []
-    connect = sqlite3.connect
-
-    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = connect(*args, **kwargs)
-        connection.set_trace_callback(said.append)
-        return connection
-
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    said = sqlite_statements(monkeypatch)
     system = build_system(load_settings(data_dir=tmp_path, database_url="", scheduler=False, secret_key="t"))
     try:
         org = system.organizations.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1))

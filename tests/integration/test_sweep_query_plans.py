@@ -3,25 +3,16 @@ organization: at a million organizations a scan of the register is seconds per q
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from infra.wiring import build_system, load_settings
-from tests.integration.helpers import REGISTRAR, code, profile
+from tests.integration.helpers import REGISTRAR, code, profile, sqlite_statements
 
 
 def test_the_grades_about_to_expire_are_found_through_their_own_index(tmp_path: Path, monkeypatch: Any) -> None:
-    said: list[str] = []
-    connect = sqlite3.connect
-
-    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = connect(*args, **kwargs)
-        connection.set_trace_callback(said.append)
-        return connection
-
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    said = sqlite_statements(monkeypatch)
     system = build_system(load_settings(data_dir=tmp_path, database_url="", scheduler=False, secret_key="t"))
     try:
         system.organizations.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1))
