@@ -18,7 +18,7 @@ from application.errors import NotFound, NotPermitted
 from application.ports import AggregateReader, ComplianceView, DocumentStore, DocumentUpload, IdRange
 from application.rights import command
 from application.sweep_runs import SharedRuns
-from application.usecases import SWEEP_BATCH, UseCases
+from application.usecases import UseCases
 from domain.credit import (
     MANUAL_GROUNDS,
     CreditList,
@@ -307,7 +307,7 @@ class CreditRecords(UseCases):
 
             after: UUID | None = None
             with Behind("credit-store", self.store.saves_behind) as behind:  # a chunk saved while the next is read and decided
-                while chunk := self.view.listed_records(after, SWEEP_BATCH, ids):
+                while chunk := self.view.listed_records(after, self.store.sweep_set_size, ids):
                     behind.submit(self._rules_for_chunk(ctx, as_of, chunk), partial(done, chunk))
                     after = chunk[-1][0]
 

@@ -38,7 +38,6 @@ from domain.organization import Organization
 from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, grade_at_least
 
-SET_BATCH = 500  # organizations the missed sweep reads, decides and saves at a time
 REPORT_SLOTS = ("audit_report", "cover_page", "commitment", "party_building", "report_other")
 
 
@@ -444,7 +443,9 @@ class Inspections(UseCases):
             after: UUID | None = None
             with Behind("missed-store", self.store.saves_behind) as behind:  # a chunk saved while the next is read and decided
                 while True:
-                    chunk, after = self.view.missed_candidates(division_prefix, report_year, after, SET_BATCH, ids)
+                    chunk, after = self.view.missed_candidates(
+                        division_prefix, report_year, after, self.store.sweep_set_size, ids
+                    )
                     if after is None:
                         return
                     if not chunk:

@@ -23,7 +23,6 @@ from domain.rules import RuleSet, require_rules_in_force
 RETRIES = 5
 # who may record a decision or a received document with an earlier date than the day it is entered
 BACKDATING_ROLES = frozenset({Role.REGISTRAR, Role.CHAIR, Role.ADMIN, Role.SYSTEM})
-SWEEP_BATCH = 500  # organizations a sweep decides, then saves in one transaction (200: the credit sweep 12-17 % slower)
 T = TypeVar("T")
 R = TypeVar("R")
 A = TypeVar("A", bound=Aggregate)  # an aggregate, returned as the type it was asked for or saved

@@ -40,5 +40,6 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             APPLICATION_RECORDER_TOPIC="infra.persistence.chained:ChainedSQLiteApplicationRecorder",
             SQLITE_DBNAME=str(settings.sqlite_path),
             SQLITE_LOCK_TIMEOUT="30",
+            SWEEP_SET_SIZE="2000",  # fewer commits, each index page written once per chunk (application/event_store.py)
         )
     return env

@@ -172,7 +172,7 @@ def test_a_chunk_of_an_instance_that_died_is_claimed_again_when_its_lease_runs_o
     try:
         populate(first, clock)
         clock.move_to(date(2025, 6, 1))
-        monkeypatch.setattr(application.inspections, "SET_BATCH", 2)  # chunks of 3: two windows each
+        monkeypatch.setattr(first.store, "sweep_set_size", 2)  # chunks of 3: two windows each
         decided = first.inspections._miss_set
         windows = 0
 
