@@ -114,13 +114,13 @@ def _instance(which: int, data_dir: str, database_url: str, ready: Any, results:
         started, cpu = time.time(), time.process_time()
         with system.sweep_runs.round(day.isoformat()):  # as `sweep` runs the steps
             run(system)(system_context("bench", f"bench-sweep-{system.sweep_runs.worker}"), day)
-        ended, cpu = time.time(), time.process_time() - cpu
+        ended, cpu_used = time.time(), time.process_time() - cpu
         with system.database.transaction() as tx:
             chunks = tx.execute(
                 "SELECT COUNT(*) FROM sl_sweep_chunks WHERE run LIKE ? AND claimed_by LIKE ? AND done_at IS NOT NULL",
                 (f"{day}/%", f"{system.sweep_runs.worker}#%"),
             ).scalar()
-        results.put((started, ended, cpu, _peak_mib(), int(chunks)))
+        results.put((started, ended, cpu_used, _peak_mib(), int(chunks)))
     finally:
         system.close()
 
