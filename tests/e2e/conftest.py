@@ -76,3 +76,10 @@ def sign_in(page: Any, site: str, username: str) -> None:
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def choose_files(page: Any, files: list[dict[str, Any]]) -> None:
+    """Choose files in the documents zone once its script listens (a deferred script can run after
+    the page is shown, and a file chosen before it would go nowhere)."""
+    page.wait_for_selector("[data-testid=dropzone][data-ready]", state="attached")
+    page.set_input_files("[data-testid=doc-file]", files=files)

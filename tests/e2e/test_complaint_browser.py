@@ -12,7 +12,7 @@ from uuid import uuid5
 import pytest
 
 from application.demo import _NS
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, choose_files
 from tests.e2e.test_public_browser import sign_in
 from tests.support import documents as make
 
@@ -37,9 +37,7 @@ def test_a_complaint_from_the_public_card_to_the_answer(site: str, page: Any) ->
     reference = page.inner_text("[data-testid=reference]").strip()
     assert "已收到您的投诉举报" in page.inner_text("[data-testid=done]")
     with page.expect_navigation(url="**saved=1"):  # a photo of the receipt, from the phone
-        page.set_input_files(
-            "[data-testid=doc-file]", files=[{"name": "收费收据.png", "mimeType": "image/png", "buffer": make.png(6, 4)}]
-        )
+        choose_files(page, files=[{"name": "收费收据.png", "mimeType": "image/png", "buffer": make.png(6, 4)}])
     assert "收费收据.png" in page.inner_text("[data-testid=material]")
     page.screenshot(path=str(ARTIFACTS / "complaint-material-phone.png"), full_page=True)
 

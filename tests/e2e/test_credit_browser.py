@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import choose_files, sign_in
 from tests.e2e.test_accessibility_browser import check_accessibility
 from tests.e2e.test_phone_browser import overflow
 from tests.support import documents as make
@@ -48,8 +48,8 @@ def test_a_penalty_then_a_removal_request_on_the_credit_page(site: str, page: An
 
     page.select_option("[data-testid=doc-slot]", label="行政处罚决定书 · 郊民罚〔2026〕11号")
     with page.expect_navigation(url="**saved=1"):
-        page.set_input_files(
-            "[data-testid=doc-file]",
+        choose_files(
+            page,
             files=[{"name": "郊民罚〔2026〕11号 决定书.pdf", "mimeType": "application/pdf", "buffer": make.pdf("decision")}],
         )
     assert "✓" in page.text_content("[data-testid=penalty-1]")
@@ -67,8 +67,8 @@ def test_a_penalty_then_a_removal_request_on_the_credit_page(site: str, page: An
     assert "申请移出" in page.text_content("[data-testid=removal-requested]")
     page.select_option("[data-testid=doc-slot]", label="移出申请的理由与证明 · 活动异常名录的移出申请")
     with page.expect_navigation(url="**saved=1"):
-        page.set_input_files(
-            "[data-testid=doc-file]",
+        choose_files(
+            page,
             files=[{"name": "补报年度报告的说明.pdf", "mimeType": "application/pdf", "buffer": make.pdf("grounds")}],
         )
     assert "补报年度报告的说明.pdf" in page.text_content("[data-testid=document-list]")

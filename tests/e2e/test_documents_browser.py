@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from application.queries.register import RegisterQuery
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, choose_files
 from tests.e2e.test_public_browser import sign_in
 from tests.support import documents as make
 
@@ -35,8 +35,8 @@ def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(
     cover = make.pdf("cover page, signed and sealed", pad_to=400_000)
     page.select_option("[data-testid=doc-slot]", "cover_page")
     with page.expect_navigation(url="**saved=1"):
-        page.set_input_files(
-            "[data-testid=doc-file]",
+        choose_files(
+            page,
             files=[{"name": "2025年度报告封面(盖章).pdf", "mimeType": "application/pdf", "buffer": cover}],
         )
     assert "✓" in page.text_content("[data-testid=required-cover_page]")
@@ -58,9 +58,7 @@ def test_an_organization_uploads_previews_downloads_and_withdraws_its_documents(
 
     # a file of the wrong type by content is refused with the reason, nothing is attached
     page.select_option("[data-testid=doc-slot]", "party_building")
-    page.set_input_files(
-        "[data-testid=doc-file]", files=[{"name": "党建工作报告.pdf", "mimeType": "application/pdf", "buffer": make.png()}]
-    )
+    choose_files(page, files=[{"name": "党建工作报告.pdf", "mimeType": "application/pdf", "buffer": make.png()}])
     page.wait_for_selector("[data-testid=doc-status].error-text")
     assert "类型按文件内容判断" in page.text_content("[data-testid=doc-status]")
     assert "○" in page.text_content("[data-testid=required-party_building]")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import choose_files, sign_in
 from tests.e2e.test_accessibility_browser import check_accessibility
 from tests.integration.test_announcements import announced_case
 from tests.support import documents as make
@@ -36,8 +36,8 @@ def test_a_member_of_the_public_objects_and_the_registrar_decides(site: str, pag
     assert reference.startswith("YY-") and reference in page.text_content("[data-testid=done]")
     assert "待处理" in page.text_content("[data-testid=state]")
     with page.expect_navigation(url="**saved=1"):
-        page.set_input_files(
-            "[data-testid=doc-file]",
+        choose_files(
+            page,
             files=[{"name": "社区服务记录.pdf", "mimeType": "application/pdf", "buffer": make.pdf("service records")}],
         )
     assert "社区服务记录.pdf" in page.text_content("main")

@@ -47,4 +47,5 @@
     zone.classList.remove("over");
     send(Array.from(e.dataTransfer.files));
   });
+  zone.dataset.ready = "";  // the zone listens from here on; a test waits for this before choosing a file
 })();
