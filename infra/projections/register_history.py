@@ -29,7 +29,7 @@ from infra.database import Tx
 from infra.projections.base import BulkProjection, Handler, in_slices
 from infra.projections.effective_days import effective_day
 from infra.projections.register import LINE_CHANGES
-from infra.projections.register_totals import RegisterTotalsProjection
+from infra.projections.register_totals import RegisterTotalsProjection, instant
 
 NAME = "register_history"
 # version: the organization's version when the interval began (its state there is one audit read away)
@@ -60,11 +60,6 @@ _VIEW_FIELDS = frozenset(
     {"timestamp", "provenance", "profile", "code", "registered_on", "filed_on", "name", "level", "valid_until", "on"}
     | {"corrected_on", "status", "grade", "grade_valid_until", "organization_id", "list_name", "ground"}
 )
-
-
-def instant(moment: datetime) -> str:
-    """Fixed-width UTC text (microseconds always present), so instants compare as text on both databases."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"  # as %Y-%m-%dT%H:%M:%S.%fZ, faster
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -250,18 +245,18 @@ class RegisterHistoryProjection(BulkProjection):
     # -- queries ----------------------------------------------------------------
     def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
         """The register in effect on a day as known at an instant (now by default). The total is
-        exact for the whole register as known now (summed by day) and for up to COUNT_CAP rows;
+        exact for the whole register or one district (summed by day) and for up to COUNT_CAP rows;
         beyond, it is COUNT_CAP and `total_exact` is false."""
-        where, params, end, filtered = _as_of_conditions(query)
+        where, params, end = _as_of_conditions(query)
         direction = "DESC" if query.descending else "ASC"  # one direction for both keys: the name index serves it
         per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
         condition = " AND ".join(where)
         with self.db.transaction() as tx:
             sqlite = tx.dialect == "sqlite"
-            if filtered or query.known_at is not None:
-                total, exact = _counted(tx, condition, params, query)
+            if _summed(query):
+                total, exact = self._totals.entered_by(query.effective_on, tx, query.known_at, query.district), True
             else:
-                total, exact = self._totals.entered_by(query.effective_on, tx), True
+                total, exact = _counted(tx, condition, params, query)
             dense = query.sort == "name" and total >= _DENSE
             source, key = "sl_register_intervals", _SORTS[query.sort]
             if sqlite:  # neither database can tell from its statistics how many rows a day holds: both are told
@@ -668,14 +663,12 @@ _tracked = itemgetter(*_TRACKED)
 assert _TRACKED[4:6] == ("district", "division_code")  # shared by position in _Buffered.insert
 
 
-def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], str, bool]:
-    """The query's conditions and parameters, the expression of a row's end as known then, and
-    whether anything beyond the two clocks filters the rows."""
+def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], str]:
+    """The query's conditions and parameters, and the expression of a row's end as known then."""
     day = query.effective_on.isoformat()
     where, params, end = _known(query.known_at)
     where += ["valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
     params += [day, day]
-    clocks = len(where)
     for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
         if value:
             where.append(f"{column} = ?")
@@ -688,7 +681,12 @@ def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any], s
     if query.division_prefix:
         where.append("division_code LIKE ?")
         params.append(f"{query.division_prefix}%")
-    return where, params, end, len(where) > clocks
+    return where, params, end
+
+
+def _summed(query: RegisterAsOfQuery) -> bool:
+    """Whether the total is a sum of entries by day: the whole register, or one district."""
+    return not (query.status or query.grade or query.credit_status or query.org_type or query.division_prefix)
 
 
 def _narrowest(query: RegisterAsOfQuery) -> str:

@@ -178,14 +178,14 @@ def _replayed(system, ids, on: date, known_at: datetime | None) -> dict:  # type
     return lines
 
 
-def _projected(system, on: date, known_at: datetime | None) -> dict:  # type: ignore[no-untyped-def]
+def _projected(system, on: date, known_at: datetime | None, district: str | None = None) -> dict:  # type: ignore[no-untyped-def]
     lines, page = {}, 1
     while True:
-        query = RegisterAsOfQuery(effective_on=on, known_at=known_at, page=page, per_page=500)
+        query = RegisterAsOfQuery(effective_on=on, known_at=known_at, district=district, page=page, per_page=500)
         found = system.audit.register_as_of(query)
         lines.update({row.id: (row.name, row.status, row.grade, row.credit_status) for row in found.items})
         if page >= found.pages:
-            # the total (summed by day as known now, counted as known then) is the rows there are
+            # the total (the entries summed by day, for the register or a district) is the rows there are
             assert found.total_exact and found.total == len(lines), (on, known_at, found.total, len(lines))
             return lines
         page += 1
@@ -228,10 +228,14 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
     days = [d + timedelta(days=k) for d in rng.sample(said, min(12, len(said))) for k in (-1, 0)]
     days += [first + timedelta(days=rng.randrange((last - first).days)) for _ in range(8)]
     kinds, differs = set(), 0
+    district_of = {i: system.organizations.organization(i).profile.district for i in population.ids}
     for known_at in knowns:
-        for on in days:
+        for n, on in enumerate(days):
             projected = _projected(system, on, known_at)
             assert projected == _replayed(system, population.ids, on, known_at), (on, known_at)
+            for district in sorted(set(district_of.values())) if n % 4 == 0 else ():
+                wanted = {i: line for i, line in projected.items() if district_of[i] == district}
+                assert _projected(system, on, known_at, district) == wanted, (on, known_at, district)
             kinds |= {(status, grade is not None, credit) for _, status, grade, credit in projected.values()}
             differs += known_at is not None and projected != _projected(system, on, None)
     # the population really went through the states, and the knowledge axis really mattered
@@ -286,13 +290,16 @@ def test_a_large_filtered_count_stops_at_its_cap_and_says_so(system, clock, monk
     everything = _projected(system, on, None)
     districts = Counter(system.organizations.organization(i).profile.district for i in population.ids)
     district, many = districts.most_common(1)[0]
-    assert many > 3 and len(everything) > many
+    active = sum(1 for line in everything.values() if line[1] == "active")
+    assert many > 3 and len(everything) > many and active > 3
     monkeypatch.setattr(register_history, "COUNT_CAP", 3)
-    filtered = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, district=district, per_page=2))
+    filtered = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, status="active", per_page=2))
     assert filtered.total == 3 and not filtered.total_exact and filtered.pages == 2
-    whole = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, per_page=2))
-    assert whole.total_exact and whole.total == len(everything)  # the whole register is summed, never capped
-    known = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=clock.now(), per_page=2))
-    assert known.total == 3 and not known.total_exact
-    last = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, district=district, per_page=2, page=99))
+    # the whole register and a district are summed, never capped, on both clocks
+    for known_at in (None, clock.now()):
+        whole = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=known_at, per_page=2))
+        assert whole.total_exact and whole.total == len(everything)
+        one = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=known_at, district=district, per_page=2))
+        assert one.total_exact and one.total == many
+    last = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, status="active", per_page=2, page=99))
     assert last.items == [] and last.pages == last.page  # an empty page past the end offers no next one
