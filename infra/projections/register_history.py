@@ -263,9 +263,16 @@ class RegisterHistoryProjection(BulkProjection):
                 source += f" INDEXED BY {_BY_NAME if dense else _narrowest(query)}"
             elif query.sort == "name" and not dense:  # not walked in name order (all names for a day with few rows)
                 key += " || ''"  # but found through the filter's index, and sorted
-            order = f"{key} {direction}, organization_id {direction}"
+            # The page's keys are found in the index alone, then only its rows are read: reading
+            # every row that matched to sort them read a block per row (1,700 for 5A in a district).
+            picked = (
+                f"SELECT organization_id, valid_from, recorded_from FROM {source} WHERE {condition} "
+                f"ORDER BY {key} {direction}, organization_id {direction} LIMIT ? OFFSET ?"
+            )
             rows = tx.execute(
-                f"SELECT *, {end} AS known_end FROM {source} WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+                f"SELECT r.*, {end} AS known_end FROM ({picked}) AS k JOIN sl_register_intervals AS r "
+                "ON r.organization_id = k.organization_id AND r.valid_from = k.valid_from AND r.recorded_from = k.recorded_from "
+                f"ORDER BY r.{_SORTS[query.sort]} {direction}, r.organization_id {direction}",
                 (*params, per_page, (page - 1) * per_page),
             ).all()
         return Page(items=[_line(r) for r in rows], total=total, page=page, per_page=per_page, total_exact=exact)
