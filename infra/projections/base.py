@@ -114,7 +114,7 @@ class Projection(ABC):
     @classmethod
     def statements(cls, dialect: str) -> list[str]:
         """The DDL of the tables and indexes, idempotent. A read model whose SQL differs between
-        the databases (none does today) overrides this and looks at `dialect`."""
+        the databases (register_totals) overrides this and looks at `dialect`."""
         created = [f"CREATE TABLE IF NOT EXISTS {table} ({columns})" for table, columns in cls.tables.items()]
         return created + list(cls.indexes)
 
