@@ -6,8 +6,9 @@ is its entry's, so the unfiltered register, or one district's, in effect on D as
 counts the entries that took effect on or before D and were recorded by K: a sum over days,
 not a count over a million intervals.
 
-The sum is over whole days of record time; the entries recorded on K's own day, up to K, are
-counted one by one (`sl_register_entries`, one row per organization)."""
+The sum is over whole days of record time (UTC days, as the instants are kept); the entries
+recorded on K's own day, up to K, are counted one by one (`sl_register_entries`, one row per
+organization)."""
 
 from __future__ import annotations
 
