@@ -115,7 +115,7 @@ class RegisterHistoryProjection(BulkProjection):
         "CREATE INDEX IF NOT EXISTS sl_register_intervals_current ON sl_register_intervals (organization_id) "
         "WHERE recorded_to IS NULL",
     )
-    reads = (RegisterTotalsProjection,)  # the unfiltered register's size on a day
+    reads = (RegisterTotalsProjection,)  # the size of the register, or of a district, on a day on both clocks
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
     # Each handler decides against an IntervalStore: the tables themselves while live (and when
@@ -709,8 +709,8 @@ def _narrowest(query: RegisterAsOfQuery) -> str:
 
 
 def _counted(tx: Tx, condition: str, params: list[Any], query: RegisterAsOfQuery) -> tuple[int, bool]:
-    """The rows that meet the condition, counted up to COUNT_CAP: (count, whether it is exact).
-    As known now, counted from the day backwards where the index allows (each has the clocks
+    """The rows that meet the condition, counted up to COUNT_CAP: (count, whether it is exact);
+    the whole register and one district alone are summed instead (`_summed`). As known now, counted from the day backwards where the index allows (each has the clocks
     right after its filter's columns; the grades' has the district between): the intervals that
     began last are the ones still in effect, while walking forwards passed every closed interval
     first (at a million organizations, 90,000 of them before a district's 10,000th row in
