@@ -28,6 +28,7 @@ from application.queries.integrity import Checkpoint, Verification
 from application.queries.register import RegisterAsOfQuery, RegisterEntry, RegisterLine, RegisterQuery
 from application.queries.reminders import ContactRow, DeliveryClaim, ReminderQuery, ReminderRow
 from application.queries.spot_checks import DrawRow, SpotCheckQuery, SpotCheckRow
+from domain.reminder import PlannedReminder
 from domain.rules import RuleSet
 
 
@@ -214,8 +215,10 @@ class ReminderView(Protocol):
 
     def unread_count(self, recipients: list[str], user_id: str) -> int: ...
 
-    def issued(self, reminder_ids: list[UUID]) -> set[UUID]:
-        """Those of the reminders that exist already (one query)."""
+    def issued(self, planned: Sequence[PlannedReminder]) -> set[UUID]:
+        """The ids of those planned that were issued already, matched on what they are about
+        (kind, subject, recipient, period, offset), not on their ids: a reminder issued before
+        ids followed their subjects has another id for the same thing (one query)."""
         ...
 
 

@@ -45,7 +45,7 @@ class ReminderIssuing(ReminderPlanning):
         with Behind("reminders-store", self.store.saves_behind) as behind:  # a chunk stored while the next is planned
             for chunk in _chunks(self._planned(as_of), ISSUE_BATCH):
                 plans = list({p.id: p for p in chunk}.values())
-                issued = self.view.issued([p.id for p in plans])  # a repeat still storing collides instead
+                issued = self.view.issued(plans)  # a repeat still storing collides instead
                 counts["planned"] += len(plans)
                 fresh = [p for p in plans if p.id not in issued]
                 behind.submit(partial(self._store, ctx, fresh, reachable), stored)

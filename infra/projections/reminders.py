@@ -3,6 +3,7 @@ What reminder planning reads from the other read models is in infra/planning.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from itertools import groupby
 from typing import Any, ClassVar
@@ -12,7 +13,7 @@ from application.queries.common import Page
 from application.queries.reminders import DeliveryClaim, DeliveryRow, ReminderQuery, ReminderRow
 from application.reminders.completion import DONE_TEXTS
 from application.reminders.planning import MILESTONE_NAMES
-from domain.reminder import Reminder
+from domain.reminder import PlannedReminder, Reminder
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, rows_for_ids, utc
 from infra.projections.cases import CasesProjection
@@ -268,8 +269,15 @@ class ReminderProjection(Projection):
         items = [_reminder(r, deliveries.get(r["id"], []), r["id"] in read) for r in rows]
         return Page(items=items, total=total, page=page, per_page=per_page)
 
-    def issued(self, reminder_ids: list[UUID]) -> set[UUID]:
-        return {UUID(r["id"]) for r in rows_for_ids(self.db, "SELECT id FROM sl_reminders WHERE id IN", reminder_ids)}
+    def issued(self, planned: Sequence[PlannedReminder]) -> set[UUID]:
+        """Found by subject (its index), matched on the whole of what each is about."""
+        wanted = {(p.kind, str(p.subject_id), p.recipient, p.period, p.offset): p.id for p in planned}
+        subjects = sorted({p.subject_id for p in planned})
+        rows = rows_for_ids(
+            self.db, "SELECT kind, subject_id, recipient, period, offset_label FROM sl_reminders WHERE subject_id IN", subjects
+        )
+        found = (wanted.get((r["kind"], r["subject_id"], r["recipient"], r["period"], r["offset_label"])) for r in rows)
+        return {reminder_id for reminder_id in found if reminder_id is not None}
 
     def unread_count(self, recipients: list[str], user_id: str) -> int:
         where, params = _filters(ReminderQuery(recipients=recipients, unread_for=user_id))

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID, uuid5
 
 import pytest
 
 from application.context import system_context
 from application.queries.reminders import ReminderQuery
 from application.reminders import issuing
+from domain.reminder import Reminder
 from tests.integration.helpers import REGISTRAR, code, profile
 
 SWEEP = system_context("daily-sweep", "reminder-chunks-test")
@@ -63,3 +65,19 @@ def test_a_chunk_that_fails_to_store_stops_the_sweep_with_its_error(system, cloc
     assert calls == [3, 3]
     monkeypatch.setattr(system.reminders, "_store", store)
     assert system.reminders.issue(SWEEP, DAY) == {"planned": 7, "issued": 4, "already_issued": 3}
+
+
+def test_reminders_issued_under_their_old_ids_are_not_issued_again(system, clock) -> None:  # type: ignore[no-untyped-def]
+    """Before their ids followed their subjects, a reminder's id was a uuid5 of the same key: a
+    database holding such reminders must not get them again under the new ids."""
+    organizations_due(system, clock, 4)
+    plans = system.reminders.plan(DAY)
+    old_namespace = UUID("9d7e4c2a-1b3f-4e8d-a6c5-7f2e9b1d4a60")
+    for plan in plans[:3]:
+        plan.__dict__["id"] = uuid5(old_namespace, f"{plan.kind}|{plan.subject_id}|{plan.recipient}|{plan.period}|{plan.offset}")
+        system.store.save(Reminder.issue(plan, (), SWEEP.provenance(clock.now(), effective_on=DAY)))
+    assert stored(system) == 3
+    assert system.reminders.issue(SWEEP, DAY) == {"planned": 4, "issued": 1, "already_issued": 3}
+    listed = system.reminder_view.reminders(ReminderQuery(per_page=200)).items
+    assert sorted(r.subject_id for r in listed) == sorted(p.subject_id for p in plans)  # each organization once
+    assert system.reminders.issue(SWEEP, DAY) == {"planned": 4, "issued": 0, "already_issued": 4}
