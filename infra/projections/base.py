@@ -50,11 +50,15 @@ def in_slices(ids: Sequence[str], size: int = READ_AHEAD) -> list[Sequence[str]]
 
 
 def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequence[UUID]) -> list[dict[str, Any]]:
-    """The rows of `select … WHERE id IN` for the ids, in one query (none for no ids)."""
+    """The rows of `select … WHERE column` whose column is one of the ids, in one query (none for
+    no ids). PostgreSQL gets one array, not a parameter per id: psycopg parsed a query of 10,000
+    placeholders anew each time (it caches only short ones), 15 % of the reminders sweep's planning."""
     if not ids:
         return []
     with db.transaction() as tx:
-        return tx.execute(f"{select} ({', '.join('?' for _ in ids)})", [str(i) for i in ids]).all()
+        if tx.dialect == "postgres":
+            return tx.execute(f"{select} = ANY(?)", ([str(i) for i in ids],)).all()
+        return tx.execute(f"{select} IN ({', '.join('?' for _ in ids)})", [str(i) for i in ids]).all()
 
 
 def paged(

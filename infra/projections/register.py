@@ -251,7 +251,7 @@ class RegisterProjection(Projection):
         return _entry(row) if row else None
 
     def names(self, organization_ids: list[UUID]) -> dict[UUID, str]:
-        rows = rows_for_ids(self.db, "SELECT id, name FROM sl_register WHERE id IN", organization_ids)
+        rows = rows_for_ids(self.db, "SELECT id, name FROM sl_register WHERE id", organization_ids)
         return {UUID(r["id"]): r["name"] for r in rows}
 
     def districts(self) -> list[str]:

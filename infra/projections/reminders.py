@@ -20,6 +20,19 @@ from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.register import RegisterProjection
 
+REMINDER_COLUMNS = (
+    "id",
+    "kind",
+    "subject_id",
+    "recipient",
+    "period",
+    "offset_label",
+    "due_on",
+    "text_zh",
+    "text_en",
+    "issued_at",
+)
+
 
 class ReminderProjection(Projection):
     name = "reminders"
@@ -190,11 +203,7 @@ class ReminderProjection(Projection):
                 )
             )
             deliveries.extend((reminder_id, c, issued_at) for c in e.channels if c != "inbox")
-        tx.executemany(
-            "INSERT INTO sl_reminders (id, kind, subject_id, recipient, period, offset_label, due_on, text_zh, text_en, "
-            "issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            reminders,
-        )
+        tx.insert_texts("sl_reminders", REMINDER_COLUMNS, reminders)
         tx.executemany(
             "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
             "VALUES (?, ?, 'pending', 0, ?, NULL)",
@@ -274,7 +283,7 @@ class ReminderProjection(Projection):
         wanted = {(p.kind, str(p.subject_id), p.recipient, p.period, p.offset): p.id for p in planned}
         subjects = sorted({p.subject_id for p in planned})
         rows = rows_for_ids(
-            self.db, "SELECT kind, subject_id, recipient, period, offset_label FROM sl_reminders WHERE subject_id IN", subjects
+            self.db, "SELECT kind, subject_id, recipient, period, offset_label FROM sl_reminders WHERE subject_id", subjects
         )
         found = (wanted.get((r["kind"], r["subject_id"], r["recipient"], r["period"], r["offset_label"])) for r in rows)
         return {reminder_id for reminder_id in found if reminder_id is not None}
