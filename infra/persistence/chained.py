@@ -296,7 +296,8 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
                 ids = self._fetch_ids_after_insert_events(curs, stored_events) or []
                 found = before.fetchone()
                 previous, names = (found[0] or GENESIS, set(found[1] or ())) if found else (GENESIS, set())
-                tx = Tx(curs, "postgres", in_pipeline=pipelined)
+                # the read models' own cursors give tuples (the store's give dicts)
+                tx = Tx(curs, "postgres", in_pipeline=True) if pipelined else Tx(conn.cursor(row_factory=tuple_row), "postgres")
                 links = _links(previous, ids, stored_events)
                 conn.cursor().execute(_CHAIN_ARRAYS, ([p for p, _ in links], [h for _, h in links]), prepare=True)
                 start = 0
