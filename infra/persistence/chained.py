@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -35,13 +35,6 @@ _LAST_AND_CURRENT = f"SELECT ({_LAST}), (SELECT group_concat(projection, ' ') FR
 _CHAIN = "INSERT INTO sl_chain (position, hash) VALUES (?, ?)"
 # one statement, whatever the number of links (a VALUES list of 10,000 was parsed anew by psycopg each time)
 _CHAIN_ARRAYS = "INSERT INTO sl_chain (position, hash) SELECT * FROM unnest(%b::bigint[], %b::text[])"
-# A save whose events are bigger than this is written without psycopg's pipeline: sent a statement
-# that does not fit in the sockets, the pipeline's sync can stop sending it and wait for results the
-# server never sends (a reminders sweep at a million organizations hung so, the server in ClientRead;
-# tests/integration/test_large_saves.py). 64 KiB fits in a loopback socket's buffers even while the
-# server reads nothing (waiting for the table's lock); a person's save is a few KiB, a sweep's chunk
-# megabytes, for which the round trips the pipeline saves are nothing.
-PIPELINED_BYTES = 64 * 1024
 
 
 class AfterInsert(Protocol):
@@ -270,13 +263,11 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
         """eventsourcing's pipelined insert, with what the chain and the read models need read
         in the same sync as the insert (after the lock, so nobody writes events meanwhile), and
         BEGIN/COMMIT sent as statements: psycopg's transaction() inside a pipeline syncs on
-        entering and on leaving (three more round trips). A save bigger than PIPELINED_BYTES
-        runs the same statements one round trip each."""
+        entering and on leaving (three more round trips)."""
         exc: Exception | None = None
         answers: list[tuple[Sequence[int], frozenset[str] | None]] = []
         stored_events = [s for pending in group for s in pending.stored]
-        pipelined = sum(len(s.state) for s in stored_events) <= PIPELINED_BYTES
-        with conn.pipeline() if pipelined else nullcontext() as pipeline, conn.cursor() as curs:
+        with conn.pipeline(), conn.cursor() as curs:
             try:
                 curs.execute("BEGIN")
                 if self.datastore.lock_timeout:
@@ -291,13 +282,15 @@ class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
                 before = conn.cursor(row_factory=tuple_row)
                 before.execute(self._before_sql, prepare=True)
                 self._insert_rows(curs, stored_events)
-                if pipeline is not None:
-                    pipeline.sync()  # round trip 1; a collision raises here
-                ids = self._fetch_ids_after_insert_events(curs, stored_events) or []
+                # Round trip 1; a collision raises here. A fetch, not `pipeline.sync()`: psycopg's
+                # sync stops sending when nothing more is queued, and a statement bigger than the
+                # sockets hold (a sweep's chunk is megabytes) then stays half sent while it waits
+                # for results the server cannot send (a reminders sweep at a million hung so, the
+                # server in ClientRead). A fetch sends a flush request and sends everything first.
+                ids = [row["notification_id"] for row in curs.fetchall()]
                 found = before.fetchone()
                 previous, names = (found[0] or GENESIS, set(found[1] or ())) if found else (GENESIS, set())
-                # the read models' own cursors give tuples (the store's give dicts)
-                tx = Tx(curs, "postgres", in_pipeline=True) if pipelined else Tx(conn.cursor(row_factory=tuple_row), "postgres")
+                tx = Tx(curs, "postgres", in_pipeline=True)
                 links = _links(previous, ids, stored_events)
                 conn.cursor().execute(_CHAIN_ARRAYS, ([p for p, _ in links], [h for _, h in links]), prepare=True)
                 start = 0

@@ -2,15 +2,13 @@
 several megabytes) is written even while another writer holds the table: psycopg's pipeline, sent
 a statement that does not fit in the socket, can stop sending and wait for results the server will
 never send (seen: a reminders sweep at a million organizations hung with the server in
-`ClientRead`). Such saves are written without the pipeline."""
+`ClientRead`). The insert's results are fetched, which sends all of it first."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from uuid import UUID
 
 import psycopg
@@ -18,10 +16,6 @@ import pytest
 
 from application.context import system_context
 from domain.reminder import PlannedReminder, Reminder
-from infra.persistence import chained
-from tests.integration.test_sweep_sets import build, log, population, settings_for, sweeps
-from tests.support import postgres
-from tests.support.fakes import SteppingClock
 
 SWEEP = system_context("daily-sweep", "large-save-test")
 
@@ -65,51 +59,3 @@ def test_a_save_larger_than_the_sockets_is_written_while_the_table_is_held(syste
         assert check.execute("SELECT COUNT(*) FROM starledger_events").fetchone() == (4_000,)
         assert check.execute("SELECT COUNT(*) FROM sl_reminders").fetchone() == (4_000,)
         assert check.execute("SELECT COUNT(*) FROM sl_chain").fetchone() == (4_000,)
-
-
-@pytest.fixture
-def pg_url_2(pg_admin_url: str) -> Iterator[str]:
-    url = postgres.create_database(pg_admin_url)
-    yield url
-    postgres.drop_database(pg_admin_url, url)
-
-
-# not read models: an instance's own leases and runs, and the document store (stored_at is the upload's time)
-OWN = ("sl_sweep_chunks", "sl_sweep_runs", "sl_sweep_counts", "sl_documents")
-
-
-def read_models(url: str) -> dict[str, list[tuple[object, ...]]]:
-    with psycopg.connect(url) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'sl%' "
-                "ORDER BY table_name"
-            )
-        ]
-        return {n: sorted(map(tuple, conn.execute(f"SELECT * FROM {n}")), key=repr) for n in names if n not in OWN}
-
-
-@pytest.mark.postgres
-def test_saves_without_the_pipeline_store_what_pipelined_saves_do(
-    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every save of a scenario with both sweeps written without the pipeline: the read models
-    that read while they apply (the compliance listings, the register through time) read as
-    they do in it; the same events, results and read-model rows as the pipelined run."""
-    found = {}
-    for pipelined, fixture in ((True, "pg_url"), (False, "pg_url_2")):
-        monkeypatch.setattr(chained, "PIPELINED_BYTES", 64 * 1024 if pipelined else -1)
-        clock = SteppingClock()
-        system = build(settings_for("postgres", tmp_path / str(pipelined), request, fixture), clock)
-        try:
-            population(system, clock)
-            found[pipelined] = (sweeps(system, clock), log(system), read_models(request.getfixturevalue(fixture)))
-        finally:
-            system.close()
-    assert found[True][0][0] == {"campaigns": 1, "missed": 10, "exempt": 1}
-    assert found[False][0] == found[True][0]
-    assert found[False][1] == found[True][1]
-    assert found[False][2].keys() == found[True][2].keys()
-    for table, rows in found[True][2].items():
-        assert found[False][2][table] == rows, table
