@@ -6,7 +6,7 @@ The read models follow in the same transaction too (`after_insert`), from the do
 command decided (passed down by the event store as `decided_events`), not from decoding what was
 just encoded. Saves that arrive together share one transaction (group_commit.py). On PostgreSQL
 a transaction is two round trips: the table lock, the read models' positions, the chain's last
-link and the insert go in one pipeline sync; the links, the read models' statements and the
+link and the insert go in the first (their results fetched); the links, the read models' statements and the
 commit in the second."""
 
 from __future__ import annotations
