@@ -59,3 +59,33 @@ def test_a_save_larger_than_the_sockets_is_written_while_the_table_is_held(syste
         assert check.execute("SELECT COUNT(*) FROM starledger_events").fetchone() == (4_000,)
         assert check.execute("SELECT COUNT(*) FROM sl_reminders").fetchone() == (4_000,)
         assert check.execute("SELECT COUNT(*) FROM sl_chain").fetchone() == (4_000,)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_a_batch_bigger_than_the_sockets_commits_while_its_table_is_held(system, pg_url) -> None:  # type: ignore[no-untyped-def]
+    """The same for a read model's batch (a catch-up sends its statements in one pipeline): its
+    commit must not wait on a statement half sent."""
+    with system.database.transaction(write=True) as tx:
+        tx.execute("CREATE TABLE big_batch (n integer, body text)")
+    with psycopg.connect(pg_url, autocommit=True) as holder:
+        holder.execute("BEGIN")
+        holder.execute("LOCK TABLE big_batch IN EXCLUSIVE MODE")
+
+        def batch() -> None:
+            with system.database.transaction(write=True, batch=True) as tx:
+                for n in range(39):
+                    tx.execute("INSERT INTO big_batch VALUES (?, ?)", (n, "批" * 1_000))
+                tx.execute("INSERT INTO big_batch VALUES (?, ?)", (39, "批" * 15_000_000))  # 45 MB in one statement
+
+        committing = threading.Thread(target=batch, daemon=True)
+        committing.start()
+        time.sleep(1.0)
+        holder.execute("COMMIT")
+        committing.join(timeout=60)
+        if committing.is_alive():
+            holder.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        assert not committing.is_alive(), "the batch hung"
+        assert holder.execute("SELECT COUNT(*) FROM big_batch").fetchone() == (40,)
