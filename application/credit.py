@@ -26,11 +26,10 @@ from domain.credit import (
     Ground,
     Penalty,
     PenaltyKind,
-    credit_record_id,
 )
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import InvalidTransition, InvalidValue
-from domain.inspection import Inspection, inspection_id
+from domain.inspection import inspection_id
 from domain.objections import reference_for
 from domain.organization import Organization, Status, Track
 from domain.periods import Deadline, WorkingDays
@@ -129,12 +128,11 @@ class CreditRecords(UseCases):
     # -- reading -----------------------------------------------------------------------
     def record_of(self, organization_id: UUID) -> CreditRecord | None:
         self._organization(organization_id)
-        found = self._find(credit_record_id(organization_id))
-        return found if isinstance(found, CreditRecord) else None
+        return self._credit_record_of(organization_id)
 
     def opened(self, org: Organization, provenance: Provenance) -> CreditRecord:
         """The organization's record, opened (unsaved) on first use."""
-        return self._find(credit_record_id(org.id)) or CreditRecord.open(org.id, provenance)
+        return self._credit_record_of(org.id) or CreditRecord.open(org.id, provenance)
 
     def rule_set_for(self, org: Organization, today: date) -> RuleSet:
         return self.rules.for_division(org.profile.division_code, today)
@@ -176,7 +174,8 @@ class CreditRecords(UseCases):
         its decision (信用信息 are recorded within 5 working days of becoming known)."""
         org = self._organization(organization_id)
         found: dict[str, Recording] = {}
-        for event in self.store.events.get(credit_record_id(organization_id)):
+        record = self._credit_record_of(organization_id)
+        for event in self.store.events.get(record.id) if record is not None else ():
             if type(event).__name__ != "Penalized":
                 continue
             e: Any = event  # CreditRecord.Penalized: its penalty and when it was recorded
@@ -278,8 +277,8 @@ class CreditRecords(UseCases):
 
     def _obligation_met(self, org: Organization, ground: Ground) -> bool:
         if ground.code in ("report_not_filed", "rectification_overdue"):
-            inspection = self._find(inspection_id(org.id, int(ground.ref.split(":")[-1])))
-            if not isinstance(inspection, Inspection):
+            inspection = self._inspection_of(org.id, int(ground.ref.split(":")[-1]))
+            if inspection is None:
                 return False
             return inspection.report_filed if ground.code == "report_not_filed" else inspection.rectified_on is not None
         if ground.code == "no_party_organization":
@@ -355,7 +354,9 @@ class CreditRecords(UseCases):
         listed = 0
         for organization_id, report_year, deadline in self.view.overdue_rectifications(as_of):
             org = self._organization(organization_id)
-            at = self._at(ctx, self.rule_set_for(org, as_of), caused_by=f"inspection:{inspection_id(org.id, report_year)}")
+            inspection = self._inspection_of(org.id, report_year)
+            cause = inspection.id if inspection is not None else inspection_id(org.id, report_year)
+            at = self._at(ctx, self.rule_set_for(org, as_of), caused_by=f"inspection:{cause}")
             record = self.opened(org, at)
             ground = Ground("rectification_overdue", _day_after(deadline), f"{report_year}年度年检整改逾期", str(report_year))
             if record.add_ground(ground, at):

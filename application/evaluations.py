@@ -25,7 +25,7 @@ from application.reminders.notices import notice, registrars
 from application.rights import authorize
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
-from domain.credit import CreditRecord, credit_record_id
+from domain.credit import CreditRecord
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.drafts import TypedSheet, ValidPart, valid_part
 from domain.errors import InvalidTransition, InvalidValue
@@ -43,7 +43,6 @@ from domain.evaluation import (
 )
 from domain.expert import ConflictOfInterest, Employment, Expert, Relation, SubjectTies, conflicts_of_interest
 from domain.funding import Project
-from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
 from domain.periods import Deadline, Period, Weekdays, WorkingDays
 from domain.provenance import Provenance, Role
@@ -341,11 +340,11 @@ class Evaluations(UseCases):
         """The subject's history as eligibility sees it: the latest two concluded inspections, penalties, lists."""
         outcomes = []
         for year in range(today.year - 1, today.year - 4, -1):
-            inspection = self._find(inspection_id(org.id, year))
-            if isinstance(inspection, Inspection) and inspection.outcome is not None:
+            inspection = self._inspection_of(org.id, year)
+            if inspection is not None and inspection.outcome is not None:
                 outcomes.append((year, inspection.outcome.value))
-        record = self._find(credit_record_id(org.id))
-        penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
+        record = self._credit_record_of(org.id)
+        penalties = tuple(p.decided_on for p in record.penalties) if record is not None else ()
         return SubjectFacts(
             registered_on=org.registered_on,
             track=org.track.value,

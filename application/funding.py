@@ -21,7 +21,7 @@ from application.rights import Relation, command, project_owner
 from application.usecases import UseCases
 from domain.base import LedgerAggregate
 from domain.claims import IdentifierClaim, application_claim_value
-from domain.credit import CreditRecord, credit_record_id
+from domain.credit import CreditRecord
 from domain.documents import Attached, DocumentRef, find, slot
 from domain.errors import Conflict
 from domain.evaluation import Evaluation, EvaluationKind
@@ -200,7 +200,7 @@ class Funding(UseCases):
         return self._save(project)
 
     def _applicant(self, org: Organization, today: date) -> ApplicantFacts:
-        record = self._find(credit_record_id(org.id))
+        record = self._credit_record_of(org.id)
         return ApplicantFacts(
             track=org.track.value,
             org_type=org.profile.org_type.value,

@@ -88,7 +88,9 @@ class Inspections(UseCases):
 
     # -- the organization's report --------------------------------------------------------------
     def inspection(self, organization_id: UUID, report_year: int, expected: int | None = None) -> Inspection:
-        inspection = self._get(inspection_id(organization_id, report_year), Inspection, "inspection")
+        inspection = self._inspection_of(organization_id, report_year)
+        if inspection is None:
+            raise NotFound("inspection", inspection_id(organization_id, report_year))
         return _at_version(inspection, expected)
 
     @command("inspections.draft_report", owner="organization_id")
@@ -109,7 +111,7 @@ class Inspections(UseCases):
                 f"{report_year}年度尚未结束,不能提交该年度报告",
                 f"The year {report_year} is not over; its annual report cannot be filed yet",
             )
-        inspection = self._find(inspection_id(organization_id, report_year))
+        inspection = self._inspection_of(organization_id, report_year)
         if inspection is None:
             return self._opened(ctx, org, self.campaign_for(org, report_year), today)
         return _at_version(inspection, expected)
@@ -253,8 +255,7 @@ class Inspections(UseCases):
         return None if since is not None and rules.exempt(since, year) else year
 
     def found(self, organization_id: UUID, report_year: int) -> Inspection | None:
-        found = self._find(inspection_id(organization_id, report_year))
-        return found if isinstance(found, Inspection) else None
+        return self._inspection_of(organization_id, report_year)
 
     @command("inspections.check_attach", owner="organization_id")
     def check_attach(self, ctx: CommandContext, organization_id: UUID, report_year: int, slot_key: str) -> None:
@@ -592,7 +593,7 @@ class Inspections(UseCases):
         deadline_day = campaign.registration_authority_deadline + timedelta(days=1)
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
-        inspection = self._find(inspection_id(org.id, campaign.report_year)) or self._opened(ctx, org, campaign, deadline_day)
+        inspection = self._inspection_of(org.id, campaign.report_year) or self._opened(ctx, org, campaign, deadline_day)
         if inspection.deadline >= as_of:
             return "extended", []
         deadline_day = inspection.deadline + timedelta(days=1)
@@ -651,8 +652,8 @@ class Inspections(UseCases):
             record.propose_revocation(years, caused)
 
     def _outcome(self, organization_id: UUID, report_year: int) -> Outcome | None:
-        found = self._find(inspection_id(organization_id, report_year))
-        return found.outcome if isinstance(found, Inspection) else None
+        found = self._inspection_of(organization_id, report_year)
+        return found.outcome if found is not None else None
 
     def _opened(self, ctx: CommandContext, org: Organization, campaign: InspectionCampaign, today: date) -> Inspection:
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)

@@ -16,9 +16,7 @@ from application.ports import Progress, RegisterView
 from application.queries.register import RegisterEntry, RegisterQuery
 from application.rights import command
 from application.usecases import UseCases
-from domain.credit import CreditRecord, credit_record_id
 from domain.errors import InvalidValue
-from domain.inspection import Inspection, inspection_id
 from domain.organization import Organization
 from domain.rules import SubsidyKind
 from domain.subsidy import Subsidy, SubsidyFacts, entitlements
@@ -92,10 +90,10 @@ class Subsidies(UseCases):
         ]
 
     def _facts(self, org: Organization, entry: RegisterEntry, year: int, zone: ZoneInfo, wants_grades: bool) -> SubsidyFacts:
-        inspection = self._find(inspection_id(org.id, year))
-        outcomes = {year: inspection.outcome.value} if isinstance(inspection, Inspection) and inspection.outcome else {}
-        record = self._find(credit_record_id(org.id))
-        penalties = tuple(p.decided_on for p in record.penalties) if isinstance(record, CreditRecord) else ()
+        inspection = self._inspection_of(org.id, year)
+        outcomes = {year: inspection.outcome.value} if inspection is not None and inspection.outcome else {}
+        record = self._credit_record_of(org.id)
+        penalties = tuple(p.decided_on for p in record.penalties) if record is not None else ()
         awards = self._grade_awards(org.id, zone) if wants_grades else ()
         return SubsidyFacts(
             active=org.status.value == "active",

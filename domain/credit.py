@@ -22,6 +22,7 @@ from domain import values
 from domain.base import LedgerAggregate
 from domain.documents import Attached, DocumentRef, Slot, current, replaced_by, with_attached, with_withdrawn
 from domain.errors import InvalidTransition, InvalidValue
+from domain.ids import ordered_id
 from domain.objections import to_decide
 from domain.periods import Deadline
 from domain.provenance import Provenance
@@ -127,6 +128,12 @@ class CreditObjection:
 
 
 def credit_record_id(organization_id: UUID) -> UUID:
+    """The organization's credit record, ordered after the organization (`domain.ids`)."""
+    return ordered_id(organization_id, _NAMESPACE, f"credit:{organization_id}")
+
+
+def legacy_credit_record_id(organization_id: UUID) -> UUID:
+    """The id a credit record was given before 2026-12-06, which older databases hold."""
     return uuid5(_NAMESPACE, f"credit:{organization_id}")
 
 

@@ -34,6 +34,7 @@ from domain.documents import (
     with_withdrawn,
 )
 from domain.errors import InvalidTransition, InvalidValue
+from domain.ids import ordered_id
 from domain.provenance import Provenance, RuleSetRef
 from domain.rules import InspectionRules, deciding_rule_set
 
@@ -138,6 +139,12 @@ def timeliness(deadline: date, submitted_on: date | None, on: date, rules: Inspe
 
 
 def inspection_id(organization_id: UUID, report_year: int) -> UUID:
+    """The organization's inspection of a year, ordered after the organization (`domain.ids`)."""
+    return ordered_id(organization_id, _NAMESPACE, f"inspection:{organization_id}:{report_year}")
+
+
+def legacy_inspection_id(organization_id: UUID, report_year: int) -> UUID:
+    """The id such an inspection was given before 2026-12-06, which older databases hold."""
     return uuid5(_NAMESPACE, f"inspection:{organization_id}:{report_year}")
 
 

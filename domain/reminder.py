@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cached_property
-from hashlib import sha1
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import LedgerAggregate
 from domain.errors import InvalidTransition
+from domain.ids import ordered_id
 from domain.provenance import Provenance
 
 _NAMESPACE = UUID("9d7e4c2a-1b3f-4e8d-a6c5-7f2e9b1d4a60")
@@ -47,17 +47,10 @@ class PlannedReminder:
 
 
 def reminder_id(kind: str, subject_id: UUID, recipient: str, period: str, offset: str) -> UUID:
-    """The subject's first eight bytes, then eight of a SHA-1 of the whole key (a version 8 UUID,
-    RFC 9562). A sweep walks the register in id order: with ids that follow their subjects, its
-    reminders go into the event store's and the read model's indexes in order, where a random id
-    (uuid5 of the key, as before) dirtied a page of each index per reminder and every commit wrote
-    them all again (a million reminders on SQLite: 125 → 75 s). Reminders issued under the old ids
-    are recognised by what they are about (`ReminderView.issued`), never issued twice."""
-    digest = sha1(_NAMESPACE.bytes + f"{kind}|{subject_id}|{recipient}|{period}|{offset}".encode()).digest()
-    raw = bytearray(subject_id.bytes[:8] + digest[:8])
-    raw[6] = (raw[6] & 0x0F) | 0x80  # version 8
-    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 9562 variant
-    return UUID(bytes=bytes(raw))
+    """Ordered after its subject (`domain.ids`): a million reminders on SQLite took 125 s with uuid5
+    ids, 75 s with these. Reminders issued under the old ids are recognised by what they are about
+    (`ReminderView.issued`), never issued twice."""
+    return ordered_id(subject_id, _NAMESPACE, f"{kind}|{subject_id}|{recipient}|{period}|{offset}")
 
 
 def backoff(attempt: int, base_seconds: float) -> timedelta:
