@@ -17,7 +17,7 @@ from application.event_store import EventStore, event_type, history_entry
 from application.ports import RegisterHistoryView
 from application.queries.common import HistoryEntry, Page
 from application.queries.register import RegisterAsOfQuery, RegisterLine
-from domain.credit import credit_record_id, legacy_credit_record_id
+from domain.credit import credit_record_ids
 from domain.evaluation import Evaluation
 from domain.funding import Project
 from domain.organization import Organization
@@ -251,11 +251,10 @@ class Audit:
         if version == 0:
             return None
         org = self._aggregate(organization_id, version)
-        record_id = credit_record_id(organization_id)
-        last = self._event(record_id, None)
-        if last is None:  # a database from before ordered ids (domain.ids) holds it under the id it was given then
-            record_id = legacy_credit_record_id(organization_id)
+        for record_id in credit_record_ids(organization_id):
             last = self._event(record_id, None)
+            if last is not None:
+                break
         credit_version = self._search(record_id, at, last) if last is not None else 0
         credit = self._aggregate(record_id, credit_version).status if credit_version else "none"
         return ReplayedLine(org.id, org.profile.name, org.status.value, org.grade, credit)

@@ -15,9 +15,9 @@ from application.context import CommandContext
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.event_store import EventStore
 from application.ports import Clock, IdGenerator, RuleSetCatalog
-from domain.credit import CreditRecord, credit_record_id, legacy_credit_record_id
+from domain.credit import CreditRecord, credit_record_ids
 from domain.errors import InvalidValue
-from domain.inspection import Inspection, inspection_id, legacy_inspection_id
+from domain.inspection import Inspection, inspection_ids
 from domain.organization import Organization
 from domain.provenance import Provenance, Role
 from domain.rules import RuleSet, require_rules_in_force
@@ -77,13 +77,11 @@ class UseCases:
     def _inspection_of(self, organization_id: UUID, report_year: int) -> Inspection | None:
         """The organization's inspection of the year, under its id or, in a database from before
         ordered ids (`domain.ids`), under the id it was given then."""
-        return self._first(
-            Inspection, inspection_id(organization_id, report_year), legacy_inspection_id(organization_id, report_year)
-        )
+        return self._first(Inspection, *inspection_ids(organization_id, report_year))
 
     def _credit_record_of(self, organization_id: UUID) -> CreditRecord | None:
         """The organization's credit record, under its id or the one it was given before ordered ids."""
-        return self._first(CreditRecord, credit_record_id(organization_id), legacy_credit_record_id(organization_id))
+        return self._first(CreditRecord, *credit_record_ids(organization_id))
 
     def _first(self, kind: type[A], *ids: UUID) -> A | None:
         for aggregate_id in ids:

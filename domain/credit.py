@@ -137,6 +137,12 @@ def legacy_credit_record_id(organization_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, f"credit:{organization_id}")
 
 
+def credit_record_ids(organization_id: UUID) -> tuple[UUID, UUID]:
+    """Where the record may be found, in the order to look: its id, then the one a database from
+    before ordered ids holds."""
+    return credit_record_id(organization_id), legacy_credit_record_id(organization_id)
+
+
 def checked_penalty(penalty: Penalty, today: date) -> Penalty:
     if not penalty.decision_no.strip():
         raise InvalidValue("penalty.decision_no", "请填写处罚决定书文号", "The decision number is required")

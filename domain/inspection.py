@@ -140,12 +140,22 @@ def timeliness(deadline: date, submitted_on: date | None, on: date, rules: Inspe
 
 def inspection_id(organization_id: UUID, report_year: int) -> UUID:
     """The organization's inspection of a year, ordered after the organization (`domain.ids`)."""
-    return ordered_id(organization_id, _NAMESPACE, f"inspection:{organization_id}:{report_year}")
+    return ordered_id(organization_id, _NAMESPACE, _inspection_key(organization_id, report_year))
 
 
 def legacy_inspection_id(organization_id: UUID, report_year: int) -> UUID:
     """The id such an inspection was given before 2026-12-06, which older databases hold."""
-    return uuid5(_NAMESPACE, f"inspection:{organization_id}:{report_year}")
+    return uuid5(_NAMESPACE, _inspection_key(organization_id, report_year))
+
+
+def inspection_ids(organization_id: UUID, report_year: int) -> tuple[UUID, UUID]:
+    """Where the inspection may be found, in the order to look: its id, then the one a database
+    from before ordered ids holds."""
+    return inspection_id(organization_id, report_year), legacy_inspection_id(organization_id, report_year)
+
+
+def _inspection_key(organization_id: UUID, report_year: int) -> str:
+    return f"inspection:{organization_id}:{report_year}"
 
 
 def campaign_id(report_year: int, division_prefix: str) -> UUID:
