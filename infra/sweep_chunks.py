@@ -6,12 +6,14 @@ one row per report, so claimers never overwrite each other's."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from application.ports import ChunkClaim, IdRange, RunState
 from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 
+log = logging.getLogger("starledger.sweep")
 KEPT = timedelta(days=30)  # finished runs are kept this long (what each instance did, for a look afterwards)
 
 TABLES = [
@@ -109,12 +111,18 @@ class SqlSweepChunks:
         return int(seen)
 
     def finish(self, claim: ChunkClaim, now: datetime) -> bool:
+        """Marks the chunk done; then, the chunk's writes being in, the statistics of the tables it
+        grew are brought up to date, so the next chunk's questions are planned for the tables as
+        they are now (PostgreSQL; see `refresh_statistics`)."""
         with self.db.transaction(write=True) as tx:
             row = tx.execute(
                 "UPDATE sl_sweep_chunks SET done_at = ? WHERE run = ? AND generation = ? AND chunk = ? "
                 "AND claimed_by = ? AND done_at IS NULL RETURNING chunk",
                 (_at(now), claim.run, claim.generation, claim.chunk, claim.token),
             ).one()
+        refreshed = self.db.refresh_statistics()
+        if refreshed:
+            log.info("statistics refreshed after chunk %d of %s: %s", claim.chunk, claim.run, ", ".join(refreshed))
         return row is not None
 
     def release(self, claim: ChunkClaim) -> None:
