@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
+
+# Column types of PostgreSQL tables by name, for typing the arrays of `Tx.insert_rows`/`update_rows`
+# (a table's columns keep their types across projection versions and test schemas).
+_COLUMN_TYPES: dict[str, dict[str, str]] = {}
 
 
 class Tx:
@@ -44,31 +48,74 @@ class Tx:
             self._fresh()
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
-    def insert_texts(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[str | None]]) -> None:
-        """Rows of text columns in one statement. PostgreSQL gets one array per column, sent in binary
-        (`unnest`), and works in a pipeline: `executemany` bound and sent each row on its own, in
-        Python (a million reminders: a quarter of the sweep's writing). SQLite: as `copy`."""
-        if not rows or self.dialect != "postgres":
-            self.copy(table, columns, rows)
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Many rows in one statement. PostgreSQL gets one array per column, sent in binary and typed
+        as the table's columns (`unnest`), and it works in a pipeline: `executemany` bound and sent
+        each row on its own, in Python (a million reminders: a quarter of the sweep's writing).
+        SQLite: `executemany`, whose loop is SQLite's own."""
+        if not rows:
             return
+        names = ", ".join(columns)
+        if self.dialect != "postgres":
+            self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+            return
+        types = self._column_types(table)
+        arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
         self._fresh()
-        arrays = ", ".join("%b::text[]" for _ in columns)
         self._cursor.execute(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})",
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})", [list(c) for c in zip(*rows, strict=True)]
+        )
+
+    def update_rows(
+        self,
+        table: str,
+        values: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        assignments: str,
+        match: str,
+        types: Mapping[str, str] | None = None,
+    ) -> None:
+        """One UPDATE per row, sent as one statement: each row gives `values` (named v.<value> in
+        `assignments` and `match`, the table's own columns t.<column>); each table row is matched by
+        at most one of `rows`. PostgreSQL joins the rows as arrays (`unnest`, typed as the table's
+        columns of the same names, or as `types` says); SQLite runs the statement per row
+        (`executemany`, UPDATE FROM a row of parameters)."""
+        if not rows:
+            return
+        if self.dialect != "postgres":
+            given = ", ".join(f"? AS {v}" for v in values)
+            self._cursor.executemany(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {given}) AS v WHERE {match}", rows)
+            return
+        types = {**self._column_types(table), **(types or {})}
+        arrays = ", ".join(f"%b::{types[v]}[]" for v in values)
+        self._fresh()
+        self._cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM unnest({arrays}) AS v ({', '.join(values)}) WHERE {match}",
             [list(c) for c in zip(*rows, strict=True)],
         )
 
+    def _column_types(self, table: str) -> dict[str, str]:
+        """The table's column types, read once per process (a query, so a wait in a pipeline)."""
+        found = _COLUMN_TYPES.get(table)
+        if found is None:
+            self._fresh()
+            self._cursor.execute(
+                "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (table,),
+            )
+            found = _COLUMN_TYPES[table] = {str(name): str(kind) for name, kind in self._cursor.fetchall()}
+        return found
+
     def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Many rows into a table at once: PostgreSQL's COPY, SQLite's executemany (not in a pipeline)."""
-        if not rows:
+        if self.dialect != "postgres":
+            self.insert_rows(table, columns, rows)
             return
-        if self.dialect == "postgres":
+        if rows:
             with self._cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            return
-        marks = ", ".join("?" for _ in columns)
-        self._cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def lease_one(
         self, table: str, keys: Sequence[str], assignments: str, candidate: str, returning: Sequence[str], params: Sequence[Any]

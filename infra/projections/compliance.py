@@ -320,18 +320,26 @@ class ComplianceProjection(Projection):
             if held is not None:
                 held["clock_from"] = max(held["clock_from"], g.on.isoformat())
             else:
+                new.write_amended(tx)  # found by its state, as `_listing` does
                 tx.execute(
                     "UPDATE sl_listings SET clock_from = ? WHERE record_id = ? AND list_name || '' = 'serious' "
                     "AND removed_on IS NULL AND clock_from < ?",
                     (g.on.isoformat(), record, g.on.isoformat()),
                 )
 
-    def _listing(self, tx: Tx, e: Any, **columns: Any) -> None:
+    def _listing(self, tx: Tx, e: Any, listings: _Listings | None = None, **columns: Any) -> None:
         new = _held()
-        held = new.current_listing(str(e.originator_id), e.list_name.value)
+        record, list_name = str(e.originator_id), e.list_name.value
+        held = new.current_listing(record, list_name)
         if held is not None:  # listed in this apply: written once, at its end
             new.amend_listing(held, columns)
             return
+        known = listings.records.get(record) if listings is not None else None
+        current = known.current.get(list_name) if known is not None else None
+        if current is not None:  # read ahead: its key is known, and it is written with the others at the end
+            new.amended.setdefault((record, current.seq), {}).update(columns)
+            return
+        new.write_amended(tx)  # this statement finds the listing by its state: the amendments before it first
         assignments = ", ".join(f"{c} = ?" for c in columns)
         tx.execute(
             # `list_name || ''`: not a condition sl_listings_current can serve, so the record's own index is used
@@ -341,7 +349,7 @@ class ComplianceProjection(Projection):
         )
 
     def _removed(self, tx: Tx, e: Any, listings: _Listings | None = None) -> None:
-        self._listing(tx, e, removed_on=e.on.isoformat(), removal_reason=e.reason)
+        self._listing(tx, e, listings, removed_on=e.on.isoformat(), removal_reason=e.reason)
         if listings is not None:
             listings.removed(str(e.originator_id), e.list_name.value)
 
@@ -695,10 +703,6 @@ LISTING_COLUMNS = (
 )
 
 
-def _insert(table: str, columns: tuple[str, ...]) -> str:
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-
-
 @dataclass
 class _NewRows:
     """The rows one `apply` inserts, held until its end and then written together, each once as
@@ -709,6 +713,7 @@ class _NewRows:
     credit_records: dict[str, str] = field(default_factory=dict)  # id -> organization
     listings: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # by (record, seq)
     current: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # by (record, list): not removed
+    amended: dict[tuple[str, int], dict[str, Any]] = field(default_factory=dict)  # listings in the table: new values
 
     def listed(self, row: dict[str, Any]) -> None:
         self.listings[(row["record_id"], row["seq"])] = row
@@ -724,11 +729,28 @@ class _NewRows:
             del self.current[(row["record_id"], row["list_name"])]
 
     def write(self, tx: Tx) -> None:
-        tx.executemany(
-            _insert("sl_inspections", INSPECTION_COLUMNS), [[r[c] for c in INSPECTION_COLUMNS] for r in self.inspections.values()]
+        tx.insert_rows(
+            "sl_inspections", INSPECTION_COLUMNS, [[r[c] for c in INSPECTION_COLUMNS] for r in self.inspections.values()]
         )
-        tx.executemany("INSERT INTO sl_credit_records (id, organization_id) VALUES (?, ?)", list(self.credit_records.items()))
-        tx.executemany(_insert("sl_listings", LISTING_COLUMNS), [[r[c] for c in LISTING_COLUMNS] for r in self.listings.values()])
+        tx.insert_rows("sl_credit_records", ("id", "organization_id"), list(self.credit_records.items()))
+        tx.insert_rows("sl_listings", LISTING_COLUMNS, [[r[c] for c in LISTING_COLUMNS] for r in self.listings.values()])
+        self.write_amended(tx)
+
+    def write_amended(self, tx: Tx) -> None:
+        """The listings in the table amended by this apply, a statement per set of columns (a sweep
+        removes 500 listings from the abnormal list: one statement)."""
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for (record, seq), columns in sorted(self.amended.items()):
+            by_columns.setdefault(tuple(sorted(columns)), []).append((record, seq, *(columns[c] for c in sorted(columns))))
+        for names, rows in by_columns.items():
+            tx.update_rows(
+                "sl_listings",
+                ("record_id", "seq", *names),
+                rows,
+                ", ".join(f"{c} = v.{c}" for c in names),
+                "t.record_id = v.record_id AND t.seq = v.seq",
+            )
+        self.amended = {}
 
 
 # The current apply's new rows (None outside one): handlers are shared by every thread's saves

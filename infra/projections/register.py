@@ -13,6 +13,7 @@ from application.queries.common import Page
 from application.queries.register import RegisterEntry, RegisterQuery
 from infra.database import Tx
 from infra.projections.base import Handler, Projection, paged, rows_for_ids, update_row, utc
+from infra.projections.register_credit import CreditColumns, write_one
 
 NAME = "register"
 _COLUMNS = (
@@ -157,20 +158,23 @@ class RegisterProjection(Projection):
             "LeftHub": self._left_hub,
             **{name: self._line_changed(name) for name in LINE_CHANGES},
             # credit status (信用状态) beside the registration data; the details live in the compliance read model
-            "CreditRecord.Opened": lambda tx, e: tx.execute(
-                "UPDATE sl_register SET credit_record_id = ? WHERE id = ?", (str(e.originator_id), str(e.organization_id))
-            ),
-            "Listed": lambda tx, e: tx.execute(
-                f"UPDATE sl_register SET {e.list_name.value}_since = COALESCE({e.list_name.value}_since, ?), "
-                f"{e.list_name.value}_document_no = COALESCE({e.list_name.value}_document_no, ?) WHERE credit_record_id = ?",
-                (e.ground.on.isoformat(), e.ground.ref or e.provenance.basis.document_no, str(e.originator_id)),
-            ),
-            "Removed": lambda tx, e: tx.execute(
-                f"UPDATE sl_register SET {e.list_name.value}_since = NULL, {e.list_name.value}_document_no = NULL "
-                "WHERE credit_record_id = ?",
-                (str(e.originator_id),),
-            ),
+            "CreditRecord.Opened": write_one,
+            "Listed": write_one,
+            "Removed": write_one,
         }
+
+    def apply(self, tx: Tx, events: list[Any]) -> int:
+        """The events in order, but the credit records' folded and written at the end (see
+        infra/projections/register_credit.py)."""
+        handled = self.handled(events, self.handlers)
+        credit = CreditColumns()
+        for handler, event in handled:
+            if handler is write_one:
+                credit.add(event)
+            else:
+                handler(tx, event)
+        credit.write(tx)
+        return len(handled)
 
     # -- event handlers --------------------------------------------------------
     def _line_changed(self, name: str) -> Handler:

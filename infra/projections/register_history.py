@@ -468,6 +468,7 @@ class _Batched:
         self.open: dict[str, dict[str, Any] | None] = {}  # organization -> its open row, or None: it has none
         self.owners: dict[str, str] = {}
         self.new: dict[tuple[str, str, str], dict[str, Any]] = {}  # rows inserted in this apply, by primary key
+        self.closed: dict[tuple[str, str, str], tuple[str, str]] = {}  # rows of the table closed: (valid_to, closed_at)
         self.credits: list[tuple[str, str]] = []
 
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str]) -> None:
@@ -491,12 +492,23 @@ class _Batched:
             self.open.update((row.pop("organization_id"), row) for row in rows)
 
     def flush(self) -> None:
+        """The rows closed, then the rows new, each kind in one statement."""
+        self._write_closed()
         rows = [(org, *(row[c] for c in COLUMNS[1:])) for (org, _, _), row in sorted(self.new.items())]
-        self.tables.tx.executemany(_INSERT.format(self.tables.intervals), rows)
-        self.tables.tx.executemany(
-            f"INSERT INTO {self.tables.credit} (credit_record_id, organization_id) VALUES (?, ?)", self.credits
-        )
+        self.tables.tx.insert_rows(self.tables.intervals, COLUMNS, rows)
+        self.tables.tx.insert_rows(self.tables.credit, ("credit_record_id", "organization_id"), self.credits)
         self.new, self.credits = {}, []
+
+    def _write_closed(self) -> None:
+        rows = [(*key, *ends) for key, ends in sorted(self.closed.items())]
+        self.tables.tx.update_rows(
+            self.tables.intervals,
+            ("organization_id", "valid_from", "recorded_from", "valid_to", "closed_at"),
+            rows,
+            "valid_to = v.valid_to, closed_at = v.closed_at",
+            "t.organization_id = v.organization_id AND t.valid_from = v.valid_from AND t.recorded_from = v.recorded_from",
+        )
+        self.closed = {}
 
     # the handlers' side (IntervalStore)
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
@@ -524,8 +536,8 @@ class _Batched:
     def close(self, organization_id: str, row: dict[str, Any], valid_to: str, closed_at: str) -> None:
         if self._is_new(organization_id, row):
             row["valid_to"], row["closed_at"] = valid_to, closed_at
-        else:
-            self.tables.close(organization_id, row, valid_to, closed_at)
+        else:  # written with the others at the flush (a rewrite, which reads the table, flushes first)
+            self.closed[(organization_id, row["valid_from"], row["recorded_from"])] = (valid_to, closed_at)
         if self.open.get(organization_id) is row:
             self.open[organization_id] = None
 

@@ -15,7 +15,7 @@ from application.reminders.completion import DONE_TEXTS
 from application.reminders.planning import MILESTONE_NAMES
 from domain.reminder import PlannedReminder, Reminder
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, rows_for_ids, utc
+from infra.projections.base import Handler, Projection, in_slices, rows_for_ids, utc
 from infra.projections.cases import CasesProjection
 from infra.projections.compliance import ComplianceProjection
 from infra.projections.register import RegisterProjection
@@ -149,11 +149,7 @@ class ReminderProjection(Projection):
         )
 
     def _listing_removed(self, tx: Tx, e: Any) -> None:
-        if e.list_name.value == "abnormal":  # the escalation it warned of cannot happen any more
-            owner = "(SELECT id FROM sl_register WHERE credit_record_id = ?)"
-            self._done(
-                tx, e, f"kind = 'credit_escalation' AND subject_id = {owner}", (str(e.originator_id),), "listing_removed", on=e.on
-            )
+        self._escalations_cancelled(tx, [e])
 
     def _report_submitted(self, tx: Tx, e: Any) -> None:
         found = tx.execute("SELECT organization_id, report_year FROM sl_inspections WHERE id = ?", (str(e.originator_id),)).one()
@@ -171,14 +167,47 @@ class ReminderProjection(Projection):
     def apply(self, tx: Tx, events: list[Any]) -> int:
         """In order, as every read model; but a run of issued reminders (a sweep saves hundreds in
         one command) goes in with one statement per table, not one per reminder: those statements
-        were a tenth of the sweep on SQLite and a quarter on PostgreSQL."""
+        were a tenth of the sweep on SQLite and a quarter on PostgreSQL. Likewise the escalation
+        reminders a run of removals from the abnormal list cancels (the credit sweep's save removes
+        500): one statement, before the next reminders are issued and at the end."""
         count = 0
+        removed: list[Any] = []
         for issuing, run in groupby(events, key=lambda e: isinstance(e, Reminder.Issued)):
             if issuing:
+                self._escalations_cancelled(tx, removed)
                 count += self._issued_all(tx, list(run))
-            else:
-                count += super().apply(tx, list(run))
+                continue
+            for handler, event in self.handled(list(run), self.handlers):
+                if handler == self._listing_removed:
+                    removed.append(event)
+                else:
+                    handler(tx, event)
+                count += 1
+        self._escalations_cancelled(tx, removed)
         return count
+
+    def _escalations_cancelled(self, tx: Tx, removed: list[Any]) -> None:
+        """The credit-escalation reminders of the organizations whose records left the abnormal list."""
+        left = [e for e in removed if e.list_name.value == "abnormal"]  # the escalation it warned of cannot happen any more
+        owners: dict[str, str] = {}
+        for ids in in_slices(sorted({str(e.originator_id) for e in left})):
+            found = tx.execute(
+                f"SELECT credit_record_id, id FROM sl_register WHERE credit_record_id IN ({', '.join('?' for _ in ids)})", ids
+            ).tuples()
+            owners.update((str(record), str(owner)) for record, owner in found)
+        zh, en = DONE_TEXTS["listing_removed"]
+        tx.update_rows(
+            "sl_reminders",
+            ("subject_id", "cancelled_at", "done_zh", "done_en"),
+            [
+                (owners[str(e.originator_id)], utc(e.timestamp), zh.format(on=e.on), en.format(on=e.on))
+                for e in left
+                if str(e.originator_id) in owners
+            ],
+            "cancelled_at = v.cancelled_at, done_zh = v.done_zh, done_en = v.done_en",
+            "t.subject_id = v.subject_id AND t.kind = 'credit_escalation' AND t.cancelled_at IS NULL",
+        )
+        removed.clear()
 
     def _issued(self, tx: Tx, e: Any) -> None:
         self._issued_all(tx, [e])
@@ -203,7 +232,7 @@ class ReminderProjection(Projection):
                 )
             )
             deliveries.extend((reminder_id, c, issued_at) for c in e.channels if c != "inbox")
-        tx.insert_texts("sl_reminders", REMINDER_COLUMNS, reminders)
+        tx.insert_rows("sl_reminders", REMINDER_COLUMNS, reminders)
         tx.executemany(
             "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
             "VALUES (?, ?, 'pending', 0, ?, NULL)",

@@ -13,6 +13,7 @@ import pytest
 
 from application.context import CommandContext, system_context
 from application.queries.compliance import ListingQuery
+from application.queries.reminders import ReminderQuery
 from domain.credit import CreditList
 from domain.errors import InvalidTransition, InvalidValue
 from domain.inspection import AnnualReport, Outcome
@@ -100,10 +101,16 @@ def test_missed_years_listing_escalation_and_removal_after_the_clean_period(syst
     clock.move_to(date(2026, 1, 6))
     system.inspections.open_campaign(REGISTRAR, 2025, "3407")
     file_on_time(system, clock, neglectful, 2025, date(2026, 3, 10))
+    clock.move_to(date(2026, 5, 2))  # a month before, the organization is told the listing will escalate
+    system.reminders.issue(SWEEP, date(2026, 5, 2))
+    (warned,) = system.reminder_view.reminders(ReminderQuery(kind="credit_escalation")).items
+    assert warned.done_zh is None
     clock.move_to(date(2026, 5, 31))
     assert system.credit.apply_rules(SWEEP, date(2026, 5, 31)) == {}
     clock.move_to(date(2026, 6, 1))
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {"escalated": 1}
+    (warned,) = system.reminder_view.reminders(ReminderQuery(kind="credit_escalation")).items  # off the list: done
+    assert warned.done_zh == "已于2026-06-01移出活动异常名录,提醒已取消。"
     assert system.credit.apply_rules(SWEEP, date(2026, 6, 1)) == {}
     assert status(system, neglectful) == ("serious", date(2026, 6, 1))
     abnormal = next(row for row in system.compliance.listings_of(neglectful) if row.list_name == "abnormal")
