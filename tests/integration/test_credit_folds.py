@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from domain.credit import CreditList, CreditRecord, Ground
+from infra import database
 from infra.projections import base
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_register_history_rebuild import Varied
@@ -21,8 +22,11 @@ def _lines(system: Any) -> list[dict[str, Any]]:
         return tx.execute("SELECT * FROM sl_register ORDER BY id").all()
 
 
+@pytest.mark.parametrize("arrays_from", [1, 10**9], ids=["arrays", "row by row"])
 @pytest.mark.parametrize("batch", [5_000, 7])
-def test_credit_events_folded_many_at_a_time_leave_the_lines_of_one_command_at_a_time(system, clock, monkeypatch, batch) -> None:
+def test_credit_events_folded_many_at_a_time_leave_the_lines_of_one_command_at_a_time(
+    system, clock, monkeypatch, batch, arrays_from
+) -> None:
     population = Varied(system, clock, 5)
     for _ in range(300):
         population.step()
@@ -33,13 +37,17 @@ def test_credit_events_folded_many_at_a_time_leave_the_lines_of_one_command_at_a
     assert any(line["credit_record_id"] and not (line["abnormal_since"] or line["serious_since"]) for line in live)
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
+    monkeypatch.setattr(database, "ARRAYS_FROM", arrays_from)  # PostgreSQL: as arrays (unnest) or a statement per row
     base.Projection.rebuild(system.register_view)  # the whole log through `apply`, `batch` events at a time
 
     assert _lines(system) == live
 
 
+@pytest.mark.parametrize("arrays_from", [1, 10**9], ids=["arrays", "row by row"])
 @pytest.mark.parametrize("batch", [5_000, 7])
-def test_listings_removed_many_at_a_time_are_the_rows_of_one_command_at_a_time(system, clock, monkeypatch, batch) -> None:
+def test_listings_removed_many_at_a_time_are_the_rows_of_one_command_at_a_time(
+    system, clock, monkeypatch, batch, arrays_from
+) -> None:
     """A save lists and removes many (the credit sweep: 500 records listed serious and removed from
     the abnormal list): the removals of listings read ahead are written together at the end."""
     population = Varied(system, clock, 5)
@@ -49,6 +57,7 @@ def test_listings_removed_many_at_a_time_are_the_rows_of_one_command_at_a_time(s
     assert any(row["removed_on"] for row in live) and any(row["removed_on"] is None for row in live)
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
+    monkeypatch.setattr(database, "ARRAYS_FROM", arrays_from)  # PostgreSQL: as arrays (unnest) or a statement per row
     base.Projection.rebuild(system.compliance)
 
     assert _listings(system) == live

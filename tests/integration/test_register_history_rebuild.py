@@ -12,6 +12,7 @@ import pytest
 
 from domain.errors import InvalidTransition
 from domain.organization import Status
+from infra import database
 from infra.projections import base
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_register_as_of import LEVELS, Population
@@ -114,8 +115,11 @@ def test_a_command_committed_during_the_rebuild_is_there_after_it(system, clock)
     assert any(r["organization_id"] == str(seen["new"]) for r in current)
 
 
+@pytest.mark.parametrize("arrays_from", [1, 10**9], ids=["arrays", "row by row"])
 @pytest.mark.parametrize("batch", [5_000, 13])
-def test_events_applied_many_at_a_time_write_the_rows_of_one_command_at_a_time(system, clock, monkeypatch, batch) -> None:
+def test_events_applied_many_at_a_time_write_the_rows_of_one_command_at_a_time(
+    system, clock, monkeypatch, batch, arrays_from
+) -> None:
     """A sweep's chunk or a catch-up applies many events at once (the open rows read ahead, new
     rows written at the end, a row inserted and retired in the same apply never written): the
     rows are those the commands wrote one at a time, rewrites of history included."""
@@ -126,6 +130,7 @@ def test_events_applied_many_at_a_time_write_the_rows_of_one_command_at_a_time(s
     assert any(r["recorded_to"] for r in live["sl_register_intervals"]), "rewrites among the events"
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
+    monkeypatch.setattr(database, "ARRAYS_FROM", arrays_from)  # PostgreSQL: as arrays (unnest) or a statement per row
     base.Projection.rebuild(system.register_history)  # the whole log through `apply`, `batch` events at a time
 
     assert _rows(system) == live
