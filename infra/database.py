@@ -85,13 +85,12 @@ class Tx:
         (`executemany`, UPDATE FROM a row of parameters)."""
         if not rows:
             return
+        typed = {**self._column_types(table), **(types or {})} if self.dialect == "postgres" else {}
         if self.dialect != "postgres" or len(rows) < ARRAYS_FROM:
-            typed = {**self._column_types(table), **(types or {})} if self.dialect == "postgres" else {}
             given = ", ".join(f"?::{typed[v]} AS {v}" if typed else f"? AS {v}" for v in values)
             self.executemany(f"UPDATE {table} AS t SET {assignments} FROM (SELECT {given}) AS v WHERE {match}", rows)
             return
-        types = {**self._column_types(table), **(types or {})}
-        arrays = ", ".join(f"%b::{types[v]}[]" for v in values)
+        arrays = ", ".join(f"%b::{typed[v]}[]" for v in values)
         self._fresh()
         self._cursor.execute(
             f"UPDATE {table} AS t SET {assignments} FROM unnest({arrays}) AS v ({', '.join(values)}) WHERE {match}",

@@ -741,7 +741,8 @@ class _NewRows:
         removes 500 listings from the abnormal list: one statement)."""
         by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         for (record, seq), columns in sorted(self.amended.items()):
-            by_columns.setdefault(tuple(sorted(columns)), []).append((record, seq, *(columns[c] for c in sorted(columns))))
+            names = tuple(sorted(columns))
+            by_columns.setdefault(names, []).append((record, seq, *(columns[c] for c in names)))
         for names, rows in by_columns.items():
             tx.update_rows(
                 "sl_listings",

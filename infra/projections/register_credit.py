@@ -55,7 +55,6 @@ class CreditColumns:
             (opened if record in self.opened else others).append(row)
         tx.update_rows("sl_register", _VALUES, opened, _ASSIGNMENTS, "t.id = v.id", _FLAGS)
         tx.update_rows("sl_register", _VALUES, others, _ASSIGNMENTS, "t.credit_record_id = v.credit_record_id", _FLAGS)
-        self.opened, self.columns = {}, {}
 
 
 def write_one(tx: Tx, e: Any) -> None:
