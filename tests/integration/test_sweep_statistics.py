@@ -33,8 +33,10 @@ def _plan(conn: psycopg.Connection[Any]) -> str:
 
 
 def _changed_rows_known(database: PostgresDatabase, table: str, rows: int) -> None:
-    """The server counts changed rows a moment after they commit (up to ~10 s on PostgreSQL 15)."""
-    deadline = time.monotonic() + 30
+    """The server counts changed rows a moment after they commit: an idle backend flushes its counts
+    within 10 s on PostgreSQL 15, but defers them up to 60 s while others hold the statistics' locks
+    (the whole suite creating and dropping databases beside it)."""
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         with database.transaction() as tx:
             changed = tx.execute("SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relname = ?", (table,)).scalar()
