@@ -55,14 +55,14 @@ class ReminderIssuing(ReminderPlanning):
 
     def _store(self, ctx: CommandContext, plans: list[PlannedReminder], reachable: dict[str, list[ContactRow]]) -> int:
         """All in one transaction; if a concurrent sweep issued one of them first, one by one.
-        The chunk's reminders take effect on the day it is decided, found once: `_at` reads the
-        clock and chooses the rule set for the timezone each time, a twentieth of the sweep."""
+        The chunk's reminders are recorded at one instant and take effect on the day it is decided,
+        found once: `_at` reads the clock and chooses the rule set for the timezone each time (a
+        twentieth of the sweep), and a provenance per reminder was another."""
         if not plans:  # nothing decided, nothing to check the command's day against (as before)
             return 0
-        effective_on = self._effective_on(ctx)
+        at = ctx.provenance(self.clock.now(), effective_on=self._effective_on(ctx))  # as `_at`: the chunk's, recorded now
 
         def issued(plan: PlannedReminder) -> tuple[bool, list[Reminder]]:
-            at = ctx.provenance(self.clock.now(), effective_on=effective_on)  # as `_at`, recorded now
             return True, [Reminder.issue(plan, self._channels(plan.recipient, reachable), at)]
 
         return sum(1 for stored in self._in_chunk(plans, issued) if stored)

@@ -215,8 +215,11 @@ class ReminderProjection(Projection):
     def _issued_all(self, tx: Tx, events: list[Any]) -> int:
         reminders: list[tuple[str, ...]] = []
         deliveries: list[tuple[str, str, str]] = []
+        stamped, issued_at = None, ""
         for e in events:
-            reminder_id, issued_at = str(e.originator_id), utc(e.timestamp)
+            if e.timestamp is not stamped:  # a sweep's chunk shares one instant: converted once
+                stamped, issued_at = e.timestamp, utc(e.timestamp)
+            reminder_id = str(e.originator_id)
             reminders.append(
                 (
                     reminder_id,
