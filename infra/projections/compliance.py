@@ -381,10 +381,10 @@ class ComplianceProjection(Projection):
                 "FROM (SELECT id, name, division_code, track, status FROM sl_register WHERE id > ? ORDER BY id LIMIT ?) r "
                 "LEFT JOIN sl_inspections i ON i.organization_id = r.id AND i.report_year = ? ORDER BY r.id",
                 (f"{division_prefix}%", *OPEN_STAGES, str(after) if after else "", limit, report_year),
-            ).all()
+            ).tuples()
         if not rows:
             return [], None
-        return [(UUID(r["id"]), r["name"]) for r in rows if r["unfiled"] == 1], UUID(rows[-1]["id"])
+        return [(UUID(org_id), name) for org_id, name, unfiled in rows if unfiled == 1], UUID(rows[-1][0])
 
     def missed_candidates(
         self, division_prefix: str, report_year: int, after: UUID | None, limit: int, within: IdRange = EVERY_ID

@@ -311,12 +311,15 @@ class ReminderProjection(Projection):
         return Page(items=items, total=total, page=page, per_page=per_page)
 
     def issued(self, planned: Sequence[PlannedReminder]) -> set[UUID]:
-        """Found by subject (its index), matched on the whole of what each is about."""
-        wanted = {(p.kind, str(p.subject_id), p.recipient, p.period, p.offset): p.id for p in planned}
-        subjects = sorted({p.subject_id for p in planned})
+        """Found by subject (its index), matched on the whole of what each is about (only when some
+        subject has reminders: a day's first sweep finds none)."""
+        subjects = sorted({p.subject_id for p in planned}, key=UUID.__str__)  # UUIDs compare in Python; text in C
         rows = rows_for_ids(
             self.db, "SELECT kind, subject_id, recipient, period, offset_label FROM sl_reminders WHERE subject_id", subjects
         )
+        if not rows:
+            return set()
+        wanted = {(p.kind, str(p.subject_id), p.recipient, p.period, p.offset): p.id for p in planned}
         found = (wanted.get((r["kind"], r["subject_id"], r["recipient"], r["period"], r["offset_label"])) for r in rows)
         return {reminder_id for reminder_id in found if reminder_id is not None}
 
