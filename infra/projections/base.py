@@ -99,6 +99,10 @@ class Projection(ABC):
     version: ClassVar[int] = 0
     tables: ClassVar[dict[str, str]] = {}  # table -> the body of its CREATE TABLE (the same on both databases)
     indexes: ClassVar[tuple[str, ...]] = ()  # CREATE INDEX statements
+    # Tables SQLite keeps as one B-tree in their primary key's order (WITHOUT ROWID): a sweep walking
+    # them by key reads pages in order, and a lookup by key is one search, not the key's index and
+    # then the row's page (a register keyed by random ids put every row of a window on a page of its own).
+    clustered: ClassVar[frozenset[str]] = frozenset()
     # Read models whose tables this one's handlers or queries join: built, caught up and applied before it.
     reads: ClassVar[tuple[type[Projection], ...]] = ()
     topic_prefixes: ClassVar[tuple[str, ...]] = ()  # the aggregates whose events this projection reads
@@ -119,10 +123,15 @@ class Projection(ABC):
 
     @classmethod
     def statements(cls, dialect: str) -> list[str]:
-        """The DDL of the tables and indexes, idempotent. A read model whose SQL differs between
-        the databases (register_totals) overrides this and looks at `dialect`."""
-        created = [f"CREATE TABLE IF NOT EXISTS {table} ({columns})" for table, columns in cls.tables.items()]
+        """The DDL of the tables and indexes, idempotent."""
+        created = [f"CREATE TABLE IF NOT EXISTS {cls.table_ddl(table, table, dialect)}" for table in cls.tables]
         return created + list(cls.indexes)
+
+    @classmethod
+    def table_ddl(cls, table: str, name: str, dialect: str) -> str:
+        """`name (columns)` for one of the tables, clustered on SQLite if it is one of those."""
+        clustered = " WITHOUT ROWID" if dialect == "sqlite" and table in cls.clustered else ""
+        return f"{name} ({cls.tables[table]}){clustered}"
 
     @abstractmethod
     def define_handlers(self) -> dict[str, Handler]:
@@ -234,9 +243,9 @@ class BulkProjection(Projection):
         decoders = {topic: self.app.mapper.view_decoder(topic, wanted) for topic in topics}  # type: ignore[attr-defined]
         with self._lock:
             with self.db.transaction(write=True) as tx:
-                for name, columns in self.tables.items():
+                for name in self.tables:
                     tx.execute(f"DROP TABLE IF EXISTS {name}{REBUILT}")
-                    tx.execute(f"CREATE TABLE {name}{REBUILT} ({columns})")
+                    tx.execute(f"CREATE TABLE {self.table_ddl(name, name + REBUILT, tx.dialect)}")
             head = int(self.app.recorder.max_notification_id() or 0)
 
             def read(after: int) -> list[tuple[Any, ...]]:

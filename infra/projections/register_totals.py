@@ -61,13 +61,9 @@ class RegisterTotalsProjection(Projection):
             PRIMARY KEY (recorded_at, organization_id)""",
     }
     topic_prefixes = ("domain.organization:Organization.",)
-
-    @classmethod
-    def statements(cls, dialect: str) -> list[str]:
-        """On SQLite the entries are one B-tree in time order (WITHOUT ROWID): a registration
-        appends near its end instead of writing a rowid table and two indexes."""
-        created = super().statements(dialect)
-        return [f"{sql} WITHOUT ROWID" if dialect == "sqlite" and "sl_register_entries " in sql else sql for sql in created]
+    clustered = frozenset(
+        {"sl_register_entries"}
+    )  # a registration appends near the B-tree's end (not a rowid table and two indexes)
 
     def define_handlers(self) -> dict[str, Handler]:
         return {"Registered": self._entered, "Filed": self._entered}
