@@ -19,7 +19,11 @@ def test_the_clustered_tables_are_without_rowid_on_sqlite_only(system: Any) -> N
             made = dict(tx.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'").tuples())
             assert {t for t in ALL if made[t].rstrip().endswith("WITHOUT ROWID")} == CLUSTERED
         else:
-            made = dict(tx.execute("SELECT relname, relkind FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace").tuples())
+            made = dict(
+                tx.execute(
+                    "SELECT relname, relkind FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+                ).tuples()
+            )
             assert all(made[t] == "r" for t in ALL)
 
 
