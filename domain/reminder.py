@@ -74,6 +74,26 @@ class Reminder(LedgerAggregate):
         channels: tuple[str, ...]
         provenance: Provenance
 
+        def mutate(self, aggregate: Any) -> Any:
+            """The reminder from its first event as eventsourcing makes an aggregate (its identity,
+            then the initialiser), without matching the event's fields to the initialiser's
+            parameters by signature: a sweep makes a reminder per organization."""
+            reminder = Reminder.__new__(Reminder)
+            reminder.__base_init__(self.originator_id, self.originator_version, self.timestamp)
+            Reminder.__init__(
+                reminder,
+                kind=self.kind,
+                subject_id=self.subject_id,
+                recipient=self.recipient,
+                period=self.period,
+                offset=self.offset,
+                due_on=self.due_on,
+                text_zh=self.text_zh,
+                text_en=self.text_en,
+                channels=self.channels,
+            )
+            return reminder
+
     def __init__(
         self,
         *,
