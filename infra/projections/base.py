@@ -49,7 +49,7 @@ def in_slices(ids: Sequence[str], size: int = READ_AHEAD) -> list[Sequence[str]]
     return [ids[k : k + size] for k in range(0, len(ids), size)]
 
 
-def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequence[UUID]) -> list[dict[str, Any]]:
+def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequence[UUID] | Sequence[str]) -> list[dict[str, Any]]:
     """The rows of `select … WHERE column` whose column is one of the ids, in one query (none for
     no ids). PostgreSQL gets one array, not a parameter per id: psycopg parsed a query of 10,000
     placeholders anew each time (it caches only short ones), 15 % of the reminders sweep's planning."""

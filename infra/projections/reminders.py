@@ -234,7 +234,8 @@ class ReminderProjection(Projection):
                     issued_at,
                 )
             )
-            deliveries.extend((reminder_id, c, issued_at) for c in e.channels if c != "inbox")
+            if e.channels != ("inbox",):  # the inbox has no delivery to track, and most reminders go there alone
+                deliveries.extend((reminder_id, c, issued_at) for c in e.channels if c != "inbox")
         tx.insert_rows("sl_reminders", REMINDER_COLUMNS, reminders)
         tx.executemany(
             "INSERT INTO sl_deliveries (reminder_id, channel, status, attempts, next_attempt_at, last_error) "
@@ -313,7 +314,7 @@ class ReminderProjection(Projection):
     def issued(self, planned: Sequence[PlannedReminder]) -> set[UUID]:
         """Found by subject (its index), matched on the whole of what each is about (only when some
         subject has reminders: a day's first sweep finds none)."""
-        subjects = sorted({p.subject_id for p in planned}, key=UUID.__str__)  # UUIDs compare in Python; text in C
+        subjects = sorted({str(p.subject_id) for p in planned})  # as text: UUIDs compare in Python, text in C
         rows = rows_for_ids(
             self.db, "SELECT kind, subject_id, recipient, period, offset_label FROM sl_reminders WHERE subject_id", subjects
         )
