@@ -61,9 +61,8 @@ class RegisterTotalsProjection(Projection):
             PRIMARY KEY (recorded_at, organization_id)""",
     }
     topic_prefixes = ("domain.organization:Organization.",)
-    clustered = frozenset(
-        {"sl_register_entries"}
-    )  # a registration appends near the B-tree's end (not a rowid table and two indexes)
+    # a registration appends near the end of one B-tree (not a rowid table and two indexes)
+    clustered = frozenset({"sl_register_entries"})
 
     def define_handlers(self) -> dict[str, Handler]:
         return {"Registered": self._entered, "Filed": self._entered}
