@@ -25,6 +25,7 @@ from domain.expert import Expert
 from domain.funding import FundingRound, Project
 from domain.inspection import Inspection, InspectionCampaign
 from domain.organization import Organization
+from domain.reminder import Reminder
 from domain.spot_check import SpotCheck, SpotCheckDraw
 from domain.subsidy import Subsidy
 from infra.persistence.mapper import MsgspecMapper
@@ -42,6 +43,7 @@ AGGREGATES = [
     Subsidy,
     CertificateSeries,
     Complaint,
+    Reminder,
     SpotCheckDraw,
     SpotCheck,
 ]
@@ -101,7 +103,8 @@ def test_there_are_events_to_check() -> None:
     assert {"Inspection.Missed", "CreditRecord.Listed", "CreditRecord.Removed"} <= names
     assert {"Organization.CertificateIssued", "CertificateSeries.NumberTaken"} <= names
     assert {"Project.Awarded", "FundingRound.AwardCommitted", "Subsidy.Granted", "Organization.FundingBarred"} <= names
-    assert len(EVENT_CLASSES) == 121  # a new event type is checked automatically; update the count
+    assert {"Reminder.Issued", "Reminder.Delivered", "Reminder.Cancelled"} <= names
+    assert len(EVENT_CLASSES) == 128  # a new event type is checked automatically; update the count
 
 
 @pytest.mark.parametrize("event_class", EVENT_CLASSES, ids=lambda c: c.__qualname__)
