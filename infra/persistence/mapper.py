@@ -64,20 +64,18 @@ def _view_decoder(event_class: type, wanted: frozenset[str]) -> msgspec.json.Dec
     return msgspec.json.Decoder(view)
 
 
-_last_provenance: tuple[object, msgspec.Raw] = (object(), msgspec.Raw(b"null"))
-
-
-def _encoded_once(provenance: object) -> msgspec.Raw:
-    """A provenance as JSON, the bytes kept for the next event that carries the same object: a
-    sweep's chunk shares one (frozen, so the same object encodes to the same bytes)."""
-    global _last_provenance
-    last = _last_provenance  # one read: another thread may replace it, never half of it
-    if last[0] is not provenance:
-        last = _last_provenance = (provenance, msgspec.Raw(_encoder.encode(provenance)))
-    return last[1]
-
-
 class MsgspecMapper(Mapper[Any]):
+    # The last provenance encoded and its JSON, for the next event carrying the same object (a sweep's
+    # chunk shares one; frozen, so the same object encodes to the same bytes). Replaced whole, so a
+    # thread reading it while another encodes never sees half of it.
+    _last_provenance: tuple[object, msgspec.Raw] = (object(), msgspec.Raw(b"null"))
+
+    def _encoded_once(self, provenance: object) -> msgspec.Raw:
+        last = self._last_provenance
+        if last[0] is not provenance:
+            last = self._last_provenance = (provenance, msgspec.Raw(_encoder.encode(provenance)))
+        return last[1]
+
     def view_decoder(self, topic: str, wanted: frozenset[str]) -> Callable[[bytes, str, int], Any]:
         """What decodes a stored event of this topic for a bulk reader: state, originator id (as
         text) and version in, a struct named like the event out, with only the `wanted` fields
@@ -108,7 +106,7 @@ class MsgspecMapper(Mapper[Any]):
         if _is_snapshot(type(domain_event)):
             state["state"] = encode_state(state["state"])
         elif (provenance := state.get("provenance")) is not None:
-            state["provenance"] = _encoded_once(provenance)
+            state["provenance"] = self._encoded_once(provenance)
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
