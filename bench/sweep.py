@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from application.context import system_context
 from bench.common import CTX, fresh_pg_database, register_in_batches, settle
+from bench.sql_replay import Recording, replay
 from infra.wiring import build_system, load_settings
 from interfaces.heap import settle_heap
 from interfaces.progress import progress_bars
@@ -47,11 +49,14 @@ def measure(
     first: int | None = None,
     shown: Callable[[Row], None] = lambda _: None,
     instances: int = 1,
+    floor: Recording | None = None,
 ) -> list[Row]:
     """(label, organizations, seconds, CPU seconds, peak MiB of the process so far) for the first N
     sweeps (all by default); `shown` gets each row as soon as it is measured (a million takes long).
     The CPU seconds are the process's own (`time.process_time`, SQLite's work included): on a shared
-    machine they moved less between runs than the wall time."""
+    machine they moved less between runs than the wall time. `floor` (SQLite, installed before the
+    system is built): after each sweep, the statements it ran replayed raw on a copy of the
+    database made just before it (bench/sql_replay.py), shown as a row of its own."""
     clock = MovableClock(date(2025, 1, 6))
     with tempfile.TemporaryDirectory() as data_dir:
         settings = load_settings(data_dir=Path(data_dir), database_url=database_url, secret_key="b", scheduler=False)
@@ -68,10 +73,14 @@ def measure(
                     rows.append(_in_processes(instances, which, size, data_dir, database_url))
                     shown(rows[-1])
                     continue
-                started, cpu = time.perf_counter(), time.process_time()
-                run(system)(system_context("bench", "bench-sweep"), day)
-                rows.append((label, size, time.perf_counter() - started, time.process_time() - cpu, _peak_mib()))
+                recorded = floor.of(settings.sqlite_path, Path(data_dir) / "floor.sqlite3") if floor else nullcontext()
+                with recorded:
+                    started, cpu = time.perf_counter(), time.process_time()
+                    run(system)(system_context("bench", "bench-sweep"), day)
+                    rows.append((label, size, time.perf_counter() - started, time.process_time() - cpu, _peak_mib()))
                 shown(rows[-1])
+                if floor:
+                    _replayed(floor, Path(data_dir) / "floor.sqlite3", size, shown)
             return rows
         finally:
             system.close()
@@ -82,6 +91,18 @@ SWEEPS = [
     ("record missed inspections", date(2025, 6, 1), lambda s: s.inspections.record_missed),
     ("credit rules (all escalate)", date(2027, 6, 1), lambda s: s.credit.apply_rules),
 ]
+
+
+def _replayed(floor: Recording, copy: Path, size: int, shown: Callable[[Row], None]) -> None:
+    """The floor row, then the kinds of statement that took a tenth of it or more."""
+    statements = len(floor.statements)
+    seconds, cpu, spent = replay(floor.statements, copy)
+    floor.statements = []
+    copy.unlink()
+    shown((f"  its {statements:,} SQL statements replayed raw", size, seconds, cpu, _peak_mib()))
+    for label, part in sorted(spent.items(), key=lambda item: -item[1]):
+        if part >= seconds / 10:
+            print(f"    {label:40} {part:9.2f} s", flush=True)
 
 
 def _in_processes(instances: int, which: int, size: int, data_dir: str, database_url: str) -> Row:
@@ -166,7 +187,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--instances", type=int, default=1, help="processes sharing the missed-inspection and credit sweeps (default 1)"
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="SQLite: after each sweep, the statements it ran replayed raw on a copy of the database made "
+        "just before it (SQLite's own work for the sweep, without the Python; holds every row the sweep wrote)",
+    )
     args = parser.parse_args(argv)
+    if args.floor and (args.database != "sqlite" or args.instances > 1):
+        parser.error("--floor is for one instance on SQLite")
     logging.getLogger("starledger").setLevel(logging.WARNING)  # a line per event would be the bench
     url, drop = "", None
     if args.database == "postgres":
@@ -174,7 +203,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.database != "sqlite":
         url = args.database
     try:
-        measure(args.size, url, first=args.first, shown=_show, instances=args.instances)
+        floor = None
+        if args.floor:
+            floor = Recording()
+            floor.install()  # before the system opens its connections
+        measure(args.size, url, first=args.first, shown=_show, instances=args.instances, floor=floor)
     finally:
         if drop is not None:
             drop()
