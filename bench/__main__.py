@@ -161,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000, help="registrations per measurement (default 2000)")
     parser.add_argument("--http-seconds", type=float, default=8.0, help="seconds per HTTP load figure (default 8)")
     parser.add_argument("--clients", default="8,32,128", help="concurrent HTTP clients, comma-separated (default 8,32,128)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="server processes for the PostgreSQL HTTP figures beside one (default: the cores; 1: only one)",
+    )
     parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents", "season"], help="run one part only")
     parser.add_argument("--season-organizations", type=int, default=10_000, help="annual-report season: organizations filing")
     parser.add_argument("--season-clients", type=int, default=64, help="annual-report season: concurrent clients (default 64)")
@@ -205,12 +211,19 @@ def _audit(args: argparse.Namespace) -> None:
 
 
 def _http(args: argparse.Namespace) -> None:
+    """SQLite with one server process (a second waits on its one write lock), PostgreSQL with one
+    and with `--workers` (one per core: `starledger serve --workers N`)."""
     clients = [int(n) for n in args.clients.split(",")]
-    for backend in ("SQLite", "PostgreSQL"):
+    runs = [("SQLite", 1), ("PostgreSQL", 1)] + ([("PostgreSQL", args.workers)] if args.workers > 1 else [])
+    for backend, workers in runs:
         url, drop = fresh_pg_database() if backend == "PostgreSQL" else ("", lambda: None)
-        print(f"\nHTTP on {backend}: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet", flush=True)
+        served = f"{workers} server processes" if workers > 1 else "one server process"
+        print(
+            f"\nHTTP on {backend}, {served}: {args.http_seconds:.0f} s per figure; each client saves its own case's sheet",
+            flush=True,
+        )
         try:
-            rows = http_run(clients, args.http_seconds, url)
+            rows = http_run(clients, args.http_seconds, url, workers)
         finally:
             drop()
         print(

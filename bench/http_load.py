@@ -84,13 +84,15 @@ async def _drive(base: str, jobs: list[tuple[str, dict[str, str], Any]], seconds
 
 
 def server_cpu(pid: int) -> float | None:
-    """The server process's CPU seconds so far, all threads, user and system (Linux's /proc;
-    None elsewhere): per request, a figure the load generator's share of two cores cannot blur."""
+    """The server's CPU seconds so far, all threads, user and system, its workers' included (Linux's
+    /proc; None elsewhere): per request, a figure the load generator's share of two cores cannot blur."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(server_cpu(child) or 0.0 for child in children)
 
 
 def cpu_per_request(before: float | None, after: float | None, count: int) -> float | None:
@@ -107,13 +109,13 @@ def _figures(count: int, latencies: list[float], seconds: float) -> tuple[float,
 Row = tuple[str, float, float, float, int, float | None]  # label, per second, p50, p99, errors, server CPU ms a request
 
 
-def run(clients: list[int], seconds: float, url: str = "") -> list[Row]:
+def run(clients: list[int], seconds: float, url: str = "", workers: int = 1) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as data_dir:
         case_ids, users = prepare(Path(data_dir), url, max(clients))
         port = _free_port()
         env = {**os.environ, "STARLEDGER_LOG_LEVEL": "warning"}
-        server = subprocess.Popen([sys.executable, "-m", "bench.http_server", data_dir, str(port), url], env=env)
+        server = subprocess.Popen([sys.executable, "-m", "bench.http_server", data_dir, str(port), url, str(workers)], env=env)
         base = f"http://127.0.0.1:{port}"
         try:
             _wait(base)

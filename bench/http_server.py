@@ -1,15 +1,19 @@
-"""The StarLedger app plus one bare endpoint, served by uvicorn: the bench's server process."""
+"""The StarLedger app plus one bare endpoint, served by uvicorn: the bench's server process
+(`python -m bench.http_server DATA_DIR PORT [DATABASE_URL [WORKERS]]`; with several workers, as
+`starledger serve --workers N` serves, each its own process and system)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 import uvicorn
-from litestar import put
+from litestar import Litestar, put
 
 from infra.wiring import build_system, load_settings
+from interfaces import workers
 from interfaces.app import create_app
 from interfaces.common.proxies import SERVER_OPTIONS
 from interfaces.heap import settle_heap
@@ -21,8 +25,24 @@ async def bare(data: dict[str, object]) -> dict[str, bool]:
     return {"ok": True}
 
 
+def worker_app() -> Litestar:
+    """One worker's app: the settings come from the environment `main` set."""
+    app = workers.worker_app()
+    app.register(bare)
+    logging.getLogger("starledger").setLevel(logging.WARNING)  # one line per event would be the bench
+    return app
+
+
 def main() -> None:
     data_dir, port, url = Path(sys.argv[1]), int(sys.argv[2]), (sys.argv[3] if len(sys.argv) > 3 else "")
+    count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    if count > 1:
+        os.environ.update(STARLEDGER_DATA_DIR=str(data_dir), STARLEDGER_DATABASE_URL=url, STARLEDGER_LOG_LEVEL="warning")
+        uvicorn.run(
+            "bench.http_server:worker_app", factory=True, workers=count, host="127.0.0.1", port=port,
+            log_level="warning", access_log=False, **SERVER_OPTIONS,
+        )  # fmt: skip
+        return
     system = build_system(load_settings(data_dir=data_dir, database_url=url, scheduler=False, log_level="warning"))
     app = create_app(system)
     app.register(bare)

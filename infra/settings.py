@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 VARIABLES: dict[str, tuple[str, str]] = {
     "STARLEDGER_HOST": ("127.0.0.1", "address the HTTP server listens on"),
     "STARLEDGER_PORT": ("8000", "port the HTTP server listens on"),
+    "STARLEDGER_WORKERS": ("1", "server processes sharing the port (PostgreSQL: one per core; SQLite: 1, see README)"),
     "STARLEDGER_DATA_DIR": ("./var", "folder for the embedded SQLite database, secret key and outbox"),
     "STARLEDGER_DATABASE_URL": ("", "postgresql://user:pass@host:5432/db to use PostgreSQL; empty = SQLite in the data folder"),
     "STARLEDGER_DB_POOL_SIZE": ("10", "PostgreSQL connections per process"),
@@ -77,6 +78,7 @@ def _on(value: str) -> bool:
 class Settings:
     host: str
     port: int
+    workers: int
     data_dir: Path
     database_url: str
     db_pool_size: int
@@ -136,6 +138,7 @@ def load_settings(**overrides: object) -> Settings:
     values: dict[str, object] = {
         "host": _env("STARLEDGER_HOST"),
         "port": int(_env("STARLEDGER_PORT")),
+        "workers": max(1, int(_env("STARLEDGER_WORKERS"))),
         "data_dir": data_dir,
         "database_url": _env("STARLEDGER_DATABASE_URL").strip(),
         "db_pool_size": int(_env("STARLEDGER_DB_POOL_SIZE")),

@@ -18,6 +18,7 @@ from uuid import UUID
 from application.queries.integrity import holds_checkpoint, parse_checkpoint
 from infra.wiring import VARIABLES, System, build_system, load_settings
 from interfaces.heap import settle_heap
+from interfaces.logs import configure_logging
 from interfaces.progress import Advance, progress_bars
 
 
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         help="seed the demo data first into an empty store (a demo store is served as it is; any other is refused)",
     )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes sharing the port (default: $STARLEDGER_WORKERS or 1; on PostgreSQL one per core, "
+        "on SQLite 1); the scheduler then runs once, in the supervising process",
+    )
 
     sub.add_parser(
         "demo",
@@ -202,9 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["port"] = args.port
     if getattr(args, "no_scheduler", False):
         overrides["scheduler"] = False
+    if getattr(args, "workers", None):
+        overrides["workers"] = max(1, args.workers)
     settings = load_settings(**overrides)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our jobs log what they did
+    configure_logging(settings.log_level)
     return _run(args, settings)
 
 
@@ -576,12 +584,32 @@ def _serve(args: Any, settings: Any) -> int:
             system.close()
             print(f"serve --demo refused: {e.message_en}\n{e.message_zh}", file=sys.stderr)
             return 2
+    print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
+    if settings.workers > 1:
+        return _serve_workers(system, settings)
     app = create_app(system, build_scheduler)
     settle_heap()
-    print(f"StarLedger on http://{settings.host}:{settings.port}/  (API docs: /schema, health: /health)", flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, **SERVER_OPTIONS)
     finally:
+        system.close()
+    return 0
+
+
+def _serve_workers(system: System, settings: Any) -> int:
+    """Several server processes (interfaces/workers.py); this one supervises them and runs the
+    scheduler. The workers read their settings from the environment, as this process did."""
+    from interfaces.common.proxies import SERVER_OPTIONS
+    from interfaces.scheduler import start_in_background
+    from interfaces.workers import serve_workers
+
+    settle_heap()  # the sweeps run in this process
+    scheduler = start_in_background(system)
+    try:
+        serve_workers(settings.host, settings.port, settings.workers, settings.log_level, SERVER_OPTIONS)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         system.close()
     return 0
 

@@ -8,6 +8,7 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 if TYPE_CHECKING:
@@ -100,6 +101,17 @@ def build_scheduler(system: System) -> AsyncIOScheduler | None:
     if not system.settings.scheduler:
         return None
     return _add_jobs(AsyncIOScheduler(timezone="Asia/Shanghai"), system)
+
+
+def start_in_background(system: System) -> BackgroundScheduler | None:
+    """`starledger serve --workers N`: the jobs in the supervising process, on a thread of their
+    own, once for all the workers (None when STARLEDGER_SCHEDULER=off)."""
+    if not system.settings.scheduler:
+        return None
+    scheduler = _add_jobs(BackgroundScheduler(timezone="Asia/Shanghai"), system)
+    scheduler.start()
+    log.info("scheduler started with jobs: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    return scheduler
 
 
 def run_standalone(system: System) -> None:

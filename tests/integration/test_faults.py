@@ -273,3 +273,52 @@ def test_postgres_restarting_under_load_gives_503_then_recovers(own_cluster, tmp
     finally:
         server.stop()
     assert_log_holds_exactly(database_url, tmp_path, acknowledged(writers))
+
+
+def worker_processes(supervisor: int) -> set[int]:
+    """The server processes `serve --workers N` started (uvicorn spawns each: `spawn_main` in its command line)."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{supervisor}/task").iterdir():
+        children.update(int(pid) for pid in (task / "children").read_text().split())
+    found = set()
+    for pid in children:
+        try:
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.add(pid)
+        except FileNotFoundError:  # gone meanwhile
+            continue
+    return found
+
+
+def test_workers_share_one_port_and_a_killed_one_is_replaced_losing_nothing(pg_url, tmp_path) -> None:
+    """`serve --workers 2` on PostgreSQL: two server processes on one port, the scheduler run once
+    (by the supervising process); a worker killed under write load is replaced, and every
+    registration is there once, after the clients resend what got no answer."""
+    server = ServeProcess(tmp_path, pg_url)
+    server.env.update(STARLEDGER_SCHEDULER="on", STARLEDGER_LOG_LEVEL="info")
+    server.start("--demo", "--workers", "2")
+    try:
+        assert server.process is not None
+        supervisor = server.process.pid
+        wait_for(lambda: len(worker_processes(supervisor)) == 2, 60, "two worker processes")
+        writers, stop, threads = under_load(server.base, until_dead=False, acknowledged_first=60)
+        victim = min(worker_processes(supervisor))
+        os.kill(victim, signal.SIGKILL)
+        wait_for(lambda: victim not in worker_processes(supervisor), 30, "the killed worker gone")
+        wait_for(lambda: len(worker_processes(supervisor)) == 2, 60, "the killed worker replaced")
+        before = len(acknowledged(writers))
+        wait_for(lambda: len(acknowledged(writers)) >= before + 60, 60, "registrations after the replacement")
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        retry_unanswered(server.base, writers)
+        after = acknowledged(writers)
+        assert all(set(w.statuses) <= {201} for w in writers), [w.statuses for w in writers]
+        assert not [p for w in writers for p in w.not_problems]
+        for org_id in after.values():
+            assert httpx.get(f"{server.base}/api/organizations/{org_id}", timeout=10).status_code == 200
+    finally:
+        server.stop()
+    log = server.log.read_text()
+    assert log.count("scheduler started") == 1, log[-3000:]  # by the supervisor, not by each worker
+    assert_log_holds_exactly(pg_url, tmp_path, after)
