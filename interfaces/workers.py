@@ -1,6 +1,6 @@
 """`starledger serve --workers N`: N server processes share one port, so that a server on
-PostgreSQL uses every core (one Python process runs on one at a time: its sheet saves stopped at
-about 440 a second on two cores, with the other core half idle; README "Benchmarks").
+PostgreSQL uses every core (one Python process runs its Python on one core at a time; on two
+cores, two processes carried 65-70 % more sheet saves than one: README "Benchmarks").
 
 uvicorn's supervisor starts the workers, restarts one that dies and stops them all on SIGTERM or
 Ctrl-C. Each worker builds its own system, as a separate instance of the application would
