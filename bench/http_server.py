@@ -38,10 +38,8 @@ def main() -> None:
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
     if count > 1:
         os.environ.update(STARLEDGER_DATA_DIR=str(data_dir), STARLEDGER_DATABASE_URL=url, STARLEDGER_LOG_LEVEL="warning")
-        uvicorn.run(
-            "bench.http_server:worker_app", factory=True, workers=count, host="127.0.0.1", port=port,
-            log_level="warning", access_log=False, **SERVER_OPTIONS,
-        )  # fmt: skip
+        options = {**SERVER_OPTIONS, "access_log": False}
+        workers.serve_workers("127.0.0.1", port, count, "warning", options, app="bench.http_server:worker_app")
         return
     system = build_system(load_settings(data_dir=data_dir, database_url=url, scheduler=False, log_level="warning"))
     app = create_app(system)

@@ -24,7 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from infra.database import tuned
+from infra.database import open_sqlite
 
 _connect = sqlite3.connect
 Statement = tuple[int, str, str, Any]  # connection, kind ("one", "many", "commit", "rollback"), SQL, parameters
@@ -110,11 +110,8 @@ def replay(statements: list[Statement], copy: Path) -> tuple[float, float, dict[
     first word and table)."""
     connections: dict[int, sqlite3.Connection] = {}
     spent: defaultdict[str, float] = defaultdict(float)
-    for key in dict.fromkeys(s[0] for s in statements):
-        conn = connections[key] = _connect(copy, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        tuned(conn)  # the pragmas the system's own connections run with
+    for key in dict.fromkeys(s[0] for s in statements):  # set up as the system's own, without recording
+        connections[key] = open_sqlite(copy, factory=sqlite3.Connection)
     started, cpu = time.perf_counter(), time.process_time()
     try:
         for key, kind, sql, parameters in statements:

@@ -176,6 +176,16 @@ def tuned(conn: sqlite3.Connection) -> None:
         conn.execute(pragma)
 
 
+def open_sqlite(path: Path, **kwargs: Any) -> sqlite3.Connection:
+    """A connection as every one of ours is set up: autocommit (we say BEGIN), the WAL, foreign
+    keys, the tuned pragmas. `kwargs` go to `sqlite3.connect` (a factory, for one)."""
+    conn: sqlite3.Connection = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False, **kwargs)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    tuned(conn)
+    return conn
+
+
 class SQLiteDatabase:
     dialect = "sqlite"
 
@@ -186,11 +196,7 @@ class SQLiteDatabase:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            tuned(conn)
-            self._local.conn = conn
+            conn = self._local.conn = open_sqlite(self.path)
         return conn
 
     @contextmanager

@@ -37,11 +37,11 @@ def worker_app() -> Litestar:
     return app
 
 
-def serve_workers(host: str, port: int, workers: int, log_level: str, options: dict[str, Any]) -> None:
-    """Serve `worker_app` from `workers` processes until stopped."""
+def serve_workers(
+    host: str, port: int, workers: int, log_level: str, options: dict[str, Any], app: str = "interfaces.workers:worker_app"
+) -> None:
+    """Serve the app that `app` ("module:factory") makes, from `workers` processes until stopped."""
     import uvicorn
 
     log.info("%d server processes on %s:%d", workers, host, port)
-    uvicorn.run(
-        "interfaces.workers:worker_app", factory=True, workers=workers, host=host, port=port, log_level=log_level, **options
-    )
+    uvicorn.run(app, factory=True, workers=workers, host=host, port=port, log_level=log_level, **options)
