@@ -12,11 +12,8 @@ from pathlib import Path
 import uvicorn
 from litestar import Litestar, put
 
-from infra.wiring import build_system, load_settings
 from interfaces import workers
-from interfaces.app import create_app
 from interfaces.common.proxies import SERVER_OPTIONS
-from interfaces.heap import settle_heap
 
 
 @put("/api/bench/bare", include_in_schema=False)
@@ -34,19 +31,15 @@ def worker_app() -> Litestar:
 
 
 def main() -> None:
+    """One process serving `worker_app`, or several sharing the port, each building its own."""
     data_dir, port, url = Path(sys.argv[1]), int(sys.argv[2]), (sys.argv[3] if len(sys.argv) > 3 else "")
     count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
+    os.environ.update(STARLEDGER_DATA_DIR=str(data_dir), STARLEDGER_DATABASE_URL=url, STARLEDGER_LOG_LEVEL="warning")
+    options = {**SERVER_OPTIONS, "access_log": False}
     if count > 1:
-        os.environ.update(STARLEDGER_DATA_DIR=str(data_dir), STARLEDGER_DATABASE_URL=url, STARLEDGER_LOG_LEVEL="warning")
-        options = {**SERVER_OPTIONS, "access_log": False}
         workers.serve_workers("127.0.0.1", port, count, "warning", options, app="bench.http_server:worker_app")
         return
-    system = build_system(load_settings(data_dir=data_dir, database_url=url, scheduler=False, log_level="warning"))
-    app = create_app(system)
-    app.register(bare)
-    settle_heap()  # as `starledger serve` does
-    logging.getLogger("starledger").setLevel(logging.WARNING)  # one line per event would be the bench
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **SERVER_OPTIONS)
+    uvicorn.run(worker_app(), host="127.0.0.1", port=port, log_level="warning", **options)
 
 
 if __name__ == "__main__":
