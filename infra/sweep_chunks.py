@@ -94,7 +94,11 @@ class SqlSweepChunks:
         return ChunkClaim(run, generation, int(row["chunk"]), IdRange(row["lo"], row["hi"]), token, until)
 
     def report(self, claim: ChunkClaim, counts: dict[str, int], until: datetime) -> int:
+        """Adds the counts; the run's `seen` so far, everyone's. The run's row is locked first, so two
+        claimers reporting at once take turns: otherwise each PostgreSQL transaction sums without the
+        other's uncommitted row, and the sweep's last two reports both show less than it has done."""
         with self.db.transaction(write=True) as tx:
+            tx.execute("UPDATE sl_sweep_runs SET chunks = chunks WHERE run = ? AND generation = ?", (claim.run, claim.generation))
             tx.executemany(
                 "INSERT INTO sl_sweep_counts (run, generation, chunk, claimed_by, name, n) VALUES (?, ?, ?, ?, ?, ?)",
                 [(claim.run, claim.generation, claim.chunk, claim.token, k, v) for k, v in counts.items() if v],

@@ -232,6 +232,31 @@ def test_a_wait_in_which_nothing_moves_gives_up(settings: Any, clock: SteppingCl
         second.close()
 
 
+def test_reports_made_at_once_each_see_everything_reported_before_them(settings: Any, clock: SteppingClock) -> None:
+    """Two claimers reporting at the same moment take turns: every report's `seen` counts the ones
+    before it, so the last one shows the whole sweep (a progress bar that ends at 100 %)."""
+    first, second = two_systems(settings, clock)
+    try:
+        generation = first.sweep_runs.chunks.open_run("2025-06-01/reports", application.sweep_runs.id_ranges(2), clock.now())
+        until = clock.now() + timedelta(hours=1)
+        claims = [
+            system.sweep_runs.chunks.claim("2025-06-01/reports", generation, f"{name}#1", clock.now(), until)
+            for system, name in ((first, "first"), (second, "second"))
+        ]
+        assert all(claims)
+        start = threading.Barrier(2)
+
+        def reports(system: Any, claim: Any) -> list[int]:
+            start.wait()
+            return [system.sweep_runs.chunks.report(claim, {"seen": 1}, until) for _ in range(40)]
+
+        shown = at_once(lambda: reports(first, claims[0]), lambda: reports(second, claims[1]))
+        assert sorted(shown[0] + shown[1]) == list(range(1, 81))
+    finally:
+        first.close()
+        second.close()
+
+
 def test_a_chunk_whose_work_failed_is_free_again_at_once(settings: Any, clock: SteppingClock) -> None:
     first, second = two_systems(settings, clock)
     try:
