@@ -19,6 +19,7 @@ from tests.integration.test_register_as_of import LEVELS, Population
 
 ORDER = {
     "sl_register_intervals": "organization_id, valid_from, recorded_from",
+    "sl_register_listings": "organization_id, list_name, valid_from, recorded_from",
     "sl_interval_credit": "credit_record_id",
 }
 
@@ -73,7 +74,10 @@ def test_the_bulk_rebuild_writes_the_rows_the_live_path_wrote(system, clock, mon
     intervals = live["sl_register_intervals"]
     assert any(r["recorded_to"] for r in intervals), "late entries and corrections retired some rows"
     assert any(r["closed_at"] for r in intervals) and live["sl_interval_credit"]
-    assert any(r["track"] == "filed" for r in intervals) and any(r["serious"] for r in intervals)
+    assert any(r["track"] == "filed" for r in intervals)
+    listings = live["sl_register_listings"]  # on both lists, some ended, some rewritten
+    assert {r["list_name"] for r in listings} == {"abnormal", "serious"} and any(r["closed_at"] for r in listings)
+    assert any(r["recorded_to"] for r in listings)
     topics = {type(e).__name__ for org in population.ids for e in system.store.events.get(org)}
     assert {"DecisionCorrected", "Renamed", "Suspended", "Filed", "PromotedToRegistration"} <= topics
     assert topics & {"GradeLowered", "GradeRevoked"} and "GradeExpired" in topics
@@ -128,6 +132,7 @@ def test_events_applied_many_at_a_time_write_the_rows_of_one_command_at_a_time(
         population.step()
     live = _rows(system)
     assert any(r["recorded_to"] for r in live["sl_register_intervals"]), "rewrites among the events"
+    assert any(r["recorded_to"] for r in live["sl_register_listings"]), "listings rewritten among them"
 
     monkeypatch.setattr(base, "REBUILD_BATCH", batch)
     monkeypatch.setattr(database, "ARRAYS_FROM", arrays_from)  # PostgreSQL: as arrays (unnest) or a statement per row
