@@ -204,20 +204,16 @@ class RegisterHistoryProjection(BulkProjection):
             if row["valid_to"] is not None:
                 timeline.append((row["valid_to"], {"on": 0}))
         timeline.sort(key=itemgetter(0))  # stable: a listing's end before the next one's start on that day
-        wanted = [(start, end) for start, end, values in fold(timeline, max(day, entry), {"on": int(listed)}) if values["on"]]
-        kept = set()
-        for row in known:
-            same = next((w for w in wanted if w[0] == row["valid_from"]), None)
-            if same is not None and same[1] == row["valid_to"]:
-                kept.add(same[0])
-            elif same is not None and row["valid_to"] is None:  # only its end is new: closed in place
-                store.close_listing(owner, row, same[1], recorded)  # type: ignore[arg-type]
-                kept.add(same[0])
-            else:
-                store.retire_listing(owner, row, recorded)
-        for start, end in wanted:
-            if start not in kept:
-                store.insert_listing(owner, list_name, start, end, recorded)
+        wanted = [w for w in fold(timeline, max(day, entry), {"on": int(listed)}) if w[2]["on"]]
+        new = _reconciled(
+            known,
+            wanted,
+            lambda _row, _values: True,
+            lambda row, end: store.close_listing(owner, row, end, recorded),
+            lambda row: store.retire_listing(owner, row, recorded),
+        )
+        for start, end, _ in new:
+            store.insert_listing(owner, list_name, start, end, recorded)
 
     def _change(
         self,
@@ -253,20 +249,15 @@ class RegisterHistoryProjection(BulkProjection):
         changes are left as they are."""
         known = store.known_rows(organization_id)
         wanted = fold(_changes_of(known), max(start, known[0]["valid_from"]), changes)
-        kept = set()
-        for row in known:
-            values = {c: row[c] for c in _TRACKED}
-            same = next((w for w in wanted if w[0] == row["valid_from"] and w[2] == values), None)
-            if same is not None and same[1] == row["valid_to"]:
-                kept.add(same[0])
-            elif same is not None and row["valid_to"] is None:  # only its end is new: closed in place
-                store.close(organization_id, row, same[1], recorded)  # type: ignore[arg-type]
-                kept.add(same[0])
-            else:
-                store.retire(organization_id, row, recorded)
-        for valid_from, valid_to, values in wanted:
-            if valid_from not in kept:
-                store.insert(organization_id, valid_from, valid_to, recorded, values)
+        new = _reconciled(
+            known,
+            wanted,
+            lambda row, values: values == {c: row[c] for c in _TRACKED},
+            lambda row, end: store.close(organization_id, row, end, recorded),
+            lambda row: store.retire(organization_id, row, recorded),
+        )
+        for valid_from, valid_to, values in new:
+            store.insert(organization_id, valid_from, valid_to, recorded, values)
 
     def apply(self, tx: Tx, events: list[Any]) -> int:
         """A command's events, a sweep chunk's or a catch-up batch's, against one `_Batched` store:
@@ -397,6 +388,30 @@ class RegisterHistoryProjection(BulkProjection):
 
 
 Timeline = list[tuple[str, dict[str, Any]]]  # (day it takes effect, the columns it changes), in order
+Wanted = list[tuple[str, str | None, dict[str, Any]]]  # what `fold` gives: (valid_from, valid_to, values)
+
+
+def _reconciled(
+    known: list[dict[str, Any]],
+    wanted: Wanted,
+    same_values: Callable[[dict[str, Any], dict[str, Any]], bool],
+    close: Callable[[dict[str, Any], str], None],
+    retire: Callable[[dict[str, Any]], None],
+) -> Wanted:
+    """A rewrite's known rows against the intervals wanted: a row wanted as it is stays; one whose
+    end alone is new is closed in place; the others are retired. What is wanted and not kept is
+    returned, to be inserted."""
+    kept = set()
+    for row in known:
+        same = next((w for w in wanted if w[0] == row["valid_from"] and same_values(row, w[2])), None)
+        if same is not None and same[1] == row["valid_to"]:
+            kept.add(same[0])
+        elif same is not None and row["valid_to"] is None and same[1] is not None:  # only its end is new
+            close(row, same[1])
+            kept.add(same[0])
+        else:
+            retire(row)
+    return [w for w in wanted if w[0] not in kept]
 
 
 def _changes_of(rows: list[dict[str, Any]]) -> Timeline:
@@ -411,7 +426,7 @@ def _changes_of(rows: list[dict[str, Any]]) -> Timeline:
     return changes
 
 
-def fold(changes: Timeline, day: str, change: dict[str, Any]) -> list[tuple[str, str | None, dict[str, Any]]]:
+def fold(changes: Timeline, day: str, change: dict[str, Any]) -> Wanted:
     """The intervals (valid_from, valid_to, values) after inserting `change` on `day`, behind the
     changes of that day already known. A change that alters nothing tracked opens nothing; the
     changes of one day make one interval (what held at the end of that day)."""
