@@ -974,10 +974,7 @@ assert _TRACKED[4:6] == ("district", "division_code")  # shared by position in _
 
 def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any]]:
     """The query's conditions on the intervals (`i`) but its credit status, and their parameters."""
-    day = query.effective_on.isoformat()
-    where, params, end = _known(query.known_at, "i.")
-    where += ["i.valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
-    params += [day, day]
+    where, params = _in_effect(query, "i.")
     for column, value in (("status", query.status), ("district", query.district), ("org_type", query.org_type)):
         if value:
             where.append(f"i.{column} = ?")
@@ -993,12 +990,11 @@ def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any]]:
 
 def _on_list(list_name: str, query: RegisterAsOfQuery, owner: str = "i") -> tuple[str, list[Any]]:
     """Whether the organization of the row `owner` is on the list on the query's day, as known then."""
-    day = query.effective_on.isoformat()
-    where, params, end = _known(query.known_at, "x.")
+    where, params = _in_effect(query, "x.")
     return (
         f"EXISTS (SELECT 1 FROM sl_register_listings AS x WHERE x.organization_id = {owner}.organization_id "
-        f"AND x.list_name = '{list_name}' AND {' AND '.join(where)} AND x.valid_from <= ? AND ({end} IS NULL OR {end} > ?))",
-        [*params, day, day],
+        f"AND x.list_name = '{list_name}' AND {' AND '.join(where)})",
+        params,
     )
 
 
@@ -1025,13 +1021,11 @@ def _from_listings(query: RegisterAsOfQuery, where: list[str], params: list[Any]
     """A credit list's question starting from the list's listings in effect on the day (a few of
     the register), each joined to its organization's interval: (source, condition, parameters)."""
     assert query.credit_status in _LISTS
-    day = query.effective_on.isoformat()
-    known, known_params, end = _known(query.known_at, "l.")
-    joined = ["l.list_name = ?", *known, "l.valid_from <= ?", f"({end} IS NULL OR {end} > ?)"]
-    joined.append("i.organization_id = l.organization_id")
+    in_effect, in_effect_params = _in_effect(query, "l.")
+    joined = ["l.list_name = ?", *in_effect, "i.organization_id = l.organization_id"]
     rest, rest_params = _with_credit(query, where, params, joined=True)
     source = f"sl_register_listings AS l{f' INDEXED BY {_LISTED}' if sqlite else ''} CROSS JOIN sl_register_intervals AS i"
-    return source, " AND ".join([*joined, rest]), [query.credit_status, *known_params, day, day, *rest_params]
+    return source, " AND ".join([*joined, rest]), [query.credit_status, *in_effect_params, *rest_params]
 
 
 def _summed(query: RegisterAsOfQuery) -> bool:
@@ -1084,10 +1078,9 @@ def _only_credit(query: RegisterAsOfQuery) -> bool:
 def _listed_count(tx: Tx, query: RegisterAsOfQuery, credit: str) -> tuple[int, bool]:
     """The organizations whose credit status on the day is `credit` ("serious", "abnormal"),
     counted up to COUNT_CAP in the list's own index."""
-    day = query.effective_on.isoformat()
-    known, params, end = _known(query.known_at, "l.")
-    condition = " AND ".join(["l.list_name = ?", *known, "l.valid_from <= ?", f"({end} IS NULL OR {end} > ?)"])
-    values: list[Any] = [credit, *params, day, day]
+    in_effect, params = _in_effect(query, "l.")
+    condition = " AND ".join(["l.list_name = ?", *in_effect])
+    values: list[Any] = [credit, *params]
     if credit == "abnormal":  # and not on the serious list
         serious, serious_params = _on_list("serious", query, owner="l")
         condition += f" AND NOT {serious}"
@@ -1105,6 +1098,13 @@ def _walks_names(query: RegisterAsOfQuery, total: int, register: int) -> bool:
     listed one (measured at 100,000 organizations)."""
     shown = max(1, query.page) * max(1, min(query.per_page, 500))
     return query.sort == "name" and 3 * total * total >= shown * register
+
+
+def _in_effect(query: RegisterAsOfQuery, t: str) -> tuple[list[str], list[Any]]:
+    """Conditions for the rows (of the table named `t`) in effect on the query's day as known at its instant."""
+    day = query.effective_on.isoformat()
+    where, params, end = _known(query.known_at, t)
+    return [*where, f"{t}valid_from <= ?", f"({end} IS NULL OR {end} > ?)"], [*params, day, day]
 
 
 def _known(known_at: datetime | None, t: str = "") -> tuple[list[str], list[Any], str]:
