@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cached_property
 from operator import itemgetter
 from typing import Any, ClassVar, Protocol, cast
@@ -59,6 +59,8 @@ _LISTED = "sl_register_listings_on"  # a list's listings in effect on a day: whe
 # count of a million intervals on every page was what made the register slow).
 COUNT_CAP = 10_000
 _DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
+_LISTED_CAP = 100_000  # listings counted in a list's index at most (about 0.2 µs each)
+_LOOKED_UP = 2_000  # abnormal listings looked up on the serious list at most, for an exact count
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
 
 
@@ -70,7 +72,7 @@ _VIEW_FIELDS = frozenset(
 
 
 def _moment(text: str | None) -> datetime | None:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC) if text else None
+    return datetime.fromisoformat(text) if text else None  # "…Z" is UTC; 30 times faster than strptime
 
 
 class RegisterHistoryProjection(BulkProjection):
@@ -333,12 +335,18 @@ class RegisterHistoryProjection(BulkProjection):
         return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
 
     def _in_good_standing(self, tx: Tx, query: RegisterAsOfQuery) -> tuple[int, bool]:
-        """The register on no list: its size less the listed, when those are counted exactly; else walked."""
+        """The register on no list: its size less the listed. The lists' listings are counted in
+        their index alone; an organization on both is found by looking each abnormal one up on the
+        serious list, which is done only for a short abnormal list (each lookup is a seek: 10,000
+        of them took 24 ms at a million organizations). With a long one, more than COUNT_CAP on no
+        list however the two overlap is all that is said; failing that, the register is walked."""
         register = self._totals.entered_by(query.effective_on, tx, query.known_at, None)
-        serious, exact = _listed_count(tx, query, "serious")
-        abnormal, also_exact = _listed_count(tx, query, "abnormal")
-        if exact and also_exact:
-            return register - serious - abnormal, True
+        serious, exact = _listed_count(tx, query, "serious", cap=_LISTED_CAP)
+        abnormal, also_exact = _listed_count(tx, query, "abnormal", cap=_LISTED_CAP, alone=True)
+        if exact and also_exact and abnormal <= _LOOKED_UP:
+            return register - serious - _listed_count(tx, query, "abnormal")[0], True
+        if exact and also_exact and register - serious - abnormal > COUNT_CAP:
+            return COUNT_CAP, False
         where, params = _as_of_conditions(query)
         return _counted(tx, where, params, query)
 
@@ -1075,20 +1083,23 @@ def _only_credit(query: RegisterAsOfQuery) -> bool:
     return not (query.status or query.grade or query.org_type or query.division_prefix or query.district)
 
 
-def _listed_count(tx: Tx, query: RegisterAsOfQuery, credit: str) -> tuple[int, bool]:
+def _listed_count(
+    tx: Tx, query: RegisterAsOfQuery, credit: str, *, cap: int = COUNT_CAP, alone: bool = False
+) -> tuple[int, bool]:
     """The organizations whose credit status on the day is `credit` ("serious", "abnormal"),
-    counted up to COUNT_CAP in the list's own index."""
+    counted up to `cap` in the list's own index (`alone`: those on the list, whatever other list
+    they are on too: no lookup per row)."""
     in_effect, params = _in_effect(query, "l.")
     condition = " AND ".join(["l.list_name = ?", *in_effect])
     values: list[Any] = [credit, *params]
-    if credit == "abnormal":  # and not on the serious list
+    if credit == "abnormal" and not alone:  # and not on the serious list
         serious, serious_params = _on_list("serious", query, owner="l")
         condition += f" AND NOT {serious}"
         values += serious_params
     indexed = f" INDEXED BY {_LISTED}" if tx.dialect == "sqlite" else ""
     sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_listings AS l{indexed} WHERE {condition} LIMIT ?) AS c"
-    counted = int(tx.execute(sql, (*values, COUNT_CAP + 1)).scalar())
-    return min(counted, COUNT_CAP), counted <= COUNT_CAP
+    counted = int(tx.execute(sql, (*values, cap + 1)).scalar())
+    return min(counted, cap), counted <= cap
 
 
 def _walks_names(query: RegisterAsOfQuery, total: int, register: int) -> bool:

@@ -303,3 +303,31 @@ def test_a_large_filtered_count_stops_at_its_cap_and_says_so(system, clock, monk
         assert one.total_exact and one.total == many
     last = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, status="active", per_page=2, page=99))
     assert last.items == [] and last.pages == last.page  # an empty page past the end offers no next one
+
+
+def test_those_on_no_list_are_counted_exactly_or_said_to_be_more_than_the_cap(system, clock, monkeypatch) -> None:
+    """The register less the listed: exact while the abnormal are few enough to look up on the serious
+    list; else "more than the cap" when the lists' sizes alone prove it, and the register walked when not."""
+    from infra.projections import register_history
+
+    _run(system, clock, 3, 60)
+    on = clock.current.astimezone(SHANGHAI).date()
+    everything = _projected(system, on, None)
+    none = {i for i, line in everything.items() if line[3] == "none"}
+    assert len(none) > 3 and len(none) < len(everything)  # some are listed
+
+    def counted(known_at: datetime | None) -> tuple[int, bool, set[Any]]:
+        found = system.audit.register_as_of(
+            RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status="none", per_page=500)
+        )
+        return found.total, found.total_exact, {row.id for row in found.items}
+
+    for known_at in (None, clock.now()):
+        assert counted(known_at) == (len(none), True, none)
+        with monkeypatch.context() as m:  # a long abnormal list, fewer than the cap on no list: walked, exact
+            m.setattr(register_history, "_LOOKED_UP", -1)
+            m.setattr(register_history, "COUNT_CAP", len(none))
+            assert counted(known_at) == (len(none), True, none)
+            m.setattr(register_history, "COUNT_CAP", 2)  # more than the cap on no list, whatever the overlap
+            total, exact, shown = counted(known_at)
+            assert (total, exact) == (2, False) and shown == none
