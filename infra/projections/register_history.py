@@ -307,7 +307,7 @@ class RegisterHistoryProjection(BulkProjection):
             if dense or query.credit_status not in _LISTS:
                 index = _BY_NAME if dense else _narrowest(query)
                 source = f"sl_register_intervals AS i{f' INDEXED BY {index}' if sqlite else ''}"
-                condition, values = _with_credit(query, where, params)
+                condition, values = _with_credit(query, where, params, each=dense and not sqlite)
             else:  # a page of one list's few: from the list's listings in effect
                 source, condition, values = _from_listings(query, where, params, sqlite)
             if not dense and query.sort == "name" and not sqlite:  # not walked in name order, but found through the filter
@@ -996,12 +996,15 @@ def _as_of_conditions(query: RegisterAsOfQuery) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-def _on_list(list_name: str, query: RegisterAsOfQuery, owner: str = "i") -> tuple[str, list[Any]]:
-    """Whether the organization of the row `owner` is on the list on the query's day, as known then."""
+def _on_list(list_name: str, query: RegisterAsOfQuery, owner: str = "i", *, each: bool = False) -> tuple[str, list[Any]]:
+    """Whether the organization of the row `owner` is on the list on the query's day, as known then.
+    `each`: asked of each row in turn (PostgreSQL; `OFFSET 0` keeps it from becoming a join), for
+    a walk along the names that stops after a page: as a join, PostgreSQL read the whole list and
+    looked up every listed organization's line before sorting (at a million, 12,543 of them, 200 ms)."""
     where, params = _in_effect(query, "x.")
     return (
         f"EXISTS (SELECT 1 FROM sl_register_listings AS x WHERE x.organization_id = {owner}.organization_id "
-        f"AND x.list_name = '{list_name}' AND {' AND '.join(where)})",
+        f"AND x.list_name = '{list_name}' AND {' AND '.join(where)}{' OFFSET 0' if each else ''})",
         params,
     )
 
@@ -1013,13 +1016,15 @@ _CREDIT = {  # a credit status: the lists the organization is on, and those it i
 }
 
 
-def _with_credit(query: RegisterAsOfQuery, where: list[str], params: list[Any], *, joined: bool = False) -> tuple[str, list[Any]]:
+def _with_credit(
+    query: RegisterAsOfQuery, where: list[str], params: list[Any], *, joined: bool = False, each: bool = False
+) -> tuple[str, list[Any]]:
     """The intervals' conditions with the credit status asked of each organization's listings
-    (`joined`: the list it is on is joined already)."""
+    (`joined`: the list it is on is joined already; `each`: see _on_list)."""
     where, params = list(where), list(params)
     on, off = _CREDIT.get(query.credit_status or "", ((), ()))
     for list_name, negated in [*((n, False) for n in on if not joined), *((n, True) for n in off)]:
-        condition, values = _on_list(list_name, query)
+        condition, values = _on_list(list_name, query, each=each)
         where.append(f"NOT {condition}" if negated else condition)
         params += values
     return " AND ".join(where), params

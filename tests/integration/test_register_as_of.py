@@ -250,7 +250,15 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
     assert rewritten, "late entries and corrections rewrote some known history"
 
 
-def test_filters_and_intervals(system, clock) -> None:
+@pytest.mark.parametrize("walked", [False, True], ids=["as_chosen", "names_walked"])
+def test_filters_and_intervals(system, clock, monkeypatch, walked: bool) -> None:
+    """`names_walked`: every page found by walking the names (what a large register does), each
+    line asked its filters and its lists in turn; otherwise as the sizes here choose."""
+    from infra.projections import register_history
+
+    if walked:
+        monkeypatch.setattr(register_history, "_DENSE", 0)
+        monkeypatch.setattr(register_history, "_walks_names", lambda query, total, register: query.sort == "name")
     population = _run(system, clock, 3, 60)
     on = clock.current.astimezone(SHANGHAI).date()
     everything = _projected(system, on, None)
