@@ -134,6 +134,7 @@ READ_MODELS = {
     "sl_deliveries": "reminder_id, channel",
     "sl_register_intervals": "organization_id, valid_from, recorded_from",
     "sl_register_listings": "organization_id, list_name, valid_from, recorded_from",
+    "sl_register_overlaps": "organization_id",
     "sl_interval_credit": "credit_record_id",
     "sl_rounds": "id",
     "sl_projects": "id",

@@ -147,7 +147,8 @@ def _histories(system, ids) -> dict:  # type: ignore[no-untyped-def]
     return {org_id: [list(system.store.events.get(s)) for s in (org_id, credit_record_id(org_id))] for org_id in ids}
 
 
-def _replayed(histories: dict, on: date, known_at: datetime | None) -> dict:  # type: ignore[type-arg]
+def _replayed(histories: dict, on: date, known_at: datetime | None, on_both: set[Any]) -> dict:  # type: ignore[type-arg]
+    """The lines in effect on the day as known at the instant; those on both lists added to `on_both`."""
     lines = {}
     for org_id, streams in histories.items():
         changes, listed = [], set()
@@ -180,6 +181,8 @@ def _replayed(histories: dict, on: date, known_at: datetime | None) -> dict:  # 
         if line:
             credit = "serious" if "serious" in line["lists"] else "abnormal" if "abnormal" in line["lists"] else "none"
             lines[org_id] = (line["name"], line["status"], line["grade"], credit)
+            if len(line["lists"]) == 2:
+                on_both.add(org_id)
     return lines
 
 
@@ -232,20 +235,23 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
     said = sorted({d for e in events for d in (_effect(type(e).__name__, e)[0],) if d is not None})
     days = [d + timedelta(days=k) for d in rng.sample(said, min(12, len(said))) for k in (-1, 0)]
     days += [first + timedelta(days=rng.randrange((last - first).days)) for _ in range(8)]
-    kinds, differs = set(), 0
+    kinds, differs, on_both = set(), 0, set[Any]()
     district_of = {i: system.organizations.organization(i).profile.district for i in population.ids}
     for known_at in knowns:
         for n, on in enumerate(days):
             projected = _projected(system, on, known_at)
-            assert projected == _replayed(histories, on, known_at), (on, known_at)
+            assert projected == _replayed(histories, on, known_at, on_both), (on, known_at)
             for district in sorted(set(district_of.values())) if n % 4 == 0 else ():
                 wanted = {i: line for i, line in projected.items() if district_of[i] == district}
                 assert _projected(system, on, known_at, district) == wanted, (on, known_at, district)
+            for credit in ("none", "abnormal", "serious") if n % 2 == 0 else ():  # each list's total, counted apart
+                found = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status=credit))
+                assert found.total_exact and found.total == sum(line[3] == credit for line in projected.values()), (on, credit)
             kinds |= {(status, grade is not None, credit) for _, status, grade, credit in projected.values()}
             differs += known_at is not None and projected != _projected(system, on, None)
     # the population really went through the states, and the knowledge axis really mattered
     assert {k[0] for k in kinds} >= {"active", "suspended"} and {k[2] for k in kinds} >= {"none", "abnormal", "serious"}
-    assert any(k[1] for k in kinds) and differs > 0
+    assert any(k[1] for k in kinds) and differs > 0 and on_both, "some were on both lists at once"
     rewritten = [line for org_id in population.ids for line in system.audit.superseded_intervals(org_id)]
     assert rewritten, "late entries and corrections rewrote some known history"
 
@@ -319,8 +325,7 @@ def test_a_large_filtered_count_stops_at_its_cap_and_says_so(system, clock, monk
 
 
 def test_those_on_no_list_are_counted_exactly_or_said_to_be_more_than_the_cap(system, clock, monkeypatch) -> None:
-    """The register less the listed: exact while the abnormal are few enough to look up on the serious
-    list; else "more than the cap" when the lists' sizes alone prove it, and the register walked when not."""
+    """The register less the listed, exact; with lists too long to count, the register walked up to the cap."""
     from infra.projections import register_history
 
     _run(system, clock, 3, 60)
@@ -337,10 +342,10 @@ def test_those_on_no_list_are_counted_exactly_or_said_to_be_more_than_the_cap(sy
 
     for known_at in (None, clock.now()):
         assert counted(known_at) == (len(none), True, none)
-        with monkeypatch.context() as m:  # a long abnormal list, fewer than the cap on no list: walked, exact
-            m.setattr(register_history, "_LOOKED_UP", -1)
+        with monkeypatch.context() as m:  # lists too long to count: the register walked, exact up to the cap
+            m.setattr(register_history, "_LISTED_CAP", 0)
             m.setattr(register_history, "COUNT_CAP", len(none))
             assert counted(known_at) == (len(none), True, none)
-            m.setattr(register_history, "COUNT_CAP", 2)  # more than the cap on no list, whatever the overlap
+            m.setattr(register_history, "COUNT_CAP", 2)
             total, exact, shown = counted(known_at)
             assert (total, exact) == (2, False) and shown == none

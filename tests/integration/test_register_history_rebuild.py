@@ -20,6 +20,7 @@ from tests.integration.test_register_as_of import LEVELS, Population
 ORDER = {
     "sl_register_intervals": "organization_id, valid_from, recorded_from",
     "sl_register_listings": "organization_id, list_name, valid_from, recorded_from",
+    "sl_register_overlaps": "organization_id",
     "sl_interval_credit": "credit_record_id",
 }
 
@@ -77,7 +78,7 @@ def test_the_bulk_rebuild_writes_the_rows_the_live_path_wrote(system, clock, mon
     assert any(r["track"] == "filed" for r in intervals)
     listings = live["sl_register_listings"]  # on both lists, some ended, some rewritten
     assert {r["list_name"] for r in listings} == {"abnormal", "serious"} and any(r["closed_at"] for r in listings)
-    assert any(r["recorded_to"] for r in listings)
+    assert any(r["recorded_to"] for r in listings) and live["sl_register_overlaps"]  # some on both lists at once
     topics = {type(e).__name__ for org in population.ids for e in system.store.events.get(org)}
     assert {"DecisionCorrected", "Renamed", "Suspended", "Filed", "PromotedToRegistration"} <= topics
     assert topics & {"GradeLowered", "GradeRevoked"} and "GradeExpired" in topics
