@@ -498,7 +498,7 @@ def _note_overlap(store: IntervalStore, owner: str, list_name: str, valid_from: 
     other list, as known now, is in effect on any of its days. The two listings' later changes only
     shorten what is known of them, so whenever both are in effect on a day as known at an instant,
     the second one in was inserted against the first and the owner was noted (the note stays)."""
-    other = "abnormal" if list_name == "serious" else "serious"
+    other = next(name for name in _LISTS if name != list_name)
     if store.listed_within(owner, other, valid_from, valid_to):
         store.add_overlap(owner)
 
