@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
+from itertools import combinations
 from typing import Any
 from uuid import UUID
 
@@ -16,12 +17,13 @@ from application.credit import CreditRecords
 from application.documents import accept
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.ports import ComplianceView, DocumentStore, DocumentUpload, IdRange
+from application.precedent import Precedent
 from application.queries.compliance import MissedCandidate
 from application.reminders.notices import OUTCOMES, notice, registrars
 from application.rights import command
 from application.sweep_runs import SharedRuns
 from application.usecases import UseCases
-from domain.credit import CreditRecord, Ground
+from domain.credit import CreditRecord, Ground, credit_record_id
 from domain.documents import Attached, DocumentRef, slot
 from domain.errors import InvalidValue
 from domain.inspection import (
@@ -501,18 +503,20 @@ class Inspections(UseCases):
         organization of the chunk again on its loaded aggregates."""
         rule_set = self.rules.get(campaign.rule_set.id, campaign.rule_set.version)
         needed = rule_set.inspection.revocation_proposal_after_consecutive_years
+        years = range(campaign.report_year - needed + 1, campaign.report_year)
         simple = {
             c.organization_id
             for c in chunk
             if c.inspection_version is None and not c.has_credit_record and not c.graded and c.registered_on is not None
         }
-        earlier = self.view.outcomes(sorted(simple), range(campaign.report_year - needed + 1, campaign.report_year))
+        earlier = self.view.outcomes(sorted(simple), years)
         known: dict[UUID, Any] = {}
         governing = self._governing_campaigns(campaign.report_year)
+        alike = _Alike(years, earlier)
         decided: list[tuple[str | None, list[Any]]] = []
         for c in chunk:
             if c.organization_id in simple:
-                decided.append(self._decide_missed_new(ctx, campaign, rule_set, governing, c, earlier, as_of))
+                decided.append(self._decide_missed_new(ctx, campaign, rule_set, governing, c, alike, as_of))
             else:
                 decided.append(self._decide_missed(ctx, campaign, c.organization_id, known, as_of))
         moved = self._moved(chunk)
@@ -545,37 +549,46 @@ class Inspections(UseCases):
         rule_set: RuleSet,
         governing: dict[str, UUID],
         c: MissedCandidate,
-        earlier: dict[tuple[UUID, int], str | None],
+        alike: _Alike,
         as_of: date,
     ) -> tuple[str | None, list[Any]]:
         """`_decide_missed` for an organization with no inspection of the year, no credit record and
         no grade: the inspection and the credit record are opened here, and the events are those
-        the aggregates' methods make. Without a grade, nothing of the organization changes."""
+        the aggregates' methods make (for the first organization in each situation; the others
+        alike are made from its decision, `_Alike`). Without a grade, nothing of the organization
+        changes. The clock is read as the aggregates' path reads it, so the instants are the same."""
         code = c.division_code
         local = next((governing[p] for p in (code, code[:4], code[:2], "") if p in governing), None)
         if local != campaign.id:
             return None, []  # a more local campaign governs this organization
+        org_id, year = c.organization_id, campaign.report_year
         at = self._at(ctx, rule_set, caused_by=f"campaign:{campaign.id}")
-        simplified = grade_at_least(None, rule_set.inspection.simplified_from_grade)  # no grade on any day
-        inspection = Inspection.open(c.organization_id, campaign, simplified, self._at(ctx, rule_set))
-        if inspection.deadline >= as_of:
+        opened = self._at(ctx, rule_set)
+        if campaign.registration_authority_deadline >= as_of:  # the inspection's deadline, as opened
             return "extended", []
-        deadline_day = inspection.deadline + timedelta(days=1)
-        since = c.registered_on
-        if since is not None and rule_set.inspection.exempt(since, campaign.report_year):
+        exempt = c.registered_on is not None and rule_set.inspection.exempt(c.registered_on, year)
+        ids = {"organization": org_id, "inspection": inspection_id(org_id, year), "record": credit_record_id(org_id)}
+        caused = None if exempt else self._at(ctx, rule_set, caused_by=f"inspection:{ids['inspection']}")
+        provenances = {"at": at, "opened": opened} | ({"caused": caused} if caused else {})
+        situation = alike.situation(org_id, exempt)
+        made = alike.made(situation, ids, provenances)
+        if made is not None:
+            return made
+        simplified = grade_at_least(None, rule_set.inspection.simplified_from_grade)  # no grade on any day
+        inspection = Inspection.open(org_id, campaign, simplified, opened)
+        if exempt:
             inspection.exempt("registered_less_than_required_months", at)
-            return "exempt", [inspection]
-        inspection.record_missed(at)
-        caused = self._at(ctx, rule_set, caused_by=f"inspection:{inspection.id}")
-        record = CreditRecord.open(c.organization_id, caused)
-        opened_at = record.version
-
-        def outcome(year: int) -> Outcome | None:
-            found = earlier.get((c.organization_id, year))
-            return Outcome(found) if found else None
-
-        self._record_consequences(record, inspection, rule_set, deadline_day, caused, outcome)
-        return "missed", [inspection, *([record] if record.version > opened_at else [])]
+            decided: tuple[str | None, list[Any]] = ("exempt", [inspection])
+        else:
+            assert caused is not None
+            inspection.record_missed(at)
+            record = CreditRecord.open(org_id, caused)
+            opened_at = record.version
+            deadline_day = inspection.deadline + timedelta(days=1)
+            self._record_consequences(record, inspection, rule_set, deadline_day, caused, alike.outcome_of(org_id))
+            decided = ("missed", [inspection, *([record] if record.version > opened_at else [])])
+        alike.remember(situation, decided, ids, provenances)
+        return decided
 
     def _decide_missed(
         self,
@@ -675,6 +688,63 @@ def _consecutive_bad_years(
     if all(outcome_of(y) in bad for y in years[1:]):
         return tuple(sorted(years))
     return None
+
+
+class _Alike:
+    """Organizations in one situation within a chunk (exempt or not, and the same outcomes in the
+    years a revocation proposal counts): the first is decided by the domain, the others are made
+    from its decision with their own ids and provenances (application/precedent.py). Not when their
+    instants are not in the same order as the first's (equal where its are equal), nor when a day
+    changed between them: then the domain decides that organization too."""
+
+    def __init__(self, years: range, earlier: dict[tuple[UUID, int], str | None]) -> None:
+        self.years, self.earlier = years, earlier
+        self._decided: dict[tuple[Any, ...], tuple[str | None, Precedent, dict[str, Provenance]] | None] = {}
+
+    def situation(self, organization_id: UUID, exempt: bool) -> tuple[Any, ...]:
+        return (exempt, *(self.earlier.get((organization_id, y)) for y in self.years))
+
+    def outcome_of(self, organization_id: UUID) -> Callable[[int], Outcome | None]:
+        def outcome(year: int) -> Outcome | None:
+            found = self.earlier.get((organization_id, year))
+            return Outcome(found) if found else None
+
+        return outcome
+
+    def made(
+        self, situation: tuple[Any, ...], ids: dict[str, UUID], provenances: dict[str, Provenance]
+    ) -> tuple[str | None, list[Any]] | None:
+        found = self._decided.get(situation)
+        if found is None or not _same_in_time(found[2], provenances):
+            return None
+        outcome, precedent, _ = found
+        values: dict[str, Any] = {**ids, **provenances, **{f"{name}@": p.at for name, p in provenances.items()}}
+        return outcome, precedent.made_for(values)
+
+    def remember(
+        self,
+        situation: tuple[Any, ...],
+        decided: tuple[str | None, list[Any]],
+        ids: dict[str, UUID],
+        provenances: dict[str, Provenance],
+    ) -> None:
+        if situation in self._decided:
+            return
+        values = {v: name for name, v in ids.items()} | {p.at: f"{name}@" for name, p in provenances.items()}
+        precedent = Precedent.of(decided[1], values, {id(p): name for name, p in provenances.items()})
+        self._decided[situation] = (decided[0], precedent, provenances) if precedent else None
+
+
+def _same_in_time(first: dict[str, Provenance], then: dict[str, Provenance]) -> bool:
+    """The same provenances, their instants in the same order (equal where the first's are equal:
+    a clock that did not move), on the same days: an instant substituted by its value then lands
+    where the domain would have put it (an event's time is its provenance's, or the latest before)."""
+    a, b = [p.at for p in first.values()], [p.at for p in then.values()]
+    return (
+        first.keys() == then.keys()
+        and all((x < y, x == y) == (u < v, u == v) for (x, u), (y, v) in combinations(zip(a, b, strict=True), 2))
+        and all(first[k].effective_on == p.effective_on for k, p in then.items())
+    )
 
 
 def _at_version(inspection: Inspection, expected: int | None) -> Inspection:
