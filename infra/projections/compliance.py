@@ -26,7 +26,7 @@ from application.queries.compliance import (
     PenaltyRow,
 )
 from infra.database import Tx
-from infra.projections.base import Handler, Projection, in_slices, utc
+from infra.projections.base import Handler, Projection, in_slices, rows_for_ids, utc
 from infra.projections.register import RegisterProjection, normalise
 
 EVERY_ID = IdRange()  # a sweep not cut into chunks
@@ -433,23 +433,17 @@ class ComplianceProjection(Projection):
     def outcomes(self, organization_ids: list[UUID], years: range) -> dict[tuple[UUID, int], str | None]:
         if not organization_ids or not years:
             return {}
-        marks = ", ".join("?" for _ in organization_ids)
-        with self.db.transaction() as tx:
-            rows = tx.execute(
-                "SELECT organization_id, report_year, outcome FROM sl_inspections "
-                f"WHERE report_year >= ? AND report_year <= ? AND organization_id IN ({marks})",
-                (years.start, years.stop - 1, *(str(i) for i in organization_ids)),
-            ).all()
+        first, last = int(years.start), int(years.stop - 1)  # integers, written into the statement
+        rows = rows_for_ids(
+            self.db,
+            "SELECT organization_id, report_year, outcome FROM sl_inspections "
+            f"WHERE report_year >= {first} AND report_year <= {last} AND organization_id",
+            organization_ids,
+        )
         return {(UUID(r["organization_id"]), int(r["report_year"])): r["outcome"] for r in rows}
 
     def organization_versions(self, organization_ids: list[UUID]) -> dict[UUID, int]:
-        if not organization_ids:
-            return {}
-        marks = ", ".join("?" for _ in organization_ids)
-        with self.db.transaction() as tx:
-            rows = tx.execute(
-                f"SELECT id, version FROM sl_register WHERE id IN ({marks})", [str(i) for i in organization_ids]
-            ).all()
+        rows = rows_for_ids(self.db, "SELECT id, version FROM sl_register WHERE id", organization_ids)
         return {UUID(r["id"]): int(r["version"]) for r in rows}
 
     def extended_unfiled(self, due_before: date | None = None) -> list[ExtendedReport]:
@@ -792,12 +786,13 @@ class _Listings:
         for ids in in_slices([i for i in record_ids if i not in self.records]):
             # the list is picked here, not in the query: with `list_name = $1` PostgreSQL's generic plan
             # walked sl_listings_current, every current listing of that list
+            among, params = self.tx.among("c.id", ids)
             rows = self.tx.execute(
                 "SELECT c.id, c.organization_id, l.seq, l.grounds, l.list_name, "
                 "(SELECT COUNT(*) FROM sl_listings n WHERE n.record_id = c.id) AS listings "
                 "FROM sl_credit_records c LEFT JOIN sl_listings l ON l.record_id = c.id AND l.removed_on IS NULL "
-                f"WHERE c.id IN ({', '.join('?' for _ in ids)})",
-                ids,
+                f"WHERE {among}",
+                params,
             ).all()
             self.records.update(dict.fromkeys(ids))
             for row in rows:

@@ -591,10 +591,9 @@ class _Tables:
 
     def listings_of(self, organization_ids: Sequence[str]) -> list[dict[str, Any]]:
         """The listings known now of these organizations, on every list (with `organization_id`)."""
+        among, params = self.tx.among("organization_id", organization_ids)
         return self.tx.execute(
-            f"SELECT {', '.join(LISTING_COLUMNS)} FROM {self.listings} "
-            f"WHERE organization_id IN ({', '.join('?' for _ in organization_ids)}) AND recorded_to IS NULL",
-            organization_ids,
+            f"SELECT {', '.join(LISTING_COLUMNS)} FROM {self.listings} WHERE {among} AND recorded_to IS NULL", params
         ).all()
 
     def last_listing(self, organization_id: str, list_name: str) -> dict[str, Any] | None:
@@ -696,18 +695,18 @@ class _Batched:
         then the owners' listings (simple queries: PostgreSQL's generic plan for the first two
         joined hashed every interval)."""
         for ids in in_slices(sorted(set(credit_record_ids))):
+            among, params = self.tables.tx.among("credit_record_id", ids)
             owned = self.tables.tx.execute(
-                f"SELECT credit_record_id, organization_id FROM {self.tables.credit} "
-                f"WHERE credit_record_id IN ({', '.join('?' for _ in ids)})",
-                ids,
+                f"SELECT credit_record_id, organization_id FROM {self.tables.credit} WHERE {among}", params
             ).tuples()
             self.owners.update((str(credit_record_id), str(owner)) for credit_record_id, owner in owned)
         tracked = ", ".join(_TRACKED)
         for ids in in_slices(sorted({*organization_ids, *opened, *self.owners.values()})):
+            among, params = self.tables.tx.among("organization_id", ids)
             rows = self.tables.tx.execute(
                 f"SELECT organization_id, valid_from, recorded_from, {tracked} FROM {self.tables.intervals} "
-                f"WHERE organization_id IN ({', '.join('?' for _ in ids)}) AND valid_to IS NULL AND recorded_to IS NULL",
-                ids,
+                f"WHERE {among} AND valid_to IS NULL AND recorded_to IS NULL",
+                params,
             ).all()
             self.open.update(dict.fromkeys(ids))
             self.open.update((row.pop("organization_id"), row) for row in rows)

@@ -191,9 +191,8 @@ class ReminderProjection(Projection):
         left = [e for e in removed if e.list_name.value == "abnormal"]  # the escalation it warned of cannot happen any more
         owners: dict[str, str] = {}
         for ids in in_slices(sorted({str(e.originator_id) for e in left})):
-            found = tx.execute(
-                f"SELECT credit_record_id, id FROM sl_register WHERE credit_record_id IN ({', '.join('?' for _ in ids)})", ids
-            ).tuples()
+            among, params = tx.among("credit_record_id", ids)
+            found = tx.execute(f"SELECT credit_record_id, id FROM sl_register WHERE {among}", params).tuples()
             owners.update((str(record), str(owner)) for record, owner in found)
         zh, en = DONE_TEXTS["listing_removed"]
         tx.update_rows(
