@@ -65,6 +65,8 @@ class Precedent:
             if isinstance(value, bytes) and any(t.encode() in value for t in self._texts):
                 raise Unsupported("an id inside bytes")
             return None
+        if isinstance(value, str | int | float | tuple | list | dict) and kind not in (tuple, list, dict):
+            raise Unsupported(f"a {kind.__name__}")  # a builtin's subclass (an enum is shared above)
         if id(value) in self._built:
             return self._built[id(value)]
         node = self._container(value)

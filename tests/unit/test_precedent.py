@@ -110,6 +110,12 @@ def test_a_mutable_value_is_copied_and_an_unknown_one_makes_the_precedent_unusab
     class Slotted:
         __slots__ = ("organization_id",)
 
+    class Code(str):
+        """A subclass of a builtin: not made by `object.__new__`."""
+
+    source[1].__dict__["code"] = Code("x")
+    assert Precedent.of(source, values, {}) is None
+    del source[1].__dict__["code"]
     odd = Slotted()
     odd.organization_id = first
     source[0].__dict__["odd"] = odd
