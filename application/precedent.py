@@ -35,6 +35,7 @@ class Precedent:
         self._values = dict(values)
         self._objects = dict(objects)
         self._texts = {str(v): name for v, name in values.items() if isinstance(v, UUID)}
+        self._in_texts: dict[str, str] = {}  # the ids found inside some text: only these are replaced
         self._built: dict[int, Any] = {}  # id(source object) → its plan node (an object may appear twice)
         self._plans = [self._plan(a) for a in aggregates]
 
@@ -48,7 +49,7 @@ class Precedent:
     def made_for(self, values: Mapping[str, Any]) -> list[Any]:
         """The aggregates as the same decision makes them with these values (by name) in place of
         the precedent's: every value and object named when it was made must be given."""
-        texts = [(old, str(values[name])) for old, name in self._texts.items()]
+        texts = [(old, str(values[name])) for old, name in self._in_texts.items()]
         made: dict[int, Any] = {}
         return [_made(plan, values, texts, made) for plan in self._plans]
 
@@ -60,7 +61,9 @@ class Precedent:
         if kind is UUID or kind is datetime:
             return ("named", self._values[value]) if value in self._values else None
         if kind is str:
-            return ("text", value) if any(t in value for t in self._texts) else None
+            found = {t: name for t, name in self._texts.items() if t in value}
+            self._in_texts.update(found)
+            return ("text", value) if found else None
         if isinstance(value, _SHARED):
             if isinstance(value, bytes) and any(t.encode() in value for t in self._texts):
                 raise Unsupported("an id inside bytes")
