@@ -55,11 +55,10 @@ def rows_for_ids(db: SQLiteDatabase | PostgresDatabase, select: str, ids: Sequen
     placeholders anew each time (it caches only short ones), 15 % of the reminders sweep's planning."""
     if not ids:
         return []
-    texts = [str(i) for i in ids]
+    head, column = select.rsplit(" ", 1)
     with db.transaction() as tx:
-        if tx.dialect == "postgres":
-            return tx.execute(f"{select} = ANY(?)", (texts,)).all()
-        return tx.execute(f"{select} IN ({', '.join('?' for _ in texts)})", texts).all()
+        condition, params = tx.among(column, [str(i) for i in ids])
+        return tx.execute(f"{head} {condition}", params).all()
 
 
 def paged(
