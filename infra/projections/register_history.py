@@ -58,6 +58,12 @@ _LISTED = "sl_register_listings_on"  # a list's listings in effect on a day: whe
 # A filtered total is counted up to this many rows; beyond, the page says "more than" (an exact
 # count of a million intervals on every page was what made the register slow).
 COUNT_CAP = 10_000
+# PostgreSQL planned a credit list's page as a scan of every line hashed against the list (at
+# 100,000 organizations, 52-88 ms), with two parallel workers (at a million, 22-26 ms), where a
+# nested loop from the list's index into the lines' key takes 11 ms: the costs it assumes are a
+# disk's, the register's tables are read from memory, and a question of the register looks at
+# a few thousand rows at most, fewer than starting workers is worth. One statement, one round trip.
+_PLANNING = "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)"
 _DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
 _LISTED_CAP = 100_000  # listings counted in a list's index at most (about 0.2 µs each)
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
@@ -301,6 +307,8 @@ class RegisterHistoryProjection(BulkProjection):
         per_page, page = max(1, min(query.per_page, 500)), max(1, query.page)
         with self.db.transaction() as tx:
             sqlite = tx.dialect == "sqlite"
+            if not sqlite:  # for this transaction (see _PLANNING)
+                tx.execute(_PLANNING)
             if _summed(query):
                 total, exact = self._totals.entered_by(query.effective_on, tx, query.known_at, query.district), True
             elif query.credit_status == "none" and _only_credit(query):
@@ -1204,10 +1212,11 @@ def _listings_known(tx: Tx, organization_ids: list[str], known_at: datetime | No
     where, params, end = _known(known_at)
     found: dict[str, list[dict[str, Any]]] = {}
     for ids in in_slices(organization_ids):
+        among, values = tx.among("organization_id", ids)
         rows = tx.execute(
             f"SELECT organization_id, list_name, valid_from, {end} AS known_end, closed_at, recorded_from FROM sl_register_listings "
-            f"WHERE organization_id IN ({', '.join('?' for _ in ids)}) AND {' AND '.join(where)}",
-            (*ids, *params),
+            f"WHERE {among} AND {' AND '.join(where)}",
+            (*values, *params),
         ).all()
         for row in rows:
             found.setdefault(row["organization_id"], []).append(row)
