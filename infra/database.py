@@ -59,22 +59,24 @@ class Tx:
             self._fresh()
             self._cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
-    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], on_conflict: str = "") -> None:
         """Many rows in one statement. PostgreSQL gets one array per column, sent in binary and typed
         as the table's columns (`unnest`), and it works in a pipeline: `executemany` bound and sent
         each row on its own, in Python (a million reminders: a quarter of the sweep's writing).
-        SQLite: `executemany`, whose loop is SQLite's own."""
+        SQLite: `executemany`, whose loop is SQLite's own. `on_conflict`: the statement's
+        `ON CONFLICT …` clause, if any (no two rows may then share a key)."""
         if not rows:
             return
         names = ", ".join(columns)
         if self.dialect != "postgres" or len(rows) < ARRAYS_FROM:
-            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+            self.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)}) {on_conflict}", rows)
             return
         types = self._column_types(table)
         arrays = ", ".join(f"%b::{types[c]}[]" for c in columns)
         self._fresh()
         self._cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})", [list(c) for c in zip(*rows, strict=True)]
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {on_conflict}",
+            [list(c) for c in zip(*rows, strict=True)],
         )
 
     def update_rows(

@@ -21,6 +21,7 @@ interval is cut where a listing begins or ends."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -65,7 +66,6 @@ COUNT_CAP = 10_000
 # a few thousand rows at most, fewer than starting workers is worth. One statement, one round trip.
 _PLANNING = "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)"
 _DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
-_LISTED_CAP = 100_000  # listings counted in a list's index at most (about 0.2 µs each)
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
 
 
@@ -82,7 +82,9 @@ def _moment(text: str | None) -> datetime | None:
 
 class RegisterHistoryProjection(BulkProjection):
     name = NAME
-    version = 5  # 4: listings in intervals of their own; 5: the organizations on both lists at once (sl_register_overlaps)
+    # 4: listings in intervals of their own; 5: the organizations on both lists at once (sl_register_overlaps);
+    # 6: the lists' sizes by day on both clocks (sl_listing_days, sl_listing_changes)
+    version = 6
     tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
         "sl_register_intervals": """
             organization_id TEXT NOT NULL,
@@ -119,6 +121,24 @@ class RegisterHistoryProjection(BulkProjection):
         # total asks a few organizations, not every listing, whether it is on the other list.
         "sl_register_overlaps": """
             organization_id TEXT PRIMARY KEY""",
+        # How many organizations each list holds on each day, on both clocks, as sums of changes
+        # (see _counts): a listing adds one from its first day, known from when it was recorded,
+        # and takes it away from the day it ends, known from when that was recorded; a listing no
+        # longer believed undoes both from then on. By the day each change was recorded ...
+        "sl_listing_days": """
+            list_name TEXT NOT NULL,
+            day TEXT NOT NULL,
+            recorded_day TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (list_name, day, recorded_day)""",
+        # ... and each change by its instant, for the part of the day a question's instant ends.
+        "sl_listing_changes": """
+            list_name TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            organization_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (list_name, recorded_at, organization_id, day)""",
     }
     # Each as-of query is answered from one index without touching rows it does not show: the two
     # clocks' columns ride in every index, so a row is judged in the index. A dense question (most
@@ -139,7 +159,9 @@ class RegisterHistoryProjection(BulkProjection):
         "WHERE recorded_to IS NULL",
         f"CREATE INDEX IF NOT EXISTS {_LISTED} ON sl_register_listings (list_name, {_CLOCKS}, organization_id)",
     )
-    clustered = frozenset({"sl_register_listings"})  # one B-tree in key order: a line's listings are found together
+    clustered = frozenset(
+        {"sl_register_listings", "sl_listing_days", "sl_listing_changes"}
+    )  # one B-tree in key order: a line's listings are found together
     reads = (RegisterTotalsProjection,)  # the size of the register, or of a district, on a day on both clocks
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
@@ -201,11 +223,11 @@ class RegisterHistoryProjection(BulkProjection):
             self._rewrite_listing(store, owner, list_name, day, recorded, listed)
         elif listed:
             _note_overlap(store, owner, list_name, day, None)
-            store.insert_listing(owner, list_name, day, None, recorded)
+            _insert_listing(store, owner, list_name, day, None, recorded)
         elif last is not None and day == last["valid_from"]:  # listed and removed on one day: never in effect
-            store.retire_listing(owner, last, recorded)
+            _retire_listing(store, owner, last, recorded)
         elif last is not None:
-            store.close_listing(owner, last, day, recorded)
+            _close_listing(store, owner, last, day, recorded)
 
     def _rewrite_listing(self, store: IntervalStore, owner: str, list_name: str, day: str, recorded: str, listed: bool) -> None:
         """The list's known listings as a timeline from the organization's entry, folded with this
@@ -223,12 +245,12 @@ class RegisterHistoryProjection(BulkProjection):
             known,
             wanted,
             lambda _row, _values: True,
-            lambda row, end: store.close_listing(owner, row, end, recorded),
-            lambda row: store.retire_listing(owner, row, recorded),
+            lambda row, end: _close_listing(store, owner, row, end, recorded),
+            lambda row: _retire_listing(store, owner, row, recorded),
         )
         for start, end, _ in new:
             _note_overlap(store, owner, list_name, start, end)
-            store.insert_listing(owner, list_name, start, end, recorded)
+            _insert_listing(store, owner, list_name, start, end, recorded)
 
     def _change(
         self,
@@ -299,7 +321,8 @@ class RegisterHistoryProjection(BulkProjection):
     # -- queries ----------------------------------------------------------------
     def as_of(self, query: RegisterAsOfQuery) -> Page[RegisterLine]:
         """The register in effect on a day as known at an instant (now by default). The total is
-        exact for the whole register or one district (summed by day) and for up to COUNT_CAP rows;
+        exact for the whole register, one district or a credit status alone (summed by day) and
+        for up to COUNT_CAP rows;
         beyond, it is COUNT_CAP and `total_exact` is false."""
         where, params = _as_of_conditions(query)
         end = _known(query.known_at, "r.")[2]
@@ -350,15 +373,9 @@ class RegisterHistoryProjection(BulkProjection):
         return Page(items=items, total=total, page=page, per_page=per_page, total_exact=exact)
 
     def _in_good_standing(self, tx: Tx, query: RegisterAsOfQuery) -> tuple[int, bool]:
-        """The register on no list: its size less the listed, counted in the lists' index (they are
-        a few of the register); the register walked only if a list is longer than _LISTED_CAP."""
+        """The register on no list: its size less the listed, each a sum by day."""
         register = self._totals.entered_by(query.effective_on, tx, query.known_at, None)
-        serious, exact = _listed_count(tx, query, "serious", cap=_LISTED_CAP)
-        abnormal, also_exact = _listed_count(tx, query, "abnormal", cap=_LISTED_CAP)
-        if exact and also_exact:
-            return register - serious - abnormal, True
-        where, params = _as_of_conditions(query)
-        return _counted(tx, where, params, query)
+        return register - _listed_count(tx, query, "serious") - _listed_count(tx, query, "abnormal"), True
 
     @property
     def _totals(self) -> RegisterTotalsProjection:
@@ -475,6 +492,9 @@ LISTING_COLUMNS = ("organization_id", "list_name", "valid_from", "valid_to", "cl
 _LISTING_KEY = "organization_id = ? AND list_name = ? AND valid_from = ? AND recorded_from = ?"
 
 
+ListingChange = tuple[str, str, str, str, int]  # list, organization, day, instant recorded, +1 or -1
+
+
 class IntervalStore(Protocol):
     """What the handlers read and write: an organization's open interval (valid_to and recorded_to
     unset) or all it knows now, a credit record's owner; an interval closed, retired or added."""
@@ -499,6 +519,47 @@ class IntervalStore(Protocol):
     # the organization's listings known now on the list, any of them in effect within [valid_from, valid_to)
     def listed_within(self, organization_id: str, list_name: str, valid_from: str, valid_to: str | None) -> bool: ...
     def add_overlap(self, organization_id: str) -> None: ...
+    def count_listings(self, changes: list[ListingChange]) -> None: ...
+
+
+def _insert_listing(
+    store: IntervalStore, owner: str, list_name: str, valid_from: str, valid_to: str | None, recorded: str
+) -> None:
+    """A listing: one more on its list from its first day, and one fewer from its end, if it has one, both known from now."""
+    store.insert_listing(owner, list_name, valid_from, valid_to, recorded)
+    changes = [(list_name, owner, valid_from, recorded, 1)]
+    store.count_listings([*changes, (list_name, owner, valid_to, recorded, -1)] if valid_to is not None else changes)
+
+
+def _close_listing(store: IntervalStore, owner: str, row: dict[str, Any], valid_to: str, closed_at: str) -> None:
+    """The end as the table now has it, from when it was recorded (an earlier end forgotten, as the table forgets it)."""
+    list_name, recorded_from = row["list_name"], row["recorded_from"]
+    changes = [(list_name, owner, valid_to, max(recorded_from, closed_at), -1)]
+    if row["valid_to"] is not None:
+        changes.append((list_name, owner, row["valid_to"], max(recorded_from, row["closed_at"]), 1))
+    store.close_listing(owner, row, valid_to, closed_at)
+    store.count_listings(changes)
+
+
+def _retire_listing(store: IntervalStore, owner: str, row: dict[str, Any], recorded: str) -> None:
+    """No longer believed from `recorded` on: both its changes undone from then (or, if recorded
+    at that instant, at their own instants: never seen)."""
+    changes = [(row["list_name"], owner, row["valid_from"], recorded, -1)]
+    if row["valid_to"] is not None:
+        ended = max(row["recorded_from"], row["closed_at"], recorded)
+        changes.append((row["list_name"], owner, row["valid_to"], ended, 1))
+    store.retire_listing(owner, row, recorded)
+    store.count_listings(changes)
+
+
+def _tallied(changes: list[ListingChange]) -> tuple[Counter[tuple[str, str, str]], Counter[tuple[str, str, str, str]]]:
+    """The changes summed by list, day and day recorded, and by list, instant, organization and day."""
+    days: Counter[tuple[str, str, str]] = Counter()
+    each: Counter[tuple[str, str, str, str]] = Counter()
+    for list_name, owner, day, recorded, delta in changes:
+        days[(list_name, day, recorded[:10])] += delta
+        each[(list_name, recorded, owner, day)] += delta
+    return days, each
 
 
 def _note_overlap(store: IntervalStore, owner: str, list_name: str, valid_from: str, valid_to: str | None) -> None:
@@ -535,6 +596,7 @@ class _Tables:
         self.tx = tx
         self.intervals, self.credit = "sl_register_intervals" + suffix, "sl_interval_credit" + suffix
         self.listings, self.overlaps = "sl_register_listings" + suffix, "sl_register_overlaps" + suffix
+        self.listing_days, self.listing_changes = "sl_listing_days" + suffix, "sl_listing_changes" + suffix
 
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
         return self.tx.execute(_OPEN.format(self.intervals), (organization_id,)).one()
@@ -644,6 +706,19 @@ class _Tables:
     def add_overlap(self, organization_id: str) -> None:
         self.tx.execute(f"INSERT INTO {self.overlaps} (organization_id) VALUES (?) ON CONFLICT DO NOTHING", (organization_id,))
 
+    def count_listings(self, changes: list[ListingChange]) -> None:
+        self.add_counts(*_tallied(changes))
+
+    def add_counts(self, days: Counter[tuple[str, str, str]], changes: Counter[tuple[str, str, str, str]]) -> None:
+        """Added to the sums there are (in key order: two saves lock the same rows in the same order)."""
+        for table, key, counted in (
+            (self.listing_days, ("list_name", "day", "recorded_day"), days),
+            (self.listing_changes, ("list_name", "recorded_at", "organization_id", "day"), changes),
+        ):
+            rows = sorted((*k, n) for k, n in counted.items())
+            added = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET delta = {table}.delta + excluded.delta"
+            self.tx.insert_rows(table, (*key, "delta"), rows, added)
+
 
 def _listing(list_name: str, valid_from: str, valid_to: str | None, recorded: str) -> dict[str, Any]:
     closed_at = recorded if valid_to else None
@@ -697,6 +772,7 @@ class _Batched:
         self.listed: dict[str, list[dict[str, Any]]] = {}  # organization -> its listings known now, every list
         self.new_listings: dict[tuple[str, str, str, str], dict[str, Any]] = {}  # by primary key
         self.closed_listings: dict[tuple[str, str, str, str], tuple[str, str]] = {}
+        self.listing_changes: list[ListingChange] = []  # summed and written at the flush
 
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str], opened: list[str]) -> None:
         """The credit records' owners, then the open rows of those organizations and the others,
@@ -731,7 +807,8 @@ class _Batched:
         self.tables.tx.insert_rows(self.tables.credit, ("credit_record_id", "organization_id"), self.credits)
         listings = [(key[0], *_listing_fields(row)) for key, row in sorted(self.new_listings.items())]
         self.tables.tx.insert_rows(self.tables.listings, LISTING_COLUMNS, listings)
-        self.new, self.credits, self.new_listings = {}, [], {}
+        self.tables.count_listings(self.listing_changes)
+        self.new, self.credits, self.new_listings, self.listing_changes = {}, [], {}, []
 
     def _write_closed(self) -> None:
         rows = [(*key, *ends) for key, ends in sorted(self.closed.items())]
@@ -851,6 +928,9 @@ class _Batched:
     def add_overlap(self, organization_id: str) -> None:
         self.tables.add_overlap(organization_id)  # rare: at once
 
+    def count_listings(self, changes: list[ListingChange]) -> None:
+        self.listing_changes += changes
+
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)
 _IN_TABLE = "in_table"  # marks a known row read back from the table being built (a rewrite's)
@@ -883,6 +963,8 @@ class _Buffered:
         self.finished_listings: dict[str, list[dict[str, Any]]] = {}  # this batch's listings no longer the latest
         self.listings_written: set[str] = set()  # organizations with listings in the table
         self.overlapping: set[str] = set()  # written at the end
+        self.days: Counter[tuple[str, str, str]] = Counter()  # the lists' sizes by day (a few thousand): written at the end
+        self.changes: Counter[tuple[str, str, str, str]] = Counter()  # and by instant (a few per listing): at the end
         self.tables: _Tables | None = None
 
     # the bulk rebuild's side (see BulkProjection.rebuild_in_bulk)
@@ -910,6 +992,13 @@ class _Buffered:
             self.listing = {}
             self._tables.tx.copy(self._tables.overlaps, ("organization_id",), [(org,) for org in sorted(self.overlapping)])
             self.overlapping = set()
+            days = [(*key, n) for key, n in sorted(self.days.items())]
+            self._tables.tx.copy(self._tables.listing_days, ("list_name", "day", "recorded_day", "delta"), days)
+            changes = [(*key, n) for key, n in sorted(self.changes.items())]
+            self._tables.tx.copy(
+                self._tables.listing_changes, ("list_name", "recorded_at", "organization_id", "day", "delta"), changes
+            )
+            self.days, self.changes = Counter(), Counter()
         listings.sort(key=itemgetter(0, 1, 2, 5))
         self._tables.tx.copy(self._tables.listings, LISTING_COLUMNS, listings)
 
@@ -1022,6 +1111,11 @@ class _Buffered:
     def add_overlap(self, organization_id: str) -> None:
         self.overlapping.add(organization_id)
 
+    def count_listings(self, changes: list[ListingChange]) -> None:
+        days, each = _tallied(changes)
+        self.days.update(days)
+        self.changes.update(each)
+
     @property
     def _tables(self) -> _Tables:
         assert self.tables is not None
@@ -1112,8 +1206,8 @@ def _narrowest(query: RegisterAsOfQuery) -> str:
 def _counted(tx: Tx, where: list[str], params: list[Any], query: RegisterAsOfQuery) -> tuple[int, bool]:
     """The rows that meet the condition, counted up to COUNT_CAP: (count, whether it is exact);
     the whole register and one district alone are summed instead (`_summed`). A credit list's
-    rows are counted from its listings (from them alone when nothing else is asked: every listed
-    organization has its line on the day). The others, as known now, from the day backwards where
+    rows are counted from its listings joined to their lines (summed by day when nothing else is
+    asked: every listed organization has its line on the day, `_listed_count`). The others, as known now, from the day backwards where
     the index allows (each has the clocks right after its filter's columns; the grades' has the
     district between): the intervals that began last are the ones still in effect, while walking
     forwards passed every closed interval first (at a million organizations, 90,000 of them
@@ -1121,7 +1215,7 @@ def _counted(tx: Tx, where: list[str], params: list[Any], query: RegisterAsOfQue
     last are the likeliest to have been recorded after it (an organization entered with its history)."""
     sqlite = tx.dialect == "sqlite"
     if query.credit_status in _LISTS and _only_credit(query):
-        return _listed_count(tx, query, query.credit_status)
+        return _listed_count(tx, query, query.credit_status), True
     if query.credit_status in _LISTS:
         source, condition, values = _from_listings(query, where, params, sqlite)
         latest = ""
@@ -1141,20 +1235,26 @@ def _only_credit(query: RegisterAsOfQuery) -> bool:
     return not (query.status or query.grade or query.org_type or query.division_prefix or query.district)
 
 
-def _listed_count(tx: Tx, query: RegisterAsOfQuery, credit: str, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """The organizations whose credit status on the day is `credit` ("serious", "abnormal"),
-    counted up to `cap` in the list's own index: the abnormal less those on the serious list too,
-    found among the few that may ever be on both (`sl_register_overlaps`), not by asking every
-    listing (10,000 lookups took 13-24 ms at a million organizations)."""
-    in_effect, params = _in_effect(query, "l.")
-    both = _on_both(tx, query) if credit == "abnormal" else 0
-    indexed = f" INDEXED BY {_LISTED}" if tx.dialect == "sqlite" else ""
-    sql = (
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM sl_register_listings AS l{indexed} "
-        f"WHERE {' AND '.join(['l.list_name = ?', *in_effect])} LIMIT ?) AS c"
-    )
-    counted = int(tx.execute(sql, (credit, *params, cap + both + 1)).scalar()) - both
-    return min(counted, cap), counted <= cap
+def _listed_count(tx: Tx, query: RegisterAsOfQuery, credit: str) -> int:
+    """The organizations whose credit status on the day is `credit` ("serious", "abnormal"), as
+    known at the query's instant: the list's size that day, summed from its changes by day, less
+    (for the abnormal) those on the serious list too, found among the few that may ever be on both
+    (`sl_register_overlaps`). Counting the listings in effect in the list's index read each of
+    them (46,000 abnormal at a million organizations: 16-20 ms)."""
+    day = query.effective_on.isoformat()
+    if query.known_at is None:
+        sql = "SELECT COALESCE(SUM(delta), 0) FROM sl_listing_days WHERE list_name = ? AND day <= ?"
+        size = int(tx.execute(sql, (credit, day)).scalar())
+    else:  # whole days of record before the instant's own, then that day's changes up to the instant
+        k = instant(query.known_at)
+        size = int(
+            tx.execute(
+                "SELECT (SELECT COALESCE(SUM(delta), 0) FROM sl_listing_days WHERE list_name = ? AND day <= ? AND recorded_day < ?)"
+                " + (SELECT COALESCE(SUM(delta), 0) FROM sl_listing_changes WHERE list_name = ? AND recorded_at >= ? AND recorded_at <= ? AND day <= ?)",
+                (credit, day, k[:10], credit, k[:10], k, day),
+            ).scalar()
+        )
+    return size - (_on_both(tx, query) if credit == "abnormal" else 0)
 
 
 def _on_both(tx: Tx, query: RegisterAsOfQuery) -> int:

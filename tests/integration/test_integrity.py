@@ -135,6 +135,8 @@ READ_MODELS = {
     "sl_register_intervals": "organization_id, valid_from, recorded_from",
     "sl_register_listings": "organization_id, list_name, valid_from, recorded_from",
     "sl_register_overlaps": "organization_id",
+    "sl_listing_days": "list_name, day, recorded_day",
+    "sl_listing_changes": "list_name, recorded_at, organization_id, day",
     "sl_interval_credit": "credit_record_id",
     "sl_rounds": "id",
     "sl_projects": "id",

@@ -324,28 +324,68 @@ def test_a_large_filtered_count_stops_at_its_cap_and_says_so(system, clock, monk
     assert last.items == [] and last.pages == last.page  # an empty page past the end offers no next one
 
 
-def test_those_on_no_list_are_counted_exactly_or_said_to_be_more_than_the_cap(system, clock, monkeypatch) -> None:
-    """The register less the listed, exact; with lists too long to count, the register walked up to the cap."""
+def test_each_credit_status_alone_is_counted_exactly_whatever_the_cap(system, clock, monkeypatch) -> None:
+    """The lists' sizes are sums by day and the register on no list is the register less them:
+    exact on both clocks, however few rows a filtered question may count."""
     from infra.projections import register_history
 
     _run(system, clock, 3, 60)
     on = clock.current.astimezone(SHANGHAI).date()
     everything = _projected(system, on, None)
-    none = {i for i, line in everything.items() if line[3] == "none"}
-    assert len(none) > 3 and len(none) < len(everything)  # some are listed
+    by_status = {status: {i for i, line in everything.items() if line[3] == status} for status in ("none", "serious", "abnormal")}
+    assert len(by_status["none"]) > 3 and all(by_status.values())  # some on each list, most on none
 
-    def counted(known_at: datetime | None) -> tuple[int, bool, set[Any]]:
+    def counted(status: str, known_at: datetime | None) -> tuple[int, bool, set[Any]]:
         found = system.audit.register_as_of(
-            RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status="none", per_page=500)
+            RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status=status, per_page=500)
         )
         return found.total, found.total_exact, {row.id for row in found.items}
 
     for known_at in (None, clock.now()):
-        assert counted(known_at) == (len(none), True, none)
-        with monkeypatch.context() as m:  # lists too long to count: the register walked, exact up to the cap
-            m.setattr(register_history, "_LISTED_CAP", 0)
-            m.setattr(register_history, "COUNT_CAP", len(none))
-            assert counted(known_at) == (len(none), True, none)
+        with monkeypatch.context() as m:
             m.setattr(register_history, "COUNT_CAP", 2)
-            total, exact, shown = counted(known_at)
-            assert (total, exact) == (2, False) and shown == none
+            for status, expected in by_status.items():
+                assert counted(status, known_at) == (len(expected), True, expected), status
+
+
+def test_a_lists_size_summed_by_day_is_its_listings_in_effect_whatever_was_rewritten(system) -> None:
+    """Listings begun, ended and no longer believed, in any order a rewrite leaves them (an ended
+    one retired, one retired at the instant it was recorded): each list's size from its sums by
+    day equals its listings in effect counted row by row, on every day as known at every instant."""
+    from infra.projections import register_history as rh
+
+    rng = random.Random(11)
+    start = datetime(2024, 1, 1, 2, tzinfo=UTC)
+    moments = [start + timedelta(hours=7 * n + rng.randrange(5)) for n in range(160)]  # several a day, some days apart
+    days = [date(2024, 1, 1) + timedelta(days=n) for n in range(0, 60, 2)]
+    retired_closed = retired_at_once = 0
+    with system.register_history.db.transaction(write=True) as tx:
+        store = rh._Tables(tx)
+        for n, moment in enumerate(moments):
+            recorded = rh.instant(moment)
+            owner = f"org-{rng.randrange(6)}"
+            known = store.known_listings(owner, "serious")
+            roll, begin = rng.random(), (date(2024, 1, 1) + timedelta(days=rng.randrange(50))).isoformat()
+            if known and roll < 0.3:
+                row = rng.choice(known)
+                retired_closed += row["valid_to"] is not None
+                rh._retire_listing(store, owner, row, recorded)
+            elif known and known[-1]["valid_to"] is None and roll < 0.6:
+                end = max(begin, (date.fromisoformat(known[-1]["valid_from"]) + timedelta(days=1)).isoformat())
+                rh._close_listing(store, owner, known[-1], end, recorded)
+            elif not known or known[-1]["valid_to"] is not None:
+                first = max([begin, *(r["valid_to"] for r in known)])
+                end = None if roll < 0.8 else (date.fromisoformat(first) + timedelta(days=1 + rng.randrange(9))).isoformat()
+                rh._insert_listing(store, owner, "serious", first, end, recorded)
+                if rng.random() < 0.1:  # no longer believed at the instant it was recorded: gone
+                    retired_at_once += 1
+                    rh._retire_listing(store, owner, store.known_listings(owner, "serious")[-1], recorded)
+    assert retired_closed > 3 and retired_at_once > 3
+
+    with system.register_history.db.transaction() as tx:
+        for on, known_at in itertools.product(days, [None, *moments[::7], moments[-1] + timedelta(days=1)]):
+            query = RegisterAsOfQuery(effective_on=on, known_at=known_at)
+            where, params = rh._in_effect(query, "")
+            sql = f"SELECT COUNT(*) FROM sl_register_listings WHERE list_name = 'serious' AND {' AND '.join(where)}"
+            in_effect = tx.execute(sql, params).scalar()
+            assert rh._listed_count(tx, query, "serious") == in_effect, (on, known_at)
