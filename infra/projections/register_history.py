@@ -83,7 +83,7 @@ def _moment(text: str | None) -> datetime | None:
 class RegisterHistoryProjection(BulkProjection):
     name = NAME
     # 4: listings in intervals of their own; 5: the organizations on both lists at once (sl_register_overlaps);
-    # 6: the lists' sizes by day on both clocks (sl_listing_days, sl_listing_changes)
+    # 6: the lists' sizes by day on both clocks (sl_listing_days, sl_listing_changes) and the listed names (sl_listed_names)
     version = 6
     tables: ClassVar[dict[str, str]] = {  # one row per organization, interval in effect, and span of knowledge
         "sl_register_intervals": """
@@ -132,6 +132,8 @@ class RegisterHistoryProjection(BulkProjection):
             delta INTEGER NOT NULL,
             PRIMARY KEY (list_name, day, recorded_day)""",
         # ... and each change by its instant, for the part of the day a question's instant ends.
+        # (Below: every name each organization ever listed on a list has had, on any line as known
+        # at any instant, in name order: a page of a list walks these few, `_from_listed_names`.)
         "sl_listing_changes": """
             list_name TEXT NOT NULL,
             recorded_at TEXT NOT NULL,
@@ -139,6 +141,11 @@ class RegisterHistoryProjection(BulkProjection):
             day TEXT NOT NULL,
             delta INTEGER NOT NULL,
             PRIMARY KEY (list_name, recorded_at, organization_id, day)""",
+        "sl_listed_names": """
+            list_name TEXT NOT NULL,
+            name TEXT NOT NULL,
+            organization_id TEXT NOT NULL,
+            PRIMARY KEY (list_name, name, organization_id)""",
     }
     # Each as-of query is answered from one index without touching rows it does not show: the two
     # clocks' columns ride in every index, so a row is judged in the index. A dense question (most
@@ -159,9 +166,8 @@ class RegisterHistoryProjection(BulkProjection):
         "WHERE recorded_to IS NULL",
         f"CREATE INDEX IF NOT EXISTS {_LISTED} ON sl_register_listings (list_name, {_CLOCKS}, organization_id)",
     )
-    clustered = frozenset(
-        {"sl_register_listings", "sl_listing_days", "sl_listing_changes"}
-    )  # one B-tree in key order: a line's listings are found together
+    # one B-tree in key order: a line's listings are found together, a list's sums and names in order
+    clustered = frozenset({"sl_register_listings", "sl_listing_days", "sl_listing_changes", "sl_listed_names"})
     reads = (RegisterTotalsProjection,)  # the size of the register, or of a district, on a day on both clocks
     topic_prefixes = ("domain.organization:Organization.", "domain.credit:CreditRecord.")
 
@@ -279,6 +285,8 @@ class RegisterHistoryProjection(BulkProjection):
         else:
             store.close(organization_id, row, start, recorded)
         store.insert(organization_id, start, None, recorded, values)
+        if "name" in changes:
+            store.note_named(organization_id, values["name"])
 
     def _rewrite(self, store: IntervalStore, organization_id: str, start: str, recorded: str, changes: dict[str, Any]) -> None:
         """Fold the known intervals' changes with this one in its place (after the changes of its
@@ -295,6 +303,8 @@ class RegisterHistoryProjection(BulkProjection):
         )
         for valid_from, valid_to, values in new:
             store.insert(organization_id, valid_from, valid_to, recorded, values)
+            if "name" in changes:
+                store.note_named(organization_id, values["name"])
 
     def apply(self, tx: Tx, events: list[Any]) -> int:
         """A command's events, a sweep chunk's or a catch-up batch's, against one `_Batched` store:
@@ -338,23 +348,29 @@ class RegisterHistoryProjection(BulkProjection):
                 total, exact = self._in_good_standing(tx, query)
             else:
                 total, exact = _counted(tx, where, params, query)
-            dense = query.sort == "name" and total >= _DENSE
-            if query.credit_status in _LISTS and _only_credit(query):  # walking the names is worth it sooner
-                dense = _walks_names(query, total, self._totals.entered_by(query.effective_on, tx, query.known_at, None))
-            key = "i." + _SORTS[query.sort]
-            if dense or query.credit_status not in _LISTS:
-                index = _BY_NAME if dense else _narrowest(query)
-                source = f"sl_register_intervals AS i{f' INDEXED BY {index}' if sqlite else ''}"
-                condition, values = _with_credit(query, where, params, each=dense and not sqlite)
-            else:  # a page of one list's few: from the list's listings in effect
+            key, tie = "i." + _SORTS[query.sort], "i.organization_id"
+            walked = query.sort == "name" and total >= _DENSE
+            if (
+                query.credit_status in _LISTS
+                and query.sort == "name"
+                and _walks_listed(query, total, _size_now(tx, query.credit_status))
+            ):
+                source, condition, values = _from_listed_names(query, where, params, sqlite)
+                key, tie, walked = "n.name", "n.organization_id", True
+            elif query.credit_status in _LISTS:  # a page of one list's few: from the list's listings in effect
                 source, condition, values = _from_listings(query, where, params, sqlite)
-            if not dense and query.sort == "name" and not sqlite:  # not walked in name order, but found through the filter
+                walked = False
+            else:
+                index = _BY_NAME if walked else _narrowest(query)
+                source = f"sl_register_intervals AS i{f' INDEXED BY {index}' if sqlite else ''}"
+                condition, values = _with_credit(query, where, params, each=walked and not sqlite)
+            if not walked and query.sort == "name" and not sqlite:  # not walked in name order, but found through the filter
                 key += " || ''"
             # The page's keys are found in the index alone, then only its rows are read: reading
             # every row that matched to sort them read a block per row (1,700 for 5A in a district).
             picked = (
                 f"SELECT i.organization_id, i.valid_from, i.recorded_from FROM {source} WHERE {condition} "
-                f"ORDER BY {key} {direction}, i.organization_id {direction} LIMIT ? OFFSET ?"
+                f"ORDER BY {key} {direction}, {tie} {direction} LIMIT ? OFFSET ?"
             )
             rows = tx.execute(
                 f"SELECT r.*, {end} AS known_end FROM ({picked}) AS k JOIN sl_register_intervals AS r "
@@ -520,6 +536,8 @@ class IntervalStore(Protocol):
     def listed_within(self, organization_id: str, list_name: str, valid_from: str, valid_to: str | None) -> bool: ...
     def add_overlap(self, organization_id: str) -> None: ...
     def count_listings(self, changes: list[ListingChange]) -> None: ...
+    def note_listed(self, organization_id: str, list_name: str) -> None: ...
+    def note_named(self, organization_id: str, name: str) -> None: ...
 
 
 def _insert_listing(
@@ -527,6 +545,7 @@ def _insert_listing(
 ) -> None:
     """A listing: one more on its list from its first day, and one fewer from its end, if it has one, both known from now."""
     store.insert_listing(owner, list_name, valid_from, valid_to, recorded)
+    store.note_listed(owner, list_name)
     changes = [(list_name, owner, valid_from, recorded, 1)]
     store.count_listings([*changes, (list_name, owner, valid_to, recorded, -1)] if valid_to is not None else changes)
 
@@ -597,6 +616,7 @@ class _Tables:
         self.intervals, self.credit = "sl_register_intervals" + suffix, "sl_interval_credit" + suffix
         self.listings, self.overlaps = "sl_register_listings" + suffix, "sl_register_overlaps" + suffix
         self.listing_days, self.listing_changes = "sl_listing_days" + suffix, "sl_listing_changes" + suffix
+        self.listed_names = "sl_listed_names" + suffix
 
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
         return self.tx.execute(_OPEN.format(self.intervals), (organization_id,)).one()
@@ -709,6 +729,28 @@ class _Tables:
     def count_listings(self, changes: list[ListingChange]) -> None:
         self.add_counts(*_tallied(changes))
 
+    def note_listed(self, organization_id: str, list_name: str) -> None:
+        self.name_listed([(organization_id, list_name)], [])
+
+    def note_named(self, organization_id: str, name: str) -> None:
+        self.name_listed([], [(organization_id, name)])
+
+    def name_listed(self, listed: Sequence[tuple[str, str]], named: Sequence[tuple[str, str]], everyone: bool = False) -> None:
+        """The names of organizations newly on a list, and the new names of listed ones (or,
+        `everyone`, all of them), from what the tables hold: a listing's organization's lines' names."""
+        pairs = f"{self.listings} AS l JOIN {self.intervals} AS i ON i.organization_id = l.organization_id"
+        insert = (
+            f"INSERT INTO {self.listed_names} (list_name, name, organization_id) "
+            f"SELECT DISTINCT l.list_name, i.name, l.organization_id FROM {pairs}"
+        )
+        if everyone:
+            self.tx.execute(f"{insert} ON CONFLICT DO NOTHING")
+        for condition, rows in (("l.list_name = ?", listed), ("i.name = ?", named)):
+            if rows:
+                self.tx.executemany(
+                    f"{insert} WHERE l.organization_id = ? AND {condition} ON CONFLICT DO NOTHING", sorted(set(rows))
+                )
+
     def add_counts(self, days: Counter[tuple[str, str, str]], changes: Counter[tuple[str, str, str, str]]) -> None:
         """Added to the sums there are (in key order: two saves lock the same rows in the same order)."""
         for table, key, counted in (
@@ -773,6 +815,8 @@ class _Batched:
         self.new_listings: dict[tuple[str, str, str, str], dict[str, Any]] = {}  # by primary key
         self.closed_listings: dict[tuple[str, str, str, str], tuple[str, str]] = {}
         self.listing_changes: list[ListingChange] = []  # summed and written at the flush
+        self.newly_listed: list[tuple[str, str]] = []  # (organization, list): its names noted at the flush
+        self.renamed: list[tuple[str, str]] = []  # (organization, name): noted on its lists at the flush
 
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str], opened: list[str]) -> None:
         """The credit records' owners, then the open rows of those organizations and the others,
@@ -808,7 +852,9 @@ class _Batched:
         listings = [(key[0], *_listing_fields(row)) for key, row in sorted(self.new_listings.items())]
         self.tables.tx.insert_rows(self.tables.listings, LISTING_COLUMNS, listings)
         self.tables.count_listings(self.listing_changes)
+        self.tables.name_listed(self.newly_listed, self.renamed)  # from the rows just written
         self.new, self.credits, self.new_listings, self.listing_changes = {}, [], {}, []
+        self.newly_listed, self.renamed = [], []
 
     def _write_closed(self) -> None:
         rows = [(*key, *ends) for key, ends in sorted(self.closed.items())]
@@ -931,6 +977,12 @@ class _Batched:
     def count_listings(self, changes: list[ListingChange]) -> None:
         self.listing_changes += changes
 
+    def note_listed(self, organization_id: str, list_name: str) -> None:
+        self.newly_listed.append((organization_id, list_name))
+
+    def note_named(self, organization_id: str, name: str) -> None:
+        self.renamed.append((organization_id, name))
+
 
 _ROW_FIELDS = ("valid_from", "valid_to", "closed_at", "recorded_from", "recorded_to", *_TRACKED)
 _IN_TABLE = "in_table"  # marks a known row read back from the table being built (a rewrite's)
@@ -1001,6 +1053,8 @@ class _Buffered:
             self.days, self.changes = Counter(), Counter()
         listings.sort(key=itemgetter(0, 1, 2, 5))
         self._tables.tx.copy(self._tables.listings, LISTING_COLUMNS, listings)
+        if everything:  # every listed organization's names, from the tables as built
+            self._tables.name_listed([], [], everyone=True)
 
     # the handlers' side (IntervalStore)
     def open_row(self, organization_id: str) -> dict[str, Any] | None:
@@ -1115,6 +1169,12 @@ class _Buffered:
         days, each = _tallied(changes)
         self.days.update(days)
         self.changes.update(each)
+
+    def note_listed(self, organization_id: str, list_name: str) -> None:
+        """Every listed organization's names are found at the end, in one statement."""
+
+    def note_named(self, organization_id: str, name: str) -> None:
+        """As note_listed."""
 
     @property
     def _tables(self) -> _Tables:
@@ -1265,13 +1325,32 @@ def _on_both(tx: Tx, query: RegisterAsOfQuery) -> int:
     return int(tx.execute(sql, (*abnormal_params, *serious_params)).scalar())
 
 
-def _walks_names(query: RegisterAsOfQuery, total: int, register: int) -> bool:
-    """Whether a page of a credit list is found soonest walking the names (each asked whether it is
-    listed), or from the list's listings joined to their lines and sorted: walking reads about
-    register / total rows per line shown, joining about three times the cost per row for every
-    listed one (measured at 100,000 organizations)."""
+def _walks_listed(query: RegisterAsOfQuery, total: int, listed: int) -> bool:
+    """Whether a page of a credit list is found soonest walking the names its organizations ever
+    had (about `listed` of them, each asked whether its line bears the name and it is on the list
+    that day), or from the list's listings in effect joined to their lines and sorted: walking asks
+    about listed / total names per line shown, joining costs about as much for every one of the
+    `total` listed that day (measured at a million organizations)."""
     shown = max(1, query.page) * max(1, min(query.per_page, 500))
-    return query.sort == "name" and 3 * total * total >= shown * register
+    return total * total >= shown * listed
+
+
+def _size_now(tx: Tx, list_name: str) -> int:
+    """The list's size as known now on its latest day: about how many organizations' names it walks."""
+    return int(tx.execute("SELECT COALESCE(SUM(delta), 0) FROM sl_listing_days WHERE list_name = ?", (list_name,)).scalar())
+
+
+def _from_listed_names(query: RegisterAsOfQuery, where: list[str], params: list[Any], sqlite: bool) -> tuple[str, str, list[Any]]:
+    """A page of a credit list in name order from the names its organizations ever had (a few of
+    the register, `sl_listed_names`): each is shown if its organization's line on the day bears
+    that name and the organization is on the list that day, as known then (asked of each in turn:
+    see _on_list). A walk of the whole register asked that of 42 lines per line shown at a million
+    (2,210 for a page); this asks it of about as many names as the list has ever had per one it has that day."""
+    assert query.credit_status in _LISTS
+    joined = ["n.list_name = ?", "i.organization_id = n.organization_id", "i.name = n.name"]
+    rest, rest_params = _with_credit(query, where, params, each=not sqlite)
+    source = f"sl_listed_names AS n CROSS JOIN sl_register_intervals AS i{f' INDEXED BY {_BY_NAME}' if sqlite else ''}"
+    return source, " AND ".join([*joined, rest]), [query.credit_status, *rest_params]
 
 
 def _in_effect(query: RegisterAsOfQuery, t: str) -> tuple[list[str], list[Any]]:

@@ -137,6 +137,7 @@ READ_MODELS = {
     "sl_register_overlaps": "organization_id",
     "sl_listing_days": "list_name, day, recorded_day",
     "sl_listing_changes": "list_name, recorded_at, organization_id, day",
+    "sl_listed_names": "list_name, name, organization_id",
     "sl_interval_credit": "credit_record_id",
     "sl_rounds": "id",
     "sl_projects": "id",

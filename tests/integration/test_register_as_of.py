@@ -222,7 +222,9 @@ def _run(system, clock, seed: int, steps: int) -> Population:  # type: ignore[no
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(system, clock, seed: int) -> None:
+def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(system, clock, monkeypatch, seed: int) -> None:
+    from infra.projections import register_history
+
     population = _run(system, clock, seed, 140)
     histories = _histories(system, population.ids)
     events = [e for streams in histories.values() for history in streams for e in history]
@@ -244,9 +246,15 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
             for district in sorted(set(district_of.values())) if n % 4 == 0 else ():
                 wanted = {i: line for i, line in projected.items() if district_of[i] == district}
                 assert _projected(system, on, known_at, district) == wanted, (on, known_at, district)
-            for credit in ("none", "abnormal", "serious") if n % 2 == 0 else ():  # each list's total, counted apart
-                found = system.audit.register_as_of(RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status=credit))
-                assert found.total_exact and found.total == sum(line[3] == credit for line in projected.values()), (on, credit)
+            # each list's total, counted apart, and its page, walking the names its organizations ever
+            # had (every other time) or joining its listings to their lines: renamed lines show as named that day
+            monkeypatch.setattr(register_history, "_walks_listed", lambda query, total, listed, walk=n % 4 == 0: walk)
+            for credit in ("none", "abnormal", "serious") if n % 2 == 0 else ():
+                query = RegisterAsOfQuery(effective_on=on, known_at=known_at, credit_status=credit, per_page=500)
+                found = system.audit.register_as_of(query)
+                expected = {i: line for i, line in projected.items() if line[3] == credit}
+                assert found.total_exact and found.total == len(expected), (on, credit)
+                assert {row.id: row.name for row in found.items} == {i: line[0] for i, line in expected.items()}, (on, known_at, credit)
             kinds |= {(status, grade is not None, credit) for _, status, grade, credit in projected.values()}
             differs += known_at is not None and projected != _projected(system, on, None)
     # the population really went through the states, and the knowledge axis really mattered
@@ -256,15 +264,17 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
     assert rewritten, "late entries and corrections rewrote some known history"
 
 
-@pytest.mark.parametrize("walked", [False, True], ids=["as_chosen", "names_walked"])
-def test_filters_and_intervals(system, clock, monkeypatch, walked: bool) -> None:
+@pytest.mark.parametrize("walked", [None, True, False], ids=["as_chosen", "names_walked", "listings_joined"])
+def test_filters_and_intervals(system, clock, monkeypatch, walked: bool | None) -> None:
     """`names_walked`: every page found by walking the names (what a large register does), each
-    line asked its filters and its lists in turn; otherwise as the sizes here choose."""
+    line asked its filters and its lists in turn, a credit list's through the names its
+    organizations ever had; `listings_joined`: a credit list's from its listings joined to their
+    lines; otherwise as the sizes here choose."""
     from infra.projections import register_history
 
-    if walked:
-        monkeypatch.setattr(register_history, "_DENSE", 0)
-        monkeypatch.setattr(register_history, "_walks_names", lambda query, total, register: query.sort == "name")
+    if walked is not None:
+        monkeypatch.setattr(register_history, "_DENSE", 0 if walked else 10**9)
+        monkeypatch.setattr(register_history, "_walks_listed", lambda query, total, listed: walked)
     population = _run(system, clock, 3, 60)
     on = clock.current.astimezone(SHANGHAI).date()
     everything = _projected(system, on, None)

@@ -23,6 +23,7 @@ ORDER = {
     "sl_register_overlaps": "organization_id",
     "sl_listing_days": "list_name, day, recorded_day",
     "sl_listing_changes": "list_name, recorded_at, organization_id, day",
+    "sl_listed_names": "list_name, name, organization_id",
     "sl_interval_credit": "credit_record_id",
 }
 
