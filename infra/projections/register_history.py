@@ -63,8 +63,13 @@ COUNT_CAP = 10_000
 # 100,000 organizations, 52-88 ms), with two parallel workers (at a million, 22-26 ms), where a
 # nested loop from the list's index into the lines' key takes 11 ms: the costs it assumes are a
 # disk's, the register's tables are read from memory, and a question of the register looks at
-# a few thousand rows at most, fewer than starting workers is worth. One statement, one round trip.
-_PLANNING = "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true)"
+# a few thousand rows at most, fewer than starting workers is worth, or compiling (JIT: a walk of
+# a list's names estimated at a million rows to read, which read 93, compiled for 40 ms and ran
+# for 2). One statement, one round trip.
+_PLANNING = (
+    "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('random_page_cost', '1.1', true), "
+    "set_config('jit', 'off', true)"
+)
 _DENSE = 3_000  # this many rows in effect or more: walking the names finds a page soonest
 _SORTS = {"name": "name", "district": "district", "status": "status", "grade": "grade", "valid_from": "valid_from"}
 
