@@ -99,6 +99,8 @@ def _register_as_of(system: Any, ids: list[UUID], end: datetime) -> list[tuple[s
     for label, filters in (
         ("page 1 of 50, by name", {}),
         ("credit status serious", {"credit_status": "serious"}),
+        ("credit status abnormal", {"credit_status": "abnormal"}),
+        ("credit status none", {"credit_status": "none"}),
         ("grade 5A in one district", {"grade": "5A", "district": "铜官区"}),
         ("one district", {"district": "铜官区"}),
     ):

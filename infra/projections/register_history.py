@@ -750,10 +750,17 @@ class _Tables:
         )
         if everyone:
             self.tx.execute(f"{insert} ON CONFLICT DO NOTHING")
-        for condition, rows in (("l.list_name = ?", listed), ("i.name = ?", named)):
-            if rows:
+        for column, rows in (("l.list_name", listed), ("i.name", named)):
+            if not rows:
+                continue
+            if self.tx.dialect == "postgres":  # one statement for a sweep's chunk, not one per organization
+                pairs_wanted = "JOIN unnest(?::text[], ?::text[]) AS w(organization_id, value)"
+                on = f"ON l.organization_id = w.organization_id AND {column} = w.value"
+                organizations, values = zip(*sorted(set(rows)), strict=True)
+                self.tx.execute(f"{insert} {pairs_wanted} {on} ON CONFLICT DO NOTHING", (list(organizations), list(values)))
+            else:
                 self.tx.executemany(
-                    f"{insert} WHERE l.organization_id = ? AND {condition} ON CONFLICT DO NOTHING", sorted(set(rows))
+                    f"{insert} WHERE l.organization_id = ? AND {column} = ? ON CONFLICT DO NOTHING", sorted(set(rows))
                 )
 
     def add_counts(self, days: Counter[tuple[str, str, str]], changes: Counter[tuple[str, str, str, str]]) -> None:

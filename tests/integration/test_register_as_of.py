@@ -254,7 +254,11 @@ def test_the_register_on_both_axes_equals_a_replay_of_the_events_known_then(syst
                 found = system.audit.register_as_of(query)
                 expected = {i: line for i, line in projected.items() if line[3] == credit}
                 assert found.total_exact and found.total == len(expected), (on, credit)
-                assert {row.id: row.name for row in found.items} == {i: line[0] for i, line in expected.items()}, (on, known_at, credit)
+                assert {row.id: row.name for row in found.items} == {i: line[0] for i, line in expected.items()}, (
+                    on,
+                    known_at,
+                    credit,
+                )
             kinds |= {(status, grade is not None, credit) for _, status, grade, credit in projected.values()}
             differs += known_at is not None and projected != _projected(system, on, None)
     # the population really went through the states, and the knowledge axis really mattered
@@ -371,7 +375,7 @@ def test_a_lists_size_summed_by_day_is_its_listings_in_effect_whatever_was_rewri
     retired_closed = retired_at_once = 0
     with system.register_history.db.transaction(write=True) as tx:
         store = rh._Tables(tx)
-        for n, moment in enumerate(moments):
+        for moment in moments:
             recorded = rh.instant(moment)
             owner = f"org-{rng.randrange(6)}"
             known = store.known_listings(owner, "serious")
