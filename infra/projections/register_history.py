@@ -127,7 +127,7 @@ class RegisterHistoryProjection(BulkProjection):
         "sl_register_overlaps": """
             organization_id TEXT PRIMARY KEY""",
         # How many organizations each list holds on each day, on both clocks, as sums of changes
-        # (see _counts): a listing adds one from its first day, known from when it was recorded,
+        # (see _listed_count): a listing adds one from its first day, known from when it was recorded,
         # and takes it away from the day it ends, known from when that was recorded; a listing no
         # longer believed undoes both from then on. By the day each change was recorded ...
         "sl_listing_days": """
@@ -137,8 +137,6 @@ class RegisterHistoryProjection(BulkProjection):
             delta INTEGER NOT NULL,
             PRIMARY KEY (list_name, day, recorded_day)""",
         # ... and each change by its instant, for the part of the day a question's instant ends.
-        # (Below: every name each organization ever listed on a list has had, on any line as known
-        # at any instant, in name order: a page of a list walks these few, `_from_listed_names`.)
         "sl_listing_changes": """
             list_name TEXT NOT NULL,
             recorded_at TEXT NOT NULL,
@@ -146,6 +144,8 @@ class RegisterHistoryProjection(BulkProjection):
             day TEXT NOT NULL,
             delta INTEGER NOT NULL,
             PRIMARY KEY (list_name, recorded_at, organization_id, day)""",
+        # Every name each organization ever on a list has had (on any line, as known at any
+        # instant), in name order: a page of a list walks these few (`_from_listed_names`).
         "sl_listed_names": """
             list_name TEXT NOT NULL,
             name TEXT NOT NULL,
