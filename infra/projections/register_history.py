@@ -541,7 +541,6 @@ class IntervalStore(Protocol):
     def listed_within(self, organization_id: str, list_name: str, valid_from: str, valid_to: str | None) -> bool: ...
     def add_overlap(self, organization_id: str) -> None: ...
     def count_listings(self, changes: list[ListingChange]) -> None: ...
-    def note_listed(self, organization_id: str, list_name: str) -> None: ...
     def note_named(self, organization_id: str, name: str) -> None: ...
 
 
@@ -550,7 +549,6 @@ def _insert_listing(
 ) -> None:
     """A listing: one more on its list from its first day, and one fewer from its end, if it has one, both known from now."""
     store.insert_listing(owner, list_name, valid_from, valid_to, recorded)
-    store.note_listed(owner, list_name)
     changes = [(list_name, owner, valid_from, recorded, 1)]
     store.count_listings([*changes, (list_name, owner, valid_to, recorded, -1)] if valid_to is not None else changes)
 
@@ -724,6 +722,7 @@ class _Tables:
             f"INSERT INTO {self.listings} ({', '.join(LISTING_COLUMNS)}) VALUES ({', '.join('?' for _ in LISTING_COLUMNS)})",
             (organization_id, *_listing_fields(row)),
         )
+        self.name_listed([(organization_id, list_name)], [])  # its organization's names, on this list
 
     def listed_within(self, organization_id: str, list_name: str, valid_from: str, valid_to: str | None) -> bool:
         return _within(self.known_listings(organization_id, list_name), list_name, valid_from, valid_to)
@@ -733,9 +732,6 @@ class _Tables:
 
     def count_listings(self, changes: list[ListingChange]) -> None:
         self.add_counts(*_tallied(changes))
-
-    def note_listed(self, organization_id: str, list_name: str) -> None:
-        self.name_listed([(organization_id, list_name)], [])
 
     def note_named(self, organization_id: str, name: str) -> None:
         self.name_listed([], [(organization_id, name)])
@@ -827,7 +823,6 @@ class _Batched:
         self.new_listings: dict[tuple[str, str, str, str], dict[str, Any]] = {}  # by primary key
         self.closed_listings: dict[tuple[str, str, str, str], tuple[str, str]] = {}
         self.listing_changes: list[ListingChange] = []  # summed and written at the flush
-        self.newly_listed: list[tuple[str, str]] = []  # (organization, list): its names noted at the flush
         self.renamed: list[tuple[str, str]] = []  # (organization, name): noted on its lists at the flush
 
     def read_ahead(self, organization_ids: list[str], credit_record_ids: list[str], opened: list[str]) -> None:
@@ -864,9 +859,9 @@ class _Batched:
         listings = [(key[0], *_listing_fields(row)) for key, row in sorted(self.new_listings.items())]
         self.tables.tx.insert_rows(self.tables.listings, LISTING_COLUMNS, listings)
         self.tables.count_listings(self.listing_changes)
-        self.tables.name_listed(self.newly_listed, self.renamed)  # from the rows just written
-        self.new, self.credits, self.new_listings, self.listing_changes = {}, [], {}, []
-        self.newly_listed, self.renamed = [], []
+        listed = [(org, row["list_name"]) for (org, *_), row in self.new_listings.items()]
+        self.tables.name_listed(listed, self.renamed)  # from the rows just written
+        self.new, self.credits, self.new_listings, self.listing_changes, self.renamed = {}, [], {}, [], []
 
     def _write_closed(self) -> None:
         rows = [(*key, *ends) for key, ends in sorted(self.closed.items())]
@@ -988,9 +983,6 @@ class _Batched:
 
     def count_listings(self, changes: list[ListingChange]) -> None:
         self.listing_changes += changes
-
-    def note_listed(self, organization_id: str, list_name: str) -> None:
-        self.newly_listed.append((organization_id, list_name))
 
     def note_named(self, organization_id: str, name: str) -> None:
         self.renamed.append((organization_id, name))
@@ -1182,11 +1174,8 @@ class _Buffered:
         self.days.update(days)
         self.changes.update(each)
 
-    def note_listed(self, organization_id: str, list_name: str) -> None:
-        """Every listed organization's names are found at the end, in one statement."""
-
     def note_named(self, organization_id: str, name: str) -> None:
-        """As note_listed."""
+        """Every listed organization's names are found at the end, in one statement."""
 
     @property
     def _tables(self) -> _Tables:
