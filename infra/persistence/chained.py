@@ -185,13 +185,27 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
             pending.ids, pending.behind, pending.error = ids, behind, error
 
     def _write_one(self, c: Any, pending: Pending) -> tuple[Sequence[int] | None, frozenset[str] | None]:
-        ids = SQLiteApplicationRecorder._insert_events(self, c, pending.stored, **pending.kwargs)
+        ids = self._inserted(c, pending.stored) if len(pending.stored) > 1 else self._insert_events(c, pending.stored)
         if not ids:
             return ids, None
         tx = Tx(c.sqlite_cursor, "sqlite")
         ((previous, positioned),) = tx.execute(_LAST_AND_CURRENT, (ids[0] - 1,)).tuples()
         tx.executemany(_CHAIN, _links(previous or GENESIS, ids, pending.stored))
         return ids, self._read_models(tx, ids, pending, set(positioned.split()) if positioned else set())
+
+    def _inserted(self, c: Any, stored: Sequence[StoredEvent]) -> list[int]:
+        """Several events in one `executemany` (eventsourcing runs one statement each, a sweep's
+        chunk thousands). Their notification ids are the rowids SQLite gave them: each one more
+        than the largest in the table, so consecutive, this transaction holding the only write lock."""
+        rows = [(_hex(s.originator_id), s.originator_version, s.topic, s.state) for s in stored]
+        raw = c.sqlite_cursor
+        raw.executemany(self.insert_events_statement, rows)
+        ((last,),) = raw.execute("SELECT last_insert_rowid()").fetchall()
+        return list(range(last - len(rows) + 1, last + 1))
+
+
+def _hex(originator_id: UUID | str) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
 class ChainedPostgresApplicationRecorder(_Grouped, PostgresApplicationRecorder):
