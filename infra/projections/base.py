@@ -114,6 +114,7 @@ class Projection(ABC):
         self.upstream = tuple(upstream)  # the instances of `reads`, caught up first
         self._lock = threading.Lock()
         self.handlers: dict[str, Handler] = self.define_handlers()
+        self._handler_by_type: dict[int, tuple[dict[str, Any], dict[type, Any]]] = {}  # see `handled`
         with db.transaction(write=True) as tx:
             tx.execute(
                 "INSERT INTO sl_tracking (projection, position) VALUES (?, 0) ON CONFLICT (projection) DO NOTHING",
@@ -155,12 +156,22 @@ class Projection(ABC):
     def handled(self, events: list[Any], handlers: dict[str, H]) -> list[tuple[H, Any]]:
         """The events this projection reads, in order, each with its handler in `handlers`: by
         qualified name first ("CreditRecord.Opened"), then by name."""
+        # each projection's handler dicts are built once: the handler of each event class is remembered
+        by_type: dict[type, Any] = self._handler_by_type.setdefault(id(handlers), (handlers, {}))[1]
         found = []
         for event in events:
-            handler = handlers.get(type(event).__qualname__) or handlers.get(type(event).__name__)
-            if handler is not None and get_topic(type(event)).startswith(self.topic_prefixes):
+            kind = type(event)
+            try:
+                handler = by_type[kind]
+            except KeyError:
+                handler = by_type[kind] = self._handler_of(kind, handlers)
+            if handler is not None:
                 found.append((handler, event))
         return found
+
+    def _handler_of(self, kind: type, handlers: dict[str, H]) -> H | None:
+        handler = handlers.get(kind.__qualname__) or handlers.get(kind.__name__)
+        return handler if handler is not None and get_topic(kind).startswith(self.topic_prefixes) else None
 
     def catch_up(self, progress: Progress | None = None, batch: int = BATCH) -> int:
         for upstream in self.upstream:

@@ -79,3 +79,29 @@ def test_a_group_then_single_saves_carry_on(system) -> None:
     system.organizations.suspend(REGISTRAR, org.id, None)  # type: ignore[attr-defined]
     assert system.register_view.get(org.id).status == "suspended"  # type: ignore[attr-defined,union-attr]
     assert system.integrity.verify().ok
+
+
+def test_a_saves_recordings_are_its_events_with_the_notification_ids_they_were_stored_under(system) -> None:
+    """The event store makes each recording without eventsourcing's `put`, and SQLite inserts a
+    save's several events in one statement and derives their ids: each recording must be what
+    eventsourcing's would be, the id the one the log holds the event under."""
+    from eventsourcing.persistence import Notification, Recording
+
+    system.organizations.register_organization(REGISTRAR, profile("先来的协会"), code(1), date(2015, 6, 1))
+    seen: list[list[Recording]] = []
+    system.store.on_saved(seen.append)
+    org = system.organizations.register_organization(REGISTRAR, profile("后到的协会"), code(2), date(2015, 6, 1))
+    (recordings,) = seen
+    assert len(recordings) >= 2  # several events in one save
+    logged = {n.id: n for n in system.store.recorder.select_notifications(1, 100)}
+    for r in recordings:
+        stored = logged[r.notification.id]
+        assert r == Recording(
+            r.domain_event, Notification(stored.originator_id, stored.originator_version, stored.topic, stored.state, stored.id)
+        )
+        assert (r.domain_event.originator_id, r.domain_event.originator_version) == (
+            stored.originator_id,
+            stored.originator_version,
+        )
+    assert org.id in {r.domain_event.originator_id for r in recordings}
+    assert system.integrity.verify().ok
