@@ -185,7 +185,8 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
             pending.ids, pending.behind, pending.error = ids, behind, error
 
     def _write_one(self, c: Any, pending: Pending) -> tuple[Sequence[int] | None, frozenset[str] | None]:
-        ids = self._inserted(c, pending.stored) if len(pending.stored) > 1 else self._insert_events(c, pending.stored)
+        stored = pending.stored
+        ids = self._inserted(c, stored) if len(stored) > 1 else SQLiteApplicationRecorder._insert_events(self, c, stored)
         if not ids:
             return ids, None
         tx = Tx(c.sqlite_cursor, "sqlite")
