@@ -138,7 +138,8 @@ def _by(event: Any) -> tuple[str, str, str]:
 
 def _recording(event: Any, stored: StoredEvent, notification_id: int) -> Recording[UUID]:
     """eventsourcing's `EventStore.put` makes the same two frozen dataclasses through their
-    `__init__`, a call of `object.__setattr__` per field: 4 % of a sweep's chunk of thousands."""
+    `__init__`, a call of `object.__setattr__` per field: 1.8 µs an event where this takes 0.8
+    (a sweep's chunk saves thousands). `test_group_commit.py` compares the two."""
     notification = _new(Notification)
     notification.__dict__.update(
         originator_id=stored.originator_id,
