@@ -9,6 +9,8 @@ from datetime import timedelta
 from uuid import UUID
 
 from application.queries.register import RegisterQuery
+from domain.credit import CreditList, Penalty, PenaltyKind
+from tests.integration.helpers import REGISTRAR
 from tests.integration.hostile_support import Live, live  # noqa: F401  (the fixture)
 from tests.support.documents import pdf
 
@@ -27,6 +29,19 @@ def penalty_form(live: Live, **changes: str) -> dict[str, str]:
 
 def credit_url(live: Live) -> str:
     return f"/organizations/{live.ids['organization_id']}/credit"
+
+
+def listed_abnormal(live: Live) -> None:
+    """The organization on the abnormal list, as the penalty test leaves it. The module shares one
+    live server, and pytest-xdist may give a worker a test of it without the ones before: such a
+    test then sets up the listing it needs itself (a warning lists the organization)."""
+    org_id = UUID(live.ids["organization_id"])
+    record = live.system.credit.record_of(org_id)
+    if record is None or record.current(CreditList.ABNORMAL) is None:
+        yesterday = live.system.store.today() - timedelta(days=1)
+        warning = Penalty(PenaltyKind.WARNING, "郊民罚〔2026〕8号", yesterday, "未按规定报送年度工作报告并拒不改正")
+        live.system.credit.record_penalty(REGISTRAR, org_id, warning)
+    assert live.system.credit.record_of(org_id).current(CreditList.ABNORMAL) is not None
 
 
 def test_a_penalty_is_recorded_only_with_its_decision_and_after_a_confirmation(live: Live) -> None:
@@ -48,6 +63,7 @@ def test_a_penalty_is_recorded_only_with_its_decision_and_after_a_confirmation(l
 
 
 def test_the_organization_asks_for_removal_and_attaches_its_grounds(live: Live) -> None:
+    listed_abnormal(live)
     org_id = UUID(live.ids["organization_id"])
     page = live.page("organization", "GET", credit_url(live))
     assert page.status_code == 200 and "申请移出" in page.text and "记录行政处罚" not in page.text
@@ -93,6 +109,7 @@ def test_only_the_organization_staff_and_auditors_see_a_credit_record(live: Live
 
 
 def test_the_organization_disputes_its_listing_and_the_registrar_decides_after_a_confirmation(live: Live) -> None:
+    listed_abnormal(live)
     csrf = {"_csrf_token": live.csrf_field}
     filed = live.page(
         "organization", "POST", f"{credit_url(live)}/objections", data={**csrf, "list_name": "abnormal", "grounds": "已补报"}
