@@ -11,6 +11,8 @@ from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
 
+import msgspec
+
 from application.ports import IdRange
 from application.queries.common import Page
 from application.queries.compliance import (
@@ -50,6 +52,12 @@ def _unfiled(unextended: bool) -> str:
         "r.division_code LIKE ? AND r.track = 'registered' AND r.status IN ('active', 'suspended') "
         f"AND (i.id IS NULL OR (i.stage IN ({stages}) AND i.outcome IS NULL)){extension}"
     )
+
+
+def _grounds_text(grounds: list[dict[str, str | None]]) -> str:
+    """A listing's grounds as stored: JSON by msgspec, a tenth of `json.dumps`'s time (a sweep lists
+    a whole register); read back by any JSON reader, the spaced text of earlier rows alike."""
+    return msgspec.json.encode(grounds).decode()
 
 
 class ComplianceProjection(Projection):
@@ -290,7 +298,7 @@ class ComplianceProjection(Projection):
         current = state.current.get(e.list_name.value)
         new = _held()
         if current is not None:
-            current.grounds = json.dumps([*json.loads(current.grounds), ground], ensure_ascii=False)
+            current.grounds = _grounds_text([*json.loads(current.grounds), ground])
             held = new.listings.get((record, current.seq))
             if held is not None:
                 held["grounds"] = current.grounds
@@ -300,7 +308,7 @@ class ComplianceProjection(Projection):
                 )
         else:
             state.listings += 1
-            current = state.current[e.list_name.value] = _Current(state.listings, json.dumps([ground], ensure_ascii=False))
+            current = state.current[e.list_name.value] = _Current(state.listings, _grounds_text([ground]))
             row = {
                 "record_id": record,
                 "seq": current.seq,
