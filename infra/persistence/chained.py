@@ -191,7 +191,7 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
             return ids, None
         tx = Tx(c.sqlite_cursor, "sqlite")
         ((previous, positioned),) = tx.execute(_LAST_AND_CURRENT, (ids[0] - 1,)).tuples()
-        tx.executemany(_CHAIN, _links(previous or GENESIS, ids, pending.stored))
+        tx.executemany(_CHAIN, _links(previous or GENESIS, ids, stored))
         return ids, self._read_models(tx, ids, pending, set(positioned.split()) if positioned else set())
 
     def _inserted(self, c: Any, stored: Sequence[StoredEvent]) -> list[int]:
