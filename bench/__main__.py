@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         type=int,
         default=os.cpu_count() or 1,
-        help="server processes for the PostgreSQL HTTP figures beside one (default: the cores; 1: only one)",
+        help="server processes for the HTTP figures beside one, on both databases (default: the cores; 1: only one)",
     )
     parser.add_argument("--only", choices=["appends", "http", "sweep", "audit", "documents", "season"], help="run one part only")
     parser.add_argument("--season-organizations", type=int, default=10_000, help="annual-report season: organizations filing")
@@ -211,10 +211,11 @@ def _audit(args: argparse.Namespace) -> None:
 
 
 def _http(args: argparse.Namespace) -> None:
-    """SQLite with one server process (a second waits on its one write lock), PostgreSQL with one
-    and with `--workers` (one per core: `starledger serve --workers N`)."""
+    """Each database with one server process and with `--workers` (one per core: `starledger
+    serve --workers N`; on SQLite their saves take turns through a lock file, writers.py)."""
     clients = [int(n) for n in args.clients.split(",")]
-    runs = [("SQLite", 1), ("PostgreSQL", 1)] + ([("PostgreSQL", args.workers)] if args.workers > 1 else [])
+    counts = [1] + ([args.workers] if args.workers > 1 else [])
+    runs = [(backend, workers) for backend in ("SQLite", "PostgreSQL") for workers in counts]
     for backend, workers in runs:
         url, drop = fresh_pg_database() if backend == "PostgreSQL" else ("", lambda: None)
         served = f"{workers} server processes" if workers > 1 else "one server process"

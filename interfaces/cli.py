@@ -52,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers",
         type=int,
-        help="server processes sharing the port (default: $STARLEDGER_WORKERS or 1; on PostgreSQL one per core, "
-        "on SQLite 1); the scheduler then runs once, in the supervising process",
+        help="server processes sharing the port (default: $STARLEDGER_WORKERS or 1; one per core serves the most); "
+        "the scheduler then runs once, in the supervising process",
     )
 
     sub.add_parser(

@@ -1,14 +1,14 @@
-"""`starledger serve --workers N`: N server processes share one port, so that a server on
-PostgreSQL uses every core (one Python process runs its Python on one core at a time; on two
-cores, two processes carried 65-70 % more sheet saves than one: README "Benchmarks").
+"""`starledger serve --workers N`: N server processes share one port, so that a server uses
+every core (one Python process runs its Python on one core at a time; on two cores, two processes
+carried 65-70 % more sheet saves than one on PostgreSQL, 30-40 % more on SQLite: README "Benchmarks").
 
 uvicorn's supervisor starts the workers, restarts one that dies and stops them all on SIGTERM or
 Ctrl-C. Each worker builds its own system, as a separate instance of the application would
 (everything they share is in the database: several instances on one database is a supported
 deployment, tested in tests/integration/test_two_instances.py). None of them runs the scheduler:
-the supervising process runs the jobs once, on a thread beside the workers. On SQLite keep one
-worker: a second one waits on SQLite's single write lock and measured no faster, with twice the
-p99 (README)."""
+the supervising process runs the jobs once, on a thread beside the workers. On SQLite the workers'
+saves take turns through a lock file beside the database (infra/persistence/writers.py) rather
+than polling its one write lock, which doubled the p99 of two workers before (README)."""
 
 from __future__ import annotations
 

@@ -27,6 +27,7 @@ from psycopg.sql import SQL, Identifier
 from infra.database import Tx, tuned
 from infra.integrity import GENESIS, link
 from infra.persistence.group_commit import GroupCommit, Pending
+from infra.persistence.writers import WritersTurn
 
 _LAST = "SELECT hash FROM sl_chain ORDER BY position DESC LIMIT 1"
 # SQLite: the chain's last link and the read models at the position right before a save's events,
@@ -164,12 +165,20 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
 
         pool._create_connection = create_tuned  # type: ignore[method-assign]
         reads_alone(self.datastore)
+        self._writers = WritersTurn(pool.db_name)
+        close = self.datastore.close
+
+        def close_both() -> None:
+            self._writers.close()
+            close()
+
+        self.datastore.close = close_both  # type: ignore[method-assign]
 
     def _write_group(self, group: list[Pending]) -> None:
         """One transaction, one commit; a savepoint per save when there are several, so one
-        that collides is rolled back alone."""
+        that collides is rolled back alone. Other processes' groups wait their turn (writers.py)."""
         answers: list[tuple[Sequence[int] | None, frozenset[str] | None, BaseException | None]] = []
-        with self.datastore.transaction(commit=True) as c:
+        with self._writers.turn(), self.datastore.transaction(commit=True) as c:
             for pending in group:
                 if len(group) == 1:
                     answers.append((*self._write_one(c, pending), None))
