@@ -1,6 +1,6 @@
 """`starledger serve --workers N`: N server processes share one port, so that a server uses
 every core (one Python process runs its Python on one core at a time; on two cores, two processes
-carried 65-70 % more sheet saves than one on PostgreSQL, 30-40 % more on SQLite: README "Benchmarks").
+carried 65-70 % more sheet saves than one on PostgreSQL, 17-40 % more on SQLite: README "Benchmarks").
 
 uvicorn's supervisor starts the workers, restarts one that dies and stops them all on SIGTERM or
 Ctrl-C. Each worker builds its own system, as a separate instance of the application would
