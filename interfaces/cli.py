@@ -603,12 +603,6 @@ def _serve_workers(system: System, settings: Any) -> int:
     from interfaces.scheduler import start_in_background
     from interfaces.workers import serve_workers
 
-    if not settings.database_url:
-        logging.getLogger("starledger").warning(
-            "%d server processes on SQLite: its writers take turns on one write lock, so a second process "
-            "is not faster and doubles the slowest answers; on SQLite one is best (README, Running on PostgreSQL)",
-            settings.workers,
-        )
     settle_heap()  # the sweeps run in this process
     scheduler = start_in_background(system)
     try:
