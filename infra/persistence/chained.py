@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT, SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
@@ -165,7 +165,7 @@ class ChainedSQLiteApplicationRecorder(_Grouped, SQLiteApplicationRecorder):
 
         pool._create_connection = create_tuned  # type: ignore[method-assign]
         reads_alone(self.datastore)
-        self._writers = WritersTurn(pool.db_name)
+        self._writers = WritersTurn(pool.db_name, pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT)
         close = self.datastore.close
 
         def close_both() -> None:

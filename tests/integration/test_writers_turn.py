@@ -4,11 +4,17 @@ SQLite's write lock; what they write is all there, linked and projected."""
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 import threading
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import pytest
+from eventsourcing.persistence import OperationalError
 
 from application.queries.register import RegisterQuery
 from infra.persistence.writers import WritersTurn
@@ -24,7 +30,7 @@ def test_a_save_waits_while_another_writer_holds_the_turn(tmp_path: Path) -> Non
     system = build_system(_settings(tmp_path))
     try:
         org = system.organizations.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1))
-        other = WritersTurn(str(system.settings.sqlite_path))  # its own open file, as another process has
+        other = WritersTurn(str(system.settings.sqlite_path), 30)  # its own open file, as another process has
         saved = threading.Event()
 
         def suspend() -> None:
@@ -44,7 +50,7 @@ def test_a_save_waits_while_another_writer_holds_the_turn(tmp_path: Path) -> Non
 
 
 def test_a_turn_is_free_for_a_database_in_memory() -> None:
-    with WritersTurn(":memory:").turn(), WritersTurn("").turn():
+    with WritersTurn(":memory:", 1).turn(), WritersTurn("", 1).turn():
         pass
 
 
@@ -76,3 +82,58 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
         assert system.integrity.verify().ok
     finally:
         system.close()
+
+
+def test_the_turns_file_has_the_databases_permissions(tmp_path: Path) -> None:
+    system = build_system(_settings(tmp_path))
+    try:
+        database = system.settings.sqlite_path
+        os.chmod(database, 0o640)
+        (tmp_path / f"{database.name}-writers").unlink(missing_ok=True)  # made anew at the next first save
+        system.store.recorder._writers.close()  # type: ignore[attr-defined]
+        before = os.umask(0o022)
+        try:
+            system.organizations.register_organization(REGISTRAR, profile("铜陵市某协会"), code(1), date(2015, 6, 1))
+        finally:
+            os.umask(before)
+        made = os.stat(f"{database}-writers")
+        assert made.st_mode & 0o777 == 0o640
+        assert (made.st_uid, made.st_gid) == (os.stat(database).st_uid, os.stat(database).st_gid)
+    finally:
+        system.close()
+
+
+def test_a_save_without_its_turn_is_still_saved(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The lock file cannot be opened (here a folder stands in its way; elsewhere another user's
+    file): the saves wait on SQLite's lock alone, and the log says so once."""
+    system = build_system(_settings(tmp_path))
+    try:
+        system.store.recorder._writers.close()  # type: ignore[attr-defined]
+        blocking = Path(f"{system.settings.sqlite_path}-writers")
+        blocking.unlink(missing_ok=True)
+        blocking.mkdir()
+        with caplog.at_level(logging.WARNING, logger="starledger"):
+            first = system.organizations.register_organization(REGISTRAR, profile("第一协会"), code(1), date(2015, 6, 1))
+            second = system.organizations.register_organization(REGISTRAR, profile("第二协会"), code(2), date(2015, 6, 1))
+        assert system.register_view.get(first.id) is not None and system.register_view.get(second.id) is not None
+        warned = [r.getMessage() for r in caplog.records if "take no turns" in r.getMessage()]
+        assert len(warned) == 1 and str(blocking) in warned[0]
+    finally:
+        system.close()
+
+
+def test_a_turn_held_past_the_busy_timeout_refuses_the_save_as_sqlite_would(tmp_path: Path) -> None:
+    """A holder that hangs holds SQLite's lock too: the save is refused after the timeout
+    ("database is locked", which the server answers 503), not kept waiting for ever."""
+    database = str(tmp_path / "db.sqlite3")
+    Path(database).touch()
+    holder, waiter = WritersTurn(database, 5), WritersTurn(database, 0.2)
+    with holder.turn():
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="database is locked"), waiter.turn():
+            pass
+        assert 0.2 <= time.monotonic() - started < 5
+    with waiter.turn():  # let go: the next one takes it
+        pass
+    holder.close()
+    waiter.close()
