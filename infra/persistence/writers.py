@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from eventsourcing.persistence import OperationalError
+from eventsourcing.sqlite import SQLiteConnectionPool
 
 try:
     import fcntl
@@ -36,8 +37,8 @@ class WritersTurn:
     def __init__(self, database: str, timeout: float) -> None:
         """`database`: the SQLite file's path, or "" (or a name in memory) for no turn; `timeout`:
         the seconds a writer waits for its turn, as for SQLite's lock."""
-        in_memory = not database or ":memory:" in database or "mode=memory" in database
         self._database, self._timeout = database, timeout
+        in_memory = not database or SQLiteConnectionPool.detect_memory_mode(database)
         self._path = None if in_memory or fcntl is None else f"{database}-writers"
         self._fd = -1
         self._pid = 0
