@@ -49,9 +49,11 @@ def test_a_save_waits_while_another_writer_holds_the_turn(tmp_path: Path) -> Non
         system.close()
 
 
-def test_a_turn_is_free_for_a_database_in_memory() -> None:
-    with WritersTurn(":memory:", 1).turn(), WritersTurn("", 1).turn():
+def test_a_turn_is_free_for_a_database_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where a lock file named after ":memory:" would be made
+    with WritersTurn(":memory:", 1).turn(), WritersTurn("file::memory:?cache=shared", 1).turn(), WritersTurn("", 1).turn():
         pass
+    assert list(tmp_path.iterdir()) == []
 
 
 def _register(data_dir: str, first: int, count: int, together: Any) -> None:
