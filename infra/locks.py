@@ -1,5 +1,7 @@
-"""One sweeper at a time across processes: a PostgreSQL advisory lock, or a file lock beside
-the SQLite database. Idempotent sweeps make a second one harmless anyway; the lock saves the work."""
+"""One sweeper, or one bulk rebuild of a read model, at a time across processes: a PostgreSQL
+advisory lock, or a file lock beside the SQLite database. Idempotent sweeps make a second one
+harmless anyway; the lock saves the work. Two bulk rebuilds of one read model at once would
+write the same fresh tables, so the second waits for the first (`wait`)."""
 
 from __future__ import annotations
 
@@ -18,23 +20,29 @@ class DatabaseSweepLock:
         self.data_dir = data_dir
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[bool]:
+    def exclusive(self, name: str, wait: bool = False) -> Iterator[bool]:
+        """True once no other process holds `name`: at once, or (`wait`) however long that takes.
+        Without waiting, False at once if another holds it."""
         if isinstance(self.db, PostgresDatabase):
-            with self._advisory(name) as held:
+            with self._advisory(name, wait) as held:
                 yield held
         else:
-            with self._file(name) as held:
+            with self._file(name, wait) as held:
                 yield held
 
     @contextmanager
-    def _advisory(self, name: str) -> Iterator[bool]:
+    def _advisory(self, name: str, wait: bool = False) -> Iterator[bool]:
         key = zlib.crc32(f"starledger:{name}".encode())
         assert isinstance(self.db, PostgresDatabase)
         with self.db.pool.connection() as conn:
             conn.autocommit = True  # a session lock, held on this connection until released
             try:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-                held = bool(row and row[0])
+                if wait:
+                    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+                    held = True
+                else:
+                    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+                    held = bool(row and row[0])
                 try:
                     yield held
                 finally:
@@ -44,11 +52,11 @@ class DatabaseSweepLock:
                 conn.autocommit = False
 
     @contextmanager
-    def _file(self, name: str) -> Iterator[bool]:
+    def _file(self, name: str, wait: bool = False) -> Iterator[bool]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with (self.data_dir / f"{name}.lock").open("w") as handle:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 yield False
                 return

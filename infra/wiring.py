@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import sqlite3
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -48,7 +49,7 @@ from infra.integrity import IntegrityChain
 from infra.locks import DatabaseSweepLock
 from infra.persistence.environment import eventsourcing_env
 from infra.planning import PlanningQueries
-from infra.projections.base import ReadModels
+from infra.projections.base import BulkProjection, Projection, ReadModels
 from infra.projections.cases import CasesProjection
 from infra.projections.complaints import ComplaintsProjection
 from infra.projections.compliance import ComplianceProjection
@@ -295,9 +296,22 @@ def build_system(
     if adopted:
         log.warning("integrity chain started over %d events recorded before it existed", adopted)
     for projection in system.projections:
-        projection.catch_up()
+        _bring_up_to_date(projection, system.sweep_lock)
     log.info("system ready on %s (%s)", database.dialect, _where(settings))
     return system
+
+
+def _bring_up_to_date(projection: Projection, locks: DatabaseSweepLock) -> None:
+    """A read model starting over on a long log (a new version after an upgrade) is rebuilt in bulk,
+    by one process: others starting at the same time wait for it, then catch up what it left."""
+    if isinstance(projection, BulkProjection) and projection.starts_over():
+        with locks.exclusive(f"rebuild-{projection.name}", wait=True):
+            if projection.starts_over():
+                started = time.monotonic()
+                log.info("read model %s starts over: rebuilding it in bulk", projection.name)
+                applied = projection.rebuild()
+                log.info("read model %s rebuilt: %d events in %.1f s", projection.name, applied, time.monotonic() - started)
+    projection.catch_up()
 
 
 def _where(settings: Settings) -> str:

@@ -22,6 +22,9 @@ from infra.database import PostgresDatabase, SQLiteDatabase, Tx
 BATCH = 500  # events per transaction while catching up: short write locks next to live commands
 REBUILD_BATCH = 5000  # while rebuilding: a commit (an fsync) per 500 events was half the time
 BULK_READ = 20_000  # events read (and rows written, in one transaction) at a time by a bulk rebuild
+# A bulk read model starting over (new, or outdated by a new version) on a log this long is rebuilt
+# in bulk rather than caught up event by event: at 100,000 organizations, 9 s against 19-20 s (SQLite).
+BULK_START_FROM = 20_000
 REBUILT = "_rebuild"  # a bulk rebuild builds `<table>_rebuild`, then swaps it in
 _INDEX = re.compile(r"^(CREATE (?:UNIQUE )?INDEX IF NOT EXISTS )(\w+)( ON )(\w+)(.*)$", re.DOTALL)
 Handler = Callable[[Tx, Any], object]  # what a handler returns is ignored (lambdas may return the cursor)
@@ -234,6 +237,10 @@ class BulkProjection(Projection):
                     if change is not None and topic.startswith(prefix):
                         found[topic] = change
         return found
+
+    def starts_over(self) -> bool:
+        """Nothing applied yet, and a log long enough to be worth a bulk rebuild (`BULK_START_FROM`)."""
+        return self.position() == 0 and int(self.app.recorder.max_notification_id() or 0) >= BULK_START_FROM
 
     def rebuild_in_bulk(self, buffer: Buffer, wanted: frozenset[str], progress: Progress | None = None) -> int:
         """Read the log in large batches (only the topics handled; only the `wanted` fields

@@ -14,6 +14,8 @@ from domain.errors import InvalidTransition
 from domain.organization import Status
 from infra import database
 from infra.projections import base
+from infra.projections.register_history import RegisterHistoryProjection
+from infra.wiring import build_system
 from tests.integration.helpers import REGISTRAR, code, profile
 from tests.integration.test_register_as_of import LEVELS, Population
 
@@ -121,6 +123,63 @@ def test_a_command_committed_during_the_rebuild_is_there_after_it(system, clock)
     current = [r for r in rows["sl_register_intervals"] if r["recorded_to"] is None and r["valid_to"] is None]
     assert any(r["name"] == "重建期间改名" for r in current)
     assert any(r["organization_id"] == str(seen["new"]) for r in current)
+
+
+@pytest.mark.parametrize(("start_from", "bulk"), [(1, True), (10**9, False)], ids=["long log", "short log"])
+def test_a_new_version_of_the_read_model_is_rebuilt_in_bulk_when_the_server_starts(
+    settings, clock, monkeypatch, start_from: int, bulk: bool
+) -> None:
+    """An upgrade that changes register_history's version drops its tables; the next start brings
+    it back, in bulk on a long log (not event by event), to the rows the live path wrote."""
+    system = build_system(settings, clock=clock)
+    try:
+        population = Varied(system, clock, 5)
+        for _ in range(120):
+            population.step()
+        live = _rows(system)
+        with system.database.transaction(write=True) as tx:  # as a release with a new version would find it
+            tx.execute("UPDATE sl_read_models SET version = version - 1 WHERE name = ?", (system.register_history.name,))
+    finally:
+        system.close()
+    rebuilt: list[int] = []
+    in_bulk = RegisterHistoryProjection.rebuild
+    monkeypatch.setattr(RegisterHistoryProjection, "rebuild", lambda self, *a: rebuilt.append(1) or in_bulk(self, *a))
+    monkeypatch.setattr(base, "BULK_START_FROM", start_from)
+
+    started = build_system(settings, clock=clock)
+    try:
+        assert rebuilt == ([1] if bulk else [])
+        assert _rows(started) == live
+        assert started.register_history.position() == int(started.store.recorder.max_notification_id())
+    finally:
+        started.close()
+
+
+def test_a_second_process_waits_for_a_rebuild_under_way(system) -> None:
+    """Two bulk rebuilds of one read model would write the same fresh tables: the lock the start
+    and `starledger projections rebuild` take lets the second in only once the first is done."""
+    locks = system.sweep_lock
+    held, entered, release = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with locks.exclusive("rebuild-test", wait=True):
+            held.set()
+            release.wait(10)
+
+    def second() -> None:
+        held.wait(10)
+        with locks.exclusive("rebuild-test", wait=True):
+            entered.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    held.wait(10)
+    assert not entered.wait(0.3), "the second took the lock while the first held it"
+    release.set()
+    assert entered.wait(10), "the second never got the lock"
+    for t in threads:
+        t.join()
 
 
 @pytest.mark.parametrize("arrays_from", [1, 10**9], ids=["arrays", "row by row"])
