@@ -29,7 +29,7 @@ from application.funding import Funding
 from application.inspections import Inspections
 from application.objections import Objections
 from application.organizations import Organizations
-from application.ports import Clock, IdGenerator, Seeds, TokenSource
+from application.ports import Clock, IdGenerator, Progress, Seeds, TokenSource
 from application.public import PublicRegister
 from application.register_import import RegisterImport
 from application.reminders import Reminders
@@ -309,9 +309,25 @@ def _bring_up_to_date(projection: Projection, locks: DatabaseSweepLock) -> None:
             if projection.starts_over():
                 started = time.monotonic()
                 log.info("read model %s starts over: rebuilding it in bulk", projection.name)
-                applied = projection.rebuild()
+                applied = projection.rebuild(_logged_progress(projection.name))
                 log.info("read model %s rebuilt: %d events in %.1f s", projection.name, applied, time.monotonic() - started)
     projection.catch_up()
+
+
+PROGRESS_EVERY = 10.0  # seconds between a long start's progress lines
+
+
+def _logged_progress(name: str) -> Progress:
+    """A line in the log every PROGRESS_EVERY seconds: a rebuild at a million organizations takes minutes."""
+    last = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        if time.monotonic() - last >= PROGRESS_EVERY and total:
+            last = time.monotonic()
+            log.info("read model %s: %d of %d events read (%.0f %%)", name, done, total, 100 * done / total)
+
+    return progress
 
 
 def _where(settings: Settings) -> str:

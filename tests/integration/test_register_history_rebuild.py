@@ -4,6 +4,7 @@ and corrections rewrote history. A command committed while it runs is there afte
 
 from __future__ import annotations
 
+import logging
 import threading
 from contextlib import suppress
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from domain.errors import InvalidTransition
 from domain.organization import Status
-from infra import database
+from infra import database, wiring
 from infra.projections import base
 from infra.projections.register_history import RegisterHistoryProjection
 from infra.wiring import build_system
@@ -127,10 +128,11 @@ def test_a_command_committed_during_the_rebuild_is_there_after_it(system, clock)
 
 @pytest.mark.parametrize(("start_from", "bulk"), [(1, True), (10**9, False)], ids=["long log", "short log"])
 def test_a_new_version_of_the_read_model_is_rebuilt_in_bulk_when_the_server_starts(
-    settings, clock, monkeypatch, start_from: int, bulk: bool
+    settings, clock, monkeypatch, caplog, start_from: int, bulk: bool
 ) -> None:
     """An upgrade that changes register_history's version drops its tables; the next start brings
-    it back, in bulk on a long log (not event by event), to the rows the live path wrote."""
+    it back, in bulk on a long log (not event by event), to the rows the live path wrote, and the
+    log says what it is doing (a rebuild at a million organizations takes minutes)."""
     system = build_system(settings, clock=clock)
     try:
         population = Varied(system, clock, 5)
@@ -145,10 +147,20 @@ def test_a_new_version_of_the_read_model_is_rebuilt_in_bulk_when_the_server_star
     in_bulk = RegisterHistoryProjection.rebuild
     monkeypatch.setattr(RegisterHistoryProjection, "rebuild", lambda self, *a: rebuilt.append(1) or in_bulk(self, *a))
     monkeypatch.setattr(base, "BULK_START_FROM", start_from)
+    monkeypatch.setattr(base, "BULK_READ", 100)  # several batches, each a line of progress
+    monkeypatch.setattr(wiring, "PROGRESS_EVERY", 0)
 
-    started = build_system(settings, clock=clock)
+    with caplog.at_level(logging.INFO, logger="starledger"):
+        started = build_system(settings, clock=clock)
     try:
         assert rebuilt == ([1] if bulk else [])
+        said = [r.getMessage() for r in caplog.records if "register_history" in r.getMessage()]
+        if bulk:
+            assert said[0] == "read model register_history starts over: rebuilding it in bulk"
+            assert any(" events read (" in line for line in said[1:-1]), said
+            assert said[-1].startswith("read model register_history rebuilt: ")
+        else:
+            assert not said
         assert _rows(started) == live
         assert started.register_history.position() == int(started.store.recorder.max_notification_id())
     finally:
