@@ -167,9 +167,11 @@ def test_a_new_version_of_the_read_model_is_rebuilt_in_bulk_when_the_server_star
         started.close()
 
 
-def test_a_second_process_waits_for_a_rebuild_under_way(system) -> None:
+def test_a_second_rebuild_waits_for_one_under_way(system) -> None:
     """Two bulk rebuilds of one read model would write the same fresh tables: the lock the start
-    and `starledger projections rebuild` take lets the second in only once the first is done."""
+    and `starledger projections rebuild` take lets the second in only once the first is done
+    (two holders here are two threads, each with its own lock file handle or connection, as two
+    processes would have)."""
     locks = system.sweep_lock
     held, entered, release = threading.Event(), threading.Event(), threading.Event()
 
