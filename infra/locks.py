@@ -1,14 +1,14 @@
 """One sweeper, or one bulk rebuild of a read model, at a time across processes: a PostgreSQL
 advisory lock, or a file lock beside the SQLite database. Idempotent sweeps make a second one
 harmless anyway; the lock saves the work. Two bulk rebuilds of one read model at once would
-write the same fresh tables, so the second waits for the first (`wait`)."""
+write the same fresh tables, so the second waits for the first (`rebuilding`)."""
 
 from __future__ import annotations
 
 import fcntl
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from infra.database import PostgresDatabase, SQLiteDatabase
@@ -29,6 +29,10 @@ class DatabaseSweepLock:
         else:
             with self._file(name, wait) as held:
                 yield held
+
+    def rebuilding(self, read_model: str) -> AbstractContextManager[bool]:
+        """The one turn to rebuild a read model, waited for: the start's and the CLI's."""
+        return self.exclusive(f"rebuild-{read_model}", wait=True)
 
     @contextmanager
     def _advisory(self, name: str, wait: bool = False) -> Iterator[bool]:

@@ -305,7 +305,7 @@ def _bring_up_to_date(projection: Projection, locks: DatabaseSweepLock) -> None:
     """A read model starting over on a long log (a new version after an upgrade) is rebuilt in bulk,
     by one process: others starting at the same time wait for it, then catch up what it left."""
     if isinstance(projection, BulkProjection) and projection.starts_over():
-        with locks.exclusive(f"rebuild-{projection.name}", wait=True):
+        with locks.rebuilding(projection.name):
             if projection.starts_over():
                 started = time.monotonic()
                 log.info("read model %s starts over: rebuilding it in bulk", projection.name)

@@ -370,7 +370,7 @@ def _projections(args: Any, system: System) -> None:
     rebuilt = []
     with progress_bars(args.quiet) as bars:
         for projection in system.projections:
-            with system.sweep_lock.exclusive(f"rebuild-{projection.name}", wait=True):  # not two at once (infra/locks.py)
+            with system.sweep_lock.rebuilding(projection.name):  # not two at once (infra/locks.py)
                 started = time.monotonic()
                 count = projection.rebuild(progress=bars(f"rebuilding {projection.name}"))
             rebuilt.append(f"{projection.name} rebuilt: {count} events applied in {time.monotonic() - started:.1f}s")

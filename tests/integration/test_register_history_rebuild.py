@@ -176,13 +176,13 @@ def test_a_second_rebuild_waits_for_one_under_way(system) -> None:
     held, entered, release = threading.Event(), threading.Event(), threading.Event()
 
     def first() -> None:
-        with locks.exclusive("rebuild-test", wait=True):
+        with locks.rebuilding("test"):
             held.set()
             release.wait(10)
 
     def second() -> None:
         held.wait(10)
-        with locks.exclusive("rebuild-test", wait=True):
+        with locks.rebuilding("test"):
             entered.set()
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
