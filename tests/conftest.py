@@ -49,8 +49,9 @@ def pg_url(pg_admin_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     postgres.drop_database(pg_admin_url, url)
 
 
-# The fixtures that serve the demo data: a test asking for one starts from a copy of it.
-DEMO_FIXTURES = frozenset({"client", "site"})
+# A test that asks for the demo data (the `demo` fixture, directly or through `client` or `site`)
+# starts from a copy of the session's seeded store instead of seeding its own.
+DEMO_FIXTURES = frozenset({"demo"})
 
 
 def wants_demo(request: pytest.FixtureRequest) -> bool:
@@ -104,6 +105,16 @@ def system(settings, clock, request):  # type: ignore[no-untyped-def]
     built = build_system(settings, clock=clock, **fakes)
     yield built
     built.close()
+
+
+@pytest.fixture
+def demo(system):  # type: ignore[no-untyped-def]
+    """The system holding the demo data. Its store is a copy of the seeded one, so seeding finds
+    the demo there and writes nothing."""
+    from application.demo import seed_demo
+
+    assert seed_demo(system, say=lambda _: None) is False, "the store should be a copy of the seeded demo"
+    return system
 
 
 @pytest.fixture(scope="session")

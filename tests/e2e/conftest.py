@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from application.demo import seed_demo
 from interfaces.app import create_app
 from tests.support.server import serving
 
@@ -25,9 +24,8 @@ FLAGS = [
 
 
 @pytest.fixture
-def site(system: Any) -> Iterator[str]:
-    seed_demo(system, say=lambda _: None)
-    with serving(create_app(system)) as base:
+def site(demo: Any) -> Iterator[str]:
+    with serving(create_app(demo)) as base:
         yield base
 
 

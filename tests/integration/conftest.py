@@ -8,14 +8,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from application.demo import DEMO_PASSWORD, seed_demo
+from application.demo import DEMO_PASSWORD
 from interfaces.app import create_app
 
 
 @pytest.fixture
-def client(system: Any) -> Iterator[TestClient[Any]]:
-    seed_demo(system, say=lambda _: None)
-    with TestClient(create_app(system)) as c:
+def client(demo: Any) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(demo)) as c:
         yield c
 
 

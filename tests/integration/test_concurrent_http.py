@@ -7,15 +7,14 @@ import threading
 
 import httpx
 
-from application.demo import DEMO_PASSWORD, seed_demo
+from application.demo import DEMO_PASSWORD
 from interfaces.app import create_app
 from tests.integration.helpers import code
 from tests.support.server import serving
 
 
-def test_two_concurrent_changes_give_one_200_and_one_412(system) -> None:
-    seed_demo(system, say=lambda _: None)
-    with serving(create_app(system)) as base, httpx.Client(base_url=base, timeout=20) as client:
+def test_two_concurrent_changes_give_one_200_and_one_412(demo) -> None:
+    with serving(create_app(demo)) as base, httpx.Client(base_url=base, timeout=20) as client:
         token = client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
         profile = {

@@ -36,12 +36,13 @@ def sign_in(base: str, username: str, password: str, forwarded_for: str | None =
 
 
 def app_with(system: Any, **settings: Any) -> Any:
-    seed_demo(system, say=lambda _: None)
+    """The app on a system holding the demo data (the test asks for `demo`), with these settings."""
     system.settings = replace(system.settings, **settings)
     return create_app(system)
 
 
 @ON_SQLITE
+@pytest.mark.usefixtures("demo")
 def test_a_client_cannot_rotate_its_address_past_the_throttle_with_x_forwarded_for(system) -> None:
     """No proxies configured (the default): a client on the host itself, over loopback, claiming
     another address on every attempt is still one address to the throttle."""
@@ -53,6 +54,7 @@ def test_a_client_cannot_rotate_its_address_past_the_throttle_with_x_forwarded_f
 
 
 @ON_SQLITE
+@pytest.mark.usefixtures("demo")
 def test_x_forwarded_for_from_a_configured_proxy_names_the_client(system) -> None:
     """127.0.0.1 named as our proxy: the address it forwards is the one throttled, and what a
     client wrote into the header before the proxy appended the real address is not believed."""
@@ -66,6 +68,7 @@ def test_x_forwarded_for_from_a_configured_proxy_names_the_client(system) -> Non
 
 
 @ON_SQLITE
+@pytest.mark.usefixtures("demo")
 def test_cookies_are_secure_whenever_the_public_url_is_https(system) -> None:
     for public_url, secure in (("https://starledger.example.gov.cn", True), ("http://127.0.0.1:8000", False)):
         app = app_with(system, public_url=public_url, secure_cookies=False)
@@ -175,6 +178,7 @@ def signed_in_as(client: TestClient[Any], username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {answer.json()['token']}"}
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_session_ends_after_an_hour_without_a_request_and_requests_keep_it_alive(system, clock) -> None:
     assert system.settings.session_idle_minutes == 60
     with TestClient(app_with(system)) as client:
@@ -188,6 +192,7 @@ def test_a_session_ends_after_an_hour_without_a_request_and_requests_keep_it_ali
         assert client.get("/api/auth/me", headers=signed_in_as(client, "registrar")).status_code == 200
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_session_ends_after_its_absolute_limit_however_busy(system, clock) -> None:
     with TestClient(app_with(system)) as client:
         token = signed_in_as(client, "chair")
@@ -198,6 +203,7 @@ def test_a_session_ends_after_its_absolute_limit_however_busy(system, clock) -> 
         assert client.get("/api/auth/me", headers=token).status_code == 401
 
 
+@pytest.mark.usefixtures("demo")
 def test_an_idle_page_session_sends_the_person_to_sign_in_again(system, clock) -> None:
     with TestClient(app_with(system)) as client:
         form = client.get("/login")

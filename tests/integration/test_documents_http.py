@@ -160,10 +160,8 @@ def test_the_same_bytes_uploaded_twice_are_stored_once(client, system) -> None:
     assert {d["file_name"] for d in documents if d["sha256"] == hashlib.sha256(data).hexdigest()} == {"a.pdf", "b.pdf"}
 
 
+@pytest.mark.usefixtures("demo")
 def test_an_upload_cut_off_midway_stores_nothing(system) -> None:
-    from application.demo import seed_demo
-
-    seed_demo(system, say=lambda _: None)
     with serving(create_app(system)) as base:
         token = httpx.post(f"{base}/api/auth/login", json={"username": "org", "password": "starledger-demo"}).json()["token"]
         before = stored(system)

@@ -14,7 +14,7 @@ import pytest
 from litestar import get
 from litestar.testing import TestClient
 
-from application.demo import _NS, DEMO_PASSWORD, seed_demo
+from application.demo import _NS, DEMO_PASSWORD
 from interfaces.app import create_app
 from interfaces.common.headers import security_headers
 
@@ -23,9 +23,8 @@ REQUIRED = security_headers(https=False)
 
 
 @pytest.fixture
-def app_and_client(system) -> Iterator[tuple[Any, TestClient[Any]]]:
-    seed_demo(system, say=lambda _: None)
-    app = create_app(system)
+def app_and_client(demo) -> Iterator[tuple[Any, TestClient[Any]]]:
+    app = create_app(demo)
 
     @get("/api/test-broken", include_in_schema=False)
     async def broken() -> None:

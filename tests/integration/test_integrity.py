@@ -151,17 +151,16 @@ def read_models(system: Any) -> dict[str, list[dict[str, Any]]]:
         return {t: tx.execute(f"SELECT * FROM {t} ORDER BY {key}").all() for t, key in READ_MODELS.items()}
 
 
+@pytest.mark.usefixtures("demo")
 def test_export_import_replay_gives_identical_read_models_and_chain_head(system, settings, tmp_path, clock) -> None:
     import base64
     import dataclasses
     import io
     import json
 
-    from application.demo import seed_demo
     from infra.wiring import ImportRefused, build_system, export_log, import_log
     from tests.support.fakes import CountingIds, CountingTokens
 
-    seed_demo(system, say=lambda _: None)
     exported = io.StringIO()
     count = export_log(system.integrity, exported)
     assert count == system.integrity.verify().checked > 50

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from application.demo import seed_demo
 from interfaces.app import create_app
 from tests.integration.test_security import sign_in_on_the_pages
 
@@ -17,9 +16,8 @@ HTML = {"Accept": "text/html"}
 
 
 @pytest.fixture
-def client(system: Any) -> Iterator[TestClient[Any]]:
-    seed_demo(system, say=lambda _: None)
-    with TestClient(create_app(system)) as client:
+def client(demo: Any) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(demo)) as client:
         yield client
 
 

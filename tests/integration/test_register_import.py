@@ -187,10 +187,11 @@ def test_a_history_that_does_not_hang_together_is_named_row_by_row(system: Any) 
     assert "早于登记日期" in by_row[6][0] and "晚于今天" in by_row[7][0]
 
 
+@pytest.mark.usefixtures("demo")  # its accounts, to sign in
 def test_the_register_exported_in_the_ledger_layout_imports_again_as_it_was(system: Any, tmp_path: Any) -> None:
     from litestar.testing import TestClient
 
-    from application.demo import DEMO_PASSWORD, seed_demo
+    from application.demo import DEMO_PASSWORD
     from application.queries.register import RegisterQuery
     from infra.wiring import build_system, load_settings
     from interfaces.app import create_app
@@ -200,7 +201,6 @@ def test_the_register_exported_in_the_ledger_layout_imports_again_as_it_was(syst
         row(2, 列入活动异常名录日期="2025-03-10", 活动异常名录决定文号="铜民异〔2025〕2号", 业务主管单位="铜陵市民政局"),
         row(3),
     ]
-    seed_demo(system, say=lambda _: None)  # its accounts, to sign in
     assert run(system, xlsx(rows), dry_run=False).created == 3
     with TestClient(create_app(system)) as client:
         csrf = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from uuid import uuid5
 import pytest
 from litestar.testing import TestClient
 
-from application.demo import _NS, DEMO_PASSWORD, seed_demo
+from application.demo import _NS, DEMO_PASSWORD
 from application.queries.register import RegisterQuery
 from domain.provenance import Role
 from interfaces.app import create_app
@@ -29,9 +29,8 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
-def app_and_client(system) -> Iterator[tuple[Any, TestClient[Any]]]:
-    seed_demo(system, say=lambda _: None)
-    app = create_app(system)
+def app_and_client(demo) -> Iterator[tuple[Any, TestClient[Any]]]:
+    app = create_app(demo)
     with TestClient(app) as client:
         yield app, client
 
@@ -152,8 +151,8 @@ def test_sign_in_is_throttled_per_account_and_per_address(app_and_client, clock)
     assert client.post("/api/auth/login", json={"username": "registrar", "password": DEMO_PASSWORD}).status_code == 200
 
 
+@pytest.mark.usefixtures("demo")
 def test_behind_https_the_session_and_csrf_cookies_are_secure(system) -> None:
-    seed_demo(system, say=lambda _: None)
     system.settings = replace(system.settings, secure_cookies=True)
     with TestClient(create_app(system), base_url="https://testserver.local") as client:
         form = client.get("/login")

@@ -18,8 +18,8 @@ def _aggregate_ids(system) -> list[UUID]:  # type: ignore[no-untyped-def]
     return list(dict.fromkeys(n.originator_id for n in system.store.recorder.select_notifications(start=1, limit=100_000)))
 
 
+@pytest.mark.usefixtures("demo")
 def test_every_demo_aggregate_survives_a_snapshot(system) -> None:
-    seed_demo(system, say=lambda _: None)
     store = system.store
     kinds = set()
     for aggregate_id in _aggregate_ids(system):
