@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,35 +40,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 _FAILED = pytest.StashKey[bool]()
 
 
-@pytest.fixture(scope="session")
-def chromium(chromium_path: str) -> Iterator[Callable[[], Any]]:
-    """One Chromium per test process, started when a test first needs it (starting one took
-    0.7 s a test). Each test gets a context of its own, so no cookie or storage is shared."""
+@pytest.fixture
+def page(chromium_path: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        running: list[Any] = []
-
-        def browser() -> Any:
-            if not running or not running[-1].is_connected():  # started again if it crashed
-                running.append(p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS))
-            return running[-1]
-
-        yield browser
-        for started in running:
-            if started.is_connected():
-                started.close()
-
-
-@pytest.fixture
-def page(chromium: Callable[[], Any], request: pytest.FixtureRequest) -> Iterator[Any]:
-    context = chromium().new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())  # confirmations such as "确认提交吗?"
-    yield page
-    if request.node.stash.get(_FAILED, False):
-        keep_what_the_person_saw(page, request.node.name)
-    context.close()
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=FLAGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # confirmations such as "确认提交吗?"
+        yield page
+        if request.node.stash.get(_FAILED, False):
+            keep_what_the_person_saw(page, request.node.name)
+        browser.close()
 
 
 def keep_what_the_person_saw(page: Any, test_name: str) -> None:
