@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import postgres
+from tests.support.database_pool import DatabasePool
 from tests.support.demo_template import DemoTemplates, Seeded
 from tests.support.fakes import CountingIds, CountingSeeds, CountingTokens, SteppingClock
 
@@ -37,12 +38,32 @@ def pg_admin_url() -> Iterator[str]:
         cluster.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_pool(pg_admin_url: str) -> Iterator[DatabasePool]:
+    pool = DatabasePool(pg_admin_url, build=_build_fresh)
+    yield pool
+    pool.drop_all()
+
+
+def _build_fresh(url: str, folder: Path) -> None:
+    from infra.wiring import build_system, load_settings
+
+    settings = load_settings(data_dir=folder / "data", database_url=url, scheduler=False, secret_key="test-secret")
+    build_system(settings, clock=SteppingClock(), ids=CountingIds(), tokens=CountingTokens(), seeds=CountingSeeds()).close()
+
+
 @pytest.fixture
 def pg_url(pg_admin_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
     if wants_demo(request):  # a copy of the session's seeded demo database
         templates: DemoTemplates = request.getfixturevalue("demo_templates")
         templates.get("postgres", pg_admin_url)
         url = templates.create_postgres(pg_admin_url)
+    elif request.node.get_closest_marker("fresh_database") is None:  # an emptied one, if there is one
+        pool: DatabasePool = request.getfixturevalue("pg_pool")
+        url = pool.take()
+        yield url
+        pool.give_back(url)
+        return
     else:
         url = postgres.create_database(pg_admin_url)
     yield url

@@ -20,6 +20,8 @@ from infra.database import PostgresDatabase, SQLiteDatabase
 from infra.wiring import build_system, load_settings
 from tests.integration.helpers import REGISTRAR, code, profile
 
+pytestmark = pytest.mark.fresh_database  # these read the statistics a table has had since it was made
+
 
 @pytest.fixture
 def database(pg_url: str) -> Iterator[PostgresDatabase]:
