@@ -40,16 +40,9 @@ def pg_admin_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def pg_pool(pg_admin_url: str) -> Iterator[DatabasePool]:
-    pool = DatabasePool(pg_admin_url, build=_build_fresh)
+    pool = DatabasePool(pg_admin_url)
     yield pool
     pool.drop_all()
-
-
-def _build_fresh(url: str, folder: Path) -> None:
-    from infra.wiring import build_system, load_settings
-
-    settings = load_settings(data_dir=folder / "data", database_url=url, scheduler=False, secret_key="test-secret")
-    build_system(settings, clock=SteppingClock(), ids=CountingIds(), tokens=CountingTokens(), seeds=CountingSeeds()).close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.conftest import _build_fresh
 from tests.support.database_pool import DatabasePool, Fresh
 
 pytestmark = pytest.mark.postgres
@@ -14,7 +13,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pool(pg_admin_url: str):  # type: ignore[no-untyped-def]
-    pool = DatabasePool(pg_admin_url, build=_build_fresh)
+    pool = DatabasePool(pg_admin_url)
     yield pool
     pool.drop_all()
 

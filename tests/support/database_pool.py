@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from tests.support import postgres
+from tests.support.fakes import CountingIds, CountingSeeds, CountingTokens, SteppingClock
 
 SCHEMA = """
 SELECT 'rel', c.relname, c.relkind::text, coalesce(a.attname, ''), coalesce(format_type(a.atttypid, a.atttypmod), '')
@@ -79,12 +79,19 @@ class Fresh:
         conn.execute("SELECT pg_stat_reset()")  # no counts or analyse times carried over from the last test
 
 
+def build_fresh_system(url: str, folder: Path) -> None:
+    """Build a system on the database, as a test would, and close it: what it leaves is 'fresh'."""
+    from infra.wiring import build_system, load_settings
+
+    settings = load_settings(data_dir=folder / "data", database_url=url, scheduler=False, secret_key="test-secret")
+    build_system(settings, clock=SteppingClock(), ids=CountingIds(), tokens=CountingTokens(), seeds=CountingSeeds()).close()
+
+
 @dataclass
 class DatabasePool:
-    """The databases of one test process. `build` builds a fresh system on a URL and closes it."""
+    """The databases of one test process."""
 
     admin_url: str
-    build: Callable[[str, Path], None]
     idle: list[str] = field(default_factory=list)
     fresh: Fresh | None = None
 
@@ -94,7 +101,7 @@ class DatabasePool:
         url = postgres.create_database(self.admin_url)
         if self.fresh is None:  # once: what a fresh system leaves, to compare and restore
             with tempfile.TemporaryDirectory() as folder:
-                self.build(url, Path(folder))
+                build_fresh_system(url, Path(folder))
             with psycopg.connect(url, autocommit=True) as conn:
                 self.fresh = Fresh.read(conn)
         return url
