@@ -24,7 +24,7 @@ def exists(admin_url: str, url: str) -> bool:
         return conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone() == (1,)
 
 
-def test_a_database_given_back_is_as_a_fresh_one_and_handed_out_again(pool: DatabasePool, pg_admin_url: str) -> None:
+def test_a_database_given_back_is_as_a_fresh_one_and_handed_out_again(pool: DatabasePool) -> None:
     url = pool.take()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO sl_read_models (name, version) VALUES ('a test''s', 1)")
