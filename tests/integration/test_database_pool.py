@@ -24,7 +24,7 @@ def exists(admin_url: str, url: str) -> bool:
         return conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s", (name,)).fetchone() == (1,)
 
 
-def test_a_database_given_back_is_as_a_fresh_one_and_handed_out_again(pool: DatabasePool) -> None:
+def test_a_database_given_back_is_as_a_fresh_one_and_handed_out_again(pool: DatabasePool, pg_admin_url: str) -> None:
     url = pool.take()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO sl_read_models (name, version) VALUES ('a test''s', 1)")
@@ -39,6 +39,8 @@ def test_a_database_given_back_is_as_a_fresh_one_and_handed_out_again(pool: Data
         again = Fresh.read(conn)
         assert again.rows == pool.fresh.rows  # type: ignore[union-attr]
         assert conn.execute("SELECT nextval(%s)", (again.sequences[0],)).fetchone() == (1,)
+    pool.drop_all()  # as at the session's end: a database still handed out is dropped too, not left behind
+    assert not exists(pg_admin_url, url)
 
 
 def _refused(conn: psycopg.Connection) -> bool:  # type: ignore[type-arg]

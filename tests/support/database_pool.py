@@ -93,12 +93,12 @@ class DatabasePool:
 
     admin_url: str
     idle: list[str] = field(default_factory=list)
+    out: set[str] = field(default_factory=set)
     fresh: Fresh | None = None
 
     def take(self) -> str:
-        if self.idle:
-            return self.idle.pop()
-        url = postgres.create_database(self.admin_url)
+        url = self.idle.pop() if self.idle else postgres.create_database(self.admin_url)
+        self.out.add(url)
         if self.fresh is None:  # once: what a fresh system leaves, to compare and restore
             with tempfile.TemporaryDirectory() as folder:
                 build_fresh_system(url, Path(folder))
@@ -108,6 +108,7 @@ class DatabasePool:
 
     def give_back(self, url: str) -> None:
         """Empty the database for the next test, or drop it if its schema is not a fresh one."""
+        self.out.discard(url)
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(
@@ -124,5 +125,8 @@ class DatabasePool:
         self.idle.append(url)
 
     def drop_all(self) -> None:
-        while self.idle:
-            postgres.drop_database(self.admin_url, self.idle.pop())
+        """Drop the idle databases and any still handed out (a test that never gave its back)."""
+        for url in [*self.idle, *self.out]:
+            postgres.drop_database(self.admin_url, url)
+        self.idle.clear()
+        self.out.clear()
