@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -47,20 +48,18 @@ def pg_pool(pg_admin_url: str) -> Iterator[DatabasePool]:
 
 @pytest.fixture
 def pg_url(pg_admin_url: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    release: Callable[[str], None] = partial(postgres.drop_database, pg_admin_url)
     if wants_demo(request):  # a copy of the session's seeded demo database
         templates: DemoTemplates = request.getfixturevalue("demo_templates")
         templates.get("postgres", pg_admin_url)
         url = templates.create_postgres(pg_admin_url)
-    elif request.node.get_closest_marker("fresh_database") is None:  # an emptied one, if there is one
-        pool: DatabasePool = request.getfixturevalue("pg_pool")
-        url = pool.take()
-        yield url
-        pool.give_back(url)
-        return
-    else:
+    elif request.node.get_closest_marker("fresh_database"):
         url = postgres.create_database(pg_admin_url)
+    else:  # an emptied one, if there is one
+        pool: DatabasePool = request.getfixturevalue("pg_pool")
+        url, release = pool.take(), pool.give_back
     yield url
-    postgres.drop_database(pg_admin_url, url)
+    release(url)
 
 
 # A test that asks for the demo data (the `demo` fixture, directly or through `client` or `site`)

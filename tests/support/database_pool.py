@@ -109,20 +109,22 @@ class DatabasePool:
     def give_back(self, url: str) -> None:
         """Empty the database for the next test, or drop it if its schema is not a fresh one."""
         self.out.discard(url)
+        assert self.fresh is not None, "set by the first take"
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
-                assert self.fresh is not None
-                if _schema(conn) != self.fresh.schema:
-                    raise LookupError("schema changed")
-                self.fresh.restore(conn)
-        except (psycopg.Error, LookupError):
+                reusable = _schema(conn) == self.fresh.schema
+                if reusable:
+                    self.fresh.restore(conn)
+        except psycopg.Error:  # a reset the server refused (pg_stat_reset needs rights, say)
+            reusable = False
+        if reusable:
+            self.idle.append(url)
+        else:
             postgres.drop_database(self.admin_url, url)
-            return
-        self.idle.append(url)
 
     def drop_all(self) -> None:
         """Drop the idle databases and any still handed out (a test that never gave its back)."""
